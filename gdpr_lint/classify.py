@@ -1,0 +1,171 @@
+"""Classify identifiers and types into personal-data categories (Fides keys), with a reason.
+
+All the words come from the policy (``rules/categories.yaml`` and ``rules/vocabulary.yaml``);
+this module only knows how to split identifiers and apply them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from gdpr_lint.policy import Policy, split_words
+
+
+@dataclass(frozen=True, order=True)
+class Match:
+    """One category found in an identifier or type, and why.
+
+    ``reason`` is a short human sentence such as ``"'email' in requester_email"``.
+    """
+
+    category: str
+    reason: str
+
+
+def _find(words: tuple[str, ...], phrase: tuple[str, ...]) -> list[int]:
+    """Start indexes where ``phrase`` occurs in ``words`` (a trailing plural "s"/"es" allowed)."""
+    n, m = len(words), len(phrase)
+    hits = []
+    for i in range(n - m + 1):
+        ok = True
+        for j in range(m):
+            w, p = words[i + j], phrase[j]
+            if w != p and not (j == m - 1 and (w == p + "s" or w == p + "es")):
+                ok = False
+                break
+        if ok:
+            hits.append(i)
+    return hits
+
+
+def _contains(words: tuple[str, ...], phrases) -> bool:
+    return any(_find(words, p) for p in phrases)
+
+
+class Classifier:
+    """Turns identifiers, string keys and type names into :class:`Match` tuples.
+
+    Args:
+        policy: the effective policy whose categories and vocabulary are used.
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._phrases: list[tuple[tuple[str, ...], str, bool]] = []  # (phrase, category, weak)
+        for cat in policy.categories.values():
+            self._phrases += [(p, cat.key, False) for p in cat.words]
+            self._phrases += [(p, cat.key, True) for p in cat.weak_words]
+        self._phrases.sort(key=lambda t: -len(t[0]))
+        first_words = {p[0] for p, _, _ in self._phrases}
+        self._first_words = first_words | {w + "s" for w in first_words}
+        self._subject_words = {p: s for s, phrases in policy.subjects.items() for p in phrases}
+        self._types: dict[str, list[str]] = {}
+        for cat in policy.categories.values():
+            for t in cat.types:
+                self._types.setdefault(t, []).append(cat.key)
+                self._types.setdefault(t.rpartition(".")[2], []).append(cat.key)
+        self.classify = lru_cache(maxsize=65536)(self._classify)  # type: ignore[method-assign]
+        self.context_of = lru_cache(maxsize=16384)(self._context_of)  # type: ignore[method-assign]
+
+    # ---- context ---------------------------------------------------------------------------------
+    def subject_of(self, words: tuple[str, ...]) -> str | None:
+        """The Fides data-subject key whose words occur in ``words``, preferring the last one."""
+        best: tuple[int, str] | None = None
+        for phrase, subject in self._subject_words.items():
+            for i in _find(words, phrase):
+                if best is None or i >= best[0]:
+                    best = (i, subject)
+        return best[1] if best else None
+
+    def _context_of(self, owner: str | None) -> str | None:
+        """``"person"``, ``"thing"`` or ``None`` for an owner such as a class or variable name.
+
+        The head noun decides first (``CustomerSegment`` is a thing, ``ShippingAddress`` is not),
+        then any subject word.
+        """
+        if not owner:
+            return None
+        words = split_words(owner)
+        if not words:
+            return None
+        head = words[-1:]
+        if self.subject_of(head):
+            return "person"
+        if _contains(head, self.policy.things):
+            return "thing"
+        if len(words) > 1 and _contains(words[-2:], self.policy.things) and not self.subject_of(words[-2:]):
+            return "thing"
+        if self.subject_of(words):
+            return "person"
+        if _contains(words, self.policy.things):
+            return "thing"
+        return None
+
+    # ---- identifiers -----------------------------------------------------------------------------
+    def _classify(self, identifier: str, owner: str | None = None, constant_ok: bool = False) -> tuple[Match, ...]:
+        """Categories an identifier (or string key) names, given its owner's name for context.
+
+        Args:
+            identifier: ``requester_email``, ``firstName``, ``"date_of_birth"``...
+            owner: the class, variable or receiver it belongs to (``Customer``, ``customer``), or None.
+            constant_ok: accept ALL_CAPS names (off for code identifiers: constants are settings).
+
+        Returns:
+            Matches, most specific phrase first; empty when it is not personal data.
+        """
+        if not identifier or identifier in self.policy.non_personal_names:
+            return ()
+        stripped = identifier.strip("_")
+        if not constant_ok and stripped.isupper() and any(c.isalpha() for c in stripped) and len(stripped) > 1:
+            return ()
+        words = split_words(identifier)
+        if not words or not any(w in self._first_words for w in words):
+            return ()
+        if len(words) > 1 and words[0] in self.policy.flag_prefixes:
+            return ()
+        taken = [False] * len(words)
+        found: list[Match] = []
+        owner_ctx = self.context_of(owner) if owner else None
+        for phrase, key, weak in self._phrases:
+            for start in _find(words, phrase):
+                end = start + len(phrase)
+                if any(taken[start:end]):
+                    continue
+                if self._accept(words, start, end, key, weak, owner_ctx):
+                    found.append(Match(key, self._reason(identifier, phrase, owner if weak else None)))
+                for i in range(start, end):
+                    taken[i] = True
+        return tuple(dict.fromkeys(found))
+
+    def _accept(self, words, start, end, key, weak, owner_ctx) -> bool:
+        cat = self.policy.categories[key]
+        if _contains(words, cat.exclude):
+            return False
+        tail, lead = words[end:], words[:start]
+        if any(w in self.policy.metadata_words for w in tail):
+            return False
+        if tail and (_contains(tail[-1:], self.policy.things) or tail[-1].isdigit() is False and len(tail) > 1):
+            return False
+        lead_subject = self.subject_of(lead) if lead else None
+        if lead and not lead_subject and _contains(lead, self.policy.things):
+            return False
+        if weak:
+            return bool(lead_subject) or owner_ctx == "person"
+        if cat.context == "not_thing":
+            return lead_subject is not None or owner_ctx != "thing"
+        return True
+
+    @staticmethod
+    def _reason(identifier: str, phrase: tuple[str, ...], owner: str | None) -> str:
+        text = f"'{' '.join(phrase)}' in {identifier}"
+        return f"{text} (on {owner})" if owner else text
+
+    # ---- types -----------------------------------------------------------------------------------
+    def classify_type(self, names: list[str] | tuple[str, ...]) -> tuple[Match, ...]:
+        """Categories signalled by a field or annotation type, given its qualified names."""
+        out: list[Match] = []
+        for name in names:
+            for key in self._types.get(name, ()) or self._types.get(name.rpartition(".")[2], ()):
+                out.append(Match(key, f"type {name.rpartition('.')[2]}"))
+        return tuple(dict.fromkeys(out))

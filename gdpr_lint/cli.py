@@ -1,0 +1,170 @@
+"""The ``gdpr-lint`` command line (one click group).
+
+Exit codes: 0 nothing to report; 1 findings at or above ``--fail-on``; 2 usage or
+configuration error.  A user's mistake is one clear line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from gdpr_lint import __version__
+from gdpr_lint.errors import UsageError
+
+SEVERITY_CHOICES = ("info", "warning", "error", "never")
+
+
+def _load_policy(config: str | None, paths: tuple[str, ...]):
+    from gdpr_lint.config import OrgConfig, find_config, load_config_file
+    from gdpr_lint.policy import load_policy
+
+    if config:
+        cfg_path = Path(config)
+        if not cfg_path.is_file():
+            raise UsageError(f"config file not found: {config}")
+        cfg = load_config_file(cfg_path)
+    else:
+        start = Path(paths[0]) if paths else Path.cwd()
+        found = find_config(start if start.exists() else Path.cwd())
+        cfg = load_config_file(found) if found else OrgConfig()
+    return load_policy(cfg)
+
+
+def _root_for(paths: tuple[str, ...]) -> Path:
+    cwd = Path.cwd()
+    return cwd
+
+
+def _progress_bar():
+    """A progress callback drawing on stderr when it is a terminal; ``None`` otherwise (CI logs)."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    state = {"bar": None}
+
+    def update(done: int, total: int) -> None:
+        if total < 50:
+            return
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label="gdpr-lint", file=sys.stderr)
+            state["bar"].__enter__()
+        bar = state["bar"]
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+class Group(click.Group):
+    """Turns :class:`UsageError` into a clean message and exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            click.echo(f"gdpr-lint: error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gdpr-lint")
+def main() -> None:
+    """GDPR code-review policy linter: personal data without retention tags, stored unencrypted,
+    written to logs, or sent to processors the organisation has not approved."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "gitlab", "markdown"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the report to this file (the summary still goes to stderr).")
+@click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning, or `fail_on` in the config).")
+@click.option("--no-fail", is_flag=True, help="Always exit 0 when the scan ran (same as --fail-on never).")
+@click.option("--select", multiple=True, help="Only these rule codes or prefixes (repeatable).")
+@click.option("--ignore", "ignore_", multiple=True, help="Skip these rule codes or prefixes (repeatable).")
+@click.option("--explain", is_flag=True, help="Show why each category was assigned (text format).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Results cache folder (default: .gdpr-lint-cache in the current folder).")
+@click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
+def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain, jobs, no_cache, cache_dir,
+          quiet) -> None:
+    """Check PATHS (files or folders; default: the current folder) and report findings."""
+    from gdpr_lint import reporters
+    from gdpr_lint.findings import SEVERITY_ORDER
+    from gdpr_lint.reporters.summary import one_line
+    from gdpr_lint.scan import scan
+
+    paths = paths or (".",)
+    policy = _load_policy(config, paths)
+    if select:
+        policy.config.select = list(select)
+    if ignore_:
+        policy.config.ignore = list(policy.config.ignore) + list(ignore_)
+    started = time.perf_counter()
+    cache = None if no_cache else Path(cache_dir or os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
+    result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
+                  progress=_progress_bar())
+    elapsed = time.perf_counter() - started
+    color = fmt == "text" and not output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = reporters.get(fmt)(result, policy, explain=explain, color=color)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    else:
+        click.echo(text, nl=False)
+    if not quiet:
+        click.echo(one_line(result, elapsed), err=True)
+    threshold = "never" if no_fail else (fail_on or policy.config.fail_on)
+    if threshold != "never" and any(
+            SEVERITY_ORDER.get(f.severity, 1) >= SEVERITY_ORDER[threshold] for f in result.findings):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(code, fmt) -> None:
+    """List the rules, or print one rule's documentation (`gdpr-lint rules GDPR301`)."""
+    import json
+
+    from gdpr_lint.policy import load_policy
+
+    policy = load_policy()
+    if code:
+        rule = policy.rules.get(code.upper()) or next(
+            (r for r in policy.rules.values() if r.name == code.lower()), None)
+        if rule is None:
+            raise UsageError(f"unknown rule {code!r}; `gdpr-lint rules` lists them")
+        if fmt == "json":
+            click.echo(json.dumps(rule.__dict__, indent=2))
+            return
+        click.echo(f"{rule.code} {rule.name} ({rule.family}, {rule.severity})\n")
+        click.echo(f"What it finds\n  {rule.summary}\n")
+        click.echo(f"Why it matters ({rule.article})\n  {' '.join(rule.why.split())}\n")
+        if rule.example:
+            click.echo("Example\n" + "".join(f"    {line}\n" for line in rule.example.rstrip().splitlines()))
+        if rule.good_example:
+            click.echo("Instead\n" + "".join(f"    {line}\n" for line in rule.good_example.rstrip().splitlines()))
+        click.echo(f"Fix\n  {' '.join(rule.fix.split())}")
+        return
+    if fmt == "json":
+        click.echo(json.dumps([r.__dict__ for r in policy.rules.values()], indent=2))
+        return
+    for rule in policy.rules.values():
+        click.echo(f"{rule.code}  {rule.name:<40} {rule.family:<10} {rule.severity:<8} {rule.summary}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,121 @@
+"""Retention tags (``# gdpr: ...``) and suppressions (``# gdpr-lint: ignore[...]``) in comments.
+
+Tag grammar (DESIGN.md)::
+
+    # gdpr: retention=P2Y basis=contract purpose=essential.service subject=customer category=none
+
+Suppression grammar::
+
+    # gdpr-lint: ignore[GDPR301,GDPR302] reason="the handler hashes addresses"
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from gdpr_lint.config import LAWFUL_BASES, TAG_KEYS
+
+_TAG = re.compile(r"#\s*gdpr\s*:(?P<body>[^#]*)")
+_SUPPRESS = re.compile(r"#\s*gdpr-lint\s*:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<rest>[^#]*)")
+_REASON = re.compile(r"""reason\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>\S+))""")
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A parsed retention tag.  ``errors`` lists what could not be read (empty when well-formed)."""
+
+    line: int
+    values: dict = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """The value of a tag key, or ``default``."""
+        return self.values.get(key, default)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """A ``# gdpr-lint: ignore[...]`` comment on ``line``; ``codes`` empty means every rule."""
+
+    line: int
+    codes: tuple[str, ...]
+    reason: str
+
+
+def parse_tag(body: str, line: int) -> Tag:
+    """Parse the text after ``# gdpr:`` into a :class:`Tag`, collecting readable errors.
+
+    Durations are checked by the caller against the policy (named periods are policy data).
+    """
+    values: dict[str, str] = {}
+    errors: list[str] = []
+    try:
+        parts = shlex.split(body, comments=False, posix=True)
+    except ValueError:
+        parts = body.split()
+    for part in parts:
+        key, sep, value = part.partition("=")
+        key = key.strip().lower()
+        if not sep or not value:
+            errors.append(f"`{part}` is not key=value")
+            continue
+        if key not in TAG_KEYS:
+            errors.append(f"unknown key `{key}` (allowed: {', '.join(TAG_KEYS)})")
+            continue
+        values[key] = value.strip()
+    basis = values.get("basis")
+    if basis is not None and basis not in LAWFUL_BASES:
+        errors.append(f"unknown lawful basis `{basis}` (Art. 6(1): {', '.join(LAWFUL_BASES)})")
+    if not values and not errors:
+        errors.append("empty tag")
+    return Tag(line=line, values=values, errors=tuple(errors))
+
+
+class CommentIndex:
+    """Tags and suppressions of one source file, by 1-based line number.
+
+    Built from the raw lines once per file; ``comment_only`` marks lines holding nothing but a
+    comment, which is what "the line above" means for tags.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.tags: dict[int, Tag] = {}
+        self.suppressions: dict[int, Suppression] = {}
+        self.comment_only: set[int] = set()
+        if "gdpr" not in source:
+            return
+        for number, text in enumerate(source.splitlines(), start=1):
+            if "gdpr" not in text or "#" not in text:
+                continue
+            if text.lstrip().startswith("#"):
+                self.comment_only.add(number)
+            sup = _SUPPRESS.search(text)
+            if sup:
+                codes = tuple(c.strip().upper() for c in (sup.group("codes") or "").split(",") if c.strip())
+                m = _REASON.search(sup.group("rest") or "")
+                reason = (m.group("dq") or m.group("sq") or m.group("bare") or "").strip() if m else ""
+                self.suppressions[number] = Suppression(number, codes, reason)
+            tag = _TAG.search(text)
+            if tag:
+                self.tags[number] = parse_tag(tag.group("body"), number)
+
+    def tag_for(self, first_line: int, last_line: int | None = None) -> Tag | None:
+        """The tag that covers a statement: trailing on one of its lines, else on the comment line above."""
+        for number in range(first_line, (last_line or first_line) + 1):
+            if number in self.tags:
+                return self.tags[number]
+        above = first_line - 1
+        if above in self.tags and above in self.comment_only:
+            return self.tags[above]
+        return None
+
+    def tag_above(self, first_line: int) -> Tag | None:
+        """A tag in the block of comment lines directly above ``first_line`` (class-level tags)."""
+        number = first_line - 1
+        while number in self.comment_only or number in self.tags:
+            if number in self.tags and number in self.comment_only:
+                return self.tags[number]
+            number -= 1
+        return None

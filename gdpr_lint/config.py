@@ -1,0 +1,209 @@
+"""The organisation's config: ``[tool.gdpr-lint]`` in ``pyproject.toml`` or ``.gdpr-lint.yaml``.
+
+The config extends and overrides the default policy pack in ``rules/``.  Every key is checked:
+an unknown key or a value of the wrong shape raises :class:`~gdpr_lint.errors.ConfigError`
+naming the file, the key and what is allowed (exit code 2 in the CLI).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gdpr_lint.durations import parse_duration
+from gdpr_lint.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAMES = (".gdpr-lint.yaml", ".gdpr-lint.yml", "gdpr-lint.yaml")
+SEVERITIES = ("info", "warning", "error")
+LAWFUL_BASES = ("consent", "contract", "legal-obligation", "vital-interests", "public-task", "legitimate-interests")
+TAG_KEYS = ("retention", "basis", "purpose", "subject", "category")
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One approved processor of the organisation's register (GDPR Art. 28).
+
+    ``categories`` is ``None`` when the entry does not restrict what it may receive; otherwise
+    Fides category keys (a key also allows its sub-categories).
+    """
+
+    name: str
+    categories: tuple[str, ...] | None = None
+    dpa: str = ""
+    region: str = ""
+    transfer_mechanism: str = ""
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass
+class OrgConfig:
+    """The validated organisation config; every field has the default-pack behaviour as default."""
+
+    path: str = ""
+    approved_processors: list[Approval] = field(default_factory=list)
+    first_party_domains: list[str] = field(default_factory=list)
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    words: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    require: list[str] = field(default_factory=lambda: ["retention"])
+    retention_periods: dict[str, str] = field(default_factory=dict)
+    max_retention: dict[str, str] = field(default_factory=dict)
+    encrypted_types: list[str] = field(default_factory=list)
+    sanitizers: list[str] = field(default_factory=list)
+    datamap: str = ".gdpr/datamap.yaml"
+    fail_on: str = "warning"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _expect(cond: bool, path: str, key: str, problem: str) -> None:
+    if not cond:
+        raise ConfigError(path, key, problem)
+
+
+def _str_list(value: Any, path: str, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    _expect(isinstance(value, list) and all(isinstance(v, str) for v in value), path, key,
+            f"expected a list of strings, got {value!r}")
+    return list(value)
+
+
+def _str_map(value: Any, path: str, key: str) -> dict[str, str]:
+    _expect(isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
+            path, key, f"expected a mapping of strings to strings, got {value!r}")
+    return dict(value)
+
+
+def _approval(item: Any, path: str, key: str) -> Approval:
+    if isinstance(item, str):
+        item = {"name": item}
+    _expect(isinstance(item, dict), path, key, f"expected a mapping with at least `name`, got {item!r}")
+    allowed = {"name", "categories", "dpa", "region", "transfer_mechanism", "hosts", "purpose", "notes"}
+    for sub in item:
+        _expect(sub in allowed, path, f"{key}.{sub}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+    name = item.get("name")
+    _expect(isinstance(name, str) and name.strip() != "", path, f"{key}.name", "required: the processor's name")
+    cats = item.get("categories")
+    return Approval(
+        name=name.strip().lower(),
+        categories=tuple(_str_list(cats, path, f"{key}.categories")) if cats is not None else None,
+        dpa=str(item.get("dpa", "")),
+        region=str(item.get("region", "")),
+        transfer_mechanism=str(item.get("transfer_mechanism", "")),
+        hosts=tuple(_str_list(item.get("hosts", []), path, f"{key}.hosts")),
+    )
+
+
+def parse_config(data: Any, path: str) -> OrgConfig:
+    """Validate a config mapping (already loaded from YAML or TOML) into an :class:`OrgConfig`.
+
+    Raises:
+        ConfigError: on an unknown key or a value of the wrong type, naming ``path`` and the key.
+    """
+    if data is None:
+        data = {}
+    _expect(isinstance(data, dict), path, "", f"expected a mapping of settings, got {type(data).__name__}")
+    cfg = OrgConfig(path=path, raw=data)
+    known = {
+        "approved_processors", "first_party_domains", "categories", "words", "exclude", "severity", "select",
+        "ignore", "require", "retention_periods", "max_retention", "encrypted_types", "sanitizers", "datamap",
+        "fail_on",
+    }
+    for key, value in data.items():
+        k = key.replace("-", "_") if isinstance(key, str) else key
+        _expect(k in known, path, str(key), f"unknown key; allowed: {', '.join(sorted(known))}")
+        if k == "approved_processors":
+            _expect(isinstance(value, list), path, key, "expected a list of processors (each with at least `name`)")
+            cfg.approved_processors = [_approval(v, path, f"{key}[{i}]") for i, v in enumerate(value)]
+        elif k in ("first_party_domains", "exclude", "select", "ignore", "encrypted_types", "sanitizers"):
+            setattr(cfg, k, _str_list(value, path, key))
+        elif k == "require":
+            cfg.require = _str_list(value, path, key)
+            for item in cfg.require:
+                _expect(item in TAG_KEYS, path, key, f"unknown tag key {item!r}; allowed: {', '.join(TAG_KEYS)}")
+        elif k == "severity":
+            cfg.severity = _str_map(value, path, key)
+            for code, level in cfg.severity.items():
+                _expect(level in SEVERITIES, path, f"{key}.{code}",
+                        f"unknown severity {level!r}; allowed: {', '.join(SEVERITIES)}")
+        elif k in ("retention_periods", "max_retention"):
+            mapping = _str_map(value, path, key)
+            for name, dur in mapping.items():
+                _expect(parse_duration(dur) is not None, path, f"{key}.{name}",
+                        f"{dur!r} is not an ISO 8601 duration such as P30D, P6M or P2Y")
+            setattr(cfg, k, mapping)
+        elif k == "words":
+            _expect(isinstance(value, dict), path, key, "expected a mapping of category key to a list of words")
+            cfg.words = {str(c): _str_list(w, path, f"{key}.{c}") for c, w in value.items()}
+        elif k == "categories":
+            _expect(isinstance(value, list) and all(isinstance(v, dict) for v in value), path, key,
+                    "expected a list of categories, each a mapping with `key` and `words`")
+            for i, cat in enumerate(value):
+                _expect(isinstance(cat.get("key"), str), path, f"{key}[{i}].key", "required: a Fides category key")
+            cfg.categories = list(value)
+        elif k == "datamap":
+            _expect(isinstance(value, str), path, key, "expected a file path")
+            cfg.datamap = value
+        elif k == "fail_on":
+            _expect(value in SEVERITIES, path, key, f"unknown severity {value!r}; allowed: {', '.join(SEVERITIES)}")
+            cfg.fail_on = value
+    return cfg
+
+
+def load_config_file(path: Path) -> OrgConfig:
+    """Load and validate a config file (``.yaml``/``.yml`` or ``pyproject.toml``).
+
+    Raises:
+        ConfigError: unreadable file, a YAML or TOML syntax error, or an invalid setting.
+    """
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(shown, "", f"cannot read the config file ({exc})") from None
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(shown, "", f"not valid TOML: {exc}") from None
+        section = data.get("tool", {}).get("gdpr-lint")
+        return parse_config(section or {}, f"{shown} [tool.gdpr-lint]")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(shown, "", f"not valid YAML: {exc}") from None
+    return parse_config(data, shown)
+
+
+def find_config(start: Path) -> Path | None:
+    """Walk up from ``start`` (a file or folder) and return the first config file found, or ``None``.
+
+    A ``pyproject.toml`` counts only when it has a ``[tool.gdpr-lint]`` table.
+    """
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        for name in CONFIG_NAMES:
+            if (candidate / name).is_file():
+                return candidate / name
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                text = pyproject.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "[tool.gdpr-lint" in text:
+                return pyproject
+    return None

@@ -1,0 +1,198 @@
+"""Analyse one file: parse once, resolve names, run every check, apply suppressions.
+
+:func:`analyze_source` is the engine's single entry point per file and never raises for bad
+input: a syntax error is a GDPR901 finding, an internal failure a GDPR905 finding.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+
+from gdpr_lint.classify import Classifier, Match
+from gdpr_lint.comments import CommentIndex
+from gdpr_lint.engine.fields import FieldChecks
+from gdpr_lint.engine.flow import Flow
+from gdpr_lint.engine.names import Resolver
+from gdpr_lint.engine.schemas import SchemaFinder
+from gdpr_lint.engine.sinks import Sinks
+from gdpr_lint.engine.walker import Walker
+from gdpr_lint.findings import Finding
+from gdpr_lint.policy import Policy
+
+
+class FileContext:
+    """Per-file state shared by the checks: positions, comments, and the findings made so far."""
+
+    def __init__(self, path: str, source: str, module: cst.Module, positions, policy: Policy) -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.positions = positions
+        self.policy = policy
+        self.comments = CommentIndex(source)
+        self.findings: list[Finding] = []
+        self._seen: set[tuple] = set()
+        self.inventory: list[dict] = []
+        self.symbol = ""
+        self.suppressed: list[Finding] = []
+
+    def report(self, code: str, node: cst.CSTNode, message: str, taint=(), sink: str = "", processor: str = "",
+               symbol: str | None = None) -> None:
+        """Make a finding for ``node`` (deduplicated per code, line and categories)."""
+        policy = self.policy
+        if not policy.is_enabled(code):
+            return
+        rule = policy.rules[code]
+        pos = self.positions.get(node)
+        if pos is None:
+            return
+        matches: list[Match] = sorted(taint)
+        categories = sorted({m.category for m in matches})
+        key = (code, pos.start.line, tuple(categories), message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        try:
+            snippet = self.module.code_for_node(node)
+        except Exception:  # noqa: BLE001 - code_for_node works on every node we report; be safe
+            snippet = ""
+        labels = [policy.categories[c].label if c in policy.categories else c for c in categories]
+        full = f"{message}: {', '.join(labels)}" if labels else message
+        self.findings.append(Finding(
+            code=code, name=rule.name, family=rule.family, severity=policy.severity_of(code), path=self.path,
+            line=pos.start.line, column=pos.start.column + 1, end_line=pos.end.line, end_column=pos.end.column + 1,
+            message=full, categories=categories, fix=" ".join(rule.fix.split()),
+            reasons=sorted({f"{m.category}: {m.reason}" for m in matches}),
+            symbol=symbol if symbol is not None else self.symbol, snippet=snippet[:2000], sink=sink,
+            processor=processor))
+
+
+def tool_finding(policy: Policy, code: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    """A GDPR9xx finding about the file itself (it could not be read, parsed or analysed)."""
+    rule = policy.rules[code]
+    return Finding(code=code, name=rule.name, family="tool", severity=policy.severity_of(code), path=path,
+                   line=line, column=column, end_line=line, end_column=column, message=message,
+                   fix=" ".join(rule.fix.split()), snippet=message).finish()
+
+
+def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,
+                   module_name: str = "") -> tuple[list[Finding], list[Finding], list[dict]]:
+    """Analyse one file's source text.
+
+    Args:
+        path: the path to show in findings (relative to the scan root when possible).
+        source: the file's text.
+        policy: the effective policy.
+        classifier: a shared classifier (built from ``policy`` when omitted).
+        module_name: the dotted module name, for data-map keys (``shop.models``).
+
+    Returns:
+        ``(findings, suppressed, inventory_rows)``: findings sorted with suppressions applied; the
+        suppressed findings with their reasons; one inventory row per personal-data field.
+    """
+    classifier = classifier or Classifier(policy)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        return [tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {exc.message}",
+                             exc.raw_line or 1, (exc.raw_column or 0) + 1)], [], []
+    except (RecursionError, MemoryError, ValueError) as exc:
+        return [tool_finding(policy, "GDPR905", path, f"could not parse the file ({type(exc).__name__})")], [], []
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        qualified = wrapper.resolve(QualifiedNameProvider)
+        positions = wrapper.resolve(PositionProvider)
+        ctx = FileContext(path, source, module, positions, policy)
+        resolver = Resolver(qualified)
+        flow = Flow(policy, classifier, resolver)
+        sinks = Sinks(policy, flow, ctx.report)
+        FieldChecks(ctx, classifier, SchemaFinder(resolver), module_name).run()
+        _check_imports(ctx, flow)
+        Walker(flow, sinks, ctx).run_module(module)
+    except RecursionError:
+        return [tool_finding(policy, "GDPR905", path, "file nests too deeply to analyse; it was skipped")], [], []
+    findings = apply_suppressions(ctx)
+    for f in findings:
+        f.finish()
+    findings.sort(key=Finding.sort_key)
+    for f in ctx.suppressed:
+        f.finish()
+    return findings, ctx.suppressed, ctx.inventory
+
+
+def _check_imports(ctx: FileContext, flow: Flow) -> None:
+    """GDPR401: an import of an unapproved processor's SDK (reported on the import line)."""
+    policy = ctx.policy
+    for node in _imports(ctx.module):
+        modules: list[str] = []
+        if isinstance(node, cst.Import):
+            modules = [_dotted_module(a.name) for a in node.names]
+        elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+            base = _dotted_module(node.module)
+            modules = [base]
+            if not isinstance(node.names, cst.ImportStar):
+                modules += [f"{base}.{a.name.value}" for a in node.names if isinstance(a.name, cst.Name)]
+        for name in modules:
+            proc = flow.processor_of((name,))
+            if not proc:
+                continue
+            info = policy.processors[proc]
+            if info.infrastructure or info.logging_sink or proc in policy.approved:
+                break
+            ctx.report("GDPR401", node, f"imports the SDK of {info.vendor} ({info.service}, {info.country}), "
+                       "which is not an approved processor", (), sink="import", processor=proc, symbol="<module>")
+            break
+
+
+def _imports(module: cst.Module):
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, (cst.Import, cst.ImportFrom)):
+            yield cur
+            continue
+        if isinstance(cur, cst.BaseExpression):
+            continue
+        stack.extend(reversed(cur.children))
+
+
+def _dotted_module(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted_module(node.value)}.{node.attr.value}"
+    return ""
+
+
+def apply_suppressions(ctx: FileContext) -> list[Finding]:
+    """Drop findings suppressed by ``# gdpr-lint: ignore[...]`` and report bad or unused suppressions.
+
+    Suppressed findings stay in ``ctx.suppressed`` (with their reason) for the DPO review.
+    """
+    sups = ctx.comments.suppressions
+    used: set[int] = set()
+    kept: list[Finding] = []
+    for f in ctx.findings:
+        hit = None
+        for line in {f.line, f.end_line}:
+            sup = sups.get(line)
+            if sup and (not sup.codes or any(f.code.startswith(c) for c in sup.codes)):
+                hit = sup
+                break
+        if hit is None:
+            kept.append(f)
+            continue
+        used.add(hit.line)
+        f.suppressed = True
+        f.suppression_reason = hit.reason
+        ctx.suppressed.append(f)
+    for line, sup in sorted(sups.items()):
+        codes = ", ".join(sup.codes) or "all rules"
+        if not sup.reason and ctx.policy.is_enabled("GDPR903"):
+            kept.append(tool_finding(ctx.policy, "GDPR903", ctx.path,
+                                     f"suppression of {codes} gives no reason", line))
+        if line not in used and ctx.policy.is_enabled("GDPR904"):
+            kept.append(tool_finding(ctx.policy, "GDPR904", ctx.path,
+                                     f"suppression of {codes} matches no finding on this line", line))
+    return kept

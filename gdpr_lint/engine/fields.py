@@ -1,0 +1,212 @@
+"""Retention and encryption-at-rest checks on schema fields, and the inventory rows they yield.
+
+GDPR Art. 5(1)(e) (storage limitation) and Art. 30 (records of processing) for tags;
+Art. 32 (security of processing) for encryption at rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import yaml
+
+from gdpr_lint.classify import Classifier, Match
+from gdpr_lint.comments import Tag
+from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
+from gdpr_lint.policy import rules_dir
+
+_TAXONOMY: dict | None = None
+
+
+def taxonomy() -> dict:
+    """The Fides keys tags may use (``rules/taxonomy.yaml``), loaded once."""
+    global _TAXONOMY
+    if _TAXONOMY is None:
+        data = yaml.safe_load((rules_dir() / "taxonomy.yaml").read_text(encoding="utf-8"))
+        _TAXONOMY = {k: frozenset(v) for k, v in data.items()}
+    return _TAXONOMY
+
+
+class FieldChecks:
+    """Runs GDPR101-105 and GDPR201 over every schema in a file and collects inventory rows."""
+
+    def __init__(self, ctx, classifier: Classifier, finder: SchemaFinder, module_name: str) -> None:
+        self.ctx = ctx
+        self.classifier = classifier
+        self.finder = finder
+        self.module_name = module_name
+        self.policy = ctx.policy
+        self.datamap = datamap_for(ctx.policy)
+
+    def run(self) -> None:
+        """Find schemas (classes in source order, then Core tables) and check their fields."""
+        for schema, class_tag in self._schemas(self.ctx.module):
+            for field in schema.fields:
+                self.check_field(schema, field, class_tag)
+
+    def _schemas(self, module: cst.Module):
+        stack: list[cst.CSTNode] = [module]
+        order: list[cst.CSTNode] = []
+        while stack:
+            cur = stack.pop()
+            if isinstance(cur, cst.ClassDef):
+                order.append(cur)
+            elif isinstance(cur, cst.Call):
+                order.append(cur)
+            stack.extend(reversed(cur.children))
+        for node in order:
+            if isinstance(node, cst.ClassDef):
+                kind = self.finder.classify_class(node)
+                if kind is None:
+                    continue
+                self.finder.known[node.name.value] = kind
+                fields = self.finder.fields_of(node, *kind)
+                yield Schema(node.name.value, kind[0], kind[1], node, fields), self._class_tag(node)
+            else:
+                table = self.finder.core_table(node)
+                if table is not None:
+                    yield table, self._stmt_tag_above(node)
+
+    def _first_line(self, node: cst.CSTNode) -> int:
+        pos = self.ctx.positions.get(node)
+        line = pos.start.line if pos else 1
+        if isinstance(node, cst.ClassDef):
+            for dec in node.decorators:
+                dpos = self.ctx.positions.get(dec)
+                if dpos:
+                    line = min(line, dpos.start.line)
+        return line
+
+    def _class_tag(self, node: cst.ClassDef) -> Tag | None:
+        return self.ctx.comments.tag_above(self._first_line(node))
+
+    def _stmt_tag_above(self, node: cst.CSTNode) -> Tag | None:
+        return None
+
+    # ---- one field --------------------------------------------------------------------------------
+    def check_field(self, schema: Schema, field: Field, class_tag: Tag | None) -> None:
+        ctx, policy = self.ctx, self.policy
+        pos = ctx.positions.get(field.node)
+        if pos is None:
+            return
+        tag = ctx.comments.tag_for(pos.start.line, pos.start.line if isinstance(field.node, cst.Call) else
+                                   pos.end.line) or class_tag
+        dotted = ".".join(p for p in (self.module_name, field.owner, field.name) if p)
+        declared = self.datamap.get(dotted) or self.datamap.get(f"{field.owner}.{field.name}")
+        source = "tag" if tag is not None else ("data map" if declared else "none")
+        values = dict(tag.values) if tag is not None else dict(declared or {})
+        if values.get("category") == "none":
+            return
+        matches = list(self.classifier.classify(field.name, field.owner))
+        type_matches = self.classifier.classify_type(field.names)
+        if not matches:
+            matches = list(type_matches)
+        if "category" in values:
+            cat = values["category"]
+            matches = [Match(cat, "declared in tag")]
+        if not matches:
+            return
+        categories = sorted({m.category for m in matches})
+        ctx.symbol = f"{field.owner}.{field.name}"
+        encrypted = self._encrypted(field)
+        node = field.node
+        # --- retention (GDPR101-105)
+        if tag is not None and tag.errors:
+            ctx.report("GDPR102", node, f"unreadable retention tag on line {tag.line} ({'; '.join(tag.errors)}) "
+                       f"for field `{field.name}`", matches)
+        elif "retention" not in values:
+            ctx.report("GDPR101", node, f"`{field.owner}.{field.name}` holds personal data and has no retention tag",
+                       matches)
+        else:
+            self._check_values(node, field, values, categories, matches)
+        # --- encryption at rest (GDPR201)
+        if field.storage and not encrypted:
+            must = [m for m in matches if self._must_encrypt(m.category)]
+            if must:
+                ctx.report("GDPR201", node, f"`{field.owner}.{field.name}` is stored unencrypted", must)
+        subject = values.get("subject") or self.classifier.subject_of(tuple(
+            w for w in (field.owner.lower(),))) or self._subject(field.owner)
+        ctx.inventory.append({
+            "path": ctx.path, "line": pos.start.line, "module": self.module_name, "model": field.owner,
+            "field": field.name, "framework": field.framework, "storage": field.storage,
+            "categories": categories, "reasons": sorted({m.reason for m in matches}),
+            "special": any(policy.categories.get(c) and policy.categories[c].special for c in categories),
+            "subject": subject or "", "retention": values.get("retention", ""), "basis": values.get("basis", ""),
+            "purpose": values.get("purpose", ""), "encrypted": encrypted, "declared_by": source,
+        })
+        ctx.symbol = ""
+
+    def _subject(self, owner: str) -> str | None:
+        from gdpr_lint.policy import split_words
+
+        return self.classifier.subject_of(split_words(owner))
+
+    def _check_values(self, node, field: Field, values: dict, categories: list[str], matches) -> None:
+        ctx, policy = self.ctx, self.policy
+        retention = values["retention"]
+        days = policy.retention_days(retention)
+        if days is None:
+            ctx.report("GDPR102", node, f"retention `{retention}` of `{field.name}` is neither an ISO 8601 duration "
+                       "(P30D, P6M, P2Y) nor a period named in the policy", matches)
+            return
+        for cat in categories:
+            limit = policy.max_retention_days(cat)
+            if limit is not None and days > limit + 0.5:
+                label = policy.categories[cat].label if cat in policy.categories else cat
+                ctx.report("GDPR103", node, f"retention {retention} of `{field.name}` exceeds the policy maximum for "
+                           f"{label}", [m for m in matches if m.category == cat])
+                break
+        tax = taxonomy()
+        for key, table in (("category", "data_categories"), ("purpose", "data_uses"), ("subject", "data_subjects")):
+            value = values.get(key)
+            if value and value != "none" and value not in tax[table] and not (
+                    key == "category" and value in policy.categories):
+                ctx.report("GDPR104", node, f"tag {key}=`{value}` on `{field.name}` is not a Fides {table[:-1]} key",
+                           ())
+        missing = [k for k in policy.config.require if k != "retention" and k not in values]
+        if missing:
+            ctx.report("GDPR105", node, f"retention tag of `{field.name}` lacks required {', '.join(missing)}",
+                       matches)
+
+    def _must_encrypt(self, category: str) -> bool:
+        key = category
+        while key:
+            cat = self.policy.categories.get(key)
+            if cat is not None:
+                return cat.encrypt
+            key = key.rpartition(".")[0]
+        return False
+
+    def _encrypted(self, field: Field) -> bool:
+        policy = self.policy
+        for name in field.names:
+            last = name.rpartition(".")[2]
+            if name in policy.encrypted_types or any(t.rpartition(".")[2] == last for t in policy.encrypted_types):
+                return True
+            if last.startswith(policy.encrypted_type_prefixes):
+                return True
+        return False
+
+
+_DATAMAPS: dict[str, dict] = {}
+
+
+def datamap_for(policy) -> dict[str, dict]:
+    """The data-map file's declarations by dotted path (empty when the file does not exist)."""
+    cfg = policy.config
+    base = Path(cfg.path.split(" [")[0]).parent if cfg.path else Path.cwd()
+    path = (base / cfg.datamap).resolve()
+    key = str(path)
+    if key not in _DATAMAPS:
+        data: dict = {}
+        if path.is_file():
+            try:
+                loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError, UnicodeDecodeError):
+                loaded = {}
+            fields = loaded.get("fields", loaded) if isinstance(loaded, dict) else {}
+            if isinstance(fields, dict):
+                data = {str(k): v for k, v in fields.items() if isinstance(v, dict)}
+        _DATAMAPS[key] = data
+    return _DATAMAPS[key]

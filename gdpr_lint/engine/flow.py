@@ -1,0 +1,445 @@
+"""Data flow: which expressions hold personal data, and what kind of object a name holds.
+
+A *taint* is a frozenset of :class:`~gdpr_lint.classify.Match` (category + reason).  It starts at
+classified names, attributes, string keys and parameters, and flows through assignment,
+f-strings, ``%``/``.format``/``+``/``join``, containers, comprehensions, string methods and
+the functions listed as propagators in ``rules/sinks.yaml``.  Sanitizers (hashing, masking,
+encryption) clear it; hashing leaves a pseudonymous identifier (Art. 4(5)) that still counts
+when sent to a processor.
+
+Object *kinds* (``logger``, ``redis``, ``file``, ``http``, ``proc:<name>`` ...) come from the
+factories in ``rules/sinks.yaml`` and the processor catalogue, matched by qualified name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import libcst as cst
+
+from gdpr_lint.classify import Classifier, Match
+from gdpr_lint.engine.names import Resolver, dotted, last_name, string_value
+from gdpr_lint.policy import Policy, split_words
+
+Taint = frozenset
+EMPTY: frozenset = frozenset()
+PSEUDONYMOUS = "user.unique_id.pseudonymous"
+PARAM = "@param:"  # marker category: the value of parameter N (function summaries)
+
+
+@dataclass
+class Env:
+    """What is known about local names at one point of a function (or module)."""
+
+    taint: dict[str, frozenset] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    strings: dict[str, str] = field(default_factory=dict)
+    files: dict[str, frozenset] = field(default_factory=dict)  # path variable -> data written to it
+    file_paths: dict[str, str] = field(default_factory=dict)  # file handle -> path variable
+    parent: "Env | None" = None
+
+    def lookup(self, table: str, name: str):
+        env: Env | None = self
+        while env is not None:
+            values = getattr(env, table)
+            if name in values:
+                return values[name]
+            env = env.parent
+        return None
+
+    def child(self) -> "Env":
+        return Env(parent=self)
+
+
+@dataclass
+class Summary:
+    """What a function does with its arguments: which reach its return value, and what it returns."""
+
+    params: tuple[str, ...]
+    returns_params: frozenset = EMPTY  # indexes of parameters that reach the return value
+    returns: frozenset = EMPTY  # categories the return value carries on its own
+
+
+class Flow:
+    """Evaluates taint and kinds of expressions for one module.
+
+    Args:
+        policy: the effective policy (sinks, sanitizers, propagators, processors).
+        classifier: the identifier classifier.
+        resolver: qualified-name resolution for this module.
+    """
+
+    def __init__(self, policy: Policy, classifier: Classifier, resolver: Resolver) -> None:
+        self.policy = policy
+        self.classifier = classifier
+        self.resolver = resolver
+        sinks = policy.sinks
+        self.sanitizer_functions = set(sinks["sanitizers"]["functions"])
+        self.sanitizer_words = set(sinks["sanitizers"]["name_words"])
+        self.safe_attributes = set(sinks["sanitizers"]["safe_attributes"])
+        self.propagator_functions = set(sinks["propagators"]["functions"])
+        self.propagator_methods = set(sinks["propagators"]["methods"])
+        self.hash_functions = {f for f in self.sanitizer_functions if f.startswith(("hashlib.", "hmac."))}
+        # factories -> kind
+        self.factories: dict[str, str] = {}
+        self.binders: dict[str, set[str]] = {}
+        self.kind_names: dict[str, str] = {}
+        for family in ("logging", "storage"):
+            for kind, spec in (sinks[family].get("objects") or {}).items():
+                for f in spec.get("factories", []):
+                    self.factories[f] = kind
+                self.binders[kind] = set(spec.get("binders", []))
+                for n in spec.get("names", []):
+                    self.kind_names[n] = kind
+        for f in sinks["storage"].get("memory_factories", []):
+            self.factories[f] = "memory"
+        for f in sinks["http"]["objects"]["factories"]:
+            self.factories[f] = "http"
+        self.sdk_roots: list[tuple[str, str]] = sorted(
+            ((root, p.name) for p in policy.processors.values() for root in p.sdk), key=lambda t: -len(t[0]))
+        self.summaries: dict[str, Summary] = {}
+        self.class_kinds: dict[str, dict[str, str]] = {}
+        self.class_taint: dict[str, dict[str, frozenset]] = {}
+        self.current_class: str | None = None
+
+    # ---- processors -------------------------------------------------------------------------------
+    def processor_of(self, names: tuple[str, ...]) -> str | None:
+        """The catalogue processor whose SDK a qualified name belongs to."""
+        for name in names:
+            for root, proc in self.sdk_roots:
+                if name == root or name.startswith(root + "."):
+                    return proc
+        return None
+
+    # ---- kinds ------------------------------------------------------------------------------------
+    def kind_of(self, node: cst.BaseExpression, env: Env) -> str | None:
+        """The kind of object an expression evaluates to (``logger``, ``redis``, ``proc:twilio``...)."""
+        if isinstance(node, cst.Await):
+            return self.kind_of(node.expression, env)
+        if isinstance(node, cst.Name):
+            kind = env.lookup("kinds", node.value)
+            if kind:
+                return kind
+            names = self.resolver.qnames(node)
+            return self._kind_from_names(names, node.value)
+        if isinstance(node, cst.Attribute):
+            base = node.value
+            if isinstance(base, cst.Name) and base.value == "self" and self.current_class:
+                kind = self.class_kinds.get(self.current_class, {}).get(node.attr.value)
+                if kind:
+                    return kind
+            base_kind = self.kind_of(base, env)
+            if base_kind and base_kind.startswith("proc:"):
+                return base_kind
+            names = self.resolver.qnames(node)
+            return self._kind_from_names(names, node.attr.value if base_kind is None else "")
+        if isinstance(node, cst.Call):
+            func = node.func
+            names = self.resolver.qnames(func)
+            for name in names:
+                if name in self.factories:
+                    kind = self.factories[name]
+                    if kind in ("csv_writer",) and node.args and self.kind_of(node.args[0].value, env) == "memory":
+                        return "memory"
+                    if kind == "memory" or name.startswith("zipfile."):
+                        return "memory"
+                    return kind
+            proc = self.processor_of(names)
+            if proc:
+                return f"proc:{proc}"
+            if isinstance(func, cst.Attribute):
+                base_kind = self.kind_of(func.value, env)
+                if base_kind and (func.attr.value in self.binders.get(base_kind, ()) or base_kind.startswith("proc:")):
+                    return base_kind
+                if func.attr.value == "open" and base_kind != "memory":
+                    return "file"
+            return None
+        if isinstance(node, cst.Subscript):
+            return self.kind_of(node.value, env)
+        return None
+
+    def _kind_from_names(self, names: tuple[str, ...], simple: str) -> str | None:
+        for name in names:
+            if name in self.factories and self.factories[name] in ("logger", "cache"):
+                return self.factories[name]
+        proc = self.processor_of(names)
+        if proc:
+            return f"proc:{proc}"
+        if simple in self.kind_names:
+            return self.kind_names[simple]
+        return None
+
+    def annotation_kind(self, annotation: cst.BaseExpression | None) -> str | None:
+        """The kind of a parameter from its annotation (``client: httpx.Client`` -> ``http``)."""
+        if annotation is None:
+            return None
+        for node in _walk_names(annotation):
+            for name in self.resolver.qnames(node):
+                if name in self.factories:
+                    return self.factories[name]
+                if name in ("logging.Logger", "structlog.BoundLogger", "structlog.stdlib.BoundLogger", "loguru.Logger"):
+                    return "logger"
+        return None
+
+    # ---- strings ----------------------------------------------------------------------------------
+    def string_of(self, node: cst.BaseExpression, env: Env) -> str | None:
+        """Best-effort string value (literals, f-strings, ``+``, module constants); unknown parts are ``{}``."""
+        value = string_value(node)
+        if value is not None:
+            return value
+        if isinstance(node, cst.Name):
+            return env.lookup("strings", node.value)
+        if isinstance(node, cst.FormattedString):
+            out = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    out.append(part.value)
+                else:
+                    inner = self.string_of(part.expression, env)
+                    out.append(inner if inner is not None else "{}")
+            return "".join(out)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            left, right = self.string_of(node.left, env), self.string_of(node.right, env)
+            if left is None:
+                return None
+            return left + (right if right is not None else "{}")
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+            return self.string_of(node.func.value, env)
+        return None
+
+    # ---- taint ------------------------------------------------------------------------------------
+    def owner_name(self, node: cst.BaseExpression) -> str | None:
+        """The name that gives context to an attribute or key: ``customer`` in ``customer.name``."""
+        if isinstance(node, cst.Name):
+            if node.value == "self" and self.current_class:
+                return self.current_class
+            return node.value
+        if isinstance(node, cst.Attribute):
+            return node.attr.value
+        if isinstance(node, cst.Subscript):
+            key = _subscript_key(node)
+            return key if key else self.owner_name(node.value)
+        if isinstance(node, cst.Call):
+            return last_name(node.func)
+        return None
+
+    def taint(self, node: cst.BaseExpression | None, env: Env, depth: int = 0) -> frozenset:
+        """The personal-data categories an expression's value carries (empty when none)."""
+        if node is None or depth > 40:
+            return EMPTY
+        t = self.taint
+        d = depth + 1
+        if isinstance(node, cst.Name):
+            found = env.lookup("taint", node.value)
+            if found is not None:
+                return found
+            if node.value in ("True", "False", "None"):
+                return EMPTY
+            return frozenset(self.classifier.classify(node.value))
+        if isinstance(node, cst.Attribute):
+            attr = node.attr.value
+            if attr in self.safe_attributes:
+                return EMPTY
+            base = node.value
+            if isinstance(base, cst.Name) and base.value == "self" and self.current_class:
+                stored = self.class_taint.get(self.current_class, {}).get(attr)
+                if stored:
+                    return stored
+            return frozenset(self.classifier.classify(attr, self.owner_name(base)))
+        if isinstance(node, cst.Subscript):
+            key = _subscript_key(node)
+            if key is not None:
+                return frozenset(self.classifier.classify(key, self.owner_name(node.value), True))
+            return t(node.value, env, d)
+        if isinstance(node, cst.Call):
+            return self._call_taint(node, env, d)
+        if isinstance(node, cst.FormattedString):
+            out = EMPTY
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    out |= t(part.expression, env, d)
+            return out
+        if isinstance(node, cst.BinaryOperation):
+            return t(node.left, env, d) | t(node.right, env, d)
+        if isinstance(node, cst.BooleanOperation):
+            return t(node.left, env, d) | t(node.right, env, d)
+        if isinstance(node, cst.IfExp):
+            return t(node.body, env, d) | t(node.orelse, env, d)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            out = EMPTY
+            for el in node.elements:
+                out |= t(el.value, env, d)
+            return out
+        if isinstance(node, cst.Dict):
+            out = EMPTY
+            for el in node.elements:
+                out |= t(el.value, env, d)
+            return out
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            inner = env.child()
+            comp: cst.CompFor | None = node.for_in
+            while comp is not None:
+                self.bind_target(comp.target, self.taint(comp.iter, inner, d), inner, None)
+                comp = comp.inner_for_in
+            if isinstance(node, cst.DictComp):
+                return t(node.key, inner, d) | t(node.value, inner, d)
+            return t(node.elt, inner, d)
+        if isinstance(node, (cst.Await, cst.Yield)):
+            inner_node = node.expression if isinstance(node, cst.Await) else node.value
+            return t(inner_node, env, d) if isinstance(inner_node, cst.BaseExpression) else EMPTY
+        if isinstance(node, cst.NamedExpr):
+            value = t(node.value, env, d)
+            self.bind_target(node.target, value, env, node.value)
+            return value
+        if isinstance(node, cst.StarredElement):
+            return t(node.value, env, d)
+        if isinstance(node, cst.UnaryOperation):
+            return EMPTY if isinstance(node.operator, cst.Not) else t(node.expression, env, d)
+        return EMPTY
+
+    def is_sanitizer(self, func: cst.BaseExpression) -> bool:
+        """Whether calling ``func`` makes a value safe (hash, mask, redact, encrypt, len ...)."""
+        names = self.resolver.qnames(func)
+        if any(n in self.sanitizer_functions for n in names):
+            return True
+        words = split_words(last_name(func))
+        return bool(words) and any(w in self.sanitizer_words for w in words)
+
+    def _call_taint(self, node: cst.Call, env: Env, depth: int) -> frozenset:
+        func = node.func
+        names = self.resolver.qnames(func)
+        method = func.attr.value if isinstance(func, cst.Attribute) else ""
+        if any(n in self.hash_functions for n in names) or method in ("hexdigest", "digest"):
+            inner = self._args_taint(node, env, depth)
+            if method in ("hexdigest", "digest") and isinstance(func, cst.Attribute):
+                inner |= self.taint(func.value, env, depth)
+            return self._pseudonymise(inner)
+        if self.is_sanitizer(func):
+            return EMPTY
+        if method in ("get", "pop", "getlist", "setdefault") and node.args:
+            key = string_value(node.args[0].value)
+            if key is not None:
+                return frozenset(self.classifier.classify(key, self.owner_name(func.value), True))
+        if any(n in self.propagator_functions for n in names):
+            return self._args_taint(node, env, depth)
+        if isinstance(func, cst.Attribute):
+            if method in self.propagator_methods:
+                return self.taint(func.value, env, depth) | self._args_taint(node, env, depth)
+            if isinstance(func.value, cst.Name) and func.value.value == "self" and self.current_class:
+                summary = self.summaries.get(f"{self.current_class}.{method}")
+                if summary:
+                    return self._apply(summary, node, env, depth, skip_self=True)
+            words = split_words(method)
+            if len(words) > 1 and words[0] in ("get", "fetch", "load", "read", "lookup", "find"):
+                return frozenset(self.classifier.classify("_".join(words[1:]), self.owner_name(func.value)))
+        if isinstance(func, cst.Name):
+            summary = self.summaries.get(func.value)
+            if summary:
+                return self._apply(summary, node, env, depth)
+            if func.value[:1].isupper():  # a constructor carries what it is built from
+                return self._args_taint(node, env, depth)
+        elif isinstance(func, cst.Attribute) and method[:1].isupper():
+            return self._args_taint(node, env, depth)
+        return EMPTY
+
+    def _pseudonymise(self, inner: frozenset) -> frozenset:
+        real = [m for m in inner if not m.category.startswith(PARAM)]
+        if not real:
+            return frozenset(m for m in inner if m.category.startswith(PARAM))
+        cats = ", ".join(sorted({m.category.rpartition(".")[2] for m in real}))
+        return frozenset([Match(PSEUDONYMOUS, f"hash of {cats}")])
+
+    def _args_taint(self, node: cst.Call, env: Env, depth: int) -> frozenset:
+        out = EMPTY
+        for arg in node.args:
+            out |= self.taint(arg.value, env, depth)
+        return out
+
+    def _apply(self, summary: Summary, node: cst.Call, env: Env, depth: int, skip_self: bool = False) -> frozenset:
+        out = summary.returns
+        params = summary.params[1:] if skip_self else summary.params
+        for i, arg in enumerate(node.args):
+            if arg.keyword is not None:
+                name = arg.keyword.value
+                idx = params.index(name) if name in params else -1
+            elif arg.star:
+                idx = -2
+            else:
+                idx = i
+            if idx == -2 or idx in summary.returns_params:
+                out |= self.taint(arg.value, env, depth)
+        return out
+
+    # ---- binding ----------------------------------------------------------------------------------
+    def bind_target(self, target: cst.BaseExpression, value_taint: frozenset, env: Env,
+                    value: cst.BaseExpression | None) -> None:
+        """Record what an assignment target now holds (taint, kind, string value)."""
+        if isinstance(target, cst.Name):
+            name = target.value
+            env.taint[name] = value_taint
+            kind = self.kind_of(value, env) if value is not None else None
+            if kind:
+                env.kinds[name] = kind
+            else:
+                env.kinds.pop(name, None)
+            text = self.string_of(value, env) if value is not None else None
+            if text is not None:
+                env.strings[name] = text
+            else:
+                env.strings.pop(name, None)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            for i, el in enumerate(target.elements):
+                if values is not None and len(values) == len(target.elements):
+                    sub = values[i].value
+                    self.bind_target(el.value, self.taint(sub, env), env, sub)
+                else:
+                    self.bind_target(el.value, value_taint, env, None)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, value_taint, env, None)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            if self.current_class:
+                if value is not None:
+                    kind = self.kind_of(value, env)
+                    if kind:
+                        self.class_kinds.setdefault(self.current_class, {})[target.attr.value] = kind
+                if value_taint:
+                    self.class_taint.setdefault(self.current_class, {})[target.attr.value] = value_taint
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            name = target.value.value
+            if value_taint:
+                env.taint[name] = (env.lookup("taint", name) or EMPTY) | value_taint
+
+
+def _subscript_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        return string_value(node.slice[0].slice.value)
+    return None
+
+
+def _walk_names(node: cst.CSTNode):
+    """Name and Attribute nodes inside an expression (outermost attribute chains only)."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, (cst.Name, cst.Attribute)):
+            yield cur
+            if isinstance(cur, cst.Attribute):
+                continue
+        stack.extend(cur.children)
+
+
+def iter_calls(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool] | None = None):
+    """Every Call inside ``node`` (outer calls first), not descending into nested defs or lambdas."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and cur is not node:
+            continue
+        if isinstance(cur, cst.Call):
+            yield cur
+        stack.extend(reversed(cur.children))
+
+
+__all__ = ["EMPTY", "Env", "Flow", "PARAM", "PSEUDONYMOUS", "Summary", "dotted", "iter_calls"]

@@ -1,0 +1,217 @@
+"""Schema recognisers: which classes declare stored or exchanged records, and their fields.
+
+A class is recognised by the qualified names of its bases, decorators and field constructors
+(never by its own name): Django models, SQLAlchemy ``Column``/``mapped_column``/``Mapped[...]``,
+SQLAlchemy Core ``Table(...)``, SQLModel, Pydantic, dataclasses, attrs, marshmallow, DRF
+serializers, TypedDict and NamedTuple.  *Storage* schemas (Django, SQLAlchemy, SQLModel with
+``table=True``) are the ones the encryption-at-rest rule applies to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from gdpr_lint.engine.names import Resolver, last_name, string_value
+
+DJANGO_BASES = ("django.db.models.Model", "django.db.models.base.Model", "django.contrib.auth.models.AbstractUser",
+                "django.contrib.auth.models.AbstractBaseUser", "django.contrib.auth.base_user.AbstractBaseUser",
+                "django.contrib.auth.models.User", "django.contrib.auth.models.PermissionsMixin",
+                "django.contrib.gis.db.models.Model")
+PYDANTIC_BASES = ("pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel", "pydantic.RootModel",
+                  "pydantic.generics.GenericModel", "ninja.Schema", "ninja.ModelSchema")
+SETTINGS_BASES = ("pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings",
+                  "pydantic.env_settings.BaseSettings", "enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag",
+                  "enum.IntFlag", "django.db.models.TextChoices", "django.db.models.IntegerChoices",
+                  "django.db.models.Choices", "django.apps.AppConfig", "typing.Protocol", "Exception")
+SQLMODEL_BASES = ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel")
+TYPEDDICT_BASES = ("typing.TypedDict", "typing_extensions.TypedDict", "typing.NamedTuple")
+MARSHMALLOW_BASES = ("marshmallow.Schema", "marshmallow.schema.Schema", "marshmallow_sqlalchemy.SQLAlchemySchema",
+                     "marshmallow_sqlalchemy.SQLAlchemyAutoSchema", "marshmallow_dataclass.dataclass")
+DATACLASS_DECORATORS = ("dataclasses.dataclass", "pydantic.dataclasses.dataclass", "attr.s", "attr.attrs",
+                        "attr.define", "attr.frozen", "attr.mutable", "attr.dataclass", "attrs.define", "attrs.frozen",
+                        "attrs.mutable", "attr.attributes", "marshmallow_dataclass.dataclass")
+REFERENCE_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "ParentalManyToManyField",
+                    "GenericForeignKey", "GenericRelation", "relationship", "relation", "backref", "Nested",
+                    "PrimaryKeyRelatedField", "HyperlinkedRelatedField", "SlugRelatedField", "StringRelatedField",
+                    "synonym", "association_proxy", "column_property", "hybrid_property", "ForeignKeyField",
+                    "SerializerMethodField", "HyperlinkedIdentityField", "Method", "Function")
+CONFIG_SUFFIXES = ("Settings", "Config", "Configuration", "Options", "Conf", "Defaults")
+
+
+@dataclass
+class Field:
+    """A field of a recognised schema.
+
+    ``names`` are the qualified names of every type and constructor in its declaration (used
+    for type signals and for spotting encrypted types); ``node`` is the statement or the
+    ``Column(...)`` call to report on.
+    """
+
+    name: str
+    owner: str
+    framework: str
+    storage: bool
+    names: tuple[str, ...]
+    node: cst.CSTNode
+    annotation: str = ""
+
+
+@dataclass
+class Schema:
+    """A recognised class (or Core table) with its framework and fields."""
+
+    name: str
+    framework: str
+    storage: bool
+    node: cst.CSTNode
+    fields: list[Field]
+
+
+def _names_in(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
+    out: list[str] = []
+    if node is None:
+        return out
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, (cst.Name, cst.Attribute)):
+            out.extend(resolver.qnames(cur))
+            if isinstance(cur, cst.Attribute):
+                continue
+        stack.extend(cur.children)
+    return out
+
+
+def _callee_names(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
+    if isinstance(node, cst.Call):
+        return list(resolver.qnames(node.func))
+    return []
+
+
+class SchemaFinder:
+    """Finds schemas in one module; ``known`` maps local class names to their framework."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.known: dict[str, tuple[str, bool]] = {}
+
+    def classify_class(self, node: cst.ClassDef) -> tuple[str, bool] | None:
+        """``(framework, storage)`` for a class, or ``None`` when it is not a schema."""
+        r = self.resolver
+        bases = [n for b in node.bases for n in r.qnames(b.value)]
+        if any(b in SETTINGS_BASES or b.endswith(("Enum", "Settings", "Choices")) for b in bases):
+            return None
+        if node.name.value.endswith(CONFIG_SUFFIXES):
+            return None
+        for b in bases:
+            if b in DJANGO_BASES:
+                return ("django", True)
+            if b in SQLMODEL_BASES:
+                table = any(k.keyword is not None and k.keyword.value == "table" and isinstance(k.value, cst.Name)
+                            and k.value.value == "True" for k in node.keywords)
+                return ("sqlmodel", table)
+            if b in PYDANTIC_BASES:
+                return ("pydantic", False)
+            if b in TYPEDDICT_BASES:
+                return ("typeddict", False)
+            if b in MARSHMALLOW_BASES:
+                return ("marshmallow", False)
+            if b.startswith("rest_framework.serializers."):
+                return ("drf", False)
+            if b.split(".")[-1] in self.known:
+                return self.known[b.split(".")[-1]]
+        for dec in node.decorators:
+            target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+            names = r.qnames(target)
+            if any(n in DATACLASS_DECORATORS for n in names):
+                return ("attrs" if any(n.startswith("attr") for n in names) else "dataclass", False)
+        # recognise by the field constructors in the body (custom bases, abstract models, mixins)
+        for stmt in node.body.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                value = getattr(small, "value", None)
+                annotation = small.annotation.annotation if isinstance(small, cst.AnnAssign) else None
+                for name in _callee_names(value, r) + (_names_in(annotation, r) if annotation is not None else []):
+                    if name.startswith(("django.db.models.", "django.contrib.gis.db.models.")):
+                        return ("django", True)
+                    if name.startswith("sqlalchemy.") and name.rpartition(".")[2] in ("Column", "mapped_column",
+                                                                                      "Mapped"):
+                        return ("sqlalchemy", True)
+                    if name.startswith("marshmallow.fields."):
+                        return ("marshmallow", False)
+                    if name.startswith("rest_framework.serializers."):
+                        return ("drf", False)
+        return None
+
+    def fields_of(self, node: cst.ClassDef, framework: str, storage: bool) -> list[Field]:
+        """The data fields of a recognised class (references, constants and private names skipped)."""
+        r = self.resolver
+        out: list[Field] = []
+        owner = node.name.value
+        for stmt in node.body.body:
+            if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+                continue
+            small = stmt.body[0]
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                target, value, annotation = small.target, small.value, small.annotation.annotation
+            elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
+                    small.targets[0].target, cst.Name):
+                target, value, annotation = small.targets[0].target, small.value, None
+            else:
+                continue
+            name = target.value
+            if name.startswith("_") or name.isupper() or name in ("objects", "model_config", "Meta", "Config"):
+                continue
+            ann_names = _names_in(annotation, r) if annotation is not None else []
+            if any(n.endswith("ClassVar") for n in ann_names):
+                continue
+            value_names = _names_in(value, r) if value is not None else []
+            callee = _callee_names(value, r)
+            if annotation is None:
+                # plain assignment: only a field when built by a field constructor
+                if not isinstance(value, cst.Call):
+                    continue
+                callee_last = last_name(value.func)
+                if framework in ("dataclass", "pydantic", "typeddict", "sqlmodel") and not callee_last.endswith(
+                        ("Field", "field", "ib", "attrib")):
+                    continue
+                if framework == "attrs" and callee_last not in ("ib", "attrib", "field"):
+                    continue
+                if framework in ("django", "sqlalchemy", "marshmallow", "drf") and not (
+                        callee_last[:1].isupper() or callee_last in ("mapped_column", "encrypt", "column_property")):
+                    continue
+            if any(c.rpartition(".")[2] in REFERENCE_FIELDS for c in callee):
+                continue
+            if framework == "sqlalchemy" and annotation is not None and value is None and not any(
+                    n.rpartition(".")[2] == "Mapped" for n in ann_names):
+                continue
+            out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
+                             names=tuple(ann_names + value_names), node=stmt,
+                             annotation=""))
+        return out
+
+    def core_table(self, call: cst.Call) -> Schema | None:
+        """A SQLAlchemy Core ``Table("name", metadata, Column("email", ...), ...)`` as a storage schema."""
+        names = self.resolver.qnames(call.func)
+        if not any(n in ("sqlalchemy.Table", "sqlalchemy.schema.Table", "sqlalchemy.sql.schema.Table")
+                   for n in names) or not call.args:
+            return None
+        table = string_value(call.args[0].value) or "table"
+        fields: list[Field] = []
+        for arg in call.args[1:]:
+            col = arg.value
+            if not isinstance(col, cst.Call) or not col.args:
+                continue
+            if not any(n.rpartition(".")[2] == "Column" for n in self.resolver.qnames(col.func)):
+                continue
+            col_name = string_value(col.args[0].value)
+            if not col_name:
+                continue
+            if any(n.rpartition(".")[2] == "ForeignKey" for n in _names_in(col, self.resolver)):
+                continue
+            fields.append(Field(name=col_name, owner=table, framework="sqlalchemy-core", storage=True,
+                                names=tuple(_names_in(col, self.resolver)), node=col))
+        return Schema(name=table, framework="sqlalchemy-core", storage=True, node=call, fields=fields)

@@ -1,0 +1,313 @@
+"""Sink checks: personal data reaching logs and telemetry, storage, and third-party processors.
+
+Every check looks at one call (or subscript store, or raise) with the flow's view of the
+arguments, and reports through ``report(code, node, message, taint, ...)``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from fnmatch import fnmatch
+from typing import Callable
+from urllib.parse import urlsplit
+
+import libcst as cst
+
+from gdpr_lint.engine.flow import EMPTY, PARAM, PSEUDONYMOUS, Env, Flow
+from gdpr_lint.engine.names import string_value
+from gdpr_lint.policy import Policy
+
+Report = Callable[..., None]
+
+
+def real(taint: frozenset, allow_pseudonymous: bool = False) -> frozenset:
+    """Only the categories a sink cares about (no parameter markers; hashes only where asked)."""
+    return frozenset(m for m in taint if not m.category.startswith(PARAM)
+                     and (allow_pseudonymous or m.category != PSEUDONYMOUS))
+
+
+class Sinks:
+    """Checks calls against the sinks and processors of the policy.
+
+    Args:
+        policy: the effective policy.
+        flow: the module's flow evaluator (taint and kinds).
+        report: callback ``report(code, node, message, taint, sink=..., processor=...)``.
+        summary_mode: when true, record sinks reached by parameters instead of reporting.
+    """
+
+    def __init__(self, policy: Policy, flow: Flow, report: Report) -> None:
+        self.policy = policy
+        self.flow = flow
+        self.report = report
+        s = policy.sinks
+        self.log_functions: dict[str, str] = s["logging"]["functions"]
+        self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
+        self.log_settings = s["logging"].get("settings", [])
+        self.log_objects = s["logging"]["objects"]
+        self.storage = s["storage"]
+        self.store_objects = s["storage"]["objects"]
+        self.http = s["http"]
+        self.internal_hosts = list(s["http"].get("internal_hosts", []))
+        self.first_party = list(policy.config.first_party_domains)
+        self.host_index: list[tuple[str, str]] = [(h, p.name) for p in policy.processors.values() for h in p.hosts]
+
+    # ---- helpers ----------------------------------------------------------------------------------
+    def _args(self, call: cst.Call, env: Env, skip_first: int = 0, only_keywords: bool = False) -> frozenset:
+        out = EMPTY
+        pos = 0
+        for arg in call.args:
+            if arg.keyword is None and not arg.star:
+                pos += 1
+                if only_keywords or pos <= skip_first:
+                    continue
+            elif arg.keyword is not None and arg.keyword.value in self.ignored_keywords:
+                continue
+            out |= self.flow.taint(arg.value, env)
+        return out
+
+    @staticmethod
+    def _arg(call: cst.Call, index: int, keyword: str | None = None) -> cst.BaseExpression | None:
+        pos = 0
+        for arg in call.args:
+            if keyword and arg.keyword is not None and arg.keyword.value == keyword:
+                return arg.value
+            if arg.keyword is None and not arg.star:
+                if pos == index:
+                    return arg.value
+                pos += 1
+        return None
+
+    # ---- entry points ---------------------------------------------------------------------------
+    def check_call(self, call: cst.Call, env: Env) -> None:
+        """Run every sink check on one call."""
+        func = call.func
+        names = self.flow.resolver.qnames(func)
+        method = func.attr.value if isinstance(func, cst.Attribute) else ""
+        receiver_kind = self.flow.kind_of(func.value, env) if isinstance(func, cst.Attribute) else None
+        if self._logging(call, env, names, method, receiver_kind):
+            return
+        if self._storage(call, env, names, method, receiver_kind):
+            return
+        self._processor(call, env, names, method, receiver_kind)
+
+    def check_raise(self, node: cst.Raise, env: Env) -> None:
+        """An exception message that carries personal data (GDPR302)."""
+        if not self.policy.sinks["logging"].get("exceptions", True):
+            return
+        exc = node.exc
+        if isinstance(exc, cst.Call):
+            taint = real(self._args(exc, env))
+            if taint:
+                self.report("GDPR302", node, "personal data in an exception message", taint, sink="exception message")
+
+    def check_store(self, target: cst.Subscript, value_taint: frozenset, env: Env, node: cst.CSTNode) -> None:
+        """``session["k"] = v`` and other subscript stores into cookies, sessions and shelves."""
+        taint = real(value_taint)
+        if not taint:
+            return
+        names = self.flow.resolver.qnames(target.value)
+        for name in names:
+            label = self.storage.get("subscript_stores", {}).get(name)
+            if label:
+                self.report("GDPR204", node, f"personal data stored in the {label}", taint, sink=label)
+                return
+        kind = self.flow.kind_of(target.value, env)
+        spec = self.store_objects.get(kind or "", {})
+        if spec.get("subscript_store"):
+            code = "GDPR204" if kind == "cookie_jar" else "GDPR202"
+            self.report(code, node, f"personal data stored in a {spec['label']}", taint, sink=spec["label"])
+
+    # ---- logging ----------------------------------------------------------------------------------
+    def _logging(self, call, env, names, method, receiver_kind) -> bool:
+        for name in names:
+            if name in self.log_functions:
+                label = self.log_functions[name]
+                taint = real(self._args(call, env))
+                if taint:
+                    code = "GDPR303" if name.startswith("sentry_sdk") else "GDPR301"
+                    self.report(code, call, f"personal data sent to {label}", taint, sink=label)
+                return True
+        for setting in self.log_settings:
+            if setting["call"] in names:
+                value = self._arg(call, 99, setting["keyword"])
+                if isinstance(value, cst.Name) and value.value == str(setting["value"]):
+                    self.report("GDPR304", call, setting["message"], EMPTY, sink=setting["call"])
+                return True
+        if receiver_kind in self.log_objects:
+            spec = self.log_objects[receiver_kind]
+            code = "GDPR303" if receiver_kind == "span" else "GDPR301"
+            if method in spec.get("methods", []):
+                taint = real(self._args(call, env))
+                if taint:
+                    self.report(code, call, f"personal data written to a {spec['label']}", taint, sink=spec["label"])
+                return True
+            if method in spec.get("binders", []):
+                taint = real(self._args(call, env, only_keywords=True))
+                if taint:
+                    self.report(code, call, f"personal data bound to a {spec['label']}'s context", taint,
+                                sink=spec["label"])
+                return True
+        return False
+
+    # ---- storage ----------------------------------------------------------------------------------
+    def _storage(self, call, env, names, method, receiver_kind) -> bool:
+        methods = self.storage.get("methods", {})
+        if method in methods:
+            spec = methods[method]
+            pos, kw = spec["args"]
+            value = self._arg(call, pos, kw)
+            taint = real(self.flow.taint(value, env)) if value is not None else EMPTY
+            if taint and receiver_kind != "memory":
+                code = "GDPR204" if "cookie" in method else "GDPR202"
+                self.report(code, call, f"personal data written to a {spec['label']}", taint, sink=spec["label"])
+            return True
+        for name in names:
+            label = self.storage.get("functions", {}).get(name)
+            if label:
+                target = self._arg(call, 1, "fp")
+                if target is not None and self.flow.kind_of(target, env) == "memory":
+                    return True
+                taint = real(self.flow.taint(self._arg(call, 0, "obj"), env))
+                if taint:
+                    self.report("GDPR202", call, f"personal data written to a {label}", taint, sink=label)
+                    self._mark_file(target, taint, env)
+                return True
+        spec = self.store_objects.get(receiver_kind or "")
+        if not spec or method not in spec.get("methods", []):
+            return False
+        if receiver_kind in ("s3", "gcs"):
+            return self._object_storage(call, env, method, receiver_kind, spec)
+        taint = real(self._args(call, env))
+        if not taint:
+            return True
+        code = {"redis": "GDPR203", "cache": "GDPR203", "cookie_jar": "GDPR204"}.get(receiver_kind, "GDPR202")
+        self.report(code, call, f"personal data written to {spec['label']}", taint, sink=spec["label"])
+        if receiver_kind in ("file", "csv_writer") and isinstance(call.func, cst.Attribute):
+            handle = call.func.value
+            if isinstance(handle, cst.Name):
+                path_var = env.lookup("file_paths", handle.value)
+                if path_var:
+                    env.files[path_var] = (env.lookup("files", path_var) or EMPTY) | taint
+        return True
+
+    def _mark_file(self, target, taint, env) -> None:
+        if isinstance(target, cst.Name):
+            path_var = env.lookup("file_paths", target.value)
+            if path_var:
+                env.files[path_var] = (env.lookup("files", path_var) or EMPTY) | taint
+
+    def _object_storage(self, call, env, method, kind, spec) -> bool:
+        enc = set(spec.get("encryption_keywords", []))
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in enc:
+                return True
+            if arg.keyword is not None and arg.keyword.value == spec.get("extra_args_keyword") and isinstance(
+                    arg.value, cst.Dict):
+                for el in arg.value.elements:
+                    if isinstance(el, cst.DictElement) and string_value(el.key) in enc:
+                        return True
+        taint = real(self._args(call, env))
+        if method in ("upload_file", "upload_from_filename"):
+            source = self._arg(call, 0, "Filename" if kind == "s3" else "filename")
+            if isinstance(source, cst.Name):
+                taint |= env.lookup("files", source.value) or EMPTY
+        if taint:
+            self.report("GDPR205", call, f"personal data uploaded to {spec['label']} without server-side encryption",
+                        taint, sink=spec["label"])
+        return True
+
+    # ---- processors ---------------------------------------------------------------------------------
+    def _processor(self, call, env, names, method, receiver_kind) -> None:
+        proc = None
+        if receiver_kind and receiver_kind.startswith("proc:"):
+            proc = receiver_kind[5:]
+        else:
+            proc = self.flow.processor_of(names)
+        if proc:
+            taint = real(self._args(call, env), allow_pseudonymous=True)
+            if taint:
+                self.processor_receives(proc, call, taint, f"{proc} SDK call")
+            return
+        is_http = any(n in self.http["functions"] for n in names) or (
+            receiver_kind == "http" and method in self.http["objects"]["methods"])
+        if not is_http:
+            return
+        url_node = self._arg(call, 0, "url")
+        if url_node is None and method in ("request", "send", "fetch") or (
+                method == "request" and url_node is not None and string_value(url_node) in (
+                "GET", "POST", "PUT", "PATCH", "DELETE")):
+            url_node = self._arg(call, 1, "url")
+        url = self.flow.string_of(url_node, env) if url_node is not None else None
+        if not url:
+            return
+        host = _host(url)
+        if not host or self._internal(host):
+            return
+        taint = real(self._args(call, env), allow_pseudonymous=True)
+        if not taint:
+            return
+        known = self._processor_for_host(host)
+        if known:
+            self.processor_receives(known, call, taint, f"HTTP request to {host}")
+        else:
+            self.report("GDPR403", call, f"personal data sent to {host}, which is not a known or approved processor",
+                        taint, sink=f"HTTP {host}", processor=host)
+
+    def processor_receives(self, proc: str, node: cst.CSTNode, taint: frozenset, how: str) -> None:
+        """Report personal data handed to a processor, according to the approval register."""
+        info = self.policy.processors.get(proc)
+        if info is not None and (info.infrastructure or info.logging_sink):
+            return
+        approval = self.policy.approved.get(proc)
+        vendor = info.vendor if info else proc
+        if approval is None:
+            self.report("GDPR402", node, f"personal data sent to {vendor}, which is not an approved processor ({how})",
+                        taint, sink=how, processor=proc)
+            return
+        if approval.categories is not None:
+            allowed = approval.categories
+            extra = frozenset(m for m in taint if m.category != PSEUDONYMOUS and not any(
+                m.category == a or m.category.startswith(a + ".") for a in allowed))
+            if extra:
+                self.report("GDPR404", node, f"{vendor} is approved for {', '.join(allowed)} only", extra, sink=how,
+                            processor=proc)
+        outside = (approval.region and approval.region.upper() not in EEA) or (
+            not approval.region and approval.dpa and info is not None and not info.eea)
+        if outside and not approval.transfer_mechanism:
+            self.report("GDPR405", node, f"personal data transferred to {vendor} outside the EEA without a "
+                        "transfer mechanism in its approval", taint, sink=how, processor=proc)
+
+    def _internal(self, host: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(host)
+            return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+        except ValueError:
+            pass
+        if "." not in host or "{" in host:
+            return True
+        patterns = self.internal_hosts + self.first_party + [f"*.{d}" for d in self.first_party]
+        return any(fnmatch(host, p) for p in patterns)
+
+    def _processor_for_host(self, host: str) -> str | None:
+        for pattern, proc in self.host_index:
+            if host == pattern or fnmatch(host, pattern):
+                return proc
+        return None
+
+
+EEA = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
+       "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "EU", "EEA"}
+
+
+def _host(url: str) -> str | None:
+    if "://" not in url:
+        if url.startswith("//"):
+            url = "http:" + url
+        else:
+            return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None

@@ -1,0 +1,245 @@
+"""Statement walker: runs the flow through a module's and its functions' bodies in order.
+
+It keeps an :class:`~gdpr_lint.engine.flow.Env` per function, checks every call, raise and
+subscript store against the sinks with the environment at that point, and computes function
+summaries (which parameters reach the return value) so calls to local helpers carry data.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from gdpr_lint.classify import Match
+from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary, iter_calls
+from gdpr_lint.engine.sinks import Sinks
+
+MAX_STATEMENTS = 20000  # per module: bounds the work one huge file can cause
+
+
+class Walker:
+    """Walks one module.  ``reporting`` is off while summaries are computed."""
+
+    def __init__(self, flow: Flow, sinks: Sinks, ctx=None) -> None:
+        self.ctx = ctx  # a FileContext whose ``symbol`` names the function being walked
+        self.flow = flow
+        self.sinks = sinks
+        self.reporting = True
+        self.returns: frozenset = EMPTY
+        self.budget = MAX_STATEMENTS
+
+    # ---- module -----------------------------------------------------------------------------------
+    def run_module(self, module: cst.Module) -> None:
+        """Compute summaries, then walk the module body and every function with reporting on."""
+        functions = list(self._functions(module.body, None))
+        module_env = Env()
+        self.reporting = False
+        self.block(module.body, module_env, top=True)
+        for _ in range(2):  # twice, so helpers calling helpers settle
+            for fn, cls, _qual in functions:
+                self.flow.summaries[f"{cls}.{fn.name.value}" if cls else fn.name.value] = self.summarise(
+                    fn, cls, module_env)
+        self.reporting = True
+        self.budget = MAX_STATEMENTS
+        self.block(module.body, Env(), top=True)
+        for fn, cls, qual in functions:
+            if self.ctx is not None:
+                self.ctx.symbol = qual
+            self.run_function(fn, cls, module_env, reporting=True)
+
+    def _functions(self, body, cls: str | None, prefix: str = ""):
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                qual = f"{prefix}{stmt.name.value}"
+                yield stmt, cls, qual
+                yield from self._functions(stmt.body.body, cls, qual + ".")
+            elif isinstance(stmt, cst.ClassDef):
+                yield from self._functions(stmt.body.body, stmt.name.value, f"{prefix}{stmt.name.value}.")
+            elif isinstance(stmt, (cst.If, cst.Try, cst.With)):
+                yield from self._functions(stmt.body.body, cls, prefix)
+
+    # ---- functions ----------------------------------------------------------------------------------
+    def _params(self, fn: cst.FunctionDef) -> list[cst.Param]:
+        p = fn.params
+        out = list(p.posonly_params) + list(p.params)
+        if isinstance(p.star_arg, cst.Param):
+            out.append(p.star_arg)
+        out += list(p.kwonly_params)
+        if p.star_kwarg is not None:
+            out.append(p.star_kwarg)
+        return out
+
+    def _function_env(self, fn: cst.FunctionDef, module_env: Env, markers: bool) -> Env:
+        env = Env(parent=module_env)
+        for i, param in enumerate(self._params(fn)):
+            name = param.name.value
+            taint = frozenset(self.flow.classifier.classify(name))
+            if markers:
+                taint |= {Match(f"{PARAM}{i}", name)}
+            env.taint[name] = taint
+            ann = param.annotation.annotation if param.annotation else None
+            kind = self.flow.annotation_kind(ann)
+            if kind:
+                env.kinds[name] = kind
+        return env
+
+    def summarise(self, fn: cst.FunctionDef, cls: str | None, module_env: Env) -> Summary:
+        """Which parameters of ``fn`` reach its return value, and what it returns on its own."""
+        self.flow.current_class = cls
+        env = self._function_env(fn, module_env, markers=True)
+        self.returns = EMPTY
+        self.block(fn.body.body, env)
+        params = tuple(p.name.value for p in self._params(fn))
+        flows = frozenset(int(m.category[len(PARAM):]) for m in self.returns if m.category.startswith(PARAM))
+        own = frozenset(m for m in self.returns if not m.category.startswith(PARAM))
+        return Summary(params=params, returns_params=flows, returns=own)
+
+    def run_function(self, fn: cst.FunctionDef, cls: str | None, module_env: Env, reporting: bool) -> None:
+        """Walk one function body with its parameters classified by name and annotation."""
+        self.flow.current_class = cls
+        self.reporting = reporting
+        env = self._function_env(fn, module_env, markers=False)
+        self.returns = EMPTY
+        self.block(fn.body.body, env)
+
+    # ---- statements ---------------------------------------------------------------------------------
+    def block(self, body, env: Env, top: bool = False) -> None:
+        """Walk a sequence of statements (skipping nested functions and classes, walked on their own)."""
+        for stmt in body:
+            if self.budget <= 0:
+                return
+            self.budget -= 1
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self.small(small, env)
+            elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                if isinstance(stmt, cst.ClassDef) and top:
+                    saved = self.flow.current_class
+                    self.flow.current_class = stmt.name.value
+                    self._class_attrs(stmt, env)
+                    self.flow.current_class = saved
+                continue
+            elif isinstance(stmt, cst.If):
+                self.calls(stmt.test, env)
+                self.block(stmt.body.body, env)
+                orelse = stmt.orelse
+                while orelse is not None:
+                    if isinstance(orelse, cst.If):
+                        self.calls(orelse.test, env)
+                        self.block(orelse.body.body, env)
+                        orelse = orelse.orelse
+                    else:
+                        self.block(orelse.body.body, env)
+                        orelse = None
+            elif isinstance(stmt, (cst.For,)):
+                self.calls(stmt.iter, env)
+                self.flow.bind_target(stmt.target, self.flow.taint(stmt.iter, env), env, None)
+                self.block(stmt.body.body, env)
+                if stmt.orelse:
+                    self.block(stmt.orelse.body.body, env)
+            elif isinstance(stmt, cst.While):
+                self.calls(stmt.test, env)
+                self.block(stmt.body.body, env)
+            elif isinstance(stmt, cst.With):
+                for item in stmt.items:
+                    self.calls(item.item, env)
+                    if item.asname is not None:
+                        target = item.asname.name
+                        self.flow.bind_target(target, self.flow.taint(item.item, env), env, item.item)
+                        self._remember_path(target, item.item, env)
+                self.block(stmt.body.body, env)
+            elif isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
+                self.block(stmt.body.body, env)
+                for handler in stmt.handlers:
+                    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                        env.taint[handler.name.name.value] = EMPTY
+                    self.block(handler.body.body, env)
+                if stmt.orelse:
+                    self.block(stmt.orelse.body.body, env)
+                if stmt.finalbody:
+                    self.block(stmt.finalbody.body.body, env)
+            elif isinstance(stmt, cst.Match):
+                self.calls(stmt.subject, env)
+                for case in stmt.cases:
+                    self.block(case.body.body, env)
+
+    def _class_attrs(self, cls: cst.ClassDef, env: Env) -> None:
+        """Record ``self.x = ...`` kinds from ``__init__`` so methods see ``self.logger`` as a logger."""
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in ("__init__", "setup", "setUp", "__post_init__"):
+                fenv = self._function_env(stmt, env, markers=False)
+                saved, self.reporting = self.reporting, False
+                self.block(stmt.body.body, fenv)
+                self.reporting = saved
+
+    def _remember_path(self, target: cst.BaseExpression, opener: cst.BaseExpression, env: Env) -> None:
+        if not isinstance(target, cst.Name) or not isinstance(opener, cst.Call) or not opener.args:
+            return
+        path = opener.args[0].value
+        if isinstance(path, cst.Name):
+            env.file_paths[target.value] = path.value
+        elif isinstance(opener.func, cst.Attribute) and isinstance(opener.func.value, cst.Name):
+            env.file_paths[target.value] = opener.func.value.value
+
+    def small(self, small: cst.BaseSmallStatement, env: Env) -> None:
+        """One simple statement: check its calls, then record what it assigns."""
+        flow = self.flow
+        if isinstance(small, cst.Assign):
+            self.calls(small.value, env)
+            value_taint = flow.taint(small.value, env)
+            for target in small.targets:
+                self._store(target.target, value_taint, env, small)
+                flow.bind_target(target.target, value_taint, env, small.value)
+                self._remember_path(target.target, small.value, env)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self.calls(small.value, env)
+                value_taint = flow.taint(small.value, env)
+                flow.bind_target(small.target, value_taint, env, small.value)
+                if isinstance(small.target, cst.Name) and not flow.kind_of(small.value, env):
+                    kind = flow.annotation_kind(small.annotation.annotation)
+                    if kind:
+                        env.kinds[small.target.value] = kind
+        elif isinstance(small, cst.AugAssign):
+            self.calls(small.value, env)
+            added = flow.taint(small.value, env)
+            if isinstance(small.target, cst.Name):
+                name = small.target.value
+                env.taint[name] = (env.lookup("taint", name) or EMPTY) | added
+            self._store(small.target, added, env, small)
+        elif isinstance(small, cst.Expr):
+            self.calls(small.value, env)
+        elif isinstance(small, cst.Return):
+            if small.value is not None:
+                self.calls(small.value, env)
+                self.returns |= flow.taint(small.value, env)
+        elif isinstance(small, cst.Raise):
+            if small.exc is not None:
+                self.calls(small.exc, env, skip_outer=True)
+                if self.reporting:
+                    self.sinks.check_raise(small, env)
+
+    def _store(self, target: cst.BaseExpression, value_taint: frozenset, env: Env, node: cst.CSTNode) -> None:
+        if self.reporting and isinstance(target, cst.Subscript):
+            self.sinks.check_store(target, value_taint, env, node)
+
+    def calls(self, expr: cst.CSTNode, env: Env, skip_outer: bool = False) -> None:
+        """Check every call inside an expression against the sinks (walrus targets bound first)."""
+        for node in _walrus(expr):
+            self.flow.bind_target(node.target, self.flow.taint(node.value, env), env, node.value)
+        if not self.reporting:
+            return
+        for call in iter_calls(expr):
+            if skip_outer and call is expr:
+                continue
+            self.sinks.check_call(call, env)
+
+
+def _walrus(expr: cst.CSTNode):
+    stack = [expr]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, (cst.Lambda, cst.FunctionDef)):
+            continue
+        if isinstance(cur, cst.NamedExpr):
+            yield cur
+        stack.extend(cur.children)

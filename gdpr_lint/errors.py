@@ -1,0 +1,27 @@
+"""Errors that are the user's to fix: they become a clear message and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+
+class UsageError(Exception):
+    """A mistake in how gdpr-lint was called or configured (exit code 2).
+
+    ``str(error)`` is the whole message shown to the user.
+    """
+
+
+class ConfigError(UsageError):
+    """A bad organisation config or policy pack.
+
+    Args:
+        path: the file that holds the mistake.
+        key: the dotted key that is wrong (``approved_processors[2].name``), or ``""``.
+        problem: what is wrong and what is allowed instead.
+    """
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem = problem
+        where = f"{path}: {key}: " if key else f"{path}: "
+        super().__init__(where + problem)

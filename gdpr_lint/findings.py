@@ -1,0 +1,73 @@
+"""The finding: what every check produces and every reporter writes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+FAMILIES = ("retention", "storage", "logging", "processor", "tool")
+
+
+@dataclass
+class Finding:
+    """One problem at one place.
+
+    Lines and columns are 1-based (columns count characters, as editors do); ``end_*`` point
+    just past the reported node.  ``categories`` are Fides data-category keys.  ``reasons`` say
+    why each category was assigned (``--explain``).  ``symbol`` is the enclosing qualified name
+    (``Customer.email``, ``signup``) and ``snippet`` the normalised source of the reported node;
+    together with ``code`` and ``path`` they make the line-independent ``fingerprint``.
+    """
+
+    code: str
+    name: str
+    family: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    categories: list[str] = field(default_factory=list)
+    fix: str = ""
+    reasons: list[str] = field(default_factory=list)
+    symbol: str = ""
+    snippet: str = ""
+    fingerprint: str = ""
+    sink: str = ""
+    processor: str = ""
+    suppressed: bool = False
+    suppression_reason: str = ""
+
+    def finish(self) -> "Finding":
+        """Compute the fingerprint (SHA-256 prefix of code, path, symbol and normalised snippet)."""
+        norm = normalise_source(self.snippet)
+        text = "\x1f".join((self.code, self.path, self.symbol, norm))
+        self.fingerprint = hashlib.sha256(text.encode()).hexdigest()[:24]
+        return self
+
+    def sort_key(self) -> tuple:
+        """Order used by every reporter: path, line, column, code."""
+        return (self.path, self.line, self.column, self.code, self.message)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict with every field."""
+        return asdict(self)
+
+
+_WS = re.compile(r"\s+")
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def normalise_source(code: str) -> str:
+    """Source text with comments and all whitespace removed and quotes unified.
+
+    Reformatting or re-wrapping a statement does not change it; changing what it says does.
+    """
+    code = _COMMENT.sub("", code)
+    code = code.replace("'", '"')
+    code = _WS.sub("", code)
+    return code.rstrip(",")

@@ -1,0 +1,273 @@
+"""Find the files to check, read them safely, and analyse them (in parallel, cached by content).
+
+Bad input never stops a scan: a file that is not UTF-8, unreadable, too large or a broken
+symlink becomes a GDPR902 finding; one that does not parse a GDPR901 finding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from gdpr_lint import __version__
+from gdpr_lint.errors import UsageError
+from gdpr_lint.findings import Finding
+from gdpr_lint.policy import Policy
+
+MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
+DEFAULT_EXCLUDES = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", "node_modules/", "__pycache__/",
+                    ".mypy_cache/", ".pytest_cache/", "build/", "dist/", "site-packages/", ".eggs/", "*.egg-info/",
+                    ".gdpr-lint-cache/"]
+
+
+@dataclass
+class ScanResult:
+    """Everything a scan produced: findings (sorted), suppressed findings, inventory rows, file count."""
+
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    inventory: list[dict] = field(default_factory=list)
+    files: int = 0
+    lines: int = 0
+    root: Path = field(default_factory=Path.cwd)
+
+
+def _gitignore_spec(root: Path) -> pathspec.PathSpec | None:
+    patterns: list[str] = []
+    for name in (".gitignore",):
+        p = root / name
+        if p.is_file():
+            try:
+                patterns += p.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                pass
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+
+
+def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
+    """The ``.py`` files under ``paths``, minus ``.gitignore`` matches and configured excludes.
+
+    A file named explicitly is always included (unless excluded).  Raises
+    :class:`~gdpr_lint.errors.UsageError` for a path that does not exist.
+    """
+    spec = pathspec.PathSpec.from_lines("gitwildmatch", DEFAULT_EXCLUDES + list(excludes))
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"path does not exist: {path}")
+        if path.is_file() or (path.is_symlink() and not path.exists()):
+            rel = _rel(path, root)
+            if not spec.match_file(rel) and path not in seen:
+                seen.add(path)
+                out.append(path)
+            continue
+        ignore = _gitignore_spec(path) or _gitignore_spec(root)
+        for dirpath, dirnames, filenames in os.walk(path):
+            base = Path(dirpath)
+            keep = []
+            for d in sorted(dirnames):
+                rel = _rel(base / d, root) + "/"
+                rel_local = _rel(base / d, path) + "/"
+                if spec.match_file(rel) or spec.match_file(rel_local) or (ignore and ignore.match_file(rel_local)):
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for name in sorted(filenames):
+                if not name.endswith(".py"):
+                    continue
+                full = base / name
+                rel, rel_local = _rel(full, root), _rel(full, path)
+                if spec.match_file(rel) or spec.match_file(rel_local) or (ignore and ignore.match_file(rel_local)):
+                    continue
+                if full not in seen:
+                    seen.add(full)
+                    out.append(full)
+    return out
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix() if path.exists() else os.path.relpath(
+            path, root).replace(os.sep, "/")
+    except ValueError:
+        return path.as_posix()
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path shown in findings: relative to ``root`` when inside it, else as given."""
+    try:
+        return path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def module_name(path: Path, root: Path) -> str:
+    """The dotted module name of a file relative to the scan root (``shop/models.py`` -> ``shop.models``)."""
+    rel = display_path(path, root)
+    if rel.endswith(".py"):
+        rel = rel[:-3]
+    parts = [p for p in rel.split("/") if p and p not in (".", "..")]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def read_source(path: Path) -> tuple[str | None, str]:
+    """``(text, "")`` or ``(None, reason)`` for a file that cannot be checked."""
+    try:
+        if path.is_symlink() and not path.exists():
+            return None, "broken symbolic link"
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, f"file is {size // 1_000_000} MB, larger than the {MAX_BYTES // 1_000_000} MB limit"
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"cannot read the file ({exc.strerror or exc})"
+    if b"\x00" in data:
+        return None, "file contains NUL bytes (binary or corrupt)"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 (byte {exc.start}); save it as UTF-8"
+    return text, ""
+
+
+# ---- worker side ---------------------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _init_worker(policy: Policy) -> None:
+    from gdpr_lint.classify import Classifier
+
+    _WORKER["policy"] = policy
+    _WORKER["classifier"] = Classifier(policy)
+
+
+def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding], list[dict], int]:
+    """Analyse one file in a worker: ``(findings, suppressed, inventory, lines)``."""
+    from gdpr_lint.engine.analyzer import analyze_source, tool_finding
+
+    path, shown, modname = job
+    policy = _WORKER["policy"]
+    text, problem = read_source(Path(path))
+    if text is None:
+        return [tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0
+    lines = text.count("\n") + 1
+    try:
+        findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname)
+    except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the scan
+        return [tool_finding(policy, "GDPR905", shown, f"internal error while analysing ({type(exc).__name__}: "
+                             f"{exc}); file skipped")], [], [], lines
+    return findings, suppressed, inventory, lines
+
+
+class Cache:
+    """Results by file content hash, policy hash and tool version, in ``.gdpr-lint-cache/``."""
+
+    def __init__(self, folder: Path | None, policy: Policy) -> None:
+        self.folder = folder
+        self.salt = f"{__version__}:{policy.hash}"
+
+    def key(self, path: str, shown: str, modname: str) -> str | None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return None
+        return hashlib.sha256(self.salt.encode() + shown.encode() + modname.encode() + data).hexdigest()
+
+    def get(self, key: str | None):
+        if self.folder is None or key is None:
+            return None
+        p = self.folder / key[:2] / key
+        try:
+            with p.open("rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
+    def put(self, key: str | None, value) -> None:
+        if self.folder is None or key is None:
+            return
+        p = self.folder / key[:2] / key
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, p)
+        except OSError:
+            pass
+
+
+def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int | None = None,
+         cache_dir: Path | None = None, progress=None) -> ScanResult:
+    """Analyse every Python file under ``paths``.
+
+    Args:
+        paths: files and folders to scan.
+        policy: the effective policy.
+        root: folder that shown paths are relative to (default: current directory).
+        jobs: worker processes (default: number of cores; 1 = in this process).
+        cache_dir: results cache folder, or ``None`` for no cache.
+        progress: optional callable ``progress(done, total)``.
+
+    Raises:
+        UsageError: a path that does not exist.
+    """
+    root = root or Path.cwd()
+    files = discover(paths, policy.config.exclude, root)
+    jobs_list = [(str(p), display_path(p, root), module_name(p, root)) for p in files]
+    result = ScanResult(files=len(files), root=root)
+    cache = Cache(cache_dir, policy)
+    outputs: list = [None] * len(jobs_list)
+    todo: list[int] = []
+    keys: list[str | None] = []
+    for i, job in enumerate(jobs_list):
+        key = cache.key(*job)
+        keys.append(key)
+        hit = cache.get(key)
+        if hit is not None:
+            outputs[i] = hit
+        else:
+            todo.append(i)
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    done = len(jobs_list) - len(todo)
+    if progress:
+        progress(done, len(jobs_list))
+    if len(todo) < 8 or workers <= 1:
+        _init_worker(policy)
+        for i in todo:
+            outputs[i] = analyze_path(jobs_list[i])
+            cache.put(keys[i], outputs[i])
+            done += 1
+            if progress:
+                progress(done, len(jobs_list))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(policy,)) as pool:
+            chunk = max(1, min(16, len(todo) // (workers * 4) or 1))
+            for i, out in zip(todo, pool.map(analyze_path, [jobs_list[i] for i in todo], chunksize=chunk)):
+                outputs[i] = out
+                cache.put(keys[i], out)
+                done += 1
+                if progress:
+                    progress(done, len(jobs_list))
+    for findings, suppressed, inventory, lines in outputs:
+        result.findings.extend(findings)
+        result.suppressed.extend(suppressed)
+        result.inventory.extend(inventory)
+        result.lines += lines
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def policy_fingerprint(policy: Policy) -> str:
+    """A short stable id of the effective policy (tool version included)."""
+    return hashlib.sha256(json.dumps([__version__, policy.hash]).encode()).hexdigest()[:12]
