@@ -87,6 +87,8 @@ class Classifier:
         if not owner:
             return None
         words = split_words(owner)
+        while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
+            words = words[:-1]
         if not words:
             return None
         head = words[-1:]

@@ -107,6 +107,7 @@ class Policy:
     metadata_words: frozenset[str]
     flag_prefixes: frozenset[str]
     non_personal_names: frozenset[str]
+    owner_suffixes: frozenset[str]
     sinks: dict[str, Any]
     encrypted_types: tuple[str, ...]
     encrypted_type_prefixes: tuple[str, ...]
@@ -260,6 +261,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     metadata = frozenset(w for p in _phrases(vocab.get("metadata_words"), where, "metadata_words") for w in p)
     flags = frozenset(w for p in _phrases(vocab.get("flag_prefixes"), where, "flag_prefixes") for w in p)
     non_personal = frozenset(vocab.get("non_personal_names") or ())
+    owner_suffixes = frozenset(w for p in _phrases(vocab.get("owner_suffixes"), where, "owner_suffixes") for w in p)
 
     sinks = pack["sinks.yaml"]
     sinks.setdefault("sanitizers", {}).setdefault("functions", [])
@@ -312,6 +314,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     digest.update(_default_pack(str(folder)).encode())
     digest.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
     return Policy(categories=categories, subjects=subjects, things=things, metadata_words=metadata,
-                  flag_prefixes=flags, non_personal_names=non_personal, sinks=sinks, encrypted_types=encrypted,
+                  flag_prefixes=flags, non_personal_names=non_personal,
+                  owner_suffixes=owner_suffixes, sinks=sinks, encrypted_types=encrypted,
                   encrypted_type_prefixes=prefixes, processors=processors, rules=rules, config=config,
                   hash=digest.hexdigest()[:16])

@@ -158,7 +158,7 @@ class FieldChecks:
                            f"{label}", [m for m in matches if m.category == cat])
                 break
         tax = taxonomy()
-        for key, table in (("category", "data_categories"), ("purpose", "data_uses"), ("subject", "data_subjects")):
+        for key, table in (("category", "data_categories"), ("purpose", "data_uses")):
             value = values.get(key)
             if value and value != "none" and value not in tax[table] and not (
                     key == "category" and value in policy.categories):

@@ -377,6 +377,9 @@ class Flow:
         """Record what an assignment target now holds (taint, kind, string value)."""
         if isinstance(target, cst.Name):
             name = target.value
+            if not value_taint and self._opaque(value):
+                # a value we cannot see into keeps what its name says (`email = raw.decode()`)
+                value_taint = frozenset(self.classifier.classify(name))
             env.taint[name] = value_taint
             kind = self.kind_of(value, env) if value is not None else None
             if kind:
@@ -396,6 +399,9 @@ class Flow:
                     self.bind_target(el.value, self.taint(sub, env), env, sub)
                 else:
                     self.bind_target(el.value, value_taint, env, None)
+                    if isinstance(el.value, cst.Name):
+                        env.taint[el.value.value] = value_taint | frozenset(
+                            self.classifier.classify(el.value.value))
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, value_taint, env, None)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
@@ -410,6 +416,18 @@ class Flow:
             name = target.value.value
             if value_taint:
                 env.taint[name] = (env.lookup("taint", name) or EMPTY) | value_taint
+
+
+    def _opaque(self, value: cst.BaseExpression | None) -> bool:
+        """Whether a value's content is unknown to the flow (a call, attribute or lookup we cannot follow)."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Call):
+            return not self.is_sanitizer(value.func) and not (
+                isinstance(value.func, cst.Attribute) and value.func.attr.value in ("hexdigest", "digest"))
+        if isinstance(value, cst.Attribute):
+            return not value.attr.value.isupper()
+        return isinstance(value, cst.Subscript)
 
 
 def _subscript_key(node: cst.Subscript) -> str | None:

@@ -172,10 +172,14 @@ class Walker:
                 self.reporting = saved
 
     def _remember_path(self, target: cst.BaseExpression, opener: cst.BaseExpression, env: Env) -> None:
+        """Remember which path variable a file handle (or a writer on it) writes to."""
         if not isinstance(target, cst.Name) or not isinstance(opener, cst.Call) or not opener.args:
             return
         path = opener.args[0].value
-        if isinstance(path, cst.Name):
+        inherited = env.lookup("file_paths", path.value) if isinstance(path, cst.Name) else None
+        if inherited:
+            env.file_paths[target.value] = inherited
+        elif isinstance(path, cst.Name):
             env.file_paths[target.value] = path.value
         elif isinstance(opener.func, cst.Attribute) and isinstance(opener.func.value, cst.Name):
             env.file_paths[target.value] = opener.func.value.value
