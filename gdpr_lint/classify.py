@@ -154,6 +154,8 @@ class Classifier:
             return False
         if weak:
             return bool(lead_subject) or owner_ctx == "person"
+        if owner_ctx == "thing" and not lead_subject:
+            return False  # Site.email, Server.password: data about a thing, not a person
         if cat.context == "not_thing":
             return lead_subject is not None or owner_ctx != "thing"
         return True

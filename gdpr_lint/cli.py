@@ -106,6 +106,10 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
 
     paths = paths or (".",)
     policy = _load_policy(config, paths)
+    for code in (*select, *ignore_):
+        if not any(r.startswith(code) or code.startswith(r) for r in policy.rules):
+            raise UsageError(f"unknown rule code or prefix {code!r} in --select/--ignore; "
+                             "`gdpr-lint rules` lists them")
     if select:
         policy.config.select = list(select)
     if ignore_:
@@ -164,6 +168,57 @@ def rules(code, fmt) -> None:
         return
     for rule in policy.rules.values():
         click.echo(f"{rule.code}  {rule.name:<40} {rule.family:<10} {rule.severity:<8} {rule.summary}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json", "fides"]), default="markdown",
+              show_default=True, help="Output format (fides: a Fides dataset manifest in YAML).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the inventory to this file (the coverage line still goes to stderr).")
+@click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="Exit 1 when fewer than PERCENT of the personal-data fields carry every required tag key.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
+def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
+    """Records of processing (GDPR Art. 30) from code: every personal-data field in PATHS with its
+    categories, retention, lawful basis, purpose and data subject."""
+    from gdpr_lint import inventory as inv
+    from gdpr_lint.scan import scan
+
+    paths = paths or (".",)
+    policy = _load_policy(config, paths)
+    cache = None if no_cache else Path(os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
+    result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
+                  progress=_progress_bar())
+    rows = inv.sort_rows(result.inventory)
+    cov = inv.coverage(rows, policy.config.require)
+    if fmt == "markdown":
+        text = inv.to_markdown(rows, policy)
+    elif fmt == "csv":
+        text = inv.to_csv(rows)
+    elif fmt == "json":
+        text = inv.to_json(rows, cov)
+    else:
+        first = Path(paths[0]).resolve()
+        name = (first.stem if first.is_file() else first.name) or Path.cwd().name
+        text = inv.to_fides_dataset(rows, policy, name)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    else:
+        click.echo(text, nl=False)
+    skipped = sorted({f.path for f in result.findings if f.code in ("GDPR901", "GDPR902", "GDPR905")})
+    if skipped:
+        click.echo(f"gdpr-lint: {len(skipped)} file(s) could not be analysed; their fields are missing "
+                   f"(first: {skipped[0]})", err=True)
+    click.echo(inv.coverage_line(cov), err=True)
+    if min_coverage is not None and cov[2] < min_coverage:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

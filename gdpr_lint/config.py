@@ -183,7 +183,10 @@ def load_config_file(path: Path) -> OrgConfig:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(shown, "", f"not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(shown, "", f"not valid YAML: {' '.join(what.split())}{where}") from None
     return parse_config(data, shown)
 
 

@@ -174,7 +174,8 @@ class Cache:
 
     def __init__(self, folder: Path | None, policy: Policy) -> None:
         self.folder = folder
-        self.salt = f"{__version__}:{policy.hash}"
+        # select/ignore from the command line are set after the policy hash was computed
+        self.salt = f"{__version__}:{policy.hash}:{policy.config.select}:{policy.config.ignore}"
 
     def key(self, path: str, shown: str, modname: str) -> str | None:
         try:

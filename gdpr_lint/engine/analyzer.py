@@ -24,11 +24,12 @@ from gdpr_lint.policy import Policy
 class FileContext:
     """Per-file state shared by the checks: positions, comments, and the findings made so far."""
 
-    def __init__(self, path: str, source: str, module: cst.Module, positions, policy: Policy) -> None:
+    def __init__(self, path: str, source: str, module: cst.Module, wrapper: MetadataWrapper, policy: Policy) -> None:
         self.path = path
         self.source = source
         self.module = module
-        self.positions = positions
+        self._wrapper = wrapper
+        self._positions = None
         self.policy = policy
         self.comments = CommentIndex(source)
         self.findings: list[Finding] = []
@@ -36,6 +37,13 @@ class FileContext:
         self.inventory: list[dict] = []
         self.symbol = ""
         self.suppressed: list[Finding] = []
+
+    @property
+    def positions(self):
+        """Node positions, resolved on first use: files with nothing to report never pay for them."""
+        if self._positions is None:
+            self._positions = self._wrapper.resolve(PositionProvider)
+        return self._positions
 
     def report(self, code: str, node: cst.CSTNode, message: str, taint=(), sink: str = "", processor: str = "",
                symbol: str | None = None) -> None:
@@ -102,8 +110,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         qualified = wrapper.resolve(QualifiedNameProvider)
-        positions = wrapper.resolve(PositionProvider)
-        ctx = FileContext(path, source, module, positions, policy)
+        ctx = FileContext(path, source, module, wrapper, policy)
         resolver = Resolver(qualified)
         flow = Flow(policy, classifier, resolver)
         sinks = Sinks(policy, flow, ctx.report)

@@ -398,10 +398,11 @@ class Flow:
                     sub = values[i].value
                     self.bind_target(el.value, self.taint(sub, env), env, sub)
                 else:
-                    self.bind_target(el.value, value_taint, env, None)
+                    # unpacking a call's result: each name says what it holds (`conn, first, last = open_x()`)
+                    part = EMPTY if isinstance(value, (cst.Call, cst.Await)) else value_taint
+                    self.bind_target(el.value, part, env, None)
                     if isinstance(el.value, cst.Name):
-                        env.taint[el.value.value] = value_taint | frozenset(
-                            self.classifier.classify(el.value.value))
+                        env.taint[el.value.value] = part | frozenset(self.classifier.classify(el.value.value))
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, value_taint, env, None)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":

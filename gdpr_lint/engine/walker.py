@@ -34,8 +34,8 @@ class Walker:
         module_env = Env()
         self.reporting = False
         self.block(module.body, module_env, top=True)
-        for _ in range(2):  # twice, so helpers calling helpers settle
-            for fn, cls, _qual in functions:
+        for fn, cls, _qual in functions:  # in source order: helpers defined first are known to later ones
+            if _returns_value(fn):
                 self.flow.summaries[f"{cls}.{fn.name.value}" if cls else fn.name.value] = self.summarise(
                     fn, cls, module_env)
         self.reporting = True
@@ -236,6 +236,22 @@ class Walker:
             if skip_outer and call is expr:
                 continue
             self.sinks.check_call(call, env)
+
+
+def _returns_value(fn: cst.FunctionDef) -> bool:
+    """Whether a function has a ``return <expression>`` that is not a constant (worth a summary)."""
+    stack: list[cst.CSTNode] = list(fn.body.children)
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(cur, cst.Return) and cur.value is not None and not isinstance(
+                cur.value, (cst.SimpleString, cst.Integer, cst.Float, cst.Name)):
+            return True
+        if isinstance(cur, cst.BaseExpression):
+            continue
+        stack.extend(cur.children)
+    return False
 
 
 def _walrus(expr: cst.CSTNode):

@@ -1,0 +1,1 @@
+"""Kettle & Crumb, a small example shop used to show gdpr-lint's findings."""

@@ -1,0 +1,177 @@
+"""Records of processing (GDPR Art. 30) generated from code: the ``gdpr-lint inventory`` formats.
+
+The engine yields one inventory row per personal-data field of a schema (Django, SQLAlchemy,
+pydantic, dataclasses ...).  The functions here are pure: they take those rows (dicts, see
+:func:`gdpr_lint.engine.fields.FieldChecks.check_field`) and return text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Iterable
+
+import yaml
+
+from gdpr_lint import __version__
+
+#: tag keys that ``require`` may list, and the row field each one is read from
+REQUIRE_FIELDS = {"retention": "retention", "basis": "basis", "purpose": "purpose", "subject": "subject"}
+
+CSV_COLUMNS = ("path", "line", "module", "model", "field", "framework", "storage", "categories", "special",
+               "subject", "retention", "basis", "purpose", "encrypted", "declared_by", "reasons")
+
+_NOT_FIDES_KEY = re.compile(r"[^a-zA-Z0-9_.<>-]+")  # fideslang.validation.FIDES_KEY_PATTERN, negated
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sort_rows(rows: Iterable[dict]) -> list[dict]:
+    """Rows in a stable order: path, line, model, field."""
+    return sorted(rows, key=lambda r: (r.get("path", ""), r.get("line", 0), r.get("model", ""), r.get("field", "")))
+
+
+def is_tagged(row: dict, require: Iterable[str] | None = None) -> bool:
+    """Whether a row has a value for every required tag key (``category`` is never missing)."""
+    keys = ["retention"] if require is None else list(require)
+    return all(row.get(REQUIRE_FIELDS[k]) for k in keys if k in REQUIRE_FIELDS)
+
+
+def coverage(rows: list[dict], require: Iterable[str] | None = None) -> tuple[int, int, float]:
+    """``(tagged, total, percent)``: how many personal-data fields carry every required tag key.
+
+    ``require`` defaults to ``["retention"]`` (the config's ``require``).  With no rows at all the
+    coverage is 100%: there is nothing left to tag.
+    """
+    keys = ["retention"] if require is None else list(require)
+    total = len(rows)
+    tagged = sum(1 for r in rows if is_tagged(r, keys))
+    percent = 100.0 * tagged / total if total else 100.0
+    return tagged, total, percent
+
+
+def coverage_line(cov: tuple[int, int, float]) -> str:
+    """The one-line summary printed on stderr."""
+    tagged, total, percent = cov
+    return f"tag coverage: {tagged}/{total} personal-data fields fully tagged ({percent:.1f}%)"
+
+
+def _label(policy, key: str) -> str:
+    cat = policy.categories.get(key) if policy is not None else None
+    return cat.label if cat is not None else key
+
+
+def _md(text) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) -> str:
+    """A Markdown record of processing: one table row per personal-data field."""
+    if require is not None:
+        keys = list(require)
+    else:
+        keys = list(policy.config.require) if policy is not None else ["retention"]
+    rows = sort_rows(rows)
+    tagged, total, percent = coverage(rows, keys)
+    out = ["# Records of processing (GDPR Art. 30)", "",
+           f"Generated from code by gdpr-lint {__version__}. {tagged} of {total} personal-data fields fully tagged "
+           f"({percent:.1f}%; required: {', '.join(keys) or 'nothing'}).", ""]
+    if not rows:
+        out.append("No personal-data fields found.")
+        return "\n".join(out) + "\n"
+    out += ["| Model | Field | Data categories | Subject | Retention | Basis | Purpose | Stored | Encrypted | "
+            "Declared by | Location |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cats = ", ".join(f"{_label(policy, c)} (`{c}`)" for c in r.get("categories", []))
+        if r.get("special"):
+            cats = "**Art. 9** " + cats
+        model = f"{r.get('module')}.{r.get('model')}" if r.get("module") else r.get("model", "")
+        cells = [model, f"`{r.get('field', '')}`", cats, r.get("subject") or "-", r.get("retention") or "**missing**",
+                 r.get("basis") or "-", r.get("purpose") or "-",
+                 "yes" if r.get("storage") else "no", "yes" if r.get("encrypted") else "no",
+                 r.get("declared_by") or "none", f"{r.get('path')}:{r.get('line')}"]
+        out.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(str(v) for v in value)
+    text = "" if value is None else str(value)
+    # a cell a spreadsheet would run as a formula (CSV injection) is quoted as text
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(rows: list[dict]) -> str:
+    """CSV with a header row (RFC 4180, CRLF line ends); lists joined with ``"; "``."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for r in sort_rows(rows):
+        writer.writerow([r.get("line", "") if c == "line" else _cell(r.get(c, "")) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def to_json(rows: list[dict], coverage: tuple[int, int, float]) -> str:  # noqa: A002 - name from the API
+    """``{"version", "coverage": {tagged, total, percent}, "rows": [...]}`` as indented JSON."""
+    tagged, total, percent = coverage
+    doc = {"version": __version__,
+           "coverage": {"tagged": tagged, "total": total, "percent": round(percent, 1)},
+           "rows": sort_rows(rows)}
+    return json.dumps(doc, indent=2, default=str) + "\n"
+
+
+def fides_key(text: str, fallback: str = "gdpr_lint_inventory") -> str:
+    """``text`` made into a valid FidesKey (``^[a-zA-Z0-9_.<>-]+$``): other runs become ``_``."""
+    key = _NOT_FIDES_KEY.sub("_", text.strip()).strip("_")
+    return key or fallback
+
+
+def to_fides_dataset(rows: list[dict], policy, name: str) -> str:
+    """A Fides dataset manifest (YAML): one collection per module + model, one field per row.
+
+    The collection is named after the model; when two modules hold a model of the same name
+    both are qualified (``shop.models.Customer``).  Field descriptions carry the tags.
+    """
+    groups: dict[tuple[str, str], dict[str, dict]] = {}
+    for r in sort_rows(rows):
+        fields = groups.setdefault((r.get("module", ""), r.get("model", "")), {})
+        entry = fields.setdefault(r.get("field", ""), {"categories": [], "rows": []})
+        for c in r.get("categories", []):
+            key = fides_key(c)
+            if key not in entry["categories"]:
+                entry["categories"].append(key)
+        entry["rows"].append(r)
+    model_count: dict[str, int] = {}
+    for _module, model in groups:
+        model_count[model] = model_count.get(model, 0) + 1
+    collections = []
+    for (module, model), fields in groups.items():
+        cname = f"{module}.{model}" if model_count[model] > 1 and module else model
+        first = next(iter(fields.values()))["rows"][0]
+        coll = {"name": cname, "description": f"{first.get('framework', '')} model {model} in {first.get('path')}"
+                                              .strip()}
+        out_fields = []
+        for fname, entry in sorted(fields.items()):
+            r = entry["rows"][0]
+            item = {"name": fname, "data_categories": entry["categories"]}
+            parts = [f"{k}={r[k]}" for k in ("retention", "basis", "purpose", "subject") if r.get(k)]
+            if r.get("special"):
+                parts.append("special category (Art. 9)")
+            if r.get("encrypted"):
+                parts.append("encrypted at rest")
+            if parts:
+                item["description"] = "; ".join(parts)
+            out_fields.append(item)
+        coll["fields"] = out_fields
+        collections.append(coll)
+    collections.sort(key=lambda c: c["name"])
+    dataset = {"fides_key": fides_key(name), "name": name or "gdpr-lint inventory",
+               "description": f"Personal-data fields found in code by gdpr-lint {__version__} "
+                              "(records of processing, GDPR Art. 30)",
+               "collections": collections}
+    return yaml.safe_dump({"dataset": [dataset]}, sort_keys=False, allow_unicode=True, width=120)

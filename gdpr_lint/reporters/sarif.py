@@ -1,0 +1,99 @@
+"""SARIF 2.1.0: one run with every policy rule, findings as results, suppressions kept in-source.
+
+Paths are relative URIs resolved against ``%SRCROOT%`` (the scan root), columns count Unicode
+code points, and ``partialFingerprints["gdprLint/v1"]`` carries the line-independent finding
+fingerprint so code-scanning services track a finding across edits.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from gdpr_lint import __version__
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/gdpr-lint/"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+SRCROOT = "%SRCROOT%"
+
+
+def _help(rule) -> dict:
+    why = " ".join(rule.why.split())
+    fix = " ".join(rule.fix.split())
+    text = f"{rule.summary}\n\nWhy it matters ({rule.article}): {why}\n\nFix: {fix}"
+    markdown = f"**{rule.code} {rule.name}**\n\n{rule.summary}\n\n**Why it matters** ({rule.article}): {why}\n\n"
+    if rule.example:
+        markdown += f"**Flagged example**\n\n```python\n{rule.example.rstrip()}\n```\n\n"
+    if rule.good_example:
+        markdown += f"**Instead**\n\n```python\n{rule.good_example.rstrip()}\n```\n\n"
+    markdown += f"**Fix:** {fix}"
+    return {"text": text, "markdown": markdown}
+
+
+def _rule(rule, policy) -> dict:
+    """A ``reportingDescriptor`` for a policy rule."""
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": " ".join(rule.why.split()) or rule.summary},
+        "help": _help(rule),
+        "defaultConfiguration": {"level": LEVELS.get(policy.severity_of(rule.code), "warning")},
+        "properties": {"tags": [t for t in ("gdpr", rule.family, rule.article) if t]},
+    }
+
+
+def _artifact(path: str) -> dict:
+    """An ``artifactLocation``: relative to ``%SRCROOT%``, or an absolute file URI outside the root."""
+    if PurePosixPath(path).is_absolute():
+        return {"uri": "file://" + quote(path)}
+    return {"uri": quote(path), "uriBaseId": SRCROOT}
+
+
+def _result(f, index: dict[str, int], suppressed: bool) -> dict:
+    """A SARIF ``result`` for one finding (suppressed findings carry ``suppressions``)."""
+    region = {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column}
+    out = {
+        "ruleId": f.code,
+        "ruleIndex": index[f.code],
+        "level": LEVELS.get(f.severity, "warning"),
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.path), "region": region}}],
+        "partialFingerprints": {"gdprLint/v1": f.fingerprint},
+        "properties": {"categories": list(f.categories), "family": f.family},
+    }
+    if suppressed:
+        suppression = {"kind": "inSource"}
+        if f.suppression_reason:
+            suppression["justification"] = f.suppression_reason
+        out["suppressions"] = [suppression]
+    return out
+
+
+def _root_uri(root) -> str:
+    uri = root.resolve().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def render(result, policy, **_: object) -> str:
+    """The scan as a SARIF 2.1.0 log (JSON text)."""
+    rules = [_rule(r, policy) for r in policy.rules.values()]
+    everything = sorted([*result.findings, *result.suppressed], key=lambda f: f.sort_key())
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    for f in everything:  # a code the pack does not document still needs a descriptor
+        if f.code not in index:
+            index[f.code] = len(rules)
+            rules.append({"id": f.code, "name": f.name, "shortDescription": {"text": f.name},
+                          "properties": {"tags": ["gdpr", f.family]}})
+    suppressed = {id(f) for f in result.suppressed}
+    run = {
+        "tool": {"driver": {"name": "gdpr-lint", "version": __version__, "semanticVersion": __version__,
+                            "informationUri": INFORMATION_URI, "rules": rules}},
+        "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(result.root)}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(f, index, id(f) in suppressed) for f in everything],
+    }
+    log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2) + "\n"

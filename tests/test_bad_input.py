@@ -1,0 +1,155 @@
+"""Bad input never stops a scan and never shows a traceback.
+
+A file that does not parse becomes GDPR901, one that cannot be read (not UTF-8, NUL bytes, a
+broken symlink) GDPR902; the other files are still checked.  A path that does not exist is a
+usage error (exit code 2, one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gdpr_lint.cli import main
+
+LEAKY = 'import logging\nlogging.info("x %s", user_email)\n'
+
+
+def _no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.output
+    assert "Traceback" not in (result.stderr or "")
+    # click turns sys.exit into SystemExit; anything else escaped the CLI's error handling
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+def check(*args: str) -> Result:
+    result = CliRunner().invoke(main, ["check", "--no-cache", *args])
+    _no_traceback(result)
+    return result
+
+
+def check_json(*args: str) -> tuple[Result, list[dict]]:
+    result = check("--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return result, json.loads(result.stdout)["findings"]
+
+
+def codes_by_path(findings: list[dict]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in findings:
+        out.setdefault(f["path"], set()).add(f["code"])
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GDPR_LINT_CACHE_DIR", raising=False)
+
+
+def test_syntax_error_is_gdpr901_and_other_files_are_still_scanned(tmp_path):
+    (tmp_path / "broken.py").write_text("def f(:\n    return 1\n", encoding="utf-8")
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    result, findings = check_json(".")
+    by_path = codes_by_path(findings)
+    assert by_path["broken.py"] == {"GDPR901"}
+    assert "GDPR301" in by_path["leaky.py"]
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["summary"]["files"] == 2
+
+
+def test_syntax_error_named_explicitly_with_a_good_file(tmp_path):
+    (tmp_path / "broken.py").write_text("class :\n", encoding="utf-8")
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    _, findings = check_json("broken.py", "leaky.py")
+    by_path = codes_by_path(findings)
+    assert by_path == {"broken.py": {"GDPR901"}, "leaky.py": {"GDPR301"}}
+
+
+def test_latin1_file_is_gdpr902(tmp_path):
+    (tmp_path / "latin.py").write_bytes('# café\nname = "Zoë"\n'.encode("latin-1"))
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    _, findings = check_json(".")
+    by_path = codes_by_path(findings)
+    assert by_path["latin.py"] == {"GDPR902"}
+    assert "GDPR301" in by_path["leaky.py"]
+    (latin,) = [f for f in findings if f["path"] == "latin.py"]
+    assert "UTF-8" in latin["message"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")
+def test_broken_symlink_is_gdpr902(tmp_path):
+    try:
+        os.symlink(tmp_path / "gone.py", tmp_path / "dangling.py")
+    except OSError as exc:  # e.g. Windows without the privilege
+        pytest.skip(f"cannot create a symlink here: {exc}")
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    # found by walking the folder ...
+    _, findings = check_json(".")
+    by_path = codes_by_path(findings)
+    assert by_path["dangling.py"] == {"GDPR902"}
+    assert "GDPR301" in by_path["leaky.py"]
+    # ... and when named explicitly (it is not "a path that does not exist")
+    result, findings = check_json("dangling.py")
+    assert codes_by_path(findings) == {"dangling.py": {"GDPR902"}}
+    assert result.exit_code == 1
+
+
+def test_nul_bytes_are_gdpr902(tmp_path):
+    (tmp_path / "binary.py").write_bytes(b"x = 1\x00\x00\x01\nuser_email = 2\n")
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    _, findings = check_json(".")
+    by_path = codes_by_path(findings)
+    assert by_path["binary.py"] == {"GDPR902"}
+    assert "GDPR301" in by_path["leaky.py"]
+
+
+def test_bom_and_crlf_are_scanned_normally(tmp_path):
+    source = "\ufeff" + LEAKY.replace("\n", "\r\n")
+    (tmp_path / "windows.py").write_bytes(source.encode("utf-8"))
+    result, findings = check_json("windows.py")
+    by_path = codes_by_path(findings)
+    assert by_path == {"windows.py": {"GDPR301"}}
+    (finding,) = findings
+    assert finding["line"] == 2  # the BOM does not shift lines, CRLF counts as one line break
+    assert result.exit_code == 1
+
+
+def test_python2_print_is_gdpr901(tmp_path):
+    (tmp_path / "old.py").write_text('print "x"\n', encoding="utf-8")
+    result, findings = check_json("old.py")
+    assert codes_by_path(findings) == {"old.py": {"GDPR901"}}
+    assert result.exit_code == 1  # GDPR901 is an error: a file that was not checked must not pass silently
+
+
+def test_missing_path_is_a_usage_error(tmp_path):
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    result = check("leaky.py", "no/such/file.py")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gdpr-lint: error: ")
+    assert "no/such/file.py" in lines[0].replace(os.sep, "/")
+
+
+def test_text_format_with_every_kind_of_bad_input(tmp_path):
+    (tmp_path / "broken.py").write_text("def f(:\n", encoding="utf-8")
+    (tmp_path / "latin.py").write_bytes("s = 'é'\n".encode("latin-1"))
+    (tmp_path / "binary.py").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "empty.py").write_bytes(b"")
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    if hasattr(os, "symlink"):
+        try:
+            os.symlink(tmp_path / "gone.py", tmp_path / "dangling.py")
+        except OSError:
+            pass
+    for fmt in ("text", "json", "sarif", "github", "gitlab", "markdown"):
+        result = check("--format", fmt, ".")
+        assert result.exit_code == 1, (fmt, result.output)
+        assert "GDPR301" in result.stdout, fmt
+        assert "GDPR901" in result.stdout, fmt
+        assert "GDPR902" in result.stdout, fmt

@@ -1,0 +1,334 @@
+"""The organisation config: validation (exit code 2, one clear line), discovery and its effects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gdpr_lint.cli import main
+
+LEAKY = 'import logging\nlogging.info("x %s", user_email)\n'  # GDPR301 only
+PROCESSOR = "import mixpanel\n"  # GDPR401 only
+KNOWN_KEYS = ("approved_processors", "exclude", "fail_on", "ignore", "retention_periods", "select", "severity")
+
+
+def _no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.output
+    assert "Traceback" not in (result.stderr or "")
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+def check(*args: str) -> Result:
+    result = CliRunner().invoke(main, ["check", "--no-cache", *args])
+    _no_traceback(result)
+    return result
+
+
+def codes(*args: str) -> tuple[int, set[str]]:
+    result = check("--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, {f["code"] for f in json.loads(result.stdout)["findings"]}
+
+
+def usage_error(result: Result) -> str:
+    """The single error line of a usage/config error."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
+    assert lines[0].startswith("gdpr-lint: error: ")
+    return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GDPR_LINT_CACHE_DIR", raising=False)
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    (tmp_path / "proc.py").write_text(PROCESSOR, encoding="utf-8")
+
+
+def write_config(tmp_path: Path, text: str, name: str = ".gdpr-lint.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---- validation ------------------------------------------------------------------------------------
+
+
+def test_unknown_key_names_file_key_and_allowed_keys(tmp_path):
+    write_config(tmp_path, "approved_processors: []\ncolour: red\n")
+    line = usage_error(check("leaky.py"))
+    assert ".gdpr-lint.yaml" in line
+    assert "colour" in line
+    assert "allowed:" in line
+    for key in KNOWN_KEYS:
+        assert key in line
+
+
+def test_dashed_keys_are_accepted(tmp_path):
+    write_config(tmp_path, "fail-on: error\n")
+    assert check("leaky.py").exit_code == 0  # GDPR301 is a warning
+
+
+def test_approved_processor_without_name(tmp_path):
+    write_config(tmp_path, "approved_processors: [{}]\n")
+    line = usage_error(check("proc.py"))
+    assert ".gdpr-lint.yaml" in line
+    assert "approved_processors[0].name" in line
+
+
+def test_approved_processor_unknown_subkey(tmp_path):
+    write_config(tmp_path, "approved_processors:\n  - name: mixpanel\n  - name: segment\n    dpo: jane\n")
+    line = usage_error(check("proc.py"))
+    assert "approved_processors[1].dpo" in line
+    assert "allowed:" in line
+
+
+def test_approved_processor_unknown_category(tmp_path):
+    write_config(tmp_path, "approved_processors:\n  - name: mixpanel\n    categories: [user.bogus]\n")
+    line = usage_error(check("proc.py"))
+    assert "approved_processors[0].categories" in line
+    assert "user.bogus" in line
+
+
+@pytest.mark.parametrize("value", ["fatal", "1", "[warning]"])
+def test_bad_severity_value(tmp_path, value):
+    write_config(tmp_path, f"severity:\n  GDPR301: {value}\n")
+    line = usage_error(check("leaky.py"))
+    assert ".gdpr-lint.yaml" in line
+    assert "severity" in line
+
+
+def test_bad_severity_names_the_rule_and_allowed_values(tmp_path):
+    write_config(tmp_path, "severity:\n  GDPR301: fatal\n")
+    line = usage_error(check("leaky.py"))
+    assert "severity.GDPR301" in line
+    assert "fatal" in line
+    assert "info, warning, error" in line
+
+
+def test_bad_fail_on_value(tmp_path):
+    write_config(tmp_path, "fail_on: sometimes\n")
+    line = usage_error(check("leaky.py"))
+    assert "fail_on" in line and "sometimes" in line
+
+
+def test_severity_for_unknown_rule(tmp_path):
+    write_config(tmp_path, "severity:\n  GDPR777: info\n")
+    line = usage_error(check("leaky.py"))
+    assert "GDPR777" in line
+
+
+@pytest.mark.parametrize("duration", ["30 days", "P", "2Y", "P1X"])
+def test_bad_iso_duration_in_retention_periods(tmp_path, duration):
+    write_config(tmp_path, f"retention_periods:\n  session_logs: '{duration}'\n")
+    line = usage_error(check("leaky.py"))
+    assert "retention_periods.session_logs" in line
+    assert "ISO 8601" in line
+
+
+def test_bad_iso_duration_in_max_retention(tmp_path):
+    write_config(tmp_path, "max_retention:\n  user.contact.email: forever\n")
+    line = usage_error(check("leaky.py"))
+    assert "max_retention.user.contact.email" in line
+
+
+def test_good_iso_durations_are_accepted(tmp_path):
+    write_config(tmp_path, "retention_periods:\n  session_logs: P30D\n  invoices: P10Y\n  mixed: P1Y6M\n")
+    assert check("leaky.py").exit_code == 1
+
+
+@pytest.mark.parametrize("text", [
+    "select: [: bad\n",
+    "severity:\n  GDPR301: info\n bad_indent: 1\n",
+    "key: 'unterminated\n",
+    "\tfail_on: error\n",
+])
+def test_invalid_yaml(tmp_path, text):
+    write_config(tmp_path, text)
+    line = usage_error(check("leaky.py"))
+    assert ".gdpr-lint.yaml" in line
+    assert "YAML" in line
+
+
+def test_config_that_is_not_a_mapping(tmp_path):
+    write_config(tmp_path, "- select\n- ignore\n")
+    line = usage_error(check("leaky.py"))
+    assert ".gdpr-lint.yaml" in line and "mapping" in line
+
+
+def test_empty_config_is_the_default(tmp_path):
+    write_config(tmp_path, "")
+    assert codes("leaky.py", "proc.py") == (1, {"GDPR301", "GDPR401"})
+
+
+def test_invalid_toml(tmp_path):
+    write_config(tmp_path, "[tool.gdpr-lint\nselect = [\n", name="pyproject.toml")
+    line = usage_error(check("leaky.py"))
+    assert "pyproject.toml" in line and "TOML" in line
+
+
+def test_bad_key_in_pyproject_names_the_table(tmp_path):
+    write_config(tmp_path, '[tool.gdpr-lint]\nfail_on = "error"\ncolour = "red"\n', name="pyproject.toml")
+    line = usage_error(check("leaky.py"))
+    assert "pyproject.toml [tool.gdpr-lint]" in line
+    assert "colour" in line
+
+
+def test_config_file_not_utf8(tmp_path):
+    (tmp_path / ".gdpr-lint.yaml").write_bytes("fail_on: érror\n".encode("latin-1"))
+    line = usage_error(check("leaky.py"))
+    assert ".gdpr-lint.yaml" in line
+
+
+def test_missing_config_option_file(tmp_path):
+    line = usage_error(check("--config", "nowhere.yaml", "leaky.py"))
+    assert "nowhere.yaml" in line
+
+
+# ---- discovery ---------------------------------------------------------------------------------------
+
+
+def test_unapproved_processor_is_reported_without_a_config(tmp_path):
+    assert codes("proc.py") == (1, {"GDPR401"})
+
+
+def test_pyproject_found_by_walking_up_from_a_scanned_subfolder(tmp_path):
+    project = tmp_path / "project"
+    pkg = project / "src" / "shop"
+    pkg.mkdir(parents=True)
+    (pkg / "analytics.py").write_text(PROCESSOR, encoding="utf-8")
+    # without approval: GDPR401
+    assert codes("project/src/shop") == (1, {"GDPR401"})
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "shop"\n\n'
+        "[tool.gdpr-lint]\n"
+        'approved_processors = [{ name = "mixpanel", dpa = "https://example.com/dpa", region = "EU" }]\n',
+        encoding="utf-8")
+    # the current folder (tmp_path) has no config: it must be found by walking up from the scanned folder
+    assert codes("project/src/shop") == (0, set())
+    assert codes("project/src/shop/analytics.py") == (0, set())
+
+
+def test_pyproject_without_the_table_is_skipped(tmp_path):
+    project = tmp_path / "project"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg" / "analytics.py").write_text(PROCESSOR, encoding="utf-8")
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    write_config(tmp_path, "approved_processors: [mixpanel]\n")  # further up: this one applies
+    assert codes("project/pkg") == (0, set())
+
+
+def test_nearest_config_wins(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "analytics.py").write_text(PROCESSOR, encoding="utf-8")
+    write_config(tmp_path, "approved_processors: [mixpanel]\n")
+    write_config(sub, "fail_on: warning\n")
+    assert codes("sub") == (1, {"GDPR401"})
+
+
+def test_config_option_overrides_discovery(tmp_path):
+    write_config(tmp_path, "colour: red\n")  # would be an error if it were used
+    other = write_config(tmp_path, "approved_processors:\n  - name: mixpanel\n", name="approved.yaml")
+    assert codes("--config", str(other), "proc.py") == (0, set())
+    assert codes("--config", "approved.yaml", "proc.py", "leaky.py") == (1, {"GDPR301"})
+
+
+def test_config_option_accepts_pyproject(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write_config(elsewhere, '[tool.gdpr-lint]\napproved_processors = ["mixpanel"]\n', name="pyproject.toml")
+    assert codes("--config", "elsewhere/pyproject.toml", "proc.py") == (0, set())
+
+
+# ---- effects -------------------------------------------------------------------------------------------
+
+
+def test_select_by_prefix_in_config(tmp_path):
+    write_config(tmp_path, "select: [GDPR4]\n")
+    assert codes("leaky.py", "proc.py") == (1, {"GDPR401"})
+    write_config(tmp_path, "select: [GDPR3]\n")
+    assert codes("leaky.py", "proc.py") == (1, {"GDPR301"})
+
+
+def test_ignore_by_prefix_in_config(tmp_path):
+    write_config(tmp_path, "ignore: [GDPR3]\n")
+    assert codes("leaky.py", "proc.py") == (1, {"GDPR401"})
+    write_config(tmp_path, "ignore: [GDPR3, GDPR40]\n")
+    assert codes("leaky.py", "proc.py") == (0, set())
+
+
+def test_select_and_ignore_on_the_command_line(tmp_path):
+    assert codes("--select", "GDPR4", "leaky.py", "proc.py") == (1, {"GDPR401"})
+    assert codes("--select", "GDPR301", "leaky.py", "proc.py") == (1, {"GDPR301"})
+    assert codes("--ignore", "GDPR3", "leaky.py", "proc.py") == (1, {"GDPR401"})
+    assert codes("--select", "GDPR", "--ignore", "GDPR4", "--ignore", "GDPR3", "leaky.py", "proc.py") == (0, set())
+
+
+def test_unknown_rule_on_the_command_line_is_a_usage_error(tmp_path):
+    # a typo must not silently turn every rule off
+    line = usage_error(check("--select", "GDRP3", "leaky.py"))
+    assert "GDRP3" in line
+    line = usage_error(check("--ignore", "XYZ", "leaky.py"))
+    assert "XYZ" in line
+
+
+def test_command_line_select_is_not_hidden_by_the_cache(tmp_path):
+    def cached(*args: str) -> set[str]:
+        result = CliRunner().invoke(main, ["check", "--cache-dir", str(tmp_path / "cache"), "--format", "json",
+                                           *args])
+        _no_traceback(result)
+        return {f["code"] for f in json.loads(result.stdout)["findings"]}
+
+    assert cached("leaky.py", "proc.py") == {"GDPR301", "GDPR401"}
+    assert cached("--select", "GDPR4", "leaky.py", "proc.py") == {"GDPR401"}
+    assert cached("--ignore", "GDPR4", "leaky.py", "proc.py") == {"GDPR301"}
+    assert cached("leaky.py", "proc.py") == {"GDPR301", "GDPR401"}
+
+
+def test_severity_override_with_fail_on(tmp_path):
+    write_config(tmp_path, "severity:\n  GDPR301: info\n")
+    result = check("--format", "json", "--fail-on", "warning", "leaky.py")
+    assert result.exit_code == 0, result.output
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["code"], finding["severity"]) == ("GDPR301", "info")
+    # the finding is still reported and still fails at --fail-on info
+    assert check("--fail-on", "info", "leaky.py").exit_code == 1
+
+
+def test_severity_override_by_prefix(tmp_path):
+    write_config(tmp_path, "severity:\n  GDPR3: error\n")
+    assert check("--fail-on", "error", "leaky.py").exit_code == 1
+    assert check("--fail-on", "error", "proc.py").exit_code == 0
+
+
+def test_fail_on_in_config(tmp_path):
+    write_config(tmp_path, "fail_on: error\n")
+    assert check("leaky.py").exit_code == 0
+    assert check("--fail-on", "warning", "leaky.py").exit_code == 1  # the option wins over the config
+
+
+@pytest.mark.parametrize("flags", [("--fail-on", "never"), ("--no-fail",)])
+def test_never_fail(tmp_path, flags):
+    result = check(*flags, "leaky.py", "proc.py")
+    assert result.exit_code == 0
+    assert "GDPR301" in result.stdout and "GDPR401" in result.stdout
+
+
+def test_no_fail_still_reports_usage_errors(tmp_path):
+    write_config(tmp_path, "colour: red\n")
+    usage_error(check("--no-fail", "leaky.py"))
+
+
+def test_exclude_in_config(tmp_path):
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "leaky_copy.py").write_text(LEAKY, encoding="utf-8")
+    write_config(tmp_path, "exclude: [generated/, proc.py]\n")
+    result = check("--format", "json", ".")
+    paths = {f["path"] for f in json.loads(result.stdout)["findings"]}
+    assert paths == {"leaky.py"}

@@ -1,0 +1,171 @@
+"""`gdpr-lint inventory`: records of processing (Art. 30) from code, in four formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import textwrap
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from gdpr_lint import inventory as inv
+from gdpr_lint.cli import main
+
+MODELS = textwrap.dedent('''
+    from django.db import models
+    from pydantic import BaseModel
+
+
+    class Customer(models.Model):
+        email = models.EmailField()  # gdpr: retention=P2Y basis=contract purpose=essential.service
+        phone = models.CharField(max_length=20)
+
+
+    class Product(models.Model):
+        name = models.CharField(max_length=100)
+        price = models.DecimalField(max_digits=8, decimal_places=2)
+
+
+    class SignupForm(BaseModel):
+        email: str
+        first_name: str
+''')
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch):
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "models.py").write_text(MODELS)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args):
+    result = CliRunner().invoke(main, ["inventory", "shop", "--no-cache", "--jobs", "1", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def json_rows(result) -> dict:
+    return json.loads(result.stdout)
+
+
+def test_rows_list_personal_fields_and_skip_look_alikes(project):
+    result = run("--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {(r["model"], r["field"]): r for r in json_rows(result)["rows"]}
+    assert set(rows) == {("Customer", "email"), ("Customer", "phone"), ("SignupForm", "email"),
+                         ("SignupForm", "first_name")}
+    assert ("Product", "name") not in rows
+    email, phone = rows[("Customer", "email")], rows[("Customer", "phone")]
+    assert email["categories"] == ["user.contact.email"]
+    assert (email["retention"], email["basis"], email["purpose"], email["declared_by"]) == (
+        "P2Y", "contract", "essential.service", "tag")
+    assert phone["retention"] == "" and phone["declared_by"] == "none"
+    assert email["storage"] is True and rows[("SignupForm", "email")]["storage"] is False
+
+
+def test_json_has_coverage_numbers(project):
+    result = run("--format", "json")
+    assert json_rows(result)["coverage"] == {"tagged": 1, "total": 4, "percent": 25.0}
+    assert "tag coverage: 1/4 personal-data fields fully tagged (25.0%)" in result.stderr
+
+
+def test_markdown_is_the_default(project):
+    result = run()
+    assert result.exit_code == 0
+    out = result.stdout
+    assert out.startswith("# Records of processing (GDPR Art. 30)")
+    assert "| shop.models.Customer | `email` |" in out and "`phone`" in out
+    assert "Product" not in out
+    assert "e-mail address" in out  # category labels from the policy
+
+
+def test_csv_parses_with_dictreader(project, tmp_path):
+    out = tmp_path / "ropa.csv"
+    result = run("--format", "csv", "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["model"], r["field"]) for r in rows} == {("Customer", "email"), ("Customer", "phone"),
+                                                        ("SignupForm", "email"), ("SignupForm", "first_name")}
+    email = next(r for r in rows if r["model"] == "Customer" and r["field"] == "email")
+    assert email["categories"] == "user.contact.email" and email["retention"] == "P2Y" and email["line"] == "7"
+
+
+def test_csv_joins_lists_and_defuses_formulas():
+    rows = [{"path": "a.py", "line": 3, "model": "M", "field": "f", "categories": ["user.name", "user.contact"],
+             "purpose": "=HYPERLINK(1)", "storage": True}]
+    parsed = list(csv.DictReader(io.StringIO(inv.to_csv(rows))))
+    assert parsed[0]["categories"] == "user.name; user.contact"
+    assert parsed[0]["purpose"] == "'=HYPERLINK(1)"
+    assert parsed[0]["storage"] == "yes"
+
+
+def test_fides_dataset_validates_with_fideslang(project):
+    from fideslang.models import Dataset
+
+    result = run("--format", "fides")
+    assert result.exit_code == 0, result.output
+    doc = yaml.safe_load(result.stdout)
+    assert len(doc["dataset"]) == 1
+    for item in doc["dataset"]:
+        ds = Dataset.model_validate(item)
+    colls = {c.name: c for c in ds.collections}
+    assert set(colls) == {"Customer", "SignupForm"}
+    fields = {f.name: f for f in colls["Customer"].fields}
+    assert fields["email"].data_categories == ["user.contact.email"]
+    assert "retention=P2Y" in fields["email"].description
+    assert set(fields) == {"email", "phone"}
+
+
+def test_fides_keys_are_sanitised_and_models_qualified_on_clash():
+    from fideslang.models import Dataset
+
+    rows = [{"path": "a/models.py", "line": 1, "module": "a.models", "model": "User", "field": "email",
+             "categories": ["user.contact.email"], "framework": "django"},
+            {"path": "b/models.py", "line": 1, "module": "b.models", "model": "User", "field": "email",
+             "categories": ["user.contact.email"], "framework": "django"}]
+    item = yaml.safe_load(inv.to_fides_dataset(rows, None, "my shop (prod)/v2"))["dataset"][0]
+    assert item["fides_key"] == "my_shop_prod_v2"
+    ds = Dataset.model_validate(item)
+    assert {c.name for c in ds.collections} == {"a.models.User", "b.models.User"}
+    assert inv.fides_key("!!!") == "gdpr_lint_inventory"
+
+
+@pytest.mark.parametrize(("threshold", "code"), [("90", 1), ("10", 0), ("25", 0)])
+def test_min_coverage(project, threshold, code):
+    result = run("--min-coverage", threshold)
+    assert result.exit_code == code
+    assert "tag coverage: 1/4" in result.stderr
+
+
+def test_min_coverage_out_of_range_is_a_usage_error(project):
+    result = run("--min-coverage", "150")
+    assert result.exit_code == 2
+
+
+def test_missing_path_is_a_usage_error(project):
+    result = CliRunner().invoke(main, ["inventory", "nope", "--no-cache"])
+    assert result.exit_code == 2
+    assert "path does not exist" in result.stderr
+
+
+def test_coverage_respects_require():
+    rows = [{"retention": "P1Y", "basis": "contract"}, {"retention": "P1Y"}, {}]
+    assert inv.coverage(rows) == (2, 3, pytest.approx(66.666, abs=0.01))
+    assert inv.coverage(rows, ["retention", "basis"])[:2] == (1, 3)
+    assert inv.coverage([], ["retention"]) == (0, 0, 100.0)
+
+
+def test_require_from_config_changes_coverage(project):
+    (project / "gdpr-lint.yaml").write_text("require: [subject]\n")
+    result = run("--format", "json", "--config", "gdpr-lint.yaml")
+    assert result.exit_code == 0, result.output
+    # both Customer fields have a data subject (inferred from the model name); SignupForm's do not
+    assert json_rows(result)["coverage"] == {"tagged": 2, "total": 4, "percent": 50.0}

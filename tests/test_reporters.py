@@ -1,0 +1,175 @@
+"""The SARIF, GitHub, GitLab and Markdown reporters on a small real scan."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from gdpr_lint.cli import main
+from gdpr_lint.config import OrgConfig
+from gdpr_lint.policy import load_policy
+from gdpr_lint.reporters import get
+from gdpr_lint.scan import ScanResult, scan
+
+SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+SOURCE = (
+    "import logging\n"
+    "log = logging.getLogger(__name__)\n"
+    "def f(user):\n"
+    '    log.info("x %s", user.email)\n'
+    '    log.info("y %s", user.phone)  # gdpr-lint: ignore[GDPR301] reason="hashed upstream"\n'
+)
+# ::level file=...,line=...[,col=...],endLine=...[,endColumn=...],title=...::message
+GITHUB_LINE = re.compile(
+    r"^::(?P<level>error|warning|notice) file=(?P<file>[^,:]+),line=(?P<line>\d+)(?:,col=(?P<col>\d+))?"
+    r",endLine=(?P<end_line>\d+)(?:,endColumn=(?P<end_col>\d+))?,title=(?P<title>[^,:]+)::(?P<message>[^\r\n]*)$")
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy(OrgConfig())
+
+
+@pytest.fixture()
+def result(tmp_path, policy) -> ScanResult:
+    src = tmp_path / "app.py"
+    src.write_text(SOURCE, encoding="utf-8")
+    res = scan([src], policy, root=tmp_path, jobs=1, cache_dir=None)
+    assert [f.code for f in res.findings] == ["GDPR301"]
+    assert [f.suppression_reason for f in res.suppressed] == ["hashed upstream"]
+    return res
+
+
+def _odd(result: ScanResult) -> ScanResult:
+    """The scan with the finding's message holding a newline, a comma, a colon and a pipe."""
+    f = dataclasses.replace(result.findings[0], message="line one,\nline two: 100% | done")
+    return dataclasses.replace(result, findings=[f])
+
+
+# ---- SARIF ----------------------------------------------------------------------------------------
+def test_sarif_validates_against_the_official_schema(result, policy):
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    log = json.loads(get("sarif")(result, policy))
+    jsonschema.Draft7Validator(schema).validate(log)
+    assert log["version"] == "2.1.0"
+    del log["runs"][0]["results"][0]["message"]
+    with pytest.raises(jsonschema.ValidationError):  # the schema really checks results
+        jsonschema.Draft7Validator(schema).validate(log)
+    assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def test_sarif_content(result, policy):
+    run = json.loads(get("sarif")(result, policy))["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "gdpr-lint" and driver["informationUri"]
+    assert [r["id"] for r in driver["rules"]] == list(policy.rules)
+    rule = driver["rules"][0]
+    assert rule["help"]["markdown"] and policy.rules[rule["id"]].article in rule["help"]["text"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == result.root.resolve().as_uri() + "/"
+
+    active, suppressed = run["results"]
+    assert driver["rules"][active["ruleIndex"]]["id"] == active["ruleId"] == "GDPR301"
+    assert active["level"] == "warning" and "suppressions" not in active
+    loc = active["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"] == {"uri": "app.py", "uriBaseId": "%SRCROOT%"}
+    assert loc["region"] == {"startLine": 4, "startColumn": 5, "endLine": 4, "endColumn": 33}
+    assert active["partialFingerprints"] == {"gdprLint/v1": result.findings[0].fingerprint}
+    assert active["properties"] == {"categories": ["user.contact.email"], "family": "logging"}
+    assert suppressed["suppressions"] == [{"kind": "inSource", "justification": "hashed upstream"}]
+    assert suppressed["partialFingerprints"]["gdprLint/v1"] == result.suppressed[0].fingerprint
+
+
+def test_sarif_info_is_note(result, policy):
+    f = dataclasses.replace(result.findings[0], severity="info")
+    run = json.loads(get("sarif")(dataclasses.replace(result, findings=[f], suppressed=[]), policy))["runs"][0]
+    assert [r["level"] for r in run["results"]] == ["note"]
+
+
+# ---- GitHub ---------------------------------------------------------------------------------------
+def test_github_annotations(result, policy):
+    lines = get("github")(result, policy).splitlines()
+    assert len(lines) == 1  # suppressed findings are not annotated
+    m = GITHUB_LINE.match(lines[0])
+    assert m, lines[0]
+    assert m.group("level", "file", "line", "col", "end_line", "end_col") == ("warning", "app.py", "4", "5", "4", "33")
+    assert m.group("title") == "GDPR301 personal-data-in-log"
+
+
+def test_github_escaping(result, policy):
+    out = get("github")(_odd(result), policy)
+    assert out.count("\n") == 1
+    m = GITHUB_LINE.match(out.rstrip("\n"))
+    assert m, out
+    assert m.group("message").startswith("line one,%0Aline two: 100%25 | done")
+
+
+def test_github_multiline_finding_has_no_columns(result, policy):
+    f = dataclasses.replace(result.findings[0], end_line=6)
+    m = GITHUB_LINE.match(get("github")(dataclasses.replace(result, findings=[f]), policy).rstrip("\n"))
+    assert m and m.group("col") is None and m.group("end_col") is None and m.group("end_line") == "6"
+
+
+def test_github_escapes_property_values():
+    from gdpr_lint.reporters.github import escape_property
+
+    assert escape_property("a,b:c%d\ne") == "a%2Cb%3Ac%25d%0Ae"
+
+
+# ---- GitLab ---------------------------------------------------------------------------------------
+def test_gitlab_code_quality(result, policy):
+    twice = dataclasses.replace(result, findings=result.findings * 2)  # same fingerprint and line
+    issues = json.loads(get("gitlab")(twice, policy))
+    assert isinstance(issues, list) and len(issues) == 2
+    for issue in issues:
+        assert {"description", "check_name", "fingerprint", "severity", "location"} <= issue.keys()
+        assert issue["severity"] in {"info", "minor", "major", "critical", "blocker"}
+        assert isinstance(issue["location"]["path"], str)
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+        assert set(issue.get("categories", [])) <= {"Bug Risk", "Clarity", "Compatibility", "Complexity",
+                                                     "Duplication", "Performance", "Security", "Style"}
+    assert issues[0]["location"] == {"path": "app.py", "lines": {"begin": 4, "end": 4}}
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+
+
+def test_gitlab_empty(result, policy):
+    assert json.loads(get("gitlab")(dataclasses.replace(result, findings=[]), policy)) == []
+
+
+# ---- Markdown -------------------------------------------------------------------------------------
+def test_markdown_comment(result, policy):
+    md = get("markdown")(_odd(result), policy)
+    assert md.startswith("## gdpr-lint")
+    assert "| Family | Findings |" in md
+    for family in ("retention", "storage", "logging", "processor", "tool"):
+        assert re.search(rf"^\| {family} \| \d+ \|$", md, re.M)
+    assert "[`app.py:4`](app.py#L4)" in md
+    assert "line one, line two: 100% \\| done" in md
+
+
+def test_markdown_empty_and_capped(result, policy):
+    assert "No findings" in get("markdown")(dataclasses.replace(result, findings=[]), policy)
+    many = dataclasses.replace(result, findings=result.findings * 250)
+    md = get("markdown")(many, policy)
+    assert md.count("](app.py#L4)") == 200
+    assert "first 200 of 250" in md
+
+
+# ---- CLI ------------------------------------------------------------------------------------------
+def test_cli_writes_sarif_file_and_summary(tmp_path, monkeypatch):
+    (tmp_path / "app.py").write_text(SOURCE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "report.sarif"
+    res = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--no-fail", "--format", "sarif",
+                                    "--output", str(out), "app.py"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""
+    assert res.stderr.startswith("gdpr-lint: 1 finding (logging 1), 1 suppressed in 1 files")
+    log = json.loads(out.read_text(encoding="utf-8"))
+    assert log["runs"][0]["results"][0]["ruleId"] == "GDPR301"
