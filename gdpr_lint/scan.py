@@ -39,7 +39,7 @@ class ScanResult:
     root: Path = field(default_factory=Path.cwd)
 
 
-def _gitignore_spec(root: Path) -> pathspec.PathSpec | None:
+def _gitignore_spec(root: Path) -> pathspec.GitIgnoreSpec | None:
     patterns: list[str] = []
     for name in (".gitignore",):
         p = root / name
@@ -48,7 +48,7 @@ def _gitignore_spec(root: Path) -> pathspec.PathSpec | None:
                 patterns += p.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 pass
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
 
 
 def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
@@ -57,7 +57,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
     A file named explicitly is always included (unless excluded).  Raises
     :class:`~gdpr_lint.errors.UsageError` for a path that does not exist.
     """
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", DEFAULT_EXCLUDES + list(excludes))
+    spec = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(excludes))
     out: list[Path] = []
     seen: set[Path] = set()
     for path in paths:

@@ -1,0 +1,28 @@
+"""Shared helpers: analyse a snippet of source with the default (or a given) policy."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from gdpr_lint.config import parse_config
+from gdpr_lint.engine.analyzer import analyze_source
+from gdpr_lint.policy import load_policy
+
+
+@pytest.fixture(scope="session")
+def default_policy():
+    return load_policy()
+
+
+def run(source: str, config: dict | None = None, path: str = "snippet.py"):
+    """Findings for a dedented snippet: a list of (code, line) plus the findings themselves."""
+    policy = load_policy(parse_config(config, "test-config")) if config else load_policy()
+    findings, _suppressed, _inventory = analyze_source(path, textwrap.dedent(source).lstrip("\n"), policy)
+    return findings
+
+
+def codes(source: str, config: dict | None = None) -> list[tuple[str, int]]:
+    """``[(code, line), ...]`` for a snippet."""
+    return [(f.code, f.line) for f in run(source, config)]

@@ -1,0 +1,73 @@
+"""Identifier classification: phrases, case styles, context, and the look-alikes it must reject."""
+
+from __future__ import annotations
+
+import pytest
+
+from gdpr_lint.classify import Classifier
+from gdpr_lint.policy import load_policy, split_words
+
+C = Classifier(load_policy())
+
+
+def cats(identifier, owner=None):
+    return {m.category for m in C.classify(identifier, owner)}
+
+
+@pytest.mark.parametrize("text,words", [
+    ("firstName", ("first", "name")), ("date_of_birth", ("date", "of", "birth")),
+    ("IPAddress", ("ip", "address")), ("address_line2", ("address", "line", "2")), ("HTTPServer", ("http", "server")),
+])
+def test_split_words(text, words):
+    assert split_words(text) == words
+
+
+@pytest.mark.parametrize("identifier,category", [
+    ("email", "user.contact.email"), ("requester_email", "user.contact.email"), ("emails", "user.contact.email"),
+    ("first_name", "user.name.first"), ("firstName", "user.name.first"), ("LastName", "user.name.last"),
+    ("date_of_birth", "user.demographic.date_of_birth"), ("dob", "user.demographic.date_of_birth"),
+    ("ip_address", "user.device.ip_address"), ("iban", "user.financial.bank_account"),
+    ("card_number", "user.financial.credit_card"), ("passport_number", "user.government_id.passport_number"),
+    ("tax_id", "user.government_id.national_identification_number"), ("mobile", "user.contact.phone_number"),
+    ("medical_record_number", "user.health_and_medical.record_id"), ("face_embedding", "user.biometric"),
+    ("sexual_orientation", "user.demographic.sexual_orientation"), ("religion", "user.demographic.religious_belief"),
+    ("guest_name", "user.name"), ("home_address", "user.contact.address"), ("pickup_lat", "user.location.precise"),
+])
+def test_personal_identifiers(identifier, category):
+    assert category in cats(identifier)
+
+
+@pytest.mark.parametrize("identifier", [
+    "email_template_id", "is_email_verified", "phone_count", "email_backend", "ip_version", "name_field",
+    "DEFAULT_FROM_EMAIL", "PHONE_COUNTRY_CODE", "email_reminders", "sms_reminders", "send_sms_reminder",
+    "patient_id", "stripe_payment_method_id", "card_last4", "library_card_no", "wifi_password", "event_name",
+    "company_name", "clinic_name", "phone_country_code", "email_batch_size", "ip_allowlist_enabled",
+    "passport_country", "hubspot_portal_id", "name", "address", "location", "zipfile",
+])
+def test_look_alikes_are_not_personal(identifier):
+    assert cats(identifier) == set()
+
+
+@pytest.mark.parametrize("identifier,owner,personal", [
+    ("name", "Customer", True), ("name", "Patient", True), ("name", "Employee", True), ("name", "Contact", True),
+    ("name", "Product", False), ("name", "Site", False), ("name", "Organization", False), ("name", "Classroom", False),
+    ("name", "CustomerSegment", False), ("ip_address", "Server", False), ("ip_address", "Upstream", False),
+    ("ip_address", "Prefix", False), ("ip_address", "LoginAttempt", True), ("ip_address", "Order", True),
+    ("street", "AddressSchema", True), ("street", "Venue", False), ("email", "Site", False),
+    ("owner_email", "Property", True),
+])
+def test_context_decides(identifier, owner, personal):
+    assert bool(cats(identifier, owner)) is personal
+
+
+def test_reason_names_the_word():
+    (match,) = C.classify("requester_email")
+    assert "email" in match.reason and "requester_email" in match.reason
+
+
+def test_types_signal_categories():
+    assert {m.category for m in C.classify_type(["django.db.models.EmailField"])} == {"user.contact.email"}
+    assert {m.category for m in C.classify_type(["pydantic.EmailStr"])} == {"user.contact.email"}
+    assert {m.category for m in C.classify_type(["django.db.models.GenericIPAddressField"])} == {
+        "user.device.ip_address"}
+    assert C.classify_type(["django.db.models.CharField"]) == ()

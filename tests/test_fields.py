@@ -1,0 +1,100 @@
+"""Retention tags and encryption at rest across schema frameworks, with look-alikes."""
+
+from __future__ import annotations
+
+from tests.conftest import codes
+
+
+def test_django_tags_and_encryption():
+    src = '''
+    from django.db import models
+    from django_cryptography.fields import encrypt
+
+    class Customer(models.Model):
+        email = models.EmailField()  # gdpr: retention=P2Y basis=contract
+        # gdpr: retention=P1Y basis=consent
+        phone = models.CharField(max_length=20)
+        first_name = models.CharField(max_length=20)
+        is_email_verified = models.BooleanField()
+        email_template_id = models.CharField(max_length=20)
+        passport_number = models.CharField(max_length=20)  # gdpr: retention=P5Y basis=legal-obligation
+        national_id = encrypt(models.CharField(max_length=20))  # gdpr: retention=P5Y basis=legal-obligation
+        user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+
+    class Product(models.Model):
+        name = models.CharField(max_length=20)
+    '''
+    found = codes(src)
+    assert [l for c, l in found if c == "GDPR101"] == [8]
+    assert [l for c, l in found if c == "GDPR201"] == [11]
+
+
+def test_class_tag_above_decorators_and_malformed_tags():
+    src = '''
+    import attrs
+    from dataclasses import dataclass
+
+    # gdpr: retention=P3Y basis=contract
+    @attrs.frozen
+    class Note:
+        patient_name: str
+        diagnosis: str
+
+    @dataclass
+    class Applicant:
+        email: str  # gdpr: retention=2Y basis=contract
+        phone: str  # gdpr: retention=P2Y basis=because
+        full_name: str  # gdpr: retention=P99Y basis=contract
+        cv_text: str  # gdpr: retention=P1Y basis=contract purpose=marketting
+        linkedin_url: str  # gdpr: category=none
+    '''
+    found = codes(src)
+    assert not [l for c, l in found if c == "GDPR101"]
+    assert [l for c, l in found if c == "GDPR102"] == [12, 13]
+    assert [l for c, l in found if c == "GDPR103"] == [14]
+    assert [l for c, l in found if c == "GDPR104"] == [15]
+
+
+def test_sqlalchemy_pydantic_typeddict_marshmallow():
+    src = '''
+    from typing import TypedDict
+    from marshmallow import Schema, fields
+    from pydantic import BaseModel, EmailStr
+    from pydantic_settings import BaseSettings
+    from sqlalchemy import Column, MetaData, String, Table
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+    from sqlalchemy_utils import StringEncryptedType
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Patient(Base):
+        __tablename__ = "patients"
+        full_name: Mapped[str] = mapped_column(String(100))
+        date_of_birth: Mapped[str]
+        allergies: Mapped[str] = mapped_column(StringEncryptedType(String, "k"))  # gdpr: retention=P10Y basis=vital-interests
+        medical_history: Mapped[str] = mapped_column(String)  # gdpr: retention=P10Y basis=vital-interests
+
+    members = Table("members", MetaData(),
+        Column("email", String),
+        Column("member_count", String),
+    )
+
+    class SignupIn(BaseModel):
+        recipient: EmailStr
+        send_sms_reminder: bool = False
+
+    class AppSettings(BaseSettings):
+        support_email: str = "help@example.com"
+
+    class Guest(TypedDict):
+        guest_phone: str
+        guest_count: int
+
+    class AddressSchema(Schema):
+        street = fields.String()
+        country_code = fields.String()
+    '''
+    found = codes(src)
+    assert [l for c, l in found if c == "GDPR101"] == [14, 15, 20, 25, 32, 36]
+    assert [l for c, l in found if c == "GDPR201"] == [17]

@@ -1,0 +1,196 @@
+"""Logging, storage and processor sinks with data flow, each with look-alikes that must stay quiet."""
+
+from __future__ import annotations
+
+from tests.conftest import codes
+
+
+def only(code, source, config=None):
+    return [line for c, line in codes(source, config) if c == code]
+
+
+def test_logging_aliases_and_flows():
+    src = '''
+    import logging as lg
+    from logging import getLogger as get_log
+    import hashlib
+    from app.privacy import mask_email
+
+    log = lg.getLogger(__name__)
+    audit = get_log("audit")
+
+    class Service:
+        def __init__(self):
+            self.logger = lg.getLogger("svc")
+
+        def change(self, user_id, email, old):
+            self.logger.info("contact change for %s", user_id)
+            self.logger.info("email changed from %s to %s", old.email, email)
+            label = "{} {}".format(old.first_name, old.last_name)
+            audit.info("check for " + label)
+            masked = mask_email(email)
+            log.info("masked %s", masked)
+            log.info("hash %s", hashlib.sha256(email.encode()).hexdigest())
+            log.info("user %s", old.id)
+            log.info("email sent to %d users", len([email]))
+            lg.getLogger("mail").warning(f"to {email}")
+    '''
+    assert only("GDPR301", src) == [15, 17, 23]
+
+
+def test_helper_function_summary_reaches_the_log():
+    src = '''
+    import logging
+    log = logging.getLogger(__name__)
+
+    def describe(u):
+        return f"{u.full_name} <{u.email}>"
+
+    def label(u):
+        return f"user {u.id}"
+
+    def signup(user):
+        log.info(describe(user))
+        log.info(label(user))
+    '''
+    assert only("GDPR301", src) == [11]
+
+
+def test_structlog_loguru_print_warnings_and_exceptions():
+    src = '''
+    import structlog, warnings
+    from loguru import logger
+
+    slog = structlog.get_logger()
+
+    def notify(emails, template_id, address):
+        slog.info("batch", count=len(emails), template=template_id)
+        slog.info("batch", recipients=emails)
+        logger.bind(ip=address.ip_address).info("x")
+        print(f"queued for {emails[0]}")
+        warnings.warn(f"no phone for {emails}")
+        raise ValueError(f"bad {emails[0]}")
+    '''
+    found = codes(src)
+    assert ("GDPR301", 8) in found and ("GDPR301", 7) not in found
+    assert ("GDPR301", 9) in found and ("GDPR301", 10) in found and ("GDPR301", 11) in found
+    assert ("GDPR302", 12) in found
+
+
+def test_sentry():
+    src = '''
+    import sentry_sdk
+    sentry_sdk.init(dsn="x", send_default_pii=True)
+    sentry_sdk.init(dsn="x", send_default_pii=False)
+
+    def report(claim):
+        sentry_sdk.set_user({"id": claim.policyholder_id})
+        sentry_sdk.set_user({"email": claim.claimant_email})
+        sentry_sdk.set_tag("claimant_email", claim.claimant_email)
+    '''
+    found = codes(src)
+    assert ("GDPR304", 2) in found and ("GDPR304", 3) not in found
+    assert only("GDPR303", src) == [7, 8]
+
+
+def test_storage_sinks():
+    src = '''
+    import csv, io, json, boto3, redis
+    from pathlib import Path
+    from flask import session
+    from cryptography.fernet import Fernet
+
+    r = redis.Redis()
+    s3 = boto3.client("s3")
+    fernet = Fernet(b"k")
+
+    def store(customer, resp, period):
+        r.setex("pending", 60, customer.email)
+        r.incr("stats")
+        session["pending_email"] = customer.email
+        session["lang"] = "en"
+        resp.set_cookie("first_name", customer.first_name)
+        resp.set_cookie("lang", "en")
+        Path("/tmp/x.json").write_text(json.dumps({"email": customer.email}))
+        Path("/tmp/y.json").write_text(fernet.encrypt(customer.email.encode()).decode())
+        s3.put_object(Bucket="b", Key="k", Body=customer.email)
+        s3.put_object(Bucket="b", Key="k", Body=customer.email, ServerSideEncryption="aws:kms")
+        buf = io.StringIO()
+        csv.writer(buf).writerow([customer.email])
+        path = f"/var/{period}.csv"
+        with open(path, "w") as fh:
+            out = csv.writer(fh)
+            out.writerow([customer.full_name])
+        s3.upload_file(path, "b", "k")
+        s3.upload_file(path, "b", "k", ExtraArgs={"ServerSideEncryption": "AES256"})
+    '''
+    found = codes(src)
+    assert ("GDPR203", 11) in found and ("GDPR203", 12) not in found
+    assert ("GDPR204", 13) in found and ("GDPR204", 14) not in found
+    assert ("GDPR204", 15) in found and ("GDPR204", 16) not in found
+    assert ("GDPR202", 17) in found and ("GDPR202", 18) not in found
+    assert ("GDPR205", 19) in found and ("GDPR205", 20) not in found
+    assert ("GDPR202", 22) not in found
+    assert ("GDPR202", 26) in found
+    assert ("GDPR205", 27) in found and ("GDPR205", 28) not in found
+
+
+def test_processors_by_sdk_and_host():
+    src = '''
+    import httpx, requests
+    import stripe
+    import mailchimp_marketing as mc
+    from brambleway import analytics as internal
+
+    INTERCOM = "https://api.intercom.io/contacts"
+    CRM = "http://crm.svc.cluster.local/api"
+    client = mc.Client()
+
+    def sync(customer):
+        client.lists.add_list_member("aud", {"email_address": customer.email})
+        client.set_config({"api_key": "k"})
+        internal.record("signup", email=customer.email)
+        requests.post(INTERCOM, json={"email": customer.email})
+        requests.post(CRM, json={"email": customer.email})
+        requests.post("http://127.0.0.1:9000/x", json={"email": customer.email})
+        httpx.get("https://api.weather.example.net/v1", params={"lat": 51.5})
+        httpx.post("https://api.riskcheck.example.net/v1", json={"email": customer.email})
+        stripe.PaymentIntent.create(amount=1, receipt_email=customer.email)
+        requests.post(f"{INTERCOM}/x", json={"id": customer.id})
+    '''
+    config = {"approved_processors": [{"name": "stripe"}]}
+    found = codes(src, config)
+    assert ("GDPR401", 3) in found and ("GDPR401", 2) not in found
+    assert only("GDPR402", src, config) == [11, 14]
+    assert only("GDPR403", src, config) == [18]
+
+
+def test_processor_register_categories_and_transfers():
+    src = '''
+    import sendgrid
+
+    def send(client, user):
+        client.send(sendgrid.Mail(to_emails=user.email))
+        client.send(sendgrid.Mail(to_emails=user.email, html_content=user.diagnosis))
+    '''
+    config = {"approved_processors": [{"name": "sendgrid", "categories": ["user.contact.email"]}]}
+    assert only("GDPR404", src, config) == [5]
+    config = {"approved_processors": [{"name": "sendgrid", "dpa": "D-1", "region": "US"}]}
+    assert only("GDPR405", src, config) == [4, 5]
+    config = {"approved_processors": [{"name": "sendgrid", "dpa": "D-1", "region": "US",
+                                       "transfer_mechanism": "SCC"}]}
+    assert only("GDPR405", src, config) == []
+
+
+def test_suppressions():
+    src = '''
+    import logging
+    def f(user):
+        logging.info(user.email)  # gdpr-lint: ignore[GDPR301] reason="handler hashes it"
+        logging.info(user.phone)  # gdpr-lint: ignore[GDPR301]
+        logging.info(user.id)  # gdpr-lint: ignore[GDPR301] reason="old"
+    '''
+    found = codes(src)
+    assert ("GDPR301", 3) not in found
+    assert ("GDPR903", 4) in found and ("GDPR301", 4) not in found
+    assert ("GDPR904", 5) in found
