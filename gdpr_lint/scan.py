@@ -144,11 +144,13 @@ def read_source(path: Path) -> tuple[str | None, str]:
 _WORKER: dict = {}
 
 
-def _init_worker(policy: Policy) -> None:
+def _init_worker(policy: Policy, use_prefilter: bool = True) -> None:
     from gdpr_lint.classify import Classifier
+    from gdpr_lint.engine.prefilter import Prefilter
 
     _WORKER["policy"] = policy
     _WORKER["classifier"] = Classifier(policy)
+    _WORKER["prefilter"] = Prefilter(policy) if use_prefilter else None
 
 
 def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding], list[dict], int]:
@@ -162,7 +164,8 @@ def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding
         return [tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0
     lines = text.count("\n") + 1
     try:
-        findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname)
+        findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
+                                                         _WORKER["prefilter"])
     except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the scan
         return [tool_finding(policy, "GDPR905", shown, f"internal error while analysing ({type(exc).__name__}: "
                              f"{exc}); file skipped")], [], [], lines
@@ -209,7 +212,7 @@ class Cache:
 
 
 def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int | None = None,
-         cache_dir: Path | None = None, progress=None) -> ScanResult:
+         cache_dir: Path | None = None, progress=None, prefilter: bool = True) -> ScanResult:
     """Analyse every Python file under ``paths``.
 
     Args:
@@ -219,6 +222,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         jobs: worker processes (default: number of cores; 1 = in this process).
         cache_dir: results cache folder, or ``None`` for no cache.
         progress: optional callable ``progress(done, total)``.
+        prefilter: skip analysis of files whose words cannot yield a finding (same findings, faster).
 
     Raises:
         UsageError: a path that does not exist.
@@ -244,7 +248,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     if progress:
         progress(done, len(jobs_list))
     if len(todo) < 8 or workers <= 1:
-        _init_worker(policy)
+        _init_worker(policy, prefilter)
         for i in todo:
             outputs[i] = analyze_path(jobs_list[i])
             cache.put(keys[i], outputs[i])
@@ -252,7 +256,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             if progress:
                 progress(done, len(jobs_list))
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(policy,)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(policy, prefilter)) as pool:
             chunk = max(1, min(16, len(todo) // (workers * 4) or 1))
             for i, out in zip(todo, pool.map(analyze_path, [jobs_list[i] for i in todo], chunksize=chunk)):
                 outputs[i] = out

@@ -11,9 +11,10 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import CommentIndex
-from gdpr_lint.engine.fields import FieldChecks
+from gdpr_lint.engine.fields import FieldChecks, datamap_for
 from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.names import Resolver
+from gdpr_lint.engine.prefilter import Prefilter
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.walker import Walker
@@ -85,7 +86,8 @@ def tool_finding(policy: Policy, code: str, path: str, message: str, line: int =
 
 
 def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,
-                   module_name: str = "") -> tuple[list[Finding], list[Finding], list[dict]]:
+                   module_name: str = "", prefilter: Prefilter | None = None
+                   ) -> tuple[list[Finding], list[Finding], list[dict]]:
     """Analyse one file's source text.
 
     Args:
@@ -94,6 +96,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         policy: the effective policy.
         classifier: a shared classifier (built from ``policy`` when omitted).
         module_name: the dotted module name, for data-map keys (``shop.models``).
+        prefilter: when given, files that cannot yield a finding skip name resolution and analysis.
 
     Returns:
         ``(findings, suppressed, inventory_rows)``: findings sorted with suppressions applied; the
@@ -107,6 +110,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
                              exc.raw_line or 1, (exc.raw_column or 0) + 1)], [], []
     except (RecursionError, MemoryError, ValueError) as exc:
         return [tool_finding(policy, "GDPR905", path, f"could not parse the file ({type(exc).__name__})")], [], []
+    if prefilter is not None and not prefilter.may_yield(source) and not datamap_for(policy):
+        return [], [], []
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         qualified = wrapper.resolve(QualifiedNameProvider)

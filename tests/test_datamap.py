@@ -1,0 +1,24 @@
+"""Declarations kept out of code: the data-map file keyed by dotted path covers a field like a tag."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from gdpr_lint.cli import main
+
+
+def test_datamap_declares_retention(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".gdpr-lint.yaml").write_text("datamap: privacy/datamap.yaml\n")
+    (tmp_path / "privacy").mkdir()
+    (tmp_path / "privacy" / "datamap.yaml").write_text(
+        "fields:\n  shop.models.Customer.email: {retention: P2Y, basis: contract}\n")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "models.py").write_text(
+        "from django.db import models\n\n\nclass Customer(models.Model):\n"
+        "    email = models.EmailField()\n    phone = models.CharField(max_length=20)\n")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "shop"])
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["code"], f["line"]) for f in findings] == [("GDPR101", 6)]
