@@ -11,8 +11,10 @@ Suppression grammar::
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
+import tokenize
 from dataclasses import dataclass, field
 
 from gdpr_lint.config import LAWFUL_BASES, TAG_KEYS
@@ -73,6 +75,26 @@ def parse_tag(body: str, line: int) -> Tag:
     return Tag(line=line, values=values, errors=tuple(errors))
 
 
+def _comments(source: str):
+    """``(line, comment text, comment is alone on its line)`` for real comments mentioning gdpr.
+
+    Uses :mod:`tokenize`, so ``# gdpr-lint: ignore`` inside a string or docstring is not a comment.
+    Falls back to a line scan when the file does not tokenize (the parser reports that file anyway).
+    """
+    lines = source.splitlines()
+    try:
+        out = []
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT and "gdpr" in tok.string:
+                row, col = tok.start
+                alone = not tok.line[:col].strip()
+                out.append((row, tok.string, alone))
+        return out
+    except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
+        return [(n, t[t.index("#"):], t.lstrip().startswith("#")) for n, t in enumerate(lines, start=1)
+                if "gdpr" in t and "#" in t]
+
+
 class CommentIndex:
     """Tags and suppressions of one source file, by 1-based line number.
 
@@ -86,10 +108,8 @@ class CommentIndex:
         self.comment_only: set[int] = set()
         if "gdpr" not in source:
             return
-        for number, text in enumerate(source.splitlines(), start=1):
-            if "gdpr" not in text or "#" not in text:
-                continue
-            if text.lstrip().startswith("#"):
+        for number, text, alone in _comments(source):
+            if alone:
                 self.comment_only.add(number)
             sup = _SUPPRESS.search(text)
             if sup:

@@ -157,7 +157,8 @@ def parse_config(data: Any, path: str) -> OrgConfig:
             _expect(isinstance(value, str), path, key, "expected a file path")
             cfg.datamap = value
         elif k == "fail_on":
-            _expect(value in SEVERITIES, path, key, f"unknown severity {value!r}; allowed: {', '.join(SEVERITIES)}")
+            _expect(value in SEVERITIES + ("never",), path, key,
+                    f"unknown severity {value!r}; allowed: {', '.join(SEVERITIES)}, never")
             cfg.fail_on = value
     return cfg
 

@@ -109,14 +109,18 @@ def display_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def module_name(path: Path, root: Path) -> str:
-    """The dotted module name of a file relative to the scan root (``shop/models.py`` -> ``shop.models``)."""
-    rel = display_path(path, root)
-    if rel.endswith(".py"):
-        rel = rel[:-3]
-    parts = [p for p in rel.split("/") if p and p not in (".", "..")]
-    if parts and parts[-1] == "__init__":
-        parts.pop()
+def module_name(path: Path, root: Path | None = None) -> str:
+    """The dotted module name of a file, from its package folders (those with ``__init__.py``).
+
+    ``proj/shop/models.py`` with ``proj/shop/__init__.py`` is ``shop.models`` wherever the scan
+    starts, so data-map keys do not depend on the working directory.
+    """
+    path = path.absolute()
+    parts = [] if path.stem == "__init__" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
     return ".".join(parts)
 
 
@@ -178,7 +182,11 @@ class Cache:
     def __init__(self, folder: Path | None, policy: Policy) -> None:
         self.folder = folder
         # select/ignore from the command line are set after the policy hash was computed
-        self.salt = f"{__version__}:{policy.hash}:{policy.config.select}:{policy.config.ignore}"
+        from gdpr_lint.engine.fields import datamap_for
+
+        datamap = json.dumps(datamap_for(policy), sort_keys=True, default=str)
+        self.salt = (f"{__version__}:{policy.hash}:{policy.config.select}:{policy.config.ignore}:"
+                     f"{hashlib.sha256(datamap.encode()).hexdigest()}")
 
     def key(self, path: str, shown: str, modname: str) -> str | None:
         try:

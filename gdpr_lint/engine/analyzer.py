@@ -121,10 +121,14 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         sinks = Sinks(policy, flow, ctx.report)
         FieldChecks(ctx, classifier, SchemaFinder(resolver), module_name).run()
         _check_imports(ctx, flow)
-        Walker(flow, sinks, ctx).run_module(module)
+        walker = Walker(flow, sinks, ctx)
+        walker.run_module(module)
     except RecursionError:
         return [tool_finding(policy, "GDPR905", path, "file nests too deeply to analyse; it was skipped")], [], []
     findings = apply_suppressions(ctx)
+    if walker.exhausted:
+        findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
+                                     "logging, storage and processor checks stopped part-way"))
     for f in findings:
         f.finish()
     findings.sort(key=Finding.sort_key)

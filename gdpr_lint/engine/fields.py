@@ -14,6 +14,8 @@ import yaml
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import Tag
 from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
+from gdpr_lint.config import TAG_KEYS
+from gdpr_lint.errors import ConfigError
 from gdpr_lint.policy import rules_dir
 
 _TAXONOMY: dict | None = None
@@ -193,20 +195,37 @@ _DATAMAPS: dict[str, dict] = {}
 
 
 def datamap_for(policy) -> dict[str, dict]:
-    """The data-map file's declarations by dotted path (empty when the file does not exist)."""
+    """The data-map file's declarations by dotted path (empty when the file does not exist).
+
+    Raises:
+        ConfigError: the file is not valid YAML or not a mapping of dotted paths to tags.
+    """
     cfg = policy.config
     base = Path(cfg.path.split(" [")[0]).parent if cfg.path else Path.cwd()
     path = (base / cfg.datamap).resolve()
-    key = str(path)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    key = f"{path}:{stamp}"
     if key not in _DATAMAPS:
         data: dict = {}
         if path.is_file():
             try:
                 loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError, UnicodeDecodeError):
-                loaded = {}
-            fields = loaded.get("fields", loaded) if isinstance(loaded, dict) else {}
-            if isinstance(fields, dict):
-                data = {str(k): v for k, v in fields.items() if isinstance(v, dict)}
+            except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+                problem = " ".join(str(exc).split())
+                raise ConfigError(str(path), "", f"cannot read the data map ({problem})") from None
+            fields = loaded.get("fields", loaded) if isinstance(loaded, dict) else None
+            if not isinstance(fields, dict):
+                raise ConfigError(str(path), "fields", "expected a mapping of `package.module.Class.field` to tags")
+            for name, value in fields.items():
+                if not isinstance(value, dict):
+                    raise ConfigError(str(path), str(name), "expected a mapping such as {retention: P2Y, basis: contract}")
+                for tag_key in value:
+                    if tag_key not in TAG_KEYS:
+                        raise ConfigError(str(path), f"{name}.{tag_key}",
+                                          f"unknown tag key; allowed: {', '.join(TAG_KEYS)}")
+            data = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in fields.items()}
         _DATAMAPS[key] = data
     return _DATAMAPS[key]

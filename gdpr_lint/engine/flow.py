@@ -226,7 +226,7 @@ class Flow:
 
     def taint(self, node: cst.BaseExpression | None, env: Env, depth: int = 0) -> frozenset:
         """The personal-data categories an expression's value carries (empty when none)."""
-        if node is None or depth > 40:
+        if node is None or depth > 200:
             return EMPTY
         t = self.taint
         d = depth + 1
@@ -250,7 +250,7 @@ class Flow:
         if isinstance(node, cst.Subscript):
             key = _subscript_key(node)
             if key is not None:
-                return frozenset(self.classifier.classify(key, self.owner_name(node.value), True))
+                return frozenset(self.classifier.classify(key, self.owner_name(node.value)))
             return t(node.value, env, d)
         if isinstance(node, cst.Call):
             return self._call_taint(node, env, d)
@@ -261,7 +261,15 @@ class Flow:
                     out |= t(part.expression, env, d)
             return out
         if isinstance(node, cst.BinaryOperation):
-            return t(node.left, env, d) | t(node.right, env, d)
+            out = EMPTY
+            stack: list[cst.BaseExpression] = [node]
+            while stack:  # long `a + b + c + ...` chains without deep recursion
+                cur = stack.pop()
+                if isinstance(cur, cst.BinaryOperation):
+                    stack += [cur.left, cur.right]
+                else:
+                    out |= t(cur, env, d)
+            return out
         if isinstance(node, cst.BooleanOperation):
             return t(node.left, env, d) | t(node.right, env, d)
         if isinstance(node, cst.IfExp):
@@ -319,8 +327,8 @@ class Flow:
             return EMPTY
         if method in ("get", "pop", "getlist", "setdefault") and node.args:
             key = string_value(node.args[0].value)
-            if key is not None:
-                return frozenset(self.classifier.classify(key, self.owner_name(func.value), True))
+            if key is not None:  # an ALL_CAPS key is a setting or environment variable, not data
+                return frozenset(self.classifier.classify(key, self.owner_name(func.value)))
         if any(n in self.propagator_functions for n in names):
             return self._args_taint(node, env, depth)
         if isinstance(func, cst.Attribute):

@@ -37,6 +37,7 @@ REFERENCE_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalK
                     "PrimaryKeyRelatedField", "HyperlinkedRelatedField", "SlugRelatedField", "StringRelatedField",
                     "synonym", "association_proxy", "column_property", "hybrid_property", "ForeignKeyField",
                     "SerializerMethodField", "HyperlinkedIdentityField", "Method", "Function")
+SA_ALIASES = ("db", "sa", "sqlalchemy", "orm")  # `db.Column` (Flask-SQLAlchemy), `sa.Column`
 CONFIG_SUFFIXES = ("Settings", "Config", "Configuration", "Options", "Conf", "Defaults")
 
 
@@ -122,6 +123,8 @@ class SchemaFinder:
                 return ("drf", False)
             if b.split(".")[-1] in self.known:
                 return self.known[b.split(".")[-1]]
+            if b == "db.Model" or b.endswith((".db.Model", "flask_sqlalchemy.Model")):
+                return ("sqlalchemy", True)  # Flask-SQLAlchemy: `db = SQLAlchemy()`, `class User(db.Model)`
         for dec in node.decorators:
             target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
             names = r.qnames(target)
@@ -137,8 +140,8 @@ class SchemaFinder:
                 for name in _callee_names(value, r) + (_names_in(annotation, r) if annotation is not None else []):
                     if name.startswith(("django.db.models.", "django.contrib.gis.db.models.")):
                         return ("django", True)
-                    if name.startswith("sqlalchemy.") and name.rpartition(".")[2] in ("Column", "mapped_column",
-                                                                                      "Mapped"):
+                    if name.rpartition(".")[2] in ("Column", "mapped_column", "Mapped") and (
+                            name.startswith("sqlalchemy.") or name.rpartition(".")[0].rpartition(".")[2] in SA_ALIASES):
                         return ("sqlalchemy", True)
                     if name.startswith("marshmallow.fields."):
                         return ("marshmallow", False)

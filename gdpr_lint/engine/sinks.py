@@ -284,12 +284,17 @@ class Sinks:
             return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
         except ValueError:
             pass
-        if "." not in host or "{" in host:
+        if "{" in host:  # a templated host: judge by its fixed suffix (`{region}.api.mixpanel.com`)
+            suffix = host.rpartition("}")[2].lstrip(".-")
+            return "." not in suffix or self._internal(suffix)
+        if "." not in host:
             return True
         patterns = self.internal_hosts + self.first_party + [f"*.{d}" for d in self.first_party]
         return any(fnmatch(host, p) for p in patterns)
 
     def _processor_for_host(self, host: str) -> str | None:
+        if "{" in host:
+            host = "x." + host.rpartition("}")[2].lstrip(".-")
         for pattern, proc in self.host_index:
             if host == pattern or fnmatch(host, pattern):
                 return proc

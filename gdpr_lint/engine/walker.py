@@ -13,7 +13,7 @@ from gdpr_lint.classify import Match
 from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary, iter_calls
 from gdpr_lint.engine.sinks import Sinks
 
-MAX_STATEMENTS = 20000  # per module: bounds the work one huge file can cause
+MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
 
 
 class Walker:
@@ -26,6 +26,7 @@ class Walker:
         self.reporting = True
         self.returns: frozenset = EMPTY
         self.budget = MAX_STATEMENTS
+        self.exhausted = False  # set when the budget ran out (reported as GDPR905)
 
     # ---- module -----------------------------------------------------------------------------------
     def run_module(self, module: cst.Module) -> None:
@@ -106,6 +107,7 @@ class Walker:
         """Walk a sequence of statements (skipping nested functions and classes, walked on their own)."""
         for stmt in body:
             if self.budget <= 0:
+                self.exhausted = True
                 return
             self.budget -= 1
             if isinstance(stmt, cst.SimpleStatementLine):
