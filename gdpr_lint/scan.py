@@ -20,6 +20,7 @@ from gdpr_lint import __version__
 from gdpr_lint.errors import UsageError
 from gdpr_lint.findings import Finding
 from gdpr_lint.policy import Policy
+from gdpr_lint.project_index import build_index, index_digest
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 DEFAULT_EXCLUDES = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", "node_modules/", "__pycache__/",
@@ -148,13 +149,14 @@ def read_source(path: Path) -> tuple[str | None, str]:
 _WORKER: dict = {}
 
 
-def _init_worker(policy: Policy, use_prefilter: bool = True) -> None:
+def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | None = None) -> None:
     from gdpr_lint.classify import Classifier
     from gdpr_lint.engine.prefilter import Prefilter
 
     _WORKER["policy"] = policy
     _WORKER["classifier"] = Classifier(policy)
     _WORKER["prefilter"] = Prefilter(policy) if use_prefilter else None
+    _WORKER["project"] = project or {}
 
 
 def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding], list[dict], int]:
@@ -169,7 +171,8 @@ def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding
     lines = text.count("\n") + 1
     try:
         findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
-                                                         _WORKER["prefilter"])
+                                                         _WORKER["prefilter"], _WORKER["project"],
+                                                         Path(path).name == "__init__.py")
     except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the scan
         return [tool_finding(policy, "GDPR905", shown, f"internal error while analysing ({type(exc).__name__}: "
                              f"{exc}); file skipped")], [], [], lines
@@ -179,14 +182,14 @@ def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding
 class Cache:
     """Results by file content hash, policy hash and tool version, in ``.gdpr-lint-cache/``."""
 
-    def __init__(self, folder: Path | None, policy: Policy) -> None:
+    def __init__(self, folder: Path | None, policy: Policy, project_digest: str = "") -> None:
         self.folder = folder
         # select/ignore from the command line are set after the policy hash was computed
         from gdpr_lint.engine.fields import datamap_for
 
         datamap = json.dumps(datamap_for(policy), sort_keys=True, default=str)
         self.salt = (f"{__version__}:{policy.hash}:{policy.config.select}:{policy.config.ignore}:"
-                     f"{hashlib.sha256(datamap.encode()).hexdigest()}")
+                     f"{hashlib.sha256(datamap.encode()).hexdigest()}:{project_digest}")
 
     def key(self, path: str, shown: str, modname: str) -> str | None:
         try:
@@ -239,7 +242,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     files = discover(paths, policy.config.exclude, root)
     jobs_list = [(str(p), display_path(p, root), module_name(p, root)) for p in files]
     result = ScanResult(files=len(files), root=root)
-    cache = Cache(cache_dir, policy)
+    project = build_index([(p, job[2]) for p, job in zip(files, jobs_list)])
+    cache = Cache(cache_dir, policy, index_digest(project))
     outputs: list = [None] * len(jobs_list)
     todo: list[int] = []
     keys: list[str | None] = []
@@ -256,7 +260,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     if progress:
         progress(done, len(jobs_list))
     if len(todo) < 8 or workers <= 1:
-        _init_worker(policy, prefilter)
+        _init_worker(policy, prefilter, project)
         for i in todo:
             outputs[i] = analyze_path(jobs_list[i])
             cache.put(keys[i], outputs[i])
@@ -265,7 +269,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 progress(done, len(jobs_list))
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(policy, prefilter)) as pool:
+                                 initargs=(policy, prefilter, project)) as pool:
             chunk = max(1, min(16, len(todo) // (workers * 4) or 1))
             for i, out in zip(todo, pool.map(analyze_path, [jobs_list[i] for i in todo], chunksize=chunk)):
                 outputs[i] = out

@@ -98,3 +98,27 @@ def test_sqlalchemy_pydantic_typeddict_marshmallow():
     found = codes(src)
     assert [l for c, l in found if c == "GDPR101"] == [14, 15, 20, 25, 32, 36]
     assert [l for c, l in found if c == "GDPR201"] == [17]
+
+
+def test_schema_bases_from_other_modules_of_the_tree(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "base.py").write_text(
+        "from pydantic import BaseModel\nfrom django.db import models\n\n\n"
+        "class APIModel(BaseModel):\n    pass\n\n\nclass TimeStamped(models.Model):\n    class Meta:\n"
+        "        abstract = True\n")
+    (pkg / "schemas.py").write_text(
+        "from .base import APIModel\nfrom app.base import TimeStamped\n\n\nclass SignupIn(APIModel):\n"
+        "    email: str\n\n\nclass Visit(TimeStamped):\n    visitor_ip = None\n    passport_number: str\n\n\n"
+        "class Plain:\n    email: str\n")
+    monkeypatch.chdir(tmp_path)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "app"]).stdout)
+    lines = sorted((f["code"], f["line"]) for f in out["findings"] if f["path"].endswith("schemas.py"))
+    assert ("GDPR101", 6) in lines and ("GDPR101", 14) not in lines  # pydantic subclass yes, plain class no

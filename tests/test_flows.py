@@ -194,3 +194,25 @@ def test_suppressions():
     assert ("GDPR301", 3) not in found
     assert ("GDPR903", 4) in found and ("GDPR301", 4) not in found
     assert ("GDPR904", 5) in found
+
+
+def test_http_client_base_url_decides_the_host():
+    src = '''
+    import httpx
+
+    HUBSPOT = "https://api.hubapi.com"
+
+    class Sync:
+        def __init__(self):
+            self.client = httpx.Client(base_url=HUBSPOT)
+
+        def push(self, contact):
+            self.client.post("/crm/v3/objects/contacts", json={"email": contact.email})
+
+    def push(contact):
+        local = httpx.Client(base_url="http://crm.internal:8080")
+        local.post("/contacts", json={"email": contact.email})
+        with httpx.Client(base_url=HUBSPOT) as client:
+            client.post("/crm/v3/objects/contacts", json={"email": contact.email})
+    '''
+    assert only("GDPR402", src) == [10, 16]

@@ -86,7 +86,8 @@ def tool_finding(policy: Policy, code: str, path: str, message: str, line: int =
 
 
 def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,
-                   module_name: str = "", prefilter: Prefilter | None = None
+                   module_name: str = "", prefilter: Prefilter | None = None,
+                   project: dict[str, tuple[str, bool]] | None = None, is_package: bool = False,
                    ) -> tuple[list[Finding], list[Finding], list[dict]]:
     """Analyse one file's source text.
 
@@ -97,6 +98,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         classifier: a shared classifier (built from ``policy`` when omitted).
         module_name: the dotted module name, for data-map keys (``shop.models``).
         prefilter: when given, files that cannot yield a finding skip name resolution and analysis.
+        project: schema base classes of the scanned tree by qualified name (see ``project_index``).
+        is_package: the file is a package's ``__init__.py`` (for relative imports).
 
     Returns:
         ``(findings, suppressed, inventory_rows)``: findings sorted with suppressions applied; the
@@ -119,7 +122,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         resolver = Resolver(qualified)
         flow = Flow(policy, classifier, resolver)
         sinks = Sinks(policy, flow, ctx.report)
-        FieldChecks(ctx, classifier, SchemaFinder(resolver), module_name).run()
+        FieldChecks(ctx, classifier, SchemaFinder(resolver, project, module_name, is_package), module_name).run()
         _check_imports(ctx, flow)
         walker = Walker(flow, sinks, ctx)
         walker.run_module(module)

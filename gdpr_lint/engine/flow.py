@@ -101,6 +101,7 @@ class Flow:
         self.summaries: dict[str, Summary] = {}
         self.class_kinds: dict[str, dict[str, str]] = {}
         self.class_taint: dict[str, dict[str, frozenset]] = {}
+        self.class_strings: dict[str, dict[str, str]] = {}  # self.client -> its base_url
         self.current_class: str | None = None
 
     # ---- processors -------------------------------------------------------------------------------
@@ -180,6 +181,22 @@ class Flow:
                     return self.factories[name]
                 if name in ("logging.Logger", "structlog.BoundLogger", "structlog.stdlib.BoundLogger", "loguru.Logger"):
                     return "logger"
+        return None
+
+    def base_url(self, receiver: cst.BaseExpression, env: Env) -> str | None:
+        """The ``base_url`` an HTTP client was built with (``httpx.Client(base_url=...)``), if known."""
+        if isinstance(receiver, cst.Name):
+            return env.lookup("strings", f"{receiver.value}.base_url")
+        if (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
+                and receiver.value.value == "self" and self.current_class):
+            return self.class_strings.get(self.current_class, {}).get(receiver.attr.value)
+        return None
+
+    def _client_base_url(self, value: cst.BaseExpression | None, env: Env) -> str | None:
+        if isinstance(value, cst.Call):
+            for arg in value.args:
+                if arg.keyword is not None and arg.keyword.value in ("base_url", "base_uri", "host"):
+                    return self.string_of(arg.value, env)
         return None
 
     # ---- strings ----------------------------------------------------------------------------------
@@ -392,6 +409,10 @@ class Flow:
             kind = self.kind_of(value, env) if value is not None else None
             if kind:
                 env.kinds[name] = kind
+                if kind == "http":
+                    base = self._client_base_url(value, env)
+                    if base:
+                        env.strings[f"{name}.base_url"] = base
             else:
                 env.kinds.pop(name, None)
             text = self.string_of(value, env) if value is not None else None
@@ -419,6 +440,10 @@ class Flow:
                     kind = self.kind_of(value, env)
                     if kind:
                         self.class_kinds.setdefault(self.current_class, {})[target.attr.value] = kind
+                    base = self._client_base_url(value, env) if kind == "http" else (
+                        env.lookup("strings", f"{value.value}.base_url") if isinstance(value, cst.Name) else None)
+                    if base:
+                        self.class_strings.setdefault(self.current_class, {})[target.attr.value] = base
                 if value_taint:
                     self.class_taint.setdefault(self.current_class, {})[target.attr.value] = value_taint
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):

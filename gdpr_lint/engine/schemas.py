@@ -41,6 +41,41 @@ SA_ALIASES = ("db", "sa", "sqlalchemy", "orm")  # `db.Column` (Flask-SQLAlchemy)
 CONFIG_SUFFIXES = ("Settings", "Config", "Configuration", "Options", "Conf", "Defaults")
 
 
+def framework_of_base(base: str, table: bool = False) -> tuple[str, bool] | None:
+    """``(framework, storage)`` when a base class's qualified name is a schema framework's base."""
+    if base in DJANGO_BASES:
+        return ("django", True)
+    if base in SQLMODEL_BASES:
+        return ("sqlmodel", table)
+    if base in PYDANTIC_BASES:
+        return ("pydantic", False)
+    if base in TYPEDDICT_BASES:
+        return ("typeddict", False)
+    if base in MARSHMALLOW_BASES:
+        return ("marshmallow", False)
+    if base.startswith("rest_framework.serializers."):
+        return ("drf", False)
+    if base == "db.Model" or base.endswith((".db.Model", "flask_sqlalchemy.Model")):
+        return ("sqlalchemy", True)  # Flask-SQLAlchemy: `db = SQLAlchemy()`, `class User(db.Model)`
+    return None
+
+
+def _absolute(name: str, package: str) -> str:
+    """Resolve a relative qualified name (``.base.Model``, ``..core.Model``) against a package."""
+    if not name.startswith("."):
+        return name
+    level = len(name) - len(name.lstrip("."))
+    parts = package.split(".") if package else []
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)]
+    return ".".join(p for p in (*parts, name.lstrip(".")) if p)
+
+
+def is_config_base(base: str) -> bool:
+    """Settings, enums and choices: classes whose attributes are configuration, not personal data."""
+    return base in SETTINGS_BASES or base.endswith(("Enum", "Settings", "Choices"))
+
+
 @dataclass
 class Field:
     """A field of a recognised schema.
@@ -94,37 +129,32 @@ def _callee_names(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
 class SchemaFinder:
     """Finds schemas in one module; ``known`` maps local class names to their framework."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, project: dict[str, tuple[str, bool]] | None = None,
+                 module: str = "", is_package: bool = False) -> None:
         self.resolver = resolver
+        self.module = module if is_package else module.rpartition(".")[0]
         self.known: dict[str, tuple[str, bool]] = {}
+        self.project = project or {}
 
     def classify_class(self, node: cst.ClassDef) -> tuple[str, bool] | None:
         """``(framework, storage)`` for a class, or ``None`` when it is not a schema."""
         r = self.resolver
         bases = [n for b in node.bases for n in r.qnames(b.value)]
-        if any(b in SETTINGS_BASES or b.endswith(("Enum", "Settings", "Choices")) for b in bases):
+        if any(is_config_base(b) for b in bases):
             return None
         if node.name.value.endswith(CONFIG_SUFFIXES):
             return None
+        table = any(k.keyword is not None and k.keyword.value == "table" and isinstance(k.value, cst.Name)
+                    and k.value.value == "True" for k in node.keywords)
         for b in bases:
-            if b in DJANGO_BASES:
-                return ("django", True)
-            if b in SQLMODEL_BASES:
-                table = any(k.keyword is not None and k.keyword.value == "table" and isinstance(k.value, cst.Name)
-                            and k.value.value == "True" for k in node.keywords)
-                return ("sqlmodel", table)
-            if b in PYDANTIC_BASES:
-                return ("pydantic", False)
-            if b in TYPEDDICT_BASES:
-                return ("typeddict", False)
-            if b in MARSHMALLOW_BASES:
-                return ("marshmallow", False)
-            if b.startswith("rest_framework.serializers."):
-                return ("drf", False)
+            kind = framework_of_base(b, table)
+            if kind is not None:
+                return kind
+            absolute = _absolute(b, self.module)
+            if absolute in self.project:  # a base class defined in another module of the scanned tree
+                return self.project[absolute]
             if b.split(".")[-1] in self.known:
                 return self.known[b.split(".")[-1]]
-            if b == "db.Model" or b.endswith((".db.Model", "flask_sqlalchemy.Model")):
-                return ("sqlalchemy", True)  # Flask-SQLAlchemy: `db = SQLAlchemy()`, `class User(db.Model)`
         for dec in node.decorators:
             target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
             names = r.qnames(target)

@@ -239,6 +239,9 @@ class Sinks:
                 "GET", "POST", "PUT", "PATCH", "DELETE")):
             url_node = self._arg(call, 1, "url")
         url = self.flow.string_of(url_node, env) if url_node is not None else None
+        if url is not None and "://" not in url and isinstance(call.func, cst.Attribute):
+            base = self.flow.base_url(call.func.value, env)  # httpx.Client(base_url=...) + relative path
+            url = base + url if base else url
         if not url:
             return
         host = _host(url)
