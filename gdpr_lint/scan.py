@@ -58,6 +58,17 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
     A file named explicitly is always included (unless excluded).  Raises
     :class:`~gdpr_lint.errors.UsageError` for a path that does not exist.
     """
+    return _walk(paths, excludes, root, lambda name: name.endswith(".py"), explicit=lambda p: True)
+
+
+def discover_manifests(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
+    """Dependency manifests (``requirements*.txt``, ``pyproject.toml``) under ``paths``."""
+    from gdpr_lint.manifests import is_manifest
+
+    return _walk(paths, excludes, root, is_manifest, explicit=lambda p: is_manifest(p.name))
+
+
+def _walk(paths: list[Path], excludes: list[str], root: Path, accept, explicit) -> list[Path]:
     spec = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(excludes))
     out: list[Path] = []
     seen: set[Path] = set()
@@ -66,7 +77,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
             raise UsageError(f"path does not exist: {path}")
         if path.is_file() or (path.is_symlink() and not path.exists()):
             rel = _rel(path, root)
-            if not spec.match_file(rel) and path not in seen:
+            if explicit(path) and not spec.match_file(rel) and path not in seen:
                 seen.add(path)
                 out.append(path)
             continue
@@ -82,7 +93,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
                 keep.append(d)
             dirnames[:] = keep
             for name in sorted(filenames):
-                if not name.endswith(".py"):
+                if not accept(name):
                     continue
                 full = base / name
                 rel, rel_local = _rel(full, root), _rel(full, path)
@@ -277,6 +288,11 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 done += 1
                 if progress:
                     progress(done, len(jobs_list))
+    if policy.is_enabled("GDPR406"):
+        from gdpr_lint.manifests import check_manifest
+
+        for manifest in discover_manifests(paths, policy.config.exclude, root):
+            result.findings.extend(check_manifest(manifest, display_path(manifest, root), policy))
     for findings, suppressed, inventory, lines in outputs:
         result.findings.extend(findings)
         result.suppressed.extend(suppressed)
