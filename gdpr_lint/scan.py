@@ -166,7 +166,7 @@ def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | Non
 
     _WORKER["policy"] = policy
     _WORKER["classifier"] = Classifier(policy)
-    _WORKER["prefilter"] = Prefilter(policy) if use_prefilter else None
+    _WORKER["prefilter"] = Prefilter(policy, _WORKER["classifier"]) if use_prefilter else None
     _WORKER["project"] = project or {}
 
 
