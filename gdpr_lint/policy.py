@@ -108,6 +108,7 @@ class Policy:
     flag_prefixes: frozenset[str]
     non_personal_names: frozenset[str]
     owner_suffixes: frozenset[str]
+    settings_owners: frozenset[str]
     sinks: dict[str, Any]
     encrypted_types: tuple[str, ...]
     encrypted_type_prefixes: tuple[str, ...]
@@ -315,6 +316,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     digest.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
     return Policy(categories=categories, subjects=subjects, things=things, metadata_words=metadata,
                   flag_prefixes=flags, non_personal_names=non_personal,
-                  owner_suffixes=owner_suffixes, sinks=sinks, encrypted_types=encrypted,
+                  owner_suffixes=owner_suffixes, settings_owners=frozenset(vocab.get("settings_owners") or ()),
+                  sinks=sinks, encrypted_types=encrypted,
                   encrypted_type_prefixes=prefixes, processors=processors, rules=rules, config=config,
                   hash=digest.hexdigest()[:16])

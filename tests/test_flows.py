@@ -216,3 +216,31 @@ def test_http_client_base_url_decides_the_host():
             client.post("/crm/v3/objects/contacts", json={"email": contact.email})
     '''
     assert only("GDPR402", src) == [10, 16]
+
+
+def test_telemetry_scopes_spans_and_request_metadata():
+    src = '''
+    import logging, os
+    import sentry_sdk
+    from opentelemetry import trace
+
+    tracer = trace.get_tracer(__name__)
+    log = logging.getLogger(__name__)
+    SUPPORT = os.environ.get("SUPPORT_EMAIL", "help@example.com")
+
+    def view(request, user):
+        with sentry_sdk.configure_scope() as scope:
+            scope.set_user({"email": user.email})
+            scope.set_tag("plan", user.plan)
+        with tracer.start_as_current_span("checkout") as span:
+            span.set_attribute("user.email", user.email)
+            span.set_attribute("cart.size", 3)
+        log.info("login from %s", request.META["REMOTE_ADDR"])
+        log.info("support address %s", SUPPORT)
+        log.info("debug %s", os.environ["SUPPORT_EMAIL"])
+    '''
+    found = codes(src)
+    assert ("GDPR303", 11) in found and ("GDPR303", 12) not in found
+    assert ("GDPR303", 14) in found and ("GDPR303", 15) not in found
+    assert ("GDPR301", 16) in found
+    assert ("GDPR301", 17) not in found and ("GDPR301", 18) not in found

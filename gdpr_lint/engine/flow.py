@@ -267,7 +267,8 @@ class Flow:
         if isinstance(node, cst.Subscript):
             key = _subscript_key(node)
             if key is not None:
-                return frozenset(self.classifier.classify(key, self.owner_name(node.value)))
+                owner = self.owner_name(node.value)
+                return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner)))
             return t(node.value, env, d)
         if isinstance(node, cst.Call):
             return self._call_taint(node, env, d)
@@ -344,8 +345,9 @@ class Flow:
             return EMPTY
         if method in ("get", "pop", "getlist", "setdefault") and node.args:
             key = string_value(node.args[0].value)
-            if key is not None:  # an ALL_CAPS key is a setting or environment variable, not data
-                return frozenset(self.classifier.classify(key, self.owner_name(func.value)))
+            if key is not None:
+                owner = self.owner_name(func.value)
+                return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner)))
         if any(n in self.propagator_functions for n in names):
             return self._args_taint(node, env, depth)
         if isinstance(func, cst.Attribute):
@@ -451,6 +453,11 @@ class Flow:
             if value_taint:
                 env.taint[name] = (env.lookup("taint", name) or EMPTY) | value_taint
 
+
+    def _constant_keys(self, owner: str | None) -> bool:
+        """ALL_CAPS keys are data (``request.META["REMOTE_ADDR"]``) except on settings and the
+        environment (``os.environ["SUPPORT_EMAIL"]``)."""
+        return not owner or owner.lower() not in self.policy.settings_owners
 
     def _opaque(self, value: cst.BaseExpression | None) -> bool:
         """Whether a value's content is unknown to the flow (a call, attribute or lookup we cannot follow)."""

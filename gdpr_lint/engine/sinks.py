@@ -136,7 +136,7 @@ class Sinks:
                 return True
         if receiver_kind in self.log_objects:
             spec = self.log_objects[receiver_kind]
-            code = "GDPR303" if receiver_kind == "span" else "GDPR301"
+            code = "GDPR303" if receiver_kind in ("span", "sentry_scope") else "GDPR301"
             if method in spec.get("methods", []):
                 taint = real(self._args(call, env))
                 if taint:
