@@ -32,7 +32,11 @@ def _load_policy(config: str | None, paths: tuple[str, ...]):
         start = Path(paths[0]) if paths else Path.cwd()
         found = find_config(start if start.exists() else Path.cwd())
         cfg = load_config_file(found) if found else OrgConfig()
-    return load_policy(cfg)
+    policy = load_policy(cfg)
+    from gdpr_lint.engine.fields import datamap_for
+
+    datamap_for(policy)  # a broken data map is a configuration error (exit 2), found before scanning
+    return policy
 
 
 def _root_for(paths: tuple[str, ...]) -> Path:
@@ -96,8 +100,13 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Results cache folder (default: .gdpr-lint-cache in the current folder).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
+@click.option("--diff", "diff_base", metavar="BASE", default=None,
+              help="Only files and lines changed since the merge base of BASE and HEAD (HEAD: uncommitted changes).")
+@click.option("--staged", is_flag=True, help="Only lines changed in the index (what `git commit` would record).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Drop findings recorded in this baseline file (see `gdpr-lint baseline`).")
 def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain, jobs, no_cache, cache_dir,
-          quiet) -> None:
+          quiet, diff_base=None, staged=False, baseline_file=None) -> None:
     """Check PATHS (files or folders; default: the current folder) and report findings."""
     from gdpr_lint import reporters
     from gdpr_lint.findings import SEVERITY_ORDER
@@ -106,6 +115,8 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
 
     paths = paths or (".",)
     policy = _load_policy(config, paths)
+    ignore_ = tuple(c.strip() for item in ignore_ for c in item.split(",") if c.strip())
+    select = tuple(c.strip() for item in select for c in item.split(",") if c.strip())
     for code in (*select, *ignore_):
         if not any(r.startswith(code) or code.startswith(r) for r in policy.rules):
             raise UsageError(f"unknown rule code or prefix {code!r} in --select/--ignore; "
@@ -116,8 +127,14 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
         policy.config.ignore = list(policy.config.ignore) + list(ignore_)
     started = time.perf_counter()
     cache = None if no_cache else Path(cache_dir or os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
-    result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
-                  progress=_progress_bar())
+    if diff_base or staged or baseline_file:
+        from gdpr_lint.diffscan import scan_for_check
+
+        result = scan_for_check(paths, policy, _root_for(paths), jobs, cache, _progress_bar(), diff_base, staged,
+                                baseline_file, quiet)
+    else:
+        result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
+                      progress=_progress_bar())
     elapsed = time.perf_counter() - started
     color = fmt == "text" and not output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     text = reporters.get(fmt)(result, policy, explain=explain, color=color)
@@ -219,6 +236,16 @@ def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
     click.echo(inv.coverage_line(cov), err=True)
     if min_coverage is not None and cov[2] < min_coverage:
         sys.exit(1)
+
+
+from gdpr_lint.commands_ci import register as _register_ci_commands  # noqa: E402  (baseline, init)
+_register_ci_commands(main)
+
+from gdpr_lint.review.commands import review as _review, signoff as _signoff, verify as _verify  # noqa: E402
+
+main.add_command(_review)
+main.add_command(_signoff)
+main.add_command(_verify)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -60,6 +60,7 @@ class Finding:
 
 _WS = re.compile(r"\s+")
 _COMMENT = re.compile(r"#[^\n]*")
+_TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 
 def normalise_source(code: str) -> str:
@@ -70,4 +71,5 @@ def normalise_source(code: str) -> str:
     code = _COMMENT.sub("", code)
     code = code.replace("'", '"')
     code = _WS.sub("", code)
+    code = _TRAILING_COMMA.sub("", code)  # a "magic trailing comma" added when a call is re-wrapped
     return code.rstrip(",")

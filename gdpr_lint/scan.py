@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import pickle
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +28,8 @@ from gdpr_lint.policy import Policy
 from gdpr_lint.project_index import build_index, index_digest
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
+DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
+_TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
 DEFAULT_EXCLUDES = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", "node_modules/", "__pycache__/",
                     ".mypy_cache/", ".pytest_cache/", "build/", "dist/", "site-packages/", ".eggs/", "*.egg-info/",
                     ".gdpr-lint-cache/"]
@@ -180,14 +187,78 @@ def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding
     if text is None:
         return [tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0
     lines = text.count("\n") + 1
+    limit = file_timeout()
     try:
-        findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
-                                                         _WORKER["prefilter"], _WORKER["project"],
-                                                         Path(path).name == "__init__.py")
+        with _time_limit(limit):
+            findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
+                                                             _WORKER["prefilter"], _WORKER["project"],
+                                                             Path(path).name == "__init__.py")
+    except _FileTimeout:
+        return [tool_finding(policy, "GDPR905", shown, _TIMEOUT_MESSAGE.format(f"{limit:g}"))], [], [], lines
     except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the scan
         return [tool_finding(policy, "GDPR905", shown, f"internal error while analysing ({type(exc).__name__}: "
                              f"{exc}); file skipped")], [], [], lines
     return findings, suppressed, inventory, lines
+
+
+class _FileTimeout(BaseException):
+    """Raised by the SIGALRM handler when one file's analysis runs past its time limit.
+
+    A ``BaseException`` so that no ``except Exception`` inside the engine swallows it.
+    """
+
+
+def file_timeout() -> float:
+    """Seconds allowed per file: ``$GDPR_LINT_FILE_TIMEOUT`` or 30; 0 (or less) means no limit."""
+    raw = os.environ.get("GDPR_LINT_FILE_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_FILE_TIMEOUT
+    except ValueError:
+        return DEFAULT_FILE_TIMEOUT
+    return value if value > 0 and math.isfinite(value) else 0.0
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Raise :class:`_FileTimeout` in the block after ``seconds`` of wall-clock time.
+
+    Uses ``SIGALRM``, so it only applies in a process's main thread on platforms with
+    ``signal.setitimer``; elsewhere the block runs without a limit.  The previous handler (and
+    any timer that was already running) is restored afterwards.
+    """
+    if (seconds <= 0 or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    armed = [True]
+
+    def _alarm(signum, frame):
+        if armed[0]:
+            armed[0] = False
+            raise _FileTimeout
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        try:
+            armed[0] = False  # from here on a late alarm is ignored ...
+        finally:  # ... and the clean-up always completes
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+            if old_delay:
+                signal.setitimer(signal.ITIMER_REAL, max(old_delay - (time.monotonic() - start), 0.001),
+                                 old_interval)
+
+
+def _timed_out(value) -> bool:
+    """Whether a file's result is a time-limit skip (never cached: it depends on the machine's load)."""
+    try:
+        return any(f.code == "GDPR905" and f.message.startswith(_TIMEOUT_MESSAGE.split("{")[0]) for f in value[0])
+    except (TypeError, IndexError, AttributeError):
+        return False
 
 
 class Cache:
@@ -220,7 +291,7 @@ class Cache:
             return None
 
     def put(self, key: str | None, value) -> None:
-        if self.folder is None or key is None:
+        if self.folder is None or key is None or _timed_out(value):
             return
         p = self.folder / key[:2] / key
         try:

@@ -1,0 +1,217 @@
+"""``check --diff BASE`` / ``--staged`` / ``--baseline``: scan what a change touches, report what it adds.
+
+Which findings a diff keeps (documented in ``docs/ci.md``):
+
+1. Only Python files added, modified or renamed since the merge base (and, for the working
+   tree, untracked files that are not ignored) are scanned, and only those under PATHS.
+   With ``--staged`` the files' staged contents are scanned, not the working tree.
+2. A finding is kept when its statement changed: a line in ``[line, end_line]`` was added or
+   changed, or lines were removed inside it.
+3. A change can cause a finding on a line it did not touch.  Kept as well, for fields
+   (retention findings and GDPR201 unencrypted columns, whose symbol is ``Class.field``):
+   the comment line directly above the field was added or changed, or a line directly above
+   the field was removed (a field tag lives there); or the class's header (decorators,
+   ``class ...(bases):`` lines) or the comment block above the class (class-level tags) was
+   changed or had lines removed.  So removing or breaking a class tag reports every field it
+   covered, and turning a plain class into a model reports its fields.
+4. GDPR901/902/905 (the file could not be parsed, read or analysed) are kept for every changed
+   file: nothing else in it was checked.
+
+Not covered: data flow across unchanged lines (``v = user.email`` changed above an unchanged
+``log.info(v)``), config or policy changes (they are not in the diff), and dependency
+manifests (no rule reads them yet).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+
+from gdpr_lint.findings import Finding
+from gdpr_lint.gitdiff import FileChange, changes, staged_text
+
+FILE_LEVEL = ("GDPR901", "GDPR902", "GDPR905")
+FIELD_CODES_PREFIX = ("GDPR1",)  # retention family
+FIELD_CODES = ("GDPR201",)
+
+
+def _within(path: Path, roots: list[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+def _touches(change: FileChange, first: int, last: int) -> bool:
+    """Lines ``first..last`` were added/changed, or lines were removed strictly inside them."""
+    if any(first <= n <= last for n in change.added):
+        return True
+    return any(first <= n < last for n in change.deleted_after)
+
+
+def _class_zone(text: str, owner: str) -> list[tuple[int, int]]:
+    """Line ranges of each ``class owner`` header: the comment block above, decorators, ``class`` lines."""
+    lines = text.splitlines()
+    headers: list[tuple[int, int]] = []
+    try:
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == owner:
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                last = max(node.lineno, node.body[0].lineno - 1) if node.body else node.lineno
+                headers.append((first, last))
+    except (SyntaxError, ValueError, RecursionError):  # newer syntax than this Python: a plain text search
+        pattern = re.compile(rf"^\s*class\s+{re.escape(owner)}\b")
+        for i, line in enumerate(lines, start=1):
+            if pattern.match(line):
+                first = i
+                while first > 1 and lines[first - 2].lstrip().startswith("@"):
+                    first -= 1
+                headers.append((first, i))
+    zones = []
+    for first, last in headers:
+        top = first
+        while top > 1 and lines[top - 2].lstrip().startswith("#"):
+            top -= 1
+        zones.append((top, last))
+    return zones
+
+
+class _Texts:
+    """New file texts, read on demand (only files with field findings on untouched lines)."""
+
+    def __init__(self, sources: dict[str, Path]) -> None:
+        self.sources = sources
+        self.cache: dict[str, str] = {}
+
+    def get(self, shown: str) -> str:
+        if shown not in self.cache:
+            try:
+                self.cache[shown] = self.sources[shown].read_text(encoding="utf-8-sig", errors="replace")
+            except (OSError, KeyError):
+                self.cache[shown] = ""
+        return self.cache[shown]
+
+
+def caused_by_change(f: Finding, change: FileChange, texts: _Texts) -> bool:
+    """Whether the change touches ``f`` (its statement, or for fields the tag and class header lines)."""
+    if f.code in FILE_LEVEL or change.new_file:
+        return True
+    if _touches(change, f.line, max(f.end_line, f.line)):
+        return True
+    if not (f.code.startswith(FIELD_CODES_PREFIX) or f.code in FIELD_CODES) or "." not in f.symbol:
+        return False
+    text = texts.get(f.path)
+    lines = text.splitlines()
+    above = f.line - 1
+    if above >= 1 and above in change.added and above <= len(lines) and lines[above - 1].lstrip().startswith("#"):
+        return True
+    if above in change.deleted_after:
+        return True
+    owner = f.symbol.rsplit(".", 1)[0].rsplit(".", 1)[-1]
+    for top, last in _class_zone(text, owner):
+        if last < f.line and (any(top <= n <= last for n in change.added)
+                              or any(top - 1 <= n < last for n in change.deleted_after)):
+            return True
+    return False
+
+
+def _mirror_packages(real: Path, copy: Path, top: Path) -> None:
+    """Empty ``__init__.py`` files in the staged copy where the real folders are packages (module names)."""
+    while real != top and top in real.parents and (real / "__init__.py").is_file():
+        if not (copy / "__init__.py").exists():
+            (copy / "__init__.py").write_bytes(b"")
+        real, copy = real.parent, copy.parent
+
+
+def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, progress, diff_base: str | None,
+                   staged: bool, baseline_file: str | None, quiet: bool = False):
+    """The scan behind ``check`` with ``--diff``, ``--staged`` and/or ``--baseline``.
+
+    Returns the :class:`~gdpr_lint.scan.ScanResult` with only the findings to report.
+    Raises :class:`~gdpr_lint.errors.UsageError` for git problems and a bad baseline file.
+    """
+    from gdpr_lint import baseline as bl
+    from gdpr_lint.scan import discover, display_path, scan
+
+    base_doc = bl.load(Path(baseline_file)) if baseline_file else None
+    tmp: str | None = None
+    try:
+        file_changes: dict[str, FileChange] | None = None
+        sources: dict[str, Path] = {}
+        remap: dict[str, str] = {}
+        if diff_base or staged:
+            found = changes(Path.cwd(), diff_base, staged)
+            roots = [Path(p).resolve() for p in paths]
+            top = found.toplevel.resolve()
+            picked = [(rel, c) for rel, c in sorted(found.files.items()) if _within((top / rel), roots)]
+            scan_root = root
+            files: list[Path] = []
+            if staged:
+                tmp = tempfile.mkdtemp(prefix="gdpr-lint-staged-")
+                try:
+                    cwd_rel = root.resolve().relative_to(top)
+                except ValueError:
+                    cwd_rel = Path()
+                scan_root = Path(tmp) / cwd_rel
+                scan_root.mkdir(parents=True, exist_ok=True)
+            file_changes = {}
+            for rel, change in picked:
+                real = top / rel
+                shown = display_path(real, root)
+                if staged:
+                    copy = Path(tmp) / rel
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    copy.write_bytes(staged_text(top, rel))
+                    _mirror_packages(real.parent, copy.parent, top)
+                    files.append(copy)
+                    remap[display_path(copy, scan_root)] = shown
+                    sources[shown] = copy
+                else:
+                    if not real.exists() and not real.is_symlink():
+                        continue
+                    files.append(real)
+                    sources[shown] = real
+                file_changes[shown] = change
+            files = discover(files, policy.config.exclude, scan_root) if files else []
+            result = scan(files, policy, root=scan_root, jobs=jobs, cache_dir=cache_dir, progress=progress)
+            result.root = root
+            if remap:
+                for f in (*result.findings, *result.suppressed):
+                    real_path = remap.get(f.path, f.path)
+                    if real_path != f.path:
+                        f.path = real_path
+                        f.finish()
+                for row in result.inventory:
+                    row["path"] = remap.get(row.get("path"), row.get("path"))
+            scanned = set(file_changes)
+        else:
+            files = discover([Path(p) for p in paths], policy.config.exclude, root)
+            scanned = {display_path(p, root) for p in files}
+            result = scan(files, policy, root=root, jobs=jobs, cache_dir=cache_dir, progress=progress)
+        if base_doc is not None:
+            outcome = bl.apply(result.findings, base_doc, scanned)
+            result.findings = outcome.findings
+            if not quiet:
+                click.echo(bl.summary_line(outcome, base_doc), err=True)
+                if base_doc.policy and base_doc.policy != policy.hash:
+                    click.echo(f"gdpr-lint: note: {base_doc.path} was made with another policy or config "
+                               f"({base_doc.policy}, now {policy.hash}); findings still match by fingerprint",
+                               err=True)
+        if file_changes is not None:
+            texts = _Texts(sources)
+            result.findings = [f for f in result.findings
+                               if f.path in file_changes and caused_by_change(f, file_changes[f.path], texts)]
+            result.suppressed = [f for f in result.suppressed
+                                 if f.path in file_changes and caused_by_change(f, file_changes[f.path], texts)]
+            if not quiet:
+                what = "staged changes" if staged and not diff_base else f"changes since {diff_base}"
+                click.echo(f"gdpr-lint: {what} (merge base {found.base[:12]}): {len(file_changes)} changed "
+                           f"Python file{'s' if len(file_changes) != 1 else ''} checked", err=True)
+        result.findings.sort(key=Finding.sort_key)
+        return result
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)

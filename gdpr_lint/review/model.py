@@ -1,0 +1,459 @@
+"""The review model: everything the DPO report shows, built once from a scan and rendered three ways.
+
+:func:`take_snapshot` scans the code (never importing or running it) and collects what the digest
+needs; :func:`scan_base` does the same for a git revision extracted with ``git archive`` into a
+temporary folder; :func:`build_review` turns snapshots into the versioned review dict that
+``review.json`` holds and the Markdown and HTML renderers read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import posixpath
+import re
+import subprocess
+import tarfile
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gdpr_lint import __version__
+from gdpr_lint.errors import UsageError
+from gdpr_lint.review import REVIEW_FORMAT, REVIEW_VERSION
+from gdpr_lint.review.digest import compute_digest, policy_content_hash, privacy_content
+
+BASELINE_FILE = ".gdpr-lint-baseline.json"
+SEVERITIES = ("error", "warning", "info")
+FIELD_ATTRS = ("categories", "retention", "basis", "purpose", "subject", "encrypted", "storage", "special")
+PROCESSOR_CODES = ("GDPR401", "GDPR402", "GDPR403", "GDPR404", "GDPR405")
+
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b[ \t]*\(?([^\n#;]*)"
+                     r"|import[ \t]+([^\n#;]+))", re.M)
+
+
+@dataclass
+class Snapshot:
+    """One scan of the code, plus what the review and the digest need beyond findings."""
+
+    result: object  # gdpr_lint.scan.ScanResult
+    policy: object  # gdpr_lint.policy.Policy
+    root: Path
+    paths: list[str]
+    imports: list[dict] = field(default_factory=list)  # {processor, path, line, module}
+    baseline: list[dict] = field(default_factory=list)
+    baseline_error: str = ""
+
+    @property
+    def processors(self) -> list[str]:
+        """Names of the processors in use: processor findings (open or suppressed) and SDK imports."""
+        names = {f.processor for f in self.result.findings + self.result.suppressed
+                 if f.family == "processor" and f.processor}
+        names |= {i["processor"] for i in self.imports}
+        return sorted(names)
+
+    def content(self) -> dict:
+        """The privacy-relevant content the digest is computed over."""
+        return privacy_content(self.result.findings, self.result.suppressed, self.result.inventory,
+                               self.processors, self.baseline, policy_content_hash(self.policy))
+
+    @property
+    def digest(self) -> str:
+        return compute_digest(self.content())
+
+
+# ---- scanning ---------------------------------------------------------------------------------------
+
+def processor_imports(files: list[Path], root: Path, policy) -> list[dict]:
+    """Imports of a catalogued processor's SDK in ``files`` (read as text; nothing is imported)."""
+    from gdpr_lint.scan import display_path, read_source
+
+    roots = sorted(((r, p.name) for p in policy.processors.values() for r in p.sdk), key=lambda t: -len(t[0]))
+
+    def owner(module: str) -> str | None:
+        for r, name in roots:
+            if module == r or module.startswith(r + "."):
+                return name
+        return None
+
+    out: list[dict] = []
+    for path in files:
+        text, _problem = read_source(path)
+        if not text:
+            continue
+        shown = display_path(path, root)
+        for m in _IMPORT.finditer(text):
+            if m.group(1):
+                modules = [m.group(1)] + [f"{m.group(1)}.{n.split()[0]}" for n in m.group(2).split(",") if n.split()]
+            else:
+                modules = [n.split()[0] for n in m.group(3).split(",") if n.split()]
+            for module in modules:
+                name = owner(module.strip("()"))
+                if name:
+                    line = text.count("\n", 0, m.start()) + 1
+                    out.append({"processor": name, "path": shown, "line": line, "module": module.strip("()")})
+                    break
+    return out
+
+
+def read_baseline(root: Path) -> tuple[list[dict], str]:
+    """Entries of ``.gdpr-lint-baseline.json`` (fingerprint, code, path, symbol, reason), or an error."""
+    path = root / BASELINE_FILE
+    if not path.is_file():
+        return [], ""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [], f"{BASELINE_FILE} could not be read ({exc})"
+    entries = doc.get("entries", doc.get("findings", [])) if isinstance(doc, dict) else doc
+    if not isinstance(entries, list):
+        return [], f"{BASELINE_FILE} has no list of entries"
+    out = []
+    for e in entries:
+        if isinstance(e, dict):
+            out.append({"fingerprint": str(e.get("fingerprint", "")), "code": str(e.get("code", "")),
+                        "path": str(e.get("path", "")), "symbol": str(e.get("symbol", "")),
+                        "reason": str(e.get("reason", e.get("justification", "")) or ""),
+                        "count": e.get("count", 1) if isinstance(e.get("count", 1), int) else 1})
+    return out, ""
+
+
+def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
+                  cache_dir: Path | None = None) -> Snapshot:
+    """Scan ``paths`` (relative to ``root`` or absolute) and collect a :class:`Snapshot`."""
+    from gdpr_lint.scan import discover, display_path, scan
+
+    full = [Path(p) if Path(p).is_absolute() else root / p for p in paths]
+    result = scan(full, policy, root=root, jobs=jobs, cache_dir=cache_dir)
+    files = discover(full, policy.config.exclude, root)
+    baseline, error = read_baseline(root)
+    shown = [display_path(p, root) for p in full]
+    return Snapshot(result=result, policy=policy, root=root, paths=shown,
+                    imports=processor_imports(files, root, policy), baseline=baseline, baseline_error=error)
+
+
+def _git(args: list[str], cwd: Path, binary: bool = False):
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"cannot run git ({exc})") from None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout if binary else proc.stdout.decode("utf-8", "replace").strip()
+
+
+def git_info(root: Path) -> dict:
+    """Repository name, commit and whether the work tree has changes (read-only git commands)."""
+    top = _git(["rev-parse", "--show-toplevel"], root)
+    if not top:
+        return {"repository": root.resolve().name, "commit": "", "dirty": False}
+    status = _git(["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"], root)
+    return {"repository": Path(top).name, "commit": _git(["rev-parse", "HEAD"], root) or "",
+            "dirty": bool(status)}
+
+
+def _relative(p: str, root: Path) -> str:
+    path = Path(p)
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return p
+    return p
+
+
+def scan_base(ref: str, paths: list[str], policy, root: Path, jobs: int | None = None,
+              cache_dir: Path | None = None) -> tuple[Snapshot, str]:
+    """Scan revision ``ref`` of the same ``paths``: ``(snapshot, commit)``.
+
+    The revision is extracted with ``git archive`` into a temporary folder (the repository, its
+    work tree and its worktree list are left alone) and scanned like the work tree; its code is
+    never imported or run.  Paths that did not exist at ``ref`` are simply absent from the base.
+    """
+    if _git(["rev-parse", "--show-toplevel"], root) is None:
+        raise UsageError(f"--base needs a git repository; {root} is not inside one")
+    commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
+    if not commit:
+        raise UsageError(f"--base: {ref!r} is not a commit in this repository")
+    prefix = _git(["rev-parse", "--show-prefix"], root) or ""
+    wanted: list[str] = []
+    for p in paths:
+        rel = Path(p)
+        if rel.is_absolute():
+            try:
+                rel = rel.resolve().relative_to(root.resolve())
+            except ValueError:
+                raise UsageError(f"--base: {p} is outside {root}") from None
+        spec = posixpath.normpath(prefix + rel.as_posix())
+        if spec in (".", "") or _git(["cat-file", "-e", f"{commit}:{spec}"], root) is not None:
+            wanted.append("" if spec == "." else spec)
+    tmp = tempfile.TemporaryDirectory(prefix="gdpr-lint-base-")
+    base_root = Path(tmp.name) / prefix if prefix else Path(tmp.name)
+    base_root.mkdir(parents=True, exist_ok=True)
+    if wanted:
+        specs = [] if "" in wanted else sorted(set(wanted))
+        data = _git(["archive", "--format=tar", commit, *(["--", *specs] if specs else [])], root, binary=True)
+        if data is None:
+            raise UsageError(f"--base: git archive of {ref!r} failed")
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp.name, filter="data")
+            else:  # pragma: no cover - Python < 3.10.12
+                tar.extractall(tmp.name, members=[m for m in tar.getmembers() if m.isfile() or m.isdir()])
+    base_paths = [str(base_root / _relative(p, root)) for p in paths if (base_root / _relative(p, root)).exists()]
+    if base_paths:
+        snap = take_snapshot(base_paths, policy, base_root, jobs=jobs, cache_dir=cache_dir)
+    else:
+        from gdpr_lint.scan import ScanResult
+        snap = Snapshot(result=ScanResult(root=base_root), policy=policy, root=base_root, paths=[])
+    snap.baseline, snap.baseline_error = read_baseline(base_root)
+    snap._tmp = tmp  # keep the folder alive as long as the snapshot (it is removed with it)
+    return snap, commit
+
+
+# ---- the model ----------------------------------------------------------------------------------------
+
+def _finding(f, policy) -> dict:
+    rule = policy.rules.get(f.code)
+    return {"code": f.code, "name": f.name, "family": f.family, "severity": f.severity, "path": f.path,
+            "line": f.line, "column": f.column, "message": f.message, "categories": list(f.categories),
+            "fix": f.fix, "article": rule.article if rule else "", "snippet": f.snippet,
+            "symbol": f.symbol, "fingerprint": f.fingerprint, "sink": f.sink, "processor": f.processor,
+            "suppression_reason": f.suppression_reason}
+
+
+def _shown(path: str, root: Path) -> str | None:
+    if not path:
+        return None
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path
+
+
+def _label(policy, key: str) -> str:
+    cat = policy.categories.get(key)
+    return cat.label if cat else key
+
+
+def _processors(snap: Snapshot) -> list[dict]:
+    """The processors in use, with the approval register and the catalogue side by side."""
+    policy = snap.policy
+    from gdpr_lint.engine.sinks import EEA
+
+    uses: dict[str, list[dict]] = {}
+    cats: dict[str, set[str]] = {}
+    codes: dict[str, list[str]] = {}
+    for f in snap.result.findings + snap.result.suppressed:
+        if f.family != "processor" or not f.processor:
+            continue
+        uses.setdefault(f.processor, []).append({"how": f.sink or f.code, "path": f.path, "line": f.line})
+        cats.setdefault(f.processor, set()).update(f.categories)
+        if not f.suppressed:
+            codes.setdefault(f.processor, []).append(f.code)
+    for i in snap.imports:
+        if any(u["path"] == i["path"] and u["line"] == i["line"] for u in uses.get(i["processor"], [])):
+            continue
+        uses.setdefault(i["processor"], []).append({"how": f"import {i['module']}", "path": i["path"],
+                                                    "line": i["line"]})
+    rows = []
+    for name in snap.processors:
+        info = policy.processors.get(name)
+        appr = policy.approved.get(name)
+        region = (appr.region if appr and appr.region else "") or (info.country if info else "")
+        if appr and appr.region:
+            leaves_eea = appr.region.upper() not in EEA
+        elif info is not None:
+            leaves_eea = not info.eea
+        else:
+            leaves_eea = None  # an unknown host: nobody knows
+        if appr is not None:
+            status = "approved" if not codes.get(name) else "approved, with findings"
+        elif info is None:
+            status = "unknown host"
+        elif info.infrastructure or info.logging_sink:
+            status = "infrastructure" if info.infrastructure else "logging service"
+        else:
+            status = "not approved"
+        rows.append({
+            "name": name, "vendor": info.vendor if info else name, "service": info.service if info else "",
+            "country": region, "leaves_eea": leaves_eea, "approved": appr is not None, "status": status,
+            "dpa": appr.dpa if appr else "", "transfer_mechanism": appr.transfer_mechanism if appr else "",
+            "approved_categories": list(appr.categories) if appr and appr.categories is not None else None,
+            "categories": sorted(cats.get(name, ())),
+            "uses": sorted(uses.get(name, []), key=lambda u: (u["path"], u["line"])),
+            "findings": sorted(set(codes.get(name, []))),
+        })
+    return rows
+
+
+def _flows(snap: Snapshot, processors: list[dict]) -> list[dict]:
+    """Edges of the data-flow diagram: category -> sink or processor, with the worst status seen.
+
+    Status: ``finding`` (an open finding), ``suppressed`` (a finding a developer suppressed) or
+    ``ok`` (stored as declared, sent to an approved processor within its approval).
+    """
+    policy = snap.policy
+    proc_by_name = {p["name"]: p for p in processors}
+    rank = {"ok": 0, "suppressed": 1, "finding": 2}
+    edges: dict[tuple[str, str], dict] = {}
+
+    def add(cat: str, target: str, kind: str, status: str) -> None:
+        e = edges.setdefault((cat, target), {"category": cat, "category_label": _label(policy, cat),
+                                             "target": target, "kind": kind, "status": status, "count": 0})
+        e["count"] += 1
+        if rank[status] > rank[e["status"]]:
+            e["status"] = status
+
+    unencrypted = {(f.path, f.symbol) for f in snap.result.findings if f.code == "GDPR201"}
+    for row in snap.result.inventory:
+        if not row.get("storage"):
+            continue
+        target = "Database (encrypted)" if row.get("encrypted") else "Database"
+        flagged = (row.get("path"), f"{row.get('model')}.{row.get('field')}") in unencrypted
+        for cat in row.get("categories", []):
+            add(cat, target, "storage", "finding" if flagged else "ok")
+    for f in snap.result.findings + snap.result.suppressed:
+        if f.family in ("retention", "tool") or f.code == "GDPR201" or not f.categories:
+            continue
+        status = "suppressed" if f.suppressed else "finding"
+        if f.family == "processor":
+            proc = proc_by_name.get(f.processor)
+            target, kind = (proc["vendor"] if proc else f.processor or f.sink), "processor"
+        elif f.family == "logging":
+            target, kind = {"GDPR301": "Logs", "GDPR302": "Exception messages"}.get(
+                f.code, f"Telemetry ({f.sink})" if f.sink else "Telemetry"), "log"
+            if f.code == "GDPR301" and f.sink and f.sink != "logger":
+                target = f"Logs ({f.sink})"
+        else:
+            target, kind = (f.sink or f.name).capitalize(), "storage"
+        for cat in f.categories:
+            add(cat, target, kind, status)
+    return sorted(edges.values(), key=lambda e: (e["category"], e["kind"], e["target"]))
+
+
+def _field_key(row: dict) -> tuple:
+    return (row.get("path", ""), row.get("model", ""), row.get("field", ""))
+
+
+def privacy_diff(base: Snapshot, head: Snapshot, base_ref: str, base_commit: str) -> dict:
+    """What changed in personal-data terms between ``base`` and ``head``."""
+    policy = head.policy
+    old = {_field_key(r): r for r in base.result.inventory}
+    new = {_field_key(r): r for r in head.result.inventory}
+
+    def brief(r: dict) -> dict:
+        return {"path": r.get("path"), "line": r.get("line"), "model": r.get("model"), "field": r.get("field"),
+                **{a: r.get(a) for a in FIELD_ATTRS}}
+
+    added = [brief(new[k]) for k in sorted(new.keys() - old.keys())]
+    removed = [brief(old[k]) for k in sorted(old.keys() - new.keys())]
+    changed = []
+    for k in sorted(new.keys() & old.keys()):
+        diffs = [{"attribute": a, "old": old[k].get(a), "new": new[k].get(a)}
+                 for a in FIELD_ATTRS if old[k].get(a) != new[k].get(a)]
+        if diffs:
+            changed.append({**brief(new[k]), "changes": diffs})
+    base_fp = Counter(f.fingerprint for f in base.result.findings)
+    head_fp = Counter(f.fingerprint for f in head.result.findings)
+    new_findings, seen = [], Counter()
+    for f in head.result.findings:
+        seen[f.fingerprint] += 1
+        if seen[f.fingerprint] > base_fp.get(f.fingerprint, 0):
+            new_findings.append(_finding(f, policy))
+    resolved, seen = [], Counter()
+    for f in base.result.findings:
+        seen[f.fingerprint] += 1
+        if seen[f.fingerprint] > head_fp.get(f.fingerprint, 0):
+            resolved.append(_finding(f, policy))
+    old_sup = {(f.fingerprint, f.suppression_reason) for f in base.result.suppressed}
+    new_sups = [_finding(f, policy) for f in head.result.suppressed
+                if (f.fingerprint, f.suppression_reason) not in old_sup]
+    old_p, new_p = set(base.processors), set(head.processors)
+    return {"base": base_ref, "base_commit": base_commit,
+            "fields_added": added, "fields_removed": removed, "fields_changed": changed,
+            "processors_added": sorted(new_p - old_p), "processors_removed": sorted(old_p - new_p),
+            "new_findings": new_findings, "resolved_findings": resolved, "new_suppressions": new_sups,
+            "unchanged": base.digest == head.digest}
+
+
+def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict], diff: dict | None,
+             require: list[str]) -> dict:
+    from gdpr_lint.inventory import coverage
+
+    sev = Counter(f["severity"] for f in findings)
+    not_approved = [p["name"] for p in processors if p["status"] in ("not approved", "unknown host")]
+    tagged, total, percent = coverage(inventory, require)
+    if sev["error"] or not_approved:
+        status, headline = "blocked", "Not ready for approval: there are errors or unapproved processors."
+    elif sev["warning"]:
+        status, headline = "attention", "Needs attention: there are open warnings to accept or fix."
+    else:
+        status, headline = "clear", "No open findings: ready for the DPO's decision."
+    return {
+        "status": status, "headline": headline,
+        "fields": total, "fields_tagged": tagged, "coverage": round(percent, 1),
+        "special_fields": sum(1 for r in inventory if r.get("special")),
+        "unencrypted_sensitive": sum(1 for f in findings if f["code"] == "GDPR201"),
+        "findings": len(findings), "by_severity": {s: sev.get(s, 0) for s in SEVERITIES},
+        "processors": len(processors), "processors_not_approved": not_approved,
+        "processors_outside_eea": [p["name"] for p in processors if p["leaves_eea"]],
+        "new_findings": len(diff["new_findings"]) if diff else None,
+    }
+
+
+def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "", base_commit: str = "",
+                 signoffs: list[dict] | None = None, now: _dt.datetime | None = None) -> dict:
+    """The review as a JSON-ready dict (the content of ``review.json``)."""
+    policy = head.policy
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    from gdpr_lint.inventory import sort_rows
+
+    findings = [_finding(f, policy) for f in head.result.findings]
+    suppressed = [_finding(f, policy) for f in head.result.suppressed]
+    inventory = [{**r, "labels": [_label(policy, c) for c in r.get("categories", [])]}
+                 for r in sort_rows(head.result.inventory)]
+    processors = _processors(head)
+    flows = _flows(head, processors)
+    diff = privacy_diff(base, head, base_ref, base_commit) if base is not None else None
+    content = head.content()
+    digest = compute_digest(content)
+    baseline_fps = {e["fingerprint"] for e in head.baseline}
+    for f in findings:
+        f["baselined"] = f["fingerprint"] in baseline_fps
+    git = git_info(head.root)
+    used = {c for r in inventory for c in r.get("categories", [])} | {c for f in findings + suppressed
+                                                                       for c in f["categories"]}
+    used |= {e["category"] for e in flows} | {c for p in processors for c in p["categories"]}
+    categories = {c: {"label": _label(policy, c), "special": bool(getattr(policy.categories.get(c), "special", False))}
+                  for c in sorted(used)}
+    return {
+        "format": REVIEW_FORMAT,
+        "version": REVIEW_VERSION,
+        "scope": {**git, "paths": head.paths, "base": base_ref or None, "base_commit": base_commit or None,
+                  "date": now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+                  "tool": {"name": "gdpr-lint", "version": __version__},
+                  "policy": {"hash": policy.hash, "content_hash": content["policy"],
+                             "config": _shown(policy.config.path, head.root), "require": list(policy.config.require)},
+                  "files": head.result.files, "lines": head.result.lines},
+        "verdict": _verdict(findings, processors, inventory, diff, list(policy.config.require)),
+        "diff": diff,
+        "inventory": inventory,
+        "processors": processors,
+        "findings": findings,
+        "suppressions": suppressed,
+        "baseline": head.baseline,
+        "baseline_error": head.baseline_error or None,
+        "flows": flows,
+        "categories": categories,
+        "digest": digest,
+        "privacy_content": content,
+        "signoffs": signoffs or [],
+    }
+
+
+def to_json(review: dict) -> str:
+    """``review.json``: sorted keys, two-space indent, UTF-8, newline at the end."""
+    return json.dumps(review, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,167 @@
+"""``gdpr-lint baseline`` and ``check --baseline``: matching survives moves, renames and re-wrapping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from _gitrepo import (API, BASE_FINDINGS, add_line_after, base_repo, check_json, commit_all, gdpr_lint, git,
+                      isolate_git, write)
+from gdpr_lint.baseline import BASELINE_NAME, Baseline, Entry, apply, load
+
+NEW_LOG = '    log.info("shipped to %s", customer.email)'
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch) -> Path:
+    isolate_git(monkeypatch, tmp_path)
+    repo = base_repo(tmp_path / "repo")
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--jobs", "1")
+    assert code == 0, err
+    assert f"{BASE_FINDINGS} findings" in err
+    return repo
+
+
+def with_baseline(monkeypatch, repo, *args):
+    return check_json(monkeypatch, repo, "--baseline", BASELINE_NAME, *args)
+
+
+def test_file_format_has_no_line_numbers(repo):
+    doc = json.loads((repo / BASELINE_NAME).read_text())
+    assert doc["version"] == 1 and doc["tool"]["name"] == "gdpr-lint" and doc["tool"]["version"]
+    assert doc["policy"] and doc["findings"] == BASE_FINDINGS
+    assert sum(e["count"] for e in doc["entries"]) == BASE_FINDINGS
+    for entry in doc["entries"]:
+        assert set(entry) == {"code", "path", "symbol", "fingerprint", "count"}
+    assert any({"code": "GDPR301", "path": "shop/api.py", "symbol": "signup"}.items() <= e.items()
+               for e in doc["entries"])
+
+
+def test_unchanged_tree_reports_nothing(repo, monkeypatch):
+    code, findings, err = with_baseline(monkeypatch, repo)
+    assert code == 0 and findings == []
+    assert f"{BASE_FINDINGS} findings baselined" in err and "0 stale" in err
+
+
+def test_one_new_log_call_over_the_whole_tree(repo, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    commit_all(repo, "log the address")
+    code, findings, err = with_baseline(monkeypatch, repo)
+    assert code == 1
+    assert [(f["code"], f["path"], f["line"]) for f in findings] == [("GDPR301", "shop/api.py", 14)]
+    assert f"{BASE_FINDINGS} findings baselined" in err
+    # combined with --diff: the same one finding
+    code, findings, _ = with_baseline(monkeypatch, repo, "--diff", "main")
+    assert [(f["path"], f["line"]) for f in findings] == [("shop/api.py", 14)]
+
+
+def test_moving_code_up_and_down_keeps_findings_matched(repo, monkeypatch):
+    signup, ship = API.split("\n\n\ndef ")[1:]
+    head = API.split("\n\n\ndef ")[0]
+    write(repo, "shop/api.py", f"{head}\n\n# a comment\n# and another\n\n\ndef {ship}\n\n\ndef {signup}")
+    models = repo / "shop/models.py"
+    models.write_text("\n\n\n" + models.read_text(), encoding="utf-8")  # every line moves down
+    code, findings, err = with_baseline(monkeypatch, repo)
+    assert code == 0 and findings == [], findings
+    assert "0 stale" in err
+
+
+def test_renaming_an_unrelated_function_keeps_findings_matched(repo, monkeypatch):
+    path = repo / "shop/api.py"
+    path.write_text(path.read_text() + "\n\ndef helper(x):\n    return x\n", encoding="utf-8")
+    code, _, _ = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--jobs", "1")
+    path.write_text(path.read_text().replace("def helper(", "def renamed_helper("), encoding="utf-8")
+    code, findings, _ = with_baseline(monkeypatch, repo)
+    assert code == 0 and findings == []
+
+
+def test_reformatting_a_call_keeps_findings_matched(repo, monkeypatch):
+    path = repo / "shop/api.py"
+    text = path.read_text()
+    text = text.replace('log.info("signup %s", user.email)',
+                        "log.info(\n        'signup %s',\n        user.email,  # re-wrapped\n    )")
+    text = text.replace('print("welcome", user.name)', 'print( "welcome" ,user.name )')
+    path.write_text(text, encoding="utf-8")
+    code, findings, err = with_baseline(monkeypatch, repo)
+    assert code == 0 and findings == [], findings
+    assert "0 stale" in err
+
+
+def test_changing_the_logged_expression_is_a_new_finding_and_the_old_entry_is_stale(repo, monkeypatch):
+    path = repo / "shop/api.py"
+    path.write_text(path.read_text().replace('log.info("signup %s", user.email)',
+                                             'log.info("signup %s", user.email_address)'), encoding="utf-8")
+    code, findings, err = with_baseline(monkeypatch, repo)
+    assert code == 1
+    assert [(f["line"], f["symbol"]) for f in findings] == [(7, "signup")]
+    assert "1 baseline entry is stale" in err and "shop/api.py: GDPR301 in signup" in err
+
+
+def test_fixed_findings_are_reported_stale(repo, monkeypatch):
+    path = repo / "shop/api.py"
+    path.write_text(path.read_text().replace("user.email)", "user.id)").replace("user.name)", "user.id)"),
+                    encoding="utf-8")
+    code, findings, err = with_baseline(monkeypatch, repo)
+    assert code == 0 and findings == []
+    assert "2 baseline entries are stale" in err
+
+
+def test_duplicates_are_counted(repo, monkeypatch):
+    add_line_after(repo, "shop/api.py", 'log.info("signup %s", user.email)', '    log.info("signup %s", user.email)')
+    code, _, _ = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--jobs", "1")
+    doc = json.loads((repo / BASELINE_NAME).read_text())
+    assert [e["count"] for e in doc["entries"] if e["symbol"] == "signup" and e["count"] == 2]
+    # a third copy is new
+    add_line_after(repo, "shop/api.py", 'log.info("signup %s", user.email)', '    log.info("signup %s", user.email)')
+    code, findings, _ = with_baseline(monkeypatch, repo)
+    assert code == 1 and len(findings) == 1
+
+
+def test_entries_of_files_outside_the_scan_are_not_stale(repo, monkeypatch):
+    code, findings, err = with_baseline(monkeypatch, repo, "shop/api.py")
+    assert code == 0 and findings == [] and "3 findings baselined" in err and "0 stale" in err
+
+
+def test_output_option_and_cwd(repo, monkeypatch, tmp_path):
+    target = tmp_path / "elsewhere.json"
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "shop", "--output", str(target), "--no-cache")
+    assert code == 0 and target.is_file() and str(target) in err
+    code, findings, _ = check_json(monkeypatch, repo, "--baseline", str(target))
+    assert code == 0 and findings == []
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{not json", "not JSON"),
+    ("[]", "expected an object"),
+    ('{"version": 1, "entries": [{"code": "GDPR301"}]}', "entries[0].fingerprint"),
+    ('{"version": 1, "entries": [{"fingerprint": "ab", "count": 0}]}', "entries[0].count"),
+    ('{"version": 99, "entries": []}', "version 99"),
+])
+def test_malformed_baseline_is_a_usage_error_naming_the_file(repo, monkeypatch, content, problem):
+    (repo / "bad.json").write_text(content, encoding="utf-8")
+    code, _, err = check_json(monkeypatch, repo, "--baseline", "bad.json")
+    assert code == 2, err
+    assert "bad.json" in err and problem in err and "Traceback" not in err
+
+
+def test_missing_baseline_file(repo, monkeypatch):
+    code, _, err = check_json(monkeypatch, repo, "--baseline", "nope.json")
+    assert code == 2 and "nope.json" in err and "gdpr-lint baseline" in err
+
+
+def test_apply_unit():
+    from gdpr_lint.findings import Finding
+
+    def finding(fp):
+        return Finding("GDPR301", "n", "logging", "warning", "a.py", 1, 1, 1, 2, "m", fingerprint=fp)
+
+    base = Baseline("b.json", [Entry("GDPR301", "a.py", "f", "x", 2), Entry("GDPR301", "b.py", "g", "y", 1),
+                               Entry("GDPR301", "a.py", "h", "z", 1)])
+    out = apply([finding("x"), finding("x"), finding("x"), finding("w")], base, scanned={"a.py"})
+    assert [f.fingerprint for f in out.findings] == ["x", "w"]
+    assert out.baselined == 2
+    assert [(e.fingerprint, e.count) for e in out.stale] == [("z", 1)]
+    assert load  # imported for the CLI tests above

@@ -1,0 +1,206 @@
+"""``check --diff BASE`` and ``check --staged`` in real temporary git repositories."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from _gitrepo import (BASE_FINDINGS, add_line_after, base_repo, check_json, commit_all, git, isolate_git,
+                      write)
+from gdpr_lint.errors import UsageError
+from gdpr_lint.gitdiff import changes, parse_hunks
+
+NEW_LOG = '    log.info("shipped to %s", customer.email)'
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch) -> Path:
+    isolate_git(monkeypatch, tmp_path)
+    return base_repo(tmp_path / "repo")
+
+
+def test_base_is_full_of_findings(repo, monkeypatch):
+    code, findings, _ = check_json(monkeypatch, repo)
+    assert code == 1
+    assert len(findings) == BASE_FINDINGS
+
+
+def test_branch_with_one_new_log_call_reports_exactly_that(repo, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    commit_all(repo, "log the address")
+    code, findings, err = check_json(monkeypatch, repo, "--diff", "main")
+    assert code == 1, err
+    assert [(f["code"], f["path"], f["line"]) for f in findings] == [("GDPR301", "shop/api.py", 14)]
+    assert "user.contact.email" in findings[0]["categories"]
+    assert "1 changed Python file" in err
+    # and nothing when the branch adds nothing new
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "HEAD")
+    assert code == 0 and findings == []
+
+
+def test_diff_from_a_subfolder_and_paths_outside_are_skipped(repo, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    write(repo, "other/tool.py", 'import logging\ndef f(user):\n    logging.info("%s", user.email)\n')
+    commit_all(repo, "two changes")
+    code, findings, _ = check_json(monkeypatch, repo / "shop", "--diff", "main")
+    assert [(f["path"], f["line"]) for f in findings] == [("api.py", 14)]
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "main", "other")
+    assert [(f["path"], f["line"]) for f in findings] == [("other/tool.py", 3)]
+
+
+def test_new_field_is_reported_and_untouched_fields_are_not(repo, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    add_line_after(repo, "shop/models.py", "passport_number =", "    date_of_birth = models.DateField()")
+    commit_all(repo, "new field")
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "main")
+    assert [(f["code"], f["symbol"]) for f in findings] == [("GDPR101", "Customer.date_of_birth")]
+
+
+def test_removing_a_class_tag_reports_the_fields_it_covered(repo, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    path = repo / "shop/models.py"
+    path.write_text(path.read_text().replace("# gdpr: retention=P2Y basis=contract\n", ""), encoding="utf-8")
+    commit_all(repo, "drop the tag")
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "main")
+    assert sorted(f["symbol"] for f in findings) == ["Order.phone", "Order.shipping_address"]
+
+
+def test_removing_a_field_tag_above_reports_the_field(repo, monkeypatch):
+    write(repo, "shop/people.py", """\
+        from django.db import models
+
+
+        class Member(models.Model):
+            # gdpr: retention=P1Y basis=contract
+            email = models.EmailField()
+            nickname = models.CharField(max_length=10)
+        """)
+    commit_all(repo, "members")
+    git(repo, "checkout", "-q", "-b", "feature")
+    path = repo / "shop/people.py"
+    path.write_text(path.read_text().replace("    # gdpr: retention=P1Y basis=contract\n", ""), encoding="utf-8")
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "main")
+    assert [(f["code"], f["symbol"]) for f in findings] == [("GDPR101", "Member.email")]
+
+
+def test_uncommitted_changes_with_diff_head(repo, monkeypatch):
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)  # unstaged
+    write(repo, "shop/new.py", 'import logging\ndef f(user):\n    logging.info("%s", user.phone)\n')  # untracked
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "HEAD")
+    assert [(f["path"], f["line"]) for f in findings] == [("shop/api.py", 14), ("shop/new.py", 3)]
+    # --staged sees neither: nothing is staged yet
+    code, findings, _ = check_json(monkeypatch, repo, "--staged")
+    assert code == 0 and findings == []
+
+
+def test_staged_checks_the_index_not_the_working_tree(repo, monkeypatch):
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    git(repo, "add", "shop/api.py")
+    # an unstaged edit on top: fixes the staged line in the working tree only
+    path = repo / "shop/api.py"
+    path.write_text(path.read_text().replace("customer.email)", "customer.id)"), encoding="utf-8")
+    code, findings, _ = check_json(monkeypatch, repo, "--staged")
+    assert code == 1
+    assert [(f["path"], f["line"]) for f in findings] == [("shop/api.py", 14)]
+    # --diff HEAD sees the working tree, where the line is clean
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "HEAD")
+    assert code == 0 and findings == []
+
+
+def test_staged_in_a_repository_without_commits(tmp_path, monkeypatch):
+    isolate_git(monkeypatch, tmp_path)
+    repo = tmp_path / "fresh"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write(repo, "app.py", 'import logging\ndef f(user):\n    logging.info("%s", user.email)\n')
+    git(repo, "add", "app.py")
+    code, findings, _ = check_json(monkeypatch, repo, "--staged")
+    assert [(f["path"], f["line"]) for f in findings] == [("app.py", 3)]
+    code, _, err = check_json(monkeypatch, repo, "--diff", "main")
+    assert code == 2 and "no commits" in err
+
+
+def test_renamed_file_reports_only_changed_lines(repo, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "mv", "shop/api.py", "shop/views.py")
+    add_line_after(repo, "shop/views.py", 'log.warning("shipping to', NEW_LOG)
+    commit_all(repo, "rename and add")
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "main")
+    assert [(f["path"], f["line"]) for f in findings] == [("shop/views.py", 14)]
+
+
+def test_deleted_file_is_not_an_error(repo, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "rm", "-q", "shop/api.py")
+    commit_all(repo, "remove")
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "main")
+    assert code == 0 and findings == []
+
+
+def test_shallow_clone_without_the_base(repo, tmp_path, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    commit_all(repo, "feature")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "feature", "--single-branch",
+                    repo.as_uri(), str(clone)], check=True, capture_output=True)
+    code, findings, err = check_json(monkeypatch, clone, "--diff", "main")
+    assert code == 2
+    assert "git fetch" in err and "Traceback" not in err
+    assert "git fetch --unshallow origin main" in err
+    code, _, err = check_json(monkeypatch, clone, "--diff", "origin/main")
+    hint = "git fetch --unshallow origin main:refs/remotes/origin/main"
+    assert code == 2 and hint in err
+    # fetching the base without deepening: the base is known, the merge base is not
+    git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    code, _, err = check_json(monkeypatch, clone, "--diff", "origin/main")
+    assert code == 2 and hint in err and "merge base" in err
+    # the suggested command works
+    git(clone, *hint.split()[1:])
+    code, findings, err = check_json(monkeypatch, clone, "--diff", "origin/main")
+    assert code == 1, err
+    assert [(f["path"], f["line"]) for f in findings] == [("shop/api.py", 14)]
+
+
+def test_not_a_git_repository(tmp_path, monkeypatch):
+    isolate_git(monkeypatch, tmp_path)
+    folder = tmp_path / "plain"
+    write(folder, "a.py", "x = 1\n")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    code, _, err = check_json(monkeypatch, folder, "--diff", "main")
+    assert code == 2 and "not inside a git working tree" in err and "Traceback" not in err
+    with pytest.raises(UsageError):
+        changes(folder, "main")
+
+
+def test_unknown_base(repo, monkeypatch):
+    code, _, err = check_json(monkeypatch, repo, "--diff", "no-such-branch")
+    assert code == 2 and "git fetch origin no-such-branch:no-such-branch" in err
+
+
+def test_parse_hunks():
+    diff = (
+        "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n"
+        "@@ -1,0 +2,3 @@\n+a\n+b\n+c\n"
+        "@@ -10 +12 @@\n-x\n+y\n"
+        "@@ -20,2 +23,0 @@\n-p\n-q\n"
+        "diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-z\n"
+        'diff --git "a/caf\\303\\251.py" "b/caf\\303\\251.py"\n--- "a/caf\\303\\251.py"\n'
+        '+++ "b/caf\\303\\251.py"\n@@ -1 +1 @@\n-a\n+b\n'
+    )
+    hunks = parse_hunks(diff)
+    assert hunks["x.py"] == ({2, 3, 4, 12}, {23})
+    assert "gone.py" not in hunks
+    assert hunks["café.py"] == ({1}, set())
+
+
+def test_staged_with_file_arguments_as_pre_commit_passes_them(repo, monkeypatch):
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    write(repo, "shop/extra.py", 'import logging\ndef f(user):\n    logging.info("%s", user.phone)\n')
+    git(repo, "add", "-A")
+    code, findings, _ = check_json(monkeypatch, repo, "--staged", "shop/api.py", "shop/models.py")
+    assert [(f["path"], f["line"]) for f in findings] == [("shop/api.py", 14)]

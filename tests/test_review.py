@@ -1,0 +1,255 @@
+"""The DPO review: three files from one model, the privacy diff against a base revision, and a digest
+that ignores line numbers and code that touches no personal data."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gdpr_lint.cli import main
+from gdpr_lint.review.digest import compute_digest
+
+ROOT = Path(__file__).resolve().parents[1]
+GIT_ENV = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_SYSTEM": "/dev/null", "GIT_AUTHOR_NAME": "Dev",
+           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+
+
+@pytest.fixture
+def shop(tmp_path, monkeypatch):
+    """A copy of examples/shop as the current folder."""
+    dest = tmp_path / "shop"
+    shutil.copytree(ROOT / "examples" / "shop", dest)
+    monkeypatch.chdir(dest)
+    return dest
+
+
+def git(repo: Path, *args: str) -> str:
+    import os
+
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    if not (repo / ".git").exists():
+        git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def run_review(*args: str):
+    result = CliRunner().invoke(main, ["review", *args, "--no-cache"])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result
+
+
+def review_doc(out: str = "out", *args: str) -> dict:
+    run_review(".", "--out", out, *args)
+    return json.loads(Path(out, "review.json").read_text(encoding="utf-8"))
+
+
+def digest_now() -> str:
+    return review_doc("out-digest")["digest"]
+
+
+def edit(path: str, old: str, new: str) -> None:
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    assert old in text, old
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---- the three files -------------------------------------------------------------------------------------
+
+def test_review_writes_json_markdown_and_html(shop):
+    doc = review_doc()
+    assert doc["format"] == "gdpr-lint-review" and doc["version"] == "1.0"
+    assert doc["digest"] == compute_digest(doc["privacy_content"])
+    assert doc["digest"].startswith("sha256:") and len(doc["digest"]) == 7 + 64
+    v = doc["verdict"]
+    assert v["status"] == "blocked" and v["fields"] == 8 and v["findings"] == 11
+    assert set(v["processors_not_approved"]) == {"hubspot", "mixpanel"}
+    fields = {(r["model"], r["field"]) for r in doc["inventory"]}
+    assert ("Customer", "email") in fields and ("SavedCard", "card_number") in fields
+    procs = {p["name"]: p for p in doc["processors"]}
+    assert procs["mixpanel"]["leaves_eea"] is True and procs["mixpanel"]["approved"] is False
+    assert "user.contact.email" in procs["hubspot"]["categories"]
+    assert any(e["category"] == "user.contact.email" and e["target"] == "Logs" and e["status"] == "finding"
+               for e in doc["flows"])
+    finding = next(f for f in doc["findings"] if f["code"] == "GDPR301")
+    assert finding["article"].startswith("Art. 5(1)(c)") and "log.info" in finding["snippet"] and finding["fix"]
+    # canonical: sorted keys, stable formatting
+    text = Path("out/review.json").read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    md = Path("out/review.md").read_text(encoding="utf-8")
+    assert md.startswith("## Privacy review") and "```mermaid\nflowchart LR" in md
+    assert "Mixpanel, Inc." in md and doc["digest"] in md
+
+    html = Path("out/review.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "<svg" in html and "</html>" in html
+    for section in ("summary", "changes", "flows", "inventory", "processors", "findings", "ignored", "signoff"):
+        assert f'id="{section}"' in html
+    assert "@media print" in html and "@page" in html and "max-width: 700px" in html
+
+
+def test_html_is_self_contained(shop):
+    review_doc()
+    html = Path("out/review.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower() and "<link" not in html.lower() and "@import" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html, re.I)
+    assert "default-src 'none'" in html  # a CSP that forbids any request
+
+
+def test_html_escapes_what_code_says(shop):
+    edit("shop/api.py", 'log.info("customer hash %s", digest)',
+         'log.info("customer hash %s", digest)\n    log.info("x %s", body.email)  '
+         '# gdpr-lint: ignore[GDPR301] reason="<script>alert(1)</script> & <b>"')
+    doc = review_doc()
+    assert any("<script>" in s["suppression_reason"] for s in doc["suppressions"])
+    html = Path("out/review.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;" in html
+    md = Path("out/review.md").read_text(encoding="utf-8")
+    assert "<script>" not in md
+
+
+def test_suppressions_are_shown_with_their_reason(shop):
+    edit("shop/api.py", 'log.info("new customer %s", describe(body))',
+         'log.info("new customer %s", describe(body))  # gdpr-lint: ignore[GDPR301] reason="handler hashes it"')
+    doc = review_doc()
+    assert [(s["code"], s["suppression_reason"]) for s in doc["suppressions"]] == [("GDPR301", "handler hashes it")]
+    assert any(e["status"] == "suppressed" for e in doc["flows"])
+    html = Path("out/review.html").read_text(encoding="utf-8")
+    assert "handler hashes it" in html and 'stroke-dasharray' in html
+
+
+def test_no_flows_and_no_findings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("app.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")
+    doc = review_doc()
+    assert doc["verdict"]["status"] == "clear" and doc["flows"] == [] and doc["processors"] == []
+    html = Path("out/review.html").read_text(encoding="utf-8")
+    assert "No personal data reaches" in html and "<svg" not in html
+
+
+# ---- the digest --------------------------------------------------------------------------------------------
+
+def test_digest_is_stable_under_line_moves_and_reformatting(shop):
+    before = digest_now()
+    models = Path("shop/models.py")
+    text = models.read_text(encoding="utf-8")
+    product = text[text.index("class Product"):text.index("# gdpr: retention=P1Y")]
+    text = text.replace(product, "")  # move Product to the end, add blank lines and comments on top
+    models.write_text('"""Models."""\n\n# a comment\n\n\n' + text.split('\n', 1)[1] + "\n\n" + product,
+                      encoding="utf-8")
+    edit("shop/api.py", 'log.info("new customer %s", describe(body))',
+         "log.info(\n        'new customer %s',\n        describe(body),\n    )")
+    edit("shop/api.py", "import hashlib\n", "\n\nimport hashlib\n")
+    doc = review_doc("out-after")
+    assert doc["digest"] == before
+    # the lines did move
+    assert next(f for f in doc["findings"] if f["code"] == "GDPR301")["line"] != 35
+
+
+def test_digest_ignores_code_that_touches_no_personal_data(shop):
+    before = digest_now()
+    edit("shop/models.py", "    sku = models.CharField(max_length=40, unique=True)\n",
+         "    sku = models.CharField(max_length=40, unique=True)\n    price = models.DecimalField()\n"
+         "    stock_count = models.IntegerField(default=0)\n")
+    Path("shop/pricing.py").write_text(
+        "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef total(items):\n"
+        "    s = sum(i.price for i in items)\n    log.info('total %s', s)\n    return s\n", encoding="utf-8")
+    assert digest_now() == before
+
+
+@pytest.mark.parametrize("old,new", [
+    ("    phone = models.CharField(max_length=32, blank=True)\n",
+     "    phone = models.CharField(max_length=32, blank=True)\n    backup_email = models.EmailField()\n"),
+    ("retention=P3Y basis=contract", "retention=P2Y basis=contract"),
+    ('log.info("customer hash %s", digest)', 'log.info("customer hash %s", body.email)'),
+    ("import requests\n", "import requests\nimport sendgrid\n"),
+    ('    log.info("customer hash %s", digest)\n',
+     '    log.info("customer hash %s", digest)\n    print(body.full_name)  # gdpr-lint: ignore[GDPR301] reason="x"\n'),
+])
+def test_digest_changes_with_privacy_relevant_change(shop, old, new):
+    before = digest_now()
+    path = "shop/api.py" if old in Path("shop/api.py").read_text(encoding="utf-8") else "shop/models.py"
+    edit(path, old, new)
+    assert digest_now() != before
+
+
+def test_digest_changes_with_the_suppression_reason_and_the_policy(shop):
+    edit("shop/api.py", 'log.info("new customer %s", describe(body))',
+         'log.info("new customer %s", describe(body))  # gdpr-lint: ignore[GDPR301] reason="one"')
+    one = digest_now()
+    edit("shop/api.py", 'reason="one"', 'reason="two"')
+    two = digest_now()
+    assert one != two
+    Path(".gdpr-lint.yaml").write_text(Path(".gdpr-lint.yaml").read_text() + "require: [retention, basis]\n")
+    assert digest_now() != two
+
+
+# ---- the privacy diff ----------------------------------------------------------------------------------------
+
+def test_privacy_diff_against_base(shop):
+    commit_all(shop, "base")
+    edit("shop/models.py", "    phone = models.CharField(max_length=32, blank=True)\n",
+         "    phone = models.CharField(max_length=32, blank=True)\n    backup_email = models.EmailField()\n")
+    edit("shop/models.py", "retention=P3Y basis=contract", "retention=P2Y basis=contract")
+    edit("shop/models.py", "    name = models.CharField(max_length=200)\n",
+         "    name = models.CharField(max_length=200)\n    weight = models.IntegerField()\n")
+    edit("shop/api.py", "import requests\n", "import requests\nimport sendgrid\n")
+    edit("shop/api.py", "    ip_address = Column(String(45))  # gdpr: retention=P90D basis=legitimate-interests\n", "")
+    commit_all(shop, "change")
+    doc = review_doc("out", "--base", "HEAD~1")
+    d = doc["diff"]
+    assert d["base"] == "HEAD~1" and len(d["base_commit"]) == 40 and not d["unchanged"]
+    assert [(f["model"], f["field"]) for f in d["fields_added"]] == [("Customer", "backup_email")]
+    assert d["fields_added"][0]["categories"] == ["user.contact.email"] and not d["fields_added"][0]["retention"]
+    assert [(f["model"], f["field"]) for f in d["fields_removed"]] == [("LoginAudit", "ip_address")]
+    changed = {(f["model"], f["field"]): f["changes"] for f in d["fields_changed"]}
+    assert changed == {("Customer", "email"): [{"attribute": "retention", "old": "P3Y", "new": "P2Y"}]}
+    assert d["processors_added"] == ["sendgrid"] and d["processors_removed"] == []
+    new_codes = sorted(f["code"] for f in d["new_findings"])
+    assert new_codes == ["GDPR101", "GDPR401"]
+    assert doc["verdict"]["new_findings"] == 2
+    html = Path("out/review.html").read_text(encoding="utf-8")
+    assert "backup_email" in html and "Fields changed" in html and "sendgrid" in html
+    md = Path("out/review.md").read_text(encoding="utf-8")
+    assert "**Fields added:**" in md and "backup_email" in md and "sendgrid" in md
+
+
+def test_privacy_diff_unchanged_when_only_lines_moved(shop):
+    commit_all(shop, "base")
+    edit("shop/api.py", "import hashlib\n", "\n\n# moved\nimport hashlib\n")
+    doc = review_doc("out", "--base", "main")
+    assert doc["diff"]["unchanged"] and doc["diff"]["new_findings"] == []
+    assert "No privacy-relevant change since" in Path("out/review.html").read_text(encoding="utf-8")
+
+
+def test_base_in_a_subfolder_and_paths_new_in_head(shop):
+    commit_all(shop, "base")
+    Path("newpkg").mkdir()
+    Path("newpkg/m.py").write_text("import logging\n\ndef f(user):\n    logging.info('%s', user.email)\n")
+    commit_all(shop, "new package")
+    doc = review_doc("out", "--base", "HEAD~1")
+    assert [f["code"] for f in doc["diff"]["new_findings"]] == ["GDPR301"]
+    monkey_sub = Path("shop")
+    result = CliRunner().invoke(main, ["review", str(monkey_sub), "--out", "out2", "--no-cache", "--base", "HEAD~1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(Path("out2/review.json").read_text())["diff"]["unchanged"]
+
+
+def test_bad_base_is_a_usage_error(shop):
+    result = CliRunner().invoke(main, ["review", ".", "--out", "out", "--base", "main"])
+    assert result.exit_code == 2 and "git repository" in result.stderr
+    commit_all(shop, "base")
+    result = CliRunner().invoke(main, ["review", ".", "--out", "out", "--base", "no-such-branch"])
+    assert result.exit_code == 2 and "not a commit" in result.stderr and "Traceback" not in result.output
