@@ -259,7 +259,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     vocab = pack["vocabulary.yaml"]
     subjects = {s: _phrases(words, where, f"subjects.{s}") for s, words in (vocab.get("subjects") or {}).items()}
     things = frozenset(_phrases(vocab.get("things"), where, "things"))
-    metadata = frozenset(w for p in _phrases(vocab.get("metadata_words"), where, "metadata_words") for w in p)
+    metadata = frozenset(p[0] for p in _phrases(vocab.get("metadata_words"), where, "metadata_words") if len(p) == 1)
     flags = frozenset(w for p in _phrases(vocab.get("flag_prefixes"), where, "flag_prefixes") for w in p)
     non_personal = frozenset(vocab.get("non_personal_names") or ())
     owner_suffixes = frozenset(w for p in _phrases(vocab.get("owner_suffixes"), where, "owner_suffixes") for w in p)

@@ -244,3 +244,44 @@ def test_telemetry_scopes_spans_and_request_metadata():
     assert ("GDPR303", 14) in found and ("GDPR303", 15) not in found
     assert ("GDPR301", 16) in found
     assert ("GDPR301", 17) not in found and ("GDPR301", 18) not in found
+
+
+def test_keys_of_sessions_and_cookies_are_evidence_and_print_to_files():
+    src = '''
+    from flask import session
+    from app.privacy import mask_email
+
+    def view(form, resp, courier, path):
+        session["guest_name"] = form["name"]
+        session["theme"] = form["theme"]
+        session["email"] = mask_email(form["email"])
+        resp.set_cookie("last_login_email", form["login"])
+        resp.set_cookie("theme", form["theme"])
+        with open(path, "w") as fh:
+            print(courier.id, courier.full_name, sep="\\t", file=fh)
+            print(courier.id, file=fh)
+
+    def instance_hooks(instance, log):
+        log.info("contact email now %s", instance.email)
+    '''
+    found = codes(src)
+    assert ("GDPR204", 5) in found and ("GDPR204", 6) not in found and ("GDPR204", 7) not in found
+    assert ("GDPR204", 8) in found and ("GDPR204", 9) not in found
+    assert ("GDPR202", 11) in found and ("GDPR301", 11) not in found and ("GDPR202", 12) not in found
+    assert ("GDPR301", 15) in found
+
+
+def test_boolean_fields_are_flags_not_data():
+    src = '''
+    from pydantic import BaseModel
+    from django.db import models
+
+    class Prefs(BaseModel):
+        email_receipts: bool = True
+        receipt_email: str
+
+    class Member(models.Model):
+        sms_alerts = models.BooleanField(default=False)
+        phone = models.CharField(max_length=20)
+    '''
+    assert [line for c, line in codes(src) if c == "GDPR101"] == [6, 10]

@@ -19,6 +19,7 @@ from gdpr_lint.errors import ConfigError
 from gdpr_lint.policy import rules_dir
 
 _TAXONOMY: dict | None = None
+BOOL_TYPES = frozenset({"bool", "BooleanField", "NullBooleanField", "Boolean", "Bool", "StrictBool", "BooleanType"})
 
 
 def taxonomy() -> dict:
@@ -100,6 +101,8 @@ class FieldChecks:
         values = dict(tag.values) if tag is not None else dict(declared or {})
         if values.get("category") == "none":
             return
+        if any(n.rpartition(".")[2] in BOOL_TYPES for n in field.names) and "category" not in values:
+            return  # a yes/no flag (`email_receipts: bool`) says something about the data, it is not the data
         matches = list(self.classifier.classify(field.name, field.owner))
         type_matches = self.classifier.classify_type(field.names)
         if not matches:

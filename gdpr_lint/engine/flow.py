@@ -332,6 +332,11 @@ class Flow:
         words = split_words(last_name(func))
         return bool(words) and any(w in self.sanitizer_words for w in words)
 
+    def is_sanitized(self, value: cst.BaseExpression) -> bool:
+        """Whether a value is the result of a sanitizer (hash, mask, encrypt ...)."""
+        return isinstance(value, cst.Call) and (self.is_sanitizer(value.func) or (
+            isinstance(value.func, cst.Attribute) and value.func.attr.value in ("hexdigest", "digest")))
+
     def _call_taint(self, node: cst.Call, env: Env, depth: int) -> frozenset:
         func = node.func
         names = self.resolver.qnames(func)

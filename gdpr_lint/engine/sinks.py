@@ -102,8 +102,13 @@ class Sinks:
                 self.report("GDPR302", node, "personal data in an exception message", taint, sink="exception message")
 
     def check_store(self, target: cst.Subscript, value_taint: frozenset, env: Env, node: cst.CSTNode) -> None:
-        """``session["k"] = v`` and other subscript stores into cookies, sessions and shelves."""
-        taint = real(value_taint)
+        """``session["k"] = v`` and other subscript stores into cookies, sessions and shelves.
+
+        The key is evidence too: ``session["guest_name"] = form["name"]`` stores a name.
+        """
+        key = _key_of(target)
+        key_taint = frozenset(self.flow.classifier.classify(key)) if key else EMPTY
+        taint = real(value_taint | key_taint) if value_taint or self._opaque_value(node) else EMPTY
         if not taint:
             return
         names = self.flow.resolver.qnames(target.value)
@@ -118,11 +123,24 @@ class Sinks:
             code = "GDPR204" if kind == "cookie_jar" else "GDPR202"
             self.report(code, node, f"personal data stored in a {spec['label']}", taint, sink=spec["label"])
 
+    def _opaque_value(self, node: cst.CSTNode) -> bool:
+        """Whether an assignment stores a value read from elsewhere (not a literal or a sanitised value)."""
+        value = getattr(node, "value", None)
+        return isinstance(value, (cst.Subscript, cst.Attribute, cst.Name, cst.Call, cst.FormattedString)) and not (
+            self.flow.is_sanitized(value))
+
     # ---- logging ----------------------------------------------------------------------------------
     def _logging(self, call, env, names, method, receiver_kind) -> bool:
         for name in names:
             if name in self.log_functions:
                 label = self.log_functions[name]
+                target = self._arg(call, 99, "file") if name in ("print", "builtins.print") else None
+                if target is not None and self.flow.kind_of(target, env) == "file":
+                    taint = real(self._args(call, env))  # print(..., file=fh) writes a file
+                    if taint:
+                        self.report("GDPR202", call, "personal data written to a file", taint, sink="file")
+                        self._mark_file(target, taint, env)
+                    return True
                 taint = real(self._args(call, env))
                 if taint:
                     code = "GDPR303" if name.startswith("sentry_sdk") else "GDPR301"
@@ -158,6 +176,10 @@ class Sinks:
             pos, kw = spec["args"]
             value = self._arg(call, pos, kw)
             taint = real(self.flow.taint(value, env)) if value is not None else EMPTY
+            if "cookie" in method and value is not None and not isinstance(value, cst.BaseString):
+                name = string_value(self._arg(call, 0, "key") or cst.Name("_"))
+                if name and not self.flow.is_sanitized(value):
+                    taint |= frozenset(self.flow.classifier.classify(name))  # the cookie's name says what it holds
             if taint and receiver_kind != "memory":
                 code = "GDPR204" if "cookie" in method else "GDPR202"
                 self.report(code, call, f"personal data written to a {spec['label']}", taint, sink=spec["label"])
@@ -306,6 +328,12 @@ class Sinks:
 
 EEA = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
        "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "EU", "EEA"}
+
+
+def _key_of(target: cst.Subscript) -> str | None:
+    if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+        return string_value(target.slice[0].slice.value)
+    return None
 
 
 def _host(url: str) -> str | None:

@@ -1,0 +1,532 @@
+"""Time gdpr-lint against bandit, semgrep and ruff on the pinned corpora.
+
+    python benchmarks/compare.py [--repeat N] [--touch REL] [--tools T,...] [CORPUS ...]
+
+Run by hand, not in CI.  CORPUS names come from ``corpora.CORPORA`` (default:
+django oscar wagtail); they are downloaded on first use.  For each corpus, in
+one run and on the same files, this measures wall time, CPU time (user + sys of
+the whole process tree) and peak memory of:
+
+* ``gdpr-lint cold``: ``check --format json --no-fail --no-cache``, ``--jobs``
+  left at its default (the number of cores);
+* ``gdpr-lint fill``: the same with an empty ``--cache-dir`` in a temp folder
+  (a first run that writes the cache);
+* ``gdpr-lint warm``: the same cache folder again, nothing changed;
+* ``gdpr-lint 1 changed``: a temp copy of the corpus with one comment line
+  appended to one file (``--touch``, default: the largest file), scanned with
+  the same cache folder.  The cache corpus itself is never modified;
+* ``bandit -r -q -f json``;
+* ``semgrep --metrics=off --config RULE.yaml --json`` with one small local rule
+  (an e-mail variable or attribute passed to a logging call).  Semgrep is given
+  the file list explicitly: on a folder its default ``.semgrepignore`` skips
+  ``test/`` and ``tests/`` folders, so it would scan fewer files than the others;
+* ``ruff check --isolated --no-cache --exit-zero`` (default rules; ``--ruff-select
+  ALL`` for every rule).
+
+Memory: ``tree MB`` is the peak of the summed RSS of the process and all its
+descendants, sampled from ``/proc`` every ``--interval`` seconds (shared pages
+of forked workers are counted once per process, so this is an upper bound);
+``proc MB`` is the largest single process's ``ru_maxrss`` from ``wait4`` (exact,
+what ``/usr/bin/time -v`` reports as "Maximum resident set size").
+
+``--repeat N`` runs everything N times and reports medians.  Peer tools are
+installed into their own venv (``~/.cache/gdpr-lint/peer-venv``, or
+``$GDPR_LINT_PEER_VENV``) so the project venv stays clean; a tool that cannot be
+installed is skipped with a note.  gdpr-lint is ``$GDPR_LINT`` (split like a
+shell command) if set, else ``gdpr-lint`` beside this interpreter or on PATH,
+else ``python -m gdpr_lint``.  The machine is shared in many setups: the load
+average is printed before and after each corpus; compare CPU seconds when it
+is high.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpora import CORPORA, cache_dir, ensure_corpus  # noqa: E402
+
+DEFAULT_CORPORA = ("django", "oscar", "wagtail")
+# Versions used for the figures in benchmarks/README.md; if a pin cannot be
+# installed the unpinned package is tried.
+PEER_PINS = {"bandit": "bandit==1.9.4", "semgrep": "semgrep==1.185.0", "ruff": "ruff==0.17.6"}
+PEER_TOOLS = tuple(PEER_PINS)
+ALL_TOOLS = ("gdpr-lint", *PEER_TOOLS)
+TOUCH_LINE = "# gdpr-lint benchmark: one changed line\n"
+
+SEMGREP_RULE = """\
+rules:
+  - id: email-in-log
+    languages: [python]
+    severity: WARNING
+    message: an e-mail address is passed to a logging call
+    patterns:
+      - pattern-either:
+          - pattern: $LOG.$METHOD(..., email, ...)
+          - pattern: $LOG.$METHOD(..., $OBJ.email, ...)
+          - pattern: $LOG.$METHOD(..., <... email ...>, ...)
+      - metavariable-regex:
+          metavariable: $METHOD
+          regex: ^(debug|info|warning|warn|error|exception|critical|log)$
+      - metavariable-regex:
+          metavariable: $LOG
+          regex: (?i)(log|logger|logging)$
+"""
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Run:
+    """One measured process run."""
+
+    wall: float
+    cpu: float  # user + sys of the process and its waited-for descendants
+    tree_mb: float  # peak summed RSS of the process tree (sampled)
+    proc_mb: float  # largest single process's ru_maxrss
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+class TreeRss:
+    """Summed resident set size of a process and all its descendants, read from ``/proc``.
+
+    The parent of each pid is read once and remembered while the pid exists, so a sample
+    costs a directory listing plus one small read per process in the tree.
+    """
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.parent: dict[int, int] = {}
+
+    def _ppid(self, pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            return -1
+        # the command name is in parentheses and may contain spaces
+        fields = stat[stat.rfind(b")") + 2:].split()
+        return int(fields[1]) if len(fields) > 1 else -1
+
+    def sample(self) -> int:
+        pids = {int(e.name) for e in os.scandir("/proc") if e.name.isdigit()}
+        for gone in self.parent.keys() - pids:
+            del self.parent[gone]
+        kids: dict[int, list[int]] = {}
+        for pid in pids:
+            if pid not in self.parent:
+                self.parent[pid] = self._ppid(pid)
+            kids.setdefault(self.parent[pid], []).append(pid)
+        total, stack, seen = 0, [self.root], set()
+        while stack:
+            pid = stack.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                with open(f"/proc/{pid}/statm", "rb") as fh:
+                    total += int(fh.read().split()[1]) * _PAGE
+            except (OSError, IndexError, ValueError):
+                pass
+            stack.extend(kids.get(pid, ()))
+        return total
+
+
+def measure(cmd: list[str], cwd: Path, timeout: float, interval: float, env: dict | None = None) -> Run:
+    """Run ``cmd`` in ``cwd``; return wall/CPU time and peak memory of its process tree."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                env=env, start_new_session=True)
+        peak = 0
+        tree = TreeRss(proc.pid)
+        stop = threading.Event()
+        state = {"timed_out": False}
+
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, tree.sample())
+                if time.perf_counter() - start > timeout:
+                    state["timed_out"] = True
+                    try:
+                        os.killpg(proc.pid, 9)  # the session this run started
+                    except OSError:
+                        pass
+                    return
+                stop.wait(interval)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        # ru_maxrss is in KiB on Linux
+        proc_mb = usage.ru_maxrss / 1024
+        return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, tree_mb=max(peak / 2**20, proc_mb),
+                   proc_mb=proc_mb, returncode=proc.returncode,
+                   stdout=out.read().decode("utf-8", "replace"), stderr=err.read().decode("utf-8", "replace"),
+                   timed_out=state["timed_out"])
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def linter_command() -> list[str]:
+    """The command prefix that runs gdpr-lint."""
+    if os.environ.get("GDPR_LINT"):
+        return shlex.split(os.environ["GDPR_LINT"])
+    exe = shutil.which("gdpr-lint", path=str(Path(sys.executable).parent)) or shutil.which("gdpr-lint")
+    return [exe] if exe else [sys.executable, "-m", "gdpr_lint"]
+
+
+def peer_venv() -> Path:
+    env = os.environ.get("GDPR_LINT_PEER_VENV")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "gdpr-lint" / "peer-venv"
+
+
+def ensure_peer_tools(tools: list[str]) -> tuple[dict[str, Path], dict[str, str]]:
+    """Install the peer tools into their own venv; return (executables, notes for skipped tools)."""
+    venv = peer_venv()
+    bindir = venv / "bin"
+    found: dict[str, Path] = {}
+    notes: dict[str, str] = {}
+    if tools and not (bindir / "python").exists():
+        print(f"creating {venv} ...", file=sys.stderr, flush=True)
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            return {}, {t: f"cannot create {venv}: {exc}" for t in tools}
+    for tool in tools:
+        exe = bindir / tool
+        if not exe.exists():
+            print(f"installing {tool} into {venv} ...", file=sys.stderr, flush=True)
+            for spec in (PEER_PINS[tool], tool):
+                proc = subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--quiet", spec],
+                                      check=False, capture_output=True, text=True)
+                if proc.returncode == 0 and exe.exists():
+                    break
+            else:
+                notes[tool] = f"not installed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}"
+                continue
+        found[tool] = exe
+    return found, notes
+
+
+def tool_version(cmd: list[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0"})
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    text = (proc.stdout or proc.stderr).strip().splitlines()
+    return text[0] if text else "?"
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def gdpr_counts(run: Run) -> tuple[int | None, int | None, str | None]:
+    """(files, findings, policy hash) from a gdpr-lint JSON report."""
+    data = _json(run.stdout)
+    if not isinstance(data, dict):
+        return None, None, None
+    summary = data.get("summary", {})
+    return summary.get("files"), summary.get("findings"), data.get("policy")
+
+
+def bandit_counts(run: Run) -> tuple[int | None, int | None]:
+    data = _json(run.stdout)
+    if not isinstance(data, dict):
+        return None, None
+    metrics = data.get("metrics", {})
+    return len([k for k in metrics if k != "_totals"]), len(data.get("results", []))
+
+
+def semgrep_counts(run: Run) -> tuple[int | None, int | None]:
+    data = _json(run.stdout)
+    if not isinstance(data, dict):
+        return None, None
+    return len(data.get("paths", {}).get("scanned", [])), len(data.get("results", []))
+
+
+def ruff_counts(run: Run) -> tuple[int | None, int | None]:
+    data = _json(run.stdout)
+    return (None, len(data)) if isinstance(data, list) else (None, None)
+
+
+# --------------------------------------------------------------------------- one corpus
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    runs: list[Run] = field(default_factory=list)
+    files: int | None = None
+    findings: int | None = None
+    note: str = ""
+
+    def median(self, attr: str) -> float | None:
+        ok = [getattr(r, attr) for r in self.runs if not r.timed_out]
+        return statistics.median(ok) if ok else None
+
+
+def largest_file(pkg: Path) -> Path:
+    return max(sorted(pkg.rglob("*.py")), key=lambda p: p.stat().st_size)
+
+
+def check_ok(run: Run, ok_codes: tuple[int, ...] = (0,)) -> str:
+    if run.timed_out:
+        return "timed out"
+    if run.returncode not in ok_codes:
+        return f"exit {run.returncode}: {run.stderr.strip()[-300:]}"
+    return ""
+
+
+def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str]) -> list[Row]:
+    pkg = ensure_corpus(name)
+    parent, target = pkg.parent, pkg.name
+    py_files = sorted(pkg.rglob("*.py"))
+    touch_rel = Path(args.touch) if args.touch else largest_file(pkg).relative_to(pkg)
+    with open(pkg / touch_rel, "rb") as fh:
+        touch_lines = sum(1 for _ in fh)
+    lint = linter_command()
+    base = [*lint, "check", "--format", "json", "--no-fail"]
+    work = Path(tempfile.mkdtemp(prefix=f"gdpr-lint-bench-{name}-"))
+    rows = {key: Row(key, label) for key, label in (
+        ("cold", "gdpr-lint cold (--no-cache)"),
+        ("fill", "gdpr-lint cold, empty cache (fills it)"),
+        ("warm", "gdpr-lint warm (nothing changed)"),
+        ("touch", f"gdpr-lint 1 changed file ({touch_lines} lines)"),
+        ("bandit", "bandit -r"),
+        ("semgrep", "semgrep, 1 local rule"),
+        ("ruff", "ruff check" + (f" --select {args.ruff_select}" if args.ruff_select else " (default rules)")),
+    )}
+    selected = set(args.tools)
+    try:
+        copy_root = work / "copy"
+        copy_root.mkdir()
+        shutil.copytree(pkg, copy_root / target, symlinks=True)
+        rule = work / "rule.yaml"
+        rule.write_text(SEMGREP_RULE)
+        (work / ".semgrepignore").write_text("# empty: scan every file given\n")
+        rel_files = [str(p.relative_to(parent)) for p in py_files]
+        peer_env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+        policies: set[str] = set()
+
+        def run(key: str, cmd: list[str], cwd: Path, ok_codes=(0,), env=None) -> Run | None:
+            row = rows[key]
+            print(f"  {name}: {row.label} ...", file=sys.stderr, flush=True)
+            r = measure(cmd, cwd, args.timeout, args.interval, env)
+            problem = check_ok(r, ok_codes)
+            if problem:
+                row.note = problem
+                print(f"    {problem}", file=sys.stderr)
+            row.runs.append(r)
+            print(f"    {r.wall:.2f} s wall, {r.cpu:.2f} s cpu, {r.tree_mb:.0f} MB", file=sys.stderr, flush=True)
+            return None if problem else r
+
+        for rep in range(args.repeat):
+            if "gdpr-lint" in selected:
+                cache = work / f"cache-{rep}"
+                for key, extra in (("cold", ["--no-cache"]), ("fill", ["--cache-dir", str(cache)]),
+                                   ("warm", ["--cache-dir", str(cache)])):
+                    r = run(key, [*base, *extra, target], parent)
+                    if r:
+                        rows[key].files, rows[key].findings, pol = gdpr_counts(r)
+                        policies.add(pol)
+                # one changed file, in the copy (same relative paths, so the rest hits the cache)
+                touched = copy_root / target / touch_rel
+                shutil.copy2(pkg / touch_rel, touched)
+                with open(touched, "a", encoding="utf-8") as fh:
+                    fh.write(("\n" if touched.read_bytes()[-1:] not in (b"\n", b"") else "") + TOUCH_LINE)
+                r = run("touch", [*base, "--cache-dir", str(cache), target], copy_root)
+                if r:
+                    rows["touch"].files, rows["touch"].findings, pol = gdpr_counts(r)
+                    policies.add(pol)
+                shutil.rmtree(cache, ignore_errors=True)
+            if "bandit" in peers and "bandit" in selected:
+                r = run("bandit", [str(peers["bandit"]), "-r", "-q", "-f", "json", target], parent, (0, 1))
+                if r:
+                    rows["bandit"].files, rows["bandit"].findings = bandit_counts(r)
+            if "semgrep" in peers and "semgrep" in selected:
+                # absolute paths, cwd = the work folder (its empty .semgrepignore replaces the default one)
+                cmd = [str(peers["semgrep"]), "--metrics=off", "--disable-version-check", "--config", str(rule),
+                       "--json", *[str(parent / f) for f in rel_files]]
+                r = run("semgrep", cmd, work, (0, 1), peer_env)
+                if r:
+                    rows["semgrep"].files, rows["semgrep"].findings = semgrep_counts(r)
+            if "ruff" in peers and "ruff" in selected:
+                cmd = [str(peers["ruff"]), "check", "--isolated", "--no-cache", "--exit-zero",
+                       "--output-format", "json", *(["--select", args.ruff_select] if args.ruff_select else []),
+                       target]
+                r = run("ruff", cmd, parent)
+                if r:
+                    rows["ruff"].findings = ruff_counts(r)[1]
+        if "ruff" in peers and "ruff" in selected:
+            shown = subprocess.run([str(peers["ruff"]), "check", "--isolated", "--show-files", target],
+                                   cwd=parent, check=False, capture_output=True, text=True)
+            rows["ruff"].files = sum(1 for line in shown.stdout.splitlines() if line.strip().endswith((".py", ".pyi")))
+        if len(policies - {None}) > 1:
+            rows["touch"].note = "policy hash differs between runs: a config file was found on one path"
+        rows["touch"].label += f": {touch_rel.as_posix()}"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for tool, note in notes.items():
+        if tool in selected:
+            rows[tool].note = note
+    keep = [r for k, r in rows.items() if (k in PEER_TOOLS and k in selected) or
+            (k not in PEER_TOOLS and "gdpr-lint" in selected)]
+    return keep
+
+
+# --------------------------------------------------------------------------- report
+
+
+def machine_info() -> list[str]:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+    except (OSError, ValueError):
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [
+        f"date:    {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        (f"machine: {os.cpu_count()} cores ({usable} usable), {model}, {mem} RAM, "
+         f"{platform.system()} {platform.release()}"),
+        f"python:  {platform.python_version()} ({sys.executable})",
+    ]
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _fmt(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def print_table(name: str, rows: list[Row], repeat: int, load: tuple[str, str]) -> None:
+    pkg = ensure_corpus(name)
+    files = list(pkg.rglob("*.py"))
+    lines = 0
+    for p in files:
+        with open(p, "rb") as fh:
+            lines += sum(1 for _ in fh)
+    print(f"\n{name}: {CORPORA[name].requirement}, {CORPORA[name].package}/ ({len(files)} .py files, "
+          f"{lines} lines); {'median of ' + str(repeat) if repeat > 1 else 'one run'}; "
+          f"load average {load[0]} before, {load[1]} after")
+    width = max(len(r.label) for r in rows)
+    head = (f"{'tool':<{width}}  {'wall s':>8}  {'cpu s':>8}  {'tree MB':>7}  {'proc MB':>7}  "
+            f"{'files':>5}  {'findings':>8}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        line = (f"{r.label:<{width}}  {_fmt(r.median('wall'), '8.2f')}  {_fmt(r.median('cpu'), '8.2f')}  "
+                f"{_fmt(r.median('tree_mb'), '7.0f')}  {_fmt(r.median('proc_mb'), '7.0f')}  "
+                f"{_fmt(r.files, '>5')}  {_fmt(r.findings, '>8')}")
+        print(line + (f"  ({r.note})" if r.note else ""))
+    by = {r.key: r for r in rows}
+    cold, warm, touch = by.get("cold"), by.get("warm"), by.get("touch")
+    for peer in ("bandit", "semgrep"):
+        other = by.get(peer)
+        if cold and other and cold.median("wall") and other.median("wall"):
+            print(f"gdpr-lint cold / {peer}: {cold.median('wall') / other.median('wall'):.2f}x wall, "
+                  f"{cold.median('cpu') / other.median('cpu'):.2f}x cpu")
+    # the targets of issue 7 ("Done when"), shown for every corpus though they are set for Django
+    checks = []
+    if cold and by.get("bandit") and cold.median("wall") and by["bandit"].median("wall"):
+        checks.append(("cold <= 0.5 x bandit wall", cold.median("wall") <= 0.5 * by["bandit"].median("wall")))
+    if warm and warm.median("wall") is not None:
+        checks.append(("warm < 1 s", warm.median("wall") < 1.0))
+    if touch and touch.median("wall") is not None:
+        checks.append(("1 changed file < 0.5 s", touch.median("wall") < 0.5))
+    peaks = [r.median("tree_mb") for r in rows if r.key not in PEER_TOOLS and r.median("tree_mb")]
+    if peaks:
+        checks.append(("gdpr-lint peak tree memory < 300 MB", max(peaks) < 300))
+    if checks:
+        print("targets: " + "; ".join(f"{text}: {'yes' if ok else 'NO'}" for text, ok in checks))
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpora", nargs="*", default=list(DEFAULT_CORPORA), metavar="CORPUS",
+                        help=f"corpora to scan (default: {' '.join(DEFAULT_CORPORA)}; known: {' '.join(CORPORA)})")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="runs per tool; medians are reported")
+    parser.add_argument("--tools", default=",".join(ALL_TOOLS),
+                        help=f"comma-separated subset of {','.join(ALL_TOOLS)}")
+    parser.add_argument("--touch", metavar="REL", help="file to change, relative to the package folder "
+                        "(default: the largest .py file)")
+    parser.add_argument("--ruff-select", metavar="RULES", help="ruff --select (default: ruff's default rules)")
+    parser.add_argument("--timeout", type=float, default=1200, help="seconds per run before it is killed (1200)")
+    parser.add_argument("--interval", type=float, default=0.1, help="memory sampling interval in seconds (0.1)")
+    args = parser.parse_args(argv)
+    args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = [n for n in args.corpora if n not in CORPORA] + [t for t in args.tools if t not in ALL_TOOLS]
+    if unknown or args.repeat < 1:
+        parser.error(f"unknown corpora or tools: {', '.join(unknown)}" if unknown else "--repeat must be >= 1")
+    peers, notes = ensure_peer_tools([t for t in args.tools if t in PEER_TOOLS])
+    print("\n".join(machine_info()))
+    versions = []
+    if "gdpr-lint" in args.tools:
+        versions.append(tool_version([*linter_command(), "--version"]))
+    for tool, exe in peers.items():
+        text = tool_version([str(exe), "--version"])
+        versions.append(text if text.lower().startswith(tool) else f"{tool} {text}")
+    print("tools:   " + "; ".join(versions))
+    print(f"corpora: {cache_dir()}")
+    for note_tool, note in notes.items():
+        print(f"skipped {note_tool}: {note}")
+    for name in args.corpora:
+        before = loadavg()
+        rows = bench_corpus(name, args, peers, notes)
+        print_table(name, rows, args.repeat, (before, loadavg()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
