@@ -134,13 +134,21 @@ class Classifier:
                 end = start + len(phrase)
                 if any(taken[start:end]):
                     continue
-                if self._accept(words, start, end, key, weak, owner_ctx):
+                if self._accept(words, start, end, key, weak, owner_ctx, owner):
                     found.append(Match(key, self._reason(identifier, phrase, owner if weak else None)))
                 for i in range(start, end):
                     taken[i] = True
         return tuple(dict.fromkeys(found))
 
-    def _accept(self, words, start, end, key, weak, owner_ctx) -> bool:
+    def _nonpersonal_owner(self, owner: str | None) -> bool:
+        """Whether an owner's head noun is one whose attributes are never about a person."""
+        words = split_words(owner or "")
+        while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
+            words = words[:-1]
+        return bool(words) and (_contains(words[-1:], self.policy.non_personal_owners)
+                                or _contains(words[-2:], self.policy.non_personal_owners))
+
+    def _accept(self, words, start, end, key, weak, owner_ctx, owner=None) -> bool:
         cat = self.policy.categories[key]
         if _contains(words, cat.exclude):
             return False
@@ -154,8 +162,8 @@ class Classifier:
             return False
         if weak:
             return bool(lead_subject) or owner_ctx == "person"
-        if owner_ctx == "thing" and not lead_subject:
-            return False  # Site.email, Server.password: data about a thing, not a person
+        if owner_ctx == "thing" and not lead_subject and self._nonpersonal_owner(owner):
+            return False  # Site.email, Server.ip_address: data about a thing, not a person
         if cat.context == "not_thing":
             return lead_subject is not None or owner_ctx != "thing"
         return True

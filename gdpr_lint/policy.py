@@ -109,6 +109,7 @@ class Policy:
     non_personal_names: frozenset[str]
     owner_suffixes: frozenset[str]
     settings_owners: frozenset[str]
+    non_personal_owners: frozenset[tuple[str, ...]]
     sinks: dict[str, Any]
     encrypted_types: tuple[str, ...]
     encrypted_type_prefixes: tuple[str, ...]
@@ -317,6 +318,8 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     return Policy(categories=categories, subjects=subjects, things=things, metadata_words=metadata,
                   flag_prefixes=flags, non_personal_names=non_personal,
                   owner_suffixes=owner_suffixes, settings_owners=frozenset(vocab.get("settings_owners") or ()),
+                  non_personal_owners=frozenset(_phrases(vocab.get("non_personal_owners"), where,
+                                                         "non_personal_owners")),
                   sinks=sinks, encrypted_types=encrypted,
                   encrypted_type_prefixes=prefixes, processors=processors, rules=rules, config=config,
                   hash=digest.hexdigest()[:16])
