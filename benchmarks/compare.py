@@ -17,8 +17,8 @@ the whole process tree) and peak memory of:
   the same cache folder.  The cache corpus itself is never modified;
 * ``bandit -r -q -f json``;
 * ``semgrep --metrics=off --config RULE.yaml --json`` with one small local rule
-  (an e-mail variable or attribute passed to a logging call).  Semgrep is given
-  the file list explicitly: on a folder its default ``.semgrepignore`` skips
+  (an e-mail variable or attribute passed to a logging call), plus
+  ``--x-ignore-semgrepignore-files``: semgrep's default ``.semgrepignore`` skips
   ``test/`` and ``tests/`` folders, so it would scan fewer files than the others;
 * ``ruff check --isolated --no-cache --exit-zero`` (default rules; ``--ruff-select
   ALL`` for every rule).
@@ -76,15 +76,14 @@ rules:
     message: an e-mail address is passed to a logging call
     patterns:
       - pattern-either:
-          - pattern: $LOG.$METHOD(..., email, ...)
-          - pattern: $LOG.$METHOD(..., $OBJ.email, ...)
           - pattern: $LOG.$METHOD(..., <... email ...>, ...)
+          - pattern: $LOG.$METHOD(..., <... $OBJ.email ...>, ...)
       - metavariable-regex:
           metavariable: $METHOD
           regex: ^(debug|info|warning|warn|error|exception|critical|log)$
       - metavariable-regex:
           metavariable: $LOG
-          regex: (?i)(log|logger|logging)$
+          regex: (?i)^(.*\\.)?_?(log|logger|logging)$
 """
 
 
@@ -316,7 +315,6 @@ def check_ok(run: Run, ok_codes: tuple[int, ...] = (0,)) -> str:
 def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str]) -> list[Row]:
     pkg = ensure_corpus(name)
     parent, target = pkg.parent, pkg.name
-    py_files = sorted(pkg.rglob("*.py"))
     touch_rel = Path(args.touch) if args.touch else largest_file(pkg).relative_to(pkg)
     with open(pkg / touch_rel, "rb") as fh:
         touch_lines = sum(1 for _ in fh)
@@ -339,8 +337,6 @@ def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str])
         shutil.copytree(pkg, copy_root / target, symlinks=True)
         rule = work / "rule.yaml"
         rule.write_text(SEMGREP_RULE)
-        (work / ".semgrepignore").write_text("# empty: scan every file given\n")
-        rel_files = [str(p.relative_to(parent)) for p in py_files]
         peer_env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
         policies: set[str] = set()
 
@@ -380,10 +376,11 @@ def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str])
                 if r:
                     rows["bandit"].files, rows["bandit"].findings = bandit_counts(r)
             if "semgrep" in peers and "semgrep" in selected:
-                # absolute paths, cwd = the work folder (its empty .semgrepignore replaces the default one)
-                cmd = [str(peers["semgrep"]), "--metrics=off", "--disable-version-check", "--config", str(rule),
-                       "--json", *[str(parent / f) for f in rel_files]]
-                r = run("semgrep", cmd, work, (0, 1), peer_env)
+                # --x-ignore-semgrepignore-files: the default .semgrepignore skips test/ and tests/
+                # folders; naming the files instead is 15 times slower
+                cmd = [str(peers["semgrep"]), "--metrics=off", "--disable-version-check",
+                       "--x-ignore-semgrepignore-files", "--config", str(rule), "--json", target]
+                r = run("semgrep", cmd, parent, (0, 1), peer_env)
                 if r:
                     rows["semgrep"].files, rows["semgrep"].findings = semgrep_counts(r)
             if "ruff" in peers and "ruff" in selected:
@@ -440,7 +437,7 @@ def machine_info() -> list[str]:
 
 def loadavg() -> str:
     try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        return Path("/proc/loadavg").read_text().split()[0]
     except OSError:
         return "?"
 
