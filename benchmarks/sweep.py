@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import sysconfig
 import time
@@ -64,6 +65,7 @@ def _init(prefilter: bool, timeout: float) -> None:
     from gdpr_lint.engine.prefilter import Prefilter
     from gdpr_lint.policy import load_policy
 
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a pool worker just ends when the pool is terminated
     policy = load_policy()
     _STATE["policy"] = policy
     _STATE["classifier"] = Classifier(policy)
@@ -123,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from gdpr_lint.scan import file_timeout
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the pool's workers are terminated too
 
     timeout = file_timeout() if args.timeout is None else max(args.timeout, 0.0)
     folders = args.folders or default_folders()

@@ -57,8 +57,10 @@ class Classifier:
             self._phrases += [(p, cat.key, False) for p in cat.words]
             self._phrases += [(p, cat.key, True) for p in cat.weak_words]
         self._phrases.sort(key=lambda t: -len(t[0]))
+        self._stems = [(stem, cat.key) for cat in policy.categories.values() for stem in cat.stems]
         first_words = {p[0] for p, _, _ in self._phrases}
         self._first_words = first_words | {w + "s" for w in first_words}
+        self._stem_prefixes = tuple(stem for stem, _ in self._stems) or ("\x00",)
         self._subject_words = {p: s for s, phrases in policy.subjects.items() for p in phrases}
         self._types: dict[str, list[str]] = {}
         for cat in policy.categories.values():
@@ -122,7 +124,7 @@ class Classifier:
         if not constant_ok and stripped.isupper() and any(c.isalpha() for c in stripped) and len(stripped) > 1:
             return ()
         words = split_words(identifier)
-        if not words or not any(w in self._first_words for w in words):
+        if not words or not any(w in self._first_words or w.startswith(self._stem_prefixes) for w in words):
             return ()
         if len(words) > 1 and words[0] in self.policy.flag_prefixes:
             return ()
@@ -138,15 +140,31 @@ class Classifier:
                     found.append(Match(key, self._reason(identifier, phrase, owner if weak else None)))
                 for i in range(start, end):
                     taken[i] = True
+        if not found:
+            found += self._stem_matches(identifier, words, taken, owner_ctx, owner)
         return tuple(dict.fromkeys(found))
+
+    def _stem_matches(self, identifier, words, taken, owner_ctx, owner) -> list[Match]:
+        """Categories whose word stems begin a word not already matched (``diagnosed_condition``)."""
+        out: list[Match] = []
+        for i, word in enumerate(words):
+            if taken[i]:
+                continue
+            for stem, key in self._stems:
+                if word.startswith(stem) and self._accept(words, i, i + 1, key, False, owner_ctx, owner):
+                    out.append(Match(key, f"'{stem}...' in {identifier}"))
+                    break
+        return out
 
     def _nonpersonal_owner(self, owner: str | None) -> bool:
         """Whether an owner's head noun is one whose attributes are never about a person."""
         words = split_words(owner or "")
         while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
             words = words[:-1]
-        return bool(words) and (_contains(words[-1:], self.policy.non_personal_owners)
-                                or _contains(words[-2:], self.policy.non_personal_owners))
+        if not words or self.subject_of(words):  # a TenantApplication is about a tenant
+            return False
+        return _contains(words[-1:], self.policy.non_personal_owners) or _contains(
+            words[-2:], self.policy.non_personal_owners)
 
     def _accept(self, words, start, end, key, weak, owner_ctx, owner=None) -> bool:
         cat = self.policy.categories[key]

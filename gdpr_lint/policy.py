@@ -63,6 +63,7 @@ class Category:
     context: str = "any"
     types: tuple[str, ...] = ()
     exclude: tuple[tuple[str, ...], ...] = ()
+    stems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def _phrases(values: Any, where: str, key: str) -> tuple[tuple[str, ...], ...]:
 
 def _category(raw: dict[str, Any], where: str, key: str) -> Category:
     allowed = {"key", "label", "special", "encrypt", "max_retention", "words", "weak_words", "context", "types",
-               "exclude"}
+               "exclude", "stems"}
     for k in raw:
         if k not in allowed:
             raise ConfigError(where, f"{key}.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
@@ -195,6 +196,7 @@ def _category(raw: dict[str, Any], where: str, key: str) -> Category:
         context=context,
         types=tuple(raw.get("types") or ()),
         exclude=_phrases(raw.get("exclude"), where, f"{key}.exclude"),
+        stems=tuple(str(x).lower() for x in raw.get("stems") or ()),
     )
 
 
@@ -258,7 +260,10 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
             raise ConfigError(config.path, f"max_retention.{key}", "unknown category key")
 
     vocab = pack["vocabulary.yaml"]
-    subjects = {s: _phrases(words, where, f"subjects.{s}") for s, words in (vocab.get("subjects") or {}).items()}
+    subjects: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for name, words in (vocab.get("subjects") or {}).items():
+        key = name.split("_participants")[0]  # extra word lists for a subject: `customer_participants`
+        subjects[key] = subjects.get(key, ()) + _phrases(words, where, f"subjects.{name}")
     things = frozenset(_phrases(vocab.get("things"), where, "things"))
     metadata = frozenset(p[0] for p in _phrases(vocab.get("metadata_words"), where, "metadata_words") if len(p) == 1)
     flags = frozenset(w for p in _phrases(vocab.get("flag_prefixes"), where, "flag_prefixes") for w in p)

@@ -224,17 +224,21 @@ def _time_limit(seconds: float):
 
     Uses ``SIGALRM``, so it only applies in a process's main thread on platforms with
     ``signal.setitimer``; elsewhere the block runs without a limit.  The previous handler (and
-    any timer that was already running) is restored afterwards.
+    any timer that was already running) is restored afterwards.  Once the alarm has gone off the
+    block's outcome is a timeout whatever happened next: a ``finally`` clause inside libcst can
+    replace the exception with its own (a ``KeyError`` from the position provider, seen in the
+    sweep), and an engine ``except`` can swallow it.
     """
     if (seconds <= 0 or not hasattr(signal, "setitimer")
             or threading.current_thread() is not threading.main_thread()):
         yield
         return
-    armed = [True]
+    armed, fired = [True], [False]
 
     def _alarm(signum, frame):
         if armed[0]:
             armed[0] = False
+            fired[0] = True
             raise _FileTimeout
 
     previous = signal.signal(signal.SIGALRM, _alarm)
@@ -242,6 +246,14 @@ def _time_limit(seconds: float):
     start = time.monotonic()
     try:
         yield
+        if fired[0]:
+            raise _FileTimeout
+    except _FileTimeout:
+        raise
+    except BaseException as exc:
+        if fired[0]:
+            raise _FileTimeout from exc
+        raise
     finally:
         try:
             armed[0] = False  # from here on a late alarm is ignored ...

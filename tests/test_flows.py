@@ -285,3 +285,40 @@ def test_boolean_fields_are_flags_not_data():
         phone = models.CharField(max_length=20)
     '''
     assert [line for c, line in codes(src) if c == "GDPR101"] == [6, 10]
+
+
+def test_lambdas_queries_and_validators():
+    src = '''
+    from loguru import logger
+    from pydantic import BaseModel, field_validator
+    from sqlalchemy import select
+
+    class Entry(BaseModel):
+        dob: str
+
+        @field_validator("dob")
+        @classmethod
+        def adult(cls, v):
+            raise ValueError(f"born {v} is under 16")
+
+    def lazy(parent):
+        logger.opt(lazy=True).debug("digest region {}", lambda: parent.postcode)
+        logger.opt(lazy=True).debug("count {}", lambda: 3)
+
+    def dunning(conn, accounts, statsd_like):
+        rows = conn.execute(select(accounts.c.billing_email, accounts.c.id)).all()
+        for _, email, _ in rows:
+            pass
+        logger.info("rows {}", rows)
+        ids = conn.execute(select(accounts.c.id)).all()
+        logger.info("ids {}", ids)
+
+    def emails(Customer):
+        logger.info("{}", list(Customer.objects.values_list("email", flat=True)))
+        logger.info("{}", list(Customer.objects.values_list("id", flat=True)))
+    '''
+    found = codes(src)
+    assert ("GDPR302", 11) in found
+    assert ("GDPR301", 14) in found and ("GDPR301", 15) not in found
+    assert ("GDPR301", 21) in found and ("GDPR301", 23) not in found
+    assert ("GDPR301", 26) in found and ("GDPR301", 27) not in found

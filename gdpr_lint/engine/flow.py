@@ -80,6 +80,7 @@ class Flow:
         self.safe_attributes = set(sinks["sanitizers"]["safe_attributes"])
         self.propagator_functions = set(sinks["propagators"]["functions"])
         self.propagator_methods = set(sinks["propagators"]["methods"])
+        self.field_list_methods = set(sinks["propagators"].get("field_list_methods", []))
         self.hash_functions = {f for f in self.sanitizer_functions if f.startswith(("hashlib.", "hmac."))}
         # factories -> kind
         self.factories: dict[str, str] = {}
@@ -320,6 +321,8 @@ class Flow:
             return value
         if isinstance(node, cst.StarredElement):
             return t(node.value, env, d)
+        if isinstance(node, cst.Lambda):  # loguru's lazy `lambda: user.email` carries its body
+            return t(node.body, env, d)
         if isinstance(node, cst.UnaryOperation):
             return EMPTY if isinstance(node.operator, cst.Not) else t(node.expression, env, d)
         return EMPTY
@@ -355,6 +358,13 @@ class Flow:
                 return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner)))
         if any(n in self.propagator_functions for n in names):
             return self._args_taint(node, env, depth)
+        if method in self.field_list_methods:  # .values_list("email"), .only("email", "phone")
+            out = self.taint(func.value, env, depth)
+            for arg in node.args:
+                key = string_value(arg.value)
+                if key is not None:
+                    out |= frozenset(self.classifier.classify(key, self.owner_name(func.value)))
+            return out
         if isinstance(func, cst.Attribute):
             if method in self.propagator_methods:
                 return self.taint(func.value, env, depth) | self._args_taint(node, env, depth)
@@ -434,11 +444,11 @@ class Flow:
                     sub = values[i].value
                     self.bind_target(el.value, self.taint(sub, env), env, sub)
                 else:
-                    # unpacking a call's result: each name says what it holds (`conn, first, last = open_x()`)
-                    part = EMPTY if isinstance(value, (cst.Call, cst.Await)) else value_taint
-                    self.bind_target(el.value, part, env, None)
+                    # destructuring something we cannot split: each name says what it holds
+                    # (`conn, first, last = open_x()`, `for account_id, email in rows`)
+                    self.bind_target(el.value, EMPTY, env, None)
                     if isinstance(el.value, cst.Name):
-                        env.taint[el.value.value] = part | frozenset(self.classifier.classify(el.value.value))
+                        env.taint[el.value.value] = frozenset(self.classifier.classify(el.value.value))
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, value_taint, env, None)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":

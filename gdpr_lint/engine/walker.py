@@ -11,8 +11,10 @@ import libcst as cst
 
 from gdpr_lint.classify import Match
 from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary, iter_calls
+from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.engine.sinks import Sinks
 
+VALIDATOR_DECORATORS = ("field_validator", "validator", "validates", "validate", "before_validator")
 MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
 
 
@@ -69,11 +71,22 @@ class Walker:
             out.append(p.star_kwarg)
         return out
 
+    def _validated_field(self, fn: cst.FunctionDef) -> str | None:
+        """The field a validator checks: ``@field_validator("dob")``, ``@validator``, marshmallow ``@validates``."""
+        for dec in fn.decorators:
+            call = dec.decorator
+            if isinstance(call, cst.Call) and last_name(call.func) in VALIDATOR_DECORATORS and call.args:
+                return string_value(call.args[0].value)
+        return None
+
     def _function_env(self, fn: cst.FunctionDef, module_env: Env, markers: bool) -> Env:
         env = Env(parent=module_env)
+        validated = self._validated_field(fn)
         for i, param in enumerate(self._params(fn)):
             name = param.name.value
             taint = frozenset(self.flow.classifier.classify(name))
+            if validated and name not in ("self", "cls") and i <= 1 and not taint:
+                taint = frozenset(self.flow.classifier.classify(validated))  # the value of the validated field
             if markers:
                 taint |= {Match(f"{PARAM}{i}", name)}
             env.taint[name] = taint
