@@ -322,3 +322,21 @@ def test_lambdas_queries_and_validators():
     assert ("GDPR301", 14) in found and ("GDPR301", 15) not in found
     assert ("GDPR301", 21) in found and ("GDPR301", 23) not in found
     assert ("GDPR301", 26) in found and ("GDPR301", 27) not in found
+
+
+def test_format_placeholders_and_short_destructured_names():
+    src = '''
+    import logging
+    log = logging.getLogger(__name__)
+
+    def podium(rows, overdue):
+        for row in rows:
+            print("Podium: {runner_name} in {chip_time}".format(**row))
+            print("Lap {lap} in {chip_time}".format(**row))
+        for account_id, email, number in overdue:
+            log.info("account %s", account_id)
+        log.info("accounts: " + ", ".join(e for _, e, _ in overdue))
+    '''
+    found = codes(src)
+    assert ("GDPR301", 6) in found and ("GDPR301", 7) not in found
+    assert ("GDPR301", 9) not in found

@@ -13,6 +13,7 @@ factories in ``rules/sinks.yaml`` and the processor catalogue, matched by qualif
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -366,6 +367,17 @@ class Flow:
                     out |= frozenset(self.classifier.classify(key, self.owner_name(func.value)))
             return out
         if isinstance(func, cst.Attribute):
+            if method in ("format", "format_map") and (method == "format_map" or any(a.star == "**" for a in node.args)):
+                template = string_value(func.value)  # "{runner_name} in {chip_time}".format(**row)
+                if template:
+                    extra = EMPTY
+                    try:
+                        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+                    except ValueError:
+                        fields = []
+                    for name in fields:
+                        extra |= frozenset(self.classifier.classify(name.split(".")[0].split("[")[0]))
+                    return extra | self._args_taint(node, env, depth)
             if method in self.propagator_methods:
                 return self.taint(func.value, env, depth) | self._args_taint(node, env, depth)
             if isinstance(func.value, cst.Name) and func.value.value == "self" and self.current_class:
@@ -448,7 +460,10 @@ class Flow:
                     # (`conn, first, last = open_x()`, `for account_id, email in rows`)
                     self.bind_target(el.value, EMPTY, env, None)
                     if isinstance(el.value, cst.Name):
-                        env.taint[el.value.value] = frozenset(self.classifier.classify(el.value.value))
+                        name = el.value.value
+                        own = frozenset(self.classifier.classify(name))
+                        # a short, nameless element (`for _, e, _ in rows`) keeps what the rows hold
+                        env.taint[name] = own or (value_taint if len(name) <= 2 and name != "_" else EMPTY)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, value_taint, env, None)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
