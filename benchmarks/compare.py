@@ -50,6 +50,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -237,10 +238,10 @@ def ensure_peer_tools(tools: list[str]) -> tuple[dict[str, Path], dict[str, str]
     return found, notes
 
 
-def tool_version(cmd: list[str]) -> str:
+def tool_version(cmd: list[str], env: dict | None = None) -> str:
     try:
-        proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0"})
+        proc = subprocess.run([*cmd, "--version"], check=False, capture_output=True, text=True, timeout=120,
+                              env={**(env or os.environ), "SEMGREP_ENABLE_VERSION_CHECK": "0"})
     except (OSError, subprocess.TimeoutExpired):
         return "?"
     text = (proc.stdout or proc.stderr).strip().splitlines()
@@ -283,6 +284,31 @@ def ruff_counts(run: Run) -> tuple[int | None, int | None]:
     return (None, len(data)) if isinstance(data, list) else (None, None)
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+def snapshot_code(rev: str, dest: Path) -> str:
+    """Copy gdpr-lint's code (``gdpr_lint/`` and ``rules/``) at ``rev`` into ``dest``; describe it."""
+    if rev == "worktree":
+        skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for part in ("gdpr_lint", "rules"):
+            shutil.copytree(REPO / part, dest / part, ignore=skip)
+        return f"snapshot of the working tree of {REPO} (python -m gdpr_lint)"
+    sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", f"{rev}^{{commit}}"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    tar = dest / "code.tar"
+    with tar.open("wb") as fh:
+        subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", sha, "gdpr_lint", "rules"],
+                       check=True, stdout=fh)
+    with tarfile.open(tar) as tf:
+        if hasattr(tarfile, "data_filter"):
+            tf.extractall(dest, filter="data")
+        else:
+            tf.extractall(dest)
+    tar.unlink()
+    return f"snapshot of {rev} = commit {sha[:12]} of {REPO} (python -m gdpr_lint)"
+
+
 # --------------------------------------------------------------------------- one corpus
 
 
@@ -318,8 +344,7 @@ def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str])
     touch_rel = Path(args.touch) if args.touch else largest_file(pkg).relative_to(pkg)
     with open(pkg / touch_rel, "rb") as fh:
         touch_lines = sum(1 for _ in fh)
-    lint = linter_command()
-    base = [*lint, "check", "--format", "json", "--no-fail"]
+    base = [*args.lint_cmd, "check", "--format", "json", "--no-fail"]
     work = Path(tempfile.mkdtemp(prefix=f"gdpr-lint-bench-{name}-"))
     rows = {key: Row(key, label) for key, label in (
         ("cold", "gdpr-lint cold (--no-cache)"),
@@ -338,7 +363,7 @@ def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str])
         rule = work / "rule.yaml"
         rule.write_text(SEMGREP_RULE)
         peer_env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
-        policies: set[str] = set()
+        policies: dict[str, str] = {}  # row key -> policy hash of its last run
 
         def run(key: str, cmd: list[str], cwd: Path, ok_codes=(0,), env=None) -> Run | None:
             row = rows[key]
@@ -357,19 +382,18 @@ def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str])
                 cache = work / f"cache-{rep}"
                 for key, extra in (("cold", ["--no-cache"]), ("fill", ["--cache-dir", str(cache)]),
                                    ("warm", ["--cache-dir", str(cache)])):
-                    r = run(key, [*base, *extra, target], parent)
+                    r = run(key, [*base, *extra, target], parent, env=args.lint_env)
                     if r:
-                        rows[key].files, rows[key].findings, pol = gdpr_counts(r)
-                        policies.add(pol)
+                        rows[key].files, rows[key].findings, policies[key] = gdpr_counts(r)
                 # one changed file, in the copy (same relative paths, so the rest hits the cache)
                 touched = copy_root / target / touch_rel
                 shutil.copy2(pkg / touch_rel, touched)
                 with open(touched, "a", encoding="utf-8") as fh:
                     fh.write(("\n" if touched.read_bytes()[-1:] not in (b"\n", b"") else "") + TOUCH_LINE)
-                r = run("touch", [*base, "--cache-dir", str(cache), target], copy_root)
+                r = run("touch", [*base, "--cache-dir", str(cache), target], copy_root, env=args.lint_env)
+                shutil.copy2(pkg / touch_rel, touched)
                 if r:
-                    rows["touch"].files, rows["touch"].findings, pol = gdpr_counts(r)
-                    policies.add(pol)
+                    rows["touch"].files, rows["touch"].findings, policies["touch"] = gdpr_counts(r)
                 shutil.rmtree(cache, ignore_errors=True)
             if "bandit" in peers and "bandit" in selected:
                 r = run("bandit", [str(peers["bandit"]), "-r", "-q", "-f", "json", target], parent, (0, 1))
@@ -394,8 +418,10 @@ def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str])
             shown = subprocess.run([str(peers["ruff"]), "check", "--isolated", "--show-files", target],
                                    cwd=parent, check=False, capture_output=True, text=True)
             rows["ruff"].files = sum(1 for line in shown.stdout.splitlines() if line.strip().endswith((".py", ".pyi")))
-        if len(policies - {None}) > 1:
-            rows["touch"].note = "policy hash differs between runs: a config file was found on one path"
+        first = next((h for h in policies.values() if h), None)
+        for key, digest in policies.items():
+            if digest and digest != first:
+                rows[key].note = f"policy hash {digest} != {first}: code or rules changed during the run"
         rows["touch"].label += f": {touch_rel.as_posix()}"
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -499,6 +525,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--touch", metavar="REL", help="file to change, relative to the package folder "
                         "(default: the largest .py file)")
     parser.add_argument("--ruff-select", metavar="RULES", help="ruff --select (default: ruff's default rules)")
+    parser.add_argument("--snapshot", metavar="REV", help="run gdpr-lint from a copy of its code taken at the "
+                        "start: a git revision of this repository (`git archive`), or `worktree` for the current "
+                        "files; default: the installed gdpr-lint, whose source may change under a long run")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per run before it is killed (1200)")
     parser.add_argument("--interval", type=float, default=0.1, help="memory sampling interval in seconds (0.1)")
     args = parser.parse_args(argv)
@@ -507,14 +536,33 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or args.repeat < 1:
         parser.error(f"unknown corpora or tools: {', '.join(unknown)}" if unknown else "--repeat must be >= 1")
     peers, notes = ensure_peer_tools([t for t in args.tools if t in PEER_TOOLS])
+    with tempfile.TemporaryDirectory(prefix="gdpr-lint-code-") as snap:
+        if args.snapshot:
+            try:
+                code = snapshot_code(args.snapshot, Path(snap))
+            except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+                print(f"cannot snapshot {args.snapshot}: {exc}", file=sys.stderr)
+                return 2
+            args.lint_cmd = [sys.executable, "-m", "gdpr_lint"]
+            # PYTHONSAFEPATH: `-m` would otherwise put the cwd (the corpus's parent) first on sys.path
+            args.lint_env = {**os.environ, "PYTHONSAFEPATH": "1", "PYTHONPATH": os.pathsep.join(
+                [snap, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        else:
+            args.lint_cmd, args.lint_env = linter_command(), None
+            code = f"installed ({' '.join(args.lint_cmd)})"
+        return report(args, peers, notes, code)
+
+
+def report(args, peers: dict[str, Path], notes: dict[str, str], code: str) -> int:
     print("\n".join(machine_info()))
     versions = []
     if "gdpr-lint" in args.tools:
-        versions.append(tool_version([*linter_command(), "--version"]))
+        versions.append(tool_version(args.lint_cmd, args.lint_env))
     for tool, exe in peers.items():
-        text = tool_version([str(exe), "--version"])
+        text = tool_version([str(exe)])
         versions.append(text if text.lower().startswith(tool) else f"{tool} {text}")
     print("tools:   " + "; ".join(versions))
+    print(f"code:    {code}")
     print(f"corpora: {cache_dir()}")
     for note_tool, note in notes.items():
         print(f"skipped {note_tool}: {note}")

@@ -6,6 +6,8 @@ input: a syntax error is a GDPR901 finding, an internal failure a GDPR905 findin
 
 from __future__ import annotations
 
+import os
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
 
@@ -13,7 +15,7 @@ from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import CommentIndex
 from gdpr_lint.engine.fields import FieldChecks, datamap_for
 from gdpr_lint.engine.flow import Flow
-from gdpr_lint.engine.names import Resolver
+from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.prefilter import Prefilter
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
@@ -117,9 +119,11 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         return [], [], []
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        qualified = wrapper.resolve(QualifiedNameProvider)
         ctx = FileContext(path, source, module, wrapper, policy)
-        resolver = Resolver(qualified)
+        if os.environ.get("GDPR_LINT_SCOPE_ANALYSIS") == "1":  # libcst's full scope analysis (slow)
+            resolver = Resolver(wrapper.resolve(QualifiedNameProvider))
+        else:
+            resolver = ImportResolver(module)
         flow = Flow(policy, classifier, resolver)
         sinks = Sinks(policy, flow, ctx.report)
         FieldChecks(ctx, classifier, SchemaFinder(resolver, project, module_name, is_package), module_name).run()

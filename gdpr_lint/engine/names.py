@@ -84,3 +84,64 @@ class Resolver:
         if isinstance(found, LazyValue):  # libcst resolves qualified names lazily, per node
             found = found()
         return found or ()
+
+
+BUILTINS = frozenset({"print", "open", "len", "str", "repr", "int", "float", "bool", "list", "dict", "tuple", "set",
+                      "frozenset", "sorted", "reversed", "format", "vars", "getattr", "zip", "enumerate", "next",
+                      "iter", "id", "hash", "isinstance", "type", "callable", "hasattr", "abs", "round", "sum", "min",
+                      "max", "any", "all", "ord"})
+
+
+class ImportResolver:
+    """Qualified names from the module's import statements: ``import logging as lg`` makes
+    ``lg.getLogger`` resolve to ``logging.getLogger``.
+
+    A single pass over the import statements instead of libcst's scope analysis, which costs
+    several times the parse (DESIGN.md: ``ScopeProvider`` + ``QualifiedNameProvider`` 136 s on
+    Django's package against 17 s to parse it).  Names bound by imports anywhere in the module
+    count (a function-level import as well); a local variable that shadows an import is rare
+    in practice and is the price of the speed.  Relative imports keep their leading dots, as
+    libcst's provider does.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.aliases: dict[str, str] = {}
+        stack: list[cst.CSTNode] = [module]
+        while stack:
+            cur = stack.pop()
+            if isinstance(cur, cst.Import):
+                for alias in cur.names:
+                    full = dotted(alias.name)
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        self.aliases[alias.asname.name.value] = full
+                    else:
+                        head = full.split(".")[0]
+                        self.aliases.setdefault(head, head)
+            elif isinstance(cur, cst.ImportFrom):
+                base = "." * len(cur.relative) + (dotted(cur.module) if cur.module is not None else "")
+                if isinstance(cur.names, cst.ImportStar):
+                    continue
+                for alias in cur.names:
+                    name = dotted(alias.name)
+                    local = alias.asname.name.value if alias.asname is not None and isinstance(
+                        alias.asname.name, cst.Name) else name
+                    sep = "" if base.endswith(".") or not base else "."
+                    self.aliases[local] = f"{base}{sep}{name}"
+            elif isinstance(cur, cst.BaseExpression):
+                continue
+            else:
+                stack.extend(cur.children)
+
+    def qnames(self, node: cst.CSTNode) -> tuple[str, ...]:
+        """Qualified names of a Name/Attribute, plus its dotted text for local names."""
+        text = dotted(node)
+        if not text:
+            return ()
+        head, _, rest = text.partition(".")
+        target = self.aliases.get(head)
+        if target is not None:
+            full = target + (f".{rest}" if rest else "")
+            return (full,) if full == text else (full, text)
+        if head in BUILTINS and not rest:
+            return (f"builtins.{text}", text)
+        return (text,)
