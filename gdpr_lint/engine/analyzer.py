@@ -7,6 +7,7 @@ input: a syntax error is a GDPR901 finding, an internal failure a GDPR905 findin
 from __future__ import annotations
 
 import os
+import re
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
@@ -108,6 +109,10 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         suppressed findings with their reasons; one inventory row per personal-data field.
     """
     classifier = classifier or Classifier(policy)
+    deep = too_deeply_nested(source)
+    if deep:
+        return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
+                             f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -142,6 +147,53 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     for f in ctx.suppressed:
         f.finish()
     return findings, ctx.suppressed, ctx.inventory
+
+
+MAX_NESTING = 200  # CPython's own limit on nested brackets ("too many nested parentheses")
+# comments and string literals (an unterminated one runs to the end of its line, or of the file for
+# triple quotes, so every match is linear); prefixes need no handling, only the quotes matter
+_STRINGS_AND_COMMENTS = re.compile(
+    r"""#[^\r\n]*|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|"""
+    r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|'
+    r"""'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?""", re.S)
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
+_BRACKET_PAIRS = re.compile(r"\(\)|\[\]|\{\}")
+
+
+def too_deeply_nested(source: str) -> int:
+    """The line where brackets nest deeper than Python allows, or 0.
+
+    libcst's parser takes time that grows much faster than the input with nesting depth
+    (a thousand nested calls: minutes, in native code that no time limit can interrupt), while
+    CPython rejects more than 200 levels outright; such a file is reported as a syntax error.
+    Linear in the file's size for every ordinary file: the brackets outside strings and comments
+    are paired up innermost first, one pass per level, and the passes stop at the first level
+    with nothing left to pair.
+    """
+    if source.count("(") + source.count("[") + source.count("{") <= MAX_NESTING:
+        return 0
+    brackets = _NOT_BRACKETS.sub("", _STRINGS_AND_COMMENTS.sub("", source))
+    for _ in range(MAX_NESTING):
+        shorter = _BRACKET_PAIRS.sub("", brackets)
+        if shorter == brackets:
+            return 0
+        brackets = shorter
+    if not _BRACKET_PAIRS.search(brackets):
+        return 0
+    # rare: find the line for the message (strings and comments blanked, line breaks kept)
+    text = _STRINGS_AND_COMMENTS.sub(lambda m: "\n" * len(re.findall(r"\r\n?|\n", m.group())), source)
+    depth, line = 0, 1
+    for m in re.finditer(r"[(\[{]|[)\]}]|\r\n?|\n", text):
+        ch = m.group()
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        else:
+            line += 1
+    return 1
 
 
 def _check_imports(ctx: FileContext, flow: Flow) -> None:
