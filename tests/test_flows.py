@@ -331,7 +331,7 @@ def test_format_placeholders_and_short_destructured_names():
 
     def podium(rows, overdue):
         for row in rows:
-            print("Podium: {runner_name} in {chip_time}".format(**row))
+            print("Podium: {entrant_name} in {chip_time}".format(**row))
             print("Lap {lap} in {chip_time}".format(**row))
         for account_id, email, number in overdue:
             log.info("account %s", account_id)
