@@ -47,6 +47,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -179,7 +180,15 @@ def measure(cmd: list[str], cwd: Path, timeout: float, interval: float, env: dic
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C or SIGTERM: do not leave the measured run behind
+            stop.set()
+            try:
+                os.killpg(proc.pid, 9)
+            except OSError:
+                pass
+            raise
         wall = time.perf_counter() - start
         stop.set()
         sampler.join()
@@ -531,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per run before it is killed (1200)")
     parser.add_argument("--interval", type=float, default=0.1, help="memory sampling interval in seconds (0.1)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so temp folders and runs are cleaned up
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     unknown = [n for n in args.corpora if n not in CORPORA] + [t for t in args.tools if t not in ALL_TOOLS]
     if unknown or args.repeat < 1:

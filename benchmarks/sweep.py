@@ -1,6 +1,6 @@
 """Run the engine over every ``.py`` file under some folders and report crashes and slow files.
 
-    python benchmarks/sweep.py [--limit N] [--jobs N] [--prefilter] [--timeout S] [FOLDER ...]
+    python benchmarks/sweep.py [--limit N] [--jobs N] [--prefilter] [--timeout S] [--order path|size] [FOLDER ...]
 
 Default folders: this interpreter's ``site-packages`` and the unpacked corpora under
 ``~/.cache/gdpr-lint/corpora/*/tree`` (``$GDPR_LINT_CORPORA``) when present.  Each file is read
@@ -12,7 +12,10 @@ is a *crash*: it is printed with its path and exception, and the exit code is 1.
 cannot yield a finding is skipped), which is the stricter test.
 
 Printed: files scanned, crashes (target 0), GDPR901/902/905 counts (905 split by cause), total
-findings by family, and the 15 slowest files with seconds.  Nothing scanned is imported or run.
+findings by family, and the 15 slowest files with seconds.  Interrupted (Ctrl-C, SIGTERM), it
+prints the same summary for the files done so far.  ``--order size`` scans the smallest files
+first, so an interrupted run has covered as many files as possible.  Nothing scanned is imported
+or run.
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                         "a finding, as `gdpr-lint check` does")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per file (0 = none)")
     parser.add_argument("--slowest", type=int, default=15, help="how many slowest files to list")
+    parser.add_argument("--order", choices=("path", "size"), default="path", help="scan order (size: smallest first)")
     args = parser.parse_args(argv)
 
     from gdpr_lint.scan import file_timeout
@@ -131,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     timeout = file_timeout() if args.timeout is None else max(args.timeout, 0.0)
     folders = args.folders or default_folders()
     files = python_files(folders)
+    if args.order == "size":
+        files.sort(key=_size)
     if args.limit:
         files = files[: args.limit]
     print(f"sweep: {len(files)} .py files under {len(folders)} folders: " + ", ".join(map(str, folders)))
@@ -139,25 +145,30 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     results: list[tuple[str, float, list[str], str]] = []
     paths = [str(p) for p in files]
-    if args.jobs > 1:
-        ctx = get_context("fork" if sys.platform != "win32" else "spawn")
-        with ctx.Pool(args.jobs, initializer=_init, initargs=(args.prefilter, timeout), maxtasksperchild=500) as pool:
-            for i, res in enumerate(pool.imap_unordered(sweep_one, paths, chunksize=8), 1):
+    interrupted = False
+    try:
+        if args.jobs > 1:
+            ctx = get_context("fork" if sys.platform != "win32" else "spawn")
+            with ctx.Pool(args.jobs, initializer=_init, initargs=(args.prefilter, timeout),
+                          maxtasksperchild=500) as pool:
+                for i, res in enumerate(pool.imap_unordered(sweep_one, paths, chunksize=8), 1):
+                    results.append(res)
+                    _progress(i, len(paths), res)
+        else:
+            _init(args.prefilter, timeout)
+            for i, p in enumerate(paths, 1):
+                res = sweep_one(p)
                 results.append(res)
                 _progress(i, len(paths), res)
-    else:
-        _init(args.prefilter, timeout)
-        for i, p in enumerate(paths, 1):
-            res = sweep_one(p)
-            results.append(res)
-            _progress(i, len(paths), res)
+    except (KeyboardInterrupt, SystemExit):
+        interrupted = True
     wall = time.perf_counter() - start
 
     crashes = [(p, c) for p, _, _, c in results if c]
     counts = Counter(code for _, _, codes, _ in results for code in codes)
     families = Counter(code[:5] for code in counts.elements() if not code.startswith("GDPR9"))
     print()
-    print(f"files scanned: {len(results)}")
+    print(f"files scanned: {len(results)}" + (f" of {len(paths)} (interrupted)" if interrupted else ""))
     print(f"crashes:       {len(crashes)}")
     print(f"wall time:     {wall:.1f} s ({sum(t for _, t, _, _ in results):.1f} s of analysis)")
     tool = {k: v for k, v in sorted(counts.items()) if k.startswith("GDPR9")}
@@ -179,6 +190,13 @@ def main(argv: list[str] | None = None) -> int:
             c.startswith("GDPR9") for c in codes) else ""
         print(f"  {t:7.2f} s  {lines:7d} lines  {p}{extra}")
     return 1 if crashes else 0
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _count_lines(path: str) -> int:

@@ -6,6 +6,7 @@ input: a syntax error is a GDPR901 finding, an internal failure a GDPR905 findin
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 
@@ -157,7 +158,7 @@ _STRINGS_AND_COMMENTS = re.compile(
     r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|'
     r"""'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?""", re.S)
 _NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
-_BRACKET_PAIRS = re.compile(r"\(\)|\[\]|\{\}")
+_LEVEL = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 
 
 def too_deeply_nested(source: str) -> int:
@@ -165,34 +166,27 @@ def too_deeply_nested(source: str) -> int:
 
     libcst's parser takes time that grows much faster than the input with nesting depth
     (a thousand nested calls: minutes, in native code that no time limit can interrupt), while
-    CPython rejects more than 200 levels outright; such a file is reported as a syntax error.
-    Linear in the file's size for every ordinary file: the brackets outside strings and comments
-    are paired up innermost first, one pass per level, and the passes stop at the first level
-    with nothing left to pair.
+    CPython refuses more than 200 levels outright; such a file is reported as a syntax error.
+    Counts as CPython's tokenizer does (any opening bracket up, any closing one down), over the
+    brackets outside strings and comments; linear in the file's size.
     """
     if source.count("(") + source.count("[") + source.count("{") <= MAX_NESTING:
         return 0
     brackets = _NOT_BRACKETS.sub("", _STRINGS_AND_COMMENTS.sub("", source))
-    for _ in range(MAX_NESTING):
-        shorter = _BRACKET_PAIRS.sub("", brackets)
-        if shorter == brackets:
-            return 0
-        brackets = shorter
-    if not _BRACKET_PAIRS.search(brackets):
+    levels = itertools.accumulate(map(_LEVEL.__getitem__, brackets), lambda level, step: max(level + step, 0))
+    if max(levels, default=0) <= MAX_NESTING:
         return 0
     # rare: find the line for the message (strings and comments blanked, line breaks kept)
     text = _STRINGS_AND_COMMENTS.sub(lambda m: "\n" * len(re.findall(r"\r\n?|\n", m.group())), source)
-    depth, line = 0, 1
-    for m in re.finditer(r"[(\[{]|[)\]}]|\r\n?|\n", text):
-        ch = m.group()
-        if ch in "([{":
-            depth += 1
-            if depth > MAX_NESTING:
-                return line
-        elif ch in ")]}":
-            depth = max(depth - 1, 0)
-        else:
+    level, line = 0, 1
+    for m in re.finditer(r"[(\[{)\]}]|\r\n?|\n", text):
+        step = _LEVEL.get(m.group())
+        if step is None:
             line += 1
+            continue
+        level = max(level + step, 0)
+        if level > MAX_NESTING:
+            return line
     return 1
 
 

@@ -1,0 +1,371 @@
+"""The engine never crashes and never hangs: any input gives findings or a GDPR9xx result, in bounded time.
+
+- a property test feeds programs generated from Python's grammar (hypothesmith) to
+  :func:`analyze_source`;
+- hostile but real-world inputs (Python 2, BOM, every line ending, tabs, form feeds, NUL bytes,
+  deep nesting, very long lines, very long files, 3.12 syntax ...) go through the same path as
+  ``gdpr-lint check`` (:func:`gdpr_lint.scan.analyze_path`), each under a wall-clock bound;
+- the per-file time limit (``GDPR_LINT_FILE_TIMEOUT``) turns a runaway file into GDPR905;
+- regression tests for what ``benchmarks/sweep.py`` found on real files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+
+from gdpr_lint import scan
+from gdpr_lint.cli import main
+from gdpr_lint.engine.analyzer import MAX_NESTING, analyze_source, too_deeply_nested
+from gdpr_lint.policy import load_policy
+
+POLICY = load_policy()
+LEAKY = 'import logging\nlogging.info("signup %s", user_email)\n'
+BOUND = 40.0  # seconds: the default per-file limit (30 s) plus slack for a loaded machine
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GDPR_LINT_FILE_TIMEOUT", raising=False)
+    monkeypatch.delenv("GDPR_LINT_CACHE_DIR", raising=False)
+
+
+def _assert_valid(findings) -> None:
+    for f in findings:
+        assert f.code in POLICY.rules, f
+        assert "internal error" not in f.message, f.message  # analyze_path's net for engine bugs
+
+
+def scan_file(tmp_path: Path, data: str | bytes, name: str = "nasty.py", bound: float = BOUND) -> list:
+    """Findings for one file, through the path ``gdpr-lint check`` takes, within ``bound`` seconds."""
+    path = tmp_path / name
+    if isinstance(data, str):
+        path.write_bytes(data.encode("utf-8", "surrogatepass"))
+    else:
+        path.write_bytes(data)
+    scan._init_worker(POLICY)
+    start = time.monotonic()
+    findings, suppressed, inventory, lines = scan.analyze_path((str(path), name, "nasty"))
+    elapsed = time.monotonic() - start
+    assert elapsed < bound, f"{name} took {elapsed:.1f} s"
+    _assert_valid(findings)
+    _assert_valid(suppressed)
+    assert isinstance(inventory, list) and lines >= 0
+    return findings
+
+
+def codes(findings) -> set[str]:
+    return {f.code for f in findings}
+
+
+# ---- property test ---------------------------------------------------------------------------------
+try:
+    import hypothesmith
+except ImportError:  # pragma: no cover - the test extra installs it
+    hypothesmith = None
+
+
+@pytest.mark.skipif(hypothesmith is None, reason="hypothesmith is not installed")
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles what it generates
+def test_generated_programs_never_crash_the_engine():
+    @settings(max_examples=60, deadline=None, database=None, derandomize=bool(os.environ.get("CI")),
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large,
+                                     HealthCheck.large_base_example])
+    @given(hypothesmith.from_grammar())
+    def check(source: str) -> None:
+        findings, suppressed, inventory = analyze_source("generated.py", source, POLICY)
+        _assert_valid(findings)
+        _assert_valid(suppressed)
+        assert isinstance(inventory, list)
+
+    check()
+
+
+# ---- hostile inputs --------------------------------------------------------------------------------
+def _long_file(lines: int) -> str:
+    out = ["import logging", "log = logging.getLogger(__name__)", ""]
+    i = 0
+    while len(out) + 6 <= lines - 2:
+        out += [f"def handler_{i}(request, user):", f"    total_{i} = sum(x * {i} for x in range(10))",
+                f"    if total_{i} > {i}:", f"        log.debug('total %s', total_{i})", "    return total_%d" % i, ""]
+        i += 1
+    out += [f"x_{n} = {n}" for n in range(lines - 2 - len(out))]
+    out += ["def leak(user):", "    log.info('signup %s', user.email)"]
+    return "\n".join(out) + "\n"
+
+
+PY2 = {
+    "print-statement": 'print "hello"\n',
+    "exec-statement": "exec 'x = 1'\n",
+    "backticks": "x = `1`\n",
+    "diamond-operator": "if 1 <> 2:\n    pass\n",
+    "octal-literal": "mode = 0777\n",
+    "ur-string": "x = ur'abc'\n",
+    "long-suffix": "x = 10L\n",
+    "raise-comma": "raise ValueError, 'bad'\n",
+}
+
+
+@pytest.mark.parametrize("source", list(PY2.values()), ids=list(PY2))
+def test_python2_syntax_is_gdpr901(tmp_path, source):
+    assert codes(scan_file(tmp_path, source)) == {"GDPR901"}
+
+
+@pytest.mark.parametrize("source", [
+    "try:\n    pass\nexcept Exception, e:\n    print(user_email)\n",  # libcst reads a tuple of types
+    'import sys\nprint >>sys.stderr, user_email\n',  # valid Python 3: a tuple `(print >> sys.stderr, ...)`
+], ids=["except-comma", "print-chevron"])
+def test_python2_that_libcst_accepts_is_scanned(tmp_path, source):
+    assert codes(scan_file(tmp_path, source)) <= {"GDPR901", "GDPR301"}
+
+
+@pytest.mark.parametrize("data, line", [
+    ("\ufeff" + LEAKY, 2),  # BOM
+    (LEAKY.replace("\n", "\r\n"), 2),  # CRLF
+    (LEAKY.replace("\n", "\r"), 2),  # lone CR (classic Mac OS)
+    ("import logging\r\nx = 1\ry = 2\nlogging.info('%s', user_email)\r\n", 4),  # all three mixed
+    ("\f" + LEAKY.replace("\n", "\n\f"), 2),  # form feeds at the start of lines
+    ("import logging\n\f\nclass A:\n\f\n    def f(self):\n        logging.info('%s', user_email)\n", 6),
+    (LEAKY.rstrip("\n"), 2),  # no newline at the end
+    ("import logging\ndef f(user_email):\n\tif 1:\n\t\tlogging.info('%s', user_email)\n", 4),  # tabs
+], ids=["bom", "crlf", "cr", "mixed-eol", "form-feed", "form-feed-indented", "no-final-newline", "tabs"])
+def test_odd_encodings_and_whitespace_are_scanned(tmp_path, data, line):
+    findings = scan_file(tmp_path, data)
+    assert [(f.code, f.line) for f in findings] == [("GDPR301", line)]
+
+
+def test_form_feed_before_indentation_is_scanned_or_gdpr901(tmp_path):
+    # valid for CPython (a form feed resets the column); libcst's tokenizer refuses it
+    source = "import logging\nclass A:\n    def f(self):\n\f        logging.info('%s', user_email)\n"
+    assert codes(scan_file(tmp_path, source)) in ({"GDPR301"}, {"GDPR901"})
+
+
+def test_bom_in_text_given_to_the_engine_directly():
+    findings, _, _ = analyze_source("bom.py", "\ufeff" + LEAKY, POLICY)
+    assert [(f.code, f.line) for f in findings] == [("GDPR301", 2)]
+
+
+@pytest.mark.parametrize("source", [
+    "import logging\ndef f(user_email):\n    if 1:\n\tlogging.info('%s', user_email)\n",
+    "import logging\ndef f(user_email):\n  \tif 1:\n\t  logging.info('%s', user_email)\n",
+    "if 1:\n        x = 1\n\ty = 2\n",
+], ids=["spaces-then-tab", "tab-space-mix", "tab-equals-eight-spaces"])
+def test_mixed_indentation_is_scanned_or_gdpr901(tmp_path, source):
+    assert codes(scan_file(tmp_path, source)) <= {"GDPR901", "GDPR301"}
+
+
+def test_nul_bytes_through_the_cli_are_gdpr902(tmp_path):
+    (tmp_path / "nul.py").write_bytes(b"import logging\x00\nlogging.info('%s', user_email)\n")
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "."])
+    assert result.exit_code == 1, result.output
+    by_path: dict[str, set[str]] = {}
+    for f in json.loads(result.stdout)["findings"]:
+        by_path.setdefault(f["path"], set()).add(f["code"])
+    assert by_path == {"nul.py": {"GDPR902"}, "leaky.py": {"GDPR301"}}
+
+
+def test_nul_byte_in_text_given_to_the_engine_directly():
+    findings, _, _ = analyze_source("nul.py", LEAKY + "x = '\x00'\n", POLICY)
+    _assert_valid(findings)
+
+
+def test_lone_surrogate_in_text_given_to_the_engine_directly():
+    findings, _, _ = analyze_source("surrogate.py", LEAKY + "x = '\ud800'\n", POLICY)
+    assert codes(findings) <= {"GDPR901", "GDPR905"} and findings
+
+
+@pytest.mark.parametrize("opener, closer", [("(", ")"), ("[", "]"), ("{'k': ", "}"), ("f(", ")"), ("f'{", "}'")],
+                         ids=["parentheses", "lists", "dicts", "calls", "f-strings"])
+def test_1000_deep_nesting_is_gdpr901_at_once(tmp_path, opener, closer):
+    source = "import logging\nuser_email = 1\nx = " + opener * 1000 + "user_email" + closer * 1000 + "\n"
+    (finding,) = scan_file(tmp_path, source, bound=10)
+    assert finding.code == "GDPR901" and "too many nested parentheses" in finding.message
+    assert finding.line == 3
+
+
+def test_nesting_that_python_accepts_is_still_scanned(tmp_path):
+    source = "import logging\nuser_email = 1\nlogging.info('%s', " + "(" * 120 + "user_email" + ")" * 120 + ")\n"
+    assert "GDPR901" not in codes(scan_file(tmp_path, source))
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("x = " + "(" * MAX_NESTING + "1" + ")" * MAX_NESTING, 0),
+    ("x = " + "(" * (MAX_NESTING + 1) + "1" + ")" * (MAX_NESTING + 1), 1),
+    ("s = '" + "(" * 500 + "'\n# " + "[" * 500 + "\nt = '''\n" + "{" * 500 + "'''\n", 0),  # in strings and comments
+    ('s = "\\"' + "(" * 500 + '"\n', 0),  # escaped quote inside the string
+    ("x = 1\r" + "[" * 300 + "]" * 300 + "\n", 2),  # lone CR counts as a line break
+    ("'''" + "(" * 500, 0),  # unterminated triple-quoted string runs to the end
+    ("x = (" * 300, 1),  # unbalanced: opened, never closed
+])
+def test_nesting_depth_counts_only_code_brackets(source, expected):
+    assert too_deeply_nested(source) == expected
+
+
+def test_nesting_check_matches_python_on_the_limit():
+    import ast
+
+    for depth in (MAX_NESTING, MAX_NESTING + 1):
+        source = "x = " + "[" * depth + "]" * depth + "\n"
+        try:
+            ast.parse(source)
+            python_refuses = False
+        except SyntaxError:
+            python_refuses = True
+        assert bool(too_deeply_nested(source)) == python_refuses
+
+
+def test_50k_character_line(tmp_path):
+    source = "import logging\nrow = [" + "user_email, " * 4200 + "]\nlogging.info('%s', row)\n"
+    assert len(source.splitlines()[1]) > 50_000
+    assert codes(scan_file(tmp_path, source)) <= {"GDPR301"}
+
+
+def test_huge_string_literals(tmp_path):
+    source = ("import logging\nBLOB = '" + "x" * 1_000_000 + "'\nDOC = '''\n" + "line (\n" * 20_000 + "'''\n"
+              "logging.info('%s', user_email)\n")
+    assert [(f.code, f.line) for f in scan_file(tmp_path, source)] == [("GDPR301", 20_005)]
+
+
+def test_30000_line_file_finishes_or_is_gdpr905(tmp_path, monkeypatch):
+    # a file this size can take longer than the default limit on a slow machine; a short limit keeps
+    # the test quick and checks that the time limit holds (libcst's native parse cannot be interrupted,
+    # so the bound allows for it)
+    monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", "5")
+    source = _long_file(30_000)
+    assert source.count("\n") == 30_000
+    findings = scan_file(tmp_path, source, bound=BOUND)
+    assert codes(findings) in ({"GDPR301"}, {"GDPR905"})
+
+
+MODERN = {
+    "type-alias": "type X = int\ntype Pair[T] = tuple[T, T]\n" + LEAKY,
+    "generic-function": "import logging\ndef f[T](x: T) -> T:\n    logging.info('%s', user_email)\n    return x\n",
+    "generic-class": "class Box[T, *Ts, **P]:\n    email: str\n" + LEAKY,
+    "walrus": "import logging\nif (n := len(user_email)) > 3:\n    logging.info('%s', (e := user_email))\n",
+    "match": ("import logging\nmatch user:\n    case {'email': email}:\n        logging.info('%s', email)\n"
+              "    case [a, *rest] if (n := len(rest)):\n        pass\n    case Point(x=0) | None:\n        pass\n"
+              "    case _:\n        pass\n"),
+    "async": ("import logging\nasync def f(users):\n    async with lock:\n        async for u in users:\n"
+              "            logging.info('%s', u.email)\n    return [u async for u in users if await u.ok()]\n"),
+    "except-star": "try:\n    pass\nexcept* ValueError:\n    pass\n" + LEAKY,
+    "pep701-fstrings": 'import logging\nlogging.info(f"{f"{f"{user_email}"}"}")\n',
+    "nested-fstrings": ("import logging\nlogging.info(f\"{user_email!r:>{width}}\")\n"
+                        "logging.info(f'{f\"{user_email}\"}' f'{x:{y}.{z}}')\n"),
+    "decorators-everywhere": ("import functools, logging\n@dataclass(frozen=True)\n@(lambda c: c)\nclass A:\n"
+                              "    @property\n    @functools.cache\n    def email(self):\n"
+                              "        @x[0].y(user_email)\n        @(yield_it)\n        async def inner(): pass\n"
+                              "        return self.user_email\n"
+                              "@a.b.c(d)(e)[f]\ndef g(): logging.info('%s', user_email)\n"),
+    "positional-only-and-star": "def f(a, /, b, *, user_email=None): print(user_email)\n",
+    "lambda-default-walrus": "f = lambda user_email=(y := 1): print(user_email)\n",
+}
+
+
+@pytest.mark.parametrize("source", list(MODERN.values()), ids=list(MODERN))
+def test_modern_syntax_is_scanned(tmp_path, source):
+    findings = scan_file(tmp_path, source)
+    assert not codes(findings) & {"GDPR901", "GDPR905"}, [f.message for f in findings]
+
+
+@pytest.mark.parametrize("source", ["", "   \n\n\t\n", "\f", "# only a comment", "\\", '"""unterminated',
+                                    "x = 1 + \\\n", "def f(:\n", "\x0c\x0b\n", "pass\n" * 50_000, "@\n", ")"])
+def test_degenerate_files(tmp_path, source):
+    assert codes(scan_file(tmp_path, source)) <= {"GDPR901"}
+
+
+# ---- the per-file time limit ------------------------------------------------------------------------
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGALRM timers on this platform")
+def test_runaway_file_becomes_gdpr905(tmp_path, monkeypatch):
+    monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", "0.05")
+    handler = signal.getsignal(signal.SIGALRM)
+    (finding,) = scan_file(tmp_path, _long_file(800), bound=BOUND)
+    assert finding.code == "GDPR905"
+    assert finding.message == "analysis took longer than 0.05 s; file skipped"
+    assert signal.getsignal(signal.SIGALRM) is handler  # the previous handler is back
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # and no timer is left running
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGALRM timers on this platform")
+def test_time_limit_through_the_cli_and_never_cached(tmp_path, monkeypatch):
+    (tmp_path / "big.py").write_text(_long_file(800), encoding="utf-8")
+    args = ["check", "--jobs", "1", "--cache-dir", str(tmp_path / "cache"), "--format", "json", "big.py"]
+    monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", "0.05")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["GDPR905"]
+    monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", "0")  # no limit: the real findings, not a cached skip
+    result = CliRunner().invoke(main, args)
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["GDPR301"]
+
+
+@pytest.mark.parametrize("value, expected", [(None, 30.0), ("", 30.0), ("2.5", 2.5), ("0", 0.0), ("-1", 0.0),
+                                             ("soon", 30.0), ("inf", 0.0), ("nan", 0.0)])
+def test_file_timeout_from_the_environment(monkeypatch, value, expected):
+    if value is not None:
+        monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", value)
+    assert scan.file_timeout() == expected
+
+
+def _spin(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGALRM timers on this platform")
+def test_timeout_masked_by_a_finally_clause_is_still_a_timeout():
+    # found by the sweep: the alarm went off inside libcst's PositionProvider, whose `finally`
+    # replaced it with a KeyError, which then looked like an engine crash
+    with pytest.raises(scan._FileTimeout):
+        with scan._time_limit(0.05):
+            try:
+                _spin(5)
+            finally:
+                raise KeyError("IndentedBlock(...)")
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGALRM timers on this platform")
+def test_timeout_swallowed_by_the_engine_is_still_a_timeout():
+    with pytest.raises(scan._FileTimeout):
+        with scan._time_limit(0.05):
+            try:
+                _spin(5)
+            except BaseException:  # noqa: BLE001 - what a careless `except` would do
+                pass
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGALRM timers on this platform")
+def test_time_limit_restores_an_outer_timer():
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with scan._time_limit(5):
+            pass
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 0.3
+        _spin(0.6)
+        assert fired == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_no_time_limit_outside_the_main_thread(tmp_path, monkeypatch):
+    monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", "0.01")
+    out: list = []
+    handler = signal.getsignal(signal.SIGALRM)
+    thread = threading.Thread(target=lambda: out.append(scan_file(tmp_path, LEAKY)))
+    thread.start()
+    thread.join()
+    assert [f.code for f in out[0]] == ["GDPR301"]
+    assert signal.getsignal(signal.SIGALRM) is handler
