@@ -65,27 +65,23 @@ def _module_classes(tree: ast.Module, module: str, is_package: bool):
         yield f"{module}.{stmt.name}", stmt.name, bases, table
 
 
-def build_index(files: list[tuple[Path, str]]) -> dict[str, tuple[str, bool]]:
-    """Schema classes of the scanned tree by qualified name.
+def file_classes(text: str, module: str, is_package: bool) -> list[tuple[str, str, list[str], bool]]:
+    """The class headers of one file: ``(qualified name, name, base qualified names, table=True)``.
 
-    Args:
-        files: ``(path, dotted module name)`` pairs.
-
-    Returns:
-        ``{"pkg.module.Class": (framework, storage)}`` for every class that is (or derives,
-        across modules, from) a schema base; computed to a fixed point.
+    Empty when ``ast`` cannot parse the file.  Cached by content in the scan's results cache.
     """
-    classes: dict[str, tuple[str, list[str], bool]] = {}
-    for path, module in files:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-            if "class " not in text:
-                continue
-            tree = ast.parse(text)
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for qual, name, bases, table in _module_classes(tree, module, path.name == "__init__.py"):
-            classes[qual] = (name, bases, table)
+    if "class " not in text:
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return list(_module_classes(tree, module, is_package))
+
+
+def resolve_index(headers: list[tuple[str, str, list[str], bool]]) -> dict[str, tuple[str, bool]]:
+    """Schema classes by qualified name, from every file's class headers, to a fixed point."""
+    classes = {qual: (name, bases, table) for qual, name, bases, table in headers}
     found: dict[str, tuple[str, bool]] = {}
     changed = True
     while changed:
@@ -100,6 +96,22 @@ def build_index(files: list[tuple[Path, str]]) -> dict[str, tuple[str, bool]]:
                     changed = True
                     break
     return found
+
+
+def build_index(files: list[tuple[Path, str]]) -> dict[str, tuple[str, bool]]:
+    """Schema classes of the scanned tree by qualified name (see :func:`resolve_index`).
+
+    Args:
+        files: ``(path, dotted module name)`` pairs; unreadable files contribute nothing.
+    """
+    headers: list[tuple[str, str, list[str], bool]] = []
+    for path, module in files:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        headers += file_classes(text, module, path.name == "__init__.py")
+    return resolve_index(headers)
 
 
 def index_digest(index: dict[str, tuple[str, bool]]) -> str:

@@ -25,7 +25,7 @@ from gdpr_lint import __version__
 from gdpr_lint.errors import UsageError
 from gdpr_lint.findings import Finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.project_index import build_index, index_digest
+from gdpr_lint.project_index import file_classes, index_digest, resolve_index
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
@@ -336,7 +336,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     files = discover(paths, policy.config.exclude, root)
     jobs_list = [(str(p), display_path(p, root), module_name(p, root)) for p in files]
     result = ScanResult(files=len(files), root=root)
-    project = build_index([(p, job[2]) for p, job in zip(files, jobs_list)])
+    project = _project_index(files, jobs_list, cache_dir)
     cache = Cache(cache_dir, policy, index_digest(project))
     outputs: list = [None] * len(jobs_list)
     todo: list[int] = []
@@ -383,6 +383,41 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         result.lines += lines
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _project_index(files: list[Path], jobs_list: list[tuple[str, str, str]], cache_dir: Path | None) -> dict:
+    """The cross-module schema index; each file's class headers are cached by its content."""
+    headers: list = []
+    for path, (_, _, modname) in zip(files, jobs_list):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        key = hashlib.sha256(b"classes:" + __version__.encode() + modname.encode() + path.name.encode() + data
+                             ).hexdigest()
+        cached = None
+        spot = cache_dir / "classes" / key[:2] / key if cache_dir is not None else None
+        if spot is not None:
+            try:
+                with spot.open("rb") as fh:
+                    cached = pickle.load(fh)
+            except (OSError, pickle.UnpicklingError, EOFError):
+                cached = None
+        if cached is None:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = ""
+            cached = file_classes(text, modname, path.name == "__init__.py")
+            if spot is not None:
+                try:
+                    spot.parent.mkdir(parents=True, exist_ok=True)
+                    with spot.open("wb") as fh:
+                        pickle.dump(cached, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                except OSError:
+                    pass
+        headers += cached
+    return resolve_index(headers)
 
 
 def policy_fingerprint(policy: Policy) -> str:
