@@ -116,6 +116,7 @@ class Policy:
     encrypted_type_prefixes: tuple[str, ...]
     processors: dict[str, Processor]
     rules: dict[str, Rule]
+    eea_regions: frozenset[str] = frozenset()
     config: OrgConfig = field(default_factory=OrgConfig)
     hash: str = ""
 
@@ -326,5 +327,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   non_personal_owners=frozenset(_phrases(vocab.get("non_personal_owners"), where,
                                                          "non_personal_owners")),
                   sinks=sinks, encrypted_types=encrypted,
-                  encrypted_type_prefixes=prefixes, processors=processors, rules=rules, config=config,
+                  encrypted_type_prefixes=prefixes, processors=processors, rules=rules,
+                  eea_regions=frozenset(str(r).upper() for r in pack["processors.yaml"].get("eea_regions") or ()),
+                  config=config,
                   hash=digest.hexdigest()[:16])

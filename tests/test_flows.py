@@ -340,3 +340,21 @@ def test_format_placeholders_and_short_destructured_names():
     found = codes(src)
     assert ("GDPR301", 6) in found and ("GDPR301", 7) not in found
     assert ("GDPR301", 9) not in found
+
+
+def test_annotated_logger_parameters_and_eea_regions_come_from_the_pack():
+    src = '''
+    import logging
+
+    def handler(log: logging.Logger, user):
+        log.info("user %s", user.email)
+    '''
+    assert only("GDPR301", src) == [4]
+    src2 = '''
+    import sendgrid
+
+    def send(client, user):
+        client.send(sendgrid.Mail(to_emails=user.email))
+    '''
+    eu = {"approved_processors": [{"name": "sendgrid", "dpa": "D-1", "region": "IE"}]}
+    assert only("GDPR405", src2, eu) == []

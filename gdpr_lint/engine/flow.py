@@ -87,6 +87,7 @@ class Flow:
         self.factories: dict[str, str] = {}
         self.binders: dict[str, set[str]] = {}
         self.kind_names: dict[str, str] = {}
+        self.typed_kinds: dict[str, str] = {}  # annotation type -> kind (`log: logging.Logger`)
         for family in ("logging", "storage"):
             for kind, spec in (sinks[family].get("objects") or {}).items():
                 for f in spec.get("factories", []):
@@ -94,6 +95,8 @@ class Flow:
                 self.binders[kind] = set(spec.get("binders", []))
                 for n in spec.get("names", []):
                     self.kind_names[n] = kind
+                for t in spec.get("types", []):
+                    self.typed_kinds[t] = kind
         for f in sinks["storage"].get("memory_factories", []):
             self.factories[f] = "memory"
         for f in sinks["http"]["objects"]["factories"]:
@@ -181,8 +184,8 @@ class Flow:
             for name in self.resolver.qnames(node):
                 if name in self.factories:
                     return self.factories[name]
-                if name in ("logging.Logger", "structlog.BoundLogger", "structlog.stdlib.BoundLogger", "loguru.Logger"):
-                    return "logger"
+                if name in self.typed_kinds:
+                    return self.typed_kinds[name]
         return None
 
     def base_url(self, receiver: cst.BaseExpression, env: Env) -> str | None:

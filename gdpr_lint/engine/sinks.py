@@ -297,7 +297,7 @@ class Sinks:
             if extra:
                 self.report("GDPR404", node, f"{vendor} is approved for {', '.join(allowed)} only", extra, sink=how,
                             processor=proc)
-        outside = (approval.region and approval.region.upper() not in EEA) or (
+        outside = (approval.region and approval.region.upper() not in self.policy.eea_regions) or (
             not approval.region and approval.dpa and info is not None and not info.eea)
         if outside and not approval.transfer_mechanism:
             self.report("GDPR405", node, f"personal data transferred to {vendor} outside the EEA without a "
@@ -324,10 +324,6 @@ class Sinks:
             if host == pattern or fnmatch(host, pattern):
                 return proc
         return None
-
-
-EEA = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
-       "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "EU", "EEA"}
 
 
 def _key_of(target: cst.Subscript) -> str | None:
