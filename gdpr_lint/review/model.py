@@ -241,7 +241,7 @@ def _label(policy, key: str) -> str:
 def _processors(snap: Snapshot) -> list[dict]:
     """The processors in use, with the approval register and the catalogue side by side."""
     policy = snap.policy
-    from gdpr_lint.engine.sinks import EEA
+    EEA = policy.eea_regions  # noqa: N806 - the pack's list of EEA regions
 
     uses: dict[str, list[dict]] = {}
     cats: dict[str, set[str]] = {}
