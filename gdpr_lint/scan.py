@@ -227,7 +227,9 @@ def _time_limit(seconds: float):
     any timer that was already running) is restored afterwards.  Once the alarm has gone off the
     block's outcome is a timeout whatever happened next: a ``finally`` clause inside libcst can
     replace the exception with its own (a ``KeyError`` from the position provider, seen in the
-    sweep), and an engine ``except`` can swallow it.
+    sweep), and an engine ``except`` can swallow it.  The alarm repeats every 0.1 s until the
+    block ends, because an exception raised where Python cannot propagate it (a ``__del__``, a
+    ``gc`` callback such as hypothesis installs) is printed and dropped.
     """
     if (seconds <= 0 or not hasattr(signal, "setitimer")
             or threading.current_thread() is not threading.main_thread()):
@@ -237,18 +239,18 @@ def _time_limit(seconds: float):
 
     def _alarm(signum, frame):
         if armed[0]:
-            armed[0] = False
             fired[0] = True
             raise _FileTimeout
 
     previous = signal.signal(signal.SIGALRM, _alarm)
-    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     start = time.monotonic()
-    try:
+    old_delay, old_interval = 0.0, 0.0
+    try:  # the timer is set inside the try, so an alarm at any point still runs the clean-up
+        old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
         yield
         if fired[0]:
             raise _FileTimeout
-    except _FileTimeout:
+    except (_FileTimeout, GeneratorExit):  # GeneratorExit: closed without __exit__ (see bpo-29988)
         raise
     except BaseException as exc:
         if fired[0]:
