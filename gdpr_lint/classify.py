@@ -23,24 +23,53 @@ class Match:
     reason: str
 
 
-def _find(words: tuple[str, ...], phrase: tuple[str, ...]) -> list[int]:
-    """Start indexes where ``phrase`` occurs in ``words`` (a trailing plural "s"/"es" allowed)."""
-    n, m = len(words), len(phrase)
-    hits = []
-    for i in range(n - m + 1):
-        ok = True
-        for j in range(m):
-            w, p = words[i + j], phrase[j]
-            if w != p and not (j == m - 1 and (w == p + "s" or w == p + "es")):
-                ok = False
-                break
-        if ok:
-            hits.append(i)
-    return hits
+def _match_at(words: tuple[str, ...], i: int, phrase: tuple[str, ...]) -> bool:
+    m = len(phrase)
+    if i + m > len(words):
+        return False
+    for j in range(m):
+        w, p = words[i + j], phrase[j]
+        if w != p and not (j == m - 1 and (w == p + "s" or w == p + "es")):
+            return False
+    return True
 
 
-def _contains(words: tuple[str, ...], phrases) -> bool:
-    return any(_find(words, p) for p in phrases)
+class PhraseSet:
+    """Phrases (tuples of words) indexed by their first word, found in an identifier's words.
+
+    Finds what a scan of every phrase at every position would find (a trailing plural "s"/"es" allowed
+    on a phrase's last word) while looking only at the phrases that can start at each word.
+    """
+
+    def __init__(self, phrases) -> None:
+        self.phrases = tuple(phrases)
+        self._by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for order, phrase in enumerate(self.phrases):
+            if not phrase:
+                continue
+            keys = {phrase[0]} | ({phrase[0] + "s", phrase[0] + "es"} if len(phrase) == 1 else set())
+            for key in keys:
+                self._by_first.setdefault(key, []).append((order, phrase))
+
+    def occurrences(self, words: tuple[str, ...]) -> list[tuple[int, int]]:
+        """``(phrase index, start)`` of every occurrence, sorted."""
+        out = []
+        by_first = self._by_first
+        for i, w in enumerate(words):
+            for order, phrase in by_first.get(w, ()):
+                if _match_at(words, i, phrase):
+                    out.append((order, i))
+        out.sort()
+        return out
+
+    def contains(self, words: tuple[str, ...]) -> bool:
+        """Whether any phrase occurs in ``words``."""
+        by_first = self._by_first
+        for i, w in enumerate(words):
+            for _, phrase in by_first.get(w, ()):
+                if _match_at(words, i, phrase):
+                    return True
+        return False
 
 
 class Classifier:
@@ -57,11 +86,17 @@ class Classifier:
             self._phrases += [(p, cat.key, False) for p in cat.words]
             self._phrases += [(p, cat.key, True) for p in cat.weak_words]
         self._phrases.sort(key=lambda t: -len(t[0]))
+        self._phrase_set = PhraseSet(p for p, _, _ in self._phrases)
+        self._things = PhraseSet(policy.things)
+        self._non_personal_owners = PhraseSet(policy.non_personal_owners)
+        self._excludes = {cat.key: PhraseSet(cat.exclude) for cat in policy.categories.values()}
         self._stems = [(stem, cat.key) for cat in policy.categories.values() for stem in cat.stems]
         first_words = {p[0] for p, _, _ in self._phrases}
         self._first_words = first_words | {w + "s" for w in first_words}
         self._stem_prefixes = tuple(stem for stem, _ in self._stems) or ("\x00",)
         self._subject_words = {p: s for s, phrases in policy.subjects.items() for p in phrases}
+        self._subject_set = PhraseSet(self._subject_words)
+        self._subject_of_phrase = list(self._subject_words.values())
         self._types: dict[str, list[str]] = {}
         for cat in policy.categories.values():
             for t in cat.types:
@@ -73,12 +108,11 @@ class Classifier:
     # ---- context ---------------------------------------------------------------------------------
     def subject_of(self, words: tuple[str, ...]) -> str | None:
         """The Fides data-subject key whose words occur in ``words``, preferring the last one."""
-        best: tuple[int, str] | None = None
-        for phrase, subject in self._subject_words.items():
-            for i in _find(words, phrase):
-                if best is None or i >= best[0]:
-                    best = (i, subject)
-        return best[1] if best else None
+        found = self._subject_set.occurrences(words)
+        if not found:
+            return None
+        _, order = max((i, order) for order, i in found)  # the last occurrence; on a tie, the later phrase
+        return self._subject_of_phrase[order]
 
     def _context_of(self, owner: str | None) -> str | None:
         """``"person"``, ``"thing"`` or ``None`` for an owner such as a class or variable name.
@@ -96,13 +130,13 @@ class Classifier:
         head = words[-1:]
         if self.subject_of(head):
             return "person"
-        if _contains(head, self.policy.things):
+        if self._things.contains(head):
             return "thing"
-        if len(words) > 1 and _contains(words[-2:], self.policy.things) and not self.subject_of(words[-2:]):
+        if len(words) > 1 and self._things.contains(words[-2:]) and not self.subject_of(words[-2:]):
             return "thing"
         if self.subject_of(words):
             return "person"
-        if _contains(words, self.policy.things):
+        if self._things.contains(words):
             return "thing"
         return None
 
@@ -131,15 +165,15 @@ class Classifier:
         taken = [False] * len(words)
         found: list[Match] = []
         owner_ctx = self.context_of(owner) if owner else None
-        for phrase, key, weak in self._phrases:
-            for start in _find(words, phrase):
-                end = start + len(phrase)
-                if any(taken[start:end]):
-                    continue
-                if self._accept(words, start, end, key, weak, owner_ctx, owner):
-                    found.append(Match(key, self._reason(identifier, phrase, owner if weak else None)))
-                for i in range(start, end):
-                    taken[i] = True
+        for order, start in self._phrase_set.occurrences(words):
+            phrase, key, weak = self._phrases[order]
+            end = start + len(phrase)
+            if any(taken[start:end]):
+                continue
+            if self._accept(words, start, end, key, weak, owner_ctx, owner):
+                found.append(Match(key, self._reason(identifier, phrase, owner if weak else None)))
+            for i in range(start, end):
+                taken[i] = True
         if not found:
             found += self._stem_matches(identifier, words, taken, owner_ctx, owner)
         return tuple(dict.fromkeys(found))
@@ -163,20 +197,19 @@ class Classifier:
             words = words[:-1]
         if not words or self.subject_of(words):  # a TenantApplication is about a tenant
             return False
-        return _contains(words[-1:], self.policy.non_personal_owners) or _contains(
-            words[-2:], self.policy.non_personal_owners)
+        return self._non_personal_owners.contains(words[-1:]) or self._non_personal_owners.contains(words[-2:])
 
     def _accept(self, words, start, end, key, weak, owner_ctx, owner=None) -> bool:
         cat = self.policy.categories[key]
-        if _contains(words, cat.exclude):
+        if self._excludes[key].contains(words):
             return False
         tail, lead = words[end:], words[:start]
         if any(w in self.policy.metadata_words for w in tail):
             return False
-        if tail and (_contains(tail[-1:], self.policy.things) or tail[-1].isdigit() is False and len(tail) > 1):
+        if tail and (self._things.contains(tail[-1:]) or tail[-1].isdigit() is False and len(tail) > 1):
             return False
         lead_subject = self.subject_of(lead) if lead else None
-        if lead and not lead_subject and _contains(lead, self.policy.things):
+        if lead and not lead_subject and self._things.contains(lead):
             return False
         if weak:
             return bool(lead_subject) or owner_ctx == "person"

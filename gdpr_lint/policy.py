@@ -27,6 +27,7 @@ PACK_FILES = ("categories.yaml", "vocabulary.yaml", "sinks.yaml", "encryption.ya
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
+@lru_cache(maxsize=1 << 17)
 def split_words(identifier: str) -> tuple[str, ...]:
     """Split an identifier or phrase into lower-case words.
 

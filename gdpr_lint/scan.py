@@ -89,13 +89,17 @@ def _walk(paths: list[Path], excludes: list[str], root: Path, accept, explicit) 
                 out.append(path)
             continue
         ignore = _gitignore_spec(path) or _gitignore_spec(root)
+        top = _rel(path, root)  # resolved once; paths below are joined as text (a stat per file is slow)
+        prefix = "" if top in ("", ".") else top.rstrip("/") + "/"
         for dirpath, dirnames, filenames in os.walk(path):
             base = Path(dirpath)
+            local = os.path.relpath(dirpath, path)
+            here = "" if local == "." else local.replace(os.sep, "/") + "/"
             keep = []
             for d in sorted(dirnames):
-                rel = _rel(base / d, root) + "/"
-                rel_local = _rel(base / d, path) + "/"
-                if spec.match_file(rel) or spec.match_file(rel_local) or (ignore and ignore.match_file(rel_local)):
+                rel_local = f"{here}{d}/"
+                if spec.match_file(prefix + rel_local) or spec.match_file(rel_local) or (
+                        ignore and ignore.match_file(rel_local)):
                     continue
                 keep.append(d)
             dirnames[:] = keep
@@ -103,8 +107,9 @@ def _walk(paths: list[Path], excludes: list[str], root: Path, accept, explicit) 
                 if not accept(name):
                     continue
                 full = base / name
-                rel, rel_local = _rel(full, root), _rel(full, path)
-                if spec.match_file(rel) or spec.match_file(rel_local) or (ignore and ignore.match_file(rel_local)):
+                rel_local = here + name
+                if spec.match_file(prefix + rel_local) or spec.match_file(rel_local) or (
+                        ignore and ignore.match_file(rel_local)):
                     continue
                 if full not in seen:
                     seen.add(full)

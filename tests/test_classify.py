@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gdpr_lint.classify import Classifier
 from gdpr_lint.policy import load_policy, split_words
@@ -71,3 +73,25 @@ def test_types_signal_categories():
     assert {m.category for m in C.classify_type(["django.db.models.GenericIPAddressField"])} == {
         "user.device.ip_address"}
     assert C.classify_type(["django.db.models.CharField"]) == ()
+
+
+def _find_reference(words, phrase):
+    """Every start of ``phrase`` in ``words``, a plural "s"/"es" allowed on its last word (the plain scan)."""
+    n, m = len(words), len(phrase)
+    return [i for i in range(n - m + 1) if all(
+        words[i + j] == phrase[j] or (j == m - 1 and words[i + j] in (phrase[j] + "s", phrase[j] + "es"))
+        for j in range(m))]
+
+
+_VOCAB = ["user", "users", "name", "names", "first", "email", "emails", "address", "addresses", "home", "s", "es"]
+
+
+@given(st.lists(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=3).map(tuple), max_size=8),
+       st.lists(st.sampled_from(_VOCAB), max_size=7).map(tuple))
+def test_phrase_set_finds_what_a_plain_scan_finds(phrases, words):
+    from gdpr_lint.classify import PhraseSet
+
+    index = PhraseSet(phrases)
+    expected = sorted((order, i) for order, p in enumerate(phrases) for i in _find_reference(words, p))
+    assert index.occurrences(words) == expected
+    assert index.contains(words) == bool(expected)

@@ -22,6 +22,7 @@ from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.prefilter import Prefilter
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
+from gdpr_lint.engine.tree import children
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.findings import Finding
 from gdpr_lint.policy import Policy
@@ -115,7 +116,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     if deep:
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
-    if prefilter is not None and not prefilter.may_yield(source) and not datamap_for(policy):
+    skip = prefilter is not None and not datamap_for(policy) and not prefilter.may_yield(source)
+    if skip:
         try:  # nothing to find: a syntax check with ast (several times cheaper than libcst) is enough
             ast.parse(source)
             return [], [], []
@@ -128,7 +130,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
                              exc.raw_line or 1, (exc.raw_column or 0) + 1)], [], []
     except (RecursionError, MemoryError, ValueError) as exc:
         return [tool_finding(policy, "GDPR905", path, f"could not parse the file ({type(exc).__name__})")], [], []
-    if prefilter is not None and not prefilter.may_yield(source) and not datamap_for(policy):
+    if skip:
         return [], [], []
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -230,7 +232,7 @@ def _imports(module: cst.Module):
             continue
         if isinstance(cur, cst.BaseExpression):
             continue
-        stack.extend(reversed(cur.children))
+        stack.extend(reversed(children(cur)))
 
 
 def _dotted_module(node: cst.CSTNode) -> str:

@@ -6,6 +6,7 @@ Art. 32 (security of processing) for encryption at rest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import libcst as cst
@@ -13,8 +14,9 @@ import yaml
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import Tag
-from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
 from gdpr_lint.config import TAG_KEYS
+from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
+from gdpr_lint.engine.tree import children
 from gdpr_lint.errors import ConfigError
 from gdpr_lint.policy import rules_dir
 
@@ -29,6 +31,17 @@ def taxonomy() -> dict:
         data = yaml.safe_load((rules_dir() / "taxonomy.yaml").read_text(encoding="utf-8"))
         _TAXONOMY = {k: frozenset(v) for k, v in data.items()}
     return _TAXONOMY
+
+
+def _once(compute: Callable[[cst.CSTNode], Tag | None], node: cst.CSTNode) -> Callable[[], Tag | None]:
+    """``compute(node)`` on first call, the same value afterwards."""
+    memo: list = []
+
+    def get() -> Tag | None:
+        if not memo:
+            memo.append(compute(node))
+        return memo[0]
+    return get
 
 
 class FieldChecks:
@@ -51,13 +64,16 @@ class FieldChecks:
     def _schemas(self, module: cst.Module):
         stack: list[cst.CSTNode] = [module]
         order: list[cst.CSTNode] = []
+        core_tables = "sqlalchemy" in self.ctx.source  # a Core Table(...) resolves to sqlalchemy.Table
         while stack:
             cur = stack.pop()
             if isinstance(cur, cst.ClassDef):
                 order.append(cur)
             elif isinstance(cur, cst.Call):
                 order.append(cur)
-            stack.extend(reversed(cur.children))
+            elif not core_tables and isinstance(cur, cst.BaseExpression):
+                continue  # classes are statements: no need to look inside expressions
+            stack.extend(reversed(children(cur)))
         for node in order:
             if isinstance(node, cst.ClassDef):
                 kind = self.finder.classify_class(node)
@@ -65,11 +81,11 @@ class FieldChecks:
                     continue
                 self.finder.known[node.name.value] = kind
                 fields = self.finder.fields_of(node, *kind)
-                yield Schema(node.name.value, kind[0], kind[1], node, fields), self._class_tag(node)
+                yield Schema(node.name.value, kind[0], kind[1], node, fields), _once(self._class_tag, node)
             else:
                 table = self.finder.core_table(node)
                 if table is not None:
-                    yield table, self._stmt_tag_above(node)
+                    yield table, _once(self._stmt_tag_above, node)
 
     def _first_line(self, node: cst.CSTNode) -> int:
         pos = self.ctx.positions.get(node)
@@ -88,15 +104,19 @@ class FieldChecks:
         return None
 
     # ---- one field --------------------------------------------------------------------------------
-    def check_field(self, schema: Schema, field: Field, class_tag: Tag | None) -> None:
+    def check_field(self, schema: Schema, field: Field, class_tag: Callable[[], Tag | None]) -> None:
+        """Check one field; ``class_tag`` gives the tag above its class (computed only when needed)."""
         ctx, policy = self.ctx, self.policy
+        dotted = ".".join(p for p in (self.module_name, field.owner, field.name) if p)
+        declared = self.datamap.get(dotted) or self.datamap.get(f"{field.owner}.{field.name}")
+        if not (ctx.comments.tags or declared or self.classifier.classify(field.name, field.owner)
+                or self.classifier.classify_type(field.names)):
+            return  # not personal data by name or type, and no tag or data map entry can declare it so
         pos = ctx.positions.get(field.node)
         if pos is None:
             return
         tag = ctx.comments.tag_for(pos.start.line, pos.start.line if isinstance(field.node, cst.Call) else
-                                   pos.end.line) or class_tag
-        dotted = ".".join(p for p in (self.module_name, field.owner, field.name) if p)
-        declared = self.datamap.get(dotted) or self.datamap.get(f"{field.owner}.{field.name}")
+                                   pos.end.line) or class_tag()
         source = "tag" if tag is not None else ("data map" if declared else "none")
         values = dict(tag.values) if tag is not None else dict(declared or {})
         if values.get("category") == "none":

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from typing import Callable
 
 import libcst as cst
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.engine.names import Resolver, dotted, last_name, string_value
+from gdpr_lint.engine.tree import children
 from gdpr_lint.policy import Policy, split_words
 
 Taint = frozenset
@@ -101,8 +101,10 @@ class Flow:
             self.factories[f] = "memory"
         for f in sinks["http"]["objects"]["factories"]:
             self.factories[f] = "http"
-        self.sdk_roots: list[tuple[str, str]] = sorted(
-            ((root, p.name) for p in policy.processors.values() for root in p.sdk), key=lambda t: -len(t[0]))
+        self.sdk_roots: dict[str, str] = {}  # SDK import root -> processor (the first catalogue entry wins)
+        for proc in policy.processors.values():
+            for root in proc.sdk:
+                self.sdk_roots.setdefault(root, proc.name)
         self.summaries: dict[str, Summary] = {}
         self.class_kinds: dict[str, dict[str, str]] = {}
         self.class_taint: dict[str, dict[str, frozenset]] = {}
@@ -111,11 +113,16 @@ class Flow:
 
     # ---- processors -------------------------------------------------------------------------------
     def processor_of(self, names: tuple[str, ...]) -> str | None:
-        """The catalogue processor whose SDK a qualified name belongs to."""
+        """The catalogue processor whose SDK a qualified name belongs to (the longest matching root)."""
+        roots = self.sdk_roots
         for name in names:
-            for root, proc in self.sdk_roots:
-                if name == root or name.startswith(root + "."):
-                    return proc
+            if name in roots:
+                return roots[name]
+            prefix = name
+            while "." in prefix:
+                prefix = prefix.rpartition(".")[0]
+                if prefix in roots:
+                    return roots[prefix]
         return None
 
     # ---- kinds ------------------------------------------------------------------------------------
@@ -519,19 +526,7 @@ def _walk_names(node: cst.CSTNode):
             yield cur
             if isinstance(cur, cst.Attribute):
                 continue
-        stack.extend(cur.children)
+        stack.extend(children(cur))
 
 
-def iter_calls(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool] | None = None):
-    """Every Call inside ``node`` (outer calls first), not descending into nested defs or lambdas."""
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and cur is not node:
-            continue
-        if isinstance(cur, cst.Call):
-            yield cur
-        stack.extend(reversed(cur.children))
-
-
-__all__ = ["EMPTY", "Env", "Flow", "PARAM", "PSEUDONYMOUS", "Summary", "dotted", "iter_calls"]
+__all__ = ["EMPTY", "Env", "Flow", "PARAM", "PSEUDONYMOUS", "Summary", "dotted"]

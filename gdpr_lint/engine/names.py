@@ -8,6 +8,8 @@ import libcst as cst
 from libcst.metadata import QualifiedName
 from libcst.metadata.base_provider import LazyValue
 
+from gdpr_lint.engine.tree import children
+
 
 def dotted(node: cst.CSTNode) -> str:
     """The dotted text of a Name/Attribute chain (``self.client.post``), else ``""``."""
@@ -130,7 +132,7 @@ class ImportResolver:
             elif isinstance(cur, cst.BaseExpression):
                 continue
             else:
-                stack.extend(cur.children)
+                stack.extend(children(cur))
 
     def qnames(self, node: cst.CSTNode) -> tuple[str, ...]:
         """Qualified names of a Name/Attribute, plus its dotted text for local names."""

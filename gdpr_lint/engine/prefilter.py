@@ -8,22 +8,33 @@ resolution and analysis, which is where the time goes.
 
 from __future__ import annotations
 
+import ast
 import re
 
 from gdpr_lint.policy import Policy, split_words
 
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
+
+
+def _tails(idents: set[str]) -> set[str]:
+    """Identifiers without their first word (``get_display_name`` -> ``display_name``)."""
+    out = set()
+    for tok in idents:
+        words = split_words(tok)
+        if len(words) > 1:
+            out.add("_".join(words[1:]))
+    return out
 
 
 class Prefilter:
-    """Built once per policy; :meth:`may_yield` is a set intersection over the file's words."""
+    """Built once per policy; :meth:`may_yield` is a few set intersections over the file's words."""
 
     def __init__(self, policy: Policy, classifier=None) -> None:
         from gdpr_lint.classify import Classifier
 
         self.classifier = classifier or Classifier(policy)
-        markers: set[str] = {"gdpr"}
         strong: set[str] = set()
         weak: set[str] = set()
         for cat in policy.categories.values():
@@ -31,31 +42,152 @@ class Prefilter:
                 strong.add(phrase[0])
             for phrase in cat.weak_words:
                 weak.add(phrase[0])
-        self.type_names = tuple(sorted({t.rpartition(".")[2] for c in policy.categories.values() for t in c.types}))
+        # field types that make a field personal data (``EmailField``, ``PhoneNumber``), as identifiers
+        self.type_names = frozenset(t.rpartition(".")[2] for c in policy.categories.values() for t in c.types)
+        # processor SDKs: a finding needs every part of an import root (``google.cloud.bigquery``)
+        self.sdk_roots: dict[str, list[tuple[str, ...]]] = {}
         for proc in policy.processors.values():
             for root in proc.sdk:
-                markers.update(split_words(root.split(".")[0])[:1])
-        for setting in policy.sinks["logging"].get("settings", []):
-            markers.update(split_words(setting["keyword"])[-1:])
-        self.markers = frozenset(markers)
+                parts = tuple(root.split("."))
+                self.sdk_roots.setdefault(parts[0], []).append(parts[1:])
+        # telemetry settings that send personal data by default (``send_default_pii``)
+        self.settings = tuple(setting["keyword"] for setting in policy.sinks["logging"].get("settings", []))
         self.strong = frozenset(strong | {w + "s" for w in strong})
         self.weak = frozenset(weak | {w + "s" for w in weak})
         self.subjects = frozenset(w for phrases in policy.subjects.values() for p in phrases for w in p)
 
     def may_yield(self, source: str) -> bool:
-        """Whether the file's words could lead to any finding (never false for a file with one).
+        """Whether the file's words could lead to any finding (never false for a file with one)."""
+        return self.decide(source)[0]
 
-        Strong personal-data words count only when an identifier (or string) containing them is
-        classified as personal data: ``email_backend`` or ``ip_version`` alone do not open a file.
+    def decide(self, source: str) -> tuple[bool, bool]:
+        """``(may yield a finding, Python's own parser accepted the file)``.
+
+        Opens a file: a ``gdpr`` comment (tags, suppressions); a personal-data field type; every
+        part of a processor SDK's import root; a telemetry setting keyword; an identifier (or
+        string) that the classifier accepts on its own (``customer_email``; ``email_backend`` or
+        ``ip_version`` do not); a weak word ("name", "address") that the classifier accepts with
+        one of the owners the engine would give it (``user.name``, ``row["name"]`` on
+        ``customer``, a ``name`` field of class ``Customer``).  The last test reads the file's
+        ``ast``; when it parsed, the second value says so and no further syntax check is needed.
         """
         words = {w.lower() for w in _WORDS.findall(source)}
-        if words & self.markers or any(t in source for t in self.type_names):
-            return True
-        if not (words & self.strong or words & self.weak):
-            return False
+        if "gdpr" in words:
+            return True, False
         idents = set(_IDENTS.findall(source))
+        if not idents.isdisjoint(self.type_names):
+            return True, False
+        for first in idents.intersection(self.sdk_roots):
+            if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]):
+                return True, False
+        if any(keyword in source for keyword in self.settings):
+            return True, False
+        strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
+        if not (strong or weak):
+            return False, False
         classify = self.classifier.classify
-        if words & self.strong and any(classify(tok) for tok in idents):
+        if any(classify(tok, None, True) for tok in idents):  # personal data by its name alone
+            return True, False
+        if any(classify(text, None, True) for text in _SHORT_STRINGS.findall(source) if not text.isidentifier()):
+            return True, False  # a key of several words ("date of birth", "e-mail")
+        if any(classify(rest, None, True) for rest in _tails(idents)):
+            return True, False  # a getter's noun: get_display_name() is classified as display_name
+        if not weak:
+            return False, False
+        context_of = self.classifier.context_of
+        if not any(context_of(tok) == "person" for tok in idents):
+            return False, False  # a weak word needs an owner about a person ("user", "Customer")
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True, False  # libcst decides (newer syntax, or a syntax error to report)
+        try:
+            return _owned_weak_word(tree, self.weak, classify, context_of), True
+        except RecursionError:
+            return True, True
+
+
+def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) -> bool:
+    """Whether a name or key with a weak word is personal data given an owner the engine could use.
+
+    The owners are a superset of the engine's (``flow.owner_name``, schema fields): an
+    attribute's receiver, a subscript's or ``.get("key")``'s receiver, the enclosing classes for
+    ``self``, the class for names and strings in a class body, and the first string argument of a
+    call for the strings inside it (``Table("customers", Column("name"))``).  Only owners about
+    a person matter: a weak word is accepted otherwise only when the name itself says whose it is
+    (``customer_name``), which :meth:`Prefilter.decide` has already tested.
+    """
+    def has_weak(text: str) -> bool:
+        return any(w in weak for w in split_words(text))
+
+    def hit(name: str, owners) -> bool:
+        return has_weak(name) and any(context_of(o) == "person" and classify(name, o, True) for o in owners if o)
+
+    def owners_of(node: ast.AST, classes: list[str]) -> list[str]:
+        if isinstance(node, ast.Name):
+            return [node.id, *classes] if node.id in ("self", "cls") else [node.id]
+        if isinstance(node, ast.Attribute):
+            return [node.attr]
+        if isinstance(node, ast.Subscript):
+            key = node.slice
+            own = owners_of(node.value, classes)
+            return [key.value, *own] if isinstance(key, ast.Constant) and isinstance(key.value, str) else own
+        if isinstance(node, ast.Call):
+            return [_last_name(node.func)]
+        if isinstance(node, ast.Await):
+            return owners_of(node.value, classes)
+        return []
+
+    class_records: list[tuple[str, set[str], list[str]]] = []  # (class name, its Names, weak candidates)
+    stack: list[tuple[ast.AST, list[str], tuple]] = [(tree, [], ())]
+    while stack:
+        node, classes, records = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            record = (node.name, set(), [])
+            class_records.append(record)
+            classes, records = [node.name, *classes], (*records, record)
+        elif records and isinstance(node, ast.Name):
+            for record in records:
+                record[1].add(node.id)
+                if has_weak(node.id):
+                    record[2].append(node.id)
+        elif records and isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 80:
+            if has_weak(node.value):
+                for record in records:
+                    record[2].append(node.value)
+        if isinstance(node, ast.Attribute):
+            owners = owners_of(node.value, classes)
+            words = split_words(node.attr)
+            if hit(node.attr, owners) or (len(words) > 1 and hit("_".join(words[1:]), owners)):
+                return True
+        elif isinstance(node, ast.Subscript):
+            key = node.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str) and hit(
+                    key.value, owners_of(node.value, classes)):
+                return True
+        elif isinstance(node, ast.Call):
+            strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if isinstance(node.func, ast.Attribute):
+                owners = owners_of(node.func.value, classes)
+                if any(hit(text, owners) for text in strings):
+                    return True
+            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                owner = node.args[0].value  # Table("customers", ..., Column("name", ...))
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) < 80 and hit(
+                            sub.value, [owner]):
+                        return True
+        stack.extend((child, classes, records) for child in ast.iter_child_nodes(node))
+    for name, names, candidates in class_records:  # a class's fields, strings and names: owned by the class
+        owners = [o for o in (name, *names) if context_of(o) == "person"]
+        if owners and any(hit(c, owners) for c in candidates):
             return True
-        # a weak word ("name", "address") is personal data only with a data subject in sight
-        return bool(words & self.weak) and bool(words & self.subjects)
+    return False
+
+
+def _last_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from gdpr_lint.engine.names import Resolver, last_name, string_value
+from gdpr_lint.engine.tree import children
 
 DJANGO_BASES = ("django.db.models.Model", "django.db.models.base.Model", "django.contrib.auth.models.AbstractUser",
                 "django.contrib.auth.models.AbstractBaseUser", "django.contrib.auth.base_user.AbstractBaseUser",
@@ -116,7 +117,7 @@ def _names_in(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
             out.extend(resolver.qnames(cur))
             if isinstance(cur, cst.Attribute):
                 continue
-        stack.extend(cur.children)
+        stack.extend(children(cur))
     return out
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import libcst as cst
 
 from gdpr_lint.classify import Match
-from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary, iter_calls
+from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary
 from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.engine.sinks import Sinks
+from gdpr_lint.engine.tree import children
 
 VALIDATOR_DECORATORS = ("field_validator", "validator", "validates", "validate", "before_validator")
 MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
@@ -29,6 +30,7 @@ class Walker:
         self.returns: frozenset = EMPTY
         self.budget = MAX_STATEMENTS
         self.exhausted = False  # set when the budget ran out (reported as GDPR905)
+        self.has_walrus = ctx is None or ":=" in ctx.source  # no `:=` in the text: no walrus to bind
 
     # ---- module -----------------------------------------------------------------------------------
     def run_module(self, module: cst.Module) -> None:
@@ -243,11 +245,14 @@ class Walker:
 
     def calls(self, expr: cst.CSTNode, env: Env, skip_outer: bool = False) -> None:
         """Check every call inside an expression against the sinks (walrus targets bound first)."""
-        for node in _walrus(expr):
+        if not self.has_walrus and not self.reporting:
+            return
+        walruses, calls = _walruses_and_calls(expr)
+        for node in walruses:
             self.flow.bind_target(node.target, self.flow.taint(node.value, env), env, node.value)
         if not self.reporting:
             return
-        for call in iter_calls(expr):
+        for call in calls:
             if skip_outer and call is expr:
                 continue
             self.sinks.check_call(call, env)
@@ -255,7 +260,7 @@ class Walker:
 
 def _returns_value(fn: cst.FunctionDef) -> bool:
     """Whether a function has a ``return <expression>`` that is not a constant (worth a summary)."""
-    stack: list[cst.CSTNode] = list(fn.body.children)
+    stack: list[cst.CSTNode] = children(fn.body)
     while stack:
         cur = stack.pop()
         if isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
@@ -265,16 +270,25 @@ def _returns_value(fn: cst.FunctionDef) -> bool:
             return True
         if isinstance(cur, cst.BaseExpression):
             continue
-        stack.extend(cur.children)
+        stack.extend(children(cur))
     return False
 
 
-def _walrus(expr: cst.CSTNode):
+def _walruses_and_calls(expr: cst.CSTNode) -> tuple[list[cst.NamedExpr], list[cst.Call]]:
+    """The ``:=`` expressions and the calls inside ``expr`` (outer calls first), in one pass.
+
+    Nested lambdas (and definitions) are not entered: their bodies run later, if at all.
+    """
+    walruses: list[cst.NamedExpr] = []
+    calls: list[cst.Call] = []
     stack = [expr]
     while stack:
         cur = stack.pop()
-        if isinstance(cur, (cst.Lambda, cst.FunctionDef)):
+        if isinstance(cur, (cst.Lambda, cst.FunctionDef, cst.ClassDef)) and cur is not expr:
             continue
-        if isinstance(cur, cst.NamedExpr):
-            yield cur
-        stack.extend(cur.children)
+        if isinstance(cur, cst.Call):
+            calls.append(cur)
+        elif isinstance(cur, cst.NamedExpr):
+            walruses.append(cur)
+        stack.extend(reversed(children(cur)))
+    return walruses, calls

@@ -1,0 +1,76 @@
+"""Fast traversal of libcst trees for the engine's searches.
+
+``CSTNode.children`` builds its list by running a visitor over the node (it was two thirds of
+the engine's time on Django's source).  :func:`children` reads the node's dataclass fields
+instead, in the same order, and leaves out whitespace, comments and punctuation, which no
+check looks for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+
+# Leaves that never contain a name, call, definition or import.
+_SKIPPED: frozenset[type] = frozenset({
+    cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
+    cst.Comment, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon,
+    cst.AssignEqual, cst.ImportStar, cst.Ellipsis, cst.Asynchronous,
+})
+# Nodes whose fields are declared in another order than their source order (libcst's visit order);
+# whitespace and punctuation fields are left out, they are skipped anyway.
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
+    cst.Arg: ("keyword", "value"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.Parameters: ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    cst.TypeAlias: ("name", "type_parameters", "value"),
+}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _SOURCE_ORDER.get(cls) or tuple(f.name for f in dataclasses.fields(cls))
+    _FIELDS[cls] = names
+    return names
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The child nodes of ``node`` in source order, without whitespace, comments or punctuation.
+
+    Same nodes and order as ``[c for c in node.children if type(c) not in _SKIPPED]`` (a test
+    checks this over real files), at a fraction of the cost.
+    """
+    out: list[cst.CSTNode] = []
+    wanted = _WANTED
+    for name in _FIELDS.get(type(node)) or _fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            for item in value:
+                keep = wanted.get(type(item))
+                if keep is None:
+                    keep = _wanted(type(item))
+                if keep:
+                    out.append(item)
+        else:
+            keep = wanted.get(kind)
+            if keep is None:
+                keep = _wanted(kind)
+            if keep:
+                out.append(value)
+    return out
+
+
+_WANTED: dict[type, bool] = {}
+
+
+def _wanted(kind: type) -> bool:
+    keep = _WANTED[kind] = issubclass(kind, cst.CSTNode) and kind not in _SKIPPED
+    return keep

@@ -1,0 +1,70 @@
+"""The engine's fast child iterator agrees with libcst's own ``children`` on real code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from gdpr_lint.engine.tree import _SKIPPED, children
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# syntax the package's own files do not use: every node whose field order differs from its source order
+GRAMMAR = '''
+@decorator(arg, key=value)
+class C(Base, metaclass=Meta):
+    @property
+    async def f(self, a, /, b: int = 1, *args, c, d=2, **kw) -> "T":
+        async with open(x) as f, lock:
+            pass
+        async for item in aiter(y):
+            z = [i async for i in gen() if i]
+        try:
+            pass
+        except (KeyError, ValueError) as exc:
+            raise RuntimeError(exc) from exc
+        return a if b else c
+
+match command:
+    case {"name": name, **rest} if name:
+        pass
+    case Point(x=0, y=y) | [1, 2, *others]:
+        pass
+    case str() as text:
+        pass
+(lambda q, *r, s=1: q)(1)
+if (n := len(items)) > 10:
+    print(f"{n!r:>10} {items[1:2:3]}")
+type Alias[T: int = str] = list[T]
+def g[T, *Ts, **P](x: T) -> T: ...
+try:
+    pass
+except* OSError as group:
+    pass
+'''
+
+
+def _sources():
+    yield "grammar", GRAMMAR
+    for path in sorted((ROOT / "gdpr_lint" / "engine").glob("*.py")):  # real code, kept small: this is slow
+        yield path.name, path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name,source", list(_sources()), ids=lambda v: v if len(v) < 60 else "")
+def test_children_match_libcst_order(name, source):
+    module = cst.parse_module(source)
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        expected = [c for c in node.children if type(c) not in _SKIPPED]
+        got = children(node)
+        assert [type(c).__name__ for c in got] == [type(c).__name__ for c in expected], type(node).__name__
+        assert all(a is b for a, b in zip(got, expected))
+        stack.extend(node.children)
+
+
+def test_whitespace_and_punctuation_are_left_out():
+    call = cst.parse_expression("f( a , b )")
+    assert [type(c) for c in children(call)] == [cst.Name, cst.Arg, cst.Arg]
