@@ -33,7 +33,7 @@ def _load_policy(config: str | None, paths: tuple[str, ...]):
         found = find_config(start if start.exists() else Path.cwd())
         cfg = load_config_file(found) if found else OrgConfig()
     policy = load_policy(cfg)
-    from gdpr_lint.engine.fields import datamap_for
+    from gdpr_lint.datamap import datamap_for
 
     datamap_for(policy)  # a broken data map is a configuration error (exit 2), found before scanning
     return policy

@@ -16,6 +16,7 @@ import yaml
 
 from gdpr_lint.durations import parse_duration
 from gdpr_lint.errors import ConfigError
+from gdpr_lint.yamlfile import safe_load
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -182,7 +183,7 @@ def load_config_file(path: Path) -> OrgConfig:
         section = data.get("tool", {}).get("gdpr-lint")
         return parse_config(section or {}, f"{shown} [tool.gdpr-lint]")
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -21,6 +21,7 @@ from gdpr_lint import __version__
 from gdpr_lint.config import Approval, OrgConfig
 from gdpr_lint.durations import parse_duration
 from gdpr_lint.errors import ConfigError
+from gdpr_lint.yamlfile import safe_load
 
 PACK_FILES = ("categories.yaml", "vocabulary.yaml", "sinks.yaml", "encryption.yaml", "processors.yaml", "rules.yaml")
 
@@ -207,7 +208,7 @@ def _read_pack(folder: Path) -> dict[str, Any]:
     for name in PACK_FILES:
         path = folder / name
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(str(path), "", f"cannot load the policy pack file ({exc})") from None
         if not isinstance(data, dict):

@@ -13,7 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from gdpr_lint.engine.schemas import CONFIG_SUFFIXES, framework_of_base, is_config_base
+from gdpr_lint.frameworks import CONFIG_SUFFIXES, framework_of_base, is_config_base
 
 
 def _dotted(node: ast.expr) -> str:

@@ -286,7 +286,7 @@ class Cache:
     def __init__(self, folder: Path | None, policy: Policy, project_digest: str = "") -> None:
         self.folder = folder
         # select/ignore from the command line are set after the policy hash was computed
-        from gdpr_lint.engine.fields import datamap_for
+        from gdpr_lint.datamap import datamap_for
 
         datamap = json.dumps(datamap_for(policy), sort_keys=True, default=str)
         self.salt = (f"{__version__}:{policy.hash}:{policy.config.select}:{policy.config.ignore}:"

@@ -16,7 +16,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import CommentIndex
-from gdpr_lint.engine.fields import FieldChecks, datamap_for
+from gdpr_lint.datamap import datamap_for
+from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.prefilter import Prefilter

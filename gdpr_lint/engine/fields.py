@@ -7,18 +7,16 @@ Art. 32 (security of processing) for encryption at rest.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import libcst as cst
-import yaml
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import Tag
-from gdpr_lint.config import TAG_KEYS
+from gdpr_lint.datamap import datamap_for
 from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
 from gdpr_lint.engine.tree import children
-from gdpr_lint.errors import ConfigError
 from gdpr_lint.policy import rules_dir
+from gdpr_lint.yamlfile import safe_load
 
 _TAXONOMY: dict | None = None
 BOOL_TYPES = frozenset({"bool", "BooleanField", "NullBooleanField", "Boolean", "Bool", "StrictBool", "BooleanType"})
@@ -28,7 +26,7 @@ def taxonomy() -> dict:
     """The Fides keys tags may use (``rules/taxonomy.yaml``), loaded once."""
     global _TAXONOMY
     if _TAXONOMY is None:
-        data = yaml.safe_load((rules_dir() / "taxonomy.yaml").read_text(encoding="utf-8"))
+        data = safe_load((rules_dir() / "taxonomy.yaml").read_text(encoding="utf-8"))
         _TAXONOMY = {k: frozenset(v) for k, v in data.items()}
     return _TAXONOMY
 
@@ -214,41 +212,3 @@ class FieldChecks:
         return False
 
 
-_DATAMAPS: dict[str, dict] = {}
-
-
-def datamap_for(policy) -> dict[str, dict]:
-    """The data-map file's declarations by dotted path (empty when the file does not exist).
-
-    Raises:
-        ConfigError: the file is not valid YAML or not a mapping of dotted paths to tags.
-    """
-    cfg = policy.config
-    base = Path(cfg.path.split(" [")[0]).parent if cfg.path else Path.cwd()
-    path = (base / cfg.datamap).resolve()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        stamp = 0
-    key = f"{path}:{stamp}"
-    if key not in _DATAMAPS:
-        data: dict = {}
-        if path.is_file():
-            try:
-                loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-                problem = " ".join(str(exc).split())
-                raise ConfigError(str(path), "", f"cannot read the data map ({problem})") from None
-            fields = loaded.get("fields", loaded) if isinstance(loaded, dict) else None
-            if not isinstance(fields, dict):
-                raise ConfigError(str(path), "fields", "expected a mapping of `package.module.Class.field` to tags")
-            for name, value in fields.items():
-                if not isinstance(value, dict):
-                    raise ConfigError(str(path), str(name), "expected a mapping such as {retention: P2Y, basis: contract}")
-                for tag_key in value:
-                    if tag_key not in TAG_KEYS:
-                        raise ConfigError(str(path), f"{name}.{tag_key}",
-                                          f"unknown tag key; allowed: {', '.join(TAG_KEYS)}")
-            data = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in fields.items()}
-        _DATAMAPS[key] = data
-    return _DATAMAPS[key]
