@@ -73,3 +73,11 @@ def normalise_source(code: str) -> str:
     code = _WS.sub("", code)
     code = _TRAILING_COMMA.sub("", code)  # a "magic trailing comma" added when a call is re-wrapped
     return code.rstrip(",")
+
+
+def tool_finding(policy, code: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    """A GDPR9xx finding about the file itself (it could not be read, parsed or analysed)."""
+    rule = policy.rules[code]
+    return Finding(code=code, name=rule.name, family="tool", severity=policy.severity_of(code), path=path,
+                   line=line, column=column, end_line=line, end_column=column, message=message,
+                   fix=" ".join(rule.fix.split()), snippet=message).finish()

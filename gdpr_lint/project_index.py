@@ -76,6 +76,11 @@ def file_classes(text: str, module: str, is_package: bool) -> list[tuple[str, st
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
+    return tree_classes(tree, module, is_package)
+
+
+def tree_classes(tree: ast.Module, module: str, is_package: bool) -> list[tuple[str, str, list[str], bool]]:
+    """:func:`file_classes` for a file already parsed with ``ast``."""
     return list(_module_classes(tree, module, is_package))
 
 

@@ -6,26 +6,28 @@ symlink becomes a GDPR902 finding; one that does not parse a GDPR901 finding.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import math
 import os
-import pickle
 import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pathspec
 
 from gdpr_lint import __version__
+from gdpr_lint.cache import Cache, content_key
 from gdpr_lint.errors import UsageError
-from gdpr_lint.findings import Finding
+from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.project_index import file_classes, index_digest, resolve_index
+from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
@@ -65,56 +67,56 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
     A file named explicitly is always included (unless excluded).  Raises
     :class:`~gdpr_lint.errors.UsageError` for a path that does not exist.
     """
-    return _walk(paths, excludes, root, lambda name: name.endswith(".py"), explicit=lambda p: True)
+    return discover_all(paths, excludes, root)[0]
 
 
 def discover_manifests(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
     """Dependency manifests (``requirements*.txt``, ``pyproject.toml``) under ``paths``."""
+    return discover_all(paths, excludes, root)[1]
+
+
+def discover_all(paths: list[Path], excludes: list[str], root: Path) -> tuple[list[Path], list[Path]]:
+    """``(python files, dependency manifests)`` under ``paths``, in one walk of the tree."""
     from gdpr_lint.manifests import is_manifest
 
-    return _walk(paths, excludes, root, is_manifest, explicit=lambda p: is_manifest(p.name))
-
-
-def _walk(paths: list[Path], excludes: list[str], root: Path, accept, explicit) -> list[Path]:
     spec = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(excludes))
-    out: list[Path] = []
+    python: list[Path] = []
+    manifests: list[Path] = []
     seen: set[Path] = set()
+
+    def add(full: Path, to: list[Path]) -> None:
+        if full not in seen:
+            seen.add(full)
+            to.append(full)
+
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"path does not exist: {path}")
         if path.is_file() or (path.is_symlink() and not path.exists()):
-            rel = _rel(path, root)
-            if explicit(path) and not spec.match_file(rel) and path not in seen:
-                seen.add(path)
-                out.append(path)
+            # a file named on the command line is checked whatever its name (a script without .py)
+            if not spec.match_file(_rel(path, root)):
+                add(path, manifests if is_manifest(path.name) and not path.name.endswith(".py") else python)
             continue
         ignore = _gitignore_spec(path) or _gitignore_spec(root)
         top = _rel(path, root)  # resolved once; paths below are joined as text (a stat per file is slow)
         prefix = "" if top in ("", ".") else top.rstrip("/") + "/"
-        for dirpath, dirnames, filenames in os.walk(path):
-            base = Path(dirpath)
-            local = os.path.relpath(dirpath, path)
-            here = "" if local == "." else local.replace(os.sep, "/") + "/"
-            keep = []
-            for d in sorted(dirnames):
-                rel_local = f"{here}{d}/"
-                if spec.match_file(prefix + rel_local) or spec.match_file(rel_local) or (
-                        ignore and ignore.match_file(rel_local)):
-                    continue
-                keep.append(d)
-            dirnames[:] = keep
+
+        def excluded(rel_local: str) -> bool:
+            return bool(spec.match_file(rel_local) or (prefix and spec.match_file(prefix + rel_local))
+                        or (ignore and ignore.match_file(rel_local)))
+
+        base = os.fspath(path)
+        for dirpath, dirnames, filenames in os.walk(base):
+            local = dirpath[len(base):].lstrip(os.sep)  # os.walk's folders all start with `base`
+            here = local.replace(os.sep, "/") + "/" if local else ""
+            dirnames[:] = [d for d in sorted(dirnames) if not excluded(f"{here}{d}/")]
             for name in sorted(filenames):
-                if not accept(name):
-                    continue
-                full = base / name
-                rel_local = here + name
-                if spec.match_file(prefix + rel_local) or spec.match_file(rel_local) or (
-                        ignore and ignore.match_file(rel_local)):
-                    continue
-                if full not in seen:
-                    seen.add(full)
-                    out.append(full)
-    return out
+                if name.endswith(".py"):
+                    if not excluded(here + name):
+                        add(Path(dirpath, name), python)
+                elif is_manifest(name) and not excluded(here + name):
+                    add(Path(dirpath, name), manifests)
+    return python, manifests
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -140,12 +142,20 @@ def module_name(path: Path, root: Path | None = None) -> str:
     starts, so data-map keys do not depend on the working directory.
     """
     path = path.absolute()
-    parts = [] if path.stem == "__init__" else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts)
+    package = _package_of(str(path.parent))
+    if path.stem == "__init__":
+        return package
+    return f"{package}.{path.stem}" if package else path.stem
+
+
+@lru_cache(maxsize=4096)
+def _package_of(folder: str) -> str:
+    """The dotted package a folder is (``""`` when it has no ``__init__.py``)."""
+    here = Path(folder)
+    if here.parent == here or not (here / "__init__.py").is_file():
+        return ""
+    parent = _package_of(str(here.parent))
+    return f"{parent}.{here.name}" if parent else here.name
 
 
 def read_source(path: Path) -> tuple[str | None, str]:
@@ -174,17 +184,61 @@ _WORKER: dict = {}
 
 def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | None = None) -> None:
     from gdpr_lint.classify import Classifier
+    from gdpr_lint.datamap import datamap_for
     from gdpr_lint.engine.prefilter import Prefilter
 
     _WORKER["policy"] = policy
     _WORKER["classifier"] = Classifier(policy)
-    _WORKER["prefilter"] = Prefilter(policy, _WORKER["classifier"]) if use_prefilter else None
+    # with a data map any field may be declared personal data: every file is analysed
+    _WORKER["prefilter"] = Prefilter(policy, _WORKER["classifier"]) if use_prefilter and not datamap_for(
+        policy) else None
     _WORKER["project"] = project or {}
 
 
-def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding], list[dict], int]:
+@dataclass
+class Survey:
+    """What a cheap first pass over one file learns (cached by content, policy and tool version).
+
+    ``headers`` are its class headers for the project index; ``analyse`` says whether the full
+    analysis (libcst) is needed: the file may yield a finding, or Python's ``ast`` could not parse
+    it (libcst then reports the syntax error, or reads syntax newer than this Python).
+    ``problem`` is why the file cannot be read at all (a GDPR902 finding), else empty.
+    """
+
+    headers: list = field(default_factory=list)
+    analyse: bool = True
+    lines: int = 0
+    problem: str = ""
+
+
+def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Survey:
+    """Parse ``text`` once with ``ast`` for the class headers, the syntax check and the pre-filter."""
+    lines = text.count("\n") + 1
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return Survey([], True, lines)
+    headers = tree_classes(tree, modname, is_package) if "class " in text else []
+    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines)
+
+
+def survey_path(job: tuple[str, str, str]) -> Survey:
+    """:func:`survey_source` for one file in a worker (a time-out means: analyse it)."""
+    path, _shown, modname = job
+    text, problem = read_source(Path(path))
+    if text is None:
+        return Survey([], False, 0, problem)
+    try:
+        with _time_limit(file_timeout()):
+            return survey_source(text, modname, Path(path).name == "__init__.py", _WORKER["prefilter"])
+    except _FileTimeout:
+        return Survey([], True, text.count("\n") + 1)
+
+
+def analyze_path(job: tuple[str, str, str], project: dict | None = None
+                 ) -> tuple[list[Finding], list[Finding], list[dict], int]:
     """Analyse one file in a worker: ``(findings, suppressed, inventory, lines)``."""
-    from gdpr_lint.engine.analyzer import analyze_source, tool_finding
+    from gdpr_lint.engine.analyzer import analyze_source
 
     path, shown, modname = job
     policy = _WORKER["policy"]
@@ -195,8 +249,10 @@ def analyze_path(job: tuple[str, str, str]) -> tuple[list[Finding], list[Finding
     limit = file_timeout()
     try:
         with _time_limit(limit):
+            # no pre-filter here: the survey has decided this file needs the analysis
             findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
-                                                             _WORKER["prefilter"], _WORKER["project"],
+                                                             None,
+                                                             _WORKER["project"] if project is None else project,
                                                              Path(path).name == "__init__.py")
     except _FileTimeout:
         return [tool_finding(policy, "GDPR905", shown, _TIMEOUT_MESSAGE.format(f"{limit:g}"))], [], [], lines
@@ -280,52 +336,13 @@ def _timed_out(value) -> bool:
         return False
 
 
-class Cache:
-    """Results by file content hash, policy hash and tool version, in ``.gdpr-lint-cache/``."""
-
-    def __init__(self, folder: Path | None, policy: Policy, project_digest: str = "") -> None:
-        self.folder = folder
-        # select/ignore from the command line are set after the policy hash was computed
-        from gdpr_lint.datamap import datamap_for
-
-        datamap = json.dumps(datamap_for(policy), sort_keys=True, default=str)
-        self.salt = (f"{__version__}:{policy.hash}:{policy.config.select}:{policy.config.ignore}:"
-                     f"{hashlib.sha256(datamap.encode()).hexdigest()}:{project_digest}")
-
-    def key(self, path: str, shown: str, modname: str) -> str | None:
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            return None
-        return hashlib.sha256(self.salt.encode() + shown.encode() + modname.encode() + data).hexdigest()
-
-    def get(self, key: str | None):
-        if self.folder is None or key is None:
-            return None
-        p = self.folder / key[:2] / key
-        try:
-            with p.open("rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
-
-    def put(self, key: str | None, value) -> None:
-        if self.folder is None or key is None or _timed_out(value):
-            return
-        p = self.folder / key[:2] / key
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            tmp = p.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, p)
-        except OSError:
-            pass
-
-
 def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int | None = None,
          cache_dir: Path | None = None, progress=None, prefilter: bool = True) -> ScanResult:
     """Analyse every Python file under ``paths``.
+
+    Two passes, both spread over worker processes and cached by file content: a survey with
+    ``ast`` (class headers for the cross-module index, syntax check, pre-filter), then the full
+    analysis of the files that can yield a finding.  Output does not depend on ``jobs``.
 
     Args:
         paths: files and folders to scan.
@@ -339,49 +356,71 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     Raises:
         UsageError: a path that does not exist.
     """
+    from gdpr_lint.datamap import datamap_for
+
     root = root or Path.cwd()
-    files = discover(paths, policy.config.exclude, root)
+    files, manifests = discover_all(paths, policy.config.exclude, root)
     jobs_list = [(str(p), display_path(p, root), module_name(p, root)) for p in files]
     result = ScanResult(files=len(files), root=root)
-    project = _project_index(files, jobs_list, cache_dir)
-    cache = Cache(cache_dir, policy, index_digest(project))
-    outputs: list = [None] * len(jobs_list)
-    todo: list[int] = []
-    keys: list[str | None] = []
-    for i, job in enumerate(jobs_list):
-        key = cache.key(*job)
-        keys.append(key)
-        hit = cache.get(key)
-        if hit is not None:
-            outputs[i] = hit
-        else:
-            todo.append(i)
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    done = len(jobs_list) - len(todo)
-    if progress:
-        progress(done, len(jobs_list))
-    if len(todo) < 8 or workers <= 1:
-        _init_worker(policy, prefilter, project)
-        for i in todo:
-            outputs[i] = analyze_path(jobs_list[i])
-            cache.put(keys[i], outputs[i])
+    cache = Cache(cache_dir)
+    runner = _Runner(policy, prefilter, jobs)
+    datamap = json.dumps(datamap_for(policy), sort_keys=True, default=str)
+    total = len(jobs_list)
+    try:
+        # pass 1: survey every file (cached by its content and the policy's vocabulary)
+        survey_salt = f"{policy.hash}:{datamap}:{prefilter}"
+        digests: list[str] = []
+        surveys: list[Survey | None] = []
+        keys: list[str] = []
+        for path, shown, modname in jobs_list:
+            try:
+                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            except OSError:
+                digest = ""
+            digests.append(digest)
+            key = content_key("survey", survey_salt, modname, Path(path).name, digest) if digest else ""
+            keys.append(key)
+            surveys.append(cache.get("survey", key) if key else None)
+        todo = [i for i, s in enumerate(surveys) if s is None]
+        if progress:
+            progress(0, total)
+        for i, survey in zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])):
+            surveys[i] = survey
+            if keys[i]:
+                cache.put("survey", keys[i], survey)
+        project = resolve_index([h for s in surveys for h in s.headers])
+        # pass 2: analyse the files that need it (cached by content, policy and the project index)
+        result_salt = (f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:"
+                       f"{index_digest(project)}:{prefilter}")
+        outputs: list = [None] * total
+        todo, keys = [], [""] * total
+        for i, (survey, (_path, shown, modname)) in enumerate(zip(surveys, jobs_list)):
+            if survey.problem:
+                outputs[i] = ([tool_finding(policy, "GDPR902", shown, f"file not checked: {survey.problem}")],
+                              [], [], 0)
+            elif not survey.analyse:
+                outputs[i] = ([], [], [], survey.lines)
+            else:
+                keys[i] = content_key("result", result_salt, shown, modname, digests[i]) if digests[i] else ""
+                outputs[i] = cache.get("result", keys[i]) if keys[i] else None
+                if outputs[i] is None:
+                    todo.append(i)
+        done = total - len(todo)
+        if progress:
+            progress(done, total)
+        for i, out in zip(todo, runner.map(analyze_path, [jobs_list[i] for i in todo], project)):
+            outputs[i] = out
+            if keys[i] and not _timed_out(out):
+                cache.put("result", keys[i], out)
             done += 1
             if progress:
-                progress(done, len(jobs_list))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(policy, prefilter, project)) as pool:
-            chunk = max(1, min(16, len(todo) // (workers * 4) or 1))
-            for i, out in zip(todo, pool.map(analyze_path, [jobs_list[i] for i in todo], chunksize=chunk)):
-                outputs[i] = out
-                cache.put(keys[i], out)
-                done += 1
-                if progress:
-                    progress(done, len(jobs_list))
+                progress(done, total)
+    finally:
+        runner.close()
     if policy.is_enabled("GDPR406"):
         from gdpr_lint.manifests import check_manifest
 
-        for manifest in discover_manifests(paths, policy.config.exclude, root):
+        for manifest in manifests:
             result.findings.extend(check_manifest(manifest, display_path(manifest, root), policy))
     for findings, suppressed, inventory, lines in outputs:
         result.findings.extend(findings)
@@ -392,39 +431,37 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     return result
 
 
-def _project_index(files: list[Path], jobs_list: list[tuple[str, str, str]], cache_dir: Path | None) -> dict:
-    """The cross-module schema index; each file's class headers are cached by its content."""
-    headers: list = []
-    for path, (_, _, modname) in zip(files, jobs_list):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        key = hashlib.sha256(b"classes:" + __version__.encode() + modname.encode() + path.name.encode() + data
-                             ).hexdigest()
-        cached = None
-        spot = cache_dir / "classes" / key[:2] / key if cache_dir is not None else None
-        if spot is not None:
-            try:
-                with spot.open("rb") as fh:
-                    cached = pickle.load(fh)
-            except (OSError, pickle.UnpicklingError, EOFError):
-                cached = None
-        if cached is None:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = ""
-            cached = file_classes(text, modname, path.name == "__init__.py")
-            if spot is not None:
-                try:
-                    spot.parent.mkdir(parents=True, exist_ok=True)
-                    with spot.open("wb") as fh:
-                        pickle.dump(cached, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                except OSError:
-                    pass
-        headers += cached
-    return resolve_index(headers)
+class _Runner:
+    """Runs a worker function over files: in this process for a few, else in a process pool made on
+    first use and shared by both passes.  Results come back in input order."""
+
+    def __init__(self, policy: Policy, prefilter: bool, jobs: int | None) -> None:
+        self.policy, self.prefilter = policy, prefilter
+        self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.pool: ProcessPoolExecutor | None = None
+        self.local = False
+
+    def map(self, func, items: list, project: dict | None = None):
+        if not items:
+            return
+        if len(items) < 8 or self.workers <= 1:
+            if not self.local:
+                _init_worker(self.policy, self.prefilter)
+                self.local = True
+            for item in items:
+                yield func(item) if project is None else func(item, project)
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
+                                            initargs=(self.policy, self.prefilter))
+        chunk = max(1, min(16, len(items) // (self.workers * 4) or 1))
+        call = func if project is None else partial(func, project=project)
+        yield from self.pool.map(call, items, chunksize=chunk)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
 
 def policy_fingerprint(policy: Policy) -> str:

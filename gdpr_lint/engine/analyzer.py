@@ -25,7 +25,7 @@ from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import children
 from gdpr_lint.engine.walker import Walker
-from gdpr_lint.findings import Finding
+from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 
 
@@ -82,14 +82,6 @@ class FileContext:
             reasons=sorted({f"{m.category}: {m.reason}" for m in matches}),
             symbol=symbol if symbol is not None else self.symbol, snippet=snippet[:2000], sink=sink,
             processor=processor))
-
-
-def tool_finding(policy: Policy, code: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:
-    """A GDPR9xx finding about the file itself (it could not be read, parsed or analysed)."""
-    rule = policy.rules[code]
-    return Finding(code=code, name=rule.name, family="tool", severity=policy.severity_of(code), path=path,
-                   line=line, column=column, end_line=line, end_column=column, message=message,
-                   fix=" ".join(rule.fix.split()), snippet=message).finish()
 
 
 def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,

@@ -60,7 +60,7 @@ class Prefilter:
         """Whether the file's words could lead to any finding (never false for a file with one)."""
         return self.decide(source)[0]
 
-    def decide(self, source: str) -> tuple[bool, bool]:
+    def decide(self, source: str, tree: ast.Module | None = None) -> tuple[bool, bool]:
         """``(may yield a finding, Python's own parser accepted the file)``.
 
         Opens a file: a ``gdpr`` comment (tags, suppressions); a personal-data field type; every
@@ -69,7 +69,8 @@ class Prefilter:
         ``ip_version`` do not); a weak word ("name", "address") that the classifier accepts with
         one of the owners the engine would give it (``user.name``, ``row["name"]`` on
         ``customer``, a ``name`` field of class ``Customer``).  The last test reads the file's
-        ``ast``; when it parsed, the second value says so and no further syntax check is needed.
+        ``ast`` (``tree`` when the caller has parsed it already); when it parsed, the second
+        value says so and no further syntax check is needed.
         """
         words = {w.lower() for w in _WORDS.findall(source)}
         if "gdpr" in words:
@@ -97,10 +98,11 @@ class Prefilter:
         context_of = self.classifier.context_of
         if not any(context_of(tok) == "person" for tok in idents):
             return False, False  # a weak word needs an owner about a person ("user", "Customer")
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return True, False  # libcst decides (newer syntax, or a syntax error to report)
+        if tree is None:
+            try:
+                tree = ast.parse(source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return True, False  # libcst decides (newer syntax, or a syntax error to report)
         try:
             return _owned_weak_word(tree, self.weak, classify, context_of), True
         except RecursionError:
