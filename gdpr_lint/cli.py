@@ -126,7 +126,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     if ignore_:
         policy.config.ignore = list(policy.config.ignore) + list(ignore_)
     started = time.perf_counter()
-    cache = None if no_cache else Path(cache_dir or os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
+    from gdpr_lint.cache import default_folder
+
+    cache = None if no_cache else (Path(cache_dir) if cache_dir else default_folder())
     if diff_base or staged or baseline_file:
         from gdpr_lint.diffscan import scan_for_check
 
@@ -236,6 +238,26 @@ def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
     click.echo(inv.coverage_line(cov), err=True)
     if min_coverage is not None and cov[2] < min_coverage:
         sys.exit(1)
+
+
+@main.group("cache")
+def cache_group() -> None:
+    """The results cache (``.gdpr-lint-cache`` in the current folder, or $GDPR_LINT_CACHE_DIR)."""
+
+
+@cache_group.command("clear")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Cache folder (default: .gdpr-lint-cache in the current folder, or $GDPR_LINT_CACHE_DIR).")
+def cache_clear(cache_dir) -> None:
+    """Delete every cached result."""
+    from gdpr_lint.cache import Cache, default_folder
+
+    folder = Path(cache_dir) if cache_dir else default_folder()
+    try:
+        count = Cache(folder).clear()
+    except OSError as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"gdpr-lint: removed {count} cached entries from {folder}", err=True)
 
 
 from gdpr_lint.commands_ci import register as _register_ci_commands  # noqa: E402  (baseline, init)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -322,7 +322,9 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     digest = hashlib.sha256()
     digest.update(__version__.encode())
     digest.update(_default_pack(str(folder)).encode())
-    digest.update(json.dumps(config.raw, sort_keys=True, default=str).encode())
+    # the validated settings, not the file's text: a config built in code is hashed the same way
+    settings = {k: v for k, v in asdict(config).items() if k not in ("path", "raw")}
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return Policy(categories=categories, subjects=subjects, things=things, metadata_words=metadata,
                   flag_prefixes=flags, non_personal_names=non_personal,
                   owner_suffixes=owner_suffixes, settings_owners=frozenset(vocab.get("settings_owners") or ()),

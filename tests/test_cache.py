@@ -1,0 +1,166 @@
+"""The results cache: a hit gives the same findings without analysing; every input that matters
+(content, policy, tool version, a base class in another module) makes a miss; `cache clear`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gdpr_lint import cache as cache_module
+from gdpr_lint import scan as scan_module
+from gdpr_lint.cli import main
+from gdpr_lint.config import OrgConfig
+from gdpr_lint.policy import load_policy
+from gdpr_lint.scan import scan
+
+MODELS = '''from django.db import models
+
+
+class Customer(models.Model):
+    email = models.EmailField()
+'''
+VIEWS = '''import logging
+
+logger = logging.getLogger(__name__)
+
+
+def signup(user):
+    logger.info("signed up %s", user.email)
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    pkg = tmp_path / "shop"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "models.py").write_text(MODELS)
+    (pkg / "views.py").write_text(VIEWS)
+    (pkg / "util.py").write_text("def add(a, b):\n    return a + b\n")
+    return tmp_path
+
+
+class Counter:
+    """Counts the files each pass works on (the passes run in this process with jobs=1)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.surveyed: list[str] = []
+        self.analysed: list[str] = []
+        survey, analyse = scan_module.survey_path, scan_module.analyze_path
+
+        def counted_survey(job):
+            self.surveyed.append(Path(job[0]).name)
+            return survey(job)
+
+        def counted_analyse(job, project=None):
+            self.analysed.append(Path(job[0]).name)
+            return analyse(job, project)
+
+        monkeypatch.setattr(scan_module, "survey_path", counted_survey)
+        monkeypatch.setattr(scan_module, "analyze_path", counted_analyse)
+
+    def reset(self) -> None:
+        self.surveyed.clear()
+        self.analysed.clear()
+
+
+def _run(root: Path, policy=None):
+    result = scan([root], policy or load_policy(), root=root, jobs=1, cache_dir=root / ".cache")
+    return [(f.path, f.line, f.code, f.message) for f in result.findings]
+
+
+def test_a_warm_scan_analyses_nothing_and_finds_the_same(project, monkeypatch):
+    counter = Counter(monkeypatch)
+    cold = _run(project)
+    assert {"models.py", "views.py"} <= set(counter.analysed)
+    assert "util.py" not in counter.analysed  # the survey found nothing it could report
+    counter.reset()
+    assert _run(project) == cold
+    assert counter.surveyed == [] and counter.analysed == []
+    assert {c for _, _, c, _ in cold} == {"GDPR101", "GDPR301"}
+
+
+def test_a_changed_file_is_analysed_again_alone(project, monkeypatch):
+    counter = Counter(monkeypatch)
+    _run(project)
+    counter.reset()
+    (project / "shop" / "views.py").write_text(VIEWS + "\n\ndef other(user):\n    print(user.phone_number)\n")
+    findings = _run(project)
+    assert counter.surveyed == ["views.py"] and counter.analysed == ["views.py"]
+    assert sum(1 for _, _, code, _ in findings if code == "GDPR301") == 2
+
+
+def test_a_changed_policy_misses(project, monkeypatch):
+    counter = Counter(monkeypatch)
+    _run(project)
+    counter.reset()
+    stricter = load_policy(OrgConfig(max_retention={"user.contact.email": "P1Y"}))
+    _run(project, stricter)
+    assert {"models.py", "views.py"} <= set(counter.analysed)
+
+
+def test_a_new_tool_version_misses(project, monkeypatch):
+    counter = Counter(monkeypatch)
+    _run(project)
+    counter.reset()
+    monkeypatch.setattr(cache_module, "__version__", "999.0")
+    _run(project)
+    assert {"models.py", "views.py"} <= set(counter.analysed)
+
+
+def test_a_base_class_that_becomes_a_model_reanalyses_its_subclasses(project, monkeypatch):
+    (project / "shop" / "base.py").write_text("class Base:\n    pass\n")
+    (project / "shop" / "people.py").write_text("from shop.base import Base\n\n\nclass Person(Base):\n"
+                                                "    email: str\n")
+    counter = Counter(monkeypatch)
+    before = _run(project)
+    assert not any(p.endswith("people.py") for p, *_ in before)  # a plain class: not a schema
+    counter.reset()
+    (project / "shop" / "base.py").write_text("from pydantic import BaseModel\n\n\nclass Base(BaseModel):\n"
+                                              "    pass\n")
+    after = _run(project)
+    assert "people.py" in counter.analysed  # unchanged itself, but what it inherits from changed
+    assert any(p.endswith("people.py") and code == "GDPR101" for p, _, code, _ in after)
+
+
+def test_a_body_change_elsewhere_keeps_other_files_cached(project, monkeypatch):
+    counter = Counter(monkeypatch)
+    _run(project)
+    counter.reset()
+    (project / "shop" / "util.py").write_text("def add(a, b):\n    return b + a\n")
+    _run(project)
+    assert counter.analysed == []  # util.py still cannot yield a finding; the index is unchanged
+    assert counter.surveyed == ["util.py"]
+
+
+def test_cache_folder_is_marked_and_cache_clear_empties_it(project):
+    _run(project)
+    folder = project / ".cache"
+    assert (folder / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (folder / ".gitignore").read_text().strip().endswith("*")
+    result = CliRunner().invoke(main, ["cache", "clear", "--cache-dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "removed" in result.output and not folder.exists()
+
+
+def test_cache_clear_refuses_a_folder_that_is_not_a_cache(tmp_path):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "todo.txt").write_text("keep me")
+    result = CliRunner().invoke(main, ["cache", "clear", "--cache-dir", str(precious)])
+    assert result.exit_code == 2
+    assert "does not look like a gdpr-lint cache" in result.output
+    assert (precious / "todo.txt").exists()
+
+
+def test_same_output_on_one_and_two_processes(project):
+    for i in range(12):  # enough files for the process pool
+        (project / "shop" / f"m{i}.py").write_text(VIEWS.replace("signup", f"signup{i}"))
+    policy = load_policy()
+    one = scan([project], policy, root=project, jobs=1, cache_dir=None)
+    two = scan([project], policy, root=project, jobs=2, cache_dir=None)
+    assert [asdict(f) for f in one.findings] == [asdict(f) for f in two.findings]
+    assert one.inventory == two.inventory and len(one.findings) == 14
