@@ -208,7 +208,9 @@ def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
 
     paths = paths or (".",)
     policy = _load_policy(config, paths)
-    cache = None if no_cache else Path(os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
+    from gdpr_lint.cache import default_folder
+
+    cache = None if no_cache else default_folder()
     result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                   progress=_progress_bar())
     rows = inv.sort_rows(result.inventory)

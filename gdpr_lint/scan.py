@@ -35,6 +35,8 @@ _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
 DEFAULT_EXCLUDES = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", "node_modules/", "__pycache__/",
                     ".mypy_cache/", ".pytest_cache/", "build/", "dist/", "site-packages/", ".eggs/", "*.egg-info/",
                     ".gdpr-lint-cache/"]
+_DEFAULT_DIRS = frozenset(p.rstrip("/") for p in DEFAULT_EXCLUDES if "*" not in p)
+_DEFAULT_DIR_SUFFIXES = tuple(p.rstrip("/").lstrip("*") for p in DEFAULT_EXCLUDES if p.startswith("*"))
 
 
 @dataclass
@@ -80,6 +82,7 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path) -> tuple[li
     from gdpr_lint.manifests import is_manifest
 
     spec = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(excludes))
+    user_spec = pathspec.GitIgnoreSpec.from_lines(list(excludes)) if excludes else None
     python: list[Path] = []
     manifests: list[Path] = []
     seen: set[Path] = set()
@@ -101,20 +104,23 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path) -> tuple[li
         top = _rel(path, root)  # resolved once; paths below are joined as text (a stat per file is slow)
         prefix = "" if top in ("", ".") else top.rstrip("/") + "/"
 
-        def excluded(rel_local: str) -> bool:
-            return bool(spec.match_file(rel_local) or (prefix and spec.match_file(prefix + rel_local))
-                        or (ignore and ignore.match_file(rel_local)))
+        def excluded(rel_local: str, name: str, is_dir: bool) -> bool:
+            # the default excludes are folder names (".git/", "*.egg-info/"): a set lookup, no pathspec
+            if is_dir and (name in _DEFAULT_DIRS or name.endswith(_DEFAULT_DIR_SUFFIXES)):
+                return True
+            return bool((user_spec and (user_spec.match_file(rel_local) or (
+                prefix and user_spec.match_file(prefix + rel_local)))) or (ignore and ignore.match_file(rel_local)))
 
         base = os.fspath(path)
         for dirpath, dirnames, filenames in os.walk(base):
             local = dirpath[len(base):].lstrip(os.sep)  # os.walk's folders all start with `base`
             here = local.replace(os.sep, "/") + "/" if local else ""
-            dirnames[:] = [d for d in sorted(dirnames) if not excluded(f"{here}{d}/")]
+            dirnames[:] = [d for d in sorted(dirnames) if not excluded(f"{here}{d}/", d, True)]
             for name in sorted(filenames):
                 if name.endswith(".py"):
-                    if not excluded(here + name):
+                    if not excluded(here + name, name, False):
                         add(Path(dirpath, name), python)
-                elif is_manifest(name) and not excluded(here + name):
+                elif is_manifest(name) and not excluded(here + name, name, False):
                     add(Path(dirpath, name), manifests)
     return python, manifests
 
@@ -360,6 +366,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
 
     root = root or Path.cwd()
     files, manifests = discover_all(paths, policy.config.exclude, root)
+    _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
     jobs_list = [(str(p), display_path(p, root), module_name(p, root)) for p in files]
     result = ScanResult(files=len(files), root=root)
     cache = Cache(cache_dir)
@@ -367,12 +374,25 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     datamap = json.dumps(datamap_for(policy), sort_keys=True, default=str)
     total = len(jobs_list)
     try:
-        # pass 1: survey every file (cached by its content and the policy's vocabulary)
+        # pass 1: survey every file (cached by its content and the policy's vocabulary).  The
+        # snapshot of the last scan of these paths gives the digest and survey of every file whose
+        # size and times have not changed, without reading it (as git's index does).
         survey_salt = f"{policy.hash}:{datamap}:{prefilter}"
+        snap_key = content_key("snapshot", survey_salt, str(root.absolute()), *sorted(map(str, paths)))
+        snapshot = cache.get("snapshot", snap_key) or {"files": {}, "results": {}}
+        known, fresh = snapshot["files"], {}
         digests: list[str] = []
         surveys: list[Survey | None] = []
         keys: list[str] = []
         for path, shown, modname in jobs_list:
+            stamp = _stamp(path, modname)
+            entry = known.get(path)
+            if stamp is not None and entry is not None and entry[0] == stamp:
+                digests.append(entry[1])
+                keys.append("")
+                surveys.append(entry[2])
+                fresh[path] = entry
+                continue
             try:
                 digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
             except OSError:
@@ -381,6 +401,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             key = content_key("survey", survey_salt, modname, Path(path).name, digest) if digest else ""
             keys.append(key)
             surveys.append(cache.get("survey", key) if key else None)
+            if surveys[-1] is not None and stamp is not None:
+                fresh[path] = (stamp, digest, surveys[-1])
         todo = [i for i, s in enumerate(surveys) if s is None]
         if progress:
             progress(0, total)
@@ -388,6 +410,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             surveys[i] = survey
             if keys[i]:
                 cache.put("survey", keys[i], survey)
+                stamp = _stamp(jobs_list[i][0], jobs_list[i][2])
+                if stamp is not None:
+                    fresh[jobs_list[i][0]] = (stamp, digests[i], survey)
         project = resolve_index([h for s in surveys for h in s.headers])
         # pass 2: analyse the files that need it (cached by content, policy and the project index)
         result_salt = (f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:"
@@ -402,7 +427,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, shown, modname, digests[i]) if digests[i] else ""
-                outputs[i] = cache.get("result", keys[i]) if keys[i] else None
+                outputs[i] = snapshot["results"].get(keys[i]) or (cache.get("result", keys[i]) if keys[i] else None)
                 if outputs[i] is None:
                     todo.append(i)
         done = total - len(todo)
@@ -412,9 +437,19 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             outputs[i] = out
             if keys[i] and not _timed_out(out):
                 cache.put("result", keys[i], out)
+            else:
+                keys[i] = ""
             done += 1
             if progress:
                 progress(done, total)
+        results = {k: outputs[i] for i, k in enumerate(keys) if k}
+        # a file written in the last seconds may be written again within the clock's resolution
+        # with the same size: such ("racy") entries are re-read next time, as git does
+        recent = time.time_ns() - 2_000_000_000
+        fresh = {p: e for p, e in fresh.items() if e[0][1] < recent and e[0][2] < recent}
+        if fresh.keys() != known.keys() or any(fresh[p][0] != known[p][0] for p in fresh) or (
+                results.keys() != snapshot["results"].keys()):
+            cache.put("snapshot", snap_key, {"files": fresh, "results": results})
     finally:
         runner.close()
     if policy.is_enabled("GDPR406"):
@@ -429,6 +464,16 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         result.lines += lines
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _stamp(path: str, modname: str) -> tuple | None:
+    """``(size, mtime, ctime, inode, module name)``: any write to the file changes one of them (and
+    a new ``__init__.py`` above it its module name)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, modname)
 
 
 class _Runner:
