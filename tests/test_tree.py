@@ -68,3 +68,18 @@ def test_children_match_libcst_order(name, source):
 def test_whitespace_and_punctuation_are_left_out():
     call = cst.parse_expression("f( a , b )")
     assert [type(c) for c in children(call)] == [cst.Name, cst.Arg, cst.Arg]
+
+
+def test_parsing_without_validation_builds_the_same_tree_and_keeps_validation_on():
+    from gdpr_lint.engine.analyzer import parse_module
+
+    source = GRAMMAR + (ROOT / "gdpr_lint" / "engine" / "flow.py").read_text(encoding="utf-8")
+    fast = parse_module(source)
+    assert fast.deep_equals(cst.parse_module(source))
+    assert fast.code == source
+    with pytest.raises(cst.CSTValidationError):  # nodes built by hand are still validated
+        cst.Name("not a name")
+    with pytest.raises(cst.ParserSyntaxError):
+        parse_module("def f(:\n")
+    with pytest.raises(cst.CSTValidationError):  # ... also after a failed parse
+        cst.Name("1x")

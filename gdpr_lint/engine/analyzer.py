@@ -23,7 +23,7 @@ from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.prefilter import Prefilter
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
-from gdpr_lint.engine.tree import children
+from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
@@ -117,7 +117,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass  # newer syntax than this Python's ast, or a real error: libcst decides below
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as exc:
         return [tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {exc.message}",
                              exc.raw_line or 1, (exc.raw_column or 0) + 1)], [], []
@@ -150,6 +150,30 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     for f in ctx.suppressed:
         f.finish()
     return findings, ctx.suppressed, ctx.inventory
+
+
+def _no_validation(self) -> None:
+    return None
+
+
+def parse_module(source: str) -> cst.Module:
+    """``libcst.parse_module`` without re-validating every node it builds.
+
+    libcst validates each node in ``__post_init__`` (a tenth of the engine's time), which only
+    matters for trees built by hand: the parser builds valid ones (libcst's own comment in
+    ``CSTNode.__post_init__`` suggests skipping it when parsing).  Validation is back on for
+    everything else as soon as the parse returns.  Not for use from several threads at once.
+
+    Raises:
+        libcst.ParserSyntaxError: the source does not parse.
+    """
+    base = cst.CSTNode
+    original = base.__dict__["__post_init__"]
+    base.__post_init__ = _no_validation  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(source)
+    finally:
+        base.__post_init__ = original  # type: ignore[method-assign]
 
 
 MAX_NESTING = 200  # CPython's own limit on nested brackets ("too many nested parentheses")
@@ -217,15 +241,7 @@ def _check_imports(ctx: FileContext, flow: Flow) -> None:
 
 
 def _imports(module: cst.Module):
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, (cst.Import, cst.ImportFrom)):
-            yield cur
-            continue
-        if isinstance(cur, cst.BaseExpression):
-            continue
-        stack.extend(reversed(children(cur)))
+    return import_statements(module)
 
 
 def _dotted_module(node: cst.CSTNode) -> str:

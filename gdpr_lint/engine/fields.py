@@ -14,7 +14,7 @@ from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import Tag
 from gdpr_lint.datamap import datamap_for
 from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
-from gdpr_lint.engine.tree import children
+from gdpr_lint.engine.tree import EXPRESSIONS, children
 from gdpr_lint.policy import rules_dir
 from gdpr_lint.yamlfile import safe_load
 
@@ -65,11 +65,10 @@ class FieldChecks:
         core_tables = "sqlalchemy" in self.ctx.source  # a Core Table(...) resolves to sqlalchemy.Table
         while stack:
             cur = stack.pop()
-            if isinstance(cur, cst.ClassDef):
+            kind = type(cur)
+            if kind is cst.ClassDef or kind is cst.Call:
                 order.append(cur)
-            elif isinstance(cur, cst.Call):
-                order.append(cur)
-            elif not core_tables and isinstance(cur, cst.BaseExpression):
+            elif not core_tables and kind in EXPRESSIONS:
                 continue  # classes are statements: no need to look inside expressions
             stack.extend(reversed(children(cur)))
         for node in order:

@@ -8,7 +8,7 @@ import libcst as cst
 from libcst.metadata import QualifiedName
 from libcst.metadata.base_provider import LazyValue
 
-from gdpr_lint.engine.tree import children
+from gdpr_lint.engine.tree import import_statements
 
 
 def dotted(node: cst.CSTNode) -> str:
@@ -108,9 +108,7 @@ class ImportResolver:
 
     def __init__(self, module: cst.Module) -> None:
         self.aliases: dict[str, str] = {}
-        stack: list[cst.CSTNode] = [module]
-        while stack:
-            cur = stack.pop()
+        for cur in import_statements(module):
             if isinstance(cur, cst.Import):
                 for alias in cur.names:
                     full = dotted(alias.name)
@@ -119,7 +117,7 @@ class ImportResolver:
                     else:
                         head = full.split(".")[0]
                         self.aliases.setdefault(head, head)
-            elif isinstance(cur, cst.ImportFrom):
+            else:
                 base = "." * len(cur.relative) + (dotted(cur.module) if cur.module is not None else "")
                 if isinstance(cur.names, cst.ImportStar):
                     continue
@@ -129,10 +127,6 @@ class ImportResolver:
                         alias.asname.name, cst.Name) else name
                     sep = "" if base.endswith(".") or not base else "."
                     self.aliases[local] = f"{base}{sep}{name}"
-            elif isinstance(cur, cst.BaseExpression):
-                continue
-            else:
-                stack.extend(children(cur))
 
     def qnames(self, node: cst.CSTNode) -> tuple[str, ...]:
         """Qualified names of a Name/Attribute, plus its dotted text for local names."""

@@ -74,3 +74,39 @@ _WANTED: dict[type, bool] = {}
 def _wanted(kind: type) -> bool:
     keep = _WANTED[kind] = issubclass(kind, cst.CSTNode) and kind not in _SKIPPED
     return keep
+
+
+def _concrete(base: type) -> frozenset[type]:
+    out: set[type] = set()
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not getattr(cls, "__abstractmethods__", None):
+            out.add(cls)
+    return frozenset(out)
+
+
+# `type(node) in EXPRESSIONS` instead of `isinstance(node, cst.BaseExpression)`: libcst's classes are
+# ABCs, and an ABC isinstance check costs ten times a set lookup (millions of them per project)
+EXPRESSIONS: frozenset[type] = _concrete(cst.BaseExpression)
+_SIMPLE_LINES = (cst.SimpleStatementLine, cst.SimpleStatementSuite)
+_IMPORTS = (cst.Import, cst.ImportFrom)
+_LAST: list = [None, None]  # (module, its import statements): both name resolution and checks ask
+
+
+def import_statements(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
+    """Every ``import`` and ``from ... import`` statement in ``module`` (in functions too), in source order."""
+    if _LAST[0] is module:
+        return _LAST[1]
+    out: list[cst.Import | cst.ImportFrom] = []
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        cur = stack.pop()
+        kind = type(cur)
+        if kind in _SIMPLE_LINES:
+            out.extend(small for small in cur.body if type(small) in _IMPORTS)
+        elif kind not in EXPRESSIONS:
+            stack.extend(reversed(children(cur)))
+    _LAST[:] = [module, out]
+    return out

@@ -13,7 +13,7 @@ from gdpr_lint.classify import Match
 from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary
 from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.engine.sinks import Sinks
-from gdpr_lint.engine.tree import children
+from gdpr_lint.engine.tree import EXPRESSIONS, children
 
 VALIDATOR_DECORATORS = ("field_validator", "validator", "validates", "validate", "before_validator")
 MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
@@ -263,15 +263,16 @@ def _returns_value(fn: cst.FunctionDef) -> bool:
     stack: list[cst.CSTNode] = children(fn.body)
     while stack:
         cur = stack.pop()
-        if isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        kind = type(cur)
+        if kind in _NOT_ENTERED or kind in EXPRESSIONS:
             continue
-        if isinstance(cur, cst.Return) and cur.value is not None and not isinstance(
-                cur.value, (cst.SimpleString, cst.Integer, cst.Float, cst.Name)):
+        if kind is cst.Return and cur.value is not None and type(cur.value) not in _CONSTANTS:
             return True
-        if isinstance(cur, cst.BaseExpression):
-            continue
         stack.extend(children(cur))
     return False
+
+
+_CONSTANTS = frozenset({cst.SimpleString, cst.Integer, cst.Float, cst.Name})
 
 
 def _walruses_and_calls(expr: cst.CSTNode) -> tuple[list[cst.NamedExpr], list[cst.Call]]:
@@ -284,11 +285,15 @@ def _walruses_and_calls(expr: cst.CSTNode) -> tuple[list[cst.NamedExpr], list[cs
     stack = [expr]
     while stack:
         cur = stack.pop()
-        if isinstance(cur, (cst.Lambda, cst.FunctionDef, cst.ClassDef)) and cur is not expr:
+        kind = type(cur)
+        if kind in _NOT_ENTERED and cur is not expr:
             continue
-        if isinstance(cur, cst.Call):
+        if kind is cst.Call:
             calls.append(cur)
-        elif isinstance(cur, cst.NamedExpr):
+        elif kind is cst.NamedExpr:
             walruses.append(cur)
         stack.extend(reversed(children(cur)))
     return walruses, calls
+
+
+_NOT_ENTERED = frozenset({cst.Lambda, cst.FunctionDef, cst.ClassDef})
