@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import libcst as cst
@@ -83,3 +84,41 @@ def test_parsing_without_validation_builds_the_same_tree_and_keeps_validation_on
         parse_module("def f(:\n")
     with pytest.raises(cst.CSTValidationError):  # ... also after a failed parse
         cst.Name("1x")
+
+
+POSITION_CASES = {
+    "grammar": GRAMMAR,
+    "header-and-semicolons": "#!/usr/bin/env python\n# coding: utf-8\n'''doc\nstring'''\na = 1; b = 2\n\n\n"
+                             "if a: b = 3; c = 4\nx = (1,\n     2)\ny = \\\n    3\n",
+    "decorators-with-comments": "import f\n\n# above\n@f\n# between\n@f(\n  1)\nasync def g():\n    pass\n"
+                                "\n\n@f\nclass C:\n    x: int = 1\n",
+    "crlf": "import logging\r\nclass A:\r\n    email = 1\r\n\r\nlogging.info('%s', A.email)\r\n",
+    "tabs-and-form-feed": "if True:\n\tx = 1\n\x0c\ndef f():\n\treturn x\n",
+    "no-trailing-newline": "x = 1\ny = 2",
+}
+
+
+@pytest.mark.parametrize("source", [*POSITION_CASES.values(),
+                                    (ROOT / "gdpr_lint" / "engine" / "flow.py").read_text(encoding="utf-8")],
+                         ids=[*POSITION_CASES, "flow.py"])
+def test_positions_per_statement_match_the_whole_module(source):
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from gdpr_lint.engine.positions import Positions
+
+    module = cst.parse_module(source)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lazy = Positions(module, source)
+    stack: list[cst.CSTNode] = list(module.body)
+    checked = 0
+    while stack:
+        node = stack.pop()
+        assert lazy.get(node) == expected[node], (type(node).__name__, module.code_for_node(node)[:60])
+        checked += 1
+        stack.extend(children(node))
+    assert checked > 5
+    try:
+        ast.parse(source)
+    except SyntaxError:  # syntax newer than this Python: the whole module is resolved instead
+        return
+    assert lazy._whole is None  # answered per statement, without resolving the whole module

@@ -12,7 +12,7 @@ import os
 import re
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import CommentIndex
@@ -20,6 +20,7 @@ from gdpr_lint.datamap import datamap_for
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.names import ImportResolver, Resolver
+from gdpr_lint.engine.positions import Positions
 from gdpr_lint.engine.prefilter import Prefilter
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
@@ -47,10 +48,10 @@ class FileContext:
         self.suppressed: list[Finding] = []
 
     @property
-    def positions(self):
-        """Node positions, resolved on first use: files with nothing to report never pay for them."""
+    def positions(self) -> Positions:
+        """Node positions, resolved on first use and per top-level statement (see :class:`Positions`)."""
         if self._positions is None:
-            self._positions = self._wrapper.resolve(PositionProvider)
+            self._positions = Positions(self.module, self.source)
         return self._positions
 
     def report(self, code: str, node: cst.CSTNode, message: str, taint=(), sink: str = "", processor: str = "",

@@ -1,0 +1,89 @@
+"""Line and column of nodes, paid for only where a finding or a field needs them.
+
+libcst's ``PositionProvider`` regenerates the code of the whole module to find positions, which
+costs a large share of a parse.  Findings sit in a few top-level statements, so this computes
+positions for just those: each statement is wrapped in a module of its own (same newline and
+indent settings, so the same text), resolved there, and shifted by the statement's first line,
+which Python's ``ast`` gives for every top-level statement at a fraction of the cost.  When the
+two parsers do not agree on the top-level statements (they always should), the whole module is
+resolved as before.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+from gdpr_lint.engine.tree import children
+
+
+class Positions:
+    """``get(node)`` -> :class:`~libcst.metadata.CodeRange` (1-based lines, 0-based columns) or ``None``.
+
+    Same answers as ``MetadataWrapper(module).resolve(PositionProvider)`` (a test checks every
+    node of real files), computed per top-level statement on first use.
+    """
+
+    def __init__(self, module: cst.Module, source: str) -> None:
+        self.module = module
+        self.source = source
+        self._starts: list[int] | None = None  # first line of each top-level statement
+        self._statement_of: dict[int, int] | None = None  # id(node) -> index of its top-level statement
+        self._resolved: dict[int, object] = {}  # statement index -> its positions
+        self._whole = None
+
+    def get(self, node: cst.CSTNode) -> CodeRange | None:
+        if self._whole is not None:
+            return self._whole.get(node)
+        if self._statement_of is None and not self._index():
+            return self._resolve_whole().get(node)
+        index = self._statement_of.get(id(node))
+        if index is None:
+            return self._resolve_whole().get(node) if node is self.module else None
+        positions, shift = self._statement(index)
+        pos = positions.get(node)
+        if pos is None:
+            return None
+        if not shift:
+            return pos
+        return CodeRange(CodePosition(pos.start.line + shift, pos.start.column),
+                         CodePosition(pos.end.line + shift, pos.end.column))
+
+    def _index(self) -> bool:
+        try:
+            tree = ast.parse(self.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        starts: list[int] = []
+        for stmt in tree.body:
+            if not starts or stmt.lineno != starts[-1]:  # `a = 1; b = 2` is one libcst statement
+                starts.append(stmt.lineno)
+        if len(starts) != len(self.module.body):
+            return False
+        self._starts = starts
+        owner: dict[int, int] = {}
+        for index, stmt in enumerate(self.module.body):
+            stack: list[cst.CSTNode] = [stmt]
+            while stack:
+                cur = stack.pop()
+                owner[id(cur)] = index
+                stack.extend(children(cur))
+        self._statement_of = owner
+        return True
+
+    def _statement(self, index: int):
+        found = self._resolved.get(index)
+        if found is None:
+            stmt = self.module.body[index]
+            alone = self.module.with_changes(body=[stmt], header=[], footer=[])
+            positions = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+            found = (positions, self._starts[index] - positions[stmt].start.line)
+            self._resolved[index] = found
+        return found
+
+    def _resolve_whole(self):
+        if self._whole is None:
+            self._whole = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._whole
