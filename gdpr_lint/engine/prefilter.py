@@ -13,7 +13,6 @@ import re
 
 from gdpr_lint.policy import Policy, split_words
 
-_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
 
@@ -72,10 +71,10 @@ class Prefilter:
         ``ast`` (``tree`` when the caller has parsed it already); when it parsed, the second
         value says so and no further syntax check is needed.
         """
-        words = {w.lower() for w in _WORDS.findall(source)}
+        idents = set(_IDENTS.findall(source))  # code, strings and comments alike
+        words = set().union(*map(split_words, idents))  # split_words is cached across files
         if "gdpr" in words:
             return True, False
-        idents = set(_IDENTS.findall(source))
         if not idents.isdisjoint(self.type_names):
             return True, False
         for first in idents.intersection(self.sdk_roots):
