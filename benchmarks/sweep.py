@@ -4,7 +4,8 @@
 
 Default folders: this interpreter's ``site-packages`` and the unpacked corpora under
 ``~/.cache/gdpr-lint/corpora/*/tree`` (``$GDPR_LINT_CORPORA``) when present.  Each file is read
-as ``gdpr-lint check`` reads it and analysed in-process, one file at a time, by
+as ``gdpr-lint check`` reads it, surveyed (:func:`gdpr_lint.scan.survey_source`: ``ast``, class
+headers, pre-filter) and analysed in-process, one file at a time, by
 :func:`gdpr_lint.engine.analyzer.analyze_source` under the same per-file time limit as a scan
 (``--timeout``, default ``$GDPR_LINT_FILE_TIMEOUT`` or 30 s).  Anything that escapes the engine
 is a *crash*: it is printed with its path and exception, and the exit code is 1.  Without
@@ -72,7 +73,8 @@ def _init(prefilter: bool, timeout: float) -> None:
     policy = load_policy()
     _STATE["policy"] = policy
     _STATE["classifier"] = Classifier(policy)
-    _STATE["prefilter"] = Prefilter(policy, _STATE["classifier"]) if prefilter else None
+    _STATE["survey"] = Prefilter(policy, _STATE["classifier"])  # the first pass always runs, as in a scan
+    _STATE["prefilter"] = _STATE["survey"] if prefilter else None
     _STATE["timeout"] = timeout
 
 
@@ -90,6 +92,11 @@ def sweep_one(path_str: str) -> tuple[str, float, list[str], str]:
         if text is None:
             codes.append("GDPR902")
         else:
+            with scan._time_limit(_STATE["timeout"]):
+                survey = scan.survey_source(text, scan.module_name(path), path.name == "__init__.py",
+                                            _STATE["survey"])
+            if _STATE["prefilter"] is not None and not survey.analyse:
+                return path_str, time.perf_counter() - start, codes, crash
             with scan._time_limit(_STATE["timeout"]):
                 findings, _suppressed, _inventory = analyze_source(
                     path_str, text, _STATE["policy"], _STATE["classifier"], scan.module_name(path),
