@@ -64,12 +64,13 @@ def python_files(folders: list[Path]) -> list[Path]:
     return out
 
 
-def _init(prefilter: bool, timeout: float) -> None:
+def _init(prefilter: bool, timeout: float, worker: bool = True) -> None:
     from gdpr_lint.classify import Classifier
     from gdpr_lint.engine.prefilter import Prefilter
     from gdpr_lint.policy import load_policy
 
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a pool worker just ends when the pool is terminated
+    if worker:  # a pool worker just ends when the pool is terminated; the main process prints a summary
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     policy = load_policy()
     _STATE["policy"] = policy
     _STATE["classifier"] = Classifier(policy)
@@ -105,7 +106,7 @@ def sweep_one(path_str: str) -> tuple[str, float, list[str], str]:
                 codes.append(f"GDPR905:{_cause(f.message)}" if f.code == "GDPR905" else f.code)
     except scan._FileTimeout:
         codes.append("GDPR905:timeout")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (main() turns it into SystemExit)
         raise
     except BaseException as exc:  # noqa: BLE001 - a crash is what this script looks for
         tb = traceback.extract_tb(exc.__traceback__)
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(res)
                     _progress(i, len(paths), res)
         else:
-            _init(args.prefilter, timeout)
+            _init(args.prefilter, timeout, worker=False)
             for i, p in enumerate(paths, 1):
                 res = sweep_one(p)
                 results.append(res)
