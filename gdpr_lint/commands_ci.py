@@ -117,9 +117,3 @@ def init(target) -> None:
     if parent is not None:
         click.echo(f"gdpr-lint: note: {parent} is no longer used for this folder (the nearest config wins)",
                    err=True)
-
-
-def register(group: click.Group) -> None:
-    """Add ``baseline`` and ``init`` to the ``gdpr-lint`` group."""
-    group.add_command(baseline)
-    group.add_command(init)

@@ -141,6 +141,24 @@ def display_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def _jobs(files: list[Path], root: Path) -> list[tuple[str, str, str]]:
+    """``(path, shown path, module name)`` per file: :func:`display_path` and :func:`module_name`
+    with string operations (Path objects cost more than the rest of a warm scan)."""
+    cwd = os.getcwd()
+    top = os.path.join(os.path.normpath(os.path.join(cwd, os.fspath(root))), "")  # with a trailing separator
+    out = []
+    for p in files:
+        path = os.fspath(p)
+        full = os.path.join(cwd, path)
+        shown = full[len(top):] if full.startswith(top) else path
+        folder, name = os.path.split(full)
+        stem = name[:-3] if name.endswith(".py") else os.path.splitext(name)[0]
+        package = _package_of(folder)
+        modname = package if stem == "__init__" else (f"{package}.{stem}" if package else stem)
+        out.append((path, shown.replace(os.sep, "/"), modname))
+    return out
+
+
 def module_name(path: Path, root: Path | None = None) -> str:
     """The dotted module name of a file, from its package folders (those with ``__init__.py``).
 
@@ -367,7 +385,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     root = root or Path.cwd()
     files, manifests = discover_all(paths, policy.config.exclude, root)
     _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
-    jobs_list = [(str(p), display_path(p, root), module_name(p, root)) for p in files]
+    jobs_list = _jobs(files, root)
     result = ScanResult(files=len(files), root=root)
     cache = Cache(cache_dir)
     runner = _Runner(policy, prefilter, jobs)
