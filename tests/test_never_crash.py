@@ -409,3 +409,41 @@ def test_timeout_dropped_by_python_fires_again():
             SlowToDie()
             _spin(5)
     assert time.monotonic() - start < 2
+
+
+def test_a_tree_of_hostile_files_through_the_whole_scan(tmp_path):
+    # the path `gdpr-lint check` takes: survey (ast, pre-filter) on worker processes, then analysis
+    from gdpr_lint.scan import scan as run_scan
+
+    files = {
+        "py2.py": PY2["print-statement"] + LEAKY,
+        "bom_crlf.py": ("\ufeff" + LEAKY).replace("\n", "\r\n"),
+        "cr_only.py": LEAKY.replace("\n", "\r"),
+        "tabs_ff.py": "if True:\n\tx = 1\n\x0c\n" + LEAKY,
+        "deep.py": "x = " + "(" * 300 + "1" + ")" * 300 + "\n" + LEAKY,
+        "long_line.py": "x = '" + "a" * 50_000 + "'\n" + LEAKY,
+        "modern.py": MODERN["generic-class"],
+        "long.py": _long_file(5_000),
+        "empty.py": "",
+        "plain.py": "def add(a, b):\n    return a + b\n",
+        "broken.py": "def f(:\n" + LEAKY,
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text.encode("utf-8"))
+    (tmp_path / "nul.py").write_bytes(b"x = 1\x00\n")
+    (tmp_path / "latin1.py").write_bytes("n = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
+    start = time.monotonic()
+    result = run_scan([tmp_path], POLICY, root=tmp_path, jobs=2, cache_dir=None)
+    assert time.monotonic() - start < BOUND
+    by_file: dict[str, set[str]] = {}
+    for f in result.findings:
+        by_file.setdefault(f.path, set()).add(f.code)
+    _assert_valid(result.findings)
+    assert by_file["py2.py"] == {"GDPR901"} and by_file["broken.py"] == {"GDPR901"}
+    assert by_file["deep.py"] == {"GDPR901"}
+    assert by_file["nul.py"] == by_file["latin1.py"] == by_file["dangling.py"] == {"GDPR902"}
+    for name in ("bom_crlf.py", "cr_only.py", "tabs_ff.py", "long_line.py", "modern.py", "long.py"):
+        assert "GDPR301" in by_file[name], name
+    assert "empty.py" not in by_file and "plain.py" not in by_file
+    assert result.files == len(files) + 3
