@@ -82,12 +82,31 @@ class Cache:
         self._ready = True
 
     def clear(self) -> int:
-        """Delete every entry (and the folder); returns how many entries there were."""
-        if self.folder is None or not self.folder.is_dir():
+        """Delete every entry and the folder; returns how many entries there were.
+
+        Only a folder this tool created is deleted: it must hold gdpr-lint's ``CACHEDIR.TAG`` and
+        nothing but the cache's own namespaces and markers.
+
+        Raises:
+            OSError: the folder is not a gdpr-lint cache (or is a symbolic link); nothing is deleted.
+        """
+        if self.folder is None or not os.path.lexists(self.folder):
             return 0
-        if not (self.folder / "CACHEDIR.TAG").is_file() and any(
-                p.name not in (".gitignore",) and p.is_file() for p in self.folder.iterdir()):
-            raise OSError(f"{self.folder} does not look like a gdpr-lint cache (no CACHEDIR.TAG); not deleted")
+        if self.folder.is_symlink() or not self.folder.is_dir():
+            raise OSError(f"{self.folder} is not a folder gdpr-lint created (a link or a file); not deleted")
+        tag = self.folder / "CACHEDIR.TAG"
+        try:
+            ours = tag.is_file() and "gdpr-lint" in tag.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            ours = False
+        strangers = [p.name for p in self.folder.iterdir() if p.name not in _OWN_NAMES]
+        if not ours or strangers:
+            why = "no gdpr-lint CACHEDIR.TAG" if not ours else f"it also holds {', '.join(sorted(strangers)[:3])}"
+            raise OSError(f"{self.folder} does not look like a gdpr-lint cache ({why}); not deleted")
         count = sum(1 for p in self.folder.rglob("*") if p.is_file() and p.parent != self.folder)
         shutil.rmtree(self.folder)
         return count
+
+
+NAMESPACES = ("survey", "result", "snapshot")
+_OWN_NAMES = frozenset({*NAMESPACES, ".gitignore", "CACHEDIR.TAG"})

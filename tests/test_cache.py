@@ -186,3 +186,29 @@ def test_a_new_package_folder_changes_module_names(project):
     second = scan([project], load_policy(), root=project, jobs=1, cache_dir=project / ".cache")
     assert [r["module"] for r in first.inventory if r["path"].endswith("sub/m.py")] == ["m"]
     assert [r["module"] for r in second.inventory if r["path"].endswith("sub/m.py")] == ["shop.sub.m"]
+
+
+@pytest.mark.parametrize("layout", [
+    {"pkg/app/main.py": "x = 1\n"},  # only subfolders: found by a new user, it used to be deleted
+    {".gitignore": "*\n", "pkg/README": "hello\n"},
+    {"CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n", "notes.txt": "mine\n"},  # someone else's tag
+    {"CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n# gdpr-lint\n", "src/a.py": "x = 1\n"},
+])
+def test_cache_clear_never_deletes_what_it_did_not_create(tmp_path, layout):
+    folder = tmp_path / "examples"
+    for rel, text in layout.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    result = CliRunner().invoke(main, ["cache", "clear", "--cache-dir", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "not deleted" in result.output
+    assert all((folder / rel).exists() for rel in layout)
+
+
+def test_cache_clear_refuses_a_symlink(tmp_path, project):
+    _run(project)
+    link = tmp_path / "link"
+    link.symlink_to(project / ".cache")
+    result = CliRunner().invoke(main, ["cache", "clear", "--cache-dir", str(link)])
+    assert result.exit_code == 2 and "not deleted" in result.output
+    assert (project / ".cache" / "CACHEDIR.TAG").exists()
