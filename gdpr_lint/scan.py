@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import io
 import json
 import math
 import os
 import signal
+import stat
+import sys
 import threading
 import time
+import tokenize
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -184,22 +188,47 @@ def _package_of(folder: str) -> str:
 
 def read_source(path: Path) -> tuple[str | None, str]:
     """``(text, "")`` or ``(None, reason)`` for a file that cannot be checked."""
+    text, problem, _digest = read_source_digest(path)
+    return text, problem
+
+
+def read_source_digest(path: Path) -> tuple[str | None, str, str]:
+    """``(text or None, reason it cannot be checked, SHA-256 of the bytes read)``.
+
+    Text is UTF-8 (a BOM is dropped) or the encoding a PEP 263 ``coding:`` line declares.  Only
+    regular files are read: a FIFO or a device named ``x.py`` would block or never end.
+    """
     try:
         if path.is_symlink() and not path.exists():
-            return None, "broken symbolic link"
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, f"file is {size // 1_000_000} MB, larger than the {MAX_BYTES // 1_000_000} MB limit"
-        data = path.read_bytes()
+            return None, "broken symbolic link", ""
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file (a pipe, device or socket)", ""
+        if st.st_size > MAX_BYTES:
+            return None, f"file is {st.st_size // 1_000_000} MB, larger than the {MAX_BYTES // 1_000_000} MB limit", ""
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        return None, f"cannot read the file ({exc.strerror or exc})"
+        return None, f"cannot read the file ({exc.strerror or exc})", ""
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > MAX_BYTES:
+        return None, f"file is larger than the {MAX_BYTES // 1_000_000} MB limit", digest
     if b"\x00" in data:
-        return None, "file contains NUL bytes (binary or corrupt)"
+        return None, "file contains NUL bytes (binary or corrupt)", digest
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "", digest
     except UnicodeDecodeError as exc:
-        return None, f"not UTF-8 (byte {exc.start}); save it as UTF-8"
-    return text, ""
+        problem = f"not UTF-8 (byte {exc.start}) and no coding line says what it is; save it as UTF-8"
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:  # a coding line naming an unknown encoding
+        return None, problem, digest
+    if encoding in ("utf-8", "utf-8-sig"):
+        return None, problem, digest
+    try:
+        return data.decode(encoding), "", digest
+    except (UnicodeDecodeError, LookupError) as exc:
+        return None, f"not valid {encoding}, as its coding line says ({exc})", digest
 
 
 # ---- worker side ---------------------------------------------------------------------------------
@@ -233,6 +262,7 @@ class Survey:
     analyse: bool = True
     lines: int = 0
     problem: str = ""
+    digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
 
 
 def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Survey:
@@ -249,26 +279,34 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Surve
 def survey_path(job: tuple[str, str, str]) -> Survey:
     """:func:`survey_source` for one file in a worker (a time-out means: analyse it)."""
     path, _shown, modname = job
-    text, problem = read_source(Path(path))
+    text, problem, digest = read_source_digest(Path(path))
     if text is None:
-        return Survey([], False, 0, problem)
+        return Survey([], False, 0, problem, digest)
     try:
         with _time_limit(file_timeout()):
-            return survey_source(text, modname, Path(path).name == "__init__.py", _WORKER["prefilter"])
+            survey = survey_source(text, modname, Path(path).name == "__init__.py", _WORKER["prefilter"])
     except _FileTimeout:
-        return Survey([], True, text.count("\n") + 1)
+        survey = Survey([], True, text.count("\n") + 1)
+    survey.digest = digest
+    return survey
 
 
 def analyze_path(job: tuple[str, str, str], project: dict | None = None
                  ) -> tuple[list[Finding], list[Finding], list[dict], int]:
     """Analyse one file in a worker: ``(findings, suppressed, inventory, lines)``."""
+    return analyze_job(job, project)[1]
+
+
+def analyze_job(job: tuple[str, str, str], project: dict | None = None
+                ) -> tuple[str, tuple[list[Finding], list[Finding], list[dict], int]]:
+    """``(SHA-256 of the bytes analysed, (findings, suppressed, inventory, lines))`` for one file."""
     from gdpr_lint.engine.analyzer import analyze_source
 
     path, shown, modname = job
     policy = _WORKER["policy"]
-    text, problem = read_source(Path(path))
+    text, problem, digest = read_source_digest(Path(path))
     if text is None:
-        return [tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0
+        return digest, ([tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0)
     lines = text.count("\n") + 1
     limit = file_timeout()
     try:
@@ -279,11 +317,12 @@ def analyze_path(job: tuple[str, str, str], project: dict | None = None
                                                              _WORKER["project"] if project is None else project,
                                                              Path(path).name == "__init__.py")
     except _FileTimeout:
-        return [tool_finding(policy, "GDPR905", shown, _TIMEOUT_MESSAGE.format(f"{limit:g}"))], [], [], lines
+        return digest, ([tool_finding(policy, "GDPR905", shown, _TIMEOUT_MESSAGE.format(f"{limit:g}"))], [], [],
+                        lines)
     except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the scan
-        return [tool_finding(policy, "GDPR905", shown, f"internal error while analysing ({type(exc).__name__}: "
-                             f"{exc}); file skipped")], [], [], lines
-    return findings, suppressed, inventory, lines
+        return digest, ([tool_finding(policy, "GDPR905", shown, f"internal error while analysing "
+                                      f"({type(exc).__name__}: {exc}); file skipped")], [], [], lines)
+    return digest, (findings, suppressed, inventory, lines)
 
 
 class _FileTimeout(BaseException):
@@ -327,6 +366,14 @@ def _time_limit(seconds: float):
             fired[0] = True
             raise _FileTimeout
 
+    def _unraisable(unraisable) -> None:
+        # the alarm went off in a __del__ or a gc callback, where Python cannot raise it: drop it
+        # quietly (it fires again 0.1 s later) instead of printing it or handing it to a test runner
+        if not isinstance(unraisable.exc_value, _FileTimeout):
+            previous_hook(unraisable)
+
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable
     previous = signal.signal(signal.SIGALRM, _alarm)
     start = time.monotonic()
     old_delay, old_interval = 0.0, 0.0
@@ -347,6 +394,7 @@ def _time_limit(seconds: float):
         finally:  # ... and the clean-up always completes
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+            sys.unraisablehook = previous_hook
             if old_delay:
                 signal.setitimer(signal.ITIMER_REAL, max(old_delay - (time.monotonic() - start), 0.001),
                                  old_interval)
@@ -402,8 +450,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         digests: list[str] = []
         surveys: list[Survey | None] = []
         keys: list[str] = []
+        stamps: list[tuple | None] = []
         for path, shown, modname in jobs_list:
-            stamp = _stamp(path, modname)
+            stamp = _stamp(path, modname)  # before reading: a later write changes the stamp
+            stamps.append(stamp)
             entry = known.get(path)
             if stamp is not None and entry is not None and entry[0] == stamp:
                 digests.append(entry[1])
@@ -412,7 +462,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 fresh[path] = entry
                 continue
             try:
-                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if stamp is not None else ""
             except OSError:
                 digest = ""
             digests.append(digest)
@@ -426,11 +476,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             progress(0, total)
         for i, survey in zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])):
             surveys[i] = survey
-            if keys[i]:
+            if keys[i] and survey.digest == digests[i]:  # else the file was saved during the scan
                 cache.put("survey", keys[i], survey)
-                stamp = _stamp(jobs_list[i][0], jobs_list[i][2])
-                if stamp is not None:
-                    fresh[jobs_list[i][0]] = (stamp, digests[i], survey)
+                if stamps[i] is not None:
+                    fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
         project = resolve_index([h for s in surveys for h in s.headers])
         # pass 2: analyse the files that need it (cached by content, policy and the project index)
         result_salt = (f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:"
@@ -451,11 +500,11 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         done = total - len(todo)
         if progress:
             progress(done, total)
-        for i, out in zip(todo, runner.map(analyze_path, [jobs_list[i] for i in todo], project)):
+        for i, (digest, out) in zip(todo, runner.map(analyze_job, [jobs_list[i] for i in todo], project)):
             outputs[i] = out
-            if keys[i] and not _timed_out(out):
+            if keys[i] and digest == digests[i] and not _timed_out(out):
                 cache.put("result", keys[i], out)
-            else:
+            else:  # timed out (depends on the machine's load), or saved again during the scan
                 keys[i] = ""
             done += 1
             if progress:
@@ -486,10 +535,13 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
 
 def _stamp(path: str, modname: str) -> tuple | None:
     """``(size, mtime, ctime, inode, module name)``: any write to the file changes one of them (and
-    a new ``__init__.py`` above it its module name)."""
+    a new ``__init__.py`` above it its module name).  ``None`` for what is not read directly (not
+    a regular file, too large, gone): the survey reports it."""
     try:
         st = os.stat(path)
     except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, modname)
 

@@ -80,6 +80,20 @@ def test_latin1_file_is_gdpr902(tmp_path):
     assert "UTF-8" in latin["message"]
 
 
+def test_latin1_file_with_a_coding_line_is_scanned(tmp_path):
+    # valid Python (PEP 263); a new user's file was rejected as "not UTF-8"
+    source = '# -*- coding: latin-1 -*-\nimport logging\n# café\nlogging.info("%s", user.email)\n'
+    (tmp_path / "latin.py").write_bytes(source.encode("latin-1"))
+    _, findings = check_json(".")
+    assert [(f["path"], f["line"], f["code"]) for f in findings] == [("latin.py", 4, "GDPR301")]
+
+
+def test_coding_line_that_does_not_match_the_bytes_is_gdpr902(tmp_path):
+    (tmp_path / "liar.py").write_bytes(b"# coding: ascii\nname = '\xc3\xa9\xff'\n")
+    _, findings = check_json(".")
+    assert [(f["path"], f["code"]) for f in findings] == [("liar.py", "GDPR902")]
+
+
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")
 def test_broken_symlink_is_gdpr902(tmp_path):
     try:

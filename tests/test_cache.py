@@ -49,7 +49,7 @@ class Counter:
     def __init__(self, monkeypatch) -> None:
         self.surveyed: list[str] = []
         self.analysed: list[str] = []
-        survey, analyse = scan_module.survey_path, scan_module.analyze_path
+        survey, analyse = scan_module.survey_path, scan_module.analyze_job
 
         def counted_survey(job):
             self.surveyed.append(Path(job[0]).name)
@@ -60,7 +60,7 @@ class Counter:
             return analyse(job, project)
 
         monkeypatch.setattr(scan_module, "survey_path", counted_survey)
-        monkeypatch.setattr(scan_module, "analyze_path", counted_analyse)
+        monkeypatch.setattr(scan_module, "analyze_job", counted_analyse)
 
     def reset(self) -> None:
         self.surveyed.clear()
@@ -212,3 +212,30 @@ def test_cache_clear_refuses_a_symlink(tmp_path, project):
     result = CliRunner().invoke(main, ["cache", "clear", "--cache-dir", str(link)])
     assert result.exit_code == 2 and "not deleted" in result.output
     assert (project / ".cache" / "CACHEDIR.TAG").exists()
+
+
+def test_a_file_saved_during_the_scan_is_not_cached_under_its_old_content(project, monkeypatch):
+    # found by a new user: results of the content saved mid-scan were stored under the key of the
+    # content read before, so restoring the file later hid a real finding until `cache clear`
+    views = project / "shop" / "views.py"
+    survey = scan_module.survey_path
+
+    def save_while_surveying(job):
+        if job[0].endswith("views.py"):
+            views.write_text(VIEWS.replace("user.email", "user.count"))  # the editor saves mid-scan
+        return survey(job)
+
+    monkeypatch.setattr(scan_module, "survey_path", save_while_surveying)
+    _run(project)
+    monkeypatch.setattr(scan_module, "survey_path", survey)
+    views.write_text(VIEWS)  # back to what was hashed before the save
+    assert any(p.endswith("views.py") and code == "GDPR301" for p, _, code, _ in _run(project))
+
+
+def test_a_fifo_named_like_a_source_file_is_reported_not_read(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.py")
+    result = scan([tmp_path], load_policy(), root=tmp_path, jobs=1, cache_dir=tmp_path / ".cache")
+    assert [(f.path, f.code) for f in result.findings] == [("pipe.py", "GDPR902")]
+    assert "not a regular file" in result.findings[0].message
