@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gdpr_lint import __version__
+from gdpr_lint.errors import UsageError
 
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by gdpr-lint.\n"
@@ -27,6 +28,23 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 def default_folder() -> Path:
     """``$GDPR_LINT_CACHE_DIR`` or ``.gdpr-lint-cache`` in the current folder."""
     return Path(os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
+
+
+def folder_for(explicit: str | None = None, no_cache: bool = False) -> Path | None:
+    """The cache folder a command uses: ``None`` with ``--no-cache``, else ``--cache-dir`` or
+    :func:`default_folder`.
+
+    Raises:
+        UsageError: the folder is a file, or sits below one.
+    """
+    if no_cache:
+        return None
+    folder = Path(explicit) if explicit else default_folder()
+    for part in (folder, *folder.parents):
+        if part.exists() and not part.is_dir():
+            raise UsageError(f"cache folder {folder} cannot be used: {part} is a file "
+                             "(--cache-dir or $GDPR_LINT_CACHE_DIR)")
+    return folder
 
 
 def content_key(*parts: str | bytes) -> str:

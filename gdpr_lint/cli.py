@@ -143,9 +143,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     if ignore_:
         policy.config.ignore = list(policy.config.ignore) + list(ignore_)
     started = time.perf_counter()
-    from gdpr_lint.cache import default_folder
+    from gdpr_lint.cache import folder_for
 
-    cache = None if no_cache else (Path(cache_dir) if cache_dir else default_folder())
+    cache = folder_for(cache_dir, no_cache)
     if diff_base or staged or baseline_file:
         from gdpr_lint.diffscan import scan_for_check
 
@@ -225,9 +225,9 @@ def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
 
     paths = paths or (".",)
     policy = _load_policy(config, paths)
-    from gdpr_lint.cache import default_folder
+    from gdpr_lint.cache import folder_for
 
-    cache = None if no_cache else default_folder()
+    cache = folder_for(None, no_cache)
     result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                   progress=_progress_bar())
     rows = inv.sort_rows(result.inventory)

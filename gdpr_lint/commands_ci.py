@@ -5,7 +5,6 @@ This module imports nothing heavy at import time: ``gdpr_lint.cli`` imports it o
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -39,7 +38,9 @@ def baseline(paths, output, config, jobs, no_cache) -> None:
 
     paths = paths or (".",)
     policy = _load_policy(config, paths)
-    cache = None if no_cache else Path(os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
+    from gdpr_lint.cache import folder_for
+
+    cache = folder_for(None, no_cache)
     result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                   progress=_progress_bar())
     doc = bl.build(result.findings, policy)

@@ -70,7 +70,8 @@ def _gitignore_spec(root: Path) -> pathspec.GitIgnoreSpec | None:
 def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
     """The ``.py`` files under ``paths``, minus ``.gitignore`` matches and configured excludes.
 
-    A file named explicitly is always included (unless excluded).  Raises
+    A file named explicitly is always included unless the config's ``exclude`` matches it (the
+    default excludes such as ``build/`` only apply to what is found by walking a folder).  Raises
     :class:`~gdpr_lint.errors.UsageError` for a path that does not exist.
     """
     return discover_all(paths, excludes, root)[0]
@@ -85,7 +86,6 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path) -> tuple[li
     """``(python files, dependency manifests)`` under ``paths``, in one walk of the tree."""
     from gdpr_lint.manifests import is_manifest
 
-    spec = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES + list(excludes))
     user_spec = pathspec.GitIgnoreSpec.from_lines(list(excludes)) if excludes else None
     python: list[Path] = []
     manifests: list[Path] = []
@@ -101,7 +101,8 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path) -> tuple[li
             raise UsageError(f"path does not exist: {path}")
         if path.is_file() or (path.is_symlink() and not path.exists()):
             # a file named on the command line is checked whatever its name (a script without .py)
-            if not spec.match_file(_rel(path, root)):
+            # or folder (`build/x.py`): only the configured excludes apply to it
+            if not (user_spec and user_spec.match_file(_rel(path, root))):
                 add(path, manifests if is_manifest(path.name) and not path.name.endswith(".py") else python)
             continue
         ignore = _gitignore_spec(path) or _gitignore_spec(root)

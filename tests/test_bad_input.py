@@ -167,3 +167,30 @@ def test_text_format_with_every_kind_of_bad_input(tmp_path):
         assert "GDPR301" in result.stdout, fmt
         assert "GDPR901" in result.stdout, fmt
         assert "GDPR902" in result.stdout, fmt
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("import os\n\n\n\n\n\n\n\n\ndef broken(:\n    pass\n", 10, "expected one of"),  # libcst said line 11
+    ("import os\nprint 'hello'\n", 2, "Missing parentheses in call to 'print'"),
+    ("def f(:\n", 1, "invalid syntax"),
+])
+def test_syntax_error_is_reported_where_python_reports_it(tmp_path, source, line, words):
+    # found by a new user: the GitHub annotation landed a line or two below the error
+    (tmp_path / "bad.py").write_text(source, encoding="utf-8")
+    _, findings = check_json("bad.py")
+    (finding,) = findings
+    assert (finding["code"], finding["line"]) == ("GDPR901", line)
+    assert words in finding["message"]
+
+
+def test_default_excluded_folders_are_skipped_when_walking_but_a_named_file_is_checked(tmp_path):
+    # found by a new user: `check proj/build/a.py` said "0 findings in 0 files"
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "a.py").write_text(LEAKY, encoding="utf-8")
+    (tmp_path / "app.py").write_text("x = 1\n", encoding="utf-8")
+    result, findings = check_json(".")
+    assert findings == [] and json.loads(result.stdout)["summary"]["files"] == 1  # build/: a default exclude
+    _, findings = check_json("build/a.py")
+    assert [(f["path"], f["code"]) for f in findings] == [("build/a.py", "GDPR301")]
+    _, findings = check_json("build")
+    assert [(f["path"], f["code"]) for f in findings] == [("build/a.py", "GDPR301")]

@@ -239,3 +239,21 @@ def test_a_fifo_named_like_a_source_file_is_reported_not_read(tmp_path):
     result = scan([tmp_path], load_policy(), root=tmp_path, jobs=1, cache_dir=tmp_path / ".cache")
     assert [(f.path, f.code) for f in result.findings] == [("pipe.py", "GDPR902")]
     assert "not a regular file" in result.findings[0].message
+
+
+@pytest.mark.parametrize("how", ["option", "option-below", "env"])
+def test_a_cache_folder_that_is_a_file_is_a_usage_error(tmp_path, monkeypatch, how):
+    # found by a new user: some of these ran silently without a cache
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "m.py").write_text("x = 1\n")
+    args = ["check", "m.py"]
+    if how == "option":
+        args += ["--cache-dir", "afile"]
+    elif how == "option-below":
+        args += ["--cache-dir", "afile/sub"]
+    else:
+        monkeypatch.setenv("GDPR_LINT_CACHE_DIR", "afile")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "afile is a file" in result.output or "is a file" in result.output

@@ -170,6 +170,6 @@ def test_cli_writes_sarif_file_and_summary(tmp_path, monkeypatch):
                                     "--output", str(out), "app.py"])
     assert res.exit_code == 0, res.output
     assert res.stdout == ""
-    assert res.stderr.startswith("gdpr-lint: 1 finding (logging 1), 1 suppressed in 1 files")
+    assert res.stderr.startswith("gdpr-lint: 1 finding (logging 1), 1 suppressed in 1 file,")
     log = json.loads(out.read_text(encoding="utf-8"))
     assert log["runs"][0]["results"][0]["ruleId"] == "GDPR301"

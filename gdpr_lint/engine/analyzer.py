@@ -120,8 +120,13 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     try:
         module = parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return [tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {exc.message}",
-                             exc.raw_line or 1, (exc.raw_column or 0) + 1)], [], []
+        line, column, message = _python_syntax_error(source) or (exc.raw_line or 1, (exc.raw_column or 0) + 1,
+                                                                 exc.message)
+        expected = exc.message.rpartition(": ")[2]
+        if message == "invalid syntax" and expected.startswith("expected"):
+            message = f"invalid syntax ({expected[:200]})"
+        return [tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {message}",
+                             line, column)], [], []
     except (RecursionError, MemoryError, ValueError) as exc:
         return [tool_finding(policy, "GDPR905", path, f"could not parse the file ({type(exc).__name__})")], [], []
     if skip:
@@ -151,6 +156,20 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     for f in ctx.suppressed:
         f.finish()
     return findings, ctx.suppressed, ctx.inventory
+
+
+def _python_syntax_error(source: str) -> tuple[int, int, str] | None:
+    """``(line, column, message)`` of the error as Python reports it (libcst's position can be a
+    line or two past it, and its message lists tokens); ``None`` when Python accepts the file."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        if not exc.lineno:
+            return None
+        return exc.lineno, max(exc.offset or 1, 1), exc.msg
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def _no_validation(self) -> None:

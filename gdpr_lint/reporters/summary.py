@@ -27,4 +27,6 @@ def one_line(result, seconds: float) -> str:
     parts = ", ".join(f"{k} {v}" for k, v in c["by_family"].items() if v)
     found = f"{c['findings']} finding{'s' if c['findings'] != 1 else ''}" + (f" ({parts})" if parts else "")
     sup = f", {c['suppressed']} suppressed" if c["suppressed"] else ""
-    return f"gdpr-lint: {found}{sup} in {c['files']} files, {seconds:.1f} s"
+    files = f"{c['files']} file{'s' if c['files'] != 1 else ''}"
+    hint = " (no Python files found: are the paths right, or excluded?)" if not c["files"] else ""
+    return f"gdpr-lint: {found}{sup} in {files}, {seconds:.1f} s{hint}"

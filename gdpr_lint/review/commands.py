@@ -14,7 +14,6 @@ Exit codes of ``verify`` (the deploy gate):
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -26,7 +25,9 @@ ENV_ALLOWED = "GDPR_LINT_ALLOWED_SIGNERS"
 
 
 def _cache(no_cache: bool) -> Path | None:
-    return None if no_cache else Path(os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
+    from gdpr_lint.cache import folder_for
+
+    return folder_for(None, no_cache)
 
 
 def _records_for(folder: Path, digest: str) -> list[dict]:
