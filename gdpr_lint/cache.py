@@ -126,5 +126,5 @@ class Cache:
         return count
 
 
-NAMESPACES = ("survey", "result", "snapshot")
+NAMESPACES = ("survey", "result", "snapshot", "policy")
 _OWN_NAMES = frozenset({*NAMESPACES, ".gitignore", "CACHEDIR.TAG"})

@@ -19,9 +19,10 @@ from gdpr_lint.errors import UsageError
 SEVERITY_CHOICES = ("info", "warning", "error", "never")
 
 
-def _load_policy(config: str | None, paths: tuple[str, ...]):
+def _load_policy(config: str | None, paths: tuple[str, ...], cache: Path | None = None):
+    """The effective policy for PATHS (``cache``: the results cache folder, which keeps it too)."""
     from gdpr_lint.config import OrgConfig, find_config, load_config_file
-    from gdpr_lint.policy import load_policy
+    from gdpr_lint.policy import load_policy_cached
 
     if config:
         cfg_path = Path(config)
@@ -32,7 +33,7 @@ def _load_policy(config: str | None, paths: tuple[str, ...]):
         start = Path(paths[0]) if paths else Path.cwd()
         found = find_config(start if start.exists() else Path.cwd())
         cfg = load_config_file(found) if found else OrgConfig()
-    policy = load_policy(cfg)
+    policy = load_policy_cached(cfg, cache)
     from gdpr_lint.datamap import datamap_for
 
     datamap_for(policy)  # a broken data map is a configuration error (exit 2), found before scanning
@@ -126,12 +127,14 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
           quiet, diff_base=None, staged=False, baseline_file=None) -> None:
     """Check PATHS (files or folders; default: the current folder) and report findings."""
     from gdpr_lint import reporters
+    from gdpr_lint.cache import folder_for
     from gdpr_lint.findings import SEVERITY_ORDER
     from gdpr_lint.reporters.summary import one_line
     from gdpr_lint.scan import scan
 
     paths = paths or (".",)
-    policy = _load_policy(config, paths)
+    cache = folder_for(cache_dir, no_cache)
+    policy = _load_policy(config, paths, cache)
     ignore_ = tuple(c.strip() for item in ignore_ for c in item.split(",") if c.strip())
     select = tuple(c.strip() for item in select for c in item.split(",") if c.strip())
     for code in (*select, *ignore_):
@@ -143,9 +146,6 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     if ignore_:
         policy.config.ignore = list(policy.config.ignore) + list(ignore_)
     started = time.perf_counter()
-    from gdpr_lint.cache import folder_for
-
-    cache = folder_for(cache_dir, no_cache)
     if diff_base or staged or baseline_file:
         from gdpr_lint.diffscan import scan_for_check
 

@@ -222,6 +222,34 @@ def _default_pack(folder: str) -> str:
     return json.dumps(_read_pack(Path(folder)), sort_keys=True, default=str)
 
 
+def load_policy_cached(config: OrgConfig, cache_folder: Path | None) -> Policy:
+    """:func:`load_policy`, kept in the results cache by the bytes of the pack, the config's settings
+    and path, and the tool version (building it costs more than a warm scan of a small project).
+
+    Raises:
+        ConfigError: as :func:`load_policy` (an invalid config is never cached).
+    """
+    if cache_folder is None:
+        return load_policy(config)
+    from gdpr_lint.cache import Cache, content_key
+
+    folder = rules_dir()
+    try:  # the code that builds a Policy is part of the key too (an editable install changes it)
+        pack = [(folder / name).read_bytes() for name in PACK_FILES] + [
+            Path(__file__).read_bytes(), (Path(__file__).parent / "config.py").read_bytes()]
+    except OSError:
+        return load_policy(config)  # load_policy reports what is missing
+    settings = {k: v for k, v in asdict(config).items() if k != "raw"}
+    key = content_key("policy", str(folder), json.dumps(settings, sort_keys=True, default=str), *pack)
+    cache = Cache(cache_folder)
+    found = cache.get("policy", key)
+    if isinstance(found, Policy):
+        return found
+    policy = load_policy(config)
+    cache.put("policy", key, policy)
+    return policy
+
+
 def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -> Policy:
     """Build the effective policy from the default pack and an organisation config.
 

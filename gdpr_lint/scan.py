@@ -18,7 +18,6 @@ import sys
 import threading
 import time
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -554,7 +553,7 @@ class _Runner:
     def __init__(self, policy: Policy, prefilter: bool, jobs: int | None) -> None:
         self.policy, self.prefilter = policy, prefilter
         self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool = None  # a concurrent.futures.ProcessPoolExecutor, made on first use
         self.local = False
 
     def map(self, func, items: list, project: dict | None = None):
@@ -568,6 +567,8 @@ class _Runner:
                 yield func(item) if project is None else func(item, project)
             return
         if self.pool is None:
+            from concurrent.futures import ProcessPoolExecutor  # not imported for small scans
+
             self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
                                             initargs=(self.policy, self.prefilter))
         chunk = max(1, min(16, len(items) // (self.workers * 4) or 1))

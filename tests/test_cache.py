@@ -257,3 +257,17 @@ def test_a_cache_folder_that_is_a_file_is_a_usage_error(tmp_path, monkeypatch, h
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "afile is a file" in result.output or "is a file" in result.output
+
+
+def test_the_policy_is_kept_in_the_cache_and_a_config_change_rebuilds_it(tmp_path):
+    from gdpr_lint.config import OrgConfig
+    from gdpr_lint.policy import load_policy_cached
+
+    folder = tmp_path / ".cache"
+    first = load_policy_cached(OrgConfig(), folder)
+    assert any((folder / "policy").rglob("*"))
+    again = load_policy_cached(OrgConfig(), folder)
+    assert again.hash == first.hash and again is not first  # read back from the cache
+    stricter = load_policy_cached(OrgConfig(max_retention={"user.contact.email": "P1Y"}), folder)
+    assert stricter.hash != first.hash
+    assert load_policy_cached(OrgConfig(), None).hash == first.hash  # no cache: built as before
