@@ -113,8 +113,9 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
 
     The owners are a superset of the engine's (``flow.owner_name``, schema fields): an
     attribute's receiver, a subscript's or ``.get("key")``'s receiver, the enclosing classes for
-    ``self``, the class for names and strings in a class body, and the first string argument of a
-    call for the strings inside it (``Table("customers", Column("name"))``).  Only owners about
+    ``self``, the class (and the classes around it) for the names its body assigns, and the first
+    string argument of a call for the strings inside it (``Table("customers", Column("name"))``).
+    A name inside a function body is classified without an owner, as the engine does.  Only owners about
     a person matter: a weak word is accepted otherwise only when the name itself says whose it is
     (``customer_name``), which :meth:`Prefilter.decide` has already tested.
     """
@@ -139,23 +140,18 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
             return owners_of(node.value, classes)
         return []
 
-    class_records: list[tuple[str, set[str], list[str]]] = []  # (class name, its Names, weak candidates)
-    stack: list[tuple[ast.AST, list[str], tuple]] = [(tree, [], ())]
+    stack: list[tuple[ast.AST, list[str]]] = [(tree, [])]
     while stack:
-        node, classes, records = stack.pop()
+        node, classes = stack.pop()
         if isinstance(node, ast.ClassDef):
-            record = (node.name, set(), [])
-            class_records.append(record)
-            classes, records = [node.name, *classes], (*records, record)
-        elif records and isinstance(node, ast.Name):
-            for record in records:
-                record[1].add(node.id)
-                if has_weak(node.id):
-                    record[2].append(node.id)
-        elif records and isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 80:
-            if has_weak(node.value):
-                for record in records:
-                    record[2].append(node.value)
+            # a schema's fields are the names its body assigns, owned by the class (schemas.fields_of)
+            classes = [node.name, *classes]
+            owners = [o for o in classes if context_of(o) == "person"]
+            for stmt in node.body if owners else ():
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else (
+                    [stmt.target] if isinstance(stmt, ast.AnnAssign) else [])
+                if any(isinstance(t, ast.Name) and hit(t.id, owners) for t in targets):
+                    return True
         if isinstance(node, ast.Attribute):
             owners = owners_of(node.value, classes)
             words = split_words(node.attr)
@@ -178,11 +174,7 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
                     if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) < 80 and hit(
                             sub.value, [owner]):
                         return True
-        stack.extend((child, classes, records) for child in ast.iter_child_nodes(node))
-    for name, names, candidates in class_records:  # a class's fields, strings and names: owned by the class
-        owners = [o for o in (name, *names) if context_of(o) == "person"]
-        if owners and any(hit(c, owners) for c in candidates):
-            return True
+        stack.extend((child, classes) for child in ast.iter_child_nodes(node))
     return False
 
 
