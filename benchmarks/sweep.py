@@ -100,8 +100,8 @@ def sweep_one(path_str: str) -> tuple[str, float, list[str], str]:
                 return path_str, time.perf_counter() - start, codes, crash
             with scan._time_limit(_STATE["timeout"]):
                 findings, _suppressed, _inventory = analyze_source(
-                    path_str, text, _STATE["policy"], _STATE["classifier"], scan.module_name(path),
-                    _STATE["prefilter"], {}, path.name == "__init__.py")
+                    path_str, text, _STATE["policy"], _STATE["classifier"], scan.module_name(path), {},
+                    path.name == "__init__.py")
             for f in findings:
                 codes.append(f"GDPR905:{_cause(f.message)}" if f.code == "GDPR905" else f.code)
     except scan._FileTimeout:

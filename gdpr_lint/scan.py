@@ -155,12 +155,15 @@ def _jobs(files: list[Path], root: Path) -> list[tuple[str, str, str]]:
         path = os.fspath(p)
         full = os.path.join(cwd, path)
         shown = full[len(top):] if full.startswith(top) else path
-        folder, name = os.path.split(full)
-        stem = name[:-3] if name.endswith(".py") else os.path.splitext(name)[0]
-        package = _package_of(folder)
-        modname = package if stem == "__init__" else (f"{package}.{stem}" if package else stem)
-        out.append((path, shown.replace(os.sep, "/"), modname))
+        out.append((path, shown.replace(os.sep, "/"), _dotted_name(full)))
     return out
+
+
+def _dotted_name(full: str) -> str:
+    folder, name = os.path.split(full)
+    stem = os.path.splitext(name)[0]
+    package = _package_of(folder)
+    return package if stem == "__init__" else (f"{package}.{stem}" if package else stem)
 
 
 def module_name(path: Path, root: Path | None = None) -> str:
@@ -169,11 +172,7 @@ def module_name(path: Path, root: Path | None = None) -> str:
     ``proj/shop/models.py`` with ``proj/shop/__init__.py`` is ``shop.models`` wherever the scan
     starts, so data-map keys do not depend on the working directory.
     """
-    path = path.absolute()
-    package = _package_of(str(path.parent))
-    if path.stem == "__init__":
-        return package
-    return f"{package}.{path.stem}" if package else path.stem
+    return _dotted_name(str(path.absolute()))
 
 
 @lru_cache(maxsize=4096)
@@ -311,9 +310,7 @@ def analyze_job(job: tuple[str, str, str], project: dict | None = None
     limit = file_timeout()
     try:
         with _time_limit(limit):
-            # no pre-filter here: the survey has decided this file needs the analysis
             findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
-                                                             None,
                                                              _WORKER["project"] if project is None else project,
                                                              Path(path).name == "__init__.py")
     except _FileTimeout:

@@ -16,12 +16,10 @@ from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import CommentIndex
-from gdpr_lint.datamap import datamap_for
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.positions import Positions
-from gdpr_lint.engine.prefilter import Prefilter
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
@@ -86,7 +84,7 @@ class FileContext:
 
 
 def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,
-                   module_name: str = "", prefilter: Prefilter | None = None,
+                   module_name: str = "",
                    project: dict[str, tuple[str, bool]] | None = None, is_package: bool = False,
                    ) -> tuple[list[Finding], list[Finding], list[dict]]:
     """Analyse one file's source text.
@@ -97,7 +95,6 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         policy: the effective policy.
         classifier: a shared classifier (built from ``policy`` when omitted).
         module_name: the dotted module name, for data-map keys (``shop.models``).
-        prefilter: when given, files that cannot yield a finding skip name resolution and analysis.
         project: schema base classes of the scanned tree by qualified name (see ``project_index``).
         is_package: the file is a package's ``__init__.py`` (for relative imports).
 
@@ -110,13 +107,6 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     if deep:
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
-    skip = prefilter is not None and not datamap_for(policy) and not prefilter.may_yield(source)
-    if skip:
-        try:  # nothing to find: a syntax check with ast (several times cheaper than libcst) is enough
-            ast.parse(source)
-            return [], [], []
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass  # newer syntax than this Python's ast, or a real error: libcst decides below
     try:
         module = parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -129,8 +119,6 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
                              line, column)], [], []
     except (RecursionError, MemoryError, ValueError) as exc:
         return [tool_finding(policy, "GDPR905", path, f"could not parse the file ({type(exc).__name__})")], [], []
-    if skip:
-        return [], [], []
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         ctx = FileContext(path, source, module, wrapper, policy)

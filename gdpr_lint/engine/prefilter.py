@@ -2,8 +2,8 @@
 
 A file whose words (identifiers and strings split like identifiers) contain no personal-data
 word, no processor SDK root and no ``gdpr`` comment cannot produce a finding: every check needs
-one of those.  Such files are parsed (a syntax error is still reported) but skip name
-resolution and analysis, which is where the time goes.
+one of those.  The scan's survey (``scan.survey_source``) asks this for every file; the files it
+rules out get Python's syntax check only, never libcst's parse and analysis, where the time goes.
 """
 
 from __future__ import annotations
