@@ -129,9 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     names = [r[0] for r in rows]
     extra = sorted({k for r in rows for k in r[4]} - set(FAMILIES))
     cols = [*FAMILIES, *extra]
-    print(f"{'corpus':<10} {'files':>6} {'lines':>8} {'secs':>7} " + " ".join(f"{c:>9}" for c in cols) + f" {'total':>7}")
+    print(f"{'corpus':<10} {'files':>6} {'lines':>8} {'secs':>7} " + " ".join(f"{c:>9}" for c in cols)
+          + f" {'total':>7}")
     for name, files, lines, seconds, fam, total in rows:
-        print(f"{name:<10} {files:>6} {lines:>8} {seconds:>7.2f} " + " ".join(f"{fam[c]:>9}" for c in cols) + f" {total:>7}")
+        print(f"{name:<10} {files:>6} {lines:>8} {seconds:>7.2f} " + " ".join(f"{fam[c]:>9}" for c in cols)
+              + f" {total:>7}")
 
     if by_code:
         print(f"\n{'code':<10} {'name':<36} " + " ".join(f"{n:>9}" for n in names))

@@ -178,6 +178,16 @@ class Classifier:
             found += self._stem_matches(identifier, words, taken, owner_ctx, owner)
         return tuple(dict.fromkeys(found))
 
+    def about_data(self, identifier: str) -> bool:
+        """Whether an identifier names something *about* personal data rather than the data: a
+        personal-data phrase followed by a metadata word (``email_template_id``, ``username_validator``,
+        ``phone_count``).  Such a name wins over a type that signals personal data
+        (``username_validator = UnicodeUsernameValidator()`` is a validator, not a user name)."""
+        words = split_words(identifier)
+        metadata = self.policy.metadata_words
+        return any(any(w in metadata for w in words[start + len(self._phrases[order][0]):])
+                   for order, start in self._phrase_set.occurrences(words))
+
     def _stem_matches(self, identifier, words, taken, owner_ctx, owner) -> list[Match]:
         """Categories whose word stems begin a word not already matched (``diagnosed_condition``)."""
         out: list[Match] = []

@@ -44,7 +44,8 @@ def datamap_for(policy) -> dict[str, dict]:
                 raise ConfigError(str(path), "fields", "expected a mapping of `package.module.Class.field` to tags")
             for name, value in fields.items():
                 if not isinstance(value, dict):
-                    raise ConfigError(str(path), str(name), "expected a mapping such as {retention: P2Y, basis: contract}")
+                    raise ConfigError(str(path), str(name),
+                                      "expected a mapping such as {retention: P2Y, basis: contract}")
                 for tag_key in value:
                     if tag_key not in TAG_KEYS:
                         raise ConfigError(str(path), f"{name}.{tag_key}",

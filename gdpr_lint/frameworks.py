@@ -1,56 +1,142 @@
-"""Schema frameworks by the qualified names of their base classes and decorators (no libcst needed).
+"""Schema frameworks as the policy pack's ``frameworks.yaml`` describes them (no libcst needed).
 
 Used by the engine's schema recogniser and by the project index, which reads class headers with
-``ast`` before any file is parsed with libcst.
+``ast`` before any file is parsed with libcst.  The names (which base classes, decorators and
+field constructors belong to Django, SQLAlchemy, Pydantic ...) are knowledge and live in the
+pack; how each framework declares its fields is syntax and lives in
+:mod:`gdpr_lint.engine.schemas`, keyed by :data:`KNOWN`.
 """
 
 from __future__ import annotations
 
-DJANGO_BASES = ("django.db.models.Model", "django.db.models.base.Model", "django.contrib.auth.models.AbstractUser",
-                "django.contrib.auth.models.AbstractBaseUser", "django.contrib.auth.base_user.AbstractBaseUser",
-                "django.contrib.auth.models.User", "django.contrib.auth.models.PermissionsMixin",
-                "django.contrib.gis.db.models.Model")
-PYDANTIC_BASES = ("pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel", "pydantic.RootModel",
-                  "pydantic.generics.GenericModel", "ninja.Schema", "ninja.ModelSchema")
-SETTINGS_BASES = ("pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings",
-                  "pydantic.env_settings.BaseSettings", "enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag",
-                  "enum.IntFlag", "django.db.models.TextChoices", "django.db.models.IntegerChoices",
-                  "django.db.models.Choices", "django.apps.AppConfig", "typing.Protocol", "Exception")
-SQLMODEL_BASES = ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel")
-TYPEDDICT_BASES = ("typing.TypedDict", "typing_extensions.TypedDict", "typing.NamedTuple")
-MARSHMALLOW_BASES = ("marshmallow.Schema", "marshmallow.schema.Schema", "marshmallow_sqlalchemy.SQLAlchemySchema",
-                     "marshmallow_sqlalchemy.SQLAlchemyAutoSchema", "marshmallow_dataclass.dataclass")
-DATACLASS_DECORATORS = ("dataclasses.dataclass", "pydantic.dataclasses.dataclass", "attr.s", "attr.attrs",
-                        "attr.define", "attr.frozen", "attr.mutable", "attr.dataclass", "attrs.define", "attrs.frozen",
-                        "attrs.mutable", "attr.attributes", "marshmallow_dataclass.dataclass")
-REFERENCE_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "ParentalManyToManyField",
-                    "GenericForeignKey", "GenericRelation", "relationship", "relation", "backref", "Nested",
-                    "PrimaryKeyRelatedField", "HyperlinkedRelatedField", "SlugRelatedField", "StringRelatedField",
-                    "synonym", "association_proxy", "column_property", "hybrid_property", "ForeignKeyField",
-                    "SerializerMethodField", "HyperlinkedIdentityField", "Method", "Function")
-SA_ALIASES = ("db", "sa", "sqlalchemy", "orm")  # `db.Column` (Flask-SQLAlchemy), `sa.Column`
-CONFIG_SUFFIXES = ("Settings", "Config", "Configuration", "Options", "Conf", "Defaults")
+from dataclasses import dataclass
+from typing import Any
+
+from gdpr_lint.errors import ConfigError
+
+#: framework keys the engine knows how to read fields for, and the decorator kinds
+KNOWN = ("django", "sqlalchemy", "sqlmodel", "pydantic", "typeddict", "marshmallow", "drf")
+DECORATOR_KINDS = ("dataclass", "attrs")
 
 
-def framework_of_base(base: str, table: bool = False) -> tuple[str, bool] | None:
-    """``(framework, storage)`` when a base class's qualified name is a schema framework's base."""
-    if base in DJANGO_BASES:
-        return ("django", True)
-    if base in SQLMODEL_BASES:
-        return ("sqlmodel", table)
-    if base in PYDANTIC_BASES:
-        return ("pydantic", False)
-    if base in TYPEDDICT_BASES:
-        return ("typeddict", False)
-    if base in MARSHMALLOW_BASES:
-        return ("marshmallow", False)
-    if base.startswith("rest_framework.serializers."):
-        return ("drf", False)
-    if base == "db.Model" or base.endswith((".db.Model", "flask_sqlalchemy.Model")):
-        return ("sqlalchemy", True)  # Flask-SQLAlchemy: `db = SQLAlchemy()`, `class User(db.Model)`
-    return None
+@dataclass(frozen=True)
+class Frameworks:
+    """What makes a class a schema, and which of its fields are data.
 
+    ``bases`` maps a base class's qualified name to ``(framework, storage)`` where storage is
+    ``True``, ``False`` or ``"table"`` (SQLModel: storage only with ``table=True``).
+    """
 
-def is_config_base(base: str) -> bool:
-    """Settings, enums and choices: classes whose attributes are configuration, not personal data."""
-    return base in SETTINGS_BASES or base.endswith(("Enum", "Settings", "Choices"))
+    bases: dict[str, tuple[str, bool | str]]
+    base_prefixes: tuple[tuple[str, str, bool | str], ...]
+    base_suffixes: tuple[tuple[str, str, bool | str], ...]
+    field_prefixes: tuple[tuple[str, str, bool | str], ...]
+    column_constructors: frozenset[str]
+    column_module_prefixes: tuple[str, ...]
+    column_module_aliases: frozenset[str]
+    tables: frozenset[str]
+    decorators: dict[str, str]
+    config_bases: frozenset[str]
+    config_base_suffixes: tuple[str, ...]
+    config_class_suffixes: tuple[str, ...]
+    reference_fields: frozenset[str]
+    boolean_types: frozenset[str]
+    validator_decorators: frozenset[str]
+
+    @classmethod
+    def from_pack(cls, data: dict[str, Any], where: str) -> Frameworks:
+        """Build from the parsed ``frameworks.yaml`` (``where`` is its path, for errors).
+
+        Raises:
+            ConfigError: an unknown framework or decorator kind, or a value of the wrong shape.
+        """
+        def names(value: Any, key: str) -> tuple[str, ...]:
+            if value is None:
+                return ()
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(where, key, "expected a list of names")
+            return tuple(value)
+
+        bases: dict[str, tuple[str, bool | str]] = {}
+        prefixes, suffixes, fields = [], [], []
+        columns: dict[str, tuple[str, ...]] = {"column_constructors": (), "column_module_prefixes": (),
+                                               "column_module_aliases": (), "tables": ()}
+        frameworks = data.get("frameworks") or {}
+        if not isinstance(frameworks, dict):
+            raise ConfigError(where, "frameworks", "expected a mapping of framework keys")
+        for key, spec in frameworks.items():
+            at = f"frameworks.{key}"
+            if key not in KNOWN:
+                raise ConfigError(where, at, f"unknown framework; the engine reads fields of: {', '.join(KNOWN)}")
+            if not isinstance(spec, dict):
+                raise ConfigError(where, at, "expected a mapping")
+            storage = spec.get("storage", False)
+            if storage not in (True, False, "table"):
+                raise ConfigError(where, f"{at}.storage", "expected true, false or table")
+            for name in names(spec.get("bases"), f"{at}.bases"):
+                bases[name] = (key, storage)
+            prefixes += [(p, key, storage) for p in names(spec.get("base_prefixes"), f"{at}.base_prefixes")]
+            suffixes += [(s, key, storage) for s in names(spec.get("base_suffixes"), f"{at}.base_suffixes")]
+            fields += [(p, key, storage) for p in names(spec.get("field_prefixes"), f"{at}.field_prefixes")]
+            for column_key in columns:
+                found = names(spec.get(column_key), f"{at}.{column_key}")
+                if found and key != "sqlalchemy":
+                    raise ConfigError(where, f"{at}.{column_key}", "only sqlalchemy has columns and tables")
+                columns[column_key] += found
+        decorators: dict[str, str] = {}
+        raw_decorators = data.get("decorators") or {}
+        if not isinstance(raw_decorators, dict):
+            raise ConfigError(where, "decorators", "expected a mapping of decorator kinds")
+        for kind, listed in raw_decorators.items():
+            if kind not in DECORATOR_KINDS:
+                raise ConfigError(where, f"decorators.{kind}", f"unknown kind; expected {' or '.join(DECORATOR_KINDS)}")
+            decorators.update((name, kind) for name in names(listed, f"decorators.{kind}"))
+        config = data.get("configuration") or {}
+        if not isinstance(config, dict):
+            raise ConfigError(where, "configuration", "expected a mapping")
+        return cls(
+            bases=bases, base_prefixes=tuple(prefixes), base_suffixes=tuple(suffixes), field_prefixes=tuple(fields),
+            column_constructors=frozenset(columns["column_constructors"]),
+            column_module_prefixes=columns["column_module_prefixes"],
+            column_module_aliases=frozenset(columns["column_module_aliases"]), tables=frozenset(columns["tables"]),
+            decorators=decorators,
+            config_bases=frozenset(names(config.get("bases"), "configuration.bases")),
+            config_base_suffixes=names(config.get("base_suffixes"), "configuration.base_suffixes"),
+            config_class_suffixes=names(config.get("class_suffixes"), "configuration.class_suffixes"),
+            reference_fields=frozenset(names(data.get("reference_fields"), "reference_fields")),
+            boolean_types=frozenset(names(data.get("boolean_types"), "boolean_types")),
+            validator_decorators=frozenset(names(data.get("validator_decorators"), "validator_decorators")))
+
+    def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
+        """``(framework, storage)`` when a base class's qualified name is a schema framework's base.
+
+        ``table`` is whether the class passes ``table=True`` (SQLModel).
+        """
+        found = self.bases.get(base)
+        if found is None:
+            found = next(((k, s) for p, k, s in self.base_prefixes if base.startswith(p)), None) or next(
+                ((k, s) for p, k, s in self.base_suffixes if base.endswith(p)), None)
+        if found is None:
+            return None
+        key, storage = found
+        return (key, table if storage == "table" else storage)
+
+    def of_field_constructor(self, name: str) -> tuple[str, bool] | None:
+        """``(framework, storage)`` when a qualified callee or annotation name marks a class's framework
+        (``django.db.models.CharField``, ``sqlalchemy.Column``, ``db.Column``)."""
+        for prefix, key, storage in self.field_prefixes:
+            if name.startswith(prefix):
+                return (key, storage is True)
+        module, _, last = name.rpartition(".")
+        if last in self.column_constructors and (name.startswith(self.column_module_prefixes) or module.rpartition(
+                ".")[2] in self.column_module_aliases):
+            return ("sqlalchemy", True)
+        return None
+
+    def is_config_base(self, base: str) -> bool:
+        """Settings, enums and choices: classes whose attributes are configuration, not personal data."""
+        return base in self.config_bases or base.endswith(self.config_base_suffixes)
+
+    def is_config_class(self, name: str) -> bool:
+        """A class named as configuration (``AppSettings``, ``MailConfig``)."""
+        return name.endswith(self.config_class_suffixes)

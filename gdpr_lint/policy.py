@@ -1,7 +1,7 @@
 """The effective policy: the default pack in ``rules/`` merged with the organisation's config.
 
 The pack is YAML a Data Protection Officer can read (categories, vocabulary, sinks, encryption,
-processors, rule documentation).  :func:`load_policy` validates it, merges the config on top and
+processors, schema frameworks, rule documentation).  :func:`load_policy` validates it, merges the config on top and
 returns a :class:`Policy` with a stable :attr:`Policy.hash` used for caching and sign-offs.
 """
 
@@ -21,9 +21,11 @@ from gdpr_lint import __version__
 from gdpr_lint.config import Approval, OrgConfig
 from gdpr_lint.durations import parse_duration
 from gdpr_lint.errors import ConfigError
+from gdpr_lint.frameworks import Frameworks
 from gdpr_lint.yamlfile import safe_load
 
-PACK_FILES = ("categories.yaml", "vocabulary.yaml", "sinks.yaml", "encryption.yaml", "processors.yaml", "rules.yaml")
+PACK_FILES = ("categories.yaml", "vocabulary.yaml", "sinks.yaml", "encryption.yaml", "processors.yaml",
+              "frameworks.yaml", "rules.yaml")
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
@@ -117,6 +119,7 @@ class Policy:
     encrypted_types: tuple[str, ...]
     encrypted_type_prefixes: tuple[str, ...]
     processors: dict[str, Processor]
+    frameworks: Frameworks
     rules: dict[str, Rule]
     eea_regions: frozenset[str] = frozenset()
     config: OrgConfig = field(default_factory=OrgConfig)
@@ -343,8 +346,8 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
         rule = Rule(**raw)
         rules[rule.code] = rule
     for code in list(config.severity) + config.select + config.ignore:
-        if not any(r.startswith(code) or code.startswith(r) for r in rules) and code not in ("GDPR", "GDPR1", "GDPR2",
-                                                                                                "GDPR3", "GDPR4", "GDPR9"):
+        families = ("GDPR", "GDPR1", "GDPR2", "GDPR3", "GDPR4", "GDPR9")
+        if not any(r.startswith(code) or code.startswith(r) for r in rules) and code not in families:
             raise ConfigError(config.path, code, "unknown rule code or prefix; `gdpr-lint rules` lists them")
 
     digest = hashlib.sha256()
@@ -359,7 +362,8 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   non_personal_owners=frozenset(_phrases(vocab.get("non_personal_owners"), where,
                                                          "non_personal_owners")),
                   sinks=sinks, encrypted_types=encrypted,
-                  encrypted_type_prefixes=prefixes, processors=processors, rules=rules,
+                  encrypted_type_prefixes=prefixes, processors=processors,
+                  frameworks=Frameworks.from_pack(pack["frameworks.yaml"], f"{where}/frameworks.yaml"), rules=rules,
                   eea_regions=frozenset(str(r).upper() for r in pack["processors.yaml"].get("eea_regions") or ()),
                   config=config,
                   hash=digest.hexdigest()[:16])

@@ -13,7 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from gdpr_lint.frameworks import CONFIG_SUFFIXES, framework_of_base, is_config_base
+from gdpr_lint.frameworks import Frameworks
 
 
 def _dotted(node: ast.expr) -> str:
@@ -84,18 +84,22 @@ def tree_classes(tree: ast.Module, module: str, is_package: bool) -> list[tuple[
     return list(_module_classes(tree, module, is_package))
 
 
-def resolve_index(headers: list[tuple[str, str, list[str], bool]]) -> dict[str, tuple[str, bool]]:
-    """Schema classes by qualified name, from every file's class headers, to a fixed point."""
+def resolve_index(headers: list[tuple[str, str, list[str], bool]], frameworks: Frameworks
+                  ) -> dict[str, tuple[str, bool]]:
+    """Schema classes by qualified name, from every file's class headers, to a fixed point.
+
+    ``frameworks`` is the policy's :class:`~gdpr_lint.frameworks.Frameworks`.
+    """
     classes = {qual: (name, bases, table) for qual, name, bases, table in headers}
     found: dict[str, tuple[str, bool]] = {}
     changed = True
     while changed:
         changed = False
         for qual, (name, bases, table) in classes.items():
-            if qual in found or name.endswith(CONFIG_SUFFIXES) or any(is_config_base(b) for b in bases):
+            if qual in found or frameworks.is_config_class(name) or any(frameworks.is_config_base(b) for b in bases):
                 continue
             for b in bases:
-                kind = framework_of_base(b, table) or found.get(b)
+                kind = frameworks.of_base(b, table) or found.get(b)
                 if kind is not None:
                     found[qual] = kind
                     changed = True
@@ -103,7 +107,7 @@ def resolve_index(headers: list[tuple[str, str, list[str], bool]]) -> dict[str, 
     return found
 
 
-def build_index(files: list[tuple[Path, str]]) -> dict[str, tuple[str, bool]]:
+def build_index(files: list[tuple[Path, str]], frameworks: Frameworks) -> dict[str, tuple[str, bool]]:
     """Schema classes of the scanned tree by qualified name (see :func:`resolve_index`).
 
     Args:
@@ -116,7 +120,7 @@ def build_index(files: list[tuple[Path, str]]) -> dict[str, tuple[str, bool]]:
         except (OSError, UnicodeDecodeError):
             continue
         headers += file_classes(text, module, path.name == "__init__.py")
-    return resolve_index(headers)
+    return resolve_index(headers, frameworks)
 
 
 def index_digest(index: dict[str, tuple[str, bool]]) -> str:

@@ -477,7 +477,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 cache.put("survey", keys[i], survey)
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
-        project = resolve_index([h for s in surveys for h in s.headers])
+        project = resolve_index([h for s in surveys for h in s.headers], policy.frameworks)
         # pass 2: analyse the files that need it (cached by content, policy and the project index)
         result_salt = (f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:"
                        f"{index_digest(project)}:{prefilter}")

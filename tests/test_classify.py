@@ -95,3 +95,21 @@ def test_phrase_set_finds_what_a_plain_scan_finds(phrases, words):
     expected = sorted((order, i) for order, p in enumerate(phrases) for i in _find_reference(words, p))
     assert index.occurrences(words) == expected
     assert index.contains(words) == bool(expected)
+
+
+def test_connection_and_program_owners_are_things(default_policy):
+    from gdpr_lint.classify import Classifier
+
+    c = Classifier(default_policy)
+    assert c.classify("display_name", "connection") == ()  # Django's DatabaseWrapper.display_name
+    assert c.classify("executable_name", "client") == ()  # the name of a program
+    assert c.classify("file_name", "user") == ()
+    assert c.classify("display_name", "user") and c.classify("name", "client")  # still a person's
+
+
+def test_about_data(default_policy):
+    from gdpr_lint.classify import Classifier
+
+    c = Classifier(default_policy)
+    assert c.about_data("username_validator") and c.about_data("email_template_id")
+    assert not c.about_data("username") and not c.about_data("billing_email") and not c.about_data("template_id")

@@ -19,7 +19,6 @@ from gdpr_lint.policy import rules_dir
 from gdpr_lint.yamlfile import safe_load
 
 _TAXONOMY: dict | None = None
-BOOL_TYPES = frozenset({"bool", "BooleanField", "NullBooleanField", "Boolean", "Bool", "StrictBool", "BooleanType"})
 
 
 def taxonomy() -> dict:
@@ -106,8 +105,9 @@ class FieldChecks:
         ctx, policy = self.ctx, self.policy
         dotted = ".".join(p for p in (self.module_name, field.owner, field.name) if p)
         declared = self.datamap.get(dotted) or self.datamap.get(f"{field.owner}.{field.name}")
-        if not (ctx.comments.tags or declared or self.classifier.classify(field.name, field.owner)
-                or self.classifier.classify_type(field.names)):
+        # a name about the data (`username_validator`) is not the data, whatever its type says
+        typed = () if self.classifier.about_data(field.name) else self.classifier.classify_type(field.names)
+        if not (ctx.comments.tags or declared or self.classifier.classify(field.name, field.owner) or typed):
             return  # not personal data by name or type, and no tag or data map entry can declare it so
         pos = ctx.positions.get(field.node)
         if pos is None:
@@ -118,10 +118,11 @@ class FieldChecks:
         values = dict(tag.values) if tag is not None else dict(declared or {})
         if values.get("category") == "none":
             return
-        if any(n.rpartition(".")[2] in BOOL_TYPES for n in field.names) and "category" not in values:
+        booleans = policy.frameworks.boolean_types
+        if any(n.rpartition(".")[2] in booleans for n in field.names) and "category" not in values:
             return  # a yes/no flag (`email_receipts: bool`) says something about the data, it is not the data
         matches = list(self.classifier.classify(field.name, field.owner))
-        type_matches = self.classifier.classify_type(field.names)
+        type_matches = typed
         if not matches:
             matches = list(type_matches)
         if "category" in values:

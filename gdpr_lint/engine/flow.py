@@ -377,7 +377,8 @@ class Flow:
                     out |= frozenset(self.classifier.classify(key, self.owner_name(func.value)))
             return out
         if isinstance(func, cst.Attribute):
-            if method in ("format", "format_map") and (method == "format_map" or any(a.star == "**" for a in node.args)):
+            spread = method == "format_map" or any(a.star == "**" for a in node.args)
+            if method in ("format", "format_map") and spread:
                 template = string_value(func.value)  # "{runner_name} in {chip_time}".format(**row)
                 if template:
                     extra = EMPTY

@@ -15,14 +15,7 @@ import libcst as cst
 
 from gdpr_lint.engine.names import Resolver, last_name, string_value
 from gdpr_lint.engine.tree import children
-from gdpr_lint.frameworks import (
-    CONFIG_SUFFIXES,
-    DATACLASS_DECORATORS,
-    REFERENCE_FIELDS,
-    SA_ALIASES,
-    framework_of_base,
-    is_config_base,
-)
+from gdpr_lint.frameworks import Frameworks
 
 
 def _absolute(name: str, package: str) -> str:
@@ -87,27 +80,30 @@ def _callee_names(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
 
 
 class SchemaFinder:
-    """Finds schemas in one module; ``known`` maps local class names to their framework."""
+    """Finds schemas in one module; ``known`` maps local class names to their framework.
 
-    def __init__(self, resolver: Resolver, project: dict[str, tuple[str, bool]] | None = None,
+    ``frameworks`` (the policy's) names the bases, decorators and constructors; ``project`` is the
+    scanned tree's schema classes by qualified name (:func:`~gdpr_lint.project_index.resolve_index`).
+    """
+
+    def __init__(self, resolver: Resolver, frameworks: Frameworks, project: dict[str, tuple[str, bool]] | None = None,
                  module: str = "", is_package: bool = False) -> None:
         self.resolver = resolver
+        self.frameworks = frameworks
         self.module = module if is_package else module.rpartition(".")[0]
         self.known: dict[str, tuple[str, bool]] = {}
         self.project = project or {}
 
     def classify_class(self, node: cst.ClassDef) -> tuple[str, bool] | None:
         """``(framework, storage)`` for a class, or ``None`` when it is not a schema."""
-        r = self.resolver
+        r, frameworks = self.resolver, self.frameworks
         bases = [n for b in node.bases for n in r.qnames(b.value)]
-        if any(is_config_base(b) for b in bases):
-            return None
-        if node.name.value.endswith(CONFIG_SUFFIXES):
+        if any(frameworks.is_config_base(b) for b in bases) or frameworks.is_config_class(node.name.value):
             return None
         table = any(k.keyword is not None and k.keyword.value == "table" and isinstance(k.value, cst.Name)
                     and k.value.value == "True" for k in node.keywords)
         for b in bases:
-            kind = framework_of_base(b, table)
+            kind = frameworks.of_base(b, table)
             if kind is not None:
                 return kind
             absolute = _absolute(b, self.module)
@@ -117,9 +113,9 @@ class SchemaFinder:
                 return self.known[b.split(".")[-1]]
         for dec in node.decorators:
             target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
-            names = r.qnames(target)
-            if any(n in DATACLASS_DECORATORS for n in names):
-                return ("attrs" if any(n.startswith("attr") for n in names) else "dataclass", False)
+            kinds = {frameworks.decorators.get(n) for n in r.qnames(target)} - {None}
+            if kinds:
+                return ("attrs" if "attrs" in kinds else "dataclass", False)
         # recognise by the field constructors in the body (custom bases, abstract models, mixins)
         for stmt in node.body.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
@@ -128,15 +124,9 @@ class SchemaFinder:
                 value = getattr(small, "value", None)
                 annotation = small.annotation.annotation if isinstance(small, cst.AnnAssign) else None
                 for name in _callee_names(value, r) + (_names_in(annotation, r) if annotation is not None else []):
-                    if name.startswith(("django.db.models.", "django.contrib.gis.db.models.")):
-                        return ("django", True)
-                    if name.rpartition(".")[2] in ("Column", "mapped_column", "Mapped") and (
-                            name.startswith("sqlalchemy.") or name.rpartition(".")[0].rpartition(".")[2] in SA_ALIASES):
-                        return ("sqlalchemy", True)
-                    if name.startswith("marshmallow.fields."):
-                        return ("marshmallow", False)
-                    if name.startswith("rest_framework.serializers."):
-                        return ("drf", False)
+                    kind = frameworks.of_field_constructor(name)
+                    if kind is not None:
+                        return kind
         return None
 
     def fields_of(self, node: cst.ClassDef, framework: str, storage: bool) -> list[Field]:
@@ -176,7 +166,7 @@ class SchemaFinder:
                 if framework in ("django", "sqlalchemy", "marshmallow", "drf") and not (
                         callee_last[:1].isupper() or callee_last in ("mapped_column", "encrypt", "column_property")):
                     continue
-            if any(c.rpartition(".")[2] in REFERENCE_FIELDS for c in callee):
+            if any(c.rpartition(".")[2] in self.frameworks.reference_fields for c in callee):
                 continue
             if framework == "sqlalchemy" and annotation is not None and value is None and not any(
                     n.rpartition(".")[2] == "Mapped" for n in ann_names):
@@ -189,8 +179,7 @@ class SchemaFinder:
     def core_table(self, call: cst.Call) -> Schema | None:
         """A SQLAlchemy Core ``Table("name", metadata, Column("email", ...), ...)`` as a storage schema."""
         names = self.resolver.qnames(call.func)
-        if not any(n in ("sqlalchemy.Table", "sqlalchemy.schema.Table", "sqlalchemy.sql.schema.Table")
-                   for n in names) or not call.args:
+        if not any(n in self.frameworks.tables for n in names) or not call.args:
             return None
         table = string_value(call.args[0].value) or "table"
         fields: list[Field] = []

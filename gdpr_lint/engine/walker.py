@@ -15,7 +15,6 @@ from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import EXPRESSIONS, children
 
-VALIDATOR_DECORATORS = ("field_validator", "validator", "validates", "validate", "before_validator")
 MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
 
 
@@ -75,9 +74,10 @@ class Walker:
 
     def _validated_field(self, fn: cst.FunctionDef) -> str | None:
         """The field a validator checks: ``@field_validator("dob")``, ``@validator``, marshmallow ``@validates``."""
+        validators = self.flow.policy.frameworks.validator_decorators
         for dec in fn.decorators:
             call = dec.decorator
-            if isinstance(call, cst.Call) and last_name(call.func) in VALIDATOR_DECORATORS and call.args:
+            if isinstance(call, cst.Call) and last_name(call.func) in validators and call.args:
                 return string_value(call.args[0].value)
         return None
 

@@ -82,7 +82,8 @@ def render_md(review: dict) -> str:
            f"| Open findings (errors / warnings) | {v['findings']} ({v['by_severity']['error']} / "
            f"{v['by_severity']['warning']}) |",
            f"| Processors in use / not approved | {v['processors']} / {len(v['processors_not_approved'])} |",
-           f"| Ignored by developers (suppressions + baseline) | {len(review['suppressions']) + len(review['baseline'])} |",
+           f"| Ignored by developers (suppressions + baseline) | "
+           f"{len(review['suppressions']) + len(review['baseline'])} |",
            ""]
     out += ["### Changes since the base", ""]
     if not d:
@@ -107,7 +108,8 @@ def render_md(review: dict) -> str:
         out.append("")
         out.append(f"**New findings:** {len(d['new_findings'])}, **resolved:** {len(d['resolved_findings'])}")
         for f in d["new_findings"]:
-            out.append(f"- {f['severity']} {code(f['code'])} {cell(f['message'])} ({code(f['path'] + ':' + str(f['line']))})")
+            where = code(f"{f['path']}:{f['line']}")
+            out.append(f"- {f['severity']} {code(f['code'])} {cell(f['message'])} ({where})")
         for f in d["new_suppressions"]:
             out.append(f"- newly ignored {code(f['code'])} {cell(f['message'])}: "
                        f"\"{cell(f['suppression_reason']) or 'no reason given'}\"")
