@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gdpr_lint.durations import parse_duration
 from gdpr_lint.errors import ConfigError
-from gdpr_lint.yamlfile import safe_load
+from gdpr_lint.yamlfile import InvalidYAML, safe_load
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -184,11 +182,8 @@ def load_config_file(path: Path) -> OrgConfig:
         return parse_config(section or {}, f"{shown} [tool.gdpr-lint]")
     try:
         data = safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        what = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(shown, "", f"not valid YAML: {' '.join(what.split())}{where}") from None
+    except InvalidYAML as exc:
+        raise ConfigError(shown, "", f"not valid YAML: {exc}") from None
     return parse_config(data, shown)
 
 

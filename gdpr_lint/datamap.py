@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from gdpr_lint.config import TAG_KEYS
 from gdpr_lint.errors import ConfigError
-from gdpr_lint.yamlfile import safe_load
+from gdpr_lint.yamlfile import InvalidYAML, safe_load
 
 _DATAMAPS: dict[str, dict] = {}
 
@@ -36,7 +34,7 @@ def datamap_for(policy) -> dict[str, dict]:
         if path.is_file():
             try:
                 loaded = safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            except (OSError, InvalidYAML, UnicodeDecodeError) as exc:
                 problem = " ".join(str(exc).split())
                 raise ConfigError(str(path), "", f"cannot read the data map ({problem})") from None
             fields = loaded.get("fields", loaded) if isinstance(loaded, dict) else None

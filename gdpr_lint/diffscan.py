@@ -134,7 +134,8 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
     Raises :class:`~gdpr_lint.errors.UsageError` for git problems and a bad baseline file.
     """
     from gdpr_lint import baseline as bl
-    from gdpr_lint.scan import discover, display_path, scan
+    from gdpr_lint.discovery import discover
+    from gdpr_lint.scan import display_path, scan
 
     base_doc = bl.load(Path(baseline_file)) if baseline_file else None
     tmp: str | None = None

@@ -15,14 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gdpr_lint import __version__
 from gdpr_lint.config import Approval, OrgConfig
 from gdpr_lint.durations import parse_duration
 from gdpr_lint.errors import ConfigError
 from gdpr_lint.frameworks import Frameworks
-from gdpr_lint.yamlfile import safe_load
+from gdpr_lint.yamlfile import InvalidYAML, safe_load
 
 PACK_FILES = ("categories.yaml", "vocabulary.yaml", "sinks.yaml", "encryption.yaml", "processors.yaml",
               "frameworks.yaml", "rules.yaml")
@@ -212,7 +210,7 @@ def _read_pack(folder: Path) -> dict[str, Any]:
         path = folder / name
         try:
             data = safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, InvalidYAML) as exc:
             raise ConfigError(str(path), "", f"cannot load the policy pack file ({exc})") from None
         if not isinstance(data, dict):
             raise ConfigError(str(path), "", "expected a mapping at the top level")

@@ -23,11 +23,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 
-import pathspec
-
 from gdpr_lint import __version__
 from gdpr_lint.cache import Cache, content_key
-from gdpr_lint.errors import UsageError
+from gdpr_lint.discovery import discover_tree
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
@@ -35,11 +33,6 @@ from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
 _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
-DEFAULT_EXCLUDES = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", "node_modules/", "__pycache__/",
-                    ".mypy_cache/", ".pytest_cache/", "build/", "dist/", "site-packages/", ".eggs/", "*.egg-info/",
-                    ".gdpr-lint-cache/"]
-_DEFAULT_DIRS = frozenset(p.rstrip("/") for p in DEFAULT_EXCLUDES if "*" not in p)
-_DEFAULT_DIR_SUFFIXES = tuple(p.rstrip("/").lstrip("*") for p in DEFAULT_EXCLUDES if p.startswith("*"))
 
 
 @dataclass
@@ -52,89 +45,6 @@ class ScanResult:
     files: int = 0
     lines: int = 0
     root: Path = field(default_factory=Path.cwd)
-
-
-def _gitignore_spec(root: Path) -> pathspec.GitIgnoreSpec | None:
-    patterns: list[str] = []
-    for name in (".gitignore",):
-        p = root / name
-        if p.is_file():
-            try:
-                patterns += p.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                pass
-    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
-
-
-def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
-    """The ``.py`` files under ``paths``, minus ``.gitignore`` matches and configured excludes.
-
-    A file named explicitly is always included unless the config's ``exclude`` matches it (the
-    default excludes such as ``build/`` only apply to what is found by walking a folder).  Raises
-    :class:`~gdpr_lint.errors.UsageError` for a path that does not exist.
-    """
-    return discover_all(paths, excludes, root)[0]
-
-
-def discover_manifests(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
-    """Dependency manifests (``requirements*.txt``, ``pyproject.toml``) under ``paths``."""
-    return discover_all(paths, excludes, root)[1]
-
-
-def discover_all(paths: list[Path], excludes: list[str], root: Path) -> tuple[list[Path], list[Path]]:
-    """``(python files, dependency manifests)`` under ``paths``, in one walk of the tree."""
-    from gdpr_lint.manifests import is_manifest
-
-    user_spec = pathspec.GitIgnoreSpec.from_lines(list(excludes)) if excludes else None
-    python: list[Path] = []
-    manifests: list[Path] = []
-    seen: set[Path] = set()
-
-    def add(full: Path, to: list[Path]) -> None:
-        if full not in seen:
-            seen.add(full)
-            to.append(full)
-
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise UsageError(f"path does not exist: {path}")
-        if path.is_file() or (path.is_symlink() and not path.exists()):
-            # a file named on the command line is checked whatever its name (a script without .py)
-            # or folder (`build/x.py`): only the configured excludes apply to it
-            if not (user_spec and user_spec.match_file(_rel(path, root))):
-                add(path, manifests if is_manifest(path.name) and not path.name.endswith(".py") else python)
-            continue
-        ignore = _gitignore_spec(path) or _gitignore_spec(root)
-        top = _rel(path, root)  # resolved once; paths below are joined as text (a stat per file is slow)
-        prefix = "" if top in ("", ".") else top.rstrip("/") + "/"
-
-        def excluded(rel_local: str, name: str, is_dir: bool) -> bool:
-            # the default excludes are folder names (".git/", "*.egg-info/"): a set lookup, no pathspec
-            if is_dir and (name in _DEFAULT_DIRS or name.endswith(_DEFAULT_DIR_SUFFIXES)):
-                return True
-            return bool((user_spec and (user_spec.match_file(rel_local) or (
-                prefix and user_spec.match_file(prefix + rel_local)))) or (ignore and ignore.match_file(rel_local)))
-
-        base = os.fspath(path)
-        for dirpath, dirnames, filenames in os.walk(base):
-            local = dirpath[len(base):].lstrip(os.sep)  # os.walk's folders all start with `base`
-            here = local.replace(os.sep, "/") + "/" if local else ""
-            dirnames[:] = [d for d in sorted(dirnames) if not excluded(f"{here}{d}/", d, True)]
-            for name in sorted(filenames):
-                if name.endswith(".py"):
-                    if not excluded(here + name, name, False):
-                        add(Path(dirpath, name), python)
-                elif is_manifest(name) and not excluded(here + name, name, False):
-                    add(Path(dirpath, name), manifests)
-    return python, manifests
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix() if path.exists() else os.path.relpath(
-            path, root).replace(os.sep, "/")
-    except ValueError:
-        return path.as_posix()
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -428,21 +338,22 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     from gdpr_lint.datamap import datamap_for
 
     root = root or Path.cwd()
-    files, manifests = discover_all(paths, policy.config.exclude, root)
+    cache = Cache(cache_dir)
+    datamap = json.dumps(datamap_for(policy), sort_keys=True, default=str)
+    # the snapshot of the last scan of these paths: the folders walked (a walk is skipped when none
+    # has changed), and the digest and survey of every file whose size and times have not changed,
+    # so that it is not read again (as git's index does)
+    survey_salt = f"{policy.hash}:{datamap}:{prefilter}"
+    snap_key = content_key("snapshot", survey_salt, str(root.absolute()), *sorted(map(str, paths)))
+    snapshot = cache.get("snapshot", snap_key) or {"files": {}, "results": {}}
+    files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"))
     _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
     jobs_list = _jobs(files, root)
     result = ScanResult(files=len(files), root=root)
-    cache = Cache(cache_dir)
     runner = _Runner(policy, prefilter, jobs)
-    datamap = json.dumps(datamap_for(policy), sort_keys=True, default=str)
     total = len(jobs_list)
     try:
-        # pass 1: survey every file (cached by its content and the policy's vocabulary).  The
-        # snapshot of the last scan of these paths gives the digest and survey of every file whose
-        # size and times have not changed, without reading it (as git's index does).
-        survey_salt = f"{policy.hash}:{datamap}:{prefilter}"
-        snap_key = content_key("snapshot", survey_salt, str(root.absolute()), *sorted(map(str, paths)))
-        snapshot = cache.get("snapshot", snap_key) or {"files": {}, "results": {}}
+        # pass 1: survey every file (cached by its content and the policy's vocabulary)
         known, fresh = snapshot["files"], {}
         digests: list[str] = []
         surveys: list[Survey | None] = []
@@ -512,8 +423,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         recent = time.time_ns() - 2_000_000_000
         fresh = {p: e for p, e in fresh.items() if e[0][1] < recent and e[0][2] < recent}
         if fresh.keys() != known.keys() or any(fresh[p][0] != known[p][0] for p in fresh) or (
-                results.keys() != snapshot["results"].keys()):
-            cache.put("snapshot", snap_key, {"files": fresh, "results": results})
+                results.keys() != snapshot["results"].keys()) or tree is not snapshot.get("tree"):
+            cache.put("snapshot", snap_key, {"files": fresh, "results": results, "tree": tree})
     finally:
         runner.close()
     if policy.is_enabled("GDPR406"):

@@ -271,3 +271,66 @@ def test_the_policy_is_kept_in_the_cache_and_a_config_change_rebuilds_it(tmp_pat
     stricter = load_policy_cached(OrgConfig(max_retention={"user.contact.email": "P1Y"}), folder)
     assert stricter.hash != first.hash
     assert load_policy_cached(OrgConfig(), None).hash == first.hash  # no cache: built as before
+
+
+# ---- the walk of the tree is skipped while no folder changes ------------------------------------
+@pytest.fixture
+def walks(monkeypatch) -> list[int]:
+    """Counts the walks of the tree (folders listed) that scans make."""
+    from gdpr_lint import discovery
+
+    calls: list[int] = []
+    real = discovery.discover_all
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(discovery, "discover_all", counted)
+    return calls
+
+
+def _trust_new_folders(monkeypatch) -> None:
+    # the test's folders were made a moment ago, which the snapshot would not trust (see RACY_NS)
+    from gdpr_lint import discovery
+
+    monkeypatch.setattr(discovery, "RACY_NS", 0)
+
+
+def test_an_unchanged_tree_is_not_walked_again_and_added_or_removed_files_are_seen(project, monkeypatch, walks):
+    _trust_new_folders(monkeypatch)
+    first = _run(project)  # creates the cache folder, in the tree: the next scan walks again
+    assert _run(project) == first and len(walks) == 2
+    assert _run(project) == first and len(walks) == 2  # nothing listed
+    (project / "shop" / "sub").mkdir()
+    (project / "shop" / "sub" / "extra.py").write_text(VIEWS)
+    added = _run(project)
+    assert len(walks) == 3 and any(path == "shop/sub/extra.py" for path, *_ in added)
+    (project / "shop" / "sub" / "extra.py").unlink()  # only shop/sub changes
+    assert _run(project) == first and len(walks) == 4
+    (project / "shop" / "views.py").rename(project / "shop" / "views2.py")
+    assert {path for path, *_ in _run(project)} == {"shop/models.py", "shop/views2.py"}
+
+
+def test_a_gitignore_edited_in_place_applies_although_no_folder_changed(project, monkeypatch, walks):
+    _trust_new_folders(monkeypatch)
+    (project / ".gitignore").write_text("*.log\n")
+    assert any(path == "shop/views.py" for path, *_ in _run(project))
+    _run(project)  # the cache folder appeared in the first scan
+    with open(project / ".gitignore", "w") as fh:  # same file, new text: the folder's times stay
+        fh.write("shop/views.py\n")
+    assert not any(path == "shop/views.py" for path, *_ in _run(project))
+    assert len(walks) == 3
+
+
+def test_a_tree_changed_within_the_clock_tick_is_walked_again(project, walks):
+    _run(project)
+    _run(project)  # the folders were made less than two seconds ago: their times are not trusted
+    assert len(walks) == 2
+
+
+def test_a_folder_holding_cachedir_tag_is_not_scanned(project):
+    (project / "shop" / "tmpcache").mkdir()
+    (project / "shop" / "tmpcache" / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+    (project / "shop" / "tmpcache" / "leak.py").write_text(VIEWS)
+    assert not any("tmpcache" in path for path, *_ in _run(project))

@@ -123,7 +123,8 @@ def read_baseline(root: Path) -> tuple[list[dict], str]:
 def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
                   cache_dir: Path | None = None) -> Snapshot:
     """Scan ``paths`` (relative to ``root`` or absolute) and collect a :class:`Snapshot`."""
-    from gdpr_lint.scan import discover, display_path, scan
+    from gdpr_lint.discovery import discover
+    from gdpr_lint.scan import display_path, scan
 
     full = [Path(p) if Path(p).is_absolute() else root / p for p in paths]
     result = scan(full, policy, root=root, jobs=jobs, cache_dir=cache_dir)
