@@ -113,3 +113,16 @@ def test_about_data(default_policy):
     c = Classifier(default_policy)
     assert c.about_data("username_validator") and c.about_data("email_template_id")
     assert not c.about_data("username") and not c.about_data("billing_email") and not c.about_data("template_id")
+
+
+def test_names_of_parts_of_code_are_not_persons_names(default_policy):
+    from gdpr_lint.classify import Classifier
+
+    c = Classifier(default_policy)
+    # Django: ManyRelatedManager.pk_field_names, the template tag's relative_name, Options.model_name
+    assert c.classify("pk_field_names", "ManyRelatedManager") == ()
+    assert c.classify("relative_name") == () and c.classify("model_name", "Customer") == ()
+    assert c.classify("table_name", "user") == () and c.classify("name", "Field") == ()
+    # ... while a class of fields about a person keeps its context, and persons' names stay
+    assert c.classify("address_1", "ContactFieldsMixin") and c.classify("city", "CustomerFields")
+    assert c.classify("sender_name") and c.classify("parent_name") and c.classify("full_name", "field")
