@@ -35,7 +35,9 @@ def folder_for(explicit: str | None = None, no_cache: bool = False) -> Path | No
     :func:`default_folder`.
 
     Raises:
-        UsageError: the folder is a file, or sits below one.
+        UsageError: the folder is a file, or sits below one; or it already holds files and is not a
+            gdpr-lint cache (the cache would write its ``.gitignore`` of ``*`` and its
+            ``CACHEDIR.TAG`` there, hiding the folder from git and from later scans).
     """
     if no_cache:
         return None
@@ -44,7 +46,23 @@ def folder_for(explicit: str | None = None, no_cache: bool = False) -> Path | No
         if part.exists() and not part.is_dir():
             raise UsageError(f"cache folder {folder} cannot be used: {part} is a file "
                              "(--cache-dir or $GDPR_LINT_CACHE_DIR)")
+    try:
+        in_use = folder.is_dir() and any(folder.iterdir()) and not _is_ours(folder)
+    except OSError:
+        in_use = False  # unreadable: the cache then simply misses
+    if in_use:
+        raise UsageError(f"cache folder {folder} already holds other files and is not a gdpr-lint cache; "
+                         "choose a new or empty folder (--cache-dir or $GDPR_LINT_CACHE_DIR)")
     return folder
+
+
+def _is_ours(folder: Path) -> bool:
+    """Whether ``folder`` holds the ``CACHEDIR.TAG`` gdpr-lint writes."""
+    tag = folder / "CACHEDIR.TAG"
+    try:
+        return tag.is_file() and "gdpr-lint" in tag.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def content_key(*parts: str | bytes) -> str:
@@ -112,11 +130,7 @@ class Cache:
             return 0
         if self.folder.is_symlink() or not self.folder.is_dir():
             raise OSError(f"{self.folder} is not a folder gdpr-lint created (a link or a file); not deleted")
-        tag = self.folder / "CACHEDIR.TAG"
-        try:
-            ours = tag.is_file() and "gdpr-lint" in tag.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            ours = False
+        ours = _is_ours(self.folder)
         strangers = [p.name for p in self.folder.iterdir() if p.name not in _OWN_NAMES]
         if not ours or strangers:
             why = "no gdpr-lint CACHEDIR.TAG" if not ours else f"it also holds {', '.join(sorted(strangers)[:3])}"

@@ -1,10 +1,11 @@
 """Which files a scan reads: ``.py`` files and dependency manifests under the given paths.
 
 Folders are walked once, skipping the default excludes (``.git/``, ``.venv/``, ``build/`` ...),
-cache folders (those holding a ``CACHEDIR.TAG``, as gdpr-lint's own cache does), the folder's
-``.gitignore`` (matched with pathspec's gitignore semantics) and the config's
-``exclude`` patterns.  :func:`discover_tree` also returns a :class:`Tree` snapshot that lets the
-next scan skip the walk when no folder has changed (see its docstring).
+cache folders (those holding a ``CACHEDIR.TAG``, as gdpr-lint's own cache does), what git would
+ignore (``.git/info/exclude`` and every ``.gitignore`` from the top of the work tree down, with
+pathspec's gitignore semantics) and the config's ``exclude`` patterns.  :func:`discover_tree`
+also returns a :class:`Tree` snapshot that lets the next scan skip the walk when no folder has
+changed (see its docstring).
 """
 
 from __future__ import annotations
@@ -28,24 +29,48 @@ CACHE_TAG = "CACHEDIR.TAG"  # https://bford.info/cachedir/: folders holding one 
 RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its clock's resolution
 
 
-def _gitignore_lines(folder: Path) -> list[str]:
-    p = folder / ".gitignore"
-    if p.is_file():
-        try:
-            return p.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            pass
-    return []
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
+    except OSError:
+        return []
 
 
-def _gitignore_spec(folder: Path):
-    """The folder's ``.gitignore`` as a ``pathspec.GitIgnoreSpec``, or ``None``."""
-    patterns = _gitignore_lines(folder)
-    if not patterns:
+def _spec(lines: list[str]):
+    """``lines`` as a ``pathspec.GitIgnoreSpec``, or ``None`` when there is nothing to match."""
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
         return None
     import pathspec  # only when there is something to match (a walk skipped by the snapshot needs none)
 
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _git_top(folder: Path) -> Path | None:
+    """The top of the git work tree that holds ``folder`` (a resolved path), or ``None``."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def ignore_chain(folder: Path, root: Path) -> list[tuple[Path, Path]]:
+    """``(folder the patterns are relative to, ignore file)`` for the files that apply to ``folder``
+    from above, lowest precedence first, as git reads them: the repository's ``.git/info/exclude``,
+    then the ``.gitignore`` of every folder from the top of the work tree down to ``folder``.
+
+    Outside a git work tree the chain starts at ``root`` when ``folder`` is inside it, else at
+    ``folder``.  ``folder`` and ``root`` are resolved paths.
+    """
+    top = _git_top(folder)
+    chain: list[tuple[Path, Path]] = []
+    if top is not None:
+        chain.append((top, top / ".git" / "info" / "exclude"))
+    else:
+        top = root if folder == root or root in folder.parents else folder
+    for here in reversed([folder, *folder.parents]):
+        if here == top or top in here.parents:
+            chain.append((here, here / ".gitignore"))
+    return chain
 
 
 def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
@@ -67,8 +92,10 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
                  folders: dict[str, tuple[int, int, int]] | None = None) -> tuple[list[Path], list[Path]]:
     """``(python files, dependency manifests)`` under ``paths``, in one walk of the tree.
 
-    ``folders``, when given, receives the stamp (:func:`_stamp`) of every folder walked, taken
-    after the folder was listed.
+    Ignore files are read as git reads them (:func:`ignore_chain` above each folder, then every
+    ``.gitignore`` met in the walk, the deepest matching pattern deciding).  ``folders``, when
+    given, receives the stamp (:func:`_stamp`) of every folder walked, taken after the folder was
+    listed, and of every ``.gitignore`` below the top.
 
     Raises:
         UsageError: a path that does not exist.
@@ -96,19 +123,34 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
             if not (user_spec and user_spec.match_file(_rel(path, root))):
                 add(path, manifests if is_manifest(path.name) and not path.name.endswith(".py") else python)
             continue
-        ignore = _gitignore_spec(path) or _gitignore_spec(root)
         top = _rel(path, root)  # resolved once; paths below are joined as text (a stat per file is slow)
         prefix = "" if top in ("", ".") else top.rstrip("/") + "/"
+        real = path.resolve()
+        # ignore rules as (characters to strip from a path relative to `path`, text to put before
+        # it, spec), lowest precedence first; a deeper .gitignore found in the walk is appended
+        rules: list[tuple[int, str, object]] = []
+        for folder, file in ignore_chain(real, root.resolve()):
+            spec = _spec(_read_lines(file))
+            if spec is not None:
+                above = real.relative_to(folder).as_posix()
+                rules.append((0, "" if above == "." else above + "/", spec))
 
-        def excluded(rel_local: str, name: str, is_dir: bool) -> bool:
+        def excluded(rel_local: str, name: str, is_dir: bool, rules_here: list) -> bool:
             # the default excludes are folder names (".git/", "*.egg-info/"): a set lookup, no pathspec
             if is_dir and (name in _DEFAULT_DIRS or name.endswith(_DEFAULT_DIR_SUFFIXES)):
                 return True
-            return bool((user_spec and (user_spec.match_file(rel_local) or (
-                prefix and user_spec.match_file(prefix + rel_local)))) or (ignore and ignore.match_file(rel_local)))
+            if user_spec and (user_spec.match_file(rel_local) or (prefix and user_spec.match_file(prefix + rel_local))):
+                return True
+            for strip, before, spec in reversed(rules_here):  # the deepest file that matches decides
+                hit = spec.check_file(before + rel_local[strip:]).include
+                if hit is not None:
+                    return hit
+            return False
 
         base = os.fspath(path)
+        rules_of = {base: rules}
         for dirpath, dirnames, filenames in os.walk(base):
+            rules_here = rules_of.pop(dirpath, rules)
             if CACHE_TAG in filenames and dirpath != base:  # a cache folder (ours among them): skipped
                 dirnames[:] = []
                 continue
@@ -116,12 +158,21 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
                 folders[dirpath] = _stamp(dirpath)
             local = dirpath[len(base):].lstrip(os.sep)  # os.walk's folders all start with `base`
             here = local.replace(os.sep, "/") + "/" if local else ""
-            dirnames[:] = [d for d in sorted(dirnames) if not excluded(f"{here}{d}/", d, True)]
+            if here and ".gitignore" in filenames:
+                ignore_file = os.path.join(dirpath, ".gitignore")
+                if folders is not None:
+                    folders[ignore_file] = _stamp(ignore_file)  # edited in place, it changes no folder
+                spec = _spec(_read_lines(Path(ignore_file)))
+                if spec is not None:
+                    rules_here = [*rules_here, (len(here), "", spec)]
+            dirnames[:] = [d for d in sorted(dirnames) if not excluded(f"{here}{d}/", d, True, rules_here)]
+            for d in dirnames:
+                rules_of[os.path.join(dirpath, d)] = rules_here
             for name in sorted(filenames):
                 if name.endswith(".py"):
-                    if not excluded(here + name, name, False):
+                    if not excluded(here + name, name, False, rules_here):
                         add(Path(dirpath, name), python)
-                elif is_manifest(name) and not excluded(here + name, name, False):
+                elif is_manifest(name) and not excluded(here + name, name, False, rules_here):
                     add(Path(dirpath, name), manifests)
     return python, manifests
 
@@ -171,7 +222,9 @@ class Tree:
 
 
 def _tree_key(paths: list[Path], excludes: list[str], root: Path) -> str:
-    gitignores = sorted({str(p): _gitignore_lines(p) for p in [root, *paths]}.items())
+    real_root = root.resolve()
+    files = {str(file) for p in paths for _, file in ignore_chain(p.resolve(), real_root)}
+    gitignores = sorted((file, _read_lines(Path(file))) for file in files)
     text = json.dumps([os.getcwd(), str(root), [str(p) for p in paths], list(excludes), gitignores])
     return hashlib.sha256(text.encode()).hexdigest()
 

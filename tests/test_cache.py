@@ -334,3 +334,18 @@ def test_a_folder_holding_cachedir_tag_is_not_scanned(project):
     (project / "shop" / "tmpcache" / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
     (project / "shop" / "tmpcache" / "leak.py").write_text(VIEWS)
     assert not any("tmpcache" in path for path, *_ in _run(project))
+
+
+@pytest.mark.parametrize("folder", ["shop", "."])
+def test_a_source_folder_is_refused_as_cache_folder_and_left_untouched(project, monkeypatch, folder):
+    # found by a new user: `--cache-dir shop` wrote `*` into shop/.gitignore and a CACHEDIR.TAG,
+    # after which every scan found no files there and git ignored new ones
+    monkeypatch.chdir(project)
+    before = sorted(p.name for p in (project / folder).iterdir())
+    result = CliRunner().invoke(main, ["check", ".", "--cache-dir", folder])
+    assert result.exit_code == 2 and "not a gdpr-lint cache" in result.output
+    assert sorted(p.name for p in (project / folder).iterdir()) == before
+    # an empty folder, a new one and an existing cache are fine
+    (project / "empty").mkdir()
+    for ok in ("empty", "new/cache", "empty"):
+        assert CliRunner().invoke(main, ["check", "shop", "--cache-dir", ok, "--no-fail"]).exit_code == 0

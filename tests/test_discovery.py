@@ -1,0 +1,73 @@
+"""Which files a scan reads: ignore files as git reads them, and the snapshot that skips the walk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gdpr_lint import discovery
+from gdpr_lint.discovery import discover, discover_tree
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def _found(paths: list[Path], root: Path) -> set[str]:
+    return {p.resolve().relative_to(root.resolve()).as_posix() for p in discover(paths, [], root)}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git work tree (``.git/`` marks its top) with a root .gitignore naming one path."""
+    return _tree(tmp_path, {".git/info/exclude": "local_notes.py\n", ".gitignore": "pkg/secret.py\n",
+                            "pkg/secret.py": "", "pkg/ok.py": "", "pkg/local_notes.py": "",
+                            "other/pkg/secret.py": ""})
+
+
+def test_a_root_gitignore_pattern_with_a_slash_is_anchored_at_the_root(repo):
+    # found by a new user: `check other` skipped other/pkg/secret.py, `check pkg` read pkg/secret.py
+    assert _found([repo / "other"], repo) == {"other/pkg/secret.py"}
+    assert _found([repo / "pkg"], repo) == {"pkg/ok.py"}
+    assert _found([repo], repo) == {"pkg/ok.py", "other/pkg/secret.py"}
+
+
+def test_the_root_gitignore_applies_when_scanning_from_a_subfolder(repo, monkeypatch):
+    monkeypatch.chdir(repo / "pkg")
+    assert {p.name for p in discover([Path(".")], [], Path("."))} == {"ok.py"}
+
+
+def test_gitignore_files_in_subfolders_apply_below_them_and_deeper_ones_win(repo):
+    _tree(repo, {"pkg/.gitignore": "*.gen.py\n", "pkg/a.gen.py": "", "pkg/sub/.gitignore": "!keep.gen.py\n",
+                 "pkg/sub/keep.gen.py": "", "pkg/sub/b.gen.py": "", "other/c.gen.py": ""})
+    found = _found([repo], repo)
+    assert "pkg/a.gen.py" not in found and "pkg/sub/b.gen.py" not in found
+    assert {"pkg/sub/keep.gen.py", "other/c.gen.py"} <= found
+
+
+def test_a_subfolders_own_gitignore_does_not_replace_the_roots(repo):
+    _tree(repo, {"pkg/.gitignore": "nothing_here.py\n"})
+    assert _found([repo / "pkg"], repo) == {"pkg/ok.py"}  # pkg/secret.py still ignored by the root's
+
+
+def test_outside_git_the_gitignore_of_the_root_and_the_folder_apply(tmp_path):
+    _tree(tmp_path, {".gitignore": "sub/x.py\n", "sub/x.py": "", "sub/y.py": "", "sub/.gitignore": "y.py\n",
+                     "sub/z.py": ""})
+    assert _found([tmp_path / "sub"], tmp_path) == {"sub/z.py"}
+
+
+def test_a_subfolder_gitignore_edited_in_place_is_seen_by_the_snapshot(repo, monkeypatch):
+    monkeypatch.setattr(discovery, "RACY_NS", 0)  # trust the folders made a moment ago
+    _tree(repo, {"pkg/.gitignore": "# nothing yet\n"})
+    files, _, tree = discover_tree([repo], [], repo)
+    assert tree is not None and tree.reusable and repo / "pkg" / "ok.py" in files
+    again, _, same = discover_tree([repo], [], repo, tree)
+    assert same is tree and again == files  # reused: nothing listed
+    with open(repo / "pkg" / ".gitignore", "w") as fh:  # no folder changes
+        fh.write("ok.py\n")
+    later, _, new = discover_tree([repo], [], repo, tree)
+    assert new is not tree and repo / "pkg" / "ok.py" not in later
