@@ -26,6 +26,9 @@ def _load_policy(config: str | None, paths: tuple[str, ...], cache: Path | None 
 
     if config:
         cfg_path = Path(config)
+        if cfg_path.is_dir():
+            raise UsageError(f"--config {config} is a directory; name the config file itself "
+                             "(.gdpr-lint.yaml, gdpr-lint.yaml or pyproject.toml)")
         if not cfg_path.is_file():
             raise UsageError(f"config file not found: {config}")
         cfg = load_config_file(cfg_path)

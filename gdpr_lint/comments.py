@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 from gdpr_lint.config import LAWFUL_BASES, TAG_KEYS
 
-_TAG = re.compile(r"#\s*gdpr\s*:(?P<body>[^#]*)")
-_SUPPRESS = re.compile(r"#\s*gdpr-lint\s*:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<rest>[^#]*)")
+# the markers `gdpr:` and `gdpr-lint:` in any case (`# GDPR: retention=P1Y`); keys and values as they are
+_TAG = re.compile(r"#\s*(?i:gdpr)\s*:(?P<body>[^#]*)")
+_SUPPRESS = re.compile(r"#\s*(?i:gdpr-lint)\s*:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<rest>[^#]*)")
+_MENTION = re.compile("gdpr", re.IGNORECASE)
 _REASON = re.compile(r"""reason\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>\S+))""")
 
 
@@ -85,14 +87,14 @@ def _comments(source: str):
     try:
         out = []
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            if tok.type == tokenize.COMMENT and "gdpr" in tok.string:
+            if tok.type == tokenize.COMMENT and _MENTION.search(tok.string):
                 row, col = tok.start
                 alone = not tok.line[:col].strip()
                 out.append((row, tok.string, alone))
         return out
     except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
         return [(n, t[t.index("#"):], t.lstrip().startswith("#")) for n, t in enumerate(lines, start=1)
-                if "gdpr" in t and "#" in t]
+                if "#" in t and _MENTION.search(t)]
 
 
 class CommentIndex:
@@ -106,7 +108,7 @@ class CommentIndex:
         self.tags: dict[int, Tag] = {}
         self.suppressions: dict[int, Suppression] = {}
         self.comment_only: set[int] = set()
-        if "gdpr" not in source:
+        if not _MENTION.search(source):
             return
         for number, text, alone in _comments(source):
             if alone:

@@ -71,18 +71,36 @@ def _expect(cond: bool, path: str, key: str, problem: str) -> None:
         raise ConfigError(path, key, problem)
 
 
+def _bool_hint(value: Any) -> str:
+    """Why a string came out as a boolean: YAML 1.1 reads unquoted yes/no/on/off as true/false."""
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+    items = items if isinstance(items, list) else [items]
+    hints = [f"quote {words}: YAML reads them as {str(b).lower()}" for b, words in
+             ((False, "`no`/`off`"), (True, "`yes`/`on`")) if any(v is b for v in items)]
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
 def _str_list(value: Any, path: str, key: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     _expect(isinstance(value, list) and all(isinstance(v, str) for v in value), path, key,
-            f"expected a list of strings, got {value!r}")
+            f"expected a list of strings, got {value!r}{_bool_hint(value)}")
     return list(value)
 
 
 def _str_map(value: Any, path: str, key: str) -> dict[str, str]:
     _expect(isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
-            path, key, f"expected a mapping of strings to strings, got {value!r}")
+            path, key, f"expected a mapping of strings to strings, got {value!r}{_bool_hint(value)}")
     return dict(value)
+
+
+def _severity(value: Any, path: str, key: str, allowed: tuple[str, ...]) -> str:
+    """A severity name from ``allowed``; a boolean (``fail_on: no``) gets a hint to quote it."""
+    if isinstance(value, bool):
+        raise ConfigError(path, key, f"got {str(value).lower()}, not a severity; expected one of "
+                          f"{', '.join(allowed)}{_bool_hint(value)}")
+    _expect(value in allowed, path, key, f"unknown severity {value!r}; allowed: {', '.join(allowed)}")
+    return value
 
 
 def _approval(item: Any, path: str, key: str) -> Approval:
@@ -133,10 +151,10 @@ def parse_config(data: Any, path: str) -> OrgConfig:
             for item in cfg.require:
                 _expect(item in TAG_KEYS, path, key, f"unknown tag key {item!r}; allowed: {', '.join(TAG_KEYS)}")
         elif k == "severity":
+            _expect(isinstance(value, dict), path, key, f"expected a mapping of rule code to severity, got {value!r}")
+            for code, level in value.items():
+                _severity(level, path, f"{key}.{code}", SEVERITIES)
             cfg.severity = _str_map(value, path, key)
-            for code, level in cfg.severity.items():
-                _expect(level in SEVERITIES, path, f"{key}.{code}",
-                        f"unknown severity {level!r}; allowed: {', '.join(SEVERITIES)}")
         elif k in ("retention_periods", "max_retention"):
             mapping = _str_map(value, path, key)
             for name, dur in mapping.items():
@@ -156,14 +174,12 @@ def parse_config(data: Any, path: str) -> OrgConfig:
             _expect(isinstance(value, str), path, key, "expected a file path")
             cfg.datamap = value
         elif k == "fail_on":
-            _expect(value in SEVERITIES + ("never",), path, key,
-                    f"unknown severity {value!r}; allowed: {', '.join(SEVERITIES)}, never")
-            cfg.fail_on = value
+            cfg.fail_on = _severity(value, path, key, SEVERITIES + ("never",))
     return cfg
 
 
 def load_config_file(path: Path) -> OrgConfig:
-    """Load and validate a config file (``.yaml``/``.yml`` or ``pyproject.toml``).
+    """Load and validate a config file: YAML, or TOML (any ``*.toml``) with a ``[tool.gdpr-lint]`` table.
 
     Raises:
         ConfigError: unreadable file, a YAML or TOML syntax error, or an invalid setting.
@@ -173,12 +189,15 @@ def load_config_file(path: Path) -> OrgConfig:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(shown, "", f"cannot read the config file ({exc})") from None
-    if path.name == "pyproject.toml":
+    if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(shown, "", f"not valid TOML: {exc}") from None
-        section = data.get("tool", {}).get("gdpr-lint")
+        tool = data.get("tool")
+        section = tool.get("gdpr-lint") if isinstance(tool, dict) else None
+        if section is None and path.name != "pyproject.toml":  # a pyproject.toml without the table is no config
+            raise ConfigError(shown, "", "no [tool.gdpr-lint] table: a TOML config keeps its settings under it")
         return parse_config(section or {}, f"{shown} [tool.gdpr-lint]")
     try:
         data = safe_load(text)

@@ -177,7 +177,11 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                     sources[shown] = real
                 file_changes[shown] = change
             files = discover(files, policy.config.exclude, scan_root) if files else []
-            result = scan(files, policy, root=scan_root, jobs=jobs, cache_dir=cache_dir, progress=progress)
+            # the rest of the work tree is surveyed for class headers only: a changed schema whose
+            # base class lives in an unchanged file is still recognised
+            context = discover([top], policy.config.exclude, top) if files else []
+            result = scan(files, policy, root=scan_root, jobs=jobs, cache_dir=cache_dir, progress=progress,
+                          context=context)
             result.root = root
             if remap:
                 for f in (*result.findings, *result.suppressed):

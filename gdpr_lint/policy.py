@@ -343,10 +343,12 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     for raw in pack["rules.yaml"].get("rules", []):
         rule = Rule(**raw)
         rules[rule.code] = rule
-    for code in list(config.severity) + config.select + config.ignore:
+    named = [(f"severity.{code}", code) for code in config.severity]
+    named += [(f"{key}[{i}]", code) for key in ("select", "ignore") for i, code in enumerate(getattr(config, key))]
+    for key, code in named:
         families = ("GDPR", "GDPR1", "GDPR2", "GDPR3", "GDPR4", "GDPR9")
         if not any(r.startswith(code) or code.startswith(r) for r in rules) and code not in families:
-            raise ConfigError(config.path, code, "unknown rule code or prefix; `gdpr-lint rules` lists them")
+            raise ConfigError(config.path, key, f"unknown rule code or prefix {code!r}; `gdpr-lint rules` lists them")
 
     digest = hashlib.sha256()
     digest.update(__version__.encode())

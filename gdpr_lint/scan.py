@@ -7,11 +7,13 @@ symlink becomes a GDPR902 finding; one that does not parse a GDPR901 finding.
 from __future__ import annotations
 
 import ast
+import codecs
 import hashlib
 import io
 import json
 import math
 import os
+import re
 import signal
 import stat
 import sys
@@ -33,6 +35,8 @@ from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
 _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
+_CODING = re.compile(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263's coding line
+_BLANK_OR_COMMENT = re.compile(rb"[ \t\f]*(?:#|\r?$)")
 
 
 @dataclass
@@ -127,16 +131,32 @@ def read_source_digest(path: Path) -> tuple[str | None, str, str]:
     try:
         return data.decode("utf-8-sig"), "", digest
     except UnicodeDecodeError as exc:
-        problem = f"not UTF-8 (byte {exc.start}) and no coding line says what it is; save it as UTF-8"
+        bad_line = exc.object.count(b"\n", 0, exc.start) + 1  # exc.object: the bytes after a BOM, if any
+        # PEP 263: a coding comment on line 1, or on line 2 below a comment or blank line 1
+        head = exc.object.split(b"\n", 2)
+        declared = _CODING.match(head[0]) or (
+            len(head) > 1 and _BLANK_OR_COMMENT.match(head[0]) and _CODING.match(head[1]))
+        name = declared.group(1).decode("ascii") if declared else ""
+        try:
+            says_utf8 = bool(name) and codecs.lookup(name).name in ("utf-8", "utf-8-sig")
+        except LookupError:
+            says_utf8 = False
+        if says_utf8:
+            problem = f"not valid UTF-8 at line {bad_line}, although its coding line says {name}; save it as UTF-8"
+        else:
+            problem = f"not UTF-8 (line {bad_line}) and no coding line says what it is; save it as UTF-8"
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError:  # a coding line naming an unknown encoding
+    except SyntaxError:  # a coding line naming an unknown encoding, or bytes it cannot read near the top
         return None, problem, digest
-    if encoding in ("utf-8", "utf-8-sig"):
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):  # also `coding: utf8`, which tokenize keeps as is
         return None, problem, digest
     try:
         return data.decode(encoding), "", digest
-    except (UnicodeDecodeError, LookupError) as exc:
+    except UnicodeDecodeError as exc:
+        bad_line = data.count(b"\n", 0, exc.start) + 1
+        return None, f"not valid {encoding} at line {bad_line}, as its coding line says ({exc.reason})", digest
+    except LookupError as exc:
         return None, f"not valid {encoding}, as its coding line says ({exc})", digest
 
 
@@ -316,7 +336,8 @@ def _timed_out(value) -> bool:
 
 
 def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int | None = None,
-         cache_dir: Path | None = None, progress=None, prefilter: bool = True) -> ScanResult:
+         cache_dir: Path | None = None, progress=None, prefilter: bool = True,
+         context: list[Path] | None = None) -> ScanResult:
     """Analyse every Python file under ``paths``.
 
     Two passes, both spread over worker processes and cached by file content: a survey with
@@ -331,6 +352,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         cache_dir: results cache folder, or ``None`` for no cache.
         progress: optional callable ``progress(done, total)``.
         prefilter: skip analysis of files whose words cannot yield a finding (same findings, faster).
+        context: more files whose class headers join the cross-module index (a schema's base class
+            defined in a file that is not scanned, as when only a change is checked); they are
+            surveyed (cached like the rest) but neither analysed nor reported.
 
     Raises:
         UsageError: a path that does not exist.
@@ -349,9 +373,12 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"))
     _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
     jobs_list = _jobs(files, root)
+    total = len(jobs_list)  # the files reported on; the context's are only surveyed
+    if context:
+        mine = {os.path.abspath(p) for p in files}
+        jobs_list += _jobs([p for p in dict.fromkeys(context) if os.path.abspath(p) not in mine], root)
     result = ScanResult(files=len(files), root=root)
     runner = _Runner(policy, prefilter, jobs)
-    total = len(jobs_list)
     try:
         # pass 1: survey every file (cached by its content and the policy's vocabulary)
         known, fresh = snapshot["files"], {}
@@ -394,7 +421,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                        f"{index_digest(project)}:{prefilter}")
         outputs: list = [None] * total
         todo, keys = [], [""] * total
-        for i, (survey, (_path, shown, modname)) in enumerate(zip(surveys, jobs_list)):
+        for i, (survey, (_path, shown, modname)) in enumerate(zip(surveys[:total], jobs_list)):
             if survey.problem:
                 outputs[i] = ([tool_finding(policy, "GDPR902", shown, f"file not checked: {survey.problem}")],
                               [], [], 0)

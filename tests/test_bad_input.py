@@ -94,6 +94,49 @@ def test_coding_line_that_does_not_match_the_bytes_is_gdpr902(tmp_path):
     assert [(f["path"], f["code"]) for f in findings] == [("liar.py", "GDPR902")]
 
 
+def _message_902(name: str) -> str:
+    _, findings = check_json(name)
+    (finding,) = findings
+    assert finding["code"] == "GDPR902"
+    return finding["message"]
+
+
+@pytest.mark.parametrize("coding", ["# -*- coding: utf-8 -*-", "# vim: set fileencoding=UTF8 :"])
+def test_utf8_coding_line_over_latin1_bytes_says_so(tmp_path, coding):
+    # the report: "no coding line says what it is" although one says utf-8, and "byte 35" is no line
+    (tmp_path / "latin.py").write_bytes(f'{coding}\nname = "Zoë"\n'.encode("latin-1"))
+    message = _message_902("latin.py")
+    assert "at line 2, although its coding line says" in message
+    assert "no coding line" not in message
+    assert "byte" not in message
+    assert "save it as UTF-8" in message
+
+
+def test_not_utf8_without_coding_line_gives_the_line(tmp_path):
+    (tmp_path / "latin.py").write_bytes('import os\n\n\nname = "Zoë"\n'.encode("latin-1"))
+    message = _message_902("latin.py")
+    assert "(line 4) and no coding line says what it is" in message
+    assert "byte" not in message
+
+
+def test_not_utf8_after_a_bom_counts_lines_from_the_top(tmp_path):
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbf#\n\xff = 1\n")
+    assert "(line 2)" in _message_902("bom.py")
+
+
+def test_coding_line_below_code_is_no_coding_line(tmp_path):
+    # PEP 263: only line 1, or line 2 below a comment or blank line, declares the encoding
+    (tmp_path / "late.py").write_bytes(b"import os\n# coding: utf-8\nname = '\xe9'\n")
+    assert "(line 3) and no coding line says what it is" in _message_902("late.py")
+
+
+def test_coding_line_that_does_not_match_the_bytes_gives_the_line(tmp_path):
+    (tmp_path / "liar.py").write_bytes(b"# coding: ascii\n\nname = '\xc3\xa9\xff'\n")
+    message = _message_902("liar.py")
+    assert "not valid ascii at line 3, as its coding line says" in message
+    assert "position" not in message
+
+
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")
 def test_broken_symlink_is_gdpr902(tmp_path):
     try:

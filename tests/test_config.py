@@ -190,6 +190,92 @@ def test_missing_config_option_file(tmp_path):
     assert "nowhere.yaml" in line
 
 
+@pytest.mark.parametrize(("text", "key", "where"), [
+    ("fail_on: warning\nfail_on: error\n", "fail_on", "line 2, column 1"),  # the report: the last one won
+    ("severity:\n  GDPR301: info\n  GDPR401: info\n  GDPR301: error\n", "GDPR301", "line 4, column 3"),
+    ("approved_processors:\n  - name: mixpanel\n    region: EU\n    name: segment\n", "name", "line 4, column 5"),
+])
+def test_duplicate_key_is_an_error(tmp_path, text, key, where):
+    write_config(tmp_path, text, name="gdpr-lint.yaml")
+    line = usage_error(check("leaky.py"))
+    assert "gdpr-lint.yaml" in line
+    assert f"duplicate key '{key}'" in line
+    assert where in line
+
+
+def test_yaml_merge_key_may_still_be_overridden(tmp_path):
+    # `<<` copies keys in; overriding one of them is not a duplicate key
+    write_config(tmp_path, "severity:\n  <<: {GDPR301: error, GDPR401: error}\n  GDPR301: info\n")
+    result = check("--format", "json", "leaky.py", "proc.py")
+    assert result.exit_code == 1, result.output
+    severities = {f["code"]: f["severity"] for f in json.loads(result.stdout)["findings"]}
+    assert severities == {"GDPR301": "info", "GDPR401": "error"}
+
+
+@pytest.mark.parametrize("value", ["no", "off", "false"])
+def test_fail_on_read_as_false_hints_at_quoting(tmp_path, value):
+    write_config(tmp_path, f"fail_on: {value}\n")
+    line = usage_error(check("leaky.py"))
+    assert "fail_on" in line
+    assert "unknown severity False" not in line
+    assert "info, warning, error, never" in line
+    assert "quote `no`/`off`" in line
+
+
+def test_severity_read_as_true_hints_at_quoting(tmp_path):
+    write_config(tmp_path, "severity:\n  GDPR301: yes\n")
+    line = usage_error(check("leaky.py"))
+    assert "severity.GDPR301" in line
+    assert "info, warning, error" in line
+    assert "quote `yes`/`on`" in line
+
+
+def test_quoted_no_is_still_an_unknown_severity(tmp_path):
+    write_config(tmp_path, "fail_on: 'no'\n")
+    line = usage_error(check("leaky.py"))
+    assert "unknown severity 'no'" in line and "never" in line
+
+
+def test_boolean_in_a_list_of_strings_hints_at_quoting(tmp_path):
+    write_config(tmp_path, "exclude: [build/, no]\n")
+    line = usage_error(check("leaky.py"))
+    assert "exclude" in line and "quote `no`/`off`" in line
+
+
+@pytest.mark.parametrize(("text", "key", "code"), [
+    ("select: [GDPR3, GDPR999]\n", "select[1]", "GDPR999"),
+    ("ignore: [GDRP3]\n", "ignore[0]", "GDRP3"),
+    ("severity:\n  GDPR301: info\n  GDPR999: error\n", "severity.GDPR999", "GDPR999"),
+])
+def test_unknown_rule_code_in_config_names_the_key(tmp_path, text, key, code):
+    write_config(tmp_path, text)
+    line = usage_error(check("leaky.py"))
+    assert f".gdpr-lint.yaml: {key}: " in line
+    assert repr(code) in line
+
+
+def test_config_option_naming_a_directory(tmp_path):
+    (tmp_path / "conf").mkdir()
+    line = usage_error(check("--config", "conf", "leaky.py"))
+    assert "conf" in line and "directory" in line
+    assert "not found" not in line
+
+
+def test_config_option_accepts_any_toml_file(tmp_path):
+    write_config(tmp_path, '[tool.gdpr-lint]\napproved_processors = ["mixpanel"]\n', name="gdpr-lint.toml")
+    assert codes("--config", "gdpr-lint.toml", "proc.py") == (0, set())
+    write_config(tmp_path, '[tool.gdpr-lint]\ncolour = "red"\n', name="gdpr-lint.toml")
+    line = usage_error(check("--config", "gdpr-lint.toml", "proc.py"))
+    assert "gdpr-lint.toml [tool.gdpr-lint]: colour" in line
+
+
+def test_toml_config_without_the_table(tmp_path):
+    write_config(tmp_path, 'approved_processors = ["mixpanel"]\n', name="settings.toml")
+    line = usage_error(check("--config", "settings.toml", "proc.py"))
+    assert "settings.toml" in line and "[tool.gdpr-lint]" in line
+    assert "YAML" not in line
+
+
 # ---- discovery ---------------------------------------------------------------------------------------
 
 

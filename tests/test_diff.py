@@ -204,3 +204,28 @@ def test_staged_with_file_arguments_as_pre_commit_passes_them(repo, monkeypatch)
     git(repo, "add", "-A")
     code, findings, _ = check_json(monkeypatch, repo, "--staged", "shop/api.py", "shop/models.py")
     assert [(f["path"], f["line"]) for f in findings] == [("shop/api.py", 14)]
+
+
+SCHEMA_BASE = ("from pydantic import BaseModel, ConfigDict\n\n\n"
+               "class Schema(BaseModel):\n    model_config = ConfigDict()\n")
+USER_OUT = "from app.schemas.base import Schema\n\n\nclass UserOut(Schema):\n    id: int\n    email: str\n"
+
+
+@pytest.mark.parametrize("mode", ["--diff", "--staged"])
+def test_a_changed_schema_whose_base_class_is_in_an_unchanged_file_is_recognised(repo, monkeypatch, mode):
+    # found by a new user: only the changed files were surveyed, so `UserOut(Schema)` with the
+    # Pydantic base class in another file was no schema, and its new e-mail field passed the gate
+    write(repo, "app/__init__.py", "")
+    write(repo, "app/schemas/__init__.py", "")
+    write(repo, "app/schemas/base.py", SCHEMA_BASE)
+    commit_all(repo, "schemas")
+    git(repo, "checkout", "-q", "-b", "feature")
+    write(repo, "app/schemas/user.py", USER_OUT)
+    if mode == "--staged":
+        git(repo, "add", "app/schemas/user.py")
+        code, findings, _ = check_json(monkeypatch, repo, "--staged")
+    else:
+        commit_all(repo, "user schema")
+        code, findings, _ = check_json(monkeypatch, repo, "--diff", "main")
+    assert [(f["code"], f["path"], f["symbol"]) for f in findings] == [
+        ("GDPR101", "app/schemas/user.py", "UserOut.email")]

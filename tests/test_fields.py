@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import codes
+from tests.conftest import codes, run
 
 
 def test_django_tags_and_encryption():
@@ -136,3 +136,42 @@ def test_a_name_about_the_data_wins_over_a_personal_data_type():
         handle = models.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     '''
     assert [line for code, line in codes(src) if code == "GDPR101"] == [6, 7]  # not line 5
+
+
+def test_upper_case_tag_and_suppression_markers():
+    # the report: `# GDPR: retention=P1Y basis=contract` was not a tag, so GDPR101 "no retention tag"
+    src = '''
+    from pydantic import BaseModel
+
+    class Customer(BaseModel):
+        email: str  # GDPR: retention=P1Y basis=contract
+        # Gdpr: retention=P2Y basis=contract
+        phone: str
+        home_address: str  # GDPR-LINT: ignore[GDPR101] reason="moved to the CRM next sprint"
+        date_of_birth: str
+    '''
+    assert codes(src) == [("GDPR101", 8)]
+
+
+def test_upper_case_marker_keeps_the_values_as_written():
+    src = '''
+    from pydantic import BaseModel
+
+    class Customer(BaseModel):
+        email: str  # GDPR: retention=P1Y basis=Contract
+    '''
+    assert codes(src) == [("GDPR102", 4)]  # `Contract` is no lawful basis: only the marker ignores case
+
+
+def test_unknown_taxonomy_key_message_reads_correctly():
+    src = '''
+    from pydantic import BaseModel
+
+    class Signup(BaseModel):
+        email: str  # gdpr: retention=P2Y basis=consent purpose=marketting category=user.contact.emial
+    '''
+    messages = sorted(f.message for f in run(src) if f.code == "GDPR104")
+    assert messages == [
+        "tag category=`user.contact.emial` on `email` is not a Fides data-category key (data_categories)",
+        "tag purpose=`marketting` on `email` is not a Fides data-use key (data_uses)",
+    ]

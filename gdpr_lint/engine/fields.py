@@ -181,12 +181,13 @@ class FieldChecks:
                            f"{label}", [m for m in matches if m.category == cat])
                 break
         tax = taxonomy()
-        for key, table in (("category", "data_categories"), ("purpose", "data_uses")):
+        for key, table, noun in (("category", "data_categories", "data-category"),
+                                 ("purpose", "data_uses", "data-use")):
             value = values.get(key)
             if value and value != "none" and value not in tax[table] and not (
                     key == "category" and value in policy.categories):
-                ctx.report("GDPR104", node, f"tag {key}=`{value}` on `{field.name}` is not a Fides {table[:-1]} key",
-                           ())
+                ctx.report("GDPR104", node, f"tag {key}=`{value}` on `{field.name}` is not a Fides {noun} key "
+                           f"({table})", ())
         missing = [k for k in policy.config.require if k != "retention" and k not in values]
         if missing:
             ctx.report("GDPR105", node, f"retention tag of `{field.name}` lacks required {', '.join(missing)}",
