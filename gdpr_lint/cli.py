@@ -88,12 +88,34 @@ class Group(click.Group):
             self.add_command(getattr(importlib.import_module(module), attr), name)
         return super().get_command(ctx, name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:  # `gdpr-lint --bogus`
+            if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+                raise  # plain `gdpr-lint`: click prints the help
+            _usage_error(ctx, exc)
+            raise  # not reached
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
             click.echo(f"gdpr-lint: error: {exc}", err=True)
             ctx.exit(2)
+        except click.UsageError as exc:  # a subcommand's bad option or argument
+            _usage_error(ctx, exc)
+
+
+def _usage_error(ctx: click.Context, exc: click.UsageError) -> None:
+    """One line and exit code 2 for a bad option or argument (click would print three lines)."""
+    names, at = [], exc.ctx
+    while at is not None and at.parent is not None:  # the root's name is the program's
+        names.insert(0, at.info_name)
+        at = at.parent
+    command = " ".join(["gdpr-lint", *names])
+    click.echo(f"gdpr-lint: error: {exc.format_message()} (see `{command} --help`)", err=True)
+    ctx.exit(2)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,8 +160,8 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     paths = paths or (".",)
     cache = folder_for(cache_dir, no_cache)
     policy = _load_policy(config, paths, cache)
-    ignore_ = tuple(c.strip() for item in ignore_ for c in item.split(",") if c.strip())
-    select = tuple(c.strip() for item in select for c in item.split(",") if c.strip())
+    ignore_ = tuple(c.strip().upper() for item in ignore_ for c in item.split(",") if c.strip())
+    select = tuple(c.strip().upper() for item in select for c in item.split(",") if c.strip())
     for code in (*select, *ignore_):
         if not any(r.startswith(code) or code.startswith(r) for r in policy.rules):
             raise UsageError(f"unknown rule code or prefix {code!r} in --select/--ignore; "

@@ -418,3 +418,28 @@ def test_exclude_in_config(tmp_path):
     result = check("--format", "json", ".")
     paths = {f["path"] for f in json.loads(result.stdout)["findings"]}
     assert paths == {"leaky.py"}
+
+
+@pytest.mark.parametrize("args", [("--fail-on", "bogus"), ("--jobs", "0"), ("--format", "xml"), ("--bogus-option",),
+                                  ("--output", ".")])
+def test_a_bad_option_is_one_line_naming_the_help(tmp_path, args):
+    # found by a new user: click printed its usage, a hint and the error on three lines
+    (tmp_path / "leaky.py").write_text(LEAKY)
+    line = usage_error(check("leaky.py", *args))
+    assert "`gdpr-lint check --help`" in line
+
+
+def test_an_unknown_command_is_one_line():
+    result = CliRunner().invoke(main, ["chek", "."])
+    assert result.exit_code == 2 and "No such command" in usage_error(result)
+
+
+def test_select_and_ignore_codes_are_case_insensitive(tmp_path):
+    (tmp_path / "leaky.py").write_text(LEAKY)
+    assert codes("leaky.py", "--select", "gdpr301") == (1, {"GDPR301"})
+    assert codes("leaky.py", "--ignore", "gdpr3") == (0, set())
+
+
+def test_a_bad_option_of_the_program_or_a_nested_command_is_one_line():
+    assert "`gdpr-lint --help`" in usage_error(CliRunner().invoke(main, ["--bogus"]))
+    assert "`gdpr-lint cache clear --help`" in usage_error(CliRunner().invoke(main, ["cache", "clear", "--bogus"]))
