@@ -33,6 +33,7 @@ from gdpr_lint.policy import Policy
 from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
+POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
 DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
 _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
 _CODING = re.compile(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263's coding line
@@ -494,7 +495,7 @@ class _Runner:
     def map(self, func, items: list, project: dict | None = None):
         if not items:
             return
-        if len(items) < 8 or self.workers <= 1:
+        if self.workers <= 1 or not self._worth_a_pool(items):
             if not self.local:
                 _init_worker(self.policy, self.prefilter)
                 self.local = True
@@ -509,6 +510,22 @@ class _Runner:
         chunk = max(1, min(16, len(items) // (self.workers * 4) or 1))
         call = func if project is None else partial(func, project=project)
         yield from self.pool.map(call, items, chunksize=chunk)
+
+    @staticmethod
+    def _worth_a_pool(items: list) -> bool:
+        """Whether worker processes pay for their start (about 0.3 s each, importing libcst): for
+        eight files or more, or for fewer whose sources add up to more than :data:`POOL_BYTES`."""
+        if len(items) >= 8:
+            return True
+        if len(items) < 2:
+            return False
+        total = 0
+        for item in items:
+            try:
+                total += os.stat(item[0]).st_size
+            except (OSError, TypeError, IndexError):
+                pass
+        return total > POOL_BYTES
 
     def close(self) -> None:
         if self.pool is not None:

@@ -349,3 +349,24 @@ def test_a_source_folder_is_refused_as_cache_folder_and_left_untouched(project, 
     (project / "empty").mkdir()
     for ok in ("empty", "new/cache", "empty"):
         assert CliRunner().invoke(main, ["check", "shop", "--cache-dir", ok, "--no-fail"]).exit_code == 0
+
+
+def test_a_few_large_files_are_spread_over_worker_processes(project, monkeypatch):
+    # found by a new user: two heavy files ran one after the other with --jobs 2
+    import concurrent.futures
+
+    pools: list[int] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def counted(*args, **kwargs):
+        pools.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counted)
+    one = scan([project], load_policy(), root=project, jobs=1)
+    small = scan([project], load_policy(), root=project, jobs=2)
+    assert pools == []  # four small files: not worth starting processes
+    monkeypatch.setattr(scan_module, "POOL_BYTES", 100)
+    spread = scan([project], load_policy(), root=project, jobs=2)
+    assert pools and [f.fingerprint for f in spread.findings] == [f.fingerprint for f in one.findings] == [
+        f.fingerprint for f in small.findings]
