@@ -36,6 +36,7 @@ MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
 DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
 _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
+_TOO_DEEP = "expressions nested too deeply for Python's own parser (RecursionError), which cannot run it either"
 _CODING = re.compile(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263's coding line
 _BLANK_OR_COMMENT = re.compile(rb"[ \t\f]*(?:#|\r?$)")
 
@@ -185,7 +186,7 @@ class Survey:
     ``headers`` are its class headers for the project index; ``analyse`` says whether the full
     analysis (libcst) is needed: the file may yield a finding, or Python's ``ast`` could not parse
     it (libcst then reports the syntax error, or reads syntax newer than this Python).
-    ``problem`` is why the file cannot be read at all (a GDPR902 finding), else empty.
+    ``problem`` is why the file cannot be checked at all (a finding of rule ``code``), else empty.
     """
 
     headers: list = field(default_factory=list)
@@ -193,6 +194,7 @@ class Survey:
     lines: int = 0
     problem: str = ""
     digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
+    code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
 
 
 def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Survey:
@@ -200,7 +202,11 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Surve
     lines = text.count("\n") + 1
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except RecursionError:
+        # nested too deeply for Python's own parser, so Python cannot run the file either; libcst's
+        # parser would take minutes on it (a 5,000-term `+` chain: 40 s), beyond the time limit's reach
+        return Survey([], False, lines, _TOO_DEEP, code="GDPR905")
+    except (SyntaxError, ValueError, MemoryError, OverflowError):
         return Survey([], True, lines)
     headers = tree_classes(tree, modname, is_package) if "class " in text else []
     return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines)
@@ -424,7 +430,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         todo, keys = [], [""] * total
         for i, (survey, (_path, shown, modname)) in enumerate(zip(surveys[:total], jobs_list)):
             if survey.problem:
-                outputs[i] = ([tool_finding(policy, "GDPR902", shown, f"file not checked: {survey.problem}")],
+                outputs[i] = ([tool_finding(policy, survey.code, shown, f"file not checked: {survey.problem}")],
                               [], [], 0)
             elif not survey.analyse:
                 outputs[i] = ([], [], [], survey.lines)

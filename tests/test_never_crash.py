@@ -454,3 +454,15 @@ def test_a_tree_of_hostile_files_through_the_whole_scan(tmp_path):
         assert "GDPR301" in by_file[name], name
     assert "empty.py" not in by_file and "plain.py" not in by_file
     assert result.files == len(files) + 3
+
+
+def test_a_chain_too_deep_for_pythons_parser_is_reported_at_once(tmp_path):
+    # found by a new user: libcst's parser spent 40 s in native code on this, where the per-file
+    # time limit cannot interrupt it; Python's own parser gives up on it, so Python cannot run it
+    source = "import logging\nlogging.info('x %s' + " + " + ".join(["'a'"] * 5000) + ", user.email)\n"
+    (tmp_path / "chain.py").write_text(source)
+    start = time.monotonic()
+    result = scan.scan([tmp_path / "chain.py"], POLICY, root=tmp_path, jobs=1)
+    assert time.monotonic() - start < BOUND
+    assert [(f.code, f.path) for f in result.findings] == [("GDPR905", "chain.py")]
+    assert "nested too deeply" in result.findings[0].message
