@@ -358,3 +358,36 @@ def test_annotated_logger_parameters_and_eea_regions_come_from_the_pack():
     '''
     eu = {"approved_processors": [{"name": "sendgrid", "dpa": "D-1", "region": "IE"}]}
     assert only("GDPR405", src2, eu) == []
+
+
+def test_a_suppression_on_an_argument_line_of_a_multi_line_call_applies():
+    # found by a new user: only the call's first and last lines were looked at
+    src = '''
+    import logging
+    def f(user, order):
+        logging.info(
+            "shipped %s to %s",
+            order.id,
+            user.email,  # gdpr-lint: ignore[GDPR301] reason="support needs the address"
+        )
+        logging.info(
+            "shipped %s to %s",
+            order.id,
+            user.email,
+        )
+    '''
+    found = codes(src)
+    assert ("GDPR301", 3) not in found and ("GDPR904", 6) not in found
+    assert ("GDPR301", 8) in found
+
+
+def test_a_suppression_naming_an_unknown_rule_says_so():
+    from tests.conftest import run
+
+    src = '''
+    import logging
+    def f(user):
+        logging.info(user.id)  # gdpr-lint: ignore[GDPR999] reason="typo"
+    '''
+    (finding,) = run(src)
+    assert finding.code == "GDPR904" and "names no known rule (GDPR999" in finding.message

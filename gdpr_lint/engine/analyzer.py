@@ -271,7 +271,8 @@ def apply_suppressions(ctx: FileContext) -> list[Finding]:
     kept: list[Finding] = []
     for f in ctx.findings:
         hit = None
-        for line in {f.line, f.end_line}:
+        # any line of the finding's statement: the first, the last, or the argument's own line
+        for line in range(f.line, max(f.line, f.end_line or f.line) + 1) if sups else ():
             sup = sups.get(line)
             if sup and (not sup.codes or any(f.code.startswith(c) for c in sup.codes)):
                 hit = sup
@@ -289,6 +290,8 @@ def apply_suppressions(ctx: FileContext) -> list[Finding]:
             kept.append(tool_finding(ctx.policy, "GDPR903", ctx.path,
                                      f"suppression of {codes} gives no reason", line))
         if line not in used and ctx.policy.is_enabled("GDPR904"):
-            kept.append(tool_finding(ctx.policy, "GDPR904", ctx.path,
-                                     f"suppression of {codes} matches no finding on this line", line))
+            unknown = [c for c in sup.codes if not any(r.startswith(c) for r in ctx.policy.rules)]
+            what = (f"names no known rule ({', '.join(unknown)}; `gdpr-lint rules` lists them)" if unknown
+                    else "matches no finding on this line")
+            kept.append(tool_finding(ctx.policy, "GDPR904", ctx.path, f"suppression of {codes} {what}", line))
     return kept
