@@ -92,8 +92,6 @@ class Group(click.Group):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:  # `gdpr-lint --bogus`
-            if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
-                raise  # plain `gdpr-lint`: click prints the help
             _usage_error(ctx, exc)
             raise  # not reached
 
@@ -108,7 +106,12 @@ class Group(click.Group):
 
 
 def _usage_error(ctx: click.Context, exc: click.UsageError) -> None:
-    """One line and exit code 2 for a bad option or argument (click would print three lines)."""
+    """One line and exit code 2 for a bad option or argument (click would print three lines).
+
+    A group called without its command (plain `gdpr-lint`, `gdpr-lint cache`) is re-raised:
+    click prints that group's help."""
+    if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+        raise exc
     names, at = [], exc.ctx
     while at is not None and at.parent is not None:  # the root's name is the program's
         names.insert(0, at.info_name)

@@ -45,6 +45,11 @@ def _spec(lines: list[str]):
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
+def _negates(spec) -> bool:
+    """Whether a spec has a ``!pattern`` that brings something back."""
+    return any(getattr(p, "include", None) is False for p in getattr(spec, "patterns", ()))
+
+
 def _git_top(folder: Path) -> Path | None:
     """The top of the git work tree that holds ``folder`` (a resolved path), or ``None``."""
     for candidate in (folder, *folder.parents):
@@ -127,13 +132,14 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
         prefix = "" if top in ("", ".") else top.rstrip("/") + "/"
         real = path.resolve()
         # ignore rules as (characters to strip from a path relative to `path`, text to put before
-        # it, spec), lowest precedence first; a deeper .gitignore found in the walk is appended
-        rules: list[tuple[int, str, object]] = []
+        # it, spec, whether it re-includes anything), lowest precedence first; a deeper .gitignore
+        # found in the walk is appended
+        rules: list[tuple[int, str, object, bool]] = []
         for folder, file in ignore_chain(real, root.resolve()):
             spec = _spec(_read_lines(file))
             if spec is not None:
                 above = real.relative_to(folder).as_posix()
-                rules.append((0, "" if above == "." else above + "/", spec))
+                rules.append((0, "" if above == "." else above + "/", spec, _negates(spec)))
 
         def excluded(rel_local: str, name: str, is_dir: bool, rules_here: list) -> bool:
             # the default excludes are folder names (".git/", "*.egg-info/"): a set lookup, no pathspec
@@ -141,21 +147,25 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
                 return True
             if user_spec and (user_spec.match_file(rel_local) or (prefix and user_spec.match_file(prefix + rel_local))):
                 return True
-            for strip, before, spec in reversed(rules_here):  # the deepest file that matches decides
+            for strip, before, spec, negates in reversed(rules_here):  # the deepest file that matches decides
                 hit = spec.check_file(before + rel_local[strip:]).include
                 if hit is not None:
-                    return hit
+                    # a folder is only skipped by a file that re-includes nothing: pathspec calls
+                    # `vendor/` ignored by `vendor/**` and by `*` despite `!*/`, where git walks
+                    # in and `!vendor/keep.py` or `!*.py` bring files back; its files are judged
+                    # one by one instead
+                    return hit and not (is_dir and negates)
             return False
 
         base = os.fspath(path)
         rules_of = {base: rules}
         for dirpath, dirnames, filenames in os.walk(base):
             rules_here = rules_of.pop(dirpath, rules)
+            if folders is not None:  # a cache folder too: removing its tag changes its stamp
+                folders[dirpath] = _stamp(dirpath)
             if CACHE_TAG in filenames and dirpath != base:  # a cache folder (ours among them): skipped
                 dirnames[:] = []
                 continue
-            if folders is not None:
-                folders[dirpath] = _stamp(dirpath)
             local = dirpath[len(base):].lstrip(os.sep)  # os.walk's folders all start with `base`
             here = local.replace(os.sep, "/") + "/" if local else ""
             if here and ".gitignore" in filenames:
@@ -164,7 +174,7 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
                     folders[ignore_file] = _stamp(ignore_file)  # edited in place, it changes no folder
                 spec = _spec(_read_lines(Path(ignore_file)))
                 if spec is not None:
-                    rules_here = [*rules_here, (len(here), "", spec)]
+                    rules_here = [*rules_here, (len(here), "", spec, _negates(spec))]
             dirnames[:] = [d for d in sorted(dirnames) if not excluded(f"{here}{d}/", d, True, rules_here)]
             for d in dirnames:
                 rules_of[os.path.join(dirpath, d)] = rules_here

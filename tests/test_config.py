@@ -443,3 +443,8 @@ def test_select_and_ignore_codes_are_case_insensitive(tmp_path):
 def test_a_bad_option_of_the_program_or_a_nested_command_is_one_line():
     assert "`gdpr-lint --help`" in usage_error(CliRunner().invoke(main, ["--bogus"]))
     assert "`gdpr-lint cache clear --help`" in usage_error(CliRunner().invoke(main, ["cache", "clear", "--bogus"]))
+
+
+def test_a_group_without_its_command_prints_its_help():
+    result = CliRunner().invoke(main, ["cache"])
+    assert "gdpr-lint: error" not in result.output and "clear" in result.output and "Usage:" in result.output

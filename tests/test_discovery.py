@@ -71,3 +71,27 @@ def test_a_subfolder_gitignore_edited_in_place_is_seen_by_the_snapshot(repo, mon
         fh.write("ok.py\n")
     later, _, new = discover_tree([repo], [], repo, tree)
     assert new is not tree and repo / "pkg" / "ok.py" not in later
+
+
+@pytest.mark.parametrize(("ignore", "expected"), [
+    ("vendor/**\n!vendor/keep.py\n", {"vendor/keep.py", "src/s.py"}),
+    ("vendor/**\n!vendor/sub/\n!vendor/sub/**\n", {"vendor/sub/v.py", "src/s.py"}),
+    ("*\n!*/\n!*.py\n", {"vendor/keep.py", "vendor/drop.py", "vendor/sub/v.py", "src/s.py"}),  # an allow-list
+])
+def test_a_folder_is_walked_when_its_gitignore_brings_files_back(tmp_path, ignore, expected):
+    # found by a new user: pathspec calls `vendor/` ignored by `vendor/**` (and by `*` despite
+    # `!*/`), so the folder was skipped where git walks in and lists the files brought back
+    _tree(tmp_path, {".git/HEAD": "", ".gitignore": ignore, "vendor/keep.py": "", "vendor/drop.py": "",
+                     "vendor/sub/v.py": "", "src/s.py": ""})
+    assert _found([tmp_path], tmp_path) == expected
+
+
+def test_removing_a_cachedir_tag_brings_the_folder_back_despite_the_snapshot(tmp_path, monkeypatch):
+    # found by a new user: the tagged folder's own stamp was not kept, so the snapshot missed it
+    monkeypatch.setattr(discovery, "RACY_NS", 0)
+    _tree(tmp_path, {"c/a.py": "", "c/CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n"})
+    files, _, tree = discover_tree([tmp_path], [], tmp_path)
+    assert files == [] and tree is not None and tree.reusable
+    (tmp_path / "c" / "CACHEDIR.TAG").unlink()
+    files, _, _ = discover_tree([tmp_path], [], tmp_path, tree)
+    assert files == [tmp_path / "c" / "a.py"]
