@@ -21,7 +21,7 @@ from gdpr_lint import __version__
 REQUIRE_FIELDS = {"retention": "retention", "basis": "basis", "purpose": "purpose", "subject": "subject"}
 
 CSV_COLUMNS = ("path", "line", "module", "model", "field", "framework", "storage", "categories", "special",
-               "subject", "retention", "basis", "purpose", "encrypted", "declared_by", "reasons")
+               "subject", "retention", "basis", "purpose", "encrypted", "declared_by", "reasons", "tag_problem")
 
 _NOT_FIDES_KEY = re.compile(r"[^a-zA-Z0-9_.<>-]+")  # fideslang.validation.FIDES_KEY_PATTERN, negated
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,9 +33,10 @@ def sort_rows(rows: Iterable[dict]) -> list[dict]:
 
 
 def is_tagged(row: dict, require: Iterable[str] | None = None) -> bool:
-    """Whether a row has a value for every required tag key (``category`` is never missing)."""
+    """Whether a row has a value for every required tag key (``category`` is never missing) and a
+    tag that can be read (one that gives GDPR102 in ``check`` does not count)."""
     keys = ["retention"] if require is None else list(require)
-    return all(row.get(REQUIRE_FIELDS[k]) for k in keys if k in REQUIRE_FIELDS)
+    return not row.get("tag_problem") and all(row.get(REQUIRE_FIELDS[k]) for k in keys if k in REQUIRE_FIELDS)
 
 
 def coverage(rows: list[dict], require: Iterable[str] | None = None) -> tuple[int, int, float]:
@@ -88,7 +89,10 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
         if r.get("special"):
             cats = "**Art. 9** " + cats
         model = f"{r.get('module')}.{r.get('model')}" if r.get("module") else r.get("model", "")
-        cells = [model, f"`{r.get('field', '')}`", cats, r.get("subject") or "-", r.get("retention") or "**missing**",
+        retention = r.get("retention") or "**missing**"
+        if r.get("tag_problem"):
+            retention = f"**unreadable tag**: {r['tag_problem']}"
+        cells = [model, f"`{r.get('field', '')}`", cats, r.get("subject") or "-", retention,
                  r.get("basis") or "-", r.get("purpose") or "-",
                  "yes" if r.get("storage") else "no", "yes" if r.get("encrypted") else "no",
                  r.get("declared_by") or "none", f"{r.get('path')}:{r.get('line')}"]

@@ -169,3 +169,19 @@ def test_require_from_config_changes_coverage(project):
     assert result.exit_code == 0, result.output
     # both Customer fields have a data subject (inferred from the model name); SignupForm's do not
     assert json_rows(result)["coverage"] == {"tagged": 2, "total": 4, "percent": 50.0}
+
+
+@pytest.mark.parametrize("tag", ["# GDPR: RETENTION=P1Y BASIS=CONTRACT", "# gdpr: retention=forever basis=contract"])
+def test_a_field_whose_tag_check_cannot_read_is_not_counted_as_tagged(project, tag):
+    # found by a new user: `check` reported GDPR102 while the inventory said 100% tagged
+    (project / "shop" / "models.py").write_text(
+        "from django.db import models\n\n\nclass Customer(models.Model):\n"
+        f"    email = models.EmailField()  {tag}\n"
+        "    phone = models.CharField(max_length=20)  # gdpr: retention=P1Y basis=contract\n")
+    check = CliRunner().invoke(main, ["check", "shop", "--no-cache", "--format", "json"])
+    assert [f["code"] for f in json.loads(check.stdout)["findings"]] == ["GDPR102"]
+    data = json_rows(run("--format", "json"))
+    rows = {r["field"]: r for r in data["rows"]}
+    assert rows["email"]["tag_problem"] and not rows["phone"]["tag_problem"]
+    assert "1 of 2 personal-data fields fully tagged" in run().stdout
+    assert "**unreadable tag**" in run().stdout

@@ -157,8 +157,19 @@ class FieldChecks:
             "special": any(policy.categories.get(c) and policy.categories[c].special for c in categories),
             "subject": subject or "", "retention": values.get("retention", ""), "basis": values.get("basis", ""),
             "purpose": values.get("purpose", ""), "encrypted": encrypted, "declared_by": source,
+            "tag_problem": self._tag_problem(tag, values),
         })
         ctx.symbol = ""
+
+    def _tag_problem(self, tag: Tag | None, values: dict) -> str:
+        """Why the field's tag cannot be read (a GDPR102 finding), else ``""``: such a field does
+        not count as tagged in the inventory's coverage."""
+        if tag is not None and tag.errors:
+            return "; ".join(tag.errors)
+        retention = values.get("retention")
+        if retention and self.policy.retention_days(retention) is None:
+            return f"retention `{retention}` is not an ISO 8601 duration or a named period"
+        return ""
 
     def _subject(self, owner: str) -> str | None:
         from gdpr_lint.policy import split_words
