@@ -71,8 +71,11 @@ def _expect(cond: bool, path: str, key: str, problem: str) -> None:
         raise ConfigError(path, key, problem)
 
 
-def _bool_hint(value: Any) -> str:
-    """Why a string came out as a boolean: YAML 1.1 reads unquoted yes/no/on/off as true/false."""
+def _bool_hint(value: Any, path: str = "") -> str:
+    """Why a string came out as a boolean: YAML 1.1 reads unquoted yes/no/on/off as true/false
+    (nothing for a TOML config, where only true/false are booleans)."""
+    if ".toml" in path:
+        return ""
     items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
     items = items if isinstance(items, list) else [items]
     hints = [f"quote {words}: YAML reads them as {str(b).lower()}" for b, words in
@@ -84,13 +87,13 @@ def _str_list(value: Any, path: str, key: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     _expect(isinstance(value, list) and all(isinstance(v, str) for v in value), path, key,
-            f"expected a list of strings, got {value!r}{_bool_hint(value)}")
+            f"expected a list of strings, got {value!r}{_bool_hint(value, path)}")
     return list(value)
 
 
 def _str_map(value: Any, path: str, key: str) -> dict[str, str]:
     _expect(isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
-            path, key, f"expected a mapping of strings to strings, got {value!r}{_bool_hint(value)}")
+            path, key, f"expected a mapping of strings to strings, got {value!r}{_bool_hint(value, path)}")
     return dict(value)
 
 
@@ -98,7 +101,7 @@ def _severity(value: Any, path: str, key: str, allowed: tuple[str, ...]) -> str:
     """A severity name from ``allowed``; a boolean (``fail_on: no``) gets a hint to quote it."""
     if isinstance(value, bool):
         raise ConfigError(path, key, f"got {str(value).lower()}, not a severity; expected one of "
-                          f"{', '.join(allowed)}{_bool_hint(value)}")
+                          f"{', '.join(allowed)}{_bool_hint(value, path)}")
     _expect(value in allowed, path, key, f"unknown severity {value!r}; allowed: {', '.join(allowed)}")
     return value
 

@@ -448,3 +448,9 @@ def test_a_bad_option_of_the_program_or_a_nested_command_is_one_line():
 def test_a_group_without_its_command_prints_its_help():
     result = CliRunner().invoke(main, ["cache"])
     assert "gdpr-lint: error" not in result.output and "clear" in result.output and "Usage:" in result.output
+
+
+def test_a_toml_boolean_gets_no_yaml_quoting_hint(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.gdpr-lint]\nfail_on = false\n')
+    line = usage_error(check("leaky.py"))
+    assert "fail_on" in line and "never" in line and "YAML" not in line
