@@ -88,18 +88,13 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
     return discover_all(paths, excludes, root)[0]
 
 
-def discover_manifests(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
-    """Dependency manifests (``requirements*.txt``, ``pyproject.toml``) under ``paths``."""
-    return discover_all(paths, excludes, root)[1]
-
-
 def discover_all(paths: list[Path], excludes: list[str], root: Path,
                  folders: dict[str, tuple[int, int, int]] | None = None) -> tuple[list[Path], list[Path]]:
     """``(python files, dependency manifests)`` under ``paths``, in one walk of the tree.
 
     Ignore files are read as git reads them (:func:`ignore_chain` above each folder, then every
     ``.gitignore`` met in the walk, the deepest matching pattern deciding).  ``folders``, when
-    given, receives the stamp (:func:`_stamp`) of every folder walked, taken after the folder was
+    given, receives the stamp (:func:`_entry_stamp`) of every folder walked, taken after the folder was
     listed, and of every ``.gitignore`` below the top.
 
     Raises:
@@ -162,7 +157,7 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
         for dirpath, dirnames, filenames in os.walk(base):
             rules_here = rules_of.pop(dirpath, rules)
             if folders is not None:  # a cache folder too: removing its tag changes its stamp
-                folders[dirpath] = _stamp(dirpath)
+                folders[dirpath] = _entry_stamp(dirpath)
             if CACHE_TAG in filenames and dirpath != base:  # a cache folder (ours among them): skipped
                 dirnames[:] = []
                 continue
@@ -171,7 +166,7 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
             if here and ".gitignore" in filenames:
                 ignore_file = os.path.join(dirpath, ".gitignore")
                 if folders is not None:
-                    folders[ignore_file] = _stamp(ignore_file)  # edited in place, it changes no folder
+                    folders[ignore_file] = _entry_stamp(ignore_file)  # edited in place, it changes no folder
                 spec = _spec(_read_lines(Path(ignore_file)))
                 if spec is not None:
                     rules_here = [*rules_here, (len(here), "", spec, _negates(spec))]
@@ -195,11 +190,11 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _stamp(folder: str) -> tuple[int, int, int]:
-    """``(mtime, ctime, inode)`` of a folder: adding, removing or renaming an entry changes them
-    (editing a file inside does not); ``(0, 0, 0)`` when it cannot be read."""
+def _entry_stamp(path: str) -> tuple[int, int, int]:
+    """``(mtime, ctime, inode)`` of a folder (adding, removing or renaming an entry changes them,
+    editing a file inside does not) or of an ignore file; ``(0, 0, 0)`` when it cannot be read."""
     try:
-        st = os.stat(folder)
+        st = os.stat(path)
     except OSError:
         return (0, 0, 0)
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
@@ -226,7 +221,7 @@ class Tree:
     def still_valid(self, key: str) -> bool:
         """Whether the folders are as this snapshot found them (a stat per folder, nothing listed)."""
         try:
-            return self.reusable and self.key == key and all(_stamp(f) == s for f, s in self.folders.items())
+            return self.reusable and self.key == key and all(_entry_stamp(f) == s for f, s in self.folders.items())
         except (AttributeError, TypeError, ValueError):  # a snapshot written by another version of this class
             return False
 
