@@ -63,6 +63,8 @@ class OrgConfig:
     sanitizers: list[str] = field(default_factory=list)
     datamap: str = ".gdpr/datamap.yaml"
     fail_on: str = "warning"
+    check_tests: bool = False  # the data rules read tests, fixtures and factories too
+    check_carriers: bool = False  # carriers (Pydantic, dataclasses, serializers, forms) need retention tags too
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -139,7 +141,7 @@ def parse_config(data: Any, path: str) -> OrgConfig:
     known = {
         "approved_processors", "first_party_domains", "categories", "words", "exclude", "severity", "select",
         "ignore", "require", "retention_periods", "max_retention", "encrypted_types", "sanitizers", "datamap",
-        "fail_on",
+        "fail_on", "check_tests", "check_carriers",
     }
     for key, value in data.items():
         k = key.replace("-", "_") if isinstance(key, str) else key
@@ -176,6 +178,9 @@ def parse_config(data: Any, path: str) -> OrgConfig:
         elif k == "datamap":
             _expect(isinstance(value, str), path, key, "expected a file path")
             cfg.datamap = value
+        elif k in ("check_tests", "check_carriers"):
+            _expect(isinstance(value, bool), path, key, f"expected true or false, got {value!r}")
+            setattr(cfg, k, value)
         elif k == "fail_on":
             cfg.fail_on = _severity(value, path, key, SEVERITIES + ("never",))
     return cfg

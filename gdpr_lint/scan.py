@@ -30,7 +30,7 @@ from gdpr_lint.cache import Cache, content_key
 from gdpr_lint.discovery import discover_tree
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
+from gdpr_lint.facts.classes import module_classes
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
@@ -197,8 +197,12 @@ class Survey:
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
 
 
-def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Survey:
-    """Parse ``text`` once with ``ast`` for the class headers, the syntax check and the pre-filter."""
+def survey_source(text: str, modname: str, is_package: bool, prefilter,
+                  references: frozenset[str] = frozenset()) -> Survey:
+    """Parse ``text`` once with ``ast`` for the class facts, the syntax check and the pre-filter.
+
+    ``references`` are the last names of reference-field constructors (``ForeignKey``).
+    """
     lines = text.count("\n") + 1
     try:
         tree = ast.parse(text)
@@ -215,21 +219,37 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Surve
         return Survey([], True, lines)
     except (SyntaxError, ValueError, MemoryError, OverflowError):
         return Survey([], True, lines)
-    headers = tree_classes(tree, modname, is_package) if "class " in text else []
+    headers = module_classes(tree, modname, is_package, references) if "class " in text else []
     return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines)
+
+
+class _NoFinding:
+    """A pre-filter that rules out every file (code the data rules skip)."""
+
+    @staticmethod
+    def decide(text, tree=None) -> tuple[bool, bool]:
+        return False, True
+
+
+_NOTHING = _NoFinding()
 
 
 def survey_path(job: tuple[str, str, str]) -> Survey:
     """:func:`survey_source` for one file in a worker (a time-out means: analyse it)."""
-    path, _shown, modname = job
+    path, shown, modname = job
     text, problem, digest = read_source_digest(Path(path))
     if text is None:
         return Survey([], False, 0, problem, digest)
+    policy = _WORKER["policy"]
+    skip = policy.skips_data_rules(shown)  # tests and migrations: Python's syntax check only
     try:
         with _time_limit(file_timeout()):
-            survey = survey_source(text, modname, Path(path).name == "__init__.py", _WORKER["prefilter"])
+            survey = survey_source(text, modname, Path(path).name == "__init__.py", _NOTHING if skip else
+                                   _WORKER["prefilter"], policy.frameworks.reference_fields)
     except _FileTimeout:
         survey = Survey([], True, text.count("\n") + 1)
+    if skip:
+        survey.headers = []  # made-up models do not join the project facts
     survey.digest = digest
     return survey
 
@@ -263,6 +283,8 @@ def analyze_job(job: tuple[str, str, str], project: dict | None = None
     except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the scan
         return digest, ([tool_finding(policy, "GDPR905", shown, f"internal error while analysing "
                                       f"({type(exc).__name__}: {exc}); file skipped")], [], [], lines)
+    if policy.skips_data_rules(shown):  # analysed only for Python's syntax error: tool findings alone
+        return digest, ([f for f in findings if f.family == "tool"], [], [], lines)
     return digest, (findings, suppressed, inventory, lines)
 
 
@@ -373,7 +395,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     Raises:
         UsageError: a path that does not exist.
     """
+    from gdpr_lint.classify import Classifier
     from gdpr_lint.datamap import datamap_for
+    from gdpr_lint.facts.project import build_facts
 
     root = root or Path.cwd()
     cache = Cache(cache_dir)
@@ -429,10 +453,11 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 cache.put("survey", keys[i], survey)
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
-        project = resolve_index([h for s in surveys for h in s.headers], policy.frameworks)
-        # pass 2: analyse the files that need it (cached by content, policy and the project index)
-        result_salt = (f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:"
-                       f"{index_digest(project)}:{prefilter}")
+        facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy))
+        project = facts.for_analysis()
+        # pass 2: analyse the files that need it (cached by content, policy and the project facts
+        # about the file's own classes and their bases)
+        result_salt = f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:{prefilter}"
         outputs: list = [None] * total
         todo, keys = [], [""] * total
         for i, (survey, (_path, shown, modname)) in enumerate(zip(surveys[:total], jobs_list)):
@@ -442,7 +467,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             elif not survey.analyse:
                 outputs[i] = ([], [], [], survey.lines)
             else:
-                keys[i] = content_key("result", result_salt, shown, modname, digests[i]) if digests[i] else ""
+                keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname)), shown, modname,
+                                      digests[i]) if digests[i] else ""
                 outputs[i] = snapshot["results"].get(keys[i]) or (cache.get("result", keys[i]) if keys[i] else None)
                 if outputs[i] is None:
                     todo.append(i)

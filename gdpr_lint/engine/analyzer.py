@@ -24,6 +24,7 @@ from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
+from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 
@@ -85,7 +86,7 @@ class FileContext:
 
 def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,
                    module_name: str = "",
-                   project: dict[str, tuple[str, bool]] | None = None, is_package: bool = False,
+                   project=None, is_package: bool = False,
                    ) -> tuple[list[Finding], list[Finding], list[dict]]:
     """Analyse one file's source text.
 
@@ -95,7 +96,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         policy: the effective policy.
         classifier: a shared classifier (built from ``policy`` when omitted).
         module_name: the dotted module name, for data-map keys (``shop.models``).
-        project: schema base classes of the scanned tree by qualified name (see ``project_index``).
+        project: the project facts (:class:`~gdpr_lint.facts.project.ProjectFacts`): schema classes
+            of the scanned tree and what each class is about.
         is_package: the file is a package's ``__init__.py`` (for relative imports).
 
     Returns:
@@ -128,8 +130,9 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
             resolver = ImportResolver(module)
         flow = Flow(policy, classifier, resolver)
         sinks = Sinks(policy, flow, ctx.report)
-        schemas = SchemaFinder(resolver, policy.frameworks, project, module_name, is_package)
-        FieldChecks(ctx, classifier, schemas, module_name).run()
+        facts = project if isinstance(project, ProjectFacts) else ProjectFacts(schemas=dict(project or {}))
+        schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
+        FieldChecks(ctx, classifier, schemas, module_name, facts).run()
         _check_imports(ctx, flow)
         walker = Walker(flow, sinks, ctx)
         walker.run_module(module)
