@@ -121,6 +121,16 @@ class EvidenceWords:
 
 
 @dataclass(frozen=True)
+class Persistence:
+    """Calls that keep what they are given (``sinks.yaml``, ``persistence``): a carrier whose
+    instances reach one is a store."""
+
+    functions: frozenset[str] = frozenset()
+    methods: frozenset[str] = frozenset()
+    by_receiver: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PathPatterns:
     """Folder names and file-name patterns (``scope.yaml``)."""
 
@@ -159,6 +169,7 @@ class Policy:
     rules: dict[str, Rule]
     eea_regions: frozenset[str] = frozenset()
     evidence: EvidenceWords = field(default_factory=EvidenceWords)
+    persistence: Persistence = field(default_factory=Persistence)
     test_code: PathPatterns = field(default_factory=PathPatterns)
     generated_code: PathPatterns = field(default_factory=PathPatterns)
     config: OrgConfig = field(default_factory=OrgConfig)
@@ -415,10 +426,25 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   frameworks=Frameworks.from_pack(pack["frameworks.yaml"], f"{where}/frameworks.yaml"), rules=rules,
                   eea_regions=frozenset(str(r).upper() for r in pack["processors.yaml"].get("eea_regions") or ()),
                   evidence=_evidence_words(vocab.get("evidence") or {}, where),
+                  persistence=_persistence(sinks.get("persistence") or {}, where),
                   test_code=_path_patterns(pack["scope.yaml"], "test_code", where),
                   generated_code=_path_patterns(pack["scope.yaml"], "generated_code", where),
                   config=config,
                   hash=digest.hexdigest()[:16])
+
+
+def _persistence(raw: Any, where: str) -> Persistence:
+    at = f"{where}/sinks.yaml"
+    if not isinstance(raw, dict) or set(raw) - {"functions", "methods", "by_receiver"}:
+        raise ConfigError(at, "persistence", "expected a mapping with functions, methods and by_receiver")
+    for key in ("functions", "methods"):
+        if not isinstance(raw.get(key) or [], list):
+            raise ConfigError(at, f"persistence.{key}", "expected a list of names")
+    by_receiver = raw.get("by_receiver") or {}
+    if not isinstance(by_receiver, dict) or not all(isinstance(v, list) for v in by_receiver.values()):
+        raise ConfigError(at, "persistence.by_receiver", "expected a mapping of method to receiver words")
+    return Persistence(functions=frozenset(raw.get("functions") or ()), methods=frozenset(raw.get("methods") or ()),
+                       by_receiver={str(k): frozenset(map(str, v)) for k, v in by_receiver.items()})
 
 
 def _path_patterns(scope: dict, key: str, where: str) -> PathPatterns:

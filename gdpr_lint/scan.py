@@ -30,7 +30,7 @@ from gdpr_lint.cache import Cache, content_key
 from gdpr_lint.discovery import discover_tree
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.facts.classes import module_classes
+from gdpr_lint.facts.classes import file_facts
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
@@ -195,14 +195,12 @@ class Survey:
     problem: str = ""
     digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
+    persisted: list = field(default_factory=list)  # [[class, line, via]]: classes this file writes to storage
 
 
-def survey_source(text: str, modname: str, is_package: bool, prefilter,
-                  references: frozenset[str] = frozenset()) -> Survey:
-    """Parse ``text`` once with ``ast`` for the class facts, the syntax check and the pre-filter.
-
-    ``references`` are the last names of reference-field constructors (``ForeignKey``).
-    """
+def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None) -> Survey:
+    """Parse ``text`` once with ``ast`` for the file's facts (its classes, the carriers it
+    persists), the syntax check and the pre-filter.  Without ``policy`` no facts are read."""
     lines = text.count("\n") + 1
     try:
         tree = ast.parse(text)
@@ -219,8 +217,8 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter,
         return Survey([], True, lines)
     except (SyntaxError, ValueError, MemoryError, OverflowError):
         return Survey([], True, lines)
-    headers = module_classes(tree, modname, is_package, references) if "class " in text else []
-    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines)
+    headers, persisted = file_facts(tree, modname, is_package, policy) if policy is not None else ([], [])
+    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, persisted=persisted)
 
 
 class _NoFinding:
@@ -245,11 +243,9 @@ def survey_path(job: tuple[str, str, str]) -> Survey:
     try:
         with _time_limit(file_timeout()):
             survey = survey_source(text, modname, Path(path).name == "__init__.py", _NOTHING if skip else
-                                   _WORKER["prefilter"], policy.frameworks.reference_fields)
+                                   _WORKER["prefilter"], None if skip else policy)  # made-up models join no facts
     except _FileTimeout:
         survey = Survey([], True, text.count("\n") + 1)
-    if skip:
-        survey.headers = []  # made-up models do not join the project facts
     survey.digest = digest
     return survey
 
@@ -453,7 +449,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 cache.put("survey", keys[i], survey)
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
-        facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy))
+        facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
+                            [(name, via, f"{job[1]}:{line}") for s, job in zip(surveys, jobs_list)
+                             for name, line, via in s.persisted])
         project = facts.for_analysis()
         # pass 2: analyse the files that need it (cached by content, policy and the project facts
         # about the file's own classes and their bases)

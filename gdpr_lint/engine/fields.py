@@ -132,6 +132,9 @@ class FieldChecks:
         elif matches and evidence.why:
             matches = [Match(m.category, f"{m.reason}; {field.owner} {evidence.why}" if "(on " in m.reason or
                              m.reason.startswith("type ") else m.reason) for m in matches]
+        persisted = None if field.storage else self.facts.persisted.get(f"{self.module_name}.{field.owner}")
+        if persisted and "category" not in values:
+            matches = [Match(m.category, f"{m.reason}; {field.owner} is {persisted}") for m in matches]
         if not matches:
             return
         categories = sorted({m.category for m in matches})
@@ -142,7 +145,7 @@ class FieldChecks:
         node = field.node
         # carriers (Pydantic, dataclasses, serializers, forms) move data that a store keeps: they are
         # listed in the inventory as exchanged, and need tags only when the config asks for them
-        checked = field.storage or policy.config.check_carriers
+        checked = field.storage or bool(persisted) or policy.config.check_carriers
         # --- retention (GDPR101-105)
         if not checked:
             pass

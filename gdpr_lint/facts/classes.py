@@ -66,7 +66,10 @@ class _Names:
         self.local = {stmt.name for stmt in tree.body if isinstance(stmt, ast.ClassDef)}
 
     def resolve(self, node: ast.expr) -> str:
-        text = _dotted(node)
+        return self.resolve_text(_dotted(node))
+
+    def resolve_text(self, text: str) -> str:
+        """The qualified name of a dotted name as written in this module."""
         if not text:
             return ""
         head, _, rest = text.partition(".")
@@ -172,6 +175,15 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
             continue  # a constant or an alias, not a field
         out.append([name, stmt.lineno, types, target, False])
     return out, table
+
+
+def file_facts(tree: ast.Module, module: str, is_package: bool, policy) -> tuple[list[dict], list[list]]:
+    """``(class facts, persisted classes)`` of one parsed module (what the survey keeps)."""
+    from gdpr_lint.facts.persisted import persisted_classes
+
+    classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
+    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence)
+    return classes, persisted
 
 
 def module_classes(tree: ast.Module, module: str, is_package: bool, references: frozenset[str] = frozenset()

@@ -59,12 +59,13 @@ class ProjectFacts:
     classes: dict[str, dict] = field(default_factory=dict)
     schemas: dict[str, tuple[str, bool]] = field(default_factory=dict)
     evidence: dict[str, Evidence] = field(default_factory=dict)
+    persisted: dict[str, str] = field(default_factory=dict)  # carrier -> where the code persists it
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
         """The facts the per-file analysis reads (schema kinds and evidence, not every field),
         small enough to hand to worker processes."""
-        return ProjectFacts(schemas=self.schemas, evidence=self.evidence)
+        return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted)
 
     def evidence_for(self, qualified: str) -> Evidence:
         return self.evidence.get(qualified, NO_EVIDENCE)
@@ -72,7 +73,7 @@ class ProjectFacts:
     def digest(self, names: list[str] | None = None) -> str:
         """A short hash of the facts (of ``names`` only, when given) for the results cache key."""
         keys = sorted(self.schemas) if names is None else sorted(set(names))
-        payload = [(k, self.schemas.get(k), self.evidence.get(k)) for k in keys]
+        payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k)) for k in keys]
         return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()[:16]
 
     def _by_module(self) -> dict[str, list[str]]:
@@ -94,8 +95,22 @@ class ProjectFacts:
 
 
 def resolve_schemas(classes: dict[str, dict], frameworks: Frameworks) -> dict[str, tuple[str, bool]]:
-    """Schema classes by qualified name, following bases across the tree to a fixed point."""
+    """Schema classes by qualified name: by their decorators (``@dataclass``) or the constructors
+    of their fields (``Column``, ``models.CharField``), and through their bases across the tree to
+    a fixed point (as :class:`~gdpr_lint.engine.schemas.SchemaFinder` recognises them in a file)."""
     found: dict[str, tuple[str, bool]] = {}
+    for qual, info in classes.items():
+        if frameworks.is_config_class(info["n"]) or any(frameworks.is_config_base(b) for b in info["b"]):
+            continue
+        kinds = {frameworks.decorators.get(d) for d in info["d"]} - {None}
+        if kinds and not info["b"]:
+            found[qual] = ("attrs" if "attrs" in kinds else "dataclass", False)
+            continue
+        for f in info["f"]:
+            kind = next((k for k in map(frameworks.of_field_constructor, f[2]) if k is not None), None)
+            if kind is not None and not any(frameworks.of_base(b, info["t"]) for b in info["b"]):
+                found[qual] = kind
+                break
     changed = True
     while changed:
         changed = False
@@ -110,6 +125,30 @@ def resolve_schemas(classes: dict[str, dict], frameworks: Frameworks) -> dict[st
                     changed = True
                     break
     return found
+
+
+def _persisted_carriers(facts: ProjectFacts, builder: "_Builder", persisted) -> None:
+    """Carriers whose instances the code writes to storage, and the carriers nested in them."""
+    todo = []
+    for name, via, where in persisted:
+        qual = name if name in facts.classes else builder.target_class(name, "")
+        kind = facts.schemas.get(qual) if qual else None
+        stores = [v for v in via if (facts.schemas.get(v if v in facts.classes else builder.target_class(v, "") or "")
+                                     or ("", False))[1]]
+        if stores:
+            continue  # its data went into a store of the tree (Patient(**req.dict())): that store is checked
+        if kind is not None and not kind[1] and qual not in facts.persisted:
+            facts.persisted[qual] = f"persisted at {where}"
+            todo.append(qual)
+    while todo:
+        qual = todo.pop()
+        for _name, _line, types, _target, _fk in builder.fields(qual):
+            for t in types:
+                inner = t if t in facts.classes else None
+                kind = facts.schemas.get(inner) if inner else None
+                if kind is not None and not kind[1] and inner not in facts.persisted:
+                    facts.persisted[inner] = f"kept inside {qual.rpartition('.')[2]}, {facts.persisted[qual]}"
+                    todo.append(inner)
 
 
 class _Builder:
@@ -262,11 +301,13 @@ class _Builder:
         return qual is not None and not self.personal_field(qual) and not self.is_person(qual)[0]
 
 
-def build_facts(class_facts: list[dict], policy, classifier) -> ProjectFacts:
-    """Assemble :class:`ProjectFacts` from every surveyed file's class facts."""
+def build_facts(class_facts: list[dict], policy, classifier, persisted: list[tuple[str, list, str]] = ()) -> ProjectFacts:
+    """Assemble :class:`ProjectFacts` from every surveyed file's class facts and the classes each
+    file persists (``(class name as resolved there, [classes it went through], "path:line")``)."""
     classes = {c["q"]: c for c in class_facts}
     facts = ProjectFacts(classes=classes, schemas=resolve_schemas(classes, policy.frameworks))
     builder = _Builder(classes, policy, classifier)
+    _persisted_carriers(facts, builder, persisted)
     for qual in classes:
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs:
