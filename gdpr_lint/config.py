@@ -65,6 +65,7 @@ class OrgConfig:
     fail_on: str = "warning"
     check_tests: bool = False  # the data rules read tests, fixtures and factories too
     check_carriers: bool = False  # carriers (Pydantic, dataclasses, serializers, forms) need retention tags too
+    check_cli_output: bool = False  # output to the operator of a command-line tool counts as a log
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -141,7 +142,7 @@ def parse_config(data: Any, path: str) -> OrgConfig:
     known = {
         "approved_processors", "first_party_domains", "categories", "words", "exclude", "severity", "select",
         "ignore", "require", "retention_periods", "max_retention", "encrypted_types", "sanitizers", "datamap",
-        "fail_on", "check_tests", "check_carriers",
+        "fail_on", "check_tests", "check_carriers", "check_cli_output",
     }
     for key, value in data.items():
         k = key.replace("-", "_") if isinstance(key, str) else key
@@ -178,7 +179,7 @@ def parse_config(data: Any, path: str) -> OrgConfig:
         elif k == "datamap":
             _expect(isinstance(value, str), path, key, "expected a file path")
             cfg.datamap = value
-        elif k in ("check_tests", "check_carriers"):
+        elif k in ("check_tests", "check_carriers", "check_cli_output"):
             _expect(isinstance(value, bool), path, key, f"expected true or false, got {value!r}")
             setattr(cfg, k, value)
         elif k == "fail_on":

@@ -195,7 +195,7 @@ class Survey:
     problem: str = ""
     digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
-    persisted: list = field(default_factory=list)  # [[class, line, via]]: classes this file writes to storage
+    facts: dict = field(default_factory=dict)  # what the file says beyond its classes (facts.classes.file_facts)
 
 
 def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None) -> Survey:
@@ -217,8 +217,8 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         return Survey([], True, lines)
     except (SyntaxError, ValueError, MemoryError, OverflowError):
         return Survey([], True, lines)
-    headers, persisted = file_facts(tree, modname, is_package, policy) if policy is not None else ([], [])
-    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, persisted=persisted)
+    headers, facts = file_facts(tree, modname, is_package, policy) if policy is not None else ([], {})
+    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
 
 
 class _NoFinding:
@@ -450,8 +450,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
         facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
-                            [(name, via, f"{job[1]}:{line}") for s, job in zip(surveys, jobs_list)
-                             for name, line, via in s.persisted])
+                            [(s.facts, job[1]) for s, job in zip(surveys, jobs_list) if s.facts])
         project = facts.for_analysis()
         # pass 2: analyse the files that need it (cached by content, policy and the project facts
         # about the file's own classes and their bases)

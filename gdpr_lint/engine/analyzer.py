@@ -128,9 +128,10 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
             resolver = Resolver(wrapper.resolve(QualifiedNameProvider))
         else:
             resolver = ImportResolver(module)
-        flow = Flow(policy, classifier, resolver)
-        sinks = Sinks(policy, flow, ctx.report)
         facts = project if isinstance(project, ProjectFacts) else ProjectFacts(schemas=dict(project or {}))
+        flow = Flow(policy, classifier, resolver)
+        sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
+                      cli_module=is_cli_module(path, source, resolver, policy))
         schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
         FieldChecks(ctx, classifier, schemas, module_name, facts).run()
         _check_imports(ctx, flow)
@@ -148,6 +149,20 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     for f in ctx.suppressed:
         f.finish()
     return findings, ctx.suppressed, ctx.inventory
+
+
+def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:
+    """Whether a module is a command-line program, whose ``print()`` goes to the operator who ran it
+    (JUDGEMENT.md): it imports a command-line library (``sinks.yaml`` ``operator_output``), runs
+    code under ``if __name__ == "__main__":``, or sits in a folder of commands (``management/commands``)."""
+    spec = policy.sinks.get("operator_output") or {}
+    if "__main__" in source and re.search(r"__name__\s*==\s*['\"]__main__['\"]", source):
+        return True
+    roots = {target.split(".")[0] for target in getattr(resolver, "aliases", {}).values()}
+    if roots & set(spec.get("cli_imports", ())):
+        return True
+    folders = "/" + path.replace("\\", "/").rpartition("/")[0] + "/"
+    return any(f"/{folder.strip('/')}/" in folders for folder in spec.get("cli_folders", ()))
 
 
 def _python_syntax_error(source: str) -> tuple[int, int, str] | None:

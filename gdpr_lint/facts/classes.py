@@ -177,13 +177,21 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
     return out, table
 
 
-def file_facts(tree: ast.Module, module: str, is_package: bool, policy) -> tuple[list[dict], list[list]]:
-    """``(class facts, persisted classes)`` of one parsed module (what the survey keeps)."""
+def file_facts(tree: ast.Module, module: str, is_package: bool, policy) -> tuple[list[dict], dict]:
+    """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
+    are ``persisted`` (:func:`~gdpr_lint.facts.persisted.persisted_classes`) and ``caught``
+    (:func:`~gdpr_lint.facts.handlers.caught_exceptions`)."""
+    from gdpr_lint.facts.handlers import caught_exceptions
     from gdpr_lint.facts.persisted import persisted_classes
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
-    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence)
-    return classes, persisted
+    facts = {"persisted": persisted_classes(tree, _Names(tree, module, is_package), policy.persistence),
+             "caught": caught_exceptions(tree) if "except" in _source_hint(tree) else []}
+    return classes, facts
+
+
+def _source_hint(tree: ast.Module) -> str:
+    return "except" if any(isinstance(n, ast.Try) or type(n).__name__ == "TryStar" for n in ast.walk(tree)) else ""
 
 
 def module_classes(tree: ast.Module, module: str, is_package: bool, references: frozenset[str] = frozenset()

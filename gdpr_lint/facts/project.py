@@ -60,12 +60,14 @@ class ProjectFacts:
     schemas: dict[str, tuple[str, bool]] = field(default_factory=dict)
     evidence: dict[str, Evidence] = field(default_factory=dict)
     persisted: dict[str, str] = field(default_factory=dict)  # carrier -> where the code persists it
+    shown_exceptions: frozenset[str] = frozenset()  # caught and shown back, never logged
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
         """The facts the per-file analysis reads (schema kinds and evidence, not every field),
         small enough to hand to worker processes."""
-        return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted)
+        return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
+                            shown_exceptions=self.shown_exceptions)
 
     def evidence_for(self, qualified: str) -> Evidence:
         return self.evidence.get(qualified, NO_EVIDENCE)
@@ -74,6 +76,7 @@ class ProjectFacts:
         """A short hash of the facts (of ``names`` only, when given) for the results cache key."""
         keys = sorted(self.schemas) if names is None else sorted(set(names))
         payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k)) for k in keys]
+        payload.append(sorted(self.shown_exceptions))
         return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()[:16]
 
     def _by_module(self) -> dict[str, list[str]]:
@@ -125,6 +128,13 @@ def resolve_schemas(classes: dict[str, dict], frameworks: Frameworks) -> dict[st
                     changed = True
                     break
     return found
+
+
+def _shown_exceptions(classes: dict[str, dict], caught: list[list]) -> frozenset[str]:
+    """Exception classes of the project whose every handler neither logs nor re-raises them."""
+    own = {info["n"] for info in classes.values()}
+    logged = {name for name, logs in caught if logs}
+    return frozenset(name for name, _logs in caught if name in own and name not in logged)
 
 
 def _persisted_carriers(facts: ProjectFacts, builder: "_Builder", persisted) -> None:
@@ -301,13 +311,15 @@ class _Builder:
         return qual is not None and not self.personal_field(qual) and not self.is_person(qual)[0]
 
 
-def build_facts(class_facts: list[dict], policy, classifier, persisted: list[tuple[str, list, str]] = ()) -> ProjectFacts:
-    """Assemble :class:`ProjectFacts` from every surveyed file's class facts and the classes each
-    file persists (``(class name as resolved there, [classes it went through], "path:line")``)."""
+def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tuple[dict, str]] = ()) -> ProjectFacts:
+    """Assemble :class:`ProjectFacts` from every surveyed file's class facts and its other facts
+    (``(facts, shown path)``, see :func:`~gdpr_lint.facts.classes.file_facts`)."""
     classes = {c["q"]: c for c in class_facts}
     facts = ProjectFacts(classes=classes, schemas=resolve_schemas(classes, policy.frameworks))
     builder = _Builder(classes, policy, classifier)
-    _persisted_carriers(facts, builder, persisted)
+    _persisted_carriers(facts, builder, [(name, via, f"{path}:{line}") for found, path in file_facts
+                                         for name, line, via in found.get("persisted", ())])
+    facts.shown_exceptions = _shown_exceptions(classes, [c for found, _ in file_facts for c in found.get("caught", ())])
     for qual in classes:
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs:
