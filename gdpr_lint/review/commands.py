@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import click
@@ -196,6 +197,9 @@ def check_review_pages(doc: dict, pages: dict[str, bytes], config: str | None, j
     paths = scope.get("paths") if isinstance(scope, dict) else None
     if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p for p in paths):
         raise redo("review.json names no paths it reviewed (scope.paths)")
+    for p in paths:
+        if Path(p).is_absolute() or ".." in Path(p).parts or "\0" in p:
+            raise redo(f"review.json names a path outside the current folder ({signing.one_line(p)[:80]!r})")
     try:
         date = _dt.datetime.fromisoformat(str(scope.get("date")).replace("Z", "+00:00"))
         if date.tzinfo is None:
@@ -209,7 +213,9 @@ def check_review_pages(doc: dict, pages: dict[str, bytes], config: str | None, j
     base_snap, base_ref, base_commit = None, "", ""
     if scope.get("base"):
         base_ref = str(scope["base"])
-        wanted = str(scope.get("base_commit") or base_ref)
+        wanted = scope.get("base_commit")
+        if not isinstance(wanted, str) or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", wanted):
+            raise redo("review.json has a base but no base commit (scope.base_commit)")
         base_snap, base_commit = model.scan_base(wanted, head.paths, head.policy, Path.cwd(), jobs=jobs, cache_dir=None)
     listed = doc.get("signoffs")
     held = _records_for(signoffs, doc["digest"])
@@ -219,7 +225,7 @@ def check_review_pages(doc: dict, pages: dict[str, bytes], config: str | None, j
     expected = render_pages(rebuilt)
     if expected["review.json"] != pages["review.json"]:
         try:
-            where = _first_difference(json.loads(pages["review.json"]), rebuilt)
+            where = signing.one_line(_first_difference(json.loads(pages["review.json"]), rebuilt))[:120]
         except (ValueError, RecursionError):
             where = "the top level"
         raise redo(f"review.json is not what gdpr-lint writes for this checkout (it differs at {where})")
@@ -266,6 +272,9 @@ def signoff(review_path, key, decision, note, expires, role, signer, signoffs, c
     signer = (signer or signing.key_comment(pub)).strip()
     if not signer:
         raise UsageError(f"the key {key} has no comment to name the signer; give --signer (e.g. your e-mail address)")
+    problem = signing.folder_problem(signoffs)
+    if problem:
+        raise UsageError(f"cannot write the sign-off: {signing.shown(signoffs)} {problem}")
     check_review_pages(doc, pages, config, jobs, signoffs)
     scope = doc.get("scope") or {}
     context = {k: scope.get(k) for k in ("repository", "commit", "base", "base_commit", "paths", "date")}

@@ -48,7 +48,7 @@ PAGES = ("review.json", "review.md", "review.html")
 #: a record is a few KiB; anything bigger, or nested deeper, is not one
 MAX_RECORD_BYTES = 256 * 1024
 MAX_RECORD_DEPTH = 16
-#: files that may sit in the sign-offs folder beside the records
+#: files that may sit (empty) in the sign-offs folder beside the records
 KEEP_FILES = (".gitkeep",)
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
@@ -367,10 +367,29 @@ def record_filename(record: dict) -> str:
 
 
 def write_record(folder: Path, record: dict) -> Path:
+    """Write ``record`` as a new file in ``folder`` (never over an existing record, never through a link).
+
+    Raises:
+        SignoffError: ``folder`` is, or is inside, a symbolic link, or is not a folder.
+        OSError: the file cannot be written.
+    """
+    problem = folder_problem(folder)
+    if problem:
+        raise SignoffError(f"cannot write the sign-off: {shown(folder)} {problem}")
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / record_filename(record)
-    path.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    data = (json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    name = record_filename(record)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for n in range(1, 100):
+        path = folder / (name if n == 1 else f"{name[:-5]}-{n}.json")
+        try:
+            fd = os.open(path, flags, 0o644)
+        except FileExistsError:
+            continue  # a record is never overwritten: a committed one would then fail the gate as changed
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return path
+    raise SignoffError(f"cannot write the sign-off: {shown(folder)} already holds {name} and 98 more like it")
 
 
 class NotARegularFile(Exception):
@@ -542,7 +561,7 @@ def shown(path: Path) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def _folder_problem(folder: Path) -> str:
+def folder_problem(folder: Path) -> str:
     """Why ``folder`` (or a folder above it, within the path as given) cannot hold records, or ``""``."""
     parts = folder.parts
     for n in range(1, len(parts) + 1):
@@ -572,7 +591,7 @@ def load_records(folder: Path) -> list[tuple[Path, dict | None, str]]:
     record.  A problem with ``folder`` itself is one ``(folder, None, problem)`` entry.  No file is
     opened through a link and nothing blocks.
     """
-    problem = _folder_problem(folder)
+    problem = folder_problem(folder)
     if problem:
         return [(folder, None, problem)]
     try:
@@ -584,8 +603,12 @@ def load_records(folder: Path) -> list[tuple[Path, dict | None, str]]:
     out: list[tuple[Path, dict | None, str]] = []
     for entry in entries:
         path = folder / entry.name
-        if entry.name in KEEP_FILES and entry.is_file(follow_symlinks=False):
-            continue
+        try:
+            if entry.name in KEEP_FILES and entry.is_file(follow_symlinks=False) \
+                    and entry.stat(follow_symlinks=False).st_size == 0:
+                continue  # an empty placeholder that keeps the folder in git
+        except OSError:
+            pass
         try:
             data = read_regular(path, MAX_RECORD_BYTES)
         except NotARegularFile as exc:
@@ -646,7 +669,7 @@ def _when(rec: dict) -> str:
     return str(rec.get("signed_at", ""))[:10]
 
 
-def _one_line(text) -> str:
+def one_line(text) -> str:
     """Signed text (a note, a role) for a one-line message: whitespace folded, control characters replaced."""
     return "".join(ch if ch.isprintable() else "?" for ch in " ".join(str(text).split()))
 
@@ -704,15 +727,17 @@ def gate(digest: str, folder: Path, allowed: Path, now: _dt.datetime | None = No
         foreign = [c for c in valid if _repository_of(c.record) != repository]
         if foreign:
             c = foreign[0]
+            named = _repository_of(c.record)
+            made_for = f"the repository {one_line(named)!r}" if isinstance(named, str) else "no named repository"
             return GateResult(False, "wrong-repository", f"wrong repository: the sign-off {shown(c.path.name)} was "
-                              f"signed for the repository {_one_line(_repository_of(c.record))!r}, and this is {repository!r}; "
-                              "a sign-off holds only in the repository it was made for.", c.record)
+                              f"signed for {made_for}, and this is {repository!r}; a sign-off holds only in the "
+                              "repository it was made for.", c.record)
     if valid:
         latest = max(valid, key=lambda c: (parse_signed_at(c.record["signed_at"]), c.record["decision"] == "reject"))
         rec = latest.record
-        who = _one_line(latest.identity) + (f" ({_one_line(rec['role'])})" if rec.get("role") else "")
+        who = one_line(latest.identity) + (f" ({one_line(rec['role'])})" if rec.get("role") else "")
         if rec["decision"] == "reject":
-            note = f": {_one_line(rec['note'])}" if rec.get("note") else ""
+            note = f": {one_line(rec['note'])}" if rec.get("note") else ""
             return GateResult(False, "rejected", f"rejected: {who} rejected this change on {_when(rec)}{note}.", rec)
         exp = expiry_instant(rec.get("expires"))
         if exp is not None and now >= exp:
@@ -725,4 +750,4 @@ def gate(digest: str, folder: Path, allowed: Path, now: _dt.datetime | None = No
     claim = f"; the record claims the key {claimed} and" if claimed and claimed not in c.key else "; the record claims"
     return GateResult(False, "not-allowed", f"signer not allowed: the sign-off {shown(c.path.name)} is signed by the "
                       f"{c.key}, which {shown(allowed)} does not allow to sign in the {NAMESPACE} namespace{claim} "
-                      f"the signer {_one_line(c.record.get('signer'))!r}.", c.record)
+                      f"the signer {one_line(c.record.get('signer'))!r}.", c.record)

@@ -229,6 +229,39 @@ def test_signoff_refuses_a_review_that_is_not_the_checkouts(repo, keys, benign_a
     assert json.loads(path.read_text())["pages"]["review.html"] == sha256(Path("review/review.html"))
 
 
+@pytest.mark.parametrize("field,value,says", [
+    ("paths", ["/"], "names a path outside the current folder"),
+    ("paths", ["../elsewhere"], "names a path outside the current folder"),
+    ("base_commit", "--output=/tmp/x", "has a base but no base commit"),
+])
+def test_signoff_does_not_follow_a_review_json_anywhere(repo, keys, field, value, says):
+    """A crafted review.json (with a matching digest) cannot make signoff scan / or pass options to git."""
+    doc = json.loads(review().read_text())
+    if field == "paths":
+        doc["scope"]["paths"] = value
+    else:
+        doc["scope"].update(base="main", base_commit=value)
+    for name, data in render_pages(doc).items():
+        (Path("review") / name).write_bytes(data)
+    result = cli("signoff", "review", "--key", str(keys["dpo"]), "--decision", "approve")
+    usage_error(result, says)
+
+
+def test_signoff_never_writes_through_a_link_or_over_a_record(repo, keys, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    Path(".gdpr").mkdir()
+    SIGNOFFS.symlink_to(elsewhere)
+    result = cli("signoff", str(review()), "--key", str(keys["dpo"]), "--decision", "approve")
+    usage_error(result, "cannot write the sign-off: .gdpr/signoffs is a symbolic link")
+    assert not list(elsewhere.iterdir())
+    SIGNOFFS.unlink()
+    first = signoff(keys["dpo"], "approve")
+    record = json.loads(first.read_text())
+    second = signing.write_record(SIGNOFFS, {**record, "note": "another"})
+    assert second != first and second.name.endswith("-2.json") and json.loads(first.read_text()) == record
+
+
 def test_signoff_needs_every_page_the_dpo_reads(repo, keys):
     review()
     Path("review/review.html").unlink()
@@ -365,6 +398,7 @@ def _special(kind: str, tmp_path: Path) -> str:
         target.chmod(0)
         return "cannot be read (Permission denied)"
     if kind == "not a record":
+        (SIGNOFFS / ".gitkeep").write_text("")  # an empty placeholder is fine
         (SIGNOFFS / "README").write_text("sign-offs live here\n")
         return "is not a sign-off record"
     raise AssertionError(kind)
