@@ -69,7 +69,8 @@ class Snapshot:
 
 def processor_imports(files: list[Path], root: Path, policy) -> list[dict]:
     """Imports of a catalogued processor's SDK in ``files`` (read as text; nothing is imported)."""
-    from gdpr_lint.scan import display_path, read_source
+    from gdpr_lint.scan import display_path
+    from gdpr_lint.source import read_source
 
     roots = sorted(((r, p.name) for p in policy.processors.values() for r in p.sdk), key=lambda t: -len(t[0]))
 
