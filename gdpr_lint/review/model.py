@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
-import os
 import posixpath
 import re
 import subprocess
@@ -138,11 +137,13 @@ def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
 
 
 def _git(args: list[str], cwd: Path, binary: bool = False):
-    # the repository's hooks and fsmonitor never run, and git takes no optional locks
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
-    safe = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
+    """``git ARGS`` run the safe way (no hooks, no fsmonitor, no filters: :func:`gitdiff.git_command`);
+    its output, or ``None`` when it failed."""
+    from gdpr_lint.gitdiff import git_command, git_env
+
     try:
-        proc = subprocess.run(["git", *safe, *args], cwd=cwd, env=env, capture_output=True, check=False, timeout=300)
+        proc = subprocess.run(git_command(args, cwd), cwd=cwd, env=git_env(), capture_output=True, check=False,
+                              timeout=300)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"cannot run git ({exc})") from None
     if proc.returncode != 0:
@@ -155,7 +156,8 @@ def git_info(root: Path) -> dict:
     top = _git(["rev-parse", "--show-toplevel"], root)
     if not top:
         return {"repository": root.resolve().name, "commit": "", "dirty": False}
-    status = _git(["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"], root)
+    status = _git(["--no-optional-locks", "status", "--porcelain", "--untracked-files=no", "--ignore-submodules"],
+                  root)
     return {"repository": Path(top).name, "commit": _git(["rev-parse", "HEAD"], root) or "",
             "dirty": bool(status)}
 
