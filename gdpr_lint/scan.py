@@ -32,7 +32,9 @@ from gdpr_lint.source import MAX_BYTES, read_source, read_source_digest  # noqa:
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
 DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
 _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
-_TOO_DEEP = "expressions nested too deeply for Python's own parser (RecursionError), which cannot run it either"
+# true on every Python: 3.11 and 3.12 cannot compile such a file, 3.13 can compile some of them
+_TOO_DEEP = ("expressions nested too deeply to analyse (this Python's parser gives up on them; a newer Python "
+             "may still run the file)")
 
 
 @dataclass
@@ -138,9 +140,10 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     try:
         tree = ast.parse(text)
     except RecursionError:
-        # too deep to build Python's ast objects; when it is too deep to compile as well, Python
-        # cannot run the file, and libcst's parser would spend minutes in native code on it (a
-        # 5,000-term `+` chain: 40 s), beyond the time limit's reach: reported, not analysed
+        # too deep to build Python's ast objects; when it is too deep to compile as well (on this
+        # Python: 3.13 compiles some of these), libcst's parser would spend minutes in native code
+        # on it (a 5,000-term `+` chain: 40 s), beyond the time limit's reach: reported, not analysed
+        # (the review digest holds the file's content hash)
         try:
             compile(text, "<survey>", "exec", dont_inherit=True)
         except RecursionError:
