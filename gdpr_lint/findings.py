@@ -56,7 +56,7 @@ class Finding:
         if not self.source_hash:
             self.source_hash = source_hash(self.snippet)
         text = "\x1f".join((self.code, self.path, self.symbol, self.source_hash))
-        self.fingerprint = hashlib.sha256(text.encode()).hexdigest()[:24]
+        self.fingerprint = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         return self
 
     def sort_key(self) -> tuple:
