@@ -13,16 +13,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
+from _gitrepo import base_repo, commit_all, gdpr_lint, git, isolate_git, write
 
-from _gitrepo import base_repo, commit_all, gdpr_lint, git, isolate_git, write  # noqa: E402
-
-from gdpr_lint.findings import normalise_source  # noqa: E402
+from gdpr_lint.findings import normalise_source
 
 SSH_KEYGEN = shutil.which("ssh-keygen") or "/usr/bin/ssh-keygen"
 pytestmark = pytest.mark.skipif(not Path(SSH_KEYGEN).exists(), reason="ssh-keygen (OpenSSH) is not installed")
