@@ -80,11 +80,12 @@ def read_bytes(path: Path) -> tuple[bytes | None, str, str]:
 def content_sha256(path: Path) -> str:
     """SHA-256 of a file's whole content, whatever its size (read in blocks), for the digest of a
     file that was not analysed; for what is not a regular file, a description of what it is."""
+    link = ""
     try:
         if path.is_symlink():
-            target = os.readlink(path)
+            link = f"symbolic link to {os.readlink(path)}: "
             if not path.exists():
-                return f"broken symbolic link to {target}"
+                return f"broken {link.rstrip(': ')}"
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc})"
     fd, _st, problem = _open_regular(path)
@@ -93,7 +94,7 @@ def content_sha256(path: Path) -> str:
             kind = stat.S_IFMT(os.stat(path).st_mode)
         except OSError:
             kind = 0
-        return f"{problem} (mode {kind:o})" if kind else problem
+        return link + (f"{problem} (mode {kind:o})" if kind else problem)
     h = hashlib.sha256()
     try:
         with os.fdopen(fd, "rb") as fh:

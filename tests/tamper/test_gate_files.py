@@ -347,3 +347,17 @@ def test_a_file_too_deep_to_analyse_changed_after_approval(repo, monkeypatch, ke
         (finding,) = [f for f in doc["findings"] if f["path"] == "shop/deep.py"]
         assert "nested too deeply to analyse" in finding["message"] and "cannot run" not in finding["message"]
         assert [d["path"] for d in doc["not_analysed"]] == ["shop/deep.py"]
+
+
+def test_a_tracked_link_to_a_device_is_reported_not_read(repo, monkeypatch, keys):
+    os.symlink("/dev/zero", repo / "shop" / "zero.py")
+    commit_all(repo, "a module that never ends")
+    doc = approve(monkeypatch, repo, keys)  # returns: nothing read it
+    (finding,) = [f for f in doc["findings"] if f["path"] == "shop/zero.py"]
+    assert finding["code"] == "GDPR902" and "not a regular file" in finding["message"]
+    (entry,) = doc["not_analysed"]
+    assert entry["path"] == "shop/zero.py" and "/dev/zero" in entry["sha256"]
+    (repo / "shop" / "zero.py").unlink()
+    os.symlink("api.py", repo / "shop" / "zero.py")  # now a copy of real code
+    commit_all(repo, "point it elsewhere")
+    assert_stale(monkeypatch, repo, keys)
