@@ -227,7 +227,8 @@ def audit(customer):
 
 def test_a_utf7_file_is_read_as_utf7(repo, monkeypatch, keys):
     # Python itself: the "comment" holds a call (ast.parse of bytes decodes as the interpreter does)
-    calls = [n for n in ast.walk(ast.parse(UTF7)) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "warning"]
+    calls = [n for n in ast.walk(ast.parse(UTF7))
+             if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "warning"]
     assert len(calls) == 1
     approve(monkeypatch, repo, keys)
     (repo / "shop" / "audit.py").write_bytes(UTF7)
@@ -314,7 +315,8 @@ def test_a_change_after_a_hash_sign_inside_a_string(repo, monkeypatch, keys):
 
 def test_a_long_call_changed_after_2000_characters(repo, monkeypatch, keys):
     padding = "x" * 2100
-    write(repo, "shop/report.py", f'import logging\n\n\ndef report(user):\n    logging.info("{padding} %s", user.email)\n')
+    write(repo, "shop/report.py",
+          f'import logging\n\n\ndef report(user):\n    logging.info("{padding} %s", user.email)\n')
     commit_all(repo, "report")
     approve(monkeypatch, repo, keys)
     path = repo / "shop" / "report.py"
