@@ -275,6 +275,7 @@ class Selection:
     files: list[Path] = field(default_factory=list)
     excluded: list[Path] = field(default_factory=list)
     source: str = "git"
+    untracked: list[Path] = field(default_factory=list)  # of ``files``: those git does not track (yet)
 
 
 def _wanted(name: str) -> bool:
@@ -318,17 +319,16 @@ def _git_work_tree(folder: Path) -> bool:
                      "verify scan the files git tracks, so fix that first")
 
 
-def _git_listing(folder: Path) -> list[str]:
-    """Paths (relative to ``folder``) git lists below it: every tracked file (also in checked-out
-    submodules) and every untracked file that is not ignored."""
+def _git_listing(folder: Path) -> tuple[list[str], list[str]]:
+    """``(tracked, untracked)`` paths (relative to ``folder``) git lists below it: every tracked file
+    (also in checked-out submodules), and every untracked file that is not ignored."""
     from gdpr_lint.gitdiff import git
 
-    names: list[str] = []
-    for args in (["ls-files", "-z", "--cached", "--recurse-submodules"],
-                 ["ls-files", "-z", "--others", "--exclude-standard"]):
-        out = git(args, folder).stdout
-        names += [os.fsdecode(n) for n in out.split(b"\0") if n]
-    return names
+    def names(args: list[str]) -> list[str]:
+        return [os.fsdecode(n) for n in git(args, folder).stdout.split(b"\0") if n]
+
+    return (names(["ls-files", "-z", "--cached", "--recurse-submodules"]),
+            names(["ls-files", "-z", "--others", "--exclude-standard"]))
 
 
 def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
@@ -347,6 +347,7 @@ def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
     """
     spec = _exclude_spec(excludes)
     listed: list[Path] = []
+    untracked: set[str] = set()
     walk: list[Path] = []
     for path in paths:
         if not path.exists() and not path.is_symlink():
@@ -354,12 +355,14 @@ def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
         if not path.is_dir():
             listed.append(path)
         elif _git_work_tree(path):
-            for rel in _git_listing(path):
+            tracked, others = _git_listing(path)
+            for rel in tracked + others:
                 full = path / rel
                 if not _wanted(full.name) or full.is_dir():
                     continue  # a submodule's folder, or a tracked file replaced by a folder (or a link to one)
                 if full.exists() or full.is_symlink():  # a tracked file deleted from the work tree is not deployed
                     listed.append(full)
+            untracked.update(os.path.normpath(os.path.abspath(path / rel)) for rel in others)
         else:
             walk.append(path)
     selection = Selection(source="git" if not walk else ("walk" if not listed else "git+walk"))
@@ -373,6 +376,8 @@ def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
             selection.excluded.append(full)
         else:
             selection.files.append(full)
+            if key in untracked:
+                selection.untracked.append(full)
     if walk:
         python, manifests = discover_all(walk, excludes, root)
         for full in python + manifests:

@@ -48,6 +48,7 @@ class Snapshot:
     baseline_error: str = ""
     excluded: list[dict] = field(default_factory=list)  # {path, sha256}: listed files the config's exclude removed
     listing: str = ""  # how the files were listed: git, walk, all (see discovery.Selection)
+    untracked: list[str] = field(default_factory=list)  # scanned files git does not track (yet)
 
     @property
     def not_analysed(self) -> list[dict]:
@@ -164,7 +165,8 @@ def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
     shown = [display_path(p, root) for p in full]
     return Snapshot(result=result, policy=policy, root=root, paths=shown,
                     imports=processor_imports(python, root, policy), baseline=baseline, baseline_error=error,
-                    excluded=excluded, listing=selection.source)
+                    excluded=excluded, listing=selection.source,
+                    untracked=sorted(display_path(p, root) for p in selection.untracked))
 
 
 def _git(args: list[str], cwd: Path, binary: bool = False):
@@ -479,7 +481,8 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
                   "tool": {"name": "gdpr-lint", "version": __version__},
                   "policy": {"hash": policy.hash, "content_hash": content["policy"],
                              "config": _shown(policy.config.path, head.root), "require": list(policy.config.require)},
-                  "files": head.result.files, "lines": head.result.lines, "listing": head.listing or None},
+                  "files": head.result.files, "lines": head.result.lines, "listing": head.listing or None,
+                  "untracked": head.untracked},
         "verdict": _verdict(findings, processors, inventory, diff, list(policy.config.require)),
         "diff": diff,
         "inventory": inventory,

@@ -75,6 +75,10 @@ def render_md(review: dict) -> str:
            f"{cell(s['repository'])} at {code(commit)}{base} · {cell(', '.join(s['paths']))} · {s['date']} · "
            f"gdpr-lint {s['tool']['version']}, policy {code(s['policy']['hash'])}", "",
            f"**{icon} {cell(v['headline'])}**", "",
+           *([f"**Not committed:** {len(s['untracked'])} scanned file{'s' if len(s['untracked']) != 1 else ''} "
+              f"git does not track: {cell(', '.join(s['untracked'][:20]))}"
+              f"{' …' if len(s['untracked']) > 20 else ''} (commit or ignore them before the deploy gate runs)", ""]
+             if s.get("untracked") else []),
            "| | |", "| --- | ---: |",
            f"| Personal-data fields | {v['fields']} |",
            f"| Fully tagged ({cell(', '.join(s['policy']['require']))}) | {v['coverage']}% |",

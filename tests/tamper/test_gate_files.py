@@ -138,6 +138,10 @@ def test_an_untracked_module_that_is_not_ignored_is_scanned_an_ignored_one_is_no
     assert_ok(monkeypatch, repo, keys)
     write(repo, "shop/notify.py", LEAK)
     assert_stale(monkeypatch, repo, keys)
+    doc = review(monkeypatch, repo)
+    assert "GDPR301" in codes_at(doc, "shop/notify.py") and doc["scope"]["untracked"] == ["shop/notify.py"]
+    assert "Not committed" in (repo.parent / "review-out" / "review.md").read_text(encoding="utf-8")
+    assert "Not committed" in (repo.parent / "review-out" / "review.html").read_text(encoding="utf-8")
 
 
 def test_a_file_the_config_excludes_is_in_the_digest(repo, monkeypatch, keys):
