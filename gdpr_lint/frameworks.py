@@ -44,6 +44,7 @@ class Frameworks:
     validator_decorators: frozenset[str]
     person_bases: frozenset[str] = frozenset()
     person_references: tuple[str, ...] = ()
+    username_text_bases: frozenset[str] = frozenset()
 
     @classmethod
     def from_pack(cls, data: dict[str, Any], where: str) -> Frameworks:
@@ -109,7 +110,8 @@ class Frameworks:
             boolean_types=frozenset(names(data.get("boolean_types"), "boolean_types")),
             validator_decorators=frozenset(names(data.get("validator_decorators"), "validator_decorators")),
             person_bases=frozenset(names(data.get("person_bases"), "person_bases")),
-            person_references=names(data.get("person_references"), "person_references"))
+            person_references=names(data.get("person_references"), "person_references"),
+            username_text_bases=frozenset(names(data.get("username_text_bases"), "username_text_bases")))
 
     def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
         """``(framework, storage)`` when a base class's qualified name is a schema framework's base.

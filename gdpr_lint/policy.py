@@ -171,7 +171,6 @@ class Policy:
     evidence: EvidenceWords = field(default_factory=EvidenceWords)
     persistence: Persistence = field(default_factory=Persistence)
     test_code: PathPatterns = field(default_factory=PathPatterns)
-    generated_code: PathPatterns = field(default_factory=PathPatterns)
     config: OrgConfig = field(default_factory=OrgConfig)
     hash: str = ""
 
@@ -197,10 +196,9 @@ class Policy:
         return not any(code.startswith(i) for i in ignore)
 
     def skips_data_rules(self, path: str) -> bool:
-        """Whether the data rules leave a file alone: generated code (migrations), and test code
-        unless the config asks for it (``check_tests``).  ``path`` is relative to the scan root."""
-        if self.generated_code.matches(path):
-            return True
+        """Whether the data rules leave a file alone: test code, unless the config asks for it
+        (``check_tests``).  ``path`` is relative to the scan root.  (The review still digests such
+        files by their content, so the deploy gate sees them change.)"""
         return not self.config.check_tests and self.test_code.matches(path)
 
     def retention_days(self, value: str) -> float | None:
@@ -428,7 +426,6 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   evidence=_evidence_words(vocab.get("evidence") or {}, where),
                   persistence=_persistence(sinks.get("persistence") or {}, where),
                   test_code=_path_patterns(pack["scope.yaml"], "test_code", where),
-                  generated_code=_path_patterns(pack["scope.yaml"], "generated_code", where),
                   config=config,
                   hash=digest.hexdigest()[:16])
 

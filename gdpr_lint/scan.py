@@ -397,7 +397,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             if survey.problem:
                 outputs[i] = ([tool_finding(policy, survey.code, shown, f"file not checked: {survey.problem}")],
                               [], [], 0)
-            elif not survey.analyse:
+            elif not survey.analyse and not facts.prints_personal(survey.facts.get("mentions", ())):
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname)), shown, modname,

@@ -214,9 +214,8 @@ def test_carriers_are_no_retention_findings_unless_the_code_persists_them(tmp_pa
     assert found["Quote.guest_email"] == ["GDPR101"] and found["SignupIn.email"] == ["GDPR101"]
 
 
-@pytest.mark.parametrize("path", ["tests/test_models.py", "app/tests/models.py", "conftest.py", "app/factories.py",
-                                  "app/migrations/0001_initial.py"])
-def test_tests_and_migrations_are_not_read_by_the_data_rules(tmp_path, monkeypatch, path):
+@pytest.mark.parametrize("path", ["tests/test_models.py", "app/tests/models.py", "conftest.py", "app/factories.py"])
+def test_tests_are_not_read_by_the_data_rules(tmp_path, monkeypatch, path):
     source = models('''
     class Customer(models.Model):
         email = models.EmailField()
@@ -225,9 +224,40 @@ def test_tests_and_migrations_are_not_read_by_the_data_rules(tmp_path, monkeypat
         logger.info("signup %s", customer.email)
     ''')
     assert scan_tree(tmp_path, monkeypatch, {path: source}) == {}
-    if "migrations" not in path:
-        found = scan_tree(tmp_path, monkeypatch, {}, config="check_tests: true\n")
-        assert found["Customer.email"] == ["GDPR101"]
+    found = scan_tree(tmp_path, monkeypatch, {}, config="check_tests: true\n")
+    assert found["Customer.email"] == ["GDPR101"]
+
+
+def test_a_migration_that_logs_is_read(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/migrations/0002_backfill.py": '''
+    import logging
+    from django.db import migrations
+
+    log = logging.getLogger(__name__)
+
+    def backfill(apps, schema_editor):
+        for customer in apps.get_model("app", "Customer").objects.all():
+            log.info("backfilled %s", customer.email)
+
+    class Migration(migrations.Migration):
+        operations = [migrations.RunPython(backfill)]
+    '''})
+    assert found["backfill"] == ["GDPR301"]
+
+
+def test_the_review_digests_the_test_code_it_does_not_read(tmp_path):
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.review.model import take_snapshot
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "factories.py").write_text("def make():\n    return {'email': 'a@example.com'}\n")
+    policy = load_policy()
+    before = take_snapshot(["."], policy, tmp_path, jobs=1, listing="all")
+    assert [d["path"] for d in before.excluded] == ["app/factories.py"]
+    (tmp_path / "app" / "factories.py").write_text("import logging\n\ndef make(user):\n"
+                                                   "    logging.info(user.email)\n")
+    after = take_snapshot(["."], policy, tmp_path, jobs=1, listing="all")
+    assert after.digest != before.digest and not after.result.findings
 
 
 def test_a_syntax_error_in_a_test_is_still_reported(tmp_path, monkeypatch):

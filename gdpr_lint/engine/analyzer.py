@@ -129,7 +129,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         else:
             resolver = ImportResolver(module)
         facts = project if isinstance(project, ProjectFacts) else ProjectFacts(schemas=dict(project or {}))
-        flow = Flow(policy, classifier, resolver)
+        flow = Flow(policy, classifier, resolver, facts)
         sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
                       cli_module=is_cli_module(path, source, resolver, policy))
         schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)

@@ -34,6 +34,7 @@ class Env:
     """What is known about local names at one point of a function (or module)."""
 
     taint: dict[str, frozenset] = field(default_factory=dict)
+    objects: dict[str, frozenset] = field(default_factory=dict)  # what a name's object prints as (__str__)
     kinds: dict[str, str] = field(default_factory=dict)
     strings: dict[str, str] = field(default_factory=dict)
     files: dict[str, frozenset] = field(default_factory=dict)  # path variable -> data written to it
@@ -71,11 +72,19 @@ class Flow:
         resolver: qualified-name resolution for this module.
     """
 
-    def __init__(self, policy: Policy, classifier: Classifier, resolver: Resolver) -> None:
+    def __init__(self, policy: Policy, classifier: Classifier, resolver: Resolver, facts=None) -> None:
         self.policy = policy
         self.classifier = classifier
         self.resolver = resolver
         sinks = policy.sinks
+        sources = sinks.get("sources") or {}
+        self.signed_in = tuple(sources.get("signed_in", ()))
+        self.containers = {k: str(v) for k, v in (sources.get("containers") or {}).items()}
+        self.source_calls = {k: str(v) for k, v in (sources.get("calls") or {}).items()}
+        self.texts: dict[tuple[str, ...], frozenset] = dict(facts.texts) if facts is not None else {}
+        user_text = self.texts.get(("user",))
+        self.signed_in_text = user_text or frozenset({Match("user.account.username",
+                                                            "the signed-in user: a user model prints its username")})
         self.sanitizer_functions = set(sinks["sanitizers"]["functions"])
         self.sanitizer_words = set(sinks["sanitizers"]["name_words"])
         self.safe_attributes = set(sinks["sanitizers"]["safe_attributes"])
@@ -110,6 +119,77 @@ class Flow:
         self.class_taint: dict[str, dict[str, frozenset]] = {}
         self.class_strings: dict[str, dict[str, str]] = {}  # self.client -> its base_url
         self.current_class: str | None = None
+        self._body: cst.CSTNode | None = None  # the function (or module) being walked
+        self._keys: dict[str, frozenset] | None = None  # name -> what the keys read from it say
+
+    # ---- objects ------------------------------------------------------------------------------------
+    def object_text(self, name: str) -> frozenset:
+        """What an object named ``name`` prints as, when a class of the project has that name and
+        its ``__str__`` returns personal data (``user`` -> ``User.__str__`` returns its full name;
+        ``new_user`` too; ``user_id`` and ``is_user`` are not objects)."""
+        if not self.texts or not name or name.isupper():  # LOGMSG_NO_USER is a constant, not a user
+            return EMPTY
+        words = tuple(w for w in split_words(name) if not w.isdigit())
+        if not words or words[0] in self.policy.flag_prefixes:
+            return EMPTY
+        found = self.texts.get(words)
+        if found is None and len(words) == 2 and words[0] not in self.policy.metadata_words:
+            found = self.texts.get(words[-1:])  # new_user, target_user
+        return found or EMPTY
+
+    def source_of(self, node: cst.BaseExpression) -> frozenset:
+        """Personal data by where a value comes from (``sinks.yaml`` ``sources``): the signed-in
+        user (``request.user``), a whole container of what a person sent (``request.POST``)."""
+        text = dotted(node)
+        if not text:
+            return EMPTY
+        if isinstance(node, cst.Name):
+            names = self.resolver.qnames(node)
+            if any(n in self.signed_in for n in names):
+                return self.signed_in_text
+            label = self.containers.get(node.value)
+            return frozenset({Match("user", f"{node.value}: {label}")}) if label else EMPTY
+        if any(text == p or text.endswith("." + p) for p in self.signed_in):
+            return self.signed_in_text
+        for pattern, label in self.containers.items():
+            if text == pattern or text.endswith("." + pattern) or ("." not in pattern and node.attr.value == pattern):
+                return frozenset({Match("user", f"{text}: {label}")})
+        return EMPTY
+
+    # ---- containers ---------------------------------------------------------------------------------
+    def enter(self, body: cst.CSTNode | None) -> None:
+        """Start walking a function body (or the module): the keys read from its names are
+        evidence of what those names hold."""
+        self._body, self._keys = body, None
+
+    def keys_read(self, name: str) -> frozenset:
+        """What a dict-like name holds, by the keys the current function reads from it: a name
+        from which ``data["email"]`` or ``data.get("given_name")`` is read holds an e-mail address
+        and a first name, so logging or sending ``data`` whole leaks them (an OAuth ``userinfo``, a
+        decoded token, an LDAP entry)."""
+        if self._body is None:
+            return EMPTY
+        if self._keys is None:
+            self._keys = {}
+            stack: list[cst.CSTNode] = [self._body]
+            while stack:
+                cur = stack.pop()
+                owner, key = None, None
+                if isinstance(cur, cst.Subscript) and isinstance(cur.value, cst.Name):
+                    owner, key = cur.value.value, _subscript_key(cur)
+                elif (isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute)
+                      and isinstance(cur.func.value, cst.Name) and cur.func.attr.value in ("get", "pop", "getlist")
+                      and cur.args):
+                    owner, key = cur.func.value.value, string_value(cur.args[0].value)
+                if owner and key:
+                    found = frozenset(Match(m.category, f"{m.reason}, a key read from {owner}")
+                                      for m in self.classifier.classify(key, owner, self._constant_keys(owner)))
+                    if found:
+                        self._keys[owner] = self._keys.get(owner, EMPTY) | found
+                if type(cur) in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and cur is not self._body:
+                    continue
+                stack.extend(children(cur))
+        return self._keys.get(name, EMPTY)
 
     # ---- processors -------------------------------------------------------------------------------
     def processor_of(self, names: tuple[str, ...]) -> str | None:
@@ -261,12 +341,17 @@ class Flow:
         t = self.taint
         d = depth + 1
         if isinstance(node, cst.Name):
-            found = env.lookup("taint", node.value)
+            name = node.value
+            found = env.lookup("taint", name)
             if found is not None:
-                return found
-            if node.value in ("True", "False", "None"):
+                out = found | (env.lookup("objects", name) or EMPTY)
+                return out | self.keys_read(name) if self._body is not None else out
+            if name in ("True", "False", "None"):
                 return EMPTY
-            return frozenset(self.classifier.classify(node.value))
+            if name == "self" and self.current_class:
+                return self.object_text(self.current_class)
+            return (frozenset(self.classifier.classify(name)) | self.keys_read(name) or self.source_of(node)
+                    or self.object_text(name))
         if isinstance(node, cst.Attribute):
             attr = node.attr.value
             if attr in self.safe_attributes:
@@ -276,12 +361,17 @@ class Flow:
                 stored = self.class_taint.get(self.current_class, {}).get(attr)
                 if stored:
                     return stored
-            return frozenset(self.classifier.classify(attr, self.owner_name(base)))
+            # an attribute named after the user model holds a user (`order.user`); other classes'
+            # names are too often properties of another type (`ticket.merged_to.ticket`)
+            return (frozenset(self.classifier.classify(attr, self.owner_name(base))) or self.source_of(node)
+                    or (self.texts.get(("user",), EMPTY) if attr == "user" else EMPTY))
         if isinstance(node, cst.Subscript):
             key = _subscript_key(node)
             if key is not None:
                 owner = self.owner_name(node.value)
                 return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner)))
+            if self.source_of(node.value):
+                return EMPTY  # one value of a request under a key we cannot read: not the whole of it
             return t(node.value, env, d)
         if isinstance(node, cst.Call):
             return self._call_taint(node, env, d)
@@ -365,11 +455,16 @@ class Flow:
             return self._pseudonymise(inner)
         if self.is_sanitizer(func):
             return EMPTY
+        if method in self.source_calls or (isinstance(func, cst.Name) and func.value in self.source_calls):
+            label = self.source_calls[method or func.value]
+            return frozenset({Match("user", f"{method or func.value}(): {label}")})
         if method in ("get", "pop", "getlist", "setdefault") and node.args:
             key = string_value(node.args[0].value)
             if key is not None:
                 owner = self.owner_name(func.value)
                 return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner)))
+            if self.source_of(func.value):
+                return EMPTY  # request.GET.get(FIELD_VAR): one value under a key we cannot read
         if any(n in self.propagator_functions for n in names):
             return self._args_taint(node, env, depth)
         if method in self.field_list_methods:  # .values_list("email"), .only("email", "phone")
@@ -449,6 +544,8 @@ class Flow:
                 # a value we cannot see into keeps what its name says (`email = raw.decode()`)
                 value_taint = frozenset(self.classifier.classify(name))
             env.taint[name] = value_taint
+            # an object read from elsewhere prints as its class says (`user = get_user(...)`)
+            env.objects[name] = self.object_text(name) if self._opaque(value) and not value_taint else EMPTY
             kind = self.kind_of(value, env) if value is not None else None
             if kind:
                 env.kinds[name] = kind

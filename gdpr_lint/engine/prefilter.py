@@ -51,6 +51,28 @@ class Prefilter:
                 self.sdk_roots.setdefault(parts[0], []).append(parts[1:])
         # telemetry settings that send personal data by default (``send_default_pii``)
         self.settings = tuple(setting["keyword"] for setting in policy.sinks["logging"].get("settings", []))
+        # sources (sinks.yaml): the signed-in user, whole containers of what a person sent, results of
+        # identity-provider calls, written as in the source (`request.POST`, `.get_nameid(`)
+        sources = policy.sinks.get("sources") or {}
+        patterns = sorted({*sources.get("signed_in", ()), *(sources.get("containers") or {}),
+                           *(sources.get("calls") or {})}, key=len, reverse=True)
+        self.sources = re.compile(r"(?<![\w.])(?:\w+\.)*(?:" + "|".join(
+            r"\s*\.\s*".join(map(re.escape, p.split("."))) for p in patterns) + r")\b") if patterns else None
+        # a source leads to a finding only through a sink: an identifier of a logger, a print, a
+        # storage or HTTP call must be in the file too
+        sinks = policy.sinks
+        sink_names: set[str] = set()
+        for family in ("logging", "storage"):
+            for spec in (sinks[family].get("objects") or {}).values():
+                sink_names.update(spec.get("names", ()))
+                sink_names.update(f.rpartition(".")[2] for f in spec.get("factories", ()))
+        sink_names.update(f.rpartition(".")[2] for f in (*sinks["logging"]["functions"], *sinks["storage"].get(
+            "methods", {})))
+        sink_names.update(f.split(".")[0] for f in (*sinks["logging"]["functions"], *sinks["storage"].get(
+            "functions", {})))
+        sink_names.update(f.split(".")[0] for f in (*sinks["http"]["functions"], *sinks["http"]["objects"]["factories"]))
+        sink_names.update(("logging", "session", "cache"))
+        self.sink_names = frozenset(n for n in sink_names if n)
         self.strong = frozenset(strong | {w + "s" for w in strong})
         self.weak = frozenset(weak | {w + "s" for w in weak})
         self.subjects = frozenset(w for phrases in policy.subjects.values() for p in phrases for w in p)
@@ -81,6 +103,8 @@ class Prefilter:
             if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]):
                 return True, False
         if any(keyword in source for keyword in self.settings):
+            return True, False
+        if self.sources is not None and not idents.isdisjoint(self.sink_names) and self.sources.search(source):
             return True, False
         strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
         if not (strong or weak):

@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 import libcst as cst
 
+from gdpr_lint.classify import Match
 from gdpr_lint.engine.flow import EMPTY, PARAM, PSEUDONYMOUS, Env, Flow
+from gdpr_lint.engine.tree import children
 from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.policy import Policy
 
@@ -49,6 +51,7 @@ class Sinks:
         self.operator_streams = frozenset(operator.get("streams", ()))
         self.check_operator = policy.config.check_cli_output
         self.cli_module = cli_module
+        self.error_carriers = frozenset((s.get("sources") or {}).get("error_carriers", ()))
         self.log_functions: dict[str, str] = s["logging"]["functions"]
         self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
         self.log_settings = s["logging"].get("settings", [])
@@ -85,6 +88,27 @@ class Sinks:
                     return arg.value
                 pos += 1
         return None
+
+    def error_taint(self, body: cst.CSTNode, env: Env) -> frozenset:
+        """What an exception raised in ``body`` carries: the arguments of the database writes and
+        HTTP requests in it (``sources.error_carriers`` and the HTTP clients), which errors quote."""
+        carriers = self.error_carriers
+        out = EMPTY
+        stack: list[cst.CSTNode] = [body]
+        while stack:
+            cur = stack.pop()
+            if type(cur) in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+                continue
+            if isinstance(cur, cst.Call):
+                func = cur.func
+                method = func.attr.value if isinstance(func, cst.Attribute) else ""
+                http = any(n in self.http["functions"] for n in self.flow.resolver.qnames(func)) or (
+                    method in self.http["objects"]["methods"] and isinstance(func, cst.Attribute)
+                    and self.flow.kind_of(func.value, env) == "http")
+                if method in carriers or http:
+                    out |= real(self._args(cur, env))
+            stack.extend(children(cur))
+        return frozenset(Match(m.category, f"{m.reason}, quoted by the error") for m in out)
 
     # ---- entry points ---------------------------------------------------------------------------
     def check_call(self, call: cst.Call, env: Env) -> None:

@@ -36,6 +36,7 @@ class Walker:
         """Compute summaries, then walk the module body and every function with reporting on."""
         functions = list(self._functions(module.body, None))
         module_env = Env()
+        self.flow.enter(None)  # module-level names hold what their assignments say
         self.reporting = False
         self.block(module.body, module_env, top=True)
         for fn, cls, _qual in functions:  # in source order: helpers defined first are known to later ones
@@ -92,6 +93,8 @@ class Walker:
             if markers:
                 taint |= {Match(f"{PARAM}{i}", name)}
             env.taint[name] = taint
+            if name not in ("self", "cls"):
+                env.objects[name] = self.flow.object_text(name)  # `def notify(user)`: a User
             ann = param.annotation.annotation if param.annotation else None
             kind = self.flow.annotation_kind(ann)
             if kind:
@@ -103,7 +106,9 @@ class Walker:
         self.flow.current_class = cls
         env = self._function_env(fn, module_env, markers=True)
         self.returns = EMPTY
+        self.flow.enter(fn.body)
         self.block(fn.body.body, env)
+        self.flow.enter(None)
         params = tuple(p.name.value for p in self._params(fn))
         flows = frozenset(int(m.category[len(PARAM):]) for m in self.returns if m.category.startswith(PARAM))
         own = frozenset(m for m in self.returns if not m.category.startswith(PARAM))
@@ -115,7 +120,9 @@ class Walker:
         self.reporting = reporting
         env = self._function_env(fn, module_env, markers=False)
         self.returns = EMPTY
+        self.flow.enter(fn.body)
         self.block(fn.body.body, env)
+        self.flow.enter(None)
 
     # ---- statements ---------------------------------------------------------------------------------
     def block(self, body, env: Env, top: bool = False) -> None:
@@ -166,9 +173,10 @@ class Walker:
                 self.block(stmt.body.body, env)
             elif isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
                 self.block(stmt.body.body, env)
+                carried = self.sinks.error_taint(stmt.body, env) if stmt.handlers else EMPTY
                 for handler in stmt.handlers:
                     if handler.name is not None and isinstance(handler.name.name, cst.Name):
-                        env.taint[handler.name.name.value] = EMPTY
+                        env.taint[handler.name.name.value] = carried
                     self.block(handler.body.body, env)
                 if stmt.orelse:
                     self.block(stmt.orelse.body.body, env)

@@ -186,8 +186,25 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy) -> tuple
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
     facts = {"persisted": persisted_classes(tree, _Names(tree, module, is_package), policy.persistence),
-             "caught": caught_exceptions(tree) if "except" in _source_hint(tree) else []}
+             "caught": caught_exceptions(tree) if "except" in _source_hint(tree) else [],
+             "mentions": _person_mentions(tree, policy)}
     return classes, facts
+
+
+def _person_mentions(tree: ast.Module, policy) -> list[str]:
+    """Identifiers named after a person (``user``, ``new_user``, ``customer``): a value so named
+    may be an object of a project class whose ``__str__`` is personal (see ProjectFacts.texts)."""
+    from gdpr_lint.policy import split_words
+
+    subjects = {p[0] for phrases in policy.subjects.values() for p in phrases if len(p) == 1}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        name = node.id if isinstance(node, ast.Name) else (node.attr if isinstance(node, ast.Attribute) else None)
+        if name and not name.isupper() and name not in found:
+            words = split_words(name)
+            if 0 < len(words) <= 2 and words[-1] in subjects:
+                found.add(name)
+    return sorted(found)
 
 
 def _source_hint(tree: ast.Module) -> str:
@@ -216,6 +233,29 @@ def module_classes(tree: ast.Module, module: str, is_package: bool, references: 
         decorators = [d for d in (names.resolve(dec.func if isinstance(dec, ast.Call) else dec)
                                   for dec in stmt.decorator_list) if d]
         fields, tablename = _fields(stmt, names, references)
-        out.append({"q": f"{module}.{stmt.name}", "n": stmt.name, "b": bases, "t": table, "d": decorators,
-                    "a": _is_abstract(stmt), "tb": tablename, "f": fields})
+        info = {"q": f"{module}.{stmt.name}", "n": stmt.name, "b": bases, "t": table, "d": decorators,
+                "a": _is_abstract(stmt), "tb": tablename, "f": fields}
+        text = _text_names(stmt)
+        if text:
+            info["s"] = text
+        out.append(info)
     return out
+
+
+_TEXT_METHODS = ("__str__", "__repr__", "__format__", "__unicode__")
+
+
+def _text_names(cls: ast.ClassDef) -> list[str]:
+    """What the class's ``__str__``/``__repr__`` return, as the names of the attributes and methods of
+    ``self`` they use (``return self.get_full_name()`` -> ``["get_full_name"]``)."""
+    out: list[str] = []
+    for stmt in cls.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.name not in _TEXT_METHODS:
+            continue
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Return) or node.value is None:
+                continue
+            for sub in ast.walk(node.value):
+                if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self":
+                    out.append(sub.attr)
+    return list(dict.fromkeys(out))

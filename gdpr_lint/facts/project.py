@@ -63,13 +63,27 @@ class ProjectFacts:
     evidence: dict[str, Evidence] = field(default_factory=dict)
     persisted: dict[str, str] = field(default_factory=dict)  # carrier -> where the code persists it
     shown_exceptions: frozenset[str] = frozenset()  # caught and shown back, never logged
+    #: what a value of a class prints as (its ``__str__``/``__repr__``), by the words of the class name
+    texts: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
         """The facts the per-file analysis reads (schema kinds and evidence, not every field),
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
-                            shown_exceptions=self.shown_exceptions)
+                            shown_exceptions=self.shown_exceptions, texts=self.texts)
+
+    def prints_personal(self, names) -> bool:
+        """Whether one of ``names`` (a file's identifiers named after a person, ``user``, ``new_user``)
+        may hold an object of a class that prints personal data: such a file is analysed whatever
+        its words said in the survey."""
+        if not self.texts:
+            return False
+        for name in names:
+            words = split_words(name)
+            if words in self.texts or (len(words) == 2 and words[-1:] in self.texts):
+                return True
+        return False
 
     def evidence_for(self, qualified: str) -> Evidence:
         return self.evidence.get(qualified, NO_EVIDENCE)
@@ -79,6 +93,7 @@ class ProjectFacts:
         keys = sorted(self.schemas) if names is None else sorted(set(names))
         payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k)) for k in keys]
         payload.append(sorted(self.shown_exceptions))
+        payload.append(sorted((k, sorted(v)) for k, v in self.texts.items()))
         return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()[:16]
 
     def _by_module(self) -> dict[str, list[str]]:
@@ -331,6 +346,34 @@ class _Builder:
             kind = ""
         return Evidence(kind, why, tuple(dict.fromkeys(refs)), tuple(lookups))
 
+    def text(self, qual: str, facts: ProjectFacts, depth: int = 0) -> frozenset:
+        """What a value of the class prints as: the categories of what its ``__str__``/``__repr__``
+        return (``return self.get_full_name()``: a person's name), inherited from its bases; a
+        user model's text is its username."""
+        from gdpr_lint.classify import Match
+
+        info = self.classes.get(qual)
+        if info is None or depth > 8:
+            return frozenset()
+        if info.get("s"):
+            found = set()
+            for name in info["s"]:
+                words = split_words(name)
+                while len(words) > 1 and words[0] in ("get", "to", "as", "display"):
+                    words = words[1:]
+                for m in self.classifier.classify("_".join(words), info["n"], False, facts.evidence_for(qual)):
+                    found.add(Match(m.category, f"{info['n']}.__str__ returns {name}"))
+            return frozenset(found)
+        for base in info["b"]:
+            if base in self.policy.frameworks.username_text_bases:
+                return frozenset({Match("user.account.username", f"{info['n']} is a user model: it prints its "
+                                        "username")})
+            if base in self.classes:
+                inherited = self.text(base, facts, depth + 1)
+                if inherited:
+                    return inherited
+        return frozenset()
+
     def is_lookup(self, target: str, here: str) -> bool:
         """Whether a reference points at a row that holds no personal field of its own (a lookup
         table such as ``Gender``); an unknown target is not assumed to be one."""
@@ -351,4 +394,9 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs:
             facts.evidence[qual] = ev
+    for qual, info in classes.items():
+        text = builder.text(qual, facts)
+        if text:
+            key = split_words(info["n"])
+            facts.texts[key] = facts.texts.get(key, frozenset()) | text
     return facts
