@@ -26,8 +26,8 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from gdpr_lint import __version__
-from gdpr_lint.cache import Cache, content_key
-from gdpr_lint.discovery import discover_tree
+from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_list
+from gdpr_lint.discovery import Tree, discover_tree
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
@@ -195,6 +195,90 @@ class Survey:
     problem: str = ""
     digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
+
+    def to_data(self) -> dict:
+        """JSON data for the results cache (:meth:`from_data` reads it back)."""
+        return {"headers": self.headers, "analyse": self.analyse, "lines": self.lines, "problem": self.problem,
+                "digest": self.digest, "code": self.code}
+
+    @classmethod
+    def from_data(cls, data) -> Survey:
+        """The survey :meth:`to_data` gave, every value checked.
+
+        Raises:
+            gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
+        """
+        need_keys(data, _SURVEY_KEYS)
+        headers = []
+        for header in need(data["headers"], list):
+            if len(need(header, list)) != 4:
+                raise BadEntry("a class header is (qualified name, name, bases, table)")
+            headers.append((need(header[0], str), need(header[1], str), need_list(header[2], str),
+                            need(header[3], bool)))
+        if data["code"] not in ("GDPR902", "GDPR905"):
+            raise BadEntry("a survey's problem is GDPR902 or GDPR905")
+        return cls(headers, need(data["analyse"], bool), need(data["lines"], int), need(data["problem"], str),
+                   need(data["digest"], str), data["code"])
+
+
+_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code"})
+_ROW_VALUES = (str, int, bool, type(None))
+
+
+def result_to_data(out: tuple[list[Finding], list[Finding], list[dict], int]) -> list:
+    """One file's result ``(findings, suppressed, inventory rows, lines)`` as JSON data."""
+    findings, suppressed, inventory, lines = out
+    return [[f.to_data() for f in findings], [f.to_data() for f in suppressed], inventory, lines]
+
+
+def result_from_data(data) -> tuple[list[Finding], list[Finding], list[dict], int]:
+    """What :func:`result_to_data` gave, every value checked: findings as :meth:`Finding.from_data`
+    reads them, inventory rows as flat dicts of strings, numbers, booleans, ``None`` or lists of
+    strings.
+
+    Raises:
+        gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
+    """
+    if len(need(data, list)) != 4:
+        raise BadEntry("a result is (findings, suppressed, inventory, lines)")
+    findings = [Finding.from_data(f) for f in need(data[0], list)]
+    suppressed = [Finding.from_data(f) for f in need(data[1], list)]
+    for row in need(data[2], list):
+        for name, value in need(row, dict).items():
+            if not isinstance(value, _ROW_VALUES):
+                need_list(value, str)
+    return findings, suppressed, data[2], need(data[3], int)
+
+
+def _stamp_from_data(data) -> tuple:
+    if len(need(data, list)) != 5:
+        raise BadEntry("a file stamp is (size, mtime, ctime, inode, module name)")
+    for part in data[:4]:
+        need(part, int)
+    need(data[4], str)
+    return tuple(data)
+
+
+def snapshot_to_data(files: dict, results: dict, tree: Tree | None) -> dict:
+    """The snapshot of a scan as JSON data: per file its stamp, digest and survey; the results of
+    the files analysed by key; the folder walk."""
+    return {"files": {p: [list(stamp), digest, survey.to_data()] for p, (stamp, digest, survey) in files.items()},
+            "results": {k: result_to_data(v) for k, v in results.items()},
+            "tree": tree.to_data() if tree is not None else None}
+
+
+def snapshot_from_data(data) -> dict:
+    """What :func:`snapshot_to_data` gave, every value checked (:class:`~gdpr_lint.cache.BadEntry`
+    otherwise)."""
+    need_keys(data, {"files", "results", "tree"})
+    files = {}
+    for path, entry in need(data["files"], dict).items():
+        if len(need(entry, list)) != 3:
+            raise BadEntry("a file entry is (stamp, digest, survey)")
+        files[path] = (_stamp_from_data(entry[0]), need(entry[1], str), Survey.from_data(entry[2]))
+    results = {key: result_from_data(value) for key, value in need(data["results"], dict).items()}
+    tree = None if data["tree"] is None else Tree.from_data(data["tree"])
+    return {"files": files, "results": results, "tree": tree}
 
 
 def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Survey:
@@ -383,7 +467,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     # so that it is not read again (as git's index does)
     survey_salt = f"{policy.hash}:{datamap}:{prefilter}"
     snap_key = content_key("snapshot", survey_salt, str(root.absolute()), *sorted(map(str, paths)))
-    snapshot = cache.get("snapshot", snap_key) or {"files": {}, "results": {}}
+    snapshot = cache.get("snapshot", snap_key, snapshot_from_data) or {"files": {}, "results": {}}
     files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"))
     _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
     jobs_list = _jobs(files, root)
@@ -417,7 +501,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             digests.append(digest)
             key = content_key("survey", survey_salt, modname, Path(path).name, digest) if digest else ""
             keys.append(key)
-            surveys.append(cache.get("survey", key) if key else None)
+            surveys.append(cache.get("survey", key, Survey.from_data) if key else None)
             if surveys[-1] is not None and stamp is not None:
                 fresh[path] = (stamp, digest, surveys[-1])
         todo = [i for i, s in enumerate(surveys) if s is None]
@@ -426,7 +510,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         for i, survey in zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])):
             surveys[i] = survey
             if keys[i] and survey.digest == digests[i]:  # else the file was saved during the scan
-                cache.put("survey", keys[i], survey)
+                cache.put("survey", keys[i], survey.to_data())
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
         project = resolve_index([h for s in surveys for h in s.headers], policy.frameworks)
@@ -443,7 +527,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, shown, modname, digests[i]) if digests[i] else ""
-                outputs[i] = snapshot["results"].get(keys[i]) or (cache.get("result", keys[i]) if keys[i] else None)
+                outputs[i] = snapshot["results"].get(keys[i]) or (
+                    cache.get("result", keys[i], result_from_data) if keys[i] else None)
                 if outputs[i] is None:
                     todo.append(i)
         done = total - len(todo)
@@ -452,7 +537,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         for i, (digest, out) in zip(todo, runner.map(analyze_job, [jobs_list[i] for i in todo], project)):
             outputs[i] = out
             if keys[i] and digest == digests[i] and not _timed_out(out):
-                cache.put("result", keys[i], out)
+                cache.put("result", keys[i], result_to_data(out))
             else:  # timed out (depends on the machine's load), or saved again during the scan
                 keys[i] = ""
             done += 1
@@ -465,7 +550,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         fresh = {p: e for p, e in fresh.items() if e[0][1] < recent and e[0][2] < recent}
         if fresh.keys() != known.keys() or any(fresh[p][0] != known[p][0] for p in fresh) or (
                 results.keys() != snapshot["results"].keys()) or tree is not snapshot.get("tree"):
-            cache.put("snapshot", snap_key, {"files": fresh, "results": results, "tree": tree})
+            cache.put("snapshot", snap_key, snapshot_to_data(fresh, results, tree))
     finally:
         runner.close()
     if policy.is_enabled("GDPR406"):

@@ -259,17 +259,25 @@ def test_a_cache_folder_that_is_a_file_is_a_usage_error(tmp_path, monkeypatch, h
     assert "afile is a file" in result.output or "is a file" in result.output
 
 
-def test_the_policy_is_kept_in_the_cache_and_a_config_change_rebuilds_it(tmp_path):
-    from gdpr_lint.config import OrgConfig
+def test_the_parsed_policy_pack_is_kept_in_the_cache_and_no_yaml_is_read_when_warm(tmp_path, monkeypatch):
+    from gdpr_lint import policy as policy_module
     from gdpr_lint.policy import load_policy_cached
 
     folder = tmp_path / ".cache"
+    monkeypatch.setattr(policy_module, "_PACK_TEXT", {})  # as in a new process
     first = load_policy_cached(OrgConfig(), folder)
     assert any((folder / "policy").rglob("*"))
+
+    def no_yaml(_folder):
+        raise AssertionError("the pack's YAML was parsed although the cache holds it")
+
+    monkeypatch.setattr(policy_module, "_PACK_TEXT", {})
+    monkeypatch.setattr(policy_module, "_read_pack", no_yaml)
     again = load_policy_cached(OrgConfig(), folder)
-    assert again.hash == first.hash and again is not first  # read back from the cache
+    assert again.hash == first.hash and again is not first  # built from the cached pack
+    assert again.categories == first.categories and again.rules == first.rules
     stricter = load_policy_cached(OrgConfig(max_retention={"user.contact.email": "P1Y"}), folder)
-    assert stricter.hash != first.hash
+    assert stricter.hash != first.hash  # the config is applied on every load, never cached
     assert load_policy_cached(OrgConfig(), None).hash == first.hash  # no cache: built as before
 
 
