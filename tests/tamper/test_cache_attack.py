@@ -190,8 +190,14 @@ def test_committed_pickles_run_nothing(repo, tmp_path, monkeypatch, expected):
     pickle.loads(pickle.dumps(_Payload(control)))  # the payload is live: unpickling it runs code
     assert control.exists()
     payload = pickle.dumps(_Payload(marker))
-    for _ns, _key, path in found:
-        path.write_bytes(payload)
+    attacker = cache_module.user_key(repo / CACHE)
+
+    def plant() -> None:  # bare, behind a header with no MAC, behind a header signed with the attacker's key
+        for i, (ns, key, path) in enumerate(found):
+            path.write_bytes([payload, cache_module._MAGIC + b"0" * 64 + b"\n" + payload,
+                              signed(ns, key, payload, attacker)][i % 3])
+
+    plant()
     git(repo, "add", "-f", CACHE)
     commit_all(repo, "add a cache")
     use_key(monkeypatch, tmp_path / "victim")
@@ -200,8 +206,7 @@ def test_committed_pickles_run_nothing(repo, tmp_path, monkeypatch, expected):
                            "--no-fail"], cwd=repo, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert [(f["path"], f["line"], f["code"]) for f in json.loads(proc.stdout)["findings"]] == expected["check"]
-    for _ns, _key, path in found:  # the CI run replaced them with its own entries
-        path.write_bytes(payload)
+    plant()  # the CI run replaced them with its own entries
     assert outputs(monkeypatch, repo, tmp_path / "victim-out") == expected
     assert review_of(monkeypatch, repo, tmp_path / "review") == reviewed
     assert outputs(monkeypatch, repo, tmp_path / "victim-warm") == expected  # now warm, own entries
@@ -323,6 +328,15 @@ def _outside(tmp_path: Path) -> tuple[Path, Path]:
 def test_links_at_entry_and_temporary_paths_write_nothing_outside(repo, tmp_path, monkeypatch, expected):
     found = fill_cache(monkeypatch, repo, tmp_path)
     outside, precious = _outside(tmp_path)
+    monkeypatch.chdir(repo)
+    cache = Cache(repo / CACHE)
+    for ns, key, path in found:  # a link to an authentic entry is not followed either
+        (outside / key).write_bytes(path.read_bytes())
+        path.unlink()
+        path.symlink_to(outside / key)
+    assert [cache.get(ns, key, DECODERS[ns]) for ns, key, _ in found] == [None] * len(found)
+    for ns, key, path in found:
+        (outside / key).unlink()
     for i, (_ns, key, path) in enumerate(found):
         path.unlink()
         # the entry itself, and the temporary name gdpr-lint used to write through
@@ -450,11 +464,22 @@ def test_garbage_truncated_huge_deep_and_special_entries_are_misses(repo, tmp_pa
     found = fill_cache(monkeypatch, repo, tmp_path)
     monkeypatch.chdir(repo)
     secret = victim_key()
+    real_read, read = os.read, []
+
+    def counted_read(fd, n):
+        data = real_read(fd, n)
+        read.append(len(data))
+        return data
+
     for kind in KINDS:
         for ns, key, path in found:
             _replace(path, kind, ns, key, secret)
         cache = Cache(repo / CACHE)
+        read.clear()
+        monkeypatch.setattr(os, "read", counted_read)
         assert [cache.get(ns, key, DECODERS[ns]) for ns, key, _ in found] == [None] * len(found), kind
+        monkeypatch.setattr(os, "read", real_read)
+        assert sum(read) < 2_000_000 + len(found) * 200_000, kind  # a huge entry is not read at all
         check = cli(monkeypatch, repo, "check", "--format", "json", "--jobs", "1", "--no-fail")
         assert check.exit_code == 0, (kind, check.output)
         assert [(f["path"], f["line"], f["code"]) for f in json.loads(check.stdout)["findings"]] == expected[
