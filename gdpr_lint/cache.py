@@ -30,8 +30,14 @@ user's gdpr-lint wrote verifies, so a cache committed by somebody else, or carri
 another machine, is all misses: slower, never wrong.  HMAC rather than a plain hash because the
 attacker can compute any hash; a per-user key rather than a per-project one because the project is
 what the attacker writes.  The MAC is checked before the JSON is parsed, so the parser only ever sees
-bytes this user wrote.  In CI, keep the key folder in the CI cache next to ``.gdpr-lint-cache``
-(docs/ci.md), or every job starts with a new key and a cold cache.
+bytes this user wrote.
+
+In CI every job starts on a new machine, with a new key file and so a cold cache.  There the key
+comes from ``$GDPR_LINT_CACHE_KEY`` (64 hex digits), set from a CI secret (docs/ci.md), not from a
+key file kept in the CI cache: whoever can restore that cache could read the key (on GitHub, a
+workflow changed by a fork's pull request can restore the base branch's caches) and sign entries
+that a later run on the main branch would accept.  Secrets are not given to such runs: they make a
+throwaway key and scan cold.
 
 **Bounded.**  An entry is read only when it is a regular file (``O_NOFOLLOW``, ``O_NONBLOCK``: no
 link is followed, no FIFO or device blocks the scan) no larger than its namespace's limit
@@ -160,6 +166,7 @@ def content_key(*parts: str | bytes) -> str:
 
 
 # ---- the per-user key ------------------------------------------------------------------------------
+ENV_KEY = "GDPR_LINT_CACHE_KEY"
 _KEYS: dict[str, bytes] = {}  # key file -> key, once read in this process
 _NOTED: set[str] = set()
 
@@ -205,8 +212,19 @@ def _work_tree_of(folder: Path) -> Path:
 
 
 def user_key(cache_folder: Path) -> bytes | None:
-    """This user's secret cache key, made on first use; ``None`` (and a note on stderr) when it
-    cannot be made or read safely, or lies inside the work tree of ``cache_folder``."""
+    """This user's secret cache key: ``$GDPR_LINT_CACHE_KEY`` when set (64 hex digits, for CI, from
+    a secret), else the key file, made on first use; ``None`` (and a note on stderr) when the file
+    cannot be made or read safely, or lies inside the work tree of ``cache_folder``.
+
+    Raises:
+        UsageError: ``$GDPR_LINT_CACHE_KEY`` is set but not 64 hex digits.
+    """
+    given = os.environ.get(ENV_KEY, "").strip()
+    if given:
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", given):
+            raise UsageError(f"${ENV_KEY} must be 64 hex digits (a secret made with `openssl rand -hex 32`), "
+                             f"not {len(given)} characters")
+        return bytes.fromhex(given)
     path = key_file()
     where = str(path)
     if where in _KEYS:

@@ -546,3 +546,24 @@ def test_authentic_entries_of_the_wrong_shape_are_misses(repo, tmp_path, monkeyp
     for ns, key, _ in found:  # the last of each, on disk, for the commands
         cache.put(ns, key, {"files": {}, "results": {}, "tree": 5} if ns == "snapshot" else [[{"code": 1}], [], [], 3])
     assert outputs(monkeypatch, repo, tmp_path / "out") == expected
+
+
+def test_a_key_from_the_environment_replaces_the_key_file_and_a_bad_one_is_a_usage_error(repo, tmp_path,
+                                                                                          monkeypatch, expected):
+    ci = "ab" * 32
+    monkeypatch.setenv("GDPR_LINT_CACHE_KEY", ci + "\n")  # as a secret pasted with its newline
+    found = fill_cache(monkeypatch, repo, tmp_path)
+    assert not (tmp_path / "victim" / "gdpr-lint" / "key").exists()
+    forge(repo, found, bytes.fromhex(ci))
+    fooled = cli(monkeypatch, repo, "check", "--format", "json", "--jobs", "1", "--no-fail")
+    assert json.loads(fooled.stdout)["findings"] == []  # control: entries signed with this key are read
+    forge(repo, found, bytes.fromhex("cd" * 32))  # another CI's key, or a fork's throwaway one
+    assert outputs(monkeypatch, repo, tmp_path / "out") == expected
+    for bad in ("abc", "zz" * 32, ci + "00"):
+        monkeypatch.setenv("GDPR_LINT_CACHE_KEY", bad)
+        result = cli(monkeypatch, repo, "check", "--jobs", "1")
+        assert result.exit_code == 2 and "GDPR_LINT_CACHE_KEY must be 64 hex digits" in result.stderr
+        assert "Traceback" not in result.output
+    monkeypatch.setenv("GDPR_LINT_CACHE_KEY", "")  # a secret a fork's run does not get: the key file
+    assert outputs(monkeypatch, repo, tmp_path / "out2") == expected
+    assert (tmp_path / "victim" / "gdpr-lint" / "key").exists()
