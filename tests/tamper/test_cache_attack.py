@@ -464,6 +464,7 @@ def test_garbage_truncated_huge_deep_and_special_entries_are_misses(repo, tmp_pa
     found = fill_cache(monkeypatch, repo, tmp_path)
     monkeypatch.chdir(repo)
     secret = victim_key()
+    authentic = {path: path.read_bytes() for _, _, path in found}
     real_read, read = os.read, []
 
     def counted_read(fd, n):
@@ -484,10 +485,12 @@ def test_garbage_truncated_huge_deep_and_special_entries_are_misses(repo, tmp_pa
         assert check.exit_code == 0, (kind, check.output)
         assert [(f["path"], f["line"], f["code"]) for f in json.loads(check.stdout)["findings"]] == expected[
             "check"], kind
-        for _ns, _key, path in found:  # back to a real entry (a folder cannot be replaced by one)
+        for _ns, _key, path in found:  # back to the real entry (a folder cannot be replaced by one)
             if path.is_dir() and not path.is_symlink():
                 path.rmdir()
-        fill_cache(monkeypatch, repo, tmp_path)
+            else:
+                path.unlink()
+            path.write_bytes(authentic[path])
     for ns, key, path in found:
         _replace(path, KINDS[len(ns) % len(KINDS)], ns, key, secret)
     assert outputs(monkeypatch, repo, tmp_path / "out") == expected
