@@ -22,10 +22,11 @@ of 32 random bytes that never enters the repository: ``$XDG_CACHE_HOME/gdpr-lint
 ``~/.cache/gdpr-lint/key`` (see :func:`key_file`).  It is made on first use from ``secrets``, in a
 temporary file from ``tempfile.mkstemp`` (mode 0600, ``O_EXCL``) hard-linked into place (a link
 never replaces an existing file, so two first scans agree on one key).  It is used only when it is
-a regular file (opened without following a link), owned by this user, readable by nobody else
-(a file git checks out is not: git only writes modes 644 and 755 under the usual umask), in a
-folder of this user that nobody else may write to, and outside the work tree that holds the cache
-folder; otherwise the scan runs without a cache and says why on stderr once.  Only an entry this
+a regular file (opened without following a link), owned by this user, readable by nobody else,
+in a folder of this user that nobody else may write to, and outside the git work tree that holds
+the cache folder (a key committed at ``$CI_PROJECT_DIR/.cache/gdpr-lint/key`` with
+``XDG_CACHE_HOME`` pointing there is refused even when a umask of 077 checked it out with mode
+0600); otherwise the scan runs without a cache and says why on stderr once.  Only an entry this
 user's gdpr-lint wrote verifies, so a cache committed by somebody else, or carried over from
 another machine, is all misses: slower, never wrong.  HMAC rather than a plain hash because the
 attacker can compute any hash; a per-user key rather than a per-project one because the project is
@@ -225,7 +226,11 @@ def user_key(cache_folder: Path) -> bytes | None:
             raise UsageError(f"${ENV_KEY} must be 64 hex digits (a secret made with `openssl rand -hex 32`), "
                              f"not {len(given)} characters")
         return bytes.fromhex(given)
-    path = key_file()
+    try:
+        path = key_file()
+    except (RuntimeError, KeyError, OSError):  # no home folder to keep it in
+        _note("no home folder for the cache key (set XDG_CACHE_HOME to a private folder)")
+        return None
     where = str(path)
     if where in _KEYS:
         key = _KEYS[where]
@@ -317,8 +322,12 @@ def _make_key(path: Path) -> None:
 
 
 def _mac(key: bytes, namespace: str, name: str, payload: bytes) -> bytes:
-    return hmac.new(key, b"gdpr-lint cache entry\x00%s\x00%s\x00%s" % (
-        namespace.encode(), name.encode(), payload), hashlib.sha256).hexdigest().encode("ascii")
+    """HMAC-SHA256 (hex) of an entry: its namespace and key are covered too, so an entry cannot be
+    moved to another name."""
+    mac = hmac.new(key, b"gdpr-lint cache entry\x00%s\x00%s\x00" % (namespace.encode(), name.encode()),
+                   hashlib.sha256)
+    mac.update(payload)
+    return mac.hexdigest().encode("ascii")
 
 
 def _is_real_dir(path: Path) -> bool:
