@@ -141,13 +141,18 @@ class Classifier:
         return None
 
     # ---- identifiers -----------------------------------------------------------------------------
-    def _classify(self, identifier: str, owner: str | None = None, constant_ok: bool = False) -> tuple[Match, ...]:
+    def _classify(self, identifier: str, owner: str | None = None, constant_ok: bool = False,
+                  evidence=None) -> tuple[Match, ...]:
         """Categories an identifier (or string key) names, given its owner's name for context.
 
         Args:
             identifier: ``requester_email``, ``firstName``, ``"date_of_birth"``...
             owner: the class, variable or receiver it belongs to (``Customer``, ``customer``), or None.
             constant_ok: accept ALL_CAPS names (off for code identifiers: constants are settings).
+            evidence: what the project facts say about the owner class
+                (:class:`~gdpr_lint.facts.project.Evidence`): its kind decides over the owner's
+                words, and a field named after one of its person references (``poster_name``
+                beside ``poster``) is that person's.
 
         Returns:
             Matches, most specific phrase first; empty when it is not personal data.
@@ -164,14 +169,19 @@ class Classifier:
             return ()
         taken = [False] * len(words)
         found: list[Match] = []
-        owner_ctx = self.context_of(owner) if owner else None
+        owner_ctx = (evidence.kind if evidence is not None and evidence.kind else None) or (
+            self.context_of(owner) if owner else None)
+        refs = evidence.person_refs if evidence is not None else ()
         for order, start in self._phrase_set.occurrences(words):
             phrase, key, weak = self._phrases[order]
             end = start + len(phrase)
             if any(taken[start:end]):
                 continue
-            if self._accept(words, start, end, key, weak, owner_ctx, owner):
-                found.append(Match(key, self._reason(identifier, phrase, owner if weak else None)))
+            ref = next((r for r in refs if words[:start] == r), None) if start else None
+            if self._accept(words, start, end, key, weak, owner_ctx, owner, ref is not None):
+                why = f"the name of `{'_'.join(ref)}`, a person" if ref else (
+                    owner if weak or self.policy.categories[key].context == "person_linked" else None)
+                found.append(Match(key, self._reason(identifier, phrase, why)))
             for i in range(start, end):
                 taken[i] = True
         if not found:
@@ -200,16 +210,17 @@ class Classifier:
                     break
         return out
 
-    def _nonpersonal_owner(self, owner: str | None) -> bool:
-        """Whether an owner's head noun is one whose attributes are never about a person."""
+    def nonpersonal_owner(self, owner: str | None) -> bool:
+        """Whether an owner's head noun is one whose attributes are never about a person (the head
+        noun decides: a PersonGroup is a group, a CustomerSite a site)."""
         words = split_words(owner or "")
         while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
             words = words[:-1]
-        if not words or self.subject_of(words):  # a TenantApplication is about a tenant
+        if not words or self.subject_of(words[-1:]):
             return False
         return self._non_personal_owners.contains(words[-1:]) or self._non_personal_owners.contains(words[-2:])
 
-    def _accept(self, words, start, end, key, weak, owner_ctx, owner=None) -> bool:
+    def _accept(self, words, start, end, key, weak, owner_ctx, owner=None, person_ref=False) -> bool:
         cat = self.policy.categories[key]
         if self._excludes[key].contains(words):
             return False
@@ -218,15 +229,19 @@ class Classifier:
             return False
         if tail and (self._things.contains(tail[-1:]) or tail[-1].isdigit() is False and len(tail) > 1):
             return False
-        lead_subject = self.subject_of(lead) if lead else None
-        if lead and not lead_subject and self._things.contains(lead):
+        lead_subject = person_ref or (self.subject_of(lead) if lead else None)
+        # a thing word before the data word makes it the thing's (server_ip, company_email), except
+        # on a record about a person, whose work details are still theirs (Person.business_phone)
+        if lead and not lead_subject and (weak or owner_ctx != "person") and self._things.contains(lead):
             return False
+        if cat.context == "person_linked":  # free text, files: personal on a person's records only
+            return bool(lead_subject) or owner_ctx in ("person", "linked")
         if weak:
             return bool(lead_subject) or owner_ctx == "person"
-        if owner_ctx == "thing" and not lead_subject and self._nonpersonal_owner(owner):
+        if owner_ctx == "thing" and not lead_subject and self.nonpersonal_owner(owner):
             return False  # Site.email, Server.ip_address: data about a thing, not a person
         if cat.context == "not_thing":
-            return lead_subject is not None or owner_ctx != "thing"
+            return bool(lead_subject) or owner_ctx != "thing"
         return True
 
     @staticmethod

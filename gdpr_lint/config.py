@@ -63,6 +63,10 @@ class OrgConfig:
     sanitizers: list[str] = field(default_factory=list)
     datamap: str = ".gdpr/datamap.yaml"
     fail_on: str = "warning"
+    check_tests: bool = False  # the data rules read tests, fixtures and factories too
+    check_carriers: bool = False  # carriers (Pydantic, dataclasses, serializers, forms) need retention tags too
+    check_cli_output: bool = False  # output to the operator of a command-line tool counts as a log
+    repository: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -139,7 +143,7 @@ def parse_config(data: Any, path: str) -> OrgConfig:
     known = {
         "approved_processors", "first_party_domains", "categories", "words", "exclude", "severity", "select",
         "ignore", "require", "retention_periods", "max_retention", "encrypted_types", "sanitizers", "datamap",
-        "fail_on",
+        "fail_on", "check_tests", "check_carriers", "check_cli_output", "repository",
     }
     for key, value in data.items():
         k = key.replace("-", "_") if isinstance(key, str) else key
@@ -176,9 +180,28 @@ def parse_config(data: Any, path: str) -> OrgConfig:
         elif k == "datamap":
             _expect(isinstance(value, str), path, key, "expected a file path")
             cfg.datamap = value
+        elif k in ("check_tests", "check_carriers", "check_cli_output"):
+            _expect(isinstance(value, bool), path, key, f"expected true or false, got {value!r}")
+            setattr(cfg, k, value)
         elif k == "fail_on":
             cfg.fail_on = _severity(value, path, key, SEVERITIES + ("never",))
+        elif k == "repository":
+            problem = repository_problem(value, path)
+            _expect(not problem, path, key, problem)
+            cfg.repository = value
     return cfg
+
+
+def repository_problem(value: Any, path: str = "") -> str:
+    """Why ``value`` is not a repository identity (``acme/shop``, ``github.com/acme/shop``), or ``""``.
+
+    The identity is written into every review and sign-off record, and ``gdpr-lint verify`` refuses a
+    record signed for another one."""
+    if not isinstance(value, str) or not value or len(value) > 200 \
+            or not all(ch.isprintable() and not ch.isspace() for ch in value):
+        return (f"expected the repository's name, such as acme/shop or github.com/acme/shop (text without "
+                f"spaces, at most 200 characters), got {value!r}"[:300] + _bool_hint(value, path))
+    return ""
 
 
 def load_config_file(path: Path) -> OrgConfig:

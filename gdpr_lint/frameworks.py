@@ -42,6 +42,8 @@ class Frameworks:
     reference_fields: frozenset[str]
     boolean_types: frozenset[str]
     validator_decorators: frozenset[str]
+    person_bases: frozenset[str] = frozenset()
+    person_references: tuple[str, ...] = ()
 
     @classmethod
     def from_pack(cls, data: dict[str, Any], where: str) -> Frameworks:
@@ -105,7 +107,9 @@ class Frameworks:
             config_class_suffixes=names(config.get("class_suffixes"), "configuration.class_suffixes"),
             reference_fields=frozenset(names(data.get("reference_fields"), "reference_fields")),
             boolean_types=frozenset(names(data.get("boolean_types"), "boolean_types")),
-            validator_decorators=frozenset(names(data.get("validator_decorators"), "validator_decorators")))
+            validator_decorators=frozenset(names(data.get("validator_decorators"), "validator_decorators")),
+            person_bases=frozenset(names(data.get("person_bases"), "person_bases")),
+            person_references=names(data.get("person_references"), "person_references"))
 
     def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
         """``(framework, storage)`` when a base class's qualified name is a schema framework's base.

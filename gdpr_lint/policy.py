@@ -23,8 +23,11 @@ from gdpr_lint.frameworks import Frameworks
 from gdpr_lint.yamlfile import InvalidYAML, safe_load
 
 PACK_FILES = ("categories.yaml", "vocabulary.yaml", "sinks.yaml", "encryption.yaml", "processors.yaml",
-              "frameworks.yaml", "rules.yaml")
+              "frameworks.yaml", "rules.yaml", "scope.yaml")
 
+#: where a category's words count: anywhere; unless the owner is a thing; only on a record about or
+#: belonging to a person (free text, uploaded files)
+CONTEXTS = ("any", "not_thing", "person_linked")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
@@ -66,6 +69,14 @@ class Category:
     types: tuple[str, ...] = ()
     exclude: tuple[tuple[str, ...], ...] = ()
     stems: tuple[str, ...] = ()
+    credential: bool = False
+
+    @property
+    def identifying(self) -> bool:
+        """Whether a record that holds this category is a record about a person (an e-mail, a name,
+        a street do; a password, an IP address or a free-text note do not say so on their own)."""
+        return not self.credential and self.context != "person_linked" and not self.key.startswith(
+            ("user.device", "user.location", "user.behavior", "user.content"))
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,43 @@ class Rule:
     good_example: str = ""
 
 
+@dataclass(frozen=True)
+class EvidenceWords:
+    """Words the project facts use to judge a class (``vocabulary.yaml``, ``evidence``)."""
+
+    program_fields: tuple[tuple[str, ...], ...] = ()  # fields only a program holds (client_secret)
+    action_suffixes: tuple[str, ...] = ()  # a reference named `<verb>_by` records an action, not an owner
+    pointer_prefixes: tuple[str, ...] = ()  # a reference named `last_<x>` points at the latest actor
+
+
+@dataclass(frozen=True)
+class Persistence:
+    """Calls that keep what they are given (``sinks.yaml``, ``persistence``): a carrier whose
+    instances reach one is a store."""
+
+    functions: frozenset[str] = frozenset()
+    methods: frozenset[str] = frozenset()
+    by_receiver: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PathPatterns:
+    """Folder names and file-name patterns (``scope.yaml``)."""
+
+    folders: tuple[tuple[str, ...], ...] = ()
+    files: tuple[str, ...] = ()
+
+    def matches(self, path: str) -> bool:
+        """Whether a path relative to the scan root (``/`` separators) is covered."""
+        from fnmatch import fnmatchcase
+
+        parts = path.split("/")
+        name, dirs = parts[-1], parts[:-1]
+        if any(fnmatchcase(name, pattern) for pattern in self.files):
+            return True
+        return any(tuple(dirs[i:i + len(f)]) == f for f in self.folders for i in range(len(dirs)))
+
+
 @dataclass
 class Policy:
     """Everything the engine knows that is not Python syntax.  Built by :func:`load_policy`."""
@@ -120,6 +168,10 @@ class Policy:
     frameworks: Frameworks
     rules: dict[str, Rule]
     eea_regions: frozenset[str] = frozenset()
+    evidence: EvidenceWords = field(default_factory=EvidenceWords)
+    persistence: Persistence = field(default_factory=Persistence)
+    test_code: PathPatterns = field(default_factory=PathPatterns)
+    generated_code: PathPatterns = field(default_factory=PathPatterns)
     config: OrgConfig = field(default_factory=OrgConfig)
     hash: str = ""
 
@@ -143,6 +195,13 @@ class Policy:
         if select and not any(code.startswith(s) for s in select):
             return False
         return not any(code.startswith(i) for i in ignore)
+
+    def skips_data_rules(self, path: str) -> bool:
+        """Whether the data rules leave a file alone: generated code (migrations), and test code
+        unless the config asks for it (``check_tests``).  ``path`` is relative to the scan root."""
+        if self.generated_code.matches(path):
+            return True
+        return not self.config.check_tests and self.test_code.matches(path)
 
     def retention_days(self, value: str) -> float | None:
         """Length in days of a retention value: an ISO 8601 duration or a named period."""
@@ -179,13 +238,13 @@ def _phrases(values: Any, where: str, key: str) -> tuple[tuple[str, ...], ...]:
 
 def _category(raw: dict[str, Any], where: str, key: str) -> Category:
     allowed = {"key", "label", "special", "encrypt", "max_retention", "words", "weak_words", "context", "types",
-               "exclude", "stems"}
+               "exclude", "stems", "credential"}
     for k in raw:
         if k not in allowed:
             raise ConfigError(where, f"{key}.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
     context = raw.get("context", "any")
-    if context not in ("any", "not_thing"):
-        raise ConfigError(where, f"{key}.context", f"unknown context {context!r}; allowed: any, not_thing")
+    if context not in CONTEXTS:
+        raise ConfigError(where, f"{key}.context", f"unknown context {context!r}; allowed: {', '.join(CONTEXTS)}")
     max_ret = raw.get("max_retention", "")
     if max_ret and parse_duration(str(max_ret)) is None:
         raise ConfigError(where, f"{key}.max_retention", f"{max_ret!r} is not an ISO 8601 duration")
@@ -201,6 +260,7 @@ def _category(raw: dict[str, Any], where: str, key: str) -> Category:
         types=tuple(raw.get("types") or ()),
         exclude=_phrases(raw.get("exclude"), where, f"{key}.exclude"),
         stems=tuple(str(x).lower() for x in raw.get("stems") or ()),
+        credential=bool(raw.get("credential", False)),
     )
 
 
@@ -397,5 +457,50 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   encrypted_type_prefixes=prefixes, processors=processors,
                   frameworks=Frameworks.from_pack(pack["frameworks.yaml"], f"{where}/frameworks.yaml"), rules=rules,
                   eea_regions=frozenset(str(r).upper() for r in pack["processors.yaml"].get("eea_regions") or ()),
+                  evidence=_evidence_words(vocab.get("evidence") or {}, where),
+                  persistence=_persistence(sinks.get("persistence") or {}, where),
+                  test_code=_path_patterns(pack["scope.yaml"], "test_code", where),
+                  generated_code=_path_patterns(pack["scope.yaml"], "generated_code", where),
                   config=config,
                   hash=digest.hexdigest()[:16])
+
+
+def _persistence(raw: Any, where: str) -> Persistence:
+    at = f"{where}/sinks.yaml"
+    if not isinstance(raw, dict) or set(raw) - {"functions", "methods", "by_receiver"}:
+        raise ConfigError(at, "persistence", "expected a mapping with functions, methods and by_receiver")
+    for key in ("functions", "methods"):
+        if not isinstance(raw.get(key) or [], list):
+            raise ConfigError(at, f"persistence.{key}", "expected a list of names")
+    by_receiver = raw.get("by_receiver") or {}
+    if not isinstance(by_receiver, dict) or not all(isinstance(v, list) for v in by_receiver.values()):
+        raise ConfigError(at, "persistence.by_receiver", "expected a mapping of method to receiver words")
+    return Persistence(functions=frozenset(raw.get("functions") or ()), methods=frozenset(raw.get("methods") or ()),
+                       by_receiver={str(k): frozenset(map(str, v)) for k, v in by_receiver.items()})
+
+
+def _path_patterns(scope: dict, key: str, where: str) -> PathPatterns:
+    raw = scope.get(key) or {}
+    if not isinstance(raw, dict) or set(raw) - {"folders", "files"}:
+        raise ConfigError(f"{where}/scope.yaml", key, "expected a mapping with `folders` and `files`")
+    for sub in ("folders", "files"):
+        items = raw.get(sub) or []
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            raise ConfigError(f"{where}/scope.yaml", f"{key}.{sub}", "expected a list of names")
+    return PathPatterns(folders=tuple(tuple(f.strip("/").split("/")) for f in raw.get("folders") or []),
+                        files=tuple(raw.get("files") or []))
+
+
+def _evidence_words(raw: Any, where: str) -> EvidenceWords:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}/vocabulary.yaml", "evidence", "expected a mapping")
+    allowed = {"program_fields", "action_suffixes", "pointer_prefixes"}
+    for k in raw:
+        if k not in allowed:
+            raise ConfigError(f"{where}/vocabulary.yaml", f"evidence.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+    return EvidenceWords(
+        program_fields=_phrases(raw.get("program_fields"), where, "evidence.program_fields"),
+        action_suffixes=tuple(w for p in _phrases(raw.get("action_suffixes"), where, "evidence.action_suffixes")
+                              for w in p),
+        pointer_prefixes=tuple(w for p in _phrases(raw.get("pointer_prefixes"), where, "evidence.pointer_prefixes")
+                               for w in p))

@@ -30,7 +30,7 @@ from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_
 from gdpr_lint.discovery import Tree, discover_tree
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
+from gdpr_lint.facts.classes import file_facts
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
@@ -195,33 +195,65 @@ class Survey:
     problem: str = ""
     digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
+    facts: dict = field(default_factory=dict)  # what the file says beyond its classes (facts.classes.file_facts)
 
     def to_data(self) -> dict:
         """JSON data for the results cache (:meth:`from_data` reads it back)."""
         return {"headers": self.headers, "analyse": self.analyse, "lines": self.lines, "problem": self.problem,
-                "digest": self.digest, "code": self.code}
+                "digest": self.digest, "code": self.code, "facts": self.facts}
 
     @classmethod
     def from_data(cls, data) -> Survey:
-        """The survey :meth:`to_data` gave, every value checked.
+        """The survey :meth:`to_data` gave, every value checked (the class facts and the other
+        facts as :mod:`gdpr_lint.facts.classes` writes them).
 
         Raises:
             gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
         """
         need_keys(data, _SURVEY_KEYS)
-        headers = []
         for header in need(data["headers"], list):
-            if len(need(header, list)) != 4:
-                raise BadEntry("a class header is (qualified name, name, bases, table)")
-            headers.append((need(header[0], str), need(header[1], str), need_list(header[2], str),
-                            need(header[3], bool)))
+            _check_class_facts(header)
         if data["code"] not in ("GDPR902", "GDPR905"):
             raise BadEntry("a survey's problem is GDPR902 or GDPR905")
-        return cls(headers, need(data["analyse"], bool), need(data["lines"], int), need(data["problem"], str),
-                   need(data["digest"], str), data["code"])
+        return cls(data["headers"], need(data["analyse"], bool), need(data["lines"], int),
+                   need(data["problem"], str), need(data["digest"], str), data["code"],
+                   _check_file_facts(data["facts"]))
 
 
-_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code"})
+_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts"})
+#: the facts of one class as facts/classes.py's ``module_classes`` writes them; a key added there
+#: must be added here, or the surveys of files with classes are never read back (test_cache's
+#: warm-scan tests fail)
+_CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
+
+
+def _check_class_facts(data) -> None:
+    need_keys(data, _CLASS_KEYS)
+    for key in ("q", "n", "tb"):
+        need(data[key], str)
+    for key in ("b", "d"):
+        need_list(data[key], str)
+    for key in ("t", "a"):
+        need(data[key], bool)
+    for f in need(data["f"], list):  # [name, line, type names, reference target, foreign-key column]
+        if len(need(f, list)) != 5:
+            raise BadEntry("a field fact has five parts")
+        need(f[0], str), need(f[1], int), need_list(f[2], str), need(f[3], str), need(f[4], bool)
+
+
+def _check_file_facts(data) -> dict:
+    """The other facts of a file (``persisted``, ``caught``; none for a file without facts)."""
+    if need(data, dict) and data.keys() != {"persisted", "caught"}:
+        raise BadEntry("a file's facts are persisted and caught")
+    for item in data.get("persisted", ()):  # [class, line of the write, [classes it went through]]
+        if len(need(item, list)) != 3:
+            raise BadEntry("a persisted fact has three parts")
+        need(item[0], str), need(item[1], int), need_list(item[2], str)
+    for item in data.get("caught", ()):  # [exception class, handler logs or re-raises it]
+        if len(need(item, list)) != 2:
+            raise BadEntry("a caught fact has two parts")
+        need(item[0], str), need(item[1], bool)
+    return data
 #: the inventory row the engine builds (engine/fields.py), key by key; a key added there must be
 #: added here, or results with rows are never read back (test_cache's warm-scan tests fail)
 _ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
@@ -288,8 +320,9 @@ def snapshot_from_data(data) -> dict:
     return {"files": files, "results": results, "tree": tree}
 
 
-def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Survey:
-    """Parse ``text`` once with ``ast`` for the class headers, the syntax check and the pre-filter."""
+def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None) -> Survey:
+    """Parse ``text`` once with ``ast`` for the file's facts (its classes, the carriers it
+    persists), the syntax check and the pre-filter.  Without ``policy`` no facts are read."""
     lines = text.count("\n") + 1
     try:
         tree = ast.parse(text)
@@ -306,19 +339,33 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Surve
         return Survey([], True, lines)
     except (SyntaxError, ValueError, MemoryError, OverflowError):
         return Survey([], True, lines)
-    headers = tree_classes(tree, modname, is_package) if "class " in text else []
-    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines)
+    headers, facts = file_facts(tree, modname, is_package, policy) if policy is not None else ([], {})
+    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
+
+
+class _NoFinding:
+    """A pre-filter that rules out every file (code the data rules skip)."""
+
+    @staticmethod
+    def decide(text, tree=None) -> tuple[bool, bool]:
+        return False, True
+
+
+_NOTHING = _NoFinding()
 
 
 def survey_path(job: tuple[str, str, str]) -> Survey:
     """:func:`survey_source` for one file in a worker (a time-out means: analyse it)."""
-    path, _shown, modname = job
+    path, shown, modname = job
     text, problem, digest = read_source_digest(Path(path))
     if text is None:
         return Survey([], False, 0, problem, digest)
+    policy = _WORKER["policy"]
+    skip = policy.skips_data_rules(shown)  # tests and migrations: Python's syntax check only
     try:
         with _time_limit(file_timeout()):
-            survey = survey_source(text, modname, Path(path).name == "__init__.py", _WORKER["prefilter"])
+            survey = survey_source(text, modname, Path(path).name == "__init__.py", _NOTHING if skip else
+                                   _WORKER["prefilter"], None if skip else policy)  # made-up models join no facts
     except _FileTimeout:
         survey = Survey([], True, text.count("\n") + 1)
     survey.digest = digest
@@ -354,6 +401,8 @@ def analyze_job(job: tuple[str, str, str], project: dict | None = None
     except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the scan
         return digest, ([tool_finding(policy, "GDPR905", shown, f"internal error while analysing "
                                       f"({type(exc).__name__}: {exc}); file skipped")], [], [], lines)
+    if policy.skips_data_rules(shown):  # analysed only for Python's syntax error: tool findings alone
+        return digest, ([f for f in findings if f.family == "tool"], [], [], lines)
     return digest, (findings, suppressed, inventory, lines)
 
 
@@ -464,7 +513,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     Raises:
         UsageError: a path that does not exist.
     """
+    from gdpr_lint.classify import Classifier
     from gdpr_lint.datamap import datamap_for
+    from gdpr_lint.facts.project import build_facts
 
     root = root or Path.cwd()
     cache = Cache(cache_dir)
@@ -520,10 +571,12 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 cache.put("survey", keys[i], survey.to_data())
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
-        project = resolve_index([h for s in surveys for h in s.headers], policy.frameworks)
-        # pass 2: analyse the files that need it (cached by content, policy and the project index)
-        result_salt = (f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:"
-                       f"{index_digest(project)}:{prefilter}")
+        facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
+                            [(s.facts, job[1]) for s, job in zip(surveys, jobs_list) if s.facts])
+        project = facts.for_analysis()
+        # pass 2: analyse the files that need it (cached by content, policy and the project facts
+        # about the file's own classes and their bases)
+        result_salt = f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:{prefilter}"
         outputs: list = [None] * total
         todo, keys = [], [""] * total
         for i, (survey, (_path, shown, modname)) in enumerate(zip(surveys[:total], jobs_list)):
@@ -533,7 +586,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             elif not survey.analyse:
                 outputs[i] = ([], [], [], survey.lines)
             else:
-                keys[i] = content_key("result", result_salt, shown, modname, digests[i]) if digests[i] else ""
+                keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname)), shown, modname,
+                                      digests[i]) if digests[i] else ""
                 outputs[i] = snapshot["results"].get(keys[i]) or (
                     cache.get("result", keys[i], result_from_data) if keys[i] else None)
                 if outputs[i] is None:

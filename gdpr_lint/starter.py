@@ -39,6 +39,10 @@ require: [retention]
 
 # Lowest severity that fails `gdpr-lint check` (info, warning, error).
 fail_on: warning
+
+# The repository's name: written into reviews and sign-offs, and `gdpr-lint verify` refuses a
+# sign-off signed for another repository.
+# repository: acme/shop
 """
 
 STARTER_TOML = """\
@@ -72,4 +76,8 @@ require = ["retention"]
 
 # Lowest severity that fails `gdpr-lint check` (info, warning, error).
 fail_on = "warning"
+
+# The repository's name: written into reviews and sign-offs, and `gdpr-lint verify` refuses a
+# sign-off signed for another repository.
+# repository = "acme/shop"
 """

@@ -119,7 +119,7 @@ def test_a_base_class_that_becomes_a_model_reanalyses_its_subclasses(project, mo
     before = _run(project)
     assert not any(p.endswith("people.py") for p, *_ in before)  # a plain class: not a schema
     counter.reset()
-    (project / "shop" / "base.py").write_text("from pydantic import BaseModel\n\n\nclass Base(BaseModel):\n"
+    (project / "shop" / "base.py").write_text("from django.db import models\n\n\nclass Base(models.Model):\n"
                                               "    pass\n")
     after = _run(project)
     assert "people.py" in counter.analysed  # unchanged itself, but what it inherits from changed

@@ -276,9 +276,9 @@ def test_boolean_fields_are_flags_not_data():
     from pydantic import BaseModel
     from django.db import models
 
-    class Prefs(BaseModel):
-        email_receipts: bool = True
-        receipt_email: str
+    class Prefs(models.Model):
+        email_receipts = models.BooleanField(default=True)
+        receipt_email = models.CharField(max_length=200)
 
     class Member(models.Model):
         sms_alerts = models.BooleanField(default=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import textwrap
 from pathlib import Path
@@ -11,8 +12,9 @@ import yaml
 
 from gdpr_lint.engine.analyzer import analyze_source
 from gdpr_lint.errors import ConfigError
+from gdpr_lint.facts.classes import module_classes
+from gdpr_lint.facts.project import resolve_schemas
 from gdpr_lint.policy import load_policy, rules_dir
-from gdpr_lint.project_index import file_classes, resolve_index
 
 RECORD = '''
 from acme.orm import Record, Text
@@ -62,11 +64,13 @@ def test_storage_flag_decides_encryption_at_rest(tmp_path):
 def test_project_index_follows_pack_bases_across_files(tmp_path):
     pack = _pack(tmp_path, lambda d: d["frameworks"]["django"]["bases"].append("acme.orm.Record"))
     frameworks = load_policy(pack_dir=pack).frameworks
-    headers = file_classes("from acme.orm import Record\nclass Base(Record):\n    pass\n", "app.base", False)
-    headers += file_classes("from app.base import Base\nclass Person(Base):\n    pass\n", "app.people", False)
-    assert resolve_index(headers, frameworks) == {"app.base.Base": ("django", True), "app.people.Person": ("django",
-                                                                                                            True)}
-    assert resolve_index(headers, load_policy().frameworks) == {}
+    classes = {c["q"]: c for text, module in (
+        ("from acme.orm import Record\nclass Base(Record):\n    pass\n", "app.base"),
+        ("from app.base import Base\nclass Person(Base):\n    pass\n", "app.people"))
+        for c in module_classes(ast.parse(text), module, False)}
+    assert resolve_schemas(classes, frameworks) == {"app.base.Base": ("django", True),
+                                                    "app.people.Person": ("django", True)}
+    assert resolve_schemas(classes, load_policy().frameworks) == {}
 
 
 def test_configuration_classes_and_booleans_come_from_the_pack(tmp_path):

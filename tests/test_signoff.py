@@ -278,11 +278,18 @@ def test_garbage_records_fail_closed(shop, keys):
     folder.mkdir(parents=True)
     digest = json.loads(review().read_text())["digest"]
     (folder / "a.json").write_text("{not json")
-    (folder / "b.json").write_text(json.dumps({"format": "gdpr-lint-signoff", "version": 1, "digest": digest,
-                                               "decision": "approve", "signer": "dpo@example.com",
-                                               "namespace": "gdpr-lint", "signed_at": "2026-01-01T00:00:00Z",
-                                               "signature": "-----BEGIN SSH SIGNATURE-----\nAAAA\n"
-                                                            "-----END SSH SIGNATURE-----\n"}))
+    forged = {"format": "gdpr-lint-signoff", "version": 1, "digest": digest, "decision": "approve",
+              "signer": "dpo@example.com", "namespace": "gdpr-lint", "signed_at": "2026-01-01T00:00:00Z",
+              "signature": "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n"}
+    (folder / "b.json").write_text(json.dumps(forged))
+    # a file that is not a record fails the gate by itself, whatever else the folder holds
+    result = verify(keys["allowed"])
+    assert result.exit_code == 1 and "Malformed record: .gdpr/signoffs/a.json is not valid JSON" in result.stderr
+    (folder / "a.json").unlink()
+    result = verify(keys["allowed"])
+    assert result.exit_code == 1 and "Malformed record: .gdpr/signoffs/b.json has no `role`" in result.stderr
+    forged.update(role="DPO", expires=None, note="", key_fingerprint=None, review={})
+    (folder / "b.json").write_text(json.dumps(forged))
     result = verify(keys["allowed"])
     assert result.exit_code == 1 and "Signature invalid" in result.stderr
 

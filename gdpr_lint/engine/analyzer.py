@@ -24,6 +24,7 @@ from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
+from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 
@@ -85,7 +86,7 @@ class FileContext:
 
 def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,
                    module_name: str = "",
-                   project: dict[str, tuple[str, bool]] | None = None, is_package: bool = False,
+                   project=None, is_package: bool = False,
                    ) -> tuple[list[Finding], list[Finding], list[dict]]:
     """Analyse one file's source text.
 
@@ -95,7 +96,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         policy: the effective policy.
         classifier: a shared classifier (built from ``policy`` when omitted).
         module_name: the dotted module name, for data-map keys (``shop.models``).
-        project: schema base classes of the scanned tree by qualified name (see ``project_index``).
+        project: the project facts (:class:`~gdpr_lint.facts.project.ProjectFacts`): schema classes
+            of the scanned tree and what each class is about.
         is_package: the file is a package's ``__init__.py`` (for relative imports).
 
     Returns:
@@ -126,10 +128,12 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
             resolver = Resolver(wrapper.resolve(QualifiedNameProvider))
         else:
             resolver = ImportResolver(module)
+        facts = project if isinstance(project, ProjectFacts) else ProjectFacts(schemas=dict(project or {}))
         flow = Flow(policy, classifier, resolver)
-        sinks = Sinks(policy, flow, ctx.report)
-        schemas = SchemaFinder(resolver, policy.frameworks, project, module_name, is_package)
-        FieldChecks(ctx, classifier, schemas, module_name).run()
+        sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
+                      cli_module=is_cli_module(path, source, resolver, policy))
+        schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
+        FieldChecks(ctx, classifier, schemas, module_name, facts).run()
         _check_imports(ctx, flow)
         walker = Walker(flow, sinks, ctx)
         walker.run_module(module)
@@ -145,6 +149,20 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     for f in ctx.suppressed:
         f.finish()
     return findings, ctx.suppressed, ctx.inventory
+
+
+def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:
+    """Whether a module is a command-line program, whose ``print()`` goes to the operator who ran it
+    (JUDGEMENT.md): it imports a command-line library (``sinks.yaml`` ``operator_output``), runs
+    code under ``if __name__ == "__main__":``, or sits in a folder of commands (``management/commands``)."""
+    spec = policy.sinks.get("operator_output") or {}
+    if "__main__" in source and re.search(r"__name__\s*==\s*['\"]__main__['\"]", source):
+        return True
+    roots = {target.split(".")[0] for target in getattr(resolver, "aliases", {}).values()}
+    if roots & set(spec.get("cli_imports", ())):
+        return True
+    folders = "/" + path.replace("\\", "/").rpartition("/")[0] + "/"
+    return any(f"/{folder.strip('/')}/" in folders for folder in spec.get("cli_folders", ()))
 
 
 def _python_syntax_error(source: str) -> tuple[int, int, str] | None:

@@ -15,7 +15,7 @@ from gdpr_lint.comments import Tag
 from gdpr_lint.datamap import datamap_for
 from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
 from gdpr_lint.engine.tree import EXPRESSIONS, children
-from gdpr_lint.policy import rules_dir
+from gdpr_lint.policy import rules_dir, split_words
 from gdpr_lint.yamlfile import safe_load
 
 _TAXONOMY: dict | None = None
@@ -44,13 +44,16 @@ def _once(compute: Callable[[cst.CSTNode], Tag | None], node: cst.CSTNode) -> Ca
 class FieldChecks:
     """Runs GDPR101-105 and GDPR201 over every schema in a file and collects inventory rows."""
 
-    def __init__(self, ctx, classifier: Classifier, finder: SchemaFinder, module_name: str) -> None:
+    def __init__(self, ctx, classifier: Classifier, finder: SchemaFinder, module_name: str, facts=None) -> None:
+        from gdpr_lint.facts.project import ProjectFacts
+
         self.ctx = ctx
         self.classifier = classifier
         self.finder = finder
         self.module_name = module_name
         self.policy = ctx.policy
         self.datamap = datamap_for(ctx.policy)
+        self.facts = facts if facts is not None else ProjectFacts()
 
     def run(self) -> None:
         """Find schemas (classes in source order, then Core tables) and check their fields."""
@@ -105,9 +108,10 @@ class FieldChecks:
         ctx, policy = self.ctx, self.policy
         dotted = ".".join(p for p in (self.module_name, field.owner, field.name) if p)
         declared = self.datamap.get(dotted) or self.datamap.get(f"{field.owner}.{field.name}")
-        # a name about the data (`username_validator`) is not the data, whatever its type says
-        typed = () if self.classifier.about_data(field.name) else self.classifier.classify_type(field.names)
-        if not (ctx.comments.tags or declared or self.classifier.classify(field.name, field.owner) or typed):
+        evidence = self.facts.evidence_for(f"{self.module_name}.{field.owner}")
+        named = self._named(field, evidence)
+        typed = self._typed(field, evidence)
+        if not (ctx.comments.tags or declared or named or typed):
             return  # not personal data by name or type, and no tag or data map entry can declare it so
         pos = ctx.positions.get(field.node)
         if pos is None:
@@ -121,21 +125,31 @@ class FieldChecks:
         booleans = policy.frameworks.boolean_types
         if any(n.rpartition(".")[2] in booleans for n in field.names) and "category" not in values:
             return  # a yes/no flag (`email_receipts: bool`) says something about the data, it is not the data
-        matches = list(self.classifier.classify(field.name, field.owner))
-        type_matches = typed
-        if not matches:
-            matches = list(type_matches)
+        matches = list(named) or list(typed)
         if "category" in values:
             cat = values["category"]
             matches = [Match(cat, "declared in tag")]
+        elif matches and evidence.why:
+            matches = [Match(m.category, f"{m.reason}; {field.owner} {evidence.why}" if "(on " in m.reason or
+                             m.reason.startswith("type ") else m.reason) for m in matches]
+        persisted = None if field.storage else self.facts.persisted.get(f"{self.module_name}.{field.owner}")
+        if persisted and "category" not in values:
+            matches = [Match(m.category, f"{m.reason}; {field.owner} is {persisted}") for m in matches]
         if not matches:
             return
         categories = sorted({m.category for m in matches})
+        if source == "none" and all(policy.categories.get(c) and policy.categories[c].credential for c in categories):
+            return  # a password hash or a secret: a credential, not a retention question (JUDGEMENT.md)
         ctx.symbol = f"{field.owner}.{field.name}"
         encrypted = self._encrypted(field)
         node = field.node
+        # carriers (Pydantic, dataclasses, serializers, forms) move data that a store keeps: they are
+        # listed in the inventory as exchanged, and need tags only when the config asks for them
+        checked = field.storage or bool(persisted) or policy.config.check_carriers
         # --- retention (GDPR101-105)
-        if tag is not None and tag.errors:
+        if not checked:
+            pass
+        elif tag is not None and tag.errors:
             ctx.report("GDPR102", node, f"unreadable retention tag on line {tag.line} ({'; '.join(tag.errors)}) "
                        f"for field `{field.name}`", matches)
         elif "retention" not in values:
@@ -144,7 +158,7 @@ class FieldChecks:
         else:
             self._check_values(node, field, values, categories, matches)
         # --- encryption at rest (GDPR201)
-        if field.storage and not encrypted:
+        if field.storage and not encrypted and not field.reference:
             must = [m for m in matches if self._must_encrypt(m.category)]
             if must:
                 ctx.report("GDPR201", node, f"`{field.owner}.{field.name}` is stored unencrypted", must)
@@ -160,6 +174,36 @@ class FieldChecks:
             "tag_problem": self._tag_problem(tag, values),
         })
         ctx.symbol = ""
+
+    def _named(self, field: Field, evidence) -> tuple[Match, ...]:
+        """Categories the field's name gives, with what the project says about its class.
+
+        A reference (a foreign key) holds another record's row: it is personal data by name only
+        when the name alone says so (``gender`` beside a ``Gender`` lookup), never by its type."""
+        if field.reference:
+            if field.name not in evidence.lookup_refs:
+                return ()
+            return tuple(m for m in self.classifier.classify(field.name, None)
+                         if not self.policy.categories[m.category].context == "person_linked")
+        return self.classifier.classify(field.name, field.owner, False, evidence)
+
+    def _typed(self, field: Field, evidence) -> tuple[Match, ...]:
+        """Categories the field's type gives (``EmailField``), where the owner allows them: not on a
+        thing's record such as a queue or a site (its address is a role address), and free-text or
+        file types only on a person's records."""
+        if field.reference or self.classifier.about_data(field.name):
+            return ()  # a name about the data (`username_validator`) is not the data, whatever its type says
+        found = self.classifier.classify_type(field.names)
+        if not found:
+            return ()
+        owner_ctx = evidence.kind or self.classifier.context_of(field.owner)
+        if owner_ctx == "thing" and self.classifier.nonpersonal_owner(field.owner):
+            return ()
+        # free text by its type (TextField) unless the name says it is something technical
+        # (`scopes`, `token_secret`, `query`)
+        technical = any(w in self.policy.metadata_words for w in split_words(field.name))
+        return tuple(m for m in found if self.policy.categories[m.category].context != "person_linked"
+                     or (owner_ctx in ("person", "linked") and not technical))
 
     def _tag_problem(self, tag: Tag | None, values: dict) -> str:
         """Why the field's tag cannot be read (a GDPR102 finding), else ``""``: such a field does

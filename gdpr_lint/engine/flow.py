@@ -228,7 +228,8 @@ class Flow:
                     inner = self.string_of(part.expression, env)
                     out.append(inner if inner is not None else "{}")
             return "".join(out)
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        if isinstance(node, cst.ConcatenatedString) or (
+                isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
             left, right = self.string_of(node.left, env), self.string_of(node.right, env)
             if left is None:
                 return None
@@ -290,6 +291,8 @@ class Flow:
                 if isinstance(part, cst.FormattedStringExpression):
                     out |= t(part.expression, env, d)
             return out
+        if isinstance(node, cst.ConcatenatedString):  # f"a {phone}" f" b": implicitly joined literals
+            return t(node.left, env, d) | t(node.right, env, d)
         if isinstance(node, cst.BinaryOperation):
             out = EMPTY
             stack: list[cst.BaseExpression] = [node]

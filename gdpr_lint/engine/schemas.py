@@ -45,6 +45,7 @@ class Field:
     names: tuple[str, ...]
     node: cst.CSTNode
     annotation: str = ""
+    reference: bool = False  # a foreign key or relationship: it holds a row of another record
 
 
 @dataclass
@@ -83,7 +84,7 @@ class SchemaFinder:
     """Finds schemas in one module; ``known`` maps local class names to their framework.
 
     ``frameworks`` (the policy's) names the bases, decorators and constructors; ``project`` is the
-    scanned tree's schema classes by qualified name (:func:`~gdpr_lint.project_index.resolve_index`).
+    scanned tree's schema classes by qualified name (:func:`~gdpr_lint.facts.project.resolve_schemas`).
     """
 
     def __init__(self, resolver: Resolver, frameworks: Frameworks, project: dict[str, tuple[str, bool]] | None = None,
@@ -166,14 +167,12 @@ class SchemaFinder:
                 if framework in ("django", "sqlalchemy", "marshmallow", "drf") and not (
                         callee_last[:1].isupper() or callee_last in ("mapped_column", "encrypt", "column_property")):
                     continue
-            if any(c.rpartition(".")[2] in self.frameworks.reference_fields for c in callee):
-                continue
+            reference = any(c.rpartition(".")[2] in self.frameworks.reference_fields for c in callee)
             if framework == "sqlalchemy" and annotation is not None and value is None and not any(
                     n.rpartition(".")[2] == "Mapped" for n in ann_names):
                 continue
             out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
-                             names=tuple(ann_names + value_names), node=stmt,
-                             annotation=""))
+                             names=tuple(ann_names + value_names), node=stmt, reference=reference))
         return out
 
     def core_table(self, call: cst.Call) -> Schema | None:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import libcst as cst
 
 from gdpr_lint.engine.flow import EMPTY, PARAM, PSEUDONYMOUS, Env, Flow
-from gdpr_lint.engine.names import string_value
+from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.policy import Policy
 
 Report = Callable[..., None]
@@ -36,11 +36,19 @@ class Sinks:
         summary_mode: when true, record sinks reached by parameters instead of reporting.
     """
 
-    def __init__(self, policy: Policy, flow: Flow, report: Report) -> None:
+    def __init__(self, policy: Policy, flow: Flow, report: Report, shown_exceptions: frozenset[str] = frozenset(),
+                 cli_module: bool = False) -> None:
         self.policy = policy
         self.flow = flow
         self.report = report
         s = policy.sinks
+        # exceptions shown back to the person (validation, permissions; the project's own caught ones)
+        self.shown_exceptions = frozenset(s["logging"].get("shown_exceptions", ())) | shown_exceptions
+        operator = s.get("operator_output") or {}
+        self.operator_functions = frozenset(operator.get("functions", ()))
+        self.operator_streams = frozenset(operator.get("streams", ()))
+        self.check_operator = policy.config.check_cli_output
+        self.cli_module = cli_module
         self.log_functions: dict[str, str] = s["logging"]["functions"]
         self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
         self.log_settings = s["logging"].get("settings", [])
@@ -97,6 +105,8 @@ class Sinks:
             return
         exc = node.exc
         if isinstance(exc, cst.Call):
+            if last_name(exc.func) in self.shown_exceptions:
+                return  # a validation or permission error is shown to the person who caused it, not logged
             taint = real(self._args(exc, env))
             if taint:
                 self.report("GDPR302", node, "personal data in an exception message", taint, sink="exception message")
@@ -130,7 +140,27 @@ class Sinks:
             self.flow.is_sanitized(value))
 
     # ---- logging ----------------------------------------------------------------------------------
+    def _operator_output(self, call, env, names, method) -> bool:
+        """Output to the operator of a command-line tool (JUDGEMENT.md): ``click.echo``, a management
+        command's ``self.stdout.write``, ``print`` in a command-line module.  Reported (as GDPR301,
+        sink "operator output") only when the config says ``check_cli_output``."""
+        func = call.func
+        is_print = any(n in ("print", "builtins.print") for n in names) and self._arg(call, 99, "file") is None
+        stream = (method == "write" and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)
+                  and func.value.attr.value in self.operator_streams and isinstance(func.value.value, cst.Name)
+                  and func.value.value.value == "self")
+        if not (any(n in self.operator_functions for n in names) or stream or (is_print and self.cli_module)):
+            return False
+        if self.check_operator:
+            taint = real(self._args(call, env))
+            if taint:
+                self.report("GDPR301", call, "personal data printed for the operator of a command-line tool", taint,
+                            sink="operator output")
+        return True
+
     def _logging(self, call, env, names, method, receiver_kind) -> bool:
+        if self._operator_output(call, env, names, method):
+            return True
         for name in names:
             if name in self.log_functions:
                 label = self.log_functions[name]
@@ -180,7 +210,7 @@ class Sinks:
                 name = string_value(self._arg(call, 0, "key") or cst.Name("_"))
                 if name and not self.flow.is_sanitized(value):
                     taint |= frozenset(self.flow.classifier.classify(name))  # the cookie's name says what it holds
-            if taint and receiver_kind != "memory":
+            if taint and (receiver_kind != "memory" or "cookie" in method):  # a response's cookie stays
                 code = "GDPR204" if "cookie" in method else "GDPR202"
                 self.report(code, call, f"personal data written to a {spec['label']}", taint, sink=spec["label"])
             return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
+import os
 import posixpath
 import re
 import subprocess
@@ -136,8 +137,11 @@ def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
 
 
 def _git(args: list[str], cwd: Path, binary: bool = False):
+    # the repository's hooks and fsmonitor never run, and git takes no optional locks
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    safe = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=300)
+        proc = subprocess.run(["git", *safe, *args], cwd=cwd, env=env, capture_output=True, check=False, timeout=300)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"cannot run git ({exc})") from None
     if proc.returncode != 0:
@@ -425,6 +429,8 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
     for f in findings:
         f["baselined"] = f["fingerprint"] in baseline_fps
     git = git_info(head.root)
+    if getattr(policy.config, "repository", ""):
+        git["repository"] = policy.config.repository  # the identity the gate checks (`repository:` in the config)
     used = {c for r in inventory for c in r.get("categories", [])} | {c for f in findings + suppressed
                                                                        for c in f["categories"]}
     used |= {e["category"] for e in flows} | {c for p in processors for c in p["categories"]}

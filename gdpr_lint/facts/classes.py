@@ -1,0 +1,221 @@
+"""What one file says about its classes, read with :mod:`ast` in the survey (no libcst).
+
+For every top-level class: its qualified name, its bases and decorators resolved through the
+file's imports, ``table=True`` (SQLModel), ``__tablename__``, whether its ``Meta`` says
+``abstract = True``, and its fields -- a name, the qualified names of the constructor and the
+annotation, and for a reference (a foreign key, a relationship) what it points at.  The result
+is plain data (lists, strings, booleans): it is cached with the file's survey and assembled into
+:class:`~gdpr_lint.facts.project.ProjectFacts` on every scan.
+"""
+
+from __future__ import annotations
+
+import ast
+
+
+def _dotted(node: ast.expr) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Subscript):  # Generic[T], Mapped[...]
+        return _dotted(node.value)
+    if isinstance(node, ast.Call):  # get_user_model()
+        inner = _dotted(node.func)
+        return f"{inner}()" if inner else ""
+    return ""
+
+
+def _top_statements(tree: ast.Module):
+    """Module-level statements, and those one level inside ``if``/``try`` (``if TYPE_CHECKING:``)."""
+    for stmt in tree.body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.Try)):
+            yield from stmt.body
+            yield from getattr(stmt, "orelse", ())
+            for handler in getattr(stmt, "handlers", ()):
+                yield from handler.body
+
+
+class _Names:
+    """Resolves names through the module's imports (``models.CharField`` -> ``django.db.models.CharField``)."""
+
+    def __init__(self, tree: ast.Module, module: str, is_package: bool) -> None:
+        self.module = module
+        self.aliases: dict[str, str] = {}
+        package = module if is_package else module.rpartition(".")[0]
+        for stmt in _top_statements(tree):
+            if isinstance(stmt, ast.Import):
+                for a in stmt.names:
+                    if a.asname:
+                        self.aliases[a.asname] = a.name
+                    else:
+                        head = a.name.split(".")[0]
+                        self.aliases.setdefault(head, head)
+            elif isinstance(stmt, ast.ImportFrom):
+                base = stmt.module or ""
+                if stmt.level:
+                    parts = package.split(".") if package else []
+                    parts = parts[: len(parts) - (stmt.level - 1)] if stmt.level > 1 else parts
+                    base = ".".join(p for p in (*parts, base) if p)
+                for a in stmt.names:
+                    self.aliases[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+        self.local = {stmt.name for stmt in tree.body if isinstance(stmt, ast.ClassDef)}
+
+    def resolve(self, node: ast.expr) -> str:
+        return self.resolve_text(_dotted(node))
+
+    def resolve_text(self, text: str) -> str:
+        """The qualified name of a dotted name as written in this module."""
+        if not text:
+            return ""
+        head, _, rest = text.partition(".")
+        if head in self.aliases:
+            return self.aliases[head] + (f".{rest}" if rest else "")
+        if head in self.local:
+            return f"{self.module}.{text}"
+        return text
+
+    def all_in(self, node: ast.AST | None) -> list[str]:
+        """Qualified names of every name in an expression (an annotation such as ``Mapped[Optional[str]]``)."""
+        out: list[str] = []
+        if node is None:
+            return out
+        stack = [node]
+        while stack:
+            cur = stack.pop()
+            if isinstance(cur, (ast.Name, ast.Attribute)):
+                name = self.resolve(cur)
+                if name:
+                    out.append(name)
+                if isinstance(cur, ast.Attribute):
+                    continue
+            elif isinstance(cur, ast.Constant) and isinstance(cur.value, str) and cur.value.isidentifier():
+                out.append(cur.value)  # a forward reference: Mapped["User"]
+            stack.extend(ast.iter_child_nodes(cur))
+        return out
+
+
+def _target(call: ast.Call, names: _Names) -> str:
+    """What a reference field points at, as written or resolved: ``"app.Model"``, ``"User"``,
+    ``"settings.AUTH_USER_MODEL"``, ``"get_user_model()"``, or ``"table:users"`` for a
+    SQLAlchemy ``ForeignKey("users.id")``."""
+    args = list(call.args) + [k.value for k in call.keywords if k.arg in ("to", "argument", "model")]
+    if not args:
+        return ""
+    first = args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return names.resolve(first)
+
+
+def _fk_column_target(call: ast.Call, names: _Names) -> str:
+    """``table:users`` for ``Column(Integer, ForeignKey("users.id"))`` (or ``mapped_column``)."""
+    for arg in call.args:
+        if isinstance(arg, ast.Call) and names.resolve(arg.func).rpartition(".")[2] == "ForeignKey" and arg.args:
+            spec = arg.args[0]
+            if isinstance(spec, ast.Constant) and isinstance(spec.value, str):
+                return "table:" + spec.value.rpartition(".")[0]
+            return names.resolve(spec)
+    return ""
+
+
+def _is_abstract(cls: ast.ClassDef) -> bool:
+    for stmt in cls.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for sub in stmt.body:
+                if isinstance(sub, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "abstract"
+                                                       for t in sub.targets):
+                    return isinstance(sub.value, ast.Constant) and sub.value.value is True
+    return False
+
+
+def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tuple[list[list], str]:
+    """``[[name, line, [type names], target, fk column?], ...]`` and ``__tablename__``."""
+    out: list[list] = []
+    table = ""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            name, value, annotation = stmt.targets[0].id, stmt.value, None
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name, value, annotation = stmt.target.id, stmt.value, stmt.annotation
+        else:
+            continue
+        if name == "__tablename__" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            table = value.value
+            continue
+        if name.startswith("_"):
+            continue
+        types = names.all_in(annotation)
+        target = ""
+        if isinstance(value, ast.Call):
+            callee = names.resolve(value.func)
+            types.insert(0, callee)
+            for inner in value.args:  # Column(ImageColumn(...)), mapped_column(String(20))
+                if isinstance(inner, (ast.Call, ast.Name, ast.Attribute)):
+                    inner_name = names.resolve(inner.func if isinstance(inner, ast.Call) else inner)
+                    if inner_name:
+                        types.append(inner_name)
+            last = callee.rpartition(".")[2]
+            if last in references:
+                target = _target(value, names)
+                if not target and annotation is not None:  # user: Mapped["User"] = relationship()
+                    target = next((t for t in names.all_in(annotation)
+                                   if t.rpartition(".")[2] not in ("Mapped", "Optional", "List", "list", "Union")),
+                                  "")
+            else:
+                fk = _fk_column_target(value, names)
+                if fk:
+                    out.append([name, stmt.lineno, types, fk, True])
+                    continue
+        elif value is not None and annotation is None:
+            continue  # a constant or an alias, not a field
+        out.append([name, stmt.lineno, types, target, False])
+    return out, table
+
+
+def file_facts(tree: ast.Module, module: str, is_package: bool, policy) -> tuple[list[dict], dict]:
+    """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
+    are ``persisted`` (:func:`~gdpr_lint.facts.persisted.persisted_classes`) and ``caught``
+    (:func:`~gdpr_lint.facts.handlers.caught_exceptions`)."""
+    from gdpr_lint.facts.handlers import caught_exceptions
+    from gdpr_lint.facts.persisted import persisted_classes
+
+    classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
+    facts = {"persisted": persisted_classes(tree, _Names(tree, module, is_package), policy.persistence),
+             "caught": caught_exceptions(tree) if "except" in _source_hint(tree) else []}
+    return classes, facts
+
+
+def _source_hint(tree: ast.Module) -> str:
+    return "except" if any(isinstance(n, ast.Try) or type(n).__name__ == "TryStar" for n in ast.walk(tree)) else ""
+
+
+def module_classes(tree: ast.Module, module: str, is_package: bool, references: frozenset[str] = frozenset()
+                   ) -> list[dict]:
+    """The facts of every top-level class of a parsed module (see the module docstring).
+
+    Each is a dict: ``q`` qualified name, ``n`` name, ``b`` base qualified names, ``t`` SQLModel
+    ``table=True``, ``d`` decorator qualified names, ``a`` abstract, ``tb`` ``__tablename__``,
+    ``f`` fields as ``[name, line, type names, reference target, foreign-key column]``.
+    ``references`` are the last names of reference-field constructors (``ForeignKey``).
+    """
+    if not any(isinstance(stmt, ast.ClassDef) for stmt in tree.body):
+        return []
+    names = _Names(tree, module, is_package)
+    out = []
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.ClassDef):
+            continue
+        bases = [b for b in (names.resolve(base) for base in stmt.bases) if b]
+        table = any(k.arg == "table" and isinstance(k.value, ast.Constant) and k.value.value is True
+                    for k in stmt.keywords)
+        decorators = [d for d in (names.resolve(dec.func if isinstance(dec, ast.Call) else dec)
+                                  for dec in stmt.decorator_list) if d]
+        fields, tablename = _fields(stmt, names, references)
+        out.append({"q": f"{module}.{stmt.name}", "n": stmt.name, "b": bases, "t": table, "d": decorators,
+                    "a": _is_abstract(stmt), "tb": tablename, "f": fields})
+    return out

@@ -1,0 +1,327 @@
+"""Project facts: what every class of the scanned tree is, from the whole tree's evidence.
+
+Built on every scan from the per-file class facts of the survey (:mod:`gdpr_lint.facts.classes`),
+which are cached by content, so assembling them costs a few milliseconds.  For each class:
+
+- its **schema kind**: the framework and whether it is a *store* (its instances are persisted:
+  Django models, SQLAlchemy declarative classes, SQLModel with ``table=True``) or a *carrier*
+  (Pydantic, dataclasses, marshmallow, DRF serializers, forms, TypedDict), followed through base
+  classes defined anywhere in the tree;
+- its **subject evidence**, the judgement ``JUDGEMENT.md`` asks for, with the reason:
+
+  ``person``  a record about a person: its head noun is a data subject (``Customer``,
+              ``UserProfile``), it extends a user model (the pack's ``person_bases``), or it holds
+              personal fields of its own (an e-mail, a phone number, a street);
+  ``linked``  a record that belongs to a person: it references a person record (``Post.poster``,
+              ``Image.user``, ``UserDocument.member``) other than through an action such as
+              ``created_by`` or a pointer to the latest actor such as ``last_poster``;
+  ``thing``   a record about a thing that belongs to nobody: its head noun is a thing (``Queue``,
+              ``PersonGroup``), or it holds a program's credentials (``Client`` with
+              ``client_secret`` and ``redirect_uris`` is an API client, not a customer);
+  ``""``      nothing known; the words of each field decide alone.
+
+- the names of its **person references** (``poster``, ``hidden_by``): a field named after one
+  (``poster_name``, ``hidden_by_slug``) is a copy of that person's name;
+- its **lookup references**: a reference to a row that holds no personal data of its own, named
+  with a personal-data word (``gender`` pointing at a ``Gender`` table), carries that datum.
+
+The words these judgements use (subjects, things, program fields, action suffixes) come from the
+policy pack; this module only combines the evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from gdpr_lint.frameworks import Frameworks
+from gdpr_lint.policy import split_words
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the project says about one class (hashable: it is part of classification cache keys)."""
+
+    kind: str = ""  # person | linked | thing | ""
+    why: str = ""
+    person_refs: tuple[tuple[str, ...], ...] = ()  # words of the fields that reference a person
+    lookup_refs: tuple[str, ...] = ()  # references to a lookup row that says something of a person (gender)
+
+
+NO_EVIDENCE = Evidence()
+
+
+@dataclass
+class ProjectFacts:
+    """Every class of the tree: raw facts, schema kinds and subject evidence by qualified name."""
+
+    classes: dict[str, dict] = field(default_factory=dict)
+    schemas: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    persisted: dict[str, str] = field(default_factory=dict)  # carrier -> where the code persists it
+    shown_exceptions: frozenset[str] = frozenset()  # caught and shown back, never logged
+    _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def for_analysis(self) -> ProjectFacts:
+        """The facts the per-file analysis reads (schema kinds and evidence, not every field),
+        small enough to hand to worker processes."""
+        return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
+                            shown_exceptions=self.shown_exceptions)
+
+    def evidence_for(self, qualified: str) -> Evidence:
+        return self.evidence.get(qualified, NO_EVIDENCE)
+
+    def digest(self, names: list[str] | None = None) -> str:
+        """A short hash of the facts (of ``names`` only, when given) for the results cache key."""
+        keys = sorted(self.schemas) if names is None else sorted(set(names))
+        payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k)) for k in keys]
+        payload.append(sorted(self.shown_exceptions))
+        return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()[:16]
+
+    def _by_module(self) -> dict[str, list[str]]:
+        if self._modules is None:
+            self._modules = {}
+            for q in self.classes:
+                self._modules.setdefault(q.rpartition(".")[0], []).append(q)
+        return self._modules
+
+    def relevant(self, module: str) -> list[str]:
+        """The classes whose facts a module's analysis depends on: its own classes, their bases
+        and what their fields reference, one step out (enough for the cache key)."""
+        own = self._by_module().get(module, [])
+        out = set(own)
+        for q in own:
+            info = self.classes[q]
+            out.update(info["b"])
+        return sorted(out)
+
+
+def resolve_schemas(classes: dict[str, dict], frameworks: Frameworks) -> dict[str, tuple[str, bool]]:
+    """Schema classes by qualified name: by their decorators (``@dataclass``) or the constructors
+    of their fields (``Column``, ``models.CharField``), and through their bases across the tree to
+    a fixed point (as :class:`~gdpr_lint.engine.schemas.SchemaFinder` recognises them in a file)."""
+    found: dict[str, tuple[str, bool]] = {}
+    for qual, info in classes.items():
+        if frameworks.is_config_class(info["n"]) or any(frameworks.is_config_base(b) for b in info["b"]):
+            continue
+        kinds = {frameworks.decorators.get(d) for d in info["d"]} - {None}
+        if kinds and not info["b"]:
+            found[qual] = ("attrs" if "attrs" in kinds else "dataclass", False)
+            continue
+        for f in info["f"]:
+            kind = next((k for k in map(frameworks.of_field_constructor, f[2]) if k is not None), None)
+            if kind is not None and not any(frameworks.of_base(b, info["t"]) for b in info["b"]):
+                found[qual] = kind
+                break
+    changed = True
+    while changed:
+        changed = False
+        for qual, info in classes.items():
+            if qual in found or frameworks.is_config_class(info["n"]) or any(
+                    frameworks.is_config_base(b) for b in info["b"]):
+                continue
+            for b in info["b"]:
+                kind = frameworks.of_base(b, info["t"]) or found.get(b)
+                if kind is not None:
+                    found[qual] = kind
+                    changed = True
+                    break
+    return found
+
+
+def _shown_exceptions(classes: dict[str, dict], caught: list[list]) -> frozenset[str]:
+    """Exception classes of the project whose every handler neither logs nor re-raises them."""
+    own = {info["n"] for info in classes.values()}
+    logged = {name for name, logs in caught if logs}
+    return frozenset(name for name, _logs in caught if name in own and name not in logged)
+
+
+def _persisted_carriers(facts: ProjectFacts, builder: "_Builder", persisted) -> None:
+    """Carriers whose instances the code writes to storage, and the carriers nested in them."""
+    todo = []
+    for name, via, where in persisted:
+        qual = name if name in facts.classes else builder.target_class(name, "")
+        kind = facts.schemas.get(qual) if qual else None
+        stores = [v for v in via if (facts.schemas.get(v if v in facts.classes else builder.target_class(v, "") or "")
+                                     or ("", False))[1]]
+        if stores:
+            continue  # its data went into a store of the tree (Patient(**req.dict())): that store is checked
+        if kind is not None and not kind[1] and qual not in facts.persisted:
+            facts.persisted[qual] = f"persisted at {where}"
+            todo.append(qual)
+    while todo:
+        qual = todo.pop()
+        for _name, _line, types, _target, _fk in builder.fields(qual):
+            for t in types:
+                inner = t if t in facts.classes else None
+                kind = facts.schemas.get(inner) if inner else None
+                if kind is not None and not kind[1] and inner not in facts.persisted:
+                    facts.persisted[inner] = f"kept inside {qual.rpartition('.')[2]}, {facts.persisted[qual]}"
+                    todo.append(inner)
+
+
+class _Builder:
+    def __init__(self, classes: dict[str, dict], policy, classifier) -> None:
+        self.classes = classes
+        self.policy = policy
+        self.classifier = classifier
+        self.by_name: dict[str, list[str]] = {}
+        self.by_table: dict[str, str] = {}
+        for qual, info in classes.items():
+            self.by_name.setdefault(info["n"], []).append(qual)
+            if info.get("tb"):
+                self.by_table[info["tb"]] = qual
+        from gdpr_lint.classify import PhraseSet
+
+        self.person_bases = policy.frameworks.person_bases
+        self.person_targets = policy.frameworks.person_references
+        self.program_fields = PhraseSet(policy.evidence.program_fields)
+        self.action_suffixes = frozenset(policy.evidence.action_suffixes)
+        self.pointer_prefixes = frozenset(policy.evidence.pointer_prefixes)
+        self._person: dict[str, tuple[bool, str]] = {}
+
+    # ---- helpers --------------------------------------------------------------------------------
+    def fields(self, qual: str, seen: frozenset[str] = frozenset()) -> list[list]:
+        """The class's fields with those of its bases in the tree (a subclass holds them too)."""
+        info = self.classes.get(qual)
+        if info is None or qual in seen:
+            return []
+        out = list(info["f"])
+        for b in info["b"]:
+            if b in self.classes:
+                out += self.fields(b, seen | {qual})
+        return out
+
+    def target_class(self, target: str, here: str) -> str | None:
+        """The qualified name of the class a reference points at, when it is in the tree."""
+        if target.startswith("table:"):
+            return self.by_table.get(target[6:])
+        if target in self.classes:
+            return target
+        name = target.rpartition(".")[2]
+        candidates = self.by_name.get(name, [])
+        if len(candidates) == 1:
+            return candidates[0]
+        same_module = [c for c in candidates if c.rpartition(".")[0] == here.rpartition(".")[0]]
+        return same_module[0] if same_module else (candidates[0] if candidates else None)
+
+    def references_person(self, target: str, here: str, depth: int) -> bool:
+        if target.endswith(self.person_targets) or target in self.person_bases:
+            return True
+        qual = self.target_class(target, here)
+        return qual is not None and qual != here and self.is_person(qual, depth + 1)[0]
+
+    # ---- the judgements ---------------------------------------------------------------------------
+    def head_context(self, name: str) -> str | None:
+        return self.classifier.context_of(name)
+
+    def program(self, qual: str) -> str:
+        """A field that only a program holds (``client_secret``, ``redirect_uris``), or ``""``."""
+        for f in self.fields(qual):
+            words = split_words(f[0])
+            if self.program_fields.contains(words):
+                return f[0]
+        return ""
+
+    def personal_field(self, qual: str) -> str:
+        """A field of the class that is personal data by its own words (``submitter_email``)."""
+        classify = self.classifier.classify
+        for name, _line, types, target, fk in self.fields(qual):
+            if target or fk:
+                continue
+            if any(t.rpartition(".")[2] in self.policy.frameworks.boolean_types for t in types):
+                continue
+            for match in classify(name, None):
+                cat = self.policy.categories.get(match.category)
+                if cat is not None and cat.identifying:
+                    return name
+        return ""
+
+    def is_person(self, qual: str, depth: int = 0) -> tuple[bool, str]:
+        """Whether a class is a record about a person, and why."""
+        if qual in self._person:
+            return self._person[qual]
+        self._person[qual] = (False, "")  # cycles: not (yet) a person
+        info = self.classes[qual]
+        result = (False, "")
+        ctx = self.head_context(info["n"])
+        if any(b in self.person_bases or (b in self.classes and depth < 8 and self.is_person(b, depth + 1)[0])
+               for b in info["b"]):
+            result = (True, "extends a user model")
+        elif ctx == "person":
+            prog = self.program(qual)
+            words = split_words(info["n"])
+            if prog:
+                result = (False, f"holds `{prog}`: a program, not a person")
+            elif self.classifier.subject_of(words[-1:]) or not self.owner_refs(qual, depth):
+                result = (True, f"{info['n']} names a person")
+            # else a UserDocument that references its user: a document that belongs to a person
+        elif ctx != "thing":
+            own = self.personal_field(qual)
+            if own and not self.program(qual):
+                result = (True, f"holds `{own}`")
+        self._person[qual] = result
+        return result
+
+    def owner_refs(self, qual: str, depth: int = 0) -> list[str]:
+        """References that make the record a person's: to a person, not an action (``created_by``)
+        nor a pointer to the latest actor (``last_poster``)."""
+        out = []
+        for name, _line, _types, target, _fk in self.fields(qual):
+            if not target or depth > 8:
+                continue
+            words = split_words(name)
+            if words and words[-1] not in self.action_suffixes and words[0] not in self.pointer_prefixes and (
+                    self.references_person(target, qual, depth)):
+                out.append(name)
+        return out
+
+    def evidence(self, qual: str) -> Evidence:
+        info = self.classes[qual]
+        refs, lookups = [], []
+        for name, _line, _types, target, fk in self.fields(qual):
+            if not target:
+                continue
+            if self.references_person(target, qual, 0):
+                refs.append(split_words(name))
+            elif not fk and self.classifier.classify(name, None) and self.is_lookup(target, qual):
+                lookups.append(name)
+        person, why = self.is_person(qual)
+        head = self.head_context(info["n"])
+        owners = self.owner_refs(qual) if not person else []
+        if person:
+            kind = "person"
+        elif why:  # a program
+            kind = "thing"
+        elif head == "thing" and self.classifier.nonpersonal_owner(info["n"]):
+            kind, why = "thing", f"{info['n']} names a thing"  # a Queue with a default owner is still a queue
+        elif owners:
+            kind, why = "linked", f"belongs to a person through `{owners[0]}`"
+        elif head == "thing":
+            kind, why = "thing", f"{info['n']} names a thing"
+        else:
+            kind = ""
+        return Evidence(kind, why, tuple(dict.fromkeys(refs)), tuple(lookups))
+
+    def is_lookup(self, target: str, here: str) -> bool:
+        """Whether a reference points at a row that holds no personal field of its own (a lookup
+        table such as ``Gender``); an unknown target is not assumed to be one."""
+        qual = self.target_class(target, here)
+        return qual is not None and not self.personal_field(qual) and not self.is_person(qual)[0]
+
+
+def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tuple[dict, str]] = ()) -> ProjectFacts:
+    """Assemble :class:`ProjectFacts` from every surveyed file's class facts and its other facts
+    (``(facts, shown path)``, see :func:`~gdpr_lint.facts.classes.file_facts`)."""
+    classes = {c["q"]: c for c in class_facts}
+    facts = ProjectFacts(classes=classes, schemas=resolve_schemas(classes, policy.frameworks))
+    builder = _Builder(classes, policy, classifier)
+    _persisted_carriers(facts, builder, [(name, via, f"{path}:{line}") for found, path in file_facts
+                                         for name, line, via in found.get("persisted", ())])
+    facts.shown_exceptions = _shown_exceptions(classes, [c for found, _ in file_facts for c in found.get("caught", ())])
+    for qual in classes:
+        ev = builder.evidence(qual)
+        if ev.kind or ev.person_refs or ev.lookup_refs:
+            facts.evidence[qual] = ev
+    return facts

@@ -1,0 +1,238 @@
+"""Project facts: what a class is about decides its fields (JUDGEMENT.md), each pattern with its
+look-alike.  These run the whole scan, since the evidence comes from the whole tree."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from gdpr_lint.cli import main
+
+
+def scan_tree(tmp_path, monkeypatch, files: dict[str, str], config: str = "") -> dict[str, list[str]]:
+    """``{symbol: [codes]}`` of the findings of a tree of dedented files."""
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    if config:
+        (tmp_path / ".gdpr-lint.yaml").write_text(config)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "--explain", "."])
+    assert result.exit_code in (0, 1), result.output
+    out: dict[str, list[str]] = {}
+    for f in json.loads(result.stdout)["findings"]:
+        out.setdefault(f["symbol"], []).append(f["code"])
+        out.setdefault(f"{f['symbol']}:reasons", []).extend(f["reasons"])
+    return out
+
+
+MODELS = "from django.conf import settings\nfrom django.db import models\n\n"
+
+
+def models(source: str) -> str:
+    """A models module: the imports, then the dedented classes."""
+    return MODELS + textwrap.dedent(source).lstrip("\n")
+
+
+def test_copies_of_a_referenced_persons_name_are_personal(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class Answer(models.Model):
+        author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        author_name = models.CharField(max_length=80)
+        author_slug = models.SlugField()
+        topic = models.ForeignKey("app.Topic", on_delete=models.CASCADE)
+        topic_name = models.CharField(max_length=80)
+        topic_slug = models.SlugField()
+
+    class Topic(models.Model):
+        name = models.CharField(max_length=80)
+        slug = models.SlugField()
+    ''')})
+    assert found["Answer.author_name"] == ["GDPR101"] and found["Answer.author_slug"] == ["GDPR101"]
+    assert any("`author`, a person" in r for r in found["Answer.author_name:reasons"])
+    for thing in ("Answer.topic_name", "Answer.topic_slug", "Topic.name", "Topic.slug"):
+        assert thing not in found
+
+
+def test_free_text_on_a_persons_records_and_not_elsewhere(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class Diary(models.Model):
+        owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        notes = models.TextField()
+        mood_text = models.TextField()
+        scopes = models.TextField()
+
+    class Recipe(models.Model):
+        notes = models.TextField()
+        body = models.TextField()
+
+    class Page(models.Model):
+        created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        last_editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        body = models.TextField()
+    ''')})
+    assert found["Diary.notes"] == ["GDPR101"]  # by its name
+    assert found["Diary.mood_text"] == ["GDPR101"]  # by its type, on a record that belongs to a person
+    assert "Diary.scopes" not in found  # a technical name is no free text, whatever its type
+    # nobody's recipe; a page only created or last edited by someone is not theirs
+    assert not {"Recipe.notes", "Recipe.body", "Page.body"} & found.keys()
+
+
+def test_the_head_noun_and_the_other_fields_decide_a_class(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class CustomerGroup(models.Model):
+        name = models.CharField(max_length=80)
+        phone = models.CharField(max_length=20)
+
+    class Customer(models.Model):
+        name = models.CharField(max_length=80)
+        phone = models.CharField(max_length=20)
+
+    class Client(models.Model):
+        name = models.CharField(max_length=80)
+        client_secret = models.CharField(max_length=80)
+        redirect_uris = models.TextField()
+
+    class Enquiry(models.Model):
+        sender_email = models.EmailField()
+        city = models.CharField(max_length=80)
+
+    class Shipment(models.Model):
+        city = models.CharField(max_length=80)
+    ''')})
+    assert found["Customer.name"] == ["GDPR101"] and found["Customer.phone"] == ["GDPR101"]
+    assert "CustomerGroup.phone" not in found and "CustomerGroup.name" not in found  # a group's phone
+    assert "Client.name" not in found  # an API client: it holds a client secret and redirect URIs
+    assert found["Enquiry.city"] == ["GDPR101"]  # a record that holds an e-mail address is about a person
+    assert any("Enquiry holds `sender_email`" in r for r in found["Enquiry.city:reasons"])
+    assert "Shipment.city" not in found
+
+
+def test_a_document_that_belongs_to_a_person(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class MemberDocument(models.Model):
+        member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        name = models.CharField(max_length=80)
+        upload = models.FileField()
+        note = models.TextField()
+
+    class StockPhoto(models.Model):
+        image = models.ImageField()
+        caption = models.CharField(max_length=80)
+    ''')})
+    assert found["MemberDocument.upload"] == ["GDPR101"] and found["MemberDocument.note"] == ["GDPR101"]
+    assert "MemberDocument.name" not in found  # the document's name, not the member's
+    assert "StockPhoto.image" not in found
+
+
+def test_person_records_take_weak_words_and_work_details(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class Person(models.Model):
+        business_phone = models.CharField(max_length=20)
+        height = models.FloatField()
+        avatar = models.ImageField()
+        password = models.CharField(max_length=128)
+
+    class Banner(models.Model):
+        owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        height = models.IntegerField()
+        server_ip = models.GenericIPAddressField()
+    ''')})
+    assert found["Person.business_phone"] == ["GDPR101"]  # a person's work phone is still theirs
+    assert sorted(found["Person.height"]) == ["GDPR101", "GDPR201"]  # a body measure: health data
+    assert found["Person.avatar"] == ["GDPR101"]
+    assert "Person.password" not in found  # a credential: no retention question (JUDGEMENT.md)
+    assert "Banner.height" not in found  # pixels
+
+
+def test_a_lookup_reference_carries_what_it_names(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class Gender(models.Model):
+        label = models.CharField(max_length=20)
+
+    class EmailAddress(models.Model):
+        email = models.EmailField()
+
+    class Contact(models.Model):
+        gender = models.ForeignKey(Gender, on_delete=models.PROTECT)
+        email_address = models.ForeignKey(EmailAddress, on_delete=models.CASCADE)
+    ''')})
+    assert found["Contact.gender"] == ["GDPR101"]
+    assert "Contact.email_address" not in found  # the address is kept (and tagged) in EmailAddress
+    assert found["EmailAddress.email"] == ["GDPR101"]
+
+
+def test_carriers_are_no_retention_findings_unless_the_code_persists_them(tmp_path, monkeypatch):
+    files = {
+        "app/schemas.py": '''
+        import json
+        from dataclasses import asdict, dataclass
+
+        from pydantic import BaseModel
+
+        @dataclass
+        class Booking:
+            guest_email: str
+
+        @dataclass
+        class Quote:
+            guest_email: str
+
+        class SignupIn(BaseModel):
+            email: str
+
+        def keep(b: Booking, folder) -> None:
+            with open(folder / "booking.json", "w") as f:
+                json.dump(asdict(b), f)
+
+        def price(q: Quote) -> dict:
+            return {"to": q.guest_email, "total": 10}
+        ''',
+        "app/api.py": '''
+        from app.models import Account
+        from app.schemas import SignupIn
+
+        def signup(body: SignupIn, session) -> None:
+            session.add(Account(email=body.email))
+        ''',
+        "app/models.py": models('''
+        class Account(models.Model):
+            email = models.EmailField()
+        '''),
+    }
+    found = scan_tree(tmp_path, monkeypatch, files)
+    assert found["Booking.guest_email"] == ["GDPR101"]
+    assert any("persisted at app/schemas.py:19" in r for r in found["Booking.guest_email:reasons"])
+    assert "Quote.guest_email" not in found  # only handed back to the caller
+    assert "SignupIn.email" not in found  # kept through Account, which is checked itself
+    assert found["Account.email"] == ["GDPR101"]
+    found = scan_tree(tmp_path, monkeypatch, {}, config="check_carriers: true\n")
+    assert found["Quote.guest_email"] == ["GDPR101"] and found["SignupIn.email"] == ["GDPR101"]
+
+
+@pytest.mark.parametrize("path", ["tests/test_models.py", "app/tests/models.py", "conftest.py", "app/factories.py",
+                                  "app/migrations/0001_initial.py"])
+def test_tests_and_migrations_are_not_read_by_the_data_rules(tmp_path, monkeypatch, path):
+    source = models('''
+    class Customer(models.Model):
+        email = models.EmailField()
+
+    def log(logger, customer):
+        logger.info("signup %s", customer.email)
+    ''')
+    assert scan_tree(tmp_path, monkeypatch, {path: source}) == {}
+    if "migrations" not in path:
+        found = scan_tree(tmp_path, monkeypatch, {}, config="check_tests: true\n")
+        assert found["Customer.email"] == ["GDPR101"]
+
+
+def test_a_syntax_error_in_a_test_is_still_reported(tmp_path, monkeypatch):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("def broken(:\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
+    assert [f["code"] for f in out["findings"]] == ["GDPR901"]
