@@ -122,7 +122,7 @@ class Classifier:
         """
         if not owner:
             return None
-        words = split_words(owner)
+        words = tuple(w for w in split_words(owner) if not w.isdigit())  # ContactGroup2 is a group
         while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
             words = words[:-1]
         if not words:
@@ -132,13 +132,34 @@ class Classifier:
             return "person"
         if self._things.contains(head):
             return "thing"
-        if len(words) > 1 and self._things.contains(words[-2:]) and not self.subject_of(words[-2:]):
+        if len(words) > 1 and self._ends_with(self._things, words) and not self.subject_of(words[-2:]):
             return "thing"
-        if self.subject_of(words):
+        if self.subject_of(words):  # CustomerAddress: a customer's address
             return "person"
-        if self._things.contains(words):
-            return "thing"
-        return None
+        return None  # a thing word in the modifier decides nothing (ProductReview, TeamInvite)
+
+    def owner_context(self, owner: str | None, evidence=None) -> str | None:
+        """What an owner is: the project facts' kind of its class when known (``person``, ``linked``,
+        ``thing``, ``org``), else what its name says; ``named`` for a class whose name has a subject
+        word only in its modifier and of which the project says nothing else (SpeakerInformation)."""
+        if evidence is not None and evidence.kind:
+            return evidence.kind
+        ctx = self.context_of(owner) if owner else None
+        if evidence is not None and ctx == "person" and not self.head_is_subject(owner):
+            return "named"
+        return ctx
+
+    def head_is_subject(self, owner: str | None) -> bool:
+        """Whether an owner's head noun (without suffixes such as Model) is a data subject."""
+        words = tuple(w for w in split_words(owner or "") if not w.isdigit())
+        while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
+            words = words[:-1]
+        return bool(words) and bool(self.subject_of(words[-1:]))
+
+    @staticmethod
+    def _ends_with(phrases: PhraseSet, words: tuple[str, ...]) -> bool:
+        """Whether one of ``phrases`` ends at the last word (``mailing list`` in ``ClubMailingList``)."""
+        return any(start + len(phrases.phrases[order]) == len(words) for order, start in phrases.occurrences(words))
 
     # ---- identifiers -----------------------------------------------------------------------------
     def _classify(self, identifier: str, owner: str | None = None, constant_ok: bool = False,
@@ -169,8 +190,7 @@ class Classifier:
             return ()
         taken = [False] * len(words)
         found: list[Match] = []
-        owner_ctx = (evidence.kind if evidence is not None and evidence.kind else None) or (
-            self.context_of(owner) if owner else None)
+        owner_ctx = self.owner_context(owner, evidence)
         refs = evidence.person_refs if evidence is not None else ()
         for order, start in self._phrase_set.occurrences(words):
             phrase, key, weak = self._phrases[order]
@@ -218,7 +238,7 @@ class Classifier:
             words = words[:-1]
         if not words or self.subject_of(words[-1:]):
             return False
-        return self._non_personal_owners.contains(words[-1:]) or self._non_personal_owners.contains(words[-2:])
+        return self._ends_with(self._non_personal_owners, words)
 
     def _accept(self, words, start, end, key, weak, owner_ctx, owner=None, person_ref=False) -> bool:
         cat = self.policy.categories[key]
@@ -237,11 +257,11 @@ class Classifier:
         if cat.context == "person_linked":  # free text, files: personal on a person's records only
             return bool(lead_subject) or owner_ctx in ("person", "linked")
         if weak:
-            return bool(lead_subject) or owner_ctx == "person"
-        if owner_ctx == "thing" and not lead_subject and self.nonpersonal_owner(owner):
-            return False  # Site.email, Server.ip_address: data about a thing, not a person
+            return bool(lead_subject) or owner_ctx in ("person", "named")
+        if not lead_subject and (owner_ctx == "org" or owner_ctx == "thing" and self.nonpersonal_owner(owner)):
+            return False  # Site.email, Server.ip_address, an event's mailbox: a thing's, not a person's
         if cat.context == "not_thing":
-            return bool(lead_subject) or owner_ctx != "thing"
+            return bool(lead_subject) or owner_ctx not in ("thing", "org")
         return True
 
     @staticmethod

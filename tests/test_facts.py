@@ -236,3 +236,54 @@ def test_a_syntax_error_in_a_test_is_still_reported(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
     assert [f["code"] for f in out["findings"]] == ["GDPR901"]
+
+
+def test_a_record_that_records_of_people_point_at_is_no_person(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class Conference(models.Model):
+        name = models.CharField(max_length=80)
+        email = models.EmailField()
+        city = models.CharField(max_length=80)
+
+    class Talk(models.Model):
+        conference = models.ForeignKey(Conference, on_delete=models.CASCADE)
+        speaker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        abstract = models.TextField()
+
+    class Case(models.Model):
+        reporter_email = models.EmailField()
+        summary = models.TextField()
+
+    class CaseNote(models.Model):
+        case = models.ForeignKey(Case, on_delete=models.CASCADE)
+    ''')})
+    # the conference's own mailbox and city: the talks point at it, it belongs to nobody
+    assert not {"Conference.email", "Conference.name", "Conference.city"} & found.keys()
+    assert found["Talk.abstract"] == ["GDPR101"]
+    # a case others point at is still about a person when a field says whose it is
+    assert found["Case.reporter_email"] == ["GDPR101"] and found["Case.summary"] == ["GDPR101"]
+
+
+def test_only_the_head_noun_decides(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class ProductReview(models.Model):
+        reviewer_email = models.EmailField()
+        body = models.TextField()
+
+    class TeamInvite(models.Model):
+        email = models.EmailField()
+
+    class MemberBulletin(models.Model):
+        title = models.CharField(max_length=80)
+        text = models.TextField()
+
+    class PostalAddress(models.Model):
+        first_name = models.CharField(max_length=80)
+        line1 = models.CharField(max_length=80)
+        line2 = models.CharField(max_length=80)
+        postcode = models.CharField(max_length=10)
+    ''')})
+    assert found["ProductReview.body"] == ["GDPR101"]  # a review, not a product
+    assert found["TeamInvite.email"] == ["GDPR101"]  # an invitation, not a team
+    assert not {"MemberBulletin.title", "MemberBulletin.text"} & found.keys()  # a bulletin for members
+    assert found["PostalAddress.line1"] == ["GDPR101"] and found["PostalAddress.line2"] == ["GDPR101"]

@@ -196,8 +196,8 @@ class FieldChecks:
         found = self.classifier.classify_type(field.names)
         if not found:
             return ()
-        owner_ctx = evidence.kind or self.classifier.context_of(field.owner)
-        if owner_ctx == "thing" and self.classifier.nonpersonal_owner(field.owner):
+        owner_ctx = self.classifier.owner_context(field.owner, evidence)
+        if owner_ctx == "org" or owner_ctx == "thing" and self.classifier.nonpersonal_owner(field.owner):
             return ()
         # free text by its type (TextField) unless the name says it is something technical
         # (`scopes`, `token_secret`, `query`)

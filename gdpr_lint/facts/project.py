@@ -18,6 +18,8 @@ which are cached by content, so assembling them costs a few milliseconds.  For e
   ``thing``   a record about a thing that belongs to nobody: its head noun is a thing (``Queue``,
               ``PersonGroup``), or it holds a program's credentials (``Client`` with
               ``client_secret`` and ``redirect_uris`` is an API client, not a customer);
+  ``org``     a record that records of people point at and that belongs to nobody (an ``Event``,
+              a ``Gym``): its contact details are a role's (the organiser's mailbox), not a person's;
   ``""``      nothing known; the words of each field decide alone.
 
 - the names of its **person references** (``poster``, ``hidden_by``): a field named after one
@@ -180,6 +182,17 @@ class _Builder:
         self.action_suffixes = frozenset(policy.evidence.action_suffixes)
         self.pointer_prefixes = frozenset(policy.evidence.pointer_prefixes)
         self._person: dict[str, tuple[bool, str]] = {}
+        #: categories that name a person whoever's record holds them (not a role mailbox or phone)
+        self.person_only = ("user.name", "user.demographic", "user.government_id", "user.financial",
+                            "user.account.username")
+        #: classes that other records reference (an event, a gym, a ticket): their bare e-mail may be theirs
+        self.referenced: set[str] = set()
+        for here, info in classes.items():
+            for f in info["f"]:
+                if f[3]:
+                    target = self.target_class(f[3], here)
+                    if target and target != here:
+                        self.referenced.add(target)
 
     # ---- helpers --------------------------------------------------------------------------------
     def fields(self, qual: str, seen: frozenset[str] = frozenset()) -> list[list]:
@@ -224,8 +237,12 @@ class _Builder:
                 return f[0]
         return ""
 
-    def personal_field(self, qual: str) -> str:
-        """A field of the class that is personal data by its own words (``submitter_email``)."""
+    def personal_field(self, qual: str, strict: bool = False) -> str:
+        """A field of the class that is personal data by its own words (``submitter_email``).
+
+        ``strict`` (for a record other records point at, such as an event or a gym, whose bare
+        ``email`` may be its own mailbox): only a field that says whose it is (``submitter_email``)
+        or that names a person (``first_name``, ``date_of_birth``) counts."""
         classify = self.classifier.classify
         for name, _line, types, target, fk in self.fields(qual):
             if target or fk:
@@ -234,9 +251,15 @@ class _Builder:
                 continue
             for match in classify(name, None):
                 cat = self.policy.categories.get(match.category)
-                if cat is not None and cat.identifying:
+                if cat is None or not cat.identifying:
+                    continue
+                if not strict or self.classifier.subject_of(split_words(name)) or match.category.startswith(
+                        self.person_only):
                     return name
         return ""
+
+    def head_is_subject(self, name: str) -> bool:
+        return self.classifier.head_is_subject(name)
 
     def is_person(self, qual: str, depth: int = 0) -> tuple[bool, str]:
         """Whether a class is a record about a person, and why."""
@@ -249,7 +272,7 @@ class _Builder:
         if any(b in self.person_bases or (b in self.classes and depth < 8 and self.is_person(b, depth + 1)[0])
                for b in info["b"]):
             result = (True, "extends a user model")
-        elif ctx == "person":
+        elif self.head_is_subject(info["n"]):
             prog = self.program(qual)
             words = split_words(info["n"])
             if prog:
@@ -258,7 +281,7 @@ class _Builder:
                 result = (True, f"{info['n']} names a person")
             # else a UserDocument that references its user: a document that belongs to a person
         elif ctx != "thing":
-            own = self.personal_field(qual)
+            own = self.personal_field(qual, strict=qual in self.referenced)
             if own and not self.program(qual):
                 result = (True, f"holds `{own}`")
         self._person[qual] = result
@@ -298,6 +321,10 @@ class _Builder:
             kind, why = "thing", f"{info['n']} names a thing"  # a Queue with a default owner is still a queue
         elif owners:
             kind, why = "linked", f"belongs to a person through `{owners[0]}`"
+        elif qual in self.referenced and head != "person" and not self.classifier.classify(info["n"], None):
+            # (an EmailAddress that contacts point at is still an address: its name says so)
+            # an event, a gym: records of people point at it, and its own contact details are a role's
+            kind, why = "org", f"{info['n']} is a record other records belong to, not a person's"
         elif head == "thing":
             kind, why = "thing", f"{info['n']} names a thing"
         else:
