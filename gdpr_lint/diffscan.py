@@ -16,6 +16,8 @@ Which findings a diff keeps (documented in ``docs/ci.md``):
    covered, and turning a plain class into a model reports its fields.
 4. GDPR901/902/905 (the file could not be parsed, read or analysed) are kept for every changed
    file: nothing else in it was checked.
+5. Every finding is kept in a changed file whose lines git numbers otherwise than Python reads
+   them (a lone ``\r`` line break, or a codec such as UTF-7 in which ``+AAo-`` is a line break).
 
 Not covered: data flow across unchanged lines (``v = user.email`` changed above an unchanged
 ``log.info(v)``), config or policy changes (they are not in the diff), and dependency
@@ -34,6 +36,7 @@ import click
 
 from gdpr_lint.findings import Finding
 from gdpr_lint.gitdiff import FileChange, changes, staged_text
+from gdpr_lint.source import decode, lines_as_git_counts, read_bytes
 
 FILE_LEVEL = ("GDPR901", "GDPR902", "GDPR905")
 FIELD_CODES_PREFIX = ("GDPR1",)  # retention family
@@ -80,24 +83,34 @@ def _class_zone(text: str, owner: str) -> list[tuple[int, int]]:
 
 
 class _Texts:
-    """New file texts, read on demand (only files with field findings on untouched lines)."""
+    """New file texts, read on demand with the one reader (as Python decodes them)."""
 
     def __init__(self, sources: dict[str, Path]) -> None:
         self.sources = sources
-        self.cache: dict[str, str] = {}
+        self.cache: dict[str, tuple[str, bool]] = {}
+
+    def _load(self, shown: str) -> tuple[str, bool]:
+        if shown not in self.cache:
+            data, text = None, None
+            if shown in self.sources:
+                data, _problem, _digest = read_bytes(self.sources[shown])
+                text = decode(data)[0] if data is not None else None
+            # a file whose lines git numbers otherwise than Python (a lone \r, UTF-7's +AAo-) has
+            # no reliable changed lines: every finding in it counts as changed
+            self.cache[shown] = (text or "", data is not None and text is not None and lines_as_git_counts(data, text))
+        return self.cache[shown]
 
     def get(self, shown: str) -> str:
-        if shown not in self.cache:
-            try:
-                self.cache[shown] = self.sources[shown].read_text(encoding="utf-8-sig", errors="replace")
-            except (OSError, KeyError):
-                self.cache[shown] = ""
-        return self.cache[shown]
+        return self._load(shown)[0]
+
+    def renumbered(self, shown: str) -> bool:
+        """Whether git's line numbers of the file are not the lines the findings give."""
+        return not self._load(shown)[1]
 
 
 def caused_by_change(f: Finding, change: FileChange, texts: _Texts) -> bool:
     """Whether the change touches ``f`` (its statement, or for fields the tag and class header lines)."""
-    if f.code in FILE_LEVEL or change.new_file:
+    if f.code in FILE_LEVEL or change.new_file or texts.renumbered(f.path):
         return True
     if _touches(change, f.line, max(f.end_line, f.line)):
         return True

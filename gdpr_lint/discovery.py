@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +118,7 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"path does not exist: {path}")
-        if path.is_file() or (path.is_symlink() and not path.exists()):
+        if not path.is_dir():  # a file, a broken link, or a pipe or device (reported, never read)
             # a file named on the command line is checked whatever its name (a script without .py)
             # or folder (`build/x.py`): only the configured excludes apply to it
             if not (user_spec and user_spec.match_file(_rel(path, root))):
@@ -279,3 +280,152 @@ def discover_tree(paths: list[Path], excludes: list[str], root: Path, previous: 
     reusable = all(0 < mtime < recent and 0 < ctime < recent for mtime, ctime, _ in folders.values())
     return python, manifests, Tree(key, folders, [os.fspath(p) for p in python], [os.fspath(p) for p in manifests],
                                    reusable)
+
+
+# ---- what the deploy gate scans ---------------------------------------------------------------------
+
+@dataclass
+class Selection:
+    """The files ``review`` and ``verify`` scan, and the ones the config's ``exclude`` left out.
+
+    ``files`` are Python files and dependency manifests, named one by one (so no ignore file,
+    cache tag or default exclude applies to them again); ``excluded`` the files the listing held
+    that the config's ``exclude`` patterns removed (their hashes go into the review digest);
+    ``source`` says how they were listed: ``git`` (tracked plus untracked files that are not
+    ignored), ``walk`` (outside a git work tree: as ``check`` walks) or ``all`` (every file).
+    """
+
+    files: list[Path] = field(default_factory=list)
+    excluded: list[Path] = field(default_factory=list)
+    source: str = "git"
+    untracked: list[Path] = field(default_factory=list)  # of ``files``: those git does not track (yet)
+
+
+def _wanted(name: str) -> bool:
+    return name.endswith(".py") or is_manifest(name)
+
+
+def _exclude_spec(excludes: list[str]):
+    if not excludes:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(list(excludes))
+
+
+def _git_work_tree(folder: Path) -> bool:
+    """Whether ``folder`` is inside a git work tree, asking git itself (run the safe way).
+
+    Raises:
+        UsageError: a ``.git`` sits in or above ``folder`` but git cannot be run or will not read
+            the repository (a dubious owner, a broken ``.git``): the gate takes the files git
+            tracks, and a walk instead could skip some of them.
+    """
+    from gdpr_lint.gitdiff import git_command, git_env
+
+    marker = _git_top(folder.resolve())
+    try:
+        proc = subprocess.run(git_command(["rev-parse", "--is-inside-work-tree"], folder), cwd=folder,
+                              env=git_env(), capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        if marker is None:
+            return False
+        raise UsageError(f"{folder} is in a git repository ({marker}) but git cannot be run ({exc}); review and "
+                         "verify scan the files git tracks, so they need git") from None
+    if proc.returncode == 0 and proc.stdout.strip() == b"true":
+        return True
+    if marker is None:
+        return False
+    err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    why = err[-1] if err else "not inside its work tree"
+    raise UsageError(f"{folder} is in a git repository ({marker}) that git does not read ({why}); review and "
+                     "verify scan the files git tracks, so fix that first")
+
+
+def _git_listing(folder: Path) -> tuple[list[str], list[str]]:
+    """``(tracked, untracked)`` paths (relative to ``folder``) git lists below it: every tracked file
+    (also in checked-out submodules), and every untracked file that is not ignored."""
+    from gdpr_lint.gitdiff import git
+
+    def names(args: list[str]) -> list[str]:
+        return [os.fsdecode(n) for n in git(args, folder).stdout.split(b"\0") if n]
+
+    return (names(["ls-files", "-z", "--cached", "--recurse-submodules"]),
+            names(["ls-files", "-z", "--others", "--exclude-standard"]))
+
+
+def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
+    """The files ``review`` and ``verify`` scan under ``paths``.
+
+    In a git work tree, what git lists (:func:`_git_listing`) whatever ignore files, cache tags and
+    the default excludes say: a tracked file is deployed wherever it sits.  An untracked file that
+    is not ignored is listed too: it may be deployed from this work tree, and ``git add -A`` would
+    commit it (a clean checkout has none, so a review in CI and the gate on a checkout agree).  A
+    file named on the command line is taken as it is.  Outside a git work tree, folders are walked
+    as ``check`` walks them.  The config's ``exclude`` patterns apply to all of these; what they
+    remove is returned in :attr:`Selection.excluded`.
+
+    Raises:
+        UsageError: a path that does not exist; a repository git will not read.
+    """
+    spec = _exclude_spec(excludes)
+    listed: list[Path] = []
+    untracked: set[str] = set()
+    walk: list[Path] = []
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"path does not exist: {path}")
+        if not path.is_dir():
+            listed.append(path)
+        elif _git_work_tree(path):
+            tracked, others = _git_listing(path)
+            for rel in tracked + others:
+                full = path / rel
+                if not _wanted(full.name) or full.is_dir():
+                    continue  # a submodule's folder, or a tracked file replaced by a folder (or a link to one)
+                if full.exists() or full.is_symlink():  # a tracked file deleted from the work tree is not deployed
+                    listed.append(full)
+            untracked.update(os.path.normpath(os.path.abspath(path / rel)) for rel in others)
+        else:
+            walk.append(path)
+    selection = Selection(source="git" if not walk else ("walk" if not listed else "git+walk"))
+    seen: set[str] = set()
+    for full in listed:
+        key = os.path.normpath(os.path.abspath(full))
+        if key in seen:
+            continue
+        seen.add(key)
+        if spec is not None and spec.match_file(_rel(full, root)):
+            selection.excluded.append(full)
+        else:
+            selection.files.append(full)
+            if key in untracked:
+                selection.untracked.append(full)
+    if walk:
+        python, manifests = discover_all(walk, excludes, root)
+        for full in python + manifests:
+            key = os.path.normpath(os.path.abspath(full))
+            if key not in seen:
+                seen.add(key)
+                selection.files.append(full)
+    return selection
+
+
+def every_file(paths: list[Path], excludes: list[str], root: Path) -> Selection:
+    """Every Python file and manifest under ``paths``, skipping nothing but the config's ``exclude``
+    (for a revision extracted from git, which holds exactly the files the revision tracks)."""
+    spec = _exclude_spec(excludes)
+    selection = Selection(source="all")
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"path does not exist: {path}")
+        found = [path]
+        if path.is_dir():
+            found = []
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames.sort()
+                found += [Path(dirpath, name) for name in sorted(filenames) if _wanted(name)]
+        for full in found:
+            excluded = spec is not None and spec.match_file(_rel(full, root))
+            (selection.excluded if excluded else selection.files).append(full)
+    return selection

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import io
+import json
+import keyword
 import re
+import tokenize
+import warnings
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -44,12 +50,16 @@ class Finding:
     processor: str = ""
     suppressed: bool = False
     suppression_reason: str = ""
+    source_hash: str = ""  # SHA-256 of the reported code's normalised tokens (see :func:`source_hash`)
 
     def finish(self) -> "Finding":
-        """Compute the fingerprint (SHA-256 prefix of code, path, symbol and normalised snippet)."""
-        norm = normalise_source(self.snippet)
-        text = "\x1f".join((self.code, self.path, self.symbol, norm))
-        self.fingerprint = hashlib.sha256(text.encode()).hexdigest()[:24]
+        """Compute the fingerprint: a SHA-256 prefix of code, path, symbol and the hash of the
+        reported code's tokens (:func:`source_hash`; set by the engine from the whole node, while
+        ``snippet`` may be shortened for display)."""
+        if not self.source_hash:
+            self.source_hash = source_hash(self.snippet)
+        text = "\x1f".join((self.code, self.path, self.symbol, self.source_hash))
+        self.fingerprint = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         return self
 
     def sort_key(self) -> tuple:
@@ -85,21 +95,113 @@ _KINDS = {"str": str, "int": int, "bool": bool, "list[str]": list}  # list: of s
 _FIELD_KINDS = tuple((f.name, _KINDS[str(f.type)]) for f in fields(Finding))  # a new type must be added here
 _FIELD_NAMES = frozenset(name for name, _ in _FIELD_KINDS)
 
-_WS = re.compile(r"\s+")
-_COMMENT = re.compile(r"#[^\n]*")
-_TRAILING_COMMA = re.compile(r",(?=[)\]}])")
+_SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
+            tokenize.ENCODING}
+_FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+: an f-string is several tokens
+_FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
+_STRING = re.compile(r"([A-Za-z]*)('''|\"\"\"|'|\")(.*)\2\Z", re.S)
+_OPENERS, _CLOSERS = ("(", "[", "{"), (")", "]", "}")
+
+
+def _string(text: str) -> str:
+    """A string literal in one canonical form with the same value: a plain or bytes literal by its
+    value (quotes, escapes and ``u``/``r`` prefixes unified), an f-string with its prefix in lower
+    case and double quotes where its text holds none.  Contents are kept exactly, ``#`` included."""
+    m = _STRING.match(text)
+    if not m:
+        return text
+    prefix, quote, body = m.group(1).lower(), m.group(2), m.group(3)
+    if "f" not in prefix:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "invalid escape sequence" warnings: the value is what counts
+                value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            value = None
+        if isinstance(value, bytes):
+            return repr(value)
+        if isinstance(value, str):
+            return json.dumps(value)
+    if quote[0] == "'" and '"' not in body:
+        quote = quote.replace("'", '"')
+    return "".join(sorted(prefix.replace("u", ""))) + quote + body + quote
+
+
+def _tokens(code: str) -> list[str] | None:
+    """The significant tokens of ``code`` (Python's tokenize; comments, line breaks and indentation
+    dropped; an f-string one token on every Python), or ``None`` when it does not tokenize."""
+    starts = [0]
+    for line in code.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    out: list[str] = []
+    depth, first = 0, (1, 0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+                if tok.type == _FSTRING_START:
+                    depth += 1
+                    if depth == 1:
+                        first = tok.start
+                elif depth:
+                    if tok.type == _FSTRING_END:
+                        depth -= 1
+                        if depth == 0:
+                            out.append(code[starts[first[0] - 1] + first[1]:starts[tok.end[0] - 1] + tok.end[1]])
+                elif tok.type not in _SKIPPED:
+                    out.append(tok.string)
+    except (tokenize.TokenError, SyntaxError, ValueError, IndexError, MemoryError, RecursionError):
+        return None
+    return out
+
+
+def _canonical(tokens: list[str]) -> list[str]:
+    """Strings in canonical form, and a trailing comma dropped where it changes nothing: in a call,
+    a definition's parameters, a list, set or dict display, or a tuple or subscript that has
+    another comma (``(x,)`` and ``a[x,]`` keep theirs: without it they mean something else)."""
+    out: list[str] = []
+    stack: list[list] = []  # [called or subscripted, commas at this level]
+    for tok in tokens:
+        if tok in _OPENERS:
+            prev = out[-1] if out else ""
+            applied = bool(prev) and (prev in (")", "]") or prev[0] in "'\"" or prev[-1] in "'\"" or (
+                (prev[0].isalpha() or prev[0] == "_") and prev.isidentifier() and not keyword.iskeyword(prev)))
+            stack.append([tok, applied, 0])
+            out.append(tok)
+        elif tok in _CLOSERS:
+            if out and out[-1] == "," and stack:
+                opener, applied, commas = stack[-1]
+                if commas > 1 or (opener == "(" and applied) or (opener == "[" and not applied) or opener == "{":
+                    out.pop()
+            if stack:
+                stack.pop()
+            out.append(tok)
+        else:
+            if tok == "," and stack:
+                stack[-1][2] += 1
+            out.append(_string(tok) if tok[:1] in "'\"" or (tok[:1].isalpha() and tok[-1:] in "'\"") else tok)
+    return out
 
 
 def normalise_source(code: str) -> str:
-    """Source text with comments and all whitespace removed and quotes unified.
+    """The reported code as its tokens (JSON), the same however it is formatted.
 
-    Reformatting or re-wrapping a statement does not change it; changing what it says does.
+    Computed from Python's tokenize: comments, blank lines, line breaks and indentation are
+    dropped, string literals are put in one form with the same value (``'a'`` is ``"a"``; a ``#``
+    inside a string is part of it), and a trailing comma a re-wrap adds is dropped.  Nothing is
+    cut off.  Reformatting or re-wrapping a statement does not change the result; changing what it
+    says does.  Code that does not tokenize is taken as it is (line breaks unified).
     """
-    code = _COMMENT.sub("", code)
-    code = code.replace("'", '"')
-    code = _WS.sub("", code)
-    code = _TRAILING_COMMA.sub("", code)  # a "magic trailing comma" added when a call is re-wrapped
-    return code.rstrip(",")
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
+    tokens = _tokens(code)
+    if tokens is None:
+        return json.dumps(["<raw>", code])
+    return json.dumps(_canonical(tokens))
+
+
+def source_hash(code: str) -> str:
+    """SHA-256 (hex) of :func:`normalise_source` of ``code``: what a fingerprint is computed from."""
+    return hashlib.sha256(normalise_source(code).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def tool_finding(policy, code: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:

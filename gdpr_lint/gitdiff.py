@@ -63,12 +63,51 @@ class Changes:
     files: dict[str, FileChange] = field(default_factory=dict)
 
 
-def _env() -> dict[str, str]:
+#: options for every git command gdpr-lint runs: nothing from the repository may run (its hooks,
+#: its ``core.fsmonitor`` command), and output is plain whatever the configuration says
+SAFE_OPTIONS = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false",
+                "-c", "diff.noprefix=false", "-c", "log.showSignature=false",
+                "-c", "core.untrackedCache=false")
+
+
+def git_env() -> dict[str, str]:
+    """The environment for git: the user's, with plain output, no optional locks, no external diff."""
     env = dict(os.environ)
     # plain, stable output whatever the user's configuration says
     env.update(LC_ALL="C", LANG="C", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
-    env.pop("GIT_EXTERNAL_DIFF", None)
+    for name in ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_ASKPASS", "SSH_ASKPASS"):
+        env.pop(name, None)
     return env
+
+
+_env = git_env  # the name this module used before
+
+
+def _filter_drivers(cwd: Path) -> list[str]:
+    """``-c filter.NAME.clean= ...`` for every content filter the configuration defines: git runs a
+    filter's command when it compares the work tree (``status``, ``diff``) or writes files out
+    (``archive``), and a repository's ``.git/config`` can name any program there."""
+    try:
+        proc = subprocess.run(["git", *SAFE_OPTIONS, "config", "-z", "--get-regexp", r"^filter\."], cwd=cwd,
+                              env=git_env(), capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    names: set[str] = set()
+    for item in proc.stdout.split(b"\0"):
+        key = item.split(b"\n", 1)[0].decode("utf-8", "surrogateescape")
+        if key.count(".") >= 2:
+            names.add(key[len("filter."):key.rindex(".")])
+    out: list[str] = []
+    for name in sorted(names):
+        for var in ("clean", "smudge", "process"):
+            out += ["-c", f"filter.{name}.{var}="]
+        out += ["-c", f"filter.{name}.required=false"]
+    return out
+
+
+def git_command(args: list[str], cwd: Path) -> list[str]:
+    """The full command line for ``git ARGS`` run the safe way (see :data:`SAFE_OPTIONS`)."""
+    return ["git", *SAFE_OPTIONS, *_filter_drivers(cwd), *args]
 
 
 def git(args: list[str], cwd: Path, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess:
@@ -77,9 +116,8 @@ def git(args: list[str], cwd: Path, check: bool = True, input: bytes | None = No
     Raises:
         UsageError: git is not installed, or (with ``check``) git failed.
     """
-    cmd = ["git", "-c", "core.quotePath=false", "-c", "diff.noprefix=false", *args]
     try:
-        proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, input=input)
+        proc = subprocess.run(git_command(args, cwd), cwd=cwd, env=git_env(), capture_output=True, input=input)
     except FileNotFoundError:
         raise UsageError("--diff and --staged need git, and `git` was not found on PATH") from None
     except OSError as exc:
@@ -305,5 +343,6 @@ def _all_lines(top: Path, path: str, staged: bool) -> set[int]:
 
 
 def staged_text(top: Path, path: str) -> bytes:
-    """The content of ``path`` as staged in the index (``git show :path``)."""
-    return git(["show", f":{path}"], top).stdout
+    """The content of ``path`` as staged in the index (``git cat-file blob :path``: the bytes as
+    stored, no textconv or filter)."""
+    return git(["cat-file", "blob", f":{path}"], top).stdout

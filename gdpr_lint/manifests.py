@@ -68,9 +68,12 @@ def _requirement_names(path: Path, text: str) -> list[tuple[str, int]]:
 
 def check_manifest(path: Path, shown: str, policy: Policy) -> list[Finding]:
     """GDPR406 findings for the unapproved processor SDKs a manifest adds (empty when unreadable)."""
+    from gdpr_lint.source import read_bytes
+
+    data, _problem, _digest = read_bytes(path)  # a regular file of bounded size: never a pipe or /dev/zero
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8-sig") if data is not None else ""
+    except UnicodeDecodeError:
         return []
     by_package = {normalise(pkg): proc for proc in policy.processors.values() for pkg in proc.packages}
     rule = policy.rules["GDPR406"]

@@ -7,19 +7,15 @@ symlink becomes a GDPR902 finding; one that does not parse a GDPR901 finding.
 from __future__ import annotations
 
 import ast
-import codecs
 import hashlib
-import io
 import json
 import math
 import os
-import re
 import signal
 import stat
 import sys
 import threading
 import time
-import tokenize
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -31,14 +27,14 @@ from gdpr_lint.discovery import Tree, discover_tree
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 from gdpr_lint.facts.classes import file_facts
+from gdpr_lint.source import MAX_BYTES, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
 
-MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
 DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
 _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
-_TOO_DEEP = "expressions nested too deeply for Python's own parser (RecursionError), which cannot run it either"
-_CODING = re.compile(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263's coding line
-_BLANK_OR_COMMENT = re.compile(rb"[ \t\f]*(?:#|\r?$)")
+# true on every Python: 3.11 and 3.12 cannot compile such a file, 3.13 can compile some of them
+_TOO_DEEP = ("expressions nested too deeply to analyse (this Python's parser gives up on them; a newer Python "
+             "may still run the file)")
 
 
 @dataclass
@@ -99,67 +95,6 @@ def _package_of(folder: str) -> str:
         return ""
     parent = _package_of(str(here.parent))
     return f"{parent}.{here.name}" if parent else here.name
-
-
-def read_source(path: Path) -> tuple[str | None, str]:
-    """``(text, "")`` or ``(None, reason)`` for a file that cannot be checked."""
-    text, problem, _digest = read_source_digest(path)
-    return text, problem
-
-
-def read_source_digest(path: Path) -> tuple[str | None, str, str]:
-    """``(text or None, reason it cannot be checked, SHA-256 of the bytes read)``.
-
-    Text is UTF-8 (a BOM is dropped) or the encoding a PEP 263 ``coding:`` line declares.  Only
-    regular files are read: a FIFO or a device named ``x.py`` would block or never end.
-    """
-    try:
-        if path.is_symlink() and not path.exists():
-            return None, "broken symbolic link", ""
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode):
-            return None, "not a regular file (a pipe, device or socket)", ""
-        if st.st_size > MAX_BYTES:
-            return None, f"file is {st.st_size // 1_000_000} MB, larger than the {MAX_BYTES // 1_000_000} MB limit", ""
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        return None, f"cannot read the file ({exc.strerror or exc})", ""
-    digest = hashlib.sha256(data).hexdigest()
-    if len(data) > MAX_BYTES:
-        return None, f"file is larger than the {MAX_BYTES // 1_000_000} MB limit", digest
-    if b"\x00" in data:
-        return None, "file contains NUL bytes (binary or corrupt)", digest
-    try:
-        return data.decode("utf-8-sig"), "", digest
-    except UnicodeDecodeError as exc:
-        bad_line = exc.object.count(b"\n", 0, exc.start) + 1  # exc.object: the bytes after a BOM, if any
-        # PEP 263: a coding comment on line 1, or on line 2 below a comment or blank line 1
-        head = exc.object.split(b"\n", 2)
-        declared = _CODING.match(head[0]) or (
-            len(head) > 1 and _BLANK_OR_COMMENT.match(head[0]) and _CODING.match(head[1]))
-        name = declared.group(1).decode("ascii") if declared else ""
-        try:
-            says_utf8 = bool(name) and codecs.lookup(name).name in ("utf-8", "utf-8-sig")
-        except LookupError:
-            says_utf8 = False
-        if says_utf8:
-            problem = f"not valid UTF-8 at line {bad_line}, although its coding line says {name}; save it as UTF-8"
-        else:
-            problem = f"not UTF-8 (line {bad_line}) and no coding line says what it is; save it as UTF-8"
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError:  # a coding line naming an unknown encoding, or bytes it cannot read near the top
-        return None, problem, digest
-    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):  # also `coding: utf8`, which tokenize keeps as is
-        return None, problem, digest
-    try:
-        return data.decode(encoding), "", digest
-    except UnicodeDecodeError as exc:
-        bad_line = data.count(b"\n", 0, exc.start) + 1
-        return None, f"not valid {encoding} at line {bad_line}, as its coding line says ({exc.reason})", digest
-    except LookupError as exc:
-        return None, f"not valid {encoding}, as its coding line says ({exc})", digest
 
 
 # ---- worker side ---------------------------------------------------------------------------------
@@ -327,9 +262,10 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     try:
         tree = ast.parse(text)
     except RecursionError:
-        # too deep to build Python's ast objects; when it is too deep to compile as well, Python
-        # cannot run the file, and libcst's parser would spend minutes in native code on it (a
-        # 5,000-term `+` chain: 40 s), beyond the time limit's reach: reported, not analysed
+        # too deep to build Python's ast objects; when it is too deep to compile as well (on this
+        # Python: 3.13 compiles some of these), libcst's parser would spend minutes in native code
+        # on it (a 5,000-term `+` chain: 40 s), beyond the time limit's reach: reported, not analysed
+        # (the review digest holds the file's content hash)
         try:
             compile(text, "<survey>", "exec", dont_inherit=True)
         except RecursionError:

@@ -25,7 +25,7 @@ from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
-from gdpr_lint.findings import Finding, tool_finding
+from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
 
 
@@ -81,7 +81,7 @@ class FileContext:
             message=full, categories=categories, fix=" ".join(rule.fix.split()),
             reasons=sorted({f"{m.category}: {m.reason}" for m in matches}),
             symbol=symbol if symbol is not None else self.symbol, snippet=snippet[:2000], sink=sink,
-            processor=processor))
+            processor=processor, source_hash=source_hash(snippet)))  # the whole node: the fingerprint has no cut-off
 
 
 def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,

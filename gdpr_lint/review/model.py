@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
-import os
 import posixpath
 import re
 import subprocess
@@ -30,6 +29,7 @@ BASELINE_FILE = ".gdpr-lint-baseline.json"
 SEVERITIES = ("error", "warning", "info")
 FIELD_ATTRS = ("categories", "retention", "basis", "purpose", "subject", "encrypted", "storage", "special")
 PROCESSOR_CODES = ("GDPR401", "GDPR402", "GDPR403", "GDPR404", "GDPR405")
+NOT_ANALYSED = ("GDPR901", "GDPR902", "GDPR905")  # not analysed: a syntax error, unreadable, beyond analysis
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b[ \t]*\(?([^\n#;]*)"
                      r"|import[ \t]+([^\n#;]+))", re.M)
@@ -46,6 +46,24 @@ class Snapshot:
     imports: list[dict] = field(default_factory=list)  # {processor, path, line, module}
     baseline: list[dict] = field(default_factory=list)
     baseline_error: str = ""
+    excluded: list[dict] = field(default_factory=list)  # {path, sha256}: listed files the config's exclude removed
+    listing: str = ""  # how the files were listed: git, walk, all (see discovery.Selection)
+    untracked: list[str] = field(default_factory=list)  # scanned files git does not track (yet)
+
+    @property
+    def not_analysed(self) -> list[dict]:
+        """``{path, code, sha256}`` of every file that was not analysed (GDPR901/902/905), by the hash of
+        its whole content: its findings say why, and only its content says what it holds."""
+        from gdpr_lint.source import content_sha256
+
+        if getattr(self, "_not_analysed", None) is None:
+            seen: dict[tuple[str, str], dict] = {}
+            for f in self.result.findings + self.result.suppressed:
+                if f.code in NOT_ANALYSED and (f.path, f.code) not in seen:
+                    seen[(f.path, f.code)] = {"path": f.path, "code": f.code,
+                                              "sha256": content_sha256(self.root / f.path)}
+            self._not_analysed = sorted(seen.values(), key=lambda d: (d["path"], d["code"]))
+        return self._not_analysed
 
     @property
     def processors(self) -> list[str]:
@@ -58,7 +76,8 @@ class Snapshot:
     def content(self) -> dict:
         """The privacy-relevant content the digest is computed over."""
         return privacy_content(self.result.findings, self.result.suppressed, self.result.inventory,
-                               self.processors, self.baseline, policy_content_hash(self.policy))
+                               self.processors, self.baseline, policy_content_hash(self.policy),
+                               excluded=self.excluded, not_analysed=self.not_analysed)
 
     @property
     def digest(self) -> str:
@@ -69,7 +88,8 @@ class Snapshot:
 
 def processor_imports(files: list[Path], root: Path, policy) -> list[dict]:
     """Imports of a catalogued processor's SDK in ``files`` (read as text; nothing is imported)."""
-    from gdpr_lint.scan import display_path, read_source
+    from gdpr_lint.scan import display_path
+    from gdpr_lint.source import read_source
 
     roots = sorted(((r, p.name) for p in policy.processors.values() for r in p.sdk), key=lambda t: -len(t[0]))
 
@@ -122,26 +142,41 @@ def read_baseline(root: Path) -> tuple[list[dict], str]:
 
 
 def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
-                  cache_dir: Path | None = None) -> Snapshot:
-    """Scan ``paths`` (relative to ``root`` or absolute) and collect a :class:`Snapshot`."""
-    from gdpr_lint.discovery import discover
+                  cache_dir: Path | None = None, listing: str = "git") -> Snapshot:
+    """Scan ``paths`` (relative to ``root`` or absolute) and collect a :class:`Snapshot`.
+
+    The files are those :func:`~gdpr_lint.discovery.gate_files` lists (in a git work tree: what git
+    tracks, plus untracked files that are not ignored, whatever ignore files, cache tags and the
+    default excludes say), or with ``listing="all"`` every file (a revision extracted from git).
+    The files the config's ``exclude`` removes are kept with the hash of their content.
+    """
+    from gdpr_lint.discovery import every_file, gate_files
+    from gdpr_lint.manifests import is_manifest
     from gdpr_lint.scan import display_path, scan
+    from gdpr_lint.source import content_sha256
 
     full = [Path(p) if Path(p).is_absolute() else root / p for p in paths]
-    result = scan(full, policy, root=root, jobs=jobs, cache_dir=cache_dir)
-    files = discover(full, policy.config.exclude, root)
+    selection = (every_file if listing == "all" else gate_files)(full, policy.config.exclude, root)
+    result = scan(selection.files, policy, root=root, jobs=jobs, cache_dir=cache_dir)
+    python = [p for p in selection.files if p.name.endswith(".py") or not is_manifest(p.name)]
+    excluded = sorted(({"path": display_path(p, root), "sha256": content_sha256(p)} for p in selection.excluded),
+                      key=lambda d: d["path"])
     baseline, error = read_baseline(root)
     shown = [display_path(p, root) for p in full]
     return Snapshot(result=result, policy=policy, root=root, paths=shown,
-                    imports=processor_imports(files, root, policy), baseline=baseline, baseline_error=error)
+                    imports=processor_imports(python, root, policy), baseline=baseline, baseline_error=error,
+                    excluded=excluded, listing=selection.source,
+                    untracked=sorted(display_path(p, root) for p in selection.untracked))
 
 
 def _git(args: list[str], cwd: Path, binary: bool = False):
-    # the repository's hooks and fsmonitor never run, and git takes no optional locks
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
-    safe = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
+    """``git ARGS`` run the safe way (no hooks, no fsmonitor, no filters: :func:`gitdiff.git_command`);
+    its output, or ``None`` when it failed."""
+    from gdpr_lint.gitdiff import git_command, git_env
+
     try:
-        proc = subprocess.run(["git", *safe, *args], cwd=cwd, env=env, capture_output=True, check=False, timeout=300)
+        proc = subprocess.run(git_command(args, cwd), cwd=cwd, env=git_env(), capture_output=True, check=False,
+                              timeout=300)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"cannot run git ({exc})") from None
     if proc.returncode != 0:
@@ -154,7 +189,8 @@ def git_info(root: Path) -> dict:
     top = _git(["rev-parse", "--show-toplevel"], root)
     if not top:
         return {"repository": root.resolve().name, "commit": "", "dirty": False}
-    status = _git(["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"], root)
+    status = _git(["--no-optional-locks", "status", "--porcelain", "--untracked-files=no", "--ignore-submodules"],
+                  root)
     return {"repository": Path(top).name, "commit": _git(["rev-parse", "HEAD"], root) or "",
             "dirty": bool(status)}
 
@@ -209,7 +245,8 @@ def scan_base(ref: str, paths: list[str], policy, root: Path, jobs: int | None =
                 tar.extractall(tmp.name, members=[m for m in tar.getmembers() if m.isfile() or m.isdir()])
     base_paths = [str(base_root / _relative(p, root)) for p in paths if (base_root / _relative(p, root)).exists()]
     if base_paths:
-        snap = take_snapshot(base_paths, policy, base_root, jobs=jobs, cache_dir=cache_dir)
+        # the archive holds exactly the files the revision tracks: every one is scanned, as at HEAD
+        snap = take_snapshot(base_paths, policy, base_root, jobs=jobs, cache_dir=cache_dir, listing="all")
     else:
         from gdpr_lint.scan import ScanResult
         snap = Snapshot(result=ScanResult(root=base_root), policy=policy, root=base_root, paths=[])
@@ -444,7 +481,8 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
                   "tool": {"name": "gdpr-lint", "version": __version__},
                   "policy": {"hash": policy.hash, "content_hash": content["policy"],
                              "config": _shown(policy.config.path, head.root), "require": list(policy.config.require)},
-                  "files": head.result.files, "lines": head.result.lines},
+                  "files": head.result.files, "lines": head.result.lines, "listing": head.listing or None,
+                  "untracked": head.untracked},
         "verdict": _verdict(findings, processors, inventory, diff, list(policy.config.require)),
         "diff": diff,
         "inventory": inventory,
@@ -453,6 +491,8 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
         "suppressions": suppressed,
         "baseline": head.baseline,
         "baseline_error": head.baseline_error or None,
+        "excluded": content["excluded"],
+        "not_analysed": content["not_analysed"],
         "flows": flows,
         "categories": categories,
         "digest": digest,

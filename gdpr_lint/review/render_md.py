@@ -75,6 +75,10 @@ def render_md(review: dict) -> str:
            f"{cell(s['repository'])} at {code(commit)}{base} · {cell(', '.join(s['paths']))} · {s['date']} · "
            f"gdpr-lint {s['tool']['version']}, policy {code(s['policy']['hash'])}", "",
            f"**{icon} {cell(v['headline'])}**", "",
+           *([f"**Not committed:** {len(s['untracked'])} scanned file{'s' if len(s['untracked']) != 1 else ''} "
+              f"git does not track: {cell(', '.join(s['untracked'][:20]))}"
+              f"{' …' if len(s['untracked']) > 20 else ''} (commit or ignore them before the deploy gate runs)", ""]
+             if s.get("untracked") else []),
            "| | |", "| --- | ---: |",
            f"| Personal-data fields | {v['fields']} |",
            f"| Fully tagged ({cell(', '.join(s['policy']['require']))}) | {v['coverage']}% |",
@@ -168,7 +172,17 @@ def render_md(review: dict) -> str:
                        f"{cell(e.get('symbol', ''))} | {cell(e.get('reason')) or '**no reason given**'} |")
     else:
         out.append("Nothing ignored.")
-    out += ["", "</details>", "", "### Sign-off", "", f"Review digest: {code(review['digest'])}", ""]
+    out += ["", "</details>", ""]
+    excluded, unread = review.get("excluded") or [], review.get("not_analysed") or []
+    if excluded or unread:
+        out += [f"<details><summary>Not scanned: {len(excluded)} file{'s' if len(excluded) != 1 else ''} the config "
+                f"excludes, {len(unread)} not analysed</summary>", "",
+                "The digest holds the SHA-256 of each: a change to any of them needs a new sign-off.", "",
+                "| File | Why | SHA-256 |", "| --- | --- | --- |"]
+        out += [f"| {code(e['path'])} | excluded by the config | {code(e['sha256'][:16])} |" for e in excluded]
+        out += [f"| {code(e['path'])} | {code(e['code'])} not analysed | {code(e['sha256'][:16])} |" for e in unread]
+        out += ["", "</details>", ""]
+    out += ["### Sign-off", "", f"Review digest: {code(review['digest'])}", ""]
     if review.get("signoffs"):
         for r in review["signoffs"]:
             out.append(f"- **{cell(r['decision'])}** by {cell(r['signer'])} ({cell(r.get('role'))}) on "

@@ -1,0 +1,215 @@
+"""Reading Python source as Python reads it: the one reader every part of gdpr-lint uses.
+
+Python decides a file's encoding from its first bytes (PEP 263 and PEP 3120): a UTF-8 byte-order
+mark, or a ``coding:`` comment on line 1, or on line 2 below a comment or blank line 1; UTF-8
+otherwise.  It then decodes the whole file with that codec.  :func:`decode` does the same, with
+:func:`tokenize.detect_encoding` over the file's first lines (line breaks counted as Python's
+tokenizer counts them: ``\\r\\n``, ``\\r`` and ``\\n``), so a file declaring ``coding: utf-7`` is
+read as UTF-7 even when its bytes are also valid UTF-8 (``+AAo-`` is a line break to Python, and
+so to gdpr-lint).
+
+A file Python refuses is not checked, and says why (GDPR902), never passes as clean: NUL bytes, a
+coding line naming an unknown codec or one that is not a text encoding (``rot13``), a codec in
+which the coding line itself does not read as written (``utf-16``, ``utf-32``, EBCDIC: Python
+reports "encoding problem" or a syntax error), a byte-order mark with another coding line, and
+bytes that are not valid in the declared (or default UTF-8) encoding.
+
+Only regular files are read (a FIFO or device named ``x.py`` would block or never end), at most
+:data:`MAX_BYTES`; :func:`content_sha256` hashes a file of any size for the review digest.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import re
+import stat
+import tokenize
+from pathlib import Path
+
+MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
+# PEP 263's coding line, as tokenize and CPython's tokenizer match it (ASCII only, on one line)
+_CODING = re.compile(rb"^[ \t\f]*#.*?(coding[:=][ \t]*([-\w.]+))", re.ASCII)
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)", re.ASCII)
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+def _open_regular(path: Path) -> tuple[int | None, os.stat_result | None, str]:
+    """``(file descriptor, its stat, "")`` for a regular file, else ``(None, None, why not)``.
+
+    Opened without blocking (a FIFO swapped in after a check would block ``open``), then checked
+    with ``fstat`` on what was opened, so no race lets a pipe or device through.
+    """
+    try:
+        if path.is_symlink() and not path.exists():
+            return None, None, "broken symbolic link"
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return None, None, f"cannot read the file ({exc.strerror or exc})"
+    try:
+        st = os.fstat(fd)
+    except OSError as exc:
+        os.close(fd)
+        return None, None, f"cannot read the file ({exc.strerror or exc})"
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        return None, None, "not a regular file (a pipe, device or socket)"
+    return fd, st, ""
+
+
+def read_bytes(path: Path) -> tuple[bytes | None, str, str]:
+    """``(bytes or None, why not, SHA-256 of the bytes read)`` of a regular file up to :data:`MAX_BYTES`."""
+    fd, st, problem = _open_regular(path)
+    if fd is None:
+        return None, problem, ""
+    with os.fdopen(fd, "rb") as fh:
+        if st.st_size > MAX_BYTES:
+            return None, f"file is {st.st_size // 1_000_000} MB, larger than the {MAX_BYTES // 1_000_000} MB limit", ""
+        try:
+            data = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            return None, f"cannot read the file ({exc.strerror or exc})", ""
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > MAX_BYTES:
+        return None, f"file is larger than the {MAX_BYTES // 1_000_000} MB limit", digest
+    return data, "", digest
+
+
+def content_sha256(path: Path) -> str:
+    """SHA-256 of a file's whole content, whatever its size (read in blocks), for the digest of a
+    file that was not analysed; for what is not a regular file, a description of what it is."""
+    link = ""
+    try:
+        if path.is_symlink():
+            link = f"symbolic link to {os.readlink(path)}: "
+            if not path.exists():
+                return f"broken {link.rstrip(': ')}"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    fd, _st, problem = _open_regular(path)
+    if fd is None:
+        try:
+            kind = stat.S_IFMT(os.stat(path).st_mode)
+        except OSError:
+            kind = 0
+        return link + (f"{problem} (mode {kind:o})" if kind else problem)
+    h = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    return h.hexdigest()
+
+
+def _lines_for_detection(data: bytes) -> list[bytes]:
+    """The first two lines as Python's tokenizer splits them (``\\r\\n``, ``\\r`` or ``\\n``), each
+    ending in ``\\n``."""
+    lines: list[bytes] = []
+    start = 0
+    for m in re.finditer(rb"\r\n|\r|\n", data):
+        lines.append(data[start:m.start()] + b"\n")
+        start = m.end()
+        if len(lines) == 2:
+            return lines
+    if start < len(data):
+        lines.append(data[start:])
+    return lines
+
+
+def _declared(lines: list[bytes]) -> re.Match | None:
+    """The PEP 263 coding line among the first two lines, if any."""
+    body = [lines[0][3:] if lines and lines[0].startswith(codecs.BOM_UTF8) else (lines[0] if lines else b""),
+            *lines[1:2]]
+    first = _CODING.match(body[0]) if body else None
+    if first:
+        return first
+    if len(body) > 1 and _BLANK_OR_COMMENT.match(body[0]):
+        return _CODING.match(body[1])
+    return None
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return len(re.findall(rb"\r\n|\r|\n", data[:offset])) + 1
+
+
+def decode(data: bytes) -> tuple[str | None, str]:
+    """``(text, "")``, or ``(None, why Python would not read it)``, for a file's bytes."""
+    if b"\x00" in data:
+        return None, "file contains NUL bytes (binary or corrupt)"
+    lines = _lines_for_detection(data)
+    declared = _declared(lines)
+    name = declared.group(2).decode("ascii") if declared else ""
+    try:
+        encoding, _ = tokenize.detect_encoding(iter(lines).__next__ if lines else (lambda: b""))
+    except SyntaxError as exc:
+        reason = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+        if reason.startswith("unknown encoding"):
+            return None, f"its coding line names an unknown encoding ({name}), so Python refuses to run it"
+        if reason.startswith("encoding problem"):
+            return None, (f"it starts with a UTF-8 byte-order mark but its coding line says {name}, so Python "
+                          "refuses to run it")
+        encoding = "utf-8"  # invalid UTF-8 in the first lines and no coding line: reported below
+    except (LookupError, StopIteration, ValueError) as exc:
+        return None, f"Python cannot tell its encoding ({exc})"
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        return None, f"its coding line names an unknown encoding ({name or encoding}), so Python refuses to run it"
+    if info.name in _UTF8:
+        bom = data.startswith(codecs.BOM_UTF8)
+        try:
+            return data.decode("utf-8-sig" if bom else "utf-8"), ""
+        except UnicodeDecodeError as exc:
+            bad_line = _line_of(data, exc.start + (3 if bom else 0))
+            if name:
+                return None, (f"not valid UTF-8 at line {bad_line}, although its coding line says {name}; save "
+                              "it as UTF-8")
+            return None, f"not UTF-8 (line {bad_line}) and no coding line says what it is; save it as UTF-8"
+    if not getattr(info, "_is_text_encoding", True):
+        return None, (f"its coding line names {name or encoding}, which is not a text encoding, so Python refuses "
+                      "to run it")
+    if declared is not None:
+        # the coding line must read as written in its own codec, or Python cannot get past it:
+        # utf-16, utf-32 and EBCDIC code pages give "encoding problem" or a syntax error
+        words = declared.group(1)
+        try:
+            ok = words.decode(encoding) == words.decode("ascii")
+        except (UnicodeError, LookupError, ValueError):
+            ok = False
+        if not ok:
+            return None, (f"its coding line declares {name}, an encoding in which the coding line itself does not "
+                          "read as written: Python cannot import such a file, and gdpr-lint does not guess")
+    try:
+        return data.decode(encoding), ""
+    except UnicodeDecodeError as exc:
+        bad_line = _line_of(data, exc.start)
+        return None, f"not valid {name or encoding} at line {bad_line}, as its coding line says ({exc.reason})"
+    except (UnicodeError, LookupError, ValueError) as exc:
+        return None, f"not valid {name or encoding}, as its coding line says ({exc})"
+
+
+def read_source_digest(path: Path) -> tuple[str | None, str, str]:
+    """``(text or None, reason it cannot be checked, SHA-256 of the bytes read)``: the one reader."""
+    data, problem, digest = read_bytes(path)
+    if data is None:
+        return None, problem, digest
+    text, problem = decode(data)
+    return text, problem, digest
+
+
+def read_source(path: Path) -> tuple[str | None, str]:
+    """``(text, "")`` or ``(None, reason)`` for a file that cannot be checked."""
+    text, problem, _digest = read_source_digest(path)
+    return text, problem
+
+
+def lines_as_git_counts(data: bytes, text: str) -> bool:
+    """Whether line ``n`` of ``text`` (as Python and libcst count lines) is line ``n`` of ``data`` as
+    git counts lines (``\\n`` only): false for a lone ``\\r`` line break, and for a codec in which a
+    line break is not the byte ``\\n`` (UTF-7's ``+AAo-``)."""
+    if "\r" in text.replace("\r\n", ""):
+        return False
+    return data.count(b"\n") == text.count("\n")

@@ -1,0 +1,369 @@
+"""Tamper suite, issue 17 items 2-4: the deploy gate sees every file that is deployed, reads source as
+Python reads it, and its digest has no blind spots.
+
+Each test is an attack that got past ``verify`` before: a real git repository (``_gitrepo``), a
+DPO's approval signed with a throwaway ssh-keygen key, then the attacker's commit, and ``verify``
+must fail (stale) or the review must report what was hidden.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from _gitrepo import base_repo, commit_all, gdpr_lint, git, isolate_git, write
+
+from gdpr_lint.findings import normalise_source
+
+SSH_KEYGEN = shutil.which("ssh-keygen") or "/usr/bin/ssh-keygen"
+pytestmark = pytest.mark.skipif(not Path(SSH_KEYGEN).exists(), reason="ssh-keygen (OpenSSH) is not installed")
+
+LEAK = '''\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def notify(customer):
+    log.warning("contact %s %s", customer.email, customer.phone)
+'''
+
+
+@pytest.fixture
+def keys(tmp_path):
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    dpo = folder / "dpo"
+    subprocess.run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", "dpo@example.com", "-f", str(dpo)], check=True)
+    kind, blob = (folder / "dpo.pub").read_text().split()[:2]
+    allowed = folder / "allowed_signers"
+    allowed.write_text(f'dpo@example.com namespaces="gdpr-lint" {kind} {blob}\n')
+    return {"dpo": dpo, "allowed": allowed}
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch) -> Path:
+    isolate_git(monkeypatch, tmp_path)
+    return base_repo(tmp_path / "repo")
+
+
+def review(monkeypatch, repo: Path, *args: str) -> dict:
+    out = repo.parent / "review-out"
+    code, _, err = gdpr_lint(monkeypatch, repo, "review", *args, "--out", str(out), "--no-cache", "--jobs", "1")
+    assert code == 0, err
+    return json.loads((out / "review.json").read_text(encoding="utf-8"))
+
+
+def approve(monkeypatch, repo: Path, keys: dict) -> dict:
+    """The DPO reviews the code as it is, approves it, and the record is committed."""
+    doc = review(monkeypatch, repo)
+    code, _, err = gdpr_lint(monkeypatch, repo, "signoff", str(repo.parent / "review-out" / "review.json"),
+                             "--key", str(keys["dpo"]), "--decision", "approve")
+    assert code == 0, err
+    commit_all(repo, "DPO sign-off")
+    return doc
+
+
+def verify(monkeypatch, repo: Path, keys: dict) -> tuple[int, str]:
+    code, _, err = gdpr_lint(monkeypatch, repo, "verify", "--allowed-signers", str(keys["allowed"]), "--jobs", "1")
+    return code, err
+
+
+def assert_stale(monkeypatch, repo: Path, keys: dict) -> None:
+    code, err = verify(monkeypatch, repo, keys)
+    assert code == 1 and "failed: Stale" in err, err
+
+
+def assert_ok(monkeypatch, repo: Path, keys: dict) -> None:
+    code, err = verify(monkeypatch, repo, keys)
+    assert code == 0, err
+
+
+def codes_at(doc: dict, path: str) -> set[str]:
+    return {f["code"] for f in doc["findings"] + doc["suppressions"] if f["path"] == path}
+
+
+# ---- item 2: the gate scans what is deployed ------------------------------------------------------------
+
+def test_a_tracked_module_that_gitignore_matches(repo, monkeypatch, keys):
+    write(repo, ".gitignore", ".gdpr-lint-cache/\ngenerated/\n")
+    commit_all(repo, "ignore generated code")
+    approve(monkeypatch, repo, keys)
+    assert_ok(monkeypatch, repo, keys)
+    write(repo, "generated/__init__.py", "")
+    write(repo, "generated/notify.py", LEAK)
+    git(repo, "add", "-f", "generated")
+    git(repo, "commit", "-q", "-m", "a module .gitignore hides")
+    assert_stale(monkeypatch, repo, keys)
+    assert "GDPR301" in codes_at(review(monkeypatch, repo), "generated/notify.py")
+
+
+def test_a_folder_holding_a_cachedir_tag(repo, monkeypatch, keys):
+    approve(monkeypatch, repo, keys)
+    write(repo, "shop/hidden/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
+    write(repo, "shop/hidden/__init__.py", "")
+    write(repo, "shop/hidden/notify.py", LEAK)
+    commit_all(repo, "a package that looks like a cache")
+    assert_stale(monkeypatch, repo, keys)
+    assert "GDPR301" in codes_at(review(monkeypatch, repo), "shop/hidden/notify.py")
+
+
+def test_package_folders_with_a_default_exclude_name(repo, monkeypatch, keys):
+    approve(monkeypatch, repo, keys)
+    approved = git(repo, "rev-parse", "HEAD").strip()
+    for folder in ("build", "dist", "venv", "foo.egg-info", "shop/build"):
+        write(repo, f"{folder}/__init__.py", "")
+        write(repo, f"{folder}/notify.py", LEAK)
+        git(repo, "add", "-f", folder)  # whatever any ignore file says
+        git(repo, "commit", "-q", "-m", f"a package named {folder}")
+        assert_stale(monkeypatch, repo, keys)
+        assert "GDPR301" in codes_at(review(monkeypatch, repo), f"{folder}/notify.py"), folder
+        git(repo, "reset", "-q", "--hard", approved)  # back to what the DPO approved
+        shutil.rmtree(repo / folder, ignore_errors=True)
+    assert_ok(monkeypatch, repo, keys)
+
+
+def test_an_untracked_module_that_is_not_ignored_is_scanned_an_ignored_one_is_not(repo, monkeypatch, keys):
+    # untracked and not ignored: deployed from this work tree by `COPY .`, committed by `git add -A`
+    approve(monkeypatch, repo, keys)
+    write(repo, ".gitignore", ".gdpr-lint-cache/\nlocal/\n")
+    commit_all(repo, "ignore local/")
+    write(repo, "local/settings.py", LEAK)  # ignored and untracked: not part of the code under review
+    assert_ok(monkeypatch, repo, keys)
+    write(repo, "shop/notify.py", LEAK)
+    assert_stale(monkeypatch, repo, keys)
+    doc = review(monkeypatch, repo)
+    assert "GDPR301" in codes_at(doc, "shop/notify.py") and doc["scope"]["untracked"] == ["shop/notify.py"]
+    assert "Not committed" in (repo.parent / "review-out" / "review.md").read_text(encoding="utf-8")
+    assert "Not committed" in (repo.parent / "review-out" / "review.html").read_text(encoding="utf-8")
+
+
+def test_a_file_the_config_excludes_is_in_the_digest(repo, monkeypatch, keys):
+    write(repo, ".gdpr-lint.yaml", "exclude:\n  - legacy/\n")
+    write(repo, "legacy/old.py", "def f(x):\n    return x\n")
+    commit_all(repo, "exclude legacy/")
+    doc = approve(monkeypatch, repo, keys)
+    md = (repo.parent / "review-out" / "review.md").read_text(encoding="utf-8")
+    html = (repo.parent / "review-out" / "review.html").read_text(encoding="utf-8")
+    write(repo, "legacy/old.py", LEAK)  # what an excluded file holds changed
+    commit_all(repo, "edit an excluded file")
+    assert_stale(monkeypatch, repo, keys)
+    # the DPO saw the excluded file in the review, and the digest holds its content hash
+    assert [e["path"] for e in doc["excluded"]] == ["legacy/old.py"]
+    assert doc["privacy_content"]["excluded"] == doc["excluded"] and len(doc["excluded"][0]["sha256"]) == 64
+    assert "legacy/old.py" in md and "excluded by the config" in md and "legacy/old.py" in html
+    assert "GDPR301" not in codes_at(review(monkeypatch, repo), "legacy/old.py")
+
+
+def test_a_new_file_in_an_excluded_folder_changes_the_digest(repo, monkeypatch, keys):
+    write(repo, ".gdpr-lint.yaml", "exclude:\n  - legacy/\n")
+    commit_all(repo, "exclude legacy/")
+    approve(monkeypatch, repo, keys)
+    write(repo, "legacy/notify.py", LEAK)
+    commit_all(repo, "a new file where nobody looks")
+    assert_stale(monkeypatch, repo, keys)
+    assert [e["path"] for e in review(monkeypatch, repo)["excluded"]] == ["legacy/notify.py"]
+
+
+def test_review_base_and_head_list_files_alike(repo, monkeypatch):
+    write(repo, ".gitignore", ".gdpr-lint-cache/\nbuild/\n")
+    write(repo, "build/notify.py", LEAK)
+    git(repo, "add", "-f", ".gitignore", "build/notify.py")
+    git(repo, "commit", "-q", "-m", "tracked build/")
+    doc = review(monkeypatch, repo, "--base", "main")
+    assert "GDPR301" in codes_at(doc, "build/notify.py")
+    assert doc["diff"]["unchanged"] and doc["diff"]["new_findings"] == []
+
+
+def test_a_repository_git_refuses_to_read_is_an_error_not_a_walk(repo, monkeypatch, keys):
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root to give the repository another owner")
+    approve(monkeypatch, repo, keys)
+    os.chown(repo, 54321, -1)  # git: "detected dubious ownership"
+    try:
+        code, err = verify(monkeypatch, repo, keys)
+    finally:
+        os.chown(repo, 0, -1)
+    assert code == 2 and "git" in err and "ok" not in err, err
+
+
+def test_no_git_command_runs_the_repositorys_fsmonitor_or_filters(repo, monkeypatch, keys, tmp_path):
+    approve(monkeypatch, repo, keys)
+    marker = tmp_path / "ran"
+    hook = tmp_path / "fsmonitor.sh"
+    hook.write_text(f"#!/bin/sh\necho fsmonitor >> '{marker}'\n")
+    hook.chmod(0o755)
+    git(repo, "config", "core.fsmonitor", str(hook))
+    git(repo, "config", "filter.evil.clean", f"echo filter >> '{marker}'; cat")
+    git(repo, "config", "filter.evil.smudge", f"echo filter >> '{marker}'; cat")
+    (repo / ".git" / "info" / "attributes").write_text("*.py filter=evil\n")
+    (repo / "shop" / "api.py").write_text((repo / "shop" / "api.py").read_text() + "\n# touched\n")
+    assert gdpr_lint(monkeypatch, repo, "check", "--diff", "HEAD", "--no-cache", "--jobs", "1")[0] in (0, 1)
+    assert gdpr_lint(monkeypatch, repo, "check", "--staged", "--no-cache", "--jobs", "1")[0] in (0, 1)
+    review(monkeypatch, repo, "--base", "HEAD")
+    verify(monkeypatch, repo, keys)
+    assert not marker.exists(), marker.read_text()
+    # the trap is real: git itself runs it
+    subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True)
+    assert marker.exists()
+
+
+# ---- item 3: source read as Python reads it ---------------------------------------------------------------
+
+UTF7 = b'''\
+# -*- coding: utf-7 -*-
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def audit(customer):
+    # audit +AAo-    log.warning("%s %s", customer.phone, customer.password)
+    return customer.id
+'''
+
+
+def test_a_utf7_file_is_read_as_utf7(repo, monkeypatch, keys):
+    # Python itself: the "comment" holds a call (ast.parse of bytes decodes as the interpreter does)
+    calls = [n for n in ast.walk(ast.parse(UTF7))
+             if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "warning"]
+    assert len(calls) == 1
+    approve(monkeypatch, repo, keys)
+    (repo / "shop" / "audit.py").write_bytes(UTF7)
+    commit_all(repo, "an audit helper")
+    assert_stale(monkeypatch, repo, keys)
+    (finding,) = [f for f in review(monkeypatch, repo)["findings"] if f["path"] == "shop/audit.py"]
+    assert finding["code"] == "GDPR301" and finding["line"] == 9
+    assert "user.contact.phone_number" in finding["categories"]
+
+
+def test_check_diff_keeps_a_finding_whose_line_utf7_moved(repo, monkeypatch):
+    (repo / "shop" / "audit.py").write_bytes(b"# -*- coding: utf-7 -*-\n# notes +AAo-+AAo-+AAo-\nimport logging\n\n\n"
+                                             b"def audit(customer):\n    return customer.id\n")
+    commit_all(repo, "utf-7 module")
+    git(repo, "checkout", "-q", "-b", "feature")
+    path = repo / "shop" / "audit.py"
+    path.write_bytes(path.read_bytes().replace(b"    return", b'    logging.warning("%s", customer.phone)\n    return'))
+    code, findings, err = gdpr_lint(monkeypatch, repo, "check", "--diff", "main", "--format", "json", "--no-cache",
+                                    "--jobs", "1")
+    assert code == 1, err
+    assert [(f["path"], f["code"], f["line"]) for f in findings] == [("shop/audit.py", "GDPR301", 10)]
+
+
+@pytest.mark.parametrize("source,reason", [
+    (b"# coding: utf-16\nimport logging\nlogging.warning('%s', user.email)\n", "utf-16"),
+    (b"# -*- coding: klingon -*-\nimport logging\nlogging.warning('%s', user.email)\n", "unknown encoding (klingon)"),
+    (b"# coding: ascii\nimport logging\nlogging.warning('\xe9 %s', user.email)\n", "not valid ascii at line 3"),
+    (b"\xef\xbb\xbf# coding: latin-1\nimport logging\nlogging.warning('%s', user.email)\n", "byte-order mark"),
+])
+def test_a_file_python_refuses_is_not_checked_and_changing_it_is_seen(repo, monkeypatch, keys, source, reason):
+    (repo / "shop" / "odd.py").write_bytes(source)
+    commit_all(repo, "a file Python refuses")
+    doc = approve(monkeypatch, repo, keys)
+    (finding,) = [f for f in doc["findings"] if f["path"] == "shop/odd.py"]
+    assert finding["code"] == "GDPR902" and "not checked" in finding["message"] and reason in finding["message"]
+    (repo / "shop" / "odd.py").write_bytes(source + b"logging.warning('%s', user.phone)\n")
+    commit_all(repo, "more in a file nobody reads")
+    assert_stale(monkeypatch, repo, keys)
+    assert [d["path"] for d in doc["not_analysed"]] == ["shop/odd.py"]
+
+
+# ---- item 4: a digest with no blind spots -------------------------------------------------------------------
+
+FLOW = '''\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def signup(user):
+    detail = user.email
+    log.info("signup %s", detail)  # gdpr-lint: ignore[GDPR301] reason="the handler hashes it"
+'''
+
+
+def test_a_suppressed_call_that_gains_categories(repo, monkeypatch, keys):
+    write(repo, "shop/signup.py", FLOW)
+    commit_all(repo, "signup")
+    doc = approve(monkeypatch, repo, keys)
+    # the suppressed call is not touched: only what flows into it
+    write(repo, "shop/signup.py", FLOW.replace("detail = user.email",
+                                               "detail = (user.email, user.phone, user.password)"))
+    commit_all(repo, "more detail")
+    assert_stale(monkeypatch, repo, keys)
+    (sup,) = [s for s in doc["privacy_content"]["suppressions"] if s["code"] == "GDPR301"]
+    assert sup["categories"] == ["user.contact.email"] and sup["sink"]
+    (sup,) = [s for s in review(monkeypatch, repo)["suppressions"] if s["path"] == "shop/signup.py"]
+    assert "user.contact.phone_number" in sup["categories"]
+
+
+def test_a_change_after_a_hash_sign_inside_a_string(repo, monkeypatch, keys):
+    write(repo, "shop/tickets.py", 'import logging\n\n\ndef ticket(user):\n    logging.info("ticket #%s", user.email)'
+                                   '  # gdpr-lint: ignore[GDPR301] reason="support needs it"\n')
+    commit_all(repo, "tickets")
+    approve(monkeypatch, repo, keys)
+    path = repo / "shop" / "tickets.py"
+    path.write_text(path.read_text().replace('"ticket #%s", user.email)', '"ticket #%s %s", user.email, '
+                                                                       'user.personal_email)'))
+    commit_all(repo, "same category, another address")
+    assert_stale(monkeypatch, repo, keys)
+    assert normalise_source('f("a #b", x)') != normalise_source('f("a #b", y)')
+    assert normalise_source('f("a #b", x)') == normalise_source("f(\n    'a #b',\n    x,  # why\n)")
+
+
+def test_a_long_call_changed_after_2000_characters(repo, monkeypatch, keys):
+    padding = "x" * 2100
+    write(repo, "shop/report.py",
+          f'import logging\n\n\ndef report(user):\n    logging.info("{padding} %s", user.email)\n')
+    commit_all(repo, "report")
+    approve(monkeypatch, repo, keys)
+    path = repo / "shop" / "report.py"
+    path.write_text(path.read_text().replace("user.email)", "user.personal_email)"))
+    commit_all(repo, "another address, far to the right")
+    assert_stale(monkeypatch, repo, keys)
+
+
+def test_a_file_over_5_mb_changed_after_approval(repo, monkeypatch, keys):
+    big = b"import logging\n# " + b"a" * 5_100_000 + b"\n"
+    (repo / "shop" / "big.py").write_bytes(big)
+    commit_all(repo, "a big file")
+    doc = approve(monkeypatch, repo, keys)
+    (finding,) = [f for f in doc["findings"] if f["path"] == "shop/big.py"]
+    assert finding["code"] == "GDPR902" and "5 MB" in finding["message"]
+    (repo / "shop" / "big.py").write_bytes(big + b"logging.warning('%s', customer.phone)\n")
+    commit_all(repo, "written into the big file")
+    assert_stale(monkeypatch, repo, keys)
+
+
+def test_a_file_too_deep_to_analyse_changed_after_approval(repo, monkeypatch, keys):
+    deep = "import logging\nlogging.info('x %s' + " + " + ".join(["'a'"] * 5000) + ", 1)\n"
+    write(repo, "shop/deep.py", deep)
+    commit_all(repo, "a deep file")
+    doc = approve(monkeypatch, repo, keys)
+    write(repo, "shop/deep.py", deep + "logging.warning('%s', customer.phone)\n")
+    commit_all(repo, "written into the deep file")
+    assert_stale(monkeypatch, repo, keys)
+    if "GDPR905" in codes_at(doc, "shop/deep.py"):  # Python 3.11/3.12; 3.13's parser reads it
+        (finding,) = [f for f in doc["findings"] if f["path"] == "shop/deep.py"]
+        assert "nested too deeply to analyse" in finding["message"] and "cannot run" not in finding["message"]
+        assert [d["path"] for d in doc["not_analysed"]] == ["shop/deep.py"]
+
+
+def test_a_tracked_link_to_a_device_is_reported_not_read(repo, monkeypatch, keys):
+    os.symlink("/dev/zero", repo / "shop" / "zero.py")
+    commit_all(repo, "a module that never ends")
+    doc = approve(monkeypatch, repo, keys)  # returns: nothing read it
+    (finding,) = [f for f in doc["findings"] if f["path"] == "shop/zero.py"]
+    assert finding["code"] == "GDPR902" and "not a regular file" in finding["message"]
+    (entry,) = doc["not_analysed"]
+    assert entry["path"] == "shop/zero.py" and "/dev/zero" in entry["sha256"]
+    (repo / "shop" / "zero.py").unlink()
+    os.symlink("api.py", repo / "shop" / "zero.py")  # now a copy of real code
+    commit_all(repo, "point it elsewhere")
+    assert_stale(monkeypatch, repo, keys)
