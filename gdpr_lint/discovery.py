@@ -219,6 +219,29 @@ class Tree:
     manifests: list[str] = field(default_factory=list)
     reusable: bool = False
 
+    def to_data(self) -> dict:
+        """JSON data for the results cache (:meth:`from_data` reads it back)."""
+        return {"key": self.key, "folders": self.folders, "python": self.python, "manifests": self.manifests,
+                "reusable": self.reusable}
+
+    @classmethod
+    def from_data(cls, data) -> Tree:
+        """The snapshot :meth:`to_data` gave, every value checked.
+
+        Raises:
+            gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
+        """
+        from gdpr_lint.cache import BadEntry, need, need_keys, need_list
+
+        need_keys(data, {"key", "folders", "python", "manifests", "reusable"})
+        folders = {}
+        for folder, st in need(data["folders"], dict).items():
+            if len(need_list(st, int)) != 3:
+                raise BadEntry("a folder stamp is three numbers")
+            folders[folder] = tuple(st)
+        return cls(need(data["key"], str), folders, need_list(data["python"], str),
+                   need_list(data["manifests"], str), need(data["reusable"], bool))
+
     def still_valid(self, key: str) -> bool:
         """Whether the folders are as this snapshot found them (a stat per folder, nothing listed)."""
         try:

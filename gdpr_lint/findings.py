@@ -10,7 +10,10 @@ import keyword
 import re
 import tokenize
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from gdpr_lint.cache import need, need_keys, need_list
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 FAMILIES = ("retention", "storage", "logging", "processor", "tool")
@@ -67,6 +70,30 @@ class Finding:
         """A JSON-ready dict with every field."""
         return asdict(self)
 
+    def to_data(self) -> dict:
+        """:meth:`to_dict` without copying (for the results cache, which only serialises it)."""
+        return self.__dict__
+
+    @classmethod
+    def from_data(cls, data: Any) -> "Finding":
+        """The finding :meth:`to_data` gave, every field checked: exactly the fields of a finding,
+        each of its declared type (``str``, ``int``, ``bool`` or ``list[str]``).
+
+        Raises:
+            gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
+        """
+        need_keys(data, _FIELD_NAMES)
+        for name, kind in _FIELD_KINDS:
+            if kind is list:
+                need_list(data[name], str)
+            else:
+                need(data[name], kind)
+        return cls(**data)
+
+
+_KINDS = {"str": str, "int": int, "bool": bool, "list[str]": list}  # list: of strings
+_FIELD_KINDS = tuple((f.name, _KINDS[str(f.type)]) for f in fields(Finding))  # a new type must be added here
+_FIELD_NAMES = frozenset(name for name, _ in _FIELD_KINDS)
 
 _SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
             tokenize.ENCODING}

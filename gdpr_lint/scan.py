@@ -22,8 +22,8 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from gdpr_lint import __version__
-from gdpr_lint.cache import Cache, content_key
-from gdpr_lint.discovery import discover_tree
+from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_list
+from gdpr_lint.discovery import Tree, discover_tree
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 from gdpr_lint.facts.classes import file_facts
@@ -131,6 +131,128 @@ class Survey:
     digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
     facts: dict = field(default_factory=dict)  # what the file says beyond its classes (facts.classes.file_facts)
+
+    def to_data(self) -> dict:
+        """JSON data for the results cache (:meth:`from_data` reads it back)."""
+        return {"headers": self.headers, "analyse": self.analyse, "lines": self.lines, "problem": self.problem,
+                "digest": self.digest, "code": self.code, "facts": self.facts}
+
+    @classmethod
+    def from_data(cls, data) -> Survey:
+        """The survey :meth:`to_data` gave, every value checked (the class facts and the other
+        facts as :mod:`gdpr_lint.facts.classes` writes them).
+
+        Raises:
+            gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
+        """
+        need_keys(data, _SURVEY_KEYS)
+        for header in need(data["headers"], list):
+            _check_class_facts(header)
+        if data["code"] not in ("GDPR902", "GDPR905"):
+            raise BadEntry("a survey's problem is GDPR902 or GDPR905")
+        return cls(data["headers"], need(data["analyse"], bool), need(data["lines"], int),
+                   need(data["problem"], str), need(data["digest"], str), data["code"],
+                   _check_file_facts(data["facts"]))
+
+
+_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts"})
+#: the facts of one class as facts/classes.py's ``module_classes`` writes them; a key added there
+#: must be added here, or the surveys of files with classes are never read back (test_cache's
+#: warm-scan tests fail)
+_CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
+
+
+def _check_class_facts(data) -> None:
+    need_keys(data, _CLASS_KEYS)
+    for key in ("q", "n", "tb"):
+        need(data[key], str)
+    for key in ("b", "d"):
+        need_list(data[key], str)
+    for key in ("t", "a"):
+        need(data[key], bool)
+    for f in need(data["f"], list):  # [name, line, type names, reference target, foreign-key column]
+        if len(need(f, list)) != 5:
+            raise BadEntry("a field fact has five parts")
+        need(f[0], str), need(f[1], int), need_list(f[2], str), need(f[3], str), need(f[4], bool)
+
+
+def _check_file_facts(data) -> dict:
+    """The other facts of a file (``persisted``, ``caught``; none for a file without facts)."""
+    if need(data, dict) and data.keys() != {"persisted", "caught"}:
+        raise BadEntry("a file's facts are persisted and caught")
+    for item in data.get("persisted", ()):  # [class, line of the write, [classes it went through]]
+        if len(need(item, list)) != 3:
+            raise BadEntry("a persisted fact has three parts")
+        need(item[0], str), need(item[1], int), need_list(item[2], str)
+    for item in data.get("caught", ()):  # [exception class, handler logs or re-raises it]
+        if len(need(item, list)) != 2:
+            raise BadEntry("a caught fact has two parts")
+        need(item[0], str), need(item[1], bool)
+    return data
+#: the inventory row the engine builds (engine/fields.py), key by key; a key added there must be
+#: added here, or results with rows are never read back (test_cache's warm-scan tests fail)
+_ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
+              "categories": list, "reasons": list, "special": bool, "subject": str, "retention": str, "basis": str,
+              "purpose": str, "encrypted": bool, "declared_by": str, "tag_problem": str}
+_ROW_KEYS = frozenset(_ROW_TYPES)
+
+
+def result_to_data(out: tuple[list[Finding], list[Finding], list[dict], int]) -> list:
+    """One file's result ``(findings, suppressed, inventory rows, lines)`` as JSON data."""
+    findings, suppressed, inventory, lines = out
+    return [[f.to_data() for f in findings], [f.to_data() for f in suppressed], inventory, lines]
+
+
+def result_from_data(data) -> tuple[list[Finding], list[Finding], list[dict], int]:
+    """What :func:`result_to_data` gave, every value checked: findings as :meth:`Finding.from_data`
+    reads them, inventory rows with the keys and types of :data:`_ROW_TYPES` (lists: of strings).
+
+    Raises:
+        gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
+    """
+    if len(need(data, list)) != 4:
+        raise BadEntry("a result is (findings, suppressed, inventory, lines)")
+    findings = [Finding.from_data(f) for f in need(data[0], list)]
+    suppressed = [Finding.from_data(f) for f in need(data[1], list)]
+    for row in need(data[2], list):
+        need_keys(row, _ROW_KEYS)
+        for name, kind in _ROW_TYPES.items():
+            if kind is list:
+                need_list(row[name], str)
+            else:
+                need(row[name], kind)
+    return findings, suppressed, data[2], need(data[3], int)
+
+
+def _stamp_from_data(data) -> tuple:
+    if len(need(data, list)) != 5:
+        raise BadEntry("a file stamp is (size, mtime, ctime, inode, module name)")
+    for part in data[:4]:
+        need(part, int)
+    need(data[4], str)
+    return tuple(data)
+
+
+def snapshot_to_data(files: dict, results: dict, tree: Tree | None) -> dict:
+    """The snapshot of a scan as JSON data: per file its stamp, digest and survey; the results of
+    the files analysed by key; the folder walk."""
+    return {"files": {p: [list(stamp), digest, survey.to_data()] for p, (stamp, digest, survey) in files.items()},
+            "results": {k: result_to_data(v) for k, v in results.items()},
+            "tree": tree.to_data() if tree is not None else None}
+
+
+def snapshot_from_data(data) -> dict:
+    """What :func:`snapshot_to_data` gave, every value checked (:class:`~gdpr_lint.cache.BadEntry`
+    otherwise)."""
+    need_keys(data, {"files", "results", "tree"})
+    files = {}
+    for path, entry in need(data["files"], dict).items():
+        if len(need(entry, list)) != 3:
+            raise BadEntry("a file entry is (stamp, digest, survey)")
+        files[path] = (_stamp_from_data(entry[0]), need(entry[1], str), Survey.from_data(entry[2]))
+    results = {key: result_from_data(value) for key, value in need(data["results"], dict).items()}
+    tree = None if data["tree"] is None else Tree.from_data(data["tree"])
+    return {"files": files, "results": results, "tree": tree}
 
 
 def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None) -> Survey:
@@ -339,7 +461,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     # so that it is not read again (as git's index does)
     survey_salt = f"{policy.hash}:{datamap}:{prefilter}"
     snap_key = content_key("snapshot", survey_salt, str(root.absolute()), *sorted(map(str, paths)))
-    snapshot = cache.get("snapshot", snap_key) or {"files": {}, "results": {}}
+    snapshot = cache.get("snapshot", snap_key, snapshot_from_data) or {"files": {}, "results": {}}
     files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"))
     _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
     jobs_list = _jobs(files, root)
@@ -373,7 +495,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             digests.append(digest)
             key = content_key("survey", survey_salt, modname, Path(path).name, digest) if digest else ""
             keys.append(key)
-            surveys.append(cache.get("survey", key) if key else None)
+            surveys.append(cache.get("survey", key, Survey.from_data) if key else None)
             if surveys[-1] is not None and stamp is not None:
                 fresh[path] = (stamp, digest, surveys[-1])
         todo = [i for i, s in enumerate(surveys) if s is None]
@@ -382,7 +504,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         for i, survey in zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])):
             surveys[i] = survey
             if keys[i] and survey.digest == digests[i]:  # else the file was saved during the scan
-                cache.put("survey", keys[i], survey)
+                cache.put("survey", keys[i], survey.to_data())
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
         facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
@@ -402,7 +524,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             else:
                 keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname)), shown, modname,
                                       digests[i]) if digests[i] else ""
-                outputs[i] = snapshot["results"].get(keys[i]) or (cache.get("result", keys[i]) if keys[i] else None)
+                outputs[i] = snapshot["results"].get(keys[i]) or (
+                    cache.get("result", keys[i], result_from_data) if keys[i] else None)
                 if outputs[i] is None:
                     todo.append(i)
         done = total - len(todo)
@@ -411,7 +534,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         for i, (digest, out) in zip(todo, runner.map(analyze_job, [jobs_list[i] for i in todo], project)):
             outputs[i] = out
             if keys[i] and digest == digests[i] and not _timed_out(out):
-                cache.put("result", keys[i], out)
+                cache.put("result", keys[i], result_to_data(out))
             else:  # timed out (depends on the machine's load), or saved again during the scan
                 keys[i] = ""
             done += 1
@@ -424,7 +547,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         fresh = {p: e for p, e in fresh.items() if e[0][1] < recent and e[0][2] < recent}
         if fresh.keys() != known.keys() or any(fresh[p][0] != known[p][0] for p in fresh) or (
                 results.keys() != snapshot["results"].keys()) or tree is not snapshot.get("tree"):
-            cache.put("snapshot", snap_key, {"files": fresh, "results": results, "tree": tree})
+            cache.put("snapshot", snap_key, snapshot_to_data(fresh, results, tree))
     finally:
         runner.close()
     if policy.is_enabled("GDPR406"):

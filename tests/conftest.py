@@ -26,3 +26,19 @@ def run(source: str, config: dict | None = None, path: str = "snippet.py"):
 def codes(source: str, config: dict | None = None) -> list[tuple[str, int]]:
     """``[(code, line), ...]`` for a snippet."""
     return [(f.code, f.line) for f in run(source, config)]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_key(tmp_path_factory):
+    """The results cache's per-user key (gdpr_lint/cache.py) in a folder of the test session, not in
+    the user's ~/.cache: scans in tests neither read nor make the real one."""
+    import os
+
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before

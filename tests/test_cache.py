@@ -259,17 +259,25 @@ def test_a_cache_folder_that_is_a_file_is_a_usage_error(tmp_path, monkeypatch, h
     assert "afile is a file" in result.output or "is a file" in result.output
 
 
-def test_the_policy_is_kept_in_the_cache_and_a_config_change_rebuilds_it(tmp_path):
-    from gdpr_lint.config import OrgConfig
+def test_the_parsed_policy_pack_is_kept_in_the_cache_and_no_yaml_is_read_when_warm(tmp_path, monkeypatch):
+    from gdpr_lint import policy as policy_module
     from gdpr_lint.policy import load_policy_cached
 
     folder = tmp_path / ".cache"
+    monkeypatch.setattr(policy_module, "_PACK_TEXT", {})  # as in a new process
     first = load_policy_cached(OrgConfig(), folder)
     assert any((folder / "policy").rglob("*"))
+
+    def no_yaml(_folder):
+        raise AssertionError("the pack's YAML was parsed although the cache holds it")
+
+    monkeypatch.setattr(policy_module, "_PACK_TEXT", {})
+    monkeypatch.setattr(policy_module, "_read_pack", no_yaml)
     again = load_policy_cached(OrgConfig(), folder)
-    assert again.hash == first.hash and again is not first  # read back from the cache
+    assert again.hash == first.hash and again is not first  # built from the cached pack
+    assert again.categories == first.categories and again.rules == first.rules
     stricter = load_policy_cached(OrgConfig(max_retention={"user.contact.email": "P1Y"}), folder)
-    assert stricter.hash != first.hash
+    assert stricter.hash != first.hash  # the config is applied on every load, never cached
     assert load_policy_cached(OrgConfig(), None).hash == first.hash  # no cache: built as before
 
 
@@ -370,3 +378,55 @@ def test_a_few_large_files_are_spread_over_worker_processes(project, monkeypatch
     spread = scan([project], load_policy(), root=project, jobs=2)
     assert pools and [f.fingerprint for f in spread.findings] == [f.fingerprint for f in one.findings] == [
         f.fingerprint for f in small.findings]
+
+
+def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeypatch):
+    # the cache holds JSON with a reader per type (gdpr_lint/cache.py); a field the writer leaves out,
+    # or a reader that drops or reshapes something, would make warm scans differ from cold ones
+    import dataclasses
+
+    from gdpr_lint.cache import NAMESPACES, Cache
+    from gdpr_lint.discovery import Tree
+    from gdpr_lint.policy import _pack_from_data, load_policy_cached
+    from gdpr_lint.scan import Survey, result_from_data, result_to_data, snapshot_from_data, snapshot_to_data
+
+    (project / "shop" / "jobs.py").write_text("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+                                              "def run(user):\n    try:\n        return int(user.age)\n"
+                                              "    except ValueError:\n        log.warning('bad age for %s', "
+                                              "user.email)\n")
+    folder = project / ".cache"
+    from gdpr_lint import policy as policy_module
+
+    monkeypatch.setattr(policy_module, "_PACK_TEXT", {})  # as in a new process: the pack goes to the cache
+    load_policy_cached(OrgConfig(), folder)
+    cold = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
+    scan([project], load_policy(), root=project, jobs=1, cache_dir=folder)
+    warm = scan([project], load_policy(), root=project, jobs=1, cache_dir=folder)
+    assert [asdict(f) for f in warm.findings] == [asdict(f) for f in cold.findings] and warm.inventory == cold.inventory
+    assert set(Survey().to_data()) == {f.name for f in dataclasses.fields(Survey)}
+    assert set(Tree("k").to_data()) == {f.name for f in dataclasses.fields(Tree)}
+    import json
+
+    def as_json(value):  # what the cache writes (tuples become lists)
+        return json.loads(json.dumps(value))
+
+    cache, seen = Cache(folder), set()
+    surveys = []
+    for ns in NAMESPACES:
+        for path in (folder / ns).glob("*/*"):
+            raw = cache.get(ns, path.name)
+            assert raw is not None, path
+            seen.add(ns)
+            if ns == "survey":
+                surveys.append(Survey.from_data(raw))
+                assert as_json(surveys[-1].to_data()) == raw
+            elif ns == "result":
+                assert as_json(result_to_data(result_from_data(raw))) == raw
+            elif ns == "snapshot":
+                snap = snapshot_from_data(raw)
+                assert as_json(snapshot_to_data(snap["files"], snap["results"], snap["tree"])) == raw
+            else:
+                assert {"pack": _pack_from_data(raw)} == raw
+    assert seen == set(NAMESPACES)
+    assert any(f for s in surveys for c in s.headers for f in c["f"])  # class facts with fields
+    assert any(s.facts.get("caught") for s in surveys)  # and the file facts

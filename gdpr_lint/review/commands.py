@@ -31,12 +31,6 @@ ENV_ALLOWED = "GDPR_LINT_ALLOWED_SIGNERS"
 ENV_REPOSITORY = "GDPR_LINT_REPOSITORY"
 
 
-def _cache(no_cache: bool) -> Path | None:
-    from gdpr_lint.cache import folder_for
-
-    return folder_for(None, no_cache)
-
-
 def _records_for(folder: Path, digest: str) -> list[dict]:
     out = []
     for path, rec, problem in signing.load_records(folder):
@@ -68,19 +62,23 @@ def snapshot_for(paths: tuple[str, ...], config: str | None, jobs: int | None, c
 @click.option("--signoffs", type=click.Path(file_okay=False, path_type=str), default=str(signing.SIGNOFFS_DIR),
               show_default=True, help="Folder of sign-off records (listed in the sign-off section).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
+@click.option("--no-cache", is_flag=True, hidden=True,
+              help="Accepted for compatibility: review never uses the results cache.")
 def review(paths, base, out_dir, config, signoffs, jobs, no_cache) -> None:
     """Write the DPO review of PATHS (default: the current folder): review.html (one self-contained page),
     review.md (for a pull-request comment) and review.json (canonical, versioned), with the digest
-    that `gdpr-lint signoff` signs."""
+    that `gdpr-lint signoff` signs.  Always a full scan: the review reads no results cache."""
     from gdpr_lint.review import model
 
-    cache = _cache(no_cache)
-    head = snapshot_for(paths, config, jobs, cache)
+    # No results cache, like `verify`: the review is what the DPO signs, so it is computed from the
+    # code alone.  The cache is authenticated (gdpr_lint/cache.py) and a committed one cannot
+    # forge entries, but reading none leaves nothing to argue about, and a review is rare enough
+    # to afford a cold scan (and, with --base, a second one of the base revision).
+    head = snapshot_for(paths, config, jobs, None)
     base_snap, base_commit = (None, "")
     if base:
         base_snap, base_commit = model.scan_base(base, head.paths, head.policy, Path.cwd(), jobs=jobs,
-                                                 cache_dir=cache)
+                                                 cache_dir=None)
     digest = head.digest
     doc = model.build_review(head, base_snap, base or "", base_commit, _records_for(Path(signoffs), digest))
     out = Path(out_dir)
