@@ -26,7 +26,7 @@ from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_
 from gdpr_lint.discovery import Tree, discover_tree
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.facts.classes import file_facts
+from gdpr_lint.facts.classes import check_class_facts, check_file_facts, file_facts
 from gdpr_lint.source import MAX_BYTES, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
 
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
@@ -147,48 +147,15 @@ class Survey:
         """
         need_keys(data, _SURVEY_KEYS)
         for header in need(data["headers"], list):
-            _check_class_facts(header)
+            check_class_facts(header)
         if data["code"] not in ("GDPR902", "GDPR905"):
             raise BadEntry("a survey's problem is GDPR902 or GDPR905")
         return cls(data["headers"], need(data["analyse"], bool), need(data["lines"], int),
                    need(data["problem"], str), need(data["digest"], str), data["code"],
-                   _check_file_facts(data["facts"]))
+                   check_file_facts(data["facts"]))
 
 
 _SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts"})
-#: the facts of one class as facts/classes.py's ``module_classes`` writes them; a key added there
-#: must be added here, or the surveys of files with classes are never read back (test_cache's
-#: warm-scan tests fail)
-_CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
-
-
-def _check_class_facts(data) -> None:
-    need_keys(data, _CLASS_KEYS)
-    for key in ("q", "n", "tb"):
-        need(data[key], str)
-    for key in ("b", "d"):
-        need_list(data[key], str)
-    for key in ("t", "a"):
-        need(data[key], bool)
-    for f in need(data["f"], list):  # [name, line, type names, reference target, foreign-key column]
-        if len(need(f, list)) != 5:
-            raise BadEntry("a field fact has five parts")
-        need(f[0], str), need(f[1], int), need_list(f[2], str), need(f[3], str), need(f[4], bool)
-
-
-def _check_file_facts(data) -> dict:
-    """The other facts of a file (``persisted``, ``caught``; none for a file without facts)."""
-    if need(data, dict) and data.keys() != {"persisted", "caught"}:
-        raise BadEntry("a file's facts are persisted and caught")
-    for item in data.get("persisted", ()):  # [class, line of the write, [classes it went through]]
-        if len(need(item, list)) != 3:
-            raise BadEntry("a persisted fact has three parts")
-        need(item[0], str), need(item[1], int), need_list(item[2], str)
-    for item in data.get("caught", ()):  # [exception class, handler logs or re-raises it]
-        if len(need(item, list)) != 2:
-            raise BadEntry("a caught fact has two parts")
-        need(item[0], str), need(item[1], bool)
-    return data
 #: the inventory row the engine builds (engine/fields.py), key by key; a key added there must be
 #: added here, or results with rows are never read back (test_cache's warm-scan tests fail)
 _ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,

@@ -191,6 +191,59 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy) -> tuple
     return classes, facts
 
 
+# ---- the shape of these facts, checked when they are read back from the results cache --------------
+
+#: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
+_CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
+_FILE_KEYS = frozenset({"persisted", "caught", "mentions"})
+
+
+def check_class_facts(data) -> None:
+    """Check one class's facts as :func:`module_classes` writes them.
+
+    Raises:
+        gdpr_lint.cache.BadEntry: any other shape (a cache entry that is then a miss).
+    """
+    from gdpr_lint.cache import BadEntry, need, need_list
+
+    if not isinstance(data, dict) or not (_CLASS_KEYS <= data.keys() <= _CLASS_KEYS | {"s"}):
+        raise BadEntry("not the facts of a class")
+    for key in ("q", "n", "tb"):
+        need(data[key], str)
+    for key in ("b", "d"):
+        need_list(data[key], str)
+    for key in ("t", "a"):
+        need(data[key], bool)
+    if "s" in data:
+        need_list(data["s"], str)
+    for f in need(data["f"], list):  # [name, line, type names, reference target, foreign-key column]
+        if len(need(f, list)) != 5:
+            raise BadEntry("a field fact has five parts")
+        need(f[0], str), need(f[1], int), need_list(f[2], str), need(f[3], str), need(f[4], bool)
+
+
+def check_file_facts(data) -> dict:
+    """Check a file's other facts as :func:`file_facts` writes them (empty for a file without facts).
+
+    Raises:
+        gdpr_lint.cache.BadEntry: any other shape.
+    """
+    from gdpr_lint.cache import BadEntry, need, need_list
+
+    if need(data, dict) and data.keys() != _FILE_KEYS:
+        raise BadEntry(f"a file's facts are {', '.join(sorted(_FILE_KEYS))}")
+    for item in data.get("persisted", ()):  # [class, line of the write, [classes it went through]]
+        if len(need(item, list)) != 3:
+            raise BadEntry("a persisted fact has three parts")
+        need(item[0], str), need(item[1], int), need_list(item[2], str)
+    for item in data.get("caught", ()):  # [exception class, handler logs or re-raises it]
+        if len(need(item, list)) != 2:
+            raise BadEntry("a caught fact has two parts")
+        need(item[0], str), need(item[1], bool)
+    need_list(data.get("mentions", []), str)
+    return data
+
+
 def _person_mentions(tree: ast.Module, policy) -> list[str]:
     """Identifiers named after a person (``user``, ``new_user``, ``customer``): a value so named
     may be an object of a project class whose ``__str__`` is personal (see ProjectFacts.texts)."""
