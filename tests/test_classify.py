@@ -125,4 +125,5 @@ def test_names_of_parts_of_code_are_not_persons_names(default_policy):
     assert c.classify("table_name", "user") == () and c.classify("name", "Field") == ()
     # ... while a class of fields about a person keeps its context, and persons' names stay
     assert c.classify("address_1", "ContactFieldsMixin") and c.classify("city", "CustomerFields")
-    assert c.classify("sender_name") and c.classify("parent_name") and c.classify("full_name", "field")
+    assert c.classify("sender_name") and c.classify("guardian_name") and c.classify("full_name", "field")
+    assert c.classify("parent_name") == ()  # a tree node's parent, in code; a pupil's parent is a guardian

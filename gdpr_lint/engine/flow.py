@@ -37,6 +37,7 @@ class Env:
     objects: dict[str, frozenset] = field(default_factory=dict)  # what a name's object prints as (__str__)
     kinds: dict[str, str] = field(default_factory=dict)
     strings: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)  # name -> the setting its value came from
     files: dict[str, frozenset] = field(default_factory=dict)  # path variable -> data written to it
     file_paths: dict[str, str] = field(default_factory=dict)  # file handle -> path variable
     parent: "Env | None" = None
@@ -82,6 +83,8 @@ class Flow:
         self.containers = {k: str(v) for k, v in (sources.get("containers") or {}).items()}
         self.source_calls = {k: str(v) for k, v in (sources.get("calls") or {}).items()}
         self.texts: dict[tuple[str, ...], frozenset] = dict(facts.texts) if facts is not None else {}
+        self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
+        self.content_attributes = frozenset(sources.get("content_attributes", ()))
         user_text = self.texts.get(("user",))
         self.signed_in_text = user_text or frozenset({Match("user.account.username",
                                                             "the signed-in user: a user model prints its username")})
@@ -316,7 +319,32 @@ class Flow:
             return left + (right if right is not None else "{}")
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
             return self.string_of(node.func.value, env)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+            return self.string_of(node.left, env)  # URL % {"email": email}: the template's host stands
+        if isinstance(node, cst.Call) and last_name(node.func) in ("urljoin", "urlunsplit", "urlunparse") and node.args:
+            return self.string_of(node.args[0].value, env)  # urljoin(BASE, path): BASE's host
         return None
+
+    def origin_of(self, node: cst.BaseExpression | None, env: Env) -> str:
+        """Where a value we cannot read comes from, when that is the configuration: a destination
+        configured in ``settings.WEBHOOK_URLS`` or ``os.environ["HOOK"]`` is still a third party."""
+        if node is None:
+            return ""
+        if isinstance(node, cst.Name):
+            return env.lookup("origins", node.value) or ""
+        if isinstance(node, cst.Call):
+            return self.origin_of(node.func, env) if isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+                "get", "getenv") or last_name(node.func) in ("getenv",) or isinstance(node.func, cst.Attribute) and (
+                node.func.attr.value.isupper()) else ""
+        if isinstance(node, cst.Subscript):
+            return self.origin_of(node.value, env)
+        text = dotted(node)
+        head = text.split(".")[0].lower()
+        if head in self.policy.settings_owners or text.startswith(("os.environ", "settings.", "app.config")):
+            return text
+        if isinstance(node, cst.Attribute) and node.attr.value.isupper() and head in ("self", "cls"):
+            return text
+        return ""
 
     # ---- taint ------------------------------------------------------------------------------------
     def owner_name(self, node: cst.BaseExpression) -> str | None:
@@ -361,6 +389,10 @@ class Flow:
                 stored = self.class_taint.get(self.current_class, {}).get(attr)
                 if stored:
                     return stored
+            if attr in self.content_attributes:  # serializer.data: what the serializer holds
+                inner = t(base, env, d)
+                if inner:
+                    return inner
             # an attribute named after the user model holds a user (`order.user`); other classes'
             # names are too often properties of another type (`ticket.merged_to.ticket`)
             return (frozenset(self.classifier.classify(attr, self.owner_name(base))) or self.source_of(node)
@@ -501,9 +533,9 @@ class Flow:
             if summary:
                 return self._apply(summary, node, env, depth)
             if func.value[:1].isupper():  # a constructor carries what it is built from
-                return self._args_taint(node, env, depth)
+                return self._args_taint(node, env, depth) | self.carried.get(split_words(func.value), EMPTY)
         elif isinstance(func, cst.Attribute) and method[:1].isupper():
-            return self._args_taint(node, env, depth)
+            return self._args_taint(node, env, depth) | self.carried.get(split_words(method), EMPTY)
         return EMPTY
 
     def _pseudonymise(self, inner: frozenset) -> frozenset:
@@ -560,6 +592,11 @@ class Flow:
                 env.strings[name] = text
             else:
                 env.strings.pop(name, None)
+            origin = self.origin_of(value, env) if value is not None else env.lookup("origins", f"@iter:{name}")
+            if origin:
+                env.origins[name] = origin
+            else:
+                env.origins.pop(name, None)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
             for i, el in enumerate(target.elements):

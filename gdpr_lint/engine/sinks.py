@@ -319,6 +319,12 @@ class Sinks:
             base = self.flow.base_url(call.func.value, env)  # httpx.Client(base_url=...) + relative path
             url = base + url if base else url
         if not url:
+            origin = self.flow.origin_of(url_node, env)
+            taint = real(self._args(call, env, skip_first=1 if url_node is self._arg(call, 0) else 0),
+                         allow_pseudonymous=True) if origin else EMPTY
+            if taint:  # a destination from the configuration (a webhook): a third party all the same
+                self.report("GDPR403", call, f"personal data sent to the address configured in {origin}, which is "
+                            "not a known or approved processor", taint, sink=f"HTTP {origin}", processor=origin)
             return
         host = _host(url)
         if not host or self._internal(host):

@@ -156,6 +156,9 @@ class Walker:
                         orelse = None
             elif isinstance(stmt, (cst.For,)):
                 self.calls(stmt.iter, env)
+                origin = self.flow.origin_of(stmt.iter, env)
+                if origin and isinstance(stmt.target, cst.Name):  # for url in settings.WEBHOOK_URLS
+                    env.origins[f"@iter:{stmt.target.value}"] = origin
                 self.flow.bind_target(stmt.target, self.flow.taint(stmt.iter, env), env, None)
                 self.block(stmt.body.body, env)
                 if stmt.orelse:

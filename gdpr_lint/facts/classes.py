@@ -123,6 +123,17 @@ def _fk_column_target(call: ast.Call, names: _Names) -> str:
     return ""
 
 
+def _meta_model(cls: ast.ClassDef, names: _Names) -> str:
+    """The model a serializer, form or schema mirrors (``class Meta: model = Ticket``)."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name in ("Meta", "Config"):
+            for sub in stmt.body:
+                if isinstance(sub, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ("model", "orm_model")
+                                                       for t in sub.targets):
+                    return names.resolve(sub.value)
+    return ""
+
+
 def _is_abstract(cls: ast.ClassDef) -> bool:
     for stmt in cls.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
@@ -206,7 +217,7 @@ def check_class_facts(data) -> None:
     """
     from gdpr_lint.cache import BadEntry, need, need_list
 
-    if not isinstance(data, dict) or not (_CLASS_KEYS <= data.keys() <= _CLASS_KEYS | {"s"}):
+    if not isinstance(data, dict) or not (_CLASS_KEYS <= data.keys() <= _CLASS_KEYS | {"s", "m"}):
         raise BadEntry("not the facts of a class")
     for key in ("q", "n", "tb"):
         need(data[key], str)
@@ -216,6 +227,8 @@ def check_class_facts(data) -> None:
         need(data[key], bool)
     if "s" in data:
         need_list(data["s"], str)
+    if "m" in data:
+        need(data["m"], str)
     for f in need(data["f"], list):  # [name, line, type names, reference target, foreign-key column]
         if len(need(f, list)) != 5:
             raise BadEntry("a field fact has five parts")
@@ -245,13 +258,20 @@ def check_file_facts(data) -> dict:
 
 
 def _person_mentions(tree: ast.Module, policy) -> list[str]:
-    """Identifiers named after a person (``user``, ``new_user``, ``customer``): a value so named
-    may be an object of a project class whose ``__str__`` is personal (see ProjectFacts.texts)."""
+    """Identifiers that may hold an object whose content is personal: named after a person
+    (``user``, ``new_user``: a project class whose ``__str__`` is personal, ProjectFacts.texts), and
+    classes called (``TicketSerializer(ticket)``: a carrier of personal fields, ProjectFacts.carried)."""
     from gdpr_lint.policy import split_words
 
     subjects = {p[0] for phrases in policy.subjects.values() for p in phrases if len(p) == 1}
     found: set[str] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else (func.attr if isinstance(func, ast.Attribute) else "")
+            if name[:1].isupper() and not name.isupper():
+                found.add(name)
+            continue
         name = node.id if isinstance(node, ast.Name) else (node.attr if isinstance(node, ast.Attribute) else None)
         if name and not name.isupper() and name not in found:
             words = split_words(name)
@@ -291,6 +311,9 @@ def module_classes(tree: ast.Module, module: str, is_package: bool, references: 
         text = _text_names(stmt)
         if text:
             info["s"] = text
+        mirrored = _meta_model(stmt, names)
+        if mirrored:
+            info["m"] = mirrored
         out.append(info)
     return out
 

@@ -65,23 +65,25 @@ class ProjectFacts:
     shown_exceptions: frozenset[str] = frozenset()  # caught and shown back, never logged
     #: what a value of a class prints as (its ``__str__``/``__repr__``), by the words of the class name
     texts: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
+    #: what a carrier holds (its fields', or the model's it mirrors), by the words of the class name
+    carried: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
         """The facts the per-file analysis reads (schema kinds and evidence, not every field),
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
-                            shown_exceptions=self.shown_exceptions, texts=self.texts)
+                            shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried)
 
     def prints_personal(self, names) -> bool:
         """Whether one of ``names`` (a file's identifiers named after a person, ``user``, ``new_user``)
         may hold an object of a class that prints personal data: such a file is analysed whatever
         its words said in the survey."""
-        if not self.texts:
+        if not self.texts and not self.carried:
             return False
         for name in names:
             words = split_words(name)
-            if words in self.texts or (len(words) == 2 and words[-1:] in self.texts):
+            if words in self.texts or words in self.carried or (len(words) == 2 and words[-1:] in self.texts):
                 return True
         return False
 
@@ -94,6 +96,7 @@ class ProjectFacts:
         payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k)) for k in keys]
         payload.append(sorted(self.shown_exceptions))
         payload.append(sorted((k, sorted(v)) for k, v in self.texts.items()))
+        payload.append(sorted((k, sorted(v)) for k, v in self.carried.items()))
         return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()[:16]
 
     def _by_module(self) -> dict[str, list[str]]:
@@ -374,6 +377,30 @@ class _Builder:
                     return inherited
         return frozenset()
 
+    def field_categories(self, qual: str, facts: ProjectFacts) -> frozenset:
+        """The categories the fields of a class hold by their names, judged with its evidence."""
+        from gdpr_lint.classify import Match
+
+        info = self.classes[qual]
+        out = set()
+        for name, _line, types, target, _fk in self.fields(qual):
+            if target or any(t.rpartition(".")[2] in self.policy.frameworks.boolean_types for t in types):
+                continue
+            for m in self.classifier.classify(name, info["n"], False, facts.evidence_for(qual)):
+                if not self.policy.categories[m.category].credential:
+                    out.add(Match(m.category, f"{m.reason}, a field of {info['n']}"))
+        return frozenset(out)
+
+    def carried(self, qual: str, facts: ProjectFacts) -> frozenset:
+        """What a carrier (a serializer, a schema) holds: its own fields' categories, and those of
+        the model it mirrors (``class Meta: model = Ticket``)."""
+        out = self.field_categories(qual, facts)
+        mirrored = self.classes[qual].get("m")
+        model = self.target_class(mirrored, qual) if mirrored else None
+        if model and model != qual:
+            out |= self.field_categories(model, facts)
+        return out
+
     def is_lookup(self, target: str, here: str) -> bool:
         """Whether a reference points at a row that holds no personal field of its own (a lookup
         table such as ``Gender``); an unknown target is not assumed to be one."""
@@ -399,4 +426,10 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         if text:
             key = split_words(info["n"])
             facts.texts[key] = facts.texts.get(key, frozenset()) | text
+        kind = facts.schemas.get(qual)
+        if kind is not None and not kind[1]:
+            carried = builder.carried(qual, facts)
+            if carried:
+                key = split_words(info["n"])
+                facts.carried[key] = facts.carried.get(key, frozenset()) | carried
     return facts
