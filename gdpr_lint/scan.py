@@ -242,7 +242,8 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         return Survey([], True, lines)
     except (SyntaxError, ValueError, MemoryError, OverflowError):
         return Survey([], True, lines)
-    headers, facts = file_facts(tree, modname, is_package, policy) if policy is not None else ([], {})
+    headers, facts = file_facts(tree, modname, is_package, policy, text, getattr(prefilter, "sink_names", None)
+                                ) if policy is not None else ([], {})
     return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
 
 
@@ -486,7 +487,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             if survey.problem:
                 outputs[i] = ([tool_finding(policy, survey.code, shown, f"file not checked: {survey.problem}")],
                               [], [], 0)
-            elif not survey.analyse and not facts.prints_personal(survey.facts.get("mentions", ())):
+            elif not survey.analyse and not facts.prints_personal(survey.facts.get("mentions", ())) and not (
+                    facts.judges_classes_of(modname)):
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname)), shown, modname,

@@ -123,6 +123,7 @@ class Flow:
         self.class_strings: dict[str, dict[str, str]] = {}  # self.client -> its base_url
         self.current_class: str | None = None
         self._body: cst.CSTNode | None = None  # the function (or module) being walked
+        self.in_sink = 0  # > 0 while a sink's arguments are judged (containers by their keys then)
         self._keys: dict[str, frozenset] | None = None  # name -> what the keys read from it say
 
     # ---- objects ------------------------------------------------------------------------------------
@@ -373,13 +374,13 @@ class Flow:
             found = env.lookup("taint", name)
             if found is not None:
                 out = found | (env.lookup("objects", name) or EMPTY)
-                return out | self.keys_read(name) if self._body is not None else out
+                return out | self.keys_read(name) if self.in_sink and self._body is not None else out
             if name in ("True", "False", "None"):
                 return EMPTY
             if name == "self" and self.current_class:
                 return self.object_text(self.current_class)
-            return (frozenset(self.classifier.classify(name)) | self.keys_read(name) or self.source_of(node)
-                    or self.object_text(name))
+            return (frozenset(self.classifier.classify(name)) | (self.keys_read(name) if self.in_sink else EMPTY)
+                    or self.source_of(node) or self.object_text(name))
         if isinstance(node, cst.Attribute):
             attr = node.attr.value
             if attr in self.safe_attributes:

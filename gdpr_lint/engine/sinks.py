@@ -113,6 +113,13 @@ class Sinks:
     # ---- entry points ---------------------------------------------------------------------------
     def check_call(self, call: cst.Call, env: Env) -> None:
         """Run every sink check on one call."""
+        self.flow.in_sink += 1
+        try:
+            self._check_call(call, env)
+        finally:
+            self.flow.in_sink -= 1
+
+    def _check_call(self, call: cst.Call, env: Env) -> None:
         func = call.func
         names = self.flow.resolver.qnames(func)
         method = func.attr.value if isinstance(func, cst.Attribute) else ""

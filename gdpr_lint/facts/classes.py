@@ -11,6 +11,7 @@ is plain data (lists, strings, booleans): it is cached with the file's survey an
 from __future__ import annotations
 
 import ast
+import re
 
 
 def _dotted(node: ast.expr) -> str:
@@ -188,17 +189,25 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
     return out, table
 
 
-def file_facts(tree: ast.Module, module: str, is_package: bool, policy) -> tuple[list[dict], dict]:
+def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: str = "",
+               sink_names: frozenset[str] | None = None) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
-    are ``persisted`` (:func:`~gdpr_lint.facts.persisted.persisted_classes`) and ``caught``
-    (:func:`~gdpr_lint.facts.handlers.caught_exceptions`)."""
+    are ``persisted`` (:func:`~gdpr_lint.facts.persisted.persisted_classes`), ``caught``
+    (:func:`~gdpr_lint.facts.handlers.caught_exceptions`) and ``mentions`` (:func:`_person_mentions`).
+
+    ``text`` is the module's source (cheap checks skip the walks a file does not need);
+    ``sink_names`` are identifiers of sinks (the pre-filter's): a file without one mentions
+    nothing that matters (``None``: do not check).
+    """
     from gdpr_lint.facts.handlers import caught_exceptions
-    from gdpr_lint.facts.persisted import persisted_classes
+    from gdpr_lint.facts.persisted import may_persist, persisted_classes
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
-    facts = {"persisted": persisted_classes(tree, _Names(tree, module, is_package), policy.persistence),
-             "caught": caught_exceptions(tree) if "except" in _source_hint(tree) else [],
-             "mentions": _person_mentions(tree, policy)}
+    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence) if (
+        not text or may_persist(text, policy.persistence)) else []
+    facts = {"persisted": persisted,
+             "caught": caught_exceptions(tree) if not text or "except" in text else [],
+             "mentions": _person_mentions(text, policy, sink_names) if text else []}
     return classes, facts
 
 
@@ -257,31 +266,40 @@ def check_file_facts(data) -> dict:
     return data
 
 
-def _person_mentions(tree: ast.Module, policy) -> list[str]:
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CALLED_CLASS = re.compile(r"\b([A-Z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*)\s*\(")
+
+
+def _person_mentions(text: str, policy, sink_names: frozenset[str] | None) -> list[str]:
     """Identifiers that may hold an object whose content is personal: named after a person
     (``user``, ``new_user``: a project class whose ``__str__`` is personal, ProjectFacts.texts), and
-    classes called (``TicketSerializer(ticket)``: a carrier of personal fields, ProjectFacts.carried)."""
+    classes called (``TicketSerializer(ticket)``: a carrier of personal fields, ProjectFacts.carried).
+    Read from the text (comments and strings included: a superset is harmless, it only decides
+    whether the file is analysed); none when the file has no sink at all."""
     from gdpr_lint.policy import split_words
 
-    subjects = {p[0] for phrases in policy.subjects.values() for p in phrases if len(p) == 1}
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else (func.attr if isinstance(func, ast.Attribute) else "")
-            if name[:1].isupper() and not name.isupper():
-                found.add(name)
-            continue
-        name = node.id if isinstance(node, ast.Name) else (node.attr if isinstance(node, ast.Attribute) else None)
-        if name and not name.isupper() and name not in found:
+    idents = set(_IDENTIFIER.findall(text))
+    if sink_names is not None and idents.isdisjoint(sink_names):
+        return []
+    subjects = _subject_words(policy)
+    found = set(_CALLED_CLASS.findall(text))
+    for name in idents:
+        if not name.isupper():
             words = split_words(name)
             if 0 < len(words) <= 2 and words[-1] in subjects:
                 found.add(name)
     return sorted(found)
 
 
-def _source_hint(tree: ast.Module) -> str:
-    return "except" if any(isinstance(n, ast.Try) or type(n).__name__ == "TryStar" for n in ast.walk(tree)) else ""
+_SUBJECTS: dict[int, frozenset[str]] = {}
+
+
+def _subject_words(policy) -> frozenset[str]:
+    found = _SUBJECTS.get(id(policy.subjects))
+    if found is None:
+        found = _SUBJECTS[id(policy.subjects)] = frozenset(
+            p[0] for phrases in policy.subjects.values() for p in phrases if len(p) == 1)
+    return found
 
 
 def module_classes(tree: ast.Module, module: str, is_package: bool, references: frozenset[str] = frozenset()

@@ -35,11 +35,28 @@ def _writes_log(func: ast.AST) -> bool:
     return isinstance(func, ast.Name) and func.id in _LOGGING_FUNCTIONS
 
 
+def _handlers(body: list[ast.stmt]):
+    """Every ``except`` handler among these statements and those nested in them (statements only:
+    expressions hold no handlers, and skipping them is most of the cost)."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        for handler in getattr(stmt, "handlers", ()):
+            yield handler
+            stack.extend(handler.body)
+        for key in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, key, None)
+            if isinstance(inner, list):
+                stack.extend(s for s in inner if isinstance(s, ast.stmt))
+        for case in getattr(stmt, "cases", ()):
+            stack.extend(case.body)
+
+
 def caught_exceptions(tree: ast.Module) -> list[list]:
     """``[[exception class last name, handler logs or re-raises it], ...]`` for every handler."""
     out: list[list] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ExceptHandler) or node.type is None:
+    for node in _handlers(tree.body):
+        if node.type is None:
             continue
         types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
         logs = False

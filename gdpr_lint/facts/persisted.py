@@ -22,6 +22,7 @@ a carrier handed to a helper that writes it is found by the helper's own paramet
 from __future__ import annotations
 
 import ast
+import re
 
 
 def _dotted(node: ast.AST) -> str:
@@ -61,6 +62,31 @@ def _is_sink(call: ast.Call, names, persistence) -> bool:
 
             return any(w in receivers for w in split_words(_dotted(func.value)))
     return names.resolve(func) in persistence.functions
+
+
+def may_persist(text: str, persistence) -> bool:
+    """A cheap look at the source: could any call in it keep its arguments?  (Most files have
+    no such call, and the walk below is the survey's most expensive part.)"""
+    pattern = _PATTERNS.get(id(persistence))
+    if pattern is None:
+        methods = sorted({*persistence.methods, *persistence.by_receiver, *(
+            f.rpartition(".")[2] for f in persistence.functions)})
+        pattern = re.compile(r"\.\s*(?:" + "|".join(map(re.escape, methods)) + r")\s*\(|\b(?:" + "|".join(
+            map(re.escape, {f.rpartition(".")[2] for f in persistence.functions})) + r")\s*\(") if methods else None
+        _PATTERNS[id(persistence)] = pattern
+    if pattern is None or not pattern.search(text):
+        return False
+    fixed = {*persistence.methods, *(f.rpartition(".")[2] for f in persistence.functions)}
+    if any(f"{m}(" in text for m in fixed):
+        return True
+    from gdpr_lint.policy import split_words
+
+    receivers = {w for words in persistence.by_receiver.values() for w in words}
+    words = {w for ident in set(re.findall(r"[A-Za-z_]\w*(?=\s*\.\s*\w+\s*\()", text)) for w in split_words(ident)}
+    return not words.isdisjoint(receivers)
+
+
+_PATTERNS: dict[int, re.Pattern | None] = {}
 
 
 def persisted_classes(tree: ast.Module, names, persistence) -> list[list]:

@@ -87,6 +87,16 @@ class ProjectFacts:
                 return True
         return False
 
+    def judges_classes_of(self, module: str) -> bool:
+        """Whether the facts say something of a class of ``module`` that its words alone do not (a
+        record that belongs to a person, a persisted carrier): its fields must be read then,
+        whatever the survey's pre-filter said."""
+        def says(q: str) -> bool:
+            ev = self.evidence.get(q)
+            return q in self.persisted or ev is not None and (ev.kind in ("person", "linked") or ev.person_refs
+                                                              or ev.lookup_refs)
+        return any(says(q) for q in self._by_module().get(module, ()))
+
     def evidence_for(self, qualified: str) -> Evidence:
         return self.evidence.get(qualified, NO_EVIDENCE)
 
@@ -422,7 +432,9 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         if ev.kind or ev.person_refs or ev.lookup_refs:
             facts.evidence[qual] = ev
     for qual, info in classes.items():
-        text = builder.text(qual, facts)
+        # only a record about (or of) a person prints a person's data: a Driver of a GIS library
+        # printing its name names a program
+        text = builder.text(qual, facts) if facts.evidence_for(qual).kind in ("person", "linked") else None
         if text:
             key = split_words(info["n"])
             facts.texts[key] = facts.texts.get(key, frozenset()) | text
