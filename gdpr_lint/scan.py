@@ -242,8 +242,8 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         return Survey([], True, lines)
     except (SyntaxError, ValueError, MemoryError, OverflowError):
         return Survey([], True, lines)
-    headers, facts = file_facts(tree, modname, is_package, policy, text, getattr(prefilter, "sink_names", None)
-                                ) if policy is not None else ([], {})
+    sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
+    headers, facts = file_facts(tree, modname, is_package, policy, text, sinks) if policy is not None else ([], {})
     return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
 
 

@@ -42,7 +42,10 @@ class Prefilter:
             for phrase in cat.weak_words:
                 weak.add(phrase[0])
         # field types that make a field personal data (``EmailField``, ``PhoneNumber``), as identifiers
-        self.type_names = frozenset(t.rpartition(".")[2] for c in policy.categories.values() for t in c.types)
+        # (not the free-text and file types, TextField or ImageField: they count only on a person's
+        # records, which the project facts find and have analysed)
+        self.type_names = frozenset(t.rpartition(".")[2] for c in policy.categories.values() for t in c.types
+                                    if c.context != "person_linked")
         # processor SDKs: a finding needs every part of an import root (``google.cloud.bigquery``)
         self.sdk_roots: dict[str, list[tuple[str, ...]]] = {}
         for proc in policy.processors.values():
@@ -73,6 +76,17 @@ class Prefilter:
         sink_names.update(f.split(".")[0] for f in (*sinks["http"]["functions"], *sinks["http"]["objects"]["factories"]))
         sink_names.update(("logging", "session", "cache"))
         self.sink_names = frozenset(n for n in sink_names if n)
+        # receivers whose calls are sinks (`log.info(`, `requests.post(`, `cache.set(`), and the
+        # functions that are (`print(`): the survey reads what a file passes to them
+        receivers: set[str] = set()
+        for family in ("logging", "storage"):
+            for spec in (sinks[family].get("objects") or {}).values():
+                receivers.update(spec.get("names", ()))
+        receivers.update(f.split(".")[0] for f in (*sinks["logging"]["functions"], *sinks["http"]["functions"],
+                                                   *sinks["http"]["objects"]["factories"]) if "." in f)
+        receivers.update(("cache", "redis", "session"))
+        self.sink_receivers = frozenset(receivers)
+        self.sink_functions = frozenset(f for f in sinks["logging"]["functions"] if "." not in f)
         self.strong = frozenset(strong | {w + "s" for w in strong})
         self.weak = frozenset(weak | {w + "s" for w in weak})
         self.subjects = frozenset(w for phrases in policy.subjects.values() for p in phrases for w in p)

@@ -190,24 +190,24 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
 
 
 def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: str = "",
-               sink_names: frozenset[str] | None = None) -> tuple[list[dict], dict]:
+               sinks: tuple[frozenset[str], frozenset[str]] | None = None) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
     are ``persisted`` (:func:`~gdpr_lint.facts.persisted.persisted_classes`), ``caught``
     (:func:`~gdpr_lint.facts.handlers.caught_exceptions`) and ``mentions`` (:func:`_person_mentions`).
 
     ``text`` is the module's source (cheap checks skip the walks a file does not need);
-    ``sink_names`` are identifiers of sinks (the pre-filter's): a file without one mentions
-    nothing that matters (``None``: do not check).
+    ``sinks`` are the receivers and the functions of sinks (the pre-filter's ``sink_receivers``
+    and ``sink_functions``): what a file passes to them is read for mentions (``None``: all of it).
     """
     from gdpr_lint.facts.handlers import caught_exceptions
     from gdpr_lint.facts.persisted import may_persist, persisted_classes
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
-    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence) if (
+    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text) if (
         not text or may_persist(text, policy.persistence)) else []
     facts = {"persisted": persisted,
              "caught": caught_exceptions(tree) if not text or "except" in text else [],
-             "mentions": _person_mentions(text, policy, sink_names) if text else []}
+             "mentions": _person_mentions(text, policy, sinks) if text else []}
     return classes, facts
 
 
@@ -270,25 +270,53 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CALLED_CLASS = re.compile(r"\b([A-Z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*)\s*\(")
 
 
-def _person_mentions(text: str, policy, sink_names: frozenset[str] | None) -> list[str]:
-    """Identifiers that may hold an object whose content is personal: named after a person
-    (``user``, ``new_user``: a project class whose ``__str__`` is personal, ProjectFacts.texts), and
-    classes called (``TicketSerializer(ticket)``: a carrier of personal fields, ProjectFacts.carried).
-    Read from the text (comments and strings included: a superset is harmless, it only decides
-    whether the file is analysed); none when the file has no sink at all."""
+def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[str]] | None) -> list[str]:
+    """Identifiers that may hold an object whose content is personal, where a sink's arguments
+    could use them: named after a person (``user``, ``new_user``: a project class whose ``__str__``
+    is personal, ProjectFacts.texts), and classes called (``TicketSerializer(ticket)``: a carrier of
+    personal fields, ProjectFacts.carried).  Read from the text inside the parentheses that follow a
+    sink's name (``log.info(...)``, ``requests.post(...)``) up to their end; a superset is harmless,
+    it only decides whether the file is analysed.  ``sinks`` ``None``: from the whole text."""
     from gdpr_lint.policy import split_words
 
-    idents = set(_IDENTIFIER.findall(text))
-    if sink_names is not None and idents.isdisjoint(sink_names):
-        return []
+    if sinks is None:
+        windows = [text]
+    else:
+        receivers, functions = sinks
+        windows = []
+        for m in _CALL_OPEN.finditer(text):
+            parts = m.group(1).split(".")  # log.info(, self.logger.debug(, requests.post(, print(
+            if (len(parts) == 1 and parts[0] in functions) or not receivers.isdisjoint(parts[:-1]):
+                windows.append(_balanced(text, m.end()))
+        if not windows:
+            return []  # no sink at all: nothing it holds can leak
     subjects = _subject_words(policy)
-    found = set(_CALLED_CLASS.findall(text))
-    for name in idents:
-        if not name.isupper():
-            words = split_words(name)
-            if 0 < len(words) <= 2 and words[-1] in subjects:
-                found.add(name)
+    found: set[str] = set(_CALLED_CLASS.findall(text))  # a carrier built anywhere may reach a sink later
+    for window in windows:
+        for name in set(_IDENTIFIER.findall(window)):
+            if not name.isupper():
+                words = split_words(name)
+                if 0 < len(words) <= 2 and words[-1] in subjects:
+                    found.add(name)
     return sorted(found)
+
+
+_CALL_OPEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+
+
+def _balanced(text: str, start: int, limit: int = 2000) -> str:
+    """The text from ``start`` (just inside an opening parenthesis) to its closing one."""
+    depth, i, end = 1, start, min(len(text), start + limit)
+    while i < end:
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if not depth:
+                break
+        i += 1
+    return text[start:i]
 
 
 _SUBJECTS: dict[int, frozenset[str]] = {}

@@ -89,7 +89,23 @@ def may_persist(text: str, persistence) -> bool:
 _PATTERNS: dict[int, re.Pattern | None] = {}
 
 
-def persisted_classes(tree: ast.Module, names, persistence) -> list[list]:
+def _scopes(tree: ast.Module):
+    """The module and every function in it, found through statements only."""
+    yield tree
+    stack = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield stmt
+        for key in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, key, None)
+            if isinstance(inner, list):
+                stack.extend(s for s in inner if isinstance(s, ast.stmt))
+        for handler in getattr(stmt, "handlers", ()):
+            stack.extend(handler.body)
+
+
+def persisted_classes(tree: ast.Module, names, persistence, text: str = "") -> list[list]:
     """``[[class name as resolved, line of the write, [classes it went through]], ...]`` for the
     classes whose instances this module writes to storage (see the module docstring).
 
@@ -99,8 +115,11 @@ def persisted_classes(tree: ast.Module, names, persistence) -> list[list]:
     resolves names through the module's imports; ``persistence`` is the policy's
     :class:`~gdpr_lint.policy.Persistence`."""
     found: dict[str, tuple[int, set[str]]] = {}
-    scopes = [tree] + [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    for scope in scopes:
+    lines = text.splitlines() if text else None
+    for scope in _scopes(tree):
+        if lines is not None and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and not may_persist(
+                "\n".join(lines[scope.lineno - 1:scope.end_lineno or scope.lineno]), persistence):
+            continue  # no call in this function could keep anything
         held: dict[str, set[str]] = {}  # variable -> classes whose data it holds
         made: dict[str, set[str]] = {}  # variable -> classes constructed into it
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
