@@ -21,7 +21,8 @@ from gdpr_lint import __version__
 REQUIRE_FIELDS = {"retention": "retention", "basis": "basis", "purpose": "purpose", "subject": "subject"}
 
 CSV_COLUMNS = ("path", "line", "module", "model", "field", "framework", "storage", "categories", "special",
-               "subject", "retention", "basis", "purpose", "encrypted", "declared_by", "reasons", "tag_problem")
+               "subject", "retention", "basis", "purpose", "encrypted", "declared_by", "reasons", "tag_problem",
+               "exchanged", "mirrors")
 
 _NOT_FIDES_KEY = re.compile(r"[^a-zA-Z0-9_.<>-]+")  # fideslang.validation.FIDES_KEY_PATTERN, negated
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,11 +41,13 @@ def is_tagged(row: dict, require: Iterable[str] | None = None) -> bool:
 
 
 def coverage(rows: list[dict], require: Iterable[str] | None = None) -> tuple[int, int, float]:
-    """``(tagged, total, percent)``: how many personal-data fields carry every required tag key.
+    """``(tagged, total, percent)``: how many kept personal-data fields carry every required tag key
+    (fields of carriers are exchanged, not kept: they need no tag and do not count).
 
     ``require`` defaults to ``["retention"]`` (the config's ``require``).  With no rows at all the
     coverage is 100%: there is nothing left to tag.
     """
+    rows = [r for r in rows if not r.get("exchanged")]
     keys = ["retention"] if require is None else list(require)
     total = len(rows)
     tagged = sum(1 for r in rows if is_tagged(r, keys))
@@ -81,6 +84,8 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
     if not rows:
         out.append("No personal-data fields found.")
         return "\n".join(out) + "\n"
+    exchanged = [r for r in rows if r.get("exchanged")]
+    rows = [r for r in rows if not r.get("exchanged")]
     out += ["| Model | Field | Data categories | Subject | Retention | Basis | Purpose | Stored | Encrypted | "
             "Declared by | Location |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -97,6 +102,16 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
                  "yes" if r.get("storage") else "no", "yes" if r.get("encrypted") else "no",
                  r.get("declared_by") or "none", f"{r.get('path')}:{r.get('line')}"]
         out.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    if exchanged:
+        out += ["", "## Exchanged (not kept)", "",
+                "Personal data that schemas, serializers and forms carry in and out; it is kept, and tagged, where "
+                "the store they mirror keeps it.", "",
+                "| Carrier | Field | Data categories | Mirrors | Location |", "|---|---|---|---|---|"]
+        for r in sorted(exchanged, key=lambda r: (r.get("mirrors", ""), r.get("path", ""), r.get("line", 0))):
+            cats = ", ".join(f"{_label(policy, c)} (`{c}`)" for c in r.get("categories", []))
+            model = f"{r.get('module')}.{r.get('model')}" if r.get("module") else r.get("model", "")
+            cells = [model, f"`{r.get('field', '')}`", cats, r.get("mirrors") or "-", f"{r.get('path')}:{r.get('line')}"]
+            out.append("| " + " | ".join(_md(c) for c in cells) + " |")
     return "\n".join(out) + "\n"
 
 

@@ -156,12 +156,6 @@ class Survey:
 
 
 _SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts"})
-#: the inventory row the engine builds (engine/fields.py), key by key; a key added there must be
-#: added here, or results with rows are never read back (test_cache's warm-scan tests fail)
-_ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
-              "categories": list, "reasons": list, "special": bool, "subject": str, "retention": str, "basis": str,
-              "purpose": str, "encrypted": bool, "declared_by": str, "tag_problem": str}
-_ROW_KEYS = frozenset(_ROW_TYPES)
 
 
 def result_to_data(out: tuple[list[Finding], list[Finding], list[dict], int]) -> list:
@@ -172,7 +166,7 @@ def result_to_data(out: tuple[list[Finding], list[Finding], list[dict], int]) ->
 
 def result_from_data(data) -> tuple[list[Finding], list[Finding], list[dict], int]:
     """What :func:`result_to_data` gave, every value checked: findings as :meth:`Finding.from_data`
-    reads them, inventory rows with the keys and types of :data:`_ROW_TYPES` (lists: of strings).
+    reads them, inventory rows as :func:`gdpr_lint.engine.fields.check_row` reads them.
 
     Raises:
         gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
@@ -181,13 +175,10 @@ def result_from_data(data) -> tuple[list[Finding], list[Finding], list[dict], in
         raise BadEntry("a result is (findings, suppressed, inventory, lines)")
     findings = [Finding.from_data(f) for f in need(data[0], list)]
     suppressed = [Finding.from_data(f) for f in need(data[1], list)]
+    from gdpr_lint.engine.fields import check_row
+
     for row in need(data[2], list):
-        need_keys(row, _ROW_KEYS)
-        for name, kind in _ROW_TYPES.items():
-            if kind is list:
-                need_list(row[name], str)
-            else:
-                need(row[name], kind)
+        check_row(row)
     return findings, suppressed, data[2], need(data[3], int)
 
 

@@ -70,9 +70,34 @@ def test_rows_list_personal_fields_and_skip_look_alikes(project):
 
 
 def test_json_has_coverage_numbers(project):
+    # the carrier's fields are exchanged, not kept: they need no tag and do not count
     result = run("--format", "json")
-    assert json_rows(result)["coverage"] == {"tagged": 1, "total": 4, "percent": 25.0}
-    assert "tag coverage: 1/4 personal-data fields fully tagged (25.0%)" in result.stderr
+    assert json_rows(result)["coverage"] == {"tagged": 1, "total": 2, "percent": 50.0}
+    assert "tag coverage: 1/2 personal-data fields fully tagged (50.0%)" in result.stderr
+    rows = {(r["model"], r["field"]): r for r in json_rows(result)["rows"]}
+    assert rows[("SignupForm", "email")]["exchanged"] and not rows[("Customer", "email")]["exchanged"]
+
+
+def test_markdown_lists_exchanged_fields_apart_under_the_store_they_mirror(tmp_path, monkeypatch):
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "models.py").write_text(textwrap.dedent('''
+        from django.db import models
+        from rest_framework import serializers
+
+        class Customer(models.Model):
+            email = models.EmailField()
+
+        class CustomerSerializer(serializers.ModelSerializer):
+            email = serializers.EmailField()
+
+            class Meta:
+                model = Customer
+    '''))
+    monkeypatch.chdir(tmp_path)
+    text = run("--format", "markdown").stdout
+    kept, _, exchanged = text.partition("## Exchanged (not kept)")
+    assert "`email`" in kept and "CustomerSerializer" not in kept
+    assert "CustomerSerializer" in exchanged and "| models.Customer |" in exchanged
 
 
 def test_markdown_is_the_default(project):
@@ -138,11 +163,11 @@ def test_fides_keys_are_sanitised_and_models_qualified_on_clash():
     assert inv.fides_key("!!!") == "gdpr_lint_inventory"
 
 
-@pytest.mark.parametrize(("threshold", "code"), [("90", 1), ("10", 0), ("25", 0)])
+@pytest.mark.parametrize(("threshold", "code"), [("90", 1), ("51", 1), ("50", 0), ("10", 0)])
 def test_min_coverage(project, threshold, code):
     result = run("--min-coverage", threshold)
     assert result.exit_code == code
-    assert "tag coverage: 1/4" in result.stderr
+    assert "tag coverage: 1/2" in result.stderr
 
 
 def test_min_coverage_out_of_range_is_a_usage_error(project):
@@ -167,8 +192,12 @@ def test_require_from_config_changes_coverage(project):
     (project / "gdpr-lint.yaml").write_text("require: [subject]\n")
     result = run("--format", "json", "--config", "gdpr-lint.yaml")
     assert result.exit_code == 0, result.output
-    # both Customer fields have a data subject (inferred from the model name); SignupForm's do not
-    assert json_rows(result)["coverage"] == {"tagged": 2, "total": 4, "percent": 50.0}
+    # both Customer fields have a data subject (inferred from the model name); SignupForm's fields are
+    # exchanged, not kept, and do not count
+    assert json_rows(result)["coverage"] == {"tagged": 2, "total": 2, "percent": 100.0}
+    (project / "gdpr-lint.yaml").write_text("require: [retention, basis]\n")
+    result = run("--format", "json", "--config", "gdpr-lint.yaml")
+    assert json_rows(result)["coverage"] == {"tagged": 1, "total": 2, "percent": 50.0}
 
 
 @pytest.mark.parametrize("tag", ["# GDPR: RETENTION=P1Y BASIS=CONTRACT", "# gdpr: retention=forever basis=contract"])

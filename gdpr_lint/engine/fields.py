@@ -30,6 +30,29 @@ def taxonomy() -> dict:
     return _TAXONOMY
 
 
+#: the keys and types of an inventory row (:meth:`FieldChecks.check_field` builds them)
+ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
+             "categories": list, "reasons": list, "special": bool, "subject": str, "retention": str, "basis": str,
+             "purpose": str, "encrypted": bool, "declared_by": str, "tag_problem": str, "exchanged": bool,
+             "mirrors": str}
+
+
+def check_row(row) -> None:
+    """Check an inventory row read back from the results cache.
+
+    Raises:
+        gdpr_lint.cache.BadEntry: any other shape (the entry is then a miss).
+    """
+    from gdpr_lint.cache import need, need_keys, need_list
+
+    need_keys(row, frozenset(ROW_TYPES))
+    for name, kind in ROW_TYPES.items():
+        if kind is list:
+            need_list(row[name], str)
+        else:
+            need(row[name], kind)
+
+
 def _once(compute: Callable[[cst.CSTNode], Tag | None], node: cst.CSTNode) -> Callable[[], Tag | None]:
     """``compute(node)`` on first call, the same value afterwards."""
     memo: list = []
@@ -172,6 +195,8 @@ class FieldChecks:
             "subject": subject or "", "retention": values.get("retention", ""), "basis": values.get("basis", ""),
             "purpose": values.get("purpose", ""), "encrypted": encrypted, "declared_by": source,
             "tag_problem": self._tag_problem(tag, values),
+            # a carrier's field is data exchanged, not kept: listed under the store it mirrors, no tag needed
+            "exchanged": not checked, "mirrors": self.facts.mirrors.get(f"{self.module_name}.{field.owner}", ""),
         })
         ctx.symbol = ""
 

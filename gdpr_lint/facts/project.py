@@ -67,13 +67,16 @@ class ProjectFacts:
     texts: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
     #: what a carrier holds (its fields', or the model's it mirrors), by the words of the class name
     carried: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
+    #: carrier -> the store it mirrors (``class Meta: model = Ticket``), by qualified name
+    mirrors: dict[str, str] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
         """The facts the per-file analysis reads (schema kinds and evidence, not every field),
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
-                            shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried)
+                            shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
+                            mirrors=self.mirrors)
 
     def prints_personal(self, names) -> bool:
         """Whether one of ``names`` (a file's identifiers named after a person, ``user``, ``new_user``)
@@ -103,7 +106,8 @@ class ProjectFacts:
     def digest(self, names: list[str] | None = None) -> str:
         """A short hash of the facts (of ``names`` only, when given) for the results cache key."""
         keys = sorted(self.schemas) if names is None else sorted(set(names))
-        payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k)) for k in keys]
+        payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k), self.mirrors.get(k))
+                   for k in keys]
         payload.append(sorted(self.shown_exceptions))
         payload.append(sorted((k, sorted(v)) for k, v in self.texts.items()))
         payload.append(sorted((k, sorted(v)) for k, v in self.carried.items()))
@@ -439,6 +443,10 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
             key = split_words(info["n"])
             facts.texts[key] = facts.texts.get(key, frozenset()) | text
         kind = facts.schemas.get(qual)
+        mirrored = info.get("m")
+        model = builder.target_class(mirrored, qual) if mirrored else None
+        if model and model != qual:
+            facts.mirrors[qual] = model
         if kind is not None and not kind[1]:
             carried = builder.carried(qual, facts)
             if carried:
