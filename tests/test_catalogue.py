@@ -1,0 +1,183 @@
+"""The processor catalogue (rules/processors.yaml): its shape, that every host, SDK root and package
+belongs to one entry and reaches it through the engine, that it covers what issue 14 lists, and the
+`gdpr-lint rules --processors` listing."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from gdpr_lint.classify import Classifier
+from gdpr_lint.cli import main
+from gdpr_lint.engine.analyzer import analyze_source
+from gdpr_lint.engine.flow import Flow
+from gdpr_lint.engine.names import ImportResolver
+from gdpr_lint.engine.sinks import Sinks
+from gdpr_lint.errors import ConfigError
+from gdpr_lint.facts.project import ProjectFacts
+from gdpr_lint.policy import load_policy, rules_dir
+
+CATALOGUE = yaml.safe_load((rules_dir() / "processors.yaml").read_text(encoding="utf-8"))
+ENTRIES = CATALOGUE["processors"]
+REQUIRED = {"name": str, "vendor": str, "country": str, "eea": bool, "kind": str, "service": str,
+            "sdk": list, "hosts": list, "packages": list}
+OPTIONAL = {"infrastructure": bool, "logging_sink": bool}
+
+# What issue 14 asks the catalogue to cover, by kind: entry names (role processor unless said).
+COVERAGE = {
+    "object-storage": ["aws-s3", "google-cloud-storage", "azure-blob-storage"],
+    "identity": ["auth0", "okta", "microsoft-entra-id", "microsoft-graph", "firebase-auth", "google-sign-in"],
+    "messaging": ["twilio", "vonage", "sipgate", "messagebird", "plivo"],
+    "push": ["fcm", "apns", "onesignal"],
+    "e-mail": ["sendgrid", "mailgun", "postmark", "aws-ses", "mailchimp", "brevo", "sparkpost"],
+    "crm": ["hubspot", "salesforce", "pipedrive"],
+    "support": ["zendesk", "intercom", "freshdesk"],
+    "analytics": ["segment", "mixpanel", "amplitude", "posthog", "heap", "google-analytics"],
+    "payments": ["stripe", "braintree", "adyen", "paypal", "mollie", "square", "klarna"],
+    "ai": ["openai", "anthropic", "cohere", "mistral", "google-gemini", "google-vertex-ai", "aws-bedrock", "azure-openai",
+           "huggingface"],
+    "search": ["algolia", "elastic-cloud", "typesense-cloud"],
+    "anti-spam": ["akismet", "stopforumspam", "google-recaptcha", "hcaptcha", "cloudflare-turnstile"],
+    "avatars": ["gravatar"],
+    "social-login": ["meta", "github", "x-twitter", "linkedin", "apple-sign-in"],
+}
+TELEMETRY = ["sentry", "datadog", "newrelic", "rollbar", "bugsnag", "honeycomb", "elastic-apm"]
+
+
+def _by_name() -> dict[str, dict]:
+    return {e["name"]: e for e in ENTRIES}
+
+
+def _codes(source: str, module_name: str = "app.views", policy=None) -> list[tuple[int, str, str]]:
+    findings, _, _ = analyze_source("app/views.py", textwrap.dedent(source).lstrip("\n"), policy or load_policy(),
+                                    module_name=module_name)
+    return [(f.line, f.code, f.processor) for f in findings]
+
+
+# ---- shape --------------------------------------------------------------------------------------------------------
+
+def test_every_entry_has_the_required_keys_with_the_right_types():
+    assert len(ENTRIES) >= 200
+    kinds = CATALOGUE["kinds"]
+    regions = set(CATALOGUE["eea_regions"])
+    assert "NO" in regions and all(isinstance(r, str) for r in regions)  # Norway, not YAML's false
+    for entry in ENTRIES:
+        where = entry.get("name", entry)
+        assert set(entry) <= set(REQUIRED) | set(OPTIONAL), where
+        for key, kind in REQUIRED.items():
+            assert isinstance(entry.get(key), kind), (where, key)
+        for key, kind in OPTIONAL.items():
+            assert isinstance(entry.get(key, False), kind), (where, key)
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", entry["name"]), where
+        assert entry["vendor"].strip() and entry["service"].strip(), where
+        assert re.fullmatch(r"[A-Z]{2}", entry["country"]), where
+        assert entry["eea"] == (entry["country"] in regions), (where, entry["country"], entry["eea"])
+        assert entry["kind"] in kinds, where
+        assert not (entry.get("infrastructure") and entry.get("logging_sink")), where
+        for item in entry["sdk"]:
+            assert re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", item), (where, item)
+        for item in entry["hosts"]:
+            assert re.fullmatch(r"[a-z0-9*]([a-z0-9*.-]*[a-z0-9])?", item), (where, item)
+        for item in entry["packages"]:
+            assert re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", item), (where, item)
+    assert len({e["name"] for e in ENTRIES}) == len(ENTRIES)
+
+
+@pytest.mark.parametrize("key", ["hosts", "sdk", "packages"])
+def test_no_two_entries_claim_one_host_sdk_root_or_package(key):
+    owner: dict[str, str] = {}
+    for entry in ENTRIES:
+        for item in entry[key]:
+            claim = re.sub(r"[-_.]+", "-", item).lower() if key == "packages" else item
+            assert owner.setdefault(claim, entry["name"]) == entry["name"], (key, item, owner[claim], entry["name"])
+
+
+def _host_lookup():
+    policy = load_policy()
+    flow = Flow(policy, Classifier(policy), ImportResolver(cst.parse_module("")), ProjectFacts())
+    return Sinks(policy, flow, lambda *a, **k: None)._processor_for_host
+
+
+def test_every_host_reaches_its_own_entry_through_the_engine():
+    """The engine takes the first entry whose pattern matches: a wildcard must never hide a more
+    specific host of another entry (S3's bucket hosts come before AWS's *.amazonaws.com)."""
+    lookup = _host_lookup()
+    for entry in ENTRIES:
+        for host in entry["hosts"]:
+            example = host.replace("*", "x1")
+            assert lookup(example) == entry["name"], (host, entry["name"], lookup(example))
+    assert lookup("us6.api.mailchimp.com") == lookup("api.mailchimp.com") == "mailchimp"
+    assert lookup("my-bucket.s3.eu-west-1.amazonaws.com") == "aws-s3"
+    assert lookup("dynamodb.eu-west-1.amazonaws.com") == "aws"
+    assert lookup("email.eu-west-1.amazonaws.com") == "aws-ses"
+    assert lookup("bedrock-runtime.us-east-1.amazonaws.com") == "aws-bedrock"
+    assert lookup("acme.openai.azure.com") == "azure-openai"
+    assert lookup("europe-west4-aiplatform.googleapis.com") == "google-vertex-ai"
+    assert lookup("abc123.apm.europe-west1.gcp.cloud.es.io") == "elastic-apm"
+    assert lookup("abc123.europe-west1.gcp.cloud.es.io") == "elastic-cloud"
+    assert lookup("www.example.org") is None
+
+
+# ---- loading: a bad entry is a clear error naming the key ------------------------------------------------------------
+
+def _pack(tmp_path: Path, edit) -> Path:
+    pack = tmp_path / "pack"
+    shutil.copytree(rules_dir(), pack)
+    data = yaml.safe_load((pack / "processors.yaml").read_text(encoding="utf-8"))
+    edit(data)
+    (pack / "processors.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return pack
+
+
+def _set(index: int, key: str, value):
+    def edit(data):
+        if value is _DELETE:
+            del data["processors"][index][key]
+        else:
+            data["processors"][index][key] = value
+    return edit
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize("edit, key, words", [
+    (_set(3, "country", "Germany"), "processors[3].country", "ISO 3166-1"),
+    (_set(3, "country", "de"), "processors[3].country", "ISO 3166-1"),
+    (_set(0, "eea", True), "processors[0].eea", "does not fit country US"),
+    (_set(2, "eea", "yes"), "processors[2].eea", "true or false"),
+    (_set(1, "vendor", _DELETE), "processors[1].vendor", "missing"),
+    (_set(1, "purpose", "marketing"), "processors[1].purpose", "unknown key"),
+    (_set(4, "kind", "payment"), "processors[4].kind", "unknown kind"),
+    (_set(5, "hosts", ["api.stripe.com"]), "processors[5].hosts", "already claimed by 'stripe'"),
+    (_set(5, "hosts", ["https://api.example.com/v1"]), "processors[5].hosts", "without scheme or path"),
+    (_set(6, "sdk", ["stripe"]), "processors[6].sdk", "already claimed"),
+    (_set(6, "sdk", ["google-cloud"]), "processors[6].sdk", "dotted module name"),
+    (_set(7, "packages", ["Stripe"]), "processors[7].packages", "already claimed"),
+    (_set(8, "name", "stripe"), "processors[8].name", "already the name"),
+    (_set(8, "name", "Big Vendor"), "processors[8].name", "lower-case id"),
+    (_set(9, "logging_sink", "true"), "processors[9].logging_sink", "true or false"),
+])
+def test_a_bad_entry_names_the_entry_and_key(tmp_path, edit, key, words):
+    pack = _pack(tmp_path, edit)
+    with pytest.raises(ConfigError) as err:
+        load_policy(pack_dir=pack)
+    assert err.value.key == key and words in err.value.problem, str(err.value)
+    assert err.value.path.endswith("processors.yaml")
+
+
+def test_norway_unquoted_is_an_error_not_false(tmp_path):
+    pack = _pack(tmp_path, lambda d: None)
+    text = (pack / "processors.yaml").read_text(encoding="utf-8").replace("- 'NO'", "- NO")
+    (pack / "processors.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_policy(pack_dir=pack)
+    assert err.value.key == "eea_regions"
