@@ -126,6 +126,92 @@ def test_every_host_reaches_its_own_entry_through_the_engine():
     assert lookup("www.example.org") is None
 
 
+# ---- the engine with the catalogue ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("module, vendor", [
+    ("social_core.backends.facebook", "meta"),
+    ("social_core.backends.github", "github"),
+    ("social_core.backends.google", "google-sign-in"),
+    ("social_core.backends.google_openidconnect", "google-sign-in"),
+    ("social_core.backends.twitter", "x-twitter"),
+    ("social_core.backends.linkedin", "linkedin"),
+    ("social_core.backends.microsoft", "microsoft-entra-id"),
+    ("social_core.backends.azuread", "microsoft-entra-id"),
+    ("allauth.socialaccount.providers.facebook.views", "meta"),
+    ("allauth.socialaccount.providers.google.views", "google-sign-in"),
+    ("allauth.socialaccount.providers.github.views", "github"),
+    ("allauth.socialaccount.providers.twitter_oauth2.views", "x-twitter"),
+    ("allauth.socialaccount.providers.linkedin_oauth2.views", "linkedin"),
+    ("allauth.socialaccount.providers.apple.views", "apple-sign-in"),
+    ("allauth.socialaccount.providers.microsoft.views", "microsoft-entra-id"),
+    ("django_recaptcha.fields", "google-recaptcha"),
+    ("captcha.fields", "google-recaptcha"),  # django-recaptcha 3 (`from captcha.fields import ReCaptchaField`)
+    ("akismet", "akismet"),
+    ("msal", "microsoft-entra-id"),
+    ("msgraph", "microsoft-graph"),
+    ("firebase_admin.messaging", "fcm"),  # the longest root wins
+    ("firebase_admin.auth", "firebase-auth"),
+    ("firebase_admin.firestore", "firebase"),
+    ("google.cloud.aiplatform", "google-vertex-ai"),
+    ("vertexai.generative_models", "google-vertex-ai"),
+])
+def test_an_import_names_the_right_vendor(module, vendor):
+    head, _, last = module.rpartition(".")
+    name = "ReCaptchaField" if module == "captcha.fields" else "Client"
+    source = f"from {module} import {name}\n" if module != "akismet" else "from akismet import Akismet\n"
+    found = _codes(source)
+    assert found == [(1, "GDPR401", vendor)], (module, found)
+
+
+def test_frameworks_and_look_alikes_are_not_vendors():
+    source = """
+    from social_core.actions import do_auth
+    from social_core.backends.oauth import BaseOAuth2
+    from allauth.socialaccount.providers.oauth2.views import OAuth2Adapter
+    from captcha.fields import CaptchaField
+    from onelogin.saml2.auth import OneLogin_Saml2_Auth
+    from httpx_oauth.clients.google import GoogleOAuth2
+    import geoip2.database
+    from huggingface_hub import hf_hub_download
+    """
+    assert _codes(source) == []
+
+
+def test_the_azure_client_in_the_openai_package_is_azure_openai():
+    assert _codes("from openai import AzureOpenAI\n") == [(1, "GDPR401", "azure-openai")]
+    assert _codes("from openai import OpenAI\n") == [(1, "GDPR401", "openai")]
+    assert _codes("import boto3\nfrom google.cloud import storage\nimport sentry_sdk\n") == []  # platform, telemetry
+
+
+def test_an_sdk_own_source_does_not_use_that_vendor():
+    source = "from allauth.socialaccount.providers.facebook.provider import FacebookProvider\n"
+    assert _codes(source, module_name="allauth.socialaccount.providers.facebook.views") == []
+    assert _codes(source, module_name="myproject.auth") == [(1, "GDPR401", "meta")]
+
+
+def test_an_unapproved_sdk_is_reported_once_per_file():
+    source = """
+    from captcha.fields import ReCaptchaField
+    from captcha.widgets import ReCaptchaV3
+    from social_core.backends.github import GithubOAuth2
+    """
+    assert _codes(source) == [(1, "GDPR401", "google-recaptcha"), (3, "GDPR401", "github")]
+
+
+def test_personal_data_to_a_catalogued_host_names_the_vendor():
+    source = """
+    import requests
+
+    def check(request, customer):
+        requests.post("https://www.google.com/recaptcha/api/siteverify", data={"remoteip": customer.ip_address})
+        requests.get("https://api.stopforumspam.org/api?email=%s" % customer.email)
+        requests.put(f"https://my-bucket.s3.eu-west-1.amazonaws.com/{customer.id}.json", data=customer.email)
+        requests.post("https://rest.akismet.com/1.1/verify-key", data={"key": "k", "blog": "https://example.com"})
+    """
+    assert _codes(source) == [(4, "GDPR402", "google-recaptcha"), (5, "GDPR402", "stopforumspam"),
+                              (6, "GDPR402", "aws-s3")]
+
+
 # ---- loading: a bad entry is a clear error naming the key ------------------------------------------------------------
 
 def _pack(tmp_path: Path, edit) -> Path:
