@@ -212,6 +212,32 @@ def test_personal_data_to_a_catalogued_host_names_the_vendor():
                               (6, "GDPR402", "aws-s3")]
 
 
+def test_telemetry_calls_are_logging_findings_not_transfers():
+    source = """
+    import newrelic.agent
+    from datadog import statsd
+    from ddtrace import tracer
+    import rollbar
+    import bugsnag
+    import beeline
+    import elasticapm
+
+    def checkout(customer):
+        newrelic.agent.add_custom_attribute("email", customer.email)
+        statsd.event("High value checkout", f"buyer {customer.email}")
+        with tracer.trace("checkout") as span:
+            span.set_tag("customer.email", customer.email)
+            span.set_tag("items", customer.order_count)
+        rollbar.report_message(f"checkout by {customer.email}")
+        bugsnag.notify(Exception("declined"), user={"email": customer.email})
+        beeline.add_context_field("email", customer.email)
+        elasticapm.set_user_context(email=customer.email)
+        newrelic.agent.add_custom_attribute("order_count", customer.order_count)
+    """
+    found = _codes(source)
+    assert found == [(line, "GDPR303", "") for line in (10, 11, 13, 15, 16, 17, 18)], found
+
+
 # ---- loading: a bad entry is a clear error naming the key ------------------------------------------------------------
 
 def _pack(tmp_path: Path, edit) -> Path:
