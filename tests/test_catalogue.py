@@ -126,6 +126,38 @@ def test_every_host_reaches_its_own_entry_through_the_engine():
     assert lookup("www.example.org") is None
 
 
+# ---- coverage -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", sorted(COVERAGE))
+def test_the_issue_categories_are_covered(kind):
+    by_name = _by_name()
+    assert kind in CATALOGUE["kinds"]
+    for name in COVERAGE[kind]:
+        assert name in by_name, name
+        entry = by_name[name]
+        assert entry["kind"] == kind, (name, entry["kind"])
+        assert not entry.get("logging_sink") and not entry.get("infrastructure"), name  # processors, not telemetry
+
+
+def test_telemetry_vendors_are_the_logging_family():
+    policy = load_policy()
+    for name in TELEMETRY:
+        assert policy.processors[name].role == "telemetry", name
+    assert policy.processors["aws"].role == policy.processors["google-cloud"].role == "infrastructure"
+    assert policy.processors["stripe"].role == "processor"
+
+
+def test_anti_spam_avatar_and_mailchimp_facts_named_in_the_issue():
+    by_name = _by_name()
+    assert {"rest.akismet.com", "*.rest.akismet.com"} <= set(by_name["akismet"]["hosts"])
+    assert "akismet" in by_name["akismet"]["packages"] and "akismet" in by_name["akismet"]["sdk"]
+    assert "api.stopforumspam.org" in by_name["stopforumspam"]["hosts"]
+    assert {"django-recaptcha"} <= set(by_name["google-recaptcha"]["packages"])
+    assert "django_recaptcha" in by_name["google-recaptcha"]["sdk"]
+    assert {"gravatar.com", "secure.gravatar.com", "en.gravatar.com"} <= set(by_name["gravatar"]["hosts"])
+    assert {"*.api.mailchimp.com", "api.mailchimp.com"} <= set(by_name["mailchimp"]["hosts"])
+
+
 # ---- the engine with the catalogue ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("module, vendor", [
@@ -293,3 +325,51 @@ def test_norway_unquoted_is_an_error_not_false(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_policy(pack_dir=pack)
     assert err.value.key == "eea_regions"
+
+
+def test_a_bad_catalogue_exits_2_with_one_line(tmp_path, monkeypatch):
+    pack = _pack(tmp_path, _set(3, "country", "Germany"))
+    monkeypatch.setattr("gdpr_lint.policy.rules_dir", lambda: pack)
+    result = CliRunner().invoke(main, ["rules", "--processors"])
+    assert result.exit_code == 2
+    assert "processors[3].country" in result.stderr and "Traceback" not in result.output + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# ---- the DPO's listing --------------------------------------------------------------------------------------------
+
+def test_rules_processors_lists_every_entry():
+    result = CliRunner().invoke(main, ["rules", "--processors"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "VENDOR", "COUNTRY", "EEA", "KIND", "ROLE", "SERVICE"]
+    table = lines[1:lines.index("")]
+    listed = {line.split()[0] for line in table}
+    assert listed == {e["name"] for e in ENTRIES}
+    row = next(line for line in lines if line.startswith("mollie "))
+    assert " NL " in row and " yes " in row and " processor " in row
+    row = next(line for line in lines if line.startswith("datadog "))
+    assert " US " in row and " no " in row and " telemetry " in row
+    assert f"{len(ENTRIES)} entries" in lines[-1]
+
+
+def test_rules_processors_json_and_kind_filter():
+    result = CliRunner().invoke(main, ["rules", "--processors", "--format", "json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert len(doc) == len(ENTRIES)
+    stripe = next(d for d in doc if d["name"] == "stripe")
+    assert stripe == {"name": "stripe", "vendor": "Stripe, Inc.", "country": "US", "eea": False, "kind": "payments",
+                      "service": "payments", "role": "processor", "sdk": stripe["sdk"], "hosts": stripe["hosts"],
+                      "packages": ["stripe"]}
+    assert "api.stripe.com" in stripe["hosts"]
+    payments = json.loads(CliRunner().invoke(main, ["rules", "--processors", "--kind", "payments",
+                                                    "--format", "json"]).stdout)
+    assert {d["kind"] for d in payments} == {"payments"} and len(payments) >= 7
+
+
+@pytest.mark.parametrize("args", [["rules", "--processors", "--kind", "bogus"], ["rules", "GDPR301", "--processors"],
+                                  ["rules", "--kind", "payments"]])
+def test_rules_processors_misuse_exits_2(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and result.stderr.startswith("gdpr-lint: error:"), result.output
