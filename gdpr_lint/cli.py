@@ -203,13 +203,24 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
 @main.command()
 @click.argument("code", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules(code, fmt) -> None:
-    """List the rules, or print one rule's documentation (`gdpr-lint rules GDPR301`)."""
+@click.option("--processors", is_flag=True,
+              help="List the catalogue of known processors (rules/processors.yaml) instead of the rules.")
+@click.option("--kind", metavar="KIND", help="With --processors: only this kind of service (payments, ai, ...).")
+def rules(code, fmt, processors, kind) -> None:
+    """List the rules, or print one rule's documentation (`gdpr-lint rules GDPR301`); with
+    --processors, list the catalogue of known processors for the DPO."""
     import json
 
     from gdpr_lint.policy import load_policy
 
+    if processors and code:
+        raise UsageError("give a rule code or --processors, not both")
+    if kind and not processors:
+        raise UsageError("--kind filters the processor catalogue: use it with --processors")
     policy = load_policy()
+    if processors:
+        click.echo(_processor_listing(policy, fmt, kind), nl=False)
+        return
     if code:
         rule = policy.rules.get(code.upper()) or next(
             (r for r in policy.rules.values() if r.name == code.lower()), None)
@@ -232,6 +243,31 @@ def rules(code, fmt) -> None:
         return
     for rule in policy.rules.values():
         click.echo(f"{rule.code}  {rule.name:<40} {rule.family:<10} {rule.severity:<8} {rule.summary}")
+
+
+def _processor_listing(policy, fmt: str, kind: str | None) -> str:
+    """The processor catalogue as a table (text) or a JSON list, ordered by kind and name."""
+    import json
+
+    if kind and kind not in policy.processor_kinds:
+        raise UsageError(f"unknown kind {kind!r}; kinds: {', '.join(sorted(policy.processor_kinds))}")
+    # the catalogue itself, not processors an organisation's config adds (this command reads no config)
+    entries = sorted((p for p in policy.processors.values() if not kind or p.kind == kind),
+                     key=lambda p: (p.kind, p.name))
+    if fmt == "json":
+        return json.dumps([{"name": p.name, "vendor": p.vendor, "country": p.country, "eea": p.eea, "kind": p.kind,
+                            "service": p.service, "role": p.role, "sdk": list(p.sdk), "hosts": list(p.hosts),
+                            "packages": list(p.packages)} for p in entries], indent=2) + "\n"
+    header = ("NAME", "VENDOR", "COUNTRY", "EEA", "KIND", "ROLE", "SERVICE")
+    rows = [(p.name, p.vendor, p.country, "yes" if p.eea else "no", p.kind, p.role, p.service) for p in entries]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(r, widths)), r[-1]]).rstrip() for r in [header, *rows]]
+    roles = {role: sum(1 for p in entries if p.role == role) for role in ("processor", "telemetry", "infrastructure")}
+    lines.append("")
+    lines.append(f"{len(entries)} entries: {roles['processor']} processors, {roles['telemetry']} telemetry (the "
+                 f"logging rules), {roles['infrastructure']} infrastructure. Approve a processor by its NAME under "
+                 "`approved_processors` in the config; `--format json` adds SDK roots, hosts and packages.")
+    return "\n".join(lines) + "\n"
 
 
 @main.command()

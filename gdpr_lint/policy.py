@@ -93,6 +93,12 @@ class Processor:
     packages: tuple[str, ...]
     infrastructure: bool = False
     logging_sink: bool = False
+    kind: str = ""
+
+    @property
+    def role(self) -> str:
+        """``telemetry`` (the logging family), ``infrastructure`` (a cloud platform) or ``processor``."""
+        return "telemetry" if self.logging_sink else "infrastructure" if self.infrastructure else "processor"
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,7 @@ class Policy:
     frameworks: Frameworks
     rules: dict[str, Rule]
     eea_regions: frozenset[str] = frozenset()
+    processor_kinds: dict[str, str] = field(default_factory=dict)  # kind -> what it means (processors.yaml)
     evidence: EvidenceWords = field(default_factory=EvidenceWords)
     persistence: Persistence = field(default_factory=Persistence)
     test_code: PathPatterns = field(default_factory=PathPatterns)
@@ -400,19 +407,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     encrypted = tuple(enc.get("encrypted_types") or ()) + tuple(config.encrypted_types)
     prefixes = tuple(enc.get("encrypted_type_prefixes") or ())
 
-    processors: dict[str, Processor] = {}
-    for i, raw in enumerate(pack["processors.yaml"].get("processors", [])):
-        try:
-            proc = Processor(
-                name=str(raw["name"]).lower(), vendor=str(raw.get("vendor", raw["name"])),
-                country=str(raw.get("country", "")), eea=bool(raw.get("eea", False)),
-                service=str(raw.get("service", "")), sdk=tuple(raw.get("sdk") or ()),
-                hosts=tuple(raw.get("hosts") or ()), packages=tuple(raw.get("packages") or ()),
-                infrastructure=bool(raw.get("infrastructure", False)),
-                logging_sink=bool(raw.get("logging_sink", False)))
-        except (KeyError, TypeError) as exc:
-            raise ConfigError(f"{where}/processors.yaml", f"processors[{i}]", f"malformed entry ({exc})") from None
-        processors[proc.name] = proc
+    processors, eea_regions, processor_kinds = _catalogue(pack["processors.yaml"], f"{where}/processors.yaml")
     for i, appr in enumerate(config.approved_processors):
         if appr.name not in processors and not appr.hosts:
             # an organisation may approve a processor the catalogue does not know: it needs hosts then
@@ -454,7 +449,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   sinks=sinks, encrypted_types=encrypted,
                   encrypted_type_prefixes=prefixes, processors=processors,
                   frameworks=Frameworks.from_pack(pack["frameworks.yaml"], f"{where}/frameworks.yaml"), rules=rules,
-                  eea_regions=frozenset(str(r).upper() for r in pack["processors.yaml"].get("eea_regions") or ()),
+                  eea_regions=eea_regions, processor_kinds=processor_kinds,
                   evidence=_evidence_words(vocab.get("evidence") or {}, where),
                   persistence=_persistence(sinks.get("persistence") or {}, where),
                   test_code=_path_patterns(pack["scope.yaml"], "test_code", where),
@@ -501,3 +496,85 @@ def _evidence_words(raw: Any, where: str) -> EvidenceWords:
                               for w in p),
         pointer_prefixes=tuple(w for p in _phrases(raw.get("pointer_prefixes"), where, "evidence.pointer_prefixes")
                                for w in p))
+
+
+# ---- the processor catalogue (processors.yaml) ----------------------------------------------------------
+
+_PROCESSOR_REQUIRED = {"name": str, "vendor": str, "country": str, "eea": bool, "kind": str, "service": str}
+_PROCESSOR_OPTIONAL = {"sdk": list, "hosts": list, "packages": list, "infrastructure": bool, "logging_sink": bool}
+_PROCESSOR_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+_COUNTRY = re.compile(r"[A-Z]{2}\Z")
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_HOST = re.compile(r"[a-z0-9*]([a-z0-9*.-]*[a-z0-9])?\Z")
+_PACKAGE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")  # PEP 508 names
+_LIST_ITEMS = {"sdk": (_MODULE, "a dotted module name such as `stripe` or `google.cloud.storage`"),
+               "hosts": (_HOST, "a lower-case host name without scheme or path; `*` matches any characters"),
+               "packages": (_PACKAGE, "a PyPI distribution name")}
+
+
+def _catalogue(data: dict, path: str) -> tuple[dict[str, Processor], frozenset[str], dict[str, str]]:
+    """The processor catalogue, checked: every entry has the keys it needs with the right types, a
+    two-letter country consistent with its `eea` flag, a known `kind`, and no host, SDK root or package
+    that an earlier entry already claims.  An error names the entry and the key (``processors[3].country``)."""
+    allowed_top = {"eea_regions", "kinds", "processors"}
+    for key in data:
+        if key not in allowed_top:
+            raise ConfigError(path, str(key), f"unknown key; allowed: {', '.join(sorted(allowed_top))}")
+    regions = data.get("eea_regions") or []
+    if not isinstance(regions, list) or not all(isinstance(r, str) and r for r in regions):
+        raise ConfigError(path, "eea_regions", 'expected a list of region codes (quote "NO": YAML reads it as false)')
+    eea_regions = frozenset(r.upper() for r in regions)
+    kinds = data.get("kinds") or {}
+    if not isinstance(kinds, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in kinds.items()):
+        raise ConfigError(path, "kinds", "expected a mapping of kind to its description")
+    entries = data.get("processors") or []
+    if not isinstance(entries, list):
+        raise ConfigError(path, "processors", "expected a list of processor entries")
+    processors: dict[str, Processor] = {}
+    owners: dict[tuple[str, str], str] = {}  # ("hosts", "api.stripe.com") -> the entry that claims it
+    for i, raw in enumerate(entries):
+        at = f"processors[{i}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(path, at, "expected a mapping with name, vendor, country, eea, kind and service")
+        for key in raw:
+            if key not in _PROCESSOR_REQUIRED and key not in _PROCESSOR_OPTIONAL:
+                allowed = sorted({*_PROCESSOR_REQUIRED, *_PROCESSOR_OPTIONAL})
+                raise ConfigError(path, f"{at}.{key}", f"unknown key; allowed: {', '.join(allowed)}")
+        for key, kind in {**_PROCESSOR_REQUIRED, **_PROCESSOR_OPTIONAL}.items():
+            if key not in raw:
+                if key in _PROCESSOR_REQUIRED:
+                    raise ConfigError(path, f"{at}.{key}", "missing")
+                continue
+            value = raw[key]
+            if not isinstance(value, kind) or (kind is str and not value.strip()):
+                expected = {str: "a non-empty text", bool: "true or false", list: "a list"}[kind]
+                raise ConfigError(path, f"{at}.{key}", f"expected {expected}, got {value!r}")
+        name = raw["name"]
+        if not _PROCESSOR_NAME.match(name):
+            raise ConfigError(path, f"{at}.name", f"{name!r} is not a lower-case id (letters, digits and -)")
+        if name in processors:
+            raise ConfigError(path, f"{at}.name", f"{name!r} is already the name of another entry")
+        country = raw["country"]
+        if not _COUNTRY.match(country):
+            raise ConfigError(path, f"{at}.country", f"{country!r} is not an ISO 3166-1 alpha-2 code such as DE or US")
+        if raw["eea"] != (country in eea_regions):
+            raise ConfigError(path, f"{at}.eea", f"{str(raw['eea']).lower()} does not fit country {country}, which is "
+                              f"{'' if country in eea_regions else 'not '}in eea_regions")
+        if kinds and raw["kind"] not in kinds:
+            raise ConfigError(path, f"{at}.kind", f"unknown kind {raw['kind']!r}; allowed: {', '.join(sorted(kinds))}")
+        if raw.get("infrastructure") and raw.get("logging_sink"):
+            raise ConfigError(path, f"{at}.logging_sink", "an entry is telemetry or infrastructure, not both")
+        for key, (pattern, expected) in _LIST_ITEMS.items():
+            for item in raw.get(key) or []:
+                if not isinstance(item, str) or not pattern.match(item):
+                    raise ConfigError(path, f"{at}.{key}", f"{item!r} is not {expected}")
+                claim = (key, re.sub(r"[-_.]+", "-", item).lower() if key == "packages" else item)  # PEP 503
+                if owners.setdefault(claim, name) != name:
+                    raise ConfigError(path, f"{at}.{key}", f"{item!r} is already claimed by {owners[claim]!r}; "
+                                      "one host, SDK root or package belongs to one entry")
+        processors[name] = Processor(
+            name=name, vendor=raw["vendor"].strip(), country=country, eea=raw["eea"], service=raw["service"].strip(),
+            sdk=tuple(raw.get("sdk") or ()), hosts=tuple(raw.get("hosts") or ()),
+            packages=tuple(raw.get("packages") or ()), infrastructure=raw.get("infrastructure", False),
+            logging_sink=raw.get("logging_sink", False), kind=raw["kind"])
+    return processors, eea_regions, dict(kinds)

@@ -130,6 +130,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
             resolver = ImportResolver(module)
         facts = project if isinstance(project, ProjectFacts) else ProjectFacts(schemas=dict(project or {}))
         flow = Flow(policy, classifier, resolver, facts)
+        flow.forget_own_sdk(module_name)
         sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
                       cli_module=is_cli_module(path, source, resolver, policy))
         schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
@@ -244,24 +245,28 @@ def too_deeply_nested(source: str) -> int:
 
 
 def _check_imports(ctx: FileContext, flow: Flow) -> None:
-    """GDPR401: an import of an unapproved processor's SDK (reported on the import line)."""
+    """GDPR401: an import of an unapproved processor's SDK (reported on the first import line of each
+    processor in the file: `captcha.fields` and `captcha.widgets` are one use of reCAPTCHA)."""
     policy = ctx.policy
+    reported: set[str] = set()
     for node in _imports(ctx.module):
         modules: list[str] = []
         if isinstance(node, cst.Import):
             modules = [_dotted_module(a.name) for a in node.names]
         elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
             base = _dotted_module(node.module)
-            modules = [base]
-            if not isinstance(node.names, cst.ImportStar):
+            modules = []
+            if not isinstance(node.names, cst.ImportStar):  # the imported names first: the longest root wins
                 modules += [f"{base}.{a.name.value}" for a in node.names if isinstance(a.name, cst.Name)]
+            modules.append(base)
         for name in modules:
             proc = flow.processor_of((name,))
             if not proc:
                 continue
             info = policy.processors[proc]
-            if info.infrastructure or info.logging_sink or proc in policy.approved:
+            if info.infrastructure or info.logging_sink or proc in policy.approved or proc in reported:
                 break
+            reported.add(proc)
             ctx.report("GDPR401", node, f"imports the SDK of {info.vendor} ({info.service}, {info.country}), "
                        "which is not an approved processor", (), sink="import", processor=proc, symbol="<module>")
             break

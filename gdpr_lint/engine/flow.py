@@ -196,6 +196,14 @@ class Flow:
         return self._keys.get(name, EMPTY)
 
     # ---- processors -------------------------------------------------------------------------------
+    def forget_own_sdk(self, module: str) -> None:
+        """Drop the SDK roots that contain ``module`` itself: the source of an SDK or integration
+        (allauth's Facebook provider, a vendor's own package) does not hand data to that vendor, it
+        is that vendor's code; its users are the ones the rules are for."""
+        if module:
+            self.sdk_roots = {root: proc for root, proc in self.sdk_roots.items()
+                              if module != root and not module.startswith(root + ".")}
+
     def processor_of(self, names: tuple[str, ...]) -> str | None:
         """The catalogue processor whose SDK a qualified name belongs to (the longest matching root)."""
         roots = self.sdk_roots

@@ -204,7 +204,7 @@ class Sinks:
                     return True
                 taint = real(self._args(call, env))
                 if taint:
-                    code = "GDPR303" if name.startswith("sentry_sdk") else "GDPR301"
+                    code = "GDPR303" if self._telemetry(name) else "GDPR301"
                     self.report(code, call, f"personal data sent to {label}", taint, sink=label)
                 return True
         for setting in self.log_settings:
@@ -215,7 +215,7 @@ class Sinks:
                 return True
         if receiver_kind in self.log_objects:
             spec = self.log_objects[receiver_kind]
-            code = "GDPR303" if receiver_kind in ("span", "sentry_scope") else "GDPR301"
+            code = "GDPR303" if spec.get("telemetry") else "GDPR301"
             if method in spec.get("methods", []):
                 taint = real(self._args(call, env))
                 if taint:
@@ -228,6 +228,13 @@ class Sinks:
                                 sink=spec["label"])
                 return True
         return False
+
+    def _telemetry(self, name: str) -> bool:
+        """Whether a logging function belongs to a telemetry vendor's SDK (``logging_sink`` in the
+        processor catalogue: Sentry, Datadog, New Relic ...): its calls are GDPR303, not GDPR301."""
+        proc = self.flow.processor_of((name,))
+        info = self.policy.processors.get(proc) if proc else None
+        return bool(info and info.logging_sink)
 
     # ---- storage ----------------------------------------------------------------------------------
     def _storage(self, call, env, names, method, receiver_kind) -> bool:
