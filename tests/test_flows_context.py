@@ -280,3 +280,39 @@ def test_an_http_response_is_no_file():
         return response
     '''
     assert codes(src) == [("GDPR202", 12)]
+
+
+def test_what_the_project_says_of_a_class_counts_in_every_module(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/models.py": '''
+        from django.db import models
+
+        # gdpr: retention=P1Y basis=contract
+        class Ticket(models.Model):
+            submitter_email = models.EmailField()
+            title = models.CharField(max_length=200)
+
+        class Queue(models.Model):
+            title = models.CharField(max_length=200)
+            email_address = models.EmailField()
+
+        class Case(models.Model):
+            queue = models.ForeignKey(Queue, on_delete=models.CASCADE)
+            ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE)
+        ''',
+        "app/mail.py": '''
+        import logging
+        from app.models import Queue
+
+        logger = logging.getLogger(__name__)
+
+        def process(ticket, recipients):
+            logger.info("[%s] %s", ticket.pk, ticket.title)
+            logger.debug("sending to {!r}".format(recipients))
+            for q in Queue.objects.filter(active=True):
+                logger.info("queue %s at %s", q.title, q.email_address)
+            logger.info("sent %d mails", len(recipients))
+        ''',
+    })
+    # a ticket's title is its submitter's text; a queue's title and mailbox are the system's own
+    assert found == [("app/mail.py", 7, "GDPR301"), ("app/mail.py", 8, "GDPR301")]

@@ -38,6 +38,7 @@ class Env:
     kinds: dict[str, str] = field(default_factory=dict)
     strings: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # name -> the setting its value came from
+    typed: dict[str, str] = field(default_factory=dict)  # name -> the class its value is (`q: Queue`)
     files: dict[str, frozenset] = field(default_factory=dict)  # path variable -> data written to it
     file_paths: dict[str, str] = field(default_factory=dict)  # file handle -> path variable
     parent: "Env | None" = None
@@ -85,6 +86,7 @@ class Flow:
         self.texts: dict[tuple[str, ...], frozenset] = dict(facts.texts) if facts is not None else {}
         self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
         self.content_attributes = frozenset(sources.get("content_attributes", ()))
+        self.named = dict(facts.named) if facts is not None else {}
         user_text = self.texts.get(("user",))
         self.signed_in_text = user_text or frozenset({Match("user.account.username",
                                                             "the signed-in user: a user model prints its username")})
@@ -140,6 +142,14 @@ class Flow:
         if found is None and len(words) == 2 and words[0] not in self.policy.metadata_words:
             found = self.texts.get(words[-1:])  # new_user, target_user
         return found or EMPTY
+
+    def evidence_of(self, owner: str | None):
+        """What the project says of the class an owner is named after (``ticket`` -> ``Ticket``, a
+        record about a person), or ``None``: what a project already said about a name counts in
+        every module."""
+        if not owner or not self.named:
+            return None
+        return self.named.get(tuple(w for w in split_words(owner) if not w.isdigit()))
 
     def source_of(self, node: cst.BaseExpression) -> frozenset:
         """Personal data by where a value comes from (``sinks.yaml`` ``sources``): the signed-in
@@ -334,6 +344,20 @@ class Flow:
             return self.string_of(node.args[0].value, env)  # urljoin(BASE, path): BASE's host
         return None
 
+    @staticmethod
+    def class_of(value: cst.BaseExpression | None) -> str | None:
+        """The class a value is an instance of, when it says so: ``Queue()``, an annotation
+        ``Queue``, an element of ``Queue.objects.filter(...)``."""
+        node = value
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            node = node.func.value  # Queue.objects.filter(...).order_by(...)
+        if isinstance(node, cst.Call):
+            node = node.func
+        if isinstance(node, cst.Attribute) and node.attr.value == "objects":
+            node = node.value
+        name = last_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else ""
+        return name if name[:1].isupper() and not name.isupper() else None
+
     def origin_of(self, node: cst.BaseExpression | None, env: Env) -> str:
         """Where a value we cannot read comes from, when that is the configuration: a destination
         configured in ``settings.WEBHOOK_URLS`` or ``os.environ["HOOK"]`` is still a third party."""
@@ -404,8 +428,10 @@ class Flow:
                     return inner
             # an attribute named after the user model holds a user (`order.user`); other classes'
             # names are too often properties of another type (`ticket.merged_to.ticket`)
-            return (frozenset(self.classifier.classify(attr, self.owner_name(base))) or self.source_of(node)
-                    or (self.texts.get(("user",), EMPTY) if attr == "user" else EMPTY))
+            owner = self.owner_name(base)
+            typed = env.lookup("typed", base.value) if isinstance(base, cst.Name) else None
+            return (frozenset(self.classifier.classify(attr, typed or owner, False, self.evidence_of(typed or owner)))
+                    or self.source_of(node) or (self.texts.get(("user",), EMPTY) if attr == "user" else EMPTY))
         if isinstance(node, cst.Subscript):
             key = _subscript_key(node)
             if key is not None:

@@ -156,6 +156,9 @@ class Walker:
                         orelse = None
             elif isinstance(stmt, (cst.For,)):
                 self.calls(stmt.iter, env)
+                cls = self.flow.class_of(stmt.iter) if isinstance(stmt.iter, cst.Call) else None
+                if cls and isinstance(stmt.target, cst.Name):  # for q in Queue.objects.filter(...)
+                    env.typed[stmt.target.value] = cls
                 origin = self.flow.origin_of(stmt.iter, env)
                 if origin and isinstance(stmt.target, cst.Name):  # for url in settings.WEBHOOK_URLS
                     env.origins[f"@iter:{stmt.target.value}"] = origin
@@ -223,6 +226,9 @@ class Walker:
                 flow.bind_target(target.target, value_taint, env, small.value)
                 self._remember_path(target.target, small.value, env)
         elif isinstance(small, cst.AnnAssign):
+            cls = self.flow.class_of(small.annotation.annotation)
+            if cls and isinstance(small.target, cst.Name):  # q: Queue
+                env.typed[small.target.value] = cls
             if small.value is not None:
                 self.calls(small.value, env)
                 value_taint = flow.taint(small.value, env)

@@ -69,6 +69,9 @@ class ProjectFacts:
     carried: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
     #: carrier -> the store it mirrors (``class Meta: model = Ticket``), by qualified name
     mirrors: dict[str, str] = field(default_factory=dict)
+    #: what the project says of a class, by the words of its name when only one class has that name:
+    #: ``ticket.title`` anywhere reads the field as the class ``Ticket`` says
+    named: dict[tuple[str, ...], Evidence] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
@@ -76,7 +79,7 @@ class ProjectFacts:
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
                             shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
-                            mirrors=self.mirrors)
+                            mirrors=self.mirrors, named=self.named)
 
     def prints_personal(self, names) -> bool:
         """Whether one of ``names`` (a file's identifiers named after a person, ``user``, ``new_user``)
@@ -111,6 +114,7 @@ class ProjectFacts:
         payload.append(sorted(self.shown_exceptions))
         payload.append(sorted((k, sorted(v)) for k, v in self.texts.items()))
         payload.append(sorted((k, sorted(v)) for k, v in self.carried.items()))
+        payload.append(sorted((k, repr(v)) for k, v in self.named.items()))
         return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()[:16]
 
     def _by_module(self) -> dict[str, list[str]]:
@@ -435,6 +439,13 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs:
             facts.evidence[qual] = ev
+    names: dict[tuple[str, ...], list[str]] = {}
+    for qual, info in classes.items():
+        names.setdefault(split_words(info["n"]), []).append(qual)
+    for words, quals in names.items():
+        ev = facts.evidence.get(quals[0])
+        if len(quals) == 1 and ev is not None and ev.kind in ("person", "linked", "thing", "org"):
+            facts.named[words] = ev
     for qual, info in classes.items():
         # only a record about (or of) a person prints a person's data: a Driver of a GIS library
         # printing its name names a program
