@@ -34,9 +34,13 @@ from gdpr_lint.project_index import index_digest, resolve_index, tree_classes
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
-DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
+# `check` only: a last-resort wall-clock limit per file (env GDPR_LINT_FILE_TIMEOUT; 0 = none).  The
+# analysis budget (engine/budget.py) decides from the text alone what is analysed, so that results
+# do not depend on the machine's load; what it admits takes at most about 35 s on a 2-core machine,
+# and this limit is far above that, for an input whose cost the budget's estimate misses
+DEFAULT_FILE_TIMEOUT = 300.0
+WORKER_MEMORY = 8 << 30  # bytes of address space per worker process (RLIMIT_AS), a last resort as well
 _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
-_TOO_DEEP = "expressions nested too deeply for Python's own parser (RecursionError), which cannot run it either"
 _CODING = re.compile(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263's coding line
 _BLANK_OR_COMMENT = re.compile(rb"[ \t\f]*(?:#|\r?$)")
 
@@ -166,12 +170,19 @@ def read_source_digest(path: Path) -> tuple[str | None, str, str]:
 _WORKER: dict = {}
 
 
-def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | None = None) -> None:
+def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | None = None,
+                 time_limit: float = 0.0, memory: int = 0) -> None:
+    """Set up this process to survey and analyse files: ``time_limit`` is the wall-clock limit per
+    file in seconds (0: none), ``memory`` an address-space limit for this process in bytes (0:
+    none; only for worker processes, never the user's)."""
     from gdpr_lint.classify import Classifier
     from gdpr_lint.datamap import datamap_for
     from gdpr_lint.engine.prefilter import Prefilter
 
+    if memory:
+        _limit_memory(memory)
     _WORKER["policy"] = policy
+    _WORKER["time_limit"] = time_limit
     _WORKER["classifier"] = Classifier(policy)
     # with a data map any field may be declared personal data: every file is analysed
     _WORKER["prefilter"] = Prefilter(policy, _WORKER["classifier"]) if use_prefilter and not datamap_for(
@@ -197,23 +208,40 @@ class Survey:
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
 
 
+def _limit_memory(limit: int) -> None:
+    """Lower this process's address-space limit to ``limit`` bytes (a worker's: an allocation past
+    it fails in this process instead of the machine running out of memory)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        new = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        if soft == resource.RLIM_INFINITY or soft > new:
+            resource.setrlimit(resource.RLIMIT_AS, (new, hard))
+    except (ImportError, ValueError, OSError):  # no `resource` module (Windows), or not allowed
+        pass
+
+
 def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Survey:
-    """Parse ``text`` once with ``ast`` for the class headers, the syntax check and the pre-filter."""
+    """Parse ``text`` once with ``ast`` for the class headers, the syntax check and the pre-filter.
+
+    A file beyond the analysis budget (:mod:`gdpr_lint.engine.budget`, decided from the text alone,
+    before any parser runs) is reported GDPR905 and neither parsed nor analysed.
+    """
+    from gdpr_lint.engine.budget import over_budget, too_deeply_nested
+
     lines = text.count("\n") + 1
+    if too_deeply_nested(text):  # Python refuses it: the analysis reports the syntax error (GDPR901)
+        return Survey([], True, lines)
+    problem, _line = over_budget(text)
+    if problem:
+        return Survey([], False, lines, problem, code="GDPR905")
     try:
         tree = ast.parse(text)
-    except RecursionError:
-        # too deep to build Python's ast objects; when it is too deep to compile as well, Python
-        # cannot run the file, and libcst's parser would spend minutes in native code on it (a
-        # 5,000-term `+` chain: 40 s), beyond the time limit's reach: reported, not analysed
-        try:
-            compile(text, "<survey>", "exec", dont_inherit=True)
-        except RecursionError:
-            return Survey([], False, lines, _TOO_DEEP, code="GDPR905")
-        except (SyntaxError, ValueError, MemoryError, OverflowError):
-            pass
-        return Survey([], True, lines)
-    except (SyntaxError, ValueError, MemoryError, OverflowError):
+    except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
+        # libcst decides (it reads syntax newer than this Python, and reports syntax errors); what
+        # is too deep for this Python's parser but within the budget is safe for libcst, and
+        # whether a Python version's parser gives up must not decide the result
         return Survey([], True, lines)
     headers = tree_classes(tree, modname, is_package) if "class " in text else []
     return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines)
@@ -226,7 +254,7 @@ def survey_path(job: tuple[str, str, str]) -> Survey:
     if text is None:
         return Survey([], False, 0, problem, digest)
     try:
-        with _time_limit(file_timeout()):
+        with _time_limit(_WORKER.get("time_limit", 0.0)):
             survey = survey_source(text, modname, Path(path).name == "__init__.py", _WORKER["prefilter"])
     except _FileTimeout:
         survey = Survey([], True, text.count("\n") + 1)
@@ -251,7 +279,7 @@ def analyze_job(job: tuple[str, str, str], project: dict | None = None
     if text is None:
         return digest, ([tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0)
     lines = text.count("\n") + 1
-    limit = file_timeout()
+    limit = _WORKER.get("time_limit", 0.0)
     try:
         with _time_limit(limit):
             findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
@@ -351,7 +379,7 @@ def _timed_out(value) -> bool:
 
 def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int | None = None,
          cache_dir: Path | None = None, progress=None, prefilter: bool = True,
-         context: list[Path] | None = None) -> ScanResult:
+         context: list[Path] | None = None, time_limit: float | None = None) -> ScanResult:
     """Analyse every Python file under ``paths``.
 
     Two passes, both spread over worker processes and cached by file content: a survey with
@@ -369,6 +397,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         context: more files whose class headers join the cross-module index (a schema's base class
             defined in a file that is not scanned, as when only a change is checked); they are
             surveyed (cached like the rest) but neither analysed nor reported.
+        time_limit: wall-clock seconds per file (0: none); default: the :func:`wall_clock_limit`
+            in force, none unless ``check`` set one.  ``review``, ``verify``, ``baseline`` and
+            ``inventory`` never use one: their results must not depend on the machine's load.
 
     Raises:
         UsageError: a path that does not exist.
@@ -392,7 +423,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         mine = {os.path.abspath(p) for p in files}
         jobs_list += _jobs([p for p in dict.fromkeys(context) if os.path.abspath(p) not in mine], root)
     result = ScanResult(files=len(files), root=root)
-    runner = _Runner(policy, prefilter, jobs)
+    runner = _Runner(policy, prefilter, jobs, _WALL_CLOCK[0] if time_limit is None else time_limit)
     try:
         # pass 1: survey every file (cached by its content and the policy's vocabulary)
         known, fresh = snapshot["files"], {}
@@ -497,10 +528,16 @@ def _stamp(path: str, modname: str) -> tuple | None:
 
 class _Runner:
     """Runs a worker function over files: in this process for a few, else in a process pool made on
-    first use and shared by both passes.  Results come back in input order."""
+    first use and shared by both passes.  Results come back in input order.
 
-    def __init__(self, policy: Policy, prefilter: bool, jobs: int | None) -> None:
-        self.policy, self.prefilter = policy, prefilter
+    A worker process that dies (a crash in native code, the kernel's out-of-memory killer) breaks
+    the pool; the files it had not finished are then run again one at a time in a fresh one-worker
+    pool, so that the file that kills its worker again is known and reported (GDPR905) and every
+    other file is still checked.
+    """
+
+    def __init__(self, policy: Policy, prefilter: bool, jobs: int | None, time_limit: float = 0.0) -> None:
+        self.policy, self.prefilter, self.time_limit = policy, prefilter, time_limit
         self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
         self.pool = None  # a concurrent.futures.ProcessPoolExecutor, made on first use
         self.local = False
@@ -510,19 +547,49 @@ class _Runner:
             return
         if self.workers <= 1 or not self._worth_a_pool(items):
             if not self.local:
-                _init_worker(self.policy, self.prefilter)
+                _init_worker(self.policy, self.prefilter, time_limit=self.time_limit)
                 self.local = True
             for item in items:
                 yield func(item) if project is None else func(item, project)
             return
-        if self.pool is None:
-            from concurrent.futures import ProcessPoolExecutor  # not imported for small scans
+        from concurrent.futures.process import BrokenProcessPool
 
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
-                                            initargs=(self.policy, self.prefilter))
+        if self.pool is None:
+            self.pool = self._new_pool(self.workers)
         chunk = max(1, min(16, len(items) // (self.workers * 4) or 1))
         call = func if project is None else partial(func, project=project)
-        yield from self.pool.map(call, items, chunksize=chunk)
+        done = 0
+        try:
+            for result in self.pool.map(call, items, chunksize=chunk):
+                yield result
+                done += 1
+        except BrokenProcessPool:
+            self.close()
+            yield from self._one_by_one(func, call, items[done:])
+
+    def _one_by_one(self, func, call, items: list):
+        """Run ``items`` in a one-worker pool, one at a time; a file whose worker dies is reported."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = None
+        try:
+            for item in items:
+                pool = pool or self._new_pool(1)
+                try:
+                    yield pool.submit(call, item).result()
+                except BrokenProcessPool:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    pool = None
+                    yield _worker_died(func, item, self.policy)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    def _new_pool(self, workers: int):
+        from concurrent.futures import ProcessPoolExecutor  # not imported for small scans
+
+        return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                   initargs=(self.policy, self.prefilter, None, self.time_limit, WORKER_MEMORY))
 
     @staticmethod
     def _worth_a_pool(items: list) -> bool:
@@ -544,6 +611,35 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
+
+
+_WORKER_DIED = "the analysis process died on this file (a crash in native code, or out of memory); file skipped"
+
+
+def _worker_died(func, job: tuple[str, str, str], policy: Policy):
+    """The result of ``func`` (:func:`survey_path` or :func:`analyze_job`) for a file whose worker
+    died (with no digest, so that it is not cached: the next scan tries again)."""
+    if func is survey_path:
+        return Survey([], False, 0, _WORKER_DIED, "", code="GDPR905")
+    return "", ([tool_finding(policy, "GDPR905", job[1], _WORKER_DIED)], [], [], 0)
+
+
+_WALL_CLOCK = [0.0]  # the wall-clock limit per file that scan() uses by default (see wall_clock_limit)
+
+
+@contextmanager
+def wall_clock_limit(seconds: float):
+    """Within the block, :func:`scan` limits each file to ``seconds`` of wall-clock time (0: none).
+
+    Only ``check`` uses it, as a last resort: its result is then a GDPR905 finding that depends on
+    the machine's load (never cached).  Everything else relies on the analysis budget alone.
+    """
+    saved = _WALL_CLOCK[0]
+    _WALL_CLOCK[0] = seconds
+    try:
+        yield
+    finally:
+        _WALL_CLOCK[0] = saved
 
 
 def policy_fingerprint(policy: Policy) -> str:

@@ -53,7 +53,7 @@ def scan_file(tmp_path: Path, data: str | bytes, name: str = "nasty.py", bound: 
         path.write_bytes(data.encode("utf-8", "surrogatepass"))
     else:
         path.write_bytes(data)
-    scan._init_worker(POLICY)
+    scan._init_worker(POLICY, time_limit=scan.file_timeout())  # as `check` does (review and verify: none)
     start = time.monotonic()
     findings, suppressed, inventory, lines = scan.analyze_path((str(path), name, "nasty"))
     elapsed = time.monotonic() - start
@@ -309,8 +309,8 @@ def test_time_limit_through_the_cli_and_never_cached(tmp_path, monkeypatch):
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["GDPR301"]
 
 
-@pytest.mark.parametrize("value, expected", [(None, 30.0), ("", 30.0), ("2.5", 2.5), ("0", 0.0), ("-1", 0.0),
-                                             ("soon", 30.0), ("inf", 0.0), ("nan", 0.0)])
+@pytest.mark.parametrize("value, expected", [(None, 300.0), ("", 300.0), ("2.5", 2.5), ("0", 0.0), ("-1", 0.0),
+                                             ("soon", 300.0), ("inf", 0.0), ("nan", 0.0)])
 def test_file_timeout_from_the_environment(monkeypatch, value, expected):
     if value is not None:
         monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", value)
