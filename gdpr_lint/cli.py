@@ -103,6 +103,11 @@ class Group(click.Group):
             ctx.exit(2)
         except click.UsageError as exc:  # a subcommand's bad option or argument
             _usage_error(ctx, exc)
+        except OSError as exc:  # a path named on the command line that cannot be read: not a crash
+            where = f"{exc.filename}: " if exc.filename else ""
+            shown = where.encode("utf-8", "backslashreplace").decode("utf-8")
+            click.echo(f"gdpr-lint: error: {shown}{exc.strerror or exc}", err=True)
+            ctx.exit(2)
 
 
 def _usage_error(ctx: click.Context, exc: click.UsageError) -> None:
