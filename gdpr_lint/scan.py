@@ -97,9 +97,13 @@ def module_name(path: Path, root: Path | None = None) -> str:
 
 @lru_cache(maxsize=4096)
 def _package_of(folder: str) -> str:
-    """The dotted package a folder is (``""`` when it has no ``__init__.py``)."""
+    """The dotted package a folder is (``""`` when it has no ``__init__.py``, or cannot be entered)."""
     here = Path(folder)
-    if here.parent == here or not (here / "__init__.py").is_file():
+    try:
+        package = here.parent != here and (here / "__init__.py").is_file()
+    except OSError:  # a folder that can be listed but not entered: stat says "permission denied"
+        package = False
+    if not package:
         return ""
     parent = _package_of(str(here.parent))
     return f"{parent}.{here.name}" if parent else here.name
@@ -415,14 +419,24 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     survey_salt = f"{policy.hash}:{datamap}:{prefilter}"
     snap_key = content_key("snapshot", survey_salt, str(root.absolute()), *sorted(map(str, paths)))
     snapshot = cache.get("snapshot", snap_key) or {"files": {}, "results": {}}
-    files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"))
+    unlisted: list[tuple[str, str]] = []  # folders the walk could not list
+    files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"), unlisted)
     _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
+    files, misnamed = _split_misnamed(files)
+    manifests, misnamed_manifests = _split_misnamed(manifests)
     jobs_list = _jobs(files, root)
     total = len(jobs_list)  # the files reported on; the context's are only surveyed
     if context:
         mine = {os.path.abspath(p) for p in files}
-        jobs_list += _jobs([p for p in dict.fromkeys(context) if os.path.abspath(p) not in mine], root)
-    result = ScanResult(files=len(files), root=root)
+        jobs_list += _jobs([p for p in dict.fromkeys(_split_misnamed(context)[0]) if os.path.abspath(p) not in mine],
+                           root)
+    result = ScanResult(files=len(files) + len(misnamed), root=root)
+    for path in (*misnamed, *misnamed_manifests):
+        result.findings.append(tool_finding(policy, "GDPR902", _escaped(display_path(path, root)), _MISNAMED))
+    for folder, reason in sorted(set(unlisted)):
+        shown = _escaped(display_path(Path(folder), root)).rstrip("/") + "/"
+        result.findings.append(tool_finding(policy, "GDPR902", shown, f"folder not checked: cannot list it "
+                                            f"({reason}); no file in it was scanned"))
     runner = _Runner(policy, prefilter, jobs, _WALL_CLOCK[0] if time_limit is None else time_limit)
     try:
         # pass 1: survey every file (cached by its content and the policy's vocabulary)
@@ -511,6 +525,29 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         result.lines += lines
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+_MISNAMED = ("file not checked: its name is not valid UTF-8 (shown with \\x escapes), so it cannot be shown in "
+             "a report or a review; rename it")
+
+
+def _split_misnamed(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """``(paths, paths whose name is not valid UTF-8)``: the file system hands such a name to Python
+    with lone surrogates (PEP 383), which no report, cache key or review can encode."""
+    good, bad = [], []
+    for path in paths:
+        try:
+            os.fspath(path).encode("utf-8")
+        except UnicodeEncodeError:
+            bad.append(path)
+        else:
+            good.append(path)
+    return good, bad
+
+
+def _escaped(name: str) -> str:
+    """``name`` with the bytes that are not UTF-8 written as ``\\xff``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _stamp(path: str, modname: str) -> tuple | None:
