@@ -103,6 +103,12 @@ class Group(click.Group):
             ctx.exit(2)
         except click.UsageError as exc:  # a subcommand's bad option or argument
             _usage_error(ctx, exc)
+        except BrokenPipeError:  # `gdpr-lint rules | head`: the reader left; nothing to say to it
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            ctx.exit(1)
         except OSError as exc:  # a path named on the command line that cannot be read: not a crash
             where = f"{exc.filename}: " if exc.filename else ""
             shown = where.encode("utf-8", "backslashreplace").decode("utf-8")
