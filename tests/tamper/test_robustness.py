@@ -52,7 +52,6 @@ DEEP = {
     "lambda_defaults.py": "f = " + "lambda a=" * 700 + "1" + ": a" * 700 + "\n",
     "in_fstring.py": 'x = f"{' + "-" * 30_000 + '1}"\n',
 }
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 needs_keys = pytest.mark.skipif(not Path(SSH_KEYGEN).exists(), reason="ssh-keygen (OpenSSH) is not installed")
 
 
