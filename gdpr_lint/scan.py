@@ -247,8 +247,11 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter) -> Surve
         # is too deep for this Python's parser but within the budget is safe for libcst, and
         # whether a Python version's parser gives up must not decide the result
         return Survey([], True, lines)
-    headers = tree_classes(tree, modname, is_package) if "class " in text else []
-    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines)
+    try:
+        headers = tree_classes(tree, modname, is_package) if "class " in text else []
+        return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines)
+    except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
+        return Survey([], True, lines)
 
 
 def survey_path(job: tuple[str, str, str]) -> Survey:
