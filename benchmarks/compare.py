@@ -38,7 +38,7 @@ installed into their own venv (``~/.cache/gdpr-lint/peer-venv``, or
 ``$GDPR_LINT_PEER_VENV``) so the project venv stays clean; a tool that cannot be
 installed is skipped with a note.  gdpr-lint is ``$GDPR_LINT`` (split like a
 shell command) if set, else ``gdpr-lint`` beside this interpreter or on PATH,
-else ``python -m gdpr_lint``.  The machine is shared in many setups: the load
+else ``python -P -m gdpr_lint``.  The machine is shared in many setups: the load
 average is printed before and after each corpus; compare CPU seconds when it
 is high.
 """
@@ -215,7 +215,7 @@ def linter_command() -> list[str]:
     if os.environ.get("GDPR_LINT"):
         return shlex.split(os.environ["GDPR_LINT"])
     exe = shutil.which("gdpr-lint", path=str(Path(sys.executable).parent)) or shutil.which("gdpr-lint")
-    return [exe] if exe else [sys.executable, "-m", "gdpr_lint"]
+    return [exe] if exe else [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "gdpr_lint"]
 
 
 def byte_compile(cmd: list[str], env: dict | None) -> str:
@@ -330,7 +330,7 @@ def snapshot_code(rev: str, dest: Path) -> str:
         skip = shutil.ignore_patterns("__pycache__", "*.pyc")
         for part in ("gdpr_lint", "rules"):
             shutil.copytree(REPO / part, dest / part, ignore=skip)
-        return f"snapshot of the working tree of {REPO} (python -m gdpr_lint)"
+        return f"snapshot of the working tree of {REPO} (python -P -m gdpr_lint)"
     sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", f"{rev}^{{commit}}"], check=True,
                          capture_output=True, text=True).stdout.strip()
     tar = dest / "code.tar"
@@ -343,7 +343,7 @@ def snapshot_code(rev: str, dest: Path) -> str:
         else:
             tf.extractall(dest)
     tar.unlink()
-    return f"snapshot of {rev} = commit {sha[:12]} of {REPO} (python -m gdpr_lint)"
+    return f"snapshot of {rev} = commit {sha[:12]} of {REPO} (python -P -m gdpr_lint)"
 
 
 # --------------------------------------------------------------------------- one corpus
@@ -596,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
             except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
                 print(f"cannot snapshot {args.snapshot}: {exc}", file=sys.stderr)
                 return 2
-            args.lint_cmd = [sys.executable, "-m", "gdpr_lint"]
+            args.lint_cmd = [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "gdpr_lint"]
             # PYTHONSAFEPATH: `-m` would otherwise put the cwd (the corpus's parent) first on sys.path
             args.lint_env = {**os.environ, "PYTHONSAFEPATH": "1", "PYTHONPATH": os.pathsep.join(
                 [snap, *filter(None, [os.environ.get("PYTHONPATH")])])}

@@ -11,7 +11,7 @@ rules (with the offending source line) for a human to judge.
 
 The executable is ``$GDPR_LINT`` (split like a shell command) if set, else
 ``gdpr-lint`` on PATH or beside this interpreter, else
-``python -m gdpr_lint``.  Exit codes 0 and 1 both count as success; if the
+``python -P -m gdpr_lint``.  Exit codes 0 and 1 both count as success; if the
 engine has no ``--no-fail`` option the scan is retried without it.
 """
 
@@ -39,7 +39,7 @@ def linter_command() -> list[str]:
     if os.environ.get("GDPR_LINT"):
         return shlex.split(os.environ["GDPR_LINT"])
     exe = shutil.which("gdpr-lint") or shutil.which("gdpr-lint", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "gdpr_lint"]
+    return [exe] if exe else [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "gdpr_lint"]
 
 
 def scan(path: Path) -> tuple[dict, float]:

@@ -7,7 +7,8 @@ Default folders: this interpreter's ``site-packages`` and the unpacked corpora u
 as ``gdpr-lint check`` reads it, surveyed (:func:`gdpr_lint.scan.survey_source`: ``ast``, class
 headers, pre-filter) and analysed in-process, one file at a time, by
 :func:`gdpr_lint.engine.analyzer.analyze_source` under the same per-file time limit as a scan
-(``--timeout``, default ``$GDPR_LINT_FILE_TIMEOUT`` or 30 s).  Anything that escapes the engine
+(``--timeout``, default ``$GDPR_LINT_FILE_TIMEOUT`` or 300 s; files beyond the analysis budget
+never reach the parser, as in a scan).  Anything that escapes the engine
 is a *crash*: it is printed with its path and exception, and the exit code is 1.  Without
 ``--prefilter`` every file gets the full analysis (the shortcut ``check`` takes for files that
 cannot yield a finding is skipped), which is the stricter test.

@@ -35,6 +35,7 @@ from pathlib import Path
 from gdpr_lint import __version__
 from gdpr_lint.errors import UsageError
 from gdpr_lint.findings import Finding
+from gdpr_lint.readfile import BASELINE_BYTES, NotReadable, read_text
 
 BASELINE_NAME = ".gdpr-lint-baseline.json"
 FORMAT_VERSION = 1
@@ -125,15 +126,21 @@ def load(path: Path) -> Baseline:
             the message names the file.
     """
     shown = str(path)
-    if not path.is_file():
+    if not path.exists():
         raise UsageError(f"baseline file not found: {shown} (create it with `gdpr-lint baseline`)")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path, BASELINE_BYTES)
+    except NotReadable as exc:
         raise UsageError(f"{shown}: cannot read the baseline file ({exc})") from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{shown}: not a valid baseline file: not JSON ({exc.msg}, line {exc.lineno}, "
                          f"column {exc.colno}); regenerate it with `gdpr-lint baseline`") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits; arrays nested thousands deep
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else " ".join(str(exc).split())[:200]
+        raise UsageError(f"{shown}: not a valid baseline file: {problem}; regenerate it with "
+                         "`gdpr-lint baseline`") from None
 
     def bad(problem: str) -> UsageError:
         return UsageError(f"{shown}: not a valid baseline file: {problem}; regenerate it with `gdpr-lint baseline`")

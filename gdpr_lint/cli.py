@@ -29,7 +29,7 @@ def _load_policy(config: str | None, paths: tuple[str, ...], cache: Path | None 
         if cfg_path.is_dir():
             raise UsageError(f"--config {config} is a directory; name the config file itself "
                              "(.gdpr-lint.yaml, gdpr-lint.yaml or pyproject.toml)")
-        if not cfg_path.is_file():
+        if not cfg_path.exists():
             raise UsageError(f"config file not found: {config}")
         cfg = load_config_file(cfg_path)
     else:
@@ -103,6 +103,17 @@ class Group(click.Group):
             ctx.exit(2)
         except click.UsageError as exc:  # a subcommand's bad option or argument
             _usage_error(ctx, exc)
+        except BrokenPipeError:  # `gdpr-lint rules | head`: the reader left; nothing to say to it
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            ctx.exit(1)
+        except OSError as exc:  # a path named on the command line that cannot be read: not a crash
+            where = f"{exc.filename}: " if exc.filename else ""
+            shown = where.encode("utf-8", "backslashreplace").decode("utf-8")
+            click.echo(f"gdpr-lint: error: {shown}{exc.strerror or exc}", err=True)
+            ctx.exit(2)
 
 
 def _usage_error(ctx: click.Context, exc: click.UsageError) -> None:
@@ -158,7 +169,7 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     from gdpr_lint.cache import folder_for
     from gdpr_lint.findings import SEVERITY_ORDER
     from gdpr_lint.reporters.summary import one_line
-    from gdpr_lint.scan import scan
+    from gdpr_lint.scan import file_timeout, scan, wall_clock_limit
 
     paths = paths or (".",)
     cache = folder_for(cache_dir, no_cache)
@@ -174,14 +185,15 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     if ignore_:
         policy.config.ignore = list(policy.config.ignore) + list(ignore_)
     started = time.perf_counter()
-    if diff_base or staged or baseline_file:
-        from gdpr_lint.diffscan import scan_for_check
+    with wall_clock_limit(file_timeout()):  # check only: a last resort, far above the analysis budget
+        if diff_base or staged or baseline_file:
+            from gdpr_lint.diffscan import scan_for_check
 
-        result = scan_for_check(paths, policy, _root_for(paths), jobs, cache, _progress_bar(), diff_base, staged,
-                                baseline_file, quiet)
-    else:
-        result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
-                      progress=_progress_bar())
+            result = scan_for_check(paths, policy, _root_for(paths), jobs, cache, _progress_bar(), diff_base,
+                                    staged, baseline_file, quiet)
+        else:
+            result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
+                          progress=_progress_bar())
     elapsed = time.perf_counter() - started
     color = fmt == "text" and not output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     text = reporters.get(fmt)(result, policy, explain=explain, color=color)

@@ -14,6 +14,7 @@ from typing import Any
 
 from gdpr_lint.durations import parse_duration
 from gdpr_lint.errors import ConfigError
+from gdpr_lint.readfile import CONFIG_BYTES, NotReadable, is_special, read_text
 from gdpr_lint.yamlfile import InvalidYAML, safe_load
 
 if sys.version_info >= (3, 11):
@@ -130,6 +131,17 @@ def _approval(item: Any, path: str, key: str) -> Approval:
     )
 
 
+def _check_pattern(pattern: str, path: str, key: str) -> None:
+    """An ``exclude`` entry must be a pattern git's ignore files accept (as pathspec reads them)."""
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern]).match_file("x.py")
+    except Exception as exc:  # noqa: BLE001 - pathspec raises ValueError, re.error and others for bad patterns
+        raise ConfigError(path, key, f"{pattern!r} is not a valid ignore pattern "
+                          f"({' '.join(str(exc).split())[:200]}); patterns are written as in .gitignore") from None
+
+
 def parse_config(data: Any, path: str) -> OrgConfig:
     """Validate a config mapping (already loaded from YAML or TOML) into an :class:`OrgConfig`.
 
@@ -153,6 +165,9 @@ def parse_config(data: Any, path: str) -> OrgConfig:
             cfg.approved_processors = [_approval(v, path, f"{key}[{i}]") for i, v in enumerate(value)]
         elif k in ("first_party_domains", "exclude", "select", "ignore", "encrypted_types", "sanitizers"):
             setattr(cfg, k, _str_list(value, path, key))
+            if k == "exclude":
+                for i, pattern in enumerate(cfg.exclude):
+                    _check_pattern(pattern, path, f"{key}[{i}]")
         elif k == "require":
             cfg.require = _str_list(value, path, key)
             for item in cfg.require:
@@ -212,14 +227,15 @@ def load_config_file(path: Path) -> OrgConfig:
     """
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path, CONFIG_BYTES)
+    except NotReadable as exc:
         raise ConfigError(shown, "", f"cannot read the config file ({exc})") from None
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(shown, "", f"not valid TOML: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # TOMLDecodeError is a ValueError; so is a 5,000-digit number
+            problem = "nested too deeply" if isinstance(exc, RecursionError) else " ".join(str(exc).split())[:200]
+            raise ConfigError(shown, "", f"not valid TOML: {problem}") from None
         tool = data.get("tool")
         section = tool.get("gdpr-lint") if isinstance(tool, dict) else None
         if section is None and path.name != "pyproject.toml":  # a pyproject.toml without the table is no config
@@ -241,13 +257,14 @@ def find_config(start: Path) -> Path | None:
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         for name in CONFIG_NAMES:
-            if (candidate / name).is_file():
+            # a pipe or device named like a config is reported by load_config_file, not passed over
+            if (candidate / name).is_file() or is_special(candidate / name):
                 return candidate / name
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
             try:
-                text = pyproject.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                text = read_text(pyproject, CONFIG_BYTES)
+            except NotReadable:
                 continue
             if "[tool.gdpr-lint" in text:
                 return pyproject

@@ -90,13 +90,15 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
 
 
 def discover_all(paths: list[Path], excludes: list[str], root: Path,
-                 folders: dict[str, tuple[int, int, int]] | None = None) -> tuple[list[Path], list[Path]]:
+                 folders: dict[str, tuple[int, int, int]] | None = None,
+                 unreadable: list[tuple[str, str]] | None = None) -> tuple[list[Path], list[Path]]:
     """``(python files, dependency manifests)`` under ``paths``, in one walk of the tree.
 
     Ignore files are read as git reads them (:func:`ignore_chain` above each folder, then every
     ``.gitignore`` met in the walk, the deepest matching pattern deciding).  ``folders``, when
     given, receives the stamp (:func:`_entry_stamp`) of every folder walked, taken after the folder was
-    listed, and of every ``.gitignore`` below the top.
+    listed, and of every ``.gitignore`` below the top.  ``unreadable``, when given, receives
+    ``(folder, reason)`` for every folder the walk could not list (it is not skipped without a word).
 
     Raises:
         UsageError: a path that does not exist.
@@ -155,7 +157,11 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
 
         base = os.fspath(path)
         rules_of = {base: rules}
-        for dirpath, dirnames, filenames in os.walk(base):
+        def _unlisted(exc: OSError) -> None:
+            if unreadable is not None:
+                unreadable.append((os.fspath(exc.filename or base), exc.strerror or str(exc)))
+
+        for dirpath, dirnames, filenames in os.walk(base, onerror=_unlisted):
             rules_here = rules_of.pop(dirpath, rules)
             if folders is not None:  # a cache folder too: removing its tag changes its stamp
                 folders[dirpath] = _entry_stamp(dirpath)
@@ -258,26 +264,30 @@ def _tree_key(paths: list[Path], excludes: list[str], root: Path) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def discover_tree(paths: list[Path], excludes: list[str], root: Path, previous: Tree | None = None
-                  ) -> tuple[list[Path], list[Path], Tree | None]:
+def discover_tree(paths: list[Path], excludes: list[str], root: Path, previous: Tree | None = None,
+                  unreadable: list[tuple[str, str]] | None = None) -> tuple[list[Path], list[Path], Tree | None]:
     """:func:`discover_all`, reusing ``previous`` when no folder has changed since it was taken.
 
     Returns ``(python files, manifests, snapshot)``: the snapshot is ``previous`` when it was
     reused, a new one after a walk, or ``None`` when ``paths`` name files (nothing is walked).
+    ``unreadable``: see :func:`discover_all` (a walk that met one is never reused).
 
     Raises:
         UsageError: a path that does not exist.
     """
     if not paths or not all(p.is_dir() for p in paths):
-        python, manifests = discover_all(paths, excludes, root)
+        python, manifests = discover_all(paths, excludes, root, unreadable=unreadable)
         return python, manifests, None
     key = _tree_key(paths, excludes, root)
     if previous is not None and previous.still_valid(key):
         return [Path(p) for p in previous.python], [Path(p) for p in previous.manifests], previous
     folders: dict[str, tuple[int, int, int]] = {}
-    python, manifests = discover_all(paths, excludes, root, folders)
+    problems: list[tuple[str, str]] = []
+    python, manifests = discover_all(paths, excludes, root, folders, problems)
+    if unreadable is not None:
+        unreadable.extend(problems)
     recent = time.time_ns() - RACY_NS
-    reusable = all(0 < mtime < recent and 0 < ctime < recent for mtime, ctime, _ in folders.values())
+    reusable = not problems and all(0 < mtime < recent and 0 < ctime < recent for mtime, ctime, _ in folders.values())
     return python, manifests, Tree(key, folders, [os.fspath(p) for p in python], [os.fspath(p) for p in manifests],
                                    reusable)
 

@@ -10,14 +10,16 @@ import re
 import sys
 from pathlib import Path
 
-from gdpr_lint.findings import Finding
+from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
+from gdpr_lint.readfile import NotReadable, read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
+MANIFEST_BYTES = 5_000_000
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -67,14 +69,19 @@ def _requirement_names(path: Path, text: str) -> list[tuple[str, int]]:
 
 
 def check_manifest(path: Path, shown: str, policy: Policy) -> list[Finding]:
-    """GDPR406 findings for the unapproved processor SDKs a manifest adds (empty when unreadable)."""
-    from gdpr_lint.source import read_bytes
+    """GDPR406 findings for the unapproved processor SDKs a manifest adds.
 
-    data, _problem, _digest = read_bytes(path)  # a regular file of bounded size: never a pipe or /dev/zero
+    A manifest that is not a readable regular file of at most 5 MB (a pipe would block the scan,
+    a committed link to ``/dev/zero`` never end) is reported GDPR902; one that is not UTF-8 adds
+    nothing, as before.
+    """
     try:
-        text = data.decode("utf-8-sig") if data is not None else ""
-    except UnicodeDecodeError:
-        return []
+        text = read_text(path, MANIFEST_BYTES)
+    except NotReadable as exc:
+        if str(exc).startswith("not UTF-8"):
+            return []
+        return [tool_finding(policy, "GDPR902", shown, f"file not checked: {exc}")] if policy.is_enabled(
+            "GDPR902") else []
     by_package = {normalise(pkg): proc for proc in policy.processors.values() for pkg in proc.packages}
     rule = policy.rules["GDPR406"]
     findings: list[Finding] = []

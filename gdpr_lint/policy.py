@@ -431,6 +431,9 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     named = [(f"severity.{code}", code) for code in config.severity]
     named += [(f"{key}[{i}]", code) for key in ("select", "ignore") for i, code in enumerate(getattr(config, key))]
     for key, code in named:
+        if not code.strip():  # "" is a prefix of every code: `ignore: [""]` would turn every rule off
+            raise ConfigError(config.path, key, "an empty rule code would match every rule; name codes or "
+                              "prefixes such as GDPR301 or GDPR3 (`gdpr-lint rules` lists them)")
         families = ("GDPR", "GDPR1", "GDPR2", "GDPR3", "GDPR4", "GDPR9")
         if not any(r.startswith(code) or code.startswith(r) for r in rules) and code not in families:
             raise ConfigError(config.path, key, f"unknown rule code or prefix {code!r}; `gdpr-lint rules` lists them")

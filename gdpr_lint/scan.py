@@ -30,11 +30,13 @@ from gdpr_lint.facts.classes import check_class_facts, check_file_facts, file_fa
 from gdpr_lint.source import MAX_BYTES, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
 
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
-DEFAULT_FILE_TIMEOUT = 30.0  # seconds of analysis per file (env GDPR_LINT_FILE_TIMEOUT; 0 = no limit)
+# `check` only: a last-resort wall-clock limit per file (env GDPR_LINT_FILE_TIMEOUT; 0 = none).  The
+# analysis budget (engine/budget.py) decides from the text alone what is analysed, so that results
+# do not depend on the machine's load; what it admits takes at most about 35 s on a 2-core machine,
+# and this limit is far above that, for an input whose cost the budget's estimate misses
+DEFAULT_FILE_TIMEOUT = 300.0
+WORKER_MEMORY = 8 << 30  # bytes of address space per worker process (RLIMIT_AS), a last resort as well
 _TIMEOUT_MESSAGE = "analysis took longer than {} s; file skipped"
-# true on every Python: 3.11 and 3.12 cannot compile such a file, 3.13 can compile some of them
-_TOO_DEEP = ("expressions nested too deeply to analyse (this Python's parser gives up on them; a newer Python "
-             "may still run the file)")
 
 
 @dataclass
@@ -89,9 +91,13 @@ def module_name(path: Path, root: Path | None = None) -> str:
 
 @lru_cache(maxsize=4096)
 def _package_of(folder: str) -> str:
-    """The dotted package a folder is (``""`` when it has no ``__init__.py``)."""
+    """The dotted package a folder is (``""`` when it has no ``__init__.py``, or cannot be entered)."""
     here = Path(folder)
-    if here.parent == here or not (here / "__init__.py").is_file():
+    try:
+        package = here.parent != here and (here / "__init__.py").is_file()
+    except OSError:  # a folder that can be listed but not entered: stat says "permission denied"
+        package = False
+    if not package:
         return ""
     parent = _package_of(str(here.parent))
     return f"{parent}.{here.name}" if parent else here.name
@@ -101,12 +107,19 @@ def _package_of(folder: str) -> str:
 _WORKER: dict = {}
 
 
-def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | None = None) -> None:
+def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | None = None,
+                 time_limit: float = 0.0, memory: int = 0) -> None:
+    """Set up this process to survey and analyse files: ``time_limit`` is the wall-clock limit per
+    file in seconds (0: none), ``memory`` an address-space limit for this process in bytes (0:
+    none; only for worker processes, never the user's)."""
     from gdpr_lint.classify import Classifier
     from gdpr_lint.datamap import datamap_for
     from gdpr_lint.engine.prefilter import Prefilter
 
+    if memory:
+        _limit_memory(memory)
     _WORKER["policy"] = policy
+    _WORKER["time_limit"] = time_limit
     _WORKER["classifier"] = Classifier(policy)
     # with a data map any field may be declared personal data: every file is analysed
     _WORKER["prefilter"] = Prefilter(policy, _WORKER["classifier"]) if use_prefilter and not datamap_for(
@@ -213,29 +226,48 @@ def snapshot_from_data(data) -> dict:
     return {"files": files, "results": results, "tree": tree}
 
 
+def _limit_memory(limit: int) -> None:
+    """Lower this process's address-space limit to ``limit`` bytes (a worker's: an allocation past
+    it fails in this process instead of the machine running out of memory)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        new = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        if soft == resource.RLIM_INFINITY or soft > new:
+            resource.setrlimit(resource.RLIMIT_AS, (new, hard))
+    except (ImportError, ValueError, OSError):  # no `resource` module (Windows), or not allowed
+        pass
+
+
 def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None) -> Survey:
     """Parse ``text`` once with ``ast`` for the file's facts (its classes, the carriers it
-    persists), the syntax check and the pre-filter.  Without ``policy`` no facts are read."""
+    persists), the syntax check and the pre-filter.  Without ``policy`` no facts are read.
+
+    A file beyond the analysis budget (:mod:`gdpr_lint.engine.budget`, decided from the text alone,
+    before any parser runs) is reported GDPR905 and neither parsed nor analysed.
+    """
+    from gdpr_lint.engine.budget import over_budget, too_deeply_nested
+
     lines = text.count("\n") + 1
+    if too_deeply_nested(text):  # Python refuses it: the analysis reports the syntax error (GDPR901)
+        return Survey([], True, lines)
+    problem, _line = over_budget(text)
+    if problem:
+        return Survey([], False, lines, problem, code="GDPR905")
     try:
         tree = ast.parse(text)
-    except RecursionError:
-        # too deep to build Python's ast objects; when it is too deep to compile as well (on this
-        # Python: 3.13 compiles some of these), libcst's parser would spend minutes in native code
-        # on it (a 5,000-term `+` chain: 40 s), beyond the time limit's reach: reported, not analysed
-        # (the review digest holds the file's content hash)
-        try:
-            compile(text, "<survey>", "exec", dont_inherit=True)
-        except RecursionError:
-            return Survey([], False, lines, _TOO_DEEP, code="GDPR905")
-        except (SyntaxError, ValueError, MemoryError, OverflowError):
-            pass
+    except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
+        # libcst decides (it reads syntax newer than this Python, and reports syntax errors); what
+        # is too deep for this Python's parser but within the budget is safe for libcst, and
+        # whether a Python version's parser gives up must not decide the result
         return Survey([], True, lines)
-    except (SyntaxError, ValueError, MemoryError, OverflowError):
+    try:
+        sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
+        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks) if policy is not None else ([], {})
+        return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
+    except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
         return Survey([], True, lines)
-    sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
-    headers, facts = file_facts(tree, modname, is_package, policy, text, sinks) if policy is not None else ([], {})
-    return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
 
 
 class _NoFinding:
@@ -258,7 +290,7 @@ def survey_path(job: tuple[str, str, str]) -> Survey:
     policy = _WORKER["policy"]
     skip = policy.skips_data_rules(shown)  # tests and migrations: Python's syntax check only
     try:
-        with _time_limit(file_timeout()):
+        with _time_limit(_WORKER.get("time_limit", 0.0)):
             survey = survey_source(text, modname, Path(path).name == "__init__.py", _NOTHING if skip else
                                    _WORKER["prefilter"], None if skip else policy)  # made-up models join no facts
     except _FileTimeout:
@@ -284,7 +316,7 @@ def analyze_job(job: tuple[str, str, str], project: dict | None = None
     if text is None:
         return digest, ([tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0)
     lines = text.count("\n") + 1
-    limit = file_timeout()
+    limit = _WORKER.get("time_limit", 0.0)
     try:
         with _time_limit(limit):
             findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
@@ -386,7 +418,7 @@ def _timed_out(value) -> bool:
 
 def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int | None = None,
          cache_dir: Path | None = None, progress=None, prefilter: bool = True,
-         context: list[Path] | None = None) -> ScanResult:
+         context: list[Path] | None = None, time_limit: float | None = None) -> ScanResult:
     """Analyse every Python file under ``paths``.
 
     Two passes, both spread over worker processes and cached by file content: a survey with
@@ -404,6 +436,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         context: more files whose class headers join the cross-module index (a schema's base class
             defined in a file that is not scanned, as when only a change is checked); they are
             surveyed (cached like the rest) but neither analysed nor reported.
+        time_limit: wall-clock seconds per file (0: none); default: the :func:`wall_clock_limit`
+            in force, none unless ``check`` set one.  ``review``, ``verify``, ``baseline`` and
+            ``inventory`` never use one: their results must not depend on the machine's load.
 
     Raises:
         UsageError: a path that does not exist.
@@ -421,15 +456,25 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     survey_salt = f"{policy.hash}:{datamap}:{prefilter}"
     snap_key = content_key("snapshot", survey_salt, str(root.absolute()), *sorted(map(str, paths)))
     snapshot = cache.get("snapshot", snap_key, snapshot_from_data) or {"files": {}, "results": {}}
-    files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"))
+    unlisted: list[tuple[str, str]] = []  # folders the walk could not list
+    files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"), unlisted)
     _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
+    files, misnamed = _split_misnamed(files)
+    manifests, misnamed_manifests = _split_misnamed(manifests)
     jobs_list = _jobs(files, root)
     total = len(jobs_list)  # the files reported on; the context's are only surveyed
     if context:
         mine = {os.path.abspath(p) for p in files}
-        jobs_list += _jobs([p for p in dict.fromkeys(context) if os.path.abspath(p) not in mine], root)
-    result = ScanResult(files=len(files), root=root)
-    runner = _Runner(policy, prefilter, jobs)
+        jobs_list += _jobs([p for p in dict.fromkeys(_split_misnamed(context)[0]) if os.path.abspath(p) not in mine],
+                           root)
+    result = ScanResult(files=len(files) + len(misnamed), root=root)
+    for path in (*misnamed, *misnamed_manifests):
+        result.findings.append(tool_finding(policy, "GDPR902", _escaped(display_path(path, root)), _MISNAMED))
+    for folder, reason in sorted(set(unlisted)):
+        shown = _escaped(display_path(Path(folder), root)).rstrip("/") + "/"
+        result.findings.append(tool_finding(policy, "GDPR902", shown, f"folder not checked: cannot list it "
+                                            f"({reason}); no file in it was scanned"))
+    runner = _Runner(policy, prefilter, jobs, _WALL_CLOCK[0] if time_limit is None else time_limit)
     try:
         # pass 1: survey every file (cached by its content and the policy's vocabulary)
         known, fresh = snapshot["files"], {}
@@ -524,6 +569,29 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     return result
 
 
+_MISNAMED = ("file not checked: its name is not valid UTF-8 (shown with \\x escapes), so it cannot be shown in "
+             "a report or a review; rename it")
+
+
+def _split_misnamed(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """``(paths, paths whose name is not valid UTF-8)``: the file system hands such a name to Python
+    with lone surrogates (PEP 383), which no report, cache key or review can encode."""
+    good, bad = [], []
+    for path in paths:
+        try:
+            os.fspath(path).encode("utf-8")
+        except UnicodeEncodeError:
+            bad.append(path)
+        else:
+            good.append(path)
+    return good, bad
+
+
+def _escaped(name: str) -> str:
+    """``name`` with the bytes that are not UTF-8 written as ``\\xff``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def _stamp(path: str, modname: str) -> tuple | None:
     """``(size, mtime, ctime, inode, module name)``: any write to the file changes one of them (and
     a new ``__init__.py`` above it its module name).  ``None`` for what is not read directly (not
@@ -539,10 +607,16 @@ def _stamp(path: str, modname: str) -> tuple | None:
 
 class _Runner:
     """Runs a worker function over files: in this process for a few, else in a process pool made on
-    first use and shared by both passes.  Results come back in input order."""
+    first use and shared by both passes.  Results come back in input order.
 
-    def __init__(self, policy: Policy, prefilter: bool, jobs: int | None) -> None:
-        self.policy, self.prefilter = policy, prefilter
+    A worker process that dies (a crash in native code, the kernel's out-of-memory killer) breaks
+    the pool; the files it had not finished are then run again one at a time in a fresh one-worker
+    pool, so that the file that kills its worker again is known and reported (GDPR905) and every
+    other file is still checked.
+    """
+
+    def __init__(self, policy: Policy, prefilter: bool, jobs: int | None, time_limit: float = 0.0) -> None:
+        self.policy, self.prefilter, self.time_limit = policy, prefilter, time_limit
         self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
         self.pool = None  # a concurrent.futures.ProcessPoolExecutor, made on first use
         self.local = False
@@ -552,19 +626,49 @@ class _Runner:
             return
         if self.workers <= 1 or not self._worth_a_pool(items):
             if not self.local:
-                _init_worker(self.policy, self.prefilter)
+                _init_worker(self.policy, self.prefilter, time_limit=self.time_limit)
                 self.local = True
             for item in items:
                 yield func(item) if project is None else func(item, project)
             return
-        if self.pool is None:
-            from concurrent.futures import ProcessPoolExecutor  # not imported for small scans
+        from concurrent.futures.process import BrokenProcessPool
 
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
-                                            initargs=(self.policy, self.prefilter))
+        if self.pool is None:
+            self.pool = self._new_pool(self.workers)
         chunk = max(1, min(16, len(items) // (self.workers * 4) or 1))
         call = func if project is None else partial(func, project=project)
-        yield from self.pool.map(call, items, chunksize=chunk)
+        done = 0
+        try:
+            for result in self.pool.map(call, items, chunksize=chunk):
+                yield result
+                done += 1
+        except BrokenProcessPool:
+            self.close()
+            yield from self._one_by_one(func, call, items[done:])
+
+    def _one_by_one(self, func, call, items: list):
+        """Run ``items`` in a one-worker pool, one at a time; a file whose worker dies is reported."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = None
+        try:
+            for item in items:
+                pool = pool or self._new_pool(1)
+                try:
+                    yield pool.submit(call, item).result()
+                except BrokenProcessPool:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    pool = None
+                    yield _worker_died(func, item, self.policy)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    def _new_pool(self, workers: int):
+        from concurrent.futures import ProcessPoolExecutor  # not imported for small scans
+
+        return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                   initargs=(self.policy, self.prefilter, None, self.time_limit, WORKER_MEMORY))
 
     @staticmethod
     def _worth_a_pool(items: list) -> bool:
@@ -586,6 +690,35 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
+
+
+_WORKER_DIED = "the analysis process died on this file (a crash in native code, or out of memory); file skipped"
+
+
+def _worker_died(func, job: tuple[str, str, str], policy: Policy):
+    """The result of ``func`` (:func:`survey_path` or :func:`analyze_job`) for a file whose worker
+    died (with no digest, so that it is not cached: the next scan tries again)."""
+    if func is survey_path:
+        return Survey([], False, 0, _WORKER_DIED, "", code="GDPR905")
+    return "", ([tool_finding(policy, "GDPR905", job[1], _WORKER_DIED)], [], [], 0)
+
+
+_WALL_CLOCK = [0.0]  # the wall-clock limit per file that scan() uses by default (see wall_clock_limit)
+
+
+@contextmanager
+def wall_clock_limit(seconds: float):
+    """Within the block, :func:`scan` limits each file to ``seconds`` of wall-clock time (0: none).
+
+    Only ``check`` uses it, as a last resort: its result is then a GDPR905 finding that depends on
+    the machine's load (never cached).  Everything else relies on the analysis budget alone.
+    """
+    saved = _WALL_CLOCK[0]
+    _WALL_CLOCK[0] = seconds
+    try:
+        yield
+    finally:
+        _WALL_CLOCK[0] = saved
 
 
 def policy_fingerprint(policy: Policy) -> str:

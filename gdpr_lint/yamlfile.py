@@ -19,22 +19,80 @@ class InvalidYAML(ValueError):
         super().__init__(self.problem + (f" (line {line}, column {column})" if line else ""))
 
 
+MAX_ALIAS_NODES = 10_000  # nodes that aliases may add to a document beyond those written out
+
+
 def safe_load(text: str) -> Any:
     """Parse YAML text with the safe loader (no Python objects are ever built).
 
     A mapping that repeats a key, at any depth, is an error rather than "the last one wins".
+    Aliases may repeat at most :data:`MAX_ALIAS_NODES` nodes in all: a few hundred bytes of nested
+    aliases ("billion laughs") otherwise expand to billions of nodes in whatever walks the result
+    (validation, hashing, error messages), and an alias inside its own anchor to an endless one.
 
     Raises:
-        InvalidYAML: the text is not valid YAML, or a mapping repeats a key.
+        InvalidYAML: the text is not valid YAML, a mapping repeats a key, aliases expand too far
+            or nest into themselves, or the document nests too deeply.
     """
     import yaml
 
+    loader = _loader()(text)
     try:
-        return yaml.load(text, Loader=_loader())  # noqa: S506 - the loader is SafeLoader or its C twin
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_aliases(node)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise InvalidYAML(problem, mark.line + 1 if mark else None, mark.column + 1 if mark else None) from exc
+    except RecursionError:  # the pure-Python loader (PyYAML without libyaml) recurses per level
+        raise InvalidYAML("the document nests too deeply") from None
+    except (ValueError, OverflowError) as exc:  # an integer of thousands of digits, a date such as 2026-02-30
+        raise InvalidYAML(" ".join(str(exc).split())[:200]) from None
+    finally:
+        loader.dispose()
+
+
+def _check_aliases(root) -> None:
+    """Raise :class:`InvalidYAML` when aliases make the node graph under ``root`` expand to more than
+    :data:`MAX_ALIAS_NODES` nodes beyond its distinct ones, or into a cycle (linear time: each
+    distinct node's expanded size is computed once)."""
+    import yaml
+
+    def children(node) -> list:
+        if isinstance(node, yaml.SequenceNode):
+            return node.value
+        if isinstance(node, yaml.MappingNode):
+            return [n for pair in node.value for n in pair]
+        return []
+
+    sizes: dict[int, int] = {}  # id(node) -> nodes when every alias is written out
+    open_nodes: set[int] = set()  # the nodes on the path being walked
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children(node))
+            if sizes[key] - len(sizes) > MAX_ALIAS_NODES:
+                raise InvalidYAML(f"aliases expand to more than {MAX_ALIAS_NODES:,} extra nodes (an alias "
+                                  "bomb?); write the repeated values out", *_mark(node))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise InvalidYAML("an alias refers to a node that contains it (a recursive alias)", *_mark(node))
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children(node) if id(child) not in sizes)
+
+
+def _mark(node) -> tuple[int | None, int | None]:
+    mark = getattr(node, "start_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
 _LOADER: type | None = None

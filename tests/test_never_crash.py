@@ -5,7 +5,9 @@
 - hostile but real-world inputs (Python 2, BOM, every line ending, tabs, form feeds, NUL bytes,
   deep nesting, very long lines, very long files, 3.12 syntax ...) go through the same path as
   ``gdpr-lint check`` (:func:`gdpr_lint.scan.analyze_path`), each under a wall-clock bound;
-- the per-file time limit (``GDPR_LINT_FILE_TIMEOUT``) turns a runaway file into GDPR905;
+- generated nesting, hundreds deep and of every kind: the analysis budget's estimate never falls
+  below the real depth, and the engine never crashes on what the budget admits;
+- the per-file time limit (``GDPR_LINT_FILE_TIMEOUT``, ``check`` only) turns a runaway file into GDPR905;
 - regression tests for what ``benchmarks/sweep.py`` found on real files.
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gdpr_lint import scan
 from gdpr_lint.cli import main
@@ -53,7 +56,7 @@ def scan_file(tmp_path: Path, data: str | bytes, name: str = "nasty.py", bound: 
         path.write_bytes(data.encode("utf-8", "surrogatepass"))
     else:
         path.write_bytes(data)
-    scan._init_worker(POLICY)
+    scan._init_worker(POLICY, time_limit=scan.file_timeout())  # as `check` does (review and verify: none)
     start = time.monotonic()
     findings, suppressed, inventory, lines = scan.analyze_path((str(path), name, "nasty"))
     elapsed = time.monotonic() - start
@@ -86,6 +89,66 @@ def test_generated_programs_never_crash_the_engine():
         findings, suppressed, inventory = analyze_source("generated.py", source, POLICY)
         _assert_valid(findings)
         _assert_valid(suppressed)
+        assert isinstance(inventory, list)
+
+    check()
+
+
+# generated nesting: every kind of level the analysis budget weighs, in any order, hundreds deep
+NESTERS = ["-{}", "+{}", "~{}", "not {}", "({})", "[{}]", "{{{}}}", "{{1: {}}}", "f({})", "f(a={})", "{}.a", "{}[0]",
+           "{}()", "lambda: {}", "(lambda a={}: a)", "{} + 1", "1 + {}", "{} * 2", "2 ** {}", "{} ** 2",
+           "{} if c else d", "a if {} else b", "{} and x", "x or {}", "{} < y", "[{} for v in w]", "{} @ m", "{} | z",
+           "f'{{{}}}'", 'f"{{{}}}"', "'s' {}", "{}, 1", "(yield {})", "{}.b(c)", "d[{}:2]"]
+
+
+def _nested(wrappers: list[str]) -> str:
+    expr = "user.email"
+    for wrapper in wrappers:
+        expr = wrapper.format(expr)
+    return f"import logging\n\n\ndef g(user):\n    x = {expr}\n    logging.info('%s', user.email)\n"
+
+
+def _ast_depth(tree) -> int:
+    import ast
+
+    best, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        best = max(best, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return best
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+def test_the_budget_never_undercounts_generated_nesting():
+    # the analysis budget decides from the text which files libcst may parse; its estimate of the
+    # depth must not fall below the real one (here: Python's ast, within a few levels of it)
+    import ast
+
+    from gdpr_lint.engine.budget import measure
+
+    @settings(max_examples=300, deadline=None, database=None, derandomize=bool(os.environ.get("CI")),
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.sampled_from(NESTERS), max_size=400))
+    def check(wrappers: list[str]) -> None:
+        source = _nested(wrappers)
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, RecursionError, MemoryError):
+            return
+        assert measure(source).depth + 5 >= _ast_depth(tree), wrappers
+
+    check()
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+def test_generated_deep_nesting_never_crashes_the_engine():
+    @settings(max_examples=40, deadline=None, database=None, derandomize=bool(os.environ.get("CI")),
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.sampled_from(NESTERS), max_size=250))
+    def check(wrappers: list[str]) -> None:
+        findings, suppressed, inventory = analyze_source("nested.py", _nested(wrappers), POLICY)
+        _assert_valid(findings)
         assert isinstance(inventory, list)
 
     check()
@@ -309,8 +372,8 @@ def test_time_limit_through_the_cli_and_never_cached(tmp_path, monkeypatch):
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["GDPR301"]
 
 
-@pytest.mark.parametrize("value, expected", [(None, 30.0), ("", 30.0), ("2.5", 2.5), ("0", 0.0), ("-1", 0.0),
-                                             ("soon", 30.0), ("inf", 0.0), ("nan", 0.0)])
+@pytest.mark.parametrize("value, expected", [(None, 300.0), ("", 300.0), ("2.5", 2.5), ("0", 0.0), ("-1", 0.0),
+                                             ("soon", 300.0), ("inf", 0.0), ("nan", 0.0)])
 def test_file_timeout_from_the_environment(monkeypatch, value, expected):
     if value is not None:
         monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", value)

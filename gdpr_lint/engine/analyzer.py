@@ -7,7 +7,6 @@ input: a syntax error is a GDPR901 finding, an internal failure a GDPR905 findin
 from __future__ import annotations
 
 import ast
-import itertools
 import os
 import re
 
@@ -16,6 +15,7 @@ from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.comments import CommentIndex
+from gdpr_lint.engine.budget import MAX_NESTING, over_budget, too_deeply_nested
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.names import ImportResolver, Resolver
@@ -109,6 +109,9 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     if deep:
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
+    problem, line = over_budget(source)  # decided from the text: libcst could crash, or take minutes
+    if problem:
+        return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}", line or 1)], [], []
     try:
         module = parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -202,46 +205,6 @@ def parse_module(source: str) -> cst.Module:
         return cst.parse_module(source)
     finally:
         base.__post_init__ = original  # type: ignore[method-assign]
-
-
-MAX_NESTING = 200  # CPython's own limit on nested brackets ("too many nested parentheses")
-# comments and string literals (an unterminated one runs to the end of its line, or of the file for
-# triple quotes, so every match is linear); prefixes need no handling, only the quotes matter
-_STRINGS_AND_COMMENTS = re.compile(
-    r"""#[^\r\n]*|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|"""
-    r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|'
-    r"""'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?""", re.S)
-_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
-_LEVEL = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
-
-
-def too_deeply_nested(source: str) -> int:
-    """The line where brackets nest deeper than Python allows, or 0.
-
-    libcst's parser takes time that grows much faster than the input with nesting depth
-    (a thousand nested calls: minutes, in native code that no time limit can interrupt), while
-    CPython refuses more than 200 levels outright; such a file is reported as a syntax error.
-    Counts as CPython's tokenizer does (any opening bracket up, any closing one down), over the
-    brackets outside strings and comments; linear in the file's size.
-    """
-    if source.count("(") + source.count("[") + source.count("{") <= MAX_NESTING:
-        return 0
-    brackets = _NOT_BRACKETS.sub("", _STRINGS_AND_COMMENTS.sub("", source))
-    levels = itertools.accumulate(map(_LEVEL.__getitem__, brackets), lambda level, step: max(level + step, 0))
-    if max(levels, default=0) <= MAX_NESTING:
-        return 0
-    # rare: find the line for the message (strings and comments blanked, line breaks kept)
-    text = _STRINGS_AND_COMMENTS.sub(lambda m: "\n" * len(re.findall(r"\r\n?|\n", m.group())), source)
-    level, line = 0, 1
-    for m in re.finditer(r"[(\[{)\]}]|\r\n?|\n", text):
-        step = _LEVEL.get(m.group())
-        if step is None:
-            line += 1
-            continue
-        level = max(level + step, 0)
-        if level > MAX_NESTING:
-            return line
-    return 1
 
 
 def _check_imports(ctx: FileContext, flow: Flow) -> None:

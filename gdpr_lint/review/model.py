@@ -121,13 +121,17 @@ def processor_imports(files: list[Path], root: Path, policy) -> list[dict]:
 
 def read_baseline(root: Path) -> tuple[list[dict], str]:
     """Entries of ``.gdpr-lint-baseline.json`` (fingerprint, code, path, symbol, reason), or an error."""
+    from gdpr_lint.readfile import BASELINE_BYTES, NotReadable, read_text
+
     path = root / BASELINE_FILE
-    if not path.is_file():
+    if not path.exists():
         return [], ""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return [], f"{BASELINE_FILE} could not be read ({exc})"
+        doc = json.loads(read_text(path, BASELINE_BYTES))
+    except (NotReadable, ValueError) as exc:
+        return [], f"{BASELINE_FILE} could not be read ({' '.join(str(exc).split())[:200]})"
+    except RecursionError:
+        return [], f"{BASELINE_FILE} could not be read (nested too deeply)"
     entries = doc.get("entries", doc.get("findings", [])) if isinstance(doc, dict) else doc
     if not isinstance(entries, list):
         return [], f"{BASELINE_FILE} has no list of entries"
