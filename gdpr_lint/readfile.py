@@ -21,11 +21,13 @@ class NotReadable(ValueError):
     """Why a file cannot be read: ``str(error)`` is a phrase such as ``"a pipe, not a regular file"``."""
 
 
-def read_bytes(path: Path | str, limit: int) -> bytes:
-    """The bytes of the regular file ``path`` (at most ``limit``).
+def open_regular(path: Path | str) -> tuple[int, os.stat_result]:
+    """``(file descriptor, its stat)`` of a regular file, opened for reading without blocking (a
+    FIFO swapped in after a check would block ``open``) and checked with ``fstat`` on what was
+    opened, so nothing can be swapped in between.  The caller closes the descriptor.
 
     Raises:
-        NotReadable: missing, unreadable, not a regular file, or larger than ``limit``.
+        NotReadable: missing, unreadable, or not a regular file.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -34,8 +36,23 @@ def read_bytes(path: Path | str, limit: int) -> bytes:
         raise NotReadable(exc.strerror or str(exc)) from None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise NotReadable(f"{_kind(st.st_mode)}, not a regular file")
+    except OSError as exc:
+        os.close(fd)
+        raise NotReadable(exc.strerror or str(exc)) from None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise NotReadable(f"{_kind(st.st_mode)}, not a regular file")
+    return fd, st
+
+
+def read_bytes(path: Path | str, limit: int) -> bytes:
+    """The bytes of the regular file ``path`` (at most ``limit``).
+
+    Raises:
+        NotReadable: missing, unreadable, not a regular file, or larger than ``limit``.
+    """
+    fd, st = open_regular(path)
+    try:
         if st.st_size > limit:
             raise NotReadable(f"larger than {_size(limit)}")
         chunks, size = [], 0

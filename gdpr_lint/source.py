@@ -36,25 +36,18 @@ _UTF8 = ("utf-8", "utf-8-sig")
 
 
 def _open_regular(path: Path) -> tuple[int | None, os.stat_result | None, str]:
-    """``(file descriptor, its stat, "")`` for a regular file, else ``(None, None, why not)``.
+    """``(file descriptor, its stat, "")`` for a regular file, else ``(None, None, why not)``
+    (:func:`gdpr_lint.readfile.open_regular`, with the reasons a finding gives)."""
+    from gdpr_lint.readfile import NotReadable, open_regular
 
-    Opened without blocking (a FIFO swapped in after a check would block ``open``), then checked
-    with ``fstat`` on what was opened, so no race lets a pipe or device through.
-    """
     try:
         if path.is_symlink() and not path.exists():
             return None, None, "broken symbolic link"
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        fd, st = open_regular(path)
     except OSError as exc:
         return None, None, f"cannot read the file ({exc.strerror or exc})"
-    try:
-        st = os.fstat(fd)
-    except OSError as exc:
-        os.close(fd)
-        return None, None, f"cannot read the file ({exc.strerror or exc})"
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        return None, None, "not a regular file (a pipe, device or socket)"
+    except NotReadable as exc:
+        return None, None, f"cannot read the file: {exc}"
     return fd, st, ""
 
 
