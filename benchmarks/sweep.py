@@ -67,8 +67,8 @@ def python_files(folders: list[Path]) -> list[Path]:
 
 def _init(prefilter: bool, timeout: float, worker: bool = True) -> None:
     from gdpr_lint.classify import Classifier
-    from gdpr_lint.engine.prefilter import Prefilter
     from gdpr_lint.policy import load_policy
+    from gdpr_lint.survey.prefilter import Prefilter
 
     if worker:  # a pool worker just ends when the pool is terminated; the main process prints a summary
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -21,8 +21,8 @@ SEVERITY_CHOICES = ("info", "warning", "error", "never")
 
 def _load_policy(config: str | None, paths: tuple[str, ...], cache: Path | None = None):
     """The effective policy for PATHS (``cache``: the results cache folder, which keeps it too)."""
-    from gdpr_lint.config import OrgConfig, find_config, load_config_file
     from gdpr_lint.policy import load_policy_cached
+    from gdpr_lint.policy.config import OrgConfig, find_config, load_config_file
 
     if config:
         cfg_path = Path(config)
@@ -37,7 +37,7 @@ def _load_policy(config: str | None, paths: tuple[str, ...], cache: Path | None 
         found = find_config(start if start.exists() else Path.cwd())
         cfg = load_config_file(found) if found else OrgConfig()
     policy = load_policy_cached(cfg, cache)
-    from gdpr_lint.datamap import datamap_for
+    from gdpr_lint.policy.datamap import datamap_for
 
     datamap_for(policy)  # a broken data map is a configuration error (exit 2), found before scanning
     return policy
@@ -187,7 +187,7 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     started = time.perf_counter()
     with wall_clock_limit(file_timeout()):  # check only: a last resort, far above the analysis budget
         if diff_base or staged or baseline_file:
-            from gdpr_lint.diffscan import scan_for_check
+            from gdpr_lint.filters.diff import scan_for_check
 
             result = scan_for_check(paths, policy, _root_for(paths), jobs, cache, _progress_bar(), diff_base,
                                     staged, baseline_file, quiet)
@@ -296,7 +296,7 @@ def _processor_listing(policy, fmt: str, kind: str | None) -> str:
 def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
     """Records of processing (GDPR Art. 30) from code: every personal-data field in PATHS with its
     categories, retention, lawful basis, purpose and data subject."""
-    from gdpr_lint import inventory as inv
+    from gdpr_lint.reporters import inventory as inv
     from gdpr_lint.scan import scan
 
     paths = paths or (".",)

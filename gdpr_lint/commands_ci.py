@@ -32,8 +32,8 @@ def baseline(paths, output, config, jobs, no_cache) -> None:
     Entries carry the rule, path, enclosing symbol and a fingerprint of the finding's normalised
     source, never line numbers: moving or re-wrapping code keeps them matched.
     """
-    from gdpr_lint import baseline as bl
     from gdpr_lint.cli import _load_policy, _progress_bar, _root_for
+    from gdpr_lint.filters import baseline as bl
     from gdpr_lint.scan import scan
 
     paths = paths or (".",)
@@ -70,8 +70,8 @@ def init(target) -> None:
     """Write a commented starter config in the current folder: `.gdpr-lint.yaml`, or a
     `[tool.gdpr-lint]` table in pyproject.toml (the default when a pyproject.toml exists).
     An existing config is never overwritten."""
-    from gdpr_lint.config import CONFIG_NAMES, find_config, load_config_file
-    from gdpr_lint.starter import STARTER_TOML, STARTER_YAML
+    from gdpr_lint.policy.config import CONFIG_NAMES, find_config, load_config_file
+    from gdpr_lint.policy.starter import STARTER_TOML, STARTER_YAML
 
     here = Path.cwd()
     pyproject = here / "pyproject.toml"

@@ -6,7 +6,6 @@ symlink becomes a GDPR902 finding; one that does not parse a GDPR901 finding.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import math
@@ -22,12 +21,12 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from gdpr_lint import __version__
-from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_list
-from gdpr_lint.discovery import Tree, discover_tree
+from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys
+from gdpr_lint.files.discovery import Tree, discover_tree
+from gdpr_lint.files.source import MAX_BYTES, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.facts.classes import check_class_facts, check_file_facts, file_facts
-from gdpr_lint.source import MAX_BYTES, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
+from gdpr_lint.survey import NOTHING, Survey, survey_source  # noqa: F401 - Survey: the cache's entries
 
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
 # `check` only: a last-resort wall-clock limit per file (env GDPR_LINT_FILE_TIMEOUT; 0 = none).  The
@@ -113,8 +112,8 @@ def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | Non
     file in seconds (0: none), ``memory`` an address-space limit for this process in bytes (0:
     none; only for worker processes, never the user's)."""
     from gdpr_lint.classify import Classifier
-    from gdpr_lint.datamap import datamap_for
-    from gdpr_lint.engine.prefilter import Prefilter
+    from gdpr_lint.policy.datamap import datamap_for
+    from gdpr_lint.survey.prefilter import Prefilter
 
     if memory:
         _limit_memory(memory)
@@ -127,48 +126,6 @@ def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | Non
     _WORKER["project"] = project or {}
 
 
-@dataclass
-class Survey:
-    """What a cheap first pass over one file learns (cached by content, policy and tool version).
-
-    ``headers`` are its class headers for the project index; ``analyse`` says whether the full
-    analysis (libcst) is needed: the file may yield a finding, or Python's ``ast`` could not parse
-    it (libcst then reports the syntax error, or reads syntax newer than this Python).
-    ``problem`` is why the file cannot be checked at all (a finding of rule ``code``), else empty.
-    """
-
-    headers: list = field(default_factory=list)
-    analyse: bool = True
-    lines: int = 0
-    problem: str = ""
-    digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
-    code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
-    facts: dict = field(default_factory=dict)  # what the file says beyond its classes (facts.classes.file_facts)
-
-    def to_data(self) -> dict:
-        """JSON data for the results cache (:meth:`from_data` reads it back)."""
-        return {"headers": self.headers, "analyse": self.analyse, "lines": self.lines, "problem": self.problem,
-                "digest": self.digest, "code": self.code, "facts": self.facts}
-
-    @classmethod
-    def from_data(cls, data) -> Survey:
-        """The survey :meth:`to_data` gave, every value checked (the class facts and the other
-        facts as :mod:`gdpr_lint.facts.classes` writes them).
-
-        Raises:
-            gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
-        """
-        need_keys(data, _SURVEY_KEYS)
-        for header in need(data["headers"], list):
-            check_class_facts(header)
-        if data["code"] not in ("GDPR902", "GDPR905"):
-            raise BadEntry("a survey's problem is GDPR902 or GDPR905")
-        return cls(data["headers"], need(data["analyse"], bool), need(data["lines"], int),
-                   need(data["problem"], str), need(data["digest"], str), data["code"],
-                   check_file_facts(data["facts"]))
-
-
-_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts"})
 
 
 def result_to_data(out: tuple[list[Finding], list[Finding], list[dict], int]) -> list:
@@ -240,47 +197,6 @@ def _limit_memory(limit: int) -> None:
         pass
 
 
-def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None) -> Survey:
-    """Parse ``text`` once with ``ast`` for the file's facts (its classes, the carriers it
-    persists), the syntax check and the pre-filter.  Without ``policy`` no facts are read.
-
-    A file beyond the analysis budget (:mod:`gdpr_lint.engine.budget`, decided from the text alone,
-    before any parser runs) is reported GDPR905 and neither parsed nor analysed.
-    """
-    from gdpr_lint.engine.budget import over_budget, too_deeply_nested
-
-    lines = text.count("\n") + 1
-    if too_deeply_nested(text):  # Python refuses it: the analysis reports the syntax error (GDPR901)
-        return Survey([], True, lines)
-    problem, _line = over_budget(text)
-    if problem:
-        return Survey([], False, lines, problem, code="GDPR905")
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
-        # libcst decides (it reads syntax newer than this Python, and reports syntax errors); what
-        # is too deep for this Python's parser but within the budget is safe for libcst, and
-        # whether a Python version's parser gives up must not decide the result
-        return Survey([], True, lines)
-    try:
-        sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
-        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks) if policy is not None else ([], {})
-        return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
-    except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
-        return Survey([], True, lines)
-
-
-class _NoFinding:
-    """A pre-filter that rules out every file (code the data rules skip)."""
-
-    @staticmethod
-    def decide(text, tree=None) -> tuple[bool, bool]:
-        return False, True
-
-
-_NOTHING = _NoFinding()
-
-
 def survey_path(job: tuple[str, str, str]) -> Survey:
     """:func:`survey_source` for one file in a worker (a time-out means: analyse it)."""
     path, shown, modname = job
@@ -291,7 +207,7 @@ def survey_path(job: tuple[str, str, str]) -> Survey:
     skip = policy.skips_data_rules(shown)  # tests and migrations: Python's syntax check only
     try:
         with _time_limit(_WORKER.get("time_limit", 0.0)):
-            survey = survey_source(text, modname, Path(path).name == "__init__.py", _NOTHING if skip else
+            survey = survey_source(text, modname, Path(path).name == "__init__.py", NOTHING if skip else
                                    _WORKER["prefilter"], None if skip else policy)  # made-up models join no facts
     except _FileTimeout:
         survey = Survey([], True, text.count("\n") + 1)
@@ -444,8 +360,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         UsageError: a path that does not exist.
     """
     from gdpr_lint.classify import Classifier
-    from gdpr_lint.datamap import datamap_for
     from gdpr_lint.facts.project import build_facts
+    from gdpr_lint.policy.datamap import datamap_for
 
     root = root or Path.cwd()
     cache = Cache(cache_dir)
@@ -556,7 +472,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     finally:
         runner.close()
     if policy.is_enabled("GDPR406"):
-        from gdpr_lint.manifests import check_manifest
+        from gdpr_lint.engine.manifests import check_manifest
 
         for manifest in manifests:
             result.findings.extend(check_manifest(manifest, display_path(manifest, root), policy))

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from gdpr_lint.config import parse_config
 from gdpr_lint.engine.analyzer import analyze_source
 from gdpr_lint.policy import load_policy
+from gdpr_lint.policy.config import parse_config
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,20 @@ import json
 from pathlib import Path
 
 import pytest
+from _gitrepo import (
+    API,
+    BASE_FINDINGS,
+    add_line_after,
+    base_repo,
+    check_json,
+    commit_all,
+    gdpr_lint,
+    git,
+    isolate_git,
+    write,
+)
 
-from _gitrepo import (API, BASE_FINDINGS, add_line_after, base_repo, check_json, commit_all, gdpr_lint, git,
-                      isolate_git, write)
-from gdpr_lint.baseline import BASELINE_NAME, Baseline, Entry, apply, load
+from gdpr_lint.filters.baseline import BASELINE_NAME, Baseline, Entry, apply, load
 
 NEW_LOG = '    log.info("shipped to %s", customer.email)'
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from gdpr_lint import cache as cache_module
 from gdpr_lint import scan as scan_module
 from gdpr_lint.cli import main
-from gdpr_lint.config import OrgConfig
 from gdpr_lint.policy import load_policy
+from gdpr_lint.policy.config import OrgConfig
 from gdpr_lint.scan import scan
 
 MODELS = '''from django.db import models
@@ -285,7 +285,7 @@ def test_the_parsed_policy_pack_is_kept_in_the_cache_and_no_yaml_is_read_when_wa
 @pytest.fixture
 def walks(monkeypatch) -> list[int]:
     """Counts the walks of the tree (folders listed) that scans make."""
-    from gdpr_lint import discovery
+    from gdpr_lint.files import discovery
 
     calls: list[int] = []
     real = discovery.discover_all
@@ -300,7 +300,7 @@ def walks(monkeypatch) -> list[int]:
 
 def _trust_new_folders(monkeypatch) -> None:
     # the test's folders were made a moment ago, which the snapshot would not trust (see RACY_NS)
-    from gdpr_lint import discovery
+    from gdpr_lint.files import discovery
 
     monkeypatch.setattr(discovery, "RACY_NS", 0)
 
@@ -386,7 +386,7 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
     import dataclasses
 
     from gdpr_lint.cache import NAMESPACES, Cache
-    from gdpr_lint.discovery import Tree
+    from gdpr_lint.files.discovery import Tree
     from gdpr_lint.policy import _pack_from_data, load_policy_cached
     from gdpr_lint.scan import Survey, result_from_data, result_to_data, snapshot_from_data, snapshot_to_data
 

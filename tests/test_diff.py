@@ -6,11 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _gitrepo import BASE_FINDINGS, add_line_after, base_repo, check_json, commit_all, git, isolate_git, write
 
-from _gitrepo import (BASE_FINDINGS, add_line_after, base_repo, check_json, commit_all, git, isolate_git,
-                      write)
 from gdpr_lint.errors import UsageError
-from gdpr_lint.gitdiff import changes, parse_hunks
+from gdpr_lint.files.gitdiff import changes, parse_hunks
 
 NEW_LOG = '    log.info("shipped to %s", customer.email)'
 

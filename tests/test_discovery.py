@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gdpr_lint import discovery
-from gdpr_lint.discovery import discover, discover_tree
+from gdpr_lint.files import discovery
+from gdpr_lint.files.discovery import discover, discover_tree
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:

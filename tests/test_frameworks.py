@@ -12,9 +12,9 @@ import yaml
 
 from gdpr_lint.engine.analyzer import analyze_source
 from gdpr_lint.errors import ConfigError
-from gdpr_lint.facts.classes import module_classes
 from gdpr_lint.facts.project import resolve_schemas
 from gdpr_lint.policy import load_policy, rules_dir
+from gdpr_lint.survey.classes import module_classes
 
 RECORD = '''
 from acme.orm import Record, Text

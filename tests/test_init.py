@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from gdpr_lint.cli import main
-from gdpr_lint.config import find_config, load_config_file
+from gdpr_lint.policy.config import find_config, load_config_file
 
 if sys.version_info >= (3, 11):
     import tomllib

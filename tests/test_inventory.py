@@ -11,8 +11,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from gdpr_lint import inventory as inv
 from gdpr_lint.cli import main
+from gdpr_lint.reporters import inventory as inv
 
 MODELS = textwrap.dedent('''
     from django.db import models

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gdpr_lint.engine.prefilter import Prefilter
 from gdpr_lint.policy import load_policy
 from gdpr_lint.scan import scan
+from gdpr_lint.survey.prefilter import Prefilter
 
 ROOT = Path(__file__).resolve().parents[1]
 TREES = [ROOT / "examples", ROOT.parent / "shared" / "cases"]

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from gdpr_lint.cli import main
-from gdpr_lint.config import OrgConfig
 from gdpr_lint.policy import load_policy
+from gdpr_lint.policy.config import OrgConfig
 from gdpr_lint.reporters import get
 from gdpr_lint.scan import ScanResult, scan
 

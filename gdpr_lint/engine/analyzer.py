@@ -14,7 +14,6 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from gdpr_lint.classify import Classifier, Match
-from gdpr_lint.comments import CommentIndex
 from gdpr_lint.engine.budget import MAX_NESTING, over_budget, too_deeply_nested
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
@@ -25,8 +24,10 @@ from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
+from gdpr_lint.filters.suppressions import apply_suppressions
 from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
+from gdpr_lint.policy.comments import CommentIndex
 
 
 class FileContext:
@@ -245,39 +246,3 @@ def _dotted_module(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Attribute):
         return f"{_dotted_module(node.value)}.{node.attr.value}"
     return ""
-
-
-def apply_suppressions(ctx: FileContext) -> list[Finding]:
-    """Drop findings suppressed by ``# gdpr-lint: ignore[...]`` and report bad or unused suppressions.
-
-    Suppressed findings stay in ``ctx.suppressed`` (with their reason) for the DPO review.
-    """
-    sups = ctx.comments.suppressions
-    used: set[int] = set()
-    kept: list[Finding] = []
-    for f in ctx.findings:
-        hit = None
-        # any line of the finding's statement: the first, the last, or the argument's own line
-        for line in range(f.line, max(f.line, f.end_line or f.line) + 1) if sups else ():
-            sup = sups.get(line)
-            if sup and (not sup.codes or any(f.code.startswith(c) for c in sup.codes)):
-                hit = sup
-                break
-        if hit is None:
-            kept.append(f)
-            continue
-        used.add(hit.line)
-        f.suppressed = True
-        f.suppression_reason = hit.reason
-        ctx.suppressed.append(f)
-    for line, sup in sorted(sups.items()):
-        codes = ", ".join(sup.codes) or "all rules"
-        if not sup.reason and ctx.policy.is_enabled("GDPR903"):
-            kept.append(tool_finding(ctx.policy, "GDPR903", ctx.path,
-                                     f"suppression of {codes} gives no reason", line))
-        if line not in used and ctx.policy.is_enabled("GDPR904"):
-            unknown = [c for c in sup.codes if not any(r.startswith(c) for r in ctx.policy.rules)]
-            what = (f"names no known rule ({', '.join(unknown)}; `gdpr-lint rules` lists them)" if unknown
-                    else "matches no finding on this line")
-            kept.append(tool_finding(ctx.policy, "GDPR904", ctx.path, f"suppression of {codes} {what}", line))
-    return kept

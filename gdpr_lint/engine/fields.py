@@ -11,12 +11,12 @@ from collections.abc import Callable
 import libcst as cst
 
 from gdpr_lint.classify import Classifier, Match
-from gdpr_lint.comments import Tag
-from gdpr_lint.datamap import datamap_for
 from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
 from gdpr_lint.engine.tree import EXPRESSIONS, children
 from gdpr_lint.policy import rules_dir, split_words
-from gdpr_lint.yamlfile import safe_load
+from gdpr_lint.policy.comments import Tag
+from gdpr_lint.policy.datamap import datamap_for
+from gdpr_lint.policy.yamlfile import safe_load
 
 _TAXONOMY: dict | None = None
 

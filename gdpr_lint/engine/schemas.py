@@ -15,7 +15,7 @@ import libcst as cst
 
 from gdpr_lint.engine.names import Resolver, last_name, string_value
 from gdpr_lint.engine.tree import children
-from gdpr_lint.frameworks import Frameworks
+from gdpr_lint.policy.frameworks import Frameworks
 
 
 def _absolute(name: str, package: str) -> str:

@@ -15,8 +15,8 @@ import libcst as cst
 
 from gdpr_lint.classify import Match
 from gdpr_lint.engine.flow import EMPTY, PARAM, PSEUDONYMOUS, Env, Flow
-from gdpr_lint.engine.tree import children
 from gdpr_lint.engine.names import last_name, string_value
+from gdpr_lint.engine.tree import children
 from gdpr_lint.policy import Policy
 
 Report = Callable[..., None]

@@ -1,6 +1,6 @@
 """Project facts: what every class of the scanned tree is, from the whole tree's evidence.
 
-Built on every scan from the per-file class facts of the survey (:mod:`gdpr_lint.facts.classes`),
+Built on every scan from the per-file class facts of the survey (:mod:`gdpr_lint.survey.classes`),
 which are cached by content, so assembling them costs a few milliseconds.  For each class:
 
 - its **schema kind**: the framework and whether it is a *store* (its instances are persisted:
@@ -37,8 +37,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from gdpr_lint.frameworks import Frameworks
 from gdpr_lint.policy import split_words
+from gdpr_lint.policy.frameworks import Frameworks
 
 
 @dataclass(frozen=True)
@@ -428,7 +428,7 @@ class _Builder:
 
 def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tuple[dict, str]] = ()) -> ProjectFacts:
     """Assemble :class:`ProjectFacts` from every surveyed file's class facts and its other facts
-    (``(facts, shown path)``, see :func:`~gdpr_lint.facts.classes.file_facts`)."""
+    (``(facts, shown path)``, see :func:`~gdpr_lint.survey.classes.file_facts`)."""
     classes = {c["q"]: c for c in class_facts}
     facts = ProjectFacts(classes=classes, schemas=resolve_schemas(classes, policy.frameworks))
     builder = _Builder(classes, policy, classifier)

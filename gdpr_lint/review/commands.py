@@ -312,7 +312,7 @@ def verify(paths, allowed, config, signoffs, repository, jobs) -> None:
     signing.parse_allowed_signers(allowed)
     signing.ssh_keygen()
     if repository is not None:
-        from gdpr_lint.config import repository_problem
+        from gdpr_lint.policy.config import repository_problem
 
         problem = repository_problem(repository)
         if problem:

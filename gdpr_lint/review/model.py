@@ -54,7 +54,7 @@ class Snapshot:
     def not_analysed(self) -> list[dict]:
         """``{path, code, sha256}`` of every file that was not analysed (GDPR901/902/905), by the hash of
         its whole content: its findings say why, and only its content says what it holds."""
-        from gdpr_lint.source import content_sha256
+        from gdpr_lint.files.source import content_sha256
 
         if getattr(self, "_not_analysed", None) is None:
             seen: dict[tuple[str, str], dict] = {}
@@ -88,8 +88,8 @@ class Snapshot:
 
 def processor_imports(files: list[Path], root: Path, policy) -> list[dict]:
     """Imports of a catalogued processor's SDK in ``files`` (read as text; nothing is imported)."""
+    from gdpr_lint.files.source import read_source
     from gdpr_lint.scan import display_path
-    from gdpr_lint.source import read_source
 
     roots = sorted(((r, p.name) for p in policy.processors.values() for r in p.sdk), key=lambda t: -len(t[0]))
 
@@ -121,7 +121,7 @@ def processor_imports(files: list[Path], root: Path, policy) -> list[dict]:
 
 def read_baseline(root: Path) -> tuple[list[dict], str]:
     """Entries of ``.gdpr-lint-baseline.json`` (fingerprint, code, path, symbol, reason), or an error."""
-    from gdpr_lint.readfile import BASELINE_BYTES, NotReadable, read_text
+    from gdpr_lint.files.readfile import BASELINE_BYTES, NotReadable, read_text
 
     path = root / BASELINE_FILE
     if not path.exists():
@@ -149,15 +149,15 @@ def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
                   cache_dir: Path | None = None, listing: str = "git") -> Snapshot:
     """Scan ``paths`` (relative to ``root`` or absolute) and collect a :class:`Snapshot`.
 
-    The files are those :func:`~gdpr_lint.discovery.gate_files` lists (in a git work tree: what git
+    The files are those :func:`~gdpr_lint.files.discovery.gate_files` lists (in a git work tree: what git
     tracks, plus untracked files that are not ignored, whatever ignore files, cache tags and the
     default excludes say), or with ``listing="all"`` every file (a revision extracted from git).
     The files the config's ``exclude`` removes are kept with the hash of their content.
     """
-    from gdpr_lint.discovery import every_file, gate_files
-    from gdpr_lint.manifests import is_manifest
+    from gdpr_lint.engine.manifests import is_manifest
+    from gdpr_lint.files.discovery import every_file, gate_files
+    from gdpr_lint.files.source import content_sha256
     from gdpr_lint.scan import display_path, scan
-    from gdpr_lint.source import content_sha256
 
     full = [Path(p) if Path(p).is_absolute() else root / p for p in paths]
     selection = (every_file if listing == "all" else gate_files)(full, policy.config.exclude, root)
@@ -179,7 +179,7 @@ def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
 def _git(args: list[str], cwd: Path, binary: bool = False):
     """``git ARGS`` run the safe way (no hooks, no fsmonitor, no filters: :func:`gitdiff.git_command`);
     its output, or ``None`` when it failed."""
-    from gdpr_lint.gitdiff import git_command, git_env
+    from gdpr_lint.files.gitdiff import git_command, git_env
 
     try:
         proc = subprocess.run(git_command(args, cwd), cwd=cwd, env=git_env(), capture_output=True, check=False,
@@ -430,7 +430,7 @@ def privacy_diff(base: Snapshot, head: Snapshot, base_ref: str, base_commit: str
 
 def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict], diff: dict | None,
              require: list[str]) -> dict:
-    from gdpr_lint.inventory import coverage
+    from gdpr_lint.reporters.inventory import coverage
 
     sev = Counter(f["severity"] for f in findings)
     not_approved = [p["name"] for p in processors if p["status"] in ("not approved", "unknown host")]
@@ -458,7 +458,7 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
     """The review as a JSON-ready dict (the content of ``review.json``)."""
     policy = head.policy
     now = now or _dt.datetime.now(_dt.timezone.utc)
-    from gdpr_lint.inventory import sort_rows
+    from gdpr_lint.reporters.inventory import sort_rows
 
     findings = [_finding(f, policy) for f in head.result.findings]
     suppressed = [_finding(f, policy) for f in head.result.suppressed]

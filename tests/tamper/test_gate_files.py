@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from _gitrepo import base_repo, commit_all, gdpr_lint, git, isolate_git, write
 
 from gdpr_lint.findings import normalise_source

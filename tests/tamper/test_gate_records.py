@@ -24,8 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_signoff import (SSH_KEYGEN, _signed_record, cli, commit_all, git, keys, make_key, pub,  # noqa: F401
-                          review, signoff, verify)
+from test_signoff import SSH_KEYGEN, _signed_record, cli, commit_all, git, keys, make_key, pub, review, signoff, verify  # noqa: F401
 
 from gdpr_lint.review import signing
 from gdpr_lint.review.commands import render_pages

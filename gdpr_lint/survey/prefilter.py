@@ -73,7 +73,8 @@ class Prefilter:
             "methods", {})))
         sink_names.update(f.split(".")[0] for f in (*sinks["logging"]["functions"], *sinks["storage"].get(
             "functions", {})))
-        sink_names.update(f.split(".")[0] for f in (*sinks["http"]["functions"], *sinks["http"]["objects"]["factories"]))
+        sink_names.update(f.split(".")[0] for f in (*sinks["http"]["functions"],
+                                                    *sinks["http"]["objects"]["factories"]))
         sink_names.update(("logging", "session", "cache"))
         self.sink_names = frozenset(n for n in sink_names if n)
         # receivers whose calls are sinks (`log.info(`, `requests.post(`, `cache.set(`), and the

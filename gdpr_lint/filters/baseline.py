@@ -34,8 +34,8 @@ from pathlib import Path
 
 from gdpr_lint import __version__
 from gdpr_lint.errors import UsageError
+from gdpr_lint.files.readfile import BASELINE_BYTES, NotReadable, read_text
 from gdpr_lint.findings import Finding
-from gdpr_lint.readfile import BASELINE_BYTES, NotReadable, read_text
 
 BASELINE_NAME = ".gdpr-lint-baseline.json"
 FORMAT_VERSION = 1

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gdpr_lint.config import TAG_KEYS
 from gdpr_lint.errors import ConfigError
-from gdpr_lint.readfile import DATAMAP_BYTES, NotReadable, read_text
-from gdpr_lint.yamlfile import InvalidYAML, safe_load
+from gdpr_lint.files.readfile import DATAMAP_BYTES, NotReadable, read_text
+from gdpr_lint.policy.config import TAG_KEYS
+from gdpr_lint.policy.yamlfile import InvalidYAML, safe_load
 
 _DATAMAPS: dict[str, dict] = {}
 

@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gdpr_lint.engine.manifests import is_manifest
 from gdpr_lint.errors import UsageError
-from gdpr_lint.manifests import is_manifest
 
 DEFAULT_EXCLUDES = [".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", "node_modules/", "__pycache__/",
                     ".mypy_cache/", ".pytest_cache/", "build/", "dist/", "site-packages/", ".eggs/", "*.egg-info/",
@@ -331,7 +331,7 @@ def _git_work_tree(folder: Path) -> bool:
             the repository (a dubious owner, a broken ``.git``): the gate takes the files git
             tracks, and a walk instead could skip some of them.
     """
-    from gdpr_lint.gitdiff import git_command, git_env
+    from gdpr_lint.files.gitdiff import git_command, git_env
 
     marker = _git_top(folder.resolve())
     try:
@@ -355,7 +355,7 @@ def _git_work_tree(folder: Path) -> bool:
 def _git_listing(folder: Path) -> tuple[list[str], list[str]]:
     """``(tracked, untracked)`` paths (relative to ``folder``) git lists below it: every tracked file
     (also in checked-out submodules), and every untracked file that is not ignored."""
-    from gdpr_lint.gitdiff import git
+    from gdpr_lint.files.gitdiff import git
 
     def names(args: list[str]) -> list[str]:
         return [os.fsdecode(n) for n in git(args, folder).stdout.split(b"\0") if n]

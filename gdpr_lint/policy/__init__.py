@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from gdpr_lint import __version__
-from gdpr_lint.config import Approval, OrgConfig
-from gdpr_lint.durations import parse_duration
 from gdpr_lint.errors import ConfigError
-from gdpr_lint.frameworks import Frameworks
-from gdpr_lint.yamlfile import InvalidYAML, safe_load
+from gdpr_lint.policy.config import Approval, OrgConfig
+from gdpr_lint.policy.durations import parse_duration
+from gdpr_lint.policy.frameworks import Frameworks
+from gdpr_lint.policy.yamlfile import InvalidYAML, safe_load
 
 PACK_FILES = ("categories.yaml", "vocabulary.yaml", "sinks.yaml", "encryption.yaml", "processors.yaml",
               "frameworks.yaml", "rules.yaml", "scope.yaml")
@@ -47,11 +47,11 @@ def rules_dir() -> Path:
     In an installed wheel the pack is ``gdpr_lint/rules``; in a source checkout it is the
     top-level ``rules/`` folder.
     """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "rules", here.parent / "rules"):
+    package = Path(__file__).resolve().parent.parent  # gdpr_lint/
+    for candidate in (package / "rules", package.parent / "rules"):
         if (candidate / "categories.yaml").is_file():
             return candidate
-    raise ConfigError(str(here / "rules"), "", "the default policy pack is missing from this installation")
+    raise ConfigError(str(package / "rules"), "", "the default policy pack is missing from this installation")
 
 
 @dataclass(frozen=True)
@@ -329,8 +329,9 @@ def load_policy_cached(config: OrgConfig, cache_folder: Path | None) -> Policy:
     from gdpr_lint.cache import Cache, content_key
 
     try:  # the code that reads the pack is part of the key too (an editable install changes it)
-        pack = [(folder / name).read_bytes() for name in PACK_FILES] + [Path(__file__).read_bytes(),
-                                                                        (Path(__file__).parent / "yamlfile.py").read_bytes()]
+        here = Path(__file__).parent
+        pack = [(folder / name).read_bytes() for name in PACK_FILES] + [
+            Path(__file__).read_bytes(), (here / "yamlfile.py").read_bytes()]
     except OSError:
         return load_policy(config)  # load_policy reports what is missing
     key = content_key("policy-pack", str(folder), *pack)
@@ -492,7 +493,8 @@ def _evidence_words(raw: Any, where: str) -> EvidenceWords:
     allowed = {"program_fields", "action_suffixes", "pointer_prefixes"}
     for k in raw:
         if k not in allowed:
-            raise ConfigError(f"{where}/vocabulary.yaml", f"evidence.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+            raise ConfigError(f"{where}/vocabulary.yaml", f"evidence.{k}",
+                              f"unknown key; allowed: {', '.join(sorted(allowed))}")
     return EvidenceWords(
         program_fields=_phrases(raw.get("program_fields"), where, "evidence.program_fields"),
         action_suffixes=tuple(w for p in _phrases(raw.get("action_suffixes"), where, "evidence.action_suffixes")

@@ -110,7 +110,8 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
         for r in sorted(exchanged, key=lambda r: (r.get("mirrors", ""), r.get("path", ""), r.get("line", 0))):
             cats = ", ".join(f"{_label(policy, c)} (`{c}`)" for c in r.get("categories", []))
             model = f"{r.get('module')}.{r.get('model')}" if r.get("module") else r.get("model", "")
-            cells = [model, f"`{r.get('field', '')}`", cats, r.get("mirrors") or "-", f"{r.get('path')}:{r.get('line')}"]
+            cells = [model, f"`{r.get('field', '')}`", cats, r.get("mirrors") or "-",
+                     f"{r.get('path')}:{r.get('line')}"]
             out.append("| " + " | ".join(_md(c) for c in cells) + " |")
     return "\n".join(out) + "\n"
 

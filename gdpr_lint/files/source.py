@@ -37,8 +37,8 @@ _UTF8 = ("utf-8", "utf-8-sig")
 
 def _open_regular(path: Path) -> tuple[int | None, os.stat_result | None, str]:
     """``(file descriptor, its stat, "")`` for a regular file, else ``(None, None, why not)``
-    (:func:`gdpr_lint.readfile.open_regular`, with the reasons a finding gives)."""
-    from gdpr_lint.readfile import NotReadable, open_regular
+    (:func:`gdpr_lint.files.readfile.open_regular`, with the reasons a finding gives)."""
+    from gdpr_lint.files.readfile import NotReadable, open_regular
 
     try:
         if path.is_symlink() and not path.exists():

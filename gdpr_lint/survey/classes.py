@@ -192,15 +192,15 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
 def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: str = "",
                sinks: tuple[frozenset[str], frozenset[str]] | None = None) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
-    are ``persisted`` (:func:`~gdpr_lint.facts.persisted.persisted_classes`), ``caught``
-    (:func:`~gdpr_lint.facts.handlers.caught_exceptions`) and ``mentions`` (:func:`_person_mentions`).
+    are ``persisted`` (:func:`~gdpr_lint.survey.persisted.persisted_classes`), ``caught``
+    (:func:`~gdpr_lint.survey.handlers.caught_exceptions`) and ``mentions`` (:func:`_person_mentions`).
 
     ``text`` is the module's source (cheap checks skip the walks a file does not need);
     ``sinks`` are the receivers and the functions of sinks (the pre-filter's ``sink_receivers``
     and ``sink_functions``): what a file passes to them is read for mentions (``None``: all of it).
     """
-    from gdpr_lint.facts.handlers import caught_exceptions
-    from gdpr_lint.facts.persisted import may_persist, persisted_classes
+    from gdpr_lint.survey.handlers import caught_exceptions
+    from gdpr_lint.survey.persisted import may_persist, persisted_classes
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
     persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text) if (

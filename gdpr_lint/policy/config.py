@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gdpr_lint.durations import parse_duration
 from gdpr_lint.errors import ConfigError
-from gdpr_lint.readfile import CONFIG_BYTES, NotReadable, is_special, read_text
-from gdpr_lint.yamlfile import InvalidYAML, safe_load
+from gdpr_lint.files.readfile import CONFIG_BYTES, NotReadable, is_special, read_text
+from gdpr_lint.policy.durations import parse_duration
+from gdpr_lint.policy.yamlfile import InvalidYAML, safe_load
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,6 +1,6 @@
 """The commented starter config ``gdpr-lint init`` writes (YAML file or a ``[tool.gdpr-lint]`` table).
 
-Both texts hold the same settings and load with :func:`gdpr_lint.config.load_config_file`
+Both texts hold the same settings and load with :func:`gdpr_lint.policy.config.load_config_file`
 (a test keeps it so).  Examples of what a team adds later are comments, so the starter never
 approves a processor the organisation has not approved.
 """

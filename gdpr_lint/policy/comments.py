@@ -17,7 +17,7 @@ import shlex
 import tokenize
 from dataclasses import dataclass, field
 
-from gdpr_lint.config import LAWFUL_BASES, TAG_KEYS
+from gdpr_lint.policy.config import LAWFUL_BASES, TAG_KEYS
 
 # the markers `gdpr:` and `gdpr-lint:` in any case (`# GDPR: retention=P1Y`); keys and values as they are
 _TAG = re.compile(r"#\s*(?i:gdpr)\s*:(?P<body>[^#]*)")

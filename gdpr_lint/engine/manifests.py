@@ -10,9 +10,9 @@ import re
 import sys
 from pathlib import Path
 
+from gdpr_lint.files.readfile import NotReadable, read_text
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.readfile import NotReadable, read_text
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -34,9 +34,9 @@ from pathlib import Path
 
 import click
 
+from gdpr_lint.files.gitdiff import FileChange, changes, staged_text
+from gdpr_lint.files.source import decode, lines_as_git_counts, read_bytes
 from gdpr_lint.findings import Finding
-from gdpr_lint.gitdiff import FileChange, changes, staged_text
-from gdpr_lint.source import decode, lines_as_git_counts, read_bytes
 
 FILE_LEVEL = ("GDPR901", "GDPR902", "GDPR905")
 FIELD_CODES_PREFIX = ("GDPR1",)  # retention family
@@ -146,8 +146,8 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
     Returns the :class:`~gdpr_lint.scan.ScanResult` with only the findings to report.
     Raises :class:`~gdpr_lint.errors.UsageError` for git problems and a bad baseline file.
     """
-    from gdpr_lint import baseline as bl
-    from gdpr_lint.discovery import discover
+    from gdpr_lint.files.discovery import discover
+    from gdpr_lint.filters import baseline as bl
     from gdpr_lint.scan import display_path, scan
 
     base_doc = bl.load(Path(baseline_file)) if baseline_file else None

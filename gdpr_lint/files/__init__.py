@@ -1,0 +1,1 @@
+"""Files: which ones a scan reads (discovery, git), and reading them safely (source, readfile)."""

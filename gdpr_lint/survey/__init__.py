@@ -1,0 +1,102 @@
+"""The survey: one cheap pass of Python's :mod:`ast` over every file of a scan.
+
+For each file it decides whether the full analysis (libcst) is needed at all (the pre-filter,
+:mod:`gdpr_lint.survey.prefilter`), and reads what the project facts need: its classes
+(:mod:`gdpr_lint.survey.classes`), the carriers it persists (:mod:`gdpr_lint.survey.persisted`),
+the exceptions it catches (:mod:`gdpr_lint.survey.handlers`) and the objects it hands to sinks.
+A :class:`Survey` is cached by the file's content; the project facts are assembled from all of
+them on every scan (:mod:`gdpr_lint.facts.project`).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from gdpr_lint.cache import BadEntry, need, need_keys
+from gdpr_lint.survey.classes import check_class_facts, check_file_facts, file_facts
+
+
+@dataclass
+class Survey:
+    """What a cheap first pass over one file learns (cached by content, policy and tool version).
+
+    ``headers`` are its class headers for the project index; ``analyse`` says whether the full
+    analysis (libcst) is needed: the file may yield a finding, or Python's ``ast`` could not parse
+    it (libcst then reports the syntax error, or reads syntax newer than this Python).
+    ``problem`` is why the file cannot be checked at all (a finding of rule ``code``), else empty.
+    """
+
+    headers: list = field(default_factory=list)
+    analyse: bool = True
+    lines: int = 0
+    problem: str = ""
+    digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
+    code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
+    facts: dict = field(default_factory=dict)  # what the file says beyond its classes (facts.classes.file_facts)
+
+    def to_data(self) -> dict:
+        """JSON data for the results cache (:meth:`from_data` reads it back)."""
+        return {"headers": self.headers, "analyse": self.analyse, "lines": self.lines, "problem": self.problem,
+                "digest": self.digest, "code": self.code, "facts": self.facts}
+
+    @classmethod
+    def from_data(cls, data) -> Survey:
+        """The survey :meth:`to_data` gave, every value checked (the class facts and the other
+        facts as :mod:`gdpr_lint.survey.classes` writes them).
+
+        Raises:
+            gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
+        """
+        need_keys(data, _SURVEY_KEYS)
+        for header in need(data["headers"], list):
+            check_class_facts(header)
+        if data["code"] not in ("GDPR902", "GDPR905"):
+            raise BadEntry("a survey's problem is GDPR902 or GDPR905")
+        return cls(data["headers"], need(data["analyse"], bool), need(data["lines"], int),
+                   need(data["problem"], str), need(data["digest"], str), data["code"],
+                   check_file_facts(data["facts"]))
+
+
+_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts"})
+
+
+def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None) -> Survey:
+    """Parse ``text`` once with ``ast`` for the file's facts (its classes, the carriers it
+    persists), the syntax check and the pre-filter.  Without ``policy`` no facts are read.
+
+    A file beyond the analysis budget (:mod:`gdpr_lint.engine.budget`, decided from the text alone,
+    before any parser runs) is reported GDPR905 and neither parsed nor analysed.
+    """
+    from gdpr_lint.engine.budget import over_budget, too_deeply_nested
+
+    lines = text.count("\n") + 1
+    if too_deeply_nested(text):  # Python refuses it: the analysis reports the syntax error (GDPR901)
+        return Survey([], True, lines)
+    problem, _line = over_budget(text)
+    if problem:
+        return Survey([], False, lines, problem, code="GDPR905")
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
+        # libcst decides (it reads syntax newer than this Python, and reports syntax errors); what
+        # is too deep for this Python's parser but within the budget is safe for libcst, and
+        # whether a Python version's parser gives up must not decide the result
+        return Survey([], True, lines)
+    try:
+        sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
+        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks) if policy is not None else ([], {})
+        return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
+    except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
+        return Survey([], True, lines)
+
+
+class _NoFinding:
+    """A pre-filter that rules out every file (code the data rules skip)."""
+
+    @staticmethod
+    def decide(text, tree=None) -> tuple[bool, bool]:
+        return False, True
+
+
+NOTHING = _NoFinding()  #: the pre-filter for code the data rules skip (tests): Python's syntax check only
