@@ -208,7 +208,8 @@ def survey_path(job: tuple[str, str, str]) -> Survey:
     try:
         with _time_limit(_WORKER.get("time_limit", 0.0)):
             survey = survey_source(text, modname, Path(path).name == "__init__.py", NOTHING if skip else
-                                   _WORKER["prefilter"], None if skip else policy)  # made-up models join no facts
+                                   _WORKER["prefilter"], None if skip else policy,  # made-up models join no facts
+                                   _WORKER["classifier"].classify)
     except _FileTimeout:
         survey = Survey([], True, text.count("\n") + 1)
     survey.digest = digest
@@ -443,7 +444,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                     facts.judges_classes_of(modname)):
                 outputs[i] = ([], [], [], survey.lines)
             else:
-                keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname)), shown, modname,
+                keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls")), shown, modname,
                                       digests[i]) if digests[i] else ""
                 outputs[i] = snapshot["results"].get(keys[i]) or (
                     cache.get("result", keys[i], result_from_data) if keys[i] else None)

@@ -316,3 +316,36 @@ def test_what_the_project_says_of_a_class_counts_in_every_module(tmp_path, monke
     })
     # a ticket's title is its submitter's text; a queue's title and mailbox are the system's own
     assert found == [("app/mail.py", 7, "GDPR301"), ("app/mail.py", 8, "GDPR301")]
+
+
+def test_a_helper_that_writes_its_parameter_is_reported_where_it_is_called(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/notify.py": '''
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        def notify(value, count):
+            log.info("notifying %s (%d)", value, count)
+
+        def greet(email):
+            log.info("hello %s", email)
+
+        class Archive:
+            def add_text(self, name, value):
+                with open(name, "w") as fp:
+                    fp.write(str(value))
+        ''',
+        "app/views.py": '''
+        from app.notify import Archive, greet, notify
+
+        def signup(user, archive):
+            notify(user.email, 3)
+            notify(user.pk, 3)
+            archive.add_text("email", user.email)
+            archive.add_text("count", 12)
+            greet(user.email)
+        ''',
+    })
+    # greet's parameter is personal by its name: its own log line is the finding, once
+    assert found == [("app/notify.py", 9, "GDPR301"), ("app/views.py", 4, "GDPR301"), ("app/views.py", 6, "GDPR202")]

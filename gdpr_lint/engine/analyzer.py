@@ -136,7 +136,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         flow = Flow(policy, classifier, resolver, facts)
         flow.forget_own_sdk(module_name)
         sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
-                      cli_module=is_cli_module(path, source, resolver, policy))
+                      cli_module=is_cli_module(path, source, resolver, policy), facts=facts, module=module_name)
         schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
         FieldChecks(ctx, classifier, schemas, module_name, facts).run()
         _check_imports(ctx, flow)

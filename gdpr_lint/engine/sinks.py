@@ -39,7 +39,7 @@ class Sinks:
     """
 
     def __init__(self, policy: Policy, flow: Flow, report: Report, shown_exceptions: frozenset[str] = frozenset(),
-                 cli_module: bool = False) -> None:
+                 cli_module: bool = False, facts=None, module: str = "") -> None:
         self.policy = policy
         self.flow = flow
         self.report = report
@@ -52,6 +52,9 @@ class Sinks:
         self.check_operator = policy.config.check_cli_output
         self.cli_module = cli_module
         self.error_carriers = frozenset((s.get("sources") or {}).get("error_carriers", ()))
+        self.summaries = facts if facts is not None and facts.summaries else None
+        self.summarised = frozenset(q.rpartition(".")[2] for q in facts.summaries) if self.summaries else frozenset()
+        self.module = module
         self.log_functions: dict[str, str] = s["logging"]["functions"]
         self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
         self.log_settings = s["logging"].get("settings", [])
@@ -129,6 +132,41 @@ class Sinks:
         if self._storage(call, env, names, method, receiver_kind):
             return
         self._processor(call, env, names, method, receiver_kind)
+        if self.summaries is not None:
+            self._through_a_function(call, env, names, method)
+
+    def _through_a_function(self, call: cst.Call, env: Env, names, method: str) -> None:
+        """Personal data passed to a function of the project that writes that parameter to a sink
+        (its summary, from the survey): reported here, at the call, with the path through it."""
+        func = call.func
+        if (func.value if isinstance(func, cst.Name) else method) not in self.summarised:
+            return  # no function of the project by that name writes its parameters anywhere
+        candidates = list(names)
+        if isinstance(func, cst.Name):
+            candidates.append(f"{self.module}.{func.value}")
+        elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"
+              and self.flow.current_class):
+            candidates.append(f"{self.module}.{self.flow.current_class}.{method}")
+        found = self.summaries.summary_of(candidates, method if isinstance(func, cst.Attribute) else "")
+        if found is None:
+            return
+        qual, (params, flows) = found
+        bound = isinstance(func, cst.Attribute) and params[:1] in (("self",), ("cls",))
+        callee = qual.rpartition(".")[2]
+        seen: set[int] = set()
+        for index, code, what, where in flows:
+            name = params[index]
+            if index in seen or self.flow.object_text(name) or self.flow.source_of(cst.Name(name)):
+                continue  # one finding per argument; a `user` or `userinfo` is reported at the sink itself
+            seen.add(index)
+            position = index - 1 if bound else index
+            arg = self._arg(call, position, params[index]) if position >= 0 else None
+            taint = real(self.flow.taint(arg, env)) if arg is not None else EMPTY
+            if taint:
+                self.report(code, call, f"personal data passed to {callee}(), which writes `{params[index]}` to "
+                            f"{what} ({where})",
+                            frozenset(Match(m.category, f"{m.reason}, through {callee}() at {where}") for m in taint),
+                            sink=what)
 
     def check_raise(self, node: cst.Raise, env: Env) -> None:
         """An exception message that carries personal data (GDPR302)."""

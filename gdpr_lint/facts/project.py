@@ -69,17 +69,20 @@ class ProjectFacts:
     carried: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
     #: carrier -> the store it mirrors (``class Meta: model = Ticket``), by qualified name
     mirrors: dict[str, str] = field(default_factory=dict)
+    #: functions whose parameters reach a sink: qualified name -> (parameters, ((index, code, what, path), ...))
+    summaries: dict[str, tuple] = field(default_factory=dict)
     #: what the project says of a class, by the words of its name when only one class has that name:
     #: ``ticket.title`` anywhere reads the field as the class ``Ticket`` says
     named: dict[tuple[str, ...], Evidence] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
         """The facts the per-file analysis reads (schema kinds and evidence, not every field),
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
                             shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
-                            mirrors=self.mirrors, named=self.named)
+                            mirrors=self.mirrors, named=self.named, summaries=self.summaries)
 
     def prints_personal(self, names) -> bool:
         """Whether one of ``names`` (a file's identifiers named after a person, ``user``, ``new_user``)
@@ -92,6 +95,29 @@ class ProjectFacts:
             if words in self.texts or words in self.carried or (len(words) == 2 and words[-1:] in self.texts):
                 return True
         return False
+
+    def summary_of(self, names, method: str = "") -> tuple[str, tuple] | None:
+        """The summary of the function a call names (its qualified names), or of the one method of
+        the project with that name (``archive.add_text(...)``): ``(qualified name, summary)``."""
+        if not self.summaries:
+            return None
+        for name in names:
+            if name in self.summaries:
+                return name, self.summaries[name]
+        if self._by_last is None:
+            self._by_last = {}
+            for q in self.summaries:
+                self._by_last.setdefault(q.rpartition(".")[2], []).append(q)
+        for name in names:  # a folder without __init__.py: `app.notify.notify` is the survey's `notify.notify`
+            last = name.rpartition(".")[2]
+            found = [q for q in self._by_last.get(last, ()) if name.endswith("." + q)] if "." in name else []
+            if len(found) == 1:
+                return found[0], self.summaries[found[0]]
+        if method:  # archive.add_text(...): the one method of the project with that name
+            found = [q for q in self._by_last.get(method, ()) if q.count(".") >= 2]
+            if len(found) == 1:
+                return found[0], self.summaries[found[0]]
+        return None
 
     def judges_classes_of(self, module: str) -> bool:
         """Whether the facts say something of a class of ``module`` that its words alone do not (a
@@ -106,8 +132,9 @@ class ProjectFacts:
     def evidence_for(self, qualified: str) -> Evidence:
         return self.evidence.get(qualified, NO_EVIDENCE)
 
-    def digest(self, names: list[str] | None = None) -> str:
-        """A short hash of the facts (of ``names`` only, when given) for the results cache key."""
+    def digest(self, names: list[str] | None = None, calls=None) -> str:
+        """A short hash of the facts (of ``names`` only, when given) for the results cache key;
+        ``calls``, the names a file calls, limits the function summaries to those it may use."""
         keys = sorted(self.schemas) if names is None else sorted(set(names))
         payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k), self.mirrors.get(k))
                    for k in keys]
@@ -115,6 +142,11 @@ class ProjectFacts:
         payload.append(sorted((k, sorted(v)) for k, v in self.texts.items()))
         payload.append(sorted((k, sorted(v)) for k, v in self.carried.items()))
         payload.append(sorted((k, repr(v)) for k, v in self.named.items()))
+        # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
+        # and only of the functions the file calls: a new helper elsewhere re-analyses nothing either
+        called = None if calls is None else set(calls)
+        payload.append(sorted((k, [p, [f[:3] for f in flows]]) for k, (p, flows) in self.summaries.items()
+                              if called is None or k.rpartition(".")[2] in called))
         return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()[:16]
 
     def _by_module(self) -> dict[str, list[str]]:
@@ -435,6 +467,10 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     _persisted_carriers(facts, builder, [(name, via, f"{path}:{line}") for found, path in file_facts
                                          for name, line, via in found.get("persisted", ())])
     facts.shown_exceptions = _shown_exceptions(classes, [c for found, _ in file_facts for c in found.get("caught", ())])
+    for found, path in file_facts:
+        for qual, params, flows in found.get("summaries", ()):
+            facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
+                                                          for i, code, what, line in flows))
     for qual in classes:
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs:

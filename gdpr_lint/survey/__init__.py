@@ -61,7 +61,7 @@ class Survey:
 _SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts"})
 
 
-def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None) -> Survey:
+def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None, classify=None) -> Survey:
     """Parse ``text`` once with ``ast`` for the file's facts (its classes, the carriers it
     persists), the syntax check and the pre-filter.  Without ``policy`` no facts are read.
 
@@ -85,7 +85,9 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         return Survey([], True, lines)
     try:
         sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
-        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks) if policy is not None else ([], {})
+        classify = classify or getattr(getattr(prefilter, "classifier", None), "classify", None)
+        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify
+                                    ) if policy is not None else ([], {})
         return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
         return Survey([], True, lines)

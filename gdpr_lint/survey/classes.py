@@ -190,7 +190,7 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
 
 
 def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: str = "",
-               sinks: tuple[frozenset[str], frozenset[str]] | None = None) -> tuple[list[dict], dict]:
+               sinks: tuple[frozenset[str], frozenset[str]] | None = None, classify=None) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
     are ``persisted`` (:func:`~gdpr_lint.survey.persisted.persisted_classes`), ``caught``
     (:func:`~gdpr_lint.survey.handlers.caught_exceptions`) and ``mentions`` (:func:`_person_mentions`).
@@ -198,7 +198,11 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     ``text`` is the module's source (cheap checks skip the walks a file does not need);
     ``sinks`` are the receivers and the functions of sinks (the pre-filter's ``sink_receivers``
     and ``sink_functions``): what a file passes to them is read for mentions (``None``: all of it).
+    ``classify`` (the classifier's) lets the file's functions be summarised
+    (:func:`~gdpr_lint.survey.summaries.function_summaries`); without it, none are.
     """
+    from gdpr_lint.survey.summaries import function_summaries
+
     from gdpr_lint.survey.handlers import caught_exceptions
     from gdpr_lint.survey.persisted import may_persist, persisted_classes
 
@@ -207,7 +211,11 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
         not text or may_persist(text, policy.persistence)) else []
     facts = {"persisted": persisted,
              "caught": caught_exceptions(tree) if not text or "except" in text else [],
-             "mentions": _person_mentions(text, policy, sinks) if text else []}
+             "mentions": _person_mentions(text, policy, sinks) if text else [],
+             # the names the file calls, for the cache key: which function summaries it may use
+             "calls": sorted(set(_CALLED.findall(text))) if text else [],
+             "summaries": function_summaries(tree, module, _logger_names(policy), classify, text,
+                                             _safe_names(policy)) if classify else []}
     return classes, facts
 
 
@@ -215,7 +223,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
 
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
-_FILE_KEYS = frozenset({"persisted", "caught", "mentions"})
+_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls"})
 
 
 def check_class_facts(data) -> None:
@@ -263,6 +271,15 @@ def check_file_facts(data) -> dict:
             raise BadEntry("a caught fact has two parts")
         need(item[0], str), need(item[1], bool)
     need_list(data.get("mentions", []), str)
+    need_list(data.get("calls", []), str)
+    for item in data.get("summaries", ()):  # [function, [parameters], [[index, code, what, line], ...]]
+        if len(need(item, list)) != 3:
+            raise BadEntry("a summary has three parts")
+        need(item[0], str), need_list(item[1], str)
+        for flow in need(item[2], list):
+            if len(need(flow, list)) != 4:
+                raise BadEntry("a summary's flow has four parts")
+            need(flow[0], int), need(flow[1], str), need(flow[2], str), need(flow[3], int)
     return data
 
 
@@ -301,6 +318,7 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     return sorted(found)
 
 
+_CALLED = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")  # functions and methods called (not classes)
 _CALL_OPEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 
 
@@ -317,6 +335,18 @@ def _balanced(text: str, start: int, limit: int = 2000) -> str:
                 break
         i += 1
     return text[start:i]
+
+
+def _safe_names(policy) -> frozenset[str]:
+    """Attributes and functions whose result is no personal data (``pk``, ``len``, ``hash``)."""
+    sanitizers = policy.sinks["sanitizers"]
+    return frozenset((*sanitizers.get("safe_attributes", ()),
+                      *(f.rpartition(".")[2] for f in sanitizers.get("functions", ()))))
+
+
+def _logger_names(policy) -> frozenset[str]:
+    spec = (policy.sinks["logging"].get("objects") or {}).get("logger") or {}
+    return frozenset(spec.get("names", ()))
 
 
 _SUBJECTS: dict[int, frozenset[str]] = {}

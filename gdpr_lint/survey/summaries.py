@@ -1,0 +1,141 @@
+"""What each function of a file does with its parameters, read with :mod:`ast` in the survey.
+
+A summary says which parameters reach a sink inside the function: a logger's call
+(``log.info("sent %s", value)``), ``print``, ``warnings.warn``, or a write to a file the function
+opens (``fp.write(str(value))``) -- directly, through a string built from them, or through a local
+variable assigned from them.  The project facts index the summaries by qualified name, so a call
+anywhere in the tree that passes personal data to such a parameter is reported where it is made
+(``notify(email=user.email)`` where ``notify`` logs its argument), with the path through the
+callee in the reasons.
+
+Only parameters whose own names say nothing are summarised: a parameter named ``email`` is
+personal data by its name, and the sink inside the function is reported already.  Like the
+rest of the survey this is an approximation that costs a walk of each function with a sink in
+it; the libcst analysis then judges the call site's arguments.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+_LOGGER_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+
+
+def _dotted(node: ast.AST) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def _sink_of(call: ast.Call, logger_names: frozenset[str], files: set[str]) -> tuple[str, str] | None:
+    """``(rule code, what it is)`` when a call is a sink the summary knows, else ``None``."""
+    func = call.func
+    name = _dotted(func)
+    if name in ("print", "warnings.warn"):
+        return ("GDPR301", "print()" if name == "print" else "warnings.warn()")
+    if isinstance(func, ast.Attribute):
+        receiver = _dotted(func.value)
+        last = receiver.rpartition(".")[2]
+        if func.attr in _LOGGER_METHODS and (last in logger_names or receiver == "logging"
+                                             or last.lower().endswith(("logger", "log"))):
+            return ("GDPR301", "a logger")
+        if func.attr in ("write", "writelines") and receiver in files:
+            return ("GDPR202", "a file")
+    return None
+
+
+def _names_in(node: ast.AST, safe: frozenset[str] = frozenset()) -> set[str]:
+    """The names an expression reads, leaving out those it only reads something safe from
+    (``context["user"].pk``, ``len(rows)``: an id, a count)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ast.Attribute) and cur.attr in safe:
+            continue
+        if isinstance(cur, ast.Call) and _dotted(cur.func).rpartition(".")[2] in safe:
+            continue
+        if isinstance(cur, ast.Name):
+            out.add(cur.id)
+        stack.extend(ast.iter_child_nodes(cur))
+    return out
+
+
+def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, logger_names: frozenset[str],
+                      classify, safe: frozenset[str]) -> list[list]:
+    """``[[parameter index, rule code, what, line], ...]`` for one function."""
+    args = fn.args
+    params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    watched = {p: {p} for p in params if p not in ("self", "cls") and not classify(p)}
+    if not watched:
+        return []
+    files: set[str] = set()
+    out: list[list] = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.With):
+            for item in node.items:
+                if isinstance(item.context_expr, ast.Call) and _dotted(item.context_expr.func).endswith("open") and (
+                        isinstance(item.optional_vars, ast.Name)):
+                    files.add(item.optional_vars.id)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            used = _names_in(node.value)
+            target = node.targets[0].id
+            if classify(target):
+                continue  # sender_email = payload["sender_email"]: reported at its sink by its own name
+            for p, names in watched.items():
+                if used & names:  # text = "%s: %s" % (name, value)
+                    names.add(target)
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Call):
+            continue
+        sink = _sink_of(node, logger_names, files)
+        if sink is None:
+            continue
+        used = set()
+        for arg in (*node.args, *(k.value for k in node.keywords if k.arg not in ("exc_info", "stack_info"))):
+            used |= _names_in(arg, safe)
+        for p, names in watched.items():
+            if used & names:
+                out.append([params.index(p), sink[0], sink[1], node.lineno])
+    return out
+
+
+_SINK_TEXT = re.compile(r"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log|write|writelines)\s*\("
+                        r"|\bprint\s*\(")
+
+
+def function_summaries(tree: ast.Module, module: str, logger_names: frozenset[str], classify,
+                       text: str = "", safe: frozenset[str] = frozenset()) -> list[list]:
+    """``[[qualified name, [parameter names], [[index, code, what, line], ...]], ...]`` for the
+    module's functions and methods whose parameters reach a sink (see the module docstring).
+
+    ``classify`` is the classifier's ``classify``: a parameter it names is not summarised.
+    ``text`` (the module's source) lets functions without a sink call be skipped unread; ``safe``
+    are the attributes and functions that make a value safe (``pk``, ``len``: the policy's).
+    """
+    if text and not _SINK_TEXT.search(text):
+        return []
+    lines = text.splitlines() if text else None
+    out: list[list] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            scope = [(f"{module}.{stmt.name}.{f.name}", f) for f in stmt.body
+                     if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope = [(f"{module}.{stmt.name}", stmt)]
+        else:
+            continue
+        for qual, fn in scope:
+            if lines is not None and not _SINK_TEXT.search("\n".join(lines[fn.lineno - 1:fn.end_lineno or fn.lineno])):
+                continue
+            found = _function_summary(fn, logger_names, classify, safe)
+            if found:
+                args = fn.args
+                out.append([qual, [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)], found])
+    return out
