@@ -349,3 +349,29 @@ def test_a_helper_that_writes_its_parameter_is_reported_where_it_is_called(tmp_p
     })
     # greet's parameter is personal by its name: its own log line is the finding, once
     assert found == [("app/notify.py", 9, "GDPR301"), ("app/views.py", 4, "GDPR301"), ("app/views.py", 6, "GDPR202")]
+
+
+def test_a_name_holds_what_any_branch_gave_it_and_a_helper_returns_what_it_returns():
+    src = '''
+    from django.core.cache import cache
+
+    def client_ip(request):
+        ip = request.META["REMOTE_ADDR"]
+        return ip
+
+    def key_for(request, per, user):
+        if per == "ip":
+            source = ("ip", client_ip(request))
+        else:
+            source = ("user", str(user.pk))
+        return ":".join(["rl", *source])
+
+    def key_by_user(user):
+        source = ("user", str(user.pk))
+        return ":".join(["rl", *source])
+
+    def hit(request, per, user):
+        cache.set(key_for(request, per, user), [1], 60)
+        cache.set(key_by_user(user), [1], 60)
+    '''
+    assert codes(src) == [("GDPR203", 19)]

@@ -143,17 +143,27 @@ class Walker:
                     self.flow.current_class = saved
                 continue
             elif isinstance(stmt, cst.If):
+                # each branch starts from what was known before the `if`; afterwards a name holds
+                # what any branch gave it (`source = ("ip", ip)` in one branch, an id in another)
+                before = dict(env.taint)
+                merged: dict[str, frozenset] = {}
                 self.calls(stmt.test, env)
                 self.block(stmt.body.body, env)
-                orelse = stmt.orelse
+                _merge_into(merged, env.taint)
+                orelse, exhaustive = stmt.orelse, False
                 while orelse is not None:
+                    env.taint = dict(before)
                     if isinstance(orelse, cst.If):
                         self.calls(orelse.test, env)
                         self.block(orelse.body.body, env)
                         orelse = orelse.orelse
                     else:
                         self.block(orelse.body.body, env)
-                        orelse = None
+                        orelse, exhaustive = None, True
+                    _merge_into(merged, env.taint)
+                if not exhaustive:
+                    _merge_into(merged, before)
+                env.taint = merged
             elif isinstance(stmt, (cst.For,)):
                 self.calls(stmt.iter, env)
                 cls = self.flow.class_of(stmt.iter) if isinstance(stmt.iter, cst.Call) else None
@@ -275,6 +285,11 @@ class Walker:
             self.sinks.check_call(call, env)
 
 
+def _merge_into(merged: dict[str, frozenset], taint: dict[str, frozenset]) -> None:
+    for name, value in taint.items():
+        merged[name] = merged.get(name, EMPTY) | value
+
+
 def _returns_value(fn: cst.FunctionDef) -> bool:
     """Whether a function has a ``return <expression>`` that is not a constant (worth a summary)."""
     stack: list[cst.CSTNode] = children(fn.body)
@@ -283,13 +298,14 @@ def _returns_value(fn: cst.FunctionDef) -> bool:
         kind = type(cur)
         if kind in _NOT_ENTERED or kind in EXPRESSIONS:
             continue
-        if kind is cst.Return and cur.value is not None and type(cur.value) not in _CONSTANTS:
+        if kind is cst.Return and cur.value is not None and type(cur.value) not in _CONSTANTS and not (
+                type(cur.value) is cst.Name and cur.value.value in ("None", "True", "False")):
             return True
         stack.extend(children(cur))
     return False
 
 
-_CONSTANTS = frozenset({cst.SimpleString, cst.Integer, cst.Float, cst.Name})
+_CONSTANTS = frozenset({cst.SimpleString, cst.Integer, cst.Float})
 
 
 def _walruses_and_calls(expr: cst.CSTNode) -> tuple[list[cst.NamedExpr], list[cst.Call]]:
