@@ -210,11 +210,11 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text) if (
         not text or may_persist(text, policy.persistence)) else []
     facts = {"persisted": persisted,
-             "caught": caught_exceptions(tree) if not text or "except" in text else [],
+             "caught": caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [],
              "mentions": _person_mentions(text, policy, sinks) if text else [],
              # the names the file calls, for the cache key: which function summaries it may use
              "calls": sorted(set(_CALLED.findall(text))) if text else [],
-             "summaries": function_summaries(tree, module, _logger_names(policy), classify, text,
+             "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
                                              _safe_names(policy)) if classify else []}
     return classes, facts
 
@@ -344,9 +344,26 @@ def _safe_names(policy) -> frozenset[str]:
                       *(f.rpartition(".")[2] for f in sanitizers.get("functions", ()))))
 
 
-def _logger_names(policy) -> frozenset[str]:
-    spec = (policy.sinks["logging"].get("objects") or {}).get("logger") or {}
-    return frozenset(spec.get("names", ()))
+class LoggingNames:
+    """The names the survey recognises a log write by, from the policy's ``sinks.yaml``."""
+
+    def __init__(self, policy) -> None:
+        logging = policy.sinks["logging"]
+        spec = (logging.get("objects") or {}).get("logger") or {}
+        self.objects = frozenset(spec.get("names", ()))  # log, logger, _log ...
+        self.methods = frozenset(spec.get("methods", ()))  # info, error, exception ...
+        self.functions = frozenset(logging.get("functions") or ())  # print, warnings.warn, logging.info ...
+        self.labels = dict(logging.get("functions") or {})
+
+
+_LOGGING: dict[int, LoggingNames] = {}
+
+
+def logging_names(policy) -> LoggingNames:
+    found = _LOGGING.get(id(policy.sinks))
+    if found is None:
+        found = _LOGGING[id(policy.sinks)] = LoggingNames(policy)
+    return found
 
 
 _SUBJECTS: dict[int, frozenset[str]] = {}

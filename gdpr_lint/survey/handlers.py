@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import ast
 
-#: methods of a logger (a receiver named with "log"), and functions, that write the exception where
-#: operators read it; ``messages.error(request, e)`` shows it to the person instead
-_LOGGER_METHODS = frozenset({"exception", "error", "warning", "warn", "info", "debug", "critical", "fatal", "log"})
-_LOGGING_FUNCTIONS = frozenset({"capture_exception", "capture_message", "print", "print_exc", "format_exc",
-                                "print_exception", "format_exception"})
 
 
 def _last(node: ast.AST) -> str:
@@ -25,14 +20,28 @@ def _last(node: ast.AST) -> str:
     return ""
 
 
-def _writes_log(func: ast.AST) -> bool:
-    if isinstance(func, ast.Attribute):
-        if func.attr in _LOGGING_FUNCTIONS:
-            return True
-        receiver = func.value
-        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
-        return func.attr in _LOGGER_METHODS and ("log" in name.lower() or name in ("sentry_sdk", "traceback"))
-    return isinstance(func, ast.Name) and func.id in _LOGGING_FUNCTIONS
+def _dotted(node: ast.AST) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _writes_log(func: ast.AST, names) -> bool:
+    """Whether a call writes where operators read: a logging function of the policy
+    (``traceback.print_exc``, ``sentry_sdk.capture_exception``, ``print``), or a logger's method on a
+    receiver named as a logger (``log``, ``self.logger``); ``messages.error(request, e)`` shows the
+    error to the person instead."""
+    text = _dotted(func)
+    if text in names.functions or text.rpartition(".")[2] in ("format_exc", "format_exception"):
+        return True
+    if isinstance(func, ast.Attribute) and func.attr in names.methods:
+        receiver = _dotted(func.value).rpartition(".")[2]
+        return receiver in names.objects or "log" in receiver.lower()
+    return False
 
 
 def _handlers(body: list[ast.stmt]):
@@ -52,8 +61,9 @@ def _handlers(body: list[ast.stmt]):
             stack.extend(case.body)
 
 
-def caught_exceptions(tree: ast.Module) -> list[list]:
-    """``[[exception class last name, handler logs or re-raises it], ...]`` for every handler."""
+def caught_exceptions(tree: ast.Module, names) -> list[list]:
+    """``[[exception class last name, handler logs or re-raises it], ...]`` for every handler
+    (``names``: :class:`~gdpr_lint.survey.classes.LoggingNames`)."""
     out: list[list] = []
     for node in _handlers(tree.body):
         if node.type is None:
@@ -61,7 +71,7 @@ def caught_exceptions(tree: ast.Module) -> list[list]:
         types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
         logs = False
         for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
-            if isinstance(sub, ast.Raise) or (isinstance(sub, ast.Call) and _writes_log(sub.func)):
+            if isinstance(sub, ast.Raise) or (isinstance(sub, ast.Call) and _writes_log(sub.func, names)):
                 logs = True
                 break
         for t in types:

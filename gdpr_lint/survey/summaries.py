@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import re
 
-_LOGGER_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 
 
 def _dotted(node: ast.AST) -> str:
@@ -33,17 +32,17 @@ def _dotted(node: ast.AST) -> str:
     return ""
 
 
-def _sink_of(call: ast.Call, logger_names: frozenset[str], files: set[str]) -> tuple[str, str] | None:
-    """``(rule code, what it is)`` when a call is a sink the summary knows, else ``None``."""
+def _sink_of(call: ast.Call, names, files: set[str]) -> tuple[str, str] | None:
+    """``(rule code, what it is)`` when a call is a sink the summary knows, else ``None``
+    (``names``: :class:`~gdpr_lint.survey.classes.LoggingNames`, the policy's)."""
     func = call.func
     name = _dotted(func)
-    if name in ("print", "warnings.warn"):
-        return ("GDPR301", "print()" if name == "print" else "warnings.warn()")
+    if name in names.functions and not name.startswith("sentry_sdk"):
+        return ("GDPR301", names.labels.get(name) or name)
     if isinstance(func, ast.Attribute):
         receiver = _dotted(func.value)
         last = receiver.rpartition(".")[2]
-        if func.attr in _LOGGER_METHODS and (last in logger_names or receiver == "logging"
-                                             or last.lower().endswith(("logger", "log"))):
+        if func.attr in names.methods and (last in names.objects or last.lower().endswith(("logger", "log"))):
             return ("GDPR301", "a logger")
         if func.attr in ("write", "writelines") and receiver in files:
             return ("GDPR202", "a file")
@@ -67,8 +66,8 @@ def _names_in(node: ast.AST, safe: frozenset[str] = frozenset()) -> set[str]:
     return out
 
 
-def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, logger_names: frozenset[str],
-                      classify, safe: frozenset[str]) -> list[list]:
+def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classify, safe: frozenset[str]
+                      ) -> list[list]:
     """``[[parameter index, rule code, what, line], ...]`` for one function."""
     args = fn.args
     params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
@@ -88,20 +87,20 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, logger_names: 
             target = node.targets[0].id
             if classify(target):
                 continue  # sender_email = payload["sender_email"]: reported at its sink by its own name
-            for p, names in watched.items():
-                if used & names:  # text = "%s: %s" % (name, value)
-                    names.add(target)
+            for p, held in watched.items():
+                if used & held:  # text = "%s: %s" % (name, value)
+                    held.add(target)
     for node in ast.walk(fn):
         if not isinstance(node, ast.Call):
             continue
-        sink = _sink_of(node, logger_names, files)
+        sink = _sink_of(node, names, files)
         if sink is None:
             continue
         used = set()
         for arg in (*node.args, *(k.value for k in node.keywords if k.arg not in ("exc_info", "stack_info"))):
             used |= _names_in(arg, safe)
-        for p, names in watched.items():
-            if used & names:
+        for p, held in watched.items():
+            if used & held:
                 out.append([params.index(p), sink[0], sink[1], node.lineno])
     return out
 
@@ -110,11 +109,12 @@ _SINK_TEXT = re.compile(r"\.(?:debug|info|warning|warn|error|exception|critical|
                         r"|\bprint\s*\(")
 
 
-def function_summaries(tree: ast.Module, module: str, logger_names: frozenset[str], classify,
-                       text: str = "", safe: frozenset[str] = frozenset()) -> list[list]:
+def function_summaries(tree: ast.Module, module: str, names, classify, text: str = "",
+                       safe: frozenset[str] = frozenset()) -> list[list]:
     """``[[qualified name, [parameter names], [[index, code, what, line], ...]], ...]`` for the
     module's functions and methods whose parameters reach a sink (see the module docstring).
 
+    ``names`` are the policy's logging names (:class:`~gdpr_lint.survey.classes.LoggingNames`);
     ``classify`` is the classifier's ``classify``: a parameter it names is not summarised.
     ``text`` (the module's source) lets functions without a sink call be skipped unread; ``safe``
     are the attributes and functions that make a value safe (``pk``, ``len``: the policy's).
@@ -134,7 +134,7 @@ def function_summaries(tree: ast.Module, module: str, logger_names: frozenset[st
         for qual, fn in scope:
             if lines is not None and not _SINK_TEXT.search("\n".join(lines[fn.lineno - 1:fn.end_lineno or fn.lineno])):
                 continue
-            found = _function_summary(fn, logger_names, classify, safe)
+            found = _function_summary(fn, names, classify, safe)
             if found:
                 args = fn.args
                 out.append([qual, [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)], found])
