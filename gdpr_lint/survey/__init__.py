@@ -65,17 +65,15 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     """Parse ``text`` once with ``ast`` for the file's facts (its classes, the carriers it
     persists), the syntax check and the pre-filter.  Without ``policy`` no facts are read.
 
-    A file beyond the analysis budget (:mod:`gdpr_lint.engine.budget`, decided from the text alone,
-    before any parser runs) is reported GDPR905 and neither parsed nor analysed.
+    The analysis budget (:mod:`gdpr_lint.engine.budget`) is not measured here: Python's own parser
+    survives any input (it raises, never crashes), and only a file that goes on to libcst's parser
+    needs it; :func:`~gdpr_lint.engine.analyzer.analyze_source` measures it first.
     """
-    from gdpr_lint.engine.budget import over_budget, too_deeply_nested
+    from gdpr_lint.engine.budget import too_deeply_nested
 
     lines = text.count("\n") + 1
     if too_deeply_nested(text):  # Python refuses it: the analysis reports the syntax error (GDPR901)
         return Survey([], True, lines)
-    problem, _line = over_budget(text)
-    if problem:
-        return Survey([], False, lines, problem, code="GDPR905")
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
