@@ -294,8 +294,8 @@ def _processor_listing(policy, fmt: str, kind: str | None) -> str:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
 def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
-    """Records of processing (GDPR Art. 30) from code: every personal-data field in PATHS with its
-    categories, retention, lawful basis, purpose and data subject."""
+    """Records of processing (Art. 30): every personal-data field in PATHS with its categories,
+    retention, lawful basis, purpose and data subject."""
     from gdpr_lint.reporters import inventory as inv
     from gdpr_lint.scan import scan
 
@@ -332,6 +332,7 @@ def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
                    f"(first: {skipped[0]})", err=True)
     click.echo(inv.coverage_line(cov), err=True)
     if min_coverage is not None and cov[2] < min_coverage:
+        click.echo(f"gdpr-lint: tag coverage {cov[2]:.1f}% is below --min-coverage {min_coverage:g}%", err=True)
         sys.exit(1)
 
 

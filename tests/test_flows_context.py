@@ -375,3 +375,44 @@ def test_a_name_holds_what_any_branch_gave_it_and_a_helper_returns_what_it_retur
         cache.set(key_by_user(user), [1], 60)
     '''
     assert codes(src) == [("GDPR203", 19)]
+
+
+def test_relative_imports_and_instances_by_their_class(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {
+        "pkg/__init__.py": "",
+        "pkg/helpers.py": '''
+        import logging
+        log = logging.getLogger(__name__)
+
+        def note(value):
+            log.info("note %s", value)
+        ''',
+        "pkg/views.py": '''
+        import logging
+        from .helpers import note
+        from .helpers import note as jot
+        from .models import Customer
+
+        logger = logging.getLogger(__name__)
+
+        def show(user):
+            note(user.email)
+            jot(user.email)
+            c = Customer.objects.get(pk=1)
+            logger.info("notes: %s", c.notes)
+            logger.info("customer: %s", c)
+            logger.info("customer id: %s", c.pk)
+        ''',
+        "pkg/models.py": '''
+        from django.db import models
+
+        # gdpr: retention=P1Y basis=contract
+        class Customer(models.Model):
+            email = models.EmailField()
+            notes = models.TextField()
+
+            def __str__(self):
+                return self.email
+        ''',
+    })
+    assert found == [("pkg/views.py", n, "GDPR301") for n in (9, 10, 12, 13)]

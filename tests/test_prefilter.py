@@ -33,7 +33,8 @@ def test_same_findings_with_and_without_prefilter(tree):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CORPORA, reason="no corpora downloaded (python benchmarks/corpora.py)")
+@pytest.mark.skipif(not CORPORA or not os.environ.get("GDPR_LINT_CORPORA_TESTS"),
+                    reason="set GDPR_LINT_CORPORA_TESTS=1 (and download the corpora: python benchmarks/corpora.py)")
 @pytest.mark.parametrize("tree", CORPORA, ids=lambda t: t.parent.name)
 def test_same_findings_on_the_corpora(tree):
     _same_with_and_without(tree)

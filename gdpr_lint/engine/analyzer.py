@@ -136,7 +136,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         flow = Flow(policy, classifier, resolver, facts)
         flow.forget_own_sdk(module_name)
         sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
-                      cli_module=is_cli_module(path, source, resolver, policy), facts=facts, module=module_name)
+                      cli_module=is_cli_module(path, source, resolver, policy), facts=facts, module=module_name,
+                      package=module_name if is_package else module_name.rpartition(".")[0])
         schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
         FieldChecks(ctx, classifier, schemas, module_name, facts).run()
         _check_imports(ctx, flow)

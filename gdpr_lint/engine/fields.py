@@ -258,7 +258,7 @@ class FieldChecks:
             if limit is not None and days > limit + 0.5:
                 label = policy.categories[cat].label if cat in policy.categories else cat
                 ctx.report("GDPR103", node, f"retention {retention} of `{field.name}` exceeds the policy maximum for "
-                           f"{label}", [m for m in matches if m.category == cat])
+                           f"{label} ({policy.max_retention_text(cat)})", [m for m in matches if m.category == cat])
                 break
         tax = taxonomy()
         for key, table, noun in (("category", "data_categories", "data-category"),

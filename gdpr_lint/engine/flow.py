@@ -611,8 +611,15 @@ class Flow:
                 # a value we cannot see into keeps what its name says (`email = raw.decode()`)
                 value_taint = frozenset(self.classifier.classify(name))
             env.taint[name] = value_taint
-            # an object read from elsewhere prints as its class says (`user = get_user(...)`)
-            env.objects[name] = self.object_text(name) if self._opaque(value) and not value_taint else EMPTY
+            # an object read from elsewhere prints as its class says (`user = get_user(...)`,
+            # `c = Customer.objects.get(pk=1)`)
+            cls = self.class_of(value) if isinstance(value, cst.Call) else None
+            if cls:
+                env.typed[name] = cls
+            elif value is not None:  # (a loop's target keeps the class its loop gave it)
+                env.typed.pop(name, None)
+            env.objects[name] = (self.object_text(cls or name) if self._opaque(value) and not value_taint
+                                 else EMPTY)
             kind = self.kind_of(value, env) if value is not None else None
             if kind:
                 env.kinds[name] = kind

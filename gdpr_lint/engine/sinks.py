@@ -39,7 +39,7 @@ class Sinks:
     """
 
     def __init__(self, policy: Policy, flow: Flow, report: Report, shown_exceptions: frozenset[str] = frozenset(),
-                 cli_module: bool = False, facts=None, module: str = "") -> None:
+                 cli_module: bool = False, facts=None, module: str = "", package: str = "") -> None:
         self.policy = policy
         self.flow = flow
         self.report = report
@@ -53,6 +53,7 @@ class Sinks:
         self.cli_module = cli_module
         self.error_carriers = frozenset((s.get("sources") or {}).get("error_carriers", ()))
         self.summaries = facts if facts is not None and facts.summaries else None
+        self.package = package
         self.summarised = frozenset(q.rpartition(".")[2] for q in facts.summaries) if self.summaries else frozenset()
         self.module = module
         self.log_functions: dict[str, str] = s["logging"]["functions"]
@@ -135,13 +136,23 @@ class Sinks:
         if self.summaries is not None:
             self._through_a_function(call, env, names, method)
 
+    def _absolute(self, name: str) -> str:
+        """``.helpers.note`` (a relative import) as ``pkg.helpers.note``, from this module's package."""
+        if not name.startswith("."):
+            return name
+        level = len(name) - len(name.lstrip("."))
+        parts = self.package.split(".") if self.package else []
+        parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+        return ".".join(p for p in (*parts, name.lstrip(".")) if p)
+
     def _through_a_function(self, call: cst.Call, env: Env, names, method: str) -> None:
         """Personal data passed to a function of the project that writes that parameter to a sink
         (its summary, from the survey): reported here, at the call, with the path through it."""
         func = call.func
-        if (func.value if isinstance(func, cst.Name) else method) not in self.summarised:
-            return  # no function of the project by that name writes its parameters anywhere
-        candidates = list(names)
+        if (func.value if isinstance(func, cst.Name) else method) not in self.summarised and not any(
+                n.rpartition(".")[2] in self.summarised for n in names):
+            return  # no function of the project by that name (or imported as it) writes its parameters
+        candidates = [self._absolute(n) for n in names]
         if isinstance(func, cst.Name):
             candidates.append(f"{self.module}.{func.value}")
         elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"

@@ -346,7 +346,7 @@ class _Builder:
             if prog:
                 result = (False, f"holds `{prog}`: a program, not a person")
             elif self.classifier.subject_of(words[-1:]) or not self.owner_refs(qual, depth):
-                result = (True, f"{info['n']} names a person")
+                result = (True, "names a person")
             # else a UserDocument that references its user: a document that belongs to a person
         elif ctx != "thing":
             own = self.personal_field(qual, strict=qual in self.referenced)
@@ -386,15 +386,15 @@ class _Builder:
         elif why:  # a program
             kind = "thing"
         elif head == "thing" and self.classifier.nonpersonal_owner(info["n"]):
-            kind, why = "thing", f"{info['n']} names a thing"  # a Queue with a default owner is still a queue
+            kind, why = "thing", "names a thing"  # a Queue with a default owner is still a queue
         elif owners:
             kind, why = "linked", f"belongs to a person through `{owners[0]}`"
         elif qual in self.referenced and head != "person" and not self.classifier.classify(info["n"], None):
             # (an EmailAddress that contacts point at is still an address: its name says so)
             # an event, a gym: records of people point at it, and its own contact details are a role's
-            kind, why = "org", f"{info['n']} is a record other records belong to, not a person's"
+            kind, why = "org", "is a record other records belong to, not a person's"
         elif head == "thing":
-            kind, why = "thing", f"{info['n']} names a thing"
+            kind, why = "thing", "names a thing"
         else:
             kind = ""
         return Evidence(kind, why, tuple(dict.fromkeys(refs)), tuple(lookups))

@@ -58,7 +58,7 @@ def read_bytes(path: Path) -> tuple[bytes | None, str, str]:
         return None, problem, ""
     with os.fdopen(fd, "rb") as fh:
         if st.st_size > MAX_BYTES:
-            return None, f"file is {st.st_size // 1_000_000} MB, larger than the {MAX_BYTES // 1_000_000} MB limit", ""
+            return None, f"file is {st.st_size / 1_000_000:.1f} MB, larger than the {MAX_BYTES // 1_000_000} MB limit", ""
         try:
             data = fh.read(MAX_BYTES + 1)
         except OSError as exc:

@@ -214,6 +214,18 @@ class Policy:
             return parse_duration(self.config.retention_periods[value])
         return parse_duration(value)
 
+    def max_retention_text(self, category: str) -> str:
+        """The longest retention the policy allows for a category, as written (``P3Y``), or ``""``."""
+        key = category
+        while key:
+            if key in self.config.max_retention:
+                return self.config.max_retention[key]
+            cat = self.categories.get(key)
+            if cat and cat.max_retention:
+                return cat.max_retention
+            key = key.rpartition(".")[0]
+        return ""
+
     def max_retention_days(self, category: str) -> float | None:
         """The longest retention the policy allows for a category (or its closest parent)."""
         key = category
@@ -411,8 +423,15 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     processors, eea_regions, processor_kinds = _catalogue(pack["processors.yaml"], f"{where}/processors.yaml")
     for i, appr in enumerate(config.approved_processors):
         if appr.name not in processors and not appr.hosts:
-            # an organisation may approve a processor the catalogue does not know: it needs hosts then
-            processors[appr.name] = Processor(appr.name, appr.name, appr.region, False, "", (), appr.hosts, ())
+            # an organisation may approve a processor the catalogue does not know, but then it names
+            # its hosts; a bare unknown name is a typo that would silently approve nothing
+            import difflib
+
+            close = difflib.get_close_matches(appr.name, list(processors), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else (
+                "; `gdpr-lint rules --processors` lists the catalogue, or give the processor's `hosts`")
+            raise ConfigError(config.path, f"approved_processors[{i}].name",
+                              f"{appr.name!r} is not in the processor catalogue{hint}")
         if appr.categories:
             for cat in appr.categories:
                 if cat not in categories and not any(c.startswith(cat + ".") for c in categories) and cat != "user":
