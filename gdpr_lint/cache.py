@@ -160,7 +160,7 @@ def content_key(*parts: str | bytes) -> str:
     """SHA-256 hex digest of the tool version and ``parts`` (separated, so parts cannot run together)."""
     h = hashlib.sha256(__version__.encode())
     for part in parts:
-        data = part.encode() if isinstance(part, str) else part
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part  # a name not UTF-8
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()

@@ -253,7 +253,8 @@ def test_the_review_digests_the_test_code_it_does_not_read(tmp_path):
     (tmp_path / "app" / "factories.py").write_text("def make():\n    return {'email': 'a@example.com'}\n")
     policy = load_policy()
     before = take_snapshot(["."], policy, tmp_path, jobs=1, listing="all")
-    assert [d["path"] for d in before.excluded] == ["app/factories.py"]
+    assert [(d["path"], d["code"]) for d in before.not_analysed] == [("app/factories.py", "test-code")]
+    assert not before.excluded  # the config excludes nothing: the review must not say it does
     (tmp_path / "app" / "factories.py").write_text("import logging\n\ndef make(user):\n"
                                                    "    logging.info(user.email)\n")
     after = take_snapshot(["."], policy, tmp_path, jobs=1, listing="all")

@@ -309,10 +309,37 @@ class Selection:
     excluded: list[Path] = field(default_factory=list)
     source: str = "git"
     untracked: list[Path] = field(default_factory=list)  # of ``files``: those git does not track (yet)
+    compiled: list[Path] = field(default_factory=list)  # listed code that is not source (.pyc, .so): not read
+    submodules: list[tuple[str, str]] = field(default_factory=list)  # (path, commit) of every gitlink
 
 
 def _wanted(name: str) -> bool:
     return name.endswith(".py") or is_manifest(name)
+
+
+# code Python runs that is not source: an import finds `x.pyc` beside or instead of `x.py`, and
+# `__pycache__` bytecode compiled with unchecked hashes runs whatever source sits beside it
+COMPILED_SUFFIXES = (".pyc", ".pyo", ".pyd", ".so")
+
+
+def _gate_kind(full: Path) -> str:
+    """What the gate does with a listed file: ``source`` (scanned: ``.py``, ``.pyw``, a manifest, a
+    script without a suffix whose first line runs Python), ``compiled`` (kept by its hash: it runs but
+    cannot be read) or ``""`` (not code)."""
+    name = full.name
+    if _wanted(name) or name.endswith(".pyw"):
+        return "source"
+    if name.endswith(COMPILED_SUFFIXES):
+        return "compiled"
+    if "." not in name and full.is_file():  # never opened when a pipe or a device: it could block
+        try:
+            with open(full, "rb") as fh:
+                first = fh.readline(256)
+        except OSError:
+            return ""
+        if first.startswith(b"#!") and b"python" in first:
+            return "source"
+    return ""
 
 
 def _exclude_spec(excludes: list[str]):
@@ -364,6 +391,20 @@ def _git_listing(folder: Path) -> tuple[list[str], list[str]]:
             names(["ls-files", "-z", "--others", "--exclude-standard"]))
 
 
+def _gitlinks(folder: Path) -> list[tuple[str, str]]:
+    """``(path, commit)`` of every submodule git records below ``folder`` (checked out or not): a
+    deploy that fetches submodules runs that commit's code."""
+    from gdpr_lint.files.gitdiff import git
+
+    out = []
+    for entry in git(["ls-files", "-z", "--stage"], folder).stdout.split(b"\0"):
+        head, _, name = entry.partition(b"\t")
+        fields = head.split()
+        if len(fields) == 3 and fields[0] == b"160000":
+            out.append((os.fsdecode(name), fields[1].decode("ascii", "replace")))
+    return out
+
+
 def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
     """The files ``review`` and ``verify`` scan under ``paths``.
 
@@ -382,6 +423,8 @@ def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
     listed: list[Path] = []
     untracked: set[str] = set()
     walk: list[Path] = []
+    compiled: list[Path] = []
+    gitlinks: list[tuple[str, str]] = []
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"path does not exist: {path}")
@@ -391,14 +434,20 @@ def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
             tracked, others = _git_listing(path)
             for rel in tracked + others:
                 full = path / rel
-                if not _wanted(full.name) or full.is_dir():
-                    continue  # a submodule's folder, or a tracked file replaced by a folder (or a link to one)
-                if full.exists() or full.is_symlink():  # a tracked file deleted from the work tree is not deployed
+                if full.is_dir() or not (full.exists() or full.is_symlink()):
+                    continue  # a submodule's folder, a tracked file replaced by a folder, or one deleted
+                kind = _gate_kind(full)
+                if kind == "source":
                     listed.append(full)
+                elif kind == "compiled":
+                    compiled.append(full)
             untracked.update(os.path.normpath(os.path.abspath(path / rel)) for rel in others)
+            gitlinks += [(_rel(path / rel, root), commit) for rel, commit in _gitlinks(path)]
         else:
             walk.append(path)
     selection = Selection(source="git" if not walk else ("walk" if not listed else "git+walk"))
+    selection.compiled = list(dict.fromkeys(compiled))  # kept by their hash whatever the excludes say
+    selection.submodules = sorted(set(gitlinks))
     seen: set[str] = set()
     for full in listed:
         key = os.path.normpath(os.path.abspath(full))

@@ -74,7 +74,8 @@ def git_env() -> dict[str, str]:
     """The environment for git: the user's, with plain output, no optional locks, no external diff."""
     env = dict(os.environ)
     # plain, stable output whatever the user's configuration says
-    env.update(LC_ALL="C", LANG="C", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
+    env.update(LC_ALL="C", LANG="C", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
+               GIT_NO_REPLACE_OBJECTS="1")  # a refs/replace ref must not rewrite the history the gate reads
     for name in ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_ASKPASS", "SSH_ASKPASS"):
         env.pop(name, None)
     return env

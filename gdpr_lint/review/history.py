@@ -56,7 +56,8 @@ class Tampered:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update(GIT_OPTIONAL_LOCKS="0", LC_ALL="C", LANG="C", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0")
+    env.update(GIT_OPTIONAL_LOCKS="0", LC_ALL="C", LANG="C", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0",
+               GIT_NO_REPLACE_OBJECTS="1")  # a refs/replace ref must not hide a rejection
     for var in ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS"):
         env.pop(var, None)
     return env

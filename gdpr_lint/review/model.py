@@ -29,6 +29,13 @@ BASELINE_FILE = ".gdpr-lint-baseline.json"
 SEVERITIES = ("error", "warning", "info")
 FIELD_ATTRS = ("categories", "retention", "basis", "purpose", "subject", "encrypted", "storage", "special")
 PROCESSOR_CODES = ("GDPR401", "GDPR402", "GDPR403", "GDPR404", "GDPR405")
+# why a file in the digest was not analysed, for the codes that are not rule codes
+UNREAD_WHY = {
+    "test-code": "test code: the data rules skip it (see `check_tests` in the docs)",
+    "compiled": "compiled code (bytecode or a binary module): it runs but cannot be read; "
+                "remove it from the repository",
+    "submodule": "a git submodule, at the commit shown: its code is not scanned here",
+}
 NOT_ANALYSED = ("GDPR901", "GDPR902", "GDPR905")  # not analysed: a syntax error, unreadable, beyond analysis
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b[ \t]*\(?([^\n#;]*)"
@@ -49,6 +56,9 @@ class Snapshot:
     excluded: list[dict] = field(default_factory=list)  # {path, sha256}: listed files the config's exclude removed
     listing: str = ""  # how the files were listed: git, walk, all (see discovery.Selection)
     untracked: list[str] = field(default_factory=list)  # scanned files git does not track (yet)
+    # {path, code, sha256} of listed files the analysis does not read: ``compiled`` code, a
+    # ``submodule``'s commit, ``test-code`` the data rules skip
+    unread: list[dict] = field(default_factory=list)
 
     @property
     def not_analysed(self) -> list[dict]:
@@ -62,6 +72,8 @@ class Snapshot:
                 if f.code in NOT_ANALYSED and (f.path, f.code) not in seen:
                     seen[(f.path, f.code)] = {"path": f.path, "code": f.code,
                                               "sha256": content_sha256(self.root / f.path)}
+            for d in self.unread:
+                seen.setdefault((d["path"], d["code"]), d)
             self._not_analysed = sorted(seen.values(), key=lambda d: (d["path"], d["code"]))
         return self._not_analysed
 
@@ -167,12 +179,16 @@ def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
     # their content, as the config's excludes are: changing one still needs a new sign-off
     skipped = [p for p in selection.files if p.name.endswith(".py") and policy.skips_data_rules(display_path(p, root))]
     excluded = sorted(({"path": display_path(p, root), "sha256": content_sha256(p)}
-                       for p in [*selection.excluded, *skipped]), key=lambda d: d["path"])
+                       for p in selection.excluded), key=lambda d: d["path"])
+    unread = [{"path": display_path(p, root), "code": "test-code", "sha256": content_sha256(p)} for p in skipped]
+    unread += [{"path": display_path(p, root), "code": "compiled", "sha256": content_sha256(p)}
+               for p in selection.compiled]
+    unread += [{"path": path, "code": "submodule", "sha256": f"commit {commit}"} for path, commit in selection.submodules]
     baseline, error = read_baseline(root)
     shown = [display_path(p, root) for p in full]
     return Snapshot(result=result, policy=policy, root=root, paths=shown,
                     imports=processor_imports(python, root, policy), baseline=baseline, baseline_error=error,
-                    excluded=excluded, listing=selection.source,
+                    excluded=excluded, listing=selection.source, unread=unread,
                     untracked=sorted(display_path(p, root) for p in selection.untracked))
 
 
@@ -245,11 +261,18 @@ def scan_base(ref: str, paths: list[str], policy, root: Path, jobs: int | None =
         data = _git(["archive", "--format=tar", commit, *(["--", *specs] if specs else [])], root, binary=True)
         if data is None:
             raise UsageError(f"--base: git archive of {ref!r} failed")
-        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        try:
+            tar = tarfile.open(fileobj=io.BytesIO(data))
+        except tarfile.TarError as exc:
+            raise UsageError(f"--base: cannot read git's archive of {ref!r} ({exc})") from None
+        with tar:
+            # files and folders only: a link in the revision (absolute, or out of the tree) is not
+            # followed; tarfile's "data" filter would refuse the whole archive for one
+            members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
             if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp.name, filter="data")
+                tar.extractall(tmp.name, members=members, filter="data")
             else:  # pragma: no cover - Python < 3.10.12
-                tar.extractall(tmp.name, members=[m for m in tar.getmembers() if m.isfile() or m.isdir()])
+                tar.extractall(tmp.name, members=members)
     base_paths = [str(base_root / _relative(p, root)) for p in paths if (base_root / _relative(p, root)).exists()]
     if base_paths:
         # the archive holds exactly the files the revision tracks: every one is scanned, as at HEAD

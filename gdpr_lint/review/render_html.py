@@ -13,6 +13,8 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from gdpr_lint.review.model import UNREAD_WHY
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # diagram geometry (SVG user units): a wide layout (desktop, print) and a narrow one (phones)
@@ -131,4 +133,5 @@ def render_html(review: dict) -> str:
     new = {f["fingerprint"] for f in (review.get("diff") or {}).get("new_findings", [])}
     return _env().get_template("review.html.j2").render(
         r=review, scope=review["scope"], v=review["verdict"], diff=review.get("diff"), by_sev=by_sev,
-        new_fps=new, dia=diagram(review), dia_narrow=diagram(review, "narrow"), cats=review.get("categories", {}))
+        new_fps=new, dia=diagram(review), dia_narrow=diagram(review, "narrow"), cats=review.get("categories", {}),
+        unread_why=UNREAD_WHY)

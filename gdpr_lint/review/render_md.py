@@ -6,6 +6,8 @@ short; everything written from code is escaped for table cells.
 
 from __future__ import annotations
 
+from gdpr_lint.review.model import UNREAD_WHY
+
 MAX_ROWS = 150
 
 
@@ -180,7 +182,9 @@ def render_md(review: dict) -> str:
                 "The digest holds the SHA-256 of each: a change to any of them needs a new sign-off.", "",
                 "| File | Why | SHA-256 |", "| --- | --- | --- |"]
         out += [f"| {code(e['path'])} | excluded by the config | {code(e['sha256'][:16])} |" for e in excluded]
-        out += [f"| {code(e['path'])} | {code(e['code'])} not analysed | {code(e['sha256'][:16])} |" for e in unread]
+        out += [f"| {code(e['path'])} | {UNREAD_WHY.get(e['code']) or code(e['code']) + ' not analysed'} | "
+                f"{code(e['sha256'][:16] if not e['sha256'].startswith('commit ') else e['sha256'][:19])} |"
+                for e in unread]
         out += ["", "</details>", ""]
     out += ["### Sign-off", "", f"Review digest: {code(review['digest'])}", ""]
     if review.get("signoffs"):

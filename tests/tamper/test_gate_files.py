@@ -366,3 +366,90 @@ def test_a_tracked_link_to_a_device_is_reported_not_read(repo, monkeypatch, keys
     os.symlink("api.py", repo / "shop" / "zero.py")  # now a copy of real code
     commit_all(repo, "point it elsewhere")
     assert_stale(monkeypatch, repo, keys)
+
+
+# ---- code that runs but is not a .py file (red team, second round) ---------------------------------
+
+def test_tracked_bytecode_is_kept_by_its_hash(repo, monkeypatch, keys, tmp_path):
+    import py_compile
+
+    approve(monkeypatch, repo, keys)
+    source = tmp_path / "elsewhere" / "api.py"
+    write(source.parent, "api.py", LEAK)
+    (repo / "shop" / "__pycache__").mkdir()
+    pyc = repo / "shop" / "__pycache__" / "api.cpython-311.pyc"
+    py_compile.compile(str(source), cfile=str(pyc), dfile="shop/api.py",
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    git(repo, "add", "-f", str(pyc))
+    commit_all(repo, "bytecode compiled from other source")
+    assert_stale(monkeypatch, repo, keys)
+    doc = review(monkeypatch, repo)
+    (entry,) = [d for d in doc["not_analysed"] if d["path"] == "shop/__pycache__/api.cpython-311.pyc"]
+    assert entry["code"] == "compiled" and len(entry["sha256"]) == 64
+
+
+def test_a_pyw_module_and_a_python_script_without_a_suffix_are_scanned(repo, monkeypatch, keys):
+    approve(monkeypatch, repo, keys)
+    write(repo, "bin/worker", "#!/usr/bin/env python3\n" + LEAK)
+    write(repo, "shop/notify.pyw", LEAK)
+    write(repo, "bin/deploy", "#!/bin/sh\necho deploying\n")  # a shell script: not Python, not read as such
+    commit_all(repo, "scripts")
+    assert_stale(monkeypatch, repo, keys)
+    doc = review(monkeypatch, repo)
+    assert "GDPR301" in codes_at(doc, "bin/worker") and "GDPR301" in codes_at(doc, "shop/notify.pyw")
+    assert not codes_at(doc, "bin/deploy")
+
+
+def test_a_submodule_moved_to_another_commit(repo, monkeypatch, keys, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    git(lib, "init", "-q", "-b", "main")
+    write(lib, "util.py", "x = 1\n")
+    commit_all(lib, "util")
+    first = git(lib, "rev-parse", "HEAD").strip()
+    write(lib, "util.py", LEAK)
+    commit_all(lib, "leak")
+    second = git(lib, "rev-parse", "HEAD").strip()
+    # the gitlink alone, as in a clone whose submodules were never fetched (an empty folder)
+    (repo / "vendor" / "lib").mkdir(parents=True)
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{first},vendor/lib")
+    git(repo, "commit", "-q", "-m", "vendor lib")
+    doc = approve(monkeypatch, repo, keys)
+    assert {"path": "vendor/lib", "code": "submodule", "sha256": f"commit {first}"} in doc["not_analysed"]
+    git(repo, "update-index", "--cacheinfo", f"160000,{second},vendor/lib")
+    git(repo, "commit", "-q", "-m", "bump vendor/lib")
+    assert_stale(monkeypatch, repo, keys)
+
+
+def test_a_file_name_that_is_not_utf8(repo, monkeypatch, keys):
+    if os.uname().sysname == "Darwin":
+        pytest.skip("macOS file systems refuse names that are not UTF-8")
+    approve(monkeypatch, repo, keys)
+    (repo / "shop" / os.fsdecode(b"caf\xe9.py")).write_text("x = 1\n")
+    commit_all(repo, "a Latin-1 name")
+    assert_stale(monkeypatch, repo, keys)  # no traceback: the name is hashed as its bytes
+
+
+def test_a_replace_ref_cannot_hide_a_rejection(repo, monkeypatch, keys):
+    approve(monkeypatch, repo, keys)
+    out = repo.parent / "review-out"
+    review(monkeypatch, repo)
+    code, _, err = gdpr_lint(monkeypatch, repo, "signoff", str(out / "review.json"), "--key", str(keys["dpo"]),
+                             "--decision", "reject")
+    assert code == 0, err
+    commit_all(repo, "DPO rejects")
+    git(repo, "replace", "HEAD", "HEAD~1")  # history as git shows it no longer has the rejection
+    for record in (repo / ".gdpr" / "signoffs").glob("*reject*.json"):
+        record.unlink()
+    code, err = verify(monkeypatch, repo, keys)
+    assert code == 1 and "reject" in err.lower(), err
+
+
+def test_a_review_against_a_base_that_tracks_an_absolute_link(repo, monkeypatch, keys):
+    os.symlink("/var/www/static", repo / "shop" / "static")
+    commit_all(repo, "a link out of the tree")
+    git(repo, "tag", "base")
+    write(repo, "shop/util.py", "x = 1\n")
+    commit_all(repo, "util")
+    doc = review(monkeypatch, repo, "--base", "base")  # no traceback; the link is not followed
+    assert doc["diff"] is not None
