@@ -275,6 +275,32 @@ def test_nesting_depth_counts_only_code_brackets(source, expected):
     assert too_deeply_nested(source) == expected
 
 
+@pytest.mark.parametrize("source, over", [
+    ("match x:\n    case " + "{1: " * 7 + "a" + "}" * 7 + ":\n        pass\n", True),  # 14 levels
+    ("match x:\n    case " + "[" * 13 + "a" + "]" * 13 + ":\n        pass\n", True),
+    ("match x:\n    case " + "P(x=" * 13 + "a" + ")" * 13 + ":\n        pass\n", True),
+    # what real patterns look like, and look-alikes: a name `case`, brackets outside a pattern
+    ("match x:\n    case {'a': [P(x={'b': y})]} if y:\n        pass\n", False),
+    ("case = " + "[" * 40 + "1" + "]" * 40 + "\n", False),
+    ("case.x = f(" + "[" * 40 + "1" + "]" * 40 + ")\n", False),
+    ("match x:\n    case 1:\n        y = " + "{1: " * 30 + "1" + "}" * 30 + "\n", False),
+])
+def test_deep_case_patterns_are_over_the_budget(source, over):
+    from gdpr_lint.engine.budget import over_budget
+
+    why, line = over_budget(source)
+    assert bool(why) == over and (line == 2 if over else line == 0)
+    if over:
+        assert "`case` pattern" in why
+
+
+def test_a_deep_case_pattern_is_gdpr905_at_once(tmp_path):
+    source = "def route(c):\n    match c.email:\n        case " + "{1: " * 14 + "a" + "}" * 14 + ":\n            print(c.email)\n"
+    started = time.monotonic()
+    findings = scan_file(tmp_path, source)
+    assert [f.code for f in findings] == ["GDPR905"] and time.monotonic() - started < 10
+
+
 def test_nesting_check_matches_python_on_the_limit():
     import ast
 

@@ -57,6 +57,13 @@ from dataclasses import dataclass
 
 MAX_DEPTH = 2_000  # in levels of unary `-` (see the module docstring)
 MAX_WORK = 30_000_000  # about 30 s of analysis and 2 GB on a 2-core machine (see the module docstring)
+# libcst's parser backtracks inside a `case` pattern: its time grows about sixfold per nested mapping
+# pattern `{k: {k: ...}}` and two- to threefold per nested sequence or class pattern `[[...]]`,
+# `P(x=P(...))` (libcst 1.9: ten mappings 1.5 s, twelve over 20 s; sixteen brackets 0.5 s, eighteen 2 s).
+# A brace counts two levels, any other bracket one: at the bound, six mappings or twelve brackets, both
+# well under a second, far beyond any pattern seen in real code (CPython's parser is not affected)
+MAX_PATTERN_DEPTH = 12
+_CASE = re.compile(r"case\b(?!\s*[=.:,)\]}])")  # a `case` clause, not a name `case` (soft keyword)
 
 # comments and string literals (an unterminated one runs to the end of its line, or of the file for
 # triple quotes, so every match is linear); prefixes need no handling, only the quotes matter
@@ -103,6 +110,8 @@ class Measure:
     work: int = 0
     line: int = 0
     tokens: int = 0
+    pattern: int = 0  # the deepest `case` pattern, in the levels of MAX_PATTERN_DEPTH
+    pattern_line: int = 0  # where it first went over MAX_PATTERN_DEPTH
 
 
 def _blank(match: re.Match) -> str:
@@ -174,6 +183,9 @@ def measure(source: str) -> Measure:
     stack: list[tuple] = []
     operand = False  # whether the token before ends an operand (`a`, `)`, a string)
     line = 0
+    in_pattern = False  # whether the statement is a `case` clause of a `match`
+    pattern = pattern_now = pattern_line = 0
+    opened: list[int] = []  # the pattern levels of the brackets open in a `case` clause
     heads = statements.split("\n")
     for number, text in enumerate(reduced.split("\n")):
         line += 1
@@ -194,6 +206,9 @@ def measure(source: str) -> Measure:
                     if depth > MAX_DEPTH and not depth_line:
                         depth_line = line
             runs, total, unary, lambdas, params, operand = [0] * _CLASSES, 0, 0, 0, 0, False
+            in_pattern = bool(body) and body.startswith("case") and _CASE.match(body) is not None
+            pattern_now = 0
+            opened.clear()
         for ch in text:
             if ch == _NAME or ch == _STRING:  # "a" "b": libcst nests them, but refuses more than ~3,000 at once
                 tokens += 1
@@ -204,6 +219,13 @@ def measure(source: str) -> Measure:
                 continue
             level, heavy = -1, False
             if ch in "([{":
+                if in_pattern:
+                    opened.append(2 if ch == "{" else 1)
+                    pattern_now += opened[-1]
+                    if pattern_now > pattern:
+                        pattern = pattern_now
+                        if pattern > MAX_PATTERN_DEPTH and not pattern_line:
+                            pattern_line = line
                 if operand and ch != "{":  # a call or subscript: one more link of a chain
                     runs[14] += 1
                     total += 1
@@ -213,6 +235,8 @@ def measure(source: str) -> Measure:
                 runs, total, unary, lambdas, params, operand = [0] * _CLASSES, 0, 0, 0, 0, False
                 level = max(level, base)
             elif ch in ")]}":
+                if opened:
+                    pattern_now -= opened.pop()
                 if stack:
                     base, runs, total, unary, lambdas, params = stack.pop()
                 operand = True
@@ -256,7 +280,7 @@ def measure(source: str) -> Measure:
                     depth = level
                     if depth > MAX_DEPTH and not depth_line:
                         depth_line = line
-    return Measure(depth, work + tokens * _TOKEN_COST, depth_line, tokens)
+    return Measure(depth, work + tokens * _TOKEN_COST, depth_line, tokens, pattern, pattern_line)
 
 
 def over_budget(source: str) -> tuple[str, int]:
@@ -266,6 +290,10 @@ def over_budget(source: str) -> tuple[str, int]:
         return (f"beyond the analysis budget: expressions nested too deeply (an estimated {found.depth:,} "
                 f"levels; the budget is {MAX_DEPTH:,}), which would exhaust the parser's stack or memory",
                 found.line)
+    if found.pattern > MAX_PATTERN_DEPTH:
+        return (f"beyond the analysis budget: a `case` pattern nested too deeply ({found.pattern} levels, a "
+                f"mapping counting two; the budget is {MAX_PATTERN_DEPTH}), which the parser takes exponential "
+                f"time to read", found.pattern_line)
     if found.work > MAX_WORK:
         return (f"beyond the analysis budget: too much to analyse (an estimated {found.work:,} units of "
                 f"tokens and nesting; the budget is {MAX_WORK:,}); split the file or its longest expressions", 0)

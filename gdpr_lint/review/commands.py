@@ -77,8 +77,10 @@ def review(paths, base, out_dir, config, signoffs, jobs, no_cache) -> None:
     head = snapshot_for(paths, config, jobs, None)
     base_snap, base_commit = (None, "")
     if base:
+        # the base under its own config (unless --config names one for both): a config changed in the
+        # same commit as the code must show as a change, not hide the base's findings as well
         base_snap, base_commit = model.scan_base(base, head.paths, head.policy, Path.cwd(), jobs=jobs,
-                                                 cache_dir=None)
+                                                 cache_dir=None, own_config=config is None)
     digest = head.digest
     doc = model.build_review(head, base_snap, base or "", base_commit, _records_for(Path(signoffs), digest))
     out = Path(out_dir)
@@ -214,7 +216,8 @@ def check_review_pages(doc: dict, pages: dict[str, bytes], config: str | None, j
         wanted = scope.get("base_commit")
         if not isinstance(wanted, str) or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", wanted):
             raise redo("review.json has a base but no base commit (scope.base_commit)")
-        base_snap, base_commit = model.scan_base(wanted, head.paths, head.policy, Path.cwd(), jobs=jobs, cache_dir=None)
+        base_snap, base_commit = model.scan_base(wanted, head.paths, head.policy, Path.cwd(), jobs=jobs, cache_dir=None,
+                                                 own_config=config is None)
     listed = doc.get("signoffs")
     held = _records_for(signoffs, doc["digest"])
     if not isinstance(listed, list) or any(entry not in held for entry in listed):
@@ -318,6 +321,13 @@ def verify(paths, allowed, config, signoffs, repository, jobs) -> None:
         if problem:
             raise UsageError(f"--repository: {problem}")
     head = snapshot_for(paths, config, jobs, None)  # the gate never trusts a results cache
+    unbound = head.unbound
+    if unbound:  # fail closed: an approval cannot cover content nobody could read
+        listed = "; ".join(f"{d['path']} ({d['sha256']})" for d in unbound[:5])
+        more = f" and {len(unbound) - 5} more" if len(unbound) > 5 else ""
+        click.echo(f"gdpr-lint verify: failed: {len(unbound)} file(s) could not be read, so no approval can cover "
+                   f"their content: {listed}{more}. Make them readable (or remove them) and verify again.", err=True)
+        raise SystemExit(1)
     expected = repository if repository is not None else (head.policy.config.repository or None)
     result = signing.gate(head.digest, signoffs, allowed, repository=expected)
     if result.ok:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
+import os
 import posixpath
 import re
 import subprocess
@@ -36,10 +37,23 @@ UNREAD_WHY = {
                 "remove it from the repository",
     "submodule": "a git submodule, at the commit shown: its code is not scanned here",
 }
+# a digest entry that binds a file's content: its hash, a link's target and hash, a broken link's target
+# (there is no content), a submodule's commit; anything else says why the content could not be read
+_CONTENT_BOUND = re.compile(r"(?:symbolic link to .*: )?[0-9a-f]{64}|broken symbolic link to .*|commit [0-9a-f]{40,64}",
+                            re.S)
 NOT_ANALYSED = ("GDPR901", "GDPR902", "GDPR905")  # not analysed: a syntax error, unreadable, beyond analysis
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b[ \t]*\(?([^\n#;]*)"
                      r"|import[ \t]+([^\n#;]+))", re.M)
+
+
+def _unescaped(shown: str) -> str:
+    """The file name behind a path shown with ``\\xff`` escapes (a name that is not UTF-8, see
+    ``scan._escaped``), as the file system hands it to Python; other paths as they are."""
+    if "\\x" not in shown:
+        return shown
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), shown.encode("utf-8"))
+    return os.fsdecode(raw)
 
 
 @dataclass
@@ -59,6 +73,7 @@ class Snapshot:
     # {path, code, sha256} of listed files the analysis does not read: ``compiled`` code, a
     # ``submodule``'s commit, ``test-code`` the data rules skip
     unread: list[dict] = field(default_factory=list)
+    config_note: str = ""  # for a base revision: which config it was read with (see base_policy)
 
     @property
     def not_analysed(self) -> list[dict]:
@@ -71,11 +86,17 @@ class Snapshot:
             for f in self.result.findings + self.result.suppressed:
                 if f.code in NOT_ANALYSED and (f.path, f.code) not in seen:
                     seen[(f.path, f.code)] = {"path": f.path, "code": f.code,
-                                              "sha256": content_sha256(self.root / f.path)}
+                                              "sha256": content_sha256(self.root / _unescaped(f.path))}
             for d in self.unread:
                 seen.setdefault((d["path"], d["code"]), d)
             self._not_analysed = sorted(seen.values(), key=lambda d: (d["path"], d["code"]))
         return self._not_analysed
+
+    @property
+    def unbound(self) -> list[dict]:
+        """The not-analysed and excluded files whose content could not be read (``{path, sha256}``,
+        ``sha256`` saying why): the digest cannot bind what is in them, so no approval covers them."""
+        return [d for d in self.not_analysed + self.excluded if not _CONTENT_BOUND.fullmatch(d["sha256"])]
 
     @property
     def processors(self) -> list[str]:
@@ -228,9 +249,78 @@ def _relative(p: str, root: Path) -> str:
     return p
 
 
+def base_policy(head_policy, root: Path, commit: str, prefix: str, top: Path, ref: str):
+    """``(policy, note)``: the policy the base revision's own config gives (its config file at the
+    same place as the head's; the defaults when it had none), so that a config changed with the code
+    shows as a change instead of hiding the base's findings too.  The config (and its data map) are
+    extracted from ``commit`` into ``top``, the base's tree, at their place in the repository.
+    ``note`` says what was used."""
+    from gdpr_lint.errors import ConfigError
+    from gdpr_lint.policy import load_policy_cached
+    from gdpr_lint.policy.config import CONFIG_NAMES, OrgConfig, load_config_file
+    from gdpr_lint.policy.datamap import datamap_for
+
+    head_path = getattr(head_policy.config, "path", "")
+    repo_top = (root / ("../" * prefix.count("/"))).resolve() if prefix else root.resolve()
+    if head_path:
+        rel = posixpath.normpath(Path(os.path.relpath(Path(head_path).resolve(), repo_top)).as_posix())
+        if rel.startswith("../"):
+            return head_policy, ""  # a config from outside the repository applies to both revisions
+        names = [rel]
+    else:  # no config at the head: did the base have one, where the head would have looked?
+        folder = prefix.rstrip("/")
+        names = []
+        while True:
+            names += [posixpath.join(folder, n) if folder else n for n in (*CONFIG_NAMES, "pyproject.toml")]
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+    rel = next((n for n in names if _git(["cat-file", "-e", f"{commit}:{n}"], root) is not None), "")
+    if not rel:
+        if not head_path:
+            return head_policy, ""
+        return load_policy_cached(OrgConfig(), None), f"the base had no {names[0]}: it is read with the default policy"
+    _extract(commit, [rel], root, top, ref)
+    candidate = top / rel
+    try:
+        cfg = load_config_file(candidate)
+        if not head_path and rel.endswith("pyproject.toml") and not cfg.raw:
+            return head_policy, ""  # a pyproject.toml without a [tool.gdpr-lint] table
+        if cfg.datamap:
+            wanted = posixpath.normpath(posixpath.join(posixpath.dirname(rel), cfg.datamap))
+            if not wanted.startswith("../") and not posixpath.isabs(wanted):
+                if _git(["cat-file", "-e", f"{commit}:{wanted}"], root) is not None:
+                    _extract(commit, [wanted], root, top, ref)
+        policy = load_policy_cached(cfg, None)
+        datamap_for(policy)
+    except (ConfigError, UsageError) as exc:
+        return head_policy, f"the base's {rel} is not usable ({exc}): it is read with the head's policy"
+    return policy, f"the base is read with its own {rel}"
+
+
+def _extract(commit: str, specs: list[str], root: Path, dest: Path, ref: str) -> None:
+    """Extract the files and folders of ``specs`` (all when empty) at ``commit`` into ``dest`` with
+    ``git archive``: a link in the revision (absolute, or out of the tree) is not followed or made."""
+    data = _git(["archive", "--format=tar", commit, *(["--", *specs] if specs else [])], root, binary=True)
+    if data is None:
+        raise UsageError(f"--base: git archive of {ref!r} failed")
+    try:
+        tar = tarfile.open(fileobj=io.BytesIO(data))
+    except tarfile.TarError as exc:
+        raise UsageError(f"--base: cannot read git's archive of {ref!r} ({exc})") from None
+    with tar:
+        # files and folders only: tarfile's "data" filter would refuse the whole archive for one link
+        members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(dest, members=members, filter="data")
+        else:  # pragma: no cover - Python < 3.10.12
+            tar.extractall(dest, members=members)
+
+
 def scan_base(ref: str, paths: list[str], policy, root: Path, jobs: int | None = None,
-              cache_dir: Path | None = None) -> tuple[Snapshot, str]:
-    """Scan revision ``ref`` of the same ``paths``: ``(snapshot, commit)``.
+              cache_dir: Path | None = None, own_config: bool = False) -> tuple[Snapshot, str]:
+    """Scan revision ``ref`` of the same ``paths``: ``(snapshot, commit)``; with ``own_config``,
+    under the base's own config (:func:`base_policy`), else under ``policy``.
 
     The revision is extracted with ``git archive`` into a temporary folder (the repository, its
     work tree and its worktree list are left alone) and scanned like the work tree; its code is
@@ -257,23 +347,11 @@ def scan_base(ref: str, paths: list[str], policy, root: Path, jobs: int | None =
     base_root = Path(tmp.name) / prefix if prefix else Path(tmp.name)
     base_root.mkdir(parents=True, exist_ok=True)
     if wanted:
-        specs = [] if "" in wanted else sorted(set(wanted))
-        data = _git(["archive", "--format=tar", commit, *(["--", *specs] if specs else [])], root, binary=True)
-        if data is None:
-            raise UsageError(f"--base: git archive of {ref!r} failed")
-        try:
-            tar = tarfile.open(fileobj=io.BytesIO(data))
-        except tarfile.TarError as exc:
-            raise UsageError(f"--base: cannot read git's archive of {ref!r} ({exc})") from None
-        with tar:
-            # files and folders only: a link in the revision (absolute, or out of the tree) is not
-            # followed; tarfile's "data" filter would refuse the whole archive for one
-            members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp.name, members=members, filter="data")
-            else:  # pragma: no cover - Python < 3.10.12
-                tar.extractall(tmp.name, members=members)
+        _extract(commit, [] if "" in wanted else sorted(set(wanted)), root, Path(tmp.name), ref)
     base_paths = [str(base_root / _relative(p, root)) for p in paths if (base_root / _relative(p, root)).exists()]
+    note = ""
+    if own_config:
+        policy, note = base_policy(policy, root, commit, prefix, Path(tmp.name), ref)
     if base_paths:
         # the archive holds exactly the files the revision tracks: every one is scanned, as at HEAD
         snap = take_snapshot(base_paths, policy, base_root, jobs=jobs, cache_dir=cache_dir, listing="all")
@@ -281,6 +359,7 @@ def scan_base(ref: str, paths: list[str], policy, root: Path, jobs: int | None =
         from gdpr_lint.scan import ScanResult
         snap = Snapshot(result=ScanResult(root=base_root), policy=policy, root=base_root, paths=[])
     snap.baseline, snap.baseline_error = read_baseline(base_root)
+    snap.config_note = note
     snap._tmp = tmp  # keep the folder alive as long as the snapshot (it is removed with it)
     return snap, commit
 
@@ -448,11 +527,24 @@ def privacy_diff(base: Snapshot, head: Snapshot, base_ref: str, base_commit: str
             "fields_added": added, "fields_removed": removed, "fields_changed": changed,
             "processors_added": sorted(new_p - old_p), "processors_removed": sorted(old_p - new_p),
             "new_findings": new_findings, "resolved_findings": resolved, "new_suppressions": new_sups,
+            "policy_changed": base.policy.hash != head.policy.hash,
+            "rules_off_before": rules_off(base.policy), "config_before": base.config_note,
             "unchanged": base.digest == head.digest}
 
 
+def rules_off(policy) -> list[str]:
+    """What the config switches off, as sentences a DPO can read (empty when every rule is on)."""
+    cfg = policy.config
+    out = []
+    if cfg.ignore:
+        out.append("ignores " + ", ".join(cfg.ignore))
+    if cfg.select:
+        out.append("reports only " + ", ".join(cfg.select))
+    return out
+
+
 def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict], diff: dict | None,
-             require: list[str]) -> dict:
+             require: list[str], off: list[str] | None = None) -> dict:
     from gdpr_lint.reporters.inventory import coverage
 
     sev = Counter(f["severity"] for f in findings)
@@ -462,8 +554,14 @@ def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict]
         status, headline = "blocked", "Not ready for approval: there are errors or unapproved processors."
     elif sev["warning"]:
         status, headline = "attention", "Needs attention: there are open warnings to accept or fix."
+    elif off:
+        status, headline = "attention", ("Needs attention: the config switches rules off (" + "; ".join(off) +
+                                         "), so their findings are not shown.")
     else:
         status, headline = "clear", "No open findings: ready for the DPO's decision."
+    if diff and diff.get("policy_changed") and status != "blocked":
+        status = "attention"
+        headline += " The policy changed since the base: read the changes below."
     return {
         "status": status, "headline": headline,
         "fields": total, "fields_tagged": tagged, "coverage": round(percent, 1),
@@ -473,6 +571,7 @@ def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict]
         "processors": len(processors), "processors_not_approved": not_approved,
         "processors_outside_eea": [p["name"] for p in processors if p["leaves_eea"]],
         "new_findings": len(diff["new_findings"]) if diff else None,
+        "rules_off": off or [],
     }
 
 
@@ -513,7 +612,7 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
                              "config": _shown(policy.config.path, head.root), "require": list(policy.config.require)},
                   "files": head.result.files, "lines": head.result.lines, "listing": head.listing or None,
                   "untracked": head.untracked},
-        "verdict": _verdict(findings, processors, inventory, diff, list(policy.config.require)),
+        "verdict": _verdict(findings, processors, inventory, diff, list(policy.config.require), rules_off(policy)),
         "diff": diff,
         "inventory": inventory,
         "processors": processors,

@@ -90,6 +90,7 @@ def render_md(review: dict) -> str:
            f"| Processors in use / not approved | {v['processors']} / {len(v['processors_not_approved'])} |",
            f"| Ignored by developers (suppressions + baseline) | "
            f"{len(review['suppressions']) + len(review['baseline'])} |",
+           f"| Rules switched off by the config | {cell('; '.join(v.get('rules_off') or [])) or 'none'} |",
            ""]
     out += ["### Changes since the base", ""]
     if not d:
@@ -97,6 +98,11 @@ def render_md(review: dict) -> str:
     elif d["unchanged"]:
         out += [f"No privacy-relevant change since {code(d['base'])} (same digest).", ""]
     else:
+        if d.get("policy_changed"):
+            before = "; ".join(d.get("rules_off_before") or []) or "none"
+            now = "; ".join(v.get("rules_off") or []) or "none"
+            out += [f"**The policy changed since the base** ({cell(d.get('config_before') or 'the config differs')}). "
+                    f"Rules switched off then: {cell(before)}; now: {cell(now)}.", ""]
         for title, key in (("Fields added", "fields_added"), ("Fields removed", "fields_removed")):
             if d[key]:
                 out.append(f"**{title}:** " + "; ".join(
@@ -172,8 +178,11 @@ def render_md(review: dict) -> str:
         for e in base_entries:
             out.append(f"| {code(e.get('code') or '?')} | {code(e.get('path', ''))} (baseline) | "
                        f"{cell(e.get('symbol', ''))} | {cell(e.get('reason')) or '**no reason given**'} |")
-    else:
+    elif not v.get("rules_off"):
         out.append("Nothing ignored.")
+    if v.get("rules_off"):
+        out += ["", f"**The config switches rules off:** it {cell('; '.join(v['rules_off']))}: findings of those rules "
+                "are not reported at all, here or in the findings above."]
     out += ["", "</details>", ""]
     excluded, unread = review.get("excluded") or [], review.get("not_analysed") or []
     if excluded or unread:

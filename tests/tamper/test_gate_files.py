@@ -362,6 +362,8 @@ def test_a_tracked_link_to_a_device_is_reported_not_read(repo, monkeypatch, keys
     assert finding["code"] == "GDPR902" and "not a regular file" in finding["message"]
     (entry,) = doc["not_analysed"]
     assert entry["path"] == "shop/zero.py" and "/dev/zero" in entry["sha256"]
+    code, err = verify(monkeypatch, repo, keys)  # fails closed: no approval covers content nobody could read
+    assert code == 1 and "could not be read" in err and "shop/zero.py" in err, err
     (repo / "shop" / "zero.py").unlink()
     os.symlink("api.py", repo / "shop" / "zero.py")  # now a copy of real code
     commit_all(repo, "point it elsewhere")
@@ -428,6 +430,13 @@ def test_a_file_name_that_is_not_utf8(repo, monkeypatch, keys):
     (repo / "shop" / os.fsdecode(b"caf\xe9.py")).write_text("x = 1\n")
     commit_all(repo, "a Latin-1 name")
     assert_stale(monkeypatch, repo, keys)  # no traceback: the name is hashed as its bytes
+    doc = approve(monkeypatch, repo, keys)
+    (entry,) = [d for d in doc["not_analysed"] if d["path"] == "shop/caf\\xe9.py"]
+    assert len(entry["sha256"]) == 64  # its content, read under its real name (was "No such file")
+    assert_ok(monkeypatch, repo, keys)
+    (repo / "shop" / os.fsdecode(b"caf\xe9.py")).write_text(LEAK)
+    commit_all(repo, "the file Python imports, changed")
+    assert_stale(monkeypatch, repo, keys)
 
 
 def test_a_replace_ref_cannot_hide_a_rejection(repo, monkeypatch, keys):

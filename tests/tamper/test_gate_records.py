@@ -554,3 +554,51 @@ def test_signer_not_allowed_names_the_key_that_signed(repo, keys):
     result = verify(keys["allowed"])
     failed(result, f"Signer not allowed: the sign-off {path.name} is signed by the ED25519 key {mallory_fpr}, which ")
     assert f"the record claims the key {dpo_fpr} and the signer 'dpo@example.com'" in result.stderr
+
+
+LOGS_EMAIL = '''\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def notify(customer):
+    log.warning("contact %s", customer.email)
+'''
+
+
+@pytest.mark.parametrize("config", ["ignore: [GDPR3]\n", "select: [GDPR1]\n", "ignore: [GDPR]\n"])
+def test_a_config_that_switches_rules_off_with_the_code_shows_in_the_review(repo, keys, config):
+    """Red team, round two: a commit adding a log of e-mail addresses and a config ignoring the logging
+    rules read "No open findings" and "No privacy-relevant change (same digest)": the base was
+    scanned under the head's config."""
+    (repo / "app" / "notify.py").write_text(LOGS_EMAIL)
+    (repo / ".gdpr-lint.yaml").write_text(config)
+    commit_all(repo, "notify, and a config")
+    result = cli("review", ".", "--base", "HEAD~1", "--out", "review", "--no-cache")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(Path("review/review.json").read_text())
+    assert doc["diff"]["policy_changed"] and not doc["diff"]["unchanged"]
+    assert "default policy" in doc["diff"]["config_before"]
+    verdict = doc["verdict"]
+    assert verdict["status"] != "clear" and "switches rules off" in verdict["headline"]
+    assert verdict["rules_off"] and config.split(":")[1].strip(" []\n") in verdict["rules_off"][0]
+    md = Path("review/review.md").read_text()
+    assert "The policy changed since the base" in md and "The config switches rules off" in md
+    assert "Nothing ignored." not in md
+    assert "The policy changed since the base" in Path("review/review.html").read_text()
+    # the page is what signoff re-renders (the base under its own config there too)
+    result = cli("signoff", "review", "--key", str(keys["dpo"]), "--decision", "approve")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_base_under_its_own_config_and_an_unchanged_config(repo, keys):
+    (repo / ".gdpr-lint.yaml").write_text("ignore: [GDPR3]\n")
+    commit_all(repo, "config")
+    (repo / "app" / "notify.py").write_text(LOGS_EMAIL)
+    commit_all(repo, "notify")
+    result = cli("review", ".", "--base", "HEAD~1", "--out", "review", "--no-cache")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(Path("review/review.json").read_text())
+    assert not doc["diff"]["policy_changed"] and "its own .gdpr-lint.yaml" in doc["diff"]["config_before"]
+    assert doc["verdict"]["rules_off"] == ["ignores GDPR3"]

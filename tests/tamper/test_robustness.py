@@ -54,6 +54,9 @@ DEEP = {
     "lambdas.py": "f = " + "lambda: " * 3_000 + "1\n" + _READ_ME,
     "lambda_defaults.py": "f = " + "lambda a=" * 700 + "1" + ": a" * 700 + "\n" + _READ_ME,
     "in_fstring.py": 'x = f"{' + "-" * 30_000 + '1}"\n' + _READ_ME,
+    # libcst backtracks in `case` patterns: 40 nested sequences, or 12 mappings, ran for minutes
+    "case_sequences.py": "match customer.email:\n    case " + "[" * 40 + "a" + "]" * 40 + ":\n        pass\n" + _READ_ME,
+    "case_mappings.py": "match customer:\n    case " + "{1: " * 12 + "a" + "}" * 12 + ":\n        pass\n" + _READ_ME,
 }
 needs_keys = pytest.mark.skipif(not Path(SSH_KEYGEN).exists(), reason="ssh-keygen (OpenSSH) is not installed")
 
