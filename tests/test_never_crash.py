@@ -555,3 +555,16 @@ def test_a_chain_too_deep_for_pythons_parser_is_reported_at_once(tmp_path):
     assert time.monotonic() - start < BOUND
     assert [(f.code, f.path) for f in result.findings] == [("GDPR905", "chain.py")]
     assert "nested too deeply" in result.findings[0].message
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("\uff4c\uff4f\uff47.info('\uff4c')  # \uff4c\n", "log.info('\uff4c')  # \uff4c\n"),  # strings, comments kept
+    ("caf\u00e9 = '\u00e9'\n", "caf\u00e9 = '\u00e9'\n"),  # already NFKC: untouched
+    ("\ufb01le = 1\nx = (\n", "file = 1\nx = (\n"),  # a ligature; a file Python cannot tokenize still gains it
+    ("x = 1\n", "x = 1\n"),
+])
+def test_identifiers_are_normalised_as_python_does(source, expected):
+    from gdpr_lint.files.source import decode, normalise_identifiers
+
+    assert normalise_identifiers(source) == expected
+    assert decode(source.encode("utf-8")) == (expected, "")

@@ -14,6 +14,10 @@ which the coding line itself does not read as written (``utf-16``, ``utf-32``, E
 reports "encoding problem" or a syntax error), a byte-order mark with another coding line, and
 bytes that are not valid in the declared (or default UTF-8) encoding.
 
+Python also reads identifiers in NFKC normal form (PEP 3131): ``ｌｏｇ.warning(...)``, written in
+fullwidth letters, calls ``log.warning``.  :func:`decode` rewrites such names to the form Python
+uses, so the rules see the name Python runs (strings and comments are left as written).
+
 Only regular files are read (a FIFO or device named ``x.py`` would block or never end), at most
 :data:`MAX_BYTES`; :func:`content_sha256` hashes a file of any size for the review digest.
 """
@@ -26,6 +30,7 @@ import os
 import re
 import stat
 import tokenize
+import unicodedata
 from pathlib import Path
 
 MAX_BYTES = 5_000_000  # files larger than this are reported, not parsed
@@ -128,8 +133,42 @@ def _line_of(data: bytes, offset: int) -> int:
     return len(re.findall(rb"\r\n|\r|\n", data[:offset])) + 1
 
 
+_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+
+
+def normalise_identifiers(text: str) -> str:
+    """``text`` with every identifier in the NFKC form Python gives it (PEP 3131); strings and
+    comments as they are.  Linear, and free for ASCII text; the tokenizer runs only when some word
+    outside ASCII is not already in NFKC."""
+    if text.isascii() or all(unicodedata.is_normalized("NFKC", m.group())
+                             for m in _NON_ASCII_WORD.finditer(text)):
+        return text
+    lines = text.splitlines(keepends=True)
+    edits: dict[int, list[tuple[int, int, str]]] = {}
+    try:
+        for tok in tokenize.generate_tokens(iter(lines).__next__):
+            if tok.type == tokenize.NAME and not tok.string.isascii():
+                name = unicodedata.normalize("NFKC", tok.string)
+                if name != tok.string and tok.start[0] == tok.end[0]:
+                    edits.setdefault(tok.start[0] - 1, []).append((tok.start[1], tok.end[1], name))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass  # Python will not compile it either: what was found so far is rewritten, the rest is reported
+    for row, spans in edits.items():
+        line = lines[row]
+        for start, end, name in sorted(spans, reverse=True):
+            line = line[:start] + name + line[end:]
+        lines[row] = line
+    return "".join(lines)
+
+
 def decode(data: bytes) -> tuple[str | None, str]:
-    """``(text, "")``, or ``(None, why Python would not read it)``, for a file's bytes."""
+    """``(text, "")``, or ``(None, why Python would not read it)``, for a file's bytes (identifiers
+    as Python reads them: :func:`normalise_identifiers`)."""
+    text, problem = _decode(data)
+    return (normalise_identifiers(text) if text is not None else None), problem
+
+
+def _decode(data: bytes) -> tuple[str | None, str]:
     if b"\x00" in data:
         return None, "file contains NUL bytes (binary or corrupt)"
     lines = _lines_for_detection(data)

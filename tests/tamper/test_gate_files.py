@@ -462,3 +462,13 @@ def test_a_review_against_a_base_that_tracks_an_absolute_link(repo, monkeypatch,
     commit_all(repo, "util")
     doc = review(monkeypatch, repo, "--base", "base")  # no traceback; the link is not followed
     assert doc["diff"] is not None
+
+
+def test_identifiers_in_fullwidth_letters_are_read_as_python_reads_them(repo, monkeypatch, keys):
+    """Red team, round two: `ｌｏｇ.warning(...)` is `log.warning(...)` to Python (NFKC, PEP 3131)."""
+    approve(monkeypatch, repo, keys)
+    write(repo, "shop/notify.py", LEAK.replace("    log.warning", "    \uff4c\uff4f\uff47.warning"))
+    commit_all(repo, "notify")
+    doc = review(monkeypatch, repo)
+    assert codes_at(doc, "shop/notify.py") == {"GDPR301"}
+    assert_stale(monkeypatch, repo, keys)
