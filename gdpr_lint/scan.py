@@ -6,6 +6,7 @@ symlink becomes a GDPR902 finding; one that does not parse a GDPR901 finding.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -102,6 +103,14 @@ def _package_of(folder: str) -> str:
     return f"{parent}.{here.name}" if parent else here.name
 
 
+def _fewer_collections() -> None:
+    """Run Python's cycle collector less often: parsing allocates millions of objects that die by
+    reference counting (trees hold no cycles), and the default thresholds make the collector walk
+    them again and again (about a tenth of a scan's CPU time; memory is unchanged)."""
+    gen0, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(max(gen0, 50_000), max(gen1, 20), max(gen2, 20))
+
+
 # ---- worker side ---------------------------------------------------------------------------------
 _WORKER: dict = {}
 
@@ -117,6 +126,7 @@ def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | Non
 
     if memory:
         _limit_memory(memory)
+    _fewer_collections()
     _WORKER["policy"] = policy
     _WORKER["time_limit"] = time_limit
     _WORKER["classifier"] = Classifier(policy)
@@ -392,6 +402,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         result.findings.append(tool_finding(policy, "GDPR902", shown, f"folder not checked: cannot list it "
                                             f"({reason}); no file in it was scanned"))
     runner = _Runner(policy, prefilter, jobs, _WALL_CLOCK[0] if time_limit is None else time_limit)
+    thresholds = gc.get_threshold()
+    _fewer_collections()
     try:
         # pass 1: survey every file (cached by its content and the policy's vocabulary)
         known, fresh = snapshot["files"], {}
@@ -472,6 +484,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             cache.put("snapshot", snap_key, snapshot_to_data(fresh, results, tree))
     finally:
         runner.close()
+        gc.set_threshold(*thresholds)  # the caller's (a library user's) settings back
     if policy.is_enabled("GDPR406"):
         from gdpr_lint.engine.manifests import check_manifest
 

@@ -53,6 +53,37 @@ def check_row(row) -> None:
             need(row[name], kind)
 
 
+_SIMPLE = frozenset({cst.SimpleStatementLine, cst.SimpleStatementSuite})
+_COMPOUND = frozenset({cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.With, cst.FunctionDef, cst.Match})
+
+
+def _bodies(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statements directly inside a compound statement's blocks (``else``, ``except``,
+    ``finally`` and ``case`` blocks included), in source order."""
+    out: list[cst.CSTNode] = []
+    blocks = [getattr(stmt, "body", None)]
+    if isinstance(stmt, cst.Match):
+        blocks = [case.body for case in stmt.cases]
+    blocks += [h.body for h in getattr(stmt, "handlers", ())]
+    orelse = getattr(stmt, "orelse", None)
+    while orelse is not None:  # an elif chain is an If in the orelse
+        if isinstance(orelse, cst.If):
+            blocks.append(orelse.body)
+            orelse = orelse.orelse
+        else:
+            blocks.append(orelse.body)
+            orelse = None
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        blocks.append(final.body)
+    for block in blocks:
+        if block is None:
+            continue
+        body = getattr(block, "body", ())
+        out.extend(body if isinstance(body, (list, tuple)) else ())
+    return out
+
+
 def _once(compute: Callable[[cst.CSTNode], Tag | None], node: cst.CSTNode) -> Callable[[], Tag | None]:
     """``compute(node)`` on first call, the same value afterwards."""
     memo: list = []
@@ -93,8 +124,13 @@ class FieldChecks:
             kind = type(cur)
             if kind is cst.ClassDef or kind is cst.Call:
                 order.append(cur)
-            elif not core_tables and kind in EXPRESSIONS:
-                continue  # classes are statements: no need to look inside expressions
+            elif not core_tables:
+                # classes are statements: only compound statements' bodies can hold one
+                if kind in _SIMPLE or kind in EXPRESSIONS:
+                    continue
+                if kind is not cst.ClassDef and kind in _COMPOUND:
+                    stack.extend(reversed(_bodies(cur)))
+                    continue
             stack.extend(reversed(children(cur)))
         for node in order:
             if isinstance(node, cst.ClassDef):

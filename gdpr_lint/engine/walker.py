@@ -7,6 +7,9 @@ summaries (which parameters reach the return value) so calls to local helpers ca
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import libcst as cst
 
 from gdpr_lint.classify import Match
@@ -16,6 +19,17 @@ from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import EXPRESSIONS, children
 
 MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
+
+
+_CALL = re.compile(r"\b(\w+)\s*\(")
+_DEF = re.compile(r"\bdef\s+(\w+)\s*\(")
+
+
+def _called_names(source: str) -> frozenset[str]:
+    """The names written before ``(`` in ``source`` more often than they are defined with ``def``
+    (a superset of the functions the module calls: strings and comments count too)."""
+    defined = Counter(_DEF.findall(source))
+    return frozenset(name for name, n in Counter(_CALL.findall(source)).items() if n > defined.get(name, 0))
 
 
 class Walker:
@@ -39,8 +53,11 @@ class Walker:
         self.flow.enter(None)  # module-level names hold what their assignments say
         self.reporting = False
         self.block(module.body, module_env, top=True)
+        called = _called_names(self.ctx.source) if self.ctx is not None else None
         for fn, cls, _qual in functions:  # in source order: helpers defined first are known to later ones
-            if _returns_value(fn):
+            # a summary is read only where the function is called by name (`helper(...)`,
+            # `self.helper(...)`): one the module never calls is not worth a walk of its body
+            if (called is None or fn.name.value in called) and _returns_value(fn):
                 self.flow.summaries[f"{cls}.{fn.name.value}" if cls else fn.name.value] = self.summarise(
                     fn, cls, module_env)
         self.reporting = True

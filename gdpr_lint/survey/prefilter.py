@@ -46,6 +46,10 @@ class Prefilter:
         # records, which the project facts find and have analysed)
         self.type_names = frozenset(t.rpartition(".")[2] for c in policy.categories.values() for t in c.types
                                     if c.context != "person_linked")
+        # ... used as a type: called (``EmailField(``, not ``class EmailField(``), or after a colon,
+        # bracket, comma, ``|`` or ``=`` (``email: EmailStr``, ``Column(EmailType)``,
+        # ``Optional[EmailStr]``); a name in a string or a comment is no field of any class
+        self._type_uses: dict[frozenset[str], re.Pattern] = {}
         # processor SDKs: a finding needs every part of an import root (``google.cloud.bigquery``)
         self.sdk_roots: dict[str, list[tuple[str, ...]]] = {}
         for proc in policy.processors.values():
@@ -92,6 +96,15 @@ class Prefilter:
         self.weak = frozenset(weak | {w + "s" for w in weak})
         self.subjects = frozenset(w for phrases in policy.subjects.values() for p in phrases for w in p)
 
+    def type_used(self, names: frozenset[str], source: str) -> bool:
+        """Whether one of ``names`` (personal-data types) is used as a type in ``source``."""
+        pattern = self._type_uses.get(names)
+        if pattern is None:
+            alts = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+            pattern = self._type_uses[names] = re.compile(
+                rf"[:\[|,(=][ \t]*(?:\w+[ \t]*\.[ \t]*)*(?:{alts})\b|(?<!class )(?<!def )\b(?:{alts})[ \t]*\(")
+        return pattern.search(source) is not None
+
     def may_yield(self, source: str) -> bool:
         """Whether the file's words could lead to any finding (never false for a file with one)."""
         return self.decide(source)[0]
@@ -112,10 +125,14 @@ class Prefilter:
         words = set().union(*map(split_words, idents))  # split_words is cached across files
         if "gdpr" in words:
             return True, False
-        if not idents.isdisjoint(self.type_names):
+        types = self.type_names.intersection(idents)
+        if types and self.type_used(types, source):
             return True, False
         for first in idents.intersection(self.sdk_roots):
-            if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]):
+            # the engine knows an SDK only by an import of it: a word in a comment ("together",
+            # "github", "square") is not one
+            if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]) and re.search(
+                    rf"^[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\n]*\b{first}\b)", source, re.M):
                 return True, False
         if any(keyword in source for keyword in self.settings):
             return True, False
@@ -213,8 +230,18 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
                     if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) < 80 and hit(
                             sub.value, [owner]):
                         return True
-        stack.extend((child, classes) for child in ast.iter_child_nodes(node))
+        for name in node._fields:  # ast.iter_child_nodes, inlined (this walk is most of the survey's time)
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        stack.append((item, classes))
+            elif isinstance(value, _AST):
+                stack.append((value, classes))
     return False
+
+
+_AST = ast.AST
 
 
 def _last_name(node: ast.AST) -> str:
