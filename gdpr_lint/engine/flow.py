@@ -120,6 +120,10 @@ class Flow:
             for root in proc.sdk:
                 self.sdk_roots.setdefault(root, proc.name)
         self.summaries: dict[str, Summary] = {}
+        # the module's own functions by name (``helper``, ``Class.method``), set by the walker: a
+        # helper named like a sanitizer is judged by its body too (_returns_its_input)
+        self.local_functions: dict[str, cst.FunctionDef] = {}
+        self._identity: dict[str, bool] = {}
         self.class_kinds: dict[str, dict[str, str]] = {}
         self.class_taint: dict[str, dict[str, frozenset]] = {}
         self.class_strings: dict[str, dict[str, str]] = {}  # self.client -> its base_url
@@ -503,8 +507,25 @@ class Flow:
         names = self.resolver.qnames(func)
         if any(n in self.sanitizer_functions for n in names):
             return True
-        words = split_words(last_name(func))
-        return bool(words) and any(w in self.sanitizer_words for w in words)
+        name = last_name(func)
+        words = split_words(name)
+        if not (words and any(w in self.sanitizer_words for w in words)):
+            return False
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            name = f"{self.current_class}.{name}"
+        elif not isinstance(func, cst.Name):
+            return True
+        return not self._returns_its_input(name)
+
+    def _returns_its_input(self, name: str) -> bool:
+        """Whether the module's own function ``name`` ends by returning one of its parameters as it
+        came in (``def truncate_ip(ip): ...; return ip``): whatever its name says, on its main path
+        the value passes through unchanged, so it sanitises nothing.  (An early ``return value``
+        for an empty value, as maskers write, does not count.)"""
+        if name not in self._identity:
+            fn = self.local_functions.get(name)
+            self._identity[name] = fn is not None and _ends_returning_a_parameter(fn)
+        return self._identity[name]
 
     def is_sanitized(self, value: cst.BaseExpression) -> bool:
         """Whether a value is the result of a sanitizer (hash, mask, encrypt ...)."""
@@ -710,3 +731,38 @@ def _walk_names(node: cst.CSTNode):
 
 
 __all__ = ["EMPTY", "Env", "Flow", "PARAM", "PSEUDONYMOUS", "Summary", "dotted"]
+
+
+def _ends_returning_a_parameter(fn: cst.FunctionDef) -> bool:
+    """Whether ``fn``'s last statement is ``return P`` for a parameter ``P`` it never assigns."""
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    if not body or not isinstance(body[-1], cst.SimpleStatementLine) or len(body[-1].body) != 1:
+        return False
+    last = body[-1].body[0]
+    if not (isinstance(last, cst.Return) and isinstance(last.value, cst.Name)):
+        return False
+    name = last.value.value
+    p = fn.params
+    params = {q.name.value for q in (*p.posonly_params, *p.params, *p.kwonly_params)}
+    if name not in params:
+        return False
+    stack: list[cst.CSTNode] = list(body)
+    while stack:  # any assignment to it (`ip = mask(ip)`, `ip += ...`, `for ip in`, `with ... as ip`)
+        node = stack.pop()
+        target = None
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.AsName, cst.NamedExpr)):
+            target = getattr(node, "target", None) or getattr(node, "name", None)
+        if target is not None and any(isinstance(n, cst.Name) and n.value == name for n in _names_in(target)):
+            return False
+        stack.extend(children(node))
+    return True
+
+
+def _names_in(target: cst.CSTNode):
+    stack = [target]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            yield node
+        elif isinstance(node, (cst.Tuple, cst.List, cst.StarredElement, cst.Element)):
+            stack.extend(children(node))

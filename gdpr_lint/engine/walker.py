@@ -49,6 +49,8 @@ class Walker:
     def run_module(self, module: cst.Module) -> None:
         """Compute summaries, then walk the module body and every function with reporting on."""
         functions = list(self._functions(module.body, None))
+        self.flow.local_functions = {f"{cls}.{fn.name.value}" if cls else fn.name.value: fn for fn, cls, _ in functions}
+        self.flow._identity = {}
         module_env = Env()
         self.flow.enter(None)  # module-level names hold what their assignments say
         self.reporting = False
