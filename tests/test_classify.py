@@ -34,6 +34,7 @@ def test_split_words(text, words):
     ("medical_record_number", "user.health_and_medical.record_id"), ("face_embedding", "user.biometric"),
     ("sexual_orientation", "user.demographic.sexual_orientation"), ("religion", "user.demographic.religious_belief"),
     ("guest_name", "user.name"), ("home_address", "user.contact.address"), ("pickup_lat", "user.location.precise"),
+    ("saml_name_id", "user.account.username"), ("nameid", "user.account.username"),
 ])
 def test_personal_identifiers(identifier, category):
     assert category in cats(identifier)
@@ -45,6 +46,7 @@ def test_personal_identifiers(identifier, category):
     "patient_id", "stripe_payment_method_id", "card_last4", "library_card_no", "wifi_password", "event_name",
     "company_name", "clinic_name", "phone_country_code", "email_batch_size", "ip_allowlist_enabled",
     "passport_country", "hubspot_portal_id", "name", "address", "location", "zipfile",
+    "saml_session_index", "category_name_id",
 ])
 def test_look_alikes_are_not_personal(identifier):
     assert cats(identifier) == set()
