@@ -257,12 +257,20 @@ class Classifier:
         if cat.context == "person_linked":  # free text, files: personal on a person's records only
             return bool(lead_subject) or owner_ctx in ("person", "linked")
         if weak:
-            return bool(lead_subject) or owner_ctx in ("person", "named")
+            return bool(lead_subject) or owner_ctx in ("person", "named") or (
+                cat.weak_on_linked and owner_ctx == "linked" and self._names_the_record(words[start:end], owner))
         if not lead_subject and (owner_ctx == "org" or owner_ctx == "thing" and self.nonpersonal_owner(owner)):
             return False  # Site.email, Server.ip_address, an event's mailbox: a thing's, not a person's
         if cat.context == "not_thing":
             return bool(lead_subject) or owner_ctx not in ("thing", "org")
         return True
+
+    @staticmethod
+    def _names_the_record(phrase: tuple[str, ...], owner: str | None) -> bool:
+        """Whether a record is named after the datum (``WeightEntry.weight``, ``SleepLog.sleep``): a
+        person's series of that measure, not a thing's dimension (``Image.height``) or a load
+        (``WorkoutLog.weight``)."""
+        return bool(owner) and set(phrase) <= set(split_words(owner))
 
     @staticmethod
     def _reason(identifier: str, phrase: tuple[str, ...], owner: str | None) -> str:

@@ -184,3 +184,39 @@ def test_unknown_taxonomy_key_message_reads_correctly():
         "tag category=`user.contact.emial` on `email` is not a Fides data-category key (data_categories)",
         "tag purpose=`marketting` on `email` is not a Fides data-use key (data_uses)",
     ]
+
+
+def test_a_body_measure_on_a_persons_series_named_after_it_is_health_data(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    (tmp_path / "models.py").write_text('''from django.conf import settings
+from django.db import models
+
+
+class WeightEntry(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    date = models.DateField()
+    weight = models.DecimalField(max_digits=5, decimal_places=2)
+
+
+class WorkoutLog(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    weight = models.DecimalField(max_digits=5, decimal_places=2)
+
+
+class Photo(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    height = models.IntegerField()
+
+
+class Box(models.Model):
+    weight = models.IntegerField()
+''')
+    monkeypatch.chdir(tmp_path)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
+    found = sorted((f["code"], f["line"]) for f in out["findings"])
+    assert found == [("GDPR101", 8), ("GDPR201", 8)]  # WeightEntry.weight; not a load, a photo's or a box's size

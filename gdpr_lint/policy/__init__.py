@@ -70,6 +70,7 @@ class Category:
     exclude: tuple[tuple[str, ...], ...] = ()
     stems: tuple[str, ...] = ()
     credential: bool = False
+    weak_on_linked: bool = False  # weak words count on a record that belongs to a person too (WeightEntry.weight)
 
     @property
     def identifying(self) -> bool:
@@ -255,7 +256,7 @@ def _phrases(values: Any, where: str, key: str) -> tuple[tuple[str, ...], ...]:
 
 def _category(raw: dict[str, Any], where: str, key: str) -> Category:
     allowed = {"key", "label", "special", "encrypt", "max_retention", "words", "weak_words", "context", "types",
-               "exclude", "stems", "credential"}
+               "exclude", "stems", "credential", "weak_on_linked"}
     for k in raw:
         if k not in allowed:
             raise ConfigError(where, f"{key}.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
@@ -278,6 +279,7 @@ def _category(raw: dict[str, Any], where: str, key: str) -> Category:
         exclude=_phrases(raw.get("exclude"), where, f"{key}.exclude"),
         stems=tuple(str(x).lower() for x in raw.get("stems") or ()),
         credential=bool(raw.get("credential", False)),
+        weak_on_linked=bool(raw.get("weak_on_linked", False)),
     )
 
 
