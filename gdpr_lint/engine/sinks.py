@@ -59,6 +59,7 @@ class Sinks:
         self.log_functions: dict[str, str] = s["logging"]["functions"]
         self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
         self.log_settings = s["logging"].get("settings", [])
+        self.remote_handlers: dict[str, dict] = dict(s["logging"].get("remote_handlers") or {})
         self.log_objects = s["logging"]["objects"]
         self.storage = s["storage"]
         self.store_objects = s["storage"]["objects"]
@@ -256,6 +257,12 @@ class Sinks:
                     code = "GDPR303" if self._telemetry(name) else "GDPR301"
                     self.report(code, call, f"personal data sent to {label}", taint, sink=label)
                 return True
+        for name in names:
+            spec = self.remote_handlers.get(name)
+            if spec is not None:
+                recipients = self._arg(call, *spec["recipients"]) if spec.get("recipients") else None
+                self._remote_handler(call, name, spec, self._arg(call, *spec["host"]), recipients, env)
+                return True
         for setting in self.log_settings:
             if setting["call"] in names:
                 value = self._arg(call, 99, setting["keyword"])
@@ -284,6 +291,99 @@ class Sinks:
         proc = self.flow.processor_of((name,))
         info = self.policy.processors.get(proc) if proc else None
         return bool(info and info.logging_sink)
+
+    # ---- log records sent to another machine ----------------------------------------------------
+    def check_log_config(self, module: cst.Module, source: str) -> None:
+        """Remote handlers configured by a dict, as ``logging.config.dictConfig`` reads it
+        (``{"class": "logging.handlers.HTTPHandler", "host": ...}``, Django's ``LOGGING``): judged
+        as the same handler built by a call.  Only files that name such a handler are walked."""
+        if not self.remote_handlers or not any(name in source for name in self.remote_handlers):
+            return
+        stack: list[tuple[cst.CSTNode, str]] = [(module, "")]
+        while stack:
+            cur, symbol = stack.pop()
+            if type(cur) is cst.Dict:
+                self._handler_dict(cur, symbol)
+            elif type(cur) in (cst.FunctionDef, cst.ClassDef):
+                symbol = f"{symbol}.{cur.name.value}" if symbol else cur.name.value
+            stack.extend((child, symbol) for child in children(cur))
+
+    def _handler_dict(self, node: cst.Dict, symbol: str) -> None:
+        values: dict[str, cst.BaseExpression] = {}
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                key = string_value(el.key)
+                if key is not None:
+                    values[key] = el.value
+        factory = values.get("class", values.get("()"))
+        name = string_value(factory) if factory is not None else None
+        spec = self.remote_handlers.get(name or "")
+        if spec is None:
+            return
+        recipients = values.get(spec["recipients"][1]) if spec.get("recipients") else None
+        self._remote_handler(node, name, spec, values.get(spec["host"][1]), recipients, Env(), symbol)
+
+    def _remote_handler(self, node: cst.CSTNode, name: str, spec: dict, address: cst.BaseExpression | None,
+                        recipients: cst.BaseExpression | None, env: Env, symbol: str | None = None) -> None:
+        """A logging handler that sends records to another machine (``sinks.yaml``
+        ``logging.remote_handlers``): GDPR303 naming where they go, unless that is localhost, a
+        local socket, an internal or first-party host, or an approved processor's host.  A
+        destination that is not written in the code (read from the environment) is not judged."""
+        if address is None:
+            host = spec.get("default") or None
+        elif isinstance(address, (cst.Tuple, cst.List)):  # (host, port)
+            host = self._host_of(address.elements[0].value, env) if address.elements else None
+        else:
+            host = self._host_of(address, env)
+        phrases, first = [], ""
+        vendor = self._outside(host)
+        if vendor is not None:
+            phrases.append(f"sent to {host}{vendor}")
+            first = self._processor_for_host(host) or host
+        mailed = []
+        items = recipients.elements if isinstance(recipients, (cst.Tuple, cst.List)) else (
+            [recipients] if recipients is not None else [])
+        for item in items:
+            text = (self.flow.string_of(getattr(item, "value", item), env) or "").strip()
+            domain = text.rpartition("@")[2].strip(" <>").lower() if "@" in text else ""
+            vendor = self._outside(domain)
+            if vendor is not None:
+                mailed.append(f"{text}{vendor}")
+                first = first or self._processor_for_host(domain) or domain
+        if mailed:
+            phrases.append(f"mailed to {', '.join(mailed)}")
+        if not phrases:
+            return
+        handler = name.rpartition(".")[2]
+        self.report("GDPR303", node, f"log records are {' and '.join(phrases)} by {handler}: everything logged "
+                    "through it leaves the organisation (not an internal, first-party or approved host)", EMPTY,
+                    sink=f"log handler {handler}", processor=first, symbol=symbol)
+
+    def _host_of(self, node: cst.BaseExpression, env: Env) -> str | None:
+        """The host an address names (``"h"``, ``"h:514"``, ``"[::1]:9020"``, a URL); ``""`` for a
+        path (a local socket such as ``/dev/log``); ``None`` when it is not known from the code."""
+        text = (self.flow.string_of(node, env) or "").strip()
+        if not text or text.startswith("{"):
+            return None
+        if "://" in text or text.startswith("//"):
+            return _host(text)
+        if "/" in text:
+            return ""
+        if text.startswith("["):
+            return text[1:].partition("]")[0].lower()
+        return (text.partition(":")[0] if text.count(":") == 1 else text).lower()
+
+    def _outside(self, host: str | None) -> str | None:
+        """``None`` for a host inside the organisation (internal, first-party, an approved
+        processor's) or not known; for one outside it, what to add to its name in a message: the
+        vendor and service when it is a catalogued processor's host, else ``""``."""
+        if not host or self._internal(host):
+            return None
+        proc = self._processor_for_host(host)
+        if proc and proc in self.policy.approved:
+            return None
+        info = self.policy.processors.get(proc) if proc else None
+        return f" ({info.vendor}, {info.service})" if info else ""
 
     # ---- storage ----------------------------------------------------------------------------------
     def _storage(self, call, env, names, method, receiver_kind) -> bool:

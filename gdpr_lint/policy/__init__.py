@@ -415,6 +415,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     owner_suffixes = frozenset(w for p in _phrases(vocab.get("owner_suffixes"), where, "owner_suffixes") for w in p)
 
     sinks = pack["sinks.yaml"]
+    _check_remote_handlers((sinks.get("logging") or {}).get("remote_handlers"), where)
     sinks.setdefault("sanitizers", {}).setdefault("functions", [])
     sinks["sanitizers"]["functions"] = list(sinks["sanitizers"]["functions"]) + list(config.sanitizers)
 
@@ -494,6 +495,26 @@ def _persistence(raw: Any, where: str) -> Persistence:
         raise ConfigError(at, "persistence.by_receiver", "expected a mapping of method to receiver words")
     return Persistence(functions=frozenset(raw.get("functions") or ()), methods=frozenset(raw.get("methods") or ()),
                        by_receiver={str(k): frozenset(map(str, v)) for k, v in by_receiver.items()})
+
+
+def _check_remote_handlers(raw: Any, where: str) -> None:
+    """``logging.remote_handlers``: handler class -> ``{host: [position, keyword], default?, recipients?}``."""
+    at = f"{where}/sinks.yaml"
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        raise ConfigError(at, "logging.remote_handlers", "expected a mapping of handler class to its arguments")
+    for name, spec in raw.items():
+        key = f"logging.remote_handlers.{name}"
+        if not isinstance(spec, dict) or "host" not in spec or set(spec) - {"host", "default", "recipients"}:
+            raise ConfigError(at, key, "expected a mapping with `host` and optionally `default` and `recipients`")
+        for arg in ("host", "recipients"):
+            value = spec.get(arg)
+            if arg in spec and not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
+                                    and not isinstance(value[0], bool) and isinstance(value[1], str)):
+                raise ConfigError(at, f"{key}.{arg}", "expected [position, keyword], such as [0, host]")
+        if not isinstance(spec.get("default", ""), str):
+            raise ConfigError(at, f"{key}.default", "expected a host name")
 
 
 def _path_patterns(scope: dict, key: str, where: str) -> PathPatterns:

