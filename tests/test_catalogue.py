@@ -212,7 +212,14 @@ def test_frameworks_and_look_alikes_are_not_vendors():
 def test_the_azure_client_in_the_openai_package_is_azure_openai():
     assert _codes("from openai import AzureOpenAI\n") == [(1, "GDPR401", "azure-openai")]
     assert _codes("from openai import OpenAI\n") == [(1, "GDPR401", "openai")]
-    assert _codes("import boto3\nfrom google.cloud import storage\nimport sentry_sdk\n") == []  # platform, telemetry
+    assert _codes("import boto3\nfrom google.cloud import storage\n") == []  # the cloud platform, not a processor
+
+
+def test_an_unapproved_telemetry_vendor_is_reported_once_by_its_import():
+    # Sentry and Datadog receive what the code sends them (IPs, user ids, event text): third parties the
+    # organisation needs a DPA with; what is sent to them is judged by the logging rules (GDPR303)
+    assert _codes("import sentry_sdk\nfrom datadog import statsd\n") == [(1, "GDPR401", "sentry"),
+                                                                        (2, "GDPR401", "datadog")]
 
 
 def test_an_sdk_own_source_does_not_use_that_vendor():
@@ -267,7 +274,10 @@ def test_telemetry_calls_are_logging_findings_not_transfers():
         newrelic.agent.add_custom_attribute("order_count", customer.order_count)
     """
     found = _codes(source)
-    assert found == [(line, "GDPR303", "") for line in (10, 11, 13, 15, 16, 17, 18)], found
+    # each unapproved vendor once by its import (ddtrace is Datadog's as well), the data sent as GDPR303
+    imports = [(1, "newrelic"), (2, "datadog"), (4, "rollbar"), (5, "bugsnag"), (6, "honeycomb"), (7, "elastic-apm")]
+    assert [f for f in found if f[1] == "GDPR401"] == [(line, "GDPR401", vendor) for line, vendor in imports], found
+    assert [f for f in found if f[1] != "GDPR401"] == [(line, "GDPR303", "") for line in (10, 11, 13, 15, 16, 17, 18)]
 
 
 # ---- loading: a bad entry is a clear error naming the key ------------------------------------------------------------

@@ -230,7 +230,7 @@ def _check_imports(ctx: FileContext, flow: Flow) -> None:
             if not proc:
                 continue
             info = policy.processors[proc]
-            if info.infrastructure or info.logging_sink or proc in policy.approved or proc in reported:
+            if info.infrastructure or proc in policy.approved or proc in reported:
                 break
             reported.add(proc)
             ctx.report("GDPR401", node, f"imports the SDK of {info.vendor} ({info.service}, {info.country}), "

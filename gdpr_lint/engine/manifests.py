@@ -87,7 +87,7 @@ def check_manifest(path: Path, shown: str, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     for name, line in _requirement_names(path, text):
         proc = by_package.get(name)
-        if proc is None or proc.infrastructure or proc.logging_sink or proc.name in policy.approved:
+        if proc is None or proc.infrastructure or proc.name in policy.approved:
             continue
         findings.append(Finding(
             code=rule.code, name=rule.name, family=rule.family, severity=policy.severity_of(rule.code), path=shown,

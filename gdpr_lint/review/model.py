@@ -427,8 +427,8 @@ def _processors(snap: Snapshot) -> list[dict]:
             status = "approved" if not codes.get(name) else "approved, with findings"
         elif info is None:
             status = "unknown host"
-        elif info.infrastructure or info.logging_sink:
-            status = "infrastructure" if info.infrastructure else "logging service"
+        elif info.infrastructure:
+            status = "infrastructure"
         else:
             status = "not approved"
         rows.append({
