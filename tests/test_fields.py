@@ -220,3 +220,44 @@ class Box(models.Model):
     out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
     found = sorted((f["code"], f["line"]) for f in out["findings"])
     assert found == [("GDPR101", 8), ("GDPR201", 8)]  # WeightEntry.weight; not a load, a photo's or a box's size
+
+
+def test_a_sqlalchemy_relationship_to_a_lookup_table_carries_its_datum(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    (tmp_path / "models.py").write_text('''from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class Sex(Base):
+    __tablename__ = "sex"
+    id = Column(Integer, primary_key=True)
+    label = Column(String(50))
+
+
+class Account(Base):
+    __tablename__ = "account"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(200))  # gdpr: retention=P2Y basis=contract
+
+
+class Member(Base):
+    __tablename__ = "member"
+    id = Column(Integer, primary_key=True)
+    mobile = Column(String(20))  # gdpr: retention=P2Y basis=contract
+    gender_id = Column(Integer, ForeignKey("sex.id"))
+    gender = relationship("Sex")
+    account_id = Column(Integer, ForeignKey("account.id"))
+    account = relationship("Account")
+    orders = relationship("Order", back_populates="member")
+''')
+    monkeypatch.chdir(tmp_path)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
+    found = sorted((f["code"], f["line"]) for f in out["findings"])
+    assert found == [("GDPR101", 24)]  # gender, through the lookup; not the account (a person's row) or orders

@@ -165,7 +165,8 @@ class SchemaFinder:
                 if framework == "attrs" and callee_last not in ("ib", "attrib", "field"):
                     continue
                 if framework in ("django", "sqlalchemy", "marshmallow", "drf") and not (
-                        callee_last[:1].isupper() or callee_last in ("mapped_column", "encrypt", "column_property")):
+                        callee_last[:1].isupper() or callee_last in ("mapped_column", "encrypt", "column_property")
+                        or callee_last in self.frameworks.reference_fields):  # `gender = relationship("Gender")`
                     continue
             reference = any(c.rpartition(".")[2] in self.frameworks.reference_fields for c in callee)
             if framework == "sqlalchemy" and annotation is not None and value is None and not any(
