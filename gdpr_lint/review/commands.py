@@ -82,7 +82,9 @@ def review(paths, base, out_dir, config, signoffs, jobs, no_cache) -> None:
         base_snap, base_commit = model.scan_base(base, head.paths, head.policy, Path.cwd(), jobs=jobs,
                                                  cache_dir=None, own_config=config is None)
     digest = head.digest
-    doc = model.build_review(head, base_snap, base or "", base_commit, _records_for(Path(signoffs), digest))
+    hidden = model.hidden_by_policy(head, base_snap, jobs)
+    doc = model.build_review(head, base_snap, base or "", base_commit, _records_for(Path(signoffs), digest),
+                             hidden=hidden)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -222,7 +224,8 @@ def check_review_pages(doc: dict, pages: dict[str, bytes], config: str | None, j
     held = _records_for(signoffs, doc["digest"])
     if not isinstance(listed, list) or any(entry not in held for entry in listed):
         raise redo(f"review.json lists sign-offs that {signoffs} does not hold")
-    rebuilt = model.build_review(head, base_snap, base_ref, base_commit, listed, now=date)
+    rebuilt = model.build_review(head, base_snap, base_ref, base_commit, listed, now=date,
+                                 hidden=model.hidden_by_policy(head, base_snap, jobs))
     expected = render_pages(rebuilt)
     if expected["review.json"] != pages["review.json"]:
         try:

@@ -531,8 +531,31 @@ def privacy_diff(base: Snapshot, head: Snapshot, base_ref: str, base_commit: str
             "processors_added": sorted(new_p - old_p), "processors_removed": sorted(old_p - new_p),
             "new_findings": new_findings, "resolved_findings": resolved, "new_suppressions": new_sups,
             "policy_changed": base.policy.hash != head.policy.hash,
+            "policy_changes": _setting_changes(config_settings(base.policy), config_settings(head.policy)),
             "rules_off_before": rules_off(base.policy), "config_before": base.config_note,
             "unchanged": base.digest == head.digest}
+
+
+def config_settings(policy) -> dict[str, str]:
+    """The organisation config's settings that differ from the defaults, each as compact JSON text
+    (what the DPO signs besides the code: approvals, first-party domains, sanitizers, excludes ...)."""
+    from dataclasses import asdict
+
+    from gdpr_lint.policy.config import OrgConfig
+
+    default = asdict(OrgConfig())
+    out = {}
+    for key, value in asdict(policy.config).items():
+        if key in ("path", "raw") or value == default.get(key):
+            continue
+        text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+        out[key] = text if len(text) <= 400 else text[:399] + "…"
+    return out
+
+
+def _setting_changes(before: dict[str, str], after: dict[str, str]) -> list[dict]:
+    return [{"key": k, "before": before.get(k, "default"), "after": after.get(k, "default")}
+            for k in sorted(before.keys() | after.keys()) if before.get(k) != after.get(k)]
 
 
 def rules_off(policy) -> list[str]:
@@ -562,7 +585,14 @@ def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict]
                                          "), so their findings are not shown.")
     else:
         status, headline = "clear", "No open findings: ready for the DPO's decision."
-    if diff and diff.get("policy_changed") and status != "blocked":
+    if diff and diff.get("hidden_by_policy"):
+        hidden = (f"the config changed with the code hides {len(diff['hidden_by_policy'])} finding(s) that the "
+                  "base's policy reports: read them under the changes.")
+        if status == "blocked":
+            headline += " Also, " + hidden
+        else:
+            status, headline = "attention", "Needs attention: " + hidden
+    elif diff and diff.get("policy_changed") and status != "blocked":
         status = "attention"
         headline += " The policy changed since the base: read the changes below."
     return {
@@ -578,9 +608,29 @@ def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict]
     }
 
 
+def hidden_by_policy(head: Snapshot, base: Snapshot | None, jobs: int | None = None) -> list[dict]:
+    """When the config changed since the base: the findings the head's code has under the base's
+    policy that the head's own policy no longer reports (a first-party domain, a sanitizer, an
+    approval or an exclude added in the same change as the code it excuses).  Empty when the
+    policy did not change; costs one more scan of the head when it did."""
+    if base is None or base.policy.hash == head.policy.hash:
+        return []
+    again = take_snapshot(head.paths, base.policy, head.root, jobs=jobs)
+    shown = Counter(f.fingerprint for f in head.result.findings + head.result.suppressed)
+    out = []
+    for f in again.result.findings:
+        if shown[f.fingerprint]:
+            shown[f.fingerprint] -= 1
+            continue
+        out.append(_finding(f, head.policy))
+    return out
+
+
 def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "", base_commit: str = "",
-                 signoffs: list[dict] | None = None, now: _dt.datetime | None = None) -> dict:
-    """The review as a JSON-ready dict (the content of ``review.json``)."""
+                 signoffs: list[dict] | None = None, now: _dt.datetime | None = None,
+                 hidden: list[dict] | None = None) -> dict:
+    """The review as a JSON-ready dict (the content of ``review.json``); ``hidden``: see
+    :func:`hidden_by_policy`."""
     policy = head.policy
     now = now or _dt.datetime.now(_dt.timezone.utc)
     from gdpr_lint.reporters.inventory import sort_rows
@@ -592,6 +642,8 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
     processors = _processors(head)
     flows = _flows(head, processors)
     diff = privacy_diff(base, head, base_ref, base_commit) if base is not None else None
+    if diff is not None:
+        diff["hidden_by_policy"] = hidden or []
     content = head.content()
     digest = compute_digest(content)
     baseline_fps = {e["fingerprint"] for e in head.baseline}
@@ -612,7 +664,8 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
                   "date": now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
                   "tool": {"name": "gdpr-lint", "version": __version__},
                   "policy": {"hash": policy.hash, "content_hash": content["policy"],
-                             "config": _shown(policy.config.path, head.root), "require": list(policy.config.require)},
+                             "config": _shown(policy.config.path, head.root), "require": list(policy.config.require),
+                             "settings": config_settings(policy)},
                   "files": head.result.files, "lines": head.result.lines, "listing": head.listing or None,
                   "untracked": head.untracked},
         "verdict": _verdict(findings, processors, inventory, diff, list(policy.config.require), rules_off(policy)),

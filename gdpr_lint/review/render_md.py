@@ -103,6 +103,16 @@ def render_md(review: dict) -> str:
             now = "; ".join(v.get("rules_off") or []) or "none"
             out += [f"**The policy changed since the base** ({cell(d.get('config_before') or 'the config differs')}). "
                     f"Rules switched off then: {cell(before)}; now: {cell(now)}.", ""]
+            if d.get("policy_changes"):
+                out += ["| Setting | At the base | Now |", "| --- | --- | --- |"]
+                out += [f"| {code(c['key'])} | {code(c['before'])} | {code(c['after'])} |" for c in d["policy_changes"]]
+                out.append("")
+            hidden = d.get("hidden_by_policy") or []
+            out += [f"**Findings the new policy hides:** {len(hidden)} (the head's code under the base's policy)"
+                    + (":" if hidden else ".")]
+            for f in hidden:
+                out.append(f"- {f['severity']} {code(f['code'])} {cell(f['message'])} ({code(f['path'] + ':' + str(f['line']))})")
+            out.append("")
         for title, key in (("Fields added", "fields_added"), ("Fields removed", "fields_removed")):
             if d[key]:
                 out.append(f"**{title}:** " + "; ".join(
@@ -195,6 +205,15 @@ def render_md(review: dict) -> str:
                 f"{code(e['sha256'][:16] if not e['sha256'].startswith('commit ') else e['sha256'][:19])} |"
                 for e in unread]
         out += ["", "</details>", ""]
+    settings = s["policy"].get("settings") or {}
+    out += [f"<details><summary>Policy settings: {len(settings)} differ from the defaults</summary>", ""]
+    if settings:
+        out += ["The organisation's config, as the review applied it (the DPO signs it with the code).", "",
+                "| Setting | Value |", "| --- | --- |"]
+        out += [f"| {code(k)} | {code(v)} |" for k, v in settings.items()]
+    else:
+        out.append("The default policy: no setting of the config changes it.")
+    out += ["", "</details>", ""]
     out += ["### Sign-off", "", f"Review digest: {code(review['digest'])}", ""]
     if review.get("signoffs"):
         for r in review["signoffs"]:

@@ -581,7 +581,8 @@ def test_a_config_that_switches_rules_off_with_the_code_shows_in_the_review(repo
     assert doc["diff"]["policy_changed"] and not doc["diff"]["unchanged"]
     assert "default policy" in doc["diff"]["config_before"]
     verdict = doc["verdict"]
-    assert verdict["status"] != "clear" and "switches rules off" in verdict["headline"]
+    assert verdict["status"] != "clear" and "hides" in verdict["headline"]
+    assert [f["code"] for f in doc["diff"]["hidden_by_policy"]] == ["GDPR301"]  # the log of e-mail addresses
     assert verdict["rules_off"] and config.split(":")[1].strip(" []\n") in verdict["rules_off"][0]
     md = Path("review/review.md").read_text()
     assert "The policy changed since the base" in md and "The config switches rules off" in md
@@ -602,3 +603,47 @@ def test_a_base_under_its_own_config_and_an_unchanged_config(repo, keys):
     doc = json.loads(Path("review/review.json").read_text())
     assert not doc["diff"]["policy_changed"] and "its own .gdpr-lint.yaml" in doc["diff"]["config_before"]
     assert doc["verdict"]["rules_off"] == ["ignores GDPR3"]
+
+
+POSTS_EMAIL = '''\
+import requests
+
+
+def sync(customer):
+    requests.post("https://api.partner-analytics.example/v1/people", json={"email": customer.email})
+'''
+
+
+@pytest.mark.parametrize("config", ["first_party_domains: [partner-analytics.example]\n",
+                                    "ignore: [GDPR403]\n"])
+def test_findings_a_config_change_hides_are_listed_in_the_review(repo, keys, config):
+    """Red team, round three: a first-party domain added in the same commit as code posting e-mail
+    addresses to it read "Rules switched off: none", 0 new findings; the config was shown nowhere."""
+    (repo / "app" / "sync.py").write_text(POSTS_EMAIL)
+    (repo / ".gdpr-lint.yaml").write_text(config)
+    commit_all(repo, "sync, and a config")
+    result = cli("review", ".", "--base", "HEAD~1", "--out", "review", "--no-cache")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(Path("review/review.json").read_text())
+    (hidden,) = doc["diff"]["hidden_by_policy"]
+    assert hidden["code"] == "GDPR403" and hidden["path"] == "app/sync.py"
+    assert doc["verdict"]["status"] != "clear" and "hides 1 finding" in doc["verdict"]["headline"]
+    key = config.split(":")[0]
+    assert [c["key"] for c in doc["diff"]["policy_changes"]] == [key]
+    assert key in doc["scope"]["policy"]["settings"]
+    md = Path("review/review.md").read_text()
+    assert "Findings the new policy hides:** 1" in md and "partner-analytics" in md
+    assert "Policy settings" in Path("review/review.html").read_text()
+    result = cli("signoff", "review", "--key", str(keys["dpo"]), "--decision", "approve")
+    assert result.exit_code == 0, result.output  # signoff re-renders the same page (the extra scan included)
+
+
+def test_an_unchanged_policy_costs_no_extra_scan_and_hides_nothing(repo, keys):
+    (repo / ".gdpr-lint.yaml").write_text("first_party_domains: [partner-analytics.example]\n")
+    commit_all(repo, "config")
+    (repo / "app" / "sync.py").write_text(POSTS_EMAIL)
+    commit_all(repo, "sync")
+    result = cli("review", ".", "--base", "HEAD~1", "--out", "review", "--no-cache")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(Path("review/review.json").read_text())
+    assert doc["diff"]["hidden_by_policy"] == [] and doc["diff"]["policy_changes"] == []
