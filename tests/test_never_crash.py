@@ -562,6 +562,10 @@ def test_a_chain_too_deep_for_pythons_parser_is_reported_at_once(tmp_path):
     ("caf\u00e9 = '\u00e9'\n", "caf\u00e9 = '\u00e9'\n"),  # already NFKC: untouched
     ("\ufb01le = 1\nx = (\n", "file = 1\nx = (\n"),  # a ligature; a file Python cannot tokenize still gains it
     ("x = 1\n", "x = 1\n"),
+    # an f-string's fields are code (one STRING token before Python 3.12), also over several lines
+    ('log.info(f"to {c.\uff45\uff4d\uff41\uff49\uff4c}")\n', 'log.info(f"to {c.email}")\n'),
+    ('s = rf"""a\n{c.\uff50\uff48\uff4f\uff4e\uff45}"""\n', 's = rf"""a\n{c.phone}"""\n'),
+    ('s = "\uff45\uff4d"\n', 's = "\uff45\uff4d"\n'),  # a plain string stays as written
 ])
 def test_identifiers_are_normalised_as_python_does(source, expected):
     from gdpr_lint.files.source import decode, normalise_identifiers

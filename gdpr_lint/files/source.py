@@ -138,27 +138,40 @@ _NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
 
 def normalise_identifiers(text: str) -> str:
     """``text`` with every identifier in the NFKC form Python gives it (PEP 3131); strings and
-    comments as they are.  Linear, and free for ASCII text; the tokenizer runs only when some word
-    outside ASCII is not already in NFKC."""
+    comments as they are, except the replacement fields of f-strings, which are code (before
+    Python 3.12 the tokenizer returns an f-string as one token: its words are normalised, literal
+    text included, which changes nothing a rule reads).  Linear, and free for ASCII text; the
+    tokenizer runs only when some word outside ASCII is not already in NFKC."""
     if text.isascii() or all(unicodedata.is_normalized("NFKC", m.group())
                              for m in _NON_ASCII_WORD.finditer(text)):
         return text
     lines = text.splitlines(keepends=True)
-    edits: dict[int, list[tuple[int, int, str]]] = {}
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    edits: list[tuple[int, int, str]] = []  # absolute offsets into text
     try:
         for tok in tokenize.generate_tokens(iter(lines).__next__):
-            if tok.type == tokenize.NAME and not tok.string.isascii():
+            if tok.string.isascii():
+                continue
+            at = starts[tok.start[0] - 1] + tok.start[1]
+            if tok.type == tokenize.NAME:
                 name = unicodedata.normalize("NFKC", tok.string)
-                if name != tok.string and tok.start[0] == tok.end[0]:
-                    edits.setdefault(tok.start[0] - 1, []).append((tok.start[1], tok.end[1], name))
+                if name != tok.string:
+                    edits.append((at, at + len(tok.string), name))
+            elif tok.type == tokenize.STRING and "f" in tok.string[:3].lower().split("'")[0].split('"')[0]:
+                for m in _NON_ASCII_WORD.finditer(tok.string):
+                    word = unicodedata.normalize("NFKC", m.group())
+                    if word != m.group():
+                        edits.append((at + m.start(), at + m.end(), word))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass  # Python will not compile it either: what was found so far is rewritten, the rest is reported
-    for row, spans in edits.items():
-        line = lines[row]
-        for start, end, name in sorted(spans, reverse=True):
-            line = line[:start] + name + line[end:]
-        lines[row] = line
-    return "".join(lines)
+    out, last = [], 0
+    for begin, finish, word in sorted(edits):
+        out += [text[last:begin], word]
+        last = finish
+    out.append(text[last:])
+    return "".join(out)
 
 
 def decode(data: bytes) -> tuple[str | None, str]:
