@@ -319,7 +319,9 @@ def _wanted(name: str) -> bool:
 
 # code Python runs that is not source: an import finds `x.pyc` beside or instead of `x.py`, and
 # `__pycache__` bytecode compiled with unchecked hashes runs whatever source sits beside it
-COMPILED_SUFFIXES = (".pyc", ".pyo", ".pyd", ".so")
+# code that runs but is not read: bytecode, binary modules, and archives Python imports from (a zip, an
+# egg, a wheel or a zipapp on sys.path is a package like any folder)
+COMPILED_SUFFIXES = (".pyc", ".pyo", ".pyd", ".so", ".zip", ".egg", ".whl", ".pyz")
 
 
 def _gate_kind(full: Path) -> str:

@@ -33,8 +33,8 @@ PROCESSOR_CODES = ("GDPR401", "GDPR402", "GDPR403", "GDPR404", "GDPR405")
 # why a file in the digest was not analysed, for the codes that are not rule codes
 UNREAD_WHY = {
     "test-code": "test code: the data rules skip it (see `check_tests` in the docs)",
-    "compiled": "compiled code (bytecode or a binary module): it runs but cannot be read; "
-                "remove it from the repository",
+    "compiled": "compiled or archived code (bytecode, a binary module, a zip, egg, wheel or zipapp Python can "
+                "import from): it can run but is not read; remove it from the repository",
     "submodule": "a git submodule, at the commit shown: its code is not scanned here",
 }
 # a digest entry that binds a file's content: its hash, a link's target and hash, a broken link's target

@@ -390,6 +390,23 @@ def test_tracked_bytecode_is_kept_by_its_hash(repo, monkeypatch, keys, tmp_path)
     assert entry["code"] == "compiled" and len(entry["sha256"]) == 64
 
 
+def test_a_zip_python_can_import_from_is_kept_by_its_hash(repo, monkeypatch, keys):
+    """Red team, round three: `sys.path.insert(0, "vendor/mailer.zip")` imports code nobody read."""
+    import zipfile
+
+    (repo / "vendor").mkdir()
+    with zipfile.ZipFile(repo / "vendor" / "mailer.zip", "w") as zf:
+        zf.writestr("mailer.py", "def send(c):\n    pass\n")
+    commit_all(repo, "a vendored archive")
+    doc = approve(monkeypatch, repo, keys)
+    (entry,) = [d for d in doc["not_analysed"] if d["path"] == "vendor/mailer.zip"]
+    assert entry["code"] == "compiled" and len(entry["sha256"]) == 64
+    with zipfile.ZipFile(repo / "vendor" / "mailer.zip", "w") as zf:
+        zf.writestr("mailer.py", LEAK)
+    commit_all(repo, "the archive, changed")
+    assert_stale(monkeypatch, repo, keys)
+
+
 def test_a_pyw_module_and_a_python_script_without_a_suffix_are_scanned(repo, monkeypatch, keys):
     approve(monkeypatch, repo, keys)
     write(repo, "bin/worker", "#!/usr/bin/env python3\n" + LEAK)
