@@ -523,3 +523,19 @@ class Limiter:
         log.info("from %s", self.anonymize(request.META["REMOTE_ADDR"]))
 '''
     assert sorted(codes(source)) == [("GDPR203", 35), ("GDPR301", 38)]  # the masker and the redactor still sanitise
+
+
+def test_getattr_with_a_literal_name_reads_that_attribute():
+    source = '''
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def notify(customer, field):
+    log.info("to %s", getattr(customer, "email"))
+    log.info("to %s", getattr(customer, "\\N{LATIN SMALL LETTER P}hone", None))
+    log.info("id %s", getattr(customer, "id"))
+    log.info("value %s", getattr(customer, field))
+'''
+    assert sorted(codes(source)) == [("GDPR301", 7), ("GDPR301", 8)]

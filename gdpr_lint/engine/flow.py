@@ -534,6 +534,10 @@ class Flow:
 
     def _call_taint(self, node: cst.Call, env: Env, depth: int) -> frozenset:
         func = node.func
+        if isinstance(func, cst.Name) and func.value == "getattr" and len(node.args) >= 2:
+            name = string_value(node.args[1].value)  # getattr(customer, "email"): customer.email
+            if name is not None and name.isidentifier():
+                return self.taint(cst.Attribute(value=node.args[0].value, attr=cst.Name(name)), env, depth)
         names = self.resolver.qnames(func)
         method = func.attr.value if isinstance(func, cst.Attribute) else ""
         if any(n in self.hash_functions for n in names) or method in ("hexdigest", "digest"):
