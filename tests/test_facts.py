@@ -410,3 +410,39 @@ def test_only_the_head_noun_decides(tmp_path, monkeypatch):
     assert found["TeamInvite.email"] == ["GDPR101"]  # an invitation, not a team
     assert not {"MemberBulletin.title", "MemberBulletin.text"} & found.keys()  # a bulletin for members
     assert found["PostalAddress.line1"] == ["GDPR101"] and found["PostalAddress.line2"] == ["GDPR101"]
+
+
+def test_a_file_reading_a_personal_field_of_an_imported_class_is_analysed(tmp_path, monkeypatch):
+    """`entry.weight` says nothing by its words; the project says a WeightEntry belongs to a user and
+    is named after the measure, so the file that reads it (and caches it) is analysed."""
+    import json
+
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    pkg = tmp_path / "fit"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "models.py").write_text(
+        "from django.conf import settings\nfrom django.db import models\n\n\n"
+        "class WeightEntry(models.Model):\n"
+        "    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)\n"
+        "    weight = models.DecimalField(max_digits=5, decimal_places=2)  # gdpr: retention=P2Y basis=consent\n\n\n"
+        "class WorkoutLog(models.Model):\n"
+        "    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)\n"
+        "    weight = models.DecimalField(max_digits=5, decimal_places=2)\n")
+    (pkg / "totals.py").write_text(
+        "from django.core.cache import cache\n\nfrom fit.models import WeightEntry, WorkoutLog\n\n\n"
+        "def per_kg(user):\n"
+        "    result = {'total': {'energy': 1}, 'per_kg': {}}\n"
+        "    entry = WeightEntry.objects.filter(user=user).first()\n"
+        "    result['per_kg']['energy'] = result['total']['energy'] / entry.weight\n"
+        "    cache.set('plan', result)\n\n\n"
+        "def lifted(user):\n"
+        "    log = WorkoutLog.objects.filter(user=user).first()\n"
+        "    cache.set('lifted', {'kg': log.weight})\n")
+    monkeypatch.chdir(tmp_path)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
+    found = sorted((f["path"], f["line"], f["code"]) for f in out["findings"] if f["path"].endswith("totals.py"))
+    assert found == [("fit/totals.py", 10, "GDPR203")]  # the body weight, not the weight lifted

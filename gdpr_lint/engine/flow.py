@@ -693,9 +693,12 @@ class Flow:
                         self.class_strings.setdefault(self.current_class, {})[target.attr.value] = base
                 if value_taint:
                     self.class_taint.setdefault(self.current_class, {})[target.attr.value] = value_taint
-        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-            name = target.value.value
-            if value_taint:
+        elif isinstance(target, cst.Subscript):
+            base = target.value
+            while isinstance(base, cst.Subscript):  # result["per_kg"][key] = ...: the value lands in result
+                base = base.value
+            if isinstance(base, cst.Name) and value_taint:
+                name = base.value
                 env.taint[name] = (env.lookup("taint", name) or EMPTY) | value_taint
 
 

@@ -74,6 +74,9 @@ class ProjectFacts:
     #: what the project says of a class, by the words of its name when only one class has that name:
     #: ``ticket.title`` anywhere reads the field as the class ``Ticket`` says
     named: dict[tuple[str, ...], Evidence] = field(default_factory=dict)
+    #: weak-word fields a class of a person (or that belongs to one) holds as personal data
+    #: (``WeightEntry.weight``), by qualified name: a file reading them is analysed
+    personal_fields: dict[str, frozenset[str]] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
@@ -118,6 +121,20 @@ class ProjectFacts:
             if len(found) == 1:
                 return found[0], self.summaries[found[0]]
         return None
+
+    def reads_personal_fields(self, imports, attrs) -> bool:
+        """Whether a file that imports ``imports`` (classes, or modules holding classes) and reads the
+        attributes ``attrs`` may read a field the facts judge personal (``from fit.models import
+        WeightEntry`` and ``entry.weight``): such a file is analysed whatever its words said."""
+        if not self.personal_fields or not attrs:
+            return False
+        wanted = set(attrs)
+        modules = self._by_module()
+        for name in imports:
+            for qual in (name, *modules.get(name, ())):
+                if not wanted.isdisjoint(self.personal_fields.get(qual, ())):
+                    return True
+        return False
 
     def judges_classes_of(self, module: str) -> bool:
         """Whether the facts say something of a class of ``module`` that its words alone do not (a
@@ -471,10 +488,17 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         for qual, params, flows in found.get("summaries", ()):
             facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
                                                           for i, code, what, line in flows))
+    weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     for qual in classes:
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs:
             facts.evidence[qual] = ev
+        if ev.kind in ("person", "linked"):
+            owner = classes[qual]["n"]
+            found = frozenset(f[0] for f in classes[qual]["f"] if not weak.isdisjoint(split_words(f[0]))
+                              and classifier.classify(f[0], owner, False, ev))
+            if found:
+                facts.personal_fields[qual] = found
     names: dict[tuple[str, ...], list[str]] = {}
     for qual, info in classes.items():
         names.setdefault(split_words(info["n"]), []).append(qual)

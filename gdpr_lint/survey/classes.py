@@ -249,15 +249,33 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
                                              _safe_names(policy)) if classify else [],
              # what it imports: test code that production code imports is production code (facts.scope)
-             "imports": imported_modules(tree, module, is_package) if not text or "import" in text else []}
+             "imports": imported_modules(tree, module, is_package) if not text or "import" in text else [],
+             # attributes read with a weak word (`entry.weight`, `row.city`): personal on a class the project
+             # facts judge (ProjectFacts.reads_personal_fields), whatever the owner's name says here
+             "attrs": weak_attributes(text, policy) if text else []}
     return classes, facts
+
+
+_ATTRIBUTE = re.compile(r"\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
+_WEAK: dict[int, frozenset[str]] = {}
+
+
+def weak_attributes(text: str, policy) -> list[str]:
+    """The attribute names ``text`` reads that hold a weak personal-data word (``.weight``,
+    ``.name``, ``.city``): a superset (strings and comments count), kept small."""
+    weak = _WEAK.get(id(policy))
+    if weak is None:
+        weak = _WEAK[id(policy)] = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
+    from gdpr_lint.policy import split_words
+
+    return sorted({a for a in set(_ATTRIBUTE.findall(text)) if not weak.isdisjoint(split_words(a))})
 
 
 # ---- the shape of these facts, checked when they are read back from the results cache --------------
 
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
-_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls", "imports"})
+_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls", "imports", "attrs"})
 
 
 def check_class_facts(data) -> None:
@@ -307,6 +325,7 @@ def check_file_facts(data) -> dict:
     need_list(data.get("mentions", []), str)
     need_list(data.get("calls", []), str)
     need_list(data.get("imports", []), str)
+    need_list(data.get("attrs", []), str)
     for item in data.get("summaries", ()):  # [function, [parameters], [[index, code, what, line], ...]]
         if len(need(item, list)) != 3:
             raise BadEntry("a summary has three parts")
