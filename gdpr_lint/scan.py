@@ -110,7 +110,7 @@ def _fewer_collections() -> None:
     reference counting (trees hold no cycles), and the default thresholds make the collector walk
     them again and again (about a tenth of a scan's CPU time; memory is unchanged)."""
     gen0, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(max(gen0, 50_000), max(gen1, 20), max(gen2, 20))
+    gc.set_threshold(max(gen0, 200_000), max(gen1, 50), max(gen2, 50))
 
 
 # ---- worker side ---------------------------------------------------------------------------------
@@ -468,10 +468,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                               [], [], 0)
             elif not survey.analyse and not facts.prints_personal(survey.facts.get("mentions", ())) and not (
                     facts.judges_classes_of(modname)) and not facts.reads_personal_fields(
-                    survey.facts.get("imports", ()), survey.facts.get("attrs", ())):
+                    survey.facts.get("imports", ()), survey.facts.get("attrs", ())) and not facts.receives(modname):
                 outputs[i] = ([], [], [], survey.lines)
             else:
-                keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls")), shown, modname,
+                keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls"), modname), shown, modname,
                                       digests[i], *(["production"] if i in promoted else [])) if digests[i] else ""
                 outputs[i] = snapshot["results"].get(keys[i]) or (
                     cache.get("result", keys[i], result_from_data) if keys[i] else None)

@@ -87,6 +87,8 @@ class Flow:
         self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
         self.content_attributes = frozenset(sources.get("content_attributes", ()))
         self.named = dict(facts.named) if facts is not None else {}
+        # what callers in the tree pass to the parameters of this module's functions (survey.incoming)
+        self.incoming: dict[str, dict[str, frozenset]] = getattr(facts, "incoming", None) or {}
         user_text = self.texts.get(("user",))
         self.signed_in_text = user_text or frozenset({Match("user.account.username",
                                                             "the signed-in user: a user model prints its username")})

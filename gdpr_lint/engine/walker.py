@@ -68,7 +68,7 @@ class Walker:
         for fn, cls, qual in functions:
             if self.ctx is not None:
                 self.ctx.symbol = qual
-            self.run_function(fn, cls, module_env, reporting=True)
+            self.run_function(fn, cls, module_env, reporting=True, qual=qual)
 
     def _functions(self, body, cls: str | None, prefix: str = ""):
         for stmt in body:
@@ -101,9 +101,12 @@ class Walker:
                 return string_value(call.args[0].value)
         return None
 
-    def _function_env(self, fn: cst.FunctionDef, module_env: Env, markers: bool) -> Env:
+    def _function_env(self, fn: cst.FunctionDef, module_env: Env, markers: bool, qual: str = "") -> Env:
         env = Env(parent=module_env)
         validated = self._validated_field(fn)
+        # what the project's callers pass to its parameters (survey.incoming): only where findings are
+        # reported, so a summary (which parameters reach the return) is not coloured by one caller
+        incoming = self.flow.incoming.get(f"{self.sinks.module}.{qual}", {}) if qual and not markers else {}
         for i, param in enumerate(self._params(fn)):
             name = param.name.value
             taint = frozenset(self.flow.classifier.classify(name))
@@ -111,6 +114,7 @@ class Walker:
                 taint = frozenset(self.flow.classifier.classify(validated))  # the value of the validated field
             if markers:
                 taint |= {Match(f"{PARAM}{i}", name)}
+            taint |= incoming.get(name, EMPTY)
             env.taint[name] = taint
             if name not in ("self", "cls"):
                 env.objects[name] = self.flow.object_text(name)  # `def notify(user)`: a User
@@ -133,11 +137,12 @@ class Walker:
         own = frozenset(m for m in self.returns if not m.category.startswith(PARAM))
         return Summary(params=params, returns_params=flows, returns=own)
 
-    def run_function(self, fn: cst.FunctionDef, cls: str | None, module_env: Env, reporting: bool) -> None:
+    def run_function(self, fn: cst.FunctionDef, cls: str | None, module_env: Env, reporting: bool,
+                     qual: str = "") -> None:
         """Walk one function body with its parameters classified by name and annotation."""
         self.flow.current_class = cls
         self.reporting = reporting
-        env = self._function_env(fn, module_env, markers=False)
+        env = self._function_env(fn, module_env, markers=False, qual=qual)
         self.returns = EMPTY
         self.flow.enter(fn.body)
         self.block(fn.body.body, env)

@@ -77,7 +77,10 @@ class ProjectFacts:
     #: weak-word fields a class of a person (or that belongs to one) holds as personal data
     #: (``WeightEntry.weight``), by qualified name: a file reading them is analysed
     personal_fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: what the project's callers pass to a function's parameters: qualified name -> {parameter: matches}
+    incoming: dict[str, dict[str, frozenset]] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _receiving: frozenset | None = field(default=None, repr=False, compare=False)
     _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
@@ -85,7 +88,8 @@ class ProjectFacts:
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
                             shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
-                            mirrors=self.mirrors, named=self.named, summaries=self.summaries)
+                            mirrors=self.mirrors, named=self.named, summaries=self.summaries,
+                            incoming=self.incoming)
 
     def prints_personal(self, names) -> bool:
         """Whether one of ``names`` (a file's identifiers named after a person, ``user``, ``new_user``)
@@ -122,6 +126,13 @@ class ProjectFacts:
                 return found[0], self.summaries[found[0]]
         return None
 
+    def receives(self, module: str) -> bool:
+        """Whether callers in the tree pass personal data to a function of ``module``."""
+        if self._receiving is None:
+            self._receiving = frozenset(q.rsplit(".", 1)[0] for q in self.incoming) | frozenset(
+                q.rsplit(".", 2)[0] for q in self.incoming if q.count(".") >= 2)
+        return module in self._receiving
+
     def reads_personal_fields(self, imports, attrs) -> bool:
         """Whether a file that imports ``imports`` (classes, or modules holding classes) and reads the
         attributes ``attrs`` may read a field the facts judge personal (``from fit.models import
@@ -149,9 +160,10 @@ class ProjectFacts:
     def evidence_for(self, qualified: str) -> Evidence:
         return self.evidence.get(qualified, NO_EVIDENCE)
 
-    def digest(self, names: list[str] | None = None, calls=None) -> str:
+    def digest(self, names: list[str] | None = None, calls=None, module: str | None = None) -> str:
         """A short hash of the facts (of ``names`` only, when given) for the results cache key;
-        ``calls``, the names a file calls, limits the function summaries to those it may use."""
+        ``calls``, the names a file calls, limits the function summaries to those it may use;
+        ``module``, what callers pass to that module's functions (all modules' when ``None``)."""
         keys = sorted(self.schemas) if names is None else sorted(set(names))
         payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k), self.mirrors.get(k))
                    for k in keys]
@@ -164,6 +176,9 @@ class ProjectFacts:
         called = None if calls is None else set(calls)
         payload.append(sorted((k, [p, [f[:3] for f in flows]]) for k, (p, flows) in self.summaries.items()
                               if called is None or k.rpartition(".")[2] in called))
+        prefix = None if module is None else module + "."
+        payload.append(sorted((k, sorted((p, sorted(repr(m) for m in v)) for p, v in params.items()))
+                              for k, params in self.incoming.items() if prefix is None or k.startswith(prefix)))
         return hashlib.sha256(json.dumps(payload, default=repr).encode()).hexdigest()[:16]
 
     def _by_module(self) -> dict[str, list[str]]:
@@ -488,6 +503,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         for qual, params, flows in found.get("summaries", ()):
             facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
                                                           for i, code, what, line in flows))
+    _incoming(facts, classes, file_facts)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     for qual in classes:
         ev = builder.evidence(qual)
@@ -524,3 +540,86 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
                 key = split_words(info["n"])
                 facts.carried[key] = facts.carried.get(key, frozenset()) | carried
     return facts
+
+
+def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None:
+    """Fill ``facts.incoming`` from the survey's ``defs`` and ``passes`` (see survey.incoming): a call
+    ``self.m(...)`` in class C reaches ``m`` of C and of C's subclasses; any other call reaches the
+    one function of the project with that name, when there is exactly one.  A parameter the
+    function's summary already follows to a sink is left out: that call is reported where it is
+    made (``check --diff`` on a pull request that adds it shows it), so the flow is one finding."""
+    from gdpr_lint.classify import Match
+
+    defs: dict[str, list[tuple[str, list[str]]]] = {}
+    for found, _path in file_facts:
+        for qual, params, sinkish in found.get("defs", ()):
+            defs.setdefault(qual.rpartition(".")[2], []).append((qual, params, sinkish))
+    if not defs:
+        return
+    by_last: dict[str, list[str]] = {}
+    for qual in classes:
+        by_last.setdefault(qual.rpartition(".")[2], []).append(qual)
+
+    def parents(qual: str) -> list[str]:
+        out = []
+        for base in classes.get(qual, {}).get("b", ()):
+            if base in classes:
+                out.append(base)
+            else:
+                found = by_last.get(base.rpartition(".")[2], [])
+                if len(found) == 1:
+                    out.append(found[0])
+        return out
+
+    ancestry: dict[str, set[str]] = {}
+
+    def ancestors(qual: str) -> set[str]:
+        if qual not in ancestry:
+            ancestry[qual] = set()  # a cycle ends here
+            seen, todo = set(), [qual]
+            while todo and len(seen) < 200:
+                cur = todo.pop()
+                if cur in seen:
+                    continue
+                seen.add(cur)
+                todo.extend(parents(cur))
+            ancestry[qual] = seen
+        return ancestry[qual]
+
+    for found, path in file_facts:
+        for callee, how, cls, arg, cats, line in found.get("passes", ()):
+            targets = defs.get(callee, ())
+            if how == "self":
+                targets = [t for t in targets if cls and cls in ancestors(t[0].rpartition(".")[0])]
+            elif len(targets) != 1:
+                continue
+            elif how.startswith("attr:"):
+                # `archive.add_text(...)` reaches DataArchive.add_text: the receiver's name says which
+                # class (or module) it is; `writer.writerow(...)` on a library's writer does not
+                receiver = split_words(how[5:])
+                owner = targets[0][0].rpartition(".")[0]
+                if not receiver or not set(receiver) & set(split_words(owner.rpartition(".")[2])):
+                    continue
+            for qual, params, sinkish in targets:
+                if not sinkish:
+                    continue  # nothing in it could write what it is passed
+                owner = qual.rpartition(".")[0]
+                bound = owner in classes and how != "name" and params[:1] in (["self"], ["cls"])
+                if isinstance(arg, int):
+                    index = arg + 1 if bound else arg
+                    if index >= len(params) or params[index].startswith("*"):
+                        continue
+                    name = params[index]
+                else:
+                    name = arg if arg in params else ""
+                if not name or name in ("self", "cls"):
+                    continue
+                summary = facts.summaries.get(qual)
+                if (how != "self" or owner == cls) and summary is not None and any(
+                        summary[0][i] == name for i, *_ in summary[1]):
+                    continue  # the call itself is reported, through the function's summary (PR-friendly);
+                    # an override in a subclass is not what the call resolves to: its sink reports
+                where = f"{path}:{line}"
+                entry = facts.incoming.setdefault(qual, {})
+                entry[name] = entry.get(name, frozenset()) | frozenset(
+                    Match(c, f"passed to `{name}` by the call at {where}") for c in cats)

@@ -133,7 +133,7 @@ def _line_of(data: bytes, offset: int) -> int:
     return len(re.findall(rb"\r\n|\r|\n", data[:offset])) + 1
 
 
-_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+_NON_ASCII_WORD = re.compile(r"\w*[^\W\x00-\x7f]\w*")  # a word with a letter or digit outside ASCII
 
 
 def normalise_identifiers(text: str) -> str:

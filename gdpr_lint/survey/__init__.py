@@ -84,9 +84,10 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     try:
         sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
         classify = classify or getattr(getattr(prefilter, "classifier", None), "classify", None)
-        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify
+        analyse = prefilter is None or prefilter.decide(text, tree)[0]
+        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, analyse
                                     ) if policy is not None else ([], {})
-        return Survey(headers, prefilter is None or prefilter.decide(text, tree)[0], lines, facts=facts)
+        return Survey(headers, analyse, lines, facts=facts)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
         return Survey([], True, lines)
 

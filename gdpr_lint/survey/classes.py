@@ -221,7 +221,8 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
 
 
 def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: str = "",
-               sinks: tuple[frozenset[str], frozenset[str]] | None = None, classify=None) -> tuple[list[dict], dict]:
+               sinks: tuple[frozenset[str], frozenset[str]] | None = None, classify=None,
+               personal_words: bool = True) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
     are ``persisted`` (:func:`~gdpr_lint.survey.persisted.persisted_classes`), ``caught``
     (:func:`~gdpr_lint.survey.handlers.caught_exceptions`), ``mentions`` (:func:`_person_mentions`)
@@ -232,7 +233,10 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     and ``sink_functions``): what a file passes to them is read for mentions (``None``: all of it).
     ``classify`` (the classifier's) lets the file's functions be summarised
     (:func:`~gdpr_lint.survey.summaries.function_summaries`); without it, none are.
+    ``personal_words``: whether the pre-filter found words that can be personal data in the file;
+    without them no call of it can pass personal data (:mod:`~gdpr_lint.survey.incoming`).
     """
+    from gdpr_lint.survey.incoming import incoming_facts
     from gdpr_lint.survey.summaries import function_summaries
 
     from gdpr_lint.survey.handlers import caught_exceptions
@@ -253,6 +257,10 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              # attributes read with a weak word (`entry.weight`, `row.city`): personal on a class the project
              # facts judge (ProjectFacts.reads_personal_fields), whatever the owner's name says here
              "attrs": weak_attributes(text, policy) if text else []}
+    # what the file's calls pass to functions of the project, and what it defines (survey.incoming)
+    facts["defs"], facts["passes"] = incoming_facts(
+        tree, module, classify, frozenset(policy.sinks["sanitizers"]["name_words"]), _safe_names(policy),
+        frozenset(k for k, c in policy.categories.items() if c.credential), personal_words, text) if classify else ([], [])
     return classes, facts
 
 
@@ -275,7 +283,7 @@ def weak_attributes(text: str, policy) -> list[str]:
 
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
-_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls", "imports", "attrs"})
+_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls", "imports", "attrs", "defs", "passes"})
 
 
 def check_class_facts(data) -> None:
@@ -326,6 +334,16 @@ def check_file_facts(data) -> dict:
     need_list(data.get("calls", []), str)
     need_list(data.get("imports", []), str)
     need_list(data.get("attrs", []), str)
+    for item in data.get("defs", ()):  # [qualified name, [parameters], whether it has a sink-like call]
+        if len(need(item, list)) != 3:
+            raise BadEntry("a definition has three parts")
+        need(item[0], str), need_list(item[1], str), need(item[2], bool)
+    for item in data.get("passes", ()):  # [callee, how, calling class, argument, [categories], line]
+        if len(need(item, list)) != 6:
+            raise BadEntry("a call's argument fact has six parts")
+        need(item[0], str), need(item[1], str), need(item[2], str), need_list(item[4], str), need(item[5], int)
+        if not isinstance(item[3], (int, str)) or isinstance(item[3], bool):
+            raise BadEntry("an argument is a position or a keyword")
     for item in data.get("summaries", ()):  # [function, [parameters], [[index, code, what, line], ...]]
         if len(need(item, list)) != 3:
             raise BadEntry("a summary has three parts")

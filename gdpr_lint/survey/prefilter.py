@@ -67,6 +67,8 @@ class Prefilter:
         sources = policy.sinks.get("sources") or {}
         patterns = sorted({*sources.get("signed_in", ()), *(sources.get("containers") or {}),
                            *(sources.get("calls") or {})}, key=len, reverse=True)
+        # the last identifier of each (`POST`, `get_nameid`): the pattern is searched only in a file that has one
+        self.source_tails = frozenset(re.findall(r"\w+", p)[-1] for p in patterns if re.findall(r"\w+", p))
         self.sources = re.compile(r"(?<![\w.])(?:\w+\.)*(?:" + "|".join(
             r"\s*\.\s*".join(map(re.escape, p.split("."))) for p in patterns) + r")\b") if patterns else None
         # a source leads to a finding only through a sink: an identifier of a logger, a print, a
@@ -143,7 +145,8 @@ class Prefilter:
             return True, False
         if not idents.isdisjoint(self.remote_handlers):
             return True, False
-        if self.sources is not None and not idents.isdisjoint(self.sink_names) and self.sources.search(source):
+        if self.sources is not None and not idents.isdisjoint(self.sink_names) and not idents.isdisjoint(
+                self.source_tails) and self.sources.search(source):
             return True, False
         strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
         if not (strong or weak):

@@ -1,0 +1,226 @@
+"""What the project's own calls pass to functions of the project, read with :mod:`ast` in the survey.
+
+A parameter named ``token`` or ``value`` says nothing, but a caller in the tree may fill it with
+personal data: a base class that builds a token from the user's e-mail and hands it to a hook
+(``await self.on_after_request_verify(user, token, request)``) that a subclass overrides and
+prints; a data export that calls ``archive.add_text(name, audit_trail.ip_address)`` where
+``add_text`` writes ``value`` to a file.  The survey records, per file:
+
+- ``defs``: every function and method, ``[qualified name, [parameter names], whether its text has
+  a call that can be a sink (a log, print, write, cache or session call, an HTTP request)]``: one
+  without cannot report what it is passed, and its file need not be analysed for it;
+- ``passes``: every call that passes personal data by the survey's judgement,
+  ``[callee name, how it is called ("self", "attr:RECEIVER", "name"), the calling class's
+  qualified name, argument (a position or a keyword), [categories], line]``.
+
+The project facts (:meth:`~gdpr_lint.facts.project.ProjectFacts.incoming_for`) then give each
+function's parameters what its callers pass, and the analysis starts the function with those
+parameters tainted, so the sink inside it is reported where it writes.  (Where the function's
+own summary already follows the parameter to a sink, :mod:`~gdpr_lint.survey.summaries`, the call
+is reported where it is made instead, and the parameter is not given the callers' data: one
+finding per flow, in the file a pull request changes.)  A call reaches a method
+by ``self.name(...)`` (the method of that class or of a subclass that overrides it); a call
+``receiver.name(...)`` reaches the one method of the project with that name when the receiver's
+name shares a word with its class (``archive.add_text`` and ``DataArchive``) or names its module;
+``name(...)`` reaches the one function of the project with that name.  A library's object with a
+method of the same name (``csv_writer.writerow``) is not mistaken for the project's otherwise.
+
+The judgement of an argument is the survey's approximation of the flow: names and attributes
+the classifier accepts by their own words (``user.email``, ``audit_trail.ip_address``), local
+variables assigned from such expressions (in statement order), containers, f-strings and calls
+built from them (``generate_jwt(token_data, ...)``), except through a sanitizer (``hash``,
+``mask``) or to a safe attribute (``user.id``).  Dict keys are not evidence here (a key
+``password_fgpt`` may hold a hash); only values are.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+# calls that can be a sink, by their text (a superset: the analysis decides)
+_SINKISH = re.compile(r"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log|write|writelines|writerow|"
+                      r"writerows|set|set_many|add|hset|setex|put|post|patch|send|publish|capture_\w+|set_\w+|dump|"
+                      r"upload_\w+|put_object)\s*\(|\b(?:print|open|dump|dumps)\s*\(|\[[^\]]*\]\s*=|\braise\b")
+_BLOCKS = ("body", "orelse", "finalbody", "handlers")
+
+
+def _params(fn) -> list[str]:
+    args = fn.args
+    out = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if args.vararg:
+        out.append("*" + args.vararg.arg)
+    out += [a.arg for a in args.kwonlyargs]
+    return out
+
+
+def _dotted_last(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+class _Judge:
+    """The survey's judgement of what an expression carries (see the module docstring)."""
+
+    def __init__(self, classify, sanitizer_words: frozenset[str], safe: frozenset[str], split_words,
+                 credentials: frozenset[str] = frozenset()) -> None:
+        self._classify = classify
+        self.credentials = credentials  # passwords and secrets: not personal data for these rules
+        self.sanitizer_words = sanitizer_words
+        self.safe = safe
+        self.split = split_words
+
+    def classify(self, name: str, owner: str | None = None):
+        return [m for m in self._classify(name, owner) if m.category not in self.credentials]
+
+    def categories(self, node: ast.AST, local: dict[str, frozenset[str]], depth: int = 0) -> frozenset[str]:
+        if depth > 12 or node is None:
+            return frozenset()
+        judge = self.categories
+        if isinstance(node, ast.Name):
+            if node.id in local:
+                return local[node.id]
+            return frozenset(m.category for m in self.classify(node.id))
+        if isinstance(node, ast.Attribute):
+            if node.attr in self.safe:
+                return frozenset()
+            return frozenset(m.category for m in self.classify(node.attr, _dotted_last(node.value) or None))
+        if isinstance(node, ast.Call):
+            name = _dotted_last(node.func)
+            if name in self.safe or any(w in self.sanitizer_words for w in self.split(name)):
+                return frozenset()
+            out: frozenset[str] = frozenset()
+            for arg in (*node.args, *(k.value for k in node.keywords)):
+                out |= judge(arg, local, depth + 1)
+            return out
+        if isinstance(node, ast.Dict):
+            out = frozenset()
+            for value in node.values:
+                out |= judge(value, local, depth + 1)
+            return out
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            out = frozenset()
+            for elt in node.elts:
+                out |= judge(elt, local, depth + 1)
+            return out
+        if isinstance(node, ast.JoinedStr):
+            out = frozenset()
+            for value in node.values:
+                if isinstance(value, ast.FormattedValue):
+                    out |= judge(value.value, local, depth + 1)
+            return out
+        if isinstance(node, ast.BinOp):
+            return judge(node.left, local, depth + 1) | judge(node.right, local, depth + 1)
+        if isinstance(node, (ast.Await, ast.Starred)):
+            return judge(node.value, local, depth + 1)
+        if isinstance(node, ast.Subscript):
+            return judge(node.value, local, depth + 1)
+        return frozenset()
+
+
+def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: frozenset[str],
+                   safe: frozenset[str], credentials: frozenset[str] = frozenset(),
+                   calls: bool = True, text: str = "") -> tuple[list[list], list[list]]:
+    """``(defs, passes)`` of one module (see the module docstring); ``calls`` false: the
+    definitions only (a file without a word that can be personal data passes none)."""
+    from gdpr_lint.policy import split_words
+
+    judge = _Judge(classify, sanitizer_words, safe, split_words, credentials)
+    lines = text.splitlines() if text else None
+    defs: list[list] = []
+    passes: list[list] = []
+    stack: list[tuple[ast.AST, str, str]] = [(s, "", module) for s in reversed(tree.body)]
+    while stack:
+        stmt, cls, prefix = stack.pop()
+        if isinstance(stmt, ast.ClassDef):
+            qual = f"{prefix}.{stmt.name}"
+            stack.extend((s, qual, qual) for s in reversed(stmt.body))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            qual = f"{prefix}.{stmt.name}"
+            segment = "\n".join(lines[stmt.lineno - 1:stmt.end_lineno or stmt.lineno]) if lines else ""
+            defs.append([qual, _params(stmt), bool(_SINKISH.search(segment)) if lines else True])
+            if calls:
+                _passes(stmt, cls, judge, passes)
+            stack.extend((s, "", qual) for s in reversed(stmt.body)
+                         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+        else:
+            for name in _BLOCKS:
+                for s in reversed(getattr(stmt, name, None) or ()):
+                    stack.append((s, cls, prefix))
+    return defs, passes
+
+
+def _statements(body):
+    """The statements of a function body in source order, into blocks, not into nested definitions."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        for name in _BLOCKS:
+            for sub in getattr(stmt, name, None) or ():
+                if isinstance(sub, ast.ExceptHandler):
+                    yield from _statements(sub.body)
+                else:
+                    yield from _statements([sub])
+
+
+def _own_nodes(stmt: ast.AST):
+    """The nodes of a statement without the statements of its blocks (walked on their own)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return
+    todo = [stmt]
+    AST = ast.AST
+    while todo:
+        node = todo.pop()
+        yield node
+        for name in node._fields:
+            if node is stmt and name in _BLOCKS:
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                todo.extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                todo.append(value)
+
+
+def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
+    local: dict[str, frozenset[str]] = {}
+    for stmt in _statements(fn.body):
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            found = judge.categories(stmt.value, local)
+            name = stmt.targets[0].id
+            if found:
+                local[name] = found
+            else:
+                local.pop(name, None)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            found = judge.categories(stmt.value, local)
+            if found:
+                local[stmt.target.id] = found
+        for node in _own_nodes(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                receiver = _dotted_last(func.value)
+                how = "self" if receiver in ("self", "cls") and isinstance(func.value, ast.Name) else f"attr:{receiver}"
+                callee = func.attr
+            elif isinstance(func, ast.Name):
+                how, callee = "name", func.id
+            else:
+                continue
+            for i, arg in enumerate(node.args):
+                if isinstance(arg, ast.Starred):
+                    break
+                cats = judge.categories(arg, local)
+                if cats:
+                    out.append([callee, how, cls if how == "self" else "", i, sorted(cats), node.lineno])
+            for kw in node.keywords:
+                if kw.arg is None:
+                    continue
+                cats = judge.categories(kw.value, local)
+                if cats:
+                    out.append([callee, how, cls if how == "self" else "", kw.arg, sorted(cats), node.lineno])
