@@ -467,7 +467,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 outputs[i] = ([tool_finding(policy, survey.code, shown, f"file not checked: {survey.problem}")],
                               [], [], 0)
             elif not survey.analyse and not facts.prints_personal(survey.facts.get("mentions", ())) and not (
-                    facts.judges_classes_of(modname)):
+                    facts.judges_classes_of(modname)) and not facts.builds_handler(
+                    survey.facts.get("calls", ()), survey.facts.get("dotted", ())):
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls")), shown, modname,

@@ -74,6 +74,9 @@ class ProjectFacts:
     #: what the project says of a class, by the words of its name when only one class has that name:
     #: ``ticket.title`` anywhere reads the field as the class ``Ticket`` says
     named: dict[tuple[str, ...], Evidence] = field(default_factory=dict)
+    #: project classes that subclass a logging handler that sends records elsewhere (sinks.yaml
+    #: ``logging.remote_handlers``), through bases anywhere in the tree: qualified name -> that handler
+    handlers: dict[str, str] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
@@ -82,7 +85,16 @@ class ProjectFacts:
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
                             shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
-                            mirrors=self.mirrors, named=self.named, summaries=self.summaries)
+                            mirrors=self.mirrors, named=self.named, summaries=self.summaries,
+                            handlers=self.handlers)
+
+    def builds_handler(self, calls=(), dotted=()) -> bool:
+        """Whether a file may build one of the project's remote log handlers: it calls a name one
+        of them has, or spells one's qualified name as a string (a dictConfig ``"class"``)."""
+        if not self.handlers:
+            return False
+        short = {q.rpartition(".")[2] for q in self.handlers}
+        return not short.isdisjoint(calls) or not self.handlers.keys().isdisjoint(dotted)
 
     def prints_personal(self, names) -> bool:
         """Whether one of ``names`` (a file's identifiers named after a person, ``user``, ``new_user``)
@@ -142,6 +154,7 @@ class ProjectFacts:
         payload.append(sorted((k, sorted(v)) for k, v in self.texts.items()))
         payload.append(sorted((k, sorted(v)) for k, v in self.carried.items()))
         payload.append(sorted((k, repr(v)) for k, v in self.named.items()))
+        payload.append(sorted(self.handlers.items()))
         # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
         # and only of the functions the file calls: a new helper elsewhere re-analyses nothing either
         called = None if calls is None else set(calls)
@@ -471,6 +484,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         for qual, params, flows in found.get("summaries", ()):
             facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
                                                           for i, code, what, line in flows))
+    facts.handlers = _remote_handler_classes(classes, policy)
     for qual in classes:
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs:
@@ -500,3 +514,27 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
                 key = split_words(info["n"])
                 facts.carried[key] = facts.carried.get(key, frozenset()) | carried
     return facts
+
+
+def _remote_handler_classes(classes: dict[str, dict], policy) -> dict[str, str]:
+    """Project classes that subclass a logging handler which sends records to another machine
+    (``class Shipper(logging.handlers.HTTPHandler)``), through project bases in any module: the
+    class -> that handler.  A class only named like a handler, or a subclass of a local handler
+    (``StreamHandler``), is not one."""
+    remote = (policy.sinks.get("logging") or {}).get("remote_handlers") or {}
+    if not remote:
+        return {}
+    found: dict[str, str | None] = {}
+
+    def base_of(qual: str, depth: int) -> str | None:
+        if qual in found:
+            return found[qual]
+        found[qual] = None  # a cycle of bases ends here
+        for base in classes[qual]["b"]:
+            hit = base if base in remote else (base_of(base, depth + 1) if base in classes and depth < 16 else None)
+            if hit:
+                found[qual] = hit
+                break
+        return found[qual]
+
+    return {qual: hit for qual in sorted(classes) if (hit := base_of(qual, 0))}

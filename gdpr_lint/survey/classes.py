@@ -419,7 +419,7 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     return sorted(found)
 
 
-_CALLED = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")  # functions and methods called (not classes)
+_CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")  # functions, methods and classes called
 _CALL_OPEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 
 
