@@ -279,14 +279,21 @@ def test_what_imported_test_code_imports_is_production_code_too(tmp_path, monkey
     assert "unused" not in scan_tree(tmp_path, monkeypatch, {})
 
 
-@pytest.mark.parametrize("source", [
-    'import importlib\n\ndef f():\n    return importlib.import_module("shop.factories").notify\n',
-    'def f():\n    return __import__("shop.factories", fromlist=["notify"]).notify\n',
-    'def f():\n    return __import__("shop", fromlist=["factories"]).factories\n',
-    'from importlib import import_module\n\nmod = import_module(".factories", package="shop")\n',
+@pytest.mark.parametrize("helper,source", [
+    ("shop/factories.py", 'import importlib\n\ndef f():\n    return importlib.import_module("shop.factories").notify\n'),
+    ("shop/factories.py", 'def f():\n    return __import__("shop.factories", fromlist=["notify"]).notify\n'),
+    ("shop/factories.py", 'def f():\n    return __import__("shop", fromlist=["factories"]).factories\n'),
+    ("shop/factories.py", 'from importlib import import_module\n\nmod = import_module(".factories", package="shop")\n'),
+    # a dotted string names it (Django's settings, a dictConfig factory, an entry point, a module)
+    ("shop/testing/middleware.py",
+     'MIDDLEWARE = ["django.middleware.common.CommonMiddleware", "shop.testing.middleware.notify"]\n'),
+    ("shop/testing/middleware.py", 'LOGGING = {"handlers": {"h": {"()": "shop.testing.middleware.notify"}}}\n'),
+    ("shop/testing/middleware.py", 'HOOK = "shop.testing.middleware:notify"\n'),
+    ("shop/testing/middleware.py", 'APP = "shop.testing.middleware"\n'),
 ])
-def test_test_code_that_production_code_loads_by_a_literal_name_is_production_code(tmp_path, monkeypatch, source):
-    files = {"shop/__init__.py": "", "shop/factories.py": FACTORY, "shop/api.py": source}
+def test_test_code_that_production_code_loads_without_an_import_statement_is_production_code(
+        tmp_path, monkeypatch, helper, source):
+    files = {"shop/__init__.py": "", "shop/testing/__init__.py": "", helper: FACTORY, "shop/api.py": source}
     assert scan_tree(tmp_path, monkeypatch, files)["notify"] == ["GDPR301"]
 
 
@@ -296,18 +303,6 @@ def test_a_name_computed_at_run_time_or_another_modules_name_loads_no_test_code(
                             '    importlib.import_module("shop.factories_extra")\n'
                             '    return __import__(f"shop.{name}")\n'}
     assert scan_tree(tmp_path, monkeypatch, files) == {}
-
-
-@pytest.mark.parametrize("settings", [
-    'MIDDLEWARE = ["django.middleware.common.CommonMiddleware", "shop.testing.middleware.notify"]\n',
-    'LOGGING = {"handlers": {"h": {"()": "shop.testing.middleware.notify"}}}\n',
-    'HOOK = "shop.testing.middleware:notify"\n',
-    'APP = "shop.testing.middleware"\n',
-])
-def test_test_code_a_dotted_string_names_is_production_code(tmp_path, monkeypatch, settings):
-    files = {"shop/__init__.py": "", "shop/testing/__init__.py": "", "shop/testing/middleware.py": FACTORY,
-             "shop/settings.py": settings}
-    assert scan_tree(tmp_path, monkeypatch, files)["notify"] == ["GDPR301"]
 
 
 def test_strings_that_name_no_test_module_load_no_test_code(tmp_path, monkeypatch):

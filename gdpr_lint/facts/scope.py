@@ -57,7 +57,8 @@ class Modules:
     def __init__(self, files: dict[int, tuple[str, set[str]]], tests, root: str) -> None:
         self.known: set[str] = set()
         self.folders: dict[str, str] = {}  # package name -> its folder
-        self.real: dict[str, int] = {}  # the real path of a test file -> its index
+        self._tests: list[tuple[int, str]] = []
+        self._real: dict[str, int] | None = None  # the real path of a test file -> its index, once needed
         self.root = os.path.realpath(root)
         self._found: dict[str, int | None] = {}
         for index in sorted(files):
@@ -73,13 +74,21 @@ class Modules:
                     self.folders.setdefault(".".join(parts), folder)
                     parts, folder = parts[:-1], os.path.dirname(folder)
             if index in tests:
-                self.real.setdefault(os.path.realpath(full), index)
+                self._tests.append((index, full))
+
+    @property
+    def real(self) -> dict[str, int]:
+        if self._real is None:
+            self._real = {}
+            for index, full in self._tests:
+                self._real.setdefault(os.path.realpath(full), index)
+        return self._real
 
     def locate(self, name: str) -> int | None:
         """The test file a module name no file has leads to on the file system: the file the
         name gives under the folder of its longest known package, followed through symbolic links,
         when it is a test file inside the scanned folder."""
-        if name in self.known or "." not in name or not self.real:
+        if name in self.known or "." not in name or not self._tests:
             return None
         if name not in self._found:
             self._found[name] = None
