@@ -452,7 +452,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
         # test code that production code imports is production code: surveyed again as such
-        promoted = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache, survey_salt)
+        promoted = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache, survey_salt, root)
         result.imported_test_code = sorted(jobs_list[i][1] for i in promoted if i < total)
         facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
                             [(s.facts, job[1]) for s, job in zip(surveys, jobs_list) if s.facts])
@@ -468,7 +468,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                               [], [], 0)
             elif not survey.analyse and not facts.prints_personal(survey.facts.get("mentions", ())) and not (
                     facts.judges_classes_of(modname)) and not facts.reads_personal_fields(
-                    survey.facts.get("imports", ()), survey.facts.get("attrs", ())) and not facts.receives(modname):
+                    survey.facts.get("imports", ()), survey.facts.get("attrs", ())) and not facts.receives(modname) and (
+                    not facts.builds_handler(survey.facts.get("calls", ()), survey.facts.get("dotted", ()))):
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls"), modname), shown, modname,
@@ -515,18 +516,25 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
 
 
 def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, digests: list[str], runner, cache,
-                            salt: str) -> set[int]:
+                            salt: str, root: Path) -> set[int]:
     """The indexes of the files the test-code patterns match that production code imports
-    (:func:`gdpr_lint.facts.scope.promote`).  Each is surveyed again as production code (cached
-    under its own key), its survey replaces the test-code one in ``surveys``, and its job in
-    ``jobs_list`` says so, for the analysis."""
-    from gdpr_lint.facts.scope import module_names, promote
+    (:func:`gdpr_lint.facts.scope.promote`), by an import, a literal ``import_module``, a dotted
+    string that names a module, or through a symbolic link inside ``root``.  Each is surveyed again
+    as production code (cached under its own key), its survey replaces the test-code one in
+    ``surveys``, and its job in ``jobs_list`` says so, for the analysis."""
+    from gdpr_lint.facts.scope import Modules, module_names, promote
 
-    tests = {i: module_names(modname, shown) for i, (_path, shown, modname) in enumerate(jobs_list)
+    tests = {i: module_names(modname, shown) for i, (_path, shown, modname, *_) in enumerate(jobs_list)
              if policy.skips_data_rules(shown)}
     if not tests:
         return set()
-    production = {i: s.facts.get("imports", []) for i, s in enumerate(surveys) if i not in tests and s.facts}
+    modules = Modules({i: (job[0], tests[i] if i in tests else module_names(job[2], job[1]))
+                       for i, job in enumerate(jobs_list)}, tests, os.fspath(root))
+
+    def loads(facts: dict) -> list[str]:
+        return [*facts.get("imports", []), *modules.named(facts.get("dotted", ()))]
+
+    production = {i: loads(s.facts) for i, s in enumerate(surveys) if i not in tests and s.facts}
 
     def survey_as_production(indexes: list[int]) -> dict[int, list[str]]:
         keys = {i: content_key("survey", salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i], "production")
@@ -541,9 +549,9 @@ def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, dige
                 cache.put("survey", keys[i], survey.to_data())
         for i in indexes:
             surveys[i] = found[i]
-        return {i: found[i].facts.get("imports", []) for i in indexes}
+        return {i: loads(found[i].facts) for i in indexes}
 
-    return promote(production, tests, survey_as_production)
+    return promote(production, tests, survey_as_production, modules)
 
 
 _MISNAMED = ("file not checked: its name is not valid UTF-8 (shown with \\x escapes), so it cannot be shown in "

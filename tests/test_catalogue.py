@@ -328,6 +328,20 @@ def test_a_bad_entry_names_the_entry_and_key(tmp_path, edit, key, words):
     assert err.value.path.endswith("processors.yaml")
 
 
+@pytest.mark.parametrize("spec, words", [
+    ({"processor": "no-such-vendor"}, "processor of processors.yaml"),
+    ({"url": [0, "url"]}, "`host`"),
+])
+def test_a_remote_log_handler_names_a_catalogued_processor_or_its_host(tmp_path, spec, words):
+    pack = _pack(tmp_path, lambda d: None)
+    sinks = yaml.safe_load((pack / "sinks.yaml").read_text(encoding="utf-8"))
+    sinks["logging"]["remote_handlers"]["shop.Shipper"] = spec
+    (pack / "sinks.yaml").write_text(yaml.safe_dump(sinks, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_policy(pack_dir=pack)
+    assert err.value.key.startswith("logging.remote_handlers.shop.Shipper") and words in err.value.problem
+
+
 def test_norway_unquoted_is_an_error_not_false(tmp_path):
     pack = _pack(tmp_path, lambda d: None)
     text = (pack / "processors.yaml").read_text(encoding="utf-8").replace("- 'NO'", "- NO")

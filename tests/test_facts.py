@@ -279,6 +279,77 @@ def test_what_imported_test_code_imports_is_production_code_too(tmp_path, monkey
     assert "unused" not in scan_tree(tmp_path, monkeypatch, {})
 
 
+@pytest.mark.parametrize("helper,source", [
+    ("shop/factories.py", 'import importlib\n\ndef f():\n    return importlib.import_module("shop.factories").notify\n'),
+    ("shop/factories.py", 'def f():\n    return __import__("shop.factories", fromlist=["notify"]).notify\n'),
+    ("shop/factories.py", 'def f():\n    return __import__("shop", fromlist=["factories"]).factories\n'),
+    ("shop/factories.py", 'from importlib import import_module\n\nmod = import_module(".factories", package="shop")\n'),
+    # a dotted string names it (Django's settings, a dictConfig factory, an entry point, a module)
+    ("shop/testing/middleware.py",
+     'MIDDLEWARE = ["django.middleware.common.CommonMiddleware", "shop.testing.middleware.notify"]\n'),
+    ("shop/testing/middleware.py", 'LOGGING = {"handlers": {"h": {"()": "shop.testing.middleware.notify"}}}\n'),
+    ("shop/testing/middleware.py", 'HOOK = "shop.testing.middleware:notify"\n'),
+    ("shop/testing/middleware.py", 'APP = "shop.testing.middleware"\n'),
+])
+def test_test_code_that_production_code_loads_without_an_import_statement_is_production_code(
+        tmp_path, monkeypatch, helper, source):
+    files = {"shop/__init__.py": "", "shop/testing/__init__.py": "", helper: FACTORY, "shop/api.py": source}
+    assert scan_tree(tmp_path, monkeypatch, files)["notify"] == ["GDPR301"]
+
+
+def test_a_name_computed_at_run_time_or_another_modules_name_loads_no_test_code(tmp_path, monkeypatch):
+    files = {"shop/__init__.py": "", "shop/factories.py": FACTORY, "shop/factories_extra.py": "",
+             "shop/api.py": 'import importlib\n\ndef f(name):\n    importlib.import_module(name)\n'
+                            '    importlib.import_module("shop.factories_extra")\n'
+                            '    return __import__(f"shop.{name}")\n'}
+    assert scan_tree(tmp_path, monkeypatch, files) == {}
+
+
+def test_strings_that_name_no_test_module_load_no_test_code(tmp_path, monkeypatch):
+    files = {"shop/__init__.py": "", "shop/testing/__init__.py": "", "shop/testing/middleware.py": FACTORY,
+             "conftest.py": FACTORY.replace("def notify", "def fixture"), "tests.py": FACTORY,
+             "shop/settings.py": 'FILES = ["conftest.py", "tests.py", "shop.testing.middleware_x", "shop.testing.mid"]\n'
+                                 '# "shop.testing.middleware" in a comment of a test, below\n',
+             "shop/tests/test_settings.py": 'MIDDLEWARE = ["shop.testing.middleware.notify"]\n'}
+    assert scan_tree(tmp_path, monkeypatch, files) == {}
+
+
+def _symlink_tree(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "shop").mkdir(parents=True)
+    (repo / "shop" / "__init__.py").write_text("")
+    (repo / "tests" / "pkg").mkdir(parents=True)
+    (repo / "tests" / "pkg" / "notify.py").write_text(FACTORY)
+    (repo / "tests" / "pkg" / "other.py").write_text(FACTORY.replace("def notify", "def other"))
+    return repo
+
+
+def _finding_paths(repo) -> list[tuple[str, str]]:
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.scan import scan
+
+    result = scan([repo], load_policy(), root=repo, jobs=1, cache_dir=repo.parent / ".cache")
+    return [(f.path, f.code) for f in result.findings]
+
+
+def test_test_code_imported_through_a_linked_folder_is_production_code(tmp_path):
+    repo = _symlink_tree(tmp_path)
+    (repo / "shop" / "ext").symlink_to("../tests/pkg")
+    (repo / "shop" / "api.py").write_text("from shop.ext.notify import notify\n")
+    assert _finding_paths(repo) == [("tests/pkg/notify.py", "GDPR301")]
+
+
+def test_a_link_out_of_the_scanned_folder_or_a_missing_module_promotes_nothing(tmp_path):
+    repo = _symlink_tree(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "notify.py").write_text(FACTORY)
+    (repo / "shop" / "ext").symlink_to(outside)
+    (repo / "shop" / "api.py").write_text("from shop.ext.notify import notify\nfrom shop.missing import other\n"
+                                          "from shop.tests_pkg import other as o\n")
+    assert _finding_paths(repo) == []
+
+
 def test_whether_production_code_imports_test_code_is_decided_again_on_a_warm_cache(tmp_path):
     from gdpr_lint.policy import load_policy
     from gdpr_lint.scan import scan

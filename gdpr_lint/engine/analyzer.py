@@ -143,7 +143,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         _check_imports(ctx, flow)
         walker = Walker(flow, sinks, ctx)
         walker.run_module(module)
-        sinks.check_log_config(module, source)
+        sinks.check_log_config(module, source, getattr(walker, "module_env", None))
     except RecursionError:
         return [tool_finding(policy, "GDPR905", path, "file nests too deeply to analyse; it was skipped")], [], []
     findings = apply_suppressions(ctx)

@@ -41,6 +41,7 @@ class Env:
     typed: dict[str, str] = field(default_factory=dict)  # name -> the class its value is (`q: Queue`)
     files: dict[str, frozenset] = field(default_factory=dict)  # path variable -> data written to it
     file_paths: dict[str, str] = field(default_factory=dict)  # file handle -> path variable
+    aliases: dict[str, tuple] = field(default_factory=dict)  # name -> what it names (`Cls = handlers.HTTPHandler`)
     parent: "Env | None" = None
 
     def lookup(self, table: str, name: str):
@@ -628,6 +629,16 @@ class Flow:
                 out |= self.taint(arg.value, env, depth)
         return out
 
+    def alias_of(self, node: cst.BaseExpression, env: Env) -> tuple[str, ...]:
+        """The qualified names a name or attribute stands for: those its imports give
+        (``handlers.HTTPHandler``), or those of the alias it is (``Cls``); ``()`` for a local value."""
+        if isinstance(node, cst.Name):
+            known = env.lookup("aliases", node.value)
+            if known:
+                return known
+        names = self.resolver.qnames(node)
+        return names if names and (names[0] != dotted(node) or isinstance(node, cst.Attribute)) else ()
+
     # ---- binding ----------------------------------------------------------------------------------
     def bind_target(self, target: cst.BaseExpression, value_taint: frozenset, env: Env,
                     value: cst.BaseExpression | None) -> None:
@@ -661,6 +672,12 @@ class Flow:
                 env.strings[name] = text
             else:
                 env.strings.pop(name, None)
+            # another name for an imported class or function (`Cls = handlers.HTTPHandler`)
+            alias = self.alias_of(value, env) if isinstance(value, (cst.Name, cst.Attribute)) else None
+            if alias:
+                env.aliases[name] = alias
+            else:
+                env.aliases.pop(name, None)
             origin = self.origin_of(value, env) if value is not None else env.lookup("origins", f"@iter:{name}")
             if origin:
                 env.origins[name] = origin

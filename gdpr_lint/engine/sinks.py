@@ -60,6 +60,9 @@ class Sinks:
         self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
         self.log_settings = s["logging"].get("settings", [])
         self.remote_handlers: dict[str, dict] = dict(s["logging"].get("remote_handlers") or {})
+        # the project's subclasses of those handlers (``class Shipper(HTTPHandler)``) -> the handler
+        self.handler_classes: dict[str, str] = dict(getattr(facts, "handlers", None) or {})
+        self._config_env = Env()  # the module's names, while check_log_config reads its dicts
         self.log_objects = s["logging"]["objects"]
         self.storage = s["storage"]
         self.store_objects = s["storage"]["objects"]
@@ -126,7 +129,7 @@ class Sinks:
 
     def _check_call(self, call: cst.Call, env: Env) -> None:
         func = call.func
-        names = self.flow.resolver.qnames(func)
+        names = self._callee(func)
         method = func.attr.value if isinstance(func, cst.Attribute) else ""
         receiver_kind = self.flow.kind_of(func.value, env) if isinstance(func, cst.Attribute) else None
         if self._logging(call, env, names, method, receiver_kind):
@@ -136,6 +139,35 @@ class Sinks:
         self._processor(call, env, names, method, receiver_kind)
         if self.summaries is not None:
             self._through_a_function(call, env, names, method)
+
+    def _callee(self, func: cst.BaseExpression) -> tuple[str, ...]:
+        """The qualified names of what a call calls; ``getattr(logging.handlers, "SocketHandler")``
+        with a literal name is ``logging.handlers.SocketHandler``."""
+        if isinstance(func, cst.Call) and len(func.args) in (2, 3) and not any(a.star or a.keyword for a in func.args) \
+                and any(n in ("getattr", "builtins.getattr") for n in self.flow.resolver.qnames(func.func)):
+            attr = string_value(func.args[1].value)
+            if attr and attr.isidentifier():
+                return tuple(f"{n}.{attr}" for n in self.flow.resolver.qnames(func.args[0].value))
+        return self.flow.resolver.qnames(func)
+
+    def _handler(self, func: cst.BaseExpression, names, env: Env) -> tuple[str, str] | None:
+        """``(the remote handler, the class called)`` when a call builds a logging handler that sends
+        records elsewhere: the handler itself, another name for it (``Cls = handlers.HTTPHandler``),
+        or a project class that subclasses it (:attr:`handler_classes`, from any module)."""
+        if isinstance(func, cst.Name):
+            names = (*names, *(env.lookup("aliases", func.value) or ()))
+        for name in names:
+            if name in self.remote_handlers:
+                return name, name
+        if not self.handler_classes:
+            return None
+        candidates = [self._absolute(n) for n in names]
+        if isinstance(func, cst.Name):
+            candidates.append(f"{self.module}.{func.value}")  # a class of this module
+        for name in candidates:
+            if name in self.handler_classes:
+                return self.handler_classes[name], name
+        return None
 
     def _absolute(self, name: str) -> str:
         """``.helpers.note`` (a relative import) as ``pkg.helpers.note``, from this module's package."""
@@ -257,12 +289,14 @@ class Sinks:
                     code = "GDPR303" if self._telemetry(name) else "GDPR301"
                     self.report(code, call, f"personal data sent to {label}", taint, sink=label)
                 return True
-        for name in names:
-            spec = self.remote_handlers.get(name)
-            if spec is not None:
-                recipients = self._arg(call, *spec["recipients"]) if spec.get("recipients") else None
-                self._remote_handler(call, name, spec, self._arg(call, *spec["host"]), recipients, env)
-                return True
+        handler = self._handler(call.func, names, env)
+        if handler is not None:
+            name, called = handler
+            spec = self.remote_handlers[name]
+            recipients = self._arg(call, *spec["recipients"]) if spec.get("recipients") else None
+            address = self._arg(call, *spec["host"]) if spec.get("host") else None
+            self._remote_handler(call, name, spec, address, recipients, env, called=called)
+            return True
         for setting in self.log_settings:
             if setting["call"] in names:
                 value = self._arg(call, 99, setting["keyword"])
@@ -293,12 +327,14 @@ class Sinks:
         return bool(info and info.logging_sink)
 
     # ---- log records sent to another machine ----------------------------------------------------
-    def check_log_config(self, module: cst.Module, source: str) -> None:
+    def check_log_config(self, module: cst.Module, source: str, env: Env | None = None) -> None:
         """Remote handlers configured by a dict, as ``logging.config.dictConfig`` reads it
         (``{"class": "logging.handlers.HTTPHandler", "host": ...}``, Django's ``LOGGING``): judged
-        as the same handler built by a call.  Only files that name such a handler are walked."""
-        if not self.remote_handlers or not any(name in source for name in self.remote_handlers):
+        as the same handler built by a call.  Only files that name such a handler are walked.
+        ``env``, the module's names, gives a class or host held in a module constant."""
+        if not any(name.rpartition(".")[2] in source for name in (*self.remote_handlers, *self.handler_classes)):
             return
+        self._config_env = env or Env()
         stack: list[tuple[cst.CSTNode, str]] = [(module, "")]
         while stack:
             cur, symbol = stack.pop()
@@ -316,19 +352,26 @@ class Sinks:
                 if key is not None:
                     values[key] = el.value
         factory = values.get("class", values.get("()"))
-        name = string_value(factory) if factory is not None else None
-        spec = self.remote_handlers.get(name or "")
-        if spec is None:
+        env = self._config_env
+        called = self.flow.string_of(factory, env) if factory is not None else None
+        called = called.strip().removeprefix("ext://") if called else None
+        name = called if called in self.remote_handlers else self.handler_classes.get(called or "")
+        if name is None:
             return
+        spec = self.remote_handlers[name]
         recipients = values.get(spec["recipients"][1]) if spec.get("recipients") else None
-        self._remote_handler(node, name, spec, values.get(spec["host"][1]), recipients, Env(), symbol)
+        address = values.get(spec["host"][1]) if spec.get("host") else None
+        self._remote_handler(node, name, spec, address, recipients, env, symbol, called=called)
 
     def _remote_handler(self, node: cst.CSTNode, name: str, spec: dict, address: cst.BaseExpression | None,
-                        recipients: cst.BaseExpression | None, env: Env, symbol: str | None = None) -> None:
+                        recipients: cst.BaseExpression | None, env: Env, symbol: str | None = None,
+                        called: str | None = None) -> None:
         """A logging handler that sends records to another machine (``sinks.yaml``
         ``logging.remote_handlers``): GDPR303 naming where they go, unless that is localhost, a
-        local socket, an internal or first-party host, or an approved processor's host.  A
-        destination that is not written in the code (read from the environment) is not judged."""
+        local socket, an internal or first-party host, or an approved processor's host (or, for a
+        cloud's log service, ``processor``, that processor approved).  A destination that is not
+        written in the code (read from the environment) is not judged.  ``called`` is the class
+        the code names when it is not the handler itself (a project's subclass)."""
         if address is None:
             host = spec.get("default") or None
         elif isinstance(address, (cst.Tuple, cst.List)):  # (host, port)
@@ -340,6 +383,11 @@ class Sinks:
         if vendor is not None:
             phrases.append(f"sent to {host}{vendor}")
             first = self._processor_for_host(host) or host
+        processor = spec.get("processor")
+        if processor and processor not in self.policy.approved:
+            info = self.policy.processors.get(processor)
+            phrases.append(f"sent to {info.vendor} ({info.service})" if info else f"sent to {processor}")
+            first = processor
         mailed = []
         items = recipients.elements if isinstance(recipients, (cst.Tuple, cst.List)) else (
             [recipients] if recipients is not None else [])
@@ -355,9 +403,11 @@ class Sinks:
         if not phrases:
             return
         handler = name.rpartition(".")[2]
+        if called and called != name:
+            handler = f"{called.rpartition('.')[2]} (a subclass of {handler})"
         self.report("GDPR303", node, f"log records are {' and '.join(phrases)} by {handler}: everything logged "
                     "through it leaves the organisation (not an internal, first-party or approved host)", EMPTY,
-                    sink=f"log handler {handler}", processor=first, symbol=symbol)
+                    sink=f"log handler {name.rpartition('.')[2]}", processor=first, symbol=symbol)
 
     def _host_of(self, node: cst.BaseExpression, env: Env) -> str | None:
         """The host an address names (``"h"``, ``"h:514"``, ``"[::1]:9020"``, a URL); ``""`` for a

@@ -51,7 +51,7 @@ class Walker:
         functions = list(self._functions(module.body, None))
         self.flow.local_functions = {f"{cls}.{fn.name.value}" if cls else fn.name.value: fn for fn, cls, _ in functions}
         self.flow._identity = {}
-        module_env = Env()
+        module_env = self.module_env = Env()
         self.flow.enter(None)  # module-level names hold what their assignments say
         self.reporting = False
         self.block(module.body, module_env, top=True)

@@ -79,6 +79,9 @@ class ProjectFacts:
     personal_fields: dict[str, frozenset[str]] = field(default_factory=dict)
     #: what the project's callers pass to a function's parameters: qualified name -> {parameter: matches}
     incoming: dict[str, dict[str, frozenset]] = field(default_factory=dict)
+    #: project classes that subclass a logging handler that sends records elsewhere (sinks.yaml
+    #: ``logging.remote_handlers``), through bases anywhere in the tree: qualified name -> that handler
+    handlers: dict[str, str] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _receiving: frozenset | None = field(default=None, repr=False, compare=False)
     _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
@@ -89,7 +92,15 @@ class ProjectFacts:
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
                             shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
                             mirrors=self.mirrors, named=self.named, summaries=self.summaries,
-                            incoming=self.incoming)
+                            incoming=self.incoming, handlers=self.handlers)
+
+    def builds_handler(self, calls=(), dotted=()) -> bool:
+        """Whether a file may build one of the project's remote log handlers: it calls a name one
+        of them has, or spells one's qualified name as a string (a dictConfig ``"class"``)."""
+        if not self.handlers:
+            return False
+        short = {q.rpartition(".")[2] for q in self.handlers}
+        return not short.isdisjoint(calls) or not self.handlers.keys().isdisjoint(dotted)
 
     def prints_personal(self, names) -> bool:
         """Whether one of ``names`` (a file's identifiers named after a person, ``user``, ``new_user``)
@@ -171,6 +182,7 @@ class ProjectFacts:
         payload.append(sorted((k, sorted(v)) for k, v in self.texts.items()))
         payload.append(sorted((k, sorted(v)) for k, v in self.carried.items()))
         payload.append(sorted((k, repr(v)) for k, v in self.named.items()))
+        payload.append(sorted(self.handlers.items()))
         # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
         # and only of the functions the file calls: a new helper elsewhere re-analyses nothing either
         called = None if calls is None else set(calls)
@@ -505,6 +517,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
                                                           for i, code, what, line in flows))
     _incoming(facts, classes, file_facts)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
+    facts.handlers = _remote_handler_classes(classes, policy)
     for qual in classes:
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs:
@@ -623,3 +636,27 @@ def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None
                 entry = facts.incoming.setdefault(qual, {})
                 entry[name] = entry.get(name, frozenset()) | frozenset(
                     Match(c, f"passed to `{name}` by the call at {where}") for c in cats)
+
+
+def _remote_handler_classes(classes: dict[str, dict], policy) -> dict[str, str]:
+    """Project classes that subclass a logging handler which sends records to another machine
+    (``class Shipper(logging.handlers.HTTPHandler)``), through project bases in any module: the
+    class -> that handler.  A class only named like a handler, or a subclass of a local handler
+    (``StreamHandler``), is not one."""
+    remote = (policy.sinks.get("logging") or {}).get("remote_handlers") or {}
+    if not remote:
+        return {}
+    found: dict[str, str | None] = {}
+
+    def base_of(qual: str, depth: int) -> str | None:
+        if qual in found:
+            return found[qual]
+        found[qual] = None  # a cycle of bases ends here
+        for base in classes[qual]["b"]:
+            hit = base if base in remote else (base_of(base, depth + 1) if base in classes and depth < 16 else None)
+            if hit:
+                found[qual] = hit
+                break
+        return found[qual]
+
+    return {qual: hit for qual in sorted(classes) if (hit := base_of(qual, 0))}

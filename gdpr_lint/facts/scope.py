@@ -7,10 +7,19 @@ same, and so does what it imports in turn: it is analysed like any other module.
 only other test code imports stays skipped.
 
 Decided from the imports the survey records for every file (``imports`` in the file facts,
-:func:`gdpr_lint.survey.classes.imported_modules`): no file is parsed again to decide it.
+:func:`gdpr_lint.survey.classes.imported_modules`, with ``importlib.import_module("a.b")`` and
+``__import__("a.b")`` of a literal name), and from the dotted strings it records (``dotted``,
+:func:`gdpr_lint.survey.classes.dotted_strings`): a string that names a module of the tree, or a
+module and a name in it, is a module some framework imports (Django's
+``MIDDLEWARE = ["shop.testing.middleware.AuditMiddleware"]``, a dictConfig ``"()"``).  A name that
+no file of the tree has is looked for on the file system, through symbolic links, inside the
+scanned folder (:class:`Modules`): ``shop/ext -> ../tests/pkg`` makes ``shop.ext.notify`` the file
+``tests/pkg/notify.py``.  No file is parsed again to decide it.
 """
 
 from __future__ import annotations
+
+import os
 
 
 def module_names(modname: str, shown: str) -> set[str]:
@@ -34,12 +43,91 @@ def _with_packages(name: str) -> set[str]:
     return {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
 
 
-def imported_test_code(imports: dict[int, list[str]], test_names: dict[int, set[str]]) -> set[int]:
+class Modules:
+    """The files of the scanned tree by the names they can be imported by, and by where they are
+    on the file system, for a name no file has: an import through a symbolic link to a folder
+    (``shop/ext -> ../tests/pkg``: ``shop.ext.notify`` is ``tests/pkg/notify.py``).
+
+    Args:
+        files: file index -> (its path, the names it can be imported by: :func:`module_names`).
+        tests: the indexes of the test files (the only ones :meth:`locate` returns).
+        root: the scanned folder: a link that leads out of it leads nowhere.
+    """
+
+    def __init__(self, files: dict[int, tuple[str, set[str]]], tests, root: str) -> None:
+        self.known: set[str] = set()
+        self.folders: dict[str, str] = {}  # package name -> its folder
+        self._tests: list[tuple[int, str]] = []
+        self._real: dict[str, int] | None = None  # the real path of a test file -> its index, once needed
+        self.root = os.path.realpath(root)
+        self._found: dict[str, int | None] = {}
+        for index in sorted(files):
+            path, names = files[index]
+            full = os.path.abspath(path)
+            for name in sorted(names):
+                self.known.add(name)
+                parts = name.split(".")
+                if os.path.basename(full) != "__init__.py":
+                    parts = parts[:-1]
+                folder = os.path.dirname(full)
+                while parts:
+                    self.folders.setdefault(".".join(parts), folder)
+                    parts, folder = parts[:-1], os.path.dirname(folder)
+            if index in tests:
+                self._tests.append((index, full))
+
+    @property
+    def real(self) -> dict[str, int]:
+        if self._real is None:
+            self._real = {}
+            for index, full in self._tests:
+                self._real.setdefault(os.path.realpath(full), index)
+        return self._real
+
+    def locate(self, name: str) -> int | None:
+        """The test file a module name no file has leads to on the file system: the file the
+        name gives under the folder of its longest known package, followed through symbolic links,
+        when it is a test file inside the scanned folder."""
+        if name in self.known or "." not in name or not self._tests:
+            return None
+        if name not in self._found:
+            self._found[name] = None
+            parts = name.split(".")
+            for k in range(len(parts) - 1, 0, -1):
+                folder = self.folders.get(".".join(parts[:k]))
+                if folder is None:
+                    continue
+                base = os.path.join(folder, *parts[k:])
+                for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                    real = os.path.realpath(candidate)
+                    if real in self.real and real.startswith(self.root + os.sep):
+                        self._found[name] = self.real[real]
+                        break
+                break  # only under the longest package the tree knows
+        return self._found[name]
+
+    def named(self, strings) -> list[str]:
+        """The modules dotted strings name: a string that is a module's name, or (with a dot in the
+        module's own name) a module's name and one name in it (``shop.testing.middleware.Audit``).
+        ``tests.py`` or ``conftest.py`` (a file name) is not ``tests`` or ``conftest``."""
+        out = []
+        for text in strings:
+            parent = text.rpartition(".")[0]
+            for name in (text, parent) if "." in parent else (text,):
+                if name in self.known or self.locate(name) is not None:
+                    out.append(name)
+                    break
+        return out
+
+
+def imported_test_code(imports: dict[int, list[str]], test_names: dict[int, set[str]],
+                       modules: Modules | None = None) -> set[int]:
     """The test files that production code imports, directly or through other such files.
 
     Args:
         imports: what each production file imports (file index -> dotted names).
         test_names: the names each test file can be imported by (file index -> :func:`module_names`).
+        modules: the tree's files, to find on the file system a module that no file has the name of.
 
     Returns:
         The indexes of the test files that are production code.  Their own imports count only once
@@ -54,10 +142,14 @@ def imported_test_code(imports: dict[int, list[str]], test_names: dict[int, set[
         for name in names:
             for candidate in _with_packages(name):
                 found.update(by_name.get(candidate, ()))
+                index = modules.locate(candidate) if modules is not None else None
+                if index is not None and index in test_names:
+                    found.add(index)
     return found
 
 
-def promote(production: dict[int, list[str]], test_names: dict[int, set[str]], imports_of) -> set[int]:
+def promote(production: dict[int, list[str]], test_names: dict[int, set[str]], imports_of,
+            modules: Modules | None = None) -> set[int]:
     """:func:`imported_test_code` to its closure: a test file production imports is production, and
     so is what it imports.  ``imports_of(indexes)`` gives the imports of newly promoted files
     (``{index: names}``): the caller surveys them as production code then.  Deterministic, and it
@@ -65,7 +157,7 @@ def promote(production: dict[int, list[str]], test_names: dict[int, set[str]], i
     promoted: set[int] = set()
     frontier = production
     while frontier:
-        new = imported_test_code(frontier, {i: n for i, n in test_names.items() if i not in promoted})
+        new = imported_test_code(frontier, {i: n for i, n in test_names.items() if i not in promoted}, modules)
         if not new:
             break
         promoted |= new

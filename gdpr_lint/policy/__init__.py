@@ -415,7 +415,10 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     owner_suffixes = frozenset(w for p in _phrases(vocab.get("owner_suffixes"), where, "owner_suffixes") for w in p)
 
     sinks = pack["sinks.yaml"]
-    _check_remote_handlers((sinks.get("logging") or {}).get("remote_handlers"), where)
+    catalogued = pack["processors.yaml"].get("processors") if isinstance(pack["processors.yaml"], dict) else None
+    _check_remote_handlers((sinks.get("logging") or {}).get("remote_handlers"), where,
+                           {p.get("name") for p in catalogued if isinstance(p, dict)} if isinstance(catalogued, list)
+                           else None)
     sinks.setdefault("sanitizers", {}).setdefault("functions", [])
     sinks["sanitizers"]["functions"] = list(sinks["sanitizers"]["functions"]) + list(config.sanitizers)
 
@@ -497,8 +500,9 @@ def _persistence(raw: Any, where: str) -> Persistence:
                        by_receiver={str(k): frozenset(map(str, v)) for k, v in by_receiver.items()})
 
 
-def _check_remote_handlers(raw: Any, where: str) -> None:
-    """``logging.remote_handlers``: handler class -> ``{host: [position, keyword], default?, recipients?}``."""
+def _check_remote_handlers(raw: Any, where: str, processors: dict | None = None) -> None:
+    """``logging.remote_handlers``: handler class -> ``{host: [position, keyword], default?,
+    recipients?}``, or ``{processor: name}`` (a catalogued processor's handler that takes no host)."""
     at = f"{where}/sinks.yaml"
     if raw is None:
         return
@@ -506,8 +510,10 @@ def _check_remote_handlers(raw: Any, where: str) -> None:
         raise ConfigError(at, "logging.remote_handlers", "expected a mapping of handler class to its arguments")
     for name, spec in raw.items():
         key = f"logging.remote_handlers.{name}"
-        if not isinstance(spec, dict) or "host" not in spec or set(spec) - {"host", "default", "recipients"}:
-            raise ConfigError(at, key, "expected a mapping with `host` and optionally `default` and `recipients`")
+        if not isinstance(spec, dict) or not ("host" in spec or "processor" in spec) or (
+                set(spec) - {"host", "default", "recipients", "processor"}):
+            raise ConfigError(at, key, "expected a mapping with `host` (and optionally `default` and `recipients`) "
+                              "or `processor`")
         for arg in ("host", "recipients"):
             value = spec.get(arg)
             if arg in spec and not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
@@ -515,6 +521,9 @@ def _check_remote_handlers(raw: Any, where: str) -> None:
                 raise ConfigError(at, f"{key}.{arg}", "expected [position, keyword], such as [0, host]")
         if not isinstance(spec.get("default", ""), str):
             raise ConfigError(at, f"{key}.default", "expected a host name")
+        if "processor" in spec and (not isinstance(spec["processor"], str) or (
+                processors is not None and spec["processor"] not in processors)):
+            raise ConfigError(at, f"{key}.processor", "expected the name of a processor of processors.yaml")
 
 
 def _path_patterns(scope: dict, key: str, where: str) -> PathPatterns:

