@@ -99,6 +99,8 @@ class Modules:
                     continue
                 base = os.path.join(folder, *parts[k:])
                 for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+                    if not os.path.exists(candidate):  # one stat: most such names are a class or a function
+                        continue
                     real = os.path.realpath(candidate)
                     if real in self.real and real.startswith(self.root + os.sep):
                         self._found[name] = self.real[real]
