@@ -84,6 +84,7 @@ class ProjectFacts:
     handlers: dict[str, str] = field(default_factory=dict)
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _receiving: frozenset | None = field(default=None, repr=False, compare=False)
+    _shared: str | None = field(default=None, repr=False, compare=False)
     _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def for_analysis(self) -> ProjectFacts:
@@ -178,11 +179,13 @@ class ProjectFacts:
         keys = sorted(self.schemas) if names is None else sorted(set(names))
         payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k), self.mirrors.get(k))
                    for k in keys]
-        payload.append(sorted(self.shown_exceptions))
-        payload.append(sorted((k, sorted(v)) for k, v in self.texts.items()))
-        payload.append(sorted((k, sorted(v)) for k, v in self.carried.items()))
-        payload.append(sorted((k, repr(v)) for k, v in self.named.items()))
-        payload.append(sorted(self.handlers.items()))
+        if self._shared is None:  # what every file reads: computed once per scan
+            self._shared = json.dumps([sorted(self.shown_exceptions),
+                                       sorted((k, sorted(v)) for k, v in self.texts.items()),
+                                       sorted((k, sorted(v)) for k, v in self.carried.items()),
+                                       sorted((k, repr(v)) for k, v in self.named.items()),
+                                       sorted(self.handlers.items())], default=repr)
+        payload.append(self._shared)
         # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
         # and only of the functions the file calls: a new helper elsewhere re-analyses nothing either
         called = None if calls is None else set(calls)
@@ -565,8 +568,8 @@ def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None
 
     defs: dict[str, list[tuple[str, list[str]]]] = {}
     for found, _path in file_facts:
-        for qual, params, sinkish in found.get("defs", ()):
-            defs.setdefault(qual.rpartition(".")[2], []).append((qual, params, sinkish))
+        for qual, params in found.get("defs", ()):
+            defs.setdefault(qual.rpartition(".")[2], []).append((qual, params))
     if not defs:
         return
     by_last: dict[str, list[str]] = {}
@@ -613,9 +616,7 @@ def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None
                 owner = targets[0][0].rpartition(".")[0]
                 if not receiver or not set(receiver) & set(split_words(owner.rpartition(".")[2])):
                     continue
-            for qual, params, sinkish in targets:
-                if not sinkish:
-                    continue  # nothing in it could write what it is passed
+            for qual, params in targets:
                 owner = qual.rpartition(".")[0]
                 bound = owner in classes and how != "name" and params[:1] in (["self"], ["cls"])
                 if isinstance(arg, int):

@@ -325,7 +325,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     # what the file's calls pass to functions of the project, and what it defines (survey.incoming)
     facts["defs"], facts["passes"] = incoming_facts(
         tree, module, classify, frozenset(policy.sinks["sanitizers"]["name_words"]), _safe_names(policy),
-        frozenset(k for k, c in policy.categories.items() if c.credential), personal_words, text) if classify else ([], [])
+        frozenset(k for k, c in policy.categories.items() if c.credential), personal_words) if classify else ([], [])
     return classes, facts
 
 
@@ -401,10 +401,10 @@ def check_file_facts(data) -> dict:
     need_list(data.get("imports", []), str)
     need_list(data.get("dotted", []), str)
     need_list(data.get("attrs", []), str)
-    for item in data.get("defs", ()):  # [qualified name, [parameters], whether it has a sink-like call]
-        if len(need(item, list)) != 3:
-            raise BadEntry("a definition has three parts")
-        need(item[0], str), need_list(item[1], str), need(item[2], bool)
+    for item in data.get("defs", ()):  # [qualified name, [parameters]]
+        if len(need(item, list)) != 2:
+            raise BadEntry("a definition has two parts")
+        need(item[0], str), need_list(item[1], str)
     for item in data.get("passes", ()):  # [callee, how, calling class, argument, [categories], line]
         if len(need(item, list)) != 6:
             raise BadEntry("a call's argument fact has six parts")

@@ -6,9 +6,7 @@ personal data: a base class that builds a token from the user's e-mail and hands
 prints; a data export that calls ``archive.add_text(name, audit_trail.ip_address)`` where
 ``add_text`` writes ``value`` to a file.  The survey records, per file:
 
-- ``defs``: every function and method, ``[qualified name, [parameter names], whether its text has
-  a call that can be a sink (a log, print, write, cache or session call, an HTTP request)]``: one
-  without cannot report what it is passed, and its file need not be analysed for it;
+- ``defs``: every function and method, ``[qualified name, [parameter names]]``;
 - ``passes``: every call that passes personal data by the survey's judgement,
   ``[callee name, how it is called ("self", "attr:RECEIVER", "name"), the calling class's
   qualified name, argument (a position or a keyword), [categories], line]``.
@@ -36,12 +34,7 @@ built from them (``generate_jwt(token_data, ...)``), except through a sanitizer 
 from __future__ import annotations
 
 import ast
-import re
 
-# calls that can be a sink, by their text (a superset: the analysis decides)
-_SINKISH = re.compile(r"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log|write|writelines|writerow|"
-                      r"writerows|set|set_many|add|hset|setex|put|post|patch|send|publish|capture_\w+|set_\w+|dump|"
-                      r"upload_\w+|put_object)\s*\(|\b(?:print|open|dump|dumps)\s*\(|\[[^\]]*\]\s*=|\braise\b")
 _BLOCKS = ("body", "orelse", "finalbody", "handlers")
 
 
@@ -123,13 +116,12 @@ class _Judge:
 
 def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: frozenset[str],
                    safe: frozenset[str], credentials: frozenset[str] = frozenset(),
-                   calls: bool = True, text: str = "") -> tuple[list[list], list[list]]:
+                   calls: bool = True) -> tuple[list[list], list[list]]:
     """``(defs, passes)`` of one module (see the module docstring); ``calls`` false: the
     definitions only (a file without a word that can be personal data passes none)."""
     from gdpr_lint.policy import split_words
 
     judge = _Judge(classify, sanitizer_words, safe, split_words, credentials)
-    lines = text.splitlines() if text else None
     defs: list[list] = []
     passes: list[list] = []
     stack: list[tuple[ast.AST, str, str]] = [(s, "", module) for s in reversed(tree.body)]
@@ -140,8 +132,7 @@ def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: fro
             stack.extend((s, qual, qual) for s in reversed(stmt.body))
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             qual = f"{prefix}.{stmt.name}"
-            segment = "\n".join(lines[stmt.lineno - 1:stmt.end_lineno or stmt.lineno]) if lines else ""
-            defs.append([qual, _params(stmt), bool(_SINKISH.search(segment)) if lines else True])
+            defs.append([qual, _params(stmt)])
             if calls:
                 _passes(stmt, cls, judge, passes)
             stack.extend((s, "", qual) for s in reversed(stmt.body)
@@ -167,18 +158,16 @@ def _statements(body):
                     yield from _statements([sub])
 
 
-def _own_nodes(stmt: ast.AST):
-    """The nodes of a statement without the statements of its blocks (walked on their own)."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return
-    todo = [stmt]
-    AST = ast.AST
+def _calls(root: ast.AST):
+    """The calls under ``root`` (``ast.walk`` with the child iteration inlined: this is most of
+    the survey's work for these facts)."""
+    todo = [root]
+    AST, Call = ast.AST, ast.Call
     while todo:
         node = todo.pop()
-        yield node
+        if type(node) is Call:
+            yield node
         for name in node._fields:
-            if node is stmt and name in _BLOCKS:
-                continue
             value = getattr(node, name, None)
             if type(value) is list:
                 todo.extend(v for v in value if isinstance(v, AST))
@@ -188,7 +177,7 @@ def _own_nodes(stmt: ast.AST):
 
 def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
     local: dict[str, frozenset[str]] = {}
-    for stmt in _statements(fn.body):
+    for stmt in _statements(fn.body):  # what local names hold, in statement order
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             found = judge.categories(stmt.value, local)
             name = stmt.targets[0].id
@@ -200,27 +189,32 @@ def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
             found = judge.categories(stmt.value, local)
             if found:
                 local[stmt.target.id] = found
-        for node in _own_nodes(stmt):
-            if not isinstance(node, ast.Call):
+    # every call with an argument, read with what the names hold at the end (a name that held personal
+    # data anywhere in the function counts: a superset, the analysis decides)
+    seen: set[tuple] = set()
+    for node in _calls(fn):
+        if not (node.args or node.keywords):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = _dotted_last(func.value)
+            how = "self" if receiver in ("self", "cls") and isinstance(func.value, ast.Name) else f"attr:{receiver}"
+            callee = func.attr
+        elif isinstance(func, ast.Name):
+            how, callee = "name", func.id
+        else:
+            continue
+        for i, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred):
+                break
+            cats = judge.categories(arg, local)
+            if cats and (callee, how, i, node.lineno) not in seen:
+                seen.add((callee, how, i, node.lineno))
+                out.append([callee, how, cls if how == "self" else "", i, sorted(cats), node.lineno])
+        for kw in node.keywords:
+            if kw.arg is None:
                 continue
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                receiver = _dotted_last(func.value)
-                how = "self" if receiver in ("self", "cls") and isinstance(func.value, ast.Name) else f"attr:{receiver}"
-                callee = func.attr
-            elif isinstance(func, ast.Name):
-                how, callee = "name", func.id
-            else:
-                continue
-            for i, arg in enumerate(node.args):
-                if isinstance(arg, ast.Starred):
-                    break
-                cats = judge.categories(arg, local)
-                if cats:
-                    out.append([callee, how, cls if how == "self" else "", i, sorted(cats), node.lineno])
-            for kw in node.keywords:
-                if kw.arg is None:
-                    continue
-                cats = judge.categories(kw.value, local)
-                if cats:
-                    out.append([callee, how, cls if how == "self" else "", kw.arg, sorted(cats), node.lineno])
+            cats = judge.categories(kw.value, local)
+            if cats and (callee, how, kw.arg, node.lineno) not in seen:
+                seen.add((callee, how, kw.arg, node.lineno))
+                out.append([callee, how, cls if how == "self" else "", kw.arg, sorted(cats), node.lineno])
