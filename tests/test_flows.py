@@ -704,3 +704,22 @@ def notify(customer, field):
     log.info("value %s", getattr(customer, field))
 '''
     assert sorted(codes(source)) == [("GDPR301", 7), ("GDPR301", 8)]
+
+
+def test_code_run_from_a_file_by_its_path_is_reported():
+    source = '''
+import importlib.util
+import runpy
+import sys
+from pathlib import Path
+
+HOOKS = runpy.run_path("hooks.txt")
+spec = importlib.util.spec_from_file_location("plugin", "/srv/plugins/plugin.py")
+exec(open("extra.txt").read())
+exec(Path("more.txt").read_text())
+exec(sys.stdin.read())
+exec("x = 1")
+runpy.run_module("shop.tasks")
+sys.path.insert(0, "vendor")
+'''
+    assert sorted(codes(source)) == [("GDPR906", 6), ("GDPR906", 7), ("GDPR906", 8), ("GDPR906", 9)]

@@ -141,6 +141,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
         FieldChecks(ctx, classifier, schemas, module_name, facts).run()
         _check_imports(ctx, flow)
+        _check_code_loaders(ctx, resolver, policy)
         walker = Walker(flow, sinks, ctx)
         walker.run_module(module)
         sinks.check_log_config(module, source, getattr(walker, "module_env", None))
@@ -236,6 +237,53 @@ def _check_imports(ctx: FileContext, flow: Flow) -> None:
             ctx.report("GDPR401", node, f"imports the SDK of {info.vendor} ({info.service}, {info.country}), "
                        "which is not an approved processor", (), sink="import", processor=proc, symbol="<module>")
             break
+
+
+def _check_code_loaders(ctx: FileContext, resolver, policy) -> None:
+    """GDPR906: a call that runs code from a file by its path (``sinks.yaml`` ``code_loaders``)."""
+    spec = policy.sinks.get("code_loaders") or {}
+    functions = frozenset(spec.get("functions") or ())
+    evaluators = frozenset(spec.get("evaluators") or ())
+    reads = frozenset(spec.get("file_reads") or ())
+    source = ctx.source
+    if not any(f.rpartition(".")[2] + "(" in source.replace(" (", "(") for f in functions) and not (
+            any(e + "(" in source for e in evaluators) and any("." + r + "(" in source for r in reads)):
+        return
+    from gdpr_lint.engine.tree import children
+
+    stack: list[cst.CSTNode] = [ctx.module]
+    while stack:
+        node = stack.pop()
+        stack.extend(children(node))
+        if not isinstance(node, cst.Call):
+            continue
+        names = resolver.qnames(node.func)
+        if any(n in functions for n in names):
+            what = next(n for n in names if n in functions)
+        elif isinstance(node.func, cst.Name) and node.func.value in evaluators and _reads_a_file(node, reads):
+            what = f"{node.func.value}() of a file's text"
+        else:
+            continue
+        ctx.report("GDPR906", node, f"runs code from a file by its path ({what}): gdpr-lint does not read what "
+                   "it runs", (), sink="code loader", symbol="<module>")
+
+
+def _reads_a_file(call: cst.Call, reads: frozenset[str]) -> bool:
+    stack: list[cst.CSTNode] = [a.value for a in call.args]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in reads:
+            receiver = node.func.value  # open(p).read(), Path(p).read_text(), fh.read(); not sys.stdin.read()
+            if isinstance(receiver, cst.Call) or isinstance(receiver, cst.Name) and "stdin" not in receiver.value:
+                return True
+        stack.extend(children_of(node))
+    return False
+
+
+def children_of(node: cst.CSTNode):
+    from gdpr_lint.engine.tree import children
+
+    return children(node)
 
 
 def _imports(module: cst.Module):

@@ -58,6 +58,11 @@ class Prefilter:
                 self.sdk_roots.setdefault(parts[0], []).append(parts[1:])
         # telemetry settings that send personal data by default (``send_default_pii``)
         self.settings = tuple(setting["keyword"] for setting in policy.sinks["logging"].get("settings", []))
+        # code run from a file by its path (GDPR906): the last names of the loaders, as text
+        loaders = policy.sinks.get("code_loaders") or {}
+        self.loaders = tuple(sorted({f.rpartition(".")[2] for f in loaders.get("functions") or ()}))
+        self.evaluators = tuple(e + "(" for e in loaders.get("evaluators") or ())
+        self.file_reads = tuple("." + r + "(" for r in loaders.get("file_reads") or ())
         # logging handlers that send records to another machine (``SysLogHandler``), called or named
         # in a dictConfig dict: a finding of their own, whatever the file's words
         self.remote_handlers = frozenset(name.rpartition(".")[2]
@@ -143,6 +148,9 @@ class Prefilter:
                 return True, False
         if any(keyword in source for keyword in self.settings):
             return True, False
+        if any(name in source for name in self.loaders) or (
+                any(e in source for e in self.evaluators) and any(r in source for r in self.file_reads)):
+            return True, False  # a code loader (GDPR906): reported whatever the file's words
         if not idents.isdisjoint(self.remote_handlers):
             return True, False
         if self.sources is not None and not idents.isdisjoint(self.sink_names) and not idents.isdisjoint(

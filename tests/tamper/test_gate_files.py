@@ -590,3 +590,14 @@ def test_test_code_that_production_code_loads_without_an_import_statement(repo, 
     commit_all(repo, "production uses a test helper")
     assert_stale(monkeypatch, repo, keys)
     assert "GDPR301" in codes_at(review(monkeypatch, repo), helper)
+
+
+def test_code_run_from_a_text_file_by_its_path(repo, monkeypatch, keys):
+    """Red team, round three: `runpy.run_path("hooks.txt")` runs code nobody read."""
+    approve(monkeypatch, repo, keys)
+    write(repo, "shop/hooks.txt", LEAK)
+    write(repo, "shop/loader.py", "import runpy\n\nHOOKS = runpy.run_path('shop/hooks.txt')\n")
+    commit_all(repo, "hooks")
+    doc = review(monkeypatch, repo)
+    assert codes_at(doc, "shop/loader.py") == {"GDPR906"}
+    assert_stale(monkeypatch, repo, keys)
