@@ -22,6 +22,7 @@ a carrier handed to a helper that writes it is found by the helper's own paramet
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 
@@ -64,16 +65,22 @@ def _is_sink(call: ast.Call, names, persistence) -> bool:
     return names.resolve(func) in persistence.functions
 
 
-def may_persist(text: str, persistence) -> bool:
-    """A cheap look at the source: could any call in it keep its arguments?  (Most files have
-    no such call, and the walk below is the survey's most expensive part.)"""
-    pattern = _PATTERNS.get(id(persistence))
-    if pattern is None:
+def _pattern(persistence) -> re.Pattern | None:
+    """The calls that may keep their arguments, as text (``.set(``, ``json.dump(``)."""
+    pattern = _PATTERNS.get(id(persistence), False)
+    if pattern is False:
         methods = sorted({*persistence.methods, *persistence.by_receiver, *(
             f.rpartition(".")[2] for f in persistence.functions)})
         pattern = re.compile(r"\.\s*(?:" + "|".join(map(re.escape, methods)) + r")\s*\(|\b(?:" + "|".join(
             map(re.escape, {f.rpartition(".")[2] for f in persistence.functions})) + r")\s*\(") if methods else None
         _PATTERNS[id(persistence)] = pattern
+    return pattern
+
+
+def may_persist(text: str, persistence) -> bool:
+    """A cheap look at the source: could any call in it keep its arguments?  (Most files have
+    no such call, and the walk below is the survey's most expensive part.)"""
+    pattern = _pattern(persistence)
     if pattern is None or not pattern.search(text):
         return False
     fixed = {*persistence.methods, *(f.rpartition(".")[2] for f in persistence.functions)}
@@ -116,10 +123,19 @@ def persisted_classes(tree: ast.Module, names, persistence, text: str = "") -> l
     :class:`~gdpr_lint.policy.Persistence`."""
     found: dict[str, tuple[int, set[str]]] = {}
     lines = text.splitlines() if text else None
+    hits: list[int] = []  # the lines where a call that may keep its arguments starts, in order
+    if lines is not None:
+        pattern = _pattern(persistence)
+        if pattern is not None:
+            starts = [m.start() for m in re.finditer("\n", text)]
+            hits = sorted({bisect.bisect_right(starts, m.start()) + 1 for m in pattern.finditer(text)})
     for scope in _scopes(tree):
-        if lines is not None and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and not may_persist(
-                "\n".join(lines[scope.lineno - 1:scope.end_lineno or scope.lineno]), persistence):
-            continue  # no call in this function could keep anything
+        if lines is not None and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            last = scope.end_lineno or scope.lineno
+            at = bisect.bisect_left(hits, scope.lineno)
+            if at >= len(hits) or hits[at] > last or not may_persist(
+                    "\n".join(lines[scope.lineno - 1:last]), persistence):
+                continue  # no call in this function could keep anything
         held: dict[str, set[str]] = {}  # variable -> classes whose data it holds
         made: dict[str, set[str]] = {}  # variable -> classes constructed into it
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
