@@ -155,6 +155,27 @@ def test_output_to_the_operator_is_no_log(tmp_path, monkeypatch):
                                      "app/service.py"]
 
 
+def test_a_command_base_class_outside_the_commands_folder_prints_to_the_operator(tmp_path, monkeypatch):
+    files = {
+        "app/importing/base.py": '''
+        from django.core.management.base import BaseCommand as Base
+
+        class BaseImporter(Base):
+            def run(self, rows):
+                for row in rows:
+                    print("imported comment by %s" % row["user_name"])
+        ''',
+        "app/importing/helpers.py": '''
+        class Importer:
+            def run(self, rows):
+                for row in rows:
+                    print("imported comment by %s" % row["user_name"])
+        ''',
+    }
+    # a subclass of Django's BaseCommand is a command wherever it sits; a plain class is not
+    assert scan_tree(tmp_path, monkeypatch, files) == [("app/importing/helpers.py", 4, "GDPR301")]
+
+
 def test_errors_shown_back_to_the_person_are_no_log(tmp_path, monkeypatch):
     src = '''
     from django import forms

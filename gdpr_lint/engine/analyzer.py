@@ -162,7 +162,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
 def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:
     """Whether a module is a command-line program, whose ``print()`` goes to the operator who ran it
     (JUDGEMENT.md): it imports a command-line library (``sinks.yaml`` ``operator_output``), runs
-    code under ``if __name__ == "__main__":``, or sits in a folder of commands (``management/commands``)."""
+    code under ``if __name__ == "__main__":``, sits in a folder of commands (``management/commands``),
+    or defines a command class (a subclass of ``sinks.yaml`` ``stream_bases``, Django's ``BaseCommand``)."""
     spec = policy.sinks.get("operator_output") or {}
     if "__main__" in source and re.search(r"__name__\s*==\s*['\"]__main__['\"]", source):
         return True
@@ -170,7 +171,22 @@ def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:
     if roots & set(spec.get("cli_imports", ())):
         return True
     folders = "/" + path.replace("\\", "/").rpartition("/")[0] + "/"
-    return any(f"/{folder.strip('/')}/" in folders for folder in spec.get("cli_folders", ()))
+    if any(f"/{folder.strip('/')}/" in folders for folder in spec.get("cli_folders", ())):
+        return True
+    # a class of the module is a command (`class BaseImporter(BaseCommand)`, in any folder): its
+    # print() goes to the operator who runs the command, as a command's own does
+    bases = set(spec.get("stream_bases", ()))
+    aliases = getattr(resolver, "aliases", {})
+    for m in _CLASS_BASES.finditer(source):
+        for base in m.group(1).split(","):
+            head, _, rest = base.strip().partition(".")
+            target = aliases.get(head)
+            if target and (f"{target}.{rest}" if rest else target) in bases:
+                return True
+    return False
+
+
+_CLASS_BASES = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\(([^()]*)\)", re.M)
 
 
 def _python_syntax_error(source: str) -> tuple[int, int, str] | None:
