@@ -27,7 +27,7 @@ from gdpr_lint.files.discovery import Tree, discover_tree
 from gdpr_lint.files.source import MAX_BYTES, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
-from gdpr_lint.survey import NOTHING, Survey, survey_source  # noqa: F401 - Survey: the cache's entries
+from gdpr_lint.survey import NOTHING, Survey, survey_source
 
 POOL_BYTES = 200_000  # below eight files, worker processes start only for this much source (~5,000 lines)
 # `check` only: a last-resort wall-clock limit per file (env GDPR_LINT_FILE_TIMEOUT; 0 = none).  The
@@ -650,7 +650,9 @@ class _Runner:
                 pool.shutdown(cancel_futures=True)
 
     def _new_pool(self, workers: int):
-        from concurrent.futures import ProcessPoolExecutor  # not imported for small scans
+        from concurrent.futures import (
+            ProcessPoolExecutor,  # not imported for small scans
+        )
 
         return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                    initargs=(self.policy, self.prefilter, None, self.time_limit, WORKER_MEMORY))

@@ -70,7 +70,7 @@ _CASE = re.compile(r"case\b(?!\s*[=.:,)\]}])")  # a `case` clause, not a name `c
 STRINGS_AND_COMMENTS = re.compile(
     r"""#[^\r\n]*|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|"""
     r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|'
-    r"""'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?""", re.S)
+    r"""'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?""", re.DOTALL)
 
 # the reduced text: one character per token that matters
 _STRING, _LINE, _POW, _SHIFT, _AND, _OR = "\x01", "\x02", "\x03", "\x04", "\x05", "\x06"

@@ -42,7 +42,7 @@ class Env:
     files: dict[str, frozenset] = field(default_factory=dict)  # path variable -> data written to it
     file_paths: dict[str, str] = field(default_factory=dict)  # file handle -> path variable
     aliases: dict[str, tuple] = field(default_factory=dict)  # name -> what it names (`Cls = handlers.HTTPHandler`)
-    parent: "Env | None" = None
+    parent: Env | None = None
 
     def lookup(self, table: str, name: str):
         env: Env | None = self
@@ -53,7 +53,7 @@ class Env:
             env = env.parent
         return None
 
-    def child(self) -> "Env":
+    def child(self) -> Env:
         return Env(parent=self)
 
 
@@ -756,7 +756,7 @@ def _walk_names(node: cst.CSTNode):
         stack.extend(children(cur))
 
 
-__all__ = ["EMPTY", "Env", "Flow", "PARAM", "PSEUDONYMOUS", "Summary", "dotted"]
+__all__ = ["EMPTY", "PARAM", "PSEUDONYMOUS", "Env", "Flow", "Summary", "dotted"]
 
 
 def _ends_returning_a_parameter(fn: cst.FunctionDef) -> bool:

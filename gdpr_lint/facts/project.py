@@ -254,7 +254,7 @@ def _shown_exceptions(classes: dict[str, dict], caught: list[list]) -> frozenset
     return frozenset(name for name, _logs in caught if name in own and name not in logged)
 
 
-def _persisted_carriers(facts: ProjectFacts, builder: "_Builder", persisted) -> None:
+def _persisted_carriers(facts: ProjectFacts, builder: _Builder, persisted) -> None:
     """Carriers whose instances the code writes to storage, and the carriers nested in them."""
     todo = []
     for name, via, where in persisted:

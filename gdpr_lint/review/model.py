@@ -40,11 +40,11 @@ UNREAD_WHY = {
 # a digest entry that binds a file's content: its hash, a link's target and hash, a broken link's target
 # (there is no content), a submodule's commit; anything else says why the content could not be read
 _CONTENT_BOUND = re.compile(r"(?:symbolic link to .*: )?[0-9a-f]{64}|broken symbolic link to .*|commit [0-9a-f]{40,64}",
-                            re.S)
+                            re.DOTALL)
 NOT_ANALYSED = ("GDPR901", "GDPR902", "GDPR905")  # not analysed: a syntax error, unreadable, beyond analysis
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b[ \t]*\(?([^\n#;]*)"
-                     r"|import[ \t]+([^\n#;]+))", re.M)
+                     r"|import[ \t]+([^\n#;]+))", re.MULTILINE)
 
 
 def _unescaped(shown: str) -> str:
@@ -395,7 +395,7 @@ def _label(policy, key: str) -> str:
 def _processors(snap: Snapshot) -> list[dict]:
     """The processors in use, with the approval register and the catalogue side by side."""
     policy = snap.policy
-    EEA = policy.eea_regions  # noqa: N806 - the pack's list of EEA regions
+    EEA = policy.eea_regions
 
     uses: dict[str, list[dict]] = {}
     cats: dict[str, set[str]] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from gdpr_lint.survey.astnames import dotted
 
 
 def _last(node: ast.AST) -> str:
@@ -21,13 +22,7 @@ def _last(node: ast.AST) -> str:
 
 
 def _dotted(node: ast.AST) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return ".".join(reversed(parts))
+    return dotted(node, partial=True)
 
 
 def _writes_log(func: ast.AST, names) -> bool:

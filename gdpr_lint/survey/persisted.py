@@ -25,16 +25,7 @@ import ast
 import bisect
 import re
 
-
-def _dotted(node: ast.AST) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
+from gdpr_lint.survey.astnames import dotted as _dotted
 
 
 def _annotation_classes(node: ast.AST | None) -> list[str]:

@@ -144,7 +144,7 @@ class Prefilter:
             # the engine knows an SDK only by an import of it: a word in a comment ("together",
             # "github", "square") is not one
             if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]) and re.search(
-                    rf"^[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\n]*\b{first}\b)", source, re.M):
+                    rf"^[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\n]*\b{first}\b)", source, re.MULTILINE):
                 return True, False
         if any(keyword in source for keyword in self.settings):
             return True, False

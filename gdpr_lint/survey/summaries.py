@@ -19,17 +19,7 @@ from __future__ import annotations
 import ast
 import re
 
-
-
-def _dotted(node: ast.AST) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
+from gdpr_lint.survey.astnames import dotted as _dotted
 
 
 def _sink_of(call: ast.Call, names, files: set[str]) -> tuple[str, str] | None:
