@@ -466,10 +466,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             if survey.problem:
                 outputs[i] = ([tool_finding(policy, survey.code, shown, f"file not checked: {survey.problem}")],
                               [], [], 0)
-            elif not survey.analyse and not facts.prints_personal(survey.facts.get("mentions", ())) and not (
-                    facts.judges_classes_of(modname)) and not facts.reads_personal_fields(
-                    survey.facts.get("imports", ()), survey.facts.get("attrs", ())) and not facts.receives(modname) and (
-                    not facts.builds_handler(survey.facts.get("calls", ()), survey.facts.get("dotted", ()))):
+            elif not survey.analyse and not facts.needs_analysis(modname, survey.facts):
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls"), modname), shown, modname,

@@ -138,6 +138,15 @@ class ProjectFacts:
                 return found[0], self.summaries[found[0]]
         return None
 
+    def needs_analysis(self, module: str, found: dict) -> bool:
+        """Whether the facts ask for the analysis of a file the pre-filter ruled out (``found``: the
+        file's survey facts): an object it hands to a sink prints personal data, one of its classes
+        is judged, it reads a personal field of an imported class, callers pass it personal data, or
+        it builds one of the project's remote log handlers."""
+        return (self.prints_personal(found.get("mentions", ())) or self.judges_classes_of(module)
+                or self.reads_personal_fields(found.get("imports", ()), found.get("attrs", ()))
+                or self.receives(module) or self.builds_handler(found.get("calls", ()), found.get("dotted", ())))
+
     def receives(self, module: str) -> bool:
         """Whether callers in the tree pass personal data to a function of ``module``."""
         if self._receiving is None:
@@ -591,8 +600,7 @@ def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None
 
     def ancestors(qual: str) -> set[str]:
         if qual not in ancestry:
-            ancestry[qual] = set()  # a cycle ends here
-            seen, todo = set(), [qual]
+            seen, todo = set(), [qual]  # iterative: a cycle of bases ends at a class seen before
             while todo and len(seen) < 200:
                 cur = todo.pop()
                 if cur in seen:

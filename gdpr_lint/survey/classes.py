@@ -299,11 +299,10 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     ``personal_words``: whether the pre-filter found words that can be personal data in the file;
     without them no call of it can pass personal data (:mod:`~gdpr_lint.survey.incoming`).
     """
-    from gdpr_lint.survey.incoming import incoming_facts
-    from gdpr_lint.survey.summaries import function_summaries
-
     from gdpr_lint.survey.handlers import caught_exceptions
+    from gdpr_lint.survey.incoming import incoming_facts
     from gdpr_lint.survey.persisted import may_persist, persisted_classes
+    from gdpr_lint.survey.summaries import function_summaries
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
     persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text) if (
@@ -330,15 +329,16 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
 
 
 _ATTRIBUTE = re.compile(r"\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
-_WEAK: dict[int, frozenset[str]] = {}
+_WEAK: dict[str, frozenset[str]] = {}  # by policy hash (an id may be reused by another policy)
 
 
 def weak_attributes(text: str, policy) -> list[str]:
     """The attribute names ``text`` reads that hold a weak personal-data word (``.weight``,
     ``.name``, ``.city``): a superset (strings and comments count), kept small."""
-    weak = _WEAK.get(id(policy))
+    key = policy.hash or str(id(policy))
+    weak = _WEAK.get(key)
     if weak is None:
-        weak = _WEAK[id(policy)] = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
+        weak = _WEAK[key] = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     from gdpr_lint.policy import split_words
 
     return sorted({a for a in set(_ATTRIBUTE.findall(text)) if not weak.isdisjoint(split_words(a))})
