@@ -644,6 +644,15 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
     diff = privacy_diff(base, head, base_ref, base_commit) if base is not None else None
     if diff is not None:
         diff["hidden_by_policy"] = hidden or []
+        # a finding the new config hides is not resolved: the code that makes it has not changed
+        hid = Counter(f["fingerprint"] for f in diff["hidden_by_policy"])
+        kept = []
+        for f in diff["resolved_findings"]:
+            if hid[f["fingerprint"]]:
+                hid[f["fingerprint"]] -= 1
+            else:
+                kept.append(f)
+        diff["resolved_findings"] = kept
     content = head.content()
     digest = compute_digest(content)
     baseline_fps = {e["fingerprint"] for e in head.baseline}

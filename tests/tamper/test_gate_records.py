@@ -583,6 +583,7 @@ def test_a_config_that_switches_rules_off_with_the_code_shows_in_the_review(repo
     verdict = doc["verdict"]
     assert verdict["status"] != "clear" and "hides" in verdict["headline"]
     assert [f["code"] for f in doc["diff"]["hidden_by_policy"]] == ["GDPR301"]  # the log of e-mail addresses
+    assert doc["diff"]["resolved_findings"] == []  # hidden, not resolved
     assert verdict["rules_off"] and config.split(":")[1].strip(" []\n") in verdict["rules_off"][0]
     md = Path("review/review.md").read_text()
     assert "The policy changed since the base" in md and "The config switches rules off" in md
@@ -647,3 +648,16 @@ def test_an_unchanged_policy_costs_no_extra_scan_and_hides_nothing(repo, keys):
     assert result.exit_code == 0, result.output
     doc = json.loads(Path("review/review.json").read_text())
     assert doc["diff"]["hidden_by_policy"] == [] and doc["diff"]["policy_changes"] == []
+
+
+def test_a_finding_a_new_config_hides_is_not_counted_as_resolved(repo, keys):
+    (repo / "app" / "notify.py").write_text(LOGS_EMAIL)
+    commit_all(repo, "notify")
+    (repo / ".gdpr-lint.yaml").write_text("ignore: [GDPR3]\n")
+    commit_all(repo, "a config that hides it")
+    result = cli("review", ".", "--base", "HEAD~1", "--out", "review", "--no-cache")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(Path("review/review.json").read_text())
+    assert [f["code"] for f in doc["diff"]["hidden_by_policy"]] == ["GDPR301"]
+    assert doc["diff"]["resolved_findings"] == [] and doc["diff"]["new_findings"] == []
+    assert "**resolved:** 0" in Path("review/review.md").read_text()
