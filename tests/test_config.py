@@ -454,3 +454,15 @@ def test_a_toml_boolean_gets_no_yaml_quoting_hint(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.gdpr-lint]\nfail_on = false\n')
     line = usage_error(check("leaky.py"))
     assert "fail_on" in line and "never" in line and "YAML" not in line
+
+
+def test_check_says_when_the_config_switches_rules_off(tmp_path, monkeypatch):
+    folder = tmp_path / "only"
+    folder.mkdir()
+    (folder / "a.py").write_text("import logging\n\n\ndef f(user):\n    logging.info(user.email)\n")
+    monkeypatch.chdir(folder)
+    plain = check("--no-cache", ".")
+    assert plain.exit_code == 1 and "switches rules off" not in plain.stderr
+    write_config(folder, "ignore: [GDPR3]\n")
+    result = check("--no-cache", ".")
+    assert result.exit_code == 0 and "the config switches rules off (ignores GDPR3)" in result.stderr

@@ -269,3 +269,14 @@ def find_config(start: Path) -> Path | None:
             if "[tool.gdpr-lint" in text:
                 return pyproject
     return None
+
+
+def rules_off(cfg: OrgConfig) -> list[str]:
+    """What ``ignore`` and ``select`` switch off, as sentences a reader can follow (empty when every
+    rule is on): `check` notes them, the review shows them beside the suppressions."""
+    out = []
+    if cfg.ignore:
+        out.append("ignores " + ", ".join(cfg.ignore))
+    if cfg.select:
+        out.append("reports only " + ", ".join(cfg.select))
+    return out

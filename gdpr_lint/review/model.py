@@ -560,13 +560,9 @@ def _setting_changes(before: dict[str, str], after: dict[str, str]) -> list[dict
 
 def rules_off(policy) -> list[str]:
     """What the config switches off, as sentences a DPO can read (empty when every rule is on)."""
-    cfg = policy.config
-    out = []
-    if cfg.ignore:
-        out.append("ignores " + ", ".join(cfg.ignore))
-    if cfg.select:
-        out.append("reports only " + ", ".join(cfg.select))
-    return out
+    from gdpr_lint.policy.config import rules_off as off
+
+    return off(policy.config)
 
 
 def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict], diff: dict | None,
