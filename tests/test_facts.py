@@ -594,3 +594,55 @@ def test_what_callers_pass_to_a_helper_method_reaches_its_write(tmp_path, monkey
     # call sees it in its own diff); a csv writer's writerow is the library's, not Exporter.writerow
     assert ("export/jobs.py", 8, "GDPR202") in found
     assert not any(path == "export/archive.py" for path, _, _ in found)
+
+
+@pytest.mark.parametrize(("call", "kept"), [
+    ("(folder / f'{b.ref}.json').write_text(json.dumps(asdict(b)))", True),  # a method on any expression
+    ("self.cache.set(key, asdict(b))", True),  # a storing method on a receiver named for a store
+    ("Booking.objects.create(**asdict(b))", True),
+    ("redis.hset(key, mapping=asdict(b))", True),
+    ("self.settings.set(key, asdict(b))", False),  # `set` on a receiver that is no store
+    ("self.client.create(asdict(b))", False),
+    ("return asdict(b)", False),
+])
+def test_a_carrier_handed_to_a_call_that_keeps_it_is_persisted_and_no_other(call, kept):
+    import ast
+
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.survey.calltext import CallText
+    from gdpr_lint.survey.classes import _Names
+    from gdpr_lint.survey.persisted import may_persist, persisted_classes
+
+    text = textwrap.dedent(f'''
+    import json
+    from dataclasses import asdict
+
+    def other():
+        return 1
+
+    def keep(self, b: Booking, folder, key):
+        {call}
+    ''')
+    tree, persistence = ast.parse(text), load_policy().persistence
+    assert may_persist(text, persistence, CallText(text)) is kept
+    found = persisted_classes(tree, _Names(tree, "app.keep", False), persistence, text)
+    assert ([row[0] for row in found] == ["Booking"]) is kept, found
+
+
+def test_the_files_the_facts_send_to_the_analysis_are_the_ones_they_speak_of():
+    """A function of ``shop.mail`` that callers pass personal data to sends ``shop.mail`` to the
+    analysis, not the package ``shop`` above it; a method sends its class's module.  A class
+    about a person sends its module only when it is a schema (a store or a carrier): the fields of
+    a `Signer` or a database `Client` are never findings."""
+    from gdpr_lint.facts.project import Evidence, ProjectFacts
+
+    facts = ProjectFacts(classes={"shop.models.Mailer": {}, "shop.crypto.Signer": {}, "shop.models.Customer": {}},
+                         incoming={"shop.mail.send": {"to": frozenset()},
+                                   "shop.models.Mailer.deliver": {"body": frozenset()}},
+                         schemas={"shop.models.Customer": ("store", False)},
+                         evidence={"shop.crypto.Signer": Evidence("person"),
+                                   "shop.models.Customer": Evidence("person")})
+    assert facts.receives("shop.mail") and facts.receives("shop.models")
+    assert not facts.receives("shop") and not facts.receives("shop.models.Mailer")
+    assert facts.judges_classes_of("shop.models")
+    assert not facts.judges_classes_of("shop.crypto")

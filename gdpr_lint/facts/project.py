@@ -150,8 +150,10 @@ class ProjectFacts:
     def receives(self, module: str) -> bool:
         """Whether callers in the tree pass personal data to a function of ``module``."""
         if self._receiving is None:
-            self._receiving = frozenset(q.rsplit(".", 1)[0] for q in self.incoming) | frozenset(
-                q.rsplit(".", 2)[0] for q in self.incoming if q.count(".") >= 2)
+            # a function's module, or a method's: the module of its class (not the package above a
+            # function's module, which would send every package's __init__ to the analysis)
+            owners = {q.rpartition(".")[0] for q in self.incoming}
+            self._receiving = frozenset(o.rpartition(".")[0] if o in self.classes else o for o in owners)
         return module in self._receiving
 
     def reads_personal_fields(self, imports, attrs) -> bool:
@@ -173,9 +175,11 @@ class ProjectFacts:
         record that belongs to a person, a persisted carrier): its fields must be read then,
         whatever the survey's pre-filter said."""
         def says(q: str) -> bool:
+            # only of a schema (a store or a carrier): the fields of other classes (a `Signer`, a
+            # database `Client`) are never findings, and what their names say the pre-filter read
             ev = self.evidence.get(q)
-            return q in self.persisted or ev is not None and (ev.kind in ("person", "linked") or ev.person_refs
-                                                              or ev.lookup_refs)
+            return q in self.persisted or q in self.schemas and ev is not None and (
+                ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs)
         return any(says(q) for q in self._by_module().get(module, ()))
 
     def evidence_for(self, qualified: str) -> Evidence:

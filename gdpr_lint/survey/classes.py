@@ -299,21 +299,23 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     ``personal_words``: whether the pre-filter found words that can be personal data in the file;
     without them no call of it can pass personal data (:mod:`~gdpr_lint.survey.incoming`).
     """
+    from gdpr_lint.survey.calltext import CallText
     from gdpr_lint.survey.handlers import caught_exceptions
     from gdpr_lint.survey.incoming import incoming_facts
     from gdpr_lint.survey.persisted import may_persist, persisted_classes
     from gdpr_lint.survey.summaries import function_summaries
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
-    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text) if (
-        not text or may_persist(text, policy.persistence)) else []
+    calls = CallText(text)
+    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text, calls) if (
+        not text or may_persist(text, policy.persistence, calls)) else []
     facts = {"persisted": persisted,
              "caught": caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [],
-             "mentions": _person_mentions(text, policy, sinks) if text else [],
+             "mentions": _person_mentions(text, policy, sinks, calls) if text else [],
              # the names the file calls, for the cache key: which function summaries it may use
-             "calls": sorted(set(_CALLED.findall(text))) if text else [],
+             "calls": sorted(calls.called()),
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
-                                             _safe_names(policy)) if classify else [],
+                                             _safe_names(policy), calls) if classify else [],
              # what it imports: test code that production code imports is production code (facts.scope)
              "imports": imported_modules(tree, module, is_package, text) if not text or "import" in text else [],
              # the dotted names it spells as strings: a framework may import them (facts.scope)
@@ -423,31 +425,34 @@ def check_file_facts(data) -> dict:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_CALLED_CLASS = re.compile(r"\b([A-Z][A-Za-z0-9_]*[a-z][A-Za-z0-9_]*)\s*\(")
 
 
-def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[str]] | None) -> list[str]:
+def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[str]] | None, calls=None
+                     ) -> list[str]:
     """Identifiers that may hold an object whose content is personal, where a sink's arguments
     could use them: named after a person (``user``, ``new_user``: a project class whose ``__str__``
     is personal, ProjectFacts.texts), and classes called (``TicketSerializer(ticket)``: a carrier of
     personal fields, ProjectFacts.carried).  Read from the text inside the parentheses that follow a
     sink's name (``log.info(...)``, ``requests.post(...)``) up to their end; a superset is harmless,
-    it only decides whether the file is analysed.  ``sinks`` ``None``: from the whole text."""
+    it only decides whether the file is analysed.  ``sinks`` ``None``: from the whole text.
+    ``calls``: the text's :class:`~gdpr_lint.survey.calltext.CallText`, when the caller has it."""
     from gdpr_lint.policy import split_words
+    from gdpr_lint.survey.calltext import CallText
 
+    calls = calls if calls is not None else CallText(text)
     if sinks is None:
         windows = [text]
     else:
         receivers, functions = sinks
         windows = []
-        for m in _CALL_OPEN.finditer(text):
-            parts = m.group(1).split(".")  # log.info(, self.logger.debug(, requests.post(, print(
+        for name, end in zip(calls.names, calls.ends):
+            parts = name.split(".")  # log.info(, self.logger.debug(, requests.post(, print(
             if (len(parts) == 1 and parts[0] in functions) or not receivers.isdisjoint(parts[:-1]):
-                windows.append(_balanced(text, m.end()))
+                windows.append(_balanced(text, end))
         if not windows:
             return []  # no sink at all: nothing it holds can leak
     subjects = _subject_words(policy)
-    found: set[str] = set(_CALLED_CLASS.findall(text))  # a carrier built anywhere may reach a sink later
+    found: set[str] = calls.classes()  # a carrier built anywhere may reach a sink later
     for window in windows:
         for name in set(_IDENTIFIER.findall(window)):
             if not name.isupper():
@@ -455,10 +460,6 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
                 if 0 < len(words) <= 2 and words[-1] in subjects:
                     found.add(name)
     return sorted(found)
-
-
-_CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")  # functions, methods and classes called
-_CALL_OPEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 
 
 def _balanced(text: str, start: int, limit: int = 2000) -> str:

@@ -22,8 +22,6 @@ a carrier handed to a helper that writes it is found by the helper's own paramet
 from __future__ import annotations
 
 import ast
-import bisect
-import re
 
 from gdpr_lint.survey.astnames import dotted as _dotted
 
@@ -56,35 +54,38 @@ def _is_sink(call: ast.Call, names, persistence) -> bool:
     return names.resolve(func) in persistence.functions
 
 
-def _pattern(persistence) -> re.Pattern | None:
-    """The calls that may keep their arguments, as text (``.set(``, ``json.dump(``)."""
-    pattern = _PATTERNS.get(id(persistence), False)
-    if pattern is False:
-        methods = sorted({*persistence.methods, *persistence.by_receiver, *(
-            f.rpartition(".")[2] for f in persistence.functions)})
-        pattern = re.compile(r"\.\s*(?:" + "|".join(map(re.escape, methods)) + r")\s*\(|\b(?:" + "|".join(
-            map(re.escape, {f.rpartition(".")[2] for f in persistence.functions})) + r")\s*\(") if methods else None
-        _PATTERNS[id(persistence)] = pattern
-    return pattern
-
-
-def may_persist(text: str, persistence) -> bool:
-    """A cheap look at the source: could any call in it keep its arguments?  (Most files have
-    no such call, and the walk below is the survey's most expensive part.)"""
-    pattern = _pattern(persistence)
-    if pattern is None or not pattern.search(text):
+def may_keep(name: str, persistence) -> bool:
+    """Whether a call spelled ``name`` (``json.dump``, ``self.cache.set``) may keep its arguments:
+    the text-level superset of :func:`_is_sink` (no imports resolved)."""
+    head, dot, last = name.rpartition(".")
+    if last in persistence.methods or last in _function_tails(persistence):
+        return True  # a method's receiver may be any expression: `(folder / name).write_text(`
+    receivers = persistence.by_receiver.get(last)
+    if not (receivers and dot):
         return False
-    fixed = {*persistence.methods, *(f.rpartition(".")[2] for f in persistence.functions)}
-    if any(f"{m}(" in text for m in fixed):
-        return True
     from gdpr_lint.policy import split_words
 
-    receivers = {w for words in persistence.by_receiver.values() for w in words}
-    words = {w for ident in set(re.findall(r"[A-Za-z_]\w*(?=\s*\.\s*\w+\s*\()", text)) for w in split_words(ident)}
-    return not words.isdisjoint(receivers)
+    return any(not receivers.isdisjoint(split_words(part)) for part in head.split("."))
 
 
-_PATTERNS: dict[int, re.Pattern | None] = {}
+def _function_tails(persistence) -> frozenset[str]:
+    tails = _TAILS.get(id(persistence))
+    if tails is None:
+        tails = _TAILS[id(persistence)] = frozenset(f.rpartition(".")[2] for f in persistence.functions)
+    return tails
+
+
+_TAILS: dict[int, frozenset[str]] = {}
+
+
+def may_persist(text: str, persistence, calls=None) -> bool:
+    """A cheap look at the source: could any call in it keep its arguments?  (Most files have
+    no such call, and the walk below is the survey's most expensive part.)  ``calls`` is the
+    text's :class:`~gdpr_lint.survey.calltext.CallText` when the caller has it."""
+    from gdpr_lint.survey.calltext import CallText
+
+    calls = calls if calls is not None else CallText(text)
+    return any(may_keep(name, persistence) for name in calls.names)
 
 
 def _scopes(tree: ast.Module):
@@ -103,7 +104,7 @@ def _scopes(tree: ast.Module):
             stack.extend(handler.body)
 
 
-def persisted_classes(tree: ast.Module, names, persistence, text: str = "") -> list[list]:
+def persisted_classes(tree: ast.Module, names, persistence, text: str = "", calls=None) -> list[list]:
     """``[[class name as resolved, line of the write, [classes it went through]], ...]`` for the
     classes whose instances this module writes to storage (see the module docstring).
 
@@ -112,21 +113,16 @@ def persisted_classes(tree: ast.Module, names, persistence, text: str = "") -> l
     of the tree, that store is what is kept, and the project facts drop the entry.  ``names``
     resolves names through the module's imports; ``persistence`` is the policy's
     :class:`~gdpr_lint.policy.Persistence`."""
+    from gdpr_lint.survey.calltext import CallText, any_within
+
     found: dict[str, tuple[int, set[str]]] = {}
-    lines = text.splitlines() if text else None
-    hits: list[int] = []  # the lines where a call that may keep its arguments starts, in order
-    if lines is not None:
-        pattern = _pattern(persistence)
-        if pattern is not None:
-            starts = [m.start() for m in re.finditer("\n", text)]
-            hits = sorted({bisect.bisect_right(starts, m.start()) + 1 for m in pattern.finditer(text)})
+    # the lines where a call that may keep its arguments opens
+    hits = (calls if calls is not None else CallText(text)).lines_where(
+        lambda name: may_keep(name, persistence)) if text else []
     for scope in _scopes(tree):
-        if lines is not None and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            last = scope.end_lineno or scope.lineno
-            at = bisect.bisect_left(hits, scope.lineno)
-            if at >= len(hits) or hits[at] > last or not may_persist(
-                    "\n".join(lines[scope.lineno - 1:last]), persistence):
-                continue  # no call in this function could keep anything
+        if text and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and not any_within(
+                hits, scope.lineno, scope.end_lineno or scope.lineno):
+            continue  # no call in this function could keep anything
         held: dict[str, set[str]] = {}  # variable -> classes whose data it holds
         made: dict[str, set[str]] = {}  # variable -> classes constructed into it
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):

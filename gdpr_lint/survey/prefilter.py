@@ -72,10 +72,15 @@ class Prefilter:
         sources = policy.sinks.get("sources") or {}
         patterns = sorted({*sources.get("signed_in", ()), *(sources.get("containers") or {}),
                            *(sources.get("calls") or {})}, key=len, reverse=True)
-        # the last identifier of each (`POST`, `get_nameid`): the pattern is searched only in a file that has one
-        self.source_tails = frozenset(re.findall(r"\w+", p)[-1] for p in patterns if re.findall(r"\w+", p))
-        self.sources = re.compile(r"(?<![\w.])(?:\w+\.)*(?:" + "|".join(
-            r"\s*\.\s*".join(map(re.escape, p.split("."))) for p in patterns) + r")\b") if patterns else None
+        # by the last identifier of each (`POST`, `get_nameid`): a file is searched only for the patterns
+        # whose last identifier it has
+        self._sources_by_tail: dict[str, list[str]] = {}
+        for p in patterns:
+            words = re.findall(r"\w+", p)
+            if words:
+                self._sources_by_tail.setdefault(words[-1], []).append(p)
+        self.source_tails = frozenset(self._sources_by_tail)
+        self._sources: dict[frozenset[str], re.Pattern] = {}
         # a source leads to a finding only through a sink: an identifier of a logger, a print, a
         # storage or HTTP call must be in the file too
         sinks = policy.sinks
@@ -116,6 +121,16 @@ class Prefilter:
                 rf"[:\[|,(=][ \t]*(?:\w+[ \t]*\.[ \t]*)*(?:{alts})\b|(?<!class )(?<!def )\b(?:{alts})[ \t]*\(")
         return pattern.search(source) is not None
 
+    def _sources_in(self, tails: frozenset[str]) -> re.Pattern:
+        """The source patterns (``request.POST``, a name within a dotted chain, spaces around its
+        dots allowed) whose last identifier is one of ``tails``, as one expression."""
+        pattern = self._sources.get(tails)
+        if pattern is None:
+            patterns = sorted((p for tail in tails for p in self._sources_by_tail[tail]), key=len, reverse=True)
+            pattern = self._sources[tails] = re.compile(r"(?<!\w)(?:" + "|".join(
+                r"\s*\.\s*".join(map(re.escape, p.split("."))) for p in patterns) + r")\b")
+        return pattern
+
     def may_yield(self, source: str) -> bool:
         """Whether the file's words could lead to any finding (never false for a file with one)."""
         return self.decide(source)[0]
@@ -153,8 +168,8 @@ class Prefilter:
             return True, False  # a code loader (GDPR906): reported whatever the file's words
         if not idents.isdisjoint(self.remote_handlers):
             return True, False
-        if self.sources is not None and not idents.isdisjoint(self.sink_names) and not idents.isdisjoint(
-                self.source_tails) and self.sources.search(source):
+        tails = self.source_tails.intersection(idents)
+        if tails and not idents.isdisjoint(self.sink_names) and self._sources_in(frozenset(tails)).search(source):
             return True, False
         strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
         if not (strong or weak):

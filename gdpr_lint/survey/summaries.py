@@ -17,7 +17,6 @@ it; the libcst analysis then judges the call site's arguments.
 from __future__ import annotations
 
 import ast
-import re
 
 from gdpr_lint.survey.astnames import dotted as _dotted
 
@@ -95,23 +94,30 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
     return out
 
 
-_SINK_TEXT = re.compile(r"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log|write|writelines)\s*\("
-                        r"|\bprint\s*\(")
+_SINK_CALLS = frozenset(("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
+                         "write", "writelines", "print"))  # the last names of the sinks, as text
+
+
+def _may_sink(name: str) -> bool:
+    return name.rpartition(".")[2] in _SINK_CALLS
 
 
 def function_summaries(tree: ast.Module, module: str, names, classify, text: str = "",
-                       safe: frozenset[str] = frozenset()) -> list[list]:
+                       safe: frozenset[str] = frozenset(), calls=None) -> list[list]:
     """``[[qualified name, [parameter names], [[index, code, what, line], ...]], ...]`` for the
     module's functions and methods whose parameters reach a sink (see the module docstring).
 
     ``names`` are the policy's logging names (:class:`~gdpr_lint.survey.classes.LoggingNames`);
     ``classify`` is the classifier's ``classify``: a parameter it names is not summarised.
-    ``text`` (the module's source) lets functions without a sink call be skipped unread; ``safe``
+    ``text`` (the module's source) lets functions without a sink call be skipped unread (``calls``:
+    its :class:`~gdpr_lint.survey.calltext.CallText`, when the caller has it); ``safe``
     are the attributes and functions that make a value safe (``pk``, ``len``: the policy's).
     """
-    if text and not _SINK_TEXT.search(text):
+    from gdpr_lint.survey.calltext import CallText, any_within
+
+    sinks = (calls if calls is not None else CallText(text)).lines_where(_may_sink) if text else None
+    if sinks == []:
         return []
-    lines = text.splitlines() if text else None
     out: list[list] = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef):
@@ -122,7 +128,7 @@ def function_summaries(tree: ast.Module, module: str, names, classify, text: str
         else:
             continue
         for qual, fn in scope:
-            if lines is not None and not _SINK_TEXT.search("\n".join(lines[fn.lineno - 1:fn.end_lineno or fn.lineno])):
+            if sinks is not None and not any_within(sinks, fn.lineno, fn.end_lineno or fn.lineno):
                 continue
             found = _function_summary(fn, names, classify, safe)
             if found:
