@@ -590,10 +590,11 @@ def test_what_callers_pass_to_a_helper_method_reaches_its_write(tmp_path, monkey
             "    table = csv.writer(out)\n"
             "    table.writerow([member.email])\n"),
     })
-    # the call, through the helper's summary (one finding per flow: a pull request that adds such a
-    # call sees it in its own diff); a csv writer's writerow is the library's, not Exporter.writerow
-    assert ("export/jobs.py", 8, "GDPR202") in found
-    assert not any(path == "export/archive.py" for path, _, _ in found)
+    # the helper's write, once, whoever calls it (the file is where the fix goes), not the call; a
+    # csv writer's writerow is the library's, not Exporter.writerow
+    assert ("export/archive.py", 7, "GDPR202") in found
+    assert ("export/jobs.py", 8, "GDPR202") not in found
+    assert ("export/archive.py", 12, "GDPR202") not in found
 
 
 @pytest.mark.parametrize(("call", "kept"), [
@@ -646,3 +647,54 @@ def test_the_files_the_facts_send_to_the_analysis_are_the_ones_they_speak_of():
     assert not facts.receives("shop") and not facts.receives("shop.models.Mailer")
     assert facts.judges_classes_of("shop.models")
     assert not facts.judges_classes_of("shop.crypto")
+
+
+def test_a_helper_that_copies_what_callers_give_it_to_disk_is_reported_at_its_write(tmp_path, monkeypatch):
+    found = _scan_tree(tmp_path, monkeypatch, {
+        "backup/__init__.py": "",
+        "backup/bundle.py": (
+            "import os\n\n\n"
+            "class Bundle:\n"
+            "    def __init__(self, root):\n        self.root = root\n\n"
+            "    def add_upload(self, upload):\n"
+            "        with open(os.path.join(self.root, os.path.basename(upload.name)), 'wb') as out:\n"
+            "            for part in upload.chunks():\n"
+            "                out.write(part)\n\n"
+            "    def add_logo(self, image):\n"
+            "        with open(os.path.join(self.root, 'logo.png'), 'wb') as out:\n"
+            "            for part in image.chunks():\n"
+            "                out.write(part)\n"),
+        "backup/run.py": (
+            "from backup.bundle import Bundle\n\n\n"
+            "def backup_profile(profile, shop, root):\n"
+            "    bundle = Bundle(root)\n"
+            "    bundle.add_upload(profile.avatar)\n"
+            "    bundle.add_logo(shop.logo)\n"),
+    })
+    # the member's avatar, copied chunk by chunk; the shop's logo is no person's
+    assert found == [("backup/bundle.py", 11, "GDPR202")]
+
+
+def test_a_writer_class_whose_file_the_caller_hands_in_writes_no_file_it_knows(tmp_path, monkeypatch):
+    """A CSV writer that opens a file by name in one method but is given an open object by its
+    callers (an HTTP response, a buffer) does not say where a row goes: no storage finding.  The same
+    class that only ever opens its own file writes to disk."""
+    writer = (
+        "import csv\n\n\n"
+        "class RowWriter:\n"
+        "    def __init__(self, filename=None, target=None):\n"
+        "        self.filename = filename\n        self.f = target\n\n"
+        "    def __enter__(self):\n"
+        "        self.f = open(self.filename, 'w')\n        return self\n\n"
+        "    def writerow(self, row):\n"
+        "        csv.writer(self.f).writerow(row)\n")
+    caller = (
+        "from reports.writer import RowWriter\n\n\n"
+        "def export(orders, response):\n"
+        "    writer = RowWriter(target=response)\n"
+        "    for order in orders:\n"
+        "        writer.writerow([order.id, order.customer_email])\n")
+    files = {"reports/__init__.py": "", "reports/writer.py": writer, "reports/views.py": caller}
+    assert _scan_tree(tmp_path, monkeypatch, files) == []
+    files["reports/writer.py"] = writer.replace("self.f = target", "self.f = None")
+    assert _scan_tree(tmp_path, monkeypatch, files) == [("reports/writer.py", 14, "GDPR202")]

@@ -128,6 +128,7 @@ class Flow:
         self.local_functions: dict[str, cst.FunctionDef] = {}
         self._identity: dict[str, bool] = {}
         self.class_kinds: dict[str, dict[str, str]] = {}
+        self.class_given: dict[str, set[str]] = {}  # attributes also set from an object of unknown kind
         self.class_taint: dict[str, dict[str, frozenset]] = {}
         self.class_strings: dict[str, dict[str, str]] = {}  # self.client -> its base_url
         self.current_class: str | None = None
@@ -248,7 +249,7 @@ class Flow:
         if isinstance(node, cst.Attribute):
             base = node.value
             if isinstance(base, cst.Name) and base.value == "self" and self.current_class:
-                kind = self.class_kinds.get(self.current_class, {}).get(node.attr.value)
+                kind = None if self._given(node) else self.class_kinds.get(self.current_class, {}).get(node.attr.value)
                 if kind:
                     return kind
             base_kind = self.kind_of(base, env)
@@ -262,8 +263,9 @@ class Flow:
             for name in names:
                 if name in self.factories:
                     kind = self.factories[name]
-                    if kind in ("csv_writer",) and node.args and self.kind_of(node.args[0].value, env) == "memory":
-                        return "memory"
+                    if kind in ("csv_writer",) and node.args and (
+                            self.kind_of(node.args[0].value, env) == "memory" or self._given(node.args[0].value)):
+                        return "memory"  # rows into a buffer, or into what the caller handed in
                     if kind == "memory" or name.startswith("zipfile."):
                         return "memory"
                     return kind
@@ -280,6 +282,11 @@ class Flow:
         if isinstance(node, cst.Subscript):
             return self.kind_of(node.value, env)
         return None
+
+    def _given(self, node: cst.BaseExpression) -> bool:
+        """Whether ``node`` is ``self.attr`` that a method sets from an object the caller hands in."""
+        return (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
+                and node.attr.value in self.class_given.get(self.current_class or "", ()))
 
     def _kind_from_names(self, names: tuple[str, ...], simple: str) -> str | None:
         for name in names:
@@ -706,6 +713,10 @@ class Flow:
                     kind = self.kind_of(value, env)
                     if kind:
                         self.class_kinds.setdefault(self.current_class, {})[target.attr.value] = kind
+                    elif isinstance(value, cst.Name) and value.value not in ("None", "True", "False"):
+                        # `self.f = open_file`: what the caller hands in (an HttpResponse, a buffer) may be
+                        # no file at all, so the attribute's kind is unknown, whatever another method opens
+                        self.class_given.setdefault(self.current_class, set()).add(target.attr.value)
                     base = self._client_base_url(value, env) if kind == "http" else (
                         env.lookup("strings", f"{value.value}.base_url") if isinstance(value, cst.Name) else None)
                     if base:

@@ -1,12 +1,17 @@
 """What each function of a file does with its parameters, read with :mod:`ast` in the survey.
 
-A summary says which parameters reach a sink inside the function: a logger's call
-(``log.info("sent %s", value)``), ``print``, ``warnings.warn``, or a write to a file the function
-opens (``fp.write(str(value))``) -- directly, through a string built from them, or through a local
-variable assigned from them.  The project facts index the summaries by qualified name, so a call
-anywhere in the tree that passes personal data to such a parameter is reported where it is made
-(``notify(email=user.email)`` where ``notify`` logs its argument), with the path through the
-callee in the reasons.
+A summary says which parameters reach a log inside the function: a logger's call
+(``log.info("sent %s", value)``), ``print``, ``warnings.warn`` -- directly, through a string built
+from them, or through a local variable assigned from them.  The project facts index the summaries
+by qualified name, so a call anywhere in the tree that passes personal data to such a parameter is
+reported where it is made (``notify(email=user.email)`` where ``notify`` logs its argument), with
+the path through the callee in the reasons: what a wrapper logs is decided by what its callers
+pass, and that is where the fix goes.
+
+A helper that writes its parameter to a file (``fp.write(str(value))`` in ``add_text``) is not
+summarised: the write is where the data is kept unencrypted and where the fix goes (encrypt the
+file), so it is reported there, once, with its callers in the reasons
+(:mod:`~gdpr_lint.survey.incoming`), not once per caller.
 
 Only parameters whose own names say nothing are summarised: a parameter named ``email`` is
 personal data by its name, and the sink inside the function is reported already.  Like the
@@ -21,7 +26,7 @@ import ast
 from gdpr_lint.survey.astnames import dotted as _dotted
 
 
-def _sink_of(call: ast.Call, names, files: set[str]) -> tuple[str, str] | None:
+def _sink_of(call: ast.Call, names) -> tuple[str, str] | None:
     """``(rule code, what it is)`` when a call is a sink the summary knows, else ``None``
     (``names``: :class:`~gdpr_lint.survey.classes.LoggingNames`, the policy's)."""
     func = call.func
@@ -33,8 +38,6 @@ def _sink_of(call: ast.Call, names, files: set[str]) -> tuple[str, str] | None:
         last = receiver.rpartition(".")[2]
         if func.attr in names.methods and (last in names.objects or last.lower().endswith(("logger", "log"))):
             return ("GDPR301", "a logger")
-        if func.attr in ("write", "writelines") and receiver in files:
-            return ("GDPR202", "a file")
     return None
 
 
@@ -63,15 +66,9 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
     watched = {p: {p} for p in params if p not in ("self", "cls") and not classify(p)}
     if not watched:
         return []
-    files: set[str] = set()
     out: list[list] = []
     for node in ast.walk(fn):
-        if isinstance(node, ast.With):
-            for item in node.items:
-                if isinstance(item.context_expr, ast.Call) and _dotted(item.context_expr.func).endswith("open") and (
-                        isinstance(item.optional_vars, ast.Name)):
-                    files.add(item.optional_vars.id)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             used = _names_in(node.value)
             target = node.targets[0].id
             if classify(target):
@@ -82,7 +79,7 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
     for node in ast.walk(fn):
         if not isinstance(node, ast.Call):
             continue
-        sink = _sink_of(node, names, files)
+        sink = _sink_of(node, names)
         if sink is None:
             continue
         used = set()
