@@ -438,3 +438,26 @@ def test_relative_imports_and_instances_by_their_class(tmp_path, monkeypatch):
         ''',
     })
     assert found == [("pkg/views.py", n, "GDPR301") for n in (9, 10, 12, 13)]
+
+
+def test_a_whole_oauth_token_response_in_a_cookie_session_is_stored_personal_data_and_its_tokens_are_not():
+    src = '''
+    from flask import session
+
+
+    class Accounts:
+        def keep_login(self, provider, oauth_response):
+            session["login"] = oauth_response
+
+        def keep_tokens(self, provider, response):
+            session["login"] = response
+
+
+    def callback(remote):
+        token = remote.authorize_access_token()
+        session["token"] = token
+        session["pair"] = (token["access_token"], token["refresh_token"])
+    '''
+    # the response carries the ID token's claims or the account's id and name; the token pair is a
+    # credential, and a parameter named `response` says nothing
+    assert codes(textwrap.dedent(src)) == [("GDPR204", 6), ("GDPR204", 14)]

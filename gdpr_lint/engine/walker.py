@@ -109,7 +109,8 @@ class Walker:
         incoming = self.flow.incoming.get(f"{self.sinks.module}.{qual}", {}) if qual and not markers else {}
         for i, param in enumerate(self._params(fn)):
             name = param.name.value
-            taint = frozenset(self.flow.classifier.classify(name))
+            # by its name, or a container it is named after (`userinfo`, `oauth_response`: sources)
+            taint = frozenset(self.flow.classifier.classify(name)) or self.flow.source_of(param.name)
             if validated and name not in ("self", "cls") and i <= 1 and not taint:
                 taint = frozenset(self.flow.classifier.classify(validated))  # the value of the validated field
             if markers:
