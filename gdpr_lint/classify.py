@@ -102,6 +102,7 @@ class Classifier:
             for t in cat.types:
                 self._types.setdefault(t, []).append(cat.key)
                 self._types.setdefault(t.rpartition(".")[2], []).append(cat.key)
+        self._measure_words = frozenset(w for cat in policy.categories.values() for w in cat.measure_words)
         self.classify = lru_cache(maxsize=65536)(self._classify)  # type: ignore[method-assign]
         self.context_of = lru_cache(maxsize=16384)(self._context_of)  # type: ignore[method-assign]
 
@@ -149,6 +150,12 @@ class Classifier:
             return "named"
         return ctx
 
+    def mentions_thing(self, name: str, besides: frozenset[str] = frozenset()) -> bool:
+        """Whether a class name has a thing word anywhere (``SensorMeasurement``), other than
+        ``besides``."""
+        words = tuple(w for w in split_words(name) if w not in besides)
+        return bool(self._things.occurrences(words))
+
     def head_is_subject(self, owner: str | None) -> bool:
         """Whether an owner's head noun (without suffixes such as Model) is a data subject."""
         words = tuple(w for w in split_words(owner or "") if not w.isdigit())
@@ -184,7 +191,9 @@ class Classifier:
         if not constant_ok and stripped.isupper() and any(c.isalpha() for c in stripped) and len(stripped) > 1:
             return ()
         words = split_words(identifier)
-        if not words or not any(w in self._first_words or w.startswith(self._stem_prefixes) for w in words):
+        measures = evidence.measures if evidence is not None else ()
+        if not words or not any(w in self._first_words or w.startswith(self._stem_prefixes) for w in words) and not (
+                measures and words[-1] in self._measure_words):
             return ()
         if len(words) > 1 and words[0] in self.policy.flag_prefixes:
             return ()
@@ -206,6 +215,9 @@ class Classifier:
                 taken[i] = True
         if not found:
             found += self._stem_matches(identifier, words, taken, owner_ctx, owner)
+        for key, why in measures if not found else ():
+            if words[-1] in self.policy.categories[key].measure_words:  # Measurement.value, LogItem.amount
+                found.append(Match(key, f"'{words[-1]}' in {identifier}: {why}"))
         return tuple(dict.fromkeys(found))
 
     def about_data(self, identifier: str) -> bool:

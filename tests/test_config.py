@@ -466,3 +466,14 @@ def test_check_says_when_the_config_switches_rules_off(tmp_path, monkeypatch):
     write_config(folder, "ignore: [GDPR3]\n")
     result = check("--no-cache", ".")
     assert result.exit_code == 0 and "the config switches rules off (ignores GDPR3)" in result.stderr
+
+
+def test_a_category_measure_word_must_be_one_word():
+    from gdpr_lint.errors import ConfigError
+    from gdpr_lint.policy import _category
+
+    raw = {"key": "user.health_and_medical", "measure_words": ["value", "blood value"], "measure_domains": ["body"]}
+    with pytest.raises(ConfigError, match="measure_words"):
+        _category(raw, "categories.yaml", "health")
+    good = _category({**raw, "measure_words": ["value"]}, "categories.yaml", "health")
+    assert good.measure_words == {"value"} and good.measure_domains == {"body"}

@@ -698,3 +698,49 @@ def test_a_writer_class_whose_file_the_caller_hands_in_writes_no_file_it_knows(t
     assert _scan_tree(tmp_path, monkeypatch, files) == []
     files["reports/writer.py"] = writer.replace("self.f = target", "self.f = None")
     assert _scan_tree(tmp_path, monkeypatch, files) == [("reports/writer.py", 14, "GDPR202")]
+
+
+def test_a_generic_value_in_a_persons_series_of_a_health_domain_is_health_data(tmp_path, monkeypatch):
+    """`value` and `amount` say nothing; a record that belongs to a person (directly or through the
+    record it belongs to) and whose name, or its owner's, names a health domain holds that person's
+    body readings or diet: Art. 9 health data.  The same words on an invoice, a meal-kit order, a
+    station's measurement or a record of nobody are nothing."""
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class BodyMetric(models.Model):
+        user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        label = models.CharField(max_length=40)
+
+    class Reading(models.Model):
+        metric = models.ForeignKey(BodyMetric, on_delete=models.CASCADE)
+        value = models.FloatField()
+
+    class DietPlan(models.Model):
+        owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Portion(models.Model):
+        plan = models.ForeignKey(DietPlan, on_delete=models.CASCADE)
+        amount = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Invoice(models.Model):
+        customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        amount = models.DecimalField(max_digits=9, decimal_places=2)
+
+    class MealOrder(models.Model):
+        customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        amount = models.DecimalField(max_digits=9, decimal_places=2)
+
+    class Station(models.Model):
+        owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class StationMeasurement(models.Model):
+        station = models.ForeignKey(Station, on_delete=models.CASCADE)
+        value = models.FloatField()
+
+    class Measurement(models.Model):
+        value = models.FloatField()
+    ''')})
+    assert found["Reading.value"] == ["GDPR101", "GDPR201"]
+    assert any("BodyMetric" in r and "body" in r for r in found["Reading.value:reasons"])
+    assert found["Portion.amount"] == ["GDPR101", "GDPR201"]
+    for lookalike in ("Invoice.amount", "MealOrder.amount", "StationMeasurement.value", "Measurement.value"):
+        assert lookalike not in found, lookalike

@@ -49,6 +49,9 @@ class Evidence:
     why: str = ""
     person_refs: tuple[tuple[str, ...], ...] = ()  # words of the fields that reference a person
     lookup_refs: tuple[str, ...] = ()  # references to a lookup row that says something of a person (gender)
+    #: (category, why) whose generic values (``value``, ``amount``) the record holds: a person's series in
+    #: the category's domain (categories.yaml ``measure_words``, ``measure_domains``)
+    measures: tuple[tuple[str, str], ...] = ()
 
 
 NO_EVIDENCE = Evidence()
@@ -179,7 +182,7 @@ class ProjectFacts:
             # database `Client`) are never findings, and what their names say the pre-filter read
             ev = self.evidence.get(q)
             return q in self.persisted or q in self.schemas and ev is not None and (
-                ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs)
+                ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs or ev.measures)
         return any(says(q) for q in self._by_module().get(module, ()))
 
     def evidence_for(self, qualified: str) -> Evidence:
@@ -310,6 +313,10 @@ class _Builder:
         self.action_suffixes = frozenset(policy.evidence.action_suffixes)
         self.pointer_prefixes = frozenset(policy.evidence.pointer_prefixes)
         self._person: dict[str, tuple[bool, str]] = {}
+        self._chains: dict[tuple[str, int], list[str]] = {}
+        #: category -> the domain words of its measures (categories.yaml ``measure_domains``)
+        self.measured = {c.key: c.measure_domains for c in policy.categories.values()
+                         if c.measure_words and c.measure_domains}
         #: categories that name a person whoever's record holds them (not a role mailbox or phone)
         self.person_only = ("user.name", "user.demographic", "user.government_id", "user.financial",
                             "user.account.username")
@@ -457,7 +464,52 @@ class _Builder:
             kind, why = "thing", "names a thing"
         else:
             kind = ""
-        return Evidence(kind, why, tuple(dict.fromkeys(refs)), tuple(lookups))
+        return Evidence(kind, why, tuple(dict.fromkeys(refs)), tuple(lookups), self.measures(qual, kind))
+
+    def measures(self, qual: str, kind: str) -> tuple[tuple[str, str], ...]:
+        """The categories whose generic values the record holds (see :class:`Evidence`): it
+        belongs to a person, directly or through the records it belongs to, and its name or one of
+        theirs names the category's domain (``Measurement``; ``LogItem`` of a ``NutritionPlan``),
+        and no thing word in its own name says it is a thing's (``SensorMeasurement``)."""
+        if not self.measured or kind in ("person", "thing", "org"):
+            return ()
+        name = self.classes[qual]["n"]
+        chain = [qual] if kind == "linked" else self.owner_chain(qual)
+        if not chain:
+            return ()
+        words = {w for q in chain for w in split_words(self.classes[q]["n"])}
+        out = []
+        for key, domains in self.measured.items():
+            hit = sorted(words & domains)
+            if hit and not self.classifier.mentions_thing(name, domains):
+                path = " of ".join(self.classes[q]["n"] for q in chain)
+                out.append((key, f"{name} is a person's {hit[0]} record ({path}, which belongs to a person)"))
+        return tuple(out)
+
+    def owner_chain(self, qual: str, depth: int = 0, seen: frozenset[str] = frozenset()) -> list[str]:
+        """``[qual, the record it belongs to, ...]`` up to the first that references a person
+        (``Measurement`` -> ``Category`` with its ``user``), through references that are not an
+        action (``created_by``) nor a pointer (``last_poster``); ``[]`` when none within three steps."""
+        key = (qual, depth)
+        if key in self._chains:
+            return self._chains[key]
+        found: list[str] = []
+        for name, _line, _types, target, _fk in self.fields(qual) if depth <= 3 else ():
+            words = split_words(name)
+            if not target or not words or words[-1] in self.action_suffixes or words[0] in self.pointer_prefixes:
+                continue
+            if self.references_person(target, qual, depth):
+                found = [qual]
+                break
+            nxt = self.target_class(target, qual)
+            if nxt is None or nxt == qual or nxt in seen:
+                continue  # (a user's NutritionPlan is a plan, and still the user's)
+            rest = self.owner_chain(nxt, depth + 1, seen | {qual})
+            if rest:
+                found = [qual, *rest]
+                break
+        self._chains[key] = found
+        return found
 
     def text(self, qual: str, facts: ProjectFacts, depth: int = 0) -> frozenset:
         """What a value of the class prints as: the categories of what its ``__str__``/``__repr__``
@@ -536,7 +588,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     facts.handlers = _remote_handler_classes(classes, policy)
     for qual in classes:
         ev = builder.evidence(qual)
-        if ev.kind or ev.person_refs or ev.lookup_refs:
+        if ev.kind or ev.person_refs or ev.lookup_refs or ev.measures:
             facts.evidence[qual] = ev
         if ev.kind in ("person", "linked"):
             owner = classes[qual]["n"]

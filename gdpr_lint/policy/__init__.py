@@ -71,6 +71,8 @@ class Category:
     stems: tuple[str, ...] = ()
     credential: bool = False
     weak_on_linked: bool = False  # weak words count on a record that belongs to a person too (WeightEntry.weight)
+    measure_words: frozenset[str] = frozenset()  # a value of a person's series in one of measure_domains
+    measure_domains: frozenset[str] = frozenset()
 
     @property
     def identifying(self) -> bool:
@@ -256,7 +258,7 @@ def _phrases(values: Any, where: str, key: str) -> tuple[tuple[str, ...], ...]:
 
 def _category(raw: dict[str, Any], where: str, key: str) -> Category:
     allowed = {"key", "label", "special", "encrypt", "max_retention", "words", "weak_words", "context", "types",
-               "exclude", "stems", "credential", "weak_on_linked"}
+               "exclude", "stems", "credential", "weak_on_linked", "measure_words", "measure_domains"}
     for k in raw:
         if k not in allowed:
             raise ConfigError(where, f"{key}.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
@@ -280,7 +282,18 @@ def _category(raw: dict[str, Any], where: str, key: str) -> Category:
         stems=tuple(str(x).lower() for x in raw.get("stems") or ()),
         credential=bool(raw.get("credential", False)),
         weak_on_linked=bool(raw.get("weak_on_linked", False)),
+        measure_words=_words(raw.get("measure_words"), where, f"{key}.measure_words"),
+        measure_domains=_words(raw.get("measure_domains"), where, f"{key}.measure_domains"),
     )
+
+
+def _words(values: Any, where: str, key: str) -> frozenset[str]:
+    """Single lower-case words (a list of strings)."""
+    phrases = _phrases(values, where, key)
+    for phrase in phrases:
+        if len(phrase) != 1:
+            raise ConfigError(where, key, f"{' '.join(phrase)!r} is not one word")
+    return frozenset(p[0] for p in phrases)
 
 
 def _read_pack(folder: Path) -> dict[str, Any]:
