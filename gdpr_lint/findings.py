@@ -210,3 +210,27 @@ def tool_finding(policy, code: str, path: str, message: str, line: int = 1, colu
     return Finding(code=code, name=rule.name, family="tool", severity=policy.severity_of(code), path=path,
                    line=line, column=column, end_line=line, end_column=column, message=message,
                    fix=" ".join(rule.fix.split()), snippet=message).finish()
+
+
+#: the keys and types of an inventory row (:meth:`gdpr_lint.engine.fields.FieldChecks.check_field`
+#: builds them; kept here, beside the findings, so reading the results cache needs no parser)
+ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
+             "categories": list, "reasons": list, "special": bool, "subject": str, "retention": str, "basis": str,
+             "purpose": str, "encrypted": bool, "declared_by": str, "tag_problem": str, "exchanged": bool,
+             "mirrors": str}
+
+
+def check_row(row) -> None:
+    """Check an inventory row read back from the results cache.
+
+    Raises:
+        gdpr_lint.cache.BadEntry: any other shape (the entry is then a miss).
+    """
+    from gdpr_lint.cache import need, need_keys, need_list
+
+    need_keys(row, frozenset(ROW_TYPES))
+    for name, kind in ROW_TYPES.items():
+        if kind is list:
+            need_list(row[name], str)
+        else:
+            need(row[name], kind)

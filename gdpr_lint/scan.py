@@ -148,7 +148,7 @@ def result_to_data(out: tuple[list[Finding], list[Finding], list[dict], int]) ->
 
 def result_from_data(data) -> tuple[list[Finding], list[Finding], list[dict], int]:
     """What :func:`result_to_data` gave, every value checked: findings as :meth:`Finding.from_data`
-    reads them, inventory rows as :func:`gdpr_lint.engine.fields.check_row` reads them.
+    reads them, inventory rows as :func:`gdpr_lint.findings.check_row` reads them.
 
     Raises:
         gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
@@ -157,7 +157,7 @@ def result_from_data(data) -> tuple[list[Finding], list[Finding], list[dict], in
         raise BadEntry("a result is (findings, suppressed, inventory, lines)")
     findings = [Finding.from_data(f) for f in need(data[0], list)]
     suppressed = [Finding.from_data(f) for f in need(data[1], list)]
-    from gdpr_lint.engine.fields import check_row
+    from gdpr_lint.findings import check_row
 
     for row in need(data[2], list):
         check_row(row)

@@ -261,8 +261,8 @@ def _check_code_loaders(ctx: FileContext, resolver, policy) -> None:
     functions = frozenset(spec.get("functions") or ())
     evaluators = frozenset(spec.get("evaluators") or ())
     reads = frozenset(spec.get("file_reads") or ())
-    source = ctx.source
-    if not any(f.rpartition(".")[2] + "(" in source.replace(" (", "(") for f in functions) and not (
+    source = ctx.source.replace(" (", "(")
+    if not any(f.rpartition(".")[2] + "(" in source for f in functions) and not (
             any(e + "(" in source for e in evaluators) and any("." + r + "(" in source for r in reads)):
         return
     from gdpr_lint.engine.tree import children

@@ -30,29 +30,6 @@ def taxonomy() -> dict:
     return _TAXONOMY
 
 
-#: the keys and types of an inventory row (:meth:`FieldChecks.check_field` builds them)
-ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
-             "categories": list, "reasons": list, "special": bool, "subject": str, "retention": str, "basis": str,
-             "purpose": str, "encrypted": bool, "declared_by": str, "tag_problem": str, "exchanged": bool,
-             "mirrors": str}
-
-
-def check_row(row) -> None:
-    """Check an inventory row read back from the results cache.
-
-    Raises:
-        gdpr_lint.cache.BadEntry: any other shape (the entry is then a miss).
-    """
-    from gdpr_lint.cache import need, need_keys, need_list
-
-    need_keys(row, frozenset(ROW_TYPES))
-    for name, kind in ROW_TYPES.items():
-        if kind is list:
-            need_list(row[name], str)
-        else:
-            need(row[name], kind)
-
-
 _SIMPLE = frozenset({cst.SimpleStatementLine, cst.SimpleStatementSuite})
 _COMPOUND = frozenset({cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.With, cst.FunctionDef, cst.Match})
 
