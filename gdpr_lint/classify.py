@@ -192,8 +192,7 @@ class Classifier:
             return ()
         words = split_words(identifier)
         measures = evidence.measures if evidence is not None else ()
-        if not words or not any(w in self._first_words or w.startswith(self._stem_prefixes) for w in words) and not (
-                measures and words[-1] in self._measure_words):
+        if not words or not self.may_name(words) and not (measures and words[-1] in self._measure_words):
             return ()
         if len(words) > 1 and words[0] in self.policy.flag_prefixes:
             return ()
@@ -219,6 +218,12 @@ class Classifier:
             if words[-1] in self.policy.categories[key].measure_words:  # Measurement.value, LogItem.amount
                 found.append(Match(key, f"'{words[-1]}' in {identifier}: {why}"))
         return tuple(dict.fromkeys(found))
+
+    def may_name(self, words: tuple[str, ...]) -> bool:
+        """The first, cheap test of :meth:`classify`: whether one of the words begins a phrase or
+        a stem of a category (without it, no owner or evidence other than a measure makes the
+        identifier personal data)."""
+        return any(w in self._first_words or w.startswith(self._stem_prefixes) for w in words)
 
     def about_data(self, identifier: str) -> bool:
         """Whether an identifier names something *about* personal data rather than the data: a

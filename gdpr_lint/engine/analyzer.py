@@ -263,8 +263,9 @@ def _check_code_loaders(ctx: FileContext, resolver, policy) -> None:
     reads = frozenset(spec.get("file_reads") or ())
     source = ctx.source.replace(" (", "(")
     if not any(f.rpartition(".")[2] + "(" in source for f in functions) and not (
-            any(e + "(" in source for e in evaluators) and any("." + r + "(" in source for r in reads)):
-        return
+            any("." + r + "(" in source for r in reads) and re.search(
+                r"(?<![\w.])(?:" + "|".join(map(re.escape, evaluators)) + r")\(", source)):
+        return  # (a builtin `compile(` or `exec(`, not `re.compile(`)
     from gdpr_lint.engine.tree import children
 
     stack: list[cst.CSTNode] = [ctx.module]

@@ -83,6 +83,8 @@ class Flow:
         sources = sinks.get("sources") or {}
         self.signed_in = tuple(sources.get("signed_in", ()))
         self.containers = {k: str(v) for k, v in (sources.get("containers") or {}).items()}
+        # the last names of the sources: an expression that ends otherwise is none (a quick first test)
+        self._source_tails = frozenset(p.rpartition(".")[2] for p in (*self.signed_in, *self.containers))
         self.source_calls = {k: str(v) for k, v in (sources.get("calls") or {}).items()}
         self.texts: dict[tuple[str, ...], frozenset] = dict(facts.texts) if facts is not None else {}
         self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
@@ -162,6 +164,11 @@ class Flow:
     def source_of(self, node: cst.BaseExpression) -> frozenset:
         """Personal data by where a value comes from (``sinks.yaml`` ``sources``): the signed-in
         user (``request.user``), a whole container of what a person sent (``request.POST``)."""
+        if isinstance(node, cst.Attribute):
+            if node.attr.value not in self._source_tails:
+                return EMPTY
+        elif not isinstance(node, cst.Name):
+            return EMPTY
         text = dotted(node)
         if not text:
             return EMPTY

@@ -142,9 +142,9 @@ def normalise_identifiers(text: str) -> str:
     Python 3.12 the tokenizer returns an f-string as one token: its words are normalised, literal
     text included, which changes nothing a rule reads).  Linear, and free for ASCII text; the
     tokenizer runs only when some word outside ASCII is not already in NFKC."""
-    if text.isascii() or all(unicodedata.is_normalized("NFKC", m.group())
-                             for m in _NON_ASCII_WORD.finditer(text)):
-        return text
+    if text.isascii() or unicodedata.is_normalized("NFKC", text) or all(
+            unicodedata.is_normalized("NFKC", m.group()) for m in _NON_ASCII_WORD.finditer(text)):
+        return text  # (the whole text in NFKC is one pass in C; the words one by one only when not)
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:

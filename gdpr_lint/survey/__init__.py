@@ -69,13 +69,9 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     survives any input (it raises, never crashes), and only a file that goes on to libcst's parser
     needs it; :func:`~gdpr_lint.engine.analyzer.analyze_source` measures it first.
     """
-    from gdpr_lint.engine.budget import too_deeply_nested
-
     lines = text.count("\n") + 1
-    if too_deeply_nested(text):  # Python refuses it: the analysis reports the syntax error (GDPR901)
-        return Survey([], True, lines)
     try:
-        tree = ast.parse(text)
+        tree = ast.parse(text)  # (brackets nested deeper than Python allows: a SyntaxError, at once)
     except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
         # libcst decides (it reads syntax newer than this Python, and reports syntax errors); what
         # is too deep for this Python's parser but within the budget is safe for libcst, and
@@ -85,7 +81,8 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
         classify = classify or getattr(getattr(prefilter, "classifier", None), "classify", None)
         analyse = prefilter is None or prefilter.decide(text, tree)[0]
-        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, analyse
+        may_name = getattr(getattr(prefilter, "classifier", None), "may_name", None)
+        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, analyse, may_name
                                     ) if policy is not None else ([], {})
         return Survey(headers, analyse, lines, facts=facts)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it

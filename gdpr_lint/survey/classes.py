@@ -285,7 +285,7 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
 
 def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: str = "",
                sinks: tuple[frozenset[str], frozenset[str]] | None = None, classify=None,
-               personal_words: bool = True) -> tuple[list[dict], dict]:
+               personal_words: bool = True, may_name=None) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
     are ``persisted`` (:func:`~gdpr_lint.survey.persisted.persisted_classes`), ``caught``
     (:func:`~gdpr_lint.survey.handlers.caught_exceptions`), ``mentions`` (:func:`_person_mentions`)
@@ -297,7 +297,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     ``classify`` (the classifier's) lets the file's functions be summarised
     (:func:`~gdpr_lint.survey.summaries.function_summaries`); without it, none are.
     ``personal_words``: whether the pre-filter found words that can be personal data in the file;
-    without them no call of it can pass personal data (:mod:`~gdpr_lint.survey.incoming`).
+    without them no call of it can pass personal data (:mod:`~gdpr_lint.survey.incoming`);
+    ``may_name`` (the classifier's :meth:`~gdpr_lint.classify.Classifier.may_name`) narrows that to
+    the functions with such a word.
     """
     from gdpr_lint.survey.calltext import CallText
     from gdpr_lint.survey.handlers import caught_exceptions
@@ -326,7 +328,8 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     # what the file's calls pass to functions of the project, and what it defines (survey.incoming)
     facts["defs"], facts["passes"] = incoming_facts(
         tree, module, classify, frozenset(policy.sinks["sanitizers"]["name_words"]), _safe_names(policy),
-        frozenset(k for k, c in policy.categories.items() if c.credential), personal_words) if classify else ([], [])
+        frozenset(k for k, c in policy.categories.items() if c.credential), personal_words, text, may_name
+    ) if classify else ([], [])
     return classes, facts
 
 

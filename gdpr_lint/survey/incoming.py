@@ -34,8 +34,10 @@ built from them (``generate_jwt(token_data, ...)``), except through a sanitizer 
 from __future__ import annotations
 
 import ast
+import re
 
 _BLOCKS = ("body", "orelse", "finalbody", "handlers")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _params(fn) -> list[str]:
@@ -116,12 +118,22 @@ class _Judge:
 
 def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: frozenset[str],
                    safe: frozenset[str], credentials: frozenset[str] = frozenset(),
-                   calls: bool = True) -> tuple[list[list], list[list]]:
+                   calls: bool = True, text: str = "", may_name=None) -> tuple[list[list], list[list]]:
     """``(defs, passes)`` of one module (see the module docstring); ``calls`` false: the
-    definitions only (a file without a word that can be personal data passes none)."""
+    definitions only (a file without a word that can be personal data passes none).  With the
+    module's ``text`` and ``may_name`` (the classifier's first test of an identifier's words), a
+    function none of whose identifiers passes that test is not walked: it passes nothing."""
     from gdpr_lint.policy import split_words
 
     judge = _Judge(classify, sanitizer_words, safe, split_words, credentials)
+    lines = text.splitlines() if text and may_name is not None and calls else None
+
+    def may_pass(fn) -> bool:
+        if lines is None:
+            return True
+        span = "\n".join(lines[fn.lineno - 1:fn.end_lineno or fn.lineno])
+        return any(may_name(split_words(name)) for name in set(_IDENTIFIER.findall(span)))
+
     defs: list[list] = []
     passes: list[list] = []
     stack: list[tuple[ast.AST, str, str]] = [(s, "", module) for s in reversed(tree.body)]
@@ -133,7 +145,7 @@ def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: fro
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             qual = f"{prefix}.{stmt.name}"
             defs.append([qual, _params(stmt)])
-            if calls:
+            if calls and may_pass(stmt):
                 _passes(stmt, cls, judge, passes)
             stack.extend((s, "", qual) for s in reversed(stmt.body)
                          if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
