@@ -54,12 +54,13 @@ def _from_base(stmt: ast.ImportFrom, package: str) -> str:
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str = "") -> list[str]:
+def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str = "", calls=None) -> list[str]:
     """What a module imports, anywhere in it (a function's lazy import too), as absolute dotted
     names: ``import a.b`` gives ``a.b``, ``from a import b`` gives ``a.b`` (``b`` may be a module or
     a name in ``a``: :func:`gdpr_lint.facts.scope.imported_test_code` reads both), and a relative
     import is resolved against the module's package.  Statements are walked, and the expressions
-    only of a file whose ``text`` calls ``import_module`` or ``__import__`` (:func:`_loaded_modules`)."""
+    only of a file whose ``text`` calls ``import_module`` or ``__import__`` (:func:`_loaded_modules`;
+    ``calls``: the text's :class:`~gdpr_lint.survey.calltext.CallText`, when the caller has it)."""
     package = module if is_package else module.rpartition(".")[0]
     out: set[str] = set()
     stack: list = list(tree.body)
@@ -73,7 +74,8 @@ def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str 
         else:
             for name in _BLOCKS:
                 stack.extend(getattr(stmt, name, None) or ())
-    if not text or "import_module" in text or "__import__" in text:
+    if not text or (not _LOADERS.isdisjoint(calls.called()) if calls is not None else (
+            "import_module" in text or "__import__" in text)):
         out.update(_loaded_modules(tree, package))
     out.discard("")
     return sorted(out)
@@ -319,7 +321,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
                                              _safe_names(policy), calls) if classify else [],
              # what it imports: test code that production code imports is production code (facts.scope)
-             "imports": imported_modules(tree, module, is_package, text) if not text or "import" in text else [],
+             "imports": imported_modules(tree, module, is_package, text, calls) if not text or "import" in text else [],
              # the dotted names it spells as strings: a framework may import them (facts.scope)
              "dotted": dotted_strings(text) if text else [],
              # attributes read with a weak word (`entry.weight`, `row.city`): personal on a class the project
