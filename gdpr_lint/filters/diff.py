@@ -20,7 +20,8 @@ Which findings a diff keeps (documented in ``docs/ci.md``):
    them (a lone ``\r`` line break, or a codec such as UTF-7 in which ``+AAo-`` is a line break).
 
 Not covered: data flow across unchanged lines (``v = user.email`` changed above an unchanged
-``log.info(v)``), config or policy changes (they are not in the diff), and dependency
+``log.info(v)``; a new call passing personal data to an unchanged helper that writes it to a
+file, reported at the helper's write), config or policy changes (they are not in the diff), and dependency
 manifests (no rule reads them yet).
 """
 
