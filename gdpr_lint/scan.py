@@ -501,8 +501,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     if policy.is_enabled("GDPR406"):
         from gdpr_lint.engine.manifests import check_manifest
 
+        checked: set[Path] = set()  # a file that another includes (`-r base.txt`) is read once
         for manifest in manifests:
-            result.findings.extend(check_manifest(manifest, display_path(manifest, root), policy))
+            result.findings.extend(check_manifest(manifest, display_path(manifest, root), policy, checked))
     for findings, suppressed, inventory, lines in outputs:
         result.findings.extend(findings)
         result.suppressed.extend(suppressed)

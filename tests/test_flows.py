@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from tests.conftest import codes, run
 
 
@@ -723,3 +725,44 @@ runpy.run_module("shop.tasks")
 sys.path.insert(0, "vendor")
 '''
     assert sorted(codes(source)) == [("GDPR906", 6), ("GDPR906", 7), ("GDPR906", 8), ("GDPR906", 9)]
+
+
+def test_database_files_object_stores_and_command_line_files():
+    """A SQLite INSERT or UPDATE keeps its parameters (a SELECT's filter does not); an Azure blob
+    upload without an encryption scope or customer key; a file a command line opens for writing
+    (click.File, argparse.FileType), not one it opens for reading."""
+    src = '''
+    import argparse
+    import sqlite3
+
+    import click
+    from azure.storage.blob import BlobServiceClient
+
+
+    def save(user, total, conn_str):
+        cur = sqlite3.connect("app.db").cursor()
+        cur.execute("INSERT INTO users (email) VALUES (?)", (user.email,))
+        cur.execute("SELECT id FROM users WHERE email = ?", (user.email,))
+        cur.execute("INSERT INTO stats (total) VALUES (?)", (total,))
+        blob = BlobServiceClient.from_connection_string(conn_str).get_blob_client("c", "k")
+        blob.upload_blob(user.email)
+        blob.upload_blob(user.email, encryption_scope="customer-data")
+
+
+    @click.command()
+    @click.option("--out-file", "-o", type=click.File("w"))
+    @click.option("--names", type=click.File("r"))
+    def export(out_file, names, user):
+        out_file.write(user.email)
+        names.write(user.email)
+
+
+    def main(user):
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--report", type=argparse.FileType("w"))
+        parser.add_argument("source", type=argparse.FileType("r"))
+        args = parser.parse_args()
+        args.report.write(user.email)
+        args.source.write(user.email)
+    '''
+    assert codes(textwrap.dedent(src)) == [("GDPR202", 10), ("GDPR205", 14), ("GDPR202", 22), ("GDPR202", 31)]

@@ -95,7 +95,9 @@ def test_configuration_classes_and_booleans_come_from_the_pack(tmp_path):
 
 
 @pytest.mark.parametrize(("edit", "key", "message"), [
-    (lambda d: d["frameworks"].update(peewee={"bases": ["peewee.Model"]}), "frameworks.peewee", "unknown framework"),
+    (lambda d: d["frameworks"].update(acme={"bases": ["acme.Model"]}), "frameworks.acme.fields",
+     "assigned or annotated"),
+    (lambda d: d["frameworks"]["django"].update(fields="annotated"), "frameworks.django.fields", "built in"),
     (lambda d: d["frameworks"]["django"].update(storage="yes"), "frameworks.django.storage", "true, false or table"),
     (lambda d: d["frameworks"]["django"].update(bases="django.db.models.Model"), "frameworks.django.bases",
      "list of names"),
@@ -109,3 +111,30 @@ def test_a_malformed_frameworks_file_names_the_key(tmp_path, edit, key, message)
         load_policy(pack_dir=pack)
     assert err.value.key == key and message in err.value.problem
     assert str(pack / "frameworks.yaml") == err.value.path
+
+
+ORMS = {
+    "peewee": ("import peewee\n\n", "peewee.Model", "peewee.CharField()"),
+    "tortoise": ("from tortoise import fields\nfrom tortoise.models import Model\n\n", "Model",
+                 "fields.CharField(max_length=200)"),
+    "pony": ("from pony.orm import Database, Required\n\ndb = Database()\n\n", "db.Entity", "Required(str)"),
+    "mongoengine": ("import mongoengine as me\n\n", "me.Document", "me.StringField()"),
+    "beanie": ("from beanie import Document\n\n", "Document", None),
+    "odmantic": ("from odmantic import Model\n\n", "Model", None),
+}
+
+
+@pytest.mark.parametrize("orm", sorted(ORMS))
+def test_each_orm_and_document_mapper_is_a_store(orm):
+    """A model of each with an e-mail field needs a retention tag; one with a title does not; a
+    plain class with an e-mail attribute is no schema at all."""
+    header, base, constructor = ORMS[orm]
+
+    def model(name: str, field: str, base: str = base) -> str:
+        declared = f"{field} = {constructor}" if constructor else f"{field}: str"
+        return f"{header}class {name}({base}):\n    {declared}\n"
+
+    policy = load_policy()
+    assert _codes(model("Customer", "email"), policy) == ["GDPR101"], orm
+    assert _codes(model("Book", "title"), policy) == [], orm
+    assert _codes(f"{header}class Customer:\n    email: str\n    backup_email = None\n", policy) == [], orm

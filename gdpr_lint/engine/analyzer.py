@@ -142,6 +142,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         FieldChecks(ctx, classifier, schemas, module_name, facts).run()
         _check_imports(ctx, flow)
         _check_code_loaders(ctx, resolver, policy)
+        if "FileType" in source:  # argparse: `args.out` is a file opened for writing
+            flow.note_file_arguments(module)
         walker = Walker(flow, sinks, ctx)
         walker.run_module(module)
         sinks.check_log_config(module, source, getattr(walker, "module_env", None))

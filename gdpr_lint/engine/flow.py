@@ -131,6 +131,7 @@ class Flow:
         self._identity: dict[str, bool] = {}
         self.class_kinds: dict[str, dict[str, str]] = {}
         self.class_given: dict[str, set[str]] = {}  # attributes also set from an object of unknown kind
+        self.file_attributes: set[str] = set()  # argparse destinations that are files opened for writing
         self.class_taint: dict[str, dict[str, frozenset]] = {}
         self.class_strings: dict[str, dict[str, str]] = {}  # self.client -> its base_url
         self.current_class: str | None = None
@@ -259,6 +260,8 @@ class Flow:
                 kind = None if self._given(node) else self.class_kinds.get(self.current_class, {}).get(node.attr.value)
                 if kind:
                     return kind
+            if node.attr.value in self.file_attributes and isinstance(base, cst.Name):
+                return "file"  # args.out of `add_argument("--out", type=argparse.FileType("w"))`
             base_kind = self.kind_of(base, env)
             if base_kind and base_kind.startswith("proc:"):
                 return base_kind
@@ -289,6 +292,40 @@ class Flow:
         if isinstance(node, cst.Subscript):
             return self.kind_of(node.value, env)
         return None
+
+    # ---- files a command line opens -------------------------------------------------------------------
+    def file_parameter(self, call: cst.Call) -> str | None:
+        """The name of the parameter (click) or attribute (argparse) that ``call`` declares as a file
+        opened for writing (``sinks.yaml`` ``storage.file_parameters``), else ``None``: click's
+        name for ``@click.option("--out-file", type=click.File("w"))`` is ``out_file``."""
+        spec = self.policy.sinks["storage"].get("file_parameters") or {}
+        kind = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "type"), None)
+        if not isinstance(kind, cst.Call) or not any(n in spec.get("types", ()) for n in self.resolver.qnames(kind.func)):
+            return None
+        mode = next((a.value for a in kind.args if a.keyword is None or a.keyword.value == "mode"), None)
+        if not any(ch in (string_value(mode) or "r") for ch in "wax"):
+            return None  # read: no file written
+        names = [v for a in call.args if a.keyword is None and (v := string_value(a.value))]
+        dest = next((string_value(a.value) for a in call.args if a.keyword is not None and a.keyword.value == "dest"),
+                    None)
+        plain = [n for n in names if not n.startswith("-")]
+        longest = max((n for n in names if n.startswith("--")), key=len, default=None) or next(iter(names), "")
+        name = dest or (plain[0] if plain else longest.lstrip("-"))
+        return name.replace("-", "_") if name.replace("-", "_").isidentifier() else None
+
+    def note_file_arguments(self, module: cst.Module) -> None:
+        """Record the attributes argparse will set to files opened for writing (``args.out``)."""
+        from gdpr_lint.engine.tree import children
+
+        methods = set((self.policy.sinks["storage"].get("file_parameters") or {}).get("argument_methods", ()))
+        stack: list[cst.CSTNode] = [module]
+        while stack:
+            node = stack.pop()
+            stack.extend(children(node))
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in methods:
+                name = self.file_parameter(node)
+                if name:
+                    self.file_attributes.add(name)
 
     def _given(self, node: cst.BaseExpression) -> bool:
         """Whether ``node`` is ``self.attr`` that a method sets from an object the caller hands in."""

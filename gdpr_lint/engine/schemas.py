@@ -159,12 +159,13 @@ class SchemaFinder:
                 if not isinstance(value, cst.Call):
                     continue
                 callee_last = last_name(value.func)
-                if framework in ("dataclass", "pydantic", "typeddict", "sqlmodel") and not callee_last.endswith(
+                style = self.frameworks.style_of(framework)
+                if (framework == "dataclass" or style == "annotated") and not callee_last.endswith(
                         ("Field", "field", "ib", "attrib")):
                     continue
                 if framework == "attrs" and callee_last not in ("ib", "attrib", "field"):
                     continue
-                if framework in ("django", "sqlalchemy", "marshmallow", "drf") and not (
+                if style == "assigned" and not (
                         callee_last[:1].isupper() or callee_last in ("mapped_column", "encrypt", "column_property")
                         or callee_last in self.frameworks.reference_fields):  # `gender = relationship("Gender")`
                     continue

@@ -465,8 +465,13 @@ class Sinks:
         spec = self.store_objects.get(receiver_kind or "")
         if not spec or method not in spec.get("methods", []):
             return False
-        if receiver_kind in ("s3", "gcs"):
+        if "encryption_keywords" in spec:  # object storage: S3, GCS, Azure Blob
             return self._object_storage(call, env, method, receiver_kind, spec)
+        if "statements" in spec:  # a database file: what an INSERT or an UPDATE writes, not a SELECT's filter
+            statement = self._arg(call, 0, "sql")
+            text = self.flow.string_of(statement, env) if statement is not None else None
+            if not text or text.split(None, 1)[0].lower() not in spec["statements"]:
+                return True
         taint = real(self._args(call, env))
         if not taint:
             return True

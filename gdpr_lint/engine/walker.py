@@ -107,6 +107,7 @@ class Walker:
         # what the project's callers pass to its parameters (survey.incoming): only where findings are
         # reported, so a summary (which parameters reach the return) is not coloured by one caller
         incoming = self.flow.incoming.get(f"{self.sinks.module}.{qual}", {}) if qual and not markers else {}
+        files = {self.flow.file_parameter(d.decorator) for d in fn.decorators if isinstance(d.decorator, cst.Call)}
         for i, param in enumerate(self._params(fn)):
             name = param.name.value
             # by its name, or a container it is named after (`userinfo`, `oauth_response`: sources)
@@ -120,7 +121,7 @@ class Walker:
             if name not in ("self", "cls"):
                 env.objects[name] = self.flow.object_text(name)  # `def notify(user)`: a User
             ann = param.annotation.annotation if param.annotation else None
-            kind = self.flow.annotation_kind(ann)
+            kind = "file" if name in files else self.flow.annotation_kind(ann)  # @click.option(type=click.File("w"))
             if kind:
                 env.kinds[name] = kind
         return env

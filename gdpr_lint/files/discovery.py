@@ -124,7 +124,8 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
             # a file named on the command line is checked whatever its name (a script without .py)
             # or folder (`build/x.py`): only the configured excludes apply to it
             if not (user_spec and user_spec.match_file(_rel(path, root))):
-                add(path, manifests if is_manifest(path.name) and not path.name.endswith(".py") else python)
+                add(path, manifests if is_manifest(path.name, path.parent.name) and not path.name.endswith(".py")
+                    else python)
             continue
         top = _rel(path, root)  # resolved once; paths below are joined as text (a stat per file is slow)
         prefix = "" if top in ("", ".") else top.rstrip("/") + "/"
@@ -184,7 +185,7 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
                 if name.endswith(".py"):
                     if not excluded(here + name, name, False, rules_here):
                         add(Path(dirpath, name), python)
-                elif is_manifest(name) and not excluded(here + name, name, False, rules_here):
+                elif is_manifest(name, os.path.basename(dirpath)) and not excluded(here + name, name, False, rules_here):
                     add(Path(dirpath, name), manifests)
     return python, manifests
 
@@ -313,8 +314,8 @@ class Selection:
     submodules: list[tuple[str, str]] = field(default_factory=list)  # (path, commit) of every gitlink
 
 
-def _wanted(name: str) -> bool:
-    return name.endswith(".py") or is_manifest(name)
+def _wanted(name: str, folder: str = "") -> bool:
+    return name.endswith(".py") or is_manifest(name, folder)
 
 
 # code Python runs that is not source: an import finds `x.pyc` beside or instead of `x.py`, and
@@ -329,7 +330,7 @@ def _gate_kind(full: Path) -> str:
     script without a suffix whose first line runs Python), ``compiled`` (kept by its hash: it runs but
     cannot be read) or ``""`` (not code)."""
     name = full.name
-    if _wanted(name) or name.endswith(".pyw"):
+    if _wanted(name, full.parent.name) or name.endswith(".pyw"):
         return "source"
     if name.endswith(COMPILED_SUFFIXES):
         return "compiled"
@@ -485,7 +486,7 @@ def every_file(paths: list[Path], excludes: list[str], root: Path) -> Selection:
             found = []
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames.sort()
-                found += [Path(dirpath, name) for name in sorted(filenames) if _wanted(name)]
+                found += [Path(dirpath, name) for name in sorted(filenames) if _wanted(name, os.path.basename(dirpath))]
         for full in found:
             excluded = spec is not None and spec.match_file(_rel(full, root))
             (selection.excluded if excluded else selection.files).append(full)

@@ -14,8 +14,13 @@ from typing import Any
 
 from gdpr_lint.errors import ConfigError
 
-#: framework keys the engine knows how to read fields for, and the decorator kinds
-KNOWN = ("django", "sqlalchemy", "sqlmodel", "pydantic", "typeddict", "marshmallow", "drf")
+#: framework keys the engine knows how to read fields for, each with how its fields are declared:
+#: ``assigned`` (``email = CharField()``: a field constructor, a class by its capital, or a
+#: reference) or ``annotated`` (``email: str``, ``email: str = Field(...)``).  Another key in the
+#: pack names its own style with ``fields:`` (Peewee, MongoEngine: assigned; Beanie: annotated).
+KNOWN = {"django": "assigned", "sqlalchemy": "assigned", "marshmallow": "assigned", "drf": "assigned",
+         "sqlmodel": "annotated", "pydantic": "annotated", "typeddict": "annotated"}
+STYLES = ("assigned", "annotated")
 DECORATOR_KINDS = ("dataclass", "attrs")
 
 
@@ -45,6 +50,12 @@ class Frameworks:
     person_bases: frozenset[str] = frozenset()
     person_references: tuple[str, ...] = ()
     username_text_bases: frozenset[str] = frozenset()
+    styles: tuple[tuple[str, str], ...] = ()  # (framework, how it declares fields) beyond KNOWN
+
+    def style_of(self, framework: str) -> str:
+        """How a framework's classes declare fields: ``assigned``, ``annotated`` or ``""`` (a
+        decorator kind, or SQLAlchemy Core, which the engine reads its own way)."""
+        return KNOWN.get(framework) or dict(self.styles).get(framework, "")
 
     @classmethod
     def from_pack(cls, data: dict[str, Any], where: str) -> Frameworks:
@@ -67,12 +78,21 @@ class Frameworks:
         frameworks = data.get("frameworks") or {}
         if not isinstance(frameworks, dict):
             raise ConfigError(where, "frameworks", "expected a mapping of framework keys")
+        styles: list[tuple[str, str]] = []
         for key, spec in frameworks.items():
             at = f"frameworks.{key}"
-            if key not in KNOWN:
-                raise ConfigError(where, at, f"unknown framework; the engine reads fields of: {', '.join(KNOWN)}")
             if not isinstance(spec, dict):
                 raise ConfigError(where, at, "expected a mapping")
+            style = spec.get("fields")
+            if key in KNOWN or key in DECORATOR_KINDS:
+                if key in DECORATOR_KINDS or style not in (None, KNOWN[key]):
+                    raise ConfigError(where, f"{at}.fields" if style else at,
+                                      f"{key} is built in: its fields are {KNOWN.get(key, 'read by decorator')}")
+            elif style not in STYLES:
+                raise ConfigError(where, f"{at}.fields", f"a framework of the pack says how it declares its "
+                                  f"fields: {' or '.join(STYLES)}")
+            else:
+                styles.append((key, style))
             storage = spec.get("storage", False)
             if storage not in (True, False, "table"):
                 raise ConfigError(where, f"{at}.storage", "expected true, false or table")
@@ -111,7 +131,8 @@ class Frameworks:
             validator_decorators=frozenset(names(data.get("validator_decorators"), "validator_decorators")),
             person_bases=frozenset(names(data.get("person_bases"), "person_bases")),
             person_references=names(data.get("person_references"), "person_references"),
-            username_text_bases=frozenset(names(data.get("username_text_bases"), "username_text_bases")))
+            username_text_bases=frozenset(names(data.get("username_text_bases"), "username_text_bases")),
+            styles=tuple(styles))
 
     def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
         """``(framework, storage)`` when a base class's qualified name is a schema framework's base.

@@ -195,7 +195,7 @@ def take_snapshot(paths: list[str], policy, root: Path, jobs: int | None = None,
     full = [Path(p) if Path(p).is_absolute() else root / p for p in paths]
     selection = (every_file if listing == "all" else gate_files)(full, policy.config.exclude, root)
     result = scan(selection.files, policy, root=root, jobs=jobs, cache_dir=cache_dir)
-    python = [p for p in selection.files if p.name.endswith(".py") or not is_manifest(p.name)]
+    python = [p for p in selection.files if p.name.endswith(".py") or not is_manifest(p.name, p.parent.name)]
     # the files the data rules skip (tests, unless the config says check_tests) are in the digest by
     # their content, as the config's excludes are: changing one still needs a new sign-off (test
     # code that production code imports was analysed as production code: its findings say what it does)
