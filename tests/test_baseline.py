@@ -44,7 +44,7 @@ def test_file_format_has_no_line_numbers(repo):
     assert doc["policy"] and doc["findings"] == BASE_FINDINGS
     assert sum(e["count"] for e in doc["entries"]) == BASE_FINDINGS
     for entry in doc["entries"]:
-        assert set(entry) == {"code", "path", "symbol", "fingerprint", "count"}
+        assert set(entry) == {"code", "path", "symbol", "fingerprint", "count", "categories"}
     assert any({"code": "GDPR301", "path": "shop/api.py", "symbol": "signup"}.items() <= e.items()
                for e in doc["entries"])
 
@@ -175,3 +175,31 @@ def test_apply_unit():
     assert out.baselined == 2
     assert [(e.fingerprint, e.count) for e in out.stale] == [("z", 1)]
     assert load  # imported for the CLI tests above
+
+
+
+def test_a_finding_that_now_carries_another_category_is_new(repo, monkeypatch):
+    """A helper's file write is baselined with the e-mail address its caller passed; a new caller in
+    another file hands it a card number: the write, unchanged, now stores more, and is reported."""
+    write(repo, "shop/archive.py", "class Archive:\n    def add_text(self, name, value):\n"
+          "        with open(name, 'w') as fp:\n            fp.write(str(value))\n")
+    write(repo, "shop/export.py", "from shop.archive import Archive\n\n\ndef export(customer):\n"
+          "    archive = Archive()\n    archive.add_text('email', customer.email)\n")
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--jobs", "1")
+    assert code == 0, err
+    code, findings, _ = with_baseline(monkeypatch, repo)
+    assert findings == []
+    write(repo, "shop/billing.py", "from shop.archive import Archive\n\n\ndef keep(customer):\n"
+          "    archive = Archive()\n    archive.add_text('card', customer.card_number)\n")
+    code, findings, _ = with_baseline(monkeypatch, repo)
+    assert [(f["path"], f["code"]) for f in findings] == [("shop/archive.py", "GDPR202")]
+
+
+def test_an_older_baseline_without_categories_accepts_any():
+    from gdpr_lint.findings import Finding
+
+    found = Finding("GDPR202", "n", "storage", "warning", "a.py", 1, 1, 1, 2, "m", fingerprint="x",
+                    categories=["user.financial.credit_card"])
+    assert apply([found], Baseline("b.json", [Entry("GDPR202", "a.py", "f", "x", 1)])).findings == []
+    narrow = Baseline("b.json", [Entry("GDPR202", "a.py", "f", "x", 1, frozenset({"user.contact.email"}))])
+    assert apply([found], narrow).findings == [found]

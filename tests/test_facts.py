@@ -704,14 +704,15 @@ def test_a_generic_value_in_a_persons_series_of_a_health_domain_is_health_data(t
     """`value` and `amount` say nothing; a record that belongs to a person (directly or through the
     record it belongs to) and whose name, or its owner's, names a health domain holds that person's
     body readings or diet: Art. 9 health data.  The same words on an invoice, a meal-kit order, a
-    station's measurement or a record of nobody are nothing."""
+    station's measurement, a gauge whose operator is a person, a body shop's quote or a record of
+    nobody are nothing."""
     found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
-    class BodyMetric(models.Model):
+    class MeasurementKind(models.Model):
         user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
         label = models.CharField(max_length=40)
 
     class Reading(models.Model):
-        metric = models.ForeignKey(BodyMetric, on_delete=models.CASCADE)
+        kind = models.ForeignKey(MeasurementKind, on_delete=models.CASCADE)
         value = models.FloatField()
 
     class DietPlan(models.Model):
@@ -736,11 +737,26 @@ def test_a_generic_value_in_a_persons_series_of_a_health_domain_is_health_data(t
         station = models.ForeignKey(Station, on_delete=models.CASCADE)
         value = models.FloatField()
 
+    class Gauge(models.Model):
+        operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class GaugeMeasurement(models.Model):
+        gauge = models.ForeignKey(Gauge, on_delete=models.CASCADE)
+        value = models.FloatField()
+
+    class BodyShop(models.Model):
+        owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Quote(models.Model):
+        shop = models.ForeignKey(BodyShop, on_delete=models.CASCADE)
+        amount = models.DecimalField(max_digits=9, decimal_places=2)
+
     class Measurement(models.Model):
         value = models.FloatField()
     ''')})
     assert found["Reading.value"] == ["GDPR101", "GDPR201"]
-    assert any("BodyMetric" in r and "body" in r for r in found["Reading.value:reasons"])
+    assert any("MeasurementKind" in r and "measurement" in r for r in found["Reading.value:reasons"])
     assert found["Portion.amount"] == ["GDPR101", "GDPR201"]
-    for lookalike in ("Invoice.amount", "MealOrder.amount", "StationMeasurement.value", "Measurement.value"):
+    for lookalike in ("Invoice.amount", "MealOrder.amount", "StationMeasurement.value", "Measurement.value",
+                      "GaugeMeasurement.value", "Quote.amount"):
         assert lookalike not in found, lookalike

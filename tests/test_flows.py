@@ -766,3 +766,31 @@ def test_database_files_object_stores_and_command_line_files():
         args.source.write(user.email)
     '''
     assert codes(textwrap.dedent(src)) == [("GDPR202", 10), ("GDPR205", 14), ("GDPR202", 22), ("GDPR202", 31)]
+
+
+def test_a_csv_writer_over_what_the_caller_hands_in_writes_no_file_it_knows():
+    """Django's CSV export: a writer built over a parameter (an HttpResponse in practice) is not a
+    file on disk; one built over a file the function opens is."""
+    src = '''
+    import csv
+
+
+    class Exporter:
+        def __init__(self, fileobj):
+            self.writer = csv.writer(fileobj)
+
+        def add(self, user):
+            self.writer.writerow([user.email])
+
+
+    def write_rows(out, users):
+        writer = csv.writer(out)
+        for user in users:
+            writer.writerow([user.email])
+
+
+    def to_disk(users):
+        with open("/var/exports/users.csv", "w") as fh:
+            csv.writer(fh).writerow([users[0].email])
+    '''
+    assert codes(textwrap.dedent(src)) == [("GDPR202", 20)]

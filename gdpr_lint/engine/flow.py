@@ -132,6 +132,7 @@ class Flow:
         self.class_kinds: dict[str, dict[str, str]] = {}
         self.class_given: dict[str, set[str]] = {}  # attributes also set from an object of unknown kind
         self.file_attributes: set[str] = set()  # argparse destinations that are files opened for writing
+        self.current_params: frozenset[str] = frozenset()  # the parameters of the function being walked
         self.class_taint: dict[str, dict[str, frozenset]] = {}
         self.class_strings: dict[str, dict[str, str]] = {}  # self.client -> its base_url
         self.current_class: str | None = None
@@ -274,7 +275,7 @@ class Flow:
                 if name in self.factories:
                     kind = self.factories[name]
                     if kind in ("csv_writer",) and node.args and (
-                            self.kind_of(node.args[0].value, env) == "memory" or self._given(node.args[0].value)):
+                            self.kind_of(node.args[0].value, env) == "memory" or self._given(node.args[0].value, env)):
                         return "memory"  # rows into a buffer, or into what the caller handed in
                     if kind == "memory" or name.startswith("zipfile."):
                         return "memory"
@@ -327,8 +328,11 @@ class Flow:
                 if name:
                     self.file_attributes.add(name)
 
-    def _given(self, node: cst.BaseExpression) -> bool:
-        """Whether ``node`` is ``self.attr`` that a method sets from an object the caller hands in."""
+    def _given(self, node: cst.BaseExpression, env: Env | None = None) -> bool:
+        """Whether ``node`` is an object the caller hands in, of no kind the function knows: a
+        parameter (``def write_rows(out, rows)``), or ``self.attr`` that a method sets from one."""
+        if isinstance(node, cst.Name):
+            return env is not None and node.value in self.current_params and not env.lookup("kinds", node.value)
         return (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
                 and node.attr.value in self.class_given.get(self.current_class or "", ()))
 

@@ -108,6 +108,7 @@ class Walker:
         # reported, so a summary (which parameters reach the return) is not coloured by one caller
         incoming = self.flow.incoming.get(f"{self.sinks.module}.{qual}", {}) if qual and not markers else {}
         files = {self.flow.file_parameter(d.decorator) for d in fn.decorators if isinstance(d.decorator, cst.Call)}
+        self.flow.current_params = frozenset(p.name.value for p in self._params(fn))
         for i, param in enumerate(self._params(fn)):
             name = param.name.value
             # by its name, or a container it is named after (`userinfo`, `oauth_response`: sources)
@@ -134,6 +135,7 @@ class Walker:
         self.flow.enter(fn.body)
         self.block(fn.body.body, env)
         self.flow.enter(None)
+        self.flow.current_params = frozenset()
         params = tuple(p.name.value for p in self._params(fn))
         flows = frozenset(int(m.category[len(PARAM):]) for m in self.returns if m.category.startswith(PARAM))
         own = frozenset(m for m in self.returns if not m.category.startswith(PARAM))
@@ -149,6 +151,7 @@ class Walker:
         self.flow.enter(fn.body)
         self.block(fn.body.body, env)
         self.flow.enter(None)
+        self.flow.current_params = frozenset()
 
     # ---- statements ---------------------------------------------------------------------------------
     def block(self, body, env: Env, top: bool = False) -> None:

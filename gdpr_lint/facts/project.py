@@ -314,6 +314,7 @@ class _Builder:
         self.pointer_prefixes = frozenset(policy.evidence.pointer_prefixes)
         self._person: dict[str, tuple[bool, str]] = {}
         self._chains: dict[tuple[str, int], list[str]] = {}
+        self.owner_references = frozenset(policy.evidence.owner_references)
         #: category -> the domain words of its measures (categories.yaml ``measure_domains``)
         self.measured = {c.key: c.measure_domains for c in policy.categories.values()
                          if c.measure_words and c.measure_domains}
@@ -474,7 +475,7 @@ class _Builder:
         if not self.measured or kind in ("person", "thing", "org"):
             return ()
         name = self.classes[qual]["n"]
-        chain = [qual] if kind == "linked" else self.owner_chain(qual)
+        chain = self.owner_chain(qual)
         if not chain:
             return ()
         words = {w for q in chain for w in split_words(self.classes[q]["n"])}
@@ -487,8 +488,9 @@ class _Builder:
         return tuple(out)
 
     def owner_chain(self, qual: str, depth: int = 0, seen: frozenset[str] = frozenset()) -> list[str]:
-        """``[qual, the record it belongs to, ...]`` up to the first that references a person
-        (``Measurement`` -> ``Category`` with its ``user``), through references that are not an
+        """``[qual, the record it belongs to, ...]`` up to the first that references a person as
+        its owner (``Measurement`` -> ``Category`` with its ``user``: vocabulary.yaml
+        ``owner_references``, not a role such as ``operator``), through references that are not an
         action (``created_by``) nor a pointer (``last_poster``); ``[]`` when none within three steps."""
         key = (qual, depth)
         if key in self._chains:
@@ -499,8 +501,10 @@ class _Builder:
             if not target or not words or words[-1] in self.action_suffixes or words[0] in self.pointer_prefixes:
                 continue
             if self.references_person(target, qual, depth):
-                found = [qual]
-                break
+                if words[-1] in self.owner_references:
+                    found = [qual]
+                    break
+                continue  # a role a person plays for the record (an operator, a prescriber)
             nxt = self.target_class(target, qual)
             if nxt is None or nxt == qual or nxt in seen:
                 continue  # (a user's NutritionPlan is a plan, and still the user's)

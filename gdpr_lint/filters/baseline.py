@@ -18,6 +18,9 @@ the finding's fingerprint (a hash of those and of the normalised source of the r
 see :meth:`gdpr_lint.findings.Finding.finish`).  Moving code, editing other functions or
 re-wrapping the statement keeps it matched; changing what the statement says does not.
 ``count`` is how many findings share the fingerprint (the same call twice in one function).
+``categories`` are the personal-data categories the accepted findings carried: a finding at the
+same place that now carries another (a helper's file write that a new caller hands a card number)
+is new, not baselined.  An entry without them (an older file) accepts any.
 
 ``check --baseline FILE`` drops every finding matched by fingerprint (each entry absorbs at
 most ``count`` findings) and reports how many it dropped and how many entry occurrences
@@ -39,7 +42,7 @@ from gdpr_lint.findings import Finding
 
 BASELINE_NAME = ".gdpr-lint-baseline.json"
 FORMAT_VERSION = 1
-_ENTRY_KEYS = ("code", "path", "symbol", "fingerprint", "count")
+_ENTRY_KEYS = ("code", "path", "symbol", "fingerprint", "count", "categories")
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Entry:
     symbol: str
     fingerprint: str
     count: int = 1
+    categories: frozenset[str] | None = None  # None: any (a baseline written before they were kept)
 
 
 @dataclass
@@ -81,11 +85,13 @@ def build(findings: list[Finding], policy) -> dict:
     """The baseline document for ``findings`` (a JSON-ready dict, entries sorted, no line numbers)."""
     counts: Counter = Counter()
     first: dict[str, Finding] = {}
+    categories: dict[str, set[str]] = {}
     for f in findings:
         counts[f.fingerprint] += 1
         first.setdefault(f.fingerprint, f)
-    entries = [{"code": f.code, "path": f.path, "symbol": f.symbol, "fingerprint": fp, "count": counts[fp]}
-               for fp, f in first.items()]
+        categories.setdefault(f.fingerprint, set()).update(f.categories)
+    entries = [{"code": f.code, "path": f.path, "symbol": f.symbol, "fingerprint": fp, "count": counts[fp],
+                "categories": sorted(categories[fp])} for fp, f in first.items()]
     entries.sort(key=lambda e: (e["path"], e["code"], e["symbol"], e["fingerprint"]))
     return {
         "version": FORMAT_VERSION,
@@ -163,8 +169,11 @@ def load(path: Path) -> Baseline:
         for key in ("code", "path", "symbol"):
             if not isinstance(item.get(key, ""), str):
                 raise bad(f"entries[{i}].{key} must be a string")
+        cats = item.get("categories")
+        if cats is not None and not (isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
+            raise bad(f"entries[{i}].categories must be a list of category keys")
         entries.append(Entry(code=item.get("code", ""), path=item.get("path", ""), symbol=item.get("symbol", ""),
-                             fingerprint=fp, count=count))
+                             fingerprint=fp, count=count, categories=None if cats is None else frozenset(cats)))
     tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
     return Baseline(path=shown, entries=entries, tool_version=str(tool.get("version", "")),
                     policy=str(data.get("policy", "")))
@@ -180,12 +189,16 @@ def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None 
             reported stale (``None``: every entry can be stale).
     """
     left: Counter = Counter()
+    accepted: dict[str, frozenset[str] | None] = {}
     for e in baseline.entries:
         left[e.fingerprint] += e.count
+        known = accepted.get(e.fingerprint, frozenset())
+        accepted[e.fingerprint] = None if e.categories is None or known is None else known | e.categories
     kept: list[Finding] = []
     dropped = 0
     for f in findings:
-        if f.fingerprint and left[f.fingerprint] > 0:
+        allowed = accepted.get(f.fingerprint)
+        if f.fingerprint and left[f.fingerprint] > 0 and (allowed is None or set(f.categories) <= allowed):
             left[f.fingerprint] -= 1
             dropped += 1
         else:

@@ -127,6 +127,7 @@ class EvidenceWords:
     program_fields: tuple[tuple[str, ...], ...] = ()  # fields only a program holds (client_secret)
     action_suffixes: tuple[str, ...] = ()  # a reference named `<verb>_by` records an action, not an owner
     pointer_prefixes: tuple[str, ...] = ()  # a reference named `last_<x>` points at the latest actor
+    owner_references: tuple[str, ...] = ()  # a reference that makes a record its person's own (`user`)
 
 
 @dataclass(frozen=True)
@@ -554,7 +555,7 @@ def _path_patterns(scope: dict, key: str, where: str) -> PathPatterns:
 def _evidence_words(raw: Any, where: str) -> EvidenceWords:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}/vocabulary.yaml", "evidence", "expected a mapping")
-    allowed = {"program_fields", "action_suffixes", "pointer_prefixes"}
+    allowed = {"program_fields", "action_suffixes", "pointer_prefixes", "owner_references"}
     for k in raw:
         if k not in allowed:
             raise ConfigError(f"{where}/vocabulary.yaml", f"evidence.{k}",
@@ -564,6 +565,8 @@ def _evidence_words(raw: Any, where: str) -> EvidenceWords:
         action_suffixes=tuple(w for p in _phrases(raw.get("action_suffixes"), where, "evidence.action_suffixes")
                               for w in p),
         pointer_prefixes=tuple(w for p in _phrases(raw.get("pointer_prefixes"), where, "evidence.pointer_prefixes")
+                               for w in p),
+        owner_references=tuple(w for p in _phrases(raw.get("owner_references"), where, "evidence.owner_references")
                                for w in p))
 
 
