@@ -760,3 +760,32 @@ def test_a_generic_value_in_a_persons_series_of_a_health_domain_is_health_data(t
     for lookalike in ("Invoice.amount", "MealOrder.amount", "StationMeasurement.value", "Measurement.value",
                       "GaugeMeasurement.value", "Quote.amount"):
         assert lookalike not in found, lookalike
+
+
+def test_a_helper_is_reached_through_the_object_built_for_it_whatever_its_name(tmp_path, monkeypatch):
+    """`r = Ledger(...)`, `Ledger(...).add_line(...)`: the method of the class built, even when
+    another class has a method of the same name; arguments read by key (`META["REMOTE_ADDR"]`,
+    `data.get("email")`) or through a method that keeps the value (`.lower()`) carry it; a count
+    carries nothing."""
+    found = _scan_tree(tmp_path, monkeypatch, {
+        "books/__init__.py": "",
+        "books/ledger.py": (
+            "class Ledger:\n"
+            "    def __init__(self, folder):\n        self.folder = folder\n\n"
+            "    def add_line(self, name, value):\n"
+            "        with open(f'{self.folder}/{name}.txt', 'a') as fp:\n"
+            "            fp.write(str(value))\n\n\n"
+            "class Notebook:\n"
+            "    def add_line(self, name, value):\n"
+            "        with open('notes.txt', 'a') as fp:\n"
+            "            fp.write(str(value))\n"),
+        "books/views.py": (
+            "from books.ledger import Ledger, Notebook\n\n\n"
+            "def export(request, member, data, folder):\n"
+            "    r = Ledger(folder)\n"
+            "    r.add_line('ip', request.META['REMOTE_ADDR'])\n"
+            "    Ledger(folder).add_line('mail', member.email.lower())\n"
+            "    r.add_line('mail', data.get('email'))\n"
+            "    Notebook().add_line('count', len(data))\n"),
+    })
+    assert found == [("books/ledger.py", 7, "GDPR202")]

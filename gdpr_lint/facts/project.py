@@ -675,6 +675,10 @@ def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None
             targets = defs.get(callee, ())
             if how == "self":
                 targets = [t for t in targets if cls and cls in ancestors(t[0].rpartition(".")[0])]
+            elif how.startswith("class:"):
+                # `r = Report(...); r.add_text(...)`: the method of that class or of one of its bases
+                built = {a for q in by_last.get(how[6:], ()) for a in ancestors(q)}
+                targets = [t for t in targets if t[0].rpartition(".")[0] in built]
             elif len(targets) != 1:
                 continue
             elif how.startswith("attr:"):

@@ -330,8 +330,8 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     # what the file's calls pass to functions of the project, and what it defines (survey.incoming)
     facts["defs"], facts["passes"] = incoming_facts(
         tree, module, classify, frozenset(policy.sinks["sanitizers"]["name_words"]), _safe_names(policy),
-        frozenset(k for k, c in policy.categories.items() if c.credential), personal_words, text, may_name
-    ) if classify else ([], [])
+        frozenset(k for k, c in policy.categories.items() if c.credential), personal_words, text, may_name,
+        frozenset((policy.sinks.get("propagators") or {}).get("methods") or ())) if classify else ([], [])
     return classes, facts
 
 

@@ -8,8 +8,9 @@ prints; a data export that calls ``archive.add_text(name, audit_trail.ip_address
 
 - ``defs``: every function and method, ``[qualified name, [parameter names]]``;
 - ``passes``: every call that passes personal data by the survey's judgement,
-  ``[callee name, how it is called ("self", "attr:RECEIVER", "name"), the calling class's
-  qualified name, argument (a position or a keyword), [categories], line]``.
+  ``[callee name, how it is called ("self", "class:CLASS" on an object the function built,
+  "attr:RECEIVER", "name"), the calling class's qualified name, argument (a position or a
+  keyword), [categories], line]``.
 
 The project facts (:meth:`~gdpr_lint.facts.project.ProjectFacts.incoming_for`) then give each
 function's parameters what its callers pass, and the analysis starts the function with those
@@ -61,15 +62,17 @@ class _Judge:
     """The survey's judgement of what an expression carries (see the module docstring)."""
 
     def __init__(self, classify, sanitizer_words: frozenset[str], safe: frozenset[str], split_words,
-                 credentials: frozenset[str] = frozenset()) -> None:
+                 credentials: frozenset[str] = frozenset(), keeping: frozenset[str] = frozenset()) -> None:
         self._classify = classify
+        self.keeping = keeping  # methods whose result is still the value (sinks.yaml propagators)
         self.credentials = credentials  # passwords and secrets: not personal data for these rules
         self.sanitizer_words = sanitizer_words
         self.safe = safe
         self.split = split_words
 
-    def classify(self, name: str, owner: str | None = None):
-        return [m for m in self._classify(name, owner) if m.category not in self.credentials]
+    def classify(self, name: str, owner: str | None = None, key: bool = False):
+        """``key``: a string key (``META["REMOTE_ADDR"]``), which may be written in capitals."""
+        return [m for m in self._classify(name, owner, key) if m.category not in self.credentials]
 
     def categories(self, node: ast.AST, local: dict[str, frozenset[str]], depth: int = 0) -> frozenset[str]:
         if depth > 12 or node is None:
@@ -90,7 +93,18 @@ class _Judge:
             out: frozenset[str] = frozenset()
             for arg in (*node.args, *(k.value for k in node.keywords)):
                 out |= judge(arg, local, depth + 1)
+            if isinstance(node.func, ast.Attribute):
+                if name == "get" and node.args and isinstance(node.args[0], ast.Constant) and isinstance(
+                        node.args[0].value, str):  # data.get("email")
+                    out |= frozenset(m.category for m in self.classify(node.args[0].value,
+                                                                         _dotted_last(node.func.value) or None, True))
+                elif name in self.keeping:
+                    out |= judge(node.func.value, local, depth + 1)  # user.email.lower(), name.strip()
             return out
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(
+                node.slice.value, str):  # data["email"], request.META["REMOTE_ADDR"]
+            return frozenset(m.category for m in self.classify(node.slice.value, _dotted_last(node.value) or None,
+                                                               True))
         if isinstance(node, ast.Dict):
             out = frozenset()
             for value in node.values:
@@ -118,14 +132,16 @@ class _Judge:
 
 def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: frozenset[str],
                    safe: frozenset[str], credentials: frozenset[str] = frozenset(),
-                   calls: bool = True, text: str = "", may_name=None) -> tuple[list[list], list[list]]:
+                   calls: bool = True, text: str = "", may_name=None, keeping: frozenset[str] = frozenset()
+                   ) -> tuple[list[list], list[list]]:
     """``(defs, passes)`` of one module (see the module docstring); ``calls`` false: the
     definitions only (a file without a word that can be personal data passes none).  With the
     module's ``text`` and ``may_name`` (the classifier's first test of an identifier's words), a
-    function none of whose identifiers passes that test is not walked: it passes nothing."""
+    function none of whose identifiers passes that test is not walked: it passes nothing.
+    ``keeping``: the methods whose result is still the value they are called on (``.lower()``)."""
     from gdpr_lint.policy import split_words
 
-    judge = _Judge(classify, sanitizer_words, safe, split_words, credentials)
+    judge = _Judge(classify, sanitizer_words, safe, split_words, credentials, keeping)
     lines = text.splitlines() if text and may_name is not None and calls else None
 
     def may_pass(fn) -> bool:
@@ -187,10 +203,22 @@ def _calls(root: ast.AST):
                 todo.append(value)
 
 
+def _class_called(node: ast.AST) -> str:
+    """The class a call builds, by its name's capital (``Report(...)``, ``exports.Report(...)``), or ``""``."""
+    if isinstance(node, ast.Call):
+        name = _dotted_last(node.func)
+        if name[:1].isupper() and not name.isupper():
+            return name
+    return ""
+
+
 def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
     local: dict[str, frozenset[str]] = {}
+    built: dict[str, str] = {}  # local name -> the class it was built from (`r = Report(...)`)
     for stmt in _statements(fn.body):  # what local names hold, in statement order
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            if _class_called(stmt.value):
+                built[stmt.targets[0].id] = _class_called(stmt.value)
             found = judge.categories(stmt.value, local)
             name = stmt.targets[0].id
             if found:
@@ -210,7 +238,10 @@ def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
         func = node.func
         if isinstance(func, ast.Attribute):
             receiver = _dotted_last(func.value)
-            how = "self" if receiver in ("self", "cls") and isinstance(func.value, ast.Name) else f"attr:{receiver}"
+            built_from = _class_called(func.value) or (built.get(func.value.id, "") if isinstance(
+                func.value, ast.Name) else "")
+            how = "self" if receiver in ("self", "cls") and isinstance(func.value, ast.Name) else (
+                f"class:{built_from}" if built_from else f"attr:{receiver}")
             callee = func.attr
         elif isinstance(func, ast.Name):
             how, callee = "name", func.id
