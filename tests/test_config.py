@@ -477,3 +477,30 @@ def test_a_category_measure_word_must_be_one_word():
         _category(raw, "categories.yaml", "health")
     good = _category({**raw, "measure_words": ["value"]}, "categories.yaml", "health")
     assert good.measure_words == {"value"} and good.measure_domains == {"body"}
+
+
+@pytest.mark.parametrize(("value", "ok"), [("SCC", True), ("adequacy decision", True), ("DPF", True), ("bcr", True),
+                                           ("TODO", False), ("none", False), (False, False), (123, False)])
+def test_a_transfer_mechanism_must_be_one(tmp_path, value, ok):
+    """`transfer_mechanism: no` (YAML reads false), `TODO` or `none` would silence GDPR405 with no
+    safeguard behind it: the key is named and the config refused."""
+    from gdpr_lint.errors import ConfigError
+    from gdpr_lint.policy.config import parse_config
+
+    raw = {"approved_processors": [{"name": "stripe", "region": "US", "transfer_mechanism": value}]}
+    if ok:
+        assert parse_config(raw, "c.yaml").approved_processors[0].transfer_mechanism
+    else:
+        with pytest.raises(ConfigError, match="transfer_mechanism"):
+            parse_config(raw, "c.yaml")
+
+
+def test_a_pyproject_table_spelled_with_an_underscore_is_named(tmp_path):
+    from gdpr_lint.errors import ConfigError
+    from gdpr_lint.policy.config import find_config, load_config_file
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.gdpr_lint]\nfail_on = "error"\n')
+    found = find_config(tmp_path)
+    assert found == tmp_path / "pyproject.toml"
+    with pytest.raises(ConfigError, match="hyphen"):
+        load_config_file(found)

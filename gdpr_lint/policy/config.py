@@ -25,6 +25,28 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 CONFIG_NAMES = (".gdpr-lint.yaml", ".gdpr-lint.yml", "gdpr-lint.yaml")
 SEVERITIES = ("info", "warning", "error")
 LAWFUL_BASES = ("consent", "contract", "legal-obligation", "vital-interests", "public-task", "legitimate-interests")
+#: what may stand for a transfer outside the EEA (Chapter V): an adequacy decision (Art. 45, the EU-US
+#: Data Privacy Framework among them), the Art. 46 safeguards, or an Art. 49 derogation
+TRANSFER_MECHANISMS = {"adequacy": "adequacy decision (Art. 45)", "dpf": "EU-US Data Privacy Framework (Art. 45)",
+                       "scc": "standard contractual clauses (Art. 46(2)(c))",
+                       "bcr": "binding corporate rules (Art. 47)", "code-of-conduct": "code of conduct (Art. 46(2)(e))",
+                       "certification": "certification (Art. 46(2)(f))", "derogation": "derogation (Art. 49)"}
+_TRANSFER_ALIASES = {"adequacy-decision": "adequacy", "data-privacy-framework": "dpf", "eu-us-dpf": "dpf",
+                     "sccs": "scc", "standard-contractual-clauses": "scc", "binding-corporate-rules": "bcr",
+                     "art-49": "derogation", "art-49-derogation": "derogation"}
+
+
+def _transfer_mechanism(value: Any, path: str, key: str) -> str:
+    """A transfer mechanism the config names (``SCC``, ``DPF``, ``adequacy``...), or ``""`` when none
+    is given; anything else (``TODO``, ``none``, YAML's ``no``, which reads as false) is an error: it
+    would silence GDPR405 without a safeguard behind it."""
+    if value is None or value == "":
+        return ""
+    words = "-".join(str(value).lower().replace(".", " ").replace("_", " ").split()) if isinstance(value, str) else ""
+    found = _TRANSFER_ALIASES.get(words, words)
+    _expect(found in TRANSFER_MECHANISMS, path, key, f"{value!r} is not a transfer mechanism; one of "
+            f"{', '.join(k.upper() if len(k) <= 3 else k for k in TRANSFER_MECHANISMS)} (leave it out when there is none)")
+    return str(value).strip()
 TAG_KEYS = ("retention", "basis", "purpose", "subject", "category")
 
 
@@ -126,7 +148,7 @@ def _approval(item: Any, path: str, key: str) -> Approval:
         categories=tuple(_str_list(cats, path, f"{key}.categories")) if cats is not None else None,
         dpa=str(item.get("dpa", "")),
         region=str(item.get("region", "")),
-        transfer_mechanism=str(item.get("transfer_mechanism", "")),
+        transfer_mechanism=_transfer_mechanism(item.get("transfer_mechanism"), path, f"{key}.transfer_mechanism"),
         hosts=tuple(_str_list(item.get("hosts", []), path, f"{key}.hosts")),
     )
 
@@ -238,6 +260,9 @@ def load_config_file(path: Path) -> OrgConfig:
             raise ConfigError(shown, "", f"not valid TOML: {problem}") from None
         tool = data.get("tool")
         section = tool.get("gdpr-lint") if isinstance(tool, dict) else None
+        if section is None and isinstance(tool, dict) and ("gdpr_lint" in tool or "gdprlint" in tool):
+            raise ConfigError(shown, "tool." + ("gdpr_lint" if "gdpr_lint" in tool else "gdprlint"),
+                              "the table is [tool.gdpr-lint], with a hyphen")
         if section is None and path.name != "pyproject.toml":  # a pyproject.toml without the table is no config
             raise ConfigError(shown, "", "no [tool.gdpr-lint] table: a TOML config keeps its settings under it")
         return parse_config(section or {}, f"{shown} [tool.gdpr-lint]")
@@ -266,7 +291,7 @@ def find_config(start: Path) -> Path | None:
                 text = read_text(pyproject, CONFIG_BYTES)
             except NotReadable:
                 continue
-            if "[tool.gdpr-lint" in text:
+            if "[tool.gdpr-lint" in text or "[tool.gdpr_lint" in text:  # (the underscore is reported)
                 return pyproject
     return None
 
