@@ -794,3 +794,18 @@ def test_a_csv_writer_over_what_the_caller_hands_in_writes_no_file_it_knows():
             csv.writer(fh).writerow([users[0].email])
     '''
     assert codes(textwrap.dedent(src)) == [("GDPR202", 20)]
+
+
+def test_an_object_storage_object_made_with_server_side_encryption_writes_nothing_in_the_clear():
+    src = '''
+    from google.cloud import storage
+
+
+    def upload(user):
+        bucket = storage.Client().bucket("exports")
+        sealed = bucket.blob("a", kms_key_name="projects/p/locations/l/keyRings/r/cryptoKeys/k")
+        sealed.upload_from_string(user.email)
+        plain = bucket.blob("b")
+        plain.upload_from_string(user.email)
+    '''
+    assert codes(textwrap.dedent(src)) == [("GDPR205", 9)]

@@ -138,3 +138,26 @@ def test_each_orm_and_document_mapper_is_a_store(orm):
     assert _codes(model("Customer", "email"), policy) == ["GDPR101"], orm
     assert _codes(model("Book", "title"), policy) == [], orm
     assert _codes(f"{header}class Customer:\n    email: str\n    backup_email = None\n", policy) == [], orm
+
+
+def test_records_declared_by_a_call_are_carriers():
+    """`TypedDict("Signup", {...})`, `NamedTuple("Contact", [...])` and `namedtuple("Row", "...")`
+    declare carriers: no retention finding of their own, listed as exchanged, checked with
+    `check_carriers`; a record of things (a title) is nothing either way."""
+    from gdpr_lint.policy.config import parse_config
+
+    source = '''
+    from collections import namedtuple
+    from typing import NamedTuple, TypedDict
+
+    Signup = TypedDict("Signup", {"email": str, "plan": str})
+    Contact = NamedTuple("Contact", [("phone", str), ("count", int)])
+    Row = namedtuple("Row", "first_name total")
+    Book = TypedDict("Book", {"title": str})
+    '''
+    assert _codes(source, load_policy()) == []
+    findings, _, inventory = analyze_source("m.py", textwrap.dedent(source).lstrip("\n"), load_policy())
+    assert sorted((r["model"], r["field"], r["exchanged"]) for r in inventory) == [
+        ("Contact", "phone", True), ("Row", "first_name", True), ("Signup", "email", True)]
+    checked = load_policy(parse_config({"check_carriers": True}, "c.yaml"))
+    assert _codes(source, checked) == ["GDPR101", "GDPR101", "GDPR101"]

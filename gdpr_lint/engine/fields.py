@@ -95,7 +95,9 @@ class FieldChecks:
     def _schemas(self, module: cst.Module):
         stack: list[cst.CSTNode] = [module]
         order: list[cst.CSTNode] = []
-        core_tables = "sqlalchemy" in self.ctx.source  # a Core Table(...) resolves to sqlalchemy.Table
+        source = self.ctx.source
+        # a Core Table(...) resolves to sqlalchemy.Table; a record may be declared by a call too
+        core_tables = "sqlalchemy" in source or "TypedDict(" in source or "amedtuple(" in source
         while stack:
             cur = stack.pop()
             kind = type(cur)
@@ -118,7 +120,7 @@ class FieldChecks:
                 fields = self.finder.fields_of(node, *kind)
                 yield Schema(node.name.value, kind[0], kind[1], node, fields), _once(self._class_tag, node)
             else:
-                table = self.finder.core_table(node)
+                table = self.finder.core_table(node) or self.finder.functional_record(node)
                 if table is not None:
                     yield table, _once(self._stmt_tag_above, node)
 

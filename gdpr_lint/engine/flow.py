@@ -328,6 +328,13 @@ class Flow:
                 if name:
                     self.file_attributes.add(name)
 
+    def _encrypted_object(self, kind: str, call: cst.Call) -> bool:
+        """Whether ``call`` makes an object-storage object with server-side encryption set on it
+        (a keyword of the kind's ``encryption_keywords``, sinks.yaml)."""
+        spec = self.policy.sinks["storage"]["objects"].get(kind) or {}
+        keywords = set(spec.get("encryption_keywords") or ())
+        return bool(keywords) and any(a.keyword is not None and a.keyword.value in keywords for a in call.args)
+
     def _given(self, node: cst.BaseExpression, env: Env | None = None) -> bool:
         """Whether ``node`` is an object the caller hands in, of no kind the function knows: a
         parameter (``def write_rows(out, rows)``), or ``self.attr`` that a method sets from one."""
@@ -714,6 +721,8 @@ class Flow:
             env.objects[name] = (self.object_text(cls or name) if self._opaque(value) and not value_taint
                                  else EMPTY)
             kind = self.kind_of(value, env) if value is not None else None
+            if kind and isinstance(value, cst.Call) and self._encrypted_object(kind, value):
+                kind += "+encrypted"  # `bucket.blob(key, kms_key_name=...)`: no sink writes it in the clear
             if kind:
                 env.kinds[name] = kind
                 if kind == "http":

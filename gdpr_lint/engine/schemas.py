@@ -59,6 +59,11 @@ class Schema:
     fields: list[Field]
 
 
+#: the calls that declare a record class (a carrier) by their arguments
+_FUNCTIONAL_RECORDS = frozenset(("typing.TypedDict", "typing_extensions.TypedDict", "typing.NamedTuple",
+                                 "collections.namedtuple"))
+
+
 def _names_in(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
     out: list[str] = []
     if node is None:
@@ -176,6 +181,40 @@ class SchemaFinder:
             out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
                              names=tuple(ann_names + value_names), node=stmt, reference=reference))
         return out
+
+    def functional_record(self, call: cst.Call) -> Schema | None:
+        """A carrier declared by a call: ``TypedDict("Signup", {"email": str})``,
+        ``NamedTuple("Signup", [("email", str)])`` or ``namedtuple("Signup", "email phone")``."""
+        names = self.resolver.qnames(call.func)
+        kind = next((n.rpartition(".")[2] for n in names if n in _FUNCTIONAL_RECORDS), None)
+        if kind is None or len(call.args) < 2 or call.args[0].keyword is not None:
+            return None
+        record = string_value(call.args[0].value) or "record"
+        spec = call.args[1].value
+        fields: list[Field] = []
+
+        def add(name: str | None, node: cst.CSTNode, declared: cst.CSTNode | None) -> None:
+            if name and name.isidentifier() and not name.startswith("_"):
+                fields.append(Field(name=name, owner=record, framework="typeddict", storage=False,
+                                    names=tuple(_names_in(declared, self.resolver)) if declared is not None else (),
+                                    node=node))
+
+        if kind == "TypedDict" and isinstance(spec, cst.Dict):
+            for el in spec.elements:
+                if isinstance(el, cst.DictElement):
+                    add(string_value(el.key), el, el.value)
+        elif isinstance(spec, (cst.List, cst.Tuple)):
+            for el in spec.elements:
+                item = el.value
+                if isinstance(item, cst.Tuple) and item.elements:  # ("email", str)
+                    add(string_value(item.elements[0].value), item,
+                        item.elements[1].value if len(item.elements) > 1 else None)
+                else:  # namedtuple("T", ["email", "phone"])
+                    add(string_value(item), item, None)
+        elif kind == "namedtuple" and string_value(spec):  # namedtuple("T", "email phone")
+            for name in string_value(spec).replace(",", " ").split():
+                add(name, spec, None)
+        return Schema(name=record, framework="typeddict", storage=False, node=call, fields=fields) if fields else None
 
     def core_table(self, call: cst.Call) -> Schema | None:
         """A SQLAlchemy Core ``Table("name", metadata, Column("email", ...), ...)`` as a storage schema."""
