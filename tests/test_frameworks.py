@@ -161,3 +161,5 @@ def test_records_declared_by_a_call_are_carriers():
         ("Contact", "phone", True), ("Row", "first_name", True), ("Signup", "email", True)]
     checked = load_policy(parse_config({"check_carriers": True}, "c.yaml"))
     assert _codes(source, checked) == ["GDPR101", "GDPR101", "GDPR101"]
+    alone = "from typing import NamedTuple\n\nContact = NamedTuple('Contact', [('phone', str)])\n"
+    assert _codes(alone, checked) == ["GDPR101"]  # the only record of its file

@@ -39,16 +39,16 @@ def test_every_manifest_form_gives_the_line_that_declares_the_sdk(tmp_path, monk
         "requirements/dev.txt": "-r base.txt\npytest\n",
         "requirements-dev.txt": "-r constraints.txt\n-e git+https://github.com/example/amplitude.git#egg=amplitude-analytics\n",
         "constraints.txt": "# pinned\nposthog==3.0\n",
-        "pyproject.toml": ('[project]\nname = "x"\ndescription = "talks to segment-analytics-python)"\n'
-                           'dependencies = ["requests"]\n\n[dependency-groups]\n# twilio for SMS\n'
-                           'dev = ["pytest", "twilio>=8"]\n'),
+        "pyproject.toml": ('[project]\nname = "x"\ndescription = "sends SMS with twilio"\n'
+                           'dependencies = [\n  "requests",\n  "twilio>=8",\n]\n\n[dependency-groups]\n'
+                           '# mixpanel for analytics\ndev = ["pytest", "mixpanel>=4"]\n'),
         "setup.cfg": "[metadata]\nname = x\n\n[options]\ninstall_requires =\n    requests\n    sendgrid>=6\n",
         "Pipfile": '[[source]]\nurl = "https://pypi.org/simple"\n\n[packages]\nrequests = "*"\nmailchimp3 = "*"\n',
         "app.py": "x = 1\n",
     })
     # a -r include is read once, where it is; a description or a comment naming a package is not it
-    assert found == [("Pipfile", 6), ("constraints.txt", 2), ("pyproject.toml", 8), ("requirements-dev.txt", 2),
-                     ("requirements/base.txt", 2), ("setup.cfg", 7)]
+    assert found == [("Pipfile", 6), ("constraints.txt", 2), ("pyproject.toml", 6), ("pyproject.toml", 11),
+                     ("requirements-dev.txt", 2), ("requirements/base.txt", 2), ("setup.cfg", 7)]
 
 
 def test_manifests_that_add_no_processor_give_nothing(tmp_path, monkeypatch):

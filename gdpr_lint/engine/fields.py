@@ -97,7 +97,7 @@ class FieldChecks:
         order: list[cst.CSTNode] = []
         source = self.ctx.source
         # a Core Table(...) resolves to sqlalchemy.Table; a record may be declared by a call too
-        core_tables = "sqlalchemy" in source or "TypedDict(" in source or "amedtuple(" in source
+        core_tables = "sqlalchemy" in source or "TypedDict(" in source or "amedtuple(" in source or "NamedTuple(" in source
         while stack:
             cur = stack.pop()
             kind = type(cur)

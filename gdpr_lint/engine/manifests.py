@@ -54,11 +54,17 @@ def _name_of(spec: str) -> str | None:
         return None
 
 
-def _line_of(lines: list[str], name: str, first: int, last: int) -> int:
-    """The first line in ``first..last`` (1-based) that names ``name`` outside a comment."""
+_AS_STRING = re.compile(r"""["']\s*([A-Za-z0-9][A-Za-z0-9._-]*)""")  # "mixpanel>=4.10" in a list
+_CFG_LINE = re.compile(r"^(?:\s+|[\w.-]+\s*=\s*)([A-Za-z0-9][A-Za-z0-9._-]*)")  # setup.cfg: an indented line
+_AS_KEY = re.compile(r"""^\s*["']?([A-Za-z0-9][A-Za-z0-9._-]*)["']?\s*=""")  # mixpanel = "^4.10" in a table
+
+
+def _line_of(lines: list[str], name: str, first: int, last: int, form: re.Pattern = _AS_STRING) -> int:
+    """The first line in ``first..last`` (1-based) that declares ``name`` in ``form``: a string
+    that starts with it, or a key (not a description or a comment that mentions it)."""
     for number in range(first, min(last, len(lines)) + 1):
-        code = lines[number - 1].split("#", 1)[0]
-        if any(normalise(m) == name for m in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", code)):
+        line = lines[number - 1]
+        if any(normalise(m) == name for m in form.findall(line) if "#" not in line[:line.find(m)]):
             return number
     return first
 
@@ -91,7 +97,8 @@ def _pyproject(text: str, lines: list[str]) -> list[tuple[str, int]]:
     found += [(normalise(n), "tool.poetry.dev-dependencies") for n in (poetry.get("dev-dependencies") or {})]
     for group, spec in (poetry.get("group") or {}).items():
         found += [(normalise(n), f"tool.poetry.group.{group}.dependencies") for n in (spec.get("dependencies") or {})]
-    return [(name, _line_of(lines, name, *sections.get(table, (1, len(lines))))) for name, table in found]
+    return [(name, _line_of(lines, name, *sections.get(table, (1, len(lines))),
+                            _AS_KEY if table.startswith("tool.poetry") else _AS_STRING)) for name, table in found]
 
 
 def _setup_cfg(text: str, lines: list[str]) -> list[tuple[str, int]]:
@@ -108,14 +115,14 @@ def _setup_cfg(text: str, lines: list[str]) -> list[tuple[str, int]]:
             for spec in value.replace(";", "\n;").splitlines():
                 name = _name_of(spec.split(";")[0]) if spec.strip() and not spec.lstrip().startswith(";") else None
                 if name:
-                    out.append((name, _line_of(lines, name, *sections.get(section, (1, len(lines))))))
+                    out.append((name, _line_of(lines, name, *sections.get(section, (1, len(lines))), _CFG_LINE)))
     return out
 
 
 def _pipfile(text: str, lines: list[str]) -> list[tuple[str, int]]:
     data = tomllib.loads(text)
     sections = _sections(lines)
-    return [(normalise(n), _line_of(lines, normalise(n), *sections.get(table, (1, len(lines)))))
+    return [(normalise(n), _line_of(lines, normalise(n), *sections.get(table, (1, len(lines))), _AS_KEY))
             for table in ("packages", "dev-packages") for n in (data.get(table) or {})]
 
 
