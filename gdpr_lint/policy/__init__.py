@@ -139,6 +139,15 @@ class Persistence:
     methods: frozenset[str] = frozenset()
     by_receiver: dict[str, frozenset[str]] = field(default_factory=dict)
 
+    @property
+    def function_tails(self) -> frozenset[str]:
+        """The last names of :attr:`functions` (``dump`` of ``json.dump``), as a call spells them."""
+        tails = self.__dict__.get("_tails")
+        if tails is None:
+            tails = frozenset(f.rpartition(".")[2] for f in self.functions)
+            object.__setattr__(self, "_tails", tails)
+        return tails
+
 
 @dataclass(frozen=True)
 class PathPatterns:

@@ -58,7 +58,7 @@ def may_keep(name: str, persistence) -> bool:
     """Whether a call spelled ``name`` (``json.dump``, ``self.cache.set``) may keep its arguments:
     the text-level superset of :func:`_is_sink` (no imports resolved)."""
     head, dot, last = name.rpartition(".")
-    if last in persistence.methods or last in _function_tails(persistence):
+    if last in persistence.methods or last in persistence.function_tails:
         return True  # a method's receiver may be any expression: `(folder / name).write_text(`
     receivers = persistence.by_receiver.get(last)
     if not (receivers and dot):
@@ -68,14 +68,6 @@ def may_keep(name: str, persistence) -> bool:
     return any(not receivers.isdisjoint(split_words(part)) for part in head.split("."))
 
 
-def _function_tails(persistence) -> frozenset[str]:
-    tails = _TAILS.get(id(persistence))
-    if tails is None:
-        tails = _TAILS[id(persistence)] = frozenset(f.rpartition(".")[2] for f in persistence.functions)
-    return tails
-
-
-_TAILS: dict[int, frozenset[str]] = {}
 
 
 def may_persist(text: str, persistence, calls=None) -> bool:
