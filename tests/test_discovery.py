@@ -95,3 +95,20 @@ def test_removing_a_cachedir_tag_brings_the_folder_back_despite_the_snapshot(tmp
     (tmp_path / "c" / "CACHEDIR.TAG").unlink()
     files, _, _ = discover_tree([tmp_path], [], tmp_path, tree)
     assert files == [tmp_path / "c" / "a.py"]
+
+
+def test_one_file_named_twice_by_different_paths_is_scanned_once(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "t.py").write_text("import logging\nlog = logging.getLogger(__name__)\n\n\n"
+                              "def f(user):\n    log.info('x %s', user.email)\n")
+    monkeypatch.chdir(app)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "../app", "t.py"])
+    out = json.loads(result.stdout)
+    assert out["summary"]["files"] == 1 and len(out["findings"]) == 1

@@ -789,3 +789,20 @@ def test_a_helper_is_reached_through_the_object_built_for_it_whatever_its_name(t
             "    Notebook().add_line('count', len(data))\n"),
     })
     assert found == [("books/ledger.py", 7, "GDPR202")]
+
+
+def test_a_helpers_callers_are_listed_in_line_order(tmp_path, monkeypatch):
+    calls = "".join(f"    archive.add_text('n{i}', member.email)\n" if i in (6, 12) else "    pass\n"
+                    for i in range(5, 13))
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/__init__.py": "",
+        "app/archive.py": '''
+        class Archive:
+            def add_text(self, name, value):
+                with open(name, "w") as fp:
+                    fp.write(str(value))
+        ''',
+        "app/jobs.py": "from app.archive import Archive\n\n\ndef run(member):\n    archive = Archive()\n" + calls,
+    })
+    reasons = [r for r in found["Archive.add_text:reasons"] if "by the call at" in r]
+    assert [r.rsplit(":", 1)[1] for r in reasons] == ["7", "13"]

@@ -110,11 +110,12 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
         user_spec = pathspec.GitIgnoreSpec.from_lines(list(excludes))
     python: list[Path] = []
     manifests: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def add(full: Path, to: list[Path]) -> None:
-        if full not in seen:
-            seen.add(full)
+        key = os.path.abspath(full)  # `../app/t.py` and `t.py` from inside app/ are one file
+        if key not in seen:
+            seen.add(key)
             to.append(full)
 
     for path in paths:
