@@ -180,6 +180,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
         if not any(r.startswith(code) or code.startswith(r) for r in policy.rules):
             raise UsageError(f"unknown rule code or prefix {code!r} in --select/--ignore; "
                              "`gdpr-lint rules` lists them")
+    from gdpr_lint.policy.config import rules_off
+
+    config_off = rules_off(policy.config)  # before the options: a user who typed --select knows
     if select:
         policy.config.select = list(select)
     if ignore_:
@@ -206,12 +209,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
         click.echo(text, nl=False)
     if not quiet:
         click.echo(one_line(result, elapsed), err=True)
-        from gdpr_lint.policy.config import rules_off
-
-        off = rules_off(policy.config)
-        if off:  # the config's own choice, but one a reader of "0 findings" must know
-            click.echo(f"gdpr-lint: note: the config switches rules off ({'; '.join(off)}): their findings are "
-                       "not reported", err=True)
+        if config_off:  # the config's own choice, but one a reader of "0 findings" must know
+            click.echo(f"gdpr-lint: note: the config switches rules off ({'; '.join(config_off)}): their findings "
+                       "are not reported", err=True)
     threshold = "never" if no_fail else (fail_on or policy.config.fail_on)
     if threshold != "never" and any(
             SEVERITY_ORDER.get(f.severity, 1) >= SEVERITY_ORDER[threshold] for f in result.findings):

@@ -463,6 +463,8 @@ def test_check_says_when_the_config_switches_rules_off(tmp_path, monkeypatch):
     monkeypatch.chdir(folder)
     plain = check("--no-cache", ".")
     assert plain.exit_code == 1 and "switches rules off" not in plain.stderr
+    typed = check("--no-cache", "--select", "GDPR1", ".")  # the user's own option: no note
+    assert typed.exit_code == 0 and "switches rules off" not in typed.stderr
     write_config(folder, "ignore: [GDPR3]\n")
     result = check("--no-cache", ".")
     assert result.exit_code == 0 and "the config switches rules off (ignores GDPR3)" in result.stderr
