@@ -203,3 +203,14 @@ def test_an_older_baseline_without_categories_accepts_any():
     assert apply([found], Baseline("b.json", [Entry("GDPR202", "a.py", "f", "x", 1)])).findings == []
     narrow = Baseline("b.json", [Entry("GDPR202", "a.py", "f", "x", 1, frozenset({"user.contact.email"}))])
     assert apply([found], narrow).findings == [found]
+
+
+def test_a_manifest_finding_is_checked_against_the_baseline_too(repo, monkeypatch):
+    """GDPR406 (a dependency manifest) is neither dropped by `--baseline` nor exempt from it."""
+    write(repo, "requirements.txt", "requests==2.31\nmixpanel==4.10\n")
+    code, findings, _ = with_baseline(monkeypatch, repo)
+    assert [(f["path"], f["code"]) for f in findings] == [("requirements.txt", "GDPR406")]
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--jobs", "1")
+    assert code == 0, err
+    code, findings, _ = with_baseline(monkeypatch, repo)
+    assert findings == []

@@ -138,6 +138,15 @@ def test_gitlab_code_quality(result, policy):
     assert len({i["fingerprint"] for i in issues}) == len(issues)
 
 
+def test_gitlab_fingerprint_does_not_move_with_the_line(result, policy):
+    """A line added above a finding must not show it in the merge request as fixed and new."""
+    moved = dataclasses.replace(result, findings=[dataclasses.replace(f, line=f.line + 3, end_line=f.end_line + 3)
+                                                  for f in result.findings])
+    before = [i["fingerprint"] for i in json.loads(get("gitlab")(result, policy))]
+    after = [i["fingerprint"] for i in json.loads(get("gitlab")(moved, policy))]
+    assert before and before == after
+
+
 def test_gitlab_empty(result, policy):
     assert json.loads(get("gitlab")(dataclasses.replace(result, findings=[]), policy)) == []
 

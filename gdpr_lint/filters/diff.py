@@ -207,9 +207,13 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                     row["path"] = remap.get(row.get("path"), row.get("path"))
             scanned = set(file_changes)
         else:
-            files = discover([Path(p) for p in paths], policy.config.exclude, root)
-            scanned = {display_path(p, root) for p in files}
-            result = scan(files, policy, root=root, jobs=jobs, cache_dir=cache_dir, progress=progress)
+            from gdpr_lint.files.discovery import discover_all
+
+            python, manifests = discover_all([Path(p) for p in paths], policy.config.exclude, root)
+            scanned = {display_path(p, root) for p in (*python, *manifests)}
+            # the paths as given, as `check` scans them: the manifests too (GDPR406)
+            result = scan([Path(p) for p in paths], policy, root=root, jobs=jobs, cache_dir=cache_dir,
+                          progress=progress)
         if base_doc is not None:
             outcome = bl.apply(result.findings, base_doc, scanned)
             result.findings = outcome.findings

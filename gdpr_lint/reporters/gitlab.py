@@ -3,7 +3,8 @@
 Each issue has the documented required keys (``description``, ``check_name``, ``fingerprint``,
 ``severity``, ``location.path``, ``location.lines.begin``) plus Code Climate's optional ``type``
 and ``categories`` (from Code Climate's fixed list, so always ``Security``).  Fides data
-categories go in the description.  Fingerprints are unique per issue within a report.
+categories go in the description.  Fingerprints are unique per issue within a report and do not
+change when lines are added above a finding.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ SEVERITIES = {"info": "info", "warning": "minor", "error": "major"}
 
 
 def _fingerprint(f, seen: set[str]) -> str:
-    """A hex digest of the finding fingerprint and line, bumped until unique in this report."""
+    """A hex digest of the finding's fingerprint (which has no line number: a line added above it
+    does not make GitLab show the finding as fixed and new), bumped until unique in this report
+    (the same call twice in one function: in line order)."""
     n = 0
     while True:
-        salt = f"{f.fingerprint}:{f.line}" + (f":{n}" if n else "")
+        salt = f.fingerprint + (f":{n}" if n else "")
         digest = hashlib.sha256(salt.encode()).hexdigest()[:32]
         if digest not in seen:
             seen.add(digest)
