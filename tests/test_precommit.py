@@ -91,7 +91,15 @@ def test_hooks_file_is_valid():
     assert hook["id"] == "gdpr-lint"
     assert hook["entry"] == "gdpr-lint check"
     assert hook["language"] == "python"
-    assert hook["types"] == ["python"]
+    assert hook["types"] == ["file"]
+    import re
+
+    wanted = re.compile(hook["files"])
+    for path in ("app/api.py", "tool.pyw", "requirements.txt", "requirements-dev.in", "requirements/base.txt",
+                 "pyproject.toml", "backend/setup.cfg", "Pipfile"):
+        assert wanted.search(path), path
+    for path in ("README.md", "notes.txt", "requirements.md", "docs/pyproject.toml.bak", "app.pyc"):
+        assert not wanted.search(path), path
     assert hook["require_serial"] is True
     assert hook["pass_filenames"] is True
 
@@ -116,6 +124,14 @@ def test_try_repo(hook_repo, env, tmp_path):
     # the hook only reports: nothing it was given was changed
     assert (project / "bad.py").read_text(encoding="utf-8") == BAD
     assert (project / "clean.py").read_text(encoding="utf-8") == CLEAN
+
+    # a dependency change reaches the hook too (GDPR406), and a README does not
+    (project / "requirements.txt").write_text("requests==2.31\nmixpanel==4.10\n", encoding="utf-8")
+    (project / "README.md").write_text("# x\n", encoding="utf-8")
+    git(project, env, "add", "requirements.txt", "README.md")
+    proc = pre_commit(project, env, "try-repo", hook_repo, "gdpr-lint", "--files", "requirements.txt", "README.md")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "GDPR406" in output and "GDPR901" not in output, output
 
 
 def _commit_flow(hook_repo: Path, rev: str, env: dict[str, str], project: Path) -> None:
