@@ -86,6 +86,23 @@ def test_sarif_content(result, policy):
     assert suppressed["partialFingerprints"]["gdprLint/v1"] == result.suppressed[0].fingerprint
 
 
+def test_sarif_rules_rank_as_github_ranks_security_alerts(result, policy):
+    """Privacy rules carry the `security` tag with a security-severity from their severity and a
+    precision; the tool's own rules (could not check a file) are problems, not security alerts;
+    no tag is a placeholder."""
+    rules = {r["id"]: r for r in json.loads(get("sarif")(result, policy))["runs"][0]["tool"]["driver"]["rules"]}
+    log = rules["GDPR301"]["properties"]
+    assert "security" in log["tags"] and float(log["security-severity"]) > 0 and log["precision"] == "high"
+    severities = {code: float(r["properties"]["security-severity"]) for code, r in rules.items()
+                  if "security-severity" in r["properties"]}
+    errors = [c for c in severities if policy.severity_of(c) == "error"]
+    warnings = [c for c in severities if policy.severity_of(c) == "warning"]
+    assert errors and warnings and min(severities[c] for c in errors) > max(severities[c] for c in warnings)
+    tool = rules["GDPR901"]["properties"]
+    assert "security" not in tool["tags"] and "security-severity" not in tool and tool["problem.severity"]
+    assert all("-" not in r["properties"]["tags"] for r in rules.values())
+
+
 def test_sarif_info_is_note(result, policy):
     f = dataclasses.replace(result.findings[0], severity="info")
     run = json.loads(get("sarif")(dataclasses.replace(result, findings=[f], suppressed=[]), policy))["runs"][0]

@@ -32,16 +32,33 @@ def _help(rule) -> dict:
     return {"text": text, "markdown": markdown}
 
 
+#: GitHub code scanning's ranking (the ``properties`` of a rule it reads): a ``security`` tag with a
+#: ``security-severity`` (0.0-10.0) makes the alert a security alert of that rank; ``precision`` sorts
+#: alerts; ``problem.severity`` ranks the rules that are not about security (the tool's own, GDPR9xx)
+SECURITY_SEVERITY = {"error": "7.0", "warning": "5.0", "info": "3.0"}
+PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
+
+
+def _properties(code: str, family: str, article: str, severity: str) -> dict:
+    tags = [t for t in ("gdpr", family, article) if t and t != "-"]
+    if family == "tool":  # could not check a file: a problem of the scan, not a privacy finding
+        return {"tags": tags, "problem.severity": PROBLEM_SEVERITY.get(severity, "warning")}
+    return {"tags": ["security", "privacy", *tags], "precision": "high",
+            "security-severity": SECURITY_SEVERITY.get(severity, "5.0"),
+            "problem.severity": PROBLEM_SEVERITY.get(severity, "warning")}
+
+
 def _rule(rule, policy) -> dict:
     """A ``reportingDescriptor`` for a policy rule."""
+    severity = policy.severity_of(rule.code)
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": " ".join(rule.why.split()) or rule.summary},
         "help": _help(rule),
-        "defaultConfiguration": {"level": LEVELS.get(policy.severity_of(rule.code), "warning")},
-        "properties": {"tags": [t for t in ("gdpr", rule.family, rule.article) if t]},
+        "defaultConfiguration": {"level": LEVELS.get(severity, "warning")},
+        "properties": _properties(rule.code, rule.family, rule.article, severity),
     }
 
 
@@ -86,7 +103,7 @@ def render(result, policy, **_: object) -> str:
         if f.code not in index:
             index[f.code] = len(rules)
             rules.append({"id": f.code, "name": f.name, "shortDescription": {"text": f.name},
-                          "properties": {"tags": ["gdpr", f.family]}})
+                          "properties": _properties(f.code, f.family, "", f.severity)})
     suppressed = {id(f) for f in result.suppressed}
     run = {
         "tool": {"driver": {"name": "gdpr-lint", "version": __version__, "semanticVersion": __version__,
