@@ -199,3 +199,28 @@ def test_cli_writes_sarif_file_and_summary(tmp_path, monkeypatch):
     assert res.stderr.startswith("gdpr-lint: 1 finding (logging 1), 1 suppressed in 1 file,")
     log = json.loads(out.read_text(encoding="utf-8"))
     assert log["runs"][0]["results"][0]["ruleId"] == "GDPR301"
+
+
+def test_ci_formats_give_paths_from_the_repository_root(tmp_path, monkeypatch):
+    """A CI job that runs in `backend/` (`working-directory:`) reports `backend/shop/api.py`, the
+    path code scanning, annotations and merge requests resolve; the text report keeps the short one."""
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    (tmp_path / ".git").mkdir()
+    shop = tmp_path / "backend" / "shop"
+    shop.mkdir(parents=True)
+    (shop / "api.py").write_text("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+                                 "def signup(user):\n    log.info('new %s', user.email)\n")
+    monkeypatch.chdir(tmp_path / "backend")
+
+    def run(fmt: str) -> str:
+        return CliRunner().invoke(main, ["check", "--no-cache", "--no-fail", "--format", fmt, "."]).stdout
+
+    assert "file=backend/shop/api.py," in run("github")
+    assert json.loads(run("gitlab"))[0]["location"]["path"] == "backend/shop/api.py"
+    sarif = json.loads(run("sarif"))["runs"][0]
+    assert sarif["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "backend/shop/api.py"
+    assert sarif["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    assert json.loads(run("json"))["findings"][0]["path"] == "shop/api.py"

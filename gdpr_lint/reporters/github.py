@@ -41,5 +41,8 @@ def command(f) -> str:
 
 def render(result, policy, **_: object) -> str:
     """One workflow command per finding (suppressed findings are not annotated)."""
-    lines = [command(f) for f in result.findings]
+    from gdpr_lint.reporters import from_repository_root
+
+    findings, _, _ = from_repository_root(result)
+    lines = [command(f) for f in findings]
     return "\n".join(lines) + ("\n" if lines else "")

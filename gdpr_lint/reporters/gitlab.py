@@ -45,5 +45,8 @@ def issue(f, seen: set[str]) -> dict:
 
 def render(result, policy, **_: object) -> str:
     """The findings as a Code Quality report (suppressed findings are left out)."""
+    from gdpr_lint.reporters import from_repository_root
+
     seen: set[str] = set()
-    return json.dumps([issue(f, seen) for f in result.findings], indent=2) + "\n"
+    findings, _, _ = from_repository_root(result)
+    return json.dumps([issue(f, seen) for f in findings], indent=2) + "\n"

@@ -96,19 +96,22 @@ def _root_uri(root) -> str:
 
 def render(result, policy, **_: object) -> str:
     """The scan as a SARIF 2.1.0 log (JSON text)."""
+    from gdpr_lint.reporters import from_repository_root
+
     rules = [_rule(r, policy) for r in policy.rules.values()]
-    everything = sorted([*result.findings, *result.suppressed], key=lambda f: f.sort_key())
+    findings, suppressed_findings, top = from_repository_root(result)
+    everything = sorted([*findings, *suppressed_findings], key=lambda f: f.sort_key())
     index = {r["id"]: i for i, r in enumerate(rules)}
     for f in everything:  # a code the pack does not document still needs a descriptor
         if f.code not in index:
             index[f.code] = len(rules)
             rules.append({"id": f.code, "name": f.name, "shortDescription": {"text": f.name},
                           "properties": _properties(f.code, f.family, "", f.severity)})
-    suppressed = {id(f) for f in result.suppressed}
+    suppressed = {id(f) for f in suppressed_findings}
     run = {
         "tool": {"driver": {"name": "gdpr-lint", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": rules}},
-        "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(result.root)}},
+        "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(top)}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index, id(f) in suppressed) for f in everything],
     }
