@@ -1,4 +1,8 @@
-"""SARIF 2.1.0: one run with every policy rule, findings as results, suppressions kept in-source.
+"""SARIF 2.1.0 as GitHub code scanning reads it: one run with every policy rule, findings as results.
+
+Findings suppressed in the source (``# gdpr-lint: ignore[...]``, with their reasons) are left out:
+GitHub does not honour SARIF's ``suppressions`` and would open an alert for each justified one.
+They stay in the JSON report and the DPO's review, where their reasons are read.
 
 Paths are relative URIs resolved against ``%SRCROOT%`` (the scan root), columns count Unicode
 code points, and ``partialFingerprints["gdprLint/v1"]`` carries the line-independent finding
@@ -69,8 +73,8 @@ def _artifact(path: str) -> dict:
     return {"uri": quote(path), "uriBaseId": SRCROOT}
 
 
-def _result(f, index: dict[str, int], suppressed: bool) -> dict:
-    """A SARIF ``result`` for one finding (suppressed findings carry ``suppressions``)."""
+def _result(f, index: dict[str, int]) -> dict:
+    """A SARIF ``result`` for one finding."""
     region = {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column}
     out = {
         "ruleId": f.code,
@@ -81,11 +85,6 @@ def _result(f, index: dict[str, int], suppressed: bool) -> dict:
         "partialFingerprints": {"gdprLint/v1": f.fingerprint},
         "properties": {"categories": list(f.categories), "family": f.family},
     }
-    if suppressed:
-        suppression = {"kind": "inSource"}
-        if f.suppression_reason:
-            suppression["justification"] = f.suppression_reason
-        out["suppressions"] = [suppression]
     return out
 
 
@@ -99,21 +98,20 @@ def render(result, policy, **_: object) -> str:
     from gdpr_lint.reporters import from_repository_root
 
     rules = [_rule(r, policy) for r in policy.rules.values()]
-    findings, suppressed_findings, top = from_repository_root(result)
-    everything = sorted([*findings, *suppressed_findings], key=lambda f: f.sort_key())
+    findings, _, top = from_repository_root(result)
+    everything = sorted(findings, key=lambda f: f.sort_key())  # (not the suppressed: see the module docstring)
     index = {r["id"]: i for i, r in enumerate(rules)}
     for f in everything:  # a code the pack does not document still needs a descriptor
         if f.code not in index:
             index[f.code] = len(rules)
             rules.append({"id": f.code, "name": f.name, "shortDescription": {"text": f.name},
                           "properties": _properties(f.code, f.family, "", f.severity)})
-    suppressed = {id(f) for f in suppressed_findings}
     run = {
         "tool": {"driver": {"name": "gdpr-lint", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": rules}},
         "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(top)}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index, id(f) in suppressed) for f in everything],
+        "results": [_result(f, index) for f in everything],
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
