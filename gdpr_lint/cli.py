@@ -48,9 +48,10 @@ def _root_for(paths: tuple[str, ...]) -> Path:
     return cwd
 
 
-def _progress_bar():
-    """A progress callback drawing on stderr when it is a terminal; ``None`` otherwise (CI logs)."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
+def _progress_bar(quiet: bool = False):
+    """A progress callback drawing on stderr when it is a terminal; ``None`` otherwise (CI logs,
+    or ``--quiet``)."""
+    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
         return None
     state = {"bar": None}
 
@@ -192,11 +193,11 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
         if diff_base or staged or baseline_file:
             from gdpr_lint.filters.diff import scan_for_check
 
-            result = scan_for_check(paths, policy, _root_for(paths), jobs, cache, _progress_bar(), diff_base,
+            result = scan_for_check(paths, policy, _root_for(paths), jobs, cache, _progress_bar(quiet), diff_base,
                                     staged, baseline_file, quiet)
         else:
             result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
-                          progress=_progress_bar())
+                          progress=_progress_bar(quiet))
     elapsed = time.perf_counter() - started
     color = fmt == "text" and not output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     text = reporters.get(fmt)(result, policy, explain=explain, color=color)

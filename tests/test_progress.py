@@ -36,3 +36,10 @@ def test_bar_on_a_terminal_has_no_color_codes(monkeypatch):
     out = err.getvalue()
     assert "gdpr-lint" in out
     assert "\x1b[3" not in out and "\x1b[9" not in out  # no SGR color sequences
+
+
+def test_no_bar_when_quiet_even_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(cli.sys, "stderr", FakeTTY())
+    assert cli._progress_bar() is not None
+    assert cli._progress_bar(quiet=True) is None
