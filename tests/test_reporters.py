@@ -168,7 +168,13 @@ def test_gitlab_empty(result, policy):
 
 
 # ---- Markdown -------------------------------------------------------------------------------------
-def test_markdown_comment(result, policy):
+@pytest.fixture
+def outside_ci(monkeypatch):
+    for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA", "CI_PROJECT_URL", "CI_COMMIT_SHA"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_markdown_comment(result, policy, outside_ci):
     md = get("markdown")(_odd(result), policy)
     assert md.startswith("## gdpr-lint")
     assert "| Family | Findings |" in md
@@ -178,7 +184,21 @@ def test_markdown_comment(result, policy):
     assert "line one, line two: 100% \\| done" in md
 
 
-def test_markdown_empty_and_capped(result, policy):
+def test_markdown_links_point_at_the_commit_in_a_ci_job(result, policy, outside_ci, monkeypatch):
+    """A relative link in a pull-request comment resolves to a 404: in GitHub Actions and GitLab CI
+    the link names the file at the commit scanned."""
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/shop")
+    monkeypatch.setenv("GITHUB_SHA", "abc123")
+    assert "(https://github.com/acme/shop/blob/abc123/app.py#L4)" in get("markdown")(result, policy)
+    for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CI_PROJECT_URL", "https://gitlab.example.com/acme/shop")
+    monkeypatch.setenv("CI_COMMIT_SHA", "def456")
+    assert "(https://gitlab.example.com/acme/shop/-/blob/def456/app.py#L4)" in get("markdown")(result, policy)
+
+
+def test_markdown_empty_and_capped(result, policy, outside_ci):
     assert "No findings" in get("markdown")(dataclasses.replace(result, findings=[]), policy)
     many = dataclasses.replace(result, findings=result.findings * 250)
     md = get("markdown")(many, policy)

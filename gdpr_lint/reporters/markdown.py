@@ -1,11 +1,15 @@
 """Markdown for a pull-request comment: counts per family, then a table of findings.
 
-Links are relative (``path#Lline``) so they resolve against wherever the comment is shown;
-pass ``link_base`` (e.g. a blob URL ending in ``/``) to make them absolute.
+Paths are given from the repository's top.  In a GitHub Actions or GitLab CI job the links point
+at the file at the commit scanned (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``/``GITHUB_SHA``, or
+``CI_PROJECT_URL``/``CI_COMMIT_SHA``): a relative link in a pull-request comment resolves to a
+page that does not exist.  Elsewhere they are relative (``path#Lline``); ``link_base`` (a blob URL
+ending in ``/``) makes them absolute.
 """
 
 from __future__ import annotations
 
+import os
 from urllib.parse import quote
 
 from gdpr_lint.reporters.summary import counts
@@ -26,8 +30,22 @@ def _row(f, link_base: str) -> str:
             f"| {cell(f.message)} |")
 
 
+def ci_link_base(env=None) -> str:
+    """The blob URL of the commit a CI job scans (GitHub Actions, GitLab CI), or ``""``."""
+    env = os.environ if env is None else env
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY") and env.get("GITHUB_SHA"):
+        return f"{env['GITHUB_SERVER_URL'].rstrip('/')}/{env['GITHUB_REPOSITORY']}/blob/{env['GITHUB_SHA']}/"
+    if env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
+        return f"{env['CI_PROJECT_URL'].rstrip('/')}/-/blob/{env['CI_COMMIT_SHA']}/"
+    return ""
+
+
 def render(result, policy, link_base: str = "", **_: object) -> str:
     """The comment body; "No findings" when the scan found nothing."""
+    from gdpr_lint.reporters import from_repository_root
+
+    link_base = link_base or ci_link_base()
+    findings, _, _ = from_repository_root(result)
     c = counts(result)
     n, files = c["findings"], f"{c['files']} file{'s' if c['files'] != 1 else ''}"
     out = ["## gdpr-lint", ""]
@@ -39,7 +57,7 @@ def render(result, policy, link_base: str = "", **_: object) -> str:
             "| Family | Findings |", "| --- | ---: |"]
     out += [f"| {family} | {count} |" for family, count in c["by_family"].items()]
     out += ["", "| Severity | Rule | Location | Categories | Message |", "| --- | --- | --- | --- | --- |"]
-    out += [_row(f, link_base) for f in result.findings[:MAX_ROWS]]
+    out += [_row(f, link_base) for f in findings[:MAX_ROWS]]
     if n > MAX_ROWS:
         out += ["", f"_Showing the first {MAX_ROWS} of {n} findings; run `gdpr-lint check` for the full list._"]
     return "\n".join(out) + "\n"
