@@ -1,4 +1,4 @@
-"""Dotted names of :mod:`ast` expressions, as the survey's readers spell them."""
+"""Dotted and last names of :mod:`ast` expressions, as the survey's readers spell them."""
 
 from __future__ import annotations
 
@@ -17,3 +17,12 @@ def dotted(node: ast.AST, partial: bool = False) -> str:
     elif not partial:
         return ""
     return ".".join(reversed(parts))
+
+
+def last_name(node: ast.AST) -> str:
+    """The last name of a name or attribute (``info`` of ``log.info``), or ``""``."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""

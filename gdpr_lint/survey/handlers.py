@@ -10,15 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from gdpr_lint.survey.astnames import dotted
-
-
-def _last(node: ast.AST) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
+from gdpr_lint.survey.astnames import dotted, last_name
 
 
 def _dotted(node: ast.AST) -> str:
@@ -70,7 +62,7 @@ def caught_exceptions(tree: ast.Module, names) -> list[list]:
                 logs = True
                 break
         for t in types:
-            name = _last(t)
+            name = last_name(t)
             if name:
                 out.append([name, logs])
     return out

@@ -37,6 +37,8 @@ from __future__ import annotations
 import ast
 import re
 
+from gdpr_lint.survey.astnames import last_name
+
 _BLOCKS = ("body", "orelse", "finalbody", "handlers")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -48,14 +50,6 @@ def _params(fn) -> list[str]:
         out.append("*" + args.vararg.arg)
     out += [a.arg for a in args.kwonlyargs]
     return out
-
-
-def _dotted_last(node: ast.AST) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
 
 
 class _Judge:
@@ -85,9 +79,9 @@ class _Judge:
         if isinstance(node, ast.Attribute):
             if node.attr in self.safe:
                 return frozenset()
-            return frozenset(m.category for m in self.classify(node.attr, _dotted_last(node.value) or None))
+            return frozenset(m.category for m in self.classify(node.attr, last_name(node.value) or None))
         if isinstance(node, ast.Call):
-            name = _dotted_last(node.func)
+            name = last_name(node.func)
             if name in self.safe or any(w in self.sanitizer_words for w in self.split(name)):
                 return frozenset()
             out: frozenset[str] = frozenset()
@@ -97,13 +91,13 @@ class _Judge:
                 if name == "get" and node.args and isinstance(node.args[0], ast.Constant) and isinstance(
                         node.args[0].value, str):  # data.get("email")
                     out |= frozenset(m.category for m in self.classify(node.args[0].value,
-                                                                         _dotted_last(node.func.value) or None, True))
+                                                                         last_name(node.func.value) or None, True))
                 elif name in self.keeping:
                     out |= judge(node.func.value, local, depth + 1)  # user.email.lower(), name.strip()
             return out
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(
                 node.slice.value, str):  # data["email"], request.META["REMOTE_ADDR"]
-            return frozenset(m.category for m in self.classify(node.slice.value, _dotted_last(node.value) or None,
+            return frozenset(m.category for m in self.classify(node.slice.value, last_name(node.value) or None,
                                                                True))
         if isinstance(node, ast.Dict):
             out = frozenset()
@@ -206,7 +200,7 @@ def _calls(root: ast.AST):
 def _class_called(node: ast.AST) -> str:
     """The class a call builds, by its name's capital (``Report(...)``, ``exports.Report(...)``), or ``""``."""
     if isinstance(node, ast.Call):
-        name = _dotted_last(node.func)
+        name = last_name(node.func)
         if name[:1].isupper() and not name.isupper():
             return name
     return ""
@@ -237,7 +231,7 @@ def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
             continue
         func = node.func
         if isinstance(func, ast.Attribute):
-            receiver = _dotted_last(func.value)
+            receiver = last_name(func.value)
             built_from = _class_called(func.value) or (built.get(func.value.id, "") if isinstance(
                 func.value, ast.Name) else "")
             how = "self" if receiver in ("self", "cls") and isinstance(func.value, ast.Name) else (

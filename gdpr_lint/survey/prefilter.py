@@ -12,6 +12,7 @@ import ast
 import re
 
 from gdpr_lint.policy import Policy, split_words
+from gdpr_lint.survey.astnames import last_name
 
 _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
@@ -224,7 +225,7 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
             own = owners_of(node.value, classes)
             return [key.value, *own] if isinstance(key, ast.Constant) and isinstance(key.value, str) else own
         if isinstance(node, ast.Call):
-            return [_last_name(node.func)]
+            return [last_name(node.func)]
         if isinstance(node, ast.Await):
             return owners_of(node.value, classes)
         return []
@@ -277,9 +278,3 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
 _AST = ast.AST
 
 
-def _last_name(node: ast.AST) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
