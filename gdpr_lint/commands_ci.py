@@ -25,12 +25,16 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 @click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
-def baseline(paths, output, config, jobs, no_cache) -> None:
+@click.option("--reason", default="", metavar="TEXT",
+              help="Why these findings are accepted, recorded on every entry the file does not have yet "
+                   "(the DPO review shows it; reasons already in the file are kept).")
+def baseline(paths, output, config, jobs, no_cache, reason) -> None:
     """Record today's findings in PATHS (default: the current folder) so that `check --baseline FILE`
     reports only new ones.
 
     Entries carry the rule, path, enclosing symbol and a fingerprint of the finding's normalised
-    source, never line numbers: moving or re-wrapping code keeps them matched.
+    source, never line numbers: moving or re-wrapping code keeps them matched.  Regenerating the
+    file keeps the reason of every entry still present.
     """
     from gdpr_lint.cli import _load_policy, _progress_bar, _root_for
     from gdpr_lint.filters import baseline as bl
@@ -38,13 +42,15 @@ def baseline(paths, output, config, jobs, no_cache) -> None:
 
     paths = paths or (".",)
     policy = _load_policy(config, paths)
+    target = Path(output or bl.BASELINE_NAME)
+    # the reasons of the file being replaced: read before the scan, so that a broken file stops here
+    kept = bl.reasons_of(bl.load(target)) if target.is_file() else {}
     from gdpr_lint.cache import folder_for
 
     cache = folder_for(None, no_cache)
     result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                   progress=_progress_bar())
-    doc = bl.build(result.findings, policy)
-    target = Path(output or bl.BASELINE_NAME)
+    doc = bl.build(result.findings, policy, kept, " ".join(reason.split()))
     bl.write(target, doc)
     n, e = len(result.findings), len(doc["entries"])
     click.echo(f"gdpr-lint: wrote {target}: {n} finding{'s' if n != 1 else ''} as {e} entr{'ies' if e != 1 else 'y'} "

@@ -44,7 +44,7 @@ def test_file_format_has_no_line_numbers(repo):
     assert doc["policy"] and doc["findings"] == BASE_FINDINGS
     assert sum(e["count"] for e in doc["entries"]) == BASE_FINDINGS
     for entry in doc["entries"]:
-        assert set(entry) == {"code", "path", "symbol", "fingerprint", "count", "categories"}
+        assert set(entry) == {"code", "path", "symbol", "fingerprint", "count", "categories"}  # no reason given
     assert any({"code": "GDPR301", "path": "shop/api.py", "symbol": "signup"}.items() <= e.items()
                for e in doc["entries"])
 
@@ -214,3 +214,42 @@ def test_a_manifest_finding_is_checked_against_the_baseline_too(repo, monkeypatc
     assert code == 0, err
     code, findings, _ = with_baseline(monkeypatch, repo)
     assert findings == []
+
+
+def test_reasons_are_recorded_kept_across_regeneration_and_shown_in_the_review(repo, monkeypatch):
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--reason", "legacy code, ticket PRIV-12")
+    assert code == 0, err
+    first = json.loads((repo / BASELINE_NAME).read_text())
+    assert {e.get("reason") for e in first["entries"]} == {"legacy code, ticket PRIV-12"}
+    # a hand-edited reason on one entry, then a new finding and a regeneration with another reason
+    first["entries"][0]["reason"] = "kept 10 years: tax law"
+    (repo / BASELINE_NAME).write_text(json.dumps(first), encoding="utf-8")
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--reason", "accepted in review 7")
+    assert code == 0, err
+    second = json.loads((repo / BASELINE_NAME).read_text())
+    by_fp = {e["fingerprint"]: e.get("reason") for e in second["entries"]}
+    assert by_fp[first["entries"][0]["fingerprint"]] == "kept 10 years: tax law"
+    old = {e["fingerprint"] for e in first["entries"][1:]}
+    assert all(by_fp[fp] == "legacy code, ticket PRIV-12" for fp in old)
+    new = set(by_fp) - {e["fingerprint"] for e in first["entries"]}
+    assert new and all(by_fp[fp] == "accepted in review 7" for fp in new)
+    # without --reason, regenerating keeps every reason and gives none to nothing new
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache")
+    assert {e["fingerprint"]: e.get("reason") for e in json.loads((repo / BASELINE_NAME).read_text())["entries"]} \
+        == by_fp
+    assert load(repo / BASELINE_NAME).entries[0].reason
+    # the DPO review shows the reasons, not "no reason given"
+    code, _, err = gdpr_lint(monkeypatch, repo, "review", "--no-cache", "--out", "rev")
+    assert code in (0, 1), err
+    page = (repo / "rev" / "review.md").read_text(encoding="utf-8")
+    assert "kept 10 years: tax law" in page and "accepted in review 7" in page
+    assert "no reason given" not in page
+
+
+def test_a_reason_that_is_not_text_is_a_usage_error(repo, monkeypatch):
+    (repo / "bad.json").write_text('{"version": 1, "entries": [{"fingerprint": "ab", "reason": 3}]}', encoding="utf-8")
+    code, _, err = check_json(monkeypatch, repo, "--baseline", "bad.json")
+    assert code == 2 and "entries[0].reason" in err
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--output", "bad.json")
+    assert code == 2 and "entries[0].reason" in err

@@ -18,6 +18,9 @@ the finding's fingerprint (a hash of those and of the normalised source of the r
 see :meth:`gdpr_lint.findings.Finding.finish`).  Moving code, editing other functions or
 re-wrapping the statement keeps it matched; changing what the statement says does not.
 ``count`` is how many findings share the fingerprint (the same call twice in one function).
+``reason`` (optional) says why the findings are accepted; the DPO review shows it.  It is set
+with ``gdpr-lint baseline --reason TEXT`` for the entries that file does not have yet, or by
+hand, and regenerating the file keeps the reason of every entry still present.
 ``categories`` are the personal-data categories the accepted findings carried: a finding at the
 same place that now carries another (a helper's file write that a new caller hands a card number)
 is new, not baselined.  An entry without them (an older file) accepts any.
@@ -42,7 +45,7 @@ from gdpr_lint.findings import Finding
 
 BASELINE_NAME = ".gdpr-lint-baseline.json"
 FORMAT_VERSION = 1
-_ENTRY_KEYS = ("code", "path", "symbol", "fingerprint", "count", "categories")
+_ENTRY_KEYS = ("code", "path", "symbol", "fingerprint", "count", "categories", "reason")
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Entry:
     fingerprint: str
     count: int = 1
     categories: frozenset[str] | None = None  # None: any (a baseline written before they were kept)
+    reason: str = ""
 
 
 @dataclass
@@ -81,8 +85,13 @@ class Outcome:
         return sum(e.count for e in self.stale)
 
 
-def build(findings: list[Finding], policy) -> dict:
-    """The baseline document for ``findings`` (a JSON-ready dict, entries sorted, no line numbers)."""
+def build(findings: list[Finding], policy, reasons: dict[str, str] | None = None, reason: str = "") -> dict:
+    """The baseline document for ``findings`` (a JSON-ready dict, entries sorted, no line numbers).
+
+    ``reasons`` maps fingerprints to the reasons an earlier baseline gave them (kept); ``reason``
+    is given to every other entry (none when empty).
+    """
+    reasons = reasons or {}
     counts: Counter = Counter()
     first: dict[str, Finding] = {}
     categories: dict[str, set[str]] = {}
@@ -92,6 +101,10 @@ def build(findings: list[Finding], policy) -> dict:
         categories.setdefault(f.fingerprint, set()).update(f.categories)
     entries = [{"code": f.code, "path": f.path, "symbol": f.symbol, "fingerprint": fp, "count": counts[fp],
                 "categories": sorted(categories[fp])} for fp, f in first.items()]
+    for e in entries:
+        why = reasons.get(e["fingerprint"]) or reason
+        if why:
+            e["reason"] = why
     entries.sort(key=lambda e: (e["path"], e["code"], e["symbol"], e["fingerprint"]))
     return {
         "version": FORMAT_VERSION,
@@ -169,14 +182,22 @@ def load(path: Path) -> Baseline:
         for key in ("code", "path", "symbol"):
             if not isinstance(item.get(key, ""), str):
                 raise bad(f"entries[{i}].{key} must be a string")
+        if not isinstance(item.get("reason", ""), str):
+            raise bad(f"entries[{i}].reason must be a string")
         cats = item.get("categories")
         if cats is not None and not (isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
             raise bad(f"entries[{i}].categories must be a list of category keys")
         entries.append(Entry(code=item.get("code", ""), path=item.get("path", ""), symbol=item.get("symbol", ""),
-                             fingerprint=fp, count=count, categories=None if cats is None else frozenset(cats)))
+                             fingerprint=fp, count=count, categories=None if cats is None else frozenset(cats),
+                             reason=" ".join(item.get("reason", "").split())))
     tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
     return Baseline(path=shown, entries=entries, tool_version=str(tool.get("version", "")),
                     policy=str(data.get("policy", "")))
+
+
+def reasons_of(baseline: Baseline) -> dict[str, str]:
+    """The reasons a baseline's entries give, by fingerprint (entries without one left out)."""
+    return {e.fingerprint: e.reason for e in baseline.entries if e.reason}
 
 
 def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None = None) -> Outcome:
