@@ -1,6 +1,11 @@
 """gdpr-lint: a GDPR code-review policy linter for Python."""
 
 __version__ = "0.1.0"
+#: where the project lives (pyproject.toml's [project.urls] say the same; a test checks)
+REPOSITORY = "https://github.com/gdpr-lint/gdpr-lint"
+#: the documentation of this release: its tag is ``v`` + the version (docs/releasing.md)
+DOCS = f"{REPOSITORY}/blob/v{__version__}/docs"
+RULE_DOCS = f"{DOCS}/rules"
 
 
 def _drop_scanned_folder_from_path() -> None:

@@ -163,8 +163,11 @@ def main() -> None:
 @click.option("--staged", is_flag=True, help="Only lines changed in the index (what `git commit` would record).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Drop findings recorded in this baseline file (see `gdpr-lint baseline`).")
+@click.option("--include-suppressed", is_flag=True,
+              help="SARIF: keep suppressed and baselined findings, marked with their reasons (GitHub would "
+                   "open alerts for them; other SARIF readers honour the marks).")
 def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain, jobs, no_cache, cache_dir,
-          quiet, diff_base=None, staged=False, baseline_file=None) -> None:
+          quiet, diff_base=None, staged=False, baseline_file=None, include_suppressed=False) -> None:
     """Check PATHS (files or folders; default: the current folder) and report findings."""
     from gdpr_lint import reporters
     from gdpr_lint.cache import folder_for
@@ -200,7 +203,7 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
                           progress=_progress_bar(quiet))
     elapsed = time.perf_counter() - started
     color = fmt == "text" and not output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    text = reporters.get(fmt)(result, policy, explain=explain, color=color)
+    text = reporters.get(fmt)(result, policy, explain=explain, color=color, include_suppressed=include_suppressed)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

@@ -45,6 +45,7 @@ class ScanResult:
 
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)  # `check --baseline`: accepted by the baseline file
     inventory: list[dict] = field(default_factory=list)
     files: int = 0
     lines: int = 0

@@ -102,6 +102,36 @@ def test_sarif_rules_rank_as_github_ranks_security_alerts(result, policy):
     assert all("-" not in r["properties"]["tags"] for r in rules.values())
 
 
+def test_sarif_every_rule_links_its_page_and_the_tool_its_home(result, policy):
+    """helpUri: the rule's page in docs/rules at this release's tag; the page is in this tree."""
+    from gdpr_lint import REPOSITORY, __version__
+
+    driver = json.loads(get("sarif")(result, policy))["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == REPOSITORY
+    repo = Path(__file__).resolve().parents[1]
+    for rule in driver["rules"]:
+        prefix = f"{REPOSITORY}/blob/v{__version__}/"
+        assert rule["helpUri"].startswith(prefix), rule["helpUri"]
+        page = repo / rule["helpUri"][len(prefix):]
+        assert page == repo / "docs" / "rules" / f"{rule['id']}.md" and page.is_file(), page
+
+
+def test_sarif_include_suppressed_marks_suppressed_and_baselined_findings(result, policy):
+    """By default only open findings; with include_suppressed the in-source suppression and a
+    baselined finding come back marked, with their reasons, and the log is still valid."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    accepted = dataclasses.replace(result.findings[0], line=9, end_line=9, suppression_reason="legacy, PRIV-12")
+    both = dataclasses.replace(result, baselined=[accepted])
+    assert len(json.loads(get("sarif")(both, policy))["runs"][0]["results"]) == 1
+    log = json.loads(get("sarif")(both, policy, include_suppressed=True))
+    jsonschema.Draft7Validator(schema).validate(log)
+    marks = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r.get("suppressions")
+             for r in log["runs"][0]["results"]}
+    assert marks == {4: None,
+                     5: [{"kind": "inSource", "status": "accepted", "justification": "hashed upstream"}],
+                     9: [{"kind": "external", "status": "accepted", "justification": "legacy, PRIV-12"}]}
+
+
 def test_sarif_info_is_note(result, policy):
     f = dataclasses.replace(result.findings[0], severity="info")
     run = json.loads(get("sarif")(dataclasses.replace(result, findings=[f], suppressed=[]), policy))["runs"][0]
@@ -227,6 +257,8 @@ def test_ci_formats_give_paths_from_the_repository_root(tmp_path, monkeypatch):
 
     from gdpr_lint.cli import main
 
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
     (tmp_path / ".git").mkdir()
     shop = tmp_path / "backend" / "shop"
     shop.mkdir(parents=True)
@@ -243,3 +275,17 @@ def test_ci_formats_give_paths_from_the_repository_root(tmp_path, monkeypatch):
     assert sarif["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "backend/shop/api.py"
     assert sarif["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
     assert json.loads(run("json"))["findings"][0]["path"] == "shop/api.py"
+
+
+def test_the_ci_checkout_named_by_the_environment_is_the_root(tmp_path):
+    """GITHUB_WORKSPACE or CI_PROJECT_DIR, when it holds the scan, is the root even where no .git
+    folder is visible (a job that copies the sources, a container with the checkout mounted)."""
+    from gdpr_lint.reporters import repository_root
+
+    (tmp_path / "backend").mkdir()
+    assert repository_root(tmp_path / "backend", env={"GITHUB_WORKSPACE": str(tmp_path)}) == tmp_path.resolve()
+    assert repository_root(tmp_path / "backend", env={"CI_PROJECT_DIR": str(tmp_path)}) == tmp_path.resolve()
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    (tmp_path / ".git").mkdir()  # a workspace that does not hold the scan is not its root
+    assert repository_root(tmp_path / "backend", env={"GITHUB_WORKSPACE": str(elsewhere)}) == tmp_path.resolve()

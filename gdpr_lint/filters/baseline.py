@@ -78,6 +78,7 @@ class Outcome:
     findings: list[Finding]
     baselined: int = 0
     stale: list[Entry] = field(default_factory=list)  # ``count`` = occurrences left unmatched
+    accepted: list[Finding] = field(default_factory=list)  # the findings dropped, each with its entry's reason
 
     @property
     def stale_count(self) -> int:
@@ -211,6 +212,8 @@ def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None 
     """
     left: Counter = Counter()
     accepted: dict[str, frozenset[str] | None] = {}
+    reasons = reasons_of(baseline)
+    dropped_findings: list[Finding] = []
     for e in baseline.entries:
         left[e.fingerprint] += e.count
         known = accepted.get(e.fingerprint, frozenset())
@@ -222,6 +225,8 @@ def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None 
         if f.fingerprint and left[f.fingerprint] > 0 and (allowed is None or set(f.categories) <= allowed):
             left[f.fingerprint] -= 1
             dropped += 1
+            f.suppression_reason = reasons.get(f.fingerprint, "")
+            dropped_findings.append(f)
         else:
             kept.append(f)
     stale: list[Entry] = []
@@ -232,7 +237,7 @@ def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None 
         if unmatched > 0:
             left[e.fingerprint] -= unmatched
             stale.append(Entry(e.code, e.path, e.symbol, e.fingerprint, unmatched))
-    return Outcome(findings=kept, baselined=dropped, stale=stale)
+    return Outcome(findings=kept, baselined=dropped, stale=stale, accepted=dropped_findings)
 
 
 def summary_line(outcome: Outcome, baseline: Baseline) -> str:

@@ -217,6 +217,7 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
         if base_doc is not None:
             outcome = bl.apply(result.findings, base_doc, scanned)
             result.findings = outcome.findings
+            result.baselined = outcome.accepted
             if not quiet:
                 click.echo(bl.summary_line(outcome, base_doc), err=True)
                 if base_doc.policy and base_doc.policy != policy.hash:
@@ -229,6 +230,8 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                                if f.path in file_changes and caused_by_change(f, file_changes[f.path], texts)]
             result.suppressed = [f for f in result.suppressed
                                  if f.path in file_changes and caused_by_change(f, file_changes[f.path], texts)]
+            result.baselined = [f for f in result.baselined
+                                if f.path in file_changes and caused_by_change(f, file_changes[f.path], texts)]
             if not quiet:
                 what = "staged changes" if staged and not diff_base else f"changes since {diff_base}"
                 click.echo(f"gdpr-lint: {what} (merge base {found.base[:12]}): {len(file_changes)} changed "

@@ -11,35 +11,56 @@ def get(name: str):
     return module.render
 
 
-def repository_root(root):
-    """The top of the git work tree that holds ``root`` (a folder with ``.git``), or ``None``."""
+def repository_root(root, env=None):
+    """The top of the repository that holds ``root``: the CI job's checkout when the environment
+    names one that holds it (``GITHUB_WORKSPACE``, ``CI_PROJECT_DIR``), else the top of the git
+    work tree (a folder with ``.git``), else ``None``."""
+    import os
     from pathlib import Path
 
+    env = os.environ if env is None else env
     here = Path(root).resolve()
+    for name in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        if env.get(name):
+            workspace = Path(env[name]).resolve()
+            if here == workspace or workspace in here.parents:
+                return workspace
     for folder in (here, *here.parents):
         if (folder / ".git").exists():
             return folder
     return None
 
 
-def from_repository_root(result):
-    """``(findings with paths from the repository's top, the top)``: code scanning, annotations and
-    merge-request widgets resolve paths against the repository, not against the folder a CI job
-    ran in (`working-directory: backend` reports `backend/shop/api.py`).  Outside git, or for a
-    path outside the tree, paths stay as they are and the top is the scan root."""
+class Located:
+    """A result's findings with paths from the repository's top (:func:`from_repository_root`)."""
+
+    def __init__(self, findings, suppressed, baselined, top):
+        self.findings, self.suppressed, self.baselined, self.top = findings, suppressed, baselined, top
+
+    def __iter__(self):  # ``findings, suppressed, top = from_repository_root(result)``
+        return iter((self.findings, self.suppressed, self.top))
+
+
+def from_repository_root(result) -> Located:
+    """The findings (and the suppressed and baselined ones) with paths from the repository's top:
+    code scanning, annotations and merge-request widgets resolve paths against the repository, not
+    against the folder a CI job ran in (`working-directory: backend` reports
+    `backend/shop/api.py`).  Outside a repository, or for a path outside it, paths stay as they
+    are and the top is the scan root."""
     import dataclasses
     import posixpath
     from pathlib import Path, PurePosixPath
 
+    lists = (list(result.findings), list(result.suppressed), list(getattr(result, "baselined", [])))
     top = repository_root(result.root) if result.root is not None else None
     if top is None:
-        return list(result.findings), list(result.suppressed), result.root
+        return Located(*lists, result.root)
     try:
         prefix = Path(result.root).resolve().relative_to(top).as_posix()
     except ValueError:
-        return list(result.findings), list(result.suppressed), result.root
+        return Located(*lists, result.root)
     if prefix in ("", "."):
-        return list(result.findings), list(result.suppressed), top
+        return Located(*lists, top)
 
     def moved(f):
         if PurePosixPath(f.path).is_absolute():
@@ -47,4 +68,4 @@ def from_repository_root(result):
         path = posixpath.normpath(posixpath.join(prefix, f.path))
         return f if path.startswith("../") else dataclasses.replace(f, path=path)
 
-    return [moved(f) for f in result.findings], [moved(f) for f in result.suppressed], top
+    return Located(*([moved(f) for f in group] for group in lists), top)

@@ -1,8 +1,13 @@
 """SARIF 2.1.0 as GitHub code scanning reads it: one run with every policy rule, findings as results.
 
-Findings suppressed in the source (``# gdpr-lint: ignore[...]``, with their reasons) are left out:
-GitHub does not honour SARIF's ``suppressions`` and would open an alert for each justified one.
-They stay in the JSON report and the DPO's review, where their reasons are read.
+Findings suppressed in the source (``# gdpr-lint: ignore[...]``, with their reasons) and those a
+baseline accepts are left out: GitHub does not honour SARIF's ``suppressions`` and would open an
+alert for each justified one.  They stay in the JSON report and the DPO's review, where their
+reasons are read.  ``check --format sarif --include-suppressed`` keeps them, each with a
+``suppressions`` entry (``inSource`` or ``external``, the reason as its justification), for
+consumers that read it (Azure DevOps, the SARIF viewers).
+
+Every documented rule has a ``helpUri``: its page under ``docs/rules/`` at this release's tag.
 
 Paths are relative URIs resolved against ``%SRCROOT%`` (the scan root), columns count Unicode
 code points, and ``partialFingerprints["gdprLint/v1"]`` carries the line-independent finding
@@ -15,10 +20,11 @@ import json
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from gdpr_lint import __version__
+from gdpr_lint import REPOSITORY, __version__
+from gdpr_lint.reporters.rule_pages import rule_url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/gdpr-lint/"
+INFORMATION_URI = REPOSITORY
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SRCROOT = "%SRCROOT%"
 
@@ -61,6 +67,7 @@ def _rule(rule, policy) -> dict:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": " ".join(rule.why.split()) or rule.summary},
         "help": _help(rule),
+        "helpUri": rule_url(rule.code),
         "defaultConfiguration": {"level": LEVELS.get(severity, "warning")},
         "properties": _properties(rule.code, rule.family, rule.article, severity),
     }
@@ -73,7 +80,7 @@ def _artifact(path: str) -> dict:
     return {"uri": quote(path), "uriBaseId": SRCROOT}
 
 
-def _result(f, index: dict[str, int]) -> dict:
+def _result(f, index: dict[str, int], suppression: str = "") -> dict:
     """A SARIF ``result`` for one finding."""
     region = {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column}
     out = {
@@ -85,6 +92,11 @@ def _result(f, index: dict[str, int]) -> dict:
         "partialFingerprints": {"gdprLint/v1": f.fingerprint},
         "properties": {"categories": list(f.categories), "family": f.family},
     }
+    if suppression:  # "inSource" (a comment in the code) or "external" (the baseline file)
+        entry = {"kind": suppression, "status": "accepted"}
+        if f.suppression_reason:
+            entry["justification"] = f.suppression_reason
+        out["suppressions"] = [entry]
     return out
 
 
@@ -93,13 +105,20 @@ def _root_uri(root) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
-def render(result, policy, **_: object) -> str:
-    """The scan as a SARIF 2.1.0 log (JSON text)."""
+def render(result, policy, include_suppressed: bool = False, **_: object) -> str:
+    """The scan as a SARIF 2.1.0 log (JSON text); ``include_suppressed`` keeps the suppressed and
+    baselined findings, marked as such (see the module docstring)."""
     from gdpr_lint.reporters import from_repository_root
 
     rules = [_rule(r, policy) for r in policy.rules.values()]
-    findings, _, top = from_repository_root(result)
-    everything = sorted(findings, key=lambda f: f.sort_key())  # (not the suppressed: see the module docstring)
+    located = from_repository_root(result)
+    top = located.top
+    kinds = {id(f): "" for f in located.findings}
+    if include_suppressed:
+        kinds.update({id(f): "inSource" for f in located.suppressed})
+        kinds.update({id(f): "external" for f in located.baselined})
+    pool = [*located.findings, *located.suppressed, *located.baselined] if include_suppressed else located.findings
+    everything = sorted(pool, key=lambda f: f.sort_key())
     index = {r["id"]: i for i, r in enumerate(rules)}
     for f in everything:  # a code the pack does not document still needs a descriptor
         if f.code not in index:
@@ -111,7 +130,7 @@ def render(result, policy, **_: object) -> str:
                             "informationUri": INFORMATION_URI, "rules": rules}},
         "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(top)}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index) for f in everything],
+        "results": [_result(f, index, kinds[id(f)]) for f in everything],
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
