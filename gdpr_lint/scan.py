@@ -52,6 +52,7 @@ class ScanResult:
     root: Path = field(default_factory=Path.cwd)
     # files the test-code patterns match that production code imports: analysed as production code
     imported_test_code: list[str] = field(default_factory=list)
+    changes_only: bool = False  # `check --diff/--staged`: only the files a change touches were scanned
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -34,7 +34,7 @@ def test_branch_with_one_new_log_call_reports_exactly_that(repo, monkeypatch):
     assert code == 1, err
     assert [(f["code"], f["path"], f["line"]) for f in findings] == [("GDPR301", "shop/api.py", 14)]
     assert "user.contact.email" in findings[0]["categories"]
-    assert "1 changed Python file" in err
+    assert "1 changed file" in err
     # and nothing when the branch adds nothing new
     code, findings, _ = check_json(monkeypatch, repo, "--diff", "HEAD")
     assert code == 0 and findings == []

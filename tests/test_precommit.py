@@ -177,3 +177,26 @@ def test_commit_with_hook_pinned_to_the_live_repo_head(env, tmp_path):
     if proc.returncode != 0:
         pytest.skip(f"HEAD {rev[:12]} of {REPO} does not have .pre-commit-hooks.yaml yet (commit it to run this)")
     _commit_flow(REPO, rev, env, tmp_path / "project")
+
+
+def test_staged_mode_with_nothing_staged_checks_what_pre_commit_hands_it(hook_repo, env, tmp_path):
+    """`args: [--staged]` and `pre-commit run --all-files` (what pre-commit.ci runs) on a committed
+    tree with a finding: nothing is staged, so the hook checks the files it is given, and fails."""
+    project = new_git_repo(tmp_path / "project", env)
+    config = {"repos": [{"repo": str(hook_repo), "rev": head(hook_repo, env),
+                         "hooks": [{"id": "gdpr-lint", "args": ["--staged"]}]}]}
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (project / "bad.py").write_text(BAD, encoding="utf-8")
+    (project / "clean.py").write_text(CLEAN, encoding="utf-8")
+    git(project, env, "add", "-A")
+    git(project, env, "commit", "-q", "-m", "tree with a finding")
+    proc = pre_commit(project, env, "run", "--all-files")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "GDPR301" in output and "bad.py" in output, output
+    assert "nothing is staged" in output and "Traceback" not in output
+    # a staged clean change with --staged reports only what the commit adds: the old finding is not new
+    (project / "clean.py").write_text(CLEAN + "\n\ndef g():\n    return 1\n", encoding="utf-8")
+    git(project, env, "add", "clean.py")
+    proc = pre_commit(project, env, "run", "--files", "clean.py", "bad.py")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "GDPR301" not in output, output

@@ -157,8 +157,15 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
         file_changes: dict[str, FileChange] | None = None
         sources: dict[str, Path] = {}
         remap: dict[str, str] = {}
-        if diff_base or staged:
-            found = changes(Path.cwd(), diff_base, staged)
+        found = changes(Path.cwd(), diff_base, staged) if diff_base or staged else None
+        if found is not None and staged and not diff_base and not found.files and paths != (".",):
+            # nothing staged, and files named: `pre-commit run --all-files` (what pre-commit.ci runs)
+            # hands every file to a hook with `args: [--staged]`; checking the staged lines of none
+            # would pass any tree.  Check what was named, whole.
+            if not quiet:
+                click.echo("gdpr-lint: nothing is staged: checking the files given in full", err=True)
+            found = None
+        if found is not None:
             roots = [Path(p).resolve() for p in paths]
             top = found.toplevel.resolve()
             picked = [(rel, c) for rel, c in sorted(found.files.items()) if _within((top / rel), roots)]
@@ -232,10 +239,15 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                                  if f.path in file_changes and caused_by_change(f, file_changes[f.path], texts)]
             result.baselined = [f for f in result.baselined
                                 if f.path in file_changes and caused_by_change(f, file_changes[f.path], texts)]
+            result.changes_only = True  # no "are the paths right?" hint when a change touches no file
             if not quiet:
                 what = "staged changes" if staged and not diff_base else f"changes since {diff_base}"
-                click.echo(f"gdpr-lint: {what} (merge base {found.base[:12]}): {len(file_changes)} changed "
-                           f"Python file{'s' if len(file_changes) != 1 else ''} checked", err=True)
+                if file_changes:
+                    click.echo(f"gdpr-lint: {what} (merge base {found.base[:12]}): {len(file_changes)} changed "
+                               f"file{'s' if len(file_changes) != 1 else ''} checked", err=True)
+                else:
+                    click.echo(f"gdpr-lint: {what} (merge base {found.base[:12]}) touch no Python file or "
+                               "dependency manifest: nothing to check", err=True)
         result.findings.sort(key=Finding.sort_key)
         return result
     finally:

@@ -28,5 +28,6 @@ def one_line(result, seconds: float) -> str:
     found = f"{c['findings']} finding{'s' if c['findings'] != 1 else ''}" + (f" ({parts})" if parts else "")
     sup = f", {c['suppressed']} suppressed" if c["suppressed"] else ""
     files = f"{c['files']} file{'s' if c['files'] != 1 else ''}"
-    hint = " (no Python files found: are the paths right, or excluded?)" if not c["files"] else ""
+    hint = (" (no Python files found: are the paths right, or excluded?)"
+            if not c["files"] and not getattr(result, "changes_only", False) else "")
     return f"gdpr-lint: {found}{sup} in {files}, {seconds:.1f} s{hint}"
