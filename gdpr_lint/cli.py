@@ -48,23 +48,44 @@ def _root_for(paths: tuple[str, ...]) -> Path:
     return cwd
 
 
+def use_color(mode: str, to_terminal: bool, env=None) -> bool:
+    """Whether to color: ``--color always``/``never`` decide; ``auto`` colors a terminal, unless
+    ``NO_COLOR`` is set (no-color.org), and colors anything when ``FORCE_COLOR`` is set
+    (force-color.org); either counts only when not empty."""
+    env = os.environ if env is None else env
+    if mode != "auto":
+        return mode == "always"
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return to_terminal
+
+
 def _progress_bar(quiet: bool = False):
-    """A progress callback drawing on stderr when it is a terminal; ``None`` otherwise (CI logs,
-    or ``--quiet``)."""
+    """A progress callback that draws one line on stderr when it is a terminal (``None`` off a
+    terminal, in CI logs, and with ``--quiet``): the stage and its files done of files, e.g.
+    ``gdpr-lint: analysing 80 of 169 files``.  The two passes are shown as what they are, each
+    with its own count, never as one percentage (the second pass's size is known only after the
+    first) and without an estimate of the time left (files differ in cost by a thousand times)."""
     if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
         return None
-    state = {"bar": None}
+    state = {"shown": 0, "last": 0.0}
 
-    def update(done: int, total: int) -> None:
-        if total < 50:
+    def update(done: int, total: int, stage: str = "checking") -> None:
+        if total < 50:  # a small stage is over before a line would be read
             return
-        if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label="gdpr-lint", file=sys.stderr)
-            state["bar"].__enter__()
-        bar = state["bar"]
-        bar.update(done - bar.pos)
-        if done >= total:
-            bar.__exit__(None, None, None)
+        now = time.monotonic()
+        if 0 < done < total and now - state["last"] < 0.1:
+            return
+        state["last"] = now
+        line = f"gdpr-lint: {stage} {done} of {total} files"
+        sys.stderr.write("\r" + line.ljust(state["shown"]))
+        state["shown"] = len(line)
+        if done >= total:  # the stage is over: clear the line for what follows
+            sys.stderr.write("\r" + " " * state["shown"] + "\r")
+            state["shown"] = 0
+        sys.stderr.flush()
 
     return update
 
@@ -163,11 +184,18 @@ def main() -> None:
 @click.option("--staged", is_flag=True, help="Only lines changed in the index (what `git commit` would record).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Drop findings recorded in this baseline file (see `gdpr-lint baseline`).")
+@click.option("--color", "color_mode", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Color the text report: auto colors on a terminal unless NO_COLOR is set "
+                                      "(FORCE_COLOR forces it).")
+@click.option("--show-source/--no-show-source", default=True, show_default=True,
+              help="Text report: the source lines under each finding, the span marked.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them (text or json).")
 @click.option("--include-suppressed", is_flag=True,
               help="SARIF: keep suppressed and baselined findings, marked with their reasons (GitHub would "
                    "open alerts for them; other SARIF readers honour the marks).")
 def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain, jobs, no_cache, cache_dir,
-          quiet, diff_base=None, staged=False, baseline_file=None, include_suppressed=False) -> None:
+          quiet, diff_base=None, staged=False, baseline_file=None, include_suppressed=False, color_mode="auto",
+          show_source=True, statistics=False) -> None:
     """Check PATHS (files or folders; default: the current folder) and report findings."""
     from gdpr_lint import reporters
     from gdpr_lint.cache import folder_for
@@ -175,6 +203,8 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     from gdpr_lint.reporters.summary import one_line
     from gdpr_lint.scan import file_timeout, scan, wall_clock_limit
 
+    if statistics and fmt not in ("text", "json"):
+        raise UsageError(f"--statistics counts findings per rule in text or json, not --format {fmt}")
     paths = paths or (".",)
     cache = folder_for(cache_dir, no_cache)
     policy = _load_policy(config, paths, cache)
@@ -202,15 +232,23 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
             result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                           progress=_progress_bar(quiet))
     elapsed = time.perf_counter() - started
-    color = fmt == "text" and not output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    text = reporters.get(fmt)(result, policy, explain=explain, color=color, include_suppressed=include_suppressed)
+    color = fmt == "text" and use_color(color_mode, to_terminal=not output and sys.stdout.isatty())
+    if statistics and fmt == "json":
+        import json
+
+        from gdpr_lint.reporters.text import statistics_rows
+
+        text = json.dumps(statistics_rows(result, policy), indent=2) + "\n"
+    else:
+        text = reporters.get(fmt)(result, policy, explain=explain, color=color, include_suppressed=include_suppressed,
+                                  show_source=show_source, statistics=statistics)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)  # click drops color codes off a terminal unless told
     if not quiet:
         click.echo(one_line(result, elapsed), err=True)
         if config_off:  # the config's own choice, but one a reader of "0 findings" must know

@@ -371,7 +371,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         root: folder that shown paths are relative to (default: current directory).
         jobs: worker processes (default: number of cores; 1 = in this process).
         cache_dir: results cache folder, or ``None`` for no cache.
-        progress: optional callable ``progress(done, total)``.
+        progress: optional callable ``progress(done, total, stage)``: ``done`` of the ``total`` files
+            the stage (``"surveying"``, then ``"analysing"``) has to work on (cached files need no work).
         prefilter: skip analysis of files whose words cannot yield a finding (same findings, faster).
         context: more files whose class headers join the cross-module index (a schema's base class
             defined in a file that is not scanned, as when only a change is checked); they are
@@ -446,8 +447,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 fresh[path] = (stamp, digest, surveys[-1])
         todo = [i for i, s in enumerate(surveys) if s is None]
         if progress:
-            progress(0, total)
-        for i, survey in zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])):
+            progress(0, len(todo), "surveying")
+        for n, (i, survey) in enumerate(zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])), 1):
+            if progress:
+                progress(n, len(todo), "surveying")
             surveys[i] = survey
             if keys[i] and survey.digest == digests[i]:  # else the file was saved during the scan
                 cache.put("survey", keys[i], survey.to_data())
@@ -477,9 +480,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                     cache.get("result", keys[i], result_from_data) if keys[i] else None)
                 if outputs[i] is None:
                     todo.append(i)
-        done = total - len(todo)
+        done = 0
         if progress:
-            progress(done, total)
+            progress(0, len(todo), "analysing")
         for i, (digest, out) in zip(todo, runner.map(analyze_job, [jobs_list[i] for i in todo], project)):
             outputs[i] = out
             if keys[i] and digest == digests[i] and not _timed_out(out):
@@ -488,7 +491,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 keys[i] = ""
             done += 1
             if progress:
-                progress(done, total)
+                progress(done, len(todo), "analysing")
         results = {k: outputs[i] for i, k in enumerate(keys) if k}
         # a file written in the last seconds may be written again within the clock's resolution
         # with the same size: such ("racy") entries are re-read next time, as git does

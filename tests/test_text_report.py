@@ -1,0 +1,86 @@
+"""The text report as a terminal user reads it: source lines under findings, colors, statistics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from gdpr_lint.cli import main, use_color
+
+SOURCE = ('import logging\n'
+          'log = logging.getLogger(__name__)\n'
+          'def g(user):\n'
+          '\tlog.info("x %s", user.email)\n'
+          'def f(user):\n'
+          '    log.info("名前 %s", user.phone)\n'
+          '    log.warning(\n'
+          '        "y %s",\n'
+          '        user.email,\n'
+          '        extra={},\n'
+          '    )\n')
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "app.py").write_text(SOURCE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name in ("NO_COLOR", "FORCE_COLOR", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def check(*args: str, env=None) -> str:
+    res = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--no-fail", *args, "app.py"], env=env)
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def test_source_lines_under_each_finding_with_the_span_marked(project):
+    out = check().splitlines()
+    at = out.index(next(line for line in out if line.startswith("app.py:4:")))
+    # a tab is shown as four columns and the marker starts under the call
+    assert out[at + 1:at + 5] == ["      |", '    4 |     log.info("x %s", user.email)',
+                                  "      |     " + "^" * 28, "      |"]
+    at = out.index(next(line for line in out if line.startswith("app.py:6:")))
+    # wide characters take two columns: the marker ends under the closing parenthesis
+    assert out[at + 2] == '    6 |     log.info("名前 %s", user.phone)'
+    assert out[at + 3] == "      |     " + "^" * (len('log.info("名前 %s", user.phone)') + 2)
+    at = out.index(next(line for line in out if line.startswith("app.py:7:")))
+    # a span over six lines shows three and says there is more
+    assert out[at + 2:at + 8] == ["    7 |     log.warning(", "      |     ^^^^^^^^^^^^",
+                                  '    8 |         "y %s",', "      |         ^^^^^^^",
+                                  "    9 |         user.email,", "      |         ^^^^^^^^^^^"]
+    assert out[at + 8] == "      | ..."
+
+
+def test_no_show_source(project):
+    out = check("--no-show-source")
+    assert "app.py:4:" in out and " | " not in out and "^" not in out
+
+
+def test_colors_follow_the_option_and_the_environment(project):
+    assert "\x1b[" not in check()  # not a terminal
+    assert "\x1b[" in check("--color", "always")
+    assert "\x1b[" not in check("--color", "never", env={"FORCE_COLOR": "1"})
+    assert "\x1b[" in check(env={"FORCE_COLOR": "1"})
+    assert "\x1b[" not in check(env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[" not in check("--color", "always", "--format", "json")  # machine formats never
+
+
+def test_use_color_rules():
+    assert use_color("auto", True, {}) and not use_color("auto", False, {})
+    assert not use_color("auto", True, {"NO_COLOR": "1"}) and use_color("auto", True, {"NO_COLOR": ""})
+    assert use_color("auto", False, {"FORCE_COLOR": "true"}) and not use_color("auto", False, {"FORCE_COLOR": ""})
+    assert use_color("always", False, {"NO_COLOR": "1"}) and not use_color("never", True, {"FORCE_COLOR": "1"})
+
+
+def test_statistics(project):
+    out = check("--statistics")
+    assert out.splitlines() == ["3  GDPR301  personal-data-in-log"]
+    counted = json.loads(check("--statistics", "--format", "json"))
+    assert counted[0]["code"] == "GDPR301" and counted[0]["count"] == 3 and counted[0]["name"] == "personal-data-in-log"
+    assert sum(r["count"] for r in counted) == len(json.loads(check("--format", "json"))["findings"])
+    res = CliRunner().invoke(main, ["check", "--no-cache", "--statistics", "--format", "sarif", "app.py"])
+    assert res.exit_code == 2 and "--statistics" in res.stderr
