@@ -190,12 +190,15 @@ def main() -> None:
 @click.option("--show-source/--no-show-source", default=True, show_default=True,
               help="Text report: the source lines under each finding, the span marked.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them (text or json).")
+@click.option("--link-base", metavar="URL", default="",
+              help="Markdown: links to findings start with this URL (the blob URL of the commit, ending in /); "
+                   "default: from the GitHub Actions or GitLab CI environment, else relative.")
 @click.option("--include-suppressed", is_flag=True,
               help="SARIF: keep suppressed and baselined findings, marked with their reasons (GitHub would "
                    "open alerts for them; other SARIF readers honour the marks).")
 def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain, jobs, no_cache, cache_dir,
           quiet, diff_base=None, staged=False, baseline_file=None, include_suppressed=False, color_mode="auto",
-          show_source=True, statistics=False) -> None:
+          show_source=True, statistics=False, link_base="") -> None:
     """Check PATHS (files or folders; default: the current folder) and report findings."""
     from gdpr_lint import reporters
     from gdpr_lint.cache import folder_for
@@ -205,6 +208,10 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
 
     if statistics and fmt not in ("text", "json"):
         raise UsageError(f"--statistics counts findings per rule in text or json, not --format {fmt}")
+    if link_base and not link_base.startswith(("https://", "http://")):
+        raise UsageError(f"--link-base must be an http(s) URL, got {link_base!r}")
+    if link_base and not link_base.endswith("/"):
+        link_base += "/"
     paths = paths or (".",)
     cache = folder_for(cache_dir, no_cache)
     policy = _load_policy(config, paths, cache)
@@ -241,7 +248,7 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
         text = json.dumps(statistics_rows(result, policy), indent=2) + "\n"
     else:
         text = reporters.get(fmt)(result, policy, explain=explain, color=color, include_suppressed=include_suppressed,
-                                  show_source=show_source, statistics=statistics)
+                                  show_source=show_source, statistics=statistics, link_base=link_base)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

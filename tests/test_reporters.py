@@ -228,6 +228,20 @@ def test_markdown_links_point_at_the_commit_in_a_ci_job(result, policy, outside_
     assert "(https://gitlab.example.com/acme/shop/-/blob/def456/app.py#L4)" in get("markdown")(result, policy)
 
 
+def test_markdown_link_base_option(tmp_path, monkeypatch, outside_ci):
+    """`--link-base` wins over the CI environment; a trailing slash is added; a non-URL is a usage error."""
+    (tmp_path / "app.py").write_text(SOURCE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/shop")
+    monkeypatch.setenv("GITHUB_SHA", "abc123")
+    res = CliRunner().invoke(main, ["check", "--no-cache", "--no-fail", "--format", "markdown", "--link-base",
+                                    "https://git.example.com/acme/shop/src/commit/f00", "app.py"])
+    assert "(https://git.example.com/acme/shop/src/commit/f00/app.py#L4)" in res.stdout, res.output
+    res = CliRunner().invoke(main, ["check", "--no-cache", "--format", "markdown", "--link-base", "shop/", "app.py"])
+    assert res.exit_code == 2 and "--link-base" in res.stderr
+
+
 def test_markdown_empty_and_capped(result, policy, outside_ci):
     assert "No findings" in get("markdown")(dataclasses.replace(result, findings=[]), policy)
     many = dataclasses.replace(result, findings=result.findings * 250)
