@@ -48,6 +48,38 @@ def _root_for(paths: tuple[str, ...]) -> Path:
     return cwd
 
 
+def _stdin_paths(paths: tuple[str, ...], stdin_filename: str | None, filtered) -> tuple[tuple[str, ...], dict]:
+    """For `check -`: ``((PATH,), {PATH: the bytes on stdin})``; usage errors for what cannot go with it."""
+    from gdpr_lint.files.source import MAX_BYTES
+
+    if paths != ("-",):
+        raise UsageError("--stdin-filename goes with `check -` (the text on stdin), alone"
+                         if stdin_filename and "-" not in paths else "`-` (stdin) cannot be combined with other paths")
+    if filtered:
+        raise UsageError("`check -` checks one text: --diff, --staged and --baseline do not apply")
+    name = stdin_filename or "stdin.py"
+    if Path(name).is_dir():
+        raise UsageError(f"--stdin-filename {name} is a folder; name the file the text is")
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    return (name,), {name: data}
+
+
+def _scan_given(given: dict[str, bytes], policy, jobs, cache):
+    """The scan of the text given for one path, within its project: the files around it are surveyed
+    for what they declare (cached) and only the given text is analysed and reported."""
+    from gdpr_lint.files.discovery import discover
+    from gdpr_lint.scan import scan
+
+    (name,) = given
+    here = Path.cwd().resolve()
+    target = Path(name).resolve()
+    project = here if here in target.parents else target.parent
+    context = discover([project], policy.config.exclude, project) if project.is_dir() else []
+    mine = os.path.abspath(name)
+    context = [p for p in context if os.path.abspath(p) != mine]
+    return scan([], policy, root=here, jobs=jobs, cache_dir=cache, context=context, given=given)
+
+
 def use_color(mode: str, to_terminal: bool, env=None) -> bool:
     """Whether to color: ``--color always``/``never`` decide; ``auto`` colors a terminal, unless
     ``NO_COLOR`` is set (no-color.org), and colors anything when ``FORCE_COLOR`` is set
@@ -193,13 +225,19 @@ def main() -> None:
 @click.option("--link-base", metavar="URL", default="",
               help="Markdown: links to findings start with this URL (the blob URL of the commit, ending in /); "
                    "default: from the GitHub Actions or GitLab CI environment, else relative.")
+@click.option("--stdin-filename", metavar="PATH", default=None,
+              help="With `check -`: the path the text read from stdin is checked as (its config, module "
+                   "name and project; the file need not exist).")
 @click.option("--include-suppressed", is_flag=True,
               help="SARIF: keep suppressed and baselined findings, marked with their reasons (GitHub would "
                    "open alerts for them; other SARIF readers honour the marks).")
 def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain, jobs, no_cache, cache_dir,
           quiet, diff_base=None, staged=False, baseline_file=None, include_suppressed=False, color_mode="auto",
-          show_source=True, statistics=False, link_base="") -> None:
-    """Check PATHS (files or folders; default: the current folder) and report findings."""
+          show_source=True, statistics=False, link_base="", stdin_filename=None) -> None:
+    """Check PATHS (files or folders; default: the current folder) and report findings.
+
+    `check - --stdin-filename PATH` checks the text on stdin as if it were the file PATH (an
+    editor's unsaved buffer), with the config and the project around PATH."""
     from gdpr_lint import reporters
     from gdpr_lint.cache import folder_for
     from gdpr_lint.findings import SEVERITY_ORDER
@@ -212,6 +250,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
         raise UsageError(f"--link-base must be an http(s) URL, got {link_base!r}")
     if link_base and not link_base.endswith("/"):
         link_base += "/"
+    given: dict[str, bytes] = {}
+    if "-" in paths or stdin_filename:
+        paths, given = _stdin_paths(paths, stdin_filename, diff_base or staged or baseline_file)
     paths = paths or (".",)
     cache = folder_for(cache_dir, no_cache)
     policy = _load_policy(config, paths, cache)
@@ -235,6 +276,8 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
 
             result = scan_for_check(paths, policy, _root_for(paths), jobs, cache, _progress_bar(quiet), diff_base,
                                     staged, baseline_file, quiet)
+        elif given:
+            result = _scan_given(given, policy, jobs, cache)
         else:
             result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                           progress=_progress_bar(quiet))
@@ -247,8 +290,15 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
 
         text = json.dumps(statistics_rows(result, policy), indent=2) + "\n"
     else:
+        sources = None
+        if given:  # the source lines shown are the text given, not the file on disk
+            from gdpr_lint.files.source import decode
+
+            shown = decode(next(iter(given.values())))[0] or ""
+            sources = {f.path: shown for f in result.findings}
         text = reporters.get(fmt)(result, policy, explain=explain, color=color, include_suppressed=include_suppressed,
-                                  show_source=show_source, statistics=statistics, link_base=link_base)
+                                  show_source=show_source, statistics=statistics, link_base=link_base,
+                                  sources=sources)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

@@ -117,10 +117,26 @@ def _fewer_collections() -> None:
 
 # ---- worker side ---------------------------------------------------------------------------------
 _WORKER: dict = {}
+#: bytes given in place of a file's own (``check -``: an editor's unsaved buffer), by absolute path
+_GIVEN: dict[str, bytes] = {}
+
+
+def _read(path: str) -> tuple[str | None, str, str]:
+    """:func:`read_source_digest` of ``path``, or of the bytes given for it."""
+    data = _GIVEN.get(os.path.abspath(path))
+    if data is None:
+        return read_source_digest(Path(path))
+    from gdpr_lint.files.source import decode
+
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > MAX_BYTES:
+        return None, f"text is larger than the {MAX_BYTES // 1_000_000} MB limit", digest
+    text, problem = decode(data)
+    return text, problem, digest
 
 
 def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | None = None,
-                 time_limit: float = 0.0, memory: int = 0) -> None:
+                 time_limit: float = 0.0, memory: int = 0, given: dict[str, bytes] | None = None) -> None:
     """Set up this process to survey and analyse files: ``time_limit`` is the wall-clock limit per
     file in seconds (0: none), ``memory`` an address-space limit for this process in bytes (0:
     none; only for worker processes, never the user's)."""
@@ -133,6 +149,9 @@ def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | Non
     _fewer_collections()
     _WORKER["policy"] = policy
     _WORKER["time_limit"] = time_limit
+    if given is not None:
+        _GIVEN.clear()
+        _GIVEN.update(given)
     _WORKER["classifier"] = Classifier(policy)
     # with a data map any field may be declared personal data: every file is analysed
     _WORKER["prefilter"] = Prefilter(policy, _WORKER["classifier"]) if use_prefilter and not datamap_for(
@@ -222,7 +241,7 @@ def survey_path(job: tuple) -> Survey:
     ``(path, shown path, module name)``, with ``True`` after them for test code that production
     code imports."""
     path, modname = job[0], job[2]
-    text, problem, digest = read_source_digest(Path(path))
+    text, problem, digest = _read(path)
     if text is None:
         return Survey([], False, 0, problem, digest)
     policy = _WORKER["policy"]
@@ -252,7 +271,7 @@ def analyze_job(job: tuple, project: dict | None = None
 
     path, shown, modname = job[:3]
     policy = _WORKER["policy"]
-    text, problem, digest = read_source_digest(Path(path))
+    text, problem, digest = _read(path)
     if text is None:
         return digest, ([tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0)
     lines = text.count("\n") + 1
@@ -358,7 +377,8 @@ def _timed_out(value) -> bool:
 
 def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int | None = None,
          cache_dir: Path | None = None, progress=None, prefilter: bool = True,
-         context: list[Path] | None = None, time_limit: float | None = None) -> ScanResult:
+         context: list[Path] | None = None, time_limit: float | None = None,
+         given: dict[str, bytes] | None = None) -> ScanResult:
     """Analyse every Python file under ``paths``.
 
     Two passes, both spread over worker processes and cached by file content: a survey with
@@ -377,6 +397,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         context: more files whose class headers join the cross-module index (a schema's base class
             defined in a file that is not scanned, as when only a change is checked); they are
             surveyed (cached like the rest) but neither analysed nor reported.
+        given: file contents to use in place of what is on disk, by path (``check -``: an editor's
+            buffer, at a path that need not exist); those files are scanned too.
         time_limit: wall-clock seconds per file (0: none); default: the :func:`wall_clock_limit`
             in force, none unless ``check`` set one.  ``review``, ``verify``, ``baseline`` and
             ``inventory`` never use one: their results must not depend on the machine's load.
@@ -399,6 +421,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     snapshot = cache.get("snapshot", snap_key, snapshot_from_data) or {"files": {}, "results": {}}
     unlisted: list[tuple[str, str]] = []  # folders the walk could not list
     files, manifests, tree = discover_tree(paths, policy.config.exclude, root, snapshot.get("tree"), unlisted)
+    given = {os.path.abspath(k): v for k, v in (given or {}).items()}
+    if given:
+        listed = {os.path.abspath(f) for f in files}
+        files = [*files, *(Path(k) for k in given if k not in listed)]
     _package_of.cache_clear()  # package folders may have changed since an earlier scan in this process
     files, misnamed = _split_misnamed(files)
     manifests, misnamed_manifests = _split_misnamed(manifests)
@@ -415,7 +441,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         shown = _escaped(display_path(Path(folder), root)).rstrip("/") + "/"
         result.findings.append(tool_finding(policy, "GDPR902", shown, f"folder not checked: cannot list it "
                                             f"({reason}); no file in it was scanned"))
-    runner = _Runner(policy, prefilter, jobs, _WALL_CLOCK[0] if time_limit is None else time_limit)
+    runner = _Runner(policy, prefilter, jobs, _WALL_CLOCK[0] if time_limit is None else time_limit, given)
+    _GIVEN.clear()
+    _GIVEN.update(given)
     thresholds = gc.get_threshold()
     _fewer_collections()
     try:
@@ -426,7 +454,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         keys: list[str] = []
         stamps: list[tuple | None] = []
         for path, shown, modname in jobs_list:
-            stamp = _stamp(path, modname)  # before reading: a later write changes the stamp
+            # before reading: a later write changes the stamp (none for a given text: it is read afresh)
+            stamp = None if os.path.abspath(path) in given else _stamp(path, modname)
             stamps.append(stamp)
             entry = known.get(path)
             if stamp is not None and entry is not None and entry[0] == stamp:
@@ -436,7 +465,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 fresh[path] = entry
                 continue
             try:
-                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if stamp is not None else ""
+                data = given.get(os.path.abspath(path)) if given else None
+                digest = hashlib.sha256(data if data is not None else Path(path).read_bytes()).hexdigest() if (
+                    stamp is not None or data is not None) else ""
             except OSError:
                 digest = ""
             digests.append(digest)
@@ -502,6 +533,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             cache.put("snapshot", snap_key, snapshot_to_data(fresh, results, tree))
     finally:
         runner.close()
+        _GIVEN.clear()
         gc.set_threshold(*thresholds)  # the caller's (a library user's) settings back
     if policy.is_enabled("GDPR406"):
         from gdpr_lint.engine.manifests import check_manifest
@@ -603,8 +635,9 @@ class _Runner:
     other file is still checked.
     """
 
-    def __init__(self, policy: Policy, prefilter: bool, jobs: int | None, time_limit: float = 0.0) -> None:
-        self.policy, self.prefilter, self.time_limit = policy, prefilter, time_limit
+    def __init__(self, policy: Policy, prefilter: bool, jobs: int | None, time_limit: float = 0.0,
+                 given: dict[str, bytes] | None = None) -> None:
+        self.policy, self.prefilter, self.time_limit, self.given = policy, prefilter, time_limit, given or {}
         self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
         self.pool = None  # a concurrent.futures.ProcessPoolExecutor, made on first use
         self.local = False
@@ -614,7 +647,7 @@ class _Runner:
             return
         if self.workers <= 1 or not self._worth_a_pool(items):
             if not self.local:
-                _init_worker(self.policy, self.prefilter, time_limit=self.time_limit)
+                _init_worker(self.policy, self.prefilter, time_limit=self.time_limit, given=self.given)
                 self.local = True
             for item in items:
                 yield func(item) if project is None else func(item, project)
@@ -658,7 +691,8 @@ class _Runner:
         )
 
         return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                   initargs=(self.policy, self.prefilter, None, self.time_limit, WORKER_MEMORY))
+                                   initargs=(self.policy, self.prefilter, None, self.time_limit, WORKER_MEMORY,
+                                             self.given))
 
     @staticmethod
     def _worth_a_pool(items: list) -> bool:

@@ -1,0 +1,111 @@
+"""`check -` with `--stdin-filename`: an editor's buffer checked as the file it will be saved as,
+with that file's config and project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LOGS_EMAIL = 'import logging\nlog = logging.getLogger(__name__)\ndef f(customer):\n    log.info("x %s", customer.email)\n'
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    # a model in another file whose __str__ is its e-mail: only the project facts say that logging
+    # one of its objects logs personal data
+    (tmp_path / "app" / "models.py").write_text(
+        "from django.db import models\n\n\nclass Member(models.Model):\n"
+        "    email = models.EmailField()  # gdpr: retention=P1Y basis=contract\n\n"
+        "    def __str__(self):\n        return self.email\n")
+    (tmp_path / "app" / "on_disk.py").write_text(LOGS_EMAIL)
+    return tmp_path
+
+
+def run(cwd: Path, text: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "--format", "json", *args],
+                          cwd=cwd, input=text.encode(), capture_output=True, timeout=120)
+
+
+def findings(proc) -> list[tuple[str, str, int]]:
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    return [(f["code"], f["path"], f["line"]) for f in json.loads(proc.stdout)["findings"]]
+
+
+def test_the_text_is_checked_as_the_named_file_that_need_not_exist(project):
+    proc = run(project, LOGS_EMAIL, "-", "--stdin-filename", "app/new.py")
+    assert findings(proc) == [("GDPR301", "app/new.py", 4)]
+    assert not (project / "app" / "new.py").exists()
+
+
+def test_the_buffer_wins_over_the_file_on_disk(project):
+    clean = LOGS_EMAIL.replace("customer.email", "customer.id")
+    assert findings(run(project, clean, "-", "--stdin-filename", "app/on_disk.py")) == []
+
+
+def test_the_project_around_the_path_is_known(project):
+    view = ("import logging\nfrom app.models import Member\nlog = logging.getLogger(__name__)\n\n\n"
+            "def show(pk):\n    member = Member.objects.get(pk=pk)\n    log.info('showing %s', member)\n")
+    assert findings(run(project, view, "-", "--stdin-filename", "app/views.py")) == [("GDPR301", "app/views.py", 8)]
+    # the same text with no project around it: what a Member is, is unknown
+    lone = project / "elsewhere"
+    lone.mkdir()
+    assert findings(run(lone, view, "-", "--stdin-filename", "views.py")) == []
+
+
+def test_the_config_for_the_path_and_suppressions_apply(project):
+    (project / ".gdpr-lint.yaml").write_text("ignore: [GDPR301]\n")
+    assert findings(run(project, LOGS_EMAIL, "-", "--stdin-filename", "app/new.py")) == []
+    (project / ".gdpr-lint.yaml").unlink()
+    suppressed = LOGS_EMAIL.replace("customer.email)", 'customer.email)  # gdpr-lint: ignore[GDPR301] reason="ok"')
+    assert findings(run(project, suppressed, "-", "--stdin-filename", "app/new.py")) == []
+
+
+def test_text_output_shows_the_buffer_lines(project):
+    proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "-", "--stdin-filename",
+                           "app/on_disk.py"], cwd=project, capture_output=True, timeout=120,
+                          input=("# a new first line\n" + LOGS_EMAIL).encode())
+    out = proc.stdout.decode()
+    assert "app/on_disk.py:5:5: GDPR301" in out and '5 |     log.info("x %s", customer.email)' in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-", "app"], "cannot be combined"),
+    (["app", "--stdin-filename", "x.py"], "goes with `check -`"),
+    (["-", "--stdin-filename", "app"], "is a folder"),
+    (["-", "--diff", "main"], "do not apply"),
+])
+def test_what_does_not_go_with_stdin_is_a_usage_error(project, args, message):
+    proc = run(project, LOGS_EMAIL, *args)
+    assert proc.returncode == 2 and message in proc.stderr.decode() and b"Traceback" not in proc.stderr
+
+
+def test_undecodable_and_empty_input(project):
+    proc = run(project, "", "-", "--stdin-filename", "app/new.py")
+    assert findings(proc) == []
+    proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "--format", "json", "-",
+                           "--stdin-filename", "app/new.py"], cwd=project, capture_output=True, timeout=120,
+                          input=b"x = '\xff\xfe'\n")
+    assert [f["code"] for f in json.loads(proc.stdout)["findings"]] == ["GDPR902"]
+
+
+def test_the_cache_never_mixes_buffers_up(project):
+    """With the results cache on, two texts for one path in turn each get their own result, and a
+    later scan of the folder reads the file on disk, not a buffer."""
+    def cached(text: str, *args: str):
+        proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--format", "json", *args],
+                              cwd=project, input=text.encode(), capture_output=True, timeout=120)
+        return findings(proc)
+
+    clean = LOGS_EMAIL.replace("customer.email", "customer.id")
+    for _ in range(2):
+        assert cached(LOGS_EMAIL, "-", "--stdin-filename", "app/on_disk.py") == [("GDPR301", "app/on_disk.py", 4)]
+        assert cached(clean, "-", "--stdin-filename", "app/on_disk.py") == []
+    assert ("GDPR301", "app/on_disk.py", 4) in cached("", "app")
+    (project / "app" / "on_disk.py").write_text(clean)
+    assert cached("", "app") == []
