@@ -64,22 +64,6 @@ def _stdin_paths(paths: tuple[str, ...], stdin_filename: str | None, filtered) -
     return (name,), {name: data}
 
 
-def _scan_given(given: dict[str, bytes], policy, jobs, cache):
-    """The scan of the text given for one path, within its project: the files around it are surveyed
-    for what they declare (cached) and only the given text is analysed and reported."""
-    from gdpr_lint.files.discovery import discover
-    from gdpr_lint.scan import scan
-
-    (name,) = given
-    here = Path.cwd().resolve()
-    target = Path(name).resolve()
-    project = here if here in target.parents else target.parent
-    context = discover([project], policy.config.exclude, project) if project.is_dir() else []
-    mine = os.path.abspath(name)
-    context = [p for p in context if os.path.abspath(p) != mine]
-    return scan([], policy, root=here, jobs=jobs, cache_dir=cache, context=context, given=given)
-
-
 def use_color(mode: str, to_terminal: bool, env=None) -> bool:
     """Whether to color: ``--color always``/``never`` decide; ``auto`` colors a terminal, unless
     ``NO_COLOR`` is set (no-color.org), and colors anything when ``FORCE_COLOR`` is set
@@ -129,7 +113,7 @@ class Group(click.Group):
 
     LAZY = {"baseline": "gdpr_lint.commands_ci:baseline", "init": "gdpr_lint.commands_ci:init",
             "review": "gdpr_lint.review.commands:review", "signoff": "gdpr_lint.review.commands:signoff",
-            "verify": "gdpr_lint.review.commands:verify"}
+            "verify": "gdpr_lint.review.commands:verify", "server": "gdpr_lint.lsp:server"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -277,7 +261,10 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
             result = scan_for_check(paths, policy, _root_for(paths), jobs, cache, _progress_bar(quiet), diff_base,
                                     staged, baseline_file, quiet)
         elif given:
-            result = _scan_given(given, policy, jobs, cache)
+            from gdpr_lint.scan import scan_text
+
+            ((name, data),) = given.items()
+            result = scan_text(name, data, policy, Path.cwd(), jobs=jobs, cache_dir=cache)
         else:
             result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                           progress=_progress_bar(quiet))

@@ -612,6 +612,23 @@ def _escaped(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
+def scan_text(path: str | Path, data: bytes, policy: Policy, root: Path, jobs: int | None = None,
+              cache_dir: Path | None = None) -> ScanResult:
+    """The scan of ``data`` as the file ``path`` (which need not exist: an editor's buffer), within
+    its project: the files of the project around it are surveyed for what they declare (cached)
+    and only the text is analysed and reported.  The project is ``root`` when it holds ``path``,
+    else ``path``'s folder; shown paths are relative to ``root``."""
+    from gdpr_lint.files.discovery import discover
+
+    root = Path(root).resolve()
+    target = Path(path).absolute()
+    project = root if root in target.parents else target.parent
+    mine = os.path.abspath(target)
+    context = [p for p in discover([project], policy.config.exclude, project) if os.path.abspath(p) != mine] \
+        if project.is_dir() else []
+    return scan([], policy, root=root, jobs=jobs, cache_dir=cache_dir, context=context, given={mine: data})
+
+
 def _stamp(path: str, modname: str) -> tuple | None:
     """``(size, mtime, ctime, inode, module name)``: any write to the file changes one of them (and
     a new ``__init__.py`` above it its module name).  ``None`` for what is not read directly (not

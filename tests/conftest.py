@@ -42,3 +42,16 @@ def _private_cache_key(tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = before
+
+
+@pytest.fixture
+def member_project(tmp_path):
+    """A package ``app`` whose ``models.py`` has a model whose ``__str__`` is its e-mail address:
+    only the project facts tell that logging one of its objects, elsewhere, logs personal data."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(
+        "from django.db import models\n\n\nclass Member(models.Model):\n"
+        "    email = models.EmailField()  # gdpr: retention=P1Y basis=contract\n\n"
+        "    def __str__(self):\n        return self.email\n")
+    return tmp_path

@@ -31,16 +31,16 @@ def rule_page(rule, severity: str | None = None) -> str:
         out += ["## Instead", "", "```python", rule.good_example.rstrip(), "```", ""]
     out += ["## Fix", "", " ".join(rule.fix.split()), "",
             "## Turning it off", "",
-            f"For one line, with the reason: `# gdpr-lint: ignore[{rule.code}] <why>`. For the project: "
-            f"`ignore: [{rule.code}]` in the config, or `--ignore {rule.code}` on the command line.", ""]
+            (f"For one line, with the reason: `# gdpr-lint: ignore[{rule.code}] reason=\"...\"`. For the "
+             f"project: `ignore: [{rule.code}]` in the config, or `--ignore {rule.code}` on the command line."), ""]
     return "\n".join(out)
 
 
 def index_page(rules) -> str:
     """The index of every rule, by family (``docs/rules/README.md``)."""
     out = ["# gdpr-lint rules", "",
-           "Generated from `rules/rules.yaml` by `scripts/make_rule_pages.py`; `gdpr-lint rules CODE` prints "
-           "the same text in a terminal.", ""]
+           ("Generated from `rules/rules.yaml` by `scripts/make_rule_pages.py`; `gdpr-lint rules CODE` prints "
+            "the same text in a terminal."), ""]
     for family, title in FAMILY_TITLES.items():
         members = [r for r in rules if r.family == family]
         if not members:
