@@ -132,6 +132,25 @@ def test_sarif_include_suppressed_marks_suppressed_and_baselined_findings(result
                      9: [{"kind": "external", "status": "accepted", "justification": "legacy, PRIV-12"}]}
 
 
+def test_sarif_keeps_the_most_severe_results_under_githubs_cap(result, policy, monkeypatch):
+    """Past the cap GitHub rejects the whole upload: the errors are kept first, the rest left out
+    with a notification that says how many; the log stays valid."""
+    from gdpr_lint.reporters import sarif
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    base = result.findings[0]
+    many = [dataclasses.replace(base, line=10 + i, end_line=10 + i, severity="warning") for i in range(4)]
+    many.append(dataclasses.replace(base, line=99, end_line=99, severity="error"))
+    log = json.loads(get("sarif")(dataclasses.replace(result, findings=many), policy))
+    jsonschema.Draft7Validator(json.loads(SCHEMA.read_text(encoding="utf-8"))).validate(log)
+    run = log["runs"][0]
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run["results"]]
+    assert lines == [10, 11, 99]
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("2 of 5 results left out")
+    assert "invocations" not in json.loads(get("sarif")(result, policy))["runs"][0]
+
+
 def test_sarif_info_is_note(result, policy):
     f = dataclasses.replace(result.findings[0], severity="info")
     run = json.loads(get("sarif")(dataclasses.replace(result, findings=[f], suppressed=[]), policy))["runs"][0]

@@ -26,6 +26,10 @@ from gdpr_lint.reporters.rule_pages import rule_url
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = REPOSITORY
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+#: GitHub code scanning rejects a run with more results than this (and shows the first 5,000 by
+#: severity): past it, the most severe are kept and the run says how many were left out
+MAX_RESULTS = 25_000
+_RANK = {"error": 0, "warning": 1, "info": 2}
 SRCROOT = "%SRCROOT%"
 
 
@@ -119,6 +123,11 @@ def render(result, policy, include_suppressed: bool = False, **_: object) -> str
         kinds.update({id(f): "external" for f in located.baselined})
     pool = [*located.findings, *located.suppressed, *located.baselined] if include_suppressed else located.findings
     everything = sorted(pool, key=lambda f: f.sort_key())
+    left_out = len(everything) - MAX_RESULTS
+    if left_out > 0:
+        kept = set(map(id, sorted(everything, key=lambda f: (bool(kinds[id(f)]), _RANK.get(f.severity, 1),
+                                                             f.sort_key()))[:MAX_RESULTS]))
+        everything = [f for f in everything if id(f) in kept]
     index = {r["id"]: i for i, r in enumerate(rules)}
     for f in everything:  # a code the pack does not document still needs a descriptor
         if f.code not in index:
@@ -132,5 +141,11 @@ def render(result, policy, include_suppressed: bool = False, **_: object) -> str
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index, kinds[id(f)]) for f in everything],
     }
+    if left_out > 0:
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [{
+            "level": "warning", "descriptor": {"id": "results-capped"},
+            "message": {"text": f"{left_out} of {left_out + MAX_RESULTS} results left out: GitHub code scanning "
+                                f"rejects a run with more than {MAX_RESULTS:,}; the most severe are kept. Use "
+                                "--baseline or --diff, or fix the most frequent rule first (--statistics)."}}]}]
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
