@@ -254,4 +254,18 @@ def test_bad_base_is_a_usage_error(shop):
     assert result.exit_code == 2 and "git repository" in result.stderr
     commit_all(shop, "base")
     result = CliRunner().invoke(main, ["review", ".", "--out", "out", "--base", "no-such-branch"])
-    assert result.exit_code == 2 and "not a commit" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2 and "not a known branch" in result.stderr and "Traceback" not in result.output
+    assert "git fetch origin no-such-branch:no-such-branch" in result.stderr
+
+
+def test_base_missing_from_a_shallow_clone_says_what_to_fetch(shop, tmp_path, monkeypatch):
+    """A CI checkout is one commit deep: `review --base origin/main` names the fetch that brings it."""
+    commit_all(shop, "base")
+    (shop / "shop" / "extra.py").write_text("x = 1\n")
+    commit_all(shop, "second")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", shop.as_uri(), str(clone))
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(main, ["review", ".", "--out", "out", "--base", "origin/base-branch"])
+    assert result.exit_code == 2 and "shallow clone" in result.stderr, result.output
+    assert "git fetch --unshallow origin base-branch:refs/remotes/origin/base-branch" in result.stderr

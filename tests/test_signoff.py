@@ -368,3 +368,13 @@ def test_signoff_needs_a_signer_name(shop, keys):
     key = make_key(keys["folder"], "nameless", "")
     result = cli("signoff", str(review()), "--key", str(key), "--decision", "approve")
     assert result.exit_code == 2 and "--signer" in result.stderr
+
+
+def test_a_private_key_others_can_read_gets_ssh_keygens_message(shop, keys):
+    import os
+
+    os.chmod(keys["dpo"], 0o644)
+    result = cli("signoff", str(review()), "--key", str(keys["dpo"]), "--decision", "approve")
+    assert result.exit_code == 2, result.output
+    assert "Permissions 0644 for" in result.stderr and "are too open" in result.stderr
+    assert f"chmod 600 {keys['dpo']}" in result.stderr and "Traceback" not in result.output

@@ -333,7 +333,13 @@ def scan_base(ref: str, paths: list[str], policy, root: Path, jobs: int | None =
         raise UsageError(f"--base needs a git repository; {root} is not inside one")
     commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
     if not commit:
-        raise UsageError(f"--base: {ref!r} is not a commit in this repository")
+        from gdpr_lint.files.gitdiff import fetch_hint, is_shallow, toplevel
+
+        top = toplevel(root)
+        shallow = is_shallow(top)
+        where = "this shallow clone" if shallow else "this clone"
+        raise UsageError(f"--base: {ref!r} is not a known branch, tag or commit in {where}; fetch it first: "
+                         f"{fetch_hint(top, ref, shallow)}")
     prefix = _git(["rev-parse", "--show-prefix"], root) or ""
     wanted: list[str] = []
     for p in paths:

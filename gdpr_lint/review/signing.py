@@ -132,6 +132,10 @@ def sign(message: bytes, key: Path) -> str:
         sig = Path(str(msg) + ".sig")
         if proc.returncode != 0 or not sig.is_file():
             said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            too_open = next((line.strip() for line in said if "are too open" in line), "")
+            if too_open:  # ssh-keygen's own words, then what to do about it
+                raise SignoffError(f"{too_open} It is required that your private key files are NOT accessible by "
+                                   f"others, so ssh-keygen ignores this key; run `chmod 600 {key}` and sign again")
             raise SignoffError(f"ssh-keygen could not sign with {key}" + (f" ({said[-1]})" if said else "")
                                + "; give a private key file, or a public key whose private key is in ssh-agent")
         return sig.read_text(encoding="ascii")
