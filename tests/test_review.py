@@ -269,3 +269,58 @@ def test_base_missing_from_a_shallow_clone_says_what_to_fetch(shop, tmp_path, mo
     result = CliRunner().invoke(main, ["review", ".", "--out", "out", "--base", "origin/base-branch"])
     assert result.exit_code == 2 and "shallow clone" in result.stderr, result.output
     assert "git fetch --unshallow origin base-branch:refs/remotes/origin/base-branch" in result.stderr
+
+
+def test_summary_diagram_and_lists_agree_and_accepted_findings_count(tmp_path, monkeypatch):
+    """The summary counts what the lists show: a suppressed IBAN column is an accepted unencrypted
+    field, not "0 unencrypted"; a baselined finding is accepted with its reason; a file with Python 2
+    syntax is a file not checked, not an error that blocks; an SDK imported with no personal data
+    seen going to it is in the diagram as well as in the count of unapproved processors."""
+    from _review_checks import disagreements
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "models.py").write_text(
+        "from django.db import models\n\n\n# gdpr: retention=P10Y basis=legal-obligation\nclass Payout(models.Model):\n"
+        "    iban = models.CharField(max_length=34)  # gdpr-lint: ignore[GDPR201] reason=\"encrypted by the DB\"\n")
+    (app / "views.py").write_text("import logging\nimport mixpanel\n\nlog = logging.getLogger(__name__)\n\n\n"
+                                  "def show(user):\n    log.info('%s', user.email)\n")
+    (app / "legacy.py").write_text("print 'hello'\n")
+    monkeypatch.chdir(tmp_path)
+    code = CliRunner().invoke(main, ["baseline", "app/views.py", "--no-cache", "--reason", "old logging, PRIV-3"])
+    assert code.exit_code == 0, code.output
+    doc = review_doc("out")
+    assert disagreements(doc) == []
+    v = doc["verdict"]
+    assert v["unencrypted_sensitive"] == 0 and v["unencrypted_sensitive_accepted"] == 1
+    assert sorted(f["code"] for f in doc["baselined"]) == ["GDPR301", "GDPR401"]
+    assert {f["suppression_reason"] for f in doc["baselined"]} == {"old logging, PRIV-3"}
+    assert v["not_checked"] == 1 and "could not be checked" in v["headline"]
+    assert "mixpanel" in v["processors_not_approved"]
+    assert v["findings"] == 0 and v["accepted"] == 3
+    assert v["status"] == "blocked"  # by the unapproved processor (the DPO's to approve), not by the syntax error
+    md = Path("out", "review.md").read_text(encoding="utf-8")
+    assert "old logging, PRIV-3" in md and "encrypted by the DB" in md
+    assert "| Sensitive, stored unencrypted | 0 (and 1 accepted) |" in md
+    html = Path("out", "review.html").read_text(encoding="utf-8")
+    assert "and 1 accepted by developers" in html and "could not be checked" in html
+    # without the processor and the baseline, the syntax error alone leaves the verdict clear
+    (app / "views.py").write_text("def show(user):\n    return user.pk\n")
+    Path(".gdpr-lint-baseline.json").unlink()
+    doc = review_doc("out2")
+    assert disagreements(doc) == [] and doc["verdict"]["status"] != "blocked", doc["verdict"]
+
+
+REALWORLD = Path.home() / ".cache" / "gdpr-lint" / "realworld" / "fastapi-users-15.0.5"
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason="the realworld corpus (../shared/realworld/score.py) is not downloaded")
+def test_summary_diagram_and_lists_agree_on_a_real_project(tmp_path, monkeypatch):
+    from _review_checks import disagreements
+
+    monkeypatch.chdir(REALWORLD)
+    result = CliRunner().invoke(main, ["review", ".", "--out", str(tmp_path / "out"), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "out" / "review.json").read_text(encoding="utf-8"))
+    assert doc["findings"] and disagreements(doc) == []

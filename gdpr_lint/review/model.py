@@ -41,7 +41,8 @@ UNREAD_WHY = {
 # (there is no content), a submodule's commit; anything else says why the content could not be read
 _CONTENT_BOUND = re.compile(r"(?:symbolic link to .*: )?[0-9a-f]{64}|broken symbolic link to .*|commit [0-9a-f]{40,64}",
                             re.DOTALL)
-NOT_ANALYSED = ("GDPR901", "GDPR902", "GDPR905")  # not analysed: a syntax error, unreadable, beyond analysis
+NOT_ANALYSED = ("GDPR901", "GDPR902", "GDPR905")
+NO_DATA_SEEN = "-"  # the diagram's source for a processor in use that no personal data is seen to reach  # not analysed: a syntax error, unreadable, beyond analysis
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b[ \t]*\(?([^\n#;]*)"
                      r"|import[ \t]+([^\n#;]+))", re.MULTILINE)
@@ -394,6 +395,8 @@ def _shown(path: str, root: Path) -> str | None:
 
 
 def _label(policy, key: str) -> str:
+    if key == NO_DATA_SEEN:
+        return "No personal data seen"
     cat = policy.categories.get(key)
     return cat.label if cat else key
 
@@ -491,6 +494,13 @@ def _flows(snap: Snapshot, processors: list[dict]) -> list[dict]:
             target, kind = (f.sink or f.name).capitalize(), "storage"
         for cat in f.categories:
             add(cat, target, kind, status)
+    # every processor the summary counts is in the diagram: one the code uses with no personal data
+    # seen going to it (an SDK imported, a host called) still has its edge
+    reached = {e["target"] for e in edges.values() if e["kind"] == "processor"}
+    for p in processors:
+        if p["vendor"] not in reached:
+            status = "finding" if p["status"] in ("not approved", "unknown host", "approved, with findings") else "ok"
+            add(NO_DATA_SEEN, p["vendor"], "processor", status)
     return sorted(edges.values(), key=lambda e: (e["category"], e["kind"], e["target"]))
 
 
@@ -572,9 +582,15 @@ def rules_off(policy) -> list[str]:
 
 
 def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict], diff: dict | None,
-             require: list[str], off: list[str] | None = None) -> dict:
+             require: list[str], off: list[str] | None = None, accepted: list[dict] | None = None,
+             not_checked: int = 0) -> dict:
+    """The summary: ``findings`` are the open ones (neither suppressed nor baselined, nor a file that
+    could not be checked), ``accepted`` the suppressed and baselined ones (counted, shown as
+    accepted, never deciding), ``not_checked`` the files that could not be analysed (listed apart:
+    a problem of the scan, not of the code's privacy)."""
     from gdpr_lint.reporters.inventory import coverage
 
+    accepted = accepted or []
     sev = Counter(f["severity"] for f in findings)
     not_approved = [p["name"] for p in processors if p["status"] in ("not approved", "unknown host")]
     tagged, total, percent = coverage(inventory, require)
@@ -587,6 +603,9 @@ def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict]
                                          "), so their findings are not shown.")
     else:
         status, headline = "clear", "No open findings: ready for the DPO's decision."
+    if not_checked:
+        headline += (f" {not_checked} file{'s' if not_checked != 1 else ''} could not be checked (see Files not "
+                     "scanned): what they hold is not in this review.")
     if diff and diff.get("hidden_by_policy"):
         hidden = (f"the config changed with the code hides {len(diff['hidden_by_policy'])} finding(s) that the "
                   "base's policy reports: read them under the changes.")
@@ -602,7 +621,11 @@ def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict]
         "fields": total, "fields_tagged": tagged, "coverage": round(percent, 1),
         "special_fields": sum(1 for r in inventory if r.get("special")),
         "unencrypted_sensitive": sum(1 for f in findings if f["code"] == "GDPR201"),
+        "unencrypted_sensitive_accepted": sum(1 for f in accepted if f["code"] == "GDPR201"),
         "findings": len(findings), "by_severity": {s: sev.get(s, 0) for s in SEVERITIES},
+        "accepted": len(accepted), "accepted_by_severity": {s: sum(1 for f in accepted if f["severity"] == s)
+                                                            for s in SEVERITIES},
+        "not_checked": not_checked,
         "processors": len(processors), "processors_not_approved": not_approved,
         "processors_outside_eea": [p["name"] for p in processors if p["leaves_eea"]],
         "new_findings": len(diff["new_findings"]) if diff else None,
@@ -637,8 +660,24 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
     now = now or _dt.datetime.now(_dt.timezone.utc)
     from gdpr_lint.reporters.inventory import sort_rows
 
-    findings = [_finding(f, policy) for f in head.result.findings]
+    everything = [_finding(f, policy) for f in head.result.findings]
     suppressed = [_finding(f, policy) for f in head.result.suppressed]
+    # a baseline entry accepts as many findings as its count, as `check --baseline` does
+    left = Counter()
+    reasons: dict[str, str] = {}
+    for e in head.baseline:
+        left[e["fingerprint"]] += e.get("count", 1) or 1
+        if e.get("reason"):
+            reasons[e["fingerprint"]] = e["reason"]
+    findings, baselined, tool_problems = [], [], []
+    for f in everything:
+        if f["code"] in NOT_ANALYSED:
+            tool_problems.append(f)
+        elif f["fingerprint"] and left[f["fingerprint"]] > 0:
+            left[f["fingerprint"]] -= 1
+            baselined.append({**f, "baselined": True, "suppression_reason": reasons.get(f["fingerprint"], "")})
+        else:
+            findings.append({**f, "baselined": False})
     inventory = [{**r, "labels": [_label(policy, c) for c in r.get("categories", [])]}
                  for r in sort_rows(head.result.inventory)]
     processors = _processors(head)
@@ -657,13 +696,10 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
         diff["resolved_findings"] = kept
     content = head.content()
     digest = compute_digest(content)
-    baseline_fps = {e["fingerprint"] for e in head.baseline}
-    for f in findings:
-        f["baselined"] = f["fingerprint"] in baseline_fps
     git = git_info(head.root)
     if getattr(policy.config, "repository", ""):
         git["repository"] = policy.config.repository  # the identity the gate checks (`repository:` in the config)
-    used = {c for r in inventory for c in r.get("categories", [])} | {c for f in findings + suppressed
+    used = {c for r in inventory for c in r.get("categories", [])} | {c for f in findings + suppressed + baselined
                                                                        for c in f["categories"]}
     used |= {e["category"] for e in flows} | {c for p in processors for c in p["categories"]}
     categories = {c: {"label": _label(policy, c), "special": bool(getattr(policy.categories.get(c), "special", False))}
@@ -679,12 +715,15 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
                              "settings": config_settings(policy)},
                   "files": head.result.files, "lines": head.result.lines, "listing": head.listing or None,
                   "untracked": head.untracked},
-        "verdict": _verdict(findings, processors, inventory, diff, list(policy.config.require), rules_off(policy)),
+        "verdict": _verdict(findings, processors, inventory, diff, list(policy.config.require), rules_off(policy),
+                            suppressed + baselined, sum(1 for d in head.not_analysed if d["code"] in NOT_ANALYSED)),
         "diff": diff,
         "inventory": inventory,
         "processors": processors,
         "findings": findings,
         "suppressions": suppressed,
+        "baselined": baselined,
+        "tool_problems": tool_problems,
         "baseline": head.baseline,
         "baseline_error": head.baseline_error or None,
         "excluded": content["excluded"],

@@ -88,8 +88,10 @@ def render_md(review: dict) -> str:
            f"| Open findings (errors / warnings) | {v['findings']} ({v['by_severity']['error']} / "
            f"{v['by_severity']['warning']}) |",
            f"| Processors in use / not approved | {v['processors']} / {len(v['processors_not_approved'])} |",
-           f"| Ignored by developers (suppressions + baseline) | "
-           f"{len(review['suppressions']) + len(review['baseline'])} |",
+           f"| Sensitive, stored unencrypted | {v['unencrypted_sensitive']}"
+           f"{' (and ' + str(v['unencrypted_sensitive_accepted']) + ' accepted)' if v.get('unencrypted_sensitive_accepted') else ''} |",
+           f"| Accepted by developers (suppressed or in the baseline) | {v.get('accepted', 0)} |",
+           *([f"| Files that could not be checked | {v['not_checked']} |"] if v.get("not_checked") else []),
            f"| Rules switched off by the config | {cell('; '.join(v.get('rules_off') or [])) or 'none'} |",
            ""]
     out += ["### Changes since the base", ""]
@@ -177,17 +179,17 @@ def render_md(review: dict) -> str:
         if len(fs) > MAX_ROWS:
             out.append(f"\n…and {len(fs) - MAX_ROWS} more in review.html.")
     out += ["", "</details>", ""]
-    sup, base_entries = review["suppressions"], review["baseline"]
-    out += [f"<details><summary>Ignored by developers: {len(sup)} suppressions, {len(base_entries)} baseline "
-            "entries</summary>", ""]
-    if sup or base_entries:
+    sup, accepted = review["suppressions"], review.get("baselined", [])
+    out += [f"<details><summary>Accepted by developers: {len(sup)} suppressed, {len(accepted)} in the baseline"
+            "</summary>", ""]
+    if sup or accepted:
         out += ["| Rule | Where | What it hides | Reason given |", "| --- | --- | --- | --- |"]
         for f in sup:
             out.append(f"| {code(f['code'])} | {code(f['path'] + ':' + str(f['line']))} | {cell(f['message'])} | "
                        f"{cell(f['suppression_reason']) or '**no reason given**'} |")
-        for e in base_entries:
-            out.append(f"| {code(e.get('code') or '?')} | {code(e.get('path', ''))} (baseline) | "
-                       f"{cell(e.get('symbol', ''))} | {cell(e.get('reason')) or '**no reason given**'} |")
+        for f in accepted:
+            out.append(f"| {code(f['code'])} | {code(f['path'] + ':' + str(f['line']))} (baseline) | "
+                       f"{cell(f['message'])} | {cell(f['suppression_reason']) or '**no reason given**'} |")
     elif not v.get("rules_off"):
         out.append("Nothing ignored.")
     if v.get("rules_off"):
