@@ -16,7 +16,7 @@ from typing import Any
 from gdpr_lint.cache import need, need_keys, need_list
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
-FAMILIES = ("retention", "storage", "logging", "processor", "tool")
+FAMILIES = ("retention", "storage", "logging", "processor", "rights", "tool")
 
 
 @dataclass
@@ -217,7 +217,7 @@ def tool_finding(policy, code: str, path: str, message: str, line: int = 1, colu
 ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
              "categories": list, "reasons": list, "special": bool, "subject": str, "retention": str, "basis": str,
              "purpose": str, "encrypted": bool, "declared_by": str, "tag_problem": str, "exchanged": bool,
-             "mirrors": str}
+             "mirrors": str, "erasure": str, "access": str, "exempt_reason": str}
 
 
 def check_row(row) -> None:

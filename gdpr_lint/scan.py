@@ -546,8 +546,24 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         result.suppressed.extend(suppressed)
         result.inventory.extend(inventory)
         result.lines += lines
+    if result.inventory:
+        _rights(result, policy, facts, jobs_list, root)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, root: Path) -> None:
+    """Erasure and access coverage of the stores (GDPR501-505, :mod:`gdpr_lint.engine.rights`):
+    a project-wide check on the inventory, after every file is analysed."""
+    from gdpr_lint.engine import rights
+
+    production = [(path, shown, modname) for path, shown, modname, *_ in jobs_list
+                  if modname and not policy.skips_data_rules(shown)]
+    modules = {modname: path for path, _shown, modname in production}
+    shown = {modname: shown for _path, shown, modname in production}
+    config = display_path(Path(policy.config.path), root) if policy.config.path else ""
+    for f in rights.check(policy, facts, result.inventory, modules, shown, config):
+        (result.suppressed if f.suppressed else result.findings).append(f)
 
 
 def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, digests: list[str], runner, cache,

@@ -48,7 +48,7 @@ def ship(order, customer):
 '''
 
 # the base commit's findings: 3 logging in api.py, 3 missing tags and 1 unencrypted passport in models.py
-BASE_FINDINGS = 7
+BASE_FINDINGS = 9  # with GDPR503 and GDPR504: the shop has no erasure or access routine
 
 
 def isolate_git(monkeypatch, home: Path) -> None:

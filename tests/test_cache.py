@@ -80,7 +80,7 @@ def test_a_warm_scan_analyses_nothing_and_finds_the_same(project, monkeypatch):
     counter.reset()
     assert _run(project) == cold
     assert counter.surveyed == [] and counter.analysed == []
-    assert {c for _, _, c, _ in cold} == {"GDPR101", "GDPR301"}
+    assert {c for _, _, c, _ in cold} == {"GDPR101", "GDPR301", "GDPR503", "GDPR504"}
 
 
 def test_a_changed_file_is_analysed_again_alone(project, monkeypatch):
@@ -163,7 +163,7 @@ def test_same_output_on_one_and_two_processes(project):
     one = scan([project], policy, root=project, jobs=1, cache_dir=None)
     two = scan([project], policy, root=project, jobs=2, cache_dir=None)
     assert [asdict(f) for f in one.findings] == [asdict(f) for f in two.findings]
-    assert one.inventory == two.inventory and len(one.findings) == 14
+    assert one.inventory == two.inventory and len(one.findings) == 16  # with GDPR503 and GDPR504
 
 
 def test_a_same_size_rewrite_within_the_clock_tick_is_seen(project):
@@ -442,7 +442,7 @@ def test_reading_cached_results_needs_no_parser():
             "row = {'path': 'a.py', 'line': 1, 'module': 'a', 'model': 'A', 'field': 'email', 'framework': 'django',"
             " 'storage': True, 'categories': ['user.contact.email'], 'reasons': [], 'special': False, 'subject': '',"
             " 'retention': '', 'basis': '', 'purpose': '', 'encrypted': False, 'declared_by': '', 'tag_problem': '',"
-            " 'exchanged': False, 'mirrors': ''}\n"
+            " 'exchanged': False, 'mirrors': '', 'erasure': '', 'access': '', 'exempt_reason': ''}\n"
             "assert result_from_data([[], [], [row], 3])[3] == 3\n"
             "assert 'libcst' not in sys.modules, 'libcst imported'\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -218,7 +218,7 @@ class Box(models.Model):
 ''')
     monkeypatch.chdir(tmp_path)
     out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
-    found = sorted((f["code"], f["line"]) for f in out["findings"])
+    found = sorted((f["code"], f["line"]) for f in out["findings"] if f["family"] != "rights")
     assert found == [("GDPR101", 8), ("GDPR201", 8)]  # WeightEntry.weight; not a load, a photo's or a box's size
 
 
@@ -259,5 +259,5 @@ class Member(Base):
 ''')
     monkeypatch.chdir(tmp_path)
     out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
-    found = sorted((f["code"], f["line"]) for f in out["findings"])
+    found = sorted((f["code"], f["line"]) for f in out["findings"] if f["family"] != "rights")
     assert found == [("GDPR101", 24)]  # gender, through the lookup; not the account (a person's row) or orders

@@ -809,3 +809,21 @@ def test_an_object_storage_object_made_with_server_side_encryption_writes_nothin
         plain.upload_from_string(user.email)
     '''
     assert codes(textwrap.dedent(src)) == [("GDPR205", 9)]
+
+
+def test_bodies_on_their_headers_line_are_walked():
+    """`def f(user): log.info(...)`, `if x: ...` and `for ...: print(...)` hold their statements
+    in a suite on the header's line, not in an indented block: they are read all the same."""
+    found = codes('''
+        import logging
+        log = logging.getLogger(__name__)
+        def f(user): log.info("%s", user.email)
+        def g(user, debug):
+            if debug: log.info("%s", user.phone)
+            else: log.info("%s", user.id)
+            for friend in user.friends: print(friend.email)
+            while debug: log.warning(user.email); break
+        class Account:
+            def show(self, user): log.info("%s", user.email)
+    ''')
+    assert found == [("GDPR301", 3), ("GDPR301", 5), ("GDPR301", 7), ("GDPR301", 8), ("GDPR301", 10)]

@@ -18,24 +18,36 @@ def _config(example: str) -> tuple[str, dict | None]:
     return example, None
 
 
+def _codes(rule, source: str, config: dict | None, tmp_path) -> list[str]:
+    """The codes an example gives: one file's analysis, or, for the project-wide rights rules
+    (GDPR5xx), a scan of the example as a file of a project."""
+    if rule.family != "rights":
+        return [c for c, _ in codes(source, config)]
+    from gdpr_lint.policy.config import parse_config
+    from gdpr_lint.scan import scan
+
+    (tmp_path / "example.py").write_text(source, encoding="utf-8")
+    policy = load_policy(parse_config(config, "test-config")) if config else load_policy()
+    return [f.code for f in scan([tmp_path], policy, root=tmp_path, jobs=1, cache_dir=None).findings]
+
+
 @pytest.mark.parametrize("rule", [r for r in RULES if r.example and not r.example.startswith("# requirements")],
                          ids=lambda r: r.code)
-def test_example_triggers_rule(rule):
+def test_example_triggers_rule(rule, tmp_path):
     source, config = _config(rule.example)
-    found = [c for c, _ in codes(source, config)]
+    found = _codes(rule, source, config, tmp_path)
     assert rule.code in found, f"{rule.code} example gave {found}"
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.good_example], ids=lambda r: r.code)
-def test_good_example_does_not_trigger_rule(rule):
-    source, config = _config(rule.example)
+def test_good_example_does_not_trigger_rule(rule, tmp_path):
     _, config = _config(rule.example)
-    found = [c for c, _ in codes(rule.good_example, config)]
+    found = _codes(rule, rule.good_example, config, tmp_path)
     assert rule.code not in found, f"{rule.code} good example gave {found}"
 
 
 def test_every_rule_is_documented():
     for rule in RULES:
         assert rule.summary and rule.why and rule.fix and rule.article, rule.code
-        assert rule.family in ("retention", "storage", "logging", "processor", "tool")
+        assert rule.family in ("retention", "storage", "logging", "processor", "rights", "tool")
         assert rule.name == rule.name.lower() and " " not in rule.name

@@ -209,6 +209,8 @@ class FieldChecks:
             "special": any(policy.categories.get(c) and policy.categories[c].special for c in categories),
             "subject": subject or "", "retention": values.get("retention", ""), "basis": values.get("basis", ""),
             "purpose": values.get("purpose", ""), "encrypted": encrypted, "declared_by": source,
+            "erasure": values.get("erasure", ""), "access": values.get("access", ""),
+            "exempt_reason": values.get("reason", ""),
             "tag_problem": self._tag_problem(tag, values),
             # a carrier's field is data exchanged, not kept: listed under the store it mirrors, no tag needed
             "exchanged": not checked, "mirrors": self.facts.mirrors.get(f"{self.module_name}.{field.owner}", ""),

@@ -164,6 +164,10 @@ class Walker:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     self.small(small, env)
+            elif isinstance(stmt, cst.BaseSmallStatement):
+                # a body on its header's line (`def f(user): log.info(...)`, `if x: ...`): a
+                # SimpleStatementSuite, whose body holds the small statements themselves
+                self.small(stmt, env)
             elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 if isinstance(stmt, cst.ClassDef) and top:
                     saved = self.flow.current_class

@@ -23,7 +23,7 @@ from gdpr_lint.policy.frameworks import Frameworks
 from gdpr_lint.policy.yamlfile import InvalidYAML, safe_load
 
 PACK_FILES = ("categories.yaml", "vocabulary.yaml", "sinks.yaml", "encryption.yaml", "processors.yaml",
-              "frameworks.yaml", "rules.yaml", "scope.yaml")
+              "frameworks.yaml", "rules.yaml", "scope.yaml", "rights.yaml")
 
 #: where a category's words count: anywhere; unless the owner is a thing; only on a record about or
 #: belonging to a person (free text, uploaded files)
@@ -121,6 +121,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class RightsWords:
+    """What erasure and access routines do, in words (``rights.yaml``; :mod:`gdpr_lint.engine.rights`)."""
+
+    erasure_conventions: tuple[str, ...] = ()
+    access_conventions: tuple[str, ...] = ()
+    delete_methods: frozenset[str] = frozenset()
+    update_methods: frozenset[str] = frozenset()
+    anonymise_words: frozenset[str] = frozenset()
+    whole_record_reads: frozenset[str] = frozenset()
+    query_methods: frozenset[str] = frozenset()
+    cascade_words: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class EvidenceWords:
     """Words the project facts use to judge a class (``vocabulary.yaml``, ``evidence``)."""
 
@@ -191,6 +205,7 @@ class Policy:
     evidence: EvidenceWords = field(default_factory=EvidenceWords)
     persistence: Persistence = field(default_factory=Persistence)
     test_code: PathPatterns = field(default_factory=PathPatterns)
+    rights: RightsWords = field(default_factory=lambda: RightsWords())
     config: OrgConfig = field(default_factory=OrgConfig)
     hash: str = ""
 
@@ -483,7 +498,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
         if not code.strip():  # "" is a prefix of every code: `ignore: [""]` would turn every rule off
             raise ConfigError(config.path, key, "an empty rule code would match every rule; name codes or "
                               "prefixes such as GDPR301 or GDPR3 (`gdpr-lint rules` lists them)")
-        families = ("GDPR", "GDPR1", "GDPR2", "GDPR3", "GDPR4", "GDPR9")
+        families = ("GDPR", "GDPR1", "GDPR2", "GDPR3", "GDPR4", "GDPR5", "GDPR9")
         if not any(r.startswith(code) or code.startswith(r) for r in rules) and code not in families:
             raise ConfigError(config.path, key, f"unknown rule code or prefix {code!r}; `gdpr-lint rules` lists them")
 
@@ -505,8 +520,29 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   evidence=_evidence_words(vocab.get("evidence") or {}, where),
                   persistence=_persistence(sinks.get("persistence") or {}, where),
                   test_code=_path_patterns(pack["scope.yaml"], "test_code", where),
+                  rights=_rights_words(pack["rights.yaml"], where),
                   config=config,
                   hash=digest.hexdigest()[:16])
+
+
+def _rights_words(raw: Any, where: str) -> RightsWords:
+    at = f"{where}/rights.yaml"
+    keys = ("delete_methods", "update_methods", "anonymise_words", "whole_record_reads", "query_methods",
+            "cascade_words")
+    if not isinstance(raw, dict) or set(raw) - {"conventions", *keys}:
+        raise ConfigError(at, "", f"expected a mapping with conventions, {', '.join(keys)}")
+
+    def words(value: Any, key: str) -> tuple[str, ...]:
+        if not isinstance(value or [], list) or not all(isinstance(v, str) for v in value or []):
+            raise ConfigError(at, key, "expected a list of words")
+        return tuple(value or ())
+
+    conventions = raw.get("conventions") or {}
+    if not isinstance(conventions, dict) or set(conventions) - {"erasure", "access"}:
+        raise ConfigError(at, "conventions", "expected a mapping with erasure and access name patterns")
+    return RightsWords(erasure_conventions=words(conventions.get("erasure"), "conventions.erasure"),
+                       access_conventions=words(conventions.get("access"), "conventions.access"),
+                       **{k: frozenset(words(raw.get(k), k)) for k in keys})
 
 
 def _persistence(raw: Any, where: str) -> Persistence:

@@ -17,7 +17,7 @@ import shlex
 import tokenize
 from dataclasses import dataclass, field
 
-from gdpr_lint.policy.config import LAWFUL_BASES, TAG_KEYS
+from gdpr_lint.policy.config import LAWFUL_BASES, RIGHTS_EXEMPT, TAG_KEYS
 
 # the markers `gdpr:` and `gdpr-lint:` in any case (`# GDPR: retention=P1Y`); keys and values as they are
 _TAG = re.compile(r"#\s*(?i:gdpr)\s*:(?P<body>[^#]*)")
@@ -72,6 +72,12 @@ def parse_tag(body: str, line: int) -> Tag:
     basis = values.get("basis")
     if basis is not None and basis not in LAWFUL_BASES:
         errors.append(f"unknown lawful basis `{basis}` (Art. 6(1): {', '.join(LAWFUL_BASES)})")
+    for right in ("erasure", "access"):
+        value = values.get(right)
+        if value is not None and value != RIGHTS_EXEMPT:
+            errors.append(f"`{right}={value}`: the only value is `{right}={RIGHTS_EXEMPT}`, with a reason")
+        elif value is not None and not values.get("reason"):
+            errors.append(f"`{right}={RIGHTS_EXEMPT}` needs a `reason=\"...\"` (the legal duty to keep the data)")
     if not values and not errors:
         errors.append("empty tag")
     return Tag(line=line, values=values, errors=tuple(errors))

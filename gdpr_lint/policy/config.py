@@ -7,6 +7,7 @@ naming the file, the key and what is allowed (exit code 2 in the CLI).
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,11 @@ def _transfer_mechanism(value: Any, path: str, key: str) -> str:
     _expect(found in TRANSFER_MECHANISMS, path, key, f"{value!r} is not a transfer mechanism; one of "
             f"{', '.join(k.upper() if len(k) <= 3 else k for k in TRANSFER_MECHANISMS)} (leave it out when there is none)")
     return str(value).strip()
-TAG_KEYS = ("retention", "basis", "purpose", "subject", "category")
+TAG_KEYS = ("retention", "basis", "purpose", "subject", "category", "erasure", "access", "reason")
+#: the tag keys the config's ``require`` can ask every field for
+REQUIRABLE = ("retention", "basis", "purpose", "subject", "category")
+#: ``erasure=`` and ``access=`` in a tag: the only value, with a ``reason=`` (a legal duty to keep it)
+RIGHTS_EXEMPT = "exempt"
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,14 @@ class OrgConfig:
     check_carriers: bool = False  # carriers (Pydantic, dataclasses, serializers, forms) need retention tags too
     check_cli_output: bool = False  # output to the operator of a command-line tool counts as a log
     repository: str = ""
+    #: the routines that erase or anonymise a person's data (Art. 17) and that export it (Art. 15,
+    #: 20), as dotted names (``shop.privacy.erase_customer``, ``shop.views.Account.export``)
+    erasure: list[str] = field(default_factory=list)
+    access: list[str] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
 def _expect(cond: bool, path: str, key: str, problem: str) -> None:
@@ -177,7 +189,7 @@ def parse_config(data: Any, path: str) -> OrgConfig:
     known = {
         "approved_processors", "first_party_domains", "categories", "words", "exclude", "severity", "select",
         "ignore", "require", "retention_periods", "max_retention", "encrypted_types", "sanitizers", "datamap",
-        "fail_on", "check_tests", "check_carriers", "check_cli_output", "repository",
+        "fail_on", "check_tests", "check_carriers", "check_cli_output", "repository", "erasure", "access",
     }
     for key, value in data.items():
         k = key.replace("-", "_") if isinstance(key, str) else key
@@ -193,7 +205,7 @@ def parse_config(data: Any, path: str) -> OrgConfig:
         elif k == "require":
             cfg.require = _str_list(value, path, key)
             for item in cfg.require:
-                _expect(item in TAG_KEYS, path, key, f"unknown tag key {item!r}; allowed: {', '.join(TAG_KEYS)}")
+                _expect(item in REQUIRABLE, path, key, f"unknown tag key {item!r}; allowed: {', '.join(REQUIRABLE)}")
         elif k == "severity":
             _expect(isinstance(value, dict), path, key, f"expected a mapping of rule code to severity, got {value!r}")
             for code, level in value.items():
@@ -222,6 +234,13 @@ def parse_config(data: Any, path: str) -> OrgConfig:
             setattr(cfg, k, value)
         elif k == "fail_on":
             cfg.fail_on = _severity(value, path, key, SEVERITIES + ("never",))
+        elif k in ("erasure", "access"):
+            routines = _str_list(value, path, key)
+            for i, name in enumerate(routines):
+                _expect(bool(_DOTTED.fullmatch(name)), path, f"{key}[{i}]",
+                        f"{name!r} is not a dotted name of a function (package.module.function, or "
+                        "package.module.Class.method)")
+            setattr(cfg, k, routines)
         elif k == "repository":
             problem = repository_problem(value, path)
             _expect(not problem, path, key, problem)

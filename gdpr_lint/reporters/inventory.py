@@ -22,7 +22,7 @@ REQUIRE_FIELDS = {"retention": "retention", "basis": "basis", "purpose": "purpos
 
 CSV_COLUMNS = ("path", "line", "module", "model", "field", "framework", "storage", "categories", "special",
                "subject", "retention", "basis", "purpose", "encrypted", "declared_by", "reasons", "tag_problem",
-               "exchanged", "mirrors")
+               "exchanged", "mirrors", "erased_by", "exported_by", "erasure", "access", "exempt_reason")
 
 _NOT_FIDES_KEY = re.compile(r"[^a-zA-Z0-9_.<>-]+")  # fideslang.validation.FIDES_KEY_PATTERN, negated
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -61,6 +61,29 @@ def coverage_line(cov: tuple[int, int, float]) -> str:
     return f"tag coverage: {tagged}/{total} personal-data fields fully tagged ({percent:.1f}%)"
 
 
+def rights_coverage(rows: list[dict]) -> dict[str, tuple[int, int]] | None:
+    """``{"erasure": (reached, total), "access": (...)}`` over the kept fields (exempt ones count as
+    reached), or ``None`` when the scan did not check the data subjects' rights."""
+    kept = [r for r in rows if not r.get("exchanged")]
+    if not kept or not any("erased_by" in r for r in kept):
+        return None
+    out = {}
+    for right, key in (("erasure", "erased_by"), ("access", "exported_by")):
+        out[right] = (sum(1 for r in kept if r.get(key) or r.get(right) == "exempt"), len(kept))
+    return out
+
+
+def _right(r: dict, right: str, key: str) -> str:
+    """One row's erasure or access cell: how it is reached, exempt (with the reason), or not."""
+    if key not in r:
+        return "-"
+    if r.get(key):
+        return r[key]
+    if r.get(right) == "exempt":
+        return f"exempt: {r.get('exempt_reason') or 'no reason given'}"
+    return "**not reached**"
+
+
 def _label(policy, key: str) -> str:
     cat = policy.categories.get(key) if policy is not None else None
     return cat.label if cat is not None else key
@@ -81,14 +104,19 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
     out = ["# Records of processing (GDPR Art. 30)", "",
            f"Generated from code by gdpr-lint {__version__}. {tagged} of {total} personal-data fields fully tagged "
            f"({percent:.1f}%; required: {', '.join(keys) or 'nothing'}).", ""]
+    rights = rights_coverage(rows)
+    if rights:
+        (erased, n), (exported, _) = rights["erasure"], rights["access"]
+        out += [f"Data subjects' rights: {erased} of {n} kept fields are reached by an erasure routine (Art. 17), "
+                f"{exported} of {n} by an access routine (Art. 15, 20); exempt fields count as reached.", ""]
     if not rows:
         out.append("No personal-data fields found.")
         return "\n".join(out) + "\n"
     exchanged = [r for r in rows if r.get("exchanged")]
     rows = [r for r in rows if not r.get("exchanged")]
     out += ["| Model | Field | Data categories | Subject | Retention | Basis | Purpose | Stored | Encrypted | "
-            "Declared by | Location |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+            "Erasure | Access | Declared by | Location |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         cats = ", ".join(f"{_label(policy, c)} (`{c}`)" for c in r.get("categories", []))
         if r.get("special"):
@@ -100,6 +128,7 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
         cells = [model, f"`{r.get('field', '')}`", cats, r.get("subject") or "-", retention,
                  r.get("basis") or "-", r.get("purpose") or "-",
                  "yes" if r.get("storage") else "no", "yes" if r.get("encrypted") else "no",
+                 _right(r, "erasure", "erased_by"), _right(r, "access", "exported_by"),
                  r.get("declared_by") or "none", f"{r.get('path')}:{r.get('line')}"]
         out.append("| " + " | ".join(_md(c) for c in cells) + " |")
     if exchanged:
@@ -141,6 +170,7 @@ def to_json(rows: list[dict], coverage: tuple[int, int, float]) -> str:  # noqa:
     tagged, total, percent = coverage
     doc = {"version": __version__,
            "coverage": {"tagged": tagged, "total": total, "percent": round(percent, 1)},
+           "rights": {k: {"reached": a, "total": b} for k, (a, b) in (rights_coverage(rows) or {}).items()} or None,
            "rows": sort_rows(rows)}
     return json.dumps(doc, indent=2, default=str) + "\n"
 

@@ -113,7 +113,7 @@ def expected(tmp_path_factory) -> dict:
         result = outputs(monkeypatch, path, base / "out", "--no-cache")
         assert not (path / CACHE).exists()
     assert ("shop/api.py", 7, "GDPR301") in result["check"]
-    assert {code for _, _, code in result["check"]} == {"GDPR101", "GDPR301"}
+    assert {code for _, _, code in result["check"]} == {"GDPR101", "GDPR301", "GDPR503", "GDPR504"}
     assert len(result["inventory"]["rows"]) == 2 and result["baseline"]["entries"]
     return result
 

@@ -85,7 +85,7 @@ def assert_ok(monkeypatch, repo: Path, keys: dict) -> None:
 
 
 def codes_at(doc: dict, path: str) -> set[str]:
-    return {f["code"] for f in doc["findings"] + doc["suppressions"] if f["path"] == path}
+    return {f["code"] for f in doc["findings"] + doc["tool_problems"] + doc["suppressions"] if f["path"] == path}
 
 
 # ---- item 2: the gate scans what is deployed ------------------------------------------------------------
@@ -265,7 +265,7 @@ def test_a_file_python_refuses_is_not_checked_and_changing_it_is_seen(repo, monk
     (repo / "shop" / "odd.py").write_bytes(source)
     commit_all(repo, "a file Python refuses")
     doc = approve(monkeypatch, repo, keys)
-    (finding,) = [f for f in doc["findings"] if f["path"] == "shop/odd.py"]
+    (finding,) = [f for f in doc["tool_problems"] if f["path"] == "shop/odd.py"]
     assert finding["code"] == "GDPR902" and "not checked" in finding["message"] and reason in finding["message"]
     (repo / "shop" / "odd.py").write_bytes(source + b"logging.warning('%s', user.phone)\n")
     commit_all(repo, "more in a file nobody reads")
@@ -333,7 +333,7 @@ def test_a_file_over_5_mb_changed_after_approval(repo, monkeypatch, keys):
     (repo / "shop" / "big.py").write_bytes(big)
     commit_all(repo, "a big file")
     doc = approve(monkeypatch, repo, keys)
-    (finding,) = [f for f in doc["findings"] if f["path"] == "shop/big.py"]
+    (finding,) = [f for f in doc["tool_problems"] if f["path"] == "shop/big.py"]
     assert finding["code"] == "GDPR902" and "5 MB" in finding["message"]
     (repo / "shop" / "big.py").write_bytes(big + b"logging.warning('%s', customer.phone)\n")
     commit_all(repo, "written into the big file")
@@ -349,7 +349,7 @@ def test_a_file_too_deep_to_analyse_changed_after_approval(repo, monkeypatch, ke
     commit_all(repo, "written into the deep file")
     assert_stale(monkeypatch, repo, keys)
     if "GDPR905" in codes_at(doc, "shop/deep.py"):  # beyond the analysis budget
-        (finding,) = [f for f in doc["findings"] if f["path"] == "shop/deep.py"]
+        (finding,) = [f for f in doc["tool_problems"] if f["path"] == "shop/deep.py"]
         assert "nested too deeply" in finding["message"] and "cannot run" not in finding["message"]
         assert [d["path"] for d in doc["not_analysed"]] == ["shop/deep.py"]
 
@@ -358,7 +358,7 @@ def test_a_tracked_link_to_a_device_is_reported_not_read(repo, monkeypatch, keys
     os.symlink("/dev/zero", repo / "shop" / "zero.py")
     commit_all(repo, "a module that never ends")
     doc = approve(monkeypatch, repo, keys)  # returns: nothing read it
-    (finding,) = [f for f in doc["findings"] if f["path"] == "shop/zero.py"]
+    (finding,) = [f for f in doc["tool_problems"] if f["path"] == "shop/zero.py"]
     assert finding["code"] == "GDPR902" and "not a regular file" in finding["message"]
     (entry,) = doc["not_analysed"]
     assert entry["path"] == "shop/zero.py" and "/dev/zero" in entry["sha256"]

@@ -133,7 +133,7 @@ def test_deep_nesting_in_review_and_verify(repo, keys):  # noqa: F811
     commit_all(repo, "files that crashed libcst")
     lint(repo, "review", "--out", "rv", ".")
     doc = json.loads((repo / "rv" / "review.json").read_text())
-    budget = {f["path"] for f in doc["findings"] if f["code"] == "GDPR905" and "analysis budget" in f["message"]}
+    budget = {f["path"] for f in doc["tool_problems"] if f["code"] == "GDPR905" and "analysis budget" in f["message"]}
     assert budget == {f"deep/{name}" for name in DEEP}
     assert any(f["code"] == "GDPR301" and f["path"] == "shop/api.py" for f in doc["findings"])
     proc = lint(repo, "verify", "--allowed-signers", str(keys["allowed"]), ".")
@@ -459,7 +459,7 @@ def test_review_and_verify_do_not_depend_on_load(repo, keys):  # noqa: F811
     finally:
         _stop(hogs)
     doc = json.loads((repo / "idle" / "review.json").read_text())
-    assert not any(f["code"] == "GDPR905" and "took longer" in f["message"] for f in doc["findings"])
+    assert not any(f["code"] == "GDPR905" and "took longer" in f["message"] for f in doc["tool_problems"])
     lint(repo, "signoff", "idle/review.json", "--key", str(keys["dpo"]), "--decision", "approve")
     commit_all(repo, "approved")
     allowed = str(keys["allowed"])

@@ -24,7 +24,7 @@ class SavedCard(models.Model):
     card_brand = models.CharField(max_length=16)
 
 
-# gdpr: retention=P10Y basis=legal-obligation
+# gdpr: retention=P10Y basis=legal-obligation erasure=exempt reason="kept 10 years for the tax authority (Art. 17(3)(b))"
 class TaxRecord(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT)
     tax_id = encrypt(models.CharField(max_length=20))

@@ -1,0 +1,692 @@
+"""Erasure (Art. 17) and access (Art. 15, 20) coverage: which personal-data fields of the project's
+stores the routines that erase, anonymise or export a person's data reach (GDPR501-505).
+
+The routines are those the config names (``erasure:``, ``access:``, dotted names), else the
+functions named by the conventions of ``rights.yaml``.  Each routine is read with :mod:`ast` (its
+code is never run) and followed into the project's functions and methods it calls, with what each
+variable holds: a record or a query of a store (``Customer.objects.filter(...)``,
+``session.get(Customer, pk)``, a parameter named or annotated after a store, a relation such as
+``customer.orders`` or ``order.customer``).  A routine reaches a field when it
+
+- **deletes** its record: ``.delete()`` on a record or a query, ``session.delete(record)``,
+  ``delete(Model)``, or a cascade from a record it deletes (Django ``on_delete=CASCADE``,
+  SQLAlchemy ``ondelete="CASCADE"`` or ``relationship(cascade="all, delete")``);
+- **anonymises** it: assigns it a constant, ``None``, or what an anonymising call returns (a hash,
+  a random token), or names it in ``.update(field=...)``;
+- **exports** it: reads it (``customer.phone``), or reads the whole record
+  (``model_to_dict(customer)``, a serializer of its model, ``.values()``).
+
+Deleting and anonymising answer an erasure request; reading answers an access request.  A
+personal-data field of a store that no routine reaches is a finding at the field, unless its tag
+says ``erasure=exempt`` (or ``access=exempt``) with a reason.  Without any routine, one finding
+says so.  The words (method names, anonymising calls) are policy data (``rights.yaml``); this
+module knows Python's shapes.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from gdpr_lint.findings import Finding
+
+USER_MODEL = "<user model>"  # the framework's user model when the project does not define it
+MAX_DEPTH = 6  # calls followed from a routine into the project's functions
+
+
+@dataclass
+class Model:
+    """A store class: its fields, where its references point and whether a delete cascades along them."""
+
+    qual: str
+    name: str
+    fields: set[str] = field(default_factory=set)
+    refs: dict[str, str] = field(default_factory=dict)  # field -> target qual
+    cascades: set[str] = field(default_factory=set)  # fields whose target's deletion deletes this record
+    reverse_names: dict[str, str] = field(default_factory=dict)  # related_name/backref on the target -> field
+    children: dict[str, str] = field(default_factory=dict)  # relationship() attribute -> target (SQLAlchemy)
+    child_cascade: set[str] = field(default_factory=set)  # relationship attributes with cascade delete
+    table: str = ""
+
+
+@dataclass
+class Reach:
+    """What a set of routines does to the stores."""
+
+    deleted: dict[str, str] = field(default_factory=dict)  # model -> routine
+    changed: dict[tuple[str, str], str] = field(default_factory=dict)  # (model, field) -> routine
+    read: dict[tuple[str, str], str] = field(default_factory=dict)
+    read_whole: dict[str, str] = field(default_factory=dict)
+
+
+class Stores:
+    """The project's store classes, read from their modules (fields, references, cascades)."""
+
+    def __init__(self, facts, modules: dict[str, str], policy) -> None:
+        self.words = policy.rights
+        self.models: dict[str, Model] = {}
+        store_quals = {q for q, (_fw, store) in facts.schemas.items() if store}
+        by_module: dict[str, list[str]] = {}
+        for q in store_quals:
+            by_module.setdefault(q.rpartition(".")[0], []).append(q)
+        self.by_name: dict[str, list[str]] = {}
+        raw_refs: list[tuple[Model, str, str, str]] = []  # model, field, target as written, module
+        for module, quals in by_module.items():
+            tree = _parse(modules.get(module))
+            if tree is None:
+                continue
+            names = _names(tree, module, modules.get(module, ""))
+            for cls in (s for s in tree.body if isinstance(s, ast.ClassDef) and f"{module}.{s.name}" in quals):
+                model = Model(f"{module}.{cls.name}", cls.name)
+                self._read_class(cls, model, names, raw_refs, module)
+                self.models[model.qual] = model
+                self.by_name.setdefault(cls.name.lower(), []).append(model.qual)
+        # fields of abstract bases and mixins that are stores too
+        for qual, model in self.models.items():
+            for base in facts.classes.get(qual, {}).get("b", ()):
+                parent = self.models.get(base)
+                if parent is not None and parent is not model:
+                    model.fields |= parent.fields
+        tables = {m.table: m.qual for m in self.models.values() if m.table}
+        for model, name, target, module in raw_refs:
+            resolved = self.resolve_target(target, module, tables)
+            if resolved:
+                model.refs[name] = resolved
+
+    # -- reading the classes ----------------------------------------------------------------------
+    def _read_class(self, cls: ast.ClassDef, model: Model, names, raw_refs: list, module: str) -> None:
+        for stmt in cls.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                name, value = stmt.targets[0].id, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                name, value = stmt.target.id, stmt.value
+            else:
+                continue
+            if name == "__tablename__" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                model.table = value.value
+                continue
+            if name.startswith("_"):
+                continue
+            model.fields.add(name)
+            if not isinstance(value, ast.Call):
+                continue
+            callee = names.resolve(value.func).rpartition(".")[2]
+            keywords = {k.arg: k.value for k in value.keywords if k.arg}
+            if callee in ("ForeignKey", "OneToOneField", "ParentalKey"):  # Django (and wagtail's)
+                target = _target_text(value, names)
+                raw_refs.append((model, name, target, module))
+                on_delete = keywords.get("on_delete") or (value.args[1] if len(value.args) > 1 else None)
+                if on_delete is None or _dotted(on_delete).rpartition(".")[2] in self.words.cascade_words:
+                    model.cascades.add(name)
+                related = keywords.get("related_name")
+                reverse = related.value if isinstance(related, ast.Constant) and isinstance(related.value, str) else ""
+                model.reverse_names[reverse or f"{cls.name.lower()}_set"] = name
+                if callee == "OneToOneField" and not reverse:
+                    model.reverse_names[cls.name.lower()] = name
+            elif callee == "relationship":  # SQLAlchemy
+                target = _target_text(value, names)
+                if target:
+                    model.children[name] = target
+                    raw_refs.append((model, f"<rel>{name}", target, module))
+                cascade = keywords.get("cascade")
+                if isinstance(cascade, ast.Constant) and isinstance(cascade.value, str) and any(
+                        w in self.words.cascade_words for w in re.split(r"[\s,-]+", cascade.value)):
+                    model.child_cascade.add(name)
+                backref = keywords.get("backref") or keywords.get("back_populates")
+                if isinstance(backref, ast.Constant) and isinstance(backref.value, str):
+                    model.reverse_names.setdefault(f"<back>{backref.value}", name)
+            elif callee in ("Column", "mapped_column"):
+                for arg in value.args:
+                    if isinstance(arg, ast.Call) and names.resolve(arg.func).rpartition(".")[2] == "ForeignKey":
+                        spec = arg.args[0] if arg.args else None
+                        if isinstance(spec, ast.Constant) and isinstance(spec.value, str):
+                            raw_refs.append((model, name, "table:" + spec.value.rpartition(".")[0], module))
+                        ondelete = {k.arg: k.value for k in arg.keywords}.get("ondelete")
+                        if isinstance(ondelete, ast.Constant) and str(ondelete.value).upper() == "CASCADE":
+                            model.cascades.add(name)
+
+    def resolve_target(self, target: str, module: str, tables: dict[str, str] | None = None) -> str:
+        """The store a reference points at (``USER_MODEL`` for the framework's user model)."""
+        if not target:
+            return ""
+        if target.startswith("table:"):
+            return (tables or {}).get(target[6:], "")
+        if target in self.models:
+            return target
+        if "AUTH_USER_MODEL" in target or target.endswith(("get_user_model()", "auth.User", "auth.models.User")):
+            return self._user_model()
+        if target == "self":
+            return ""
+        name = target.rpartition(".")[2].lower()
+        found = self.by_name.get(name, [])
+        if len(found) == 1:
+            return found[0]
+        same = [q for q in found if q.rpartition(".")[0] == module]
+        return same[0] if same else ""
+
+    def _user_model(self) -> str:
+        found = self.by_name.get("user", [])
+        return found[0] if len(found) == 1 else USER_MODEL
+
+    def by_word(self, word: str) -> str:
+        """The store a variable or parameter named ``word`` holds (``customer`` -> ``Customer``,
+        ``order_line`` -> ``OrderLine``), when one store has that name."""
+        key = word.lower().replace("_", "")
+        found = self.by_name.get(key, [])
+        if len(found) == 1:
+            return found[0]
+        if key == "user" or key.endswith("user"):
+            return self._user_model()
+        return ""
+
+    def relation(self, qual: str, attr: str) -> str:
+        """What ``record.attr`` holds: the target of a forward reference or relationship, or the
+        records that point at ``qual`` (``customer.orders``, ``customer.order_set``)."""
+        model = self.models.get(qual)
+        if model is not None and attr in model.refs:
+            return model.refs[attr]
+        if model is not None and f"<rel>{attr}" in model.refs:
+            return model.refs[f"<rel>{attr}"]
+        for other in self.models.values():
+            fk = other.reverse_names.get(attr)
+            if fk is not None and other.refs.get(fk) == qual:
+                return other.qual
+            back = other.reverse_names.get(f"<back>{attr}")
+            if back is not None and other.refs.get(f"<rel>{back}") == qual:
+                return other.qual
+        return ""
+
+    def cascade(self, deleted: dict[str, str]) -> dict[str, str]:
+        """``deleted`` with every record a cascade deletes with them (same routine)."""
+        out = dict(deleted)
+        changed = True
+        while changed:
+            changed = False
+            for model in self.models.values():
+                if model.qual in out:
+                    for rel in model.child_cascade:  # parent.children with cascade="all, delete"
+                        child = model.refs.get(f"<rel>{rel}")
+                        if child and child not in out:
+                            out[child] = out[model.qual]
+                            changed = True
+                    continue
+                for name in model.cascades:
+                    target = model.refs.get(name)
+                    if target in out:
+                        out[model.qual] = out[target]
+                        changed = True
+                        break
+        return out
+
+
+# ---- the routines ---------------------------------------------------------------------------------------
+
+@dataclass
+class Function:
+    qual: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    module: str
+    names: object  # the module's name resolver
+    owner: str = ""  # the class of a method
+
+
+class Code:
+    """The project's functions and methods, read on demand by module."""
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self.modules = modules
+        self._read: dict[str, dict[str, Function]] = {}
+
+    def functions(self, module: str) -> dict[str, Function]:
+        if module not in self._read:
+            out: dict[str, Function] = {}
+            tree = _parse(self.modules.get(module))
+            if tree is not None:
+                names = _names(tree, module, self.modules[module])
+                for stmt in tree.body:
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        out[stmt.name] = Function(f"{module}.{stmt.name}", stmt, module, names)
+                    elif isinstance(stmt, ast.ClassDef):
+                        for item in stmt.body:
+                            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                                out[f"{stmt.name}.{item.name}"] = Function(
+                                    f"{module}.{stmt.name}.{item.name}", item, module, names, f"{module}.{stmt.name}")
+            self._read[module] = out
+        return self._read[module]
+
+    def find(self, dotted: str) -> Function | None:
+        """The function or method a dotted name names (the longest module prefix that is a module)."""
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules:
+                return self.functions(module).get(".".join(parts[cut:]))
+        return None
+
+
+class Walker:
+    """Follows one routine and what it calls, recording what it does to the stores into ``reach``."""
+
+    def __init__(self, stores: Stores, code: Code, reach: Reach, routine: str, mirrors: dict[str, str]) -> None:
+        self.stores, self.code, self.reach, self.routine, self.mirrors = stores, code, reach, routine, mirrors
+        self.words = stores.words
+        self.seen: set[tuple[str, tuple]] = set()
+
+    def run(self, fn: Function, bound: dict[str, str] | None = None, depth: int = 0) -> None:
+        key = (fn.qual, tuple(sorted((bound or {}).items())))
+        if key in self.seen or depth > MAX_DEPTH:
+            return
+        self.seen.add(key)
+        env: dict[str, str] = {}
+        args = fn.node.args
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        for i, a in enumerate(params):
+            if i == 0 and fn.owner and a.arg in ("self", "cls"):
+                if fn.owner in self.stores.models:
+                    env[a.arg] = fn.owner
+                continue
+            kind = (bound or {}).get(a.arg) or self._annotation(a.annotation, fn) or self.stores.by_word(a.arg)
+            if kind:
+                env[a.arg] = kind
+        for stmt in fn.node.body:
+            self._stmt(stmt, env, fn, depth)
+
+    def _annotation(self, node, fn: Function) -> str:
+        if node is None:
+            return ""
+        text = _dotted(node.value if isinstance(node, ast.Subscript) else node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        resolved = fn.names.resolve_text(text) if text else ""
+        return self.stores.resolve_target(resolved, fn.module) if resolved else ""
+
+    # -- statements and expressions ------------------------------------------------------------
+    def _stmt(self, stmt: ast.stmt, env: dict[str, str], fn: Function, depth: int) -> None:
+        for node in _in_order(stmt):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                value = node.value
+                if value is None:
+                    continue
+                kind = self.type_of(value, env, fn)
+                for target in targets:
+                    if isinstance(target, ast.Name) and kind:
+                        env[target.id] = kind
+                    elif isinstance(target, ast.Attribute):
+                        owner = self.type_of(target.value, env, fn)
+                        if owner and self._anonymises(value, fn):
+                            self.reach.changed.setdefault((owner, target.attr), self.routine)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                kind = self.type_of(node.iter, env, fn)
+                if kind and isinstance(node.target, ast.Name):
+                    env[node.target.id] = kind
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    kind = self.type_of(item.context_expr, env, fn)
+                    if kind and isinstance(item.optional_vars, ast.Name):
+                        env[item.optional_vars.id] = kind
+            elif isinstance(node, ast.Call):
+                self._call(node, env, fn, depth)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                owner = self.type_of(node.value, env, fn)
+                model = self.stores.models.get(owner)
+                if model is not None and node.attr in model.fields:
+                    self.reach.read.setdefault((owner, node.attr), self.routine)
+
+    def type_of(self, node: ast.expr, env: dict[str, str], fn: Function) -> str:
+        """The store whose record (or records) an expression holds, or ``""``."""
+        if isinstance(node, ast.Name):
+            if node.id in env:
+                return env[node.id]
+            resolved = fn.names.resolve_text(node.id)
+            return resolved if resolved in self.stores.models else ""
+        if isinstance(node, ast.Attribute):
+            if node.attr in ("objects", "query") or node.attr.startswith("_default_manager"):
+                return self.type_of(node.value, env, fn)
+            owner = self.type_of(node.value, env, fn)
+            if owner:
+                return self.stores.relation(owner, node.attr)
+            resolved = fn.names.resolve(node)
+            if resolved in self.stores.models:
+                return resolved
+            # `request.user`: the signed-in user (Django, Flask-Login's `current_user`)
+            return self.stores.by_word("user") if node.attr in ("user", "current_user") else ""
+        if isinstance(node, ast.Subscript):
+            return self.type_of(node.value, env, fn)
+        if isinstance(node, ast.Await):
+            return self.type_of(node.value, env, fn)
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = _callee(func)
+            if name in self.words.query_methods:
+                for arg in node.args:  # session.get(Model, pk), select(Model), get_object_or_404(Model, ...)
+                    kind = self.type_of(arg, env, fn)
+                    if kind:
+                        return kind
+                if isinstance(func, ast.Attribute):
+                    return self.type_of(func.value, env, fn)
+        return ""
+
+    def _call(self, call: ast.Call, env: dict[str, str], fn: Function, depth: int) -> None:
+        func = call.func
+        name = _callee(func)
+        receiver = self.type_of(func.value, env, fn) if isinstance(func, ast.Attribute) else ""
+        if name in self.words.delete_methods:
+            for kind in filter(None, [receiver, *(self.type_of(a, env, fn) for a in call.args)]):
+                self.reach.deleted.setdefault(kind, self.routine)
+            return
+        if name in self.words.update_methods and receiver:
+            named = [k.arg for k in call.keywords if k.arg]  # Django: .update(field=...)
+            for arg in call.args:  # SQLAlchemy: query.update({"field": ...}) or {Model.field: ...}
+                if isinstance(arg, ast.Dict):
+                    for key in arg.keys:
+                        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                            named.append(key.value)
+                        elif isinstance(key, ast.Attribute):
+                            named.append(key.attr)
+            for field_name in named:
+                self.reach.changed.setdefault((receiver, field_name), self.routine)
+            return
+        if name == "values" and isinstance(func, ast.Attribute) and not receiver:
+            # SQLAlchemy: update(Model).where(...).values(field=...)
+            target = self._statement_model(func.value, env, fn, "update")
+            if target:
+                for k in call.keywords:
+                    if k.arg:
+                        self.reach.changed.setdefault((target, k.arg), self.routine)
+                return
+        if name == "setattr" and len(call.args) == 3:
+            owner = self.type_of(call.args[0], env, fn)
+            attr = call.args[1]
+            if owner and isinstance(attr, ast.Constant) and isinstance(attr.value, str) and self._anonymises(
+                    call.args[2], fn):
+                self.reach.changed.setdefault((owner, attr.value), self.routine)
+            return
+        if name in self.words.whole_record_reads:
+            if name == "values" and receiver and (call.args or call.keywords):
+                for arg in call.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        self.reach.read.setdefault((receiver, arg.value.split("__")[0]), self.routine)
+                return
+            for kind in filter(None, [receiver if name == "values" else "", *(self.type_of(a, env, fn)
+                                                                              for a in call.args)]):
+                self.reach.read_whole.setdefault(kind, self.routine)
+            return
+        if name == "values_list" and receiver:
+            for arg in call.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    self.reach.read.setdefault((receiver, arg.value.split("__")[0]), self.routine)
+            return
+        # a serializer, form or schema of a store given its records reads all their fields
+        callee = fn.names.resolve(func)
+        mirrored = self.mirrors.get(callee)
+        if mirrored:
+            for a in [*call.args, *(k.value for k in call.keywords if k.arg == "instance")]:
+                if self.type_of(a, env, fn) == mirrored:
+                    self.reach.read_whole.setdefault(mirrored, self.routine)
+            return
+        self._follow(call, env, fn, depth, receiver, name)
+
+    def _statement_model(self, node: ast.expr, env: dict[str, str], fn: Function, builder: str) -> str:
+        """The model of an ``update(Model)`` (or ``delete(Model)``) statement under ``.where(...)``."""
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value
+        if isinstance(node, ast.Call) and _callee(node.func) == builder and node.args:
+            return self.type_of(node.args[0], env, fn)
+        return ""
+
+    def _follow(self, call: ast.Call, env: dict[str, str], fn: Function, depth: int, receiver: str,
+                name: str) -> None:
+        """Walk the project function or method a call runs, with what its arguments hold."""
+        target: Function | None = None
+        if receiver and receiver in self.stores.models:  # record.method(...)
+            module, _, cls = receiver.rpartition(".")
+            target = self.code.functions(module).get(f"{cls}.{name}")
+        elif isinstance(call.func, ast.Name):
+            target = self.code.functions(fn.module).get(call.func.id) or self.code.find(
+                fn.names.resolve_text(call.func.id))
+        elif isinstance(call.func, ast.Attribute):
+            dotted = fn.names.resolve(call.func)
+            target = self.code.find(dotted) if dotted else None
+            if target is None and isinstance(call.func.value, ast.Name) and call.func.value.id == "self" and fn.owner:
+                module, _, cls = fn.owner.rpartition(".")
+                target = self.code.functions(module).get(f"{cls}.{name}")
+        if target is None:
+            return
+        params = [a.arg for a in (*target.node.args.posonlyargs, *target.node.args.args)]
+        if target.owner and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        bound = {}
+        for p, a in zip(params, call.args):
+            kind = self.type_of(a, env, fn)
+            if kind:
+                bound[p] = kind
+        for k in call.keywords:
+            kind = self.type_of(k.value, env, fn) if k.arg else ""
+            if kind:
+                bound[k.arg] = kind
+        if receiver and target.owner:
+            bound["self"] = receiver
+        self.run(target, bound, depth + 1)
+
+    def _anonymises(self, value: ast.expr, fn: Function) -> bool:
+        """Whether an assigned value erases what the field held: a constant, None, a constant
+        expression, a module constant, or what an anonymising call returns."""
+        if isinstance(value, ast.Constant):
+            return True
+        if isinstance(value, ast.JoinedStr):
+            return all(isinstance(v, ast.Constant) or _is_constant_name(getattr(v, "value", None))
+                       for v in value.values)
+        if isinstance(value, (ast.BinOp, ast.UnaryOp, ast.BoolOp)):
+            return all(self._anonymises(v, fn) for v in ast.iter_child_nodes(value) if isinstance(v, ast.expr))
+        if _is_constant_name(value):
+            return True
+        if isinstance(value, ast.Call):
+            words = set(re.split(r"[._()]+", _dotted(value.func).lower()))
+            return bool(words & self.words.anonymise_words) or _dotted(value.func).lower() in self.words.anonymise_words
+        return False
+
+
+# ---- the check ------------------------------------------------------------------------------------------
+
+def routines(policy, code: Code, which: str) -> tuple[list[Function], list[str]]:
+    """``(routines found, configured names not found)`` for ``erasure`` or ``access``."""
+    configured = getattr(policy.config, which)
+    if configured:
+        found, missing = [], []
+        for name in configured:
+            fn = code.find(name)
+            (found.append(fn) if fn is not None else missing.append(name))
+        return found, missing
+    patterns = policy.rights.erasure_conventions if which == "erasure" else policy.rights.access_conventions
+    if not patterns:
+        return [], []
+    words = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)", re.M)
+    found = []
+    from gdpr_lint.files.source import read_source
+
+    for module, path in sorted(code.modules.items()):
+        text, _problem = read_source(Path(path))  # the one reader: no device, no file past the size limit
+        if text is None:
+            continue
+        names = {m.group(1) for m in words.finditer(text)}
+        if not any(fnmatchcase(n, p) for n in names for p in patterns):
+            continue
+        for key, fn in code.functions(module).items():
+            if any(fnmatchcase(fn.node.name, p) for p in patterns):
+                found.append(fn)
+    return found, []
+
+
+def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[str, str],
+          config_shown: str = "") -> list[Finding]:
+    """GDPR501-505 for the store rows of the inventory; each row gets ``erased_by`` and
+    ``exported_by`` (what reaches it, ``""`` when nothing does).
+
+    Args:
+        policy: the effective policy.
+        facts: the project facts (store classes, what carriers mirror).
+        rows: the scan's inventory rows (updated in place).
+        modules: module name -> file path, for every file of the scan (production code).
+        shown: module name -> the path shown in findings.
+        config_shown: the config file as shown, where a finding about the config is reported.
+    """
+    kept = [r for r in rows if r.get("storage") and not r.get("exchanged")]
+    enabled = {c: policy.is_enabled(c) for c in ("GDPR501", "GDPR502", "GDPR503", "GDPR504", "GDPR505")}
+    if not kept or not any(enabled.values()):
+        return []
+    code = Code(modules)
+    stores = Stores(facts, modules, policy)
+    findings: list[Finding] = []
+    for which, none_code, miss_code, exempt_key in (("erasure", "GDPR503", "GDPR501", "erasure"),
+                                                   ("access", "GDPR504", "GDPR502", "access")):
+        found, missing = routines(policy, code, which)
+        for name in missing:
+            if enabled["GDPR505"]:
+                findings.append(_finding(policy, "GDPR505", config_shown or "<config>", 1, f"`{which}:` names "
+                                         f"{name}, which is not a function or method of the scanned code",
+                                         f"{which}.{name}", name))
+        reach = Reach()
+        for fn in list(found):
+            mine = Reach()
+            Walker(stores, code, mine, _short(fn.qual), facts.mirrors).run(fn)
+            touches = mine.deleted or mine.changed if which == "erasure" else mine.read or mine.read_whole
+            if not touches and not getattr(policy.config, which):
+                found.remove(fn)  # named like a routine by the convention, but reaches no store: not one
+                continue
+            for part in ("deleted", "changed", "read", "read_whole"):
+                for k, v in getattr(mine, part).items():
+                    getattr(reach, part).setdefault(k, v)
+        deleted = stores.cascade(reach.deleted)
+        for row in kept:
+            qual = f"{row.get('module')}.{row.get('model')}"
+            key = (qual, row.get("field", ""))
+            if which == "erasure":
+                how = (f"deleted by {deleted[qual]}" if qual in deleted else
+                       f"anonymised by {reach.changed[key]}" if key in reach.changed else "")
+                row["erased_by"] = how
+            else:
+                how = (f"exported by {reach.read_whole[qual]}" if qual in reach.read_whole else
+                       f"exported by {reach.read[key]}" if key in reach.read else "")
+                row["exported_by"] = how
+        if not found:
+            if enabled[none_code]:
+                first = min(kept, key=lambda r: (r.get("path", ""), r.get("line", 0)))
+                stores_n = len({(r.get("module"), r.get("model")) for r in kept})
+                what = "erases or anonymises" if which == "erasure" else "exports"
+                findings.append(_finding(
+                    policy, none_code, first.get("path", ""), first.get("line", 1),
+                    f"no routine {what} a person's data on request: {len(kept)} personal-data field"
+                    f"{'s' if len(kept) != 1 else ''} of {stores_n} store{'s' if stores_n != 1 else ''} are unchecked "
+                    f"(name the routines under `{which}:` in the config)", "<project>", f"{which}-routines"))
+            continue
+        if not enabled[miss_code]:
+            continue
+        names = ", ".join(sorted({_short(fn.qual) for fn in found}))
+        for row in kept:
+            if row.get("erased_by" if which == "erasure" else "exported_by") or row.get(exempt_key) == "exempt":
+                continue
+            label = f"`{row.get('model')}.{row.get('field')}`"
+            message = (f"{label} is reached by no erasure routine ({names}): an erasure request leaves it"
+                       if which == "erasure" else
+                       f"{label} is read by no access routine ({names}): an access request does not return it")
+            findings.append(_finding(policy, miss_code, row.get("path", ""), row.get("line", 1), message,
+                                     f"{row.get('model')}.{row.get('field')}", row.get("field", ""),
+                                     tuple(row.get("categories", ()))))
+    return _unsuppressed(findings, modules, shown)
+
+
+def _finding(policy, code: str, path: str, line: int, message: str, symbol: str, snippet: str,
+             categories: tuple = ()) -> Finding:
+    rule = policy.rules[code]
+    return Finding(code=code, name=rule.name, family=rule.family, severity=policy.severity_of(code), path=path,
+                   line=line, column=1, end_line=line, end_column=1, message=message, categories=categories,
+                   fix=" ".join(rule.fix.split()), symbol=symbol, snippet=snippet).finish()
+
+
+def _unsuppressed(findings: list[Finding], modules: dict[str, str], shown: dict[str, str]) -> list[Finding]:
+    """The findings, with ``suppressed`` and its reason set for those a ``# gdpr-lint: ignore``
+    comment on their line covers."""
+    from gdpr_lint.policy.comments import CommentIndex
+
+    path_of = {shown[m]: p for m, p in modules.items() if m in shown}
+    indexes: dict[str, CommentIndex | None] = {}
+    from gdpr_lint.files.source import read_source
+
+    for f in findings:
+        if f.path not in indexes:
+            text = read_source(Path(path_of[f.path]))[0] if f.path in path_of else None
+            indexes[f.path] = CommentIndex(text) if text is not None else None
+        index = indexes[f.path]
+        sup = index.suppressions.get(f.line) if index is not None else None
+        if sup is not None and (not sup.codes or f.code in sup.codes):
+            f.suppressed = True
+            f.suppression_reason = sup.reason
+    return findings
+
+
+# ---- helpers --------------------------------------------------------------------------------------------
+
+def _short(qual: str) -> str:
+    """``erase_customer``, or ``Account.erase`` for a method."""
+    parts = qual.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 1 and parts[-2][:1].isupper() else parts[-1]
+
+
+def _parse(path: str | None) -> ast.Module | None:
+    if not path:
+        return None
+    from gdpr_lint.files.source import read_source
+
+    try:
+        text, _problem = read_source(Path(path))
+        return ast.parse(text) if text is not None else None
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, OSError):
+        return None
+
+
+def _names(tree: ast.Module, module: str, path: str):
+    from gdpr_lint.survey.classes import _Names
+
+    return _Names(tree, module, os.path.basename(path) == "__init__.py")
+
+
+def _dotted(node) -> str:
+    from gdpr_lint.survey.classes import _dotted as dotted
+
+    return dotted(node) if isinstance(node, ast.expr) else ""
+
+
+def _target_text(call: ast.Call, names) -> str:
+    from gdpr_lint.survey.classes import _target
+
+    return _target(call, names)
+
+
+def _callee(func: ast.expr) -> str:
+    """The name a call calls: ``update`` in ``Model.objects.filter(...).update(...)``."""
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _is_constant_name(node) -> bool:
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return bool(name) and name.isupper()
+
+
+def _in_order(stmt: ast.stmt):
+    """The nodes of a statement, parents before children, assignments before what reads their names."""
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) and node is not stmt:
+            continue
+        children = list(ast.iter_child_nodes(node))
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            # the loops bind the names the element reads: walk them first
+            children = [*node.generators, *(c for c in children if c not in node.generators)]
+        stack.extend(reversed(children))

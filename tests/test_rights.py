@@ -1,0 +1,290 @@
+"""Erasure and access coverage (GDPR501-505): the routines that erase, anonymise and export a
+person's data, followed through the project, against every personal-data field of its stores."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gdpr_lint.cli import main
+
+MODELS = '''\
+from django.db import models
+
+
+class Customer(models.Model):
+    email = models.EmailField()  # gdpr: retention=P2Y basis=contract
+    phone = models.CharField(max_length=20)  # gdpr: retention=P2Y basis=contract
+
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, related_name="orders", on_delete=models.CASCADE)
+    shipping_address = models.TextField()  # gdpr: retention=P2Y basis=contract
+
+
+class OrderNote(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE)
+    note_author_name = models.CharField(max_length=80)  # gdpr: retention=P2Y basis=contract
+
+
+class Invoice(models.Model):
+    customer = models.ForeignKey(Customer, null=True, on_delete=models.SET_NULL)
+    billing_name = models.CharField(max_length=100)  # gdpr: retention=P10Y basis=legal-obligation
+
+
+class Review(models.Model):
+    author = models.ForeignKey(Customer, null=True, on_delete=models.SET_NULL)
+    author_name = models.CharField(max_length=100)  # gdpr: retention=P2Y basis=consent
+'''
+
+
+def project(tmp_path: Path, files: dict[str, str], config: str = "") -> Path:
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    (tmp_path / "shop" / "__init__.py").touch()
+    if config:
+        (tmp_path / ".gdpr-lint.yaml").write_text(textwrap.dedent(config), encoding="utf-8")
+    return tmp_path
+
+
+def rights(root: Path, monkeypatch, *extra: str) -> list[tuple[str, str]]:
+    """``[(code, 'Model.field' or what the finding is about), ...]`` of the GDPR5xx findings."""
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail",
+                                       *extra, "shop"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    return sorted((f["code"], f["symbol"]) for f in doc["findings"] if f["code"].startswith("GDPR5"))
+
+
+def test_deletes_cascades_and_anonymising_updates_reach_fields(tmp_path, monkeypatch):
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/privacy.py": '''\
+        from shop.models import Customer, Review
+
+
+        def erase_customer(customer: Customer):
+            Review.objects.filter(author=customer).update(author_name="deleted user")
+            customer.delete()
+        '''})
+    # Order and OrderNote go by cascade; Review is anonymised; Invoice is SET_NULL: its copy stays
+    assert [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"] == [("GDPR501", "Invoice.billing_name")]
+
+
+def test_exempt_fields_need_a_reason_and_are_then_not_reported(tmp_path, monkeypatch):
+    models = MODELS.replace(
+        "billing_name = models.CharField(max_length=100)  # gdpr: retention=P10Y basis=legal-obligation",
+        'billing_name = models.CharField(max_length=100)  # gdpr: retention=P10Y basis=legal-obligation '
+        'erasure=exempt reason="tax law"')
+    privacy = "def erase_customer(customer):\n    customer.delete()\n"
+    root = project(tmp_path, {"shop/models.py": models, "shop/privacy.py": privacy})
+    found = rights(root, monkeypatch)
+    assert ("GDPR501", "Invoice.billing_name") not in found and ("GDPR501", "Review.author_name") in found
+    (root / "shop" / "models.py").write_text(models.replace(' reason="tax law"', ""), encoding="utf-8")
+    monkeypatch.chdir(root)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "shop"]).stdout)
+    assert any(f["code"] == "GDPR102" and "needs a `reason=" in f["message"] for f in out["findings"])
+
+
+def test_export_reads_fields_whole_records_values_and_serializers(tmp_path, monkeypatch):
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/serializers.py": '''\
+        from rest_framework import serializers
+
+        from shop.models import Order
+
+
+        class OrderSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = Order
+                fields = "__all__"
+        ''', "shop/privacy.py": '''\
+        from django.forms.models import model_to_dict
+
+        from shop.models import Invoice, OrderNote, Review
+        from shop.serializers import OrderSerializer
+
+
+        def export_customer_data(customer):
+            return {
+                "email": customer.email,
+                "orders": OrderSerializer(customer.orders.all(), many=True).data,
+                "invoices": [model_to_dict(i) for i in Invoice.objects.filter(customer=customer)],
+                "reviews": list(Review.objects.filter(author=customer).values("author_name")),
+            }
+        '''})
+    access = [f for f in rights(root, monkeypatch) if f[0] == "GDPR502"]
+    assert access == [("GDPR502", "Customer.phone"), ("GDPR502", "OrderNote.note_author_name")]
+
+
+def test_helpers_methods_and_loops_are_followed(tmp_path, monkeypatch):
+    models = "import hashlib\n\n" + MODELS.replace(
+        "    billing_name = models.CharField(max_length=100)  # gdpr: retention=P10Y basis=legal-obligation\n",
+        "    billing_name = models.CharField(max_length=100)  # gdpr: retention=P10Y basis=legal-obligation\n\n"
+        "    def anonymise(self):\n"
+        "        self.billing_name = hashlib.sha256(self.billing_name.encode()).hexdigest()\n"
+        "        self.save()\n")
+    root = project(tmp_path, {"shop/models.py": models, "shop/cleanup.py": '''\
+        from shop.models import Review
+
+
+        def scrub_reviews(customer):
+            for review in Review.objects.filter(author=customer):
+                review.author_name = None
+                review.save()
+        ''', "shop/privacy.py": '''\
+        from shop.cleanup import scrub_reviews
+
+
+        def erase_customer(customer):
+            scrub_reviews(customer)
+            for invoice in customer.invoice_set.all():
+                invoice.anonymise()
+            customer.delete()
+        '''})
+    assert [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"] == []
+
+
+def test_copying_another_personal_value_is_not_anonymising(tmp_path, monkeypatch):
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/privacy.py": '''\
+        from shop.models import Review
+
+
+        def erase_customer(customer):
+            for review in Review.objects.filter(author=customer):
+                review.author_name = customer.phone
+                review.save()
+            customer.delete()
+        '''})
+    assert ("GDPR501", "Review.author_name") in rights(root, monkeypatch)
+
+
+def test_routines_named_in_the_config_and_a_wrong_name(tmp_path, monkeypatch):
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/accounts.py": '''\
+        class AccountService:
+            def close(self, customer):
+                customer.delete()
+        '''}, config="erasure: [shop.accounts.AccountService.close]\naccess: [shop.accounts.nothing_here]\n")
+    found = rights(root, monkeypatch)
+    assert ("GDPR501", "Invoice.billing_name") in found and ("GDPR501", "Order.shipping_address") not in found
+    assert ("GDPR505", "access.shop.accounts.nothing_here") in found
+
+
+def test_without_a_routine_one_finding_says_so(tmp_path, monkeypatch):
+    # a function named like a routine that touches no store is not one (erase_cache)
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/cache.py": '''\
+        from django.core.cache import cache
+
+
+        def erase_cache():
+            cache.delete("everything")
+        '''})
+    assert rights(root, monkeypatch) == [("GDPR503", "<project>"), ("GDPR504", "<project>")]
+
+
+def test_a_suppression_on_the_field_line(tmp_path, monkeypatch):
+    models = MODELS.replace(
+        "billing_name = models.CharField(max_length=100)  # gdpr: retention=P10Y basis=legal-obligation",
+        "# gdpr: retention=P10Y basis=legal-obligation\n"
+        '    billing_name = models.CharField(max_length=100)  # gdpr-lint: ignore[GDPR501] reason="kept by law"')
+    root = project(tmp_path, {"shop/models.py": models, "shop/privacy.py": "def erase_customer(c):\n    c.delete()\n"})
+    assert ("GDPR501", "Invoice.billing_name") not in rights(root, monkeypatch)
+
+
+SQLA_MODELS = '''\
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(200))  # gdpr: retention=P2Y basis=contract
+    addresses = relationship("Address", cascade="all, delete-orphan")
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"))
+    street = Column(String(200))  # gdpr: retention=P2Y basis=contract
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"))
+    cardholder_name = Column(String(200))  # gdpr: retention=P2Y basis=contract
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"))
+    requester_email = Column(String(200))  # gdpr: retention=P2Y basis=contract
+
+
+class Visit(Base):
+    __tablename__ = "visits"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"))
+    ip_address = Column(String(45))  # gdpr: retention=P30D basis=legitimate-interests
+'''
+
+
+def test_sqlalchemy_sessions_statements_and_cascades(tmp_path, monkeypatch):
+    root = project(tmp_path, {"shop/models.py": SQLA_MODELS, "shop/privacy.py": '''\
+        from sqlalchemy import delete, update
+
+        from shop.models import Customer, Ticket, Visit
+
+
+        def erase_customer(session, customer_id):
+            customer = session.get(Customer, customer_id)
+            session.execute(update(Ticket).where(Ticket.customer_id == customer_id).values(requester_email=None))
+            session.delete(customer)
+            session.commit()
+
+
+        def export_customer_data(session, customer_id):
+            customer = session.get(Customer, customer_id)
+            visits = session.query(Visit).filter(Visit.customer_id == customer_id).all()
+            return {"email": customer.email, "visits": [v.ip_address for v in visits]}
+        '''})
+    found = rights(root, monkeypatch)
+    # Address by relationship cascade, Payment by ondelete=CASCADE, Ticket by the update; Visit stays
+    assert [f for f in found if f[0] == "GDPR501"] == [("GDPR501", "Visit.ip_address")]
+    assert [f for f in found if f[0] == "GDPR502"] == [("GDPR502", "Address.street"), ("GDPR502", "Payment.cardholder_name"),
+                                                       ("GDPR502", "Ticket.requester_email")]
+
+
+def test_the_inventory_says_what_reaches_each_field(tmp_path, monkeypatch):
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/privacy.py": '''\
+        def erase_customer(customer):
+            customer.delete()
+
+
+        def export_customer_data(customer):
+            return {"phone": customer.phone}
+        '''})
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "json", "shop"])
+    rows = {(r["model"], r["field"]): r for r in json.loads(result.stdout)["rows"]}
+    assert rows[("Order", "shipping_address")]["erased_by"] == "deleted by erase_customer"
+    assert rows[("Invoice", "billing_name")]["erased_by"] == ""
+    assert rows[("Customer", "phone")]["exported_by"] == "exported by export_customer_data"
+    assert rows[("Customer", "email")]["exported_by"] == ""
+
+
+@pytest.mark.parametrize("value", ["shop", "shop.", "1shop.erase", "shop erase.x"])
+def test_a_routine_name_that_is_not_dotted_is_a_config_error(tmp_path, monkeypatch, value):
+    root = project(tmp_path, {"shop/models.py": MODELS}, config=f"erasure: [{value!r}]\n")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "shop"])
+    assert result.exit_code == 2 and "erasure[0]" in result.stderr and "Traceback" not in result.output
