@@ -42,12 +42,19 @@ class Review(models.Model):
 '''
 
 
-def project(tmp_path: Path, files: dict[str, str], config: str = "") -> Path:
+def project(tmp_path: Path, files: dict[str, str], config: str | None = None) -> Path:
+    """A project of dedented files; without ``config``, one that declares the routines
+    ``shop/privacy.py`` defines (``erase_customer``, ``export_customer_data``)."""
     for rel, text in files.items():
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     (tmp_path / "shop" / "__init__.py").touch()
+    if config is None:
+        privacy = textwrap.dedent(files.get("shop/privacy.py", ""))
+        config = "".join(f"{key}: [shop.privacy.{name}]\n" for key, name in
+                         (("erasure", "erase_customer"), ("access", "export_customer_data"))
+                         if f"def {name}(" in privacy)
     if config:
         (tmp_path / ".gdpr-lint.yaml").write_text(textwrap.dedent(config), encoding="utf-8")
     return tmp_path
@@ -174,6 +181,22 @@ def test_routines_named_in_the_config_and_a_wrong_name(tmp_path, monkeypatch):
     assert ("GDPR505", "access.shop.accounts.nothing_here") in found
 
 
+def test_routines_found_by_their_names_are_proposed_not_checked_field_by_field(tmp_path, monkeypatch):
+    """Without `erasure:`, a function named `erase_customer` is a candidate: its coverage is in the
+    inventory and one finding names it, but no field is reported against it (such a function may
+    do part of the work only)."""
+    privacy = "def erase_customer(customer):\n    customer.delete()\n"
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/privacy.py": privacy}, config="")
+    monkeypatch.chdir(root)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "shop"]).stdout)
+    rights_found = [f for f in out["findings"] if f["family"] == "rights"]
+    assert [f["code"] for f in rights_found] == ["GDPR503", "GDPR504"]
+    assert "shop.privacy.erase_customer look like one and reach 4 of them" in rights_found[0]["message"]
+    rows = json.loads(CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "json", "shop"]).stdout)["rows"]
+    assert {(r["model"], r["field"]) for r in rows if r["erased_by"]} == {
+        ("Customer", "email"), ("Customer", "phone"), ("Order", "shipping_address"), ("OrderNote", "note_author_name")}
+
+
 def test_without_a_routine_one_finding_says_so(tmp_path, monkeypatch):
     # a function named like a routine that touches no store is not one (erase_cache)
     root = project(tmp_path, {"shop/models.py": MODELS, "shop/cache.py": '''\
@@ -288,3 +311,52 @@ def test_a_routine_name_that_is_not_dotted_is_a_config_error(tmp_path, monkeypat
     monkeypatch.chdir(root)
     result = CliRunner().invoke(main, ["check", "--no-cache", "shop"])
     assert result.exit_code == 2 and "erasure[0]" in result.stderr and "Traceback" not in result.output
+
+
+def test_django_signals_and_delete_receivers_are_followed(tmp_path, monkeypatch):
+    """The erasure sends a project signal (imported inside the method) whose receivers, in other
+    modules, anonymise rows; deleting the customer runs the `pre_delete` receivers connected for
+    the Customer model; models are imported through the package that re-exports them."""
+    models = MODELS.replace("class Customer(models.Model):\n", "class Customer(models.Model):\n"
+                            "    def forget(self):\n"
+                            "        from ..signals import customer_forgotten\n\n"
+                            "        customer_forgotten.send(sender=self)\n"
+                            "        self.delete()\n\n")
+    root = project(tmp_path, {
+        "shop/models/__init__.py": "from .core import Customer, Invoice, Order, OrderNote, Review\n",
+        "shop/models/core.py": models,
+        "shop/signals.py": "from django.dispatch import Signal\n\ncustomer_forgotten = Signal()\n",
+        "shop/receivers.py": '''\
+            from django.db.models.signals import pre_delete
+            from django.dispatch import receiver
+
+            from shop.models import Customer, Invoice, Review
+            from shop.signals import customer_forgotten
+
+
+            def in_chunks(queryset):
+                yield from queryset.iterator()
+
+
+            @receiver(customer_forgotten)
+            def forget_reviews(sender, **kwargs):
+                for review in in_chunks(Review.objects.filter(author=sender)):
+                    review.author_name = ""
+                    review.save()
+
+
+            @receiver(pre_delete, sender=Customer)
+            def forget_invoices(sender, instance, **kwargs):
+                Invoice.objects.filter(customer=instance).update(billing_name="")
+
+
+            @receiver(pre_delete, sender=Invoice)
+            def not_for_customers(sender, instance, **kwargs):
+                Review.objects.all().delete()
+            '''}, config="erasure: [shop.models.core.Customer.forget]\n")
+    (root / "shop" / "models.py").unlink(missing_ok=True)
+    assert [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"] == []
+    # without the receivers module, the reviews and invoices are left
+    (root / "shop" / "receivers.py").unlink()
+    assert [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"] == [
+        ("GDPR501", "Invoice.billing_name"), ("GDPR501", "Review.author_name")]

@@ -34,7 +34,9 @@ from pathlib import Path
 
 from gdpr_lint.findings import Finding
 
-USER_MODEL = "<user model>"  # the framework's user model when the project does not define it
+USER_MODEL = "<user model>"
+#: Django's signals sent for every record deleted (with ``instance=`` the record)
+DELETE_SIGNALS = ("django.db.models.signals.pre_delete", "django.db.models.signals.post_delete")  # the framework's user model when the project does not define it
 MAX_DEPTH = 6  # calls followed from a routine into the project's functions
 
 
@@ -179,6 +181,10 @@ class Stores:
         found = self.by_name.get(key, [])
         if len(found) == 1:
             return found[0]
+        if not found and len(key) > 3:  # `download` for the one store named `...Download` (DataDownload)
+            ending = [q for name, quals in self.by_name.items() if name.endswith(key) for q in quals]
+            if len(ending) == 1:
+                return ending[0]
         if key == "user" or key.endswith("user"):
             return self._user_model()
         return ""
@@ -240,11 +246,54 @@ class Code:
     def __init__(self, modules: dict[str, str]) -> None:
         self.modules = modules
         self._read: dict[str, dict[str, Function]] = {}
+        self.texts: dict[str, str] = {}  # module -> source, for the modules read by text
+        self._receivers: dict[str, list[tuple[Function, str]]] | None = None
+        self._trees: dict[str, ast.Module | None] = {}
+
+    def text(self, module: str) -> str:
+        if module not in self.texts:
+            from gdpr_lint.files.source import read_source
+
+            path = self.modules.get(module)
+            self.texts[module] = (read_source(Path(path))[0] or "") if path else ""  # the one reader
+        return self.texts[module]
+
+    def receivers(self, signal: str) -> list[tuple[Function, str]]:
+        """The functions connected to a signal (``@receiver(signal, sender=...)`` or
+        ``signal.connect(function, sender=...)``), each with its sender as written and resolved."""
+        if self._receivers is None:
+            self._receivers = {}
+            for module in sorted(self.modules):
+                text = self.text(module)
+                if "receiver(" not in text and ".connect(" not in text:
+                    continue
+                functions = self.functions(module)
+                by_name = {fn.node.name: fn for fn in functions.values() if not fn.owner}
+                for fn in functions.values():
+                    for dec in fn.node.decorator_list:
+                        if isinstance(dec, ast.Call) and _callee(dec.func) == "receiver" and dec.args:
+                            sender = next((k.value for k in dec.keywords if k.arg == "sender"), None)
+                            for sig in _elements(dec.args[0]):
+                                name = _qualified(fn.names.resolve(sig), _dotted(sig), module)
+                                self._receivers.setdefault(name, []).append(
+                                    (fn, fn.names.resolve(sender) if sender is not None else ""))
+                tree = self._trees.get(module)
+                for node in ast.walk(tree) if tree is not None else ():
+                    if isinstance(node, ast.Call) and _callee(node.func) == "connect" and node.args and isinstance(
+                            node.func, ast.Attribute) and isinstance(node.args[0], ast.Name):
+                        fn = by_name.get(node.args[0].id)
+                        if fn is not None:
+                            sender = next((k.value for k in node.keywords if k.arg == "sender"), None)
+                            name = _qualified(fn.names.resolve(node.func.value), _dotted(node.func.value), module)
+                            self._receivers.setdefault(name, []).append(
+                                (fn, fn.names.resolve(sender) if sender is not None else ""))
+        return self._receivers.get(signal, [])
 
     def functions(self, module: str) -> dict[str, Function]:
         if module not in self._read:
             out: dict[str, Function] = {}
             tree = _parse(self.modules.get(module))
+            self._trees[module] = tree
             if tree is not None:
                 names = _names(tree, module, self.modules[module])
                 for stmt in tree.body:
@@ -307,7 +356,14 @@ class Walker:
     # -- statements and expressions ------------------------------------------------------------
     def _stmt(self, stmt: ast.stmt, env: dict[str, str], fn: Function, depth: int) -> None:
         for node in _in_order(stmt):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            if isinstance(node, ast.ImportFrom):  # `from ..signals import delete_user_content` in a function
+                from gdpr_lint.survey.classes import _from_base
+
+                base = _from_base(node, fn.module.rpartition(".")[0] if not self.code.modules.get(
+                    fn.module, "").endswith("__init__.py") else fn.module)
+                for alias in node.names:
+                    env[f"@import:{alias.asname or alias.name}"] = f"{base}.{alias.name}" if base else alias.name
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 value = node.value
                 if value is None:
@@ -322,6 +378,9 @@ class Walker:
                             self.reach.changed.setdefault((owner, target.attr), self.routine)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                 kind = self.type_of(node.iter, env, fn)
+                if not kind and isinstance(node.iter, ast.Call):
+                    # a wrapper over a query (`chunk_queryset(user.post_set)`, `tqdm(qs)`) yields its records
+                    kind = next(filter(None, (self.type_of(a, env, fn) for a in node.iter.args)), "")
                 if kind and isinstance(node.target, ast.Name):
                     env[node.target.id] = kind
             elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -337,21 +396,29 @@ class Walker:
                 if model is not None and node.attr in model.fields:
                     self.reach.read.setdefault((owner, node.attr), self.routine)
 
+    def resolve(self, node: ast.expr, env: dict[str, str], fn: Function) -> str:
+        """The qualified name of a dotted name, through the function's own imports, then its module's."""
+        text = _dotted(node)
+        head, _, rest = text.partition(".")
+        local = env.get(f"@import:{head}")
+        if local:
+            return local + (f".{rest}" if rest else "")
+        return _qualified(fn.names.resolve_text(text), text, fn.module) if text else ""
+
     def type_of(self, node: ast.expr, env: dict[str, str], fn: Function) -> str:
         """The store whose record (or records) an expression holds, or ``""``."""
         if isinstance(node, ast.Name):
             if node.id in env:
                 return env[node.id]
-            resolved = fn.names.resolve_text(node.id)
-            return resolved if resolved in self.stores.models else ""
+            return self._store_named(self.resolve(node, env, fn), fn)
         if isinstance(node, ast.Attribute):
             if node.attr in ("objects", "query") or node.attr.startswith("_default_manager"):
                 return self.type_of(node.value, env, fn)
             owner = self.type_of(node.value, env, fn)
             if owner:
                 return self.stores.relation(owner, node.attr)
-            resolved = fn.names.resolve(node)
-            if resolved in self.stores.models:
+            resolved = self._store_named(self.resolve(node, env, fn), fn)
+            if resolved:
                 return resolved
             # `request.user`: the signed-in user (Django, Flask-Login's `current_user`)
             return self.stores.by_word("user") if node.attr in ("user", "current_user") else ""
@@ -362,6 +429,8 @@ class Walker:
         if isinstance(node, ast.Call):
             func = node.func
             name = _callee(func)
+            if name == "super" and fn.owner in self.stores.models:  # super().delete() in a model's method
+                return fn.owner
             if name in self.words.query_methods:
                 for arg in node.args:  # session.get(Model, pk), select(Model), get_object_or_404(Model, ...)
                     kind = self.type_of(arg, env, fn)
@@ -378,6 +447,16 @@ class Walker:
         if name in self.words.delete_methods:
             for kind in filter(None, [receiver, *(self.type_of(a, env, fn) for a in call.args)]):
                 self.reach.deleted.setdefault(kind, self.routine)
+                for signal in DELETE_SIGNALS:  # what the project does when such a record is deleted
+                    self._signal(signal, kind, {"instance": kind}, depth)
+            return
+        if name in ("send", "send_robust") and isinstance(func, ast.Attribute):
+            signal = self.resolve(func.value, env, fn)
+            sender = next((k.value for k in call.keywords if k.arg == "sender"), call.args[0] if call.args else None)
+            kind = self.type_of(sender, env, fn) if sender is not None else ""
+            extra = {k.arg: t for k in call.keywords if k.arg and k.arg != "sender"
+                     for t in [self.type_of(k.value, env, fn)] if t}
+            self._signal(signal, kind, extra, depth)
             return
         if name in self.words.update_methods and receiver:
             named = [k.arg for k in call.keywords if k.arg]  # Django: .update(field=...)
@@ -430,6 +509,23 @@ class Walker:
                     self.reach.read_whole.setdefault(mirrored, self.routine)
             return
         self._follow(call, env, fn, depth, receiver, name)
+
+    def _store_named(self, resolved: str, fn: Function) -> str:
+        """The store a qualified name names: itself, or the class a package of the project
+        re-exports (``from .models import Post`` for ``app.models.post.Post``)."""
+        if resolved in self.stores.models:
+            return resolved
+        package = resolved.rpartition(".")[0]
+        if package and package in self.code.modules:
+            return self.stores.resolve_target(resolved, fn.module)
+        return ""
+
+    def _signal(self, signal: str, sender: str, bound: dict[str, str], depth: int) -> None:
+        """Walk the receivers of a signal sent with ``sender`` (a store, or ``""``)."""
+        for receiver, wanted in self.code.receivers(signal):
+            if wanted and sender and self.stores.resolve_target(wanted, receiver.module) not in (sender, ""):
+                continue  # connected for another model's records
+            self.run(receiver, {**bound, **({"sender": sender} if sender else {})}, depth + 1)
 
     def _statement_model(self, node: ast.expr, env: dict[str, str], fn: Function, builder: str) -> str:
         """The model of an ``update(Model)`` (or ``delete(Model)``) statement under ``.where(...)``."""
@@ -573,16 +669,26 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
                 how = (f"exported by {reach.read_whole[qual]}" if qual in reach.read_whole else
                        f"exported by {reach.read[key]}" if key in reach.read else "")
                 row["exported_by"] = how
-        if not found:
+        declared = bool(getattr(policy.config, which))
+        if not declared:
+            # routines found by their names are proposals: a function named like one may do part of
+            # the work (a signal receiver that deletes one app's rows), and reporting every field it
+            # misses would cry wolf; the coverage they give is in the inventory
             if enabled[none_code]:
                 first = min(kept, key=lambda r: (r.get("path", ""), r.get("line", 0)))
                 stores_n = len({(r.get("module"), r.get("model")) for r in kept})
                 what = "erases or anonymises" if which == "erasure" else "exports"
+                key = "erased_by" if which == "erasure" else "exported_by"
+                named = sorted({f"{fn.module}.{_short(fn.qual)}" for fn in found})
+                seen = (f"; by their names, {', '.join(named[:3])}{' ...' if len(named) > 3 else ''} look like "
+                        f"{'ones' if len(named) > 1 else 'one'} and reach {sum(1 for r in kept if r.get(key))} of "
+                        f"them: declare the routines under `{which}:` in the config to check every field"
+                        if named else f" (name the routines under `{which}:` in the config)")
                 findings.append(_finding(
                     policy, none_code, first.get("path", ""), first.get("line", 1),
-                    f"no routine {what} a person's data on request: {len(kept)} personal-data field"
-                    f"{'s' if len(kept) != 1 else ''} of {stores_n} store{'s' if stores_n != 1 else ''} are unchecked "
-                    f"(name the routines under `{which}:` in the config)", "<project>", f"{which}-routines"))
+                    f"no routine that {what} a person's data on request is declared: {len(kept)} personal-data "
+                    f"field{'s' if len(kept) != 1 else ''} of {stores_n} store{'s' if stores_n != 1 else ''} "
+                    f"unchecked{seen}", "<project>", f"{which}-routines"))
             continue
         if not enabled[miss_code]:
             continue
@@ -665,6 +771,17 @@ def _target_text(call: ast.Call, names) -> str:
     from gdpr_lint.survey.classes import _target
 
     return _target(call, names)
+
+
+def _qualified(resolved: str, written: str, module: str) -> str:
+    """A name the module's imports do not resolve (a signal defined beside its receivers) belongs
+    to the module itself."""
+    return f"{module}.{written}" if resolved == written and written and "." not in written else resolved
+
+
+def _elements(node: ast.expr) -> list[ast.expr]:
+    """The items of a list or tuple literal, else the node itself."""
+    return list(node.elts) if isinstance(node, (ast.List, ast.Tuple)) else [node]
 
 
 def _callee(func: ast.expr) -> str:

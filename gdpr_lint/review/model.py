@@ -588,7 +588,7 @@ def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict]
     could not be checked), ``accepted`` the suppressed and baselined ones (counted, shown as
     accepted, never deciding), ``not_checked`` the files that could not be analysed (listed apart:
     a problem of the scan, not of the code's privacy)."""
-    from gdpr_lint.reporters.inventory import coverage
+    from gdpr_lint.reporters.inventory import coverage, rights_coverage
 
     accepted = accepted or []
     sev = Counter(f["severity"] for f in findings)
@@ -626,6 +626,7 @@ def _verdict(findings: list[dict], processors: list[dict], inventory: list[dict]
         "accepted": len(accepted), "accepted_by_severity": {s: sum(1 for f in accepted if f["severity"] == s)
                                                             for s in SEVERITIES},
         "not_checked": not_checked,
+        "rights": {k: {"reached": a, "total": b} for k, (a, b) in (rights_coverage(inventory) or {}).items()} or None,
         "processors": len(processors), "processors_not_approved": not_approved,
         "processors_outside_eea": [p["name"] for p in processors if p["leaves_eea"]],
         "new_findings": len(diff["new_findings"]) if diff else None,

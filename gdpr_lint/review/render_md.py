@@ -91,6 +91,10 @@ def render_md(review: dict) -> str:
            f"| Sensitive, stored unencrypted | {v['unencrypted_sensitive']}"
            f"{' (and ' + str(v['unencrypted_sensitive_accepted']) + ' accepted)' if v.get('unencrypted_sensitive_accepted') else ''} |",
            f"| Accepted by developers (suppressed or in the baseline) | {v.get('accepted', 0)} |",
+           *([f"| Fields an erasure request reaches (Art. 17) | {v['rights']['erasure']['reached']} / "
+              f"{v['rights']['erasure']['total']} |",
+              f"| Fields an access request returns (Art. 15, 20) | {v['rights']['access']['reached']} / "
+              f"{v['rights']['access']['total']} |"] if v.get("rights") else []),
            *([f"| Files that could not be checked | {v['not_checked']} |"] if v.get("not_checked") else []),
            f"| Rules switched off by the config | {cell('; '.join(v.get('rules_off') or [])) or 'none'} |",
            ""]
