@@ -43,14 +43,20 @@ def baseline(paths, output, config, jobs, no_cache, reason) -> None:
     paths = paths or (".",)
     policy = _load_policy(config, paths)
     target = Path(output or bl.BASELINE_NAME)
-    # the reasons of the file being replaced: read before the scan, so that a broken file stops here
-    kept = bl.reasons_of(bl.load(target)) if target.is_file() else {}
+    # the reasons of the file being replaced (a file that cannot be read is replaced: its own error
+    # message says to regenerate it; it is not overwritten unseen)
+    kept: dict[str, str] = {}
+    if target.is_file():
+        try:
+            kept = bl.reasons_of(bl.load(target))
+        except UsageError as exc:
+            click.echo(f"gdpr-lint: warning: {exc}; replacing it, its reasons cannot be kept", err=True)
     from gdpr_lint.cache import folder_for
 
     cache = folder_for(None, no_cache)
     result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                   progress=_progress_bar())
-    doc = bl.build(result.findings, policy, kept, " ".join(reason.split()))
+    doc = bl.build(result.findings, policy, kept, " ".join(reason.split()), root=result.root)
     bl.write(target, doc)
     n, e = len(result.findings), len(doc["entries"])
     click.echo(f"gdpr-lint: wrote {target}: {n} finding{'s' if n != 1 else ''} as {e} entr{'ies' if e != 1 else 'y'} "

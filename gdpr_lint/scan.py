@@ -434,7 +434,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         mine = {os.path.abspath(p) for p in files}
         jobs_list += _jobs([p for p in dict.fromkeys(_split_misnamed(context)[0]) if os.path.abspath(p) not in mine],
                            root)
-    result = ScanResult(files=len(files) + len(misnamed), root=root)
+    result = ScanResult(files=len(files) + len(misnamed) + len(manifests) + len(misnamed_manifests), root=root)
     for path in (*misnamed, *misnamed_manifests):
         result.findings.append(tool_finding(policy, "GDPR902", _escaped(display_path(path, root)), _MISNAMED))
     for folder, reason in sorted(set(unlisted)):

@@ -229,3 +229,23 @@ def test_a_changed_schema_whose_base_class_is_in_an_unchanged_file_is_recognised
         code, findings, _ = check_json(monkeypatch, repo, "--diff", "main")
     assert [(f["code"], f["path"], f["symbol"]) for f in findings if f["family"] != "rights"] == [
         ("GDPR101", "app/schemas/user.py", "UserOut.email")]
+
+
+def test_a_staged_or_changed_dependency_manifest_is_checked_on_its_added_lines(tmp_path, monkeypatch):
+    """A commit that only adds an SDK to requirements.txt is a change to check (GDPR406), on the
+    lines it adds: the SDK already there is not reported again."""
+    from _gitrepo import commit_all, isolate_git, write
+
+    isolate_git(monkeypatch, tmp_path)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write(repo, "requirements.txt", "requests==2.31\nmixpanel==4.10\n")
+    commit_all(repo, "base")
+    write(repo, "requirements.txt", "requests==2.31\nmixpanel==4.10\nsentry-sdk==2.0\n")
+    git(repo, "add", "requirements.txt")
+    for args in (["--staged"], ["--staged", "requirements.txt"], ["--diff", "HEAD"]):
+        code, findings, err = check_json(monkeypatch, repo, *args)
+        assert code == 1, err
+        assert [(f["code"], f["path"], f["line"]) for f in findings] == [("GDPR406", "requirements.txt", 3)], args
+        assert "1 changed file checked" in err and "nothing is staged" not in err and "0 files" not in err

@@ -310,7 +310,7 @@ def changes(cwd: Path, base: str | None, staged: bool = False) -> Changes:
     names = git(["diff", *common, *cached, "--name-status", "-z", compare, "--"], top)
     result = Changes(toplevel=top, base=compare, staged=staged)
     for status, path, old in parse_name_status(names.stdout):
-        if path.endswith(".py"):
+        if _checked(path):
             result.files[path] = FileChange(path=path, status=status, old_path=old)
     if result.files:
         # old paths too: rename detection needs both sides of a rename in the pathspec
@@ -322,14 +322,22 @@ def changes(cwd: Path, base: str | None, staged: bool = False) -> Changes:
                 result.files[path].added |= added
                 result.files[path].deleted_after |= deleted
     if not staged:
-        others = git(["ls-files", "--others", "--exclude-standard", "-z", "--", "*.py"], top)
+        others = git(["ls-files", "--others", "--exclude-standard", "-z"], top)
         for path in others.stdout.decode("utf-8", "surrogateescape").split("\0"):
-            if path.endswith(".py") and path not in result.files:
+            if path and _checked(path) and path not in result.files:
                 result.files[path] = FileChange(path=path, status="?")
     for change in result.files.values():
         if change.new_file and not change.added:
             change.added = _all_lines(top, change.path, staged)
     return result
+
+
+def _checked(path: str) -> bool:
+    """Whether a changed file is one `check` reads: Python source, or a dependency manifest (GDPR406)."""
+    from gdpr_lint.engine.manifests import is_manifest
+
+    folder, _, name = path.rpartition("/")
+    return path.endswith(".py") or is_manifest(name, folder.rpartition("/")[2])
 
 
 def _all_lines(top: Path, path: str, staged: bool) -> set[int]:

@@ -86,12 +86,18 @@ class Outcome:
         return sum(e.count for e in self.stale)
 
 
-def build(findings: list[Finding], policy, reasons: dict[str, str] | None = None, reason: str = "") -> dict:
+def build(findings: list[Finding], policy, reasons: dict[str, str] | None = None, reason: str = "",
+          root=None) -> dict:
     """The baseline document for ``findings`` (a JSON-ready dict, entries sorted, no line numbers).
 
     ``reasons`` maps fingerprints to the reasons an earlier baseline gave them (kept); ``reason``
-    is given to every other entry (none when empty).
+    is given to every other entry (none when empty).  With ``root`` (the scan's), paths and
+    fingerprints are from the repository's top: the file works from any folder of the repository.
     """
+    if root is not None:
+        from gdpr_lint.reporters import from_top
+
+        findings = from_top(findings, root)
     reasons = reasons or {}
     counts: Counter = Counter()
     first: dict[str, Finding] = {}
@@ -196,12 +202,31 @@ def load(path: Path) -> Baseline:
                     policy=str(data.get("policy", "")))
 
 
+def _top_paths(paths: set[str], root) -> set[str]:
+    """Display paths (relative to ``root``) as paths from the repository's top."""
+    import posixpath
+    from pathlib import Path
+
+    from gdpr_lint.reporters import repository_root
+
+    top = repository_root(root)
+    if top is None:
+        return set(paths)
+    try:
+        prefix = Path(root).resolve().relative_to(top).as_posix()
+    except ValueError:
+        return set(paths)
+    if prefix in ("", "."):
+        return set(paths)
+    return {posixpath.normpath(posixpath.join(prefix, p)) for p in paths}
+
+
 def reasons_of(baseline: Baseline) -> dict[str, str]:
     """The reasons a baseline's entries give, by fingerprint (entries without one left out)."""
     return {e.fingerprint: e.reason for e in baseline.entries if e.reason}
 
 
-def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None = None) -> Outcome:
+def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None = None, root=None) -> Outcome:
     """Drop the findings the baseline accepts.
 
     Args:
@@ -209,7 +234,17 @@ def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None 
         baseline: the loaded baseline.
         scanned: display paths of the files the scan looked at; entries for other files are not
             reported stale (``None``: every entry can be stale).
+        root: the scan's root; findings are then matched by their fingerprints from the
+            repository's top, as :func:`build` writes them.
     """
+    tops = findings
+    if root is not None:
+        from gdpr_lint.reporters import from_top
+
+        tops = from_top(findings, root)
+        if scanned is not None:
+            scanned = _top_paths(scanned, root)
+    top_fp = {id(f): t.fingerprint for f, t in zip(findings, tops)}
     left: Counter = Counter()
     accepted: dict[str, frozenset[str] | None] = {}
     reasons = reasons_of(baseline)
@@ -221,11 +256,12 @@ def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None 
     kept: list[Finding] = []
     dropped = 0
     for f in findings:
-        allowed = accepted.get(f.fingerprint)
-        if f.fingerprint and left[f.fingerprint] > 0 and (allowed is None or set(f.categories) <= allowed):
-            left[f.fingerprint] -= 1
+        fp = top_fp[id(f)]
+        allowed = accepted.get(fp)
+        if fp and left[fp] > 0 and (allowed is None or set(f.categories) <= allowed):
+            left[fp] -= 1
             dropped += 1
-            f.suppression_reason = reasons.get(f.fingerprint, "")
+            f.suppression_reason = reasons.get(fp, "")
             dropped_findings.append(f)
         else:
             kept.append(f)

@@ -197,10 +197,13 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                     files.append(real)
                     sources[shown] = real
                 file_changes[shown] = change
-            files = discover(files, policy.config.exclude, scan_root) if files else []
+            from gdpr_lint.files.discovery import discover_all
+
+            python, manifests = discover_all(files, policy.config.exclude, scan_root) if files else ([], [])
+            files = [*python, *manifests]  # a changed requirements file is checked too (GDPR406)
             # the rest of the work tree is surveyed for class headers only: a changed schema whose
             # base class lives in an unchanged file is still recognised
-            context = discover([top], policy.config.exclude, top) if files else []
+            context = discover([top], policy.config.exclude, top) if python else []
             result = scan(files, policy, root=scan_root, jobs=jobs, cache_dir=cache_dir, progress=progress,
                           context=context)
             result.root = root
@@ -222,7 +225,7 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
             result = scan([Path(p) for p in paths], policy, root=root, jobs=jobs, cache_dir=cache_dir,
                           progress=progress)
         if base_doc is not None:
-            outcome = bl.apply(result.findings, base_doc, scanned)
+            outcome = bl.apply(result.findings, base_doc, scanned, root)
             result.findings = outcome.findings
             result.baselined = outcome.accepted
             if not quiet:

@@ -66,6 +66,15 @@ def from_repository_root(result) -> Located:
         if PurePosixPath(f.path).is_absolute():
             return f
         path = posixpath.normpath(posixpath.join(prefix, f.path))
-        return f if path.startswith("../") else dataclasses.replace(f, path=path)
+        # the fingerprint names the path too: from the top, it is the same whatever folder ran the scan
+        return f if path.startswith("../") else dataclasses.replace(f, path=path).finish()
 
     return Located(*([moved(f) for f in group] for group in lists), top)
+
+
+def from_top(findings, root):
+    """``findings`` with their paths (and fingerprints) from the repository's top, in the same
+    order: what a baseline records and matches, so that it works from any folder of the repository."""
+    from types import SimpleNamespace
+
+    return from_repository_root(SimpleNamespace(findings=findings, suppressed=[], baselined=[], root=root)).findings

@@ -159,7 +159,12 @@ def read_baseline(root: Path) -> tuple[list[dict], str]:
 
     path = root / BASELINE_FILE
     if not path.exists():
-        return [], ""
+        from gdpr_lint.reporters import repository_root
+
+        top = repository_root(root)  # a review run in a subfolder reads the repository's baseline
+        path = top / BASELINE_FILE if top is not None else path
+        if not path.exists():
+            return [], ""
     try:
         doc = json.loads(read_text(path, BASELINE_BYTES))
     except (NotReadable, ValueError) as exc:
@@ -170,7 +175,9 @@ def read_baseline(root: Path) -> tuple[list[dict], str]:
     if not isinstance(entries, list):
         return [], f"{BASELINE_FILE} has no list of entries"
     out = []
-    for e in entries:
+    for i, e in enumerate(entries):
+        if isinstance(e, dict) and not isinstance(e.get("reason", ""), str):
+            return [], f"{BASELINE_FILE}: entries[{i}].reason must be a string"
         if isinstance(e, dict):
             out.append({"fingerprint": str(e.get("fingerprint", "")), "code": str(e.get("code", "")),
                         "path": str(e.get("path", "")), "symbol": str(e.get("symbol", "")),
@@ -662,6 +669,10 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
     from gdpr_lint.reporters.inventory import sort_rows
 
     everything = [_finding(f, policy) for f in head.result.findings]
+    from gdpr_lint.reporters import from_top
+
+    # the baseline records fingerprints from the repository's top (filters/baseline.py)
+    top_fp = [t.fingerprint for t in from_top(head.result.findings, head.root)]
     suppressed = [_finding(f, policy) for f in head.result.suppressed]
     # a baseline entry accepts as many findings as its count, as `check --baseline` does
     left = Counter()
@@ -671,12 +682,12 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
         if e.get("reason"):
             reasons[e["fingerprint"]] = e["reason"]
     findings, baselined, tool_problems = [], [], []
-    for f in everything:
+    for f, fp in zip(everything, top_fp):
         if f["code"] in NOT_ANALYSED:
             tool_problems.append(f)
-        elif f["fingerprint"] and left[f["fingerprint"]] > 0:
-            left[f["fingerprint"]] -= 1
-            baselined.append({**f, "baselined": True, "suppression_reason": reasons.get(f["fingerprint"], "")})
+        elif fp and left[fp] > 0:
+            left[fp] -= 1
+            baselined.append({**f, "baselined": True, "suppression_reason": reasons.get(fp, "")})
         else:
             findings.append({**f, "baselined": False})
     inventory = [{**r, "labels": [_label(policy, c) for c in r.get("categories", [])]}
