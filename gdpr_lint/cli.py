@@ -269,7 +269,8 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
             result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                           progress=_progress_bar(quiet))
     elapsed = time.perf_counter() - started
-    color = fmt == "text" and use_color(color_mode, to_terminal=not output and sys.stdout.isatty())
+    # a report file gets color codes only when asked by name: FORCE_COLOR is for terminals and CI logs
+    color = fmt == "text" and (color_mode == "always" if output else use_color(color_mode, sys.stdout.isatty()))
     if statistics and fmt == "json":
         import json
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -45,13 +46,13 @@ class GdprLintServer(LanguageServer):
         self.shown_errors: set[str] = set()
 
     # -- where a document belongs --------------------------------------------------------------
-    def project_root(self, path: Path) -> Path:
-        """The workspace folder that holds ``path`` (the deepest), else ``path``'s folder."""
+    def project_root(self, path: Path) -> Path | None:
+        """The workspace folder that holds ``path`` (the deepest), else ``None``."""
         roots = [Path(to_fs_path(f.uri) or "") for f in (self.workspace.folders or {}).values()]
         if self.workspace.root_path:
             roots.append(Path(self.workspace.root_path))
         holding = [r.resolve() for r in roots if str(r) and (r.resolve() == path or r.resolve() in path.parents)]
-        return max(holding, key=lambda r: len(r.parts)) if holding else path.parent
+        return max(holding, key=lambda r: len(r.parts)) if holding else None
 
     def document_path(self, uri: str) -> Path | None:
         """The file a document is, or will be saved as; ``None`` when it is not Python."""
@@ -71,9 +72,16 @@ class GdprLintServer(LanguageServer):
 
         root = self.project_root(path)
         try:
-            cache = folder_for(os.environ.get("GDPR_LINT_CACHE_DIR") or str(root / ".gdpr-lint-cache"))
-            policy = _load_policy(None, (str(path),), cache)
-            result = scan_text(path, text.encode("utf-8", "replace"), policy, root, jobs=1, cache_dir=cache)
+            if root is None:
+                # a file outside the workspace (a library's, opened by go-to-definition): checked
+                # alone, with no project around it to survey and no cache written beside it
+                policy = _load_policy(None, (str(path),), None)
+                result = scan_text(path, text.encode("utf-8", "replace"), policy, path.parent, jobs=1,
+                                   cache_dir=None, alone=True)
+            else:
+                cache = folder_for(os.environ.get("GDPR_LINT_CACHE_DIR") or str(root / ".gdpr-lint-cache"))
+                policy = _load_policy(None, (str(path),), cache)
+                result = scan_text(path, text.encode("utf-8", "replace"), policy, root, jobs=1, cache_dir=cache)
         except UsageError as exc:
             return [], str(exc)
         return result.findings, ""
@@ -123,6 +131,8 @@ class GdprLintServer(LanguageServer):
         doc = self.workspace.text_documents.get(uri)
         if doc is None or doc.version != version:  # closed or changed meanwhile: a newer check follows
             return
+        if not error:
+            self.shown_errors.clear()  # fixed: the same mistake made again is shown again
         if error:
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=error))
             if error not in self.shown_errors:
@@ -167,8 +177,11 @@ def make_server() -> GdprLintServer:
 
 
 def serve() -> None:
-    """Run the server over stdin and stdout until the client says exit."""
+    """Run the server over stdin and stdout until the client says exit, or its end of the pipe
+    closes (then without waiting for a check in progress: nobody would read its result)."""
     make_server().start_io()
+    sys.stdout.flush()
+    os._exit(0)
 
 
 @click.command("server")

@@ -629,19 +629,36 @@ def _escaped(name: str) -> str:
 
 
 def scan_text(path: str | Path, data: bytes, policy: Policy, root: Path, jobs: int | None = None,
-              cache_dir: Path | None = None) -> ScanResult:
+              cache_dir: Path | None = None, alone: bool = False) -> ScanResult:
     """The scan of ``data`` as the file ``path`` (which need not exist: an editor's buffer), within
     its project: the files of the project around it are surveyed for what they declare (cached)
     and only the text is analysed and reported.  The project is ``root`` when it holds ``path``,
-    else ``path``'s folder; shown paths are relative to ``root``."""
-    from gdpr_lint.files.discovery import discover
+    else ``path``'s folder; ``alone``: no project, the text by itself.  Shown paths are relative
+    to ``root``."""
+    from gdpr_lint.engine.manifests import is_manifest
+    from gdpr_lint.files.discovery import discover, is_excluded
 
     root = Path(root).resolve()
     target = Path(path).absolute()
+    if is_excluded(target, policy.config.exclude, root):  # as `check PATH` does for a file it is named
+        return ScanResult(root=root)
+    if is_manifest(target.name, target.parent.name) and not target.name.endswith(".py"):
+        import tempfile
+
+        from gdpr_lint.engine.manifests import check_manifest
+
+        result = ScanResult(files=1, root=root)
+        if policy.is_enabled("GDPR406"):
+            with tempfile.TemporaryDirectory(prefix="gdpr-lint-stdin-") as tmp:
+                copy = Path(tmp) / target.name
+                copy.write_bytes(data)
+                result.findings = sorted(check_manifest(copy, display_path(target, root), policy, set()),
+                                         key=Finding.sort_key)
+        return result
     project = root if root in target.parents else target.parent
     mine = os.path.abspath(target)
     context = [p for p in discover([project], policy.config.exclude, project) if os.path.abspath(p) != mine] \
-        if project.is_dir() else []
+        if project.is_dir() and not alone else []
     return scan([], policy, root=root, jobs=jobs, cache_dir=cache_dir, context=context, given={mine: data})
 
 

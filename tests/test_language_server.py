@@ -145,3 +145,32 @@ def test_a_broken_config_is_shown_once_and_nothing_crashes(project):
         await editor.stop()
 
     asyncio.run(session())
+
+
+def test_a_file_outside_the_workspace_is_checked_alone(project, tmp_path_factory):
+    """A library file opened by go-to-definition: checked by itself, its folder neither surveyed nor
+    given a cache."""
+    outside = tmp_path_factory.mktemp("site-packages")
+    for i in range(30):  # a big folder the server must not walk
+        (outside / f"mod{i}.py").write_text("x = 1\n")
+
+    async def session() -> None:
+        editor = Editor()
+        await editor.start(project)
+        uri = (outside / "lib.py").as_uri()
+        open_doc(editor, uri, LOGS_EMAIL)
+        assert [d.code for d in (await editor.next_diagnostics(uri)).diagnostics] == ["GDPR301"]
+        await editor.stop()
+
+    asyncio.run(session())
+    assert not (outside / ".gdpr-lint-cache").exists()
+
+
+def test_the_server_ends_when_the_editor_goes_away(project):
+    """The editor is killed: its end of the pipe closes, and the server exits at once."""
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-m", "gdpr_lint", "server"], cwd=project, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0

@@ -322,3 +322,12 @@ def test_the_ci_checkout_named_by_the_environment_is_the_root(tmp_path):
     elsewhere.mkdir()
     (tmp_path / ".git").mkdir()  # a workspace that does not hold the scan is not its root
     assert repository_root(tmp_path / "backend", env={"GITHUB_WORKSPACE": str(elsewhere)}) == tmp_path.resolve()
+
+
+def test_markdown_link_bases_cannot_break_out_of_a_link(result, policy, outside_ci, monkeypatch):
+    md = get("markdown")(result, policy, link_base="https://h/x)](evil) a/")
+    assert "(https://h/x%29]%28evil%29%20a/app.py#L4)" in md
+    monkeypatch.setenv("GITHUB_SERVER_URL", "javascript:alert(1)//")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/shop")
+    monkeypatch.setenv("GITHUB_SHA", "abc")
+    assert "[`app.py:4`](app.py#L4)" in get("markdown")(result, policy)

@@ -101,3 +101,13 @@ def test_the_cache_never_mixes_buffers_up(project):
     assert ("GDPR301", "app/on_disk.py", 4) in cached("", "app")
     (project / "app" / "on_disk.py").write_text(clean)
     assert cached("", "app") == []
+
+
+def test_an_excluded_path_is_not_checked_and_a_manifest_is(project):
+    """The config's `exclude` applies to the named path as to `check PATH` (an editor shows nothing
+    for an excluded file); a dependency manifest on stdin is read as one (GDPR406)."""
+    (project / ".gdpr-lint.yaml").write_text("exclude: [app/generated/]\n")
+    assert findings(run(project, LOGS_EMAIL, "-", "--stdin-filename", "app/generated/views.py")) == []
+    assert findings(run(project, LOGS_EMAIL, "-", "--stdin-filename", "app/views.py")) == [("GDPR301", "app/views.py", 4)]
+    assert findings(run(project, "requests==2.31\nmixpanel==4.10\n", "-", "--stdin-filename", "requirements.txt")) == [
+        ("GDPR406", "requirements.txt", 2)]

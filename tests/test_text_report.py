@@ -84,3 +84,10 @@ def test_statistics(project):
     assert sum(r["count"] for r in counted) == len(json.loads(check("--format", "json"))["findings"])
     res = CliRunner().invoke(main, ["check", "--no-cache", "--statistics", "--format", "sarif", "app.py"])
     assert res.exit_code == 2 and "--statistics" in res.stderr
+
+
+def test_force_color_is_for_terminals_not_report_files(project):
+    CliRunner().invoke(main, ["check", "--no-cache", "--no-fail", "-o", "r.txt", "app.py"], env={"FORCE_COLOR": "1"})
+    assert "\x1b[" not in (project / "r.txt").read_text(encoding="utf-8")
+    CliRunner().invoke(main, ["check", "--no-cache", "--no-fail", "--color", "always", "-o", "r.txt", "app.py"])
+    assert "\x1b[" in (project / "r.txt").read_text(encoding="utf-8")

@@ -346,6 +346,12 @@ def _gate_kind(full: Path) -> str:
     return ""
 
 
+def is_excluded(path: Path, excludes: list[str], root: Path) -> bool:
+    """Whether the config's ``exclude`` patterns match ``path`` (relative to ``root``)."""
+    spec = _exclude_spec(excludes)
+    return bool(spec and spec.match_file(_rel(path, root)))
+
+
 def _exclude_spec(excludes: list[str]):
     if not excludes:
         return None

@@ -181,7 +181,9 @@ def load(path: Path) -> Baseline:
         if not isinstance(item, dict):
             raise bad(f"entries[{i}] is not an object")
         fp = item.get("fingerprint")
-        if not isinstance(fp, str) or not fp:
+        if fp is not None and not isinstance(fp, str):
+            raise bad(f"entries[{i}].fingerprint must be a string, got {type(fp).__name__}")
+        if not fp:
             raise bad(f"entries[{i}].fingerprint is missing")
         count = item.get("count", 1)
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:

@@ -31,20 +31,27 @@ def _row(f, link_base: str) -> str:
 
 
 def ci_link_base(env=None) -> str:
-    """The blob URL of the commit a CI job scans (GitHub Actions, GitLab CI), or ``""``."""
+    """The blob URL of the commit a CI job scans (GitHub Actions, GitLab CI), or ``""`` (also for
+    a server URL that is not http(s): a link is never a `javascript:` one)."""
     env = os.environ if env is None else env
+    base = ""
     if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY") and env.get("GITHUB_SHA"):
-        return f"{env['GITHUB_SERVER_URL'].rstrip('/')}/{env['GITHUB_REPOSITORY']}/blob/{env['GITHUB_SHA']}/"
-    if env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
-        return f"{env['CI_PROJECT_URL'].rstrip('/')}/-/blob/{env['CI_COMMIT_SHA']}/"
-    return ""
+        base = f"{env['GITHUB_SERVER_URL'].rstrip('/')}/{env['GITHUB_REPOSITORY']}/blob/{env['GITHUB_SHA']}/"
+    elif env.get("CI_PROJECT_URL") and env.get("CI_COMMIT_SHA"):
+        base = f"{env['CI_PROJECT_URL'].rstrip('/')}/-/blob/{env['CI_COMMIT_SHA']}/"
+    return base if base.lower().startswith(("https://", "http://")) else ""
+
+
+def _safe_base(base: str) -> str:
+    """A link base with what would end or break a Markdown link target escaped."""
+    return quote(base, safe=":/?#[]@!$&'*+,;=%~-._")
 
 
 def render(result, policy, link_base: str = "", **_: object) -> str:
     """The comment body; "No findings" when the scan found nothing."""
     from gdpr_lint.reporters import from_repository_root
 
-    link_base = link_base or ci_link_base()
+    link_base = _safe_base(link_base or ci_link_base())
     findings, _, _ = from_repository_root(result)
     c = counts(result)
     n, files = c["findings"], f"{c['files']} file{'s' if c['files'] != 1 else ''}"
