@@ -827,3 +827,20 @@ def test_bodies_on_their_headers_line_are_walked():
             def show(self, user): log.info("%s", user.email)
     ''')
     assert found == [("GDPR301", 3), ("GDPR301", 5), ("GDPR301", 7), ("GDPR301", 8), ("GDPR301", 10)]
+
+
+def test_suppression_findings_point_at_the_comment():
+    """GDPR903 (no reason) and GDPR904 (suppresses nothing) span the comment itself."""
+    source = textwrap.dedent('''\
+        import logging
+        log = logging.getLogger(__name__)
+        def f(user):
+            log.info("%s", user.email)  # gdpr-lint: ignore[GDPR301]
+            log.info("%s", user.pk)  # gdpr-lint: ignore[GDPR301] reason="ok"
+    ''')
+    by_code = {f.code: f for f in run(source)}
+    line4, line5 = source.splitlines()[3], source.splitlines()[4]
+    assert (by_code["GDPR903"].line, by_code["GDPR903"].column, by_code["GDPR903"].end_column) == (
+        4, line4.index("#") + 1, len(line4) + 1)
+    assert (by_code["GDPR904"].line, by_code["GDPR904"].column, by_code["GDPR904"].end_column) == (
+        5, line5.index("#") + 1, len(line5) + 1)

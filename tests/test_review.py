@@ -132,6 +132,17 @@ def test_suppressions_are_shown_with_their_reason(shop):
     assert "handler hashes it" in html and 'stroke-dasharray' in html
 
 
+def test_a_reason_that_reorders_text_is_shown_as_written(shop):
+    """A right-to-left override in a suppression reason would make the page read otherwise than the
+    code: it is shown as an escape."""
+    edit("shop/api.py", 'log.info("new customer %s", describe(body))',
+         'log.info("new customer %s", describe(body))  # gdpr-lint: ignore[GDPR301] reason="ok \u202edesab"')
+    doc = review_doc()
+    assert [s["suppression_reason"] for s in doc["suppressions"]] == ["ok \\u202edesab"]
+    for name in ("review.html", "review.md"):
+        assert "\u202e" not in Path("out", name).read_text(encoding="utf-8")
+
+
 def test_no_flows_and_no_findings(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("app.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")

@@ -36,11 +36,18 @@ def apply_suppressions(ctx) -> list[Finding]:
     for line, sup in sorted(sups.items()):
         codes = ", ".join(sup.codes) or "all rules"
         if not sup.reason and ctx.policy.is_enabled("GDPR903"):
-            kept.append(tool_finding(ctx.policy, "GDPR903", ctx.path,
-                                     f"suppression of {codes} gives no reason", line))
+            kept.append(_at_comment(tool_finding(ctx.policy, "GDPR903", ctx.path,
+                                                 f"suppression of {codes} gives no reason", line, sup.column), sup))
         if line not in used and ctx.policy.is_enabled("GDPR904"):
             unknown = [c for c in sup.codes if not any(r.startswith(c) for r in ctx.policy.rules)]
             what = (f"names no known rule ({', '.join(unknown)}; `gdpr-lint rules` lists them)" if unknown
                     else "matches no finding on this line")
-            kept.append(tool_finding(ctx.policy, "GDPR904", ctx.path, f"suppression of {codes} {what}", line))
+            kept.append(_at_comment(tool_finding(ctx.policy, "GDPR904", ctx.path, f"suppression of {codes} {what}",
+                                                 line, sup.column), sup))
     return kept
+
+
+def _at_comment(finding: Finding, sup) -> Finding:
+    """The finding's span set to the suppression comment (editors underline the comment)."""
+    finding.end_column = max(sup.end_column, finding.column)
+    return finding

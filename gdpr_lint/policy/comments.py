@@ -46,6 +46,8 @@ class Suppression:
     line: int
     codes: tuple[str, ...]
     reason: str
+    column: int = 1  # where the comment starts and ends on its line (1-based, the end exclusive)
+    end_column: int = 1
 
 
 def parse_tag(body: str, line: int) -> Tag:
@@ -84,7 +86,8 @@ def parse_tag(body: str, line: int) -> Tag:
 
 
 def _comments(source: str):
-    """``(line, comment text, comment is alone on its line)`` for real comments mentioning gdpr.
+    """``(line, comment text, comment is alone on its line, 0-based column)`` for real comments
+    mentioning gdpr.
 
     Uses :mod:`tokenize`, so ``# gdpr-lint: ignore`` inside a string or docstring is not a comment.
     Falls back to a line scan when the file does not tokenize (the parser reports that file anyway).
@@ -96,10 +99,10 @@ def _comments(source: str):
             if tok.type == tokenize.COMMENT and _MENTION.search(tok.string):
                 row, col = tok.start
                 alone = not tok.line[:col].strip()
-                out.append((row, tok.string, alone))
+                out.append((row, tok.string, alone, col))
         return out
     except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
-        return [(n, t[t.index("#"):], t.lstrip().startswith("#")) for n, t in enumerate(lines, start=1)
+        return [(n, t[t.index("#"):], t.lstrip().startswith("#"), t.index("#")) for n, t in enumerate(lines, start=1)
                 if "#" in t and _MENTION.search(t)]
 
 
@@ -116,7 +119,7 @@ class CommentIndex:
         self.comment_only: set[int] = set()
         if not _MENTION.search(source):
             return
-        for number, text, alone in _comments(source):
+        for number, text, alone, column in _comments(source):
             if alone:
                 self.comment_only.add(number)
             sup = _SUPPRESS.search(text)
@@ -124,7 +127,8 @@ class CommentIndex:
                 codes = tuple(c.strip().upper() for c in (sup.group("codes") or "").split(",") if c.strip())
                 m = _REASON.search(sup.group("rest") or "")
                 reason = (m.group("dq") or m.group("sq") or m.group("bare") or "").strip() if m else ""
-                self.suppressions[number] = Suppression(number, codes, reason)
+                self.suppressions[number] = Suppression(number, codes, reason, column + 1,
+                                                        column + 1 + len(text.rstrip()))
             tag = _TAG.search(text)
             if tag:
                 self.tags[number] = parse_tag(tag.group("body"), number)

@@ -383,13 +383,25 @@ def scan_base(ref: str, paths: list[str], policy, root: Path, jobs: int | None =
 
 # ---- the model ----------------------------------------------------------------------------------------
 
+#: characters that reorder the text around them (Trojan Source): in a reason shown to the DPO they
+#: are written out as escapes, so that what the page shows is what the code says
+_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
+
+
+def visible(text: str) -> str:
+    """``text`` with its bidirectional control characters written as ``\\u202e`` escapes."""
+    if not any(ord(c) in _BIDI for c in text):
+        return text
+    return "".join(f"\\u{ord(c):04x}" if ord(c) in _BIDI else c for c in text)
+
+
 def _finding(f, policy) -> dict:
     rule = policy.rules.get(f.code)
     return {"code": f.code, "name": f.name, "family": f.family, "severity": f.severity, "path": f.path,
             "line": f.line, "column": f.column, "message": f.message, "categories": list(f.categories),
             "fix": f.fix, "article": rule.article if rule else "", "snippet": f.snippet,
             "symbol": f.symbol, "fingerprint": f.fingerprint, "sink": f.sink, "processor": f.processor,
-            "suppression_reason": f.suppression_reason}
+            "suppression_reason": visible(f.suppression_reason)}
 
 
 def _shown(path: str, root: Path) -> str | None:
@@ -687,7 +699,7 @@ def build_review(head: Snapshot, base: Snapshot | None = None, base_ref: str = "
             tool_problems.append(f)
         elif fp and left[fp] > 0:
             left[fp] -= 1
-            baselined.append({**f, "baselined": True, "suppression_reason": reasons.get(fp, "")})
+            baselined.append({**f, "baselined": True, "suppression_reason": visible(reasons.get(fp, ""))})
         else:
             findings.append({**f, "baselined": False})
     inventory = [{**r, "labels": [_label(policy, c) for c in r.get("categories", [])]}
