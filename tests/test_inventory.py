@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 import textwrap
 
 import pytest
@@ -214,3 +215,47 @@ def test_a_field_whose_tag_check_cannot_read_is_not_counted_as_tagged(project, t
     assert rows["email"]["tag_problem"] and not rows["phone"]["tag_problem"]
     assert "1 of 2 personal-data fields fully tagged" in run().stdout
     assert "**unreadable tag**" in run().stdout
+
+
+def test_paths_are_from_the_repository_top_never_the_scanning_machines(tmp_path, monkeypatch):
+    """`inventory /abs/path/project` from anywhere: paths from the repository's top, or from the
+    folder scanned outside a repository; never an absolute path of the machine."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    repo = tmp_path / "repo"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "shop", repo / "backend")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    rows = json.loads(CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "json",
+                                                str(repo / "backend")]).stdout)["rows"]
+    assert rows and {r["path"] for r in rows} == {"shop/api.py", "shop/models.py"}
+    (repo / ".git").mkdir()
+    rows = json.loads(CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "json",
+                                                str(repo / "backend")]).stdout)["rows"]
+    assert {r["path"] for r in rows} == {"backend/shop/api.py", "backend/shop/models.py"}
+
+
+def test_the_record_names_the_controller_and_the_dpo(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    (tmp_path / "m.py").write_text("from django.db import models\n\n\nclass Customer(models.Model):\n"
+                                   "    email = models.EmailField()\n")
+    (tmp_path / ".gdpr-lint.yaml").write_text(
+        "controller: {name: Acme GmbH, address: 'Hauptstr. 1, Berlin', contact: privacy@acme.example}\n"
+        "dpo: {name: Dana Protect, contact: dpo@acme.example}\n")
+    monkeypatch.chdir(tmp_path)
+    md = CliRunner().invoke(main, ["inventory", "--no-cache", "."]).stdout
+    assert ("Controller: Acme GmbH, Hauptstr. 1, Berlin, privacy@acme.example. "
+            "Data protection officer: Dana Protect, dpo@acme.example.") in md
+    doc = json.loads(CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "json", "."]).stdout)
+    assert doc["controller"]["name"] == "Acme GmbH" and doc["dpo"]["contact"] == "dpo@acme.example"
+    (tmp_path / ".gdpr-lint.yaml").write_text("dpo: {contact: dpo@acme.example}\n")
+    result = CliRunner().invoke(main, ["inventory", "--no-cache", "."])
+    assert result.exit_code == 2 and "dpo.name" in result.stderr

@@ -99,6 +99,9 @@ class OrgConfig:
     #: 20), as dotted names (``shop.privacy.erase_customer``, ``shop.views.Account.export``)
     erasure: list[str] = field(default_factory=list)
     access: list[str] = field(default_factory=list)
+    #: who the record of processing names (Art. 30(1)(a)): ``{"name": ..., "contact": ...}``
+    controller: dict[str, str] = field(default_factory=dict)
+    dpo: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -189,7 +192,7 @@ def parse_config(data: Any, path: str) -> OrgConfig:
     known = {
         "approved_processors", "first_party_domains", "categories", "words", "exclude", "severity", "select",
         "ignore", "require", "retention_periods", "max_retention", "encrypted_types", "sanitizers", "datamap",
-        "fail_on", "check_tests", "check_carriers", "check_cli_output", "repository", "erasure", "access",
+        "fail_on", "check_tests", "check_carriers", "check_cli_output", "repository", "erasure", "access", "controller", "dpo",
     }
     for key, value in data.items():
         k = key.replace("-", "_") if isinstance(key, str) else key
@@ -234,6 +237,13 @@ def parse_config(data: Any, path: str) -> OrgConfig:
             setattr(cfg, k, value)
         elif k == "fail_on":
             cfg.fail_on = _severity(value, path, key, SEVERITIES + ("never",))
+        elif k in ("controller", "dpo"):
+            party = _str_map(value, path, key)
+            unknown = sorted(set(party) - {"name", "contact", "address"})
+            _expect(not unknown, path, f"{key}.{unknown[0] if unknown else ''}",
+                    "unknown key; allowed: name, contact, address")
+            _expect(bool(party.get("name", "").strip()), path, f"{key}.name", "required: who it is")
+            setattr(cfg, k, party)
         elif k in ("erasure", "access"):
             routines = _str_list(value, path, key)
             for i, name in enumerate(routines):

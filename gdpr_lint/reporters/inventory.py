@@ -28,6 +28,30 @@ _NOT_FIDES_KEY = re.compile(r"[^a-zA-Z0-9_.<>-]+")  # fideslang.validation.FIDES
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def from_repository_top(rows: Iterable[dict], root, scanned) -> list[dict]:
+    """Rows whose ``path`` is from the top of the repository that holds the scan (a record names
+    where the data is in the project, never the scanning machine's folders); outside a
+    repository, from the folder scanned."""
+    import os
+    import posixpath
+    from pathlib import Path
+
+    from gdpr_lint.reporters import repository_root
+
+    scanned = Path(scanned).resolve()
+    base = repository_root(scanned) or (scanned if scanned.is_dir() else scanned.parent)
+    out = []
+    for row in rows:
+        path = row.get("path", "")
+        full = Path(path) if os.path.isabs(path) else Path(root).resolve() / path
+        try:
+            shown = full.resolve().relative_to(base).as_posix()
+        except (ValueError, OSError):
+            shown = path
+        out.append({**row, "path": posixpath.normpath(shown)})
+    return out
+
+
 def sort_rows(rows: Iterable[dict]) -> list[dict]:
     """Rows in a stable order: path, line, model, field."""
     return sorted(rows, key=lambda r: (r.get("path", ""), r.get("line", 0), r.get("model", ""), r.get("field", "")))
@@ -104,6 +128,12 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
     out = ["# Records of processing (GDPR Art. 30)", "",
            f"Generated from code by gdpr-lint {__version__}. {tagged} of {total} personal-data fields fully tagged "
            f"({percent:.1f}%; required: {', '.join(keys) or 'nothing'}).", ""]
+    parties = [(label, getattr(policy.config, key, None) or {}) for label, key in
+               (("Controller", "controller"), ("Data protection officer", "dpo"))] if policy is not None else []
+    named = [f"{label}: {_md(p['name'])}" + "".join(f", {_md(p[k])}" for k in ("address", "contact") if p.get(k))
+             for label, p in parties if p.get("name")]
+    out += ([" ".join(f"{n}." for n in named), ""] if named else
+            ["Controller and DPO: not named (`controller:` and `dpo:` in the config, Art. 30(1)(a)).", ""])
     rights = rights_coverage(rows)
     if rights:
         (erased, n), (exported, _) = rights["erasure"], rights["access"]
@@ -165,10 +195,13 @@ def to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def to_json(rows: list[dict], coverage: tuple[int, int, float]) -> str:  # noqa: A002 - name from the API
-    """``{"version", "coverage": {tagged, total, percent}, "rows": [...]}`` as indented JSON."""
+def to_json(rows: list[dict], coverage: tuple[int, int, float], policy=None) -> str:  # noqa: A002 - name from the API
+    """``{"version", "controller", "dpo", "coverage": {tagged, total, percent}, "rights", "rows": [...]}``
+    as indented JSON."""
     tagged, total, percent = coverage
     doc = {"version": __version__,
+           "controller": (getattr(policy.config, "controller", None) or None) if policy is not None else None,
+           "dpo": (getattr(policy.config, "dpo", None) or None) if policy is not None else None,
            "coverage": {"tagged": tagged, "total": total, "percent": round(percent, 1)},
            "rights": {k: {"reached": a, "total": b} for k, (a, b) in (rights_coverage(rows) or {}).items()} or None,
            "rows": sort_rows(rows)}
