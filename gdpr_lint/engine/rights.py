@@ -246,17 +246,21 @@ class Code:
     def __init__(self, modules: dict[str, str]) -> None:
         self.modules = modules
         self._read: dict[str, dict[str, Function]] = {}
-        self.texts: dict[str, str] = {}  # module -> source, for the modules read by text
         self._receivers: dict[str, list[tuple[Function, str]]] | None = None
         self._trees: dict[str, ast.Module | None] = {}
+        self._raw: dict[str, bytes] = {}
 
-    def text(self, module: str) -> str:
-        if module not in self.texts:
-            from gdpr_lint.files.source import read_source
+    def raw(self, module: str) -> bytes:
+        """A module's bytes, read safely (a regular file within the size limit), or ``b""``."""
+        if module not in self._raw:
+            from gdpr_lint.files.readfile import NotReadable, read_bytes
+            from gdpr_lint.files.source import MAX_BYTES
 
-            path = self.modules.get(module)
-            self.texts[module] = (read_source(Path(path))[0] or "") if path else ""  # the one reader
-        return self.texts[module]
+            try:
+                self._raw[module] = read_bytes(self.modules[module], MAX_BYTES)
+            except (NotReadable, OSError, KeyError):
+                self._raw[module] = b""
+        return self._raw[module]
 
     def receivers(self, signal: str) -> list[tuple[Function, str]]:
         """The functions connected to a signal (``@receiver(signal, sender=...)`` or
@@ -264,8 +268,8 @@ class Code:
         if self._receivers is None:
             self._receivers = {}
             for module in sorted(self.modules):
-                text = self.text(module)
-                if "receiver(" not in text and ".connect(" not in text:
+                raw = self.raw(module)
+                if b"receiver(" not in raw and b".connect(" not in raw:
                     continue
                 functions = self.functions(module)
                 by_name = {fn.node.name: fn for fn in functions.values() if not fn.owner}
@@ -601,21 +605,26 @@ def routines(policy, code: Code, which: str) -> tuple[list[Function], list[str]]
     patterns = policy.rights.erasure_conventions if which == "erasure" else policy.rights.access_conventions
     if not patterns:
         return [], []
-    words = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)", re.M)
+    # one search of each file's bytes for a `def` whose name fits a pattern; only those files are parsed
+    names = "|".join(_pattern_regex(p) for p in patterns)
+    wanted = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:" + names.encode() + rb")\b", re.M)
     found = []
-    from gdpr_lint.files.source import read_source
-
-    for module, path in sorted(code.modules.items()):
-        text, _problem = read_source(Path(path))  # the one reader: no device, no file past the size limit
-        if text is None:
+    for module in sorted(code.modules):
+        if not wanted.search(code.raw(module)):
             continue
-        names = {m.group(1) for m in words.finditer(text)}
-        if not any(fnmatchcase(n, p) for n in names for p in patterns):
-            continue
-        for key, fn in code.functions(module).items():
+        for fn in code.functions(module).values():
             if any(fnmatchcase(fn.node.name, p) for p in patterns):
                 found.append(fn)
     return found, []
+
+
+def _pattern_regex(pattern: str) -> str:
+    """An fnmatch pattern of a function name as a regular expression of identifier characters."""
+    out = []
+    for part in re.split(r"(\*|\?|\[[^\]]*\])", pattern):
+        out.append(r"\w*" if part == "*" else r"\w" if part == "?" else part if part.startswith("[") and part
+                   else re.escape(part))
+    return "".join(out)
 
 
 def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[str, str],
