@@ -399,14 +399,16 @@ def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
     cache = folder_for(None, no_cache)
     result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
                   progress=_progress_bar())
-    rows = inv.sort_rows(inv.from_repository_top(result.inventory, result.root, Path(paths[0])))
+    receivers = inv.recipients(inv.from_repository_top(result.disclosures, result.root, Path(paths[0])), policy)
+    rows = inv.sort_rows(inv.with_recipients(inv.from_repository_top(result.inventory, result.root, Path(paths[0])),
+                                             receivers))
     cov = inv.coverage(rows, policy.config.require)
     if fmt == "markdown":
-        text = inv.to_markdown(rows, policy)
+        text = inv.to_markdown(rows, policy, receivers=receivers)
     elif fmt == "csv":
         text = inv.to_csv(rows)
     elif fmt == "json":
-        text = inv.to_json(rows, cov, policy)
+        text = inv.to_json(rows, cov, policy, receivers)
     else:
         first = Path(paths[0]).resolve()
         name = (first.stem if first.is_file() else first.name) or Path.cwd().name

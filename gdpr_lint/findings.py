@@ -220,16 +220,23 @@ ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str
              "mirrors": str, "erasure": str, "access": str, "exempt_reason": str}
 
 
+#: a disclosure: personal data reaches a third party (``kind`` is ``"disclosure"``), kept with the
+#: inventory rows in the results cache and split from them after the scan
+DISCLOSURE_TYPES = {"kind": str, "path": str, "line": int, "recipient": str, "categories": list, "how": str,
+                    "symbol": str}
+
+
 def check_row(row) -> None:
-    """Check an inventory row read back from the results cache.
+    """Check an inventory (or disclosure) row read back from the results cache.
 
     Raises:
         gdpr_lint.cache.BadEntry: any other shape (the entry is then a miss).
     """
     from gdpr_lint.cache import need, need_keys, need_list
 
-    need_keys(row, frozenset(ROW_TYPES))
-    for name, kind in ROW_TYPES.items():
+    types = DISCLOSURE_TYPES if isinstance(row, dict) and row.get("kind") == "disclosure" else ROW_TYPES
+    need_keys(row, frozenset(types))
+    for name, kind in types.items():
         if kind is list:
             need_list(row[name], str)
         else:

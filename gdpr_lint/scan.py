@@ -46,6 +46,8 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)  # `check --baseline`: accepted by the baseline file
+    #: where personal data reaches a third party: ``{path, line, recipient, categories, how, symbol}``
+    disclosures: list[dict] = field(default_factory=list)
     inventory: list[dict] = field(default_factory=list)
     files: int = 0
     lines: int = 0
@@ -544,7 +546,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     for findings, suppressed, inventory, lines in outputs:
         result.findings.extend(findings)
         result.suppressed.extend(suppressed)
-        result.inventory.extend(inventory)
+        for row in inventory:
+            (result.disclosures if row.get("kind") == "disclosure" else result.inventory).append(row)
         result.lines += lines
     if result.inventory:
         _rights(result, policy, facts, jobs_list, root)

@@ -259,3 +259,38 @@ def test_the_record_names_the_controller_and_the_dpo(tmp_path, monkeypatch):
     (tmp_path / ".gdpr-lint.yaml").write_text("dpo: {contact: dpo@acme.example}\n")
     result = CliRunner().invoke(main, ["inventory", "--no-cache", "."])
     assert result.exit_code == 2 and "dpo.name" in result.stderr
+
+
+def test_the_record_lists_the_recipients_of_each_category(tmp_path, monkeypatch):
+    """Recipients (Art. 30(1)(d), (e)): every third party personal data reaches, approved or not,
+    with what it receives, its country, whether that is outside the EEA, the DPA and the transfer
+    mechanism from the approval; each field names the recipients of its categories."""
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    (tmp_path / "models.py").write_text(
+        "from django.db import models\n\n\nclass Customer(models.Model):\n"
+        "    email = models.EmailField()  # gdpr: retention=P2Y basis=contract\n"
+        "    phone = models.CharField(max_length=20)  # gdpr: retention=P2Y basis=contract\n")
+    (tmp_path / "billing.py").write_text(
+        "import requests\nimport stripe\n\n\ndef charge(customer):\n"
+        "    stripe.Customer.create(email=customer.email)\n"
+        "    requests.post('https://api.hubapi.com/crm/v3/objects/contacts', json={'email': customer.email})\n"
+        "    requests.post('https://hooks.partner.example/x', json={'phone': customer.phone})\n"
+        "    requests.post('https://api.hubapi.com/crm/v3/objects/deals', json={'id': customer.pk})\n")
+    (tmp_path / ".gdpr-lint.yaml").write_text(
+        "approved_processors:\n  - {name: stripe, dpa: DPA-7, region: US, transfer_mechanism: SCC}\n")
+    monkeypatch.chdir(tmp_path)
+    doc = json.loads(CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "json", "."]).stdout)
+    by_name = {x["name"]: x for x in doc["recipients"]}
+    assert set(by_name) == {"stripe", "hubspot", "hooks.partner.example"}
+    assert (by_name["stripe"]["approved"], by_name["stripe"]["dpa"], by_name["stripe"]["transfer_mechanism"],
+            by_name["stripe"]["outside_eea"]) == (True, "DPA-7", "SCC", True)
+    assert by_name["hubspot"]["approved"] is False and by_name["hubspot"]["uses"] == ["billing.py:7"]
+    assert by_name["hooks.partner.example"]["outside_eea"] is None  # an unknown host: nobody knows
+    assert by_name["hooks.partner.example"]["categories"] == ["user.contact.phone_number"]
+    fields = {r["field"]: r["recipients"] for r in doc["rows"]}
+    assert fields == {"email": ["hubspot", "stripe"], "phone": ["hooks.partner.example"]}
+    md = CliRunner().invoke(main, ["inventory", "--no-cache", "."]).stdout
+    assert "## Recipients (Art. 30(1)(d), (e))" in md and "| yes (DPA-7) | SCC |" in md

@@ -54,6 +54,17 @@ class FileContext:
             self._positions = Positions(self.module, self.source)
         return self._positions
 
+    def disclose(self, recipient: str, node: cst.CSTNode, taint, how: str) -> None:
+        """Record that personal data reaches a third party (a disclosure row, see
+        :data:`gdpr_lint.findings.DISCLOSURE_TYPES`), whether or not it is approved."""
+        pos = self.positions.get(node)
+        categories = sorted({m.category for m in taint if m.category != "user.unique_id.pseudonymous"})
+        if pos is None or not categories:
+            return
+        self.inventory.append({"kind": "disclosure", "path": self.path, "line": pos.start.line,
+                               "recipient": recipient, "categories": categories, "how": how,
+                               "symbol": self.symbol})
+
     def report(self, code: str, node: cst.CSTNode, message: str, taint=(), sink: str = "", processor: str = "",
                symbol: str | None = None) -> None:
         """Make a finding for ``node`` (deduplicated per code, line and categories)."""
@@ -137,7 +148,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         flow.forget_own_sdk(module_name)
         sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
                       cli_module=is_cli_module(path, source, resolver, policy), facts=facts, module=module_name,
-                      package=module_name if is_package else module_name.rpartition(".")[0])
+                      package=module_name if is_package else module_name.rpartition(".")[0], disclose=ctx.disclose)
         schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
         FieldChecks(ctx, classifier, schemas, module_name, facts).run()
         _check_imports(ctx, flow)

@@ -39,10 +39,13 @@ class Sinks:
     """
 
     def __init__(self, policy: Policy, flow: Flow, report: Report, shown_exceptions: frozenset[str] = frozenset(),
-                 cli_module: bool = False, facts=None, module: str = "", package: str = "") -> None:
+                 cli_module: bool = False, facts=None, module: str = "", package: str = "", disclose=None) -> None:
         self.policy = policy
         self.flow = flow
         self.report = report
+        #: ``disclose(recipient, node, taint, how)``: personal data reaches a third party, approved or
+        #: not (the record of processing lists its recipients, Art. 30(1)(d))
+        self.disclose = disclose or (lambda *_: None)
         s = policy.sinks
         # exceptions shown back to the person (validation, permissions; the project's own caught ones)
         self.shown_exceptions = frozenset(s["logging"].get("shown_exceptions", ())) | shown_exceptions
@@ -554,6 +557,7 @@ class Sinks:
         if known:
             self.processor_receives(known, call, taint, f"HTTP request to {host}")
         else:
+            self.disclose(host, call, taint, f"HTTP request to {host}")
             self.report("GDPR403", call, f"personal data sent to {host}, which is not a known or approved processor",
                         taint, sink=f"HTTP {host}", processor=host)
 
@@ -562,6 +566,7 @@ class Sinks:
         info = self.policy.processors.get(proc)
         if info is not None and (info.infrastructure or info.logging_sink):
             return
+        self.disclose(proc, node, taint, how)
         approval = self.policy.approved.get(proc)
         vendor = info.vendor if info else proc
         if approval is None:

@@ -213,7 +213,7 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                     if real_path != f.path:
                         f.path = real_path
                         f.finish()
-                for row in result.inventory:
+                for row in (*result.inventory, *result.disclosures):
                     row["path"] = remap.get(row.get("path"), row.get("path"))
             scanned = set(file_changes)
         else:

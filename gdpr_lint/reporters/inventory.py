@@ -22,7 +22,7 @@ REQUIRE_FIELDS = {"retention": "retention", "basis": "basis", "purpose": "purpos
 
 CSV_COLUMNS = ("path", "line", "module", "model", "field", "framework", "storage", "categories", "special",
                "subject", "retention", "basis", "purpose", "encrypted", "declared_by", "reasons", "tag_problem",
-               "exchanged", "mirrors", "erased_by", "exported_by", "erasure", "access", "exempt_reason")
+               "exchanged", "mirrors", "erased_by", "exported_by", "erasure", "access", "exempt_reason", "recipients")
 
 _NOT_FIDES_KEY = re.compile(r"[^a-zA-Z0-9_.<>-]+")  # fideslang.validation.FIDES_KEY_PATTERN, negated
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -85,6 +85,41 @@ def coverage_line(cov: tuple[int, int, float]) -> str:
     return f"tag coverage: {tagged}/{total} personal-data fields fully tagged ({percent:.1f}%)"
 
 
+def recipients(disclosures: list[dict], policy) -> list[dict]:
+    """The third parties personal data reaches (Art. 30(1)(d), (e)), one entry each: what they
+    receive, where in the code, who they are (the processor catalogue) and whether the
+    organisation approved them (its register: DPA, region, transfer mechanism)."""
+    groups: dict[str, dict] = {}
+    for d in disclosures:
+        g = groups.setdefault(d["recipient"], {"categories": set(), "uses": set()})
+        g["categories"].update(d.get("categories", ()))
+        g["uses"].add(f"{d.get('path')}:{d.get('line')}")
+    out = []
+    eea = policy.eea_regions if policy is not None else frozenset()
+    for name, g in sorted(groups.items()):
+        info = policy.processors.get(name) if policy is not None else None
+        approval = policy.approved.get(name) if policy is not None else None
+        country = (approval.region if approval and approval.region else "") or (info.country if info else "")
+        outside = (country.upper() not in eea) if approval and approval.region else (
+            (not info.eea) if info is not None else None)
+        out.append({"name": name, "vendor": info.vendor if info else name, "service": info.service if info else "",
+                    "country": country, "outside_eea": outside, "approved": approval is not None,
+                    "dpa": approval.dpa if approval else "",
+                    "transfer_mechanism": approval.transfer_mechanism if approval else "",
+                    "categories": sorted(g["categories"]), "uses": sorted(g["uses"])})
+    return out
+
+
+def with_recipients(rows: list[dict], receivers: list[dict]) -> list[dict]:
+    """Rows with ``recipients``: the third parties that receive one of the row's categories."""
+    def related(a: str, b: str) -> bool:
+        return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+    return [{**r, "recipients": sorted(x["name"] for x in receivers
+                                       if any(related(c, d) for c in r.get("categories", ()) for d in x["categories"]))}
+            for r in rows]
+
+
 def rights_coverage(rows: list[dict]) -> dict[str, tuple[int, int]] | None:
     """``{"erasure": (reached, total), "access": (...)}`` over the kept fields (exempt ones count as
     reached), or ``None`` when the scan did not check the data subjects' rights."""
@@ -117,8 +152,9 @@ def _md(text) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) -> str:
-    """A Markdown record of processing: one table row per personal-data field."""
+def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None,
+                receivers: list[dict] | None = None) -> str:
+    """A Markdown record of processing: one table row per personal-data field, then the recipients."""
     if require is not None:
         keys = list(require)
     else:
@@ -145,8 +181,8 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
     exchanged = [r for r in rows if r.get("exchanged")]
     rows = [r for r in rows if not r.get("exchanged")]
     out += ["| Model | Field | Data categories | Subject | Retention | Basis | Purpose | Stored | Encrypted | "
-            "Erasure | Access | Declared by | Location |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "Erasure | Access | Recipients | Declared by | Location |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         cats = ", ".join(f"{_label(policy, c)} (`{c}`)" for c in r.get("categories", []))
         if r.get("special"):
@@ -159,6 +195,7 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
                  r.get("basis") or "-", r.get("purpose") or "-",
                  "yes" if r.get("storage") else "no", "yes" if r.get("encrypted") else "no",
                  _right(r, "erasure", "erased_by"), _right(r, "access", "exported_by"),
+                 ", ".join(r.get("recipients") or ()) or "-",
                  r.get("declared_by") or "none", f"{r.get('path')}:{r.get('line')}"]
         out.append("| " + " | ".join(_md(c) for c in cells) + " |")
     if exchanged:
@@ -172,7 +209,25 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None) 
             cells = [model, f"`{r.get('field', '')}`", cats, r.get("mirrors") or "-",
                      f"{r.get('path')}:{r.get('line')}"]
             out.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    out += _recipients_section(receivers or [], policy)
     return "\n".join(out) + "\n"
+
+
+def _recipients_section(receivers: list[dict], policy) -> list[str]:
+    out = ["", "## Recipients (Art. 30(1)(d), (e))", ""]
+    if not receivers:
+        return out + ["No personal data is seen to reach a third party.", ""]
+    out += ["| Recipient | Service | Country | Outside the EEA | Approved (DPA) | Transfer mechanism | "
+            "Data categories received | Where |", "|---|---|---|---|---|---|---|---|"]
+    for x in receivers:
+        outside = {True: "yes", False: "no", None: "unknown"}[x["outside_eea"]]
+        approved = f"yes ({x['dpa']})" if x["approved"] and x["dpa"] else "yes" if x["approved"] else "**no**"
+        mechanism = x["transfer_mechanism"] or ("**none**" if x["outside_eea"] and x["approved"] else "-")
+        cats = ", ".join(f"{_label(policy, c)} (`{c}`)" for c in x["categories"])
+        where = ", ".join(x["uses"][:5]) + (f" and {len(x['uses']) - 5} more" if len(x["uses"]) > 5 else "")
+        out.append("| " + " | ".join(_md(c) for c in (x["vendor"], x["service"] or "-", x["country"] or "-",
+                                                    outside, approved, mechanism, cats, where)) + " |")
+    return out
 
 
 def _cell(value) -> str:
@@ -195,7 +250,8 @@ def to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def to_json(rows: list[dict], coverage: tuple[int, int, float], policy=None) -> str:  # noqa: A002 - name from the API
+def to_json(rows: list[dict], coverage: tuple[int, int, float], policy=None,  # noqa: A002 - name from the API
+            receivers: list[dict] | None = None) -> str:
     """``{"version", "controller", "dpo", "coverage": {tagged, total, percent}, "rights", "rows": [...]}``
     as indented JSON."""
     tagged, total, percent = coverage
@@ -204,6 +260,7 @@ def to_json(rows: list[dict], coverage: tuple[int, int, float], policy=None) -> 
            "dpo": (getattr(policy.config, "dpo", None) or None) if policy is not None else None,
            "coverage": {"tagged": tagged, "total": total, "percent": round(percent, 1)},
            "rights": {k: {"reached": a, "total": b} for k, (a, b) in (rights_coverage(rows) or {}).items()} or None,
+           "recipients": receivers or [],
            "rows": sort_rows(rows)}
     return json.dumps(doc, indent=2, default=str) + "\n"
 
