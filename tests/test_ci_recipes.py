@@ -24,7 +24,7 @@ NEW_LOG = '    log.info("shipped to %s", customer.email)'
 
 
 def yaml_blocks(page: Path = DOCS) -> list:
-    return [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), re.S)]
+    return [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)]
 
 
 def recipe(key: str) -> dict:

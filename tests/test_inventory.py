@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml

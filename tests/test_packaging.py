@@ -13,9 +13,9 @@ import importlib.util
 import os
 import re
 import shutil
-import tarfile
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 from pathlib import Path
@@ -96,7 +96,7 @@ def installed(tagged_repo, tmp_path_factory) -> Path:
     from gdpr_lint import REPOSITORY
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    (line,) = set(re.findall(r'^pip install "gdpr-policy-lint @ git\+\S+"$', readme, re.M))
+    (line,) = set(re.findall(r'^pip install "gdpr-policy-lint @ git\+\S+"$', readme, re.MULTILINE))
     requirement = line[len("pip install "):].strip('"').replace(REPOSITORY, tagged_repo.as_uri())
     assert requirement.startswith("gdpr-policy-lint @ git+file://") and requirement.endswith("@v" + _version())
     root = tmp_path_factory.mktemp("venv")

@@ -51,7 +51,7 @@ def test_each_pass_counts_its_own_files_and_the_line_is_cleared(monkeypatch):
     monkeypatch.delenv("CI", raising=False)
     err = FakeTTY()
     monkeypatch.setattr(cli.sys, "stderr", err)
-    monkeypatch.setattr(cli.time, "monotonic", iter(range(0, 10_000)).__next__)  # every call 1 s later
+    monkeypatch.setattr(cli.time, "monotonic", iter(range(10_000)).__next__)  # every call 1 s later
     update = cli._progress_bar()
     for done in range(0, 301, 100):
         update(done, 300, "surveying")

@@ -607,7 +607,7 @@ def routines(policy, code: Code, which: str) -> tuple[list[Function], list[str]]
         return [], []
     # one search of each file's bytes for a `def` whose name fits a pattern; only those files are parsed
     names = "|".join(_pattern_regex(p) for p in patterns)
-    wanted = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:" + names.encode() + rb")\b", re.M)
+    wanted = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:" + names.encode() + rb")\b", re.MULTILINE)
     found = []
     for module in sorted(code.modules):
         if not wanted.search(code.raw(module)):
