@@ -60,7 +60,7 @@ def baseline(paths, output, config, jobs, no_cache, reason) -> None:
     bl.write(target, doc)
     n, e = len(result.findings), len(doc["entries"])
     click.echo(f"gdpr-lint: wrote {target}: {n} finding{'s' if n != 1 else ''} as {e} entr{'ies' if e != 1 else 'y'} "
-               f"in {result.files} files; use it with `gdpr-lint check --baseline {target}`", err=True)
+               f"in {result.files} file{'s' if result.files != 1 else ''}; use it with `gdpr-lint check --baseline {target}`", err=True)
 
 
 def _has_table(pyproject: Path) -> bool:

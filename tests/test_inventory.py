@@ -294,3 +294,22 @@ def test_the_record_lists_the_recipients_of_each_category(tmp_path, monkeypatch)
     assert fields == {"email": ["hubspot", "stripe"], "phone": ["hooks.partner.example"]}
     md = CliRunner().invoke(main, ["inventory", "--no-cache", "."]).stdout
     assert "## Recipients (Art. 30(1)(d), (e))" in md and "| yes (DPA-7) | SCC |" in md
+
+
+def test_a_record_without_a_subject_word_belongs_to_the_person_it_references(tmp_path, monkeypatch):
+    """An `Order` says nothing of its subject by its name: the customer it references does; a
+    record of a thing that references nobody stays without one."""
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    (tmp_path / "m.py").write_text(
+        "from django.db import models\n\n\nclass Patient(models.Model):\n    email = models.EmailField()\n\n\n"
+        "class Appointment(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+        "    notes = models.TextField()\n    phone = models.CharField(max_length=20)\n\n\n"
+        "class Newsletter(models.Model):\n    reply_to_email = models.EmailField()\n")
+    monkeypatch.chdir(tmp_path)
+    rows = json.loads(CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "json", "."]).stdout)["rows"]
+    subjects = {(r["model"], r["field"]): r["subject"] for r in rows}
+    assert subjects[("Patient", "email")] == "patient" and subjects[("Appointment", "phone")] == "patient"
+    assert all(s == "" for (model, _), s in subjects.items() if model == "Newsletter")

@@ -335,3 +335,21 @@ def test_summary_diagram_and_lists_agree_on_a_real_project(tmp_path, monkeypatch
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "out" / "review.json").read_text(encoding="utf-8"))
     assert doc["findings"] and disagreements(doc) == []
+
+
+def test_an_approved_processor_shows_what_it_receives(tmp_path, monkeypatch):
+    """Stripe, approved, receives an e-mail address: no finding, yet the review's processor table,
+    summary and diagram say it receives it (not "no personal data seen")."""
+    from _review_checks import disagreements
+
+    (tmp_path / "billing.py").write_text(
+        "import stripe\n\n\ndef charge(user):\n    stripe.Customer.create(email=user.email)\n")
+    (tmp_path / ".gdpr-lint.yaml").write_text(
+        "approved_processors:\n  - {name: stripe, dpa: DPA-7, region: US, transfer_mechanism: SCC}\n")
+    monkeypatch.chdir(tmp_path)
+    doc = review_doc("out")
+    (stripe,) = doc["processors"]
+    assert stripe["categories"] == ["user.contact.email"] and stripe["status"] == "approved"
+    assert any(u["line"] == 5 for u in stripe["uses"])
+    assert [(e["category"], e["status"]) for e in doc["flows"]] == [("user.contact.email", "ok")]
+    assert disagreements(doc) == []

@@ -191,7 +191,7 @@ def test_routines_found_by_their_names_are_proposed_not_checked_field_by_field(t
     out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "shop"]).stdout)
     rights_found = [f for f in out["findings"] if f["family"] == "rights"]
     assert [f["code"] for f in rights_found] == ["GDPR503", "GDPR504"]
-    assert "shop.privacy.erase_customer look like one and reach 4 of them" in rights_found[0]["message"]
+    assert "its name, shop.privacy.erase_customer looks like one and reaches 4 of them" in rights_found[0]["message"]
     rows = json.loads(CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "json", "shop"]).stdout)["rows"]
     assert {(r["model"], r["field"]) for r in rows if r["erased_by"]} == {
         ("Customer", "email"), ("Customer", "phone"), ("Order", "shipping_address"), ("OrderNote", "note_author_name")}
@@ -360,3 +360,35 @@ def test_django_signals_and_delete_receivers_are_followed(tmp_path, monkeypatch)
     (root / "shop" / "receivers.py").unlink()
     assert [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"] == [
         ("GDPR501", "Invoice.billing_name"), ("GDPR501", "Review.author_name")]
+
+
+def test_a_session_parameter_is_not_a_record_and_an_exemption_needs_its_reason(tmp_path, monkeypatch):
+    """`session.delete(user)` deletes the user, not a store whose name ends in Session; and
+    `erasure=exempt` without a reason exempts nothing."""
+    models = SQLA_MODELS + '''
+
+class LoginSession(Base):
+    __tablename__ = "login_sessions"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
+    ip_address = Column(String(45))  # gdpr: retention=P30D basis=legitimate-interests erasure=exempt
+'''
+    root = project(tmp_path, {"shop/models.py": models, "shop/privacy.py": '''\
+        from shop.models import Customer
+
+
+        def erase_customer(session, customer_id):
+            session.delete(session.get(Customer, customer_id))
+        '''})
+    found = [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"]
+    assert ("GDPR501", "LoginSession.ip_address") in found
+
+
+def test_a_file_that_could_not_be_analysed_is_never_baselined(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    (tmp_path / "legacy.py").write_text("print 'hello'\n")
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["baseline", "--no-cache", "."]).exit_code == 0
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", ".gdpr-lint-baseline.json", "."])
+    assert result.exit_code == 1 and "GDPR901" in result.stdout

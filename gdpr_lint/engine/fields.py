@@ -200,8 +200,11 @@ class FieldChecks:
             must = [m for m in matches if self._must_encrypt(m.category)]
             if must:
                 ctx.report("GDPR201", node, f"`{field.owner}.{field.name}` is stored unencrypted", must)
+        # the data subject: the tag's, the record's own name (`Customer`), else the person it
+        # belongs to (an `Order` whose `customer` references a person record is the customer's)
         subject = values.get("subject") or self.classifier.subject_of(tuple(
-            w for w in (field.owner.lower(),))) or self._subject(field.owner)
+            w for w in (field.owner.lower(),))) or self._subject(field.owner) or next(
+            (s for ref in evidence.person_refs for s in [self.classifier.subject_of(tuple(ref))] if s), None)
         ctx.inventory.append({
             "path": ctx.path, "line": pos.start.line, "module": self.module_name, "model": field.owner,
             "field": field.name, "framework": field.framework, "storage": field.storage,

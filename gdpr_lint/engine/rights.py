@@ -177,6 +177,8 @@ class Stores:
     def by_word(self, word: str) -> str:
         """The store a variable or parameter named ``word`` holds (``customer`` -> ``Customer``,
         ``order_line`` -> ``OrderLine``), when one store has that name."""
+        if word.lower() in self.words.not_records:
+            return ""
         key = word.lower().replace("_", "")
         found = self.by_name.get(key, [])
         if len(found) == 1:
@@ -689,8 +691,9 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
                 what = "erases or anonymises" if which == "erasure" else "exports"
                 key = "erased_by" if which == "erasure" else "exported_by"
                 named = sorted({f"{fn.module}.{_short(fn.qual)}" for fn in found})
-                seen = (f"; by their names, {', '.join(named[:3])}{' ...' if len(named) > 3 else ''} look like "
-                        f"{'ones' if len(named) > 1 else 'one'} and reach {sum(1 for r in kept if r.get(key))} of "
+                seen = (f"; by {'their names' if len(named) > 1 else 'its name'}, {', '.join(named[:3])}"
+                        f"{' ...' if len(named) > 3 else ''} {'look' if len(named) > 1 else 'looks'} like "
+                        f"{'ones' if len(named) > 1 else 'one'} and {'reach' if len(named) > 1 else 'reaches'} {sum(1 for r in kept if r.get(key))} of "
                         f"them: declare the routines under `{which}:` in the config to check every field"
                         if named else f" (name the routines under `{which}:` in the config)")
                 findings.append(_finding(
@@ -699,11 +702,12 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
                     f"field{'s' if len(kept) != 1 else ''} of {stores_n} store{'s' if stores_n != 1 else ''} "
                     f"unchecked{seen}", "<project>", f"{which}-routines"))
             continue
-        if not enabled[miss_code]:
+        if not enabled[miss_code] or not found:  # (every declared name unknown: GDPR505 says so)
             continue
         names = ", ".join(sorted({_short(fn.qual) for fn in found}))
         for row in kept:
-            if row.get("erased_by" if which == "erasure" else "exported_by") or row.get(exempt_key) == "exempt":
+            if row.get("erased_by" if which == "erasure" else "exported_by") or (
+                    row.get(exempt_key) == "exempt" and row.get("exempt_reason")):  # (without a reason: GDPR102)
                 continue
             label = f"`{row.get('model')}.{row.get('field')}`"
             message = (f"{label} is reached by no erasure routine ({names}): an erasure request leaves it"

@@ -44,6 +44,7 @@ from gdpr_lint.files.readfile import BASELINE_BYTES, NotReadable, read_text
 from gdpr_lint.findings import Finding
 
 BASELINE_NAME = ".gdpr-lint-baseline.json"
+NOT_ANALYSED = frozenset({"GDPR901", "GDPR902", "GDPR905"})  # a syntax error, an unreadable file, beyond analysis
 FORMAT_VERSION = 1
 _ENTRY_KEYS = ("code", "path", "symbol", "fingerprint", "count", "categories", "reason")
 
@@ -102,6 +103,8 @@ def build(findings: list[Finding], policy, reasons: dict[str, str] | None = None
     counts: Counter = Counter()
     first: dict[str, Finding] = {}
     categories: dict[str, set[str]] = {}
+    # a file that could not be analysed is not a finding to accept: it stays reported until fixed
+    findings = [f for f in findings if f.code not in NOT_ANALYSED]
     for f in findings:
         counts[f.fingerprint] += 1
         first.setdefault(f.fingerprint, f)
@@ -260,7 +263,7 @@ def apply(findings: list[Finding], baseline: Baseline, scanned: set[str] | None 
     for f in findings:
         fp = top_fp[id(f)]
         allowed = accepted.get(fp)
-        if fp and left[fp] > 0 and (allowed is None or set(f.categories) <= allowed):
+        if f.code not in NOT_ANALYSED and fp and left[fp] > 0 and (allowed is None or set(f.categories) <= allowed):
             left[fp] -= 1
             dropped += 1
             f.suppression_reason = reasons.get(fp, "")

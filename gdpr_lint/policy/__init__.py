@@ -132,6 +132,7 @@ class RightsWords:
     whole_record_reads: frozenset[str] = frozenset()
     query_methods: frozenset[str] = frozenset()
     cascade_words: frozenset[str] = frozenset()
+    not_records: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -528,7 +529,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
 def _rights_words(raw: Any, where: str) -> RightsWords:
     at = f"{where}/rights.yaml"
     keys = ("delete_methods", "update_methods", "anonymise_words", "whole_record_reads", "query_methods",
-            "cascade_words")
+            "cascade_words", "not_records")
     if not isinstance(raw, dict) or set(raw) - {"conventions", *keys}:
         raise ConfigError(at, "", f"expected a mapping with conventions, {', '.join(keys)}")
 

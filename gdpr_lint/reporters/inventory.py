@@ -128,7 +128,8 @@ def rights_coverage(rows: list[dict]) -> dict[str, tuple[int, int]] | None:
         return None
     out = {}
     for right, key in (("erasure", "erased_by"), ("access", "exported_by")):
-        out[right] = (sum(1 for r in kept if r.get(key) or r.get(right) == "exempt"), len(kept))
+        out[right] = (sum(1 for r in kept if r.get(key) or (r.get(right) == "exempt" and r.get("exempt_reason"))),
+                      len(kept))
     return out
 
 

@@ -105,6 +105,8 @@ class Snapshot:
         names = {f.processor for f in self.result.findings + self.result.suppressed
                  if f.family == "processor" and f.processor}
         names |= {i["processor"] for i in self.imports}
+        # and those personal data reaches with no finding (an approved processor, over HTTP too)
+        names |= {d["recipient"] for d in getattr(self.result, "disclosures", ()) if d["recipient"] in self.policy.processors}
         return sorted(names)
 
     def content(self) -> dict:
@@ -435,6 +437,13 @@ def _processors(snap: Snapshot) -> list[dict]:
         cats.setdefault(f.processor, set()).update(f.categories)
         if not f.suppressed:
             codes.setdefault(f.processor, []).append(f.code)
+    # where personal data reaches a processor with no finding (an approved one within its approval)
+    for d in getattr(snap.result, "disclosures", ()):
+        if d["recipient"] not in snap.processors:
+            continue
+        cats.setdefault(d["recipient"], set()).update(d.get("categories", ()))
+        if not any(u["path"] == d["path"] and u["line"] == d["line"] for u in uses.get(d["recipient"], [])):
+            uses.setdefault(d["recipient"], []).append({"how": d["how"], "path": d["path"], "line": d["line"]})
     for i in snap.imports:
         if any(u["path"] == i["path"] and u["line"] == i["line"] for u in uses.get(i["processor"], [])):
             continue
@@ -498,7 +507,7 @@ def _flows(snap: Snapshot, processors: list[dict]) -> list[dict]:
         for cat in row.get("categories", []):
             add(cat, target, "storage", "finding" if flagged else "ok")
     for f in snap.result.findings + snap.result.suppressed:
-        if f.family in ("retention", "tool") or f.code == "GDPR201" or not f.categories:
+        if f.family in ("retention", "tool", "rights") or f.code == "GDPR201" or not f.categories:
             continue
         status = "suppressed" if f.suppressed else "finding"
         if f.family == "processor":
@@ -513,6 +522,13 @@ def _flows(snap: Snapshot, processors: list[dict]) -> list[dict]:
             target, kind = (f.sink or f.name).capitalize(), "storage"
         for cat in f.categories:
             add(cat, target, kind, status)
+    # personal data an approved processor receives within its approval: no finding, an "ok" edge
+    for d in getattr(snap.result, "disclosures", ()):
+        proc = proc_by_name.get(d["recipient"])
+        if proc is not None:
+            for cat in d.get("categories", ()):
+                if (cat, proc["vendor"]) not in edges:
+                    add(cat, proc["vendor"], "processor", "ok")
     # every processor the summary counts is in the diagram: one the code uses with no personal data
     # seen going to it (an SDK imported, a host called) still has its edge
     reached = {e["target"] for e in edges.values() if e["kind"] == "processor"}
