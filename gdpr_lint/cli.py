@@ -378,7 +378,8 @@ def _processor_listing(policy, fmt: str, kind: str | None) -> str:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json", "fides"]), default="markdown",
-              show_default=True, help="Output format (fides: a Fides dataset manifest in YAML).")
+              show_default=True, help="Output format (fides: a Fides manifest in YAML, the dataset and the system with its "
+                   "privacy declarations).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
               help="Write the inventory to this file (the coverage line still goes to stderr).")
 @click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
@@ -412,7 +413,7 @@ def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
     else:
         first = Path(paths[0]).resolve()
         name = (first.stem if first.is_file() else first.name) or Path.cwd().name
-        text = inv.to_fides_dataset(rows, policy, name)
+        text = inv.to_fides(rows, policy, name, receivers)
     if output:
         try:
             with open(output, "w", encoding="utf-8", newline="") as fh:

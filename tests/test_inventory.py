@@ -313,3 +313,34 @@ def test_a_record_without_a_subject_word_belongs_to_the_person_it_references(tmp
     subjects = {(r["model"], r["field"]): r["subject"] for r in rows}
     assert subjects[("Patient", "email")] == "patient" and subjects[("Appointment", "phone")] == "patient"
     assert all(s == "" for (model, _), s in subjects.items() if model == "Newsletter")
+
+
+def test_fides_system_declares_the_processing_and_validates_with_fideslang(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from fideslang.models import Dataset, System
+
+    from gdpr_lint.cli import main
+
+    (tmp_path / "m.py").write_text(
+        "import stripe\nfrom django.db import models\n\n\nclass Customer(models.Model):\n"
+        "    email = models.EmailField()  # gdpr: retention=P2Y basis=contract purpose=essential.service\n"
+        "    phone = models.CharField(max_length=20)  # gdpr: retention=P1Y basis=consent purpose=marketing\n\n\n"
+        "def charge(customer):\n    stripe.Customer.create(email=customer.email)\n")
+    (tmp_path / ".gdpr-lint.yaml").write_text(
+        "approved_processors:\n  - {name: stripe, dpa: DPA-7, region: US, transfer_mechanism: SCC}\n"
+        "controller: {name: Acme GmbH, address: 'Hauptstr. 1, Berlin'}\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["inventory", "--no-cache", "--format", "fides", "."])
+    doc = yaml.safe_load(result.stdout)
+    Dataset.model_validate(doc["dataset"][0])
+    system = System.model_validate(doc["system"][0])
+    assert system.legal_name == "Acme GmbH" and system.does_international_transfers is True
+    assert system.legal_basis_for_transfers == ["SCC"]
+    decls = {d.data_use: d for d in system.privacy_declarations}
+    assert set(decls) == {"essential.service", "marketing"}
+    service = decls["essential.service"]
+    assert service.data_categories == ["user.contact.email"] and service.data_subjects == ["customer"]
+    assert service.legal_basis_for_processing.value == "Contract" and service.retention_period == "P2Y"
+    assert service.data_shared_with_third_parties is True and "Stripe" in service.third_parties
+    assert decls["marketing"].data_shared_with_third_parties is False
+    assert service.dataset_references == [doc["dataset"][0]["fides_key"]]

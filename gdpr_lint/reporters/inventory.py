@@ -316,3 +316,64 @@ def to_fides_dataset(rows: list[dict], policy, name: str) -> str:
                               "(records of processing, GDPR Art. 30)",
                "collections": collections}
     return yaml.safe_dump({"dataset": [dataset]}, sort_keys=False, allow_unicode=True, width=120)
+
+
+#: Art. 6(1) bases as fideslang names them (``LegalBasisForProcessingEnum``)
+FIDES_BASES = {"consent": "Consent", "contract": "Contract", "legal-obligation": "Legal obligations",
+               "vital-interests": "Vital interests", "public-task": "Public interest",
+               "legitimate-interests": "Legitimate interests"}
+
+
+def to_fides_system(rows: list[dict], policy, name: str, receivers: list[dict] | None = None) -> dict:
+    """A Fides system (a ``system`` manifest entry) for the code: one privacy declaration per
+    purpose and lawful basis of the kept fields, with their categories, subjects, retention and the
+    third parties that receive those categories; the controller as the system's legal name."""
+    receivers = receivers or []
+    kept = [r for r in rows if not r.get("exchanged")]
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in kept:
+        groups.setdefault((r.get("purpose") or "", r.get("basis") or ""), []).append(r)
+
+    def related(a: str, b: str) -> bool:
+        return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+    declarations = []
+    for (purpose, basis), members in sorted(groups.items()):
+        cats = sorted({fides_key(c) for r in members for c in r.get("categories", [])})
+        subjects = sorted({r["subject"] for r in members if r.get("subject")})
+        retention = sorted({r["retention"] for r in members if r.get("retention")})
+        third = [x for x in receivers if any(related(c, d) for c in cats for d in x["categories"])]
+        decl = {"name": f"{purpose or 'purpose not declared'} ({basis or 'no lawful basis declared'})",
+                "data_categories": cats, "data_use": purpose or "essential", "data_subjects": subjects,
+                "dataset_references": [fides_key(name)],
+                "processes_special_category_data": any(r.get("special") for r in members),
+                "data_shared_with_third_parties": bool(third),
+                "shared_categories": sorted({c for x in third for c in x["categories"]})}
+        if basis in FIDES_BASES:
+            decl["legal_basis_for_processing"] = FIDES_BASES[basis]
+        if len(retention) == 1:
+            decl["retention_period"] = retention[0]
+        if third:
+            decl["third_parties"] = ", ".join(x["vendor"] for x in third)
+        declarations.append(decl)
+    controller = getattr(getattr(policy, "config", None), "controller", None) or {}
+    system = {"fides_key": fides_key(f"{name}_system"), "name": name or "gdpr-lint system",
+              "description": f"Processing found in code by gdpr-lint {__version__} (GDPR Art. 30)",
+              "system_type": "Service", "privacy_declarations": declarations,
+              "dataset_references": [fides_key(name)],
+              "does_international_transfers": any(x["outside_eea"] for x in receivers),
+              "legal_basis_for_transfers": sorted({x["transfer_mechanism"] for x in receivers
+                                                   if x["outside_eea"] and x["transfer_mechanism"]})}
+    if controller.get("name"):
+        system["legal_name"] = controller["name"]
+    if controller.get("address"):
+        system["legal_address"] = controller["address"]
+    return system
+
+
+def to_fides(rows: list[dict], policy, name: str, receivers: list[dict] | None = None) -> str:
+    """One Fides manifest (YAML) with the dataset (:func:`to_fides_dataset`) and the system
+    (:func:`to_fides_system`) that declares its processing."""
+    doc = yaml.safe_load(to_fides_dataset(rows, policy, name))
+    doc["system"] = [to_fides_system(rows, policy, name, receivers)]
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
