@@ -392,3 +392,40 @@ def test_a_file_that_could_not_be_analysed_is_never_baselined(tmp_path, monkeypa
     assert CliRunner().invoke(main, ["baseline", "--no-cache", "."]).exit_code == 0
     result = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", ".gdpr-lint-baseline.json", "."])
     assert result.exit_code == 1 and "GDPR901" in result.stdout
+
+
+def test_an_object_that_holds_the_record_is_followed(tmp_path, monkeypatch):
+    """An export class given the customer in its constructor reads it in a method; an erasure
+    service holding it deletes it."""
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/privacy.py": '''\
+        from django.forms.models import model_to_dict
+
+
+        class Exporter:
+            def __init__(self, customer):
+                self.customer = customer
+
+            def run(self):
+                return {"customer": model_to_dict(self.customer),
+                        "orders": [o.shipping_address for o in self.customer.orders.all()]}
+
+
+        class Eraser:
+            def __init__(self, customer):
+                self.target = customer
+
+            def erase(self):
+                self.target.delete()
+
+
+        def export_customer_data(customer):
+            return Exporter(customer).run()
+
+
+        def erase_customer(customer):
+            eraser = Eraser(customer)
+            eraser.erase()
+        '''})
+    found = rights(root, monkeypatch)
+    assert ("GDPR502", "Customer.email") not in found and ("GDPR502", "Order.shipping_address") not in found
+    assert ("GDPR501", "Order.shipping_address") not in found and ("GDPR501", "Invoice.billing_name") in found

@@ -35,6 +35,7 @@ from pathlib import Path
 from gdpr_lint.findings import Finding
 
 USER_MODEL = "<user model>"
+OBJECT = "object:"  # the type of an object of a project class that is not a store: ``object:`` + its class
 #: Django's signals sent for every record deleted (with ``instance=`` the record)
 DELETE_SIGNALS = ("django.db.models.signals.pre_delete", "django.db.models.signals.post_delete")  # the framework's user model when the project does not define it
 MAX_DEPTH = 6  # calls followed from a routine into the project's functions
@@ -330,25 +331,33 @@ class Walker:
         self.stores, self.code, self.reach, self.routine, self.mirrors = stores, code, reach, routine, mirrors
         self.words = stores.words
         self.seen: set[tuple[str, tuple]] = set()
+        #: what the attributes of objects of project classes hold (``self.customer = customer`` in
+        #: ``Exporter.__init__``): (object type, attribute) -> store
+        self.attributes: dict[tuple[str, str], str] = {}
+        self.depth = 0  # of the function being walked
 
     def run(self, fn: Function, bound: dict[str, str] | None = None, depth: int = 0) -> None:
         key = (fn.qual, tuple(sorted((bound or {}).items())))
         if key in self.seen or depth > MAX_DEPTH:
             return
         self.seen.add(key)
+        outer, self.depth = self.depth, depth
         env: dict[str, str] = {}
         args = fn.node.args
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         for i, a in enumerate(params):
             if i == 0 and fn.owner and a.arg in ("self", "cls"):
-                if fn.owner in self.stores.models:
-                    env[a.arg] = fn.owner
+                # a record's own method, or an object of a project class that holds records
+                kind = fn.owner if fn.owner in self.stores.models else (bound or {}).get("self", "")
+                if kind:
+                    env[a.arg] = kind
                 continue
             kind = (bound or {}).get(a.arg) or self._annotation(a.annotation, fn) or self.stores.by_word(a.arg)
             if kind:
                 env[a.arg] = kind
         for stmt in fn.node.body:
             self._stmt(stmt, env, fn, depth)
+        self.depth = outer
 
     def _annotation(self, node, fn: Function) -> str:
         if node is None:
@@ -380,7 +389,9 @@ class Walker:
                         env[target.id] = kind
                     elif isinstance(target, ast.Attribute):
                         owner = self.type_of(target.value, env, fn)
-                        if owner and self._anonymises(value, fn):
+                        if owner.startswith(OBJECT) and kind:
+                            self.attributes[(owner, target.attr)] = kind
+                        elif owner and self._anonymises(value, fn):
                             self.reach.changed.setdefault((owner, target.attr), self.routine)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                 kind = self.type_of(node.iter, env, fn)
@@ -421,6 +432,8 @@ class Walker:
             if node.attr in ("objects", "query") or node.attr.startswith("_default_manager"):
                 return self.type_of(node.value, env, fn)
             owner = self.type_of(node.value, env, fn)
+            if owner.startswith(OBJECT):
+                return self.attributes.get((owner, node.attr), "")
             if owner:
                 return self.stores.relation(owner, node.attr)
             resolved = self._store_named(self.resolve(node, env, fn), fn)
@@ -437,6 +450,10 @@ class Walker:
             name = _callee(func)
             if name == "super" and fn.owner in self.stores.models:  # super().delete() in a model's method
                 return fn.owner
+            made = self._project_class(func, env, fn)
+            if made:  # `Exporter(customer)`: an object of a project class (what it holds: its __init__)
+                self._follow(node, env, fn, self.depth, "", _callee(func))
+                return OBJECT + made
             if name in self.words.query_methods:
                 for arg in node.args:  # session.get(Model, pk), select(Model), get_object_or_404(Model, ...)
                     kind = self.type_of(arg, env, fn)
@@ -516,6 +533,17 @@ class Walker:
             return
         self._follow(call, env, fn, depth, receiver, name)
 
+    def _project_class(self, func: ast.expr, env: dict[str, str], fn: Function) -> str:
+        """The qualified name of the project class (not a store) a call constructs, or ``""``."""
+        if not isinstance(func, (ast.Name, ast.Attribute)):
+            return ""
+        resolved = self.resolve(func, env, fn)
+        module, _, cls = resolved.rpartition(".")
+        if not module or resolved in self.stores.models or module not in self.code.modules:
+            return ""
+        methods = self.code.functions(module)
+        return resolved if any(k.startswith(f"{cls}.") for k in methods) else ""
+
     def _store_named(self, resolved: str, fn: Function) -> str:
         """The store a qualified name names: itself, or the class a package of the project
         re-exports (``from .models import Post`` for ``app.models.post.Post``)."""
@@ -545,8 +573,12 @@ class Walker:
                 name: str) -> None:
         """Walk the project function or method a call runs, with what its arguments hold."""
         target: Function | None = None
-        if receiver and receiver in self.stores.models:  # record.method(...)
-            module, _, cls = receiver.rpartition(".")
+        made = "" if receiver else self._project_class(call.func, env, fn)
+        if made:  # constructing an object: its __init__ runs with the arguments
+            module, _, cls = made.rpartition(".")
+            target, receiver, name = self.code.functions(module).get(f"{cls}.__init__"), OBJECT + made, "__init__"
+        elif receiver and (receiver in self.stores.models or receiver.startswith(OBJECT)):  # record.method(...)
+            module, _, cls = receiver.removeprefix(OBJECT).rpartition(".")
             target = self.code.functions(module).get(f"{cls}.{name}")
         elif isinstance(call.func, ast.Name):
             target = self.code.functions(fn.module).get(call.func.id) or self.code.find(
