@@ -1,0 +1,5 @@
+import stripe
+
+
+def charge(customer, amount):
+    stripe.Charge.create(amount=amount, receipt_email=customer.email)
