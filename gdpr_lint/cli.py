@@ -383,16 +383,20 @@ def _processor_listing(policy, fmt: str, kind: str | None) -> str:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
               help="Write the inventory to this file (the coverage line still goes to stderr).")
 @click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
+@click.option("--table", type=click.Choice(["fields", "recipients", "gaps"]), default="fields", show_default=True,
+              help="With --format csv: which section of the record, as one sheet-ready table.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
               help="Exit 1 when fewer than PERCENT of the personal-data fields carry every required tag key.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
-def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
+def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -> None:
     """Records of processing (Art. 30): every personal-data field in PATHS with its categories,
     retention, lawful basis, purpose and data subject."""
     from gdpr_lint.reporters import inventory as inv
     from gdpr_lint.scan import scan
 
+    if table != "fields" and fmt != "csv":
+        raise UsageError("--table picks a section of the CSV record: use it with --format csv")
     paths = paths or (".",)
     policy = _load_policy(config, paths)
     from gdpr_lint.cache import folder_for
@@ -407,7 +411,7 @@ def inventory(paths, fmt, output, config, min_coverage, jobs, no_cache) -> None:
     if fmt == "markdown":
         text = inv.to_markdown(rows, policy, receivers=receivers)
     elif fmt == "csv":
-        text = inv.to_csv(rows)
+        text = inv.to_csv_table(table, rows, receivers)
     elif fmt == "json":
         text = inv.to_json(rows, cov, policy, receivers)
     else:

@@ -85,3 +85,23 @@ def test_the_review_summary_counts_the_same(project, tmp_path):
     md = (tmp_path / "out" / "review.md").read_text(encoding="utf-8")
     assert f"| Fields an erasure request reaches (Art. 17) | {n - 1} / {n} |" in md
     assert {(f["code"], f["symbol"]) for f in doc["findings"] if f["family"] == "rights"} == want["unreached"]
+
+
+def test_gaps_come_first_and_each_section_is_a_csv_table(project):
+    """The Markdown record opens with its gaps; `--format csv --table` gives each section as one
+    table a spreadsheet opens."""
+    import csv
+    import io
+
+    _name, want = project
+    md = invoke("inventory", ".").stdout
+    assert md.index("## Gaps") < md.index("## Personal data held") < md.index("## Recipients")
+    gaps = list(csv.DictReader(io.StringIO(invoke("inventory", "--format", "csv", "--table", "gaps", ".").stdout)))
+    assert {(g["field"], g["missing"]) for g in gaps} == {
+        (symbol.split(".")[1], "erasure routine reaching it" if code == "GDPR501" else "access routine reaching it")
+        for code, symbol in want["unreached"]}
+    recipients = list(csv.DictReader(io.StringIO(
+        invoke("inventory", "--format", "csv", "--table", "recipients", ".").stdout)))
+    assert {r["name"] for r in recipients} == set(want["recipients"])
+    result = CliRunner().invoke(main, ["inventory", "--no-cache", "--table", "gaps", "."])
+    assert result.exit_code == 2 and "--format csv" in result.stderr

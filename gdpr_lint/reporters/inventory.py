@@ -120,6 +120,53 @@ def with_recipients(rows: list[dict], receivers: list[dict]) -> list[dict]:
             for r in rows]
 
 
+def gaps(rows: list[dict]) -> list[dict]:
+    """The kept fields the record cannot fully describe: no retention (or an unreadable tag), no
+    lawful basis, no known data subject, or not reached by the declared erasure or access routines."""
+    out = []
+    for r in sort_rows(r for r in rows if not r.get("exchanged")):
+        missing = []
+        if r.get("tag_problem"):
+            missing.append(f"a readable tag ({r['tag_problem']})")
+        elif not r.get("retention"):
+            missing.append("retention")
+        if not r.get("basis"):
+            missing.append("lawful basis")
+        if not r.get("subject"):
+            missing.append("data subject")
+        for right, key in (("erasure", "erased_by"), ("access", "exported_by")):
+            if key in r and not r.get(key) and not (r.get(right) == "exempt" and r.get("exempt_reason")):
+                missing.append(f"{right} routine reaching it")
+        if missing:
+            out.append({"model": f"{r.get('module')}.{r.get('model')}" if r.get("module") else r.get("model", ""),
+                        "field": r.get("field", ""), "missing": missing, "path": r.get("path", ""),
+                        "line": r.get("line", 0)})
+    return out
+
+
+TABLES = ("fields", "recipients", "gaps")
+
+
+def to_csv_table(table: str, rows: list[dict], receivers: list[dict]) -> str:
+    """One section of the record as a sheet-ready CSV table: ``fields`` (:func:`to_csv`),
+    ``recipients`` or ``gaps``."""
+    if table == "fields":
+        return to_csv(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    if table == "recipients":
+        columns = ("name", "vendor", "service", "country", "outside_eea", "approved", "dpa", "transfer_mechanism",
+                   "categories", "uses")
+        writer.writerow(columns)
+        for x in receivers:
+            writer.writerow(["unknown" if c == "outside_eea" and x[c] is None else _cell(x[c]) for c in columns])
+    else:
+        writer.writerow(("model", "field", "missing", "path", "line"))
+        for g in gaps(rows):
+            writer.writerow([_cell(g["model"]), _cell(g["field"]), _cell(g["missing"]), _cell(g["path"]), g["line"]])
+    return buf.getvalue()
+
+
 def rights_coverage(rows: list[dict]) -> dict[str, tuple[int, int]] | None:
     """``{"erasure": (reached, total), "access": (...)}`` over the kept fields (exempt ones count as
     reached), or ``None`` when the scan did not check the data subjects' rights."""
@@ -181,6 +228,17 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None,
         return "\n".join(out) + "\n"
     exchanged = [r for r in rows if r.get("exchanged")]
     rows = [r for r in rows if not r.get("exchanged")]
+    found = gaps(rows)
+    out += ["## Gaps", ""]
+    if found:
+        out += ["What the record cannot say yet, field by field (fix these first).", "",
+                "| Model | Field | Missing | Location |", "|---|---|---|---|"]
+        out += ["| " + " | ".join(_md(c) for c in (g["model"], f"`{g['field']}`", "; ".join(g["missing"]),
+                                                    f"{g['path']}:{g['line']}")) + " |" for g in found]
+    else:
+        out.append("None: every kept field has its retention, lawful basis and data subject, and the declared "
+                   "routines reach it.")
+    out += ["", "## Personal data held", ""]
     out += ["| Model | Field | Data categories | Subject | Retention | Basis | Purpose | Stored | Encrypted | "
             "Erasure | Access | Recipients | Declared by | Location |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
