@@ -85,7 +85,7 @@ def diagram(review: dict, layout: str = "wide") -> dict | None:
     for i, c in enumerate(cats):
         info = labels.get(c, {})
         title = _plain(info.get("label", c)) + (" (Art. 9)" if info.get("special") else "")
-        left.append({"key": c, "title": info.get("label", c), "lines": lines(title, c),
+        left.append({"key": c, "title": info.get("label", c), "lines": lines(title, "" if c == "-" else c),
                      "special": info.get("special", False), "x": 4, "y": column(len(cats)) + i * step})
     right = []
     kind_word = {"storage": "storage", "log": "log / telemetry", "processor": "processor"}
