@@ -240,7 +240,7 @@ def to_markdown(rows: list[dict], policy, require: Iterable[str] | None = None,
                    "routines reach it.")
     out += ["", "## Personal data held", ""]
     out += ["| Model | Field | Data categories | Subject | Retention | Basis | Purpose | Stored | Encrypted | "
-            "Erasure | Access | Recipients | Declared by | Location |",
+            "Erasure | Access | Recipients of its categories | Declared by | Location |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         cats = ", ".join(f"{_label(policy, c)} (`{c}`)" for c in r.get("categories", []))
