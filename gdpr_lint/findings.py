@@ -214,7 +214,7 @@ def tool_finding(policy, code: str, path: str, message: str, line: int = 1, colu
 
 #: the keys and types of an inventory row (:meth:`gdpr_lint.engine.fields.FieldChecks.check_field`
 #: builds them; kept here, beside the findings, so reading the results cache needs no parser)
-ROW_TYPES = {"path": str, "line": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
+ROW_TYPES = {"path": str, "line": int, "column": int, "module": str, "model": str, "field": str, "framework": str, "storage": bool,
              "categories": list, "reasons": list, "special": bool, "subject": str, "retention": str, "basis": str,
              "purpose": str, "encrypted": bool, "declared_by": str, "tag_problem": str, "exchanged": bool,
              "mirrors": str, "erasure": str, "access": str, "exempt_reason": str}

@@ -440,7 +440,7 @@ def test_reading_cached_results_needs_no_parser():
 
     code = ("import sys\nfrom gdpr_lint.scan import result_from_data\n"
             "row = {'path': 'a.py', 'line': 1, 'module': 'a', 'model': 'A', 'field': 'email', 'framework': 'django',"
-            " 'storage': True, 'categories': ['user.contact.email'], 'reasons': [], 'special': False, 'subject': '',"
+            " 'storage': True, 'column': 5, 'categories': ['user.contact.email'], 'reasons': [], 'special': False, 'subject': '',"
             " 'retention': '', 'basis': '', 'purpose': '', 'encrypted': False, 'declared_by': '', 'tag_problem': '',"
             " 'exchanged': False, 'mirrors': '', 'erasure': '', 'access': '', 'exempt_reason': ''}\n"
             "assert result_from_data([[], [], [row], 3])[3] == 3\n"

@@ -429,3 +429,12 @@ def test_an_object_that_holds_the_record_is_followed(tmp_path, monkeypatch):
     found = rights(root, monkeypatch)
     assert ("GDPR502", "Customer.email") not in found and ("GDPR502", "Order.shipping_address") not in found
     assert ("GDPR501", "Order.shipping_address") not in found and ("GDPR501", "Invoice.billing_name") in found
+
+
+def test_an_unreached_field_is_reported_at_the_field(tmp_path, monkeypatch):
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/privacy.py": "def erase_customer(c):\n    c.delete()\n"})
+    monkeypatch.chdir(root)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "shop"]).stdout)
+    (f,) = [f for f in out["findings"] if f["code"] == "GDPR501" and f["symbol"] == "Invoice.billing_name"]
+    line = MODELS.splitlines()[f["line"] - 1]
+    assert (f["column"], f["end_column"]) == (line.index("billing_name") + 1, line.index("billing_name") + 13)

@@ -206,7 +206,8 @@ class FieldChecks:
             w for w in (field.owner.lower(),))) or self._subject(field.owner) or next(
             (s for ref in evidence.person_refs for s in [self.classifier.subject_of(tuple(ref))] if s), None)
         ctx.inventory.append({
-            "path": ctx.path, "line": pos.start.line, "module": self.module_name, "model": field.owner,
+            "path": ctx.path, "line": pos.start.line, "column": pos.start.column + 1, "module": self.module_name,
+            "model": field.owner,
             "field": field.name, "framework": field.framework, "storage": field.storage,
             "categories": categories, "reasons": sorted({m.reason for m in matches}),
             "special": any(policy.categories.get(c) and policy.categories[c].special for c in categories),

@@ -747,15 +747,16 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
                        f"{label} is read by no access routine ({names}): an access request does not return it")
             findings.append(_finding(policy, miss_code, row.get("path", ""), row.get("line", 1), message,
                                      f"{row.get('model')}.{row.get('field')}", row.get("field", ""),
-                                     tuple(row.get("categories", ()))))
+                                     tuple(row.get("categories", ())), row.get("column", 1)))
     return _unsuppressed(findings, modules, shown)
 
 
 def _finding(policy, code: str, path: str, line: int, message: str, symbol: str, snippet: str,
-             categories: tuple = ()) -> Finding:
+             categories: tuple = (), column: int = 1) -> Finding:
     rule = policy.rules[code]
     return Finding(code=code, name=rule.name, family=rule.family, severity=policy.severity_of(code), path=path,
-                   line=line, column=1, end_line=line, end_column=1, message=message, categories=categories,
+                   line=line, column=column, end_line=line, end_column=column + len(snippet), message=message,
+                   categories=categories,
                    fix=" ".join(rule.fix.split()), symbol=symbol, snippet=snippet).finish()
 
 
