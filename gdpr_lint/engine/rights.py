@@ -394,6 +394,9 @@ class Walker:
                         elif owner and self._anonymises(value, fn):
                             self.reach.changed.setdefault((owner, target.attr), self.routine)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                names = _constant_strings(node.iter)
+                if names and isinstance(node.target, ast.Name):  # for name in ("email", "phone"): setattr(...)
+                    env[f"@strings:{node.target.id}"] = "\n".join(names)
                 kind = self.type_of(node.iter, env, fn)
                 if not kind and isinstance(node.iter, ast.Call):
                     # a wrapper over a query (`chunk_queryset(user.post_set)`, `tqdm(qs)`) yields its records
@@ -504,9 +507,15 @@ class Walker:
         if name == "setattr" and len(call.args) == 3:
             owner = self.type_of(call.args[0], env, fn)
             attr = call.args[1]
-            if owner and isinstance(attr, ast.Constant) and isinstance(attr.value, str) and self._anonymises(
-                    call.args[2], fn):
-                self.reach.changed.setdefault((owner, attr.value), self.routine)
+            if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+                fields = [attr.value]
+            elif isinstance(attr, ast.Name):  # the loop's variable over a literal list of field names
+                fields = [f for f in env.get(f"@strings:{attr.id}", "").split("\n") if f]
+            else:
+                fields = []
+            if owner and self._anonymises(call.args[2], fn):
+                for field_name in fields:
+                    self.reach.changed.setdefault((owner, field_name), self.routine)
             return
         if name in self.words.whole_record_reads:
             if name == "values" and receiver and (call.args or call.keywords):
@@ -817,6 +826,14 @@ def _target_text(call: ast.Call, names) -> str:
     from gdpr_lint.survey.classes import _target
 
     return _target(call, names)
+
+
+def _constant_strings(node: ast.expr) -> list[str]:
+    """The strings of a literal tuple, list or set of strings (``("email", "phone")``), else ``[]``."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        return [e.value for e in node.elts]
+    return []
 
 
 def _qualified(resolved: str, written: str, module: str) -> str:
