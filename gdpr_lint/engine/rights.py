@@ -34,10 +34,8 @@ from pathlib import Path
 
 from gdpr_lint.findings import Finding
 
-USER_MODEL = "<user model>"
+USER_MODEL = "<user model>"  # the framework's user model when the project does not define it
 OBJECT = "object:"  # the type of an object of a project class that is not a store: ``object:`` + its class
-#: Django's signals sent for every record deleted (with ``instance=`` the record)
-DELETE_SIGNALS = ("django.db.models.signals.pre_delete", "django.db.models.signals.post_delete")  # the framework's user model when the project does not define it
 MAX_DEPTH = 6  # calls followed from a routine into the project's functions
 
 
@@ -51,7 +49,6 @@ class Model:
     refs: dict[str, str] = field(default_factory=dict)  # field -> target qual
     cascades: set[str] = field(default_factory=set)  # fields whose target's deletion deletes this record
     reverse_names: dict[str, str] = field(default_factory=dict)  # related_name/backref on the target -> field
-    children: dict[str, str] = field(default_factory=dict)  # relationship() attribute -> target (SQLAlchemy)
     child_cascade: set[str] = field(default_factory=set)  # relationship attributes with cascade delete
     table: str = ""
 
@@ -69,7 +66,7 @@ class Reach:
 class Stores:
     """The project's store classes, read from their modules (fields, references, cascades)."""
 
-    def __init__(self, facts, modules: dict[str, str], policy) -> None:
+    def __init__(self, facts, code: "Code", policy) -> None:
         self.words = policy.rights
         self.models: dict[str, Model] = {}
         store_quals = {q for q, (_fw, store) in facts.schemas.items() if store}
@@ -79,10 +76,10 @@ class Stores:
         self.by_name: dict[str, list[str]] = {}
         raw_refs: list[tuple[Model, str, str, str]] = []  # model, field, target as written, module
         for module, quals in by_module.items():
-            tree = _parse(modules.get(module))
+            tree = code.tree(module)
             if tree is None:
                 continue
-            names = _names(tree, module, modules.get(module, ""))
+            names = _names(tree, module, code.modules.get(module, ""))
             for cls in (s for s in tree.body if isinstance(s, ast.ClassDef) and f"{module}.{s.name}" in quals):
                 model = Model(f"{module}.{cls.name}", cls.name)
                 self._read_class(cls, model, names, raw_refs, module)
@@ -119,7 +116,7 @@ class Stores:
                 continue
             callee = names.resolve(value.func).rpartition(".")[2]
             keywords = {k.arg: k.value for k in value.keywords if k.arg}
-            if callee in ("ForeignKey", "OneToOneField", "ParentalKey"):  # Django (and wagtail's)
+            if callee in self.words.foreign_keys:  # Django (and wagtail's ParentalKey)
                 target = _target_text(value, names)
                 raw_refs.append((model, name, target, module))
                 on_delete = keywords.get("on_delete") or (value.args[1] if len(value.args) > 1 else None)
@@ -128,12 +125,11 @@ class Stores:
                 related = keywords.get("related_name")
                 reverse = related.value if isinstance(related, ast.Constant) and isinstance(related.value, str) else ""
                 model.reverse_names[reverse or f"{cls.name.lower()}_set"] = name
-                if callee == "OneToOneField" and not reverse:
+                if callee in self.words.one_to_one and not reverse:
                     model.reverse_names[cls.name.lower()] = name
-            elif callee == "relationship":  # SQLAlchemy
+            elif callee in self.words.relationships:  # SQLAlchemy
                 target = _target_text(value, names)
                 if target:
-                    model.children[name] = target
                     raw_refs.append((model, f"<rel>{name}", target, module))
                 cascade = keywords.get("cascade")
                 if isinstance(cascade, ast.Constant) and isinstance(cascade.value, str) and any(
@@ -142,9 +138,9 @@ class Stores:
                 backref = keywords.get("backref") or keywords.get("back_populates")
                 if isinstance(backref, ast.Constant) and isinstance(backref.value, str):
                     model.reverse_names.setdefault(f"<back>{backref.value}", name)
-            elif callee in ("Column", "mapped_column"):
+            elif callee in self.words.columns:
                 for arg in value.args:
-                    if isinstance(arg, ast.Call) and names.resolve(arg.func).rpartition(".")[2] == "ForeignKey":
+                    if isinstance(arg, ast.Call) and names.resolve(arg.func).rpartition(".")[2] in self.words.foreign_keys:
                         spec = arg.args[0] if arg.args else None
                         if isinstance(spec, ast.Constant) and isinstance(spec.value, str):
                             raw_refs.append((model, name, "table:" + spec.value.rpartition(".")[0], module))
@@ -246,8 +242,9 @@ class Function:
 class Code:
     """The project's functions and methods, read on demand by module."""
 
-    def __init__(self, modules: dict[str, str]) -> None:
+    def __init__(self, modules: dict[str, str], words) -> None:
         self.modules = modules
+        self.words = words
         self._read: dict[str, dict[str, Function]] = {}
         self._receivers: dict[str, list[tuple[Function, str]]] | None = None
         self._trees: dict[str, ast.Module | None] = {}
@@ -278,7 +275,7 @@ class Code:
                 by_name = {fn.node.name: fn for fn in functions.values() if not fn.owner}
                 for fn in functions.values():
                     for dec in fn.node.decorator_list:
-                        if isinstance(dec, ast.Call) and _callee(dec.func) == "receiver" and dec.args:
+                        if isinstance(dec, ast.Call) and _callee(dec.func) in self.words.signal_receivers and dec.args:
                             sender = next((k.value for k in dec.keywords if k.arg == "sender"), None)
                             for sig in _elements(dec.args[0]):
                                 name = _qualified(fn.names.resolve(sig), _dotted(sig), module)
@@ -286,7 +283,7 @@ class Code:
                                     (fn, fn.names.resolve(sender) if sender is not None else ""))
                 tree = self._trees.get(module)
                 for node in ast.walk(tree) if tree is not None else ():
-                    if isinstance(node, ast.Call) and _callee(node.func) == "connect" and node.args and isinstance(
+                    if isinstance(node, ast.Call) and _callee(node.func) in self.words.signal_connects and node.args and isinstance(
                             node.func, ast.Attribute) and isinstance(node.args[0], ast.Name):
                         fn = by_name.get(node.args[0].id)
                         if fn is not None:
@@ -296,11 +293,16 @@ class Code:
                                 (fn, fn.names.resolve(sender) if sender is not None else ""))
         return self._receivers.get(signal, [])
 
+    def tree(self, module: str) -> ast.Module | None:
+        """A module's syntax tree, parsed once for the stores and the routines alike."""
+        if module not in self._trees:
+            self._trees[module] = _parse(self.modules.get(module))
+        return self._trees[module]
+
     def functions(self, module: str) -> dict[str, Function]:
         if module not in self._read:
             out: dict[str, Function] = {}
-            tree = _parse(self.modules.get(module))
-            self._trees[module] = tree
+            tree = self.tree(module)
             if tree is not None:
                 names = _names(tree, module, self.modules[module])
                 for stmt in tree.body:
@@ -443,7 +445,7 @@ class Walker:
             if resolved:
                 return resolved
             # `request.user`: the signed-in user (Django, Flask-Login's `current_user`)
-            return self.stores.by_word("user") if node.attr in ("user", "current_user") else ""
+            return self.stores.by_word("user") if node.attr in self.words.signed_in_user else ""
         if isinstance(node, ast.Subscript):
             return self.type_of(node.value, env, fn)
         if isinstance(node, ast.Await):
@@ -473,10 +475,10 @@ class Walker:
         if name in self.words.delete_methods:
             for kind in filter(None, [receiver, *(self.type_of(a, env, fn) for a in call.args)]):
                 self.reach.deleted.setdefault(kind, self.routine)
-                for signal in DELETE_SIGNALS:  # what the project does when such a record is deleted
+                for signal in self.words.delete_signals:  # what the project does when such a record is deleted
                     self._signal(signal, kind, {"instance": kind}, depth)
             return
-        if name in ("send", "send_robust") and isinstance(func, ast.Attribute):
+        if name in self.words.signal_sends and isinstance(func, ast.Attribute):
             signal = self.resolve(func.value, env, fn)
             sender = next((k.value for k in call.keywords if k.arg == "sender"), call.args[0] if call.args else None)
             kind = self.type_of(sender, env, fn) if sender is not None else ""
@@ -687,8 +689,8 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
     enabled = {c: policy.is_enabled(c) for c in ("GDPR501", "GDPR502", "GDPR503", "GDPR504", "GDPR505")}
     if not kept or not any(enabled.values()):
         return []
-    code = Code(modules)
-    stores = Stores(facts, modules, policy)
+    code = Code(modules, policy.rights)
+    stores = Stores(facts, code, policy)
     findings: list[Finding] = []
     for which, none_code, miss_code, exempt_key in (("erasure", "GDPR503", "GDPR501", "erasure"),
                                                    ("access", "GDPR504", "GDPR502", "access")):

@@ -133,6 +133,15 @@ class RightsWords:
     query_methods: frozenset[str] = frozenset()
     cascade_words: frozenset[str] = frozenset()
     not_records: frozenset[str] = frozenset()
+    foreign_keys: frozenset[str] = frozenset()  # reference fields with an `on_delete` (Django)
+    one_to_one: frozenset[str] = frozenset()
+    relationships: frozenset[str] = frozenset()  # SQLAlchemy relationship(), with `cascade=`
+    columns: frozenset[str] = frozenset()  # SQLAlchemy columns, with ForeignKey(..., ondelete=)
+    signal_receivers: frozenset[str] = frozenset()  # @receiver(signal)
+    signal_connects: frozenset[str] = frozenset()  # signal.connect(function)
+    signal_sends: frozenset[str] = frozenset()  # signal.send(sender=...)
+    delete_signals: frozenset[str] = frozenset()  # sent for every record deleted (instance=)
+    signed_in_user: frozenset[str] = frozenset()  # `request.user`: an attribute that holds the user model
 
 
 @dataclass(frozen=True)
@@ -529,7 +538,8 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
 def _rights_words(raw: Any, where: str) -> RightsWords:
     at = f"{where}/rights.yaml"
     keys = ("delete_methods", "update_methods", "anonymise_words", "whole_record_reads", "query_methods",
-            "cascade_words", "not_records")
+            "cascade_words", "not_records", "foreign_keys", "one_to_one", "relationships", "columns",
+            "signal_receivers", "signal_connects", "signal_sends", "delete_signals", "signed_in_user")
     if not isinstance(raw, dict) or set(raw) - {"conventions", *keys}:
         raise ConfigError(at, "", f"expected a mapping with conventions, {', '.join(keys)}")
 
