@@ -74,10 +74,10 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by gdpr-lint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 
-NAMESPACES = ("survey", "result", "snapshot", "policy")
+NAMESPACES = ("survey", "result", "snapshot", "policy", "rights")
 _OWN_NAMES = frozenset({*NAMESPACES, ".gitignore", "CACHEDIR.TAG"})
 #: the largest entry read per namespace, in bytes (a larger one is a miss and is not written)
-MAX_BYTES = {"survey": 16 << 20, "result": 64 << 20, "snapshot": 256 << 20, "policy": 4 << 20}
+MAX_BYTES = {"survey": 16 << 20, "result": 64 << 20, "snapshot": 256 << 20, "policy": 4 << 20, "rights": 16 << 20}
 _MAGIC = b"gdpr-lint-cache/1 "  # then 64 hex digits of the MAC, a newline, and the JSON
 _HEADER = len(_MAGIC) + 64 + 1
 _KEY_RE = re.compile(r"[0-9a-f]{64}\Z")

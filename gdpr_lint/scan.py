@@ -22,7 +22,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from gdpr_lint import __version__
-from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys
+from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_list
 from gdpr_lint.files.discovery import Tree, discover_tree
 from gdpr_lint.files.source import MAX_BYTES, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
 from gdpr_lint.findings import Finding, tool_finding
@@ -550,23 +550,61 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             (result.disclosures if row.get("kind") == "disclosure" else result.inventory).append(row)
         result.lines += lines
     if result.inventory:
-        _rights(result, policy, facts, jobs_list, root)
+        _rights(result, policy, facts, jobs_list, digests, root, cache)
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
-def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, root: Path) -> None:
+def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests: list[str], root: Path,
+            cache: Cache) -> None:
     """Erasure and access coverage of the stores (GDPR501-505, :mod:`gdpr_lint.engine.rights`):
-    a project-wide check on the inventory, after every file is analysed."""
+    a project-wide check on the inventory, after every file is analysed.  Its result is cached by
+    the policy and the content of every production file (what it reads: routines, stores, signal
+    receivers; the inventory follows from them)."""
     from gdpr_lint.engine import rights
 
-    production = [(path, shown, modname) for path, shown, modname, *_ in jobs_list
+    production = [(path, shown, modname, digest) for (path, shown, modname, *_), digest in zip(jobs_list, digests)
                   if modname and not policy.skips_data_rules(shown)]
-    modules = {modname: path for path, _shown, modname in production}
-    shown = {modname: shown for _path, shown, modname in production}
+    modules = {modname: path for path, _shown, modname, _digest in production}
+    shown = {modname: shown for _path, shown, modname, _digest in production}
     config = display_path(Path(policy.config.path), root) if policy.config.path else ""
-    for f in rights.check(policy, facts, result.inventory, modules, shown, config):
+    key = content_key("rights", policy.hash, config, *sorted(f"{m}\x1f{s}\x1f{d}" for _p, s, m, d in production)) \
+        if all(d for *_, d in production) else ""
+    cached = cache.get("rights", key, rights_from_data) if key else None
+    if cached is not None:
+        findings, marks = cached
+        for row in result.inventory:
+            mark = marks.get(_row_key(row))
+            if mark is not None:
+                row["erased_by"], row["exported_by"] = mark
+    else:
+        findings = rights.check(policy, facts, result.inventory, modules, shown, config)
+        if key:
+            cache.put("rights", key, rights_to_data(findings, result.inventory))
+    for f in findings:
         (result.suppressed if f.suppressed else result.findings).append(f)
+
+
+def _row_key(row: dict) -> str:
+    return f"{row.get('path')}\x1f{row.get('line')}\x1f{row.get('model')}\x1f{row.get('field')}"
+
+
+def rights_to_data(findings: list[Finding], rows: list[dict]) -> dict:
+    """The rights check's findings and what reaches each row, as JSON data."""
+    return {"findings": [f.to_data() for f in findings],
+            "rows": {_row_key(r): [r["erased_by"], r["exported_by"]] for r in rows if "erased_by" in r}}
+
+
+def rights_from_data(data) -> tuple[list[Finding], dict[str, tuple[str, str]]]:
+    """What :func:`rights_to_data` gave, every value checked (:class:`~gdpr_lint.cache.BadEntry` otherwise)."""
+    need_keys(data, {"findings", "rows"})
+    findings = [Finding.from_data(f) for f in need(data["findings"], list)]
+    marks = {}
+    for k, v in need(data["rows"], dict).items():
+        if len(need_list(v, str)) != 2:
+            raise BadEntry("a row's mark is (erased by, exported by)")
+        marks[k] = (v[0], v[1])
+    return findings, marks
 
 
 def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, digests: list[str], runner, cache,

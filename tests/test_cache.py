@@ -388,7 +388,8 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
     from gdpr_lint.cache import NAMESPACES, Cache
     from gdpr_lint.files.discovery import Tree
     from gdpr_lint.policy import _pack_from_data, load_policy_cached
-    from gdpr_lint.scan import Survey, result_from_data, result_to_data, snapshot_from_data, snapshot_to_data
+    from gdpr_lint.scan import (Survey, result_from_data, result_to_data, rights_from_data, snapshot_from_data,
+                                snapshot_to_data)
 
     (project / "shop" / "jobs.py").write_text("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
                                               "def run(user):\n    try:\n        return int(user.age)\n"
@@ -425,6 +426,10 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
             elif ns == "snapshot":
                 snap = snapshot_from_data(raw)
                 assert as_json(snapshot_to_data(snap["files"], snap["results"], snap["tree"])) == raw
+            elif ns == "rights":
+                findings, marks = rights_from_data(raw)
+                assert as_json({"findings": [f.to_data() for f in findings],
+                                "rows": {k: list(v) for k, v in marks.items()}}) == raw
             else:
                 assert {"pack": _pack_from_data(raw)} == raw
     assert seen == set(NAMESPACES)

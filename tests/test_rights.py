@@ -458,3 +458,23 @@ def test_setattr_over_a_literal_list_of_field_names_anonymises_them(tmp_path, mo
     found = [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"]
     # a list the code computes is not read: the review's author name stays unreached
     assert found == [("GDPR501", "Review.author_name")]
+
+
+def test_the_cached_result_follows_every_file(tmp_path, monkeypatch):
+    """The rights check is cached (a warm scan does not redo it), and a change to any file (here
+    the routine) is seen at once."""
+    root = project(tmp_path, {"shop/models.py": MODELS,
+                              "shop/privacy.py": "def erase_customer(customer):\n    customer.delete()\n"})
+    monkeypatch.chdir(root)
+
+    def cached_run() -> set:
+        result = CliRunner().invoke(main, ["check", "--cache-dir", str(tmp_path / "cache"), "--format", "json",
+                                           "--no-fail", "shop"])
+        return {f["symbol"] for f in json.loads(result.stdout)["findings"] if f["code"] == "GDPR501"}
+
+    assert cached_run() == cached_run() == {"Invoice.billing_name", "Review.author_name"}
+    assert list((tmp_path / "cache" / "rights").glob("*/*"))
+    (root / "shop" / "privacy.py").write_text(
+        "from shop.models import Invoice\n\n\ndef erase_customer(customer):\n"
+        "    Invoice.objects.filter(customer=customer).delete()\n    customer.delete()\n")
+    assert cached_run() == {"Review.author_name"}

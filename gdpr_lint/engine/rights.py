@@ -767,7 +767,7 @@ def _finding(policy, code: str, path: str, line: int, message: str, symbol: str,
     rule = policy.rules[code]
     return Finding(code=code, name=rule.name, family=rule.family, severity=policy.severity_of(code), path=path,
                    line=line, column=column, end_line=line, end_column=column + len(snippet), message=message,
-                   categories=categories,
+                   categories=list(categories),
                    fix=" ".join(rule.fix.split()), symbol=symbol, snippet=snippet).finish()
 
 
