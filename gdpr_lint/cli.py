@@ -426,7 +426,9 @@ def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
-    skipped = sorted({f.path for f in result.findings if f.code in ("GDPR901", "GDPR902", "GDPR905")})
+    from gdpr_lint.findings import NOT_ANALYSED
+
+    skipped = sorted({f.path for f in result.findings if f.code in NOT_ANALYSED})
     if skipped:
         click.echo(f"gdpr-lint: {len(skipped)} file(s) could not be analysed; their fields are missing "
                    f"(first: {skipped[0]})", err=True)

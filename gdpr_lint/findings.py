@@ -17,6 +17,8 @@ from gdpr_lint.cache import need, need_keys, need_list
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 FAMILIES = ("retention", "storage", "logging", "processor", "rights", "tool")
+#: the codes that say a file was not analysed: a syntax error, an unreadable file, beyond the analysis
+NOT_ANALYSED = frozenset({"GDPR901", "GDPR902", "GDPR905"})
 
 
 @dataclass

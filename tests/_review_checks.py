@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from gdpr_lint.findings import NOT_ANALYSED
+
 
 def disagreements(review: dict) -> list[str]:
     """Each place where the summary (``verdict``), the data-flow diagram (``flows``) and the lists
@@ -22,10 +24,10 @@ def disagreements(review: dict) -> list[str]:
         n = sum(1 for f in wanted if f["code"] == "GDPR201")
         if v[name] != n:
             out.append(f"summary says {name} {v[name]}, the lists have {n}")
-    broken = [d for d in review["not_analysed"] if d["code"] in ("GDPR901", "GDPR902", "GDPR905")]
+    broken = [d for d in review["not_analysed"] if d["code"] in NOT_ANALYSED]
     if v["not_checked"] != len(broken):
         out.append(f"summary says {v['not_checked']} files could not be checked, the list has {len(broken)}")
-    if any(f["code"] in ("GDPR901", "GDPR902", "GDPR905") for f in findings):
+    if any(f["code"] in NOT_ANALYSED for f in findings):
         out.append("a file that could not be checked is counted as an open finding")
     if v["processors"] != len(review["processors"]):
         out.append(f"summary says {v['processors']} processors, the list has {len(review['processors'])}")

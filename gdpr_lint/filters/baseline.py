@@ -41,10 +41,9 @@ from pathlib import Path
 from gdpr_lint import __version__
 from gdpr_lint.errors import UsageError
 from gdpr_lint.files.readfile import BASELINE_BYTES, NotReadable, read_text
-from gdpr_lint.findings import Finding
+from gdpr_lint.findings import NOT_ANALYSED, Finding
 
 BASELINE_NAME = ".gdpr-lint-baseline.json"
-NOT_ANALYSED = frozenset({"GDPR901", "GDPR902", "GDPR905"})  # a syntax error, an unreadable file, beyond analysis
 FORMAT_VERSION = 1
 _ENTRY_KEYS = ("code", "path", "symbol", "fingerprint", "count", "categories", "reason")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gdpr_lint import __version__
 from gdpr_lint.errors import UsageError
+from gdpr_lint.findings import NOT_ANALYSED
 from gdpr_lint.review import REVIEW_FORMAT, REVIEW_VERSION
 from gdpr_lint.review.digest import compute_digest, policy_content_hash, privacy_content
 
@@ -41,8 +42,7 @@ UNREAD_WHY = {
 # (there is no content), a submodule's commit; anything else says why the content could not be read
 _CONTENT_BOUND = re.compile(r"(?:symbolic link to .*: )?[0-9a-f]{64}|broken symbolic link to .*|commit [0-9a-f]{40,64}",
                             re.DOTALL)
-NOT_ANALYSED = ("GDPR901", "GDPR902", "GDPR905")
-NO_DATA_SEEN = "-"  # the diagram's source for a processor in use that no personal data is seen to reach  # not analysed: a syntax error, unreadable, beyond analysis
+NO_DATA_SEEN = "-"  # the diagram's source for a processor in use that no personal data is seen to reach
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b[ \t]*\(?([^\n#;]*)"
                      r"|import[ \t]+([^\n#;]+))", re.MULTILINE)
