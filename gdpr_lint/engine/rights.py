@@ -66,7 +66,7 @@ class Reach:
 class Stores:
     """The project's store classes, read from their modules (fields, references, cascades)."""
 
-    def __init__(self, facts, code: "Code", policy) -> None:
+    def __init__(self, facts, code: Code, policy) -> None:
         self.words = policy.rights
         self.models: dict[str, Model] = {}
         store_quals = {q for q, (_fw, store) in facts.schemas.items() if store}

@@ -46,7 +46,12 @@ from gdpr_lint import policy as policy_module
 from gdpr_lint.cache import MAX_BYTES, NAMESPACES, Cache
 from gdpr_lint.cli import main
 from gdpr_lint.policy import _pack_from_data
-from gdpr_lint.scan import Survey, result_from_data, rights_from_data, snapshot_from_data
+from gdpr_lint.scan import (
+    Survey,
+    result_from_data,
+    rights_from_data,
+    snapshot_from_data,
+)
 
 CACHE = ".gdpr-lint-cache"
 MODELS = '''\
