@@ -8,17 +8,21 @@ The bundled example is copied into a throwaway git repository, one privacy-relev
 on top (a ``newsletter_email`` field and the SendGrid SDK) and the review compares it with the commit
 before (``--base HEAD~1``), so the screenshot shows the privacy diff; ``--as-is`` skips that.
 For each reviewed tree it writes ``<name>-desktop.png`` (1280 px wide) and ``<name>-phone.png``
-(390 px wide, the phone layout of the page's media queries); the bundled example is named
-``review``, so the default run refreshes ``docs/review-desktop.png`` and ``docs/review-phone.png``.
-``--pdf`` also prints the page to an A4 PDF the way a DPO's browser would.
+(a 390 px wide phone, emulated over the DevTools protocol: headless Chromium's windows are never
+narrower than 500 px); the bundled example is named ``review``, so the default run refreshes
+``docs/review-desktop.png`` and ``docs/review-phone.png``.  For the bundled example it also renders
+the Markdown record of processing (``gdpr-lint inventory``) as GitHub shows Markdown, into
+``docs/record.png``.  ``--pdf`` also prints each page to an A4 PDF the way a DPO's browser would.
 
 Needs Chromium (Debian: ``apt-get install chromium``; ``--chromium`` or ``$CHROMIUM`` to point at
-another binary).  The scanned code is read, never run; Chromium gets a local file with no network.
+another binary) and, for the record, ``markdown-it-py``.  The scanned code is read, never run;
+Chromium gets a local file with no network.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import shutil
 import subprocess
@@ -26,19 +30,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chromium_pipe import Browser, find_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
-SIZES = {"desktop": (1280, 2300), "phone": (390, 2400)}
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-extensions", "--disable-sync", "--hide-scrollbars", "--force-device-scale-factor=1",
-         "--mute-audio", "--no-default-browser-check"]
-
-
-def find_chromium(given: str | None) -> str:
-    for cand in (given, os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                 shutil.which("chromium-browser"), shutil.which("google-chrome")):
-        if cand and Path(cand).exists():
-            return cand
-    sys.exit("screenshot_review: Chromium not found; install it (Debian: apt-get install chromium) or pass --chromium")
+# (width, viewport height, mobile, how much of the page to keep)
+SIZES = {"desktop": (1280, 900, False, 2300), "phone": (390, 844, True, 2400)}
+# GitHub's Markdown look, near enough for a picture of the record
+RECORD_CSS = """body { font: 14px/1.5 -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif;
+color: #1f2328; margin: 24px 32px; } h1, h2 { border-bottom: 1px solid #d1d9e0; padding-bottom: .3em; }
+table { border-collapse: collapse; margin: 0 0 16px; font-size: 13px; } th, td { border: 1px solid #d1d9e0;
+padding: 5px 10px; vertical-align: top; } th { background: #f6f8fa; } tr:nth-child(2n) td { background: #f6f8fa; }
+code { background: #eff1f3; border-radius: 4px; padding: .1em .3em; font-size: 85%; }"""
 
 
 # the "pull request" shown in the example's screenshot: a second e-mail address and a new e-mail processor
@@ -83,22 +86,29 @@ def make_review(target: Path, out: Path, cwd: Path, base: str | None = None) -> 
     return out / "review.html"
 
 
-def shoot(chromium: str, html: Path, png: Path, width: int, height: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="gdpr-lint-chromium-") as profile:
-        cmd = [chromium, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-               f"--screenshot={png}", html.resolve().as_uri()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=180)
-    if proc.returncode != 0 or not png.is_file():
-        sys.exit(f"screenshot_review: chromium failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    print(f"wrote {png} ({png.stat().st_size // 1024} KB, {width}x{height})")
+def record_page(target: Path, cwd: Path, out: Path) -> Path:
+    """``gdpr-lint inventory`` of ``target`` (its Markdown record) rendered to an HTML page in ``out``."""
+    from markdown_it import MarkdownIt
+    proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "inventory", str(target), "--no-cache"],
+                          cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"screenshot_review: gdpr-lint inventory failed:\n{proc.stderr}")
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(proc.stdout)
+    page = out / "record.html"
+    page.write_text(f"<!doctype html><meta charset=utf-8><title>Record of processing</title>"
+                    f"<style>{RECORD_CSS}</style>{body}", encoding="utf-8")
+    return page
 
 
-def print_pdf(chromium: str, html: Path, pdf: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix="gdpr-lint-chromium-") as profile:
-        cmd = [chromium, *FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-               html.resolve().as_uri()]
-        subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=180)
-    print(f"wrote {pdf}" if pdf.is_file() else "screenshot_review: printing to PDF failed")
+def shoot(browser: Browser, html: Path, png: Path, width: int, height: int, mobile: bool, keep: int) -> None:
+    """A PNG of the top ``keep`` pixels of ``html`` shown on a ``width`` px wide screen."""
+    page = browser.open(html, width, height, mobile=mobile)
+    keep = min(keep, page.evaluate("document.documentElement.scrollHeight"))
+    wide = max(width, page.evaluate("document.documentElement.scrollWidth"))  # a wide Markdown table
+    data = page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                     clip={"x": 0, "y": 0, "width": wide, "height": keep, "scale": 1})["data"]
+    png.write_bytes(base64.b64decode(data))
+    print(f"wrote {png} ({png.stat().st_size // 1024} KB, {wide}x{keep})")
 
 
 def main() -> None:
@@ -114,25 +124,35 @@ def main() -> None:
     ap.add_argument("--pdf", action="store_true", help="also print each page to an A4 PDF")
     args = ap.parse_args()
     chromium = find_chromium(args.chromium)
+    if chromium is None:
+        sys.exit("screenshot_review: Chromium not found; install it (Debian: apt-get install chromium) "
+                 "or pass --chromium")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gdpr-lint-review-") as tmp:
         pages: list[tuple[str, Path]] = []
+        record = None
         if args.html:
             pages.append(("review", args.html))
         elif args.as_is:
             pages.append(("review", make_review(Path("examples/shop"), Path(tmp) / "shop", ROOT)))
+            record = record_page(Path("examples/shop"), ROOT, Path(tmp))
         else:
             repo = example_repo(Path(tmp))
             pages.append(("review", make_review(Path("."), Path(tmp) / "shop", repo, base="HEAD~1")))
+            record = record_page(Path("."), repo, Path(tmp))
         for corpus in args.corpus:
             path = Path(corpus).resolve()
             pages.append((f"review-{path.name}", make_review(Path("."), Path(tmp) / path.name, path)))
-        for name, html in pages:
-            for kind, (w, h) in SIZES.items():
-                shoot(chromium, html, out / f"{name}-{kind}.png", w, h)
-            if args.pdf:
-                print_pdf(chromium, html, out / f"{name}.pdf")
+        with Browser(chromium) as browser:
+            for name, html in pages:
+                for kind, (w, h, mobile, keep) in SIZES.items():
+                    shoot(browser, html, out / f"{name}-{kind}.png", w, h, mobile, keep)
+                if args.pdf:
+                    (out / f"{name}.pdf").write_bytes(browser.open(html, 1280, 900).pdf())
+                    print(f"wrote {out / f'{name}.pdf'}")
+            if record is not None:
+                shoot(browser, record, out / "record.png", 1600, 900, False, 1400)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # diagram geometry (SVG user units): a wide layout (desktop, print) and a narrow one (phones)
 LAYOUTS = {
-    "wide": {"width": 640, "node_w": 232, "node_h": 36, "gap": 10, "chars": 25, "sub": True, "font": 13},
-    "narrow": {"width": 360, "node_w": 148, "node_h": 36, "gap": 8, "chars": 16, "sub": False, "font": 11.5},
+    "wide": {"width": 640, "node_w": 232, "node_h": 36, "gap": 10, "chars": 25, "sub": True, "font": 13,
+             "head": 11.5},
+    "narrow": {"width": 360, "node_w": 148, "node_h": 36, "gap": 8, "chars": 15, "sub": False, "font": 13,
+               "head": 12.5},
 }
 TOP = 28
 KIND_ORDER = {"storage": 0, "log": 1, "processor": 2}
@@ -106,13 +108,19 @@ def diagram(review: dict, layout: str = "wide") -> dict | None:
         edges.append({**e, "d": f"M{x1},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2},{y2:.1f}",
                       "colour": STATUS_COLOUR[e["status"]], "width": 1.4 + min(e["count"], 4) * 0.5})
     return {"layout": layout, "width": width, "height": height, "node_w": node_w, "node_h": node_h, "left": left,
-            "right": right, "edges": edges, "colours": STATUS_COLOUR, "font": g["font"]}
+            "right": right, "edges": edges, "colours": STATUS_COLOUR, "font": g["font"], "head": g["head"]}
 
 
 def _ticks(text) -> markupsafe.Markup:
     """Escape ``text``, then show its `backtick` spans as code (the escaping comes first, so it is safe)."""
     escaped = str(markupsafe.escape(text or ""))
     return markupsafe.Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
+
+
+def _dotted(name) -> markupsafe.Markup:
+    """Escape a dotted code name and let it wrap after its dots and underscores (``<wbr>``), not mid-word."""
+    escaped = str(markupsafe.escape(name or ""))
+    return markupsafe.Markup(re.sub(r"([._])", r"\1<wbr>", escaped))
 
 
 def _env() -> jinja2.Environment:
@@ -122,6 +130,7 @@ def _env() -> jinja2.Environment:
     env.filters["short"] = lambda d: str(d or "").split(":")[-1][:12]
     env.filters["yesno"] = lambda v: "yes" if v else "no"
     env.filters["ticks"] = _ticks
+    env.filters["dotted"] = _dotted
     return env
 
 
