@@ -344,3 +344,46 @@ def test_fides_system_declares_the_processing_and_validates_with_fideslang(tmp_p
     assert service.data_shared_with_third_parties is True and "Stripe" in service.third_parties
     assert decls["marketing"].data_shared_with_third_parties is False
     assert service.dataset_references == [doc["dataset"][0]["fides_key"]]
+
+
+def test_migrations_repeat_their_stores_and_add_no_rows(tmp_path, monkeypatch):
+    """A Django migration (CreateModel, AddField) and an Alembic revision (op.create_table,
+    op.add_column) repeat the fields of the stores they build: the record lists each field once,
+    at its store, and the migrations raise no finding of their own."""
+    (tmp_path / "shop" / "migrations").mkdir(parents=True)
+    (tmp_path / "shop" / "models.py").write_text(textwrap.dedent('''
+        from django.db import models
+
+        class Customer(models.Model):
+            email = models.EmailField()  # gdpr: retention=P2Y basis=contract
+            phone = models.CharField(max_length=20)
+    '''))
+    (tmp_path / "shop" / "migrations" / "0001_initial.py").write_text(textwrap.dedent('''
+        from django.db import migrations, models
+
+        class Migration(migrations.Migration):
+            operations = [
+                migrations.CreateModel(name="Customer", fields=[
+                    ("id", models.AutoField(primary_key=True)),
+                    ("email", models.EmailField(max_length=254)),
+                    ("phone", models.CharField(max_length=20)),
+                ]),
+                migrations.AddField(model_name="customer", name="home_address", field=models.TextField()),
+            ]
+    '''))
+    (tmp_path / "shop" / "alembic" / "versions").mkdir(parents=True)
+    (tmp_path / "shop" / "alembic" / "versions" / "001_people.py").write_text(textwrap.dedent('''
+        import sqlalchemy as sa
+        from alembic import op
+
+        def upgrade():
+            op.create_table("customer", sa.Column("id", sa.Integer, primary_key=True),
+                            sa.Column("email", sa.String(200)), sa.Column("phone", sa.String(30)))
+            op.add_column("customer", sa.Column("home_address", sa.Text))
+    '''))
+    monkeypatch.chdir(tmp_path)
+    rows = json_rows(run("--format", "json"))["rows"]
+    assert sorted((r["model"], r["field"]) for r in rows) == [("Customer", "email"), ("Customer", "phone")]
+    assert {Path(r["path"]).name for r in rows} == {"models.py"}, rows
+    check = CliRunner().invoke(main, ["check", "shop", "--no-cache", "--format", "json", "--select", "GDPR1,GDPR2"])
+    assert [(f["code"], Path(f["path"]).name) for f in json.loads(check.stdout)["findings"]] == [("GDPR101", "models.py")]
