@@ -66,6 +66,12 @@ CORPORA: dict[str, Corpus] = {
         "a0530e3fdac55d34ccc5893c36f6c57d7a7083064f3d414537e51473648b3290",
         ("--only-binary", ":all:", "--python-version", "3.12"),
     ),
+    # an event-driven networking engine (servers, clients, mail, logging): for the million-line scale row
+    "twisted": Corpus(
+        "twisted==26.4.0",
+        "twisted",
+        "dc25ea0ebf6511c24f03232ee9f4afa54b291c5d897990e3a39cc4d14a1ef4c0",
+    ),
     # indico publishes no sdist; its wheel requires Python 3.12.x.
     "indico": Corpus(
         "indico==3.3.14",
