@@ -504,7 +504,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             if survey.problem:
                 outputs[i] = ([tool_finding(policy, survey.code, shown, f"file not checked: {survey.problem}")],
                               [], [], 0)
-            elif not survey.analyse and not facts.needs_analysis(modname, survey.facts):
+            elif not survey.analyse and not (survey.words and facts.holds_records_or_calls_sinks(
+                    modname, survey.facts)) and not facts.needs_analysis(modname, survey.facts):
                 outputs[i] = ([], [], [], survey.lines)
             else:
                 keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls"), modname), shown, modname,

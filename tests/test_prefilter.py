@@ -78,3 +78,77 @@ def test_opens_files_that_may_yield_a_finding(source):
 def test_decide_says_when_python_parsed_the_file():
     assert PF.decide("def f(user, locale):\n    return locale.name\n") == (False, True)
     assert PF.decide("def add(a, b):\n    return a + b\n") == (False, False)  # never parsed: no words
+
+
+# --- files that name personal data but hold no sink ----------------------------------------------
+
+NO_SINK = {  # each file names personal data; none can yield a finding of its own
+    "shop/views.py": "def contact_of(user):\n    return user.email\n",
+    "shop/format.py": ("def label(customer):\n    return f'{customer.first_name} {customer.last_name}'\n\n"
+                       "def check(n):\n    if n < 0:\n        raise ValueError('negative')\n"),
+    "shop/checks.py": ("def check(value):\n    if not value:\n        raise ValueError(f'bad value {value!r}')\n\n"
+                       "def email_of(user):\n    return user.email\n"),
+    "shop/meta.py": ("from django.db import models\n\n"
+                     "def build(user):\n    class Meta:\n        ordering = ['id']\n    return user.email, Meta\n"),
+}
+
+# and look-alikes that can: each yields exactly the finding named
+WITH_SINK = {
+    "shop/raising.py": (("def check(user):\n    if not user.active:\n"
+                        "        raise ValueError(f'inactive: {user.email}')\n"), "GDPR302"),
+    "shop/logs.py": (("import logging\n\nlog = logging.getLogger(__name__)\n\n"
+                     "def signed_up(user):\n    log.info('signed up %s', user.email)\n"), "GDPR301"),
+    "shop/cookies.py": (("from http.cookies import SimpleCookie\n\n"
+                        "def remember(user):\n    jar = SimpleCookie()\n    jar['who'] = user.email\n    return jar\n"),
+                        "GDPR204"),
+    "shop/inner.py": (("from django.db import models\n\n"
+                      "def make():\n    class Customer(models.Model):\n        email = models.EmailField()\n"
+                      "    return Customer\n"), "GDPR101"),
+    # the sink is another file's, a function of the project that logs its parameter: reported
+    # there, with what its callers pass it (the project facts); the caller holds no finding
+    "shop/caller.py": (("from shop.notify import announce\n\n"
+                       "def welcome(user):\n    announce(user.email)\n"), None),
+    "shop/notify.py": (("import logging\n\n\ndef announce(text):\n    logging.getLogger('x').info(text)\n"),
+                       "GDPR301"),
+}
+
+
+def _project(tmp_path: Path, files: dict) -> Path:
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text if isinstance(text, str) else text[0], encoding="utf-8")
+    (tmp_path / "shop" / "__init__.py").write_text("", encoding="utf-8")
+    return tmp_path
+
+
+def _analysed(monkeypatch, tree: Path) -> tuple[list[str], object]:
+    import gdpr_lint.scan as scan_module
+
+    seen: list[str] = []
+    analyse = scan_module.analyze_job
+
+    def counting(job, project):
+        seen.append(job[1])
+        return analyse(job, project)
+
+    monkeypatch.setattr(scan_module, "analyze_job", counting)
+    result = scan([tree], load_policy(), root=tree, cache_dir=None, jobs=1)
+    return sorted(seen), result
+
+
+def test_personal_words_without_a_sink_or_record_skip_the_analysis(tmp_path, monkeypatch):
+    tree = _project(tmp_path, NO_SINK)
+    _same_with_and_without(tree)
+    seen, result = _analysed(monkeypatch, tree)
+    assert seen == []
+    assert result.findings == [] and result.inventory == []
+
+
+def test_sinks_records_and_calls_of_sink_functions_are_still_analysed(tmp_path, monkeypatch):
+    tree = _project(tmp_path, {**NO_SINK, **WITH_SINK})
+    _same_with_and_without(tree)
+    seen, result = _analysed(monkeypatch, tree)
+    assert seen == sorted(rel for rel, (_, code) in WITH_SINK.items() if code)
+    found = {(f.path, f.code) for f in result.findings if f.family != "rights"}
+    assert found == {(rel, code) for rel, (_, code) in WITH_SINK.items() if code}

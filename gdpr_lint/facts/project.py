@@ -89,6 +89,11 @@ class ProjectFacts:
     _receiving: frozenset | None = field(default=None, repr=False, compare=False)
     _shared: str | None = field(default=None, repr=False, compare=False)
     _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _summarised: frozenset | None = field(default=None, repr=False, compare=False)
+    #: modules with a class that is, or may be, a record: a schema, or one with a framework's base,
+    #: decorator or field constructor (the survey's reading of a class is a little narrower than
+    #: the engine's, so any of those counts)
+    record_modules: frozenset = frozenset()
 
     def for_analysis(self) -> ProjectFacts:
         """The facts the per-file analysis reads (schema kinds and evidence, not every field),
@@ -149,6 +154,19 @@ class ProjectFacts:
         return (self.prints_personal(found.get("mentions", ())) or self.judges_classes_of(module)
                 or self.reads_personal_fields(found.get("imports", ()), found.get("attrs", ()))
                 or self.receives(module) or self.builds_handler(found.get("calls", ()), found.get("dotted", ())))
+
+    def holds_records_or_calls_sinks(self, module: str, found: dict) -> bool:
+        """Whether a file that names personal data but holds no sink may still yield a finding:
+        one of its classes is a record (a store or a carrier, whose fields are judged), or it calls
+        a function of the project that writes its parameters to a sink (``found``: the file's
+        survey facts, whose ``calls`` are the names it calls)."""
+        if module in self.record_modules:
+            return True
+        if not self.summaries:
+            return False
+        if self._summarised is None:
+            self._summarised = frozenset(q.rpartition(".")[2] for q in self.summaries)
+        return not self._summarised.isdisjoint(found.get("calls", ()))
 
     def receives(self, module: str) -> bool:
         """Whether callers in the tree pass personal data to a function of ``module``."""
@@ -590,6 +608,12 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     _incoming(facts, classes, file_facts)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     facts.handlers = _remote_handler_classes(classes, policy)
+    fw = policy.frameworks
+    facts.record_modules = frozenset(
+        qual.rpartition(".")[0] for qual, info in classes.items()
+        if qual in facts.schemas or not fw.decorators.keys().isdisjoint(info["d"])
+        or any(fw.of_base(b, info["t"]) for b in info["b"])
+        or any(fw.of_field_constructor(n) for f in info["f"] for n in f[2]))
     for qual in classes:
         ev = builder.evidence(qual)
         if ev.kind or ev.person_refs or ev.lookup_refs or ev.measures:

@@ -14,7 +14,9 @@ import ast
 from dataclasses import dataclass, field
 
 from gdpr_lint.cache import BadEntry, need, need_keys
+from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import check_class_facts, check_file_facts, file_facts
+from gdpr_lint.survey.prefilter import identifiers
 
 
 @dataclass
@@ -24,6 +26,10 @@ class Survey:
     ``headers`` are its class headers for the project index; ``analyse`` says whether the full
     analysis (libcst) is needed: the file may yield a finding, or Python's ``ast`` could not parse
     it (libcst then reports the syntax error, or reads syntax newer than this Python).
+    ``words``: the file names personal data but holds no sink the engine checks (the pre-filter's
+    :meth:`~gdpr_lint.survey.prefilter.Prefilter.sink_shaped`): it is analysed only when the
+    project facts find a record among its classes or a call of a function that writes its
+    parameters to a sink (:meth:`~gdpr_lint.facts.project.ProjectFacts.holds_records_or_calls_sinks`).
     ``problem`` is why the file cannot be checked at all (a finding of rule ``code``), else empty.
     """
 
@@ -34,11 +40,12 @@ class Survey:
     digest: str = ""  # SHA-256 of the bytes surveyed (a file saved during the scan is not cached)
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
     facts: dict = field(default_factory=dict)  # what the file says beyond its classes (facts.classes.file_facts)
+    words: bool = False
 
     def to_data(self) -> dict:
         """JSON data for the results cache (:meth:`from_data` reads it back)."""
         return {"headers": self.headers, "analyse": self.analyse, "lines": self.lines, "problem": self.problem,
-                "digest": self.digest, "code": self.code, "facts": self.facts}
+                "digest": self.digest, "code": self.code, "facts": self.facts, "words": self.words}
 
     @classmethod
     def from_data(cls, data) -> Survey:
@@ -55,10 +62,14 @@ class Survey:
             raise BadEntry("a survey's problem is GDPR902 or GDPR905")
         return cls(data["headers"], need(data["analyse"], bool), need(data["lines"], int),
                    need(data["problem"], str), need(data["digest"], str), data["code"],
-                   check_file_facts(data["facts"]))
+                   check_file_facts(data["facts"]), need(data["words"], bool))
 
 
-_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts"})
+_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts", "words"})
+
+# a record declared by a call, or a SQLAlchemy Core table (engine.fields reads them the same way)
+_RECORD_CALLS = ("sqlalchemy", "TypedDict(", "amedtuple(", "NamedTuple(")
+
 
 
 def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=None, classify=None) -> Survey:
@@ -80,11 +91,16 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     try:
         sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
         classify = classify or getattr(getattr(prefilter, "classifier", None), "classify", None)
-        analyse = prefilter is None or prefilter.decide(text, tree)[0]
+        why = "always" if prefilter is None else (prefilter.why(text, tree)[0] if hasattr(prefilter, "why") else
+                                                  "always" if prefilter.decide(text, tree)[0] else "")
         may_name = getattr(getattr(prefilter, "classifier", None), "may_name", None)
-        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, analyse, may_name
+        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, bool(why), may_name
                                     ) if policy is not None else ([], {})
-        return Survey(headers, analyse, lines, facts=facts)
+        # personal data by its words: a finding needs a sink here, or a record (a class the project
+        # facts judge, or one declared by a call), or a call of a function that writes to a sink
+        words = why == "words" and not any(r in text for r in _RECORD_CALLS) and not prefilter.inner_record(
+            text, tree) and not prefilter.sink_shaped(text, identifiers(text), CallText(text).called(), tree)
+        return Survey(headers, why == "always" or (why == "words" and not words), lines, facts=facts, words=words)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
         return Survey([], True, lines)
 

@@ -16,6 +16,46 @@ from gdpr_lint.survey.astnames import last_name
 
 _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
+_INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
+_SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
+_RAISE_WITH_ARGUMENTS = re.compile(r"\braise[ \t(]+[\w.]+[ \t]*\((?![ \t]*\))")
+
+
+def _literal(node: ast.expr) -> bool:
+    """A string or number written out (an f-string without fields too): no one's data."""
+    return isinstance(node, ast.Constant) or (
+        isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values))
+
+
+def _module_assignments(tree: ast.Module, lines: list[str]) -> dict[str, list[str]]:
+    """The text of each module-level statement that binds a name (assignments, imports, loops and
+    blocks at the top), by the names it binds."""
+    out: dict[str, list[str]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        text = "\n".join(lines[stmt.lineno - 1:stmt.end_lineno])
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                out.setdefault(node.id, []).append(text)
+    return out
+
+
+def _is_gettext(call: ast.Call) -> bool:
+    """``_("text")``: a translated string, the way settings classes name things (``verbose_name``)."""
+    return isinstance(call.func, ast.Name) and call.func.id == "_" and all(map(_literal, call.args))
+
+
+def identifiers(text: str) -> set[str]:
+    """Every identifier of a text: code, strings and comments alike."""
+    return set(_IDENTS.findall(text))
+
+
+def _spelled(qualified: str) -> tuple[str, ...]:
+    """The names a file that uses ``qualified`` must spell: the root of its module (the import)
+    and its last name (``("http", "SimpleCookie")`` for ``http.cookies.SimpleCookie``)."""
+    parts = qualified.split(".")
+    return (parts[0], parts[-1]) if len(parts) > 1 else (parts[0],)
 
 
 def _tails(idents: set[str]) -> set[str]:
@@ -109,9 +149,144 @@ class Prefilter:
         receivers.update(("cache", "redis", "session"))
         self.sink_receivers = frozenset(receivers)
         self.sink_functions = frozenset(f for f in sinks["logging"]["functions"] if "." not in f)
+        self._sink_shapes(policy)
         self.strong = frozenset(strong | {w + "s" for w in strong})
         self.weak = frozenset(weak | {w + "s" for w in weak})
         self.subjects = frozenset(w for phrases in policy.subjects.values() for p in phrases for w in p)
+
+    def _sink_shapes(self, policy: Policy) -> None:
+        """What a call must look like to be a sink the engine checks (:mod:`gdpr_lint.engine.sinks`),
+        as names a file's text holds: the tables of :meth:`sink_shaped`."""
+        sinks = policy.sinks
+        # functions, by their last name, each with the root of its module, which a file that calls
+        # it must name (an import of it): `info` of `logging.info` needs `logging`
+        functions: dict[str, set[str]] = {}
+        operator = sinks.get("operator_output") or {}
+        for name in (*sinks["logging"]["functions"], *sinks["storage"].get("functions", {}), *sinks["http"]["functions"],
+                     *(operator.get("functions") or ()), *(s["call"] for s in sinks["logging"].get("settings", []))):
+            root, _, last = name.rpartition(".")
+            functions.setdefault(last, set()).add(root.split(".")[0] if root else "")
+        self.shape_functions = {last: frozenset(roots) for last, roots in functions.items()}
+        # methods of objects, by the names that show a file holds such an object: its names (`logger`),
+        # the last names of its factories and types (`getLogger`, `Session`), and, for files, the
+        # command-line parameters that open one (`FileType`)
+        kinds: list[tuple[frozenset[tuple[str, ...]], frozenset[str]]] = []
+        for family in ("logging", "storage"):
+            for spec in (sinks[family].get("objects") or {}).values():
+                evidence = {(n,) for n in spec.get("names", ())} | {_spelled(f) for f in spec.get("factories", ())}
+                evidence.update(_spelled(t) for t in spec.get("types", ()))
+                if "write" in spec.get("methods", ()):
+                    files = sinks["storage"].get("file_parameters") or {}
+                    evidence.update(_spelled(t) for t in files.get("types", ()))
+                kinds.append((frozenset(evidence), frozenset((*spec.get("methods", ()), *spec.get("binders", ())))))
+        http = sinks["http"]["objects"]
+        kinds.append((frozenset(map(_spelled, http["factories"])), frozenset(http["methods"])))
+        self.shape_kinds = tuple(kinds)
+        # methods that write whatever their receiver (`path.write_text(`, `response.set_cookie(`)
+        self.shape_methods = frozenset(sinks["storage"].get("methods", {}))
+        # a command's output streams (`self.stdout.write(`)
+        self.shape_streams = frozenset(operator.get("streams") or ())
+        # subscript stores (`session["k"] = v`): the names of the stores and of the objects that are
+        subscript = {_spelled(n) for n in sinks["storage"].get("subscript_stores") or {}}
+        for spec in (sinks["storage"].get("objects") or {}).values():
+            if spec.get("subscript_store"):
+                subscript.update(_spelled(f) for f in spec.get("factories", ()))
+        self.shape_subscripts = frozenset(subscript)
+        self.shape_raise = bool(sinks["logging"].get("exceptions", True))
+        # exceptions shown to the person who caused them (a validation error): never a log
+        self.shown_exceptions = frozenset(sinks["logging"].get("shown_exceptions", ()))
+        # a command's output is a finding only when the organisation checks it (check_cli_output)
+        self.shape_operator = bool(policy.config.check_cli_output)
+
+    @staticmethod
+    def inner_record(source: str, tree: ast.Module | None) -> bool:
+        """Whether a class declared inside a block, a function or another class may be a record
+        (the survey's class facts hold top-level classes only): it has bases or decorators, or
+        its body declares a field (an annotation, or a value built by a call).  A settings class
+        such as Django's ``class Meta: ordering = ["id"]`` is none."""
+        if not _INNER_CLASS.search(source):
+            return False
+        if tree is None:
+            return True
+        for stmt in tree.body:
+            for node in ast.walk(stmt):
+                if node is stmt or not isinstance(node, ast.ClassDef):
+                    continue
+                if node.bases or node.keywords or node.decorator_list or any(
+                        isinstance(b, ast.AnnAssign) or (isinstance(b, ast.Assign) and isinstance(b.value, ast.Call)
+                                                         and not _is_gettext(b.value)) for b in node.body):
+                    return True
+        return False
+
+    def sink_shaped(self, source: str, idents: set[str], called: frozenset[str], tree: ast.Module | None = None
+                    ) -> bool:
+        """Whether a file holds a statement the engine may report as a sink: a call of a sink
+        function of a module the file names, a sink method with a name of its object in the file,
+        a method that writes whatever its receiver, a command's output stream (when checked), a
+        store by subscript, or an exception raised with arguments that are not literals (GDPR302;
+        read from ``tree`` when given).  A superset, read from the file's words and the names it
+        calls (``called``, the last part of each)."""
+        for last in called.intersection(self.shape_functions):
+            roots = self.shape_functions[last]
+            if "" in roots or not idents.isdisjoint(roots):
+                return True
+        if not called.isdisjoint(self.shape_methods):
+            return True
+        for evidence, methods in self.shape_kinds:
+            if not called.isdisjoint(methods) and any(idents.issuperset(names) for names in evidence):
+                return True
+        if self.shape_operator and "write" in called and not idents.isdisjoint(self.shape_streams):
+            return True
+        if any(idents.issuperset(names) for names in self.shape_subscripts) and _SUBSCRIPT_STORE.search(source):
+            return True
+        if not self.shape_raise or _RAISE_WITH_ARGUMENTS.search(source) is None:
+            return False
+        if tree is None:
+            return True
+        # a raise reports what its arguments carry: personal data the code around it names (its
+        # top-level function or class, and the module-level assignments of the names it reads)
+        lines = source.splitlines()
+        assigned: dict[str, list[str]] | None = None
+        for stmt in tree.body:
+            if not any(self._raises_data(node) for node in ast.walk(stmt)):
+                continue
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return True
+            if assigned is None:
+                assigned = _module_assignments(tree, lines)
+            first = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)])
+            text = "\n".join(lines[first - 1:stmt.end_lineno])
+            read = [t for name in identifiers(text).intersection(assigned) for t in assigned[name]]
+            if self._names_data("\n".join((text, *read))):
+                return True
+        return False
+
+    def _raises_data(self, node: ast.AST) -> bool:
+        """An exception raised with arguments that are not literals, of a class that is not shown
+        back to the person (a validation error)."""
+        return isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and (
+            last_name(node.exc.func) not in self.shown_exceptions) and not all(
+            map(_literal, (*node.exc.args, *(k.value for k in node.exc.keywords))))
+
+    def _names_data(self, text: str) -> bool:
+        """Whether code names personal data as :meth:`why` reads a file: a personal-data type, a
+        source of what a person sent, a name the classifier accepts alone, or a weak word ("name")
+        beside a name of a person ("user")."""
+        idents = identifiers(text)
+        if not idents.isdisjoint(self.type_names):
+            return True
+        tails = self.source_tails.intersection(idents)
+        if tails and self._sources_in(frozenset(tails)).search(text):
+            return True
+        classify = self.classifier.classify
+        if any(classify(tok, None, True) for tok in idents) or any(
+                classify(t, None, True) for t in _SHORT_STRINGS.findall(text) if not t.isidentifier()) or any(
+                classify(rest, None, True) for rest in _tails(idents)):
+            return True
+        # a weak word ("name") is a person's only with an owner about a person ("user.name")
+        words = set().union(*map(split_words, idents)) if idents else set()
+        context_of = self.classifier.context_of
+        return not words.isdisjoint(self.weak) and any(context_of(tok) == "person" for tok in idents)
 
     def type_used(self, names: frozenset[str], source: str) -> bool:
         """Whether one of ``names`` (personal-data types) is used as a type in ``source``."""
@@ -137,7 +312,15 @@ class Prefilter:
         return self.decide(source)[0]
 
     def decide(self, source: str, tree: ast.Module | None = None) -> tuple[bool, bool]:
-        """``(may yield a finding, Python's own parser accepted the file)``.
+        """``(may yield a finding, Python's own parser accepted the file)``: :meth:`why` said so."""
+        why, parsed = self.why(source, tree)
+        return bool(why), parsed
+
+    def why(self, source: str, tree: ast.Module | None = None) -> tuple[str, bool]:
+        """``(why the file may yield a finding, Python's own parser accepted the file)``; the
+        first is ``""`` (it cannot), ``"words"`` (it names personal data: it can only where the
+        words meet a sink or a record, :meth:`sink_shaped` and the project facts) or
+        ``"always"`` (a finding of its own needs nothing more).
 
         Opens a file: a ``gdpr`` comment (tags, suppressions); a personal-data field type; every
         part of a processor SDK's import root; a telemetry setting keyword; the name of a logging
@@ -152,50 +335,50 @@ class Prefilter:
         idents = set(_IDENTS.findall(source))  # code, strings and comments alike
         words = set().union(*map(split_words, idents))  # split_words is cached across files
         if "gdpr" in words:
-            return True, False
-        types = self.type_names.intersection(idents)
-        if types and self.type_used(types, source):
-            return True, False
+            return "always", False
         for first in idents.intersection(self.sdk_roots):
             # the engine knows an SDK only by an import of it: a word in a comment ("together",
             # "github", "square") is not one
             if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]) and re.search(
                     rf"^[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\n]*\b{first}\b)", source, re.MULTILINE):
-                return True, False
+                return "always", False
         if any(keyword in source for keyword in self.settings):
-            return True, False
+            return "always", False
         if any(name in source for name in self.loaders) or (
                 any(e in source for e in self.evaluators) and any(r in source for r in self.file_reads)):
-            return True, False  # a code loader (GDPR906): reported whatever the file's words
+            return "always", False  # a code loader (GDPR906): reported whatever the file's words
         if not idents.isdisjoint(self.remote_handlers):
-            return True, False
+            return "always", False
+        types = self.type_names.intersection(idents)
+        if types and self.type_used(types, source):
+            return "words", False  # a field of a record, or a parameter or a value a sink may get
         tails = self.source_tails.intersection(idents)
         if tails and not idents.isdisjoint(self.sink_names) and self._sources_in(frozenset(tails)).search(source):
-            return True, False
+            return "words", False  # what a person sent: a finding where it meets a sink
         strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
         if not (strong or weak):
-            return False, False
+            return "", False
         classify = self.classifier.classify
         if any(classify(tok, None, True) for tok in idents):  # personal data by its name alone
-            return True, False
+            return "words", False
         if any(classify(text, None, True) for text in _SHORT_STRINGS.findall(source) if not text.isidentifier()):
-            return True, False  # a key of several words ("date of birth", "e-mail")
+            return "words", False  # a key of several words ("date of birth", "e-mail")
         if any(classify(rest, None, True) for rest in _tails(idents)):
-            return True, False  # a getter's noun: get_display_name() is classified as display_name
+            return "words", False  # a getter's noun: get_display_name() is classified as display_name
         if not weak:
-            return False, False
+            return "", False
         context_of = self.classifier.context_of
         if not any(context_of(tok) == "person" for tok in idents):
-            return False, False  # a weak word needs an owner about a person ("user", "Customer")
+            return "", False  # a weak word needs an owner about a person ("user", "Customer")
         if tree is None:
             try:
                 tree = ast.parse(source)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return True, False  # libcst decides (newer syntax, or a syntax error to report)
+                return "always", False  # libcst decides (newer syntax, or a syntax error to report)
         try:
-            return _owned_weak_word(tree, self.weak, classify, context_of), True
+            return ("words" if _owned_weak_word(tree, self.weak, classify, context_of) else ""), True
         except RecursionError:
-            return True, True
+            return "always", True
 
 
 def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) -> bool:
