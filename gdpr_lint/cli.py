@@ -417,7 +417,9 @@ def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -
     else:
         first = Path(paths[0]).resolve()
         name = (first.stem if first.is_file() else first.name) or Path.cwd().name
-        text = inv.to_fides(rows, policy, name, receivers)
+        from gdpr_lint.reporters.fides import to_fides
+
+        text = to_fides(rows, policy, name, receivers)
     if output:
         try:
             with open(output, "w", encoding="utf-8", newline="") as fh:

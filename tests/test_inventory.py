@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from gdpr_lint.cli import main
+from gdpr_lint.reporters import fides
 from gdpr_lint.reporters import inventory as inv
 
 MODELS = textwrap.dedent('''
@@ -157,11 +158,11 @@ def test_fides_keys_are_sanitised_and_models_qualified_on_clash():
              "categories": ["user.contact.email"], "framework": "django"},
             {"path": "b/models.py", "line": 1, "module": "b.models", "model": "User", "field": "email",
              "categories": ["user.contact.email"], "framework": "django"}]
-    item = yaml.safe_load(inv.to_fides_dataset(rows, None, "my shop (prod)/v2"))["dataset"][0]
+    item = yaml.safe_load(fides.to_fides_dataset(rows, None, "my shop (prod)/v2"))["dataset"][0]
     assert item["fides_key"] == "my_shop_prod_v2"
     ds = Dataset.model_validate(item)
     assert {c.name for c in ds.collections} == {"a.models.User", "b.models.User"}
-    assert inv.fides_key("!!!") == "gdpr_lint_inventory"
+    assert fides.fides_key("!!!") == "gdpr_lint_inventory"
 
 
 @pytest.mark.parametrize(("threshold", "code"), [("90", 1), ("51", 1), ("50", 0), ("10", 0)])

@@ -122,7 +122,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class RightsWords:
-    """What erasure and access routines do, in words (``rights.yaml``; :mod:`gdpr_lint.engine.rights`)."""
+    """What erasure and access routines do, and how stores refer to each other, in words
+    (``rights.yaml``; :mod:`gdpr_lint.engine.rights`, :mod:`gdpr_lint.engine.stores`)."""
 
     erasure_conventions: tuple[str, ...] = ()
     access_conventions: tuple[str, ...] = ()
