@@ -559,53 +559,96 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
 def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests: list[str], root: Path,
             cache: Cache) -> None:
     """Erasure and access coverage of the stores (GDPR501-505, :mod:`gdpr_lint.engine.rights`):
-    a project-wide check on the inventory, after every file is analysed.  Its result is cached by
-    the policy and the content of every production file (what it reads: routines, stores, signal
-    receivers; the inventory follows from them)."""
+    a project-wide check on the inventory, after every file is analysed.
+
+    Its result is cached with what it read: the modules it parsed (by content), and every other
+    production file's content, which it only searched (:func:`~gdpr_lint.engine.rights.searches`).
+    The entry is found by the policy, the inventory's store rows, the facts about stores and the
+    list of modules; it holds while the parsed modules are unchanged and no changed file matches
+    a search, so an edit elsewhere does not run the check again."""
     from gdpr_lint.engine import rights
 
     production = [(path, shown, modname, digest) for (path, shown, modname, *_), digest in zip(jobs_list, digests)
                   if modname and not policy.skips_data_rules(shown)]
     modules = {modname: path for path, _shown, modname, _digest in production}
     shown = {modname: shown for _path, shown, modname, _digest in production}
+    now = {modname: digest for _path, _shown, modname, digest in production}
     config = display_path(Path(policy.config.path), root) if policy.config.path else ""
-    key = content_key("rights", policy.hash, config, *sorted(f"{m}\x1f{s}\x1f{d}" for _p, s, m, d in production)) \
-        if all(d for *_, d in production) else ""
+    stores = sorted(q for q, (_fw, store) in facts.schemas.items() if store)
+    key = content_key("rights", policy.hash, config,
+                      json.dumps(sorted(f"{m}\x1f{shown[m]}" for m in modules)),
+                      json.dumps([r for r in result.inventory if r.get("storage")], sort_keys=True, default=str),
+                      json.dumps([stores, sorted(facts.mirrors.items()),
+                                  [facts.classes.get(q, {}).get("b", []) for q in stores]], default=str)) \
+        if all(now.values()) else ""
     cached = cache.get("rights", key, rights_from_data) if key else None
+    if cached is not None and not _rights_still_hold(cached[2], cached[3], now, modules, rights.searches(policy)):
+        cached = None
     if cached is not None:
-        findings, marks = cached
+        findings, marks = cached[0], cached[1]
         for row in result.inventory:
             mark = marks.get(_row_key(row))
             if mark is not None:
                 row["erased_by"], row["exported_by"] = mark
     else:
-        findings = rights.check(policy, facts, result.inventory, modules, shown, config)
+        parsed: set[str] = set()
+        findings = rights.check(policy, facts, result.inventory, modules, shown, config, parsed)
         if key:
-            cache.put("rights", key, rights_to_data(findings, result.inventory))
+            cache.put("rights", key, rights_to_data(findings, result.inventory,
+                                                    {m: now[m] for m in sorted(parsed) if m in now}, now))
     for f in findings:
         (result.suppressed if f.suppressed else result.findings).append(f)
+
+
+def _rights_still_hold(parsed: dict[str, str], seen: dict[str, str], now: dict[str, str], modules: dict[str, str],
+                       searches: list) -> bool:
+    """Whether a cached rights result still holds: every module it parsed has the same content, and
+    no other module whose content changed matches what the check searches every file for."""
+    from gdpr_lint.files.readfile import NotReadable, read_bytes
+    from gdpr_lint.files.source import MAX_BYTES
+
+    if any(now.get(m) != d for m, d in parsed.items()):
+        return False
+    for module, digest in now.items():
+        if seen.get(module) == digest or module in parsed:
+            continue
+        try:
+            raw = read_bytes(modules[module], MAX_BYTES)
+        except (NotReadable, OSError):
+            raw = b""
+        if any(pattern.search(raw) for pattern in searches):
+            return False
+    return True
 
 
 def _row_key(row: dict) -> str:
     return f"{row.get('path')}\x1f{row.get('line')}\x1f{row.get('model')}\x1f{row.get('field')}"
 
 
-def rights_to_data(findings: list[Finding], rows: list[dict]) -> dict:
-    """The rights check's findings and what reaches each row, as JSON data."""
+def rights_to_data(findings: list[Finding], rows: list[dict], parsed: dict[str, str], seen: dict[str, str]) -> dict:
+    """The rights check's findings, what reaches each row, and what it read: the content of the
+    modules it parsed, and of every module when it ran, as JSON data."""
     return {"findings": [f.to_data() for f in findings],
-            "rows": {_row_key(r): [r["erased_by"], r["exported_by"]] for r in rows if "erased_by" in r}}
+            "rows": {_row_key(r): [r["erased_by"], r["exported_by"]] for r in rows if "erased_by" in r},
+            "parsed": parsed, "seen": seen}
 
 
-def rights_from_data(data) -> tuple[list[Finding], dict[str, tuple[str, str]]]:
+def rights_from_data(data) -> tuple[list[Finding], dict[str, tuple[str, str]], dict[str, str], dict[str, str]]:
     """What :func:`rights_to_data` gave, every value checked (:class:`~gdpr_lint.cache.BadEntry` otherwise)."""
-    need_keys(data, {"findings", "rows"})
+    need_keys(data, {"findings", "rows", "parsed", "seen"})
     findings = [Finding.from_data(f) for f in need(data["findings"], list)]
     marks = {}
     for k, v in need(data["rows"], dict).items():
         if len(need_list(v, str)) != 2:
             raise BadEntry("a row's mark is (erased by, exported by)")
         marks[k] = (v[0], v[1])
-    return findings, marks
+    read = []
+    for part in ("parsed", "seen"):
+        digests = need(data[part], dict)
+        for k, v in digests.items():
+            need(k, str), need(v, str)
+        read.append(dict(digests))
+    return findings, marks, read[0], read[1]
 
 
 def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, digests: list[str], runner, cache,

@@ -427,9 +427,10 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
                 snap = snapshot_from_data(raw)
                 assert as_json(snapshot_to_data(snap["files"], snap["results"], snap["tree"])) == raw
             elif ns == "rights":
-                findings, marks = rights_from_data(raw)
+                findings, marks, parsed, seen_then = rights_from_data(raw)
                 assert as_json({"findings": [f.to_data() for f in findings],
-                                "rows": {k: list(v) for k, v in marks.items()}}) == raw
+                                "rows": {k: list(v) for k, v in marks.items()},
+                                "parsed": parsed, "seen": seen_then}) == raw
             else:
                 assert {"pack": _pack_from_data(raw)} == raw
     assert seen == set(NAMESPACES)

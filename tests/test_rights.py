@@ -478,3 +478,41 @@ def test_the_cached_result_follows_every_file(tmp_path, monkeypatch):
         "from shop.models import Invoice\n\n\ndef erase_customer(customer):\n"
         "    Invoice.objects.filter(customer=customer).delete()\n    customer.delete()\n")
     assert cached_run() == {"Review.author_name"}
+
+
+def test_an_edit_the_check_does_not_read_keeps_its_cached_result(tmp_path, monkeypatch):
+    """The cached check holds while what it read holds: an edit to a file it neither parsed nor
+    found a routine or a signal receiver in does not run it again; a new routine named by the
+    convention, or a new receiver, in such a file does."""
+    from gdpr_lint.engine import rights as rights_module
+
+    root = project(tmp_path, {"shop/models.py": MODELS, "shop/views.py": "def home(request):\n    return 1\n"},
+                   config="")
+    monkeypatch.chdir(root)
+    runs = []
+    check = rights_module.check
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(rights_module, "check", counted)
+
+    def cached_run() -> list:
+        result = CliRunner().invoke(main, ["check", "--cache-dir", str(tmp_path / "cache"), "--format", "json",
+                                           "--no-fail", "--jobs", "1", "shop"])
+        return sorted((f["code"], f["message"]) for f in json.loads(result.stdout)["findings"]
+                      if f["code"].startswith("GDPR5"))
+
+    first = cached_run()
+    assert [code for code, _ in first] == ["GDPR503", "GDPR504"] and len(runs) == 1
+    views = root / "shop" / "views.py"
+    views.write_text("def home(request):\n    return 2  # an edit the check never reads\n")
+    assert cached_run() == first and len(runs) == 1
+    views.write_text("def home(request):\n    return 2\n\n\ndef erase_customer(customer):\n    customer.delete()\n")
+    after = cached_run()
+    assert len(runs) == 2 and after != first and "erase_customer" in after[0][1]
+    views.write_text(views.read_text() + "\n\n@receiver(post_delete, sender=Order)\ndef gone(sender, **kw):\n"
+                     "    pass\n")
+    cached_run()
+    assert len(runs) == 3

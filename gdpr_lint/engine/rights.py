@@ -89,8 +89,7 @@ class Code:
         if self._receivers is None:
             self._receivers = {}
             for module in sorted(self.modules):
-                raw = self.raw(module)
-                if b"receiver(" not in raw and b".connect(" not in raw:
+                if not _RECEIVERS.search(self.raw(module)):
                     continue
                 functions = self.functions(module)
                 by_name = {fn.node.name: fn for fn in functions.values() if not fn.owner}
@@ -113,6 +112,10 @@ class Code:
                             self._receivers.setdefault(name, []).append(
                                 (fn, fn.names.resolve(sender) if sender is not None else ""))
         return self._receivers.get(signal, [])
+
+    def parsed(self) -> list[str]:
+        """The modules parsed so far (whatever their text, found or not)."""
+        return list(self._trees)
 
     def tree(self, module: str) -> ast.Module | None:
         """A module's syntax tree, parsed once for the stores and the routines alike."""
@@ -472,8 +475,7 @@ def routines(policy, code: Code, which: str) -> tuple[list[Function], list[str]]
     if not patterns:
         return [], []
     # one search of each file's bytes for a `def` whose name fits a pattern; only those files are parsed
-    names = "|".join(_pattern_regex(p) for p in patterns)
-    wanted = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:" + names.encode() + rb")\b", re.MULTILINE)
+    wanted = _convention_search(patterns)
     found = []
     for module in sorted(code.modules):
         if not wanted.search(code.raw(module)):
@@ -482,6 +484,27 @@ def routines(policy, code: Code, which: str) -> tuple[list[Function], list[str]]
             if any(fnmatchcase(fn.node.name, p) for p in patterns):
                 found.append(fn)
     return found, []
+
+
+def searches(policy) -> list[re.Pattern[bytes]]:
+    """What :func:`check` looks for in the bytes of every module: a file that matches none of these
+    is parsed only when a routine, a store or a signal leads to it (the scan's cache of the check
+    relies on this to tell which edits can change its result)."""
+    out = [_RECEIVERS]
+    for which in ("erasure", "access"):
+        patterns = policy.rights.erasure_conventions if which == "erasure" else policy.rights.access_conventions
+        if patterns and not getattr(policy.config, which):
+            out.append(_convention_search(patterns))
+    return out
+
+
+def _convention_search(patterns) -> re.Pattern[bytes]:
+    """A `def` whose name fits one of the convention's patterns (``erase_*``), as bytes."""
+    names = "|".join(_pattern_regex(p) for p in patterns)
+    return re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:" + names.encode() + rb")\b", re.MULTILINE)
+
+
+_RECEIVERS = re.compile(rb"receiver\(|\.connect\(")  # where a signal receiver may be connected
 
 
 def _pattern_regex(pattern: str) -> str:
@@ -494,7 +517,7 @@ def _pattern_regex(pattern: str) -> str:
 
 
 def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[str, str],
-          config_shown: str = "") -> list[Finding]:
+          config_shown: str = "", parsed: set[str] | None = None) -> list[Finding]:
     """GDPR501-505 for the store rows of the inventory; each row gets ``erased_by`` and
     ``exported_by`` (what reaches it, ``""`` when nothing does).
 
@@ -505,6 +528,7 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
         modules: module name -> file path, for every file of the scan (production code).
         shown: module name -> the path shown in findings.
         config_shown: the config file as shown, where a finding about the config is reported.
+        parsed: filled with the modules the check parsed (all it read beyond :func:`searches`).
     """
     kept = [r for r in rows if r.get("storage") and not r.get("exchanged")]
     enabled = {c: policy.is_enabled(c) for c in ("GDPR501", "GDPR502", "GDPR503", "GDPR504", "GDPR505")}
@@ -580,6 +604,10 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
             findings.append(_finding(policy, miss_code, row.get("path", ""), row.get("line", 1), message,
                                      f"{row.get('model')}.{row.get('field')}", row.get("field", ""),
                                      tuple(row.get("categories", ())), row.get("column", 1)))
+    if parsed is not None:
+        parsed.update(code.parsed())
+        module_of = {shown[m]: m for m in modules if m in shown}
+        parsed.update(module_of[f.path] for f in findings if f.path in module_of)  # read for suppressions
     return _unsuppressed(findings, modules, shown)
 
 
