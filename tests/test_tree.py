@@ -101,24 +101,30 @@ POSITION_CASES = {
 @pytest.mark.parametrize("source", [*POSITION_CASES.values(),
                                     (ROOT / "gdpr_lint" / "engine" / "flow.py").read_text(encoding="utf-8")],
                          ids=[*POSITION_CASES, "flow.py"])
-def test_positions_per_statement_match_the_whole_module(source):
+def test_positions_per_statement_match_the_whole_module(source, monkeypatch):
     from libcst.metadata import MetadataWrapper, PositionProvider
 
+    from gdpr_lint.engine import positions
     from gdpr_lint.engine.positions import Positions
 
     module = cst.parse_module(source)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lazy = Positions(module, source)
-    stack: list[cst.CSTNode] = list(module.body)
-    checked = 0
-    while stack:
-        node = stack.pop()
-        assert lazy.get(node) == expected[node], (type(node).__name__, module.code_for_node(node)[:60])
-        checked += 1
-        stack.extend(children(node))
-    assert checked > 5
-    try:
-        ast.parse(source)
-    except SyntaxError:  # syntax newer than this Python: the whole module is resolved instead
-        return
-    assert lazy._whole is None  # answered per statement, without resolving the whole module
+    # statement by statement however many are asked for, then as it runs (the whole module once
+    # more than a few statements were)
+    for alone in (10**9, positions._STATEMENTS_ALONE):
+        monkeypatch.setattr(positions, "_STATEMENTS_ALONE", alone)
+        lazy = Positions(module, source)
+        stack: list[cst.CSTNode] = list(module.body)
+        checked = 0
+        while stack:
+            node = stack.pop()
+            assert lazy.get(node) == expected[node], (type(node).__name__, module.code_for_node(node)[:60])
+            checked += 1
+            stack.extend(children(node))
+        assert checked > 5
+        try:
+            ast.parse(source)
+        except SyntaxError:  # syntax newer than this Python: the whole module is resolved instead
+            return
+        if alone > len(module.body):
+            assert lazy._whole is None  # answered per statement, without resolving the whole module

@@ -7,6 +7,7 @@ input: a syntax error is a GDPR901 finding, an internal failure a GDPR905 findin
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 
@@ -14,7 +15,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from gdpr_lint.classify import Classifier, Match
-from gdpr_lint.engine.budget import MAX_NESTING, over_budget, too_deeply_nested
+from gdpr_lint.engine.budget import MAX_NESTING, budget_problem, measure, over_budget, too_deeply_nested
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.names import ImportResolver, Resolver
@@ -24,6 +25,7 @@ from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
+from gdpr_lint.files.parts import needs_parts, split_module
 from gdpr_lint.filters.suppressions import apply_suppressions
 from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
@@ -33,11 +35,13 @@ from gdpr_lint.policy.comments import CommentIndex
 class FileContext:
     """Per-file state shared by the checks: positions, comments, and the findings made so far."""
 
-    def __init__(self, path: str, source: str, module: cst.Module, wrapper: MetadataWrapper, policy: Policy) -> None:
+    def __init__(self, path: str, source: str, module: cst.Module, wrapper: MetadataWrapper, policy: Policy,
+                 part=None) -> None:
         self.path = path
-        self.source = source
+        self.source = source  # the whole file's text: comments, tags and suppressions are read in it
         self.module = module
         self._wrapper = wrapper
+        self._part = part  # the part of the file ``module`` was parsed from (files.parts), or None
         self._positions = None
         self.policy = policy
         self.comments = CommentIndex(source)
@@ -51,7 +55,8 @@ class FileContext:
     def positions(self) -> Positions:
         """Node positions, resolved on first use and per top-level statement (see :class:`Positions`)."""
         if self._positions is None:
-            self._positions = Positions(self.module, self.source)
+            self._positions = (Positions(self.module, self.source) if self._part is None else
+                               Positions(self.module, self._part.text, self._part.lines))
         return self._positions
 
     def disclose(self, recipient: str, node: cst.CSTNode, taint, how: str) -> None:
@@ -121,24 +126,95 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     if deep:
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
-    problem, line = over_budget(source)  # decided from the text: libcst could crash, or take minutes
+    found = measure(source)
+    if needs_parts(source, found.work):
+        parts = split_module(source)
+        if parts:  # a module too big to parse at once: its parts one at a time (files.parts)
+            return _analyze_parts(path, source, parts, policy, classifier, module_name, project, is_package)
+    problem, line = budget_problem(found)  # decided from the text: libcst could crash, or take minutes
     if problem:
         return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}", line or 1)], [], []
+    done = _analyze_module(path, source, None, policy, classifier, module_name, project, is_package)
+    if isinstance(done, Finding):
+        return [done], [], []
+    ctx, exhausted = done
+    findings = apply_suppressions(ctx)
+    if exhausted:
+        findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
+                                     "logging, storage and processor checks stopped part-way"))
+    return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
+
+
+def _finished(findings: list[Finding], suppressed: list[Finding]) -> list[Finding]:
+    for f in findings:
+        f.finish()
+    findings.sort(key=Finding.sort_key)
+    for f in suppressed:
+        f.finish()
+    return findings
+
+
+def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifier: Classifier, module_name: str,
+                   project, is_package: bool) -> tuple[list[Finding], list[Finding], list[dict]]:
+    """A module read in parts (:mod:`gdpr_lint.files.parts`): each part parsed and analysed alone,
+    its findings and rows at the file's lines, those of the statements every part repeats (the
+    imports, module-level code) kept once; then the suppressions over all of them."""
+    whole = FileContext(path, source, None, None, policy)
+    seen: set[tuple] = set()
+    rows: set[str] = set()
+    exhausted = False
+    for part in parts:
+        problem, line = over_budget(part.text)
+        if problem:
+            whole.findings.append(tool_finding(policy, "GDPR905", path, f"part of the file not checked (lines "
+                                               f"{part.lines[0]}-{part.lines[-1]}): {problem}",
+                                               part.lines[min(line or 1, len(part.lines)) - 1]))
+            continue
+        done = _analyze_module(path, source, part, policy, classifier, module_name, project, is_package)
+        if isinstance(done, Finding):
+            whole.findings.append(done)
+            continue
+        ctx, stopped = done
+        exhausted = exhausted or stopped
+        for f in ctx.findings:
+            key = (f.code, f.line, f.column, f.end_line, f.end_column, f.message)
+            if key not in seen:
+                seen.add(key)
+                whole.findings.append(f)
+        for row in ctx.inventory:
+            text = json.dumps(row, sort_keys=True, default=str)
+            if text not in rows:
+                rows.add(text)
+                whole.inventory.append(row)
+    findings = apply_suppressions(whole)
+    if exhausted:
+        findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
+                                     "logging, storage and processor checks stopped part-way"))
+    return _finished(findings, whole.suppressed), whole.suppressed, whole.inventory
+
+
+def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Classifier, module_name: str,
+                    project, is_package: bool) -> tuple[FileContext, bool] | Finding:
+    """Parse ``source`` (or the ``part`` of it) and run every check: ``(the file's context with its
+    findings and rows, whether the flow analysis stopped part-way)``, or the finding that says why
+    it could not be read."""
+    text = source if part is None else part.text
     try:
-        module = parse_module(source)
+        module = parse_module(text)
     except cst.ParserSyntaxError as exc:
-        line, column, message = _python_syntax_error(source) or (exc.raw_line or 1, (exc.raw_column or 0) + 1,
-                                                                 exc.message)
+        line, column, message = _python_syntax_error(text) or (exc.raw_line or 1, (exc.raw_column or 0) + 1,
+                                                               exc.message)
         expected = exc.message.rpartition(": ")[2]
         if message == "invalid syntax" and expected.startswith("expected"):
             message = f"invalid syntax ({expected[:200]})"
-        return [tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {message}",
-                             line, column)], [], []
+        if part is not None:
+            line = part.lines[min(max(line, 1), len(part.lines)) - 1]
+        return tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {message}", line, column)
     except (RecursionError, MemoryError, ValueError) as exc:
-        return [tool_finding(policy, "GDPR905", path, f"could not parse the file ({type(exc).__name__})")], [], []
+        return tool_finding(policy, "GDPR905", path, f"could not parse the file ({type(exc).__name__})")
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        ctx = FileContext(path, source, module, wrapper, policy)
+        ctx = FileContext(path, source, module, wrapper, policy, part)
         if os.environ.get("GDPR_LINT_SCOPE_ANALYSIS") == "1":  # libcst's full scope analysis (slow)
             resolver = Resolver(wrapper.resolve(QualifiedNameProvider))
         else:
@@ -159,17 +235,8 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         walker.run_module(module)
         sinks.check_log_config(module, source, getattr(walker, "module_env", None))
     except RecursionError:
-        return [tool_finding(policy, "GDPR905", path, "file nests too deeply to analyse; it was skipped")], [], []
-    findings = apply_suppressions(ctx)
-    if walker.exhausted:
-        findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
-                                     "logging, storage and processor checks stopped part-way"))
-    for f in findings:
-        f.finish()
-    findings.sort(key=Finding.sort_key)
-    for f in ctx.suppressed:
-        f.finish()
-    return findings, ctx.suppressed, ctx.inventory
+        return tool_finding(policy, "GDPR905", path, "file nests too deeply to analyse; it was skipped")
+    return ctx, walker.exhausted
 
 
 def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:

@@ -55,6 +55,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from gdpr_lint.files.parts import STRINGS_AND_COMMENTS  # comments and string literals
+
 MAX_DEPTH = 2_000  # in levels of unary `-` (see the module docstring)
 MAX_WORK = 30_000_000  # about 30 s of analysis and 2 GB on a 2-core machine (see the module docstring)
 # libcst's parser backtracks inside a `case` pattern: its time grows about sixfold per nested mapping
@@ -65,12 +67,6 @@ MAX_WORK = 30_000_000  # about 30 s of analysis and 2 GB on a 2-core machine (se
 MAX_PATTERN_DEPTH = 12
 _CASE = re.compile(r"case\b(?!\s*[=.:,)\]}])")  # a `case` clause, not a name `case` (soft keyword)
 
-# comments and string literals (an unterminated one runs to the end of its line, or of the file for
-# triple quotes, so every match is linear); prefixes need no handling, only the quotes matter
-STRINGS_AND_COMMENTS = re.compile(
-    r"""#[^\r\n]*|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|"""
-    r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|'
-    r"""'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?""", re.DOTALL)
 
 # the reduced text: one character per token that matters
 _STRING, _LINE, _POW, _SHIFT, _AND, _OR = "\x01", "\x02", "\x03", "\x04", "\x05", "\x06"
@@ -285,7 +281,11 @@ def measure(source: str) -> Measure:
 
 def over_budget(source: str) -> tuple[str, int]:
     """``(why source is beyond the analysis budget, line)`` for a GDPR905 finding, or ``("", 0)``."""
-    found = measure(source)
+    return budget_problem(measure(source))
+
+
+def budget_problem(found: Measure) -> tuple[str, int]:
+    """:func:`over_budget` of a text already measured."""
     if found.depth > MAX_DEPTH:
         return (f"beyond the analysis budget: expressions nested too deeply (an estimated {found.depth:,} "
                 f"levels; the budget is {MAX_DEPTH:,}), which would exhaust the parser's stack or memory",

@@ -18,6 +18,10 @@ from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionPr
 
 from gdpr_lint.engine.tree import children
 
+#: statements resolved one by one before the whole module is (each costs a few milliseconds of
+#: set-up; a module with findings in most of its statements is cheaper in one pass)
+_STATEMENTS_ALONE = 16
+
 
 class Positions:
     """``get(node)`` -> :class:`~libcst.metadata.CodeRange` (1-based lines, 0-based columns) or ``None``.
@@ -26,15 +30,26 @@ class Positions:
     node of real files), computed per top-level statement on first use.
     """
 
-    def __init__(self, module: cst.Module, source: str) -> None:
+    def __init__(self, module: cst.Module, source: str, lines: list[int] | None = None) -> None:
         self.module = module
         self.source = source
+        #: the line each line of ``source`` has in its file, when it is a part of a bigger module
+        #: (:mod:`gdpr_lint.files.parts`): positions are given in the file's lines
+        self.lines = lines
         self._starts: list[int] | None = None  # first line of each top-level statement
         self._statement_of: dict[int, int] | None = None  # id(node) -> index of its top-level statement
         self._resolved: dict[int, object] = {}  # statement index -> its positions
         self._whole = None
 
     def get(self, node: cst.CSTNode) -> CodeRange | None:
+        pos = self._get(node)
+        if pos is None or self.lines is None:
+            return pos
+        last = len(self.lines)
+        return CodeRange(CodePosition(self.lines[min(pos.start.line, last) - 1], pos.start.column),
+                         CodePosition(self.lines[min(pos.end.line, last) - 1], pos.end.column))
+
+    def _get(self, node: cst.CSTNode) -> CodeRange | None:
         if self._whole is not None:
             return self._whole.get(node)
         if self._statement_of is None and not self._index():
@@ -42,6 +57,8 @@ class Positions:
         index = self._statement_of.get(id(node))
         if index is None:
             return self._resolve_whole().get(node) if node is self.module else None
+        if index not in self._resolved and len(self._resolved) >= _STATEMENTS_ALONE:
+            return self._resolve_whole().get(node)  # findings all over the module: one pass for all
         positions, shift = self._statement(index)
         pos = positions.get(node)
         if pos is None:

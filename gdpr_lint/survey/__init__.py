@@ -14,6 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from gdpr_lint.cache import BadEntry, need, need_keys
+from gdpr_lint.files import parts as _parts
 from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import check_class_facts, check_file_facts, file_facts
 from gdpr_lint.survey.prefilter import identifiers
@@ -81,6 +82,10 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     needs it; :func:`~gdpr_lint.engine.analyzer.analyze_source` measures it first.
     """
     lines = text.count("\n") + 1
+    if lines > _parts.SPLIT_LINES and policy is not None:
+        parts = _parts.split_module(text)
+        if parts:  # too big to parse at once (files.parts): analysed in parts, whatever its words
+            return _survey_parts(text, parts, modname, is_package, policy, classify, lines)
     try:
         tree = ast.parse(text)  # (brackets nested deeper than Python allows: a SyntaxError, at once)
     except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
@@ -103,6 +108,33 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         return Survey(headers, why == "always" or (why == "words" and not words), lines, facts=facts, words=words)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
         return Survey([], True, lines)
+
+
+def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy, classify, lines: int) -> Survey:
+    """The survey of a module read in parts: each part parsed at its own lines (the rest blank, so
+    line numbers hold), the facts of all parts together, those of the statements every part
+    repeats once.  Such a file is always analysed."""
+    headers: dict[str, dict] = {}
+    facts: dict[str, list] = {}
+    for part in parts:
+        try:
+            tree = ast.parse(part.padded(lines))
+        except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
+            return Survey([], True, lines)  # libcst reports it, part by part
+        try:
+            found, more = file_facts(tree, modname, is_package, policy, part.padded(lines), None, classify, True)
+        except RecursionError:
+            return Survey([], True, lines)
+        for header in found:
+            headers.setdefault(header["q"], header)
+        for key, values in more.items():
+            merged = facts.setdefault(key, [])
+            known = {repr(v) for v in merged}
+            merged.extend(v for v in values if repr(v) not in known)
+    for key in ("calls", "imports", "dotted", "attrs", "mentions"):
+        if key in facts:
+            facts[key] = sorted(set(facts[key]))
+    return Survey(list(headers.values()), True, lines, facts=facts)
 
 
 class _NoFinding:

@@ -1,0 +1,179 @@
+"""A module too big to parse at once, cut into parts that parse, and are analysed, one at a time.
+
+A generated module of 100,000 lines takes Python's ``ast`` about half a gigabyte and libcst
+several, all at once.  Its top-level statements are independent as far as the parsers go, so it
+is read in parts: every part holds the module's own statements that are not functions or classes
+(imports, assignments, module-level code: the names the rest reads) and a group of functions and
+classes that refer to one another (callers, callees and the classes whose methods they call stay
+together, so flows across them are followed as before), up to :data:`PART_LINES` lines.
+
+The statements are found from the text alone: strings and comments are masked, brackets and
+backslash continuations followed, and a line that starts at the first column outside them starts
+a statement (``else``, ``elif``, ``except`` and ``finally`` continue one; decorators belong to
+the definition below them; comments and blank lines before a statement belong to it, so a tag
+above a class stays with the class).  Each part keeps its lines' numbers in the file
+(:attr:`Part.lines`), so findings, tags and suppressions are read where they are.
+
+Whether a file is cut is decided from its text (:func:`needs_parts`), never from the time it
+takes, so the result does not depend on the machine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: lines of functions and classes per part (the module's other statements come on top)
+PART_LINES = 4_000
+#: a file is cut when its estimated analysis work is above this (:mod:`gdpr_lint.engine.budget`
+#: units: about 5 s and 300 MB of libcst at once) or when it has more lines than :data:`SPLIT_LINES`
+PART_WORK = 5_000_000
+SPLIT_LINES = 20_000
+
+# comments and string literals (an unterminated one runs to the end of its line, or of the file for
+# triple quotes, so every match is linear); prefixes need no handling, only the quotes matter
+STRINGS_AND_COMMENTS = re.compile(
+    r"""#[^\r\n]*|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|"""
+    r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|'
+    r"""'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?""", re.DOTALL)
+_CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")
+_DEFINES = re.compile(r"(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)")
+_METHOD = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass
+class Part:
+    """Some of a module's top-level statements, in order: ``text`` to parse, and for each of its
+    lines, the line number it has in the file (1-based)."""
+
+    text: str
+    lines: list[int]
+
+    def padded(self, total: int) -> str:
+        """The part as a text of the file's length, every other line empty: the same line numbers
+        for a parser that keeps no node for a blank line (Python's ``ast``)."""
+        out = [""] * total
+        for text, number in zip(self.text.split("\n"), self.lines):
+            out[number - 1] = text
+        return "\n".join(out)
+
+
+def needs_parts(source: str, work: int) -> bool:
+    """Whether a module is read in parts: too much work or too many lines to parse at once."""
+    return work > PART_WORK or source.count("\n") > SPLIT_LINES
+
+
+def _mask(match: re.Match) -> str:
+    """A string as ``S``, each further line it spans as `` S`` (code, but no statement's start), a
+    comment as nothing."""
+    text = match.group()
+    return "" if text[0] == "#" else "S" + "\n S" * text.count("\n")
+
+
+def statements(source: str, masked: list[str] | None = None) -> list[tuple[int, int, str]]:
+    """The module's top-level statements as ``(first line, last line, name it defines or "")``,
+    1-based and covering every line; ``[]`` when the text cannot be cut (an unclosed bracket).
+    ``masked``: the source's lines with strings and comments masked (:func:`masked_lines`)."""
+    lines = masked if masked is not None else masked_lines(source)
+    originals = source.split("\n")
+    starts: list[int] = []  # 0-based line indexes of statement starts
+    depth, continued, decorated = 0, False, False
+    last_code = -1  # the last line holding code
+    ends: dict[int, int] = {}  # statement start -> its last code line
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped and depth == 0 and not continued and line[0] not in " \t)]}" and not _CONTINUES.match(line):
+            if not decorated:
+                if starts:
+                    ends[starts[-1]] = last_code
+                starts.append(i)
+            decorated = line.startswith("@")
+        if stripped:
+            depth = max(depth + line.count("(") + line.count("[") + line.count("{") - line.count(")")
+                        - line.count("]") - line.count("}"), 0)
+            last_code = i
+            continued = line.rstrip().endswith("\\")
+    if depth or not starts:
+        return []
+    ends[starts[-1]] = last_code
+    out: list[tuple[int, int, str]] = []
+    begin = 0
+    for start in starts:
+        end = ends[start]
+        head = originals[start]
+        k = start
+        while head.startswith("@") and k < end:  # the definition below its decorators
+            k += 1
+            head = originals[k]
+        found = _DEFINES.match(head)
+        out.append((begin + 1, end + 1, (found.group(1) or found.group(2)) if found else ""))
+        begin = end + 1
+    if out:  # trailing blank lines and comments go with the last statement
+        first, _, name = out[-1]
+        out[-1] = (first, len(lines), name)
+    return out
+
+
+def masked_lines(source: str) -> list[str]:
+    """The source's lines with every string as ``S`` and every comment gone (line breaks kept)."""
+    return STRINGS_AND_COMMENTS.sub(_mask, source).split("\n")
+
+
+def split_module(source: str) -> list[Part]:
+    """The module's parts (see the module docstring); ``[]`` when it cannot be cut or is one part."""
+    masked = masked_lines(source)
+    found = statements(source, masked)
+    if not found:
+        return []
+    lines = source.split("\n")
+    header = [(a, b) for a, b, name in found if not name]
+    units = [(a, b, name) for a, b, name in found if name]
+    if not units:
+        return []
+    # the names each unit defines (a class: its methods too) and reads
+    defines: list[set[str]] = []
+    reads: list[set[str]] = []
+    for a, b, name in units:
+        text = "\n".join(masked[a - 1:b])
+        defines.append({name, *_METHOD.findall(text)})
+        reads.append(set(_IDENT.findall(text)))
+    parent = list(range(len(units)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_name: dict[str, list[int]] = {}
+    for i, names in enumerate(defines):
+        for name in names:
+            by_name.setdefault(name, []).append(i)
+    for i, names in enumerate(reads):
+        for name in [n for n in names if n in by_name]:
+            for j in by_name[name]:
+                a, b = root(i), root(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(units)):
+        groups.setdefault(root(i), []).append(i)
+    # groups in the order of their first unit, packed into parts of about PART_LINES lines
+    packed: list[list[int]] = []
+    size = 0
+    for members in sorted(groups.values(), key=lambda g: g[0]):
+        lines_in = sum(units[i][1] - units[i][0] + 1 for i in members)
+        if not packed or size + lines_in > PART_LINES:
+            packed.append([])
+            size = 0
+        packed[-1].extend(members)
+        size += lines_in
+    if len(packed) < 2:
+        return []
+    parts = []
+    for members in packed:
+        ranges = sorted(header + [(units[i][0], units[i][1]) for i in members])
+        numbers = [n for a, b in ranges for n in range(a, b + 1)]
+        parts.append(Part("\n".join(lines[n - 1] for n in numbers), numbers))
+    return parts

@@ -1,0 +1,108 @@
+"""A module too big to parse at once is read in parts (gdpr_lint.files.parts): every statement in
+exactly one part (the module's own code in all), the file's line numbers kept, and the findings
+those of the whole module read at once."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+from click.testing import CliRunner
+
+from gdpr_lint.cli import main
+from gdpr_lint.files import parts
+from gdpr_lint.files.parts import split_module, statements
+
+
+def generated(n: int) -> str:
+    """A module of ``n`` record classes and handlers, with the shapes a cut must respect."""
+    out = ['"""A generated module.\n\nclass NotAStatement:\n"""', "import logging", "",
+           "from django.db import models", "", "log = logging.getLogger(__name__)", "",
+           "if log:", "    LIMIT = 1", "else:", "    LIMIT = 2", "",
+           "TOTAL = 1 + \\", "    2", ""]
+    for i in range(n):
+        if i % 2:  # a tag on the field, a suppression on the next
+            out += [f"class Customer{i}(models.Model):",
+                    "    email = models.EmailField()  # gdpr: retention=P1Y basis=contract",
+                    f"    phone = models.CharField(max_length=20)  # gdpr-lint: ignore[GDPR101] reason=\"test {i}\"",
+                    ""]
+        else:  # a tag above the class
+            out += ["# gdpr: retention=P1Y basis=contract",
+                    f"class Customer{i}(models.Model):",
+                    "    email = models.EmailField()",
+                    "    phone = models.CharField(max_length=20)",
+                    ""]
+        out += ["@staticmethod",
+                f"def handle_{i}(user):",
+                f"    data = {{'id': {i},",
+                "            'n': 2}",
+                "    log.info('handled %s', user.email)",
+                "    return data",
+                ""]
+    # a helper far from its caller: they must share a part for the flow through it
+    out += ["def caller(user):", "    shout(user.phone)", ""]
+    out += [f"def filler_{i}():\n    return {i}\n" for i in range(40)]
+    out += ["def shout(text):", "    log.warning(text)", ""]
+    return "\n".join(out) + "\n"
+
+
+def test_every_statement_in_one_part_with_its_own_lines(monkeypatch):
+    monkeypatch.setattr(parts, "PART_LINES", 60)
+    source = generated(30)
+    found = split_module(source)
+    assert len(found) > 3
+    lines = source.split("\n")
+    definitions = {}
+    for part in found:
+        ast.parse(part.text)  # every part parses
+        assert all(text == lines[n - 1] for text, n in zip(part.text.split("\n"), part.lines))
+        assert "log = logging.getLogger(__name__)" in part.text and "    LIMIT = 2" in part.text
+        for node in ast.parse(part.padded(len(lines))).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                assert node.name not in definitions, node.name  # in one part only
+                definitions[node.name] = node.lineno
+                # the tag above a class and the decorator above a function came with them
+                above = lines[node.lineno - 2] if isinstance(node, ast.ClassDef) else lines[node.lineno - 1]
+                assert above.startswith(("# gdpr:", "@", "def", "class", "")), above
+    assert set(definitions) == {n.name for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert {n.lineno for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))} == set(
+        definitions.values())
+    # the caller and the helper it calls share a part
+    assert any("def caller" in p.text and "def shout" in p.text for p in found)
+
+
+def test_the_cut_follows_strings_brackets_and_continuations():
+    source = ('x = """\nclass Inside:\n"""\ny = (1,\n2)\nz = 1 + \\\n3\nif x:\n    pass\nelif y:\n    pass\n'
+              'else:\n    pass\n@dec\n\ndef f():\n    pass\n')
+    got = [(a, b) for a, b, _name in statements(source)]
+    assert got == [(1, 3), (4, 5), (6, 7), (8, 13), (14, 18)]
+    assert statements("x = (1,\n") == []  # an unclosed bracket: not cut
+
+
+def _findings(root, monkeypatch, cut: bool) -> list:
+    from gdpr_lint.engine import analyzer
+
+    monkeypatch.setattr(parts, "SPLIT_LINES", 100 if cut else 10**9)
+    monkeypatch.setattr(parts, "PART_LINES", 60)
+    cuts = []
+    monkeypatch.setattr(analyzer, "split_module", lambda text: cuts.append(split_module(text)) or cuts[-1])
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail",
+                                       "mod.py"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (len(cuts[0]) > 3) if cut else not cuts  # read in parts, or at once
+    return [doc["summary"]["suppressed"], *sorted((f["code"], f["line"], f["column"], f["end_line"], f["message"])
+                                                  for f in doc["findings"])]
+
+
+def test_findings_in_parts_are_those_of_the_whole_module(tmp_path, monkeypatch):
+    (tmp_path / "mod.py").write_text(generated(25), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    whole = _findings(tmp_path, monkeypatch, cut=False)
+    in_parts = _findings(tmp_path, monkeypatch, cut=True)
+    assert in_parts == whole
+    suppressed, *found = whole
+    assert sum(1 for f in found if f[0] == "GDPR301") == 26  # the handlers' logs and the flow through shout()
+    assert any(f[0] == "GDPR301" and "phone" in f[4] for f in found)
+    assert not any(f[0] in ("GDPR101", "GDPR904") for f in found)  # every tag and suppression held
+    assert suppressed == 12  # the phones of the odd classes
