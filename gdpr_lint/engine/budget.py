@@ -42,7 +42,9 @@ whose ``ast`` is 569 deep, measures 594).  From it:
   of parse and analysis and 60 bytes of memory: at the bound, ordinary code takes about 34 s and
   1.6 GB, a file of chains at most 25 s or 1.5 GB (2-core machine, 2026-12).
 
-A file over either bound is reported GDPR905 ("beyond the analysis budget") and never parsed.
+A file over either bound is reported GDPR905 ("beyond the analysis budget") and never parsed,
+unless it can be read in parts (:mod:`gdpr_lint.files.parts`, for a module too big to parse at
+once), each part then measured on its own.
 The bounds are far above every file of this machine's standard library, site-packages (sympy,
 numpy, scipy ...) and the benchmark corpora, 16,484 files: the deepest measures 594 (the bound
 is 2,000), the most work 11.1 million (sympy's ``bench_solvers.py``, 4 s; the bound is 30
