@@ -15,6 +15,7 @@ import ast
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from gdpr_lint.engine.tree import children
 
@@ -95,12 +96,26 @@ class Positions:
         if found is None:
             stmt = self.module.body[index]
             alone = self.module.with_changes(body=[stmt], header=[], footer=[])
-            positions = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+            positions = _resolve(alone)
             found = (positions, self._starts[index] - positions[stmt].start.line)
             self._resolved[index] = found
         return found
 
     def _resolve_whole(self):
         if self._whole is None:
-            self._whole = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._whole = _resolve(self.module)
         return self._whole
+
+
+def _resolve(module: cst.Module):
+    """``PositionProvider``'s positions of every node of ``module``: the provider's own code
+    generation, run directly (a ``MetadataWrapper`` also walks the whole tree for the providers
+    it could batch, which costs as much again); the wrapper when libcst's internals differ."""
+    try:
+        provider = PositionProvider()
+        state = PositionProvidingCodegenState(default_indent=module.default_indent,
+                                              default_newline=module.default_newline, provider=provider)
+        module._codegen(state)
+        return provider._computed
+    except (AttributeError, TypeError):  # another libcst: its public way
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
