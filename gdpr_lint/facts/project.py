@@ -213,12 +213,14 @@ class ProjectFacts:
         keys = sorted(self.schemas) if names is None else sorted(set(names))
         payload = [(k, self.schemas.get(k), self.evidence.get(k), self.persisted.get(k), self.mirrors.get(k))
                    for k in keys]
-        if self._shared is None:  # what every file reads: computed once per scan
-            self._shared = json.dumps([sorted(self.shown_exceptions),
-                                       sorted((k, sorted(v)) for k, v in self.texts.items()),
-                                       sorted((k, sorted(v)) for k, v in self.carried.items()),
-                                       sorted((k, repr(v)) for k, v in self.named.items()),
-                                       sorted(self.handlers.items())], default=repr)
+        if self._shared is None:  # what every file reads: hashed once per scan (its text grows with
+            # the project, and encoding it again for every file made warm scans grow faster than it)
+            self._shared = hashlib.sha256(json.dumps([sorted(self.shown_exceptions),
+                                                      sorted((k, sorted(v)) for k, v in self.texts.items()),
+                                                      sorted((k, sorted(v)) for k, v in self.carried.items()),
+                                                      sorted((k, repr(v)) for k, v in self.named.items()),
+                                                      sorted(self.handlers.items())], default=repr).encode()
+                                          ).hexdigest()
         payload.append(self._shared)
         # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
         # and only of the functions the file calls: a new helper elsewhere re-analyses nothing either
