@@ -152,3 +152,13 @@ def test_sinks_records_and_calls_of_sink_functions_are_still_analysed(tmp_path, 
     assert seen == sorted(rel for rel, (_, code) in WITH_SINK.items() if code)
     found = {(f.path, f.code) for f in result.findings if f.family != "rights"}
     assert found == {(rel, code) for rel, (_, code) in WITH_SINK.items() if code}
+
+
+def test_a_raise_of_any_callable_near_personal_data_is_analysed(tmp_path, monkeypatch):
+    """`raise errors[kind](...)` calls what a subscript gives: still an exception message."""
+    tree = _project(tmp_path, {"shop/errors.py": (
+        "ERRORS = {'bad': ValueError}\n\n\ndef refuse(user, kind):\n"
+        "    raise ERRORS[kind](f'refused: {user.email}')\n")})
+    seen, result = _analysed(monkeypatch, tree)
+    assert seen == ["shop/errors.py"]
+    assert [(f.path, f.code) for f in result.findings if f.family != "rights"] == [("shop/errors.py", "GDPR302")]

@@ -18,7 +18,7 @@ _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
 _INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
 _SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
-_RAISE_WITH_ARGUMENTS = re.compile(r"\braise[ \t(]+[\w.]+[ \t]*\((?![ \t]*\))")
+_RAISE = re.compile(r"\braise\b")  # the tree tells what is raised (`raise errors[kind](text)` too)
 
 
 def _literal(node: ast.expr) -> bool:
@@ -28,8 +28,8 @@ def _literal(node: ast.expr) -> bool:
 
 
 def _module_assignments(tree: ast.Module, lines: list[str]) -> dict[str, list[str]]:
-    """The text of each module-level statement that binds a name (assignments, imports, loops and
-    blocks at the top), by the names it binds."""
+    """The text of each module-level statement that binds a name (assignments, loops and blocks at
+    the top; an imported name is read by its own name), by the names it binds."""
     out: dict[str, list[str]] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -239,7 +239,7 @@ class Prefilter:
             return True
         if any(idents.issuperset(names) for names in self.shape_subscripts) and _SUBSCRIPT_STORE.search(source):
             return True
-        if not self.shape_raise or _RAISE_WITH_ARGUMENTS.search(source) is None:
+        if not self.shape_raise or _RAISE.search(source) is None:
             return False
         if tree is None:
             return True
