@@ -162,3 +162,16 @@ def test_a_raise_of_any_callable_near_personal_data_is_analysed(tmp_path, monkey
     seen, result = _analysed(monkeypatch, tree)
     assert seen == ["shop/errors.py"]
     assert [(f.path, f.code) for f in result.findings if f.family != "rights"] == [("shop/errors.py", "GDPR302")]
+
+
+@pytest.mark.parametrize("source", [
+    "from logging import info as note\n\n\ndef greet(user):\n    note('hello %s', user.email)\n",
+    "import logging\n\n\ndef greet(user):\n    getattr(logging, 'info')('hello %s', user.email)\n",
+])
+def test_a_sink_called_by_another_name_is_analysed(tmp_path, monkeypatch, source):
+    tree = _project(tmp_path, {"shop/greet.py": source})
+    full = scan([tree], load_policy(), root=tree, cache_dir=None, prefilter=False, jobs=1)
+    seen, result = _analysed(monkeypatch, tree)
+    assert seen == ["shop/greet.py"]
+    key = lambda r: [(f.path, f.code) for f in r.findings if f.family != "rights"]  # noqa: E731
+    assert key(result) == key(full) == [("shop/greet.py", "GDPR301")]

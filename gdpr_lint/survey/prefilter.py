@@ -18,6 +18,7 @@ _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
 _INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
 _SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
+_ALIASES = re.compile(r"\b([A-Za-z_]\w*)[ \t]+as[ \t]+([A-Za-z_]\w*)")
 _RAISE = re.compile(r"\braise\b")  # the tree tells what is raised (`raise errors[kind](text)` too)
 
 
@@ -226,6 +227,13 @@ class Prefilter:
         store by subscript, or an exception raised with arguments that are not literals (GDPR302;
         read from ``tree`` when given).  A superset, read from the file's words and the names it
         calls (``called``, the last part of each)."""
+        if " as " in source or "getattr" in called:
+            # a function or method called by another name: `from logging import info as note`,
+            # `getattr(log, "info")(...)`
+            renamed = {name for name, alias in _ALIASES.findall(source) if alias in called}
+            if "getattr" in called:
+                renamed |= idents
+            called = called | renamed
         for last in called.intersection(self.shape_functions):
             roots = self.shape_functions[last]
             if "" in roots or not idents.isdisjoint(roots):
