@@ -118,9 +118,10 @@ def _ticks(text) -> markupsafe.Markup:
 
 
 def _dotted(name) -> markupsafe.Markup:
-    """Escape a dotted code name and let it wrap after its dots and underscores (``<wbr>``), not mid-word."""
+    """Escape a code name or a path and let it wrap after its dots, underscores and slashes (``<wbr>``),
+    not mid-word."""
     escaped = str(markupsafe.escape(name or ""))
-    return markupsafe.Markup(re.sub(r"([._])", r"\1<wbr>", escaped))
+    return markupsafe.Markup(re.sub(r"([._/])", r"\1<wbr>", escaped))
 
 
 def _env() -> jinja2.Environment:
