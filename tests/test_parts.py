@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from gdpr_lint.cli import main
@@ -106,3 +108,23 @@ def test_findings_in_parts_are_those_of_the_whole_module(tmp_path, monkeypatch):
     assert any(f[0] == "GDPR301" and "phone" in f[4] for f in found)
     assert not any(f[0] in ("GDPR101", "GDPR904") for f in found)  # every tag and suppression held
     assert suppressed == 12  # the phones of the odd classes
+
+
+@pytest.mark.parametrize("ending", ['X = """never closed\n', "def broken(user) pass\n"])
+def test_a_syntax_error_in_a_module_read_in_parts_is_one_finding_at_its_line(tmp_path, monkeypatch, ending):
+    """As for a small file: one GDPR901 at Python's line, and nothing else of the file."""
+    source = generated(25) + ending
+    (tmp_path / "mod.py").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(parts, "SPLIT_LINES", 100)
+    monkeypatch.setattr(parts, "PART_LINES", 60)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail",
+                                       "mod.py"])
+    found = [(f["code"], f["line"], f["message"]) for f in json.loads(result.stdout)["findings"]
+             if f["code"].startswith("GDPR9") or f["code"].startswith("GDPR3")]
+    try:
+        compile(source, "mod.py", "exec")
+    except SyntaxError as exc:
+        line = exc.lineno
+    assert [(code, at) for code, at, _ in found] == [("GDPR901", line)], found
+    assert "file not checked" in found[0][2]

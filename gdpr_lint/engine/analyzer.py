@@ -172,6 +172,8 @@ def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifi
             continue
         done = _analyze_module(path, source, part, policy, classifier, module_name, project, is_package)
         if isinstance(done, Finding):
+            if done.code == "GDPR901":  # a syntax error: the file is not checked, as a small one is not
+                return [_whole_file_syntax_error(path, source, policy, done).finish()], [], []
             whole.findings.append(done)
             continue
         ctx, stopped = done
@@ -191,6 +193,17 @@ def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifi
         findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
                                      "logging, storage and processor checks stopped part-way"))
     return _finished(findings, whole.suppressed), whole.suppressed, whole.inventory
+
+
+def _whole_file_syntax_error(path: str, source: str, policy: Policy, found: Finding) -> Finding:
+    """The syntax error of a module read in parts, as Python reports it for the whole file (its
+    line and message; a part's own report can name a line of the part, or a wrong one when an
+    unclosed string ran into the next part); ``found``, the part's, when Python accepts the file."""
+    where = _python_syntax_error(source)
+    if where is None:
+        return found
+    line, column, message = where
+    return tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {message}", line, column)
 
 
 def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Classifier, module_name: str,
