@@ -8,7 +8,6 @@ import ast
 import json
 
 import pytest
-
 from click.testing import CliRunner
 
 from gdpr_lint.cli import main

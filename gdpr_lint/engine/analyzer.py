@@ -15,7 +15,13 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from gdpr_lint.classify import Classifier, Match
-from gdpr_lint.engine.budget import MAX_NESTING, budget_problem, measure, over_budget, too_deeply_nested
+from gdpr_lint.engine.budget import (
+    MAX_NESTING,
+    budget_problem,
+    measure,
+    over_budget,
+    too_deeply_nested,
+)
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.names import ImportResolver, Resolver
