@@ -31,9 +31,14 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 
 
 def find_chromium(given: str | None = None) -> str | None:
-    """The Chromium binary: ``given``, ``$CHROMIUM``, or the usual names on PATH; None when there is none."""
-    for cand in (given, os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                 shutil.which("chromium-browser"), shutil.which("google-chrome")):
+    """The Chromium binary: ``given`` or else ``$CHROMIUM`` when one is set (``None`` if it does not
+    exist: a binary the user chose is never swapped for another), else the usual names on PATH;
+    ``None`` when there is none."""
+    chosen = given or os.environ.get("CHROMIUM")
+    if chosen:
+        return chosen if Path(chosen).is_file() else None
+    for cand in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"),
+                 shutil.which("google-chrome")):
         if cand and Path(cand).exists():
             return cand
     return None

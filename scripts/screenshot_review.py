@@ -86,9 +86,15 @@ def make_review(target: Path, out: Path, cwd: Path, base: str | None = None) -> 
     return out / "review.html"
 
 
-def record_page(target: Path, cwd: Path, out: Path) -> Path:
-    """``gdpr-lint inventory`` of ``target`` (its Markdown record) rendered to an HTML page in ``out``."""
-    from markdown_it import MarkdownIt
+def record_page(target: Path, cwd: Path, out: Path) -> Path | None:
+    """``gdpr-lint inventory`` of ``target`` (its Markdown record) rendered to an HTML page in ``out``;
+    ``None`` (said on stderr) without markdown-it-py."""
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:
+        print("screenshot_review: no picture of the record: it needs markdown-it-py "
+              "(pip install markdown-it-py)", file=sys.stderr)
+        return None
     proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "inventory", str(target), "--no-cache"],
                           cwd=cwd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -125,7 +131,9 @@ def main() -> None:
     args = ap.parse_args()
     chromium = find_chromium(args.chromium)
     if chromium is None:
-        sys.exit("screenshot_review: Chromium not found; install it (Debian: apt-get install chromium) "
+        chosen = args.chromium or os.environ.get("CHROMIUM")
+        sys.exit(f"screenshot_review: no Chromium at {chosen}" if chosen else
+                 "screenshot_review: Chromium not found; install it (Debian: apt-get install chromium) "
                  "or pass --chromium")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -844,3 +844,42 @@ def test_suppression_findings_point_at_the_comment():
         4, line4.index("#") + 1, len(line4) + 1)
     assert (by_code["GDPR904"].line, by_code["GDPR904"].column, by_code["GDPR904"].end_column) == (
         5, line5.index("#") + 1, len(line5) + 1)
+
+
+def test_functions_defined_in_every_kind_of_block_are_followed():
+    """`else`, `elif`, `except`, `finally`, loops and their `else`: a function defined there is
+    analysed like one defined in the `if` or `try` body (a method of a class there too)."""
+    src = '''
+    import logging
+
+    log = logging.getLogger(__name__)
+    if FLAG:
+        def a(user):
+            log.info("a %s", user.email)
+    elif OTHER:
+        def b(user):
+            log.info("b %s", user.email)
+    else:
+        def c(user):
+            log.info("c %s", user.email)
+    try:
+        import optional
+    except ImportError:
+        def d(user):
+            log.info("d %s", user.email)
+    finally:
+        def e(user):
+            log.info("e %s", user.email)
+    for name in NAMES:
+        def f(user):
+            log.info("f %s", user.email)
+    while False:
+        pass
+    else:
+        class Late:
+            def g(self, user):
+                log.info("g %s", user.email)
+        def h(user):
+            log.info("h %s", user.id)  # look-alike: a record's id, followed and not personal data
+    '''
+    assert only("GDPR301", src) == [6, 9, 12, 17, 20, 23, 29]

@@ -12,7 +12,7 @@ import libcst as cst
 
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
-from gdpr_lint.engine.tree import EXPRESSIONS, children
+from gdpr_lint.engine.tree import EXPRESSIONS, block_statements, children
 from gdpr_lint.policy import rules_dir, split_words
 from gdpr_lint.policy.comments import Tag
 from gdpr_lint.policy.datamap import datamap_for
@@ -34,31 +34,6 @@ _SIMPLE = frozenset({cst.SimpleStatementLine, cst.SimpleStatementSuite})
 _COMPOUND = frozenset({cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.With, cst.FunctionDef, cst.Match})
 
 
-def _bodies(stmt: cst.CSTNode) -> list[cst.CSTNode]:
-    """The statements directly inside a compound statement's blocks (``else``, ``except``,
-    ``finally`` and ``case`` blocks included), in source order."""
-    out: list[cst.CSTNode] = []
-    blocks = [getattr(stmt, "body", None)]
-    if isinstance(stmt, cst.Match):
-        blocks = [case.body for case in stmt.cases]
-    blocks += [h.body for h in getattr(stmt, "handlers", ())]
-    orelse = getattr(stmt, "orelse", None)
-    while orelse is not None:  # an elif chain is an If in the orelse
-        if isinstance(orelse, cst.If):
-            blocks.append(orelse.body)
-            orelse = orelse.orelse
-        else:
-            blocks.append(orelse.body)
-            orelse = None
-    final = getattr(stmt, "finalbody", None)
-    if final is not None:
-        blocks.append(final.body)
-    for block in blocks:
-        if block is None:
-            continue
-        body = getattr(block, "body", ())
-        out.extend(body if isinstance(body, (list, tuple)) else ())
-    return out
 
 
 def _once(compute: Callable[[cst.CSTNode], Tag | None], node: cst.CSTNode) -> Callable[[], Tag | None]:
@@ -108,7 +83,7 @@ class FieldChecks:
                 if kind in _SIMPLE or kind in EXPRESSIONS:
                     continue
                 if kind is not cst.ClassDef and kind in _COMPOUND:
-                    stack.extend(reversed(_bodies(cur)))
+                    stack.extend(reversed(block_statements(cur)))
                     continue
             stack.extend(reversed(children(cur)))
         for node in order:

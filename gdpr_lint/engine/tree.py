@@ -110,3 +110,30 @@ def import_statements(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
             stack.extend(reversed(children(cur)))
     _LAST[:] = [module, out]
     return out
+
+
+def block_statements(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statements directly inside a compound statement's blocks (``else``, ``except``,
+    ``finally`` and ``case`` blocks included), in source order."""
+    out: list[cst.CSTNode] = []
+    blocks = [getattr(stmt, "body", None)]
+    if isinstance(stmt, cst.Match):
+        blocks = [case.body for case in stmt.cases]
+    blocks += [h.body for h in getattr(stmt, "handlers", ())]
+    orelse = getattr(stmt, "orelse", None)
+    while orelse is not None:  # an elif chain is an If in the orelse
+        if isinstance(orelse, cst.If):
+            blocks.append(orelse.body)
+            orelse = orelse.orelse
+        else:
+            blocks.append(orelse.body)
+            orelse = None
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        blocks.append(final.body)
+    for block in blocks:
+        if block is None:
+            continue
+        body = getattr(block, "body", ())
+        out.extend(body if isinstance(body, (list, tuple)) else ())
+    return out

@@ -16,12 +16,14 @@ from gdpr_lint.classify import Match
 from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary
 from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.engine.sinks import Sinks
-from gdpr_lint.engine.tree import EXPRESSIONS, children
+from gdpr_lint.engine.tree import EXPRESSIONS, block_statements, children
 
 MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
 
 
 _CALL = re.compile(r"\b(\w+)\s*\(")
+# compound statements whose blocks may define functions (`if ...: def f` ... `else: def g`)
+_BLOCKS = (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While, cst.Match)
 _DEF = re.compile(r"\bdef\s+(\w+)\s*\(")
 
 
@@ -78,8 +80,8 @@ class Walker:
                 yield from self._functions(stmt.body.body, cls, qual + ".")
             elif isinstance(stmt, cst.ClassDef):
                 yield from self._functions(stmt.body.body, stmt.name.value, f"{prefix}{stmt.name.value}.")
-            elif isinstance(stmt, (cst.If, cst.Try, cst.With)):
-                yield from self._functions(stmt.body.body, cls, prefix)
+            elif isinstance(stmt, _BLOCKS):  # every block: else, elif, except, finally, loops, cases
+                yield from self._functions(block_statements(stmt), cls, prefix)
 
     # ---- functions ----------------------------------------------------------------------------------
     def _params(self, fn: cst.FunctionDef) -> list[cst.Param]:
