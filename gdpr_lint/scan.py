@@ -24,7 +24,7 @@ from pathlib import Path
 from gdpr_lint import __version__
 from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_list
 from gdpr_lint.files.discovery import Tree, discover_tree
-from gdpr_lint.files.source import MAX_BYTES, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
+from gdpr_lint.files.source import MAX_BYTES, line_count, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 from gdpr_lint.survey import NOTHING, Survey, survey_source
@@ -254,7 +254,7 @@ def survey_path(job: tuple) -> Survey:
                                    _WORKER["prefilter"], None if skip else policy,  # made-up models join no facts
                                    _WORKER["classifier"].classify)
     except _FileTimeout:
-        survey = Survey([], True, text.count("\n") + 1)
+        survey = Survey([], True, line_count(text))
     survey.digest = digest
     return survey
 
@@ -276,7 +276,7 @@ def analyze_job(job: tuple, project: dict | None = None
     text, problem, digest = _read(path)
     if text is None:
         return digest, ([tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0)
-    lines = text.count("\n") + 1
+    lines = line_count(text)
     limit = _WORKER.get("time_limit", 0.0)
     try:
         with _time_limit(limit):

@@ -331,3 +331,11 @@ def test_markdown_link_bases_cannot_break_out_of_a_link(result, policy, outside_
     monkeypatch.setenv("GITHUB_REPOSITORY", "acme/shop")
     monkeypatch.setenv("GITHUB_SHA", "abc")
     assert "[`app.py:4`](app.py#L4)" in get("markdown")(result, policy)
+
+
+@pytest.mark.parametrize(("text", "lines"), [("x = 1\n", 1), ("x = 1", 1), ("", 0), ("a = 1\nb = 2\n", 2)])
+def test_lines_are_counted_as_wc_counts_them(tmp_path, monkeypatch, text, lines):
+    (tmp_path / "one.py").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "one.py"])
+    assert json.loads(result.stdout)["summary"]["lines"] == lines

@@ -258,3 +258,8 @@ def lines_as_git_counts(data: bytes, text: str) -> bool:
     if "\r" in text.replace("\r\n", ""):
         return False
     return data.count(b"\n") == text.count("\n")
+
+
+def line_count(text: str) -> int:
+    """Lines as ``wc -l`` counts them, and a last line without its line break: ``"x = 1\n"`` is one."""
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from gdpr_lint.cache import BadEntry, need, need_keys
 from gdpr_lint.files import parts as _parts
+from gdpr_lint.files.source import line_count
 from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import check_class_facts, check_file_facts, file_facts
 from gdpr_lint.survey.prefilter import identifiers
@@ -81,7 +82,7 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     survives any input (it raises, never crashes), and only a file that goes on to libcst's parser
     needs it; :func:`~gdpr_lint.engine.analyzer.analyze_source` measures it first.
     """
-    lines = text.count("\n") + 1
+    lines = line_count(text)
     if lines > _parts.SPLIT_LINES and policy is not None:
         parts = _parts.split_module(text)
         if parts:  # too big to parse at once (files.parts): analysed in parts, whatever its words
@@ -118,11 +119,12 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
     facts: dict[str, list] = {}
     for part in parts:
         try:
-            tree = ast.parse(part.padded(lines))
+            tree = ast.parse(part.padded(text.count("\n") + 1))
         except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
             return Survey([], True, lines)  # libcst reports it, part by part
         try:
-            found, more = file_facts(tree, modname, is_package, policy, part.padded(lines), None, classify, True)
+            found, more = file_facts(tree, modname, is_package, policy, part.padded(text.count("\n") + 1), None,
+                                     classify, True)
         except RecursionError:
             return Survey([], True, lines)
         for header in found:
