@@ -353,3 +353,25 @@ def test_an_approved_processor_shows_what_it_receives(tmp_path, monkeypatch):
     assert any(u["line"] == 5 for u in stripe["uses"])
     assert [(e["category"], e["status"]) for e in doc["flows"]] == [("user.contact.email", "ok")]
     assert disagreements(doc) == []
+
+
+def test_the_record_table_counts_what_the_summary_counts(tmp_path, monkeypatch):
+    """The summary counts the fields kept; schemas that only carry data in and out are listed
+    apart, under their own heading, so the two can be read together."""
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "examples" / "shop", tmp_path / "shop")
+    monkeypatch.chdir(tmp_path / "shop")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["review", ".", "--out", str(out), "--no-cache"]).exit_code == 0
+    html = (out / "review.html").read_text(encoding="utf-8")
+    review = json.loads((out / "review.json").read_text(encoding="utf-8"))
+    kept = [r for r in review["inventory"] if not r.get("exchanged")]
+    carried = [r for r in review["inventory"] if r.get("exchanged")]
+    assert carried  # the example's Pydantic schema
+    section = html[html.index('<section id="inventory">'):]
+    section = section[:section.index("</section>")]
+    kept_table, _, carried_part = section.partition("Carried in and out, not kept")
+    assert len(re.findall(r'<td class="lead" data-label="Field">', kept_table)) == len(kept)
+    assert len(re.findall(r'<td class="lead" data-label="Field">', carried_part)) == len(carried)
+    assert f"<b>{len(kept)}</b><span>personal-data fields kept</span>" in html
