@@ -261,3 +261,19 @@ class Member(Base):
     out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."]).stdout)
     found = sorted((f["code"], f["line"]) for f in out["findings"] if f["family"] != "rights")
     assert found == [("GDPR101", 24)]  # gender, through the lookup; not the account (a person's row) or orders
+
+
+def test_a_class_on_one_line_is_read_like_any_other():
+    """`class Signup(Model): email = EmailField()`: the fields on the header's line are fields
+    (each its own statement after `;`); a one-line class of constants is still no record."""
+    src = '''
+    from django.db import models
+
+    class OneLine(models.Model): email = models.EmailField()
+
+    class Two(models.Model): email = models.EmailField(); phone = models.CharField(max_length=9)
+
+    class Limits: email_max = 254; phone_max = 20
+    '''
+    assert [(c, line) for c, line in codes(src) if c.startswith("GDPR1")] == [
+        ("GDPR101", 3), ("GDPR101", 5), ("GDPR101", 5)]

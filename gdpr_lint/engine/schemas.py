@@ -85,6 +85,21 @@ def _callee_names(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
     return []
 
 
+def _body_statements(node: cst.ClassDef, alone: bool = False):
+    """``(statement, small statement)`` of a class body's simple statements: on their own lines
+    (with ``alone``, only a line that holds one statement), or all on the header's line
+    (``class Signup(Model): email = EmailField()``), where each is its own statement."""
+    body = node.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        for small in body.body:
+            yield small, small
+        return
+    for stmt in body.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and (not alone or len(stmt.body) == 1):
+            for small in stmt.body:
+                yield stmt, small
+
+
 class SchemaFinder:
     """Finds schemas in one module; ``known`` maps local class names to their framework.
 
@@ -123,16 +138,13 @@ class SchemaFinder:
             if kinds:
                 return ("attrs" if "attrs" in kinds else "dataclass", False)
         # recognise by the field constructors in the body (custom bases, abstract models, mixins)
-        for stmt in node.body.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            for small in stmt.body:
-                value = getattr(small, "value", None)
-                annotation = small.annotation.annotation if isinstance(small, cst.AnnAssign) else None
-                for name in _callee_names(value, r) + (_names_in(annotation, r) if annotation is not None else []):
-                    kind = frameworks.of_field_constructor(name)
-                    if kind is not None:
-                        return kind
+        for _stmt, small in _body_statements(node):
+            value = getattr(small, "value", None)
+            annotation = small.annotation.annotation if isinstance(small, cst.AnnAssign) else None
+            for name in _callee_names(value, r) + (_names_in(annotation, r) if annotation is not None else []):
+                kind = frameworks.of_field_constructor(name)
+                if kind is not None:
+                    return kind
         return None
 
     def fields_of(self, node: cst.ClassDef, framework: str, storage: bool) -> list[Field]:
@@ -140,10 +152,7 @@ class SchemaFinder:
         r = self.resolver
         out: list[Field] = []
         owner = node.name.value
-        for stmt in node.body.body:
-            if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-                continue
-            small = stmt.body[0]
+        for stmt, small in _body_statements(node, alone=True):
             if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                 target, value, annotation = small.target, small.value, small.annotation.annotation
             elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
