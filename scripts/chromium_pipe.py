@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -127,7 +128,6 @@ class Browser:
         self._profile.cleanup()
 
     def _read_message(self, deadline: float) -> dict:
-        import select
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:

@@ -17,6 +17,7 @@ from gdpr_lint.policy import rules_dir, split_words
 from gdpr_lint.policy.comments import Tag
 from gdpr_lint.policy.datamap import datamap_for
 from gdpr_lint.policy.yamlfile import safe_load
+from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
 
 _TAXONOMY: dict | None = None
 
@@ -72,7 +73,7 @@ class FieldChecks:
         order: list[cst.CSTNode] = []
         source = self.ctx.source
         # a Core Table(...) resolves to sqlalchemy.Table; a record may be declared by a call too
-        core_tables = "sqlalchemy" in source or "TypedDict(" in source or "amedtuple(" in source or "NamedTuple(" in source
+        core_tables = any(marker in source for marker in RECORD_CALL_MARKERS)
         while stack:
             cur = stack.pop()
             kind = type(cur)

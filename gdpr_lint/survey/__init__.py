@@ -17,7 +17,12 @@ from gdpr_lint.cache import BadEntry, need, need_keys
 from gdpr_lint.files import parts as _parts
 from gdpr_lint.files.source import line_count
 from gdpr_lint.survey.calltext import CallText
-from gdpr_lint.survey.classes import check_class_facts, check_file_facts, file_facts
+from gdpr_lint.survey.classes import (
+    RECORD_CALL_MARKERS,
+    check_class_facts,
+    check_file_facts,
+    file_facts,
+)
 from gdpr_lint.survey.prefilter import identifiers
 
 
@@ -69,8 +74,6 @@ class Survey:
 
 _SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts", "words"})
 
-# a record declared by a call, or a SQLAlchemy Core table (engine.fields reads them the same way)
-_RECORD_CALLS = ("sqlalchemy", "TypedDict(", "amedtuple(", "NamedTuple(")
 
 
 
@@ -100,12 +103,13 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         why = "always" if prefilter is None else (prefilter.why(text, tree)[0] if hasattr(prefilter, "why") else
                                                   "always" if prefilter.decide(text, tree)[0] else "")
         may_name = getattr(getattr(prefilter, "classifier", None), "may_name", None)
-        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, bool(why), may_name
-                                    ) if policy is not None else ([], {})
+        calls = CallText(text)  # read once, for the facts and the sink shapes
+        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, bool(why), may_name,
+                                    calls) if policy is not None else ([], {})
         # personal data by its words: a finding needs a sink here, or a record (a class the project
         # facts judge, or one declared by a call), or a call of a function that writes to a sink
-        words = why == "words" and not any(r in text for r in _RECORD_CALLS) and not prefilter.inner_record(
-            text, tree) and not prefilter.sink_shaped(text, identifiers(text), CallText(text).called(), tree)
+        words = why == "words" and not any(r in text for r in RECORD_CALL_MARKERS) and not prefilter.inner_record(
+            text, tree) and not prefilter.sink_shaped(text, identifiers(text), calls.called(), tree)
         return Survey(headers, why == "always" or (why == "words" and not words), lines, facts=facts, words=words)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
         return Survey([], True, lines)
@@ -118,13 +122,13 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
     headers: dict[str, dict] = {}
     facts: dict[str, list] = {}
     for part in parts:
+        padded = part.padded(text.count("\n") + 1)
         try:
-            tree = ast.parse(part.padded(text.count("\n") + 1))
+            tree = ast.parse(padded)
         except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
             return Survey([], True, lines)  # libcst reports it, part by part
         try:
-            found, more = file_facts(tree, modname, is_package, policy, part.padded(text.count("\n") + 1), None,
-                                     classify, True)
+            found, more = file_facts(tree, modname, is_package, policy, padded, None, classify, True)
         except RecursionError:
             return Survey([], True, lines)
         for header in found:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import ast
 import re
 
+#: text that may declare a record by a call, or a SQLAlchemy Core table: a file holding none of it
+#: declares records only by classes (the survey and engine.fields both read it so)
+RECORD_CALL_MARKERS = ("sqlalchemy", "TypedDict(", "amedtuple(", "NamedTuple(")
+
 
 def _dotted(node: ast.expr) -> str:
     parts: list[str] = []
@@ -287,7 +291,7 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
 
 def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: str = "",
                sinks: tuple[frozenset[str], frozenset[str]] | None = None, classify=None,
-               personal_words: bool = True, may_name=None) -> tuple[list[dict], dict]:
+               personal_words: bool = True, may_name=None, calls=None) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
     are ``persisted`` (:func:`~gdpr_lint.survey.persisted.persisted_classes`), ``caught``
     (:func:`~gdpr_lint.survey.handlers.caught_exceptions`), ``mentions`` (:func:`_person_mentions`)
@@ -310,7 +314,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     from gdpr_lint.survey.summaries import function_summaries
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
-    calls = CallText(text)
+    calls = calls if calls is not None else CallText(text)  # the caller's, when it read the calls already
     persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text, calls) if (
         not text or may_persist(text, policy.persistence, calls)) else []
     facts = {"persisted": persisted,
