@@ -268,7 +268,9 @@ def analyze_path(job: tuple, project: dict | None = None
 def analyze_job(job: tuple, project: dict | None = None
                 ) -> tuple[str, tuple[list[Finding], list[Finding], list[dict], int]]:
     """``(SHA-256 of the bytes analysed, (findings, suppressed, inventory, lines))`` for one file
-    (``job`` as :func:`survey_path` reads it)."""
+    (``job`` as :func:`survey_path` reads it, and a fifth element, ``True`` when Python's parser
+    read the file in the survey: the analysis then reads only the code that can make a finding,
+    :mod:`gdpr_lint.engine.focus`)."""
     from gdpr_lint.engine.analyzer import analyze_source
 
     path, shown, modname = job[:3]
@@ -280,9 +282,9 @@ def analyze_job(job: tuple, project: dict | None = None
     limit = _WORKER.get("time_limit", 0.0)
     try:
         with _time_limit(limit):
-            findings, suppressed, inventory = analyze_source(shown, text, policy, _WORKER["classifier"], modname,
-                                                             _WORKER["project"] if project is None else project,
-                                                             Path(path).name == "__init__.py")
+            findings, suppressed, inventory = analyze_source(
+                shown, text, policy, _WORKER["classifier"], modname, _WORKER["project"] if project is None else project,
+                Path(path).name == "__init__.py", _WORKER.get("prefilter") if len(job) > 4 and job[4] else None)
     except _FileTimeout:
         return digest, ([tool_finding(policy, "GDPR905", shown, _TIMEOUT_MESSAGE.format(f"{limit:g}"))], [], [],
                         lines)
@@ -517,7 +519,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         done = 0
         if progress:
             progress(0, len(todo), "analysing")
-        for i, (digest, out) in zip(todo, runner.map(analyze_job, [jobs_list[i] for i in todo], project)):
+        # each job says whether Python's parser read the file (the analysis may then read only what
+        # can make a finding: engine.focus)
+        analyse = [(*jobs_list[i][:3], len(jobs_list[i]) > 3 and jobs_list[i][3], surveys[i].parsed) for i in todo]
+        for i, (digest, out) in zip(todo, runner.map(analyze_job, analyse, project)):
             outputs[i] = out
             if keys[i] and digest == digests[i] and not _timed_out(out):
                 cache.put("result", keys[i], result_to_data(out))

@@ -24,6 +24,7 @@ from gdpr_lint.engine.budget import (
 )
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
+from gdpr_lint.engine.focus import focus
 from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.positions import Positions
 from gdpr_lint.engine.schemas import SchemaFinder
@@ -31,7 +32,7 @@ from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
-from gdpr_lint.files.parts import needs_parts, split_module
+from gdpr_lint.files.parts import Part, needs_parts, split_module
 from gdpr_lint.filters.suppressions import apply_suppressions
 from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
@@ -109,7 +110,7 @@ class FileContext:
 
 def analyze_source(path: str, source: str, policy: Policy, classifier: Classifier | None = None,
                    module_name: str = "",
-                   project=None, is_package: bool = False,
+                   project=None, is_package: bool = False, prefilter=None,
                    ) -> tuple[list[Finding], list[Finding], list[dict]]:
     """Analyse one file's source text.
 
@@ -122,6 +123,9 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         project: the project facts (:class:`~gdpr_lint.facts.project.ProjectFacts`): schema classes
             of the scanned tree and what each class is about.
         is_package: the file is a package's ``__init__.py`` (for relative imports).
+        prefilter: the survey's :class:`~gdpr_lint.survey.prefilter.Prefilter`, given when
+            Python's own parser has read the file: only the code that can make a finding is then
+            parsed and analysed (:mod:`gdpr_lint.engine.focus`).
 
     Returns:
         ``(findings, suppressed, inventory_rows)``: findings sorted with suppressions applied; the
@@ -132,15 +136,24 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
     if deep:
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
-    found = measure(source)
-    if needs_parts(source, found.work):
-        parts = split_module(source)
+    focused = focus(source, prefilter, project, module_name) if prefilter is not None else None
+    text = source if focused is None else focused.text
+    found = measure(text)
+    if needs_parts(text, found.work):
+        parts = split_module(text)
         if parts:  # a module too big to parse at once: its parts one at a time (files.parts)
+            if focused is not None:
+                parts = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in parts]
             return _analyze_parts(path, source, parts, policy, classifier, module_name, project, is_package)
     problem, line = budget_problem(found)  # decided from the text: libcst could crash, or take minutes
     if problem:
-        return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}", line or 1)], [], []
-    done = _analyze_module(path, source, None, policy, classifier, module_name, project, is_package)
+        line = line or 1
+        return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}",
+                             line if focused is None else focused.lines[min(line, len(focused.lines)) - 1])], [], []
+    done = _analyze_module(path, source, focused, policy, classifier, module_name, project, is_package)
+    if focused is not None and isinstance(done, Finding) and done.code == "GDPR901":
+        # libcst refused what Python read: the whole file says where, as for any other file
+        done = _analyze_module(path, source, None, policy, classifier, module_name, project, is_package)
     if isinstance(done, Finding):
         return [done], [], []
     ctx, exhausted = done

@@ -140,7 +140,9 @@ class ProjectFacts:
             found = [q for q in self._by_last.get(last, ()) if name.endswith("." + q)] if "." in name else []
             if len(found) == 1:
                 return found[0], self.summaries[found[0]]
-        if method:  # archive.add_text(...): the one method of the project with that name
+        if method and not (method.startswith("__") and method.endswith("__")):
+            # archive.add_text(...): the one method of the project with that name (not a special
+            # method, `super().__init__(...)`: every class has one, the name tells not which)
             found = [q for q in self._by_last.get(method, ()) if q.count(".") >= 2]
             if len(found) == 1:
                 return found[0], self.summaries[found[0]]

@@ -76,7 +76,12 @@ def statements(source: str, masked: list[str] | None = None) -> list[tuple[int, 
     1-based and covering every line; ``[]`` when the text cannot be cut (an unclosed bracket).
     ``masked``: the source's lines with strings and comments masked (:func:`masked_lines`)."""
     lines = masked if masked is not None else masked_lines(source)
-    originals = source.split("\n")
+    return [(a, b, name) for a, b, name, _kind in definitions(source.split("\n"), lines)]
+
+
+def definitions(originals: list[str], lines: list[str]) -> list[tuple[int, int, str, str]]:
+    """:func:`statements` of the lines ``originals`` (``lines``: the same, masked), each with the
+    kind of definition it is: ``"def"``, ``"class"`` or ``""`` (any other statement)."""
     starts: list[int] = []  # 0-based line indexes of statement starts
     depth, continued, decorated = 0, False, False
     last_code = -1  # the last line holding code
@@ -97,7 +102,7 @@ def statements(source: str, masked: list[str] | None = None) -> list[tuple[int, 
     if depth or not starts:
         return []
     ends[starts[-1]] = last_code
-    out: list[tuple[int, int, str]] = []
+    out: list[tuple[int, int, str, str]] = []
     begin = 0
     for start in starts:
         end = ends[start]
@@ -107,12 +112,48 @@ def statements(source: str, masked: list[str] | None = None) -> list[tuple[int, 
             k += 1
             head = originals[k]
         found = _DEFINES.match(head)
-        out.append((begin + 1, end + 1, (found.group(1) or found.group(2)) if found else ""))
+        kind = "" if not found else "def" if found.group(1) else "class"
+        out.append((begin + 1, end + 1, (found.group(1) or found.group(2)) if found else "", kind))
         begin = end + 1
     if out:  # trailing blank lines and comments go with the last statement
-        first, _, name = out[-1]
-        out[-1] = (first, len(lines), name)
+        first, _, name, kind = out[-1]
+        out[-1] = (first, len(lines), name, kind)
     return out
+
+
+def members(source_lines: list[str], masked: list[str], first: int, last: int
+            ) -> tuple[int, str, list[tuple[int, int, str, str]]] | None:
+    """The statements of the body of the class on lines ``first``-``last`` (1-based, as
+    :func:`statements` gives them: decorators and the comments above included), as
+    ``(last line of the class's header, the body's indentation, [(first, last, name, kind)])`` in
+    the file's lines; ``None`` when the body cannot be cut (written on the header's line)."""
+    k = first - 1
+    while k < last and not masked[k].startswith("class"):  # comments and decorators above it
+        k += 1
+    depth = 0
+    while k < last:  # the header may span lines (bases in brackets)
+        line = masked[k]
+        depth = max(depth + line.count("(") + line.count("[") - line.count(")") - line.count("]"), 0)
+        if depth == 0 and not line.rstrip().endswith("\\"):
+            break
+        k += 1
+    if k >= last or not masked[k].rstrip().endswith(":"):
+        return None  # `class A: pass`, or a header this cut does not read
+    body = range(k + 1, last)
+    indent = next((masked[i][:len(masked[i]) - len(masked[i].lstrip())] for i in body if masked[i].strip()), "")
+    if not indent:
+        return None
+    width = len(indent)
+
+    def dedent(line: str) -> str:
+        # a line of the body less indented than its statements is a bracket's or a string's
+        # continuation (masked as code that starts no statement)
+        return line[width:] if line.startswith(indent) else " " + line.lstrip() if line.strip() else ""
+
+    found = definitions([dedent(source_lines[i]) for i in body], [dedent(masked[i]) for i in body])
+    if not found:
+        return None
+    return k + 1, indent, [(a + k + 1, b + k + 1, name, kind) for a, b, name, kind in found]
 
 
 def masked_lines(source: str) -> list[str]:

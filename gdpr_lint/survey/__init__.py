@@ -48,11 +48,13 @@ class Survey:
     code: str = "GDPR902"  # the rule of ``problem``: unreadable (GDPR902) or beyond analysis (GDPR905)
     facts: dict = field(default_factory=dict)  # what the file says beyond its classes (facts.classes.file_facts)
     words: bool = False
+    parsed: bool = False  # Python's own parser read the file: no syntax error hides in any line of it
 
     def to_data(self) -> dict:
         """JSON data for the results cache (:meth:`from_data` reads it back)."""
         return {"headers": self.headers, "analyse": self.analyse, "lines": self.lines, "problem": self.problem,
-                "digest": self.digest, "code": self.code, "facts": self.facts, "words": self.words}
+                "digest": self.digest, "code": self.code, "facts": self.facts, "words": self.words,
+                "parsed": self.parsed}
 
     @classmethod
     def from_data(cls, data) -> Survey:
@@ -69,10 +71,10 @@ class Survey:
             raise BadEntry("a survey's problem is GDPR902 or GDPR905")
         return cls(data["headers"], need(data["analyse"], bool), need(data["lines"], int),
                    need(data["problem"], str), need(data["digest"], str), data["code"],
-                   check_file_facts(data["facts"]), need(data["words"], bool))
+                   check_file_facts(data["facts"]), need(data["words"], bool), need(data["parsed"], bool))
 
 
-_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts", "words"})
+_SURVEY_KEYS = frozenset({"headers", "analyse", "lines", "problem", "digest", "code", "facts", "words", "parsed"})
 
 
 
@@ -110,7 +112,8 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         # facts judge, or one declared by a call), or a call of a function that writes to a sink
         words = why == "words" and not any(r in text for r in RECORD_CALL_MARKERS) and not prefilter.inner_record(
             text, tree) and not prefilter.sink_shaped(text, identifiers(text), calls.called(), tree)
-        return Survey(headers, why == "always" or (why == "words" and not words), lines, facts=facts, words=words)
+        return Survey(headers, why == "always" or (why == "words" and not words), lines, facts=facts, words=words,
+                      parsed=True)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
         return Survey([], True, lines)
 
@@ -140,7 +143,7 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
     for key in ("calls", "imports", "dotted", "attrs", "mentions"):
         if key in facts:
             facts[key] = sorted(set(facts[key]))
-    return Survey(list(headers.values()), True, lines, facts=facts)
+    return Survey(list(headers.values()), True, lines, facts=facts, parsed=True)
 
 
 class _NoFinding:

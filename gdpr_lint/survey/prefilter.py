@@ -227,23 +227,7 @@ class Prefilter:
         store by subscript, or an exception raised with arguments that are not literals (GDPR302;
         read from ``tree`` when given).  A superset, read from the file's words and the names it
         calls (``called``, the last part of each)."""
-        if " as " in source or "getattr" in called:
-            # a function or method called by another name: `from logging import info as note`,
-            # `getattr(log, "info")(...)`
-            renamed = {name for name, alias in _ALIASES.findall(source) if alias in called}
-            if "getattr" in called:
-                renamed |= idents
-            called = called | renamed
-        for last in called.intersection(self.shape_functions):
-            roots = self.shape_functions[last]
-            if "" in roots or not idents.isdisjoint(roots):
-                return True
-        if not called.isdisjoint(self.shape_methods):
-            return True
-        for evidence, methods in self.shape_kinds:
-            if not called.isdisjoint(methods) and any(idents.issuperset(names) for names in evidence):
-                return True
-        if self.shape_operator and "write" in called and not idents.isdisjoint(self.shape_streams):
+        if self._calls_sink(self.aliases(source), idents, called):
             return True
         if any(idents.issuperset(names) for names in self.shape_subscripts) and _SUBSCRIPT_STORE.search(source):
             return True
@@ -268,6 +252,72 @@ class Prefilter:
             if self._names_data("\n".join((text, *read))):
                 return True
         return False
+
+    @staticmethod
+    def aliases(source: str) -> list[tuple[str, str]]:
+        """The names a file imports or binds under another (``info as note``): ``(name, alias)``."""
+        return _ALIASES.findall(source) if " as " in source else []
+
+    def _calls_sink(self, aliases: list[tuple[str, str]], idents: set[str], called: frozenset[str]) -> bool:
+        """The calls of :meth:`sink_shaped`: whether one of the names ``called`` is a sink given
+        the file's :meth:`aliases` and identifiers."""
+        if aliases or "getattr" in called:
+            # a function or method called by another name: `from logging import info as note`,
+            # `getattr(log, "info")(...)`
+            renamed = {name for name, alias in aliases if alias in called}
+            if "getattr" in called:
+                renamed |= idents
+            called = called | renamed
+        for last in called.intersection(self.shape_functions):
+            roots = self.shape_functions[last]
+            if "" in roots or not idents.isdisjoint(roots):
+                return True
+        if not called.isdisjoint(self.shape_methods):
+            return True
+        for evidence, methods in self.shape_kinds:
+            if not called.isdisjoint(methods) and any(idents.issuperset(names) for names in evidence):
+                return True
+        return self.shape_operator and "write" in called and not idents.isdisjoint(self.shape_streams)
+
+    def always(self, source: str, idents: set[str], words: set[str] | None = None) -> bool:
+        """Whether code holds what is reported whatever words are around it: a ``gdpr`` comment
+        (a tag or a suppression), an import of a processor SDK, a telemetry setting that sends
+        personal data, a code loader (GDPR906), or a logging handler that sends records to another
+        machine.  ``idents``: the code's identifiers; ``words``: their words."""
+        if words is None:
+            words = set().union(*map(split_words, idents)) if idents else set()
+        if "gdpr" in words or self.imports_sdk(source, idents):
+            return True
+        if any(keyword in source for keyword in self.settings):
+            return True
+        if any(name in source for name in self.loaders) or (
+                any(e in source for e in self.evaluators) and any(r in source for r in self.file_reads)):
+            return True
+        return not idents.isdisjoint(self.remote_handlers)
+
+    def imports_sdk(self, source: str, idents: set[str]) -> bool:
+        """Whether code imports a processor's SDK (``idents``: its identifiers)."""
+        for first in idents.intersection(self.sdk_roots):
+            # the engine knows an SDK only by an import of it: a word in a comment ("together",
+            # "github", "square") is not one
+            if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]) and re.search(
+                    rf"^[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\n]*\b{first}\b)", source, re.MULTILINE):
+                return True
+        return False
+
+    def function_sink_shaped(self, code: str, aliases: list[tuple[str, str]], idents: set[str],
+                             called: frozenset[str], around: str | None) -> bool:
+        """:meth:`sink_shaped` for one function or method (``code``) of a file (whose
+        :meth:`aliases` and identifiers are given): the calls it makes (``called``) and the stores
+        and raises it holds.  A raise counts where the function, with ``around`` (the code it reads
+        from: the module's assignments, the methods that set what it reads of self), names
+        personal data, or wherever ``around`` is ``None`` (its callers pass it personal data)."""
+        if self._calls_sink(aliases, idents, called):
+            return True
+        if any(idents.issuperset(names) for names in self.shape_subscripts) and _SUBSCRIPT_STORE.search(code):
+            return True
+        return self.shape_raise and _RAISE.search(code) is not None and (
+            around is None or self._names_data(code) or bool(around) and self._names_data(around))
 
     def _raises_data(self, node: ast.AST) -> bool:
         """An exception raised with arguments that are not literals, of a class that is not shown
@@ -342,20 +392,7 @@ class Prefilter:
         """
         idents = set(_IDENTS.findall(source))  # code, strings and comments alike
         words = set().union(*map(split_words, idents))  # split_words is cached across files
-        if "gdpr" in words:
-            return "always", False
-        for first in idents.intersection(self.sdk_roots):
-            # the engine knows an SDK only by an import of it: a word in a comment ("together",
-            # "github", "square") is not one
-            if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]) and re.search(
-                    rf"^[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\n]*\b{first}\b)", source, re.MULTILINE):
-                return "always", False
-        if any(keyword in source for keyword in self.settings):
-            return "always", False
-        if any(name in source for name in self.loaders) or (
-                any(e in source for e in self.evaluators) and any(r in source for r in self.file_reads)):
-            return "always", False  # a code loader (GDPR906): reported whatever the file's words
-        if not idents.isdisjoint(self.remote_handlers):
+        if self.always(source, idents, words):
             return "always", False
         types = self.type_names.intersection(idents)
         if types and self.type_used(types, source):

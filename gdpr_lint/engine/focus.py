@@ -1,0 +1,278 @@
+"""The code of a file that the analysis must read: what can make a finding, and what it calls.
+
+Most of a big module can make no finding: a finding is made at a sink (a log call, a store, a
+request to a processor, a raise), at a record's fields, or at something reported whatever the
+words around it (a ``gdpr`` comment, a processor's SDK, a code loader).  libcst's parse and the
+flow walk cost time in proportion to the code they read, so an analysed file is cut to:
+
+- its own statements that are not functions or classes (imports, assignments, module-level code);
+- every class's own statements (its fields, its inner classes), its header and decorators;
+- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`),
+  something always reported, a class declared inside them, or a call of a function the project
+  facts say writes its parameters to a sink or builds a remote log handler;
+- and, following what those read, the functions and methods they call by name (what a callee
+  returns is followed into the caller) and the methods of their class that set an attribute of
+  ``self`` they read (what ``self.x`` holds is followed across methods).
+
+What callers elsewhere pass to a function's parameters comes from the project facts
+(:mod:`gdpr_lint.survey.incoming`), not from a walk of the callers, so callers need no reading.
+The cut is made from the text (:mod:`gdpr_lint.files.parts`); the lines kept keep their numbers in
+the file, and comments, tags and suppressions are read in the whole file as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gdpr_lint.files.parts import Part, definitions, masked_lines, members
+from gdpr_lint.policy import split_words
+from gdpr_lint.survey.calltext import CallText
+from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
+from gdpr_lint.survey.prefilter import identifiers
+
+_INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
+_SELF_READ = re.compile(r"\bself\.([A-Za-z_]\w*)")
+# `self.x = ...`, `self.x: T = ...`, `self.x += ...`, `self.a, self.b = ...`: a superset
+_SELF_SET = re.compile(r"\bself\.([A-Za-z_]\w*)(?=[^\n=]*=(?!=))")
+_DUNDER = re.compile(r"__\w+__$")
+_RETURNS = re.compile(r"\breturn[ \t]+[^\s#;]")
+_BINDS = re.compile(r"^[ \t]*([A-Za-z_][\w, \t]*?)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+
+
+@dataclass
+class _Function:
+    first: int
+    last: int
+    name: str
+    cls: str  # "" for a module's function
+    text: str
+    called: frozenset[str] = frozenset()  # the last name of every call
+    summarised: frozenset[str] = frozenset()  # the names of the calls a callee's summary serves
+    returns: bool = False  # it has a `return <value>`
+    calls: list[str] = field(default_factory=list)  # the dotted name of every call
+    reads: frozenset[str] = frozenset()  # attributes of ``self`` it reads
+    sets: dict[str, list[str]] = field(default_factory=dict)  # ... and the statements that set them
+    idents: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Class:
+    first: int
+    header_end: int
+    indent: str
+    statements: list[tuple[int, int]] = field(default_factory=list)  # its own, not methods
+    methods: list[_Function] = field(default_factory=list)
+
+
+def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
+    """The part of ``source`` (the module ``module``) the analysis must read (see the module
+    docstring), or ``None`` when that is the whole file (or the text cannot be cut)."""
+    lines = source.split("\n")
+    masked = masked_lines(source)
+    found = definitions(lines, masked)
+    if not found:
+        return None
+    kept: list[tuple[int, int]] = []  # module-level statements and whole classes that cannot be cut
+    functions: list[_Function] = []
+    classes: list[_Class] = []
+    for first, last, name, kind in found:
+        if kind == "def":
+            functions.append(_Function(first, last, name, "", "\n".join(lines[first - 1:last])))
+        elif kind == "class":
+            body = members(lines, masked, first, last)
+            if body is None:
+                kept.append((first, last))
+                continue
+            header_end, indent, statements = body
+            cls = _Class(first, header_end, indent)
+            for a, b, member, member_kind in statements:
+                if member_kind == "def":
+                    cls.methods.append(_Function(a, b, member, name, "\n".join(lines[a - 1:b])))
+                else:
+                    cls.statements.append((a, b))
+            classes.append(cls)
+            functions.extend(cls.methods)
+        else:
+            kept.append((first, last))
+    idents = identifiers(source)
+    if not functions or prefilter.imports_sdk(source, idents):
+        return None  # a processor's SDK: what it sends is followed from the objects it makes, anywhere
+    aliases = prefilter.aliases(source)
+    module_idents = identifiers("\n".join("\n".join(lines[a - 1:b]) for a, b in kept))
+    bound = _bound_names(lines, kept)
+    shells = {cls.methods[0].cls: "\n".join("\n".join(lines[a - 1:b]) for a, b in cls.statements)
+              for cls in classes if cls.methods}
+    summarised = _Summarised(getattr(facts, "summaries", None) or {}, module, module_idents)
+    handlers = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "handlers", None) or ()))
+    by_name: dict[str, list[int]] = {}
+    setters: dict[tuple[str, str], list[int]] = {}
+    for i, fn in enumerate(functions):
+        calls = CallText(fn.text)
+        fn.called = calls.called()
+        # the calls whose value the flow reads from a summary of the callee: `helper(...)`, and
+        # `self.method(...)` of the same class (engine.flow)
+        fn.calls = calls.names
+        fn.summarised = frozenset(n.rpartition(".")[2] for n in calls.names if "." not in n or (
+            fn.cls and n.startswith("self.") and n.count(".") == 1))
+        fn.returns = _RETURNS.search(fn.text) is not None
+        fn.idents = identifiers(fn.text)
+        if fn.cls:
+            fn.reads = frozenset(_SELF_READ.findall(fn.text))
+            fn.sets = _assignments(fn, masked)
+        by_name.setdefault(fn.name, []).append(i)
+        for attr in fn.sets:
+            setters.setdefault((fn.cls, attr), []).append(i)
+    incoming = getattr(facts, "incoming", None) or {}
+    # names of objects the project facts say something of (what a class prints as, carries, or
+    # holds as personal data: engine.flow's object_text, carried, evidence_of), by their words
+    objects = {words for table in ("texts", "carried", "named") for words in (getattr(facts, table, None) or ())}
+    live: set[int] = set()
+    for i, fn in enumerate(functions):
+        # what shows which objects the function holds (a logger, a cache, a session): its own
+        # names, the module's, its class's, and those of the methods that set what it reads of self
+        shell = shells.get(fn.cls, "")
+        seen = fn.idents | module_idents | identifiers(shell)
+        setting = [text for attr in fn.reads for j in setters.get((fn.cls, attr), ()) for text in functions[j].sets[attr]]
+        for text in setting:
+            seen |= identifiers(text)
+        # what a raise may carry: what the function names, what its callers in the project pass
+        # it, what the module's names and the attributes of self it reads hold
+        given = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
+        given = given in incoming or bool(objects) and _names_objects(fn.idents, objects)
+        if _is_root(fn, aliases, seen, prefilter, summarised, handlers, bound, setting, given):
+            live.add(i)
+    if len(live) == len(functions):
+        return None
+    work = list(live)
+    while work:  # what the kept functions read: their callees, the setters of their attributes
+        fn = functions[work.pop()]
+        wanted = [j for name in fn.summarised for j in by_name.get(name, ())
+                  if functions[j].returns and functions[j].cls in ("", fn.cls)]
+        wanted += [j for attr in fn.reads for j in setters.get((fn.cls, attr), ())]
+        for j in wanted:
+            if j not in live:
+                live.add(j)
+                work.append(j)
+    if len(live) == len(functions):
+        return None
+    keep = {id(functions[i]) for i in live}
+    for fn in functions:
+        if not fn.cls and id(fn) in keep:
+            kept.append((fn.first, fn.last))
+    extra: dict[int, str] = {}  # a class left with no statement: `pass` after its header
+    for cls in classes:
+        kept.append((cls.first, cls.header_end))
+        body = list(cls.statements) + [(m.first, m.last) for m in cls.methods if id(m) in keep]
+        if not body:
+            extra[cls.header_end] = f"{cls.indent}pass"
+        kept.extend(body)
+    texts: list[str] = []
+    numbers: list[int] = []
+    for a, b in sorted(kept):
+        for n in range(a, b + 1):
+            texts.append(lines[n - 1])
+            numbers.append(n)
+        if b in extra:
+            texts.append(extra[b])
+            numbers.append(b)
+    return Part("\n".join(texts), numbers)
+
+
+class _Summarised:
+    """Which calls may reach a function of the project that writes its parameters to a sink (the
+    facts' summaries), as :meth:`Sinks._through_a_function` finds them: a name called alone, a
+    method of the same class, the one method of the project with that name, or a function of an
+    imported module (a superset: any dotted call on a name the module binds)."""
+
+    def __init__(self, summaries: dict, module: str, module_idents: set[str]) -> None:
+        self.module = module
+        self.names = frozenset(q.rpartition(".")[2] for q in summaries)
+        self.quals = summaries
+        methods: dict[str, int] = {}
+        for q in summaries:
+            if q.count(".") >= 2 and not _DUNDER.match(q.rpartition(".")[2]):
+                last = q.rpartition(".")[2]
+                methods[last] = methods.get(last, 0) + 1
+        self.methods = frozenset(name for name, n in methods.items() if n == 1)
+        self.module_idents = module_idents
+
+    def called_by(self, fn: _Function) -> bool:
+        if fn.called.isdisjoint(self.names):
+            return False
+        for dotted in fn.calls:
+            head, _, last = dotted.rpartition(".")
+            if last not in self.names:
+                continue
+            if last in self.methods or f"{self.module}.{fn.cls}.{last}" in self.quals:
+                return True
+            if not head and re.search(rf"(?<![\w.])(?<!def )(?<!class ){last}[ \t]*\(", fn.text):
+                return True  # called alone (not `super().name(`, a method of what super() gives; not its `def`)
+            if head.partition(".")[0] in self.module_idents:
+                return True
+        return False
+
+
+def _is_root(fn: _Function, aliases: list[tuple[str, str]], seen: set[str], prefilter, summarised: _Summarised,
+             handlers: frozenset[str], bound: dict[str, list[str]], setting: list[str], given: bool) -> bool:
+    """Whether a function or method can make a finding of its own (see the module docstring);
+    ``seen``: the names that show which objects it holds; ``setting``: the methods that set the
+    attributes of self it reads; ``given``: what it reads may be personal data by the project
+    facts (its callers pass it some, or it names objects the facts know)."""
+    text = fn.text
+    own = fn.idents
+    if prefilter.always(text, own):
+        return True
+    if _INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
+        return True  # a record declared inside it
+    if summarised.called_by(fn) or not fn.called.isdisjoint(handlers):
+        return True
+    around = None if given else "\n".join([*setting, *(t for name in own.intersection(bound) for t in bound[name])])
+    return prefilter.function_sink_shaped(text, aliases, seen, fn.called, around)
+
+
+def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:
+    """Whether one of ``idents`` names an object of a class the project facts know (by all its
+    words, or its last: ``new_user``)."""
+    for ident in idents:
+        words = split_words(ident)
+        if words in objects or words[-1:] in objects:
+            return True
+    return False
+
+
+def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
+    """The statements of a method that set attributes of ``self`` (a superset: from each line
+    where ``self.x`` comes before a ``=``, to where its brackets close), by attribute."""
+    out: dict[str, list[str]] = {}
+    if "self." not in fn.text:
+        return out
+    lines = fn.text.split("\n")
+    found: dict[int, list[str]] = {}
+    for m in _SELF_SET.finditer(fn.text):
+        found.setdefault(fn.text.count("\n", 0, m.start()), []).append(m.group(1))
+    for i, attrs in found.items():
+        depth, j = 0, i
+        while j < len(lines):
+            code = masked[fn.first - 1 + j]
+            depth += code.count("(") + code.count("[") + code.count("{") - code.count(")") - code.count(
+                "]") - code.count("}")
+            if depth <= 0 and not code.rstrip().endswith("\\"):
+                break
+            j += 1
+        text = "\n".join(lines[i:j + 1])
+        for attr in attrs:
+            out.setdefault(attr, []).append(text)
+    return out
+
+
+def _bound_names(lines: list[str], statements: list[tuple[int, int]]) -> dict[str, list[str]]:
+    """The text of each module-level statement by the names it assigns (a superset)."""
+    out: dict[str, list[str]] = {}
+    for a, b in statements:
+        text = "\n".join(lines[a - 1:b])
+        for targets in _BINDS.findall(text):
+            for name in targets.replace(" ", "").replace("\t", "").split(","):
+                if name:
+                    out.setdefault(name, []).append(text)
+    return out

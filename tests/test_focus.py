@@ -1,0 +1,173 @@
+"""The analysis reads only the code that can make a finding (engine.focus), with the same result."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from gdpr_lint.engine.analyzer import analyze_source
+from gdpr_lint.engine.focus import focus
+from gdpr_lint.facts.project import ProjectFacts
+from gdpr_lint.policy import load_policy
+from gdpr_lint.scan import scan
+from gdpr_lint.survey.prefilter import Prefilter
+
+POLICY = load_policy()
+PF = Prefilter(POLICY)
+
+UNRELATED = "".join(f"""
+    def step_{i}(rows):
+        total = 0
+        for row in rows:
+            total += row.count
+        return total
+""" for i in range(5))
+
+
+def _both(source: str) -> tuple[list, list]:
+    source = textwrap.dedent(source)
+    whole = analyze_source("m.py", source, POLICY, module_name="m")[0]
+    focused = analyze_source("m.py", source, POLICY, module_name="m", prefilter=PF)[0]
+    return whole, focused
+
+
+def _key(findings) -> list[tuple]:
+    return [(f.code, f.line, f.column, f.message) for f in findings]
+
+
+def _kept(source: str) -> str:
+    part = focus(textwrap.dedent(source), PF, None, "m")
+    return part.text if part is not None else textwrap.dedent(source)
+
+
+def test_functions_that_reach_no_sink_are_not_read():
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    def signup(user):
+        log.info("new user %s", user.email)
+    """ + UNRELATED
+    kept = _kept(source)
+    assert "def signup" in kept and "def step_0" not in kept and "def step_4" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and [f.line for f in whole] == [6]
+
+
+def test_a_helper_whose_return_carries_a_parameter_is_read_with_its_caller():
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    def label(value):
+        return "<" + value + ">"
+
+    def signup(user):
+        log.info("new user %s", label(user.email))
+    """ + UNRELATED
+    assert "def label" in _kept(source)
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and len(whole) == 1
+
+
+def test_what_another_method_sets_on_self_is_read():
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Notifier:
+        def __init__(self, customer):
+            self.contact = customer.email
+
+        def size(self):
+            return 3
+
+        def send(self):
+            log.info("sending to %s", self.contact)
+    """
+    kept = _kept(source)
+    assert "self.contact = customer.email" in kept and "def size" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and len(whole) == 1
+
+
+def test_findings_keep_the_file_lines_and_a_class_left_empty_still_parses():
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Totals:
+        def add(self, a, b):
+            return a + b
+    """ + UNRELATED + """
+    def goodbye(user):
+        log.warning("user %s left", user.email)
+    """
+    kept = _kept(source)
+    assert "class Totals:" in kept and "def add" not in kept and "pass" in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and whole[0].line == textwrap.dedent(source).splitlines().index(
+        '    log.warning("user %s left", user.email)') + 1
+
+
+def test_look_alike_a_method_named_like_a_sink_on_an_unknown_object_is_not_a_reason():
+    # `.set(` and `.get(` are cache methods only on a cache: a dict-like of the code's own is not one
+    source = """
+    import logging
+
+    class Registry:
+        def remember(self, key, value):
+            self.items.set(key, value)
+
+        def shout(self, user):
+            logging.info("hello %s", user.email)
+    """
+    kept = _kept(source)
+    assert "def remember" not in kept and "def shout" in kept
+
+
+def test_a_processor_sdk_makes_the_whole_file_read():
+    source = """
+    from openai import OpenAI
+    llm = OpenAI()
+
+    def summarise(patient):
+        return llm.chat.completions.create(messages=[{"content": patient.diagnosis}])
+    """ + UNRELATED
+    assert focus(textwrap.dedent(source), PF, None, "m") is None
+
+
+def test_special_methods_are_not_the_one_method_of_the_project_with_that_name():
+    facts = ProjectFacts(summaries={"app.audit.Trail.__init__": (("self", "who"), ()),
+                                    "app.audit.Trail.record": (("self", "who"), ())})
+    assert facts.summary_of(["super.__init__"], "__init__") is None  # every class has an __init__
+    assert facts.summary_of(["trail.record"], "record")[0] == "app.audit.Trail.record"
+
+
+def test_a_raise_with_what_callers_pass_is_found_and_a_syntax_error_anywhere_still_reported(tmp_path: Path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "checks.py").write_text(textwrap.dedent("""
+        def reject(value):
+            raise ValueError("rejected: " + value)
+    """ + UNRELATED))
+    (app / "views.py").write_text(textwrap.dedent("""
+        from app.checks import reject
+
+        def signup(customer):
+            reject(customer.email)
+    """))
+    (app / "broken.py").write_text(textwrap.dedent("""
+        import logging
+
+        def hello(user):
+            logging.info("hi %s", user.email)
+
+        def later(:
+            pass
+    """))
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings)
+    assert any(f.code == "GDPR901" and f.path.endswith("broken.py") for f in fast.findings)
