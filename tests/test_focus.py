@@ -171,3 +171,43 @@ def test_a_raise_with_what_callers_pass_is_found_and_a_syntax_error_anywhere_sti
     full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
     assert _key(fast.findings) == _key(full.findings)
     assert any(f.code == "GDPR901" and f.path.endswith("broken.py") for f in fast.findings)
+
+
+def test_odd_spellings_found_by_a_fresh_user_keep_what_they_read():
+    # `return(` with no space, module-level code calling a helper, a raise carrying a helper's
+    # return, `self . x` with spaces (each lost a finding in the first version of the cut)
+    for source in ("""
+    import logging
+    log = logging.getLogger(__name__)
+
+    def contact(acct):
+        return(acct.email)
+
+    def signup(acct):
+        log.info("new %s", contact(acct))
+    """, """
+    import logging
+    log = logging.getLogger(__name__)
+
+    def contact(acct):
+        return acct.email
+
+    log.info("boot %s", contact(ACCOUNT))
+    """, """
+    def describe(acct):
+        return acct.email
+
+    def check(acct):
+        raise ValueError(describe(acct))
+    """, """
+    class Account:
+        def bind(self, user):
+            self . ref = user.email
+
+        def check(self):
+            raise ValueError(self . ref)
+    """):
+        source += UNRELATED
+        whole, focused = _both(source)
+        assert len(whole) == 1 and _key(focused) == _key(whole), source
+        assert "def step_0" not in _kept(source)

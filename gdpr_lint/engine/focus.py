@@ -32,11 +32,12 @@ from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
 from gdpr_lint.survey.prefilter import identifiers
 
 _INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
-_SELF_READ = re.compile(r"\bself\.([A-Za-z_]\w*)")
-# `self.x = ...`, `self.x: T = ...`, `self.x += ...`, `self.a, self.b = ...`: a superset
-_SELF_SET = re.compile(r"\bself\.([A-Za-z_]\w*)(?=[^\n=]*=(?!=))")
+_SELF_READ = re.compile(r"\bself[ \t]*\.[ \t]*([A-Za-z_]\w*)")
+# `self.x = ...`, `self.x: T = ...`, `self.x += ...`, `self.a, self.b = ...`, `self.x \` and `= ...`
+# on the next line: a superset
+_SELF_SET = re.compile(r"\bself[ \t]*\.[ \t]*([A-Za-z_]\w*)(?=(?:[^\n=\\]|\\\r?\n|\\)*=(?!=))")
 _DUNDER = re.compile(r"__\w+__$")
-_RETURNS = re.compile(r"\breturn[ \t]+[^\s#;]")
+_RETURNS = re.compile(r"\breturn\b(?![ \t]*(?:[#;\r\n]|$))", re.MULTILINE)  # `return(x)`, `return \` too
 _BINDS = re.compile(r"^[ \t]*([A-Za-z_][\w, \t]*?)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 
 
@@ -123,6 +124,25 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         by_name.setdefault(fn.name, []).append(i)
         for attr in fn.sets:
             setters.setdefault((fn.cls, attr), []).append(i)
+    returning: dict[str, list[int]] = {}  # name -> the functions of that name with a `return <value>`
+    for i, fn in enumerate(functions):
+        if fn.returns:
+            returning.setdefault(fn.name, []).append(i)
+
+    def callees(names, cls: str) -> list[int]:
+        """The functions whose returns the flow reads for calls of ``names`` from class ``cls``."""
+        return [j for name in names for j in returning.get(name, ()) if functions[j].cls in ("", cls)]
+
+    named: dict[int, bool] = {}
+
+    def returns_data(j: int) -> bool:
+        """Whether what function ``j`` returns may name personal data: its text, or its callees'."""
+        if j not in named:
+            named[j] = False  # a recursion reads as nothing more
+            named[j] = prefilter.names_data(functions[j].text) or any(
+                returns_data(k) for k in callees(functions[j].summarised, functions[j].cls))
+        return named[j]
+
     incoming = getattr(facts, "incoming", None) or {}
     # names of objects the project facts say something of (what a class prints as, carries, or
     # holds as personal data: engine.flow's object_text, carried, evidence_of), by their words
@@ -140,10 +160,18 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         # it, what the module's names and the attributes of self it reads hold
         given = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
         given = given in incoming or bool(objects) and _names_objects(fn.idents, objects)
+        if not given and "raise" in fn.text:
+            # what it raises may come from a helper's return, or from one that sets what it reads of self
+            setting_calls = {n.rpartition(".")[2] for text in setting for n in CallText(text).names}
+            given = any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls))
         if _is_root(fn, aliases, seen, prefilter, summarised, handlers, bound, setting, given):
             live.add(i)
     if len(live) == len(functions):
         return None
+    # module-level code reads helpers' returns too (`log.info(describe(ACCOUNT))` at the top)
+    module_calls = CallText("\n".join("\n".join(lines[a - 1:b]) for a, b in kept)).names
+    for j in callees({n for n in module_calls if "." not in n}, ""):
+        live.add(j)
     work = list(live)
     while work:  # what the kept functions read: their callees, the setters of their attributes
         fn = functions[work.pop()]
@@ -245,7 +273,7 @@ def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
     """The statements of a method that set attributes of ``self`` (a superset: from each line
     where ``self.x`` comes before a ``=``, to where its brackets close), by attribute."""
     out: dict[str, list[str]] = {}
-    if "self." not in fn.text:
+    if "self" not in fn.text:
         return out
     lines = fn.text.split("\n")
     found: dict[int, list[str]] = {}

@@ -319,6 +319,10 @@ class Prefilter:
         return self.shape_raise and _RAISE.search(code) is not None and (
             around is None or self._names_data(code) or bool(around) and self._names_data(around))
 
+    def names_data(self, text: str) -> bool:
+        """Whether code names personal data, as a raise's surroundings are read (:meth:`sink_shaped`)."""
+        return self._names_data(text)
+
     def _raises_data(self, node: ast.AST) -> bool:
         """An exception raised with arguments that are not literals, of a class that is not shown
         back to the person (a validation error)."""
