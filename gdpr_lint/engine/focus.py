@@ -29,9 +29,8 @@ from gdpr_lint.files.parts import Part, definitions, masked_lines, members
 from gdpr_lint.policy import split_words
 from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
-from gdpr_lint.survey.prefilter import identifiers
+from gdpr_lint.survey.prefilter import INNER_CLASS, identifiers
 
-_INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
 _SELF_READ = re.compile(r"\bself[ \t]*\.[ \t]*([A-Za-z_]\w*)")
 # `self.x = ...`, `self.x: T = ...`, `self.x += ...`, `self.a, self.b = ...`, `self.x \` and `= ...`
 # on the next line: a superset
@@ -100,7 +99,8 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     if not functions or prefilter.imports_sdk(source, idents):
         return None  # a processor's SDK: what it sends is followed from the objects it makes, anywhere
     aliases = prefilter.aliases(source)
-    module_idents = identifiers("\n".join("\n".join(lines[a - 1:b]) for a, b in kept))
+    module_text = "\n".join("\n".join(lines[a - 1:b]) for a, b in kept)
+    module_idents = identifiers(module_text)
     bound = _bound_names(lines, kept)
     shells = {cls.methods[0].cls: "\n".join("\n".join(lines[a - 1:b]) for a, b in cls.statements)
               for cls in classes if cls.methods}
@@ -169,7 +169,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     if len(live) == len(functions):
         return None
     # module-level code reads helpers' returns too (`log.info(describe(ACCOUNT))` at the top)
-    module_calls = CallText("\n".join("\n".join(lines[a - 1:b]) for a, b in kept)).names
+    module_calls = CallText(module_text).names
     for j in callees({n for n in module_calls if "." not in n}, ""):
         live.add(j)
     work = list(live)
@@ -251,7 +251,7 @@ def _is_root(fn: _Function, aliases: list[tuple[str, str]], seen: set[str], pref
     own = fn.idents
     if prefilter.always(text, own):
         return True
-    if _INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
+    if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
         return True  # a record declared inside it
     if summarised.called_by(fn) or not fn.called.isdisjoint(handlers):
         return True

@@ -16,7 +16,7 @@ from gdpr_lint.survey.astnames import last_name
 
 _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
-_INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
+INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
 _SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
 _ALIASES = re.compile(r"\b([A-Za-z_]\w*)[ \t]+as[ \t]+([A-Za-z_]\w*)")
 _RAISE = re.compile(r"\braise\b")  # the tree tells what is raised (`raise errors[kind](text)` too)
@@ -205,7 +205,7 @@ class Prefilter:
         (the survey's class facts hold top-level classes only): it has bases or decorators, or
         its body declares a field (an annotation, or a value built by a call).  A settings class
         such as Django's ``class Meta: ordering = ["id"]`` is none."""
-        if not _INNER_CLASS.search(source):
+        if not INNER_CLASS.search(source):
             return False
         if tree is None:
             return True
