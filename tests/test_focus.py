@@ -211,3 +211,55 @@ def test_odd_spellings_found_by_a_fresh_user_keep_what_they_read():
         whole, focused = _both(source)
         assert len(whole) == 1 and _key(focused) == _key(whole), source
         assert "def step_0" not in _kept(source)
+
+
+def test_a_raise_of_literals_only_is_no_reason_to_read_a_function():
+    """A raise reports what its arguments carry: ``raise LookupError("no such account")`` carries
+    nothing, whatever the function is given; one with a value in its message is read."""
+    source = """
+    def find(accounts, customer_email):
+        for account in accounts:
+            if account.email == customer_email:
+                return account
+        raise LookupError("no such account")
+
+    def check(customer_email):
+        if "@" not in customer_email:
+            raise ValueError
+        if len(customer_email) > 200:
+            raise ValueError(f"too long")
+
+    def reject(customer_email):
+        raise ValueError(f"rejected {customer_email}")
+    """ + UNRELATED
+    kept = _kept(source)
+    assert "def reject" in kept and "def find" not in kept and "def check" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and [f.code for f in whole] == ["GDPR302"]
+    # a method's text that does not parse alone (a string less indented than its `def`) is read
+    odd = """
+    class Gate:
+        def check(self, customer_email):
+            note = '''
+    not indented'''
+            raise LookupError("no such account")
+    """ + UNRELATED
+    assert "def check" in _kept(odd)
+
+
+def test_a_class_of_things_known_to_the_facts_does_not_make_a_raise_personal():
+    """What the facts know of a class of things (a model of a catalogue) gives its fields no
+    personal meaning, so naming such an object is no reason to read a raise; a class about a
+    person is."""
+    from gdpr_lint.facts.project import Evidence
+
+    source = """
+    def publish(product):
+        raise RuntimeError(product.label)
+
+    def close(member):
+        raise RuntimeError(member.label)
+    """ + UNRELATED
+    facts = ProjectFacts(named={("product",): Evidence(kind="thing"), ("member",): Evidence(kind="person")})
+    part = focus(textwrap.dedent(source), PF, facts, "m")
+    assert part is not None and "def close" in part.text and "def publish" not in part.text

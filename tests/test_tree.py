@@ -95,36 +95,80 @@ POSITION_CASES = {
     "crlf": "import logging\r\nclass A:\r\n    email = 1\r\n\r\nlogging.info('%s', A.email)\r\n",
     "tabs-and-form-feed": "if True:\n\tx = 1\n\x0c\ndef f():\n\treturn x\n",
     "no-trailing-newline": "x = 1\ny = 2",
+    # blocks indented unlike each other, continuation lines inside nested blocks, statements
+    # after comments at other indents, every compound statement with every suite
+    "nested-blocks": "class A:\n  def f(self, x):\n      if x:\n\t  log.info('%s',\n              x.email)  # c\n"
+                     "      elif x > 1: y = 1; z = 2\n      else:\n# at column 0\n          y = \\\n   3\n"
+                     "      for i in x:\n          pass\n      else:\n          s = '''a\nb'''; t = s\n"
+                     "      while x:\n          break\n      else:\n          pass\n"
+                     "      try:\n          g(x,\n            y)\n      except E as e:\n          raise\n"
+                     "      except (F, G):\n          pass\n      else:\n          pass\n      finally:\n"
+                     "          pass\n      with a as b, c:\n          @dec(\n             1)\n"
+                     "          async def h():\n              async for q in r:\n                  async with s: await q\n"
+                     "      match x:\n          case {'k': v} if v:\n              return v\n          case _:\n"
+                     "              pass\n  email = models.EmailField(\n      max_length=3)\n",
+    "match-cases": "def f(x):\n    match x:\n        case [a, b]:\n            g(a,\n              b)\n"
+                   "        case _:\n            pass\n",
+    "except-star": "try:\n    f()\nexcept* ValueError:\n    g(1,\n      2)\n",
 }
+
+
+def _preorder(module: cst.Module) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    stack: list[cst.CSTNode] = list(reversed(module.body))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(children(node)))
+    return out
 
 
 @pytest.mark.parametrize("source", [*POSITION_CASES.values(),
                                     (ROOT / "gdpr_lint" / "engine" / "flow.py").read_text(encoding="utf-8")],
                          ids=[*POSITION_CASES, "flow.py"])
-def test_positions_per_statement_match_the_whole_module(source, monkeypatch):
+def test_positions_per_statement_match_the_whole_module(source):
+    import random
+
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from gdpr_lint.engine import positions
     from gdpr_lint.engine.positions import Positions
 
-    module = cst.parse_module(source)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:  # syntax newer than this libcst
+        pytest.skip("libcst cannot parse this syntax")
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    # statement by statement however many are asked for, then as it runs (the whole module once
-    # more than a few statements were)
-    for alone in (10**9, positions._STATEMENTS_ALONE):
-        monkeypatch.setattr(positions, "_STATEMENTS_ALONE", alone)
+    nodes = _preorder(module)
+    assert len(nodes) > 5
+    shuffled = nodes[:]
+    random.Random(7).shuffle(shuffled)
+    # outer statements first, innermost first, in any order; and with the budget spent (the
+    # whole module resolved once findings are all over it)
+    for order, budget in ((nodes, None), (nodes[::-1], None), (shuffled, None), (shuffled, 0)):
         lazy = Positions(module, source)
-        stack: list[cst.CSTNode] = list(module.body)
-        checked = 0
-        while stack:
-            node = stack.pop()
+        for count, node in enumerate(order):
+            if budget is not None and count == 1:
+                lazy._budget = budget
             assert lazy.get(node) == expected[node], (type(node).__name__, module.code_for_node(node)[:60])
-            checked += 1
-            stack.extend(children(node))
-        assert checked > 5
         try:
             ast.parse(source)
         except SyntaxError:  # syntax newer than this Python: the whole module is resolved instead
-            return
-        if alone > len(module.body):
-            assert lazy._whole is None  # answered per statement, without resolving the whole module
+            continue
+        if order is nodes:
+            assert lazy._whole is None  # answered statement by statement, never the whole module
+        elif budget is not None:
+            assert lazy._whole is not None
+
+
+def test_positions_generate_only_the_statements_asked_for():
+    """A finding on one line of a long function costs that line's code, not the function's."""
+    from gdpr_lint.engine.positions import Positions
+
+    body = "".join(f"    x{i} = call({i},\n            {i})\n" for i in range(200))
+    source = f"def f():\n{body}    log.info('%s', user.email)\n"
+    module = cst.parse_module(source)
+    call = module.body[0].body.body[-1].body[0].value
+    lazy = Positions(module, source)
+    pos = lazy.get(call)
+    assert (pos.start.line, pos.start.column, pos.end.line) == (402, 4, 402)
+    assert len(lazy._known) < 100  # the one statement's nodes, not the 200 before it

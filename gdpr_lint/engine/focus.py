@@ -145,8 +145,11 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
 
     incoming = getattr(facts, "incoming", None) or {}
     # names of objects the project facts say something of (what a class prints as, carries, or
-    # holds as personal data: engine.flow's object_text, carried, evidence_of), by their words
-    objects = {words for table in ("texts", "carried", "named") for words in (getattr(facts, table, None) or ())}
+    # holds as personal data: engine.flow's object_text, carried, evidence_of), by their words; a
+    # class of things with no tie to a person (a model, a setting) makes its fields no one's data
+    objects = {words for table in ("texts", "carried") for words in (getattr(facts, table, None) or ())}
+    objects.update(words for words, ev in (getattr(facts, "named", None) or {}).items()
+                   if ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs or ev.measures)
     live: set[int] = set()
     for i, fn in enumerate(functions):
         # what shows which objects the function holds (a logger, a cache, a session): its own
@@ -160,7 +163,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         # it, what the module's names and the attributes of self it reads hold
         given = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
         given = given in incoming or bool(objects) and _names_objects(fn.idents, objects)
-        if not given and "raise" in fn.text:
+        if not given and "raise" in fn.text and prefilter.raises_data(fn.text):
             # what it raises may come from a helper's return, or from one that sets what it reads of self
             setting_calls = {n.rpartition(".")[2] for text in setting for n in CallText(text).names}
             given = any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls))

@@ -1,12 +1,13 @@
 """Line and column of nodes, paid for only where a finding or a field needs them.
 
 libcst's ``PositionProvider`` regenerates the code of the whole module to find positions, which
-costs a large share of a parse.  Findings sit in a few top-level statements, so this computes
-positions for just those: each statement is wrapped in a module of its own (same newline and
-indent settings, so the same text), resolved there, and shifted by the statement's first line,
-which Python's ``ast`` gives for every top-level statement at a fraction of the cost.  When the
-two parsers do not agree on the top-level statements (they always should), the whole module is
-resolved as before.
+costs a large share of a parse.  Findings sit in a few statements, so this computes positions for
+just the innermost statement around each node asked for: that statement's code is generated
+alone, with the indentation of the blocks around it (so the same text, column for column), and
+its lines are shifted to the line Python's ``ast`` gives the statement, at a fraction of the
+cost.  A module with a finding on every line thus costs one pass over the lines with findings,
+not one over the whole module per top-level statement.  When the two parsers do not agree on the
+statements (they always should), the whole module is resolved as before.
 """
 
 from __future__ import annotations
@@ -19,16 +20,15 @@ from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from gdpr_lint.engine.tree import children
 
-#: statements resolved one by one before the whole module is (each costs a few milliseconds of
-#: set-up; a module with findings in most of its statements is cheaper in one pass)
-_STATEMENTS_ALONE = 16
+_STATEMENT = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+_TRY_STAR = (getattr(cst, "TryStar", None), getattr(ast, "TryStar", None))
 
 
 class Positions:
     """``get(node)`` -> :class:`~libcst.metadata.CodeRange` (1-based lines, 0-based columns) or ``None``.
 
     Same answers as ``MetadataWrapper(module).resolve(PositionProvider)`` (a test checks every
-    node of real files), computed per top-level statement on first use.
+    node of real files, asked in any order), computed per innermost statement on first use.
     """
 
     def __init__(self, module: cst.Module, source: str, lines: list[int] | None = None) -> None:
@@ -37,9 +37,10 @@ class Positions:
         #: the line each line of ``source`` has in its file, when it is a part of a bigger module
         #: (:mod:`gdpr_lint.files.parts`): positions are given in the file's lines
         self.lines = lines
-        self._starts: list[int] | None = None  # first line of each top-level statement
-        self._statement_of: dict[int, int] | None = None  # id(node) -> index of its top-level statement
-        self._resolved: dict[int, object] = {}  # statement index -> its positions
+        self._statement_of: dict[int, cst.CSTNode] | None = None  # id(node) -> its innermost statement
+        self._place: dict[int, tuple[int, tuple[str, ...]]] = {}  # id(statement) -> (line, indents)
+        self._known: dict[cst.CSTNode, tuple[CodeRange, int]] = {}  # node -> (generated range, shift)
+        self._budget = 0  # nodes left to resolve statement by statement before the whole module is
         self._whole = None
 
     def get(self, node: cst.CSTNode) -> CodeRange | None:
@@ -55,15 +56,18 @@ class Positions:
             return self._whole.get(node)
         if self._statement_of is None and not self._index():
             return self._resolve_whole().get(node)
-        index = self._statement_of.get(id(node))
-        if index is None:
-            return self._resolve_whole().get(node) if node is self.module else None
-        if index not in self._resolved and len(self._resolved) >= _STATEMENTS_ALONE:
-            return self._resolve_whole().get(node)  # findings all over the module: one pass for all
-        positions, shift = self._statement(index)
-        pos = positions.get(node)
-        if pos is None:
-            return None
+        found = self._known.get(node)
+        if found is None:
+            stmt = self._statement_of.get(id(node))
+            if stmt is None:
+                return self._resolve_whole().get(node) if node is self.module else None
+            if self._budget <= 0:  # findings all over the module: one pass for all
+                return self._resolve_whole().get(node)
+            self._resolve(stmt)
+            found = self._known.get(node)
+            if found is None:
+                return None
+        pos, shift = found
         if not shift:
             return pos
         return CodeRange(CodePosition(pos.start.line + shift, pos.start.column),
@@ -74,48 +78,134 @@ class Positions:
             tree = ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
-        starts: list[int] = []
-        for stmt in tree.body:
-            if not starts or stmt.lineno != starts[-1]:  # `a = 1; b = 2` is one libcst statement
-                starts.append(stmt.lineno)
-        if len(starts) != len(self.module.body):
+        if not _places(self.module.body, tree.body, (), self.module.default_indent, self._place):
+            self._place = {}
             return False
-        self._starts = starts
-        owner: dict[int, int] = {}
-        for index, stmt in enumerate(self.module.body):
-            stack: list[cst.CSTNode] = [stmt]
-            while stack:
-                cur = stack.pop()
-                owner[id(cur)] = index
-                stack.extend(children(cur))
+        owner: dict[int, cst.CSTNode] = {}
+        place = self._place
+        stack: list[tuple[cst.CSTNode, cst.CSTNode]] = [(stmt, stmt) for stmt in self.module.body]
+        while stack:
+            cur, stmt = stack.pop()
+            if isinstance(cur, _STATEMENT) and id(cur) in place:  # not an `elif`: part of its `if`
+                stmt = cur
+            owner[id(cur)] = stmt
+            stack.extend((child, stmt) for child in children(cur))
         self._statement_of = owner
+        # resolving statement by statement never costs more than twice the whole module's pass
+        self._budget = 2 * (self.source.count("\n") + 1)
         return True
 
-    def _statement(self, index: int):
-        found = self._resolved.get(index)
-        if found is None:
-            stmt = self.module.body[index]
-            alone = self.module.with_changes(body=[stmt], header=[], footer=[])
-            positions = _resolve(alone)
-            found = (positions, self._starts[index] - positions[stmt].start.line)
-            self._resolved[index] = found
-        return found
+    def _resolve(self, stmt: cst.CSTNode) -> None:
+        line, indents = self._place[id(stmt)]
+        computed, generated = _generate(stmt, self.module, indents)
+        shift = line - computed[stmt].start.line
+        known = self._known
+        for node, pos in computed.items():
+            known[node] = (pos, shift)
+        self._budget -= generated
 
     def _resolve_whole(self):
         if self._whole is None:
-            self._whole = _resolve(self.module)
+            self._whole = _generate(self.module, self.module, ())[0]
         return self._whole
 
 
-def _resolve(module: cst.Module):
-    """``PositionProvider``'s positions of every node of ``module``: the provider's own code
-    generation, run directly (a ``MetadataWrapper`` also walks the whole tree for the providers
-    it could batch, which costs as much again); the wrapper when libcst's internals differ."""
+def _places(body, tree_body, indents: tuple[str, ...], default_indent: str,
+            place: dict[int, tuple[int, tuple[str, ...]]]) -> bool:
+    """Give each statement of a libcst ``body`` (and of the blocks inside it) the line of its
+    ``ast`` counterpart in ``tree_body`` and the indentation of the blocks around it; ``False``
+    when the two do not line up."""
+    i = 0
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):  # `a = 1; b = 2` is one line, two statements
+            if i + len(stmt.body) > len(tree_body):
+                return False
+            place[id(stmt)] = (tree_body[i].lineno, indents)
+            i += len(stmt.body)
+            continue
+        if i >= len(tree_body) or not _compound(stmt, tree_body[i], indents, default_indent, place):
+            return False
+        i += 1
+    return i == len(tree_body)
+
+
+def _compound(stmt, node: ast.stmt, indents, default_indent, place, *, elif_: bool = False) -> bool:
+    suites: list[tuple[object, list]] = []
+    if isinstance(stmt, cst.If):
+        if not isinstance(node, ast.If):
+            return False
+        suites.append((stmt.body, node.body))
+        if isinstance(stmt.orelse, cst.If):  # elif: an `if` alone in the ast's else; no place of
+            # its own, as its code alone would read `if` where the file says `elif`
+            if len(node.orelse) != 1 or not _compound(stmt.orelse, node.orelse[0], indents,
+                                                      default_indent, place, elif_=True):
+                return False
+        elif stmt.orelse is not None:
+            suites.append((stmt.orelse.body, node.orelse))
+        elif node.orelse:
+            return False
+    elif isinstance(stmt, (cst.For, cst.While)):
+        if not isinstance(node, (ast.For, ast.AsyncFor) if isinstance(stmt, cst.For) else ast.While):
+            return False
+        suites.append((stmt.body, node.body))
+        if stmt.orelse is not None:
+            suites.append((stmt.orelse.body, node.orelse))
+    elif isinstance(stmt, cst.Try) or (_TRY_STAR[0] is not None and isinstance(stmt, _TRY_STAR[0])):
+        if not isinstance(node, ast.Try if isinstance(stmt, cst.Try) else _TRY_STAR[1] or ()):
+            return False
+        if len(stmt.handlers) != len(node.handlers):
+            return False
+        suites.append((stmt.body, node.body))
+        suites.extend((handler.body, ast_handler.body) for handler, ast_handler in zip(stmt.handlers, node.handlers))
+        if stmt.orelse is not None:
+            suites.append((stmt.orelse.body, node.orelse))
+        if stmt.finalbody is not None:
+            suites.append((stmt.finalbody.body, node.finalbody))
+    elif isinstance(stmt, cst.With):
+        if not isinstance(node, (ast.With, ast.AsyncWith)):
+            return False
+        suites.append((stmt.body, node.body))
+    elif isinstance(stmt, cst.FunctionDef):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        suites.append((stmt.body, node.body))
+    elif isinstance(stmt, cst.ClassDef):
+        if not isinstance(node, ast.ClassDef):
+            return False
+        suites.append((stmt.body, node.body))
+    elif isinstance(stmt, cst.Match):
+        if not isinstance(node, getattr(ast, "Match", ())) or len(stmt.cases) != len(node.cases):
+            return False
+        suites.extend((case.body, ast_case.body) for case, ast_case in zip(stmt.cases, node.cases))
+    else:
+        return False
+    if not elif_:
+        place[id(stmt)] = (node.lineno, indents)
+    if isinstance(stmt, cst.Match):  # its `case` lines are indented by the match itself
+        indents = indents + (default_indent if stmt.indent is None else stmt.indent,)
+    for suite, tree_body in suites:
+        if isinstance(suite, cst.IndentedBlock):
+            inner = indents + (default_indent if suite.indent is None else suite.indent,)
+            if not _places(suite.body, tree_body, inner, default_indent, place):
+                return False
+        elif len(suite.body) != len(tree_body):  # `if x: a; b`: small statements, no lines of their own
+            return False
+    return True
+
+
+def _generate(node: cst.CSTNode, module: cst.Module, indents: tuple[str, ...]):
+    """``PositionProvider``'s positions of every node of ``node``, its code generated as in
+    ``module`` inside blocks indented by ``indents``, and the number of lines generated: the
+    provider's own code generation, run directly (a ``MetadataWrapper`` also walks the whole tree
+    for the providers it could batch, which costs as much again); the wrapper, on the whole
+    module, when libcst's internals differ."""
     try:
         provider = PositionProvider()
         state = PositionProvidingCodegenState(default_indent=module.default_indent,
                                               default_newline=module.default_newline, provider=provider)
-        module._codegen(state)
-        return provider._computed
+        state.indent_tokens = list(indents)
+        node._codegen(state)
+        return provider._computed, state.line
     except (AttributeError, TypeError):  # another libcst: its public way
-        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return whole, whole[module].end.line

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 
 from gdpr_lint.policy import Policy, split_words
 from gdpr_lint.survey.astnames import last_name
@@ -316,8 +317,21 @@ class Prefilter:
             return True
         if any(idents.issuperset(names) for names in self.shape_subscripts) and _SUBSCRIPT_STORE.search(code):
             return True
-        return self.shape_raise and _RAISE.search(code) is not None and (
+        return self.shape_raise and self.raises_data(code) and (
             around is None or self._names_data(code) or bool(around) and self._names_data(around))
+
+    def raises_data(self, code: str) -> bool:
+        """Whether one function's code raises an exception the engine may report
+        (:meth:`_raises_data`: arguments that are not literals, a class not shown back to the
+        person); true as well where its text alone does not parse (a method's, indented unlike
+        its first line)."""
+        if _RAISE.search(code) is None:
+            return False
+        try:
+            tree = ast.parse(textwrap.dedent(code))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+        return any(self._raises_data(node) for node in ast.walk(tree))
 
     def names_data(self, text: str) -> bool:
         """Whether code names personal data, as a raise's surroundings are read (:meth:`sink_shaped`)."""
