@@ -375,6 +375,38 @@ def test_a_helper_that_writes_its_parameter_is_reported_where_it_is_called(tmp_p
     assert found == [("app/notify.py", 9, "GDPR301"), ("app/notify.py", 14, "GDPR202"), ("app/views.py", 4, "GDPR301")]
 
 
+def test_a_method_name_other_classes_share_does_not_say_which_is_called(tmp_path, monkeypatch):
+    """``x.get(...)`` on an object of unknown class is not "the one method of the project named
+    get" when the project defines ``get`` more than once, even if only one of them logs its
+    parameter; a name only one class has still is (``archive.add_text`` above)."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/templates.py": '''
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        class TemplateStore:
+            def fetch(self, key):
+                log.warning("template %s missing", key)
+
+        class Registry:
+            def fetch(self, key):
+                return self.items[key]
+        ''',
+        "app/views.py": '''
+        def welcome(user, settings):
+            return settings.fetch(user.email)
+        ''',
+    })
+    assert found == []
+    # the same call, when only the logging class has a method of that name
+    (tmp_path / "app" / "templates.py").write_text(
+        (tmp_path / "app" / "templates.py").read_text().replace("class Registry:\n    def fetch", "class Registry:\n    def lookup"))
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."])
+    assert [(f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"]
+            if f["family"] != "rights"] == [("app/views.py", 2, "GDPR301")]
+
+
 def test_a_name_holds_what_any_branch_gave_it_and_a_helper_returns_what_it_returns():
     src = '''
     from django.core.cache import cache

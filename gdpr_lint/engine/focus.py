@@ -104,7 +104,8 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     bound = _bound_names(lines, kept)
     shells = {cls.methods[0].cls: "\n".join("\n".join(lines[a - 1:b]) for a, b in cls.statements)
               for cls in classes if cls.methods}
-    summarised = _Summarised(getattr(facts, "summaries", None) or {}, module, module_idents)
+    summarised = _Summarised(getattr(facts, "summaries", None) or {}, module, module_idents,
+                             getattr(facts, "shared_methods", None) or frozenset())
     handlers = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "handlers", None) or ()))
     by_name: dict[str, list[int]] = {}
     setters: dict[tuple[str, str], list[int]] = {}
@@ -213,10 +214,10 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
 class _Summarised:
     """Which calls may reach a function of the project that writes its parameters to a sink (the
     facts' summaries), as :meth:`Sinks._through_a_function` finds them: a name called alone, a
-    method of the same class, the one method of the project with that name, or a function of an
-    imported module (a superset: any dotted call on a name the module binds)."""
+    method of the same class, the one method of the project with that name (no other function
+    has it), or a function of an imported module (a superset: any dotted call on a name the module binds)."""
 
-    def __init__(self, summaries: dict, module: str, module_idents: set[str]) -> None:
+    def __init__(self, summaries: dict, module: str, module_idents: set[str], shared: frozenset = frozenset()) -> None:
         self.module = module
         self.names = frozenset(q.rpartition(".")[2] for q in summaries)
         self.quals = summaries
@@ -225,7 +226,7 @@ class _Summarised:
             if q.count(".") >= 2 and not _DUNDER.match(q.rpartition(".")[2]):
                 last = q.rpartition(".")[2]
                 methods[last] = methods.get(last, 0) + 1
-        self.methods = frozenset(name for name, n in methods.items() if n == 1)
+        self.methods = frozenset(name for name, n in methods.items() if n == 1 and name not in shared)
         self.module_idents = module_idents
 
     def called_by(self, fn: _Function) -> bool:

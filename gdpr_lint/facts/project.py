@@ -74,6 +74,9 @@ class ProjectFacts:
     mirrors: dict[str, str] = field(default_factory=dict)
     #: functions whose parameters reach a sink: qualified name -> (parameters, ((index, code, what, path), ...))
     summaries: dict[str, tuple] = field(default_factory=dict)
+    #: the names of summarised methods that more than one function of the project has: a call
+    #: ``x.name(...)`` on an object of unknown class does not say which of them it reaches
+    shared_methods: frozenset = frozenset()
     #: what the project says of a class, by the words of its name when only one class has that name:
     #: ``ticket.title`` anywhere reads the field as the class ``Ticket`` says
     named: dict[tuple[str, ...], Evidence] = field(default_factory=dict)
@@ -101,7 +104,7 @@ class ProjectFacts:
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
                             shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
                             mirrors=self.mirrors, named=self.named, summaries=self.summaries,
-                            incoming=self.incoming, handlers=self.handlers)
+                            shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers)
 
     def builds_handler(self, calls=(), dotted=()) -> bool:
         """Whether a file may build one of the project's remote log handlers: it calls a name one
@@ -140,9 +143,10 @@ class ProjectFacts:
             found = [q for q in self._by_last.get(last, ()) if name.endswith("." + q)] if "." in name else []
             if len(found) == 1:
                 return found[0], self.summaries[found[0]]
-        if method and not (method.startswith("__") and method.endswith("__")):
+        if method and not (method.startswith("__") and method.endswith("__")) and method not in self.shared_methods:
             # archive.add_text(...): the one method of the project with that name (not a special
-            # method, `super().__init__(...)`: every class has one, the name tells not which)
+            # method, `super().__init__(...)`: every class has one, the name tells not which; nor
+            # a name other functions of the project have too, `field.to_python(...)`)
             found = [q for q in self._by_last.get(method, ()) if q.count(".") >= 2]
             if len(found) == 1:
                 return found[0], self.summaries[found[0]]
@@ -229,6 +233,7 @@ class ProjectFacts:
         called = None if calls is None else set(calls)
         payload.append(sorted((k, [p, [f[:3] for f in flows]]) for k, (p, flows) in self.summaries.items()
                               if called is None or k.rpartition(".")[2] in called))
+        payload.append(sorted(self.shared_methods if called is None else self.shared_methods & called))
         prefix = None if module is None else module + "."
         payload.append(sorted((k, sorted((p, sorted(repr(m) for m in v)) for p, v in params.items()))
                               for k, params in self.incoming.items() if prefix is None or k.startswith(prefix)))
@@ -610,6 +615,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
             facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
                                                           for i, code, what, line in flows))
     _incoming(facts, classes, file_facts)
+    facts.shared_methods = _shared_methods(facts.summaries, file_facts)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     facts.handlers = _remote_handler_classes(classes, policy)
     fw = policy.frameworks
@@ -653,6 +659,22 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
                 key = split_words(info["n"])
                 facts.carried[key] = facts.carried.get(key, frozenset()) | carried
     return facts
+
+
+def _shared_methods(summaries: dict[str, tuple], file_facts) -> frozenset:
+    """The names of summarised methods that more than one function or method of the project
+    has (the survey's ``defs``): :meth:`ProjectFacts.summary_of` does not take a call of such a
+    name on an object of unknown class for the summarised one."""
+    wanted = {q.rpartition(".")[2] for q in summaries if q.count(".") >= 2}
+    if not wanted:
+        return frozenset()
+    seen: dict[str, int] = {}
+    for found, _path in file_facts:
+        for qual, _params in found.get("defs", ()):
+            last = qual.rpartition(".")[2]
+            if last in wanted:
+                seen[last] = seen.get(last, 0) + 1
+    return frozenset(name for name, count in seen.items() if count > 1)
 
 
 def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None:
