@@ -236,15 +236,19 @@ def test_a_raise_of_literals_only_is_no_reason_to_read_a_function():
     assert "def reject" in kept and "def find" not in kept and "def check" not in kept
     whole, focused = _both(source)
     assert _key(focused) == _key(whole) and [f.code for f in whole] == ["GDPR302"]
-    # a method's text that does not parse alone (a string less indented than its `def`) is read
-    odd = """
+    # a raise read over its lines; the word in a string, which never reads as a raise, counts
+    spread = """
     class Gate:
         def check(self, customer_email):
-            note = '''
-    not indented'''
-            raise LookupError("no such account")
+            raise LookupError(
+                "no such account: "
+                + customer_email)
+
+        def explain(self, customer_email):
+            return "we raise " + customer_email
     """ + UNRELATED
-    assert "def check" in _kept(odd)
+    assert "def check" in _kept(spread) and "def explain" in _kept(spread)
+    assert "def check" not in _kept(spread.replace("+ customer_email)", '"for now")'))
 
 
 def test_a_class_of_things_known_to_the_facts_does_not_make_a_raise_personal():

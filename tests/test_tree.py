@@ -91,7 +91,8 @@ POSITION_CASES = {
     "header-and-semicolons": "#!/usr/bin/env python\n# coding: utf-8\n'''doc\nstring'''\na = 1; b = 2\n\n\n"
                              "if a: b = 3; c = 4\nx = (1,\n     2)\ny = \\\n    3\n",
     "decorators-with-comments": "import f\n\n# above\n@f\n# between\n@f(\n  1)\nasync def g():\n    pass\n"
-                                "\n\n@f\nclass C:\n    x: int = 1\n",
+                                "\n\n@f\nclass C:\n    x: int = 1\n\n@ \\\n  f\nclass D:\n    pass\n\n"
+                                "@(\n  f)\nclass E:\n    @  f . g\n    class F: pass\n",
     "crlf": "import logging\r\nclass A:\r\n    email = 1\r\n\r\nlogging.info('%s', A.email)\r\n",
     "tabs-and-form-feed": "if True:\n\tx = 1\n\x0c\ndef f():\n\treturn x\n",
     "no-trailing-newline": "x = 1\ny = 2",
@@ -150,6 +151,9 @@ def test_positions_per_statement_match_the_whole_module(source):
             if budget is not None and count == 1:
                 lazy._budget = budget
             assert lazy.get(node) == expected[node], (type(node).__name__, module.code_for_node(node)[:60])
+            if isinstance(node, (cst.ClassDef, cst.FunctionDef)):  # its first line, decorators included
+                first = min([expected[node].start.line, *(expected[d].start.line for d in node.decorators)])
+                assert lazy.first_line(node) == first
         try:
             ast.parse(source)
         except SyntaxError:  # syntax newer than this Python: the whole module is resolved instead

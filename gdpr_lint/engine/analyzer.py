@@ -10,6 +10,7 @@ import ast
 import json
 import os
 import re
+from functools import lru_cache
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
@@ -289,8 +290,8 @@ def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:
     # print() goes to the operator who runs the command, as a command's own does
     bases = set(spec.get("stream_bases", ()))
     aliases = getattr(resolver, "aliases", {})
-    for m in _CLASS_BASES.finditer(source):
-        for base in m.group(1).split(","):
+    for listed in _class_bases(source):
+        for base in listed.split(","):
             head, _, rest = base.strip().partition(".")
             target = aliases.get(head)
             if target and (f"{target}.{rest}" if rest else target) in bases:
@@ -299,6 +300,13 @@ def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:
 
 
 _CLASS_BASES = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\(([^()]*)\)", re.M)
+
+
+@lru_cache(maxsize=2)
+def _class_bases(source: str) -> tuple[str, ...]:
+    """The base lists of the classes ``source`` declares, as written (read once for all the parts
+    of a module read in parts)."""
+    return tuple(m.group(1) for m in _CLASS_BASES.finditer(source))
 
 
 def _python_syntax_error(source: str) -> tuple[int, int, str] | None:
@@ -372,17 +380,24 @@ def _natural(text: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
+@lru_cache(maxsize=2)
+def _may_load_code(source: str, functions: frozenset, evaluators: frozenset, reads: frozenset) -> bool:
+    """Whether ``source`` names a code loader or reads a file next to a builtin ``compile(`` or
+    ``exec(`` (not ``re.compile(``): a superset, read once for all the parts of a module."""
+    source = source.replace(" (", "(")
+    return any(f.rpartition(".")[2] + "(" in source for f in functions) or (
+        any("." + r + "(" in source for r in reads) and re.search(
+            r"(?<![\w.])(?:" + "|".join(map(re.escape, evaluators)) + r")\(", source) is not None)
+
+
 def _check_code_loaders(ctx: FileContext, resolver, policy) -> None:
     """GDPR906: a call that runs code from a file by its path (``sinks.yaml`` ``code_loaders``)."""
     spec = policy.sinks.get("code_loaders") or {}
     functions = frozenset(spec.get("functions") or ())
     evaluators = frozenset(spec.get("evaluators") or ())
     reads = frozenset(spec.get("file_reads") or ())
-    source = ctx.source.replace(" (", "(")
-    if not any(f.rpartition(".")[2] + "(" in source for f in functions) and not (
-            any("." + r + "(" in source for r in reads) and re.search(
-                r"(?<![\w.])(?:" + "|".join(map(re.escape, evaluators)) + r")\(", source)):
-        return  # (a builtin `compile(` or `exec(`, not `re.compile(`)
+    if not _may_load_code(ctx.source, functions, evaluators, reads):
+        return
     from gdpr_lint.engine.tree import children
 
     stack: list[cst.CSTNode] = [ctx.module]

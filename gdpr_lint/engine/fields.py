@@ -101,14 +101,8 @@ class FieldChecks:
                     yield table, _once(self._stmt_tag_above, node)
 
     def _first_line(self, node: cst.CSTNode) -> int:
-        pos = self.ctx.positions.get(node)
-        line = pos.start.line if pos else 1
-        if isinstance(node, cst.ClassDef):
-            for dec in node.decorators:
-                dpos = self.ctx.positions.get(dec)
-                if dpos:
-                    line = min(line, dpos.start.line)
-        return line
+        line = self.ctx.positions.first_line(node)
+        return 1 if line is None else line
 
     def _class_tag(self, node: cst.ClassDef) -> Tag | None:
         return self.ctx.comments.tag_above(self._first_line(node))

@@ -104,6 +104,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     bound = _bound_names(lines, kept)
     shells = {cls.methods[0].cls: "\n".join("\n".join(lines[a - 1:b]) for a, b in cls.statements)
               for cls in classes if cls.methods}
+    shell_idents = {name: module_idents | identifiers(text) for name, text in shells.items()}
     summarised = _Summarised(getattr(facts, "summaries", None) or {}, module, module_idents,
                              getattr(facts, "shared_methods", None) or frozenset())
     handlers = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "handlers", None) or ()))
@@ -155,8 +156,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     for i, fn in enumerate(functions):
         # what shows which objects the function holds (a logger, a cache, a session): its own
         # names, the module's, its class's, and those of the methods that set what it reads of self
-        shell = shells.get(fn.cls, "")
-        seen = fn.idents | module_idents | identifiers(shell)
+        seen = fn.idents | shell_idents.get(fn.cls, module_idents)
         setting = [text for attr in fn.reads for j in setters.get((fn.cls, attr), ()) for text in functions[j].sets[attr]]
         for text in setting:
             seen |= identifiers(text)

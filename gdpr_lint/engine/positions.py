@@ -39,7 +39,9 @@ class Positions:
         self.lines = lines
         self._statement_of: dict[int, cst.CSTNode] | None = None  # id(node) -> its innermost statement
         self._place: dict[int, tuple[int, tuple[str, ...]]] = {}  # id(statement) -> (line, indents)
+        self._first: dict[int, int] = {}  # id(definition) -> its first line, decorators included
         self._known: dict[cst.CSTNode, tuple[CodeRange, int]] = {}  # node -> (generated range, shift)
+        self._indexed = False  # the ast was read (whether or not it lines up)
         self._budget = 0  # nodes left to resolve statement by statement before the whole module is
         self._whole = None
 
@@ -51,10 +53,29 @@ class Positions:
         return CodeRange(CodePosition(self.lines[min(pos.start.line, last) - 1], pos.start.column),
                          CodePosition(self.lines[min(pos.end.line, last) - 1], pos.end.column))
 
+    def first_line(self, node: cst.CSTNode) -> int | None:
+        """The first line of a statement with its decorators (``@`` of the first), in the file's
+        lines; from the ``ast`` where it tells the line exactly, with no code generated."""
+        if not self._indexed:
+            self._index()
+        line = self._first.get(id(node))
+        if line is None:
+            pos = self._get(node)
+            if pos is None:
+                return None
+            line = pos.start.line
+            for dec in getattr(node, "decorators", ()):
+                dpos = self._get(dec)
+                if dpos is not None:
+                    line = min(line, dpos.start.line)
+        if self.lines is not None:
+            line = self.lines[min(line, len(self.lines)) - 1]
+        return line
+
     def _get(self, node: cst.CSTNode) -> CodeRange | None:
         if self._whole is not None:
             return self._whole.get(node)
-        if self._statement_of is None and not self._index():
+        if self._statement_of is None and (self._indexed or not self._index()):
             return self._resolve_whole().get(node)
         found = self._known.get(node)
         if found is None:
@@ -74,12 +95,14 @@ class Positions:
                          CodePosition(pos.end.line + shift, pos.end.column))
 
     def _index(self) -> bool:
+        self._indexed = True
         try:
             tree = ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
-        if not _places(self.module.body, tree.body, (), self.module.default_indent, self._place):
-            self._place = {}
+        if not _places(self.module.body, tree.body, (), self.module.default_indent, self._place, self._first,
+                       self.source.split("\n")):
+            self._place, self._first = {}, {}
             return False
         owner: dict[int, cst.CSTNode] = {}
         place = self._place
@@ -111,10 +134,11 @@ class Positions:
 
 
 def _places(body, tree_body, indents: tuple[str, ...], default_indent: str,
-            place: dict[int, tuple[int, tuple[str, ...]]]) -> bool:
+            place: dict[int, tuple[int, tuple[str, ...]]], first: dict[int, int], lines: list[str]) -> bool:
     """Give each statement of a libcst ``body`` (and of the blocks inside it) the line of its
-    ``ast`` counterpart in ``tree_body`` and the indentation of the blocks around it; ``False``
-    when the two do not line up."""
+    ``ast`` counterpart in ``tree_body`` and the indentation of the blocks around it, and each
+    decorated definition its first line (``first``, where the source ``lines`` show the ``@``);
+    ``False`` when the two do not line up."""
     i = 0
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):  # `a = 1; b = 2` is one line, two statements
@@ -123,13 +147,13 @@ def _places(body, tree_body, indents: tuple[str, ...], default_indent: str,
             place[id(stmt)] = (tree_body[i].lineno, indents)
             i += len(stmt.body)
             continue
-        if i >= len(tree_body) or not _compound(stmt, tree_body[i], indents, default_indent, place):
+        if i >= len(tree_body) or not _compound(stmt, tree_body[i], indents, default_indent, place, first, lines):
             return False
         i += 1
     return i == len(tree_body)
 
 
-def _compound(stmt, node: ast.stmt, indents, default_indent, place, *, elif_: bool = False) -> bool:
+def _compound(stmt, node: ast.stmt, indents, default_indent, place, first, lines, *, elif_: bool = False) -> bool:
     suites: list[tuple[object, list]] = []
     if isinstance(stmt, cst.If):
         if not isinstance(node, ast.If):
@@ -138,7 +162,7 @@ def _compound(stmt, node: ast.stmt, indents, default_indent, place, *, elif_: bo
         if isinstance(stmt.orelse, cst.If):  # elif: an `if` alone in the ast's else; no place of
             # its own, as its code alone would read `if` where the file says `elif`
             if len(node.orelse) != 1 or not _compound(stmt.orelse, node.orelse[0], indents,
-                                                      default_indent, place, elif_=True):
+                                                      default_indent, place, first, lines, elif_=True):
                 return False
         elif stmt.orelse is not None:
             suites.append((stmt.orelse.body, node.orelse))
@@ -181,16 +205,33 @@ def _compound(stmt, node: ast.stmt, indents, default_indent, place, *, elif_: bo
         return False
     if not elif_:
         place[id(stmt)] = (node.lineno, indents)
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        line = _decorated_from(node, lines)
+        if line is not None:
+            first[id(stmt)] = line
     if isinstance(stmt, cst.Match):  # its `case` lines are indented by the match itself
         indents = indents + (default_indent if stmt.indent is None else stmt.indent,)
     for suite, tree_body in suites:
         if isinstance(suite, cst.IndentedBlock):
             inner = indents + (default_indent if suite.indent is None else suite.indent,)
-            if not _places(suite.body, tree_body, inner, default_indent, place):
+            if not _places(suite.body, tree_body, inner, default_indent, place, first, lines):
                 return False
         elif len(suite.body) != len(tree_body):  # `if x: a; b`: small statements, no lines of their own
             return False
     return True
+
+
+def _decorated_from(node, lines: list[str]) -> int | None:
+    """The line of a definition's first ``@`` (its ``def`` or ``class`` line without one), or
+    ``None`` when the ``ast`` does not show it: a decorator whose ``@`` is not alone before it on
+    its line (``@(\n  deco)``)."""
+    if not node.decorator_list:
+        return node.lineno
+    dec = node.decorator_list[0]
+    if dec.lineno > len(lines):
+        return None
+    before = lines[dec.lineno - 1].encode("utf-8")[:dec.col_offset]  # ast's columns count bytes
+    return dec.lineno if before.strip() == b"@" else None
 
 
 def _generate(node: cst.CSTNode, module: cst.Module, indents: tuple[str, ...]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from fnmatch import fnmatch
+from functools import lru_cache
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -335,7 +336,8 @@ class Sinks:
         (``{"class": "logging.handlers.HTTPHandler", "host": ...}``, Django's ``LOGGING``): judged
         as the same handler built by a call.  Only files that name such a handler are walked.
         ``env``, the module's names, gives a class or host held in a module constant."""
-        if not any(name.rpartition(".")[2] in source for name in (*self.remote_handlers, *self.handler_classes)):
+        if not _names_any(source, frozenset(name.rpartition(".")[2] for name in (*self.remote_handlers,
+                                                                               *self.handler_classes))):
             return
         self._config_env = env or Env()
         stack: list[tuple[cst.CSTNode, str]] = [(module, "")]
@@ -626,3 +628,9 @@ def _host(url: str) -> str | None:
     except ValueError:
         return None
     return host.lower() if host else None
+
+
+@lru_cache(maxsize=4)
+def _names_any(source: str, names: frozenset[str]) -> bool:
+    """Whether ``source`` holds one of ``names`` (read once for all the parts of a module)."""
+    return any(name in source for name in names)

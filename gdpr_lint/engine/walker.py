@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 import libcst as cst
 
@@ -27,9 +28,11 @@ _BLOCKS = (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While, cst.Match
 _DEF = re.compile(r"\bdef\s+(\w+)\s*\(")
 
 
+@lru_cache(maxsize=2)
 def _called_names(source: str) -> frozenset[str]:
     """The names written before ``(`` in ``source`` more often than they are defined with ``def``
-    (a superset of the functions the module calls: strings and comments count too)."""
+    (a superset of the functions the module calls: strings and comments count too); read once
+    for the parts of a module read in parts (:mod:`gdpr_lint.files.parts`), which share it."""
     defined = Counter(_DEF.findall(source))
     return frozenset(name for name, n in Counter(_CALL.findall(source)).items() if n > defined.get(name, 0))
 

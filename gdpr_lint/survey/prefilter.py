@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-import textwrap
 
 from gdpr_lint.policy import Policy, split_words
 from gdpr_lint.survey.astnames import last_name
@@ -21,6 +20,7 @@ INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
 _SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
 _ALIASES = re.compile(r"\b([A-Za-z_]\w*)[ \t]+as[ \t]+([A-Za-z_]\w*)")
 _RAISE = re.compile(r"\braise\b")  # the tree tells what is raised (`raise errors[kind](text)` too)
+_RAISE_LINES = 40  # the lines a raise statement is read over before it counts unread
 
 
 def _literal(node: ast.expr) -> bool:
@@ -323,15 +323,21 @@ class Prefilter:
     def raises_data(self, code: str) -> bool:
         """Whether one function's code raises an exception the engine may report
         (:meth:`_raises_data`: arguments that are not literals, a class not shown back to the
-        person); true as well where its text alone does not parse (a method's, indented unlike
-        its first line)."""
-        if _RAISE.search(code) is None:
-            return False
-        try:
-            tree = ast.parse(textwrap.dedent(code))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return True
-        return any(self._raises_data(node) for node in ast.walk(tree))
+        person).  Each ``raise`` is read alone, from the keyword to the line where it parses
+        (``raise Error(\n  value)``); one that never does (the word in a string) counts."""
+        for match in _RAISE.finditer(code):
+            lines = code[match.start():].split("\n", _RAISE_LINES)[:_RAISE_LINES]
+            for end in range(1, len(lines) + 1):
+                try:
+                    tree = ast.parse("\n".join(lines[:end]))
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    continue
+                if any(self._raises_data(node) for node in ast.walk(tree)):
+                    return True
+                break
+            else:
+                return True
+        return False
 
     def names_data(self, text: str) -> bool:
         """Whether code names personal data, as a raise's surroundings are read (:meth:`sink_shaped`)."""
