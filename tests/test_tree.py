@@ -110,6 +110,12 @@ POSITION_CASES = {
                      "              pass\n  email = models.EmailField(\n      max_length=3)\n",
     "match-cases": "def f(x):\n    match x:\n        case [a, b]:\n            g(a,\n              b)\n"
                    "        case _:\n            pass\n",
+    # calls and statements placed from the ast: bytes against characters, brackets around a call,
+    # semicolons, f-strings, calls in calls and in comprehensions, a lone carriage return
+    "non-ascii-and-brackets": "naïve = 'Zoë'; log.info('é %s', f(naïve))\nx = (g(1)).h(2)(3)\n(k(1))\n"
+                              "y = [m(a) for a in n(b) if p(a)]; z = q(f'{r(1)}')\n"
+                              "def f():\n    return s(t(u(1), v=w(2)))(\n        'ü')\n",
+    "carriage-returns": "a = f(1)\rb = g(2)\r\nc = 'é' + h(3)\n",
     "except-star": "try:\n    f()\nexcept* ValueError:\n    g(1,\n      2)\n",
 }
 

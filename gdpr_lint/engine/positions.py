@@ -38,10 +38,14 @@ class Positions:
         #: (:mod:`gdpr_lint.files.parts`): positions are given in the file's lines
         self.lines = lines
         self._statement_of: dict[int, cst.CSTNode] | None = None  # id(node) -> its innermost statement
-        self._place: dict[int, tuple[int, tuple[str, ...]]] = {}  # id(statement) -> (line, indents)
+        #: id(statement) -> (its line, the indentation of the blocks around it, and for a simple
+        #: statement line the ast's statements of it)
+        self._place: dict[int, tuple[int, tuple[str, ...], list | None]] = {}
         self._first: dict[int, int] = {}  # id(definition) -> its first line, decorators included
         self._known: dict[cst.CSTNode, tuple[CodeRange, int]] = {}  # node -> (generated range, shift)
         self._indexed = False  # the ast was read (whether or not it lines up)
+        self._read: set[int] = set()  # statements whose positions the ast was asked for
+        self._lines: list[str] = []  # the source's lines, where the ast's columns are read
         self._budget = 0  # nodes left to resolve statement by statement before the whole module is
         self._whole = None
 
@@ -82,12 +86,17 @@ class Positions:
             stmt = self._statement_of.get(id(node))
             if stmt is None:
                 return self._resolve_whole().get(node) if node is self.module else None
-            if self._budget <= 0:  # findings all over the module: one pass for all
-                return self._resolve_whole().get(node)
-            self._resolve(stmt)
-            found = self._known.get(node)
+            if id(stmt) not in self._read:
+                self._read.add(id(stmt))
+                self._from_ast(stmt)
+                found = self._known.get(node)
             if found is None:
-                return None
+                if self._budget <= 0:  # findings all over the module: one pass for all
+                    return self._resolve_whole().get(node)
+                self._resolve(stmt)
+                found = self._known.get(node)
+                if found is None:
+                    return None
         pos, shift = found
         if not shift:
             return pos
@@ -100,10 +109,13 @@ class Positions:
             tree = ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
-        if not _places(self.module.body, tree.body, (), self.module.default_indent, self._place, self._first,
-                       self.source.split("\n")):
+        lines = self.source.split("\n")
+        if not _places(self.module.body, tree.body, (), self.module.default_indent, self._place, self._first, lines):
             self._place, self._first = {}, {}
             return False
+        # the ast counts lines as libcst does, and its columns are read on these lines, where no
+        # `\r` stands alone as a line break
+        self._lines = lines if self.source.count("\r") == self.source.count("\r\n") else []
         owner: dict[int, cst.CSTNode] = {}
         place = self._place
         stack: list[tuple[cst.CSTNode, cst.CSTNode]] = [(stmt, stmt) for stmt in self.module.body]
@@ -118,8 +130,50 @@ class Positions:
         self._budget = 2 * (self.source.count("\n") + 1)
         return True
 
+    def _from_ast(self, stmt: cst.CSTNode) -> None:
+        """Positions of a simple statement line, its calls and its small statements, where the ``ast``
+        gives them exactly, with no code generated: its ``n``-th call (in source order) is the
+        ast's, its ``n``-th statement the ast's; not for calls in brackets of their own (libcst
+        counts those) or a line with an f-string (whose inner positions Python before 3.12 can
+        misplace).  The line itself runs from its first statement to the end of its last."""
+        _line, _indents, trees = self._place[id(stmt)]
+        if trees is None or not self._lines:
+            return
+        calls: list[cst.Call] = []
+        stack: list[cst.CSTNode] = [stmt]
+        while stack:
+            cur = stack.pop()
+            kind = type(cur)
+            if kind is cst.Call:
+                if cur.lpar:
+                    return
+                calls.append(cur)
+            elif kind is cst.FormattedString:
+                return
+            stack.extend(reversed(children(cur)))
+        found = [n for tree in trees for n in ast.walk(tree) if type(n) is ast.Call]
+        if len(found) != len(calls):
+            return
+        found.sort(key=lambda n: (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset))
+        known = self._known
+        span = self._span
+        for call, node in zip(calls, found):
+            known[call] = (span(node), 0)
+        for small, tree in zip(stmt.body, trees):  # (a `;` after one is not part of it)
+            known[small] = (span(tree), 0)
+        known[stmt] = (CodeRange(known[stmt.body[0]][0].start, known[stmt.body[-1]][0].end), 0)
+
+    def _span(self, node: ast.AST) -> CodeRange:
+        """An ast node's range as libcst gives it: columns in characters, not UTF-8 bytes."""
+        lines = self._lines
+        start, end = lines[node.lineno - 1], lines[node.end_lineno - 1]
+        first = node.col_offset if start.isascii() else len(start.encode("utf-8")[:node.col_offset].decode("utf-8", "replace"))
+        last = node.end_col_offset if end.isascii() else len(
+            end.encode("utf-8")[:node.end_col_offset].decode("utf-8", "replace"))
+        return CodeRange(CodePosition(node.lineno, first), CodePosition(node.end_lineno, last))
+
     def _resolve(self, stmt: cst.CSTNode) -> None:
-        line, indents = self._place[id(stmt)]
+        line, indents, _trees = self._place[id(stmt)]
         computed, generated = _generate(stmt, self.module, indents)
         shift = line - computed[stmt].start.line
         known = self._known
@@ -134,7 +188,7 @@ class Positions:
 
 
 def _places(body, tree_body, indents: tuple[str, ...], default_indent: str,
-            place: dict[int, tuple[int, tuple[str, ...]]], first: dict[int, int], lines: list[str]) -> bool:
+            place: dict, first: dict[int, int], lines: list[str]) -> bool:
     """Give each statement of a libcst ``body`` (and of the blocks inside it) the line of its
     ``ast`` counterpart in ``tree_body`` and the indentation of the blocks around it, and each
     decorated definition its first line (``first``, where the source ``lines`` show the ``@``);
@@ -144,7 +198,7 @@ def _places(body, tree_body, indents: tuple[str, ...], default_indent: str,
         if isinstance(stmt, cst.SimpleStatementLine):  # `a = 1; b = 2` is one line, two statements
             if i + len(stmt.body) > len(tree_body):
                 return False
-            place[id(stmt)] = (tree_body[i].lineno, indents)
+            place[id(stmt)] = (tree_body[i].lineno, indents, tree_body[i:i + len(stmt.body)])
             i += len(stmt.body)
             continue
         if i >= len(tree_body) or not _compound(stmt, tree_body[i], indents, default_indent, place, first, lines):
@@ -204,7 +258,7 @@ def _compound(stmt, node: ast.stmt, indents, default_indent, place, first, lines
     else:
         return False
     if not elif_:
-        place[id(stmt)] = (node.lineno, indents)
+        place[id(stmt)] = (node.lineno, indents, None)
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         line = _decorated_from(node, lines)
         if line is not None:
