@@ -51,6 +51,8 @@ class FileContext:
         self._wrapper = wrapper
         self._part = part  # the part of the file ``module`` was parsed from (files.parts), or None
         self._positions = None
+        #: the statement the walker is reading: a finding's node is most often in it (positions)
+        self.near: cst.CSTNode | None = None
         self.policy = policy
         self.comments = CommentIndex(source)
         self.findings: list[Finding] = []
@@ -70,7 +72,7 @@ class FileContext:
     def disclose(self, recipient: str, node: cst.CSTNode, taint, how: str) -> None:
         """Record that personal data reaches a third party (a disclosure row, see
         :data:`gdpr_lint.findings.DISCLOSURE_TYPES`), whether or not it is approved."""
-        pos = self.positions.get(node)
+        pos = self.positions.get(node, self.near)
         categories = sorted({m.category for m in taint if m.category != "user.unique_id.pseudonymous"})
         if pos is None or not categories:
             return
@@ -85,7 +87,7 @@ class FileContext:
         if not policy.is_enabled(code):
             return
         rule = policy.rules[code]
-        pos = self.positions.get(node)
+        pos = self.positions.get(node, self.near)
         if pos is None:
             return
         matches: list[Match] = sorted(taint)

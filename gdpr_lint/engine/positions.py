@@ -49,8 +49,9 @@ class Positions:
         self._budget = 0  # nodes left to resolve statement by statement before the whole module is
         self._whole = None
 
-    def get(self, node: cst.CSTNode) -> CodeRange | None:
-        pos = self._get(node)
+    def get(self, node: cst.CSTNode, near: cst.CSTNode | None = None) -> CodeRange | None:
+        """``near``: a statement the node is likely in (the one being walked), read first."""
+        pos = self._get(node, near)
         if pos is None or self.lines is None:
             return pos
         last = len(self.lines)
@@ -76,14 +77,20 @@ class Positions:
             line = self.lines[min(line, len(self.lines)) - 1]
         return line
 
-    def _get(self, node: cst.CSTNode) -> CodeRange | None:
+    def _get(self, node: cst.CSTNode, near: cst.CSTNode | None = None) -> CodeRange | None:
         if self._whole is not None:
             return self._whole.get(node)
-        if self._statement_of is None and (self._indexed or not self._index()):
+        if not self._indexed:
+            self._index()
+        if not self._place:
             return self._resolve_whole().get(node)
         found = self._known.get(node)
+        if found is None and near is not None and id(near) not in self._read and id(near) in self._place:
+            self._read.add(id(near))
+            self._from_ast(near)
+            found = self._known.get(node)
         if found is None:
-            stmt = self._statement_of.get(id(node))
+            stmt = node if id(node) in self._place else self._owners().get(id(node))
             if stmt is None:
                 return self._resolve_whole().get(node) if node is self.module else None
             if id(stmt) not in self._read:
@@ -116,19 +123,25 @@ class Positions:
         # the ast counts lines as libcst does, and its columns are read on these lines, where no
         # `\r` stands alone as a line break
         self._lines = lines if self.source.count("\r") == self.source.count("\r\n") else []
-        owner: dict[int, cst.CSTNode] = {}
-        place = self._place
-        stack: list[tuple[cst.CSTNode, cst.CSTNode]] = [(stmt, stmt) for stmt in self.module.body]
-        while stack:
-            cur, stmt = stack.pop()
-            if isinstance(cur, _STATEMENT) and id(cur) in place:  # not an `elif`: part of its `if`
-                stmt = cur
-            owner[id(cur)] = stmt
-            stack.extend((child, stmt) for child in children(cur))
-        self._statement_of = owner
         # resolving statement by statement never costs more than twice the whole module's pass
         self._budget = 2 * (self.source.count("\n") + 1)
         return True
+
+    def _owners(self) -> dict[int, cst.CSTNode]:
+        """The innermost statement of every node, by id (built on first need: a node asked for
+        is most often a statement itself, or in the one ``near`` it)."""
+        if self._statement_of is None:
+            owner: dict[int, cst.CSTNode] = {}
+            place = self._place
+            stack: list[tuple[cst.CSTNode, cst.CSTNode]] = [(stmt, stmt) for stmt in self.module.body]
+            while stack:
+                cur, stmt = stack.pop()
+                if isinstance(cur, _STATEMENT) and id(cur) in place:  # not an `elif`: part of its `if`
+                    stmt = cur
+                owner[id(cur)] = stmt
+                stack.extend((child, stmt) for child in children(cur))
+            self._statement_of = owner
+        return self._statement_of
 
     def _from_ast(self, stmt: cst.CSTNode) -> None:
         """Positions of a simple statement line, its calls and its small statements, where the ``ast``

@@ -161,11 +161,14 @@ class Walker:
     # ---- statements ---------------------------------------------------------------------------------
     def block(self, body, env: Env, top: bool = False) -> None:
         """Walk a sequence of statements (skipping nested functions and classes, walked on their own)."""
+        ctx = self.ctx
         for stmt in body:
             if self.budget <= 0:
                 self.exhausted = True
                 return
             self.budget -= 1
+            if ctx is not None:
+                ctx.near = stmt
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     self.small(small, env)
