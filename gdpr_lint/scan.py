@@ -830,6 +830,9 @@ class _Runner:
             ProcessPoolExecutor,  # not imported for small scans
         )
 
+        # the analysis (libcst) imported once here, not once per worker: forked workers share it
+        import gdpr_lint.engine.analyzer  # noqa: F401
+
         return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                    initargs=(self.policy, self.prefilter, None, self.time_limit, WORKER_MEMORY,
                                              self.given))
