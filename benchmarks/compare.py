@@ -24,6 +24,10 @@ the whole process tree) and peak memory of:
 * ``ruff check --isolated --no-cache --exit-zero`` (default rules; ``--ruff-select
   ALL`` for every rule).
 
+``--module LINES`` measures instead one generated module of that many lines (a
+finding every four), cold with ``--jobs 1`` and the default jobs, and bandit,
+and whether every finding was kept.
+
 Memory: ``tree MB`` is the peak of the summed RSS of the process and all its
 descendants, sampled from ``/proc`` every ``--interval`` seconds (shared pages
 of forked workers are counted once per process, so this is an upper bound);
@@ -576,6 +580,78 @@ def bench_scale(args, peers: dict[str, Path]) -> None:
         (work.parent / f"{work.name}-rule.yaml").unlink(missing_ok=True)
 
 
+_MODULE_HEAD = "import logging\nfrom django.db import models\nlogger = logging.getLogger(__name__)\n"
+_MODULE_BLOCK = """
+class Customer{i}(models.Model):
+    email = models.EmailField()
+    notes = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+def handle_{i}(user, payload):
+    total = sum(payload.get('items', []))
+    if total > {i}:
+        logger.info('order %s for %s', total, user.email)
+    data = {{'id': {i}, 'value': total * 2, 'flag': bool(payload)}}
+    return data
+"""
+
+
+def generated_module(lines: int) -> tuple[str, int]:
+    """A module of about ``lines`` lines, a finding every four: blocks of a Django model with an
+    untagged e-mail and free-text field (two retention findings) and a function that logs a
+    user's e-mail (one logging finding).  ``(text, blocks)``."""
+    blocks = max(1, (lines - 3) // 12)
+    return _MODULE_HEAD + "".join(_MODULE_BLOCK.format(i=i) for i in range(blocks)), blocks
+
+
+def bench_module(args, peers: dict[str, Path]) -> None:
+    """Issue 18's generated module: one file of ``--module`` lines, scanned cold in one process
+    and with the default jobs, and by bandit; its findings must all be kept (no GDPR905)."""
+    work = Path(tempfile.mkdtemp(prefix="gdpr-lint-module-"))
+    try:
+        text, blocks = generated_module(args.module)
+        (work / "generated").mkdir()
+        (work / "generated" / "gen_module.py").write_text(text, encoding="utf-8")
+        lines = text.count("\n")
+        print(f"\nmodule: one generated file of {lines:,} lines ({blocks:,} blocks of a model and a handler; "
+              f"{3 * blocks:,} findings expected besides the rights ones); load average {loadavg()} before")
+        head = f"{'tool':<40} {'wall s':>8} {'cpu s':>8} {'tree MB':>7} {'proc MB':>7} {'findings':>8} {'GDPR905':>7}"
+        print(head)
+        print("-" * len(head))
+        commands = []
+        if "gdpr-lint" in args.tools:
+            base = [*args.lint_cmd, "check", "--format", "json", "--no-fail", "--no-cache"]
+            commands += [("gdpr-lint cold, one process (--jobs 1)", [*base, "--jobs", "1", "generated"]),
+                         ("gdpr-lint cold (default jobs)", [*base, "generated"])]
+        if "bandit" in peers and "bandit" in args.tools:
+            commands.append(("bandit -r", [str(peers["bandit"]), "-r", "-q", "-f", "json", "generated"]))
+        first = None
+        for tool, cmd in commands:
+            print(f"  module: {tool} ...", file=sys.stderr, flush=True)
+            r = measure(cmd, work, args.timeout, args.interval, args.lint_env if tool.startswith("gdpr") else None)
+            problem = check_ok(r, (0, 1))
+            if tool.startswith("gdpr"):
+                data = _json(r.stdout)
+                found = [f for f in data.get("findings", [])] if isinstance(data, dict) else []
+                count, dropped = len(found), sum(1 for f in found if f.get("code") == "GDPR905")
+                kept = sum(1 for f in found if f.get("family") in ("retention", "logging"))
+                if first is None:
+                    first = (r, kept, dropped)
+            else:
+                count, dropped = bandit_counts(r)[1], None
+            print(f"{tool:<40} {r.wall:>8.2f} {r.cpu:>8.2f} {r.tree_mb:>7.0f} {r.proc_mb:>7.0f} "
+                  f"{_fmt(count, '>8')} {_fmt(dropped, '>7')}" + (f"  ({problem})" if problem else ""), flush=True)
+        if first is not None:
+            r, kept, dropped = first
+            yes = {True: "yes", False: "NO"}
+            print(f"targets ({lines:,} lines, one process): cpu < 15 s: {yes[r.cpu < 15]}; "
+                  f"peak tree memory < 500 MB: {yes[r.tree_mb < 500]}; every finding kept ({kept:,} of "
+                  f"{3 * blocks:,}, no GDPR905): {yes[kept == 3 * blocks and not dropped]}")
+        print(f"load average {loadavg()} after")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -683,6 +759,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", action="store_true",
                         help="the scale row instead: the corpora (default: " + " ".join(SCALE_ORDER) + ", about a "
                         "million lines) side by side, scanned cumulatively, then one by one")
+    parser.add_argument("--module", type=int, metavar="LINES",
+                        help="the generated-module row instead: one module of LINES lines (issue 18: 100000), "
+                        "a finding every four lines, scanned by gdpr-lint cold and bandit")
     args = parser.parse_args(argv)
     if args.scale and args.corpora == list(DEFAULT_CORPORA):  # no corpora named
         args.corpora = list(SCALE_ORDER)
@@ -726,6 +805,9 @@ def report(args, peers: dict[str, Path], notes: dict[str, str], code: str) -> in
         print(f"skipped {note_tool}: {note}")
     if args.scale:
         bench_scale(args, peers)
+        return 0
+    if args.module:
+        bench_module(args, peers)
         return 0
     for name in args.corpora:
         before = loadavg()
