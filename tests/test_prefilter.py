@@ -164,6 +164,26 @@ def test_a_raise_of_any_callable_near_personal_data_is_analysed(tmp_path, monkey
     assert [(f.path, f.code) for f in result.findings if f.family != "rights"] == [("shop/errors.py", "GDPR302")]
 
 
+def test_a_raise_of_what_a_helper_of_the_module_returns_is_analysed(tmp_path, monkeypatch):
+    """The message comes from a function of the same module (directly, or through a name and a
+    second helper): the file is analysed; a helper that returns nothing personal is no reason."""
+    tree = _project(tmp_path, {
+        "shop/direct.py": ("def label(member):\n    return member.phone_number\n\n\n"
+                           "def reject(member):\n    if member.blocked:\n        raise LookupError(label(member))\n"),
+        "shop/through.py": ("def inner(member):\n    return member.phone_number\n\n\n"
+                            "def outer(member):\n    return '<' + inner(member) + '>'\n\n\n"
+                            "def reject(member):\n    text = outer(member)\n    raise LookupError('no: ' + text)\n"),
+        "shop/lookalike.py": ("def label(member):\n    return member.phone_number\n\n\n"
+                              "def size(member):\n    return member.count\n\n\n"
+                              "def reject(member):\n    raise LookupError(size(member))\n"),
+    })
+    _same_with_and_without(tree)
+    seen, result = _analysed(monkeypatch, tree)
+    assert seen == ["shop/direct.py", "shop/through.py"]
+    assert sorted((f.path, f.code) for f in result.findings if f.family != "rights") == [
+        ("shop/direct.py", "GDPR302"), ("shop/through.py", "GDPR302")]
+
+
 @pytest.mark.parametrize("source", [
     "from logging import info as note\n\n\ndef greet(user):\n    note('hello %s', user.email)\n",
     "import logging\n\n\ndef greet(user):\n    getattr(logging, 'info')('hello %s', user.email)\n",

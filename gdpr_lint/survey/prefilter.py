@@ -29,6 +29,27 @@ def _literal(node: ast.expr) -> bool:
         isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values))
 
 
+def _text(lines: list[str], node) -> str:
+    """The lines of a definition, its decorators included."""
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return "\n".join(lines[first - 1:node.end_lineno])
+
+
+def _helpers(stmt: ast.AST, functions: dict[str, ast.AST]) -> list[ast.AST]:
+    """The module's functions (``functions``, by name) that ``stmt`` calls by name, and those they
+    call, and so on."""
+    found: dict[str, ast.AST] = {}
+    todo = [stmt]
+    while todo:
+        for node in ast.walk(todo.pop()):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                helper = functions.get(node.func.id)
+                if helper is not None and helper is not stmt and node.func.id not in found:
+                    found[node.func.id] = helper
+                    todo.append(helper)
+    return list(found.values())
+
+
 def _module_assignments(tree: ast.Module, lines: list[str]) -> dict[str, list[str]]:
     """The text of each module-level statement that binds a name (assignments, loops and blocks at
     the top; an imported name is read by its own name), by the names it binds."""
@@ -240,6 +261,10 @@ class Prefilter:
         # top-level function or class, and the module-level assignments of the names it reads)
         lines = source.splitlines()
         assigned: dict[str, list[str]] | None = None
+        functions: dict[str, ast.AST] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions[stmt.name] = stmt
         for stmt in tree.body:
             if not any(self._raises_data(node) for node in ast.walk(stmt)):
                 continue
@@ -247,10 +272,10 @@ class Prefilter:
                 return True
             if assigned is None:
                 assigned = _module_assignments(tree, lines)
-            first = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)])
-            text = "\n".join(lines[first - 1:stmt.end_lineno])
-            read = [t for name in identifiers(text).intersection(assigned) for t in assigned[name]]
-            if self._names_data("\n".join((text, *read))):
+            # what it raises may come from the module's functions it calls (`describe(account)`)
+            texts = [_text(lines, node) for node in [stmt, *_helpers(stmt, functions)]]
+            read = [t for name in identifiers("\n".join(texts)).intersection(assigned) for t in assigned[name]]
+            if self._names_data("\n".join((*texts, *read))):
                 return True
         return False
 
