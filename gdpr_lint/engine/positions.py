@@ -116,13 +116,13 @@ class Positions:
             tree = ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
-        lines = self.source.split("\n")
+        # the ast counts lines as libcst does, and its columns are read on these lines, where no
+        # `\r` stands alone as a line break
+        lines = self.source.split("\n") if self.source.count("\r") == self.source.count("\r\n") else []
         if not _places(self.module.body, tree.body, (), self.module.default_indent, self._place, self._first, lines):
             self._place, self._first = {}, {}
             return False
-        # the ast counts lines as libcst does, and its columns are read on these lines, where no
-        # `\r` stands alone as a line break
-        self._lines = lines if self.source.count("\r") == self.source.count("\r\n") else []
+        self._lines = lines
         # resolving statement by statement never costs more than twice the whole module's pass
         self._budget = 2 * (self.source.count("\n") + 1)
         return True
