@@ -399,9 +399,12 @@ def test_a_method_name_other_classes_share_does_not_say_which_is_called(tmp_path
         ''',
     })
     assert found == []
-    # the same call, when only the logging class has a method of that name
+    # the same call, when only the logging class has a method of that name (typed twice with
+    # `@overload` and once for real: still one method)
     (tmp_path / "app" / "templates.py").write_text(
-        (tmp_path / "app" / "templates.py").read_text().replace("class Registry:\n    def fetch", "class Registry:\n    def lookup"))
+        (tmp_path / "app" / "templates.py").read_text().replace("class Registry:\n    def fetch", "class Registry:\n    def lookup")
+        .replace("class TemplateStore:\n", "class TemplateStore:\n    @overload\n    def fetch(self, key: str): ...\n"
+                 "    @overload\n    def fetch(self, key: bytes): ...\n").replace("import logging\n", "import logging\nfrom typing import overload\n"))
     result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."])
     assert [(f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"]
             if f["family"] != "rights"] == [("app/views.py", 2, "GDPR301")]

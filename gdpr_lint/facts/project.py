@@ -668,13 +668,13 @@ def _shared_methods(summaries: dict[str, tuple], file_facts) -> frozenset:
     wanted = {q.rpartition(".")[2] for q in summaries if q.count(".") >= 2}
     if not wanted:
         return frozenset()
-    seen: dict[str, int] = {}
+    seen: dict[str, set[str]] = {}
     for found, _path in file_facts:
         for qual, _params in found.get("defs", ()):
             last = qual.rpartition(".")[2]
-            if last in wanted:
-                seen[last] = seen.get(last, 0) + 1
-    return frozenset(name for name, count in seen.items() if count > 1)
+            if last in wanted:  # (by qualified name: `@overload`s and a def in each branch of an `if` are one)
+                seen.setdefault(last, set()).add(qual)
+    return frozenset(name for name, quals in seen.items() if len(quals) > 1)
 
 
 def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None:
