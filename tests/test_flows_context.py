@@ -399,6 +399,14 @@ def test_a_method_name_other_classes_share_does_not_say_which_is_called(tmp_path
         ''',
     })
     assert found == []
+    # nor is a module's function a method, in a package as anywhere (`session.add(...)` is no
+    # call of `app.utils.add`)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "utils.py").write_text("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+                                               "def add(value):\n    log.info('added %s', value)\n")
+    (tmp_path / "app" / "store.py").write_text("def save(session, user):\n    session.add(user.email)\n")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."])
+    assert [f for f in json.loads(result.stdout)["findings"] if f["family"] != "rights"] == []
     # the same call, when only the logging class has a method of that name (typed twice with
     # `@overload` and once for real: still one method)
     (tmp_path / "app" / "templates.py").write_text(

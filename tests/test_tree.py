@@ -115,6 +115,7 @@ POSITION_CASES = {
     "non-ascii-and-brackets": "naïve = 'Zoë'; log.info('é %s', f(naïve))\nx = (g(1)).h(2)(3)\n(k(1))\n"
                               "y = [m(a) for a in n(b) if p(a)]; z = q(f'{r(1)}')\n"
                               "def f():\n    return s(t(u(1), v=w(2)))(\n        'ü')\n",
+    "form-feeds": "\x0cimport os\n\x0cf(1)\ndef f():\n\x0c    a(1)\n    b(2)\n",
     "carriage-returns": "a = f(1)\rb = g(2)\r\nc = 'é' + h(3)\n@d\r@e\rclass K: pass\n",
     "except-star": "try:\n    f()\nexcept* ValueError:\n    g(1,\n      2)\n",
 }

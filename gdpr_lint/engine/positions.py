@@ -28,7 +28,9 @@ class Positions:
     """``get(node)`` -> :class:`~libcst.metadata.CodeRange` (1-based lines, 0-based columns) or ``None``.
 
     Same answers as ``MetadataWrapper(module).resolve(PositionProvider)`` (a test checks every
-    node of real files, asked in any order), computed per innermost statement on first use.
+    node of real files, asked in any order), computed per innermost statement on first use; for
+    the nodes :func:`~gdpr_lint.engine.tree.children` walks, not whitespace, commas or comments
+    (``None`` when asked before anything of their statement).
     """
 
     def __init__(self, module: cst.Module, source: str, lines: list[int] | None = None) -> None:
@@ -117,8 +119,10 @@ class Positions:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
         # the ast counts lines as libcst does, and its columns are read on these lines, where no
-        # `\r` stands alone as a line break
-        lines = self.source.split("\n") if self.source.count("\r") == self.source.count("\r\n") else []
+        # `\r` stands alone as a line break; libcst drops a form feed from a line's indentation,
+        # and its columns are the ones given, so a file with one is placed by libcst alone
+        lines = self.source.split("\n") if (self.source.count("\r") == self.source.count("\r\n")
+                                            and "\x0c" not in self.source) else []
         if not _places(self.module.body, tree.body, (), self.module.default_indent, self._place, self._first, lines):
             self._place, self._first = {}, {}
             return False

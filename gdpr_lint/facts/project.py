@@ -615,7 +615,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
             facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
                                                           for i, code, what, line in flows))
     _incoming(facts, classes, file_facts)
-    facts.shared_methods = _shared_methods(facts.summaries, file_facts)
+    facts.shared_methods = _shared_methods(facts.summaries, file_facts, classes)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     facts.handlers = _remote_handler_classes(classes, policy)
     fw = policy.frameworks
@@ -661,20 +661,22 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     return facts
 
 
-def _shared_methods(summaries: dict[str, tuple], file_facts) -> frozenset:
-    """The names of summarised methods that more than one function or method of the project
-    has (the survey's ``defs``): :meth:`ProjectFacts.summary_of` does not take a call of such a
-    name on an object of unknown class for the summarised one."""
+def _shared_methods(summaries: dict[str, tuple], file_facts, classes: dict[str, dict]) -> frozenset:
+    """The names of summarised functions that are no method of a class (``app.utils.add``: a
+    module's function, whatever its dots), or that more than one function or method of the
+    project has (the survey's ``defs``): :meth:`ProjectFacts.summary_of` does not take a call of
+    such a name on an object of unknown class for the summarised one."""
     wanted = {q.rpartition(".")[2] for q in summaries if q.count(".") >= 2}
     if not wanted:
         return frozenset()
+    methods = {q.rpartition(".")[2] for q in summaries if q.rpartition(".")[0] in classes}
     seen: dict[str, set[str]] = {}
     for found, _path in file_facts:
         for qual, _params in found.get("defs", ()):
             last = qual.rpartition(".")[2]
             if last in wanted:  # (by qualified name: `@overload`s and a def in each branch of an `if` are one)
                 seen.setdefault(last, set()).add(qual)
-    return frozenset(name for name, quals in seen.items() if len(quals) > 1)
+    return frozenset(name for name in wanted if name not in methods or len(seen.get(name, ())) > 1)
 
 
 def _incoming(facts: ProjectFacts, classes: dict[str, dict], file_facts) -> None:
