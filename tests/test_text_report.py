@@ -55,6 +55,16 @@ def test_source_lines_under_each_finding_with_the_span_marked(project):
     assert out[at + 8] == "      | ..."
 
 
+def test_a_form_feed_is_no_line_break_in_the_source_shown(tmp_path, monkeypatch):
+    (tmp_path / "app.py").write_text("import logging\nlog = logging.getLogger(__name__)\n\x0c\n\n"
+                                     "def signup(user):\n    x = 1\n    log.info('new %s', user.email)\n",
+                                     encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    out = check().splitlines()
+    at = out.index(next(line for line in out if line.startswith("app.py:7:")))
+    assert out[at + 2] == "    7 |     log.info('new %s', user.email)"
+
+
 def test_no_show_source(project):
     out = check("--no-show-source")
     assert "app.py:4:" in out and " | " not in out and "^" not in out
