@@ -74,8 +74,9 @@ class ProjectFacts:
     mirrors: dict[str, str] = field(default_factory=dict)
     #: functions whose parameters reach a sink: qualified name -> (parameters, ((index, code, what, path), ...))
     summaries: dict[str, tuple] = field(default_factory=dict)
-    #: the names of summarised methods that more than one function of the project has: a call
-    #: ``x.name(...)`` on an object of unknown class does not say which of them it reaches
+    #: the names of summarised functions that are no method of a class, or that more than one
+    #: function of the project has: a call ``x.name(...)`` on an object of unknown class does not
+    #: say it reaches the summarised one (see :func:`_shared_methods`)
     shared_methods: frozenset = frozenset()
     #: what the project says of a class, by the words of its name when only one class has that name:
     #: ``ticket.title`` anywhere reads the field as the class ``Ticket`` says
