@@ -597,7 +597,12 @@ def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests:
                 row["erased_by"], row["exported_by"] = mark
     else:
         parsed: set[str] = set()
-        findings = rights.check(policy, facts, result.inventory, modules, shown, config, parsed)
+        thresholds = gc.get_threshold()
+        _fewer_collections()  # it parses the stores' modules: a big one is a big heap for the collector
+        try:
+            findings = rights.check(policy, facts, result.inventory, modules, shown, config, parsed)
+        finally:
+            gc.set_threshold(*thresholds)
         if key:
             cache.put("rights", key, rights_to_data(findings, result.inventory,
                                                     {m: now[m] for m in sorted(parsed) if m in now}, now))

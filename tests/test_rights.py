@@ -83,6 +83,29 @@ def test_deletes_cascades_and_anonymising_updates_reach_fields(tmp_path, monkeyp
     assert [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"] == [("GDPR501", "Invoice.billing_name")]
 
 
+def test_a_store_module_too_big_to_parse_whole_gives_the_same_reach(tmp_path, monkeypatch):
+    """A module of more than 20,000 lines is read for its stores in part (its other statements and
+    the store classes, not the 5,000 functions between them): the same cascades and updates."""
+    from gdpr_lint.engine.rights import Code
+
+    filler = "".join(f"\n\ndef helper_{i}(value):\n    return value + {i}\n" for i in range(5_000))
+    models = MODELS.replace("\n\nclass Order(", f"{filler}\n\nclass Order(")
+    root = project(tmp_path, {"shop/models.py": models, "shop/privacy.py": '''\
+        from shop.models import Customer, Review
+
+
+        def erase_customer(customer: Customer):
+            Review.objects.filter(author=customer).update(author_name="deleted user")
+            customer.delete()
+        '''})
+    assert [f for f in rights(root, monkeypatch) if f[0] == "GDPR501"] == [("GDPR501", "Invoice.billing_name")]
+    code = Code({"shop.models": str(root / "shop" / "models.py")}, None)
+    classes, names = code.classes("shop.models", {"Order"})
+    assert [(c.name, c.lineno) for c in classes] == [("Order", models[:models.index("class Order(")].count("\n") + 1)]
+    assert names.resolve_text("Customer") == "shop.models.Customer"  # a class of the module not parsed
+    assert code.parsed() == ["shop.models"] and not code._trees  # read for the check, not kept whole
+
+
 def test_exempt_fields_need_a_reason_and_are_then_not_reported(tmp_path, monkeypatch):
     models = MODELS.replace(
         "billing_name = models.CharField(max_length=100)  # gdpr: retention=P10Y basis=legal-obligation",

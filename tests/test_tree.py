@@ -162,6 +162,8 @@ def test_positions_per_statement_match_the_whole_module(source):
             # with a hint of the statement being walked: right, wrong or none, the same answer
             near = pick.choice(statements) if budget == -1 and statements else None
             assert lazy.get(node, near) == expected[node], (type(node).__name__, module.code_for_node(node)[:60])
+            if isinstance(node, (cst.Call, cst.BaseSmallStatement)):  # a finding's snippet, read or generated
+                assert lazy.code(node) == module.code_for_node(node)
             if isinstance(node, (cst.ClassDef, cst.FunctionDef)):  # its first line, decorators included
                 first = min([expected[node].start.line, *(expected[d].start.line for d in node.decorators)])
                 assert lazy.first_line(node) == first

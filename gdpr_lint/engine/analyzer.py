@@ -33,7 +33,7 @@ from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
-from gdpr_lint.files.parts import Part, needs_parts, split_module
+from gdpr_lint.files.parts import SPLIT_LINES, Part, needs_parts, split_module
 from gdpr_lint.filters.suppressions import apply_suppressions
 from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
@@ -97,7 +97,7 @@ class FileContext:
             return
         self._seen.add(key)
         try:
-            snippet = self.module.code_for_node(node)
+            snippet = self.positions.code(node)
         except Exception:  # noqa: BLE001 - code_for_node works on every node we report; be safe
             snippet = ""
         labels = [policy.categories[c].label if c in policy.categories else c for c in categories]
@@ -141,13 +141,15 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
     focused = focus(source, prefilter, project, module_name) if prefilter is not None else None
     text = source if focused is None else focused.text
-    found = measure(text)
-    if needs_parts(text, found.work):
+    long = text.count("\n") > SPLIT_LINES  # cut by its length alone: no need to measure the whole
+    found = None if long else measure(text)
+    if long or needs_parts(text, found.work):
         parts = split_module(text)
         if parts:  # a module too big to parse at once: its parts one at a time (files.parts)
             if focused is not None:
                 parts = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in parts]
             return _analyze_parts(path, source, parts, policy, classifier, module_name, project, is_package)
+        found = found or measure(text)
     problem, line = budget_problem(found)  # decided from the text: libcst could crash, or take minutes
     if problem:
         line = line or 1

@@ -50,6 +50,9 @@ class Positions:
         self._lines: list[str] = []  # the source's lines, where the ast's columns are read
         self._budget = 0  # nodes left to resolve statement by statement before the whole module is
         self._whole = None
+        #: the calls and small statements the ast placed whose code is the source's text between
+        #: their start and end (a call in no brackets of its own, a statement with no `;` after it)
+        self._exact: set[cst.CSTNode] = set()
 
     def get(self, node: cst.CSTNode, near: cst.CSTNode | None = None) -> CodeRange | None:
         """``near``: a statement the node is likely in (the one being walked), read first."""
@@ -59,6 +62,15 @@ class Positions:
         last = len(self.lines)
         return CodeRange(CodePosition(self.lines[min(pos.start.line, last) - 1], pos.start.column),
                          CodePosition(self.lines[min(pos.end.line, last) - 1], pos.end.column))
+
+    def code(self, node: cst.CSTNode) -> str:
+        """The node's code, as ``module.code_for_node`` gives it: read from its line where the
+        ``ast`` placed the node exactly (a call or a small statement on one line), else generated."""
+        pos = self._get(node) if node in self._exact else None
+        if pos is not None and pos.start.line == pos.end.line:  # (libcst's code of a node on several
+            # lines leaves out the indentation of the blocks around it)
+            return self._lines[pos.start.line - 1][pos.start.column:pos.end.column]
+        return self.module.code_for_node(node)
 
     def first_line(self, node: cst.CSTNode) -> int | None:
         """The first line of a statement with its decorators (``@`` of the first), in the file's
@@ -174,10 +186,14 @@ class Positions:
         found.sort(key=lambda n: (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset))
         known = self._known
         span = self._span
+        exact = self._exact
         for call, node in zip(calls, found):
             known[call] = (span(node), 0)
+            exact.add(call)
         for small, tree in zip(stmt.body, trees):  # (a `;` after one is not part of it)
             known[small] = (span(tree), 0)
+            if not isinstance(getattr(small, "semicolon", None), cst.Semicolon):
+                exact.add(small)
         known[stmt] = (CodeRange(known[stmt.body[0]][0].start, known[stmt.body[-1]][0].end), 0)
 
     def _span(self, node: ast.AST) -> CodeRange:

@@ -70,6 +70,7 @@ class Code:
         self._receivers: dict[str, list[tuple[Function, str]]] | None = None
         self._trees: dict[str, ast.Module | None] = {}
         self._raw: dict[str, bytes] = {}
+        self._partly: set[str] = set()  # modules parsed in part (:meth:`classes`)
 
     def raw(self, module: str) -> bytes:
         """A module's bytes, read safely (a regular file within the size limit), or ``b""``."""
@@ -114,8 +115,58 @@ class Code:
         return self._receivers.get(signal, [])
 
     def parsed(self) -> list[str]:
-        """The modules parsed so far (whatever their text, found or not)."""
-        return list(self._trees)
+        """The modules parsed so far, whole or in part (whatever their text, found or not)."""
+        return [*self._trees, *(m for m in self._partly if m not in self._trees)]
+
+    def classes(self, module: str, wanted: set[str]) -> tuple[list[ast.ClassDef], object] | None:
+        """The module's top-level classes named in ``wanted``, and its name resolver; ``None`` when
+        it does not parse.  A module of more than :data:`~gdpr_lint.files.parts.SPLIT_LINES` lines
+        that is not parsed yet is not parsed whole: only its statements that define no function or
+        class, and the classes wanted, each on its own lines, and that tree is not kept (the whole
+        tree of a 100,000-line module takes half a gigabyte)."""
+        tree, local = self._trees.get(module), None
+        if module not in self._trees:
+            lean = self._lean(module, wanted)
+            if lean is not None:
+                tree, local = lean
+            else:
+                tree = self.tree(module)
+        if tree is None:
+            return None
+        names = _names(tree, module, self.modules.get(module, ""))
+        if local is not None:
+            names.local = local  # every class of the module, not only those parsed
+        return [s for s in tree.body if isinstance(s, ast.ClassDef) and s.name in wanted], names
+
+    def _lean(self, module: str, wanted: set[str]) -> tuple[ast.Module | None, set[str]] | None:
+        """``(tree of the module's other statements and the wanted classes, every class's name)``
+        for a big module, else ``None`` (parse it whole)."""
+        from gdpr_lint.files import parts
+        from gdpr_lint.files.source import read_source
+
+        path = self.modules.get(module)
+        if not path:
+            return None
+        try:
+            text = read_source(Path(path))[0]
+        except OSError:
+            return None
+        if text is None or text.count("\n") <= parts.SPLIT_LINES:
+            return None
+        lines = text.split("\n")
+        found = parts.definitions(lines, parts.masked_lines(text))
+        if not found:
+            return None  # cannot be cut
+        kept = [""] * len(lines)
+        for first, last, name, kind in found:
+            if not kind or (kind == "class" and name in wanted):
+                kept[first - 1:last] = lines[first - 1:last]
+        self._partly.add(module)
+        local = {name for _a, _b, name, kind in found if kind == "class"}
+        try:
+            return ast.parse("\n".join(kept)), local
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            return None, local
 
     def tree(self, module: str) -> ast.Module | None:
         """A module's syntax tree, parsed once for the stores and the routines alike."""

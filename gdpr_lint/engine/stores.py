@@ -51,11 +51,11 @@ class Stores:
         self.by_name: dict[str, list[str]] = {}
         raw_refs: list[tuple[Model, str, str, str]] = []  # model, field, target as written, module
         for module, quals in by_module.items():
-            tree = code.tree(module)
-            if tree is None:
+            read = code.classes(module, {q.rpartition(".")[2] for q in quals})
+            if read is None:
                 continue
-            names = _names(tree, module, code.modules.get(module, ""))
-            for cls in (s for s in tree.body if isinstance(s, ast.ClassDef) and f"{module}.{s.name}" in quals):
+            classes, names = read
+            for cls in classes:
                 model = Model(f"{module}.{cls.name}", cls.name)
                 self._read_class(cls, model, names, raw_refs, module)
                 self.models[model.qual] = model
