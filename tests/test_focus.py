@@ -91,6 +91,29 @@ def test_what_another_method_sets_on_self_is_read():
     assert _key(focused) == _key(whole) and len(whole) == 1
 
 
+def test_where_a_local_name_set_on_self_comes_from_is_read_with_the_setter():
+    """`self.target = address`, where `address` comes from a walrus in an `if`, a `for` loop or an
+    assignment two names away: the raise that reads `self.target` in another method is kept."""
+    for setter in (["if (address := account.email):", "    self.target = address"],
+                   ["for account in accounts:", "    address = account.email", "    self.target = address"],
+                   ["first = account.email", "address = first", "self.target = address"]):
+        body = "\n".join(" " * 16 + line for line in setter).lstrip()
+        source = f"""
+        class Mailer:
+            def load(self, account, accounts=()):
+                {body}
+
+            def size(self):
+                return 3
+
+            def fail(self):
+                raise ValueError(f"cannot deliver to {{self.target}}")
+        """
+        whole, focused = _both(source)
+        assert _key(focused) == _key(whole) and [f.code for f in whole] == ["GDPR302"], setter
+        assert "def size" not in _kept(source)
+
+
 def test_findings_keep_the_file_lines_and_a_class_left_empty_still_parses():
     source = """
     import logging

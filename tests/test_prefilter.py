@@ -40,6 +40,23 @@ def test_same_findings_on_the_corpora(tree):
     _same_with_and_without(tree)
 
 
+def test_a_raise_of_an_object_whose_class_in_another_file_prints_personal_data_is_analysed(tmp_path, monkeypatch):
+    """`raise ValueError(member)` where `Member.__str__` (in another module) returns an e-mail: the
+    file is analysed, in plain and f-string messages; a raise whose message only says "member" in
+    words, or names an unrelated object, is no reason."""
+    tree = _project(tmp_path, {
+        "shop/people.py": ("class Member:\n    def __init__(self, email):\n        self.email = email\n\n"
+                           "    def __str__(self):\n        return self.email\n"),
+        "shop/plain.py": "def check(member):\n    if member:\n        raise ValueError(member)\n",
+        "shop/formatted.py": "def check(member):\n    if member:\n        raise KeyError(f'no {member}')\n",
+        "shop/words.py": ("def check(member, rows):\n    if rows:\n"
+                          "        raise ValueError('this member has no rows', len(rows))\n"),
+    })
+    _same_with_and_without(tree)
+    seen, _result = _analysed(monkeypatch, tree)
+    assert seen == ["shop/formatted.py", "shop/plain.py"]
+
+
 @pytest.mark.parametrize("source", [
     "def add(a, b):\n    return a + b\n",
     "class Widget:\n    name = 'gear'\n",  # a weak word without a person

@@ -22,6 +22,7 @@ the file, and comments, tags and suppressions are read in the whole file as befo
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, field
 
@@ -29,14 +30,14 @@ from gdpr_lint.files.parts import Part, definitions, masked_lines, members
 from gdpr_lint.policy import split_words
 from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
-from gdpr_lint.survey.prefilter import INNER_CLASS, identifiers
+from gdpr_lint.survey.prefilter import INNER_CLASS, identifiers, standalone
 
-_SELF_READ = re.compile(r"\bself[ \t]*\.[ \t]*([A-Za-z_]\w*)")
+_SELF_READ = re.compile(r"self[ \t]*\.[ \t]*([A-Za-z_]\w*)")  # (standalone: `self` alone)
 # `self.x = ...`, `self.x: T = ...`, `self.x += ...`, `self.a, self.b = ...`, `self.x \` and `= ...`
 # on the next line: a superset
-_SELF_SET = re.compile(r"\bself[ \t]*\.[ \t]*([A-Za-z_]\w*)(?=(?:[^\n=\\]|\\\r?\n|\\)*=(?!=))")
+_SELF_SET = re.compile(r"self[ \t]*\.[ \t]*([A-Za-z_]\w*)(?=(?:[^\n=\\]|\\\r?\n|\\)*=(?!=))")
 _DUNDER = re.compile(r"__\w+__$")
-_RETURNS = re.compile(r"\breturn\b(?![ \t]*(?:[#;\r\n]|$))", re.MULTILINE)  # `return(x)`, `return \` too
+_RETURNS = re.compile(r"return\b(?![ \t]*(?:[#;\r\n]|$))", re.MULTILINE)  # `return(x)`, `return \` too
 _BINDS = re.compile(r"^[ \t]*([A-Za-z_][\w, \t]*?)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 
 
@@ -118,10 +119,10 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         fn.calls = calls.names
         fn.summarised = frozenset(n.rpartition(".")[2] for n in calls.names if "." not in n or (
             fn.cls and n.startswith("self.") and n.count(".") == 1))
-        fn.returns = _RETURNS.search(fn.text) is not None
+        fn.returns = next(standalone(_RETURNS, fn.text), None) is not None
         fn.idents = identifiers(fn.text)
         if fn.cls:
-            fn.reads = frozenset(_SELF_READ.findall(fn.text))
+            fn.reads = frozenset(m.group(1) for m in standalone(_SELF_READ, fn.text))
             fn.sets = _assignments(fn, masked)
         by_name.setdefault(fn.name, []).append(i)
         for attr in fn.sets:
@@ -281,7 +282,9 @@ def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
         return out
     lines = fn.text.split("\n")
     found: dict[int, list[str]] = {}
-    for m in _SELF_SET.finditer(fn.text):
+    found_idents: list = []  # each line's identifiers, and the lines of each (_with_origins)
+    params = _parameters(fn.text)
+    for m in standalone(_SELF_SET, fn.text):
         found.setdefault(fn.text.count("\n", 0, m.start()), []).append(m.group(1))
     for i, attrs in found.items():
         depth, j = 0, i
@@ -293,9 +296,60 @@ def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
                 break
             j += 1
         text = "\n".join(lines[i:j + 1])
+        # (where a parameter comes from is its callers' business: the incoming facts)
+        if any(name not in params and name not in _NOT_LOCAL for name in _NAMES_READ.findall(text)):
+            text = _with_origins(text, lines, i, j, found_idents, params)
         for attr in attrs:
             out.setdefault(attr, []).append(text)
     return out
+
+
+_NOT_LOCAL = frozenset({*keyword.kwlist, *keyword.softkwlist, "self", "cls"})
+_NAMES_READ = re.compile(r"(?<![\w.])(?<!\.[ \t])[A-Za-z_]\w*")  # a name, not an attribute (`.email`)
+_HEADER = re.compile(r"def[ \t]+\w+[ \t]*\(")
+
+
+def _parameters(text: str) -> set[str]:
+    """The names in a function's parameter list (its parameters, with their annotations' and
+    defaults' names: a superset)."""
+    m = _HEADER.search(text)
+    if m is None:
+        return set()
+    depth, i = 1, m.end()
+    while i < len(text) and depth:
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        i += 1
+    return identifiers(text[m.end():i])
+
+
+def _with_origins(text: str, lines: list[str], first: int, last: int, cache: list, params: set[str]) -> str:
+    """A statement that sets an attribute of self, with the method's other lines that mention a
+    name it reads, and in turn the names those lines read: where a local name it stores comes from
+    (``for account in accounts:``, ``if (address := account.email):``, ``address = account.email``).
+    A superset of the flow's (a line that only uses a name counts too); ``cache``: each line's
+    identifiers and each identifier's lines, filled on first use."""
+    if not cache:
+        names_of = [identifiers(line) - _NOT_LOCAL for line in lines]
+        lines_of: dict[str, list[int]] = {}
+        for k, names in enumerate(names_of):
+            for name in names:
+                lines_of.setdefault(name, []).append(k)
+        cache.extend((names_of, lines_of))
+    names_of, lines_of = cache
+    taken: set[int] = set(range(first, last + 1))
+    todo = [name for k in range(first, last + 1) for name in names_of[k]]
+    done: set[str] = set()
+    while todo:  # each name once, each line once
+        name = todo.pop()
+        if name in done or name in params:
+            continue
+        done.add(name)
+        for k in lines_of.get(name, ()):
+            if k not in taken:
+                taken.add(k)
+                todo.extend(names_of[k])
+    extra = [lines[k] for k in sorted(taken) if not first <= k <= last]
+    return "\n".join([text, *extra]) if extra else text
 
 
 def _bound_names(lines: list[str], statements: list[tuple[int, int]]) -> dict[str, list[str]]:

@@ -434,6 +434,8 @@ def check_file_facts(data) -> dict:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# an exception's message is a sink too (prefilter.standalone: `raise` alone)
+_RAISE_CALL = re.compile(r"raise[ \t]+[A-Za-z_][\w.]*[ \t]*\(")
 
 
 def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[str]] | None, calls=None
@@ -442,11 +444,13 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     could use them: named after a person (``user``, ``new_user``: a project class whose ``__str__``
     is personal, ProjectFacts.texts), and classes called (``TicketSerializer(ticket)``: a carrier of
     personal fields, ProjectFacts.carried).  Read from the text inside the parentheses that follow a
-    sink's name (``log.info(...)``, ``requests.post(...)``) up to their end; a superset is harmless,
+    sink's name (``log.info(...)``, ``requests.post(...)``) or a raised exception's class
+    (``raise ValueError(member)``: its message) up to their end; a superset is harmless,
     it only decides whether the file is analysed.  ``sinks`` ``None``: from the whole text.
     ``calls``: the text's :class:`~gdpr_lint.survey.calltext.CallText`, when the caller has it."""
     from gdpr_lint.policy import split_words
     from gdpr_lint.survey.calltext import CallText
+    from gdpr_lint.survey.prefilter import standalone
 
     calls = calls if calls is not None else CallText(text)
     if sinks is None:
@@ -458,10 +462,17 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
             parts = name.split(".")  # log.info(, self.logger.debug(, requests.post(, print(
             if (len(parts) == 1 and parts[0] in functions) or not receivers.isdisjoint(parts[:-1]):
                 windows.append(_balanced(text, end))
+        sunk = bool(windows)
+        subjects = _subject_words(policy)
+        for m in standalone(_RAISE_CALL, text) if "raise" in text else ():
+            window = _balanced(text, m.end())
+            if any(split_words(name)[-1:] and split_words(name)[-1] in subjects for name in _IDENTIFIER.findall(window)):
+                windows.append(_code_of(window))  # (strings read only where a subject's word is)
         if not windows:
             return []  # no sink at all: nothing it holds can leak
     subjects = _subject_words(policy)
-    found: set[str] = calls.classes()  # a carrier built anywhere may reach a sink later
+    # a carrier built anywhere may reach a sink later (a raise: what its parentheses name)
+    found: set[str] = calls.classes() if sinks is None or sunk else set()
     for window in windows:
         for name in set(_IDENTIFIER.findall(window)):
             if not name.isupper():
@@ -471,19 +482,28 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     return sorted(found)
 
 
+def _code_of(text: str) -> str:
+    """The text without its plain strings and comments (an exception's message is mostly words
+    about the error, "user" among them); an f-string's text stays, with the names it formats."""
+    from gdpr_lint.files.parts import STRINGS_AND_COMMENTS
+
+    def blank(m: re.Match) -> str:
+        prefix = text[max(m.start() - 2, 0):m.start()]
+        return m.group() if m.group()[0] != "#" and "f" in prefix.lower() else " "
+    return STRINGS_AND_COMMENTS.sub(blank, text)
+
+
 def _balanced(text: str, start: int, limit: int = 2000) -> str:
     """The text from ``start`` (just inside an opening parenthesis) to its closing one."""
-    depth, i, end = 1, start, min(len(text), start + limit)
-    while i < end:
-        ch = text[i]
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if not depth:
-                break
-        i += 1
-    return text[start:i]
+    depth, end = 1, min(len(text), start + limit)
+    for m in _PAREN.finditer(text, start, end):
+        depth += 1 if m.group() == "(" else -1
+        if not depth:
+            return text[start:m.start()]
+    return text[start:end]
+
+
+_PAREN = re.compile(r"[()]")
 
 
 def _safe_names(policy) -> frozenset[str]:
