@@ -806,3 +806,22 @@ def test_a_helpers_callers_are_listed_in_line_order(tmp_path, monkeypatch):
     })
     reasons = [r for r in found["Archive.add_text:reasons"] if "by the call at" in r]
     assert [r.rsplit(":", 1)[1] for r in reasons] == ["7", "13"]
+
+
+def test_what_a_call_passes_is_read_on_the_lines_python_gives_it():
+    """The survey reads a function's own lines for a word that can be personal data before it
+    walks its calls: a form feed in a string above it ends no line (``str.splitlines`` would
+    break there and read the line above instead, missing the call on the function's last line)."""
+    import ast
+
+    from gdpr_lint.classify import Classifier
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.survey.incoming import incoming_facts
+
+    classifier = Classifier(load_policy())
+    for gap in ("\x0c", "\u2028", ""):
+        text = f'NOTE = "page{gap}break"\n\n\ndef send(a, archive):\n    archive.put(1,\n        a.email)\n'
+        _defs, passes = incoming_facts(ast.parse(text), "m", classifier.classify, frozenset(), frozenset(),
+                                       text=text, may_name=classifier.may_name)
+        assert [(callee, arg, cats) for callee, _how, _cls, arg, cats, _line in passes] == [
+            ("put", 1, ["user.contact.email"])], repr(gap)

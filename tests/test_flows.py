@@ -635,6 +635,18 @@ def test_a_suppression_on_an_argument_line_of_a_multi_line_call_applies():
     assert ("GDPR301", 8) in found
 
 
+def test_suppressions_and_tags_count_lines_as_python_does():
+    """A lone carriage return ends a line for the parsers, so it does for comments too: the
+    suppression on the line after one covers that line's finding, not the line before's; a form
+    feed in a string ends no line."""
+    src = ("import logging\rdef f(user):\r    logging.info(user.email)  # gdpr-lint: ignore reason=\"ok\"\r"
+           "    logging.info(user.phone)\n")
+    assert codes(src) == [("GDPR301", 4)]
+    src = ('import logging\nNOTE = "page\x0cbreak"\ndef f(user):\n'
+           '    logging.info(user.email)  # gdpr-lint: ignore reason="ok"\n    logging.info(user.phone)\n')
+    assert codes(src) == [("GDPR301", 5)]
+
+
 def test_a_suppression_naming_an_unknown_rule_says_so():
     from tests.conftest import run
 

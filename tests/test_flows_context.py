@@ -10,6 +10,8 @@ import textwrap
 from click.testing import CliRunner
 
 from gdpr_lint.cli import main
+from gdpr_lint.policy import load_policy
+from gdpr_lint.scan import scan
 from tests.conftest import codes
 
 
@@ -416,6 +418,51 @@ def test_a_method_name_other_classes_share_does_not_say_which_is_called(tmp_path
     result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "."])
     assert [(f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"]
             if f["family"] != "rights"] == [("app/views.py", 2, "GDPR301")]
+
+
+def test_an_attribute_of_self_is_an_object_not_a_module_of_a_folder_without_init(tmp_path, monkeypatch):
+    """A folder without ``__init__.py`` holds ``audit.py`` whose ``record`` logs its parameter:
+    ``app.audit.record(...)`` calls it, whatever package the import names; ``self.audit.record(...)``
+    calls a method of the object in ``self.audit`` (``Ledger.record``, which keeps the value), not it."""
+    files = {
+        "tools/audit.py": """
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        def record(value):
+            log.info("audit: %s", value)
+        """,
+        "tools/ledger.py": """
+        class Ledger:
+            def __init__(self):
+                self.rows = []
+
+            def record(self, value):
+                self.rows.append(value)
+        """,
+        "tools/shop.py": """
+        from ledger import Ledger
+
+        class Shop:
+            def __init__(self):
+                self.audit = Ledger()
+
+            def order(self, user):
+                self.audit.record(user.email)
+        """,
+    }
+    assert scan_tree(tmp_path, monkeypatch, files) == []
+    whole = scan([tmp_path], load_policy(), root=tmp_path, cache_dir=None, prefilter=False, jobs=1)
+    assert [f for f in whole.findings if f.family != "rights"] == []  # every function read: the same
+    files["tools/report.py"] = """
+    import tools.audit
+
+    def order(user):
+        tools.audit.record(user.email)
+    """
+    assert [(path, code) for path, _line, code in scan_tree(tmp_path, monkeypatch, files)] == [
+        ("tools/report.py", "GDPR301")]
 
 
 def test_a_name_holds_what_any_branch_gave_it_and_a_helper_returns_what_it_returns():

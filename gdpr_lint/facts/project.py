@@ -141,7 +141,8 @@ class ProjectFacts:
                 self._by_last.setdefault(q.rpartition(".")[2], []).append(q)
         for name in names:  # a folder without __init__.py: `app.notify.notify` is the survey's `notify.notify`
             last = name.rpartition(".")[2]
-            found = [q for q in self._by_last.get(last, ()) if name.endswith("." + q)] if "." in name else []
+            found = [q for q in self._by_last.get(last, ()) if name.endswith("." + q)] if "." in name and not (
+                name.startswith(("self.", "cls."))) else []  # (`self.notify.notify`: an object's method)
             if len(found) == 1:
                 return found[0], self.summaries[found[0]]
         if method and not (method.startswith("__") and method.endswith("__")) and method not in self.shared_methods:

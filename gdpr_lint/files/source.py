@@ -260,6 +260,16 @@ def lines_as_git_counts(data: bytes, text: str) -> bool:
     return data.count(b"\n") == text.count("\n")
 
 
+#: a line break as Python's tokenizer (and libcst, and ``ast``) counts one: not a form feed or a
+#: Unicode line separator, at which ``str.splitlines`` also breaks
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def python_lines(text: str) -> list[str]:
+    """The lines of a source text as Python numbers them (line ``n`` is ``[n - 1]``)."""
+    return LINE_BREAK.split(text)
+
+
 def line_count(text: str) -> int:
     """Lines as ``wc -l`` counts them, and a last line without its line break: ``"x = 1\n"`` is one."""
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)

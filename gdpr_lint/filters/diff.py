@@ -36,7 +36,7 @@ from pathlib import Path
 import click
 
 from gdpr_lint.files.gitdiff import FileChange, changes, staged_text
-from gdpr_lint.files.source import decode, lines_as_git_counts, read_bytes
+from gdpr_lint.files.source import decode, lines_as_git_counts, python_lines, read_bytes
 from gdpr_lint.findings import NOT_ANALYSED, Finding
 
 FILE_LEVEL = NOT_ANALYSED
@@ -57,7 +57,7 @@ def _touches(change: FileChange, first: int, last: int) -> bool:
 
 def _class_zone(text: str, owner: str) -> list[tuple[int, int]]:
     """Line ranges of each ``class owner`` header: the comment block above, decorators, ``class`` lines."""
-    lines = text.splitlines()
+    lines = python_lines(text)
     headers: list[tuple[int, int]] = []
     try:
         tree = ast.parse(text)
@@ -118,7 +118,7 @@ def caused_by_change(f: Finding, change: FileChange, texts: _Texts) -> bool:
     if not (f.code.startswith(FIELD_CODES_PREFIX) or f.code in FIELD_CODES) or "." not in f.symbol:
         return False
     text = texts.get(f.path)
-    lines = text.splitlines()
+    lines = python_lines(text)
     above = f.line - 1
     if above >= 1 and above in change.added and above <= len(lines) and lines[above - 1].lstrip().startswith("#"):
         return True

@@ -17,6 +17,7 @@ import shlex
 import tokenize
 from dataclasses import dataclass, field
 
+from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy.config import LAWFUL_BASES, RIGHTS_EXEMPT, TAG_KEYS
 
 # the markers `gdpr:` and `gdpr-lint:` in any case (`# GDPR: retention=P1Y`); keys and values as they are
@@ -92,18 +93,18 @@ def _comments(source: str):
     Uses :mod:`tokenize`, so ``# gdpr-lint: ignore`` inside a string or docstring is not a comment.
     Falls back to a line scan when the file does not tokenize (the parser reports that file anyway).
     """
-    lines = source.splitlines()
     try:
         out = []
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        # (read with universal newlines: a lone `\r` ends a line, as for the parsers)
+        for tok in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
             if tok.type == tokenize.COMMENT and _MENTION.search(tok.string):
                 row, col = tok.start
                 alone = not tok.line[:col].strip()
                 out.append((row, tok.string, alone, col))
         return out
     except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
-        return [(n, t[t.index("#"):], t.lstrip().startswith("#"), t.index("#")) for n, t in enumerate(lines, start=1)
-                if "#" in t and _MENTION.search(t)]
+        return [(n, t[t.index("#"):], t.lstrip().startswith("#"), t.index("#"))
+                for n, t in enumerate(python_lines(source), start=1) if "#" in t and _MENTION.search(t)]
 
 
 class CommentIndex:

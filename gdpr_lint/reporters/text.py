@@ -6,15 +6,14 @@ points at with a marker under the span (as ruff and rustc show them), and the fi
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from pathlib import Path
 
 import click
 
+from gdpr_lint.files.source import python_lines
+
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
-#: the line breaks of Python source (``str.splitlines`` also breaks at a form feed and others)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 MAX_SOURCE_LINES = 3  # of a finding's span; a longer one ends with "..."
 
 
@@ -23,7 +22,7 @@ class _Sources:
 
     def __init__(self, root, given: dict[str, str] | None = None):
         self.root = Path(root) if root is not None else Path.cwd()
-        self.texts: dict[str, list[str] | None] = {p: _LINE_BREAK.split(t) for p, t in (given or {}).items()}
+        self.texts: dict[str, list[str] | None] = {p: python_lines(t) for p, t in (given or {}).items()}
 
     def lines(self, path: str) -> list[str] | None:
         if path not in self.texts:
@@ -34,7 +33,7 @@ class _Sources:
                 text, _problem = read_source(target)
             except OSError:
                 text = None
-            self.texts[path] = _LINE_BREAK.split(text) if text is not None else None
+            self.texts[path] = python_lines(text) if text is not None else None
         return self.texts[path]
 
 

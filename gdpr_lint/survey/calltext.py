@@ -15,6 +15,8 @@ from __future__ import annotations
 import bisect
 import re
 
+from gdpr_lint.files.source import LINE_BREAK
+
 _CALL_OPEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 
 
@@ -48,7 +50,7 @@ class CallText:
         found = [end for name, end in zip(self.names, self.ends) if wanted(name)]
         if not found:
             return []
-        starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self._text))]
+        starts = [0, *(m.end() for m in LINE_BREAK.finditer(self._text))]
         return sorted({bisect.bisect_right(starts, end - 1) for end in found})
 
 
@@ -58,4 +60,3 @@ def any_within(lines: list[int], first: int, last: int) -> bool:
     return at < len(lines) and lines[at] <= last
 
 
-_LINE_BREAK = re.compile(r"\r\n?|\n")  # as Python's tokenizer counts lines

@@ -37,6 +37,7 @@ from __future__ import annotations
 import ast
 import re
 
+from gdpr_lint.files.source import python_lines
 from gdpr_lint.survey.astnames import last_name
 
 _BLOCKS = ("body", "orelse", "finalbody", "handlers")
@@ -136,7 +137,7 @@ def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: fro
     from gdpr_lint.policy import split_words
 
     judge = _Judge(classify, sanitizer_words, safe, split_words, credentials, keeping)
-    lines = text.splitlines() if text and may_name is not None and calls else None
+    lines = python_lines(text) if text and may_name is not None and calls else None
 
     def may_pass(fn) -> bool:
         if lines is None:

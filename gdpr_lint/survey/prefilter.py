@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import Policy, split_words
 from gdpr_lint.survey.astnames import last_name
 
@@ -270,7 +271,7 @@ class Prefilter:
             return True
         # a raise reports what its arguments carry: personal data the code around it names (its
         # top-level function or class, and the module-level assignments of the names it reads)
-        lines = source.splitlines()
+        lines = python_lines(source)
         assigned: dict[str, list[str]] | None = None
         functions: dict[str, ast.AST] = {}
         for stmt in tree.body:
