@@ -11,6 +11,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 from gdpr_lint.cache import need, need_keys, need_list
@@ -201,6 +202,7 @@ def normalise_source(code: str) -> str:
     return json.dumps(_canonical(tokens))
 
 
+@lru_cache(maxsize=4096)  # the same snippet comes back (a field declared alike in many models)
 def source_hash(code: str) -> str:
     """SHA-256 (hex) of :func:`normalise_source` of ``code``: what a fingerprint is computed from."""
     return hashlib.sha256(normalise_source(code).encode("utf-8", "surrogatepass")).hexdigest()
