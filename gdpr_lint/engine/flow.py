@@ -203,13 +203,14 @@ class Flow:
         if self._keys is None:
             self._keys = {}
             stack: list[cst.CSTNode] = [self._body]
-            while stack:
+            while stack:  # (`type(x) is`: libcst's classes are ABCs, whose isinstance is slow)
                 cur = stack.pop()
+                kind = type(cur)
                 owner, key = None, None
-                if isinstance(cur, cst.Subscript) and isinstance(cur.value, cst.Name):
+                if kind is cst.Subscript and type(cur.value) is cst.Name:
                     owner, key = cur.value.value, _subscript_key(cur)
-                elif (isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute)
-                      and isinstance(cur.func.value, cst.Name) and cur.func.attr.value in ("get", "pop", "getlist")
+                elif (kind is cst.Call and type(cur.func) is cst.Attribute
+                      and type(cur.func.value) is cst.Name and cur.func.attr.value in ("get", "pop", "getlist")
                       and cur.args):
                     owner, key = cur.func.value.value, string_value(cur.args[0].value)
                 if owner and key:
@@ -217,7 +218,7 @@ class Flow:
                                       for m in self.classifier.classify(key, owner, self._constant_keys(owner)))
                     if found:
                         self._keys[owner] = self._keys.get(owner, EMPTY) | found
-                if type(cur) in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and cur is not self._body:
+                if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and cur is not self._body:
                     continue
                 stack.extend(children(cur))
         return self._keys.get(name, EMPTY)
@@ -470,7 +471,8 @@ class Flow:
             return EMPTY
         t = self.taint
         d = depth + 1
-        if isinstance(node, cst.Name):
+        kind = type(node)  # (`kind is`: libcst's classes are ABCs, whose isinstance is slow; these are final)
+        if kind is cst.Name:
             name = node.value
             found = env.lookup("taint", name)
             if found is not None:
@@ -482,7 +484,7 @@ class Flow:
                 return self.object_text(self.current_class)
             return (frozenset(self.classifier.classify(name)) | (self.keys_read(name) if self.in_sink else EMPTY)
                     or self.source_of(node) or self.object_text(name))
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             attr = node.attr.value
             if attr in self.safe_attributes:
                 return EMPTY
@@ -501,7 +503,7 @@ class Flow:
             typed = env.lookup("typed", base.value) if isinstance(base, cst.Name) else None
             return (frozenset(self.classifier.classify(attr, typed or owner, False, self.evidence_of(typed or owner)))
                     or self.source_of(node) or (self.texts.get(("user",), EMPTY) if attr == "user" else EMPTY))
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             key = _subscript_key(node)
             if key is not None:
                 owner = self.owner_name(node.value)
@@ -509,17 +511,17 @@ class Flow:
             if self.source_of(node.value):
                 return EMPTY  # one value of a request under a key we cannot read: not the whole of it
             return t(node.value, env, d)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self._call_taint(node, env, d)
-        if isinstance(node, cst.FormattedString):
+        if kind is cst.FormattedString:
             out = EMPTY
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringExpression):
                     out |= t(part.expression, env, d)
             return out
-        if isinstance(node, cst.ConcatenatedString):  # f"a {phone}" f" b": implicitly joined literals
+        if kind is cst.ConcatenatedString:  # f"a {phone}" f" b": implicitly joined literals
             return t(node.left, env, d) | t(node.right, env, d)
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             out = EMPTY
             stack: list[cst.BaseExpression] = [node]
             while stack:  # long `a + b + c + ...` chains without deep recursion
@@ -529,21 +531,21 @@ class Flow:
                 else:
                     out |= t(cur, env, d)
             return out
-        if isinstance(node, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             return t(node.left, env, d) | t(node.right, env, d)
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             return t(node.body, env, d) | t(node.orelse, env, d)
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if kind in (cst.List, cst.Tuple, cst.Set):
             out = EMPTY
             for el in node.elements:
                 out |= t(el.value, env, d)
             return out
-        if isinstance(node, cst.Dict):
+        if kind is cst.Dict:
             out = EMPTY
             for el in node.elements:
                 out |= t(el.value, env, d)
             return out
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if kind in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             inner = env.child()
             comp: cst.CompFor | None = node.for_in
             while comp is not None:
@@ -552,18 +554,18 @@ class Flow:
             if isinstance(node, cst.DictComp):
                 return t(node.key, inner, d) | t(node.value, inner, d)
             return t(node.elt, inner, d)
-        if isinstance(node, (cst.Await, cst.Yield)):
+        if kind in (cst.Await, cst.Yield):
             inner_node = node.expression if isinstance(node, cst.Await) else node.value
             return t(inner_node, env, d) if isinstance(inner_node, cst.BaseExpression) else EMPTY
-        if isinstance(node, cst.NamedExpr):
+        if kind is cst.NamedExpr:
             value = t(node.value, env, d)
             self.bind_target(node.target, value, env, node.value)
             return value
-        if isinstance(node, cst.StarredElement):
+        if kind is cst.StarredElement:
             return t(node.value, env, d)
-        if isinstance(node, cst.Lambda):  # loguru's lazy `lambda: user.email` carries its body
+        if kind is cst.Lambda:  # loguru's lazy `lambda: user.email` carries its body
             return t(node.body, env, d)
-        if isinstance(node, cst.UnaryOperation):
+        if kind is cst.UnaryOperation:
             return EMPTY if isinstance(node.operator, cst.Not) else t(node.expression, env, d)
         return EMPTY
 

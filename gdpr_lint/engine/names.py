@@ -14,10 +14,10 @@ from gdpr_lint.engine.tree import import_statements
 def dotted(node: cst.CSTNode) -> str:
     """The dotted text of a Name/Attribute chain (``self.client.post``), else ``""``."""
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:  # (`type() is`: libcst's classes are ABCs, whose isinstance is slow)
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return ""
@@ -25,22 +25,24 @@ def dotted(node: cst.CSTNode) -> str:
 
 def last_name(node: cst.CSTNode) -> str:
     """The last identifier of a Name/Attribute (``post`` for ``self.client.post``), else ``""``."""
-    if isinstance(node, cst.Attribute):
+    kind = type(node)
+    if kind is cst.Attribute:
         return node.attr.value
-    if isinstance(node, cst.Name):
+    if kind is cst.Name:
         return node.value
     return ""
 
 
 def string_value(node: cst.CSTNode) -> str | None:
     """The value of a plain string literal (concatenations of literals included), else ``None``."""
-    if isinstance(node, cst.SimpleString):
+    kind = type(node)
+    if kind is cst.SimpleString:
         try:
             value = node.evaluated_value
         except Exception:  # noqa: BLE001 - libcst raises several types for odd literals
             return None
         return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
+    if kind is cst.ConcatenatedString:
         left, right = string_value(node.left), string_value(node.right)
         return left + right if left is not None and right is not None else None
     return None

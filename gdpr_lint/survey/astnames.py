@@ -1,8 +1,10 @@
-"""Dotted and last names of :mod:`ast` expressions, as the survey's readers spell them."""
+"""Dotted and last names of :mod:`ast` expressions, as the survey's readers spell them, and the
+fields of a node that hold its children."""
 
 from __future__ import annotations
 
 import ast
+from collections import deque
 
 
 def dotted(node: ast.AST, partial: bool = False) -> str:
@@ -26,3 +28,32 @@ def last_name(node: ast.AST) -> str:
     if isinstance(node, ast.Name):
         return node.id
     return ""
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node type that may hold child nodes, without ``ctx`` (the ``Load`` or
+    ``Store`` of every name, which no reader looks at): for walks that inline
+    ``ast.iter_child_nodes``."""
+    found = _CHILD_FIELDS.get(kind)
+    if found is None:
+        found = _CHILD_FIELDS[kind] = tuple(name for name in kind._fields if name != "ctx")
+    return found
+
+
+def walk(node: ast.AST):
+    """Every node under ``node`` (itself first), in ``ast.walk``'s order, without the ``ctx`` of
+    names: what ``ast.walk`` gives, at about half the cost (no generator per node and field)."""
+    todo = deque([node])
+    pop, extend, append, AST = todo.popleft, todo.extend, todo.append, ast.AST
+    while todo:
+        node = pop()
+        for name in child_fields(type(node)):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                append(value)
+        yield node

@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 import re
 
+from gdpr_lint.survey.astnames import walk
+
 #: text that may declare a record by a call, or a SQLAlchemy Core table: a file holding none of it
 #: declares records only by classes (the survey and engine.fields both read it so)
 RECORD_CALL_MARKERS = ("sqlalchemy", "TypedDict(", "amedtuple(", "NamedTuple(")
@@ -98,7 +100,7 @@ def _loaded_modules(tree: ast.Module, package: str) -> set[str]:
     load by a literal name (``import_module(".b", package="a")`` or ``"a"`` as the second argument
     resolved too); a name the code computes is not known."""
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         func = node.func
@@ -590,10 +592,10 @@ def _text_names(cls: ast.ClassDef) -> list[str]:
     for stmt in cls.body:
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.name not in _TEXT_METHODS:
             continue
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             if not isinstance(node, ast.Return) or node.value is None:
                 continue
-            for sub in ast.walk(node.value):
+            for sub in walk(node.value):
                 if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self":
                     out.append(sub.attr)
     return list(dict.fromkeys(out))

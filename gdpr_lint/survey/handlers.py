@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from gdpr_lint.survey.astnames import dotted, last_name
+from gdpr_lint.survey.astnames import dotted, last_name, walk
 
 
 def _dotted(node: ast.AST) -> str:
@@ -57,7 +57,7 @@ def caught_exceptions(tree: ast.Module, names) -> list[list]:
             continue
         types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
         logs = False
-        for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+        for sub in walk(ast.Module(body=node.body, type_ignores=[])):
             if isinstance(sub, ast.Raise) or (isinstance(sub, ast.Call) and _writes_log(sub.func, names)):
                 logs = True
                 break

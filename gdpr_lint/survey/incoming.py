@@ -38,7 +38,7 @@ import ast
 import re
 
 from gdpr_lint.files.source import python_lines
-from gdpr_lint.survey.astnames import last_name
+from gdpr_lint.survey.astnames import child_fields, last_name
 
 _BLOCKS = ("body", "orelse", "finalbody", "handlers")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -190,7 +190,7 @@ def _calls(root: ast.AST):
         node = todo.pop()
         if type(node) is Call:
             yield node
-        for name in node._fields:
+        for name in child_fields(type(node)):
             value = getattr(node, name, None)
             if type(value) is list:
                 todo.extend(v for v in value if isinstance(v, AST))

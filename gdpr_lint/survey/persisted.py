@@ -24,12 +24,13 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.survey.astnames import dotted as _dotted
+from gdpr_lint.survey.astnames import walk
 
 
 def _annotation_classes(node: ast.AST | None) -> list[str]:
     """Class names in an annotation (``Consultation``, ``Optional[CheckoutIn]``, ``list[Item]``)."""
     out: list[str] = []
-    for sub in ast.walk(node) if node is not None else ():
+    for sub in walk(node) if node is not None else ():
         if isinstance(sub, (ast.Name, ast.Attribute)):
             name = _dotted(sub)
             if name and name[:1].isupper() or "." in name and name.rpartition(".")[2][:1].isupper():
@@ -127,7 +128,7 @@ def persisted_classes(tree: ast.Module, names, persistence, text: str = "", call
         else:
             body = [s for s in scope.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         for stmt in body:
-            for node in ast.walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else ():
+            for node in walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else ():
                 if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
                     built = _constructed(node.value)
                     classes = _mentioned(node.value, held) | built
@@ -136,14 +137,14 @@ def persisted_classes(tree: ast.Module, names, persistence, text: str = "", call
                     if classes:
                         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                         for target in targets:
-                            for name in ast.walk(target):
+                            for name in walk(target):
                                 if isinstance(name, ast.Name):
                                     held.setdefault(name.id, set()).update(classes)
                                     made.setdefault(name.id, set()).update(built | _mentioned(node.value, made))
                 elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                     classes = _mentioned(node.iter, held)
                     if classes:
-                        for name in ast.walk(node.target):
+                        for name in walk(node.target):
                             if isinstance(name, ast.Name):
                                 held.setdefault(name.id, set()).update(classes)
                 elif isinstance(node, ast.Call) and _is_sink(node, names, persistence):
@@ -165,7 +166,7 @@ def _mentioned(expr: ast.AST, held: dict[str, set[str]]) -> set[str]:
     out: set[str] = set()
     if not held:
         return out
-    for sub in ast.walk(expr):
+    for sub in walk(expr):
         if isinstance(sub, ast.Name) and sub.id in held:
             out |= held[sub.id]
     return out
@@ -174,7 +175,7 @@ def _mentioned(expr: ast.AST, held: dict[str, set[str]]) -> set[str]:
 def _constructed(expr: ast.AST) -> set[str]:
     """Classes called or validated in an expression: ``Signup(...)``, ``Signup.model_validate(...)``."""
     out: set[str] = set()
-    for sub in ast.walk(expr):
+    for sub in walk(expr):
         if isinstance(sub, ast.Call):
             name = _dotted(sub.func)
             head, _, last = name.rpartition(".")

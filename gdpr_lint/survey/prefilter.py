@@ -13,7 +13,7 @@ import re
 
 from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import Policy, split_words
-from gdpr_lint.survey.astnames import last_name
+from gdpr_lint.survey.astnames import child_fields, last_name, walk
 
 _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
@@ -42,7 +42,7 @@ def _helpers(stmt: ast.AST, functions: dict[str, ast.AST]) -> list[ast.AST]:
     found: dict[str, ast.AST] = {}
     todo = [stmt]
     while todo:
-        for node in ast.walk(todo.pop()):
+        for node in walk(todo.pop()):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 helper = functions.get(node.func.id)
                 if helper is not None and helper is not stmt and node.func.id not in found:
@@ -59,7 +59,7 @@ def _module_assignments(tree: ast.Module, lines: list[str]) -> dict[str, list[st
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         text = "\n".join(lines[stmt.lineno - 1:stmt.end_lineno])
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 out.setdefault(node.id, []).append(text)
     return out
@@ -244,7 +244,7 @@ class Prefilter:
         if tree is None:
             return True
         for stmt in tree.body:
-            for node in ast.walk(stmt):
+            for node in walk(stmt):
                 if node is stmt or not isinstance(node, ast.ClassDef):
                     continue
                 if node.bases or node.keywords or node.decorator_list or any(
@@ -278,7 +278,7 @@ class Prefilter:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions[stmt.name] = stmt
         for stmt in tree.body:
-            if not any(self._raises_data(node) for node in ast.walk(stmt)):
+            if not any(self._raises_data(node) for node in walk(stmt)):
                 continue
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 return True
@@ -369,7 +369,7 @@ class Prefilter:
                     tree = ast.parse("\n".join(lines[:end]))
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     continue
-                if any(self._raises_data(node) for node in ast.walk(tree)):
+                if any(self._raises_data(node) for node in walk(tree)):
                     return True
                 break
             else:
@@ -522,7 +522,8 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
     stack: list[tuple[ast.AST, list[str]]] = [(tree, [])]
     while stack:
         node, classes = stack.pop()
-        if isinstance(node, ast.ClassDef):
+        kind = type(node)
+        if kind is ast.ClassDef:
             # a schema's fields are the names its body assigns, owned by the class (schemas.fields_of)
             classes = [node.name, *classes]
             owners = [o for o in classes if context_of(o) == "person"]
@@ -531,17 +532,17 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
                     [stmt.target] if isinstance(stmt, ast.AnnAssign) else [])
                 if any(isinstance(t, ast.Name) and hit(t.id, owners) for t in targets):
                     return True
-        if isinstance(node, ast.Attribute):
+        if kind is ast.Attribute:
             owners = owners_of(node.value, classes)
             words = split_words(node.attr)
             if hit(node.attr, owners) or (len(words) > 1 and hit("_".join(words[1:]), owners)):
                 return True
-        elif isinstance(node, ast.Subscript):
+        elif kind is ast.Subscript:
             key = node.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str) and hit(
                     key.value, owners_of(node.value, classes)):
                 return True
-        elif isinstance(node, ast.Call):
+        elif kind is ast.Call:
             strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             if isinstance(node.func, ast.Attribute):
                 owners = owners_of(node.func.value, classes)
@@ -549,11 +550,13 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
                     return True
             if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 owner = node.args[0].value  # Table("customers", ..., Column("name", ...))
-                for sub in ast.walk(node):
+                for sub in walk(node):
                     if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) < 80 and hit(
                             sub.value, [owner]):
                         return True
-        for name in node._fields:  # ast.iter_child_nodes, inlined (this walk is most of the survey's time)
+        # ast.iter_child_nodes, inlined (this walk is most of the survey's time), without the
+        # `ctx` (Load, Store) of every name
+        for name in child_fields(kind):
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:

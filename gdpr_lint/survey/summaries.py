@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.survey.astnames import dotted as _dotted
+from gdpr_lint.survey.astnames import walk
 
 
 def _sink_of(call: ast.Call, names) -> tuple[str, str] | None:
@@ -67,7 +68,7 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
     if not watched:
         return []
     out: list[list] = []
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             used = _names_in(node.value)
             target = node.targets[0].id
@@ -76,7 +77,7 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
             for p, held in watched.items():
                 if used & held:  # text = "%s: %s" % (name, value)
                     held.add(target)
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if not isinstance(node, ast.Call):
             continue
         sink = _sink_of(node, names)
