@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shlex
@@ -507,6 +508,18 @@ def count_lines(folder: Path) -> tuple[int, int]:
     return files, lines
 
 
+def growth_exponent(points: list[tuple[int, float]]) -> float | None:
+    """The exponent ``k`` of ``cpu ~ lines^k`` fitted to ``(lines, cpu)`` points by least squares on
+    their logarithms (``None`` for fewer than two usable points): 1 is linear."""
+    logs = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
+    if len(logs) < 2:
+        return None
+    mx = sum(x for x, _ in logs) / len(logs)
+    my = sum(y for _, y in logs) / len(logs)
+    var = sum((x - mx) ** 2 for x, _ in logs)
+    return sum((x - mx) * (y - my) for x, y in logs) / var if var else None
+
+
 def bench_scale(args, peers: dict[str, Path]) -> None:
     """How time and memory grow with lines: the corpora copied side by side into one folder and
     scanned cumulatively (the first, the first two, ... all), each tool once per step, with
@@ -573,6 +586,12 @@ def bench_scale(args, peers: dict[str, Path]) -> None:
             together = results[(tool, whole)].cpu
             print(f"{tool}: the whole tree ({lines_all:,} lines) {together:.2f} s cpu, its corpora one by one "
                   f"{parts:.2f} s: {together / parts:.2f}x (1.00 = linear; above it grows faster than the lines)")
+            cumulative = [(sum(sizes[n][2] for n in names[:i]), results[(tool, tuple(names[:i]))].cpu)
+                          for i in range(1, len(names) + 1) if (tool, tuple(names[:i])) in results]
+            slope = growth_exponent(cumulative)
+            if slope is not None:
+                print(f"{tool}: cpu grows as lines^{slope:.2f} over the cumulative rows (least squares of log cpu "
+                      f"on log lines; 1.00 = linear)")
         print(f"load average {loadavg()} after")
     finally:
         shutil.rmtree(work, ignore_errors=True)
