@@ -212,3 +212,20 @@ def test_a_sink_called_by_another_name_is_analysed(tmp_path, monkeypatch, source
     assert seen == ["shop/greet.py"]
     key = lambda r: [(f.path, f.code) for f in r.findings if f.family != "rights"]  # noqa: E731
     assert key(result) == key(full) == [("shop/greet.py", "GDPR301")]
+
+
+def test_standalone_words_are_found_as_a_look_behind_finds_them():
+    """prefilter.standalone gives what a pattern with a look-behind at its start gives, a match
+    that starts inside a refused one included (it is searched for from a literal, faster)."""
+    import re
+
+    from gdpr_lint.survey.prefilter import standalone
+
+    texts = ["raise X", "do_raise X", "x.raise y", "araise raise z", "self.a self.b", "myself.x = self.y",
+             "request . POST", "xrequest.POST request.POST", "", "raise", "_raise raise", "é raise"]
+    for word, after, behind in (("raise", "_.", r"(?<![\w.])"), ("self\\.\\w+", "_.", r"(?<![\w.])"),
+                                ("request\\s*\\.\\s*POST", "_", r"(?<!\w)")):
+        pattern, reference = re.compile(word), re.compile(behind + word)
+        for text in texts:
+            assert [m.span() for m in standalone(pattern, text, after)] == [
+                m.span() for m in reference.finditer(text)], (word, text)

@@ -539,3 +539,23 @@ def test_an_edit_the_check_does_not_read_keeps_its_cached_result(tmp_path, monke
                      "    pass\n")
     cached_run()
     assert len(runs) == 3
+
+
+def test_the_convention_search_finds_a_def_at_a_line_start_only():
+    """The search of every module's bytes for a routine by its name (``erase_*``) answers as the
+    multi-line expression it replaces: a ``def`` after indentation or ``async``, not after code."""
+    import re
+
+    from gdpr_lint.engine.rights import _convention_search, _pattern_regex
+
+    patterns = ("erase_*", "anonymi[sz]e_*", "gdpr_delete*")
+    names = "|".join(_pattern_regex(p) for p in patterns).encode()
+    reference = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:" + names + rb")\b", re.MULTILINE)
+    search = _convention_search(patterns)
+    for data in (b"def erase_x(): pass", b"  async  def erase_user(a):", b"x = 1; def erase_x", b"# def erase_x\n",
+                 b"class A:\n    def anonymise_me(self):", b"sdef erase_x", b"def erased", b"def erase_",
+                 b"async def gdpr_deleteAll(", b"\r\n  def erase_a(", b"asyncdef erase_b", b"x def erase_c\ndef erase_d",
+                 b""):
+        expected = reference.search(data)
+        found = search.search(data)
+        assert (found and found.end()) == (expected and expected.end()), data  # (the match starts at `def`)

@@ -538,7 +538,7 @@ def routines(policy, code: Code, which: str) -> tuple[list[Function], list[str]]
     return found, []
 
 
-def searches(policy) -> list[re.Pattern[bytes]]:
+def searches(policy) -> list:
     """What :func:`check` looks for in the bytes of every module: a file that matches none of these
     is parsed only when a routine, a store or a signal leads to it (the scan's cache of the check
     relies on this to tell which edits can change its result)."""
@@ -550,10 +550,34 @@ def searches(policy) -> list[re.Pattern[bytes]]:
     return out
 
 
-def _convention_search(patterns) -> re.Pattern[bytes]:
+class _DefSearch:
+    """A search of a module's bytes for a ``def`` whose name fits one of the convention's patterns
+    (``erase_*``), at the start of a line (after its indentation and an ``async``): the same as
+    ``^[ \\t]*(?:async[ \\t]+)?def[ \\t]+(?:names)\\b`` in multi-line mode, but searched for from
+    the literal ``def``, many times faster than from the start of every line."""
+
+    def __init__(self, patterns) -> None:
+        names = "|".join(_pattern_regex(p) for p in patterns)
+        self._def = re.compile(rb"def[ \t]+(?:" + names.encode() + rb")\b")
+
+    def search(self, data: bytes) -> re.Match[bytes] | None:
+        at = 0
+        while True:
+            m = self._def.search(data, at)
+            if m is None:
+                return None
+            line = data.rfind(b"\n", 0, m.start()) + 1
+            if _LINE_HEAD.fullmatch(data, line, m.start()):
+                return m
+            at = m.start() + 1
+
+
+_LINE_HEAD = re.compile(rb"[ \t]*(?:async[ \t]+)?")
+
+
+def _convention_search(patterns) -> _DefSearch:
     """A `def` whose name fits one of the convention's patterns (``erase_*``), as bytes."""
-    names = "|".join(_pattern_regex(p) for p in patterns)
-    return re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:" + names.encode() + rb")\b", re.MULTILINE)
+    return _DefSearch(patterns)
 
 
 _RECEIVERS = re.compile(rb"receiver\(|\.connect\(")  # where a signal receiver may be connected

@@ -18,6 +18,7 @@ from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary
 from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import EXPRESSIONS, block_statements, children
+from gdpr_lint.survey.prefilter import standalone
 
 MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
 
@@ -25,7 +26,7 @@ MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause 
 _CALL = re.compile(r"\b(\w+)\s*\(")
 # compound statements whose blocks may define functions (`if ...: def f` ... `else: def g`)
 _BLOCKS = (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While, cst.Match)
-_DEF = re.compile(r"\bdef\s+(\w+)\s*\(")
+_DEF = re.compile(r"def\s+(\w+)\s*\(")  # (standalone: `def` alone)
 
 
 @lru_cache(maxsize=2)
@@ -33,7 +34,7 @@ def _called_names(source: str) -> frozenset[str]:
     """The names written before ``(`` in ``source`` more often than they are defined with ``def``
     (a superset of the functions the module calls: strings and comments count too); read once
     for the parts of a module read in parts (:mod:`gdpr_lint.files.parts`), which share it."""
-    defined = Counter(_DEF.findall(source))
+    defined = Counter(m.group(1) for m in standalone(_DEF, source, "_"))
     return frozenset(name for name, n in Counter(_CALL.findall(source)).items() if n > defined.get(name, 0))
 
 
