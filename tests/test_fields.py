@@ -147,6 +147,17 @@ def test_a_name_about_the_data_wins_over_a_personal_data_type():
     assert [line for code, line in codes(src) if code == "GDPR101"] == [6, 7]  # not line 5
 
 
+def test_a_tag_separated_by_any_white_space_is_read():
+    """A form feed, a next-line character or a line separator inside a tag comment separates as a
+    space does (found by a fresh-user check: `basis=contract \\x0c` was "not key=value")."""
+    from gdpr_lint.policy.comments import parse_tag
+
+    for space in ("\x0c", "\x85", "\u2028", "\x0b"):
+        tag = parse_tag(f" retention=P1Y{space}basis=contract {space}", 3)
+        assert (tag.values, tag.errors) == ({"retention": "P1Y", "basis": "contract"}, ()), repr(space)
+    assert parse_tag(" retention=P1Y \x0c basis", 3).errors == ("`basis` is not key=value",)  # still read
+
+
 def test_upper_case_tag_and_suppression_markers():
     # the report: `# GDPR: retention=P1Y basis=contract` was not a tag, so GDPR101 "no retention tag"
     src = '''

@@ -96,7 +96,15 @@ def test_where_a_local_name_set_on_self_comes_from_is_read_with_the_setter():
     assignment two names away: the raise that reads `self.target` in another method is kept."""
     for setter in (["if (address := account.email):", "    self.target = address"],
                    ["for account in accounts:", "    address = account.email", "    self.target = address"],
-                   ["first = account.email", "address = first", "self.target = address"]):
+                   ["first = account.email", "address = first", "self.target = address"],
+                   # found by a fresh-user check: a loop's target, a parameter given a new value,
+                   # and origins written over several lines
+                   ["for self.target in (a.email for a in accounts):", "    pass"],
+                   ["accounts = accounts or account.email", "self.target = accounts"],
+                   ["address = \\", "    account.email", "self.target = address"],
+                   ["address = str(", "    account.email,", ")", "self.target = address"],
+                   ["if (address :=", "        account.email):", "    self.target = address"],
+                   ["for address in (", "        a.email for a in accounts):", "    self.target = address"]):
         body = "\n".join(" " * 16 + line for line in setter).lstrip()
         source = f"""
         class Mailer:

@@ -109,6 +109,18 @@ def test_findings_in_parts_are_those_of_the_whole_module(tmp_path, monkeypatch):
     assert suppressed == 12  # the phones of the odd classes
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_a_module_with_other_line_breaks_is_cut_at_the_same_lines(tmp_path, monkeypatch, newline):
+    """Lines are counted as Python counts them: a module whose line break is a lone carriage
+    return is cut too (it was one long line to the cut, read whole, and over 100,000 lines lost
+    every finding to the budget), with the same findings at the same lines."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mod.py").write_text(generated(25), encoding="utf-8")
+    expected = _findings(tmp_path, monkeypatch, cut=True)
+    (tmp_path / "mod.py").write_bytes(generated(25).replace("\n", newline).encode("utf-8"))
+    assert _findings(tmp_path, monkeypatch, cut=True) == expected
+
+
 @pytest.mark.parametrize("ending", ['X = """never closed\n', "def broken(user) pass\n"])
 def test_a_syntax_error_in_a_module_read_in_parts_is_one_finding_at_its_line(tmp_path, monkeypatch, ending):
     """As for a small file: one GDPR901 at Python's line, and nothing else of the file."""

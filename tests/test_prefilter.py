@@ -51,10 +51,17 @@ def test_a_raise_of_an_object_whose_class_in_another_file_prints_personal_data_i
         "shop/formatted.py": "def check(member):\n    if member:\n        raise KeyError(f'no {member}')\n",
         "shop/words.py": ("def check(member, rows):\n    if rows:\n"
                           "        raise ValueError('this member has no rows', len(rows))\n"),
+        # found by a fresh-user check: a subclass that inherits __str__, an object built first
+        "shop/vips.py": "from shop.people import Member\n\n\nclass Vip(Member):\n    pass\n",
+        "shop/inherited.py": "from shop.vips import Vip\n\n\ndef check(vip: Vip):\n    raise ValueError(vip)\n",
+        "shop/built.py": ("from shop.people import Member\n\n\ndef check(rows):\n    m = Member(rows[0])\n"
+                          "    raise ValueError(m)\n"),
+        "shop/within.py": ("from shop.people import Member\n\n\ndef check(rows):\n    with Member(rows[0]) as m:\n"
+                           "        raise ValueError(m)\n"),
     })
     _same_with_and_without(tree)
     seen, _result = _analysed(monkeypatch, tree)
-    assert seen == ["shop/formatted.py", "shop/plain.py"]
+    assert seen == ["shop/built.py", "shop/formatted.py", "shop/inherited.py", "shop/plain.py", "shop/within.py"]
 
 
 @pytest.mark.parametrize("source", [

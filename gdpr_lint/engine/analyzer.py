@@ -34,6 +34,7 @@ from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.files.parts import SPLIT_LINES, Part, needs_parts, split_module
+from gdpr_lint.files.source import line_breaks
 from gdpr_lint.filters.suppressions import apply_suppressions
 from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
@@ -141,7 +142,7 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
     focused = focus(source, prefilter, project, module_name) if prefilter is not None else None
     text = source if focused is None else focused.text
-    long = text.count("\n") > SPLIT_LINES  # cut by its length alone: no need to measure the whole
+    long = line_breaks(text) > SPLIT_LINES  # cut by its length alone: no need to measure the whole
     found = None if long else measure(text)
     if long or needs_parts(text, found.work):
         parts = split_module(text)

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from gdpr_lint.files.parts import Part, definitions, masked_lines, members
+from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import split_words
 from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
@@ -69,7 +70,7 @@ class _Class:
 def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     """The part of ``source`` (the module ``module``) the analysis must read (see the module
     docstring), or ``None`` when that is the whole file (or the text cannot be cut)."""
-    lines = source.split("\n")
+    lines = python_lines(source)
     masked = masked_lines(source)
     found = definitions(lines, masked)
     if not found:
@@ -275,81 +276,85 @@ def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:
 
 
 def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
-    """The statements of a method that set attributes of ``self`` (a superset: from each line
-    where ``self.x`` comes before a ``=``, to where its brackets close), by attribute."""
+    """The statements of a method that set attributes of ``self``, by attribute (a superset:
+    each statement where ``self.x`` comes before a ``=``, or is the target of a ``for`` or a
+    ``with ... as``), each with the method's statements that tell where what it stores comes
+    from (:func:`_with_origins`)."""
     out: dict[str, list[str]] = {}
     if "self" not in fn.text:
         return out
     lines = fn.text.split("\n")
-    found: dict[int, list[str]] = {}
-    found_idents: list = []  # each line's identifiers, and the lines of each (_with_origins)
-    params = _parameters(fn.text)
+    own = masked[fn.first - 1:fn.first - 1 + len(lines)]
+    statements = _logical_lines(own)
+    of_line = {k: n for n, (a, b) in enumerate(statements) for k in range(a, b + 1)}
+    found: dict[int, list[str]] = {}  # statement -> the attributes it sets
     for m in standalone(_SELF_SET, fn.text):
-        found.setdefault(fn.text.count("\n", 0, m.start()), []).append(m.group(1))
-    for i, attrs in found.items():
-        depth, j = 0, i
-        while j < len(lines):
-            code = masked[fn.first - 1 + j]
-            depth += code.count("(") + code.count("[") + code.count("{") - code.count(")") - code.count(
-                "]") - code.count("}")
-            if depth <= 0 and not code.rstrip().endswith("\\"):
-                break
-            j += 1
-        text = "\n".join(lines[i:j + 1])
-        # (where a parameter comes from is its callers' business: the incoming facts)
-        if any(name not in params and name not in _NOT_LOCAL for name in _NAMES_READ.findall(text)):
-            text = _with_origins(text, lines, i, j, found_idents, params)
+        found.setdefault(of_line[fn.text.count("\n", 0, m.start())], []).append(m.group(1))
+    for n, (a, b) in enumerate(statements):
+        code = " ".join(own[a:b + 1])
+        target = _LOOP_TARGET.match(code) or _WITH_TARGET.search(code)
+        if target is not None:
+            found.setdefault(n, []).extend(m.group(1) for m in standalone(_SELF_READ, target.group(1)))
+    cache: list = []  # each statement's identifiers, and the statements of each (_with_origins)
+    for n, attrs in found.items():
+        text = _with_origins(n, lines, statements, cache)
         for attr in attrs:
             out.setdefault(attr, []).append(text)
     return out
 
 
 _NOT_LOCAL = frozenset({*keyword.kwlist, *keyword.softkwlist, "self", "cls"})
-_NAMES_READ = re.compile(r"(?<![\w.])(?<!\.[ \t])[A-Za-z_]\w*")  # a name, not an attribute (`.email`)
-_HEADER = re.compile(r"def[ \t]+\w+[ \t]*\(")
+# `for self.x in ...`, `for self.a, self.b in ...`; `with open(p) as self.f:` (on masked code)
+_LOOP_TARGET = re.compile(r"[ \t]*(?:async[ \t]+)?for[ \t]+(.*?)[ \t]+in\b")
+_WITH_TARGET = re.compile(r"\bas[ \t]+(self[ \t]*\.[ \t]*\w+)")
 
 
-def _parameters(text: str) -> set[str]:
-    """The names in a function's parameter list (its parameters, with their annotations' and
-    defaults' names: a superset)."""
-    m = _HEADER.search(text)
-    if m is None:
-        return set()
-    depth, i = 1, m.end()
-    while i < len(text) and depth:
-        depth += {"(": 1, ")": -1}.get(text[i], 0)
-        i += 1
-    return identifiers(text[m.end():i])
+def _logical_lines(masked: list[str]) -> list[tuple[int, int]]:
+    """The statements of a block of masked lines, as ``(first, last)`` line indexes: a line ends
+    one where its brackets are closed and it does not end with a backslash."""
+    out: list[tuple[int, int]] = []
+    depth, first = 0, 0
+    for k, code in enumerate(masked):
+        depth = max(depth + code.count("(") + code.count("[") + code.count("{") - code.count(")")
+                    - code.count("]") - code.count("}"), 0)
+        if depth == 0 and not code.rstrip().endswith("\\"):
+            out.append((first, k))
+            first = k + 1
+    if first < len(masked):
+        out.append((first, len(masked) - 1))
+    return out
 
 
-def _with_origins(text: str, lines: list[str], first: int, last: int, cache: list, params: set[str]) -> str:
-    """A statement that sets an attribute of self, with the method's other lines that mention a
-    name it reads, and in turn the names those lines read: where a local name it stores comes from
-    (``for account in accounts:``, ``if (address := account.email):``, ``address = account.email``).
-    A superset of the flow's (a line that only uses a name counts too); ``cache``: each line's
-    identifiers and each identifier's lines, filled on first use."""
+def _with_origins(n: int, lines: list[str], statements: list[tuple[int, int]], cache: list) -> str:
+    """Statement ``n`` of a method, with its other statements that mention a name it reads, and
+    in turn the names those read: where a local name it stores comes from (``for account in
+    accounts:``, ``if (address := account.email):``, ``address = account.email``, a parameter
+    given a new value).  A superset of the flow's (a statement that only uses a name counts too);
+    ``cache``: each statement's identifiers and the statements of each identifier, made on first use."""
     if not cache:
-        names_of = [identifiers(line) - _NOT_LOCAL for line in lines]
-        lines_of: dict[str, list[int]] = {}
+        names_of = [identifiers("\n".join(lines[a:b + 1])) - _NOT_LOCAL for a, b in statements]
+        statements_of: dict[str, list[int]] = {}
         for k, names in enumerate(names_of):
             for name in names:
-                lines_of.setdefault(name, []).append(k)
-        cache.extend((names_of, lines_of))
-    names_of, lines_of = cache
-    taken: set[int] = set(range(first, last + 1))
-    todo = [name for k in range(first, last + 1) for name in names_of[k]]
+                statements_of.setdefault(name, []).append(k)
+        cache.extend((names_of, statements_of))
+    names_of, statements_of = cache
+    taken = {n}
+    todo = list(names_of[n])
     done: set[str] = set()
-    while todo:  # each name once, each line once
+    while todo:  # each name once, each statement once
         name = todo.pop()
-        if name in done or name in params:
+        if name in done:
             continue
         done.add(name)
-        for k in lines_of.get(name, ()):
+        for k in statements_of.get(name, ()):
             if k not in taken:
                 taken.add(k)
                 todo.extend(names_of[k])
-    extra = [lines[k] for k in sorted(taken) if not first <= k <= last]
-    return "\n".join([text, *extra]) if extra else text
+    first, last = statements[n]
+    own = "\n".join(lines[first:last + 1])
+    extra = ["\n".join(lines[a:b + 1]) for k, (a, b) in enumerate(statements) if k in taken and k != n]
+    return "\n".join([own, *extra]) if extra else own
 
 
 def _bound_names(lines: list[str], statements: list[tuple[int, int]]) -> dict[str, list[str]]:

@@ -143,7 +143,7 @@ class Code:
         """``(tree of the module's other statements and the wanted classes, every class's name)``
         for a big module, else ``None`` (parse it whole)."""
         from gdpr_lint.files import parts
-        from gdpr_lint.files.source import read_source
+        from gdpr_lint.files.source import line_breaks, python_lines, read_source
 
         path = self.modules.get(module)
         if not path:
@@ -152,9 +152,9 @@ class Code:
             text = read_source(Path(path))[0]
         except OSError:
             return None
-        if text is None or text.count("\n") <= parts.SPLIT_LINES:
+        if text is None or line_breaks(text) <= parts.SPLIT_LINES:
             return None
-        lines = text.split("\n")
+        lines = python_lines(text)
         found = parts.definitions(lines, parts.masked_lines(text))
         if not found:
             return None  # cannot be cut

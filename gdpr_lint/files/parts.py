@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gdpr_lint.files.source import line_breaks, python_lines
+
 #: lines of functions and classes per part (the module's other statements come on top)
 PART_LINES = 4_000
 #: a file is cut when its estimated analysis work is above this (:mod:`gdpr_lint.engine.budget`
@@ -61,14 +63,14 @@ class Part:
 
 def needs_parts(source: str, work: int) -> bool:
     """Whether a module is read in parts: too much work or too many lines to parse at once."""
-    return work > PART_WORK or source.count("\n") > SPLIT_LINES
+    return work > PART_WORK or line_breaks(source) > SPLIT_LINES
 
 
 def _mask(match: re.Match) -> str:
     """A string as ``S``, each further line it spans as `` S`` (code, but no statement's start), a
     comment as nothing."""
     text = match.group()
-    return "" if text[0] == "#" else "S" + "\n S" * text.count("\n")
+    return "" if text[0] == "#" else "S" + "\n S" * line_breaks(text)
 
 
 def statements(source: str, masked: list[str] | None = None) -> list[tuple[int, int, str]]:
@@ -76,7 +78,7 @@ def statements(source: str, masked: list[str] | None = None) -> list[tuple[int, 
     1-based and covering every line; ``[]`` when the text cannot be cut (an unclosed bracket).
     ``masked``: the source's lines with strings and comments masked (:func:`masked_lines`)."""
     lines = masked if masked is not None else masked_lines(source)
-    return [(a, b, name) for a, b, name, _kind in definitions(source.split("\n"), lines)]
+    return [(a, b, name) for a, b, name, _kind in definitions(python_lines(source), lines)]
 
 
 def definitions(originals: list[str], lines: list[str]) -> list[tuple[int, int, str, str]]:
@@ -158,7 +160,7 @@ def members(source_lines: list[str], masked: list[str], first: int, last: int
 
 def masked_lines(source: str) -> list[str]:
     """The source's lines with every string as ``S`` and every comment gone (line breaks kept)."""
-    return STRINGS_AND_COMMENTS.sub(_mask, source).split("\n")
+    return python_lines(STRINGS_AND_COMMENTS.sub(_mask, source))
 
 
 def split_module(source: str) -> list[Part]:
@@ -167,7 +169,7 @@ def split_module(source: str) -> list[Part]:
     found = statements(source, masked)
     if not found:
         return []
-    lines = source.split("\n")
+    lines = python_lines(source)
     header = [(a, b) for a, b, name in found if not name]
     units = [(a, b, name) for a, b, name in found if name]
     if not units:

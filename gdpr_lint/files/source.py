@@ -270,6 +270,11 @@ def python_lines(text: str) -> list[str]:
     return LINE_BREAK.split(text)
 
 
+def line_breaks(text: str) -> int:
+    """The line breaks of a source text as Python counts them (``\\r\\n``, ``\\r`` or ``\\n``)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
 def line_count(text: str) -> int:
     """Lines as ``wc -l`` counts them, and a last line without its line break: ``"x = 1\n"`` is one."""
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)

@@ -24,6 +24,7 @@ from gdpr_lint.policy.config import LAWFUL_BASES, RIGHTS_EXEMPT, TAG_KEYS
 _TAG = re.compile(r"#\s*(?i:gdpr)\s*:(?P<body>[^#]*)")
 _SUPPRESS = re.compile(r"#\s*(?i:gdpr-lint)\s*:\s*ignore(?:\[(?P<codes>[^\]]*)\])?(?P<rest>[^#]*)")
 _MENTION = re.compile("gdpr", re.IGNORECASE)
+_OTHER_SPACE = re.compile(r"[^\S \t\r\n]")  # white space shlex does not split at (\f, \x85, \u2028 ...)
 _REASON = re.compile(r"""reason\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>\S+))""")
 
 
@@ -58,6 +59,7 @@ def parse_tag(body: str, line: int) -> Tag:
     """
     values: dict[str, str] = {}
     errors: list[str] = []
+    body = _OTHER_SPACE.sub(" ", body)  # a form feed or line separator in a comment separates as a space does
     try:
         parts = shlex.split(body, comments=False, posix=True)
     except ValueError:

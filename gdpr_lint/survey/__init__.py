@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from gdpr_lint.cache import BadEntry, need, need_keys
 from gdpr_lint.files import parts as _parts
-from gdpr_lint.files.source import line_count
+from gdpr_lint.files.source import line_breaks, line_count
 from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import (
     RECORD_CALL_MARKERS,
@@ -88,7 +88,7 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     needs it; :func:`~gdpr_lint.engine.analyzer.analyze_source` measures it first.
     """
     lines = line_count(text)
-    if lines > _parts.SPLIT_LINES and policy is not None:
+    if line_breaks(text) > _parts.SPLIT_LINES and policy is not None:
         parts = _parts.split_module(text)
         if parts:  # too big to parse at once (files.parts): analysed in parts, whatever its words
             return _survey_parts(text, parts, modname, is_package, policy, classify, lines)
@@ -125,7 +125,7 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
     headers: dict[str, dict] = {}
     facts: dict[str, list] = {}
     for part in parts:
-        padded = part.padded(text.count("\n") + 1)
+        padded = part.padded(line_breaks(text) + 1)
         try:
             tree = ast.parse(padded)
         except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):

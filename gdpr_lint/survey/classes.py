@@ -456,31 +456,33 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
 
     calls = calls if calls is not None else CallText(text)
     if sinks is None:
-        windows = [text]
+        windows = [(text, text)]
     else:
         receivers, functions = sinks
-        windows = []
+        windows = []  # (the text in a sink's parentheses, and its code alone)
         for name, end in zip(calls.names, calls.ends):
             parts = name.split(".")  # log.info(, self.logger.debug(, requests.post(, print(
             if (len(parts) == 1 and parts[0] in functions) or not receivers.isdisjoint(parts[:-1]):
-                windows.append(_balanced(text, end))
-        sunk = bool(windows)
-        subjects = _subject_words(policy)
+                window = _balanced(text, end)
+                windows.append((window, _code_of(window)))
         for m in standalone(_RAISE_CALL, text) if "raise" in text else ():
-            window = _balanced(text, m.end())
-            if any(split_words(name)[-1:] and split_words(name)[-1] in subjects for name in _IDENTIFIER.findall(window)):
-                windows.append(_code_of(window))  # (strings read only where a subject's word is)
+            code = _code_of(_balanced(text, m.end()))  # (an error message's words are about the error)
+            windows.append((code, code))
         if not windows:
             return []  # no sink at all: nothing it holds can leak
     subjects = _subject_words(policy)
-    # a carrier built anywhere may reach a sink later (a raise: what its parentheses name)
-    found: set[str] = calls.classes() if sinks is None or sunk else set()
-    for window in windows:
+    # a carrier built anywhere may reach a sink later; in a sink's code, a name may hold an object
+    # of a person's class whatever its words (`vip`, of a class `Vip(Member)`)
+    found: set[str] = calls.classes()
+    for window, code in windows:
         for name in set(_IDENTIFIER.findall(window)):
             if not name.isupper():
                 words = split_words(name)
                 if 0 < len(words) <= 2 and words[-1] in subjects:
                     found.add(name)
+        for name in set(_IDENTIFIER.findall(code)):
+            if not name.isupper() and 0 < len(split_words(name)) <= 2:
+                found.add(name)
     return sorted(found)
 
 
