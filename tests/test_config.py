@@ -300,6 +300,23 @@ def test_pyproject_found_by_walking_up_from_a_scanned_subfolder(tmp_path):
     assert codes("project/src/shop/analytics.py") == (0, set())
 
 
+@pytest.mark.parametrize("table", ['[tool]\ngdpr-lint = { approved_processors = ["mixpanel"] }\n',
+                                   '[tool."gdpr-lint"]\napproved_processors = ["mixpanel"]\n',
+                                   'tool = { gdpr-lint = { approved_processors = ["mixpanel"] } }\n'])
+def test_pyproject_found_however_toml_spells_the_table(tmp_path, table):
+    """An inline table or a quoted key is the same TOML as `[tool.gdpr-lint]` (found by a
+    fresh-user check: only that spelling was found by walking up)."""
+    project = tmp_path / "project"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg" / "analytics.py").write_text(PROCESSOR, encoding="utf-8")
+    (project / "pyproject.toml").write_text(f'[project]\nname = "x"\n\n{table}' if table.startswith("[") else
+                                            table + '\n[project]\nname = "x"\n', encoding="utf-8")
+    assert codes("project/pkg") == (0, set())
+    (project / "pyproject.toml").write_text(table.replace('["mixpanel"]', '"mixpanel"').replace(
+        "approved_processors", "fail_on"), encoding="utf-8")  # a bad value there exits 2
+    assert check("--format", "json", "project/pkg").exit_code == 2
+
+
 def test_pyproject_without_the_table_is_skipped(tmp_path):
     project = tmp_path / "project"
     (project / "pkg").mkdir(parents=True)

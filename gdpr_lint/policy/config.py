@@ -320,9 +320,23 @@ def find_config(start: Path) -> Path | None:
                 text = read_text(pyproject, CONFIG_BYTES)
             except NotReadable:
                 continue
-            if "[tool.gdpr-lint" in text or "[tool.gdpr_lint" in text:  # (the underscore is reported)
+            if _names_the_tool(text):
                 return pyproject
     return None
+
+
+def _names_the_tool(text: str) -> bool:
+    """Whether a ``pyproject.toml`` has a ``gdpr-lint`` table under ``tool``, however TOML spells
+    it (``[tool.gdpr-lint]``, ``[tool]`` with ``gdpr-lint = {...}``, a quoted key); a file that does
+    not parse counts when it has the section's header (loading it then reports the error), and the
+    misspelt ``gdpr_lint`` counts (loading it says how to spell it)."""
+    if "gdpr" not in text:
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool")
+    except (ValueError, RecursionError):
+        return "[tool.gdpr-lint" in text or "[tool.gdpr_lint" in text
+    return isinstance(tool, dict) and ("gdpr-lint" in tool or "gdpr_lint" in tool or "gdprlint" in tool)
 
 
 def rules_off(cfg: OrgConfig) -> list[str]:
