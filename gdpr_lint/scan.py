@@ -109,7 +109,7 @@ def _package_of(folder: str) -> str:
     return f"{parent}.{here.name}" if parent else here.name
 
 
-def _fewer_collections() -> None:
+def fewer_collections() -> None:
     """Run Python's cycle collector less often: parsing allocates millions of objects that die by
     reference counting (trees hold no cycles), and the default thresholds make the collector walk
     them again and again (about a tenth of a scan's CPU time; memory is unchanged)."""
@@ -148,7 +148,7 @@ def _init_worker(policy: Policy, use_prefilter: bool = True, project: dict | Non
 
     if memory:
         _limit_memory(memory)
-    _fewer_collections()
+    fewer_collections()
     _WORKER["policy"] = policy
     _WORKER["time_limit"] = time_limit
     if given is not None:
@@ -449,7 +449,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     _GIVEN.clear()
     _GIVEN.update(given)
     thresholds = gc.get_threshold()
-    _fewer_collections()
+    fewer_collections()
     try:
         # pass 1: survey every file (cached by its content and the policy's vocabulary)
         known, fresh = snapshot["files"], {}
@@ -598,7 +598,7 @@ def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests:
     else:
         parsed: set[str] = set()
         thresholds = gc.get_threshold()
-        _fewer_collections()  # it parses the stores' modules: a big one is a big heap for the collector
+        fewer_collections()  # it parses the stores' modules: a big one is a big heap for the collector
         try:
             findings = rights.check(policy, facts, result.inventory, modules, shown, config, parsed)
         finally:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import keyword
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gdpr_lint.files.parts import Part, definitions, masked_lines, members
 from gdpr_lint.files.source import python_lines
@@ -240,11 +241,17 @@ class _Summarised:
                 continue
             if last in self.methods or f"{self.module}.{fn.cls}.{last}" in self.quals:
                 return True
-            if not head and re.search(rf"(?<![\w.])(?<!def )(?<!class ){last}[ \t]*\(", fn.text):
+            if not head and _called_alone(last).search(fn.text):
                 return True  # called alone (not `super().name(`, a method of what super() gives; not its `def`)
             if head.partition(".")[0] in self.module_idents:
                 return True
         return False
+
+
+@lru_cache(maxsize=1024)
+def _called_alone(name: str) -> re.Pattern:
+    """``name(`` called alone (not ``x.name(``, ``super().name(``, nor its ``def``)."""
+    return re.compile(rf"(?<![\w.])(?<!def )(?<!class ){name}[ \t]*\(")
 
 
 def _is_root(fn: _Function, aliases: list[tuple[str, str]], seen: set[str], prefilter, summarised: _Summarised,

@@ -124,8 +124,10 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
     repeats once.  Such a file is always analysed."""
     headers: dict[str, dict] = {}
     facts: dict[str, list] = {}
+    known: dict[str, set[str]] = {}  # the facts of each key so far, as text
+    total = line_breaks(text) + 1
     for part in parts:
-        padded = part.padded(line_breaks(text) + 1)
+        padded = part.padded(total)
         try:
             tree = ast.parse(padded)
         except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
@@ -137,9 +139,12 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
         for header in found:
             headers.setdefault(header["q"], header)
         for key, values in more.items():
-            merged = facts.setdefault(key, [])
-            known = {repr(v) for v in merged}
-            merged.extend(v for v in values if repr(v) not in known)
+            merged, seen = facts.setdefault(key, []), known.setdefault(key, set())
+            for v in values:
+                spelled = repr(v)
+                if spelled not in seen:
+                    seen.add(spelled)
+                    merged.append(v)
     for key in ("calls", "imports", "dotted", "attrs", "mentions"):
         if key in facts:
             facts[key] = sorted(set(facts[key]))
