@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.survey.astnames import dotted as _dotted
-from gdpr_lint.survey.astnames import walk
+from gdpr_lint.survey.astnames import child_fields, walk
 
 
 def _sink_of(call: ast.Call, names) -> tuple[str, str] | None:
@@ -47,15 +47,23 @@ def _names_in(node: ast.AST, safe: frozenset[str] = frozenset()) -> set[str]:
     (``context["user"].pk``, ``len(rows)``: an id, a count)."""
     out: set[str] = set()
     stack = [node]
+    AST = ast.AST
     while stack:
         cur = stack.pop()
-        if isinstance(cur, ast.Attribute) and cur.attr in safe:
-            continue
-        if isinstance(cur, ast.Call) and _dotted(cur.func).rpartition(".")[2] in safe:
-            continue
-        if isinstance(cur, ast.Name):
+        kind = type(cur)
+        if kind is ast.Name:
             out.add(cur.id)
-        stack.extend(ast.iter_child_nodes(cur))
+            continue
+        if kind is ast.Attribute and cur.attr in safe:
+            continue
+        if kind is ast.Call and _dotted(cur.func).rpartition(".")[2] in safe:
+            continue
+        for name in child_fields(kind):  # (ast.iter_child_nodes, inlined)
+            value = getattr(cur, name, None)
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                stack.append(value)
     return out
 
 
