@@ -58,6 +58,9 @@ def test_a_raise_of_an_object_whose_class_in_another_file_prints_personal_data_i
                           "    raise ValueError(m)\n"),
         "shop/within.py": ("from shop.people import Member\n\n\ndef check(rows):\n    with Member(rows[0]) as m:\n"
                            "        raise ValueError(m)\n"),
+        # a look-alike: the object is built, but the raise carries only words
+        "shop/literal.py": ("from shop.people import Member\n\n\ndef check(rows):\n    m = Member(rows[0])\n"
+                            "    if not m.email:\n        raise ValueError('no member')\n    return m\n"),
     })
     _same_with_and_without(tree)
     seen, _result = _analysed(monkeypatch, tree)

@@ -467,7 +467,8 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
                 windows.append((window, _code_of(window)))
         for m in standalone(_RAISE_CALL, text) if "raise" in text else ():
             code = _code_of(_balanced(text, m.end()))  # (an error message's words are about the error)
-            windows.append((code, code))
+            if _IDENTIFIER.search(code):  # (a message of literals carries nothing)
+                windows.append((code, code))
         if not windows:
             return []  # no sink at all: nothing it holds can leak
     subjects = _subject_words(policy)
