@@ -23,7 +23,7 @@ _CALL_OPEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 class CallText:
     """The dotted name before each ``(`` of a text, in order, and the offset just inside it."""
 
-    __slots__ = ("_called", "_text", "ends", "names")
+    __slots__ = ("_called", "_starts", "_text", "ends", "names")
 
     def __init__(self, text: str) -> None:
         self._text = text
@@ -33,6 +33,7 @@ class CallText:
             self.names.append(m.group(1))
             self.ends.append(m.end())
         self._called: frozenset[str] | None = None
+        self._starts: list[int] | None = None  # where each line starts (lines_where)
 
     def called(self) -> frozenset[str]:
         """The names called: the last part of each (``info`` of ``log.info(``)."""
@@ -50,7 +51,9 @@ class CallText:
         found = [end for name, end in zip(self.names, self.ends) if wanted(name)]
         if not found:
             return []
-        starts = [0, *(m.end() for m in LINE_BREAK.finditer(self._text))]
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in LINE_BREAK.finditer(self._text))]
+        starts = self._starts
         return sorted({bisect.bisect_right(starts, end - 1) for end in found})
 
 
