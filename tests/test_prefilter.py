@@ -239,3 +239,24 @@ def test_standalone_words_are_found_as_a_look_behind_finds_them():
         for text in texts:
             assert [m.span() for m in standalone(pattern, text, after)] == [
                 m.span() for m in reference.finditer(text)], (word, text)
+
+
+def test_a_person_handed_to_a_project_function_that_logs_it_is_analysed(tmp_path, monkeypatch):
+    """`record(member)`, where `record` (another module) logs its parameter and a Member
+    prints an e-mail: the call is a finding, in a file whose own words name no personal data.
+    Look-alikes: the same function given a count, and `super().__init__(member)`."""
+    tree = _project(tmp_path, {
+        "shop/people.py": ("class Member:\n    def __init__(self, email):\n        self.email = email\n\n"
+                           "    def __str__(self):\n        return self.email\n"),
+        "shop/audit.py": ("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+                          "def record(who):\n    log.info('done by %s', who)\n\n\nclass Entry:\n"
+                          "    def __init__(self, who):\n        log.info('entry of %s', who)\n"),
+        "shop/views.py": "from shop.audit import record\n\n\ndef act(member):\n    record(member)\n",
+        "shop/counts.py": "from shop.audit import record\n\n\ndef act(request):\n    record(request.count)\n",
+        "shop/base.py": ("from shop.audit import Entry\n\n\nclass Special(Entry):\n"
+                         "    def __init__(self, member):\n        super().__init__(member.count)\n"),
+    })
+    _same_with_and_without(tree)
+    seen, result = _analysed(monkeypatch, tree)
+    assert "shop/views.py" in seen and "shop/counts.py" not in seen and "shop/base.py" not in seen
+    assert ("shop/views.py", "GDPR301") in {(f.path, f.code) for f in result.findings}

@@ -127,6 +127,22 @@ class ProjectFacts:
                 return True
         return False
 
+    def hands_personal(self, handed) -> bool:
+        """Whether a file hands an object that prints personal data (``handed``: ``"callee\\x1fname"``,
+        the survey's) to a function of the project that writes that parameter to a sink: the call is
+        a finding (``notify(session.user)`` where ``notify`` logs it), whatever the file's words said."""
+        if not handed or not self.summaries:
+            return False
+        if self._summarised is None:
+            self._summarised = frozenset(q.rpartition(".")[2] for q in self.summaries)
+        for pair in handed:
+            callee, _, name = pair.partition("\x1f")
+            if callee.startswith("__"):
+                continue  # `super().__init__(user)`: every class has one, the name tells not which
+            if callee in self._summarised and self.prints_personal((name,)):
+                return True
+        return False
+
     def summary_of(self, names, method: str = "") -> tuple[str, tuple] | None:
         """The summary of the function a call names (its qualified names), or of the one method of
         the project with that name (``archive.add_text(...)``): ``(qualified name, summary)``."""
@@ -159,7 +175,8 @@ class ProjectFacts:
         file's survey facts): an object it hands to a sink prints personal data, one of its classes
         is judged, it reads a personal field of an imported class, callers pass it personal data, or
         it builds one of the project's remote log handlers."""
-        return (self.prints_personal(found.get("mentions", ())) or self.judges_classes_of(module)
+        return (self.prints_personal(found.get("mentions", ())) or self.hands_personal(found.get("handed", ()))
+                or self.judges_classes_of(module)
                 or self.reads_personal_fields(found.get("imports", ()), found.get("attrs", ()))
                 or self.receives(module) or self.builds_handler(found.get("calls", ()), found.get("dotted", ())))
 

@@ -23,7 +23,7 @@ from gdpr_lint.survey.classes import (
     check_file_facts,
     file_facts,
 )
-from gdpr_lint.survey.prefilter import identifiers
+from gdpr_lint.survey.prefilter import file_identifiers
 
 
 @dataclass
@@ -111,7 +111,7 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         # personal data by its words: a finding needs a sink here, or a record (a class the project
         # facts judge, or one declared by a call), or a call of a function that writes to a sink
         words = why == "words" and not any(r in text for r in RECORD_CALL_MARKERS) and not prefilter.inner_record(
-            text, tree) and not prefilter.sink_shaped(text, identifiers(text), calls.called(), tree)
+            text, tree) and not prefilter.sink_shaped(text, file_identifiers(text), calls.called(), tree)
         return Survey(headers, why == "always" or (why == "words" and not words), lines, facts=facts, words=words,
                       parsed=True)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
@@ -145,7 +145,7 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
                 if spelled not in seen:
                     seen.add(spelled)
                     merged.append(v)
-    for key in ("calls", "imports", "dotted", "attrs", "mentions"):
+    for key in ("calls", "imports", "dotted", "attrs", "mentions", "handed"):
         if key in facts:
             facts[key] = sorted(set(facts[key]))
     return Survey(list(headers.values()), True, lines, facts=facts, parsed=True)

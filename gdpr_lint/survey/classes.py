@@ -322,6 +322,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     facts = {"persisted": persisted,
              "caught": caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [],
              "mentions": _person_mentions(text, policy, sinks, calls) if text else [],
+             # what its calls hand over that is named after a person (`notify(session.user)`): a
+             # call of a project function that writes that parameter to a sink (ProjectFacts.hands_personal)
+             "handed": _handed(text, policy, calls) if text else [],
              # the names the file calls, for the cache key: which function summaries it may use
              "calls": sorted(calls.called()),
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
@@ -361,7 +364,7 @@ def weak_attributes(text: str, policy) -> list[str]:
 
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
-_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "summaries", "calls", "imports", "dotted", "attrs", "defs",
+_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "handed", "summaries", "calls", "imports", "dotted", "attrs", "defs",
                         "passes"})
 
 
@@ -410,6 +413,7 @@ def check_file_facts(data) -> dict:
             raise BadEntry("a caught fact has two parts")
         need(item[0], str), need(item[1], bool)
     need_list(data.get("mentions", []), str)
+    need_list(data.get("handed", []), str)
     need_list(data.get("calls", []), str)
     need_list(data.get("imports", []), str)
     need_list(data.get("dotted", []), str)
@@ -487,6 +491,31 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     return sorted(found)
 
 
+def _handed(text: str, policy, calls) -> list[str]:
+    """``"callee\\x1fname"`` for each call whose arguments name something after a person
+    (``create_entry(contrib, session.user)``: ``create_entry`` and ``user``), in the code of its
+    parentheses (strings left out)."""
+    from gdpr_lint.policy import split_words
+    from gdpr_lint.survey.prefilter import file_identifiers
+
+    subjects = _subject_words(policy)
+    named = set()
+    for name in file_identifiers(text):
+        words = split_words(name)
+        if 0 < len(words) <= 2 and words[-1] in subjects and not name.isupper():
+            named.add(name)
+    if not named:
+        return []
+    out: set[str] = set()
+    closing = _closings(text)
+    for callee, end in zip(calls.names, calls.ends):
+        window = text[end:min(closing.get(end - 1, len(text)), end + 2000)]  # (as _balanced, all at once)
+        if any(name in window for name in named):
+            last = callee.rpartition(".")[2]
+            out.update(f"{last}\x1f{name}" for name in set(_IDENTIFIER.findall(_code_of(window))) & named)
+    return sorted(out)
+
+
 def _code_of(text: str) -> str:
     """The text without its plain strings and comments (an exception's message is mostly words
     about the error, "user" among them); an f-string's text stays, with the names it formats."""
@@ -496,6 +525,19 @@ def _code_of(text: str) -> str:
         prefix = text[max(m.start() - 2, 0):m.start()]
         return m.group() if m.group()[0] != "#" and "f" in prefix.lower() else " "
     return STRINGS_AND_COMMENTS.sub(blank, text)
+
+
+def _closings(text: str) -> dict[int, int]:
+    """Where each ``(`` of a text closes: its offset -> the offset of its ``)`` (none when it does
+    not close); one pass for every call of a file, where :func:`_balanced` reads one."""
+    out: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _PAREN.finditer(text):
+        if m.group() == "(":
+            stack.append(m.start())
+        elif stack:
+            out[stack.pop()] = m.start()
+    return out
 
 
 def _balanced(text: str, start: int, limit: int = 2000) -> str:

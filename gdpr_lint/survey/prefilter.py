@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 
 from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import Policy, split_words
@@ -73,6 +74,12 @@ def _is_gettext(call: ast.Call) -> bool:
 def identifiers(text: str) -> set[str]:
     """Every identifier of a text: code, strings and comments alike."""
     return set(_IDENTS.findall(text))
+
+
+@lru_cache(maxsize=4)
+def file_identifiers(text: str) -> frozenset[str]:
+    """:func:`identifiers` of a whole file, read once for the survey's several readers."""
+    return frozenset(_IDENTS.findall(text))
 
 
 def standalone(pattern: re.Pattern, text: str, after: str = "_."):
@@ -463,7 +470,7 @@ class Prefilter:
         ``ast`` (``tree`` when the caller has parsed it already); when it parsed, the second
         value says so and no further syntax check is needed.
         """
-        idents = set(_IDENTS.findall(source))  # code, strings and comments alike
+        idents = file_identifiers(source)  # code, strings and comments alike
         words = set().union(*map(split_words, idents))  # split_words is cached across files
         if self.always(source, idents, words):
             return "always", False

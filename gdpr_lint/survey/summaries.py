@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import ast
 
-from gdpr_lint.survey.astnames import dotted as _dotted
 from gdpr_lint.survey.astnames import child_fields, walk
+from gdpr_lint.survey.astnames import dotted as _dotted
 
 
 def _sink_of(call: ast.Call, names) -> tuple[str, str] | None:
