@@ -480,11 +480,7 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     # of a person's class whatever its words (`vip`, of a class `Vip(Member)`)
     found: set[str] = calls.classes()
     for window, code in windows:
-        for name in set(_IDENTIFIER.findall(window)):
-            if not name.isupper():
-                words = split_words(name)
-                if 0 < len(words) <= 2 and words[-1] in subjects:
-                    found.add(name)
+        found.update(name for name in set(_IDENTIFIER.findall(window)) if _named_after_a_person(name, subjects))
         for name in set(_IDENTIFIER.findall(code)):
             if not name.isupper() and 0 < len(split_words(name)) <= 2:
                 found.add(name)
@@ -495,21 +491,15 @@ def _handed(text: str, policy, calls) -> list[str]:
     """``"callee\\x1fname"`` for each call whose arguments name something after a person
     (``create_entry(contrib, session.user)``: ``create_entry`` and ``user``), in the code of its
     parentheses (strings left out)."""
-    from gdpr_lint.policy import split_words
     from gdpr_lint.survey.prefilter import file_identifiers
 
     subjects = _subject_words(policy)
-    named = set()
-    for name in file_identifiers(text):
-        words = split_words(name)
-        if 0 < len(words) <= 2 and words[-1] in subjects and not name.isupper():
-            named.add(name)
+    named = {name for name in file_identifiers(text) if _named_after_a_person(name, subjects)}
     if not named:
         return []
     out: set[str] = set()
-    closing = _closings(text)
     for callee, end in zip(calls.names, calls.ends):
-        window = text[end:min(closing.get(end - 1, len(text)), end + 2000)]  # (as _balanced, all at once)
+        window = _balanced(text, end)
         if any(name in window for name in named):
             last = callee.rpartition(".")[2]
             out.update(f"{last}\x1f{name}" for name in set(_IDENTIFIER.findall(_code_of(window))) & named)
@@ -527,17 +517,13 @@ def _code_of(text: str) -> str:
     return STRINGS_AND_COMMENTS.sub(blank, text)
 
 
-def _closings(text: str) -> dict[int, int]:
-    """Where each ``(`` of a text closes: its offset -> the offset of its ``)`` (none when it does
-    not close); one pass for every call of a file, where :func:`_balanced` reads one."""
-    out: dict[int, int] = {}
-    stack: list[int] = []
-    for m in _PAREN.finditer(text):
-        if m.group() == "(":
-            stack.append(m.start())
-        elif stack:
-            out[stack.pop()] = m.start()
-    return out
+def _named_after_a_person(name: str, subjects: frozenset[str]) -> bool:
+    """``user``, ``new_member``: a name of one or two words whose last is a data subject's, not a
+    constant."""
+    from gdpr_lint.policy import split_words
+
+    words = split_words(name)
+    return 0 < len(words) <= 2 and words[-1] in subjects and not name.isupper()
 
 
 def _balanced(text: str, start: int, limit: int = 2000) -> str:
