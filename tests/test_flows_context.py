@@ -101,6 +101,35 @@ def test_a_dict_holds_what_the_keys_read_from_it_say():
     assert codes(src) == [("GDPR301", 6)]
 
 
+def test_keys_read_across_a_comment_a_line_break_or_a_backslash_still_tell_what_a_dict_holds():
+    """The flow reads keys only from names the module spells before a ``[`` or a ``.``
+    (``Flow.read_with_keys``): every spelling of a read must still count."""
+    spellings = ['(data  # the reply\n            ["email"])', '(data\n            .get("email"))',
+                 'data \\\n            ["email"]', 'data . get ("email")']
+    for read in spellings:
+        src = f'''
+        import logging
+        log = logging.getLogger(__name__)
+
+        def profile(client):
+            data = client.get("/me").json()
+            log.debug("profile: %s", data)
+            return {read}
+        '''
+        assert codes(src) == [("GDPR301", 6)], read
+    # look-alike: a key read from another name does not make `data` personal
+    src = '''
+    import logging
+    log = logging.getLogger(__name__)
+
+    def profile(client, reply):
+        data = client.get("/me").json()
+        log.debug("profile: %s", data)
+        return reply["email"]
+    '''
+    assert codes(src) == []
+
+
 def test_an_error_quotes_what_was_written_or_requested():
     src = '''
     import logging

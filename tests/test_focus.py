@@ -298,3 +298,23 @@ def test_a_class_of_things_known_to_the_facts_does_not_make_a_raise_personal():
     facts = ProjectFacts(named={("product",): Evidence(kind="thing"), ("member",): Evidence(kind="person")})
     part = focus(textwrap.dedent(source), PF, facts, "m")
     assert part is not None and "def close" in part.text and "def publish" not in part.text
+
+
+def test_a_call_alone_is_told_from_a_method_a_definition_and_a_longer_name():
+    """``_called_alone`` (a literal search, not a pattern compiled per name) against the pattern it
+    replaced, on spellings around the name and on every prefix of them."""
+    import re
+
+    from gdpr_lint.engine.focus import _called_alone
+
+    texts = ["notify(x)", "notify (x)", "notify\t(x)", "x.notify(y)", "super().notify(y)", "def notify(self):",
+             "class notify(Base):", "_notify(x)", "renotify(x)", "notify_all(x)", "notify", "y = notify\n(x)",
+             "def  notify(x)", "a=notify(x)", "(notify(x))", "def f():\n    return notify(1)", "ünotify(x)",
+             "notify.x(1); notify(2)", "x.notify(1) + notify(2)", "defnotify(1)"]
+    pattern = re.compile(r"(?<![\w.])(?<!def )(?<!class )notify[ \t]*\(")
+    for text in texts:
+        for end in range(len(text) + 1):
+            piece = text[:end]
+            assert _called_alone("notify", piece) == bool(pattern.search(piece)), piece
+    assert _called_alone("notify", "x.notify(1) + notify(2)")
+    assert not _called_alone("notify", "super().notify(1)")

@@ -118,6 +118,12 @@ POSITION_CASES = {
     "form-feeds": "\x0cimport os\n\x0cf(1)\ndef f():\n\x0c    a(1)\n    b(2)\n",
     "carriage-returns": "a = f(1)\rb = g(2)\r\nc = 'é' + h(3)\n@d\r@e\rclass K: pass\n",
     "except-star": "try:\n    f()\nexcept* ValueError:\n    g(1,\n      2)\n",
+    # statement lines read from the source: a comment after, a `;` after, comments and blank
+    # lines above, line breaks of either kind, a last line with no line break
+    "statement-lines": "class A:\n    email = f()  # tag\n    x = 1;  # c\n\n    # above\n    y = 2 ;\n"
+                       "    z = (3,\n         4)\nw = g(1) \\\n  + 2\nv = 1",
+    "statement-lines-crlf": "class A:\r\n    email = f()  # tag\r\n\r\n    y = 2; z = 3\r\nv = g(1)",
+    "statement-lines-crlf-ending": "a = 1\r\nb = f(2)\r\n",
 }
 
 
@@ -162,7 +168,8 @@ def test_positions_per_statement_match_the_whole_module(source):
             # with a hint of the statement being walked: right, wrong or none, the same answer
             near = pick.choice(statements) if budget == -1 and statements else None
             assert lazy.get(node, near) == expected[node], (type(node).__name__, module.code_for_node(node)[:60])
-            if isinstance(node, (cst.Call, cst.BaseSmallStatement)):  # a finding's snippet, read or generated
+            if isinstance(node, (cst.Call, cst.BaseSmallStatement, cst.SimpleStatementLine)):  # a finding's
+                # snippet, read or generated
                 assert lazy.code(node) == module.code_for_node(node)
             if isinstance(node, (cst.ClassDef, cst.FunctionDef)):  # its first line, decorators included
                 first = min([expected[node].start.line, *(expected[d].start.line for d in node.decorators)])

@@ -259,6 +259,7 @@ def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Cl
             resolver = ImportResolver(module)
         facts = project if isinstance(project, ProjectFacts) else ProjectFacts(schemas=dict(project or {}))
         flow = Flow(policy, classifier, resolver, facts)
+        flow.read_with_keys(text)
         flow.forget_own_sdk(module_name)
         sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
                       cli_module=is_cli_module(path, source, resolver, policy), facts=facts, module=module_name,

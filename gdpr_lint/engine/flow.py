@@ -13,6 +13,7 @@ factories in ``rules/sinks.yaml`` and the processor catalogue, matched by qualif
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 
@@ -26,6 +27,9 @@ from gdpr_lint.policy import Policy, split_words
 Taint = frozenset
 EMPTY: frozenset = frozenset()
 PSEUDONYMOUS = "user.unique_id.pseudonymous"
+#: a name followed by ``[`` or ``.`` across spaces, line breaks and backslashes, or by a comment
+#: (after which a ``[`` may come on the next line); linear: no choice inside the repetition
+_KEY_OWNER = re.compile(r"\b([^\W\d]\w*)[\s\\]*[.\[#]")
 PARAM = "@param:"  # marker category: the value of parameter N (function summaries)
 
 
@@ -125,6 +129,7 @@ class Flow:
             for root in proc.sdk:
                 self.sdk_roots.setdefault(root, proc.name)
         self.summaries: dict[str, Summary] = {}
+        self._key_owners: frozenset[str] | None = None  # (read_with_keys; None: any name)
         # the module's own functions by name (``helper``, ``Class.method``), set by the walker: a
         # helper named like a sanitizer is judged by its body too (_returns_its_input)
         self.local_functions: dict[str, cst.FunctionDef] = {}
@@ -188,6 +193,13 @@ class Flow:
         return EMPTY
 
     # ---- containers ---------------------------------------------------------------------------------
+    def read_with_keys(self, text: str) -> None:
+        """Note the names the module's ``text`` subscripts or reads an attribute of (``data[``,
+        ``data.get(``): only those can have keys read from them (:meth:`keys_read`), so the walk of
+        a function for its keys is skipped for every other name (a superset: comments and strings
+        count, and ``x.anything``)."""
+        self._key_owners = frozenset(_KEY_OWNER.findall(text))
+
     def enter(self, body: cst.CSTNode | None) -> None:
         """Start walking a function body (or the module): the keys read from its names are
         evidence of what those names hold."""
@@ -198,7 +210,7 @@ class Flow:
         from which ``data["email"]`` or ``data.get("given_name")`` is read holds an e-mail address
         and a first name, so logging or sending ``data`` whole leaks them (an OAuth ``userinfo``, a
         decoded token, an LDAP entry)."""
-        if self._body is None:
+        if self._body is None or (self._key_owners is not None and name not in self._key_owners):
             return EMPTY
         if self._keys is None:
             self._keys = {}

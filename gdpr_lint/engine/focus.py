@@ -25,7 +25,6 @@ from __future__ import annotations
 import keyword
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from gdpr_lint.files.parts import Part, definitions, masked_lines, members
 from gdpr_lint.files.source import python_lines
@@ -241,17 +240,29 @@ class _Summarised:
                 continue
             if last in self.methods or f"{self.module}.{fn.cls}.{last}" in self.quals:
                 return True
-            if not head and _called_alone(last).search(fn.text):
+            if not head and _called_alone(last, fn.text):
                 return True  # called alone (not `super().name(`, a method of what super() gives; not its `def`)
             if head.partition(".")[0] in self.module_idents:
                 return True
         return False
 
 
-@lru_cache(maxsize=1024)
-def _called_alone(name: str) -> re.Pattern:
-    """``name(`` called alone (not ``x.name(``, ``super().name(``, nor its ``def``)."""
-    return re.compile(rf"(?<![\w.])(?<!def )(?<!class ){name}[ \t]*\(")
+def _called_alone(name: str, text: str) -> bool:
+    """Whether ``text`` calls ``name(`` alone (not ``x.name(``, ``super().name(``, nor its ``def``
+    or ``class``); searched for as a literal, not a pattern compiled for each name (a module with
+    thousands of functions compiled thousands of patterns)."""
+    end = len(text)
+    at = text.find(name)
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        if not (before.isalnum() or before in "_.") and not text.endswith(("def ", "class "), 0, at):
+            rest = at + len(name)
+            while rest < end and text[rest] in " \t":
+                rest += 1
+            if rest < end and text[rest] == "(":
+                return True
+        at = text.find(name, at + 1)
+    return False
 
 
 def _is_root(fn: _Function, aliases: list[tuple[str, str]], seen: set[str], prefilter, summarised: _Summarised,

@@ -54,6 +54,9 @@ class Positions:
         #: the calls and small statements the ast placed whose code is the source's text between
         #: their start and end (a call in no brackets of its own, a statement with no `;` after it)
         self._exact: set[cst.CSTNode] = set()
+        #: the simple statement lines the ast placed on one line, with no comment or blank line
+        #: above them (their code is the rest of that line from their first statement)
+        self._whole_lines: set[cst.CSTNode] = set()
 
     def get(self, node: cst.CSTNode, near: cst.CSTNode | None = None) -> CodeRange | None:
         """``near``: a statement the node is likely in (the one being walked), read first."""
@@ -66,11 +69,20 @@ class Positions:
 
     def code(self, node: cst.CSTNode) -> str:
         """The node's code, as ``module.code_for_node`` gives it: read from its line where the
-        ``ast`` placed the node exactly (a call or a small statement on one line), else generated."""
-        pos = self._get(node) if node in self._exact else None
-        if pos is not None and pos.start.line == pos.end.line:  # (libcst's code of a node on several
-            # lines leaves out the indentation of the blocks around it)
-            return self._lines[pos.start.line - 1][pos.start.column:pos.end.column]
+        ``ast`` placed the node exactly (a call, a small statement or a statement line, on one
+        line), else generated."""
+        exact = node in self._exact
+        if exact or node in self._whole_lines:
+            pos = self._get(node)
+            if pos is not None and pos.start.line == pos.end.line:  # (libcst's code of a node on
+                # several lines leaves out the indentation of the blocks around it)
+                line = pos.start.line
+                text = self._lines[line - 1]
+                if exact:
+                    return text[pos.start.column:pos.end.column]
+                # a statement line: its statements, then any `;`, spaces and comment, and its
+                # line break (which libcst writes as the module's own after a file's last line)
+                return text[pos.start.column:] + ("\n" if line < len(self._lines) else self.module.default_newline)
         return self.module.code_for_node(node)
 
     def first_line(self, node: cst.CSTNode) -> int | None:
@@ -196,6 +208,8 @@ class Positions:
             if not isinstance(getattr(small, "semicolon", None), cst.Semicolon):
                 exact.add(small)
         known[stmt] = (CodeRange(known[stmt.body[0]][0].start, known[stmt.body[-1]][0].end), 0)
+        if not stmt.leading_lines:
+            self._whole_lines.add(stmt)
 
     def _span(self, node: ast.AST) -> CodeRange:
         """An ast node's range as libcst gives it: columns in characters, not UTF-8 bytes."""
