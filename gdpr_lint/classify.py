@@ -105,6 +105,7 @@ class Classifier:
         self._measure_words = frozenset(w for cat in policy.categories.values() for w in cat.measure_words)
         self.classify = lru_cache(maxsize=65536)(self._classify)  # type: ignore[method-assign]
         self.context_of = lru_cache(maxsize=16384)(self._context_of)  # type: ignore[method-assign]
+        self.about_data = lru_cache(maxsize=16384)(self._about_data)  # type: ignore[method-assign]
 
     # ---- context ---------------------------------------------------------------------------------
     def subject_of(self, words: tuple[str, ...]) -> str | None:
@@ -225,7 +226,7 @@ class Classifier:
         identifier personal data)."""
         return any(w in self._first_words or w.startswith(self._stem_prefixes) for w in words)
 
-    def about_data(self, identifier: str) -> bool:
+    def _about_data(self, identifier: str) -> bool:
         """Whether an identifier names something *about* personal data rather than the data: a
         personal-data phrase followed by a metadata word (``email_template_id``, ``username_validator``,
         ``phone_count``).  Such a name wins over a type that signals personal data

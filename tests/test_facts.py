@@ -825,3 +825,22 @@ def test_what_a_call_passes_is_read_on_the_lines_python_gives_it():
                                        text=text, may_name=classifier.may_name)
         assert [(callee, arg, cats) for callee, _how, _cls, arg, cats, _line in passes] == [
             ("put", 1, ["user.contact.email"])], repr(gap)
+
+
+def test_the_lines_where_calls_open_are_counted_as_python_counts_lines():
+    """``CallText.lines_where``: counted between the calls found (a text with no ``\\r``) or from
+    every line's start (with one), the same lines as Python's own count of the text before each."""
+    import random
+
+    from gdpr_lint.files.source import python_lines
+    from gdpr_lint.survey.calltext import CallText
+
+    pieces = ["log.info(x)", "f(", ")", "\n", "\r\n", "\r", "  ", "a = (\n", "s.add (y)", "'g('", "# h(\n", "\f"]
+    rng = random.Random(5)
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        calls = CallText(text)
+        for wanted in (lambda n: True, lambda n: n.endswith(".info"), lambda n: n == "add"):
+            expected = sorted({len(python_lines(text[:end - 1])) or 1 for name, end in zip(calls.names, calls.ends)
+                               if wanted(name)})
+            assert CallText(text).lines_where(wanted) == expected, repr(text)

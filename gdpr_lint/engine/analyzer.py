@@ -45,7 +45,7 @@ class FileContext:
     """Per-file state shared by the checks: positions, comments, and the findings made so far."""
 
     def __init__(self, path: str, source: str, module: cst.Module, wrapper: MetadataWrapper, policy: Policy,
-                 part=None) -> None:
+                 part=None, comments: CommentIndex | None = None) -> None:
         self.path = path
         self.source = source  # the whole file's text: comments, tags and suppressions are read in it
         self.module = module
@@ -55,7 +55,8 @@ class FileContext:
         #: the statement the walker is reading: a finding's node is most often in it (positions)
         self.near: cst.CSTNode | None = None
         self.policy = policy
-        self.comments = CommentIndex(source)
+        self.comments = comments if comments is not None else CommentIndex(source)  # (a module read in parts
+        # reads its comments once)
         self.findings: list[Finding] = []
         self._seen: set[tuple] = set()
         self.inventory: list[dict] = []
@@ -195,7 +196,8 @@ def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifi
                                                f"{part.lines[0]}-{part.lines[-1]}): {problem}",
                                                part.lines[min(line or 1, len(part.lines)) - 1]))
             continue
-        done = _analyze_module(path, source, part, policy, classifier, module_name, project, is_package)
+        done = _analyze_module(path, source, part, policy, classifier, module_name, project, is_package,
+                               whole.comments)
         if isinstance(done, Finding):
             if done.code == "GDPR901":  # a syntax error: the file is not checked, as a small one is not
                 return [_whole_file_syntax_error(path, source, policy, done).finish()], [], []
@@ -232,7 +234,7 @@ def _whole_file_syntax_error(path: str, source: str, policy: Policy, found: Find
 
 
 def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Classifier, module_name: str,
-                    project, is_package: bool) -> tuple[FileContext, bool] | Finding:
+                    project, is_package: bool, comments: CommentIndex | None = None) -> tuple[FileContext, bool] | Finding:
     """Parse ``source`` (or the ``part`` of it) and run every check: ``(the file's context with its
     findings and rows, whether the flow analysis stopped part-way)``, or the finding that says why
     it could not be read."""
@@ -252,7 +254,7 @@ def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Cl
         return tool_finding(policy, "GDPR905", path, f"could not parse the file ({type(exc).__name__})")
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        ctx = FileContext(path, source, module, wrapper, policy, part)
+        ctx = FileContext(path, source, module, wrapper, policy, part, comments)
         if os.environ.get("GDPR_LINT_SCOPE_ANALYSIS") == "1":  # libcst's full scope analysis (slow)
             resolver = Resolver(wrapper.resolve(QualifiedNameProvider))
         else:

@@ -7,6 +7,7 @@ Art. 32 (security of processing) for encryption at rest.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import libcst as cst
 
@@ -275,12 +276,17 @@ class FieldChecks:
 
     def _encrypted(self, field: Field) -> bool:
         policy = self.policy
+        lasts = _encrypted_lasts(policy.encrypted_types)
         for name in field.names:
             last = name.rpartition(".")[2]
-            if name in policy.encrypted_types or any(t.rpartition(".")[2] == last for t in policy.encrypted_types):
+            if name in policy.encrypted_types or last in lasts:
                 return True
             if last.startswith(policy.encrypted_type_prefixes):
                 return True
         return False
 
 
+@lru_cache(maxsize=8)
+def _encrypted_lasts(types: tuple[str, ...]) -> frozenset[str]:
+    """The last names of the policy's encrypted types (``EncryptedTextField`` of a dotted one)."""
+    return frozenset(t.rpartition(".")[2] for t in types)

@@ -158,13 +158,41 @@ def members(source_lines: list[str], masked: list[str], first: int, last: int
     return k + 1, indent, [(a + k + 1, b + k + 1, name, kind) for a, b, name, kind in found]
 
 
+class _Last:
+    """The result for the last text a function was given: a big module is cut by the survey and
+    again by the analysis, and focused, cut and checked for its rights from the same text (in one
+    process, one after the other).  One text is kept, not a growing cache."""
+
+    __slots__ = ("result", "text")
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.result = None
+
+    def get(self, text: str, compute):
+        if self.text is None or not (text is self.text or text == self.text):
+            self.result = compute(text)
+            self.text = text
+        return self.result
+
+
+_LAST_MASKED = _Last()
+_LAST_SPLIT = _Last()
+
+
 def masked_lines(source: str) -> list[str]:
-    """The source's lines with every string as ``S`` and every comment gone (line breaks kept)."""
-    return python_lines(STRINGS_AND_COMMENTS.sub(_mask, source))
+    """The source's lines with every string as ``S`` and every comment gone (line breaks kept);
+    read-only (the last text's lines are given again)."""
+    return _LAST_MASKED.get(source, lambda text: python_lines(STRINGS_AND_COMMENTS.sub(_mask, text)))
 
 
 def split_module(source: str) -> list[Part]:
-    """The module's parts (see the module docstring); ``[]`` when it cannot be cut or is one part."""
+    """The module's parts (see the module docstring); ``[]`` when it cannot be cut or is one part
+    (read-only: the last text's parts are given again)."""
+    return _LAST_SPLIT.get(source, _split_module)
+
+
+def _split_module(source: str) -> list[Part]:
     masked = masked_lines(source)
     found = statements(source, masked)
     if not found:

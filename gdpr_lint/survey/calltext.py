@@ -51,6 +51,16 @@ class CallText:
         found = [end for name, end in zip(self.names, self.ends) if wanted(name)]
         if not found:
             return []
+        text = self._text
+        if "\r" not in text:  # line breaks counted between the calls found, not all indexed first
+            out: list[int] = []
+            line, at = 1, 0
+            for end in found:  # (in order)
+                line += text.count("\n", at, end - 1)
+                at = end - 1
+                if not out or out[-1] != line:
+                    out.append(line)
+            return out
         if self._starts is None:
             self._starts = [0, *(m.end() for m in LINE_BREAK.finditer(self._text))]
         starts = self._starts
