@@ -124,6 +124,9 @@ POSITION_CASES = {
                        "    z = (3,\n         4)\nw = g(1) \\\n  + 2\nv = 1",
     "statement-lines-crlf": "class A:\r\n    email = f()  # tag\r\n\r\n    y = 2; z = 3\r\nv = g(1)",
     "statement-lines-crlf-ending": "a = 1\r\nb = f(2)\r\n",
+    # statement lines placed without their calls, around f-strings and calls in brackets
+    "statement-lines-f-strings": "x = f'{a}' ; y = (g(1)).h(2)\nz = f\"\"\"{b}\n  {c(d)}\"\"\"\n"
+                                 "w = (f'é{e}'\n     f'{g}')  # c\nlog.info(f'{u.email}', (v(1)))\n",
 }
 
 

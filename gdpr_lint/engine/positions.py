@@ -48,6 +48,7 @@ class Positions:
         self._known: dict[cst.CSTNode, tuple[CodeRange, int]] = {}  # node -> (generated range, shift)
         self._indexed = False  # the ast was read (whether or not it lines up)
         self._read: set[int] = set()  # statements whose positions the ast was asked for
+        self._lined: set[int] = set()  # statement lines placed without their calls (_line_from_ast)
         self._lines: list[str] = []  # the source's lines, where the ast's columns are read
         self._budget = 0  # nodes left to resolve statement by statement before the whole module is
         self._whole = None
@@ -112,6 +113,11 @@ class Positions:
         if not self._place:
             return self._resolve_whole().get(node)
         found = self._known.get(node)
+        if found is None and type(node) is cst.SimpleStatementLine and id(node) not in self._lined:
+            self._lined.add(id(node))  # a statement line asked for itself (a field): its line alone
+            if id(node) in self._place:
+                self._line_from_ast(node)
+                found = self._known.get(node)
         if found is None and near is not None and id(near) not in self._read and id(near) in self._place:
             self._read.add(id(near))
             self._from_ast(near)
@@ -203,10 +209,21 @@ class Positions:
         for call, node in zip(calls, found):
             known[call] = (span(node), 0)
             exact.add(call)
-        for small, tree in zip(stmt.body, trees):  # (a `;` after one is not part of it)
-            known[small] = (span(tree), 0)
+        self._line_from_ast(stmt)
+        for small in stmt.body:  # (a `;` after one is not part of it)
             if not isinstance(getattr(small, "semicolon", None), cst.Semicolon):
                 exact.add(small)
+
+    def _line_from_ast(self, stmt: cst.SimpleStatementLine) -> None:
+        """A simple statement line and its small statements where the ``ast`` places them, without
+        the calls inside (:meth:`_from_ast` reads those when one is asked for): a field's line."""
+        _line, _indents, trees = self._place[id(stmt)]
+        if trees is None or not self._lines:
+            return
+        known = self._known
+        span = self._span
+        for small, tree in zip(stmt.body, trees):
+            known[small] = (span(tree), 0)
         known[stmt] = (CodeRange(known[stmt.body[0]][0].start, known[stmt.body[-1]][0].end), 0)
         if not stmt.leading_lines:
             self._whole_lines.add(stmt)
