@@ -130,6 +130,7 @@ class Flow:
                 self.sdk_roots.setdefault(root, proc.name)
         self.summaries: dict[str, Summary] = {}
         self._key_owners: frozenset[str] | None = None  # (read_with_keys; None: any name)
+        self._key_text: str | None = None
         # the module's own functions by name (``helper``, ``Class.method``), set by the walker: a
         # helper named like a sanitizer is judged by its body too (_returns_its_input)
         self.local_functions: dict[str, cst.FunctionDef] = {}
@@ -198,7 +199,7 @@ class Flow:
         ``data.get(``): only those can have keys read from them (:meth:`keys_read`), so the walk of
         a function for its keys is skipped for every other name (a superset: comments and strings
         count, and ``x.anything``)."""
-        self._key_owners = frozenset(_KEY_OWNER.findall(text))
+        self._key_text = text  # (read on the first name asked for)
 
     def enter(self, body: cst.CSTNode | None) -> None:
         """Start walking a function body (or the module): the keys read from its names are
@@ -210,7 +211,12 @@ class Flow:
         from which ``data["email"]`` or ``data.get("given_name")`` is read holds an e-mail address
         and a first name, so logging or sending ``data`` whole leaks them (an OAuth ``userinfo``, a
         decoded token, an LDAP entry)."""
-        if self._body is None or (self._key_owners is not None and name not in self._key_owners):
+        if self._body is None:
+            return EMPTY
+        if self._key_owners is None and self._key_text is not None:
+            self._key_owners = frozenset(_KEY_OWNER.findall(self._key_text))
+            self._key_text = None
+        if self._key_owners is not None and name not in self._key_owners:
             return EMPTY
         if self._keys is None:
             self._keys = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 
+from gdpr_lint.policy import split_words
 from gdpr_lint.survey.astnames import walk
 
 #: text that may declare a record by a call, or a SQLAlchemy Core table: a file holding none of it
@@ -355,7 +356,6 @@ def weak_attributes(text: str, policy) -> list[str]:
     weak = _WEAK.get(key)
     if weak is None:
         weak = _WEAK[key] = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
-    from gdpr_lint.policy import split_words
 
     return sorted({a for a in set(_ATTRIBUTE.findall(text)) if not weak.isdisjoint(split_words(a))})
 
@@ -454,7 +454,6 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     (``raise ValueError(member)``: its message) up to their end; a superset is harmless,
     it only decides whether the file is analysed.  ``sinks`` ``None``: from the whole text.
     ``calls``: the text's :class:`~gdpr_lint.survey.calltext.CallText`, when the caller has it."""
-    from gdpr_lint.policy import split_words
     from gdpr_lint.survey.calltext import CallText
     from gdpr_lint.survey.prefilter import standalone
 
@@ -520,8 +519,6 @@ def _code_of(text: str) -> str:
 def _named_after_a_person(name: str, subjects: frozenset[str]) -> bool:
     """``user``, ``new_member``: a name of one or two words whose last is a data subject's, not a
     constant."""
-    from gdpr_lint.policy import split_words
-
     words = split_words(name)
     return 0 < len(words) <= 2 and words[-1] in subjects and not name.isupper()
 

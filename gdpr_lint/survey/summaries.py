@@ -76,8 +76,16 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
     if not watched:
         return []
     out: list[list] = []
-    for node in walk(fn):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+    assigns: list[ast.Assign] = []
+    calls: list[ast.Call] = []
+    for node in walk(fn):  # (one walk: the assignments are followed first, then the calls judged)
+        kind = type(node)
+        if kind is ast.Assign:
+            assigns.append(node)
+        elif kind is ast.Call:
+            calls.append(node)
+    for node in assigns:
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             used = _names_in(node.value)
             target = node.targets[0].id
             if classify(target):
@@ -85,9 +93,7 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
             for p, held in watched.items():
                 if used & held:  # text = "%s: %s" % (name, value)
                     held.add(target)
-    for node in walk(fn):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls:
         sink = _sink_of(node, names)
         if sink is None:
             continue
