@@ -26,7 +26,7 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from gdpr_lint.files.parts import Part, definitions, masked_lines, members
+from gdpr_lint.files.parts import Part, masked_lines, members, top_level
 from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import split_words
 from gdpr_lint.survey.calltext import CallText
@@ -72,7 +72,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     docstring), or ``None`` when that is the whole file (or the text cannot be cut)."""
     lines = python_lines(source)
     masked = masked_lines(source)
-    found = definitions(lines, masked)
+    found = top_level(source)
     if not found:
         return None
     kept: list[tuple[int, int]] = []  # module-level statements and whole classes that cannot be cut

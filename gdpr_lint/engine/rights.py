@@ -155,7 +155,7 @@ class Code:
         if text is None or line_breaks(text) <= parts.SPLIT_LINES:
             return None
         lines = python_lines(text)
-        found = parts.definitions(lines, parts.masked_lines(text))
+        found = parts.top_level(text)
         if not found:
             return None  # cannot be cut
         kept = [""] * len(lines)

@@ -73,12 +73,15 @@ def _mask(match: re.Match) -> str:
     return "" if text[0] == "#" else "S" + "\n S" * line_breaks(text)
 
 
-def statements(source: str, masked: list[str] | None = None) -> list[tuple[int, int, str]]:
+def statements(source: str) -> list[tuple[int, int, str]]:
     """The module's top-level statements as ``(first line, last line, name it defines or "")``,
-    1-based and covering every line; ``[]`` when the text cannot be cut (an unclosed bracket).
-    ``masked``: the source's lines with strings and comments masked (:func:`masked_lines`)."""
-    lines = masked if masked is not None else masked_lines(source)
-    return [(a, b, name) for a, b, name, _kind in definitions(python_lines(source), lines)]
+    1-based and covering every line; ``[]`` when the text cannot be cut (an unclosed bracket)."""
+    return [(a, b, name) for a, b, name, _kind in top_level(source)]
+
+
+def top_level(source: str) -> list[tuple[int, int, str, str]]:
+    """:func:`definitions` of the source's own lines (read-only: the last text's are given again)."""
+    return _LAST_DEFINED.get(source, lambda text: definitions(python_lines(text), masked_lines(text)))
 
 
 def definitions(originals: list[str], lines: list[str]) -> list[tuple[int, int, str, str]]:
@@ -177,6 +180,7 @@ class _Last:
 
 
 _LAST_MASKED = _Last()
+_LAST_DEFINED = _Last()
 _LAST_SPLIT = _Last()
 
 
@@ -194,7 +198,7 @@ def split_module(source: str) -> list[Part]:
 
 def _split_module(source: str) -> list[Part]:
     masked = masked_lines(source)
-    found = statements(source, masked)
+    found = statements(source)
     if not found:
         return []
     lines = python_lines(source)
