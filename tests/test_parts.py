@@ -139,3 +139,35 @@ def test_a_syntax_error_in_a_module_read_in_parts_is_one_finding_at_its_line(tmp
         line = exc.lineno
     assert [(code, at) for code, at, _ in found] == [("GDPR901", line)], found
     assert "file not checked" in found[0][2]
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_what_a_module_read_in_parts_passes_to_another_file_is_followed(tmp_path, monkeypatch, cut):
+    """The survey of a module read in parts records what its calls pass to the project's functions
+    as for a whole file (survey.incoming): the functions with no word that can be personal data are
+    not walked, the one that passes a member's e-mail and phone is."""
+    monkeypatch.setattr(parts, "SPLIT_LINES", 50 if cut else 10**9)
+    monkeypatch.setattr(parts, "PART_LINES", 30)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "helpers.py").write_text('def keep(value):\n    with open("out.txt", "a") as fp:\n'
+                                         '        fp.write(value)\n\n\ndef shout(value):\n'
+                                         '    raise ValueError(f"bad value {value}")\n', encoding="utf-8")
+    lines = ["from helpers import keep, shout", ""]
+    for i in range(30):  # look-alikes: a count kept, nothing personal
+        lines += [f"def tally_{i}(rows):", f"    keep(str(len(rows) + {i}))", ""]
+    lines += ["def remember(member):", "    keep(member.email)", "    shout(member.phone)", ""]
+    (tmp_path / "mod.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import gdpr_lint.survey as survey
+
+    read_in_parts = []
+    real = survey._survey_parts
+    monkeypatch.setattr(survey, "_survey_parts", lambda text, found, *a: read_in_parts.append(len(found)) or real(
+        text, found, *a))
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail", "."])
+    assert result.exit_code == 0, result.output
+    assert (read_in_parts and read_in_parts[0] > 2) if cut else not read_in_parts
+    found = sorted((f["code"], f["path"], f["line"], tuple(f["reasons"])) for f in json.loads(result.stdout)["findings"]
+                   if f["family"] != "rights")
+    assert found == [("GDPR202", "helpers.py", 3, ("user.contact.email: passed to `value` by the call at mod.py:94",)),
+                     ("GDPR302", "helpers.py", 7,
+                      ("user.contact.phone_number: passed to `value` by the call at mod.py:95",))]

@@ -91,7 +91,8 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     if line_breaks(text) > _parts.SPLIT_LINES and policy is not None:
         parts = _parts.split_module(text)
         if parts:  # too big to parse at once (files.parts): analysed in parts, whatever its words
-            return _survey_parts(text, parts, modname, is_package, policy, classify, lines)
+            return _survey_parts(text, parts, modname, is_package, policy, classify, lines,
+                                 getattr(getattr(prefilter, "classifier", None), "may_name", None))
     try:
         tree = ast.parse(text)  # (brackets nested deeper than Python allows: a SyntaxError, at once)
     except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
@@ -118,10 +119,12 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
         return Survey([], True, lines)
 
 
-def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy, classify, lines: int) -> Survey:
+def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy, classify, lines: int,
+                  may_name=None) -> Survey:
     """The survey of a module read in parts: each part parsed at its own lines (the rest blank, so
     line numbers hold), the facts of all parts together, those of the statements every part
-    repeats once.  Such a file is always analysed."""
+    repeats once.  Such a file is always analysed.  ``may_name``: as for a whole file, the
+    functions with no word that can be personal data pass nothing and are not walked."""
     headers: dict[str, dict] = {}
     facts: dict[str, list] = {}
     known: dict[str, set[str]] = {}  # the facts of each key so far, as text
@@ -133,7 +136,7 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
         except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
             return Survey([], True, lines)  # libcst reports it, part by part
         try:
-            found, more = file_facts(tree, modname, is_package, policy, padded, None, classify, True)
+            found, more = file_facts(tree, modname, is_package, policy, padded, None, classify, True, may_name)
         except RecursionError:
             return Survey([], True, lines)
         for header in found:
