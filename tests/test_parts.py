@@ -157,7 +157,7 @@ def test_what_a_module_read_in_parts_passes_to_another_file_is_followed(tmp_path
         lines += [f"def tally_{i}(rows):", f"    keep(str(len(rows) + {i}))", ""]
     lines += ["def remember(member):", "    keep(member.email)", "    shout(member.phone)", ""]
     (tmp_path / "mod.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    import gdpr_lint.survey as survey
+    from gdpr_lint import survey
 
     read_in_parts = []
     real = survey._survey_parts
