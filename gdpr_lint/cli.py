@@ -254,7 +254,7 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     if ignore_:
         policy.config.ignore = list(policy.config.ignore) + list(ignore_)
     started = time.perf_counter()
-    from gdpr_lint.scan import fewer_collections
+    from gdpr_lint.collector import fewer_collections
 
     fewer_collections()  # for the whole command: the report of many findings is a big heap too
     with wall_clock_limit(file_timeout()):  # check only: a last resort, far above the analysis budget

@@ -572,3 +572,39 @@ def test_identifiers_are_normalised_as_python_does(source, expected):
 
     assert normalise_identifiers(source) == expected
     assert decode(source.encode("utf-8")) == (expected, "")
+
+
+def test_the_cycle_collector_is_back_as_it_was_after_a_file_whatever_happened(monkeypatch):
+    """The survey and the analysis pause Python's cycle collector while a file's trees live
+    (gdpr_lint.collector.paused): afterwards it is on again, also when the analysis raised, and
+    left off when the caller (a library user) had turned it off."""
+    import gc
+
+    from gdpr_lint.engine import analyzer
+    from gdpr_lint.survey import NOTHING, survey_source
+
+    policy = load_policy()
+    source = "import logging\nlog = logging.getLogger(__name__)\n\ndef f(user):\n    log.info('%s', user.email)\n"
+    assert gc.isenabled()
+    seen = []
+    real = analyzer._analyze_module
+    monkeypatch.setattr(analyzer, "_analyze_module", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    assert [f.code for f in analyze_source("a.py", source, policy)[0]] == ["GDPR301"]
+    survey_source(source, "a", False, NOTHING)
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*a, **k):
+        raise RuntimeError("an engine bug")
+
+    monkeypatch.setattr(analyzer, "_analyze_module", broken)
+    with pytest.raises(RuntimeError):
+        analyze_source("a.py", source, policy)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(analyzer, "_analyze_module", real)
+        analyze_source("a.py", source, policy)
+        survey_source(source, "a", False, NOTHING)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -16,6 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from gdpr_lint.classify import Classifier, Match
+from gdpr_lint.collector import paused
 from gdpr_lint.engine.budget import (
     MAX_NESTING,
     budget_problem,
@@ -136,7 +137,13 @@ def analyze_source(path: str, source: str, policy: Policy, classifier: Classifie
         ``(findings, suppressed, inventory_rows)``: findings sorted with suppressions applied; the
         suppressed findings with their reasons; one inventory row per personal-data field.
     """
-    classifier = classifier or Classifier(policy)
+    with paused():  # (the trees hold no cycles: they die by reference counting when the file is done)
+        return _analyze_source(path, source, policy, classifier or Classifier(policy), module_name, project,
+                               is_package, prefilter)
+
+
+def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifier, module_name: str, project,
+                    is_package: bool, prefilter) -> tuple[list[Finding], list[Finding], list[dict]]:
     deep = too_deeply_nested(source)
     if deep:
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "

@@ -14,6 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from gdpr_lint.cache import BadEntry, need, need_keys
+from gdpr_lint.collector import paused
 from gdpr_lint.files import parts as _parts
 from gdpr_lint.files.source import line_breaks, line_count
 from gdpr_lint.survey.calltext import CallText
@@ -87,6 +88,11 @@ def survey_source(text: str, modname: str, is_package: bool, prefilter, policy=N
     survives any input (it raises, never crashes), and only a file that goes on to libcst's parser
     needs it; :func:`~gdpr_lint.engine.analyzer.analyze_source` measures it first.
     """
+    with paused():  # (an ast holds no cycles: it dies by reference counting when the file is done)
+        return _survey(text, modname, is_package, prefilter, policy, classify)
+
+
+def _survey(text: str, modname: str, is_package: bool, prefilter, policy, classify) -> Survey:
     lines = line_count(text)
     if line_breaks(text) > _parts.SPLIT_LINES and policy is not None:
         parts = _parts.split_module(text)
