@@ -171,3 +171,24 @@ def test_what_a_module_read_in_parts_passes_to_another_file_is_followed(tmp_path
     assert found == [("GDPR202", "helpers.py", 3, ("user.contact.email: passed to `value` by the call at mod.py:94",)),
                      ("GDPR302", "helpers.py", 7,
                       ("user.contact.phone_number: passed to `value` by the call at mod.py:95",))]
+
+
+def test_lines_are_the_lines_python_numbers():
+    """``python_lines`` (a plain split where no carriage return is) and ``line_breaks``: line ``n``
+    is the one Python's own compiler reports at line ``n``; a form feed, a Unicode line separator
+    and NEL break no line."""
+    import random
+
+    from gdpr_lint.files.source import line_breaks, python_lines
+
+    rng = random.Random(3)
+    pieces = ["a", "b = 1", "\n", "\r\n", "\r", "\x0c", "\u2028", "\x85", " "]
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        lines = python_lines(text)
+        assert len(lines) == line_breaks(text) + 1
+        assert "\n".join(lines) == text.replace("\r\n", "\n").replace("\r", "\n")
+    source = "x = 1\r\ny = 2\rz = ('\u2028\x85',\x0c\n  3)\nraise_here(\n"
+    with pytest.raises(SyntaxError) as error:
+        compile(source, "m.py", "exec")
+    assert python_lines(source)[error.value.lineno - 1] == "raise_here("

