@@ -192,3 +192,16 @@ def test_lines_are_the_lines_python_numbers():
     with pytest.raises(SyntaxError) as error:
         compile(source, "m.py", "exec")
     assert python_lines(source)[error.value.lineno - 1] == "raise_here("
+
+
+def test_the_last_text_read_is_answered_again_and_another_text_afresh(monkeypatch):
+    """``split_module``, ``top_level`` and ``masked_lines`` keep the last text's answer (a big
+    module is read by the survey, the focus, the cut and the rights check in turn): an equal text
+    gets it again, another text its own."""
+    monkeypatch.setattr(parts, "PART_LINES", 60)
+    one, two = generated(25), generated(30)
+    first = split_module(one)
+    assert split_module(two) != first and len(split_module(two)) > len(first)
+    assert split_module("".join(one)) == first  # an equal text, another object
+    assert parts.top_level(one) == parts.definitions(parts.python_lines(one), parts.masked_lines(one))
+    assert parts.masked_lines(two) != parts.masked_lines(one)

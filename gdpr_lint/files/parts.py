@@ -166,17 +166,18 @@ class _Last:
     again by the analysis, and focused, cut and checked for its rights from the same text (in one
     process, one after the other).  One text is kept, not a growing cache."""
 
-    __slots__ = ("result", "text")
+    __slots__ = ("last",)
 
     def __init__(self) -> None:
-        self.text: str | None = None
-        self.result = None
+        self.last: tuple[str, object] | None = None  # (text, result): replaced in one assignment
 
     def get(self, text: str, compute):
-        if self.text is None or not (text is self.text or text == self.text):
-            self.result = compute(text)
-            self.text = text
-        return self.result
+        last = self.last  # (read once: another thread may replace it meanwhile)
+        if last is not None and (text is last[0] or text == last[0]):
+            return last[1]
+        result = compute(text)
+        self.last = (text, result)
+        return result
 
 
 _LAST_MASKED = _Last()
