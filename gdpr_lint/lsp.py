@@ -178,8 +178,16 @@ def make_server() -> GdprLintServer:
 
 def serve() -> None:
     """Run the server over stdin and stdout until the client says exit, or its end of the pipe
-    closes (then without waiting for a check in progress: nobody would read its result)."""
-    make_server().start_io()
+    closes (then without waiting for a check in progress: nobody would read its result).  A
+    client that announces a message larger than memory allows (its ``Content-Length``) stops the
+    server with one line on stderr and exit code 1, not a traceback."""
+    try:
+        make_server().start_io()
+    except MemoryError:
+        click.echo("gdpr-lint server: the client announced a message larger than this machine's memory "
+                   "allows (its Content-Length header); the server stops", err=True)
+        sys.stdout.flush()
+        os._exit(1)
     sys.stdout.flush()
     os._exit(0)
 

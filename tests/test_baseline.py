@@ -270,3 +270,16 @@ def test_a_baseline_works_from_any_folder_of_the_repository(repo, monkeypatch):
     assert all(e["path"].startswith("shop/") for e in doc["entries"])
     code, findings, err = check_json(monkeypatch, repo, "--baseline", f"shop/{BASELINE_NAME}", "shop")
     assert code == 0 and findings == [], err
+
+
+def test_the_message_counts_what_the_file_holds_and_names_unreadable_files_left_out(repo, monkeypatch):
+    """A file that could not be checked is not baselined (it stays reported until fixed): the
+    message counts the findings the file holds, and says how many were left out (found by a
+    fresh-user check: it counted them in)."""
+    (repo / "shop" / "broken.py").write_text("def f(:\n", encoding="utf-8")
+    (repo / "shop" / "binary.py").write_bytes(b"\x00\xff\xfe\x00")
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--jobs", "1")
+    assert code == 0, err
+    doc = json.loads((repo / BASELINE_NAME).read_text())
+    assert doc["findings"] == BASE_FINDINGS and f"{BASE_FINDINGS} findings as" in err
+    assert "2 findings about files that could not be checked (GDPR9xx) are not in it" in err

@@ -174,3 +174,15 @@ def test_the_server_ends_when_the_editor_goes_away(project):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdin.close()
     assert proc.wait(timeout=30) == 0
+
+
+def test_a_message_larger_than_memory_stops_the_server_with_one_line(project):
+    """A client that announces a body of 100 GB (found by a fresh-user check): one line on stderr,
+    exit code 1, no traceback."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "server"], cwd=project, capture_output=True,
+                          input=b"Content-Length: 99999999999\r\n\r\n{}", timeout=60, check=False)
+    assert proc.returncode == 1
+    assert b"Traceback" not in proc.stderr
+    assert b"Content-Length" in proc.stderr and proc.stderr.count(b"\n") == 1
