@@ -127,6 +127,8 @@ POSITION_CASES = {
     # statement lines placed without their calls, around f-strings and calls in brackets
     "statement-lines-f-strings": "x = f'{a}' ; y = (g(1)).h(2)\nz = f\"\"\"{b}\n  {c(d)}\"\"\"\n"
                                  "w = (f'é{e}'\n     f'{g}')  # c\nlog.info(f'{u.email}', (v(1)))\n",
+    # a backslash at the end of a statement line joins the (empty) line after it to the statement
+    "statement-lines-backslash": "x = g(1) \\\n\ny = 2  # c \\\ndef f():\n    z = h(2) \\\r\n\r\n    w = 3\n",
 }
 
 

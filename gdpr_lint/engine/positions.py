@@ -81,9 +81,11 @@ class Positions:
                 text = self._lines[line - 1]
                 if exact:
                     return text[pos.start.column:pos.end.column]
-                # a statement line: its statements, then any `;`, spaces and comment, and its
-                # line break (which libcst writes as the module's own after a file's last line)
-                return text[pos.start.column:] + ("\n" if line < len(self._lines) else self.module.default_newline)
+                rest = text[pos.start.column:]
+                if not rest.rstrip("\r").endswith("\\"):  # (a backslash joins the next line to its end)
+                    # a statement line: its statements, then any `;`, spaces and comment, and its
+                    # line break (which libcst writes as the module's own after a file's last line)
+                    return rest + ("\n" if line < len(self._lines) else self.module.default_newline)
         return self.module.code_for_node(node)
 
     def first_line(self, node: cst.CSTNode) -> int | None:
