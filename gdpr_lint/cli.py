@@ -315,8 +315,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
               help="List the catalogue of known processors (rules/processors.yaml) instead of the rules.")
 @click.option("--kind", metavar="KIND", help="With --processors: only this kind of service (payments, ai, ...).")
 def rules(code, fmt, processors, kind) -> None:
-    """List the rules, or print one rule's documentation (`gdpr-lint rules GDPR301`); with
-    --processors, list the catalogue of known processors for the DPO."""
+    """List the rules, or print one rule's documentation (`gdpr-lint rules GDPR301`), or list the
+    rules of a prefix (`gdpr-lint rules GDPR3`); with --processors, list the catalogue of known
+    processors for the DPO."""
     import json
 
     from gdpr_lint.policy import load_policy
@@ -329,11 +330,15 @@ def rules(code, fmt, processors, kind) -> None:
     if processors:
         click.echo(_processor_listing(policy, fmt, kind), nl=False)
         return
+    listed = list(policy.rules.values())
     if code:
         rule = policy.rules.get(code.upper()) or next(
             (r for r in policy.rules.values() if r.name == code.lower()), None)
-        if rule is None:
+        # a prefix, as --select and --ignore take them (`GDPR3`: the logging rules), lists its rules
+        listed = [r for r in policy.rules.values() if r.code.startswith(code.upper())] if rule is None else []
+        if rule is None and not listed:
             raise UsageError(f"unknown rule {code!r}; `gdpr-lint rules` lists them")
+    if code and rule is not None:
         if fmt == "json":
             click.echo(json.dumps(rule.__dict__, indent=2))
             return
@@ -347,9 +352,9 @@ def rules(code, fmt, processors, kind) -> None:
         click.echo(f"Fix\n  {' '.join(rule.fix.split())}")
         return
     if fmt == "json":
-        click.echo(json.dumps([r.__dict__ for r in policy.rules.values()], indent=2))
+        click.echo(json.dumps([r.__dict__ for r in listed], indent=2))
         return
-    for rule in policy.rules.values():
+    for rule in listed:
         click.echo(f"{rule.code}  {rule.name:<40} {rule.family:<10} {rule.severity:<8} {rule.summary}")
 
 

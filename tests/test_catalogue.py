@@ -397,3 +397,17 @@ def test_rules_processors_json_and_kind_filter():
 def test_rules_processors_misuse_exits_2(args):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and result.stderr.startswith("gdpr-lint: error:"), result.output
+
+
+def test_rules_takes_a_prefix_as_select_and_ignore_do():
+    """`gdpr-lint rules GDPR3` lists the logging rules (found by a fresh-user check: a prefix was an
+    unknown rule, though --select and --ignore take one); a code still prints its page, and a
+    prefix of no rule is a usage error."""
+    listed = CliRunner().invoke(main, ["rules", "gdpr30", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    assert [r["code"] for r in json.loads(listed.output)] == ["GDPR301", "GDPR302", "GDPR303", "GDPR304"]
+    table = CliRunner().invoke(main, ["rules", "GDPR3"]).output.splitlines()
+    assert [line.split()[0] for line in table] == ["GDPR301", "GDPR302", "GDPR303", "GDPR304"]
+    assert CliRunner().invoke(main, ["rules", "GDPR301"]).output.startswith("GDPR301 personal-data-in-log")
+    unknown = CliRunner().invoke(main, ["rules", "GDPR77"])
+    assert unknown.exit_code == 2 and "unknown rule" in unknown.output
