@@ -105,7 +105,9 @@ def test_keys_read_across_a_comment_a_line_break_or_a_backslash_still_tell_what_
     """The flow reads keys only from names the module spells before a ``[`` or a ``.``
     (``Flow.read_with_keys``): every spelling of a read must still count."""
     spellings = ['(data  # the reply\n            ["email"])', '(data\n            .get("email"))',
-                 'data \\\n            ["email"]', 'data . get ("email")']
+                 'data \\\n            ["email"]', 'data . get ("email")',
+                 # found by a review: a name in brackets of its own
+                 '(data)["email"]', '( data ).get("email")', '(\n            data\n            )["email"]']
     for read in spellings:
         src = f'''
         import logging
@@ -117,6 +119,18 @@ def test_keys_read_across_a_comment_a_line_break_or_a_backslash_still_tell_what_
             return {read}
         '''
         assert codes(src) == [("GDPR301", 6)], read
+    # names of other scripts, whose marks `\w` leaves out (found by a review): the same
+    for name in ("नाम", "donne\u0301es", "da\u00b7ta"):
+        src = f'''
+        import logging
+        log = logging.getLogger(__name__)
+
+        def profile(client):
+            {name} = client.get("/me").json()
+            log.debug("profile: %s", {name})
+            return {name}["email"]
+        '''
+        assert codes(src) == [("GDPR301", 6)], name
     # look-alike: a key read from another name does not make `data` personal
     src = '''
     import logging

@@ -189,6 +189,25 @@ def test_positions_per_statement_match_the_whole_module(source):
             assert lazy._whole is not None
 
 
+def test_a_snippet_read_from_the_source_is_read_where_the_ast_placed_it():
+    """Once findings all over a module have the whole module's positions resolved, a snippet read
+    from the source still comes from the line the ast gave its node: libcst counts a line that
+    holds only a backslash one short (found by a review)."""
+    from gdpr_lint.engine.positions import Positions
+
+    source = "\\\na = 1\nx = f(1)\ny = f'{a}'\n"
+    module = cst.parse_module(source)
+    lazy = Positions(module, source)
+    line = module.body[1]
+    call = line.body[0].value
+    assert lazy.get(call) is not None
+    lazy._budget = 0
+    lazy.get(module.body[2].body[0].value)  # an f-string: the whole module is resolved
+    assert lazy._whole is not None
+    assert lazy.code(line) == module.code_for_node(line) == "x = f(1)\n"
+    assert lazy.code(call) == module.code_for_node(call) == "f(1)"
+
+
 def test_positions_generate_only_the_statements_asked_for():
     """A finding on one line of a long function costs that line's code, not the function's."""
     from gdpr_lint.engine.positions import Positions

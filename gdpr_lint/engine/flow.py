@@ -27,9 +27,11 @@ from gdpr_lint.policy import Policy, split_words
 Taint = frozenset
 EMPTY: frozenset = frozenset()
 PSEUDONYMOUS = "user.unique_id.pseudonymous"
-#: a name followed by ``[`` or ``.`` across spaces, line breaks and backslashes, or by a comment
-#: (after which a ``[`` may come on the next line); linear: no choice inside the repetition
-_KEY_OWNER = re.compile(r"\b([^\W\d]\w*)[\s\\]*[.\[#]")
+#: a name followed by ``[`` or ``.`` across spaces, line breaks and backslashes, by a comment
+#: (after which a ``[`` may come on the next line), or by the ``)`` of ``(data)["email"]``; linear:
+#: no choice inside the repetition.  ASCII text only (``\w`` leaves out the marks of other scripts'
+#: identifiers)
+_KEY_OWNER = re.compile(r"\b([A-Za-z_]\w*)[\s\\]*[.\[#)]")
 PARAM = "@param:"  # marker category: the value of parameter N (function summaries)
 
 
@@ -196,10 +198,11 @@ class Flow:
     # ---- containers ---------------------------------------------------------------------------------
     def read_with_keys(self, text: str) -> None:
         """Note the names the module's ``text`` subscripts or reads an attribute of (``data[``,
-        ``data.get(``): only those can have keys read from them (:meth:`keys_read`), so the walk of
-        a function for its keys is skipped for every other name (a superset: comments and strings
-        count, and ``x.anything``)."""
-        self._key_text = text  # (read on the first name asked for)
+        ``data.get(``, ``(data)[``): only those can have keys read from them (:meth:`keys_read`), so
+        the walk of a function for its keys is skipped for every other name (a superset: comments
+        and strings count, and ``x.anything``).  A text that is not ASCII is not read: every name
+        may then have keys read."""
+        self._key_text = text if text.isascii() else None  # (read on the first name asked for)
 
     def enter(self, body: cst.CSTNode | None) -> None:
         """Start walking a function body (or the module): the keys read from its names are

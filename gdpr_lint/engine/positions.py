@@ -74,7 +74,10 @@ class Positions:
         line), else generated."""
         exact = node in self._exact
         if exact or node in self._whole_lines:
-            pos = self._get(node)
+            # where the ast placed it, not where the whole module's positions do once they are
+            # resolved (libcst counts a line holding only a backslash one short)
+            found = self._known.get(node)
+            pos = found[0] if found is not None and not found[1] else None
             if pos is not None and pos.start.line == pos.end.line:  # (libcst's code of a node on
                 # several lines leaves out the indentation of the blocks around it)
                 line = pos.start.line
