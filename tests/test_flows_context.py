@@ -223,6 +223,39 @@ def test_a_command_base_class_outside_the_commands_folder_prints_to_the_operator
     assert scan_tree(tmp_path, monkeypatch, files) == [("app/importing/helpers.py", 4, "GDPR301")]
 
 
+def test_a_command_base_anywhere_in_a_base_list_of_one_of_many_classes_prints_to_the_operator(tmp_path, monkeypatch):
+    files = {
+        "app/jobs/runner.py": '''
+        from django.core.management import base
+        from django.db import models
+
+        class Entry(models.Model):
+            pass
+
+        class Other(models.Model):
+            pass
+
+        class Runner(Mixin, base.BaseCommand):
+            def run(self, rows):
+                for row in rows:
+                    print("imported comment by %s" % row["user_name"])
+        ''',
+        "app/jobs/plain.py": '''
+        from django.db import models
+
+        class Entry(models.Model):
+            pass
+
+        class Runner(Mixin, models.Model):
+            def run(self, rows):
+                for row in rows:
+                    print("imported comment by %s" % row["user_name"])
+        ''',
+    }
+    # the bases are read once per module (`models.Model` of every class, once): the command's second base counts
+    assert scan_tree(tmp_path, monkeypatch, files) == [("app/jobs/plain.py", 9, "GDPR301")]
+
+
 def test_errors_shown_back_to_the_person_are_no_log(tmp_path, monkeypatch):
     src = '''
     from django import forms

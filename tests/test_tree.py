@@ -220,3 +220,21 @@ def test_positions_generate_only_the_statements_asked_for():
     pos = lazy.get(call)
     assert (pos.start.line, pos.start.column, pos.end.line) == (402, 4, 402)
     assert len(lazy._known) < 100  # the one statement's nodes, not the 200 before it
+
+
+def test_import_statements_are_found_in_every_kind_of_block_in_source_order():
+    from gdpr_lint.engine.tree import import_statements
+
+    module = cst.parse_module(
+        "import a\n"
+        "if TYPE_CHECKING: import b; from c import d\n"
+        "try:\n    import e\nexcept E:\n    from f import g\nelse:\n    import h\nfinally:\n    import i\n"
+        "@decorate(lambda: 0)\ndef f(x=[y for y in z]):\n    class C:\n        import j\n"
+        "    while 1:\n        import k\n    else:\n        import l\n"
+        "match x:\n    case 1:\n        import m\n"
+        "with x: import n\n"
+        "for _ in x:\n    pass\nelse:\n    if y:\n        pass\n    elif z:\n        import o\n"
+        "x = __import__('p')\n")
+    found = [cst.Module([]).code_for_node(node).rstrip("; ") for node in import_statements(module)]
+    assert found == ["import a", "import b", "from c import d", "import e", "from f import g", "import h",
+                     "import i", "import j", "import k", "import l", "import m", "import n", "import o"]

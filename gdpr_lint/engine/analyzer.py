@@ -7,7 +7,6 @@ input: a syntax error is a GDPR901 finding, an internal failure a GDPR905 findin
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 from functools import lru_cache
@@ -218,7 +217,7 @@ def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifi
                 seen.add(key)
                 whole.findings.append(f)
         for row in ctx.inventory:
-            text = json.dumps(row, sort_keys=True, default=str)
+            text = repr(row)  # (rows of one kind are built alike: same keys in the same order, plain values)
             if text not in rows:
                 rows.add(text)
                 whole.inventory.append(row)
@@ -305,12 +304,10 @@ def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:
     # print() goes to the operator who runs the command, as a command's own does
     bases = set(spec.get("stream_bases", ()))
     aliases = getattr(resolver, "aliases", {})
-    for listed in _class_bases(source):
-        for base in listed.split(","):
-            head, _, rest = base.strip().partition(".")
-            target = aliases.get(head)
-            if target and (f"{target}.{rest}" if rest else target) in bases:
-                return True
+    for head, rest in _class_bases(source):
+        target = aliases.get(head)
+        if target and (f"{target}.{rest}" if rest else target) in bases:
+            return True
     return False
 
 
@@ -318,10 +315,16 @@ _CLASS_BASES = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\(([^()]*)\)", re.M)
 
 
 @lru_cache(maxsize=2)
-def _class_bases(source: str) -> tuple[str, ...]:
-    """The base lists of the classes ``source`` declares, as written (read once for all the parts
-    of a module read in parts)."""
-    return tuple(m.group(1) for m in _CLASS_BASES.finditer(source))
+def _class_bases(source: str) -> tuple[tuple[str, str], ...]:
+    """The bases of the classes ``source`` declares, as written, each once, as ``(first name, the
+    rest)`` (``models.Model``: ``("models", "Model")``): read once for all the parts of a module
+    read in parts, whose thousands of classes may all have the same base."""
+    found: dict[tuple[str, str], None] = {}
+    for m in _CLASS_BASES.finditer(source):
+        for base in m.group(1).split(","):
+            head, _, rest = base.strip().partition(".")
+            found[head, rest] = None
+    return tuple(found)
 
 
 def _python_syntax_error(source: str) -> tuple[int, int, str] | None:

@@ -54,7 +54,7 @@ class _Function:
     returns: bool = False  # it has a `return <value>`
     calls: list[str] = field(default_factory=list)  # the dotted name of every call
     reads: frozenset[str] = frozenset()  # attributes of ``self`` it reads
-    sets: dict[str, list[str]] = field(default_factory=dict)  # ... and the statements that set them
+    sets: dict[str, list[str]] | None = None  # ... and the statements that set them (read on first need)
     idents: set[str] = field(default_factory=set)
 
 
@@ -111,7 +111,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
                              getattr(facts, "shared_methods", None) or frozenset())
     handlers = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "handlers", None) or ()))
     by_name: dict[str, list[int]] = {}
-    setters: dict[tuple[str, str], list[int]] = {}
+    methods_of: dict[str, list[int]] = {}  # class -> its methods that mention `self`
     for i, fn in enumerate(functions):
         calls = CallText(fn.text)
         fn.called = calls.called()
@@ -124,10 +124,26 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         fn.idents = identifiers(fn.text)
         if fn.cls:
             fn.reads = frozenset(m.group(1) for m in standalone(_SELF_READ, fn.text))
-            fn.sets = _assignments(fn, masked)
+            if "self" in fn.text:
+                methods_of.setdefault(fn.cls, []).append(i)
         by_name.setdefault(fn.name, []).append(i)
-        for attr in fn.sets:
-            setters.setdefault((fn.cls, attr), []).append(i)
+    setters_found: dict[tuple[str, str], list[int]] = {}
+
+    def setters(cls: str, attr: str) -> list[int]:
+        """The methods of class ``cls`` that set ``self.<attr>`` (their statements that do are
+        read only for the attributes some method reads: :func:`_assignments`)."""
+        found = setters_found.get((cls, attr))
+        if found is None:
+            found = setters_found[cls, attr] = []
+            for j in methods_of.get(cls, ()):
+                fn = functions[j]
+                if attr in fn.text:
+                    if fn.sets is None:
+                        fn.sets = _assignments(fn, masked)
+                    if attr in fn.sets:
+                        found.append(j)
+        return found
+
     returning: dict[str, list[int]] = {}  # name -> the functions of that name with a `return <value>`
     for i, fn in enumerate(functions):
         if fn.returns:
@@ -159,7 +175,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         # what shows which objects the function holds (a logger, a cache, a session): its own
         # names, the module's, its class's, and those of the methods that set what it reads of self
         seen = fn.idents | shell_idents.get(fn.cls, module_idents)
-        setting = [text for attr in fn.reads for j in setters.get((fn.cls, attr), ()) for text in functions[j].sets[attr]]
+        setting = [text for attr in fn.reads for j in setters(fn.cls, attr) for text in functions[j].sets[attr]]
         for text in setting:
             seen |= identifiers(text)
         # what a raise may carry: what the function names, what its callers in the project pass
@@ -183,7 +199,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         fn = functions[work.pop()]
         wanted = [j for name in fn.summarised for j in by_name.get(name, ())
                   if functions[j].returns and functions[j].cls in ("", fn.cls)]
-        wanted += [j for attr in fn.reads for j in setters.get((fn.cls, attr), ())]
+        wanted += [j for attr in fn.reads for j in setters(fn.cls, attr)]
         for j in wanted:
             if j not in live:
                 live.add(j)

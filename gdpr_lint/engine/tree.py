@@ -47,9 +47,12 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     Same nodes and order as ``[c for c in node.children if type(c) not in _SKIPPED]`` (a test
     checks this over real files), at a fraction of the cost.
     """
+    kind = type(node)
+    if kind in LEAVES:
+        return []
     out: list[cst.CSTNode] = []
     wanted = _WANTED
-    for name in _FIELDS.get(type(node)) or _fields(type(node)):
+    for name in _FIELDS.get(kind) or _fields(kind):
         value = getattr(node, name)
         kind = type(value)
         if kind is list or kind is tuple:
@@ -69,6 +72,8 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 _WANTED: dict[type, bool] = {}
+# expressions with nothing inside but whitespace and brackets (half the nodes of most code)
+LEAVES: frozenset[type] = frozenset({cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary})
 
 
 def _wanted(kind: type) -> bool:
@@ -90,7 +95,7 @@ def _concrete(base: type) -> frozenset[type]:
 # `type(node) in EXPRESSIONS` instead of `isinstance(node, cst.BaseExpression)`: libcst's classes are
 # ABCs, and an ABC isinstance check costs ten times a set lookup (millions of them per project)
 EXPRESSIONS: frozenset[type] = _concrete(cst.BaseExpression)
-_SIMPLE_LINES = (cst.SimpleStatementLine, cst.SimpleStatementSuite)
+_COMPOUND: frozenset[type] = _concrete(cst.BaseCompoundStatement)
 _IMPORTS = (cst.Import, cst.ImportFrom)
 _LAST: list = [None, None]  # (module, its import statements): both name resolution and checks ask
 
@@ -100,14 +105,16 @@ def import_statements(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
     if _LAST[0] is module:
         return _LAST[1]
     out: list[cst.Import | cst.ImportFrom] = []
-    stack: list[cst.CSTNode] = [module]
-    while stack:
+    stack: list[cst.CSTNode] = list(reversed(module.body))
+    while stack:  # statements only: an import is never inside an expression, a decorator or parameters
         cur = stack.pop()
         kind = type(cur)
-        if kind in _SIMPLE_LINES:
+        if kind is cst.SimpleStatementLine:
             out.extend(small for small in cur.body if type(small) in _IMPORTS)
-        elif kind not in EXPRESSIONS:
-            stack.extend(reversed(children(cur)))
+        elif kind in _IMPORTS:  # in a block on its header's line (`if TYPE_CHECKING: import x`)
+            out.append(cur)
+        elif kind in _COMPOUND:
+            stack.extend(reversed(block_statements(cur)))
     _LAST[:] = [module, out]
     return out
 

@@ -17,7 +17,7 @@ from gdpr_lint.classify import Match
 from gdpr_lint.engine.flow import EMPTY, PARAM, Env, Flow, Summary
 from gdpr_lint.engine.names import last_name, string_value
 from gdpr_lint.engine.sinks import Sinks
-from gdpr_lint.engine.tree import EXPRESSIONS, block_statements, children
+from gdpr_lint.engine.tree import EXPRESSIONS, LEAVES, block_statements, children
 from gdpr_lint.survey.prefilter import standalone
 
 MAX_STATEMENTS = 200_000  # per module: bounds the work one huge file can cause (then GDPR905)
@@ -367,8 +367,11 @@ def _walruses_and_calls(expr: cst.CSTNode) -> tuple[list[cst.NamedExpr], list[cs
             calls.append(cur)
         elif kind is cst.NamedExpr:
             walruses.append(cur)
+        elif kind in LEAVES:
+            continue  # (no children: not even the call that says so)
         stack.extend(reversed(children(cur)))
     return walruses, calls
 
 
 _NOT_ENTERED = frozenset({cst.Lambda, cst.FunctionDef, cst.ClassDef})
+

@@ -57,3 +57,22 @@ def walk(node: ast.AST):
             elif isinstance(value, AST):
                 append(value)
         yield node
+
+
+def assigns_and_calls(fn: ast.AST) -> tuple[list[ast.Assign], list[ast.Call]]:
+    """The assignments and the calls under ``fn`` (a function), each in :func:`walk`'s order: one
+    walk shared by the readers of a function's flows (:mod:`~gdpr_lint.survey.summaries`,
+    :mod:`~gdpr_lint.survey.incoming`), kept on the node for the next to ask."""
+    found = fn.__dict__.get("_assigns_and_calls")
+    if found is None:
+        assigns: list[ast.Assign] = []
+        calls: list[ast.Call] = []
+        Assign, Call = ast.Assign, ast.Call
+        for node in walk(fn):
+            kind = type(node)
+            if kind is Call:
+                calls.append(node)
+            elif kind is Assign:
+                assigns.append(node)
+        found = fn.__dict__["_assigns_and_calls"] = (assigns, calls)
+    return found

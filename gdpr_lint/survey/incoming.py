@@ -38,7 +38,7 @@ import ast
 import re
 
 from gdpr_lint.files.source import python_lines
-from gdpr_lint.survey.astnames import child_fields, last_name
+from gdpr_lint.survey.astnames import assigns_and_calls, last_name
 
 _BLOCKS = ("body", "orelse", "finalbody", "handlers")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -181,23 +181,6 @@ def _statements(body):
                     yield from _statements([sub])
 
 
-def _calls(root: ast.AST):
-    """The calls under ``root`` (``ast.walk`` with the child iteration inlined: this is most of
-    the survey's work for these facts)."""
-    todo = [root]
-    AST, Call = ast.AST, ast.Call
-    while todo:
-        node = todo.pop()
-        if type(node) is Call:
-            yield node
-        for name in child_fields(type(node)):
-            value = getattr(node, name, None)
-            if type(value) is list:
-                todo.extend(v for v in value if isinstance(v, AST))
-            elif isinstance(value, AST):
-                todo.append(value)
-
-
 def _class_called(node: ast.AST) -> str:
     """The class a call builds, by its name's capital (``Report(...)``, ``exports.Report(...)``), or ``""``."""
     if isinstance(node, ast.Call):
@@ -227,7 +210,7 @@ def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
     # every call with an argument, read with what the names hold at the end (a name that held personal
     # data anywhere in the function counts: a superset, the analysis decides)
     seen: set[tuple] = set()
-    for node in _calls(fn):
+    for node in assigns_and_calls(fn)[1]:  # (the walk the function's summary shares)
         if not (node.args or node.keywords):
             continue
         func = node.func

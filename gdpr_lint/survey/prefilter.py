@@ -569,7 +569,7 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
                     return True
             if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 owner = node.args[0].value  # Table("customers", ..., Column("name", ...))
-                for sub in walk(node):
+                for sub in walk(node) if context_of(owner) == "person" else ():  # (hit's test, once)
                     if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) < 80 and hit(
                             sub.value, [owner]):
                         return True

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 
-from gdpr_lint.survey.astnames import child_fields, walk
+from gdpr_lint.survey.astnames import assigns_and_calls, child_fields
 from gdpr_lint.survey.astnames import dotted as _dotted
 
 
@@ -76,14 +76,7 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
     if not watched:
         return []
     out: list[list] = []
-    assigns: list[ast.Assign] = []
-    calls: list[ast.Call] = []
-    for node in walk(fn):  # (one walk: the assignments are followed first, then the calls judged)
-        kind = type(node)
-        if kind is ast.Assign:
-            assigns.append(node)
-        elif kind is ast.Call:
-            calls.append(node)
+    assigns, calls = assigns_and_calls(fn)  # the assignments are followed first, then the calls judged
     for node in assigns:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             used = _names_in(node.value)
