@@ -102,6 +102,24 @@ def test_opens_files_that_may_yield_a_finding(source):
     assert PF.may_yield(source)
 
 
+def test_names_refused_before_are_not_asked_again_and_never_hide_a_name_that_counts():
+    fresh = Prefilter(load_policy())
+    asked: list[str] = []
+    classify = fresh.classifier.classify
+    fresh.classifier.classify = lambda name, *rest: asked.append(name) or classify(name, *rest)
+    plain = "def handle_email_backend(request, value):\n    print(value, request.path)\n"
+    assert not fresh.may_yield(plain)
+    first = len(asked)
+    assert first and not fresh.may_yield(plain)
+    assert len(asked) == first  # the same identifiers (and their tails) are not classified again
+    # beside them, a name that counts alone, a getter's noun, a key of several words
+    for source in (plain + "    print(customer_email)\n", plain + "    print(user.get_display_name())\n",
+                   plain + "    print(record['date of birth'])\n"):
+        assert fresh.may_yield(source), source
+    assert not fresh.may_yield(plain + "    print(record['size of box'])\n")
+    assert fresh.may_yield(plain + "    print(record['size of box'], record['e-mail'])\n")
+
+
 def test_decide_says_when_python_parsed_the_file():
     assert PF.decide("def f(user, locale):\n    return locale.name\n") == (False, True)
     assert PF.decide("def add(a, b):\n    return a + b\n") == (False, False)  # never parsed: no words

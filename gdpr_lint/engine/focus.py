@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from gdpr_lint.files.parts import Part, masked_lines, members, top_level
@@ -163,6 +164,17 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
                 returns_data(k) for k in callees(functions[j].summarised, functions[j].cls))
         return named[j]
 
+    settings_found: dict[tuple[str, str], tuple[list[str], set[str]]] = {}
+
+    def setting_of(cls: str, attr: str) -> tuple[list[str], set[str]]:
+        """The statements that set ``self.<attr>`` in class ``cls``, and their identifiers (read
+        once for all the methods of the class that read the attribute)."""
+        found = settings_found.get((cls, attr))
+        if found is None:
+            texts = [text for j in setters(cls, attr) for text in functions[j].sets[attr]]
+            found = settings_found[cls, attr] = (texts, set().union(*map(identifiers, texts)))
+        return found
+
     incoming = getattr(facts, "incoming", None) or {}
     # names of objects the project facts say something of (what a class prints as, carries, or
     # holds as personal data: engine.flow's object_text, carried, evidence_of), by their words; a
@@ -175,9 +187,12 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         # what shows which objects the function holds (a logger, a cache, a session): its own
         # names, the module's, its class's, and those of the methods that set what it reads of self
         seen = fn.idents | shell_idents.get(fn.cls, module_idents)
-        setting = [text for attr in fn.reads for j in setters(fn.cls, attr) for text in functions[j].sets[attr]]
-        for text in setting:
-            seen |= identifiers(text)
+        setting = []
+        for attr in fn.reads:
+            texts, names = setting_of(fn.cls, attr)
+            if texts:
+                setting += texts
+                seen |= names
         # what a raise may carry: what the function names, what its callers in the project pass
         # it, what the module's names and the attributes of self it reads hold
         given = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
@@ -324,7 +339,10 @@ def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
     found: dict[int, list[str]] = {}  # statement -> the attributes it sets
     for m in standalone(_SELF_SET, fn.text):
         found.setdefault(of_line[fn.text.count("\n", 0, m.start())], []).append(m.group(1))
+    selfish = [k for k, line in enumerate(own) if "self" in line]  # (a target on self names it)
     for n, (a, b) in enumerate(statements):
+        if not selfish or bisect_left(selfish, a) == bisect_left(selfish, b + 1):
+            continue  # no line of the statement mentions self
         code = " ".join(own[a:b + 1])
         target = _LOOP_TARGET.match(code) or _WITH_TARGET.search(code)
         if target is not None:

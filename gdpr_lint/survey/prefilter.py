@@ -141,6 +141,9 @@ class Prefilter:
         # bracket, comma, ``|`` or ``=`` (``email: EmailStr``, ``Column(EmailType)``,
         # ``Optional[EmailStr]``); a name in a string or a comment is no field of any class
         self._type_uses: dict[frozenset[str], re.Pattern] = {}
+        # identifiers and keys the classifier found to be no personal data alone (_named_alone)
+        self._plain: set[str] = set()
+        self._plain_keys: set[str] = set()
         # processor SDKs: a finding needs every part of an import root (``google.cloud.bigquery``)
         self.sdk_roots: dict[str, list[tuple[str, ...]]] = {}
         for proc in policy.processors.values():
@@ -412,15 +415,38 @@ class Prefilter:
         tails = self.source_tails.intersection(idents)
         if tails and self._has_source(frozenset(tails), text):
             return True
-        classify = self.classifier.classify
-        if any(classify(tok, None, True) for tok in idents) or any(
-                classify(t, None, True) for t in _SHORT_STRINGS.findall(text) if not t.isidentifier()) or any(
-                classify(rest, None, True) for rest in _tails(idents)):
+        if self._named_alone(idents) or self._keys_named(text):
             return True
         # a weak word ("name") is a person's only with an owner about a person ("user.name")
         words = set().union(*map(split_words, idents)) if idents else set()
         context_of = self.classifier.context_of
         return not words.isdisjoint(self.weak) and any(context_of(tok) == "person" for tok in idents)
+
+    def _named_alone(self, idents: set[str] | frozenset[str]) -> bool:
+        """Whether the classifier accepts one of ``idents`` alone, or one without its first word
+        (``get_display_name``: ``display_name``).  The identifiers it accepted neither way are
+        not asked again: most recur in every file (``self``, ``request``, ``value``)."""
+        fresh = idents - self._plain
+        if not fresh:
+            return False
+        classify = self.classifier.classify
+        if any(classify(tok, None, True) for tok in fresh) or any(
+                classify(rest, None, True) for rest in _tails(fresh)):
+            return True
+        self._plain |= fresh
+        return False
+
+    def _keys_named(self, text: str) -> bool:
+        """Whether the classifier accepts a short string of several words in ``text`` (a key:
+        "date of birth", "e-mail"); the strings it refused are not asked again."""
+        fresh = {t for t in _SHORT_STRINGS.findall(text) if not t.isidentifier()} - self._plain_keys
+        if not fresh:
+            return False
+        classify = self.classifier.classify
+        if any(classify(t, None, True) for t in fresh):
+            return True
+        self._plain_keys |= fresh
+        return False
 
     def type_used(self, names: frozenset[str], source: str) -> bool:
         """Whether one of ``names`` (personal-data types) is used as a type in ``source``."""
@@ -483,13 +509,11 @@ class Prefilter:
         strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
         if not (strong or weak):
             return "", False
-        classify = self.classifier.classify
-        if any(classify(tok, None, True) for tok in idents):  # personal data by its name alone
+        # personal data by its name alone, or a getter's noun (get_display_name() is classified as
+        # display_name), or a key of several words ("date of birth", "e-mail")
+        if self._named_alone(idents) or self._keys_named(source):
             return "words", False
-        if any(classify(text, None, True) for text in _SHORT_STRINGS.findall(source) if not text.isidentifier()):
-            return "words", False  # a key of several words ("date of birth", "e-mail")
-        if any(classify(rest, None, True) for rest in _tails(idents)):
-            return "words", False  # a getter's noun: get_display_name() is classified as display_name
+        classify = self.classifier.classify
         if not weak:
             return "", False
         context_of = self.classifier.context_of
