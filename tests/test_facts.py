@@ -844,3 +844,30 @@ def test_the_lines_where_calls_open_are_counted_as_python_counts_lines():
             expected = sorted({len(python_lines(text[:end - 1])) or 1 for name, end in zip(calls.names, calls.ends)
                                if wanted(name)})
             assert CallText(text).lines_where(wanted) == expected, repr(text)
+
+
+def test_each_call_of_a_helper_on_one_line_passes_what_it_passes(tmp_path, monkeypatch):
+    """One record per argument of a callee on a line kept the first call's data only (which one
+    depended on the order of a walk): `save_note(p.email); save_note(p.allergies)` reported the
+    e-mail address alone, losing the health data. Found by a review."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "notes/__init__.py": "",
+        "notes/store.py": '''
+            def save_note(text):
+                with open("notes.txt", "a") as out:
+                    out.write(text)
+            ''',
+        "notes/views.py": '''
+            from notes.store import save_note
+
+            def keep(patient):
+                save_note(patient.email); save_note(patient.allergies)
+
+            def keep_one(patient, other):
+                save_note(patient.email) if other else save_note(other.phone_number)
+            ''',
+    })
+    assert found["save_note"] == ["GDPR202"]
+    reasons = " ".join(found["save_note:reasons"])
+    assert "user.contact.email" in reasons and "user.health_and_medical" in reasons
+    assert "user.contact.phone_number" in reasons

@@ -205,3 +205,38 @@ def test_the_last_text_read_is_answered_again_and_another_text_afresh(monkeypatc
     assert split_module("".join(one)) == first  # an equal text, another object
     assert parts.top_level(one) == parts.definitions(parts.python_lines(one), parts.masked_lines(one))
     assert parts.masked_lines(two) != parts.masked_lines(one)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_a_string_continued_by_a_backslash_keeps_the_lines_of_its_file(tmp_path, newline):
+    """A one-quote string continued with a backslash before the line break: with CRLF endings the
+    masked text had one line more per string, the cut then read past the end of its lines and the
+    file was skipped (GDPR905, an internal error). Found by a review."""
+    body = [
+        "import logging",
+        "log = logging.getLogger(__name__)",
+        "class Box:",
+        "    def fill(self, rows):",
+        "        first = 'a\\",
+        "b'",
+        '        second = "c\\',
+        'd"',
+        "        self.size = len(rows)",
+        "    def take(self, users):",
+        "        for self.owner in users:",
+        "            pass",
+        "    def show(self):",
+        "        log.info('owner %s', self.owner.email)",
+        "    def spare(self):",
+        "        return 3",
+        "",
+    ]
+    found = {}
+    for name, ending in (("lf", "\n"), ("other", newline)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "box.py").write_bytes(ending.join(body).encode())
+        assert len(parts.masked_lines(ending.join(body))) == len(body)
+        result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail",
+                                           str(tmp_path / name)])
+        found[name] = [(f["code"], f["line"], f["column"]) for f in json.loads(result.stdout)["findings"]]
+    assert found["other"] == found["lf"] == [("GDPR301", 14, 9)]

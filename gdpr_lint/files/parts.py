@@ -37,7 +37,8 @@ SPLIT_LINES = 20_000
 STRINGS_AND_COMMENTS = re.compile(
     r"""#[^\r\n]*|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|"""
     r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)|'
-    r"""'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?""", re.DOTALL)
+    r"""'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'?|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"?""",
+    re.DOTALL)  # (a backslash before a CRLF continues the string over both characters: one line break)
 _CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")
 _DEFINES = re.compile(r"(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)")
 _METHOD = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)

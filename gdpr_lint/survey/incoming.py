@@ -35,6 +35,7 @@ built from them (``generate_jwt(token_data, ...)``), except through a sanitizer 
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 
 from gdpr_lint.files.source import python_lines
@@ -209,7 +210,7 @@ def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
                 local[stmt.target.id] = found
     # every call with an argument, read with what the names hold at the end (a name that held personal
     # data anywhere in the function counts: a superset, the analysis decides)
-    seen: set[tuple] = set()
+    seen: dict[tuple, list] = {}  # (callee, how, argument, line) -> its record
     for node in assigns_and_calls(fn)[1]:  # (the walk the function's summary shares)
         if not (node.args or node.keywords):
             continue
@@ -225,17 +226,17 @@ def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
             how, callee = "name", func.id
         else:
             continue
-        for i, arg in enumerate(node.args):
-            if isinstance(arg, ast.Starred):
-                break
+        given = [(i, arg) for i, arg in enumerate(itertools.takewhile(lambda a: not isinstance(a, ast.Starred),
+                                                                       node.args))]
+        given += [(kw.arg, kw.value) for kw in node.keywords if kw.arg is not None]
+        for where, arg in given:
             cats = judge.categories(arg, local)
-            if cats and (callee, how, i, node.lineno) not in seen:
-                seen.add((callee, how, i, node.lineno))
-                out.append([callee, how, cls if how == "self" else "", i, sorted(cats), node.lineno])
-        for kw in node.keywords:
-            if kw.arg is None:
+            if not cats:
                 continue
-            cats = judge.categories(kw.value, local)
-            if cats and (callee, how, kw.arg, node.lineno) not in seen:
-                seen.add((callee, how, kw.arg, node.lineno))
-                out.append([callee, how, cls if how == "self" else "", kw.arg, sorted(cats), node.lineno])
+            record = seen.get((callee, how, where, node.lineno))
+            if record is None:  # one record per argument of a callee on a line ...
+                record = seen[callee, how, where, node.lineno] = [callee, how, cls if how == "self" else "", where,
+                                                                  sorted(cats), node.lineno]
+                out.append(record)
+            else:  # ... with what every call of it there passes (`keep(a.email); keep(a.phone)`)
+                record[4] = sorted(cats.union(record[4]))
