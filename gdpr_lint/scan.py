@@ -574,6 +574,8 @@ def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests:
     config = display_path(Path(policy.config.path), root) if policy.config.path else ""
     stores = sorted(q for q, (_fw, store) in facts.schemas.items() if store)
     key = content_key("rights", policy.hash, config,
+                      # the rules in force: `--select`/`--ignore` are not part of the policy's hash
+                      json.dumps([list(policy.config.select or ()), list(policy.config.ignore or ())]),
                       json.dumps(sorted(f"{m}\x1f{shown[m]}" for m in modules)),
                       json.dumps([r for r in result.inventory if r.get("storage")], sort_keys=True, default=str),
                       json.dumps([stores, sorted(facts.mirrors.items()),

@@ -453,3 +453,29 @@ def test_reading_cached_results_needs_no_parser():
             "assert 'libcst' not in sys.modules, 'libcst imported'\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_rules_chosen_on_the_command_line_never_change_what_a_later_run_reports(tmp_path, monkeypatch):
+    """The erasure and access check (GDPR501-505) cached its findings under the policy's hash, which
+    `--select` and `--ignore` are not part of: after `--select GDPR4`, `--select GDPR5` reported
+    nothing, and after `--ignore GDPR5` a plain run lost GDPR501 and GDPR502 for good. Found by a
+    fresh-user check."""
+    import json
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "shop", tmp_path / "shop")
+    monkeypatch.chdir(tmp_path / "shop")
+
+    def codes(*args: str) -> list[str]:
+        result = CliRunner().invoke(main, ["check", "--format", "json", "--no-fail", *args, "."])
+        assert result.exit_code == 0, result.output
+        return sorted(f["code"] for f in json.loads(result.stdout)["findings"])
+
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    for first, then in ((["--select", "GDPR4"], ["--select", "GDPR5"]), (["--ignore", "GDPR5"], []),
+                        ([], ["--ignore", "GDPR5"]), ([], ["--select", "GDPR1"]), (["--select", "GDPR3"], [])):
+        shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+        codes(*cache, *first)
+        expected = codes("--no-cache", *then)
+        assert codes(*cache, *then) == expected, (first, then)
+    assert any(c.startswith("GDPR5") for c in codes("--no-cache"))
