@@ -240,3 +240,29 @@ def test_a_string_continued_by_a_backslash_keeps_the_lines_of_its_file(tmp_path,
                                            str(tmp_path / name)])
         found[name] = [(f["code"], f["line"], f["column"]) for f in json.loads(result.stdout)["findings"]]
     assert found["other"] == found["lf"] == [("GDPR301", 14, 9)]
+
+
+@pytest.mark.parametrize("one_line", [False, True])
+def test_a_statement_beyond_the_budget_is_left_out_and_the_rest_of_its_file_analysed(tmp_path, monkeypatch,
+                                                                                      one_line):
+    """A module-level literal too big to analyse took the whole file with it (one GDPR905 at line 1,
+    every other finding lost), also where it was the only statement between two small functions,
+    so that the file could not be cut into parts. Found by a fresh-user check."""
+    from gdpr_lint.engine import budget
+
+    monkeypatch.setattr(budget, "MAX_WORK", 50_000)
+    items = [str(i) for i in range(6000)]
+    table = ("SIZES = [" + ", ".join(items) + "]\n") if one_line else (
+        "SIZES = [\n" + "".join(f"    {i},\n" for i in items) + "]\n")
+    source = ("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+              "def welcome(user):\n    log.info('welcome %s', user.email)\n\n\n"
+              + table + "\n\ndef farewell(user):\n    log.info('farewell %s', user.email)\n")
+    (tmp_path / "sizes.py").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail", "."])
+    found = [(f["code"], f["line"], f["message"].partition(":")[0]) for f in json.loads(result.stdout)["findings"]]
+    last = source.count("\n")  # the last line: farewell's log
+    end = 10 if one_line else 10 + len(items) + 1
+    assert found == [("GDPR301", 7, "personal data written to a logger"),
+                     ("GDPR905", 10, "line 10 not checked" if one_line else f"lines 10-{end} not checked"),
+                     ("GDPR301", last, "personal data written to a logger")]

@@ -33,8 +33,14 @@ from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
-from gdpr_lint.files.parts import SPLIT_LINES, Part, needs_parts, split_module
-from gdpr_lint.files.source import line_breaks
+from gdpr_lint.files.parts import (
+    SPLIT_LINES,
+    Part,
+    needs_parts,
+    split_module,
+    top_level,
+)
+from gdpr_lint.files.source import line_breaks, python_lines
 from gdpr_lint.filters.suppressions import apply_suppressions
 from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
@@ -148,21 +154,36 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
     focused = focus(source, prefilter, project, module_name) if prefilter is not None else None
-    text = source if focused is None else focused.text
-    long = line_breaks(text) > SPLIT_LINES  # cut by its length alone: no need to measure the whole
-    found = None if long else measure(text)
-    if long or needs_parts(text, found.work):
-        parts = split_module(text)
-        if parts:  # a module too big to parse at once: its parts one at a time (files.parts)
-            if focused is not None:
-                parts = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in parts]
-            return _analyze_parts(path, source, parts, policy, classifier, module_name, project, is_package)
-        found = found or measure(text)
-    problem, line = budget_problem(found)  # decided from the text: libcst could crash, or take minutes
-    if problem:
-        line = line or 1
-        return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}",
-                             line if focused is None else focused.lines[min(line, len(focused.lines)) - 1])], [], []
+    skipped: list[Finding] = []  # top-level statements beyond the budget, left out (GDPR905 each)
+    while True:
+        text = source if focused is None else focused.text
+        long = line_breaks(text) > SPLIT_LINES  # cut by its length alone: no need to measure the whole
+        found = None if long else measure(text)
+        if long or needs_parts(text, found.work):
+            parts = split_module(text)
+            if parts:  # a module too big to parse at once: its parts one at a time (files.parts)
+                if focused is not None:
+                    parts = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in parts]
+                return _analyze_parts(path, source, parts, policy, classifier, module_name, project, is_package,
+                                      skipped)
+            found = found or measure(text)
+        problem, line = budget_problem(found)  # decided from the text: libcst could crash, or take minutes
+        if not problem:
+            break
+        lean = None if skipped else _without_statements_over_budget(text)
+        if lean is None:
+            line = line or 1
+            return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}", line if focused
+                                           is None else focused.lines[min(line, len(focused.lines)) - 1])], [], []
+        # one statement is beyond the budget (a literal of a million items): the rest is analysed
+        kept, dropped = lean
+        at = (lambda n: n) if focused is None else (lambda n, lines=focused.lines: lines[n - 1])
+        skipped = [tool_finding(policy, "GDPR905", path, (f"line {at(first)}" if first == last else
+                                                          f"lines {at(first)}-{at(last)}") + f" not checked: {why}",
+                                at(where)) for first, last, why, where in dropped]
+        focused = Part(kept.text, [at(n) for n in kept.lines])
+    if skipped:
+        return _analyze_parts(path, source, [focused], policy, classifier, module_name, project, is_package, skipped)
     done = _analyze_module(path, source, focused, policy, classifier, module_name, project, is_package)
     if focused is not None and isinstance(done, Finding) and done.code == "GDPR901":
         # libcst refused what Python read: the whole file says where, as for any other file
@@ -177,6 +198,28 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
     return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
 
 
+def _without_statements_over_budget(text: str) -> tuple[Part, list[tuple[int, int, str, int]]] | None:
+    """``(the text without its top-level statements beyond the analysis budget, [(first line, last
+    line, why, the line to report), ...] of those)``, in the text's lines; ``None`` when no
+    statement alone is beyond it, or nothing else is left (the whole file is then not checked)."""
+    found = top_level(text)
+    if len(found) < 2:
+        return None
+    lines = python_lines(text)
+    kept: list[int] = []
+    dropped: list[tuple[int, int, str, int]] = []
+    for first, last, _name, _kind in found:
+        problem, line = over_budget("\n".join(lines[first - 1:last]))
+        if problem:
+            start = next((n for n in range(first, last + 1) if lines[n - 1].strip()[:1] not in ("", "#")), first)
+            dropped.append((start, last, problem, max(min(first + line - 1, last), start)))
+        else:
+            kept.extend(range(first, last + 1))
+    if not dropped or not kept:
+        return None
+    return Part("\n".join(lines[n - 1] for n in kept), kept), dropped
+
+
 def _finished(findings: list[Finding], suppressed: list[Finding]) -> list[Finding]:
     for f in findings:
         f.finish()
@@ -187,11 +230,13 @@ def _finished(findings: list[Finding], suppressed: list[Finding]) -> list[Findin
 
 
 def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifier: Classifier, module_name: str,
-                   project, is_package: bool) -> tuple[list[Finding], list[Finding], list[dict]]:
+                   project, is_package: bool, skipped: list[Finding] = ()) -> tuple[list[Finding], list[Finding], list[dict]]:
     """A module read in parts (:mod:`gdpr_lint.files.parts`): each part parsed and analysed alone,
     its findings and rows at the file's lines, those of the statements every part repeats (the
-    imports, module-level code) kept once; then the suppressions over all of them."""
+    imports, module-level code) kept once; then the suppressions over all of them.  ``skipped``:
+    the findings that say which statements were left out, beyond the budget."""
     whole = FileContext(path, source, None, None, policy)
+    whole.findings.extend(skipped)
     seen: set[tuple] = set()
     rows: set[str] = set()
     exhausted = False
