@@ -190,7 +190,7 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (repeatable).")
 @click.option("--ignore", "ignore_", multiple=True, help="Skip these rule codes or prefixes (repeatable).")
 @click.option("--explain", is_flag=True, help="Show why each category was assigned (text format).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Results cache folder (default: .gdpr-lint-cache in the current folder).")
@@ -237,7 +237,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     given: dict[str, bytes] = {}
     if "-" in paths or stdin_filename:
         paths, given = _stdin_paths(paths, stdin_filename, diff_base or staged or baseline_file)
-    paths = paths or (".",)
+    from gdpr_lint.files.discovery import paths_or_here
+
+    paths = paths_or_here(paths)
     cache = folder_for(cache_dir, no_cache)
     policy = _load_policy(config, paths, cache)
     ignore_ = tuple(c.strip().upper() for item in ignore_ for c in item.split(",") if c.strip())
@@ -395,7 +397,7 @@ def _processor_listing(policy, fmt: str, kind: str | None) -> str:
               help="With --format csv: which section of the record, as one sheet-ready table.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
               help="Exit 1 when fewer than PERCENT of the personal-data fields carry every required tag key.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
 def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -> None:
     """Records of processing (Art. 30): every personal-data field in PATHS with its categories,
@@ -405,7 +407,9 @@ def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -
 
     if table != "fields" and fmt != "csv":
         raise UsageError("--table picks a section of the CSV record: use it with --format csv")
-    paths = paths or (".",)
+    from gdpr_lint.files.discovery import paths_or_here
+
+    paths = paths_or_here(paths)
     policy = _load_policy(config, paths)
     from gdpr_lint.cache import folder_for
 

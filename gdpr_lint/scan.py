@@ -24,6 +24,7 @@ from pathlib import Path
 from gdpr_lint import __version__
 from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_list
 from gdpr_lint.collector import fewer_collections, paused
+from gdpr_lint.errors import UsageError
 from gdpr_lint.files.discovery import Tree, discover_tree
 from gdpr_lint.files.source import MAX_BYTES, line_count, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
 from gdpr_lint.findings import Finding, tool_finding
@@ -297,12 +298,16 @@ class _FileTimeout(BaseException):
 
 
 def file_timeout() -> float:
-    """Seconds allowed per file: ``$GDPR_LINT_FILE_TIMEOUT`` or 30; 0 (or less) means no limit."""
+    """Seconds allowed per file: ``$GDPR_LINT_FILE_TIMEOUT`` or :data:`DEFAULT_FILE_TIMEOUT`; 0 (or less) means no limit.
+
+    Raises:
+        UsageError: the variable is set to something that is not a number."""
     raw = os.environ.get("GDPR_LINT_FILE_TIMEOUT", "").strip()
     try:
         value = float(raw) if raw else DEFAULT_FILE_TIMEOUT
     except ValueError:
-        return DEFAULT_FILE_TIMEOUT
+        raise UsageError(f"GDPR_LINT_FILE_TIMEOUT must be a number of seconds (0: no limit), not {raw[:40]!r}"
+                         ) from None
     return value if value > 0 and math.isfinite(value) else 0.0
 
 
@@ -761,6 +766,14 @@ def _stamp(path: str, modname: str) -> tuple | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, modname)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class _Runner:
     """Runs a worker function over files: in this process for a few, else in a process pool made on
     first use and shared by both passes.  Results come back in input order.
@@ -774,7 +787,10 @@ class _Runner:
     def __init__(self, policy: Policy, prefilter: bool, jobs: int | None, time_limit: float = 0.0,
                  given: dict[str, bytes] | None = None) -> None:
         self.policy, self.prefilter, self.time_limit, self.given = policy, prefilter, time_limit, given or {}
-        self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        # more worker processes than cores cannot be faster for this work, only dearer: each one
+        # imports the engine and holds its own heap (`-j 1000` started a thousand); two are
+        # always allowed, so that `-j 2` runs a pool on any machine
+        self.workers = min(jobs, max(usable_cores(), 2)) if jobs is not None else usable_cores()
         self.pool = None  # a concurrent.futures.ProcessPoolExecutor, made on first use
         self.local = False
 

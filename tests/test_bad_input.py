@@ -237,3 +237,24 @@ def test_default_excluded_folders_are_skipped_when_walking_but_a_named_file_is_c
     assert [(f["path"], f["code"]) for f in findings] == [("build/a.py", "GDPR301")]
     _, findings = check_json("build")
     assert [(f["path"], f["code"]) for f in findings] == [("build/a.py", "GDPR301")]
+
+
+@pytest.mark.parametrize("command", [["check"], ["check", "."], ["inventory"], ["review", "--out", "r"]])
+def test_an_empty_path_is_a_usage_error_not_a_scan_of_the_current_folder(tmp_path, command):
+    """`gdpr-lint check "$UNSET"` scanned the current folder, a different tree from the one meant.
+    Found by a fresh-user check."""
+    (tmp_path / "leaky.py").write_text(LEAKY)
+    result = CliRunner().invoke(main, [*command, ""])
+    _no_traceback(result)
+    assert result.exit_code == 2 and "empty path" in result.output and "leaky.py" not in result.output
+
+
+@pytest.mark.parametrize("value,code", [("abc", 2), ("1e3x", 2), ("-5", 1), ("0", 1), ("2.5", 1)])
+def test_the_file_time_limit_variable_must_be_a_number(tmp_path, monkeypatch, value, code):
+    """A time limit that is not a number was taken as the default without a word (0 or less: no
+    limit, as documented). Found by a fresh-user check."""
+    monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", value)
+    (tmp_path / "leaky.py").write_text(LEAKY)
+    result = check(".")
+    assert result.exit_code == code, result.output
+    assert ("GDPR_LINT_FILE_TIMEOUT must be a number" in result.output) == (code == 2)

@@ -399,11 +399,17 @@ def test_time_limit_through_the_cli_and_never_cached(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("value, expected", [(None, 300.0), ("", 300.0), ("2.5", 2.5), ("0", 0.0), ("-1", 0.0),
-                                             ("soon", 300.0), ("inf", 0.0), ("nan", 0.0)])
+                                             ("soon", None), ("inf", 0.0), ("nan", 0.0)])
 def test_file_timeout_from_the_environment(monkeypatch, value, expected):
+    from gdpr_lint.errors import UsageError
+
     if value is not None:
         monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", value)
-    assert scan.file_timeout() == expected
+    if expected is None:  # not a number: a usage error naming the variable (it was the default, unsaid)
+        with pytest.raises(UsageError, match="GDPR_LINT_FILE_TIMEOUT"):
+            scan.file_timeout()
+    else:
+        assert scan.file_timeout() == expected
 
 
 def _spin(seconds: float) -> None:
@@ -608,3 +614,19 @@ def test_the_cycle_collector_is_back_as_it_was_after_a_file_whatever_happened(mo
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_more_jobs_than_cores_start_no_more_workers_than_cores(monkeypatch):
+    """`-j 1000` started a thousand worker processes (30 s of wall time where two took 1.7 s).
+    Found by a fresh-user check."""
+    from gdpr_lint import scan as scan_module
+    from gdpr_lint.policy import load_policy
+
+    policy = load_policy()
+    monkeypatch.setattr(scan_module, "usable_cores", lambda: 4)
+    assert scan_module._Runner(policy, True, 1000).workers == 4
+    assert scan_module._Runner(policy, True, 3).workers == 3
+    assert scan_module._Runner(policy, True, None).workers == 4
+    monkeypatch.setattr(scan_module, "usable_cores", lambda: 1)
+    assert scan_module._Runner(policy, True, 2).workers == 2  # a pool of two on any machine, as asked
+    assert scan_module._Runner(policy, True, 64).workers == 2

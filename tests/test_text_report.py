@@ -101,3 +101,22 @@ def test_force_color_is_for_terminals_not_report_files(project):
     assert "\x1b[" not in (project / "r.txt").read_text(encoding="utf-8")
     CliRunner().invoke(main, ["check", "--no-cache", "--no-fail", "--color", "always", "-o", "r.txt", "app.py"])
     assert "\x1b[" in (project / "r.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("before", [0, 50, 5_000])
+def test_a_long_line_is_shown_cut_around_the_span(tmp_path, monkeypatch, before):
+    """A finding on a line of a megabyte printed the whole line (and a megabyte of markers).
+    Found by a fresh-user check."""
+    head = ", ".join(str(i) for i in range(before))
+    table = f"SIZES = [{head}]; " if before else ""
+    tail = ", ".join(str(i) for i in range(20_000))
+    (tmp_path / "wide.py").write_text(f"import logging\n{table}logging.info('%s %s', user_email, [{tail}])\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    shown = [line for line in result.stdout.splitlines() if line.startswith("    2 | ")]
+    marks = [line for line in result.stdout.splitlines() if line.strip().startswith("| ") and "^" in line]
+    assert len(shown) == 1 and len(marks) == 1 and len(result.stdout) < 2_000
+    code = shown[0][len("    2 | "):]
+    assert code.endswith("...") and code.startswith("...") == (len(table) > 20)
+    start = code.index("logging.info(")
+    assert marks[0].index("^") - len("      | ") == start  # the marker under the call's first character

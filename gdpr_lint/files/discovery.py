@@ -79,6 +79,17 @@ def ignore_chain(folder: Path, root: Path) -> list[tuple[Path, Path]]:
     return chain
 
 
+def paths_or_here(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The paths a command was given, or the current folder when none was.
+
+    Raises:
+        UsageError: one of them is empty (an unset shell variable: it would scan the current
+            folder instead of what was meant)."""
+    if any(not p for p in paths):
+        raise UsageError("an empty path was given (an unset variable?): name a file or folder, or `.` for this one")
+    return paths or (".",)
+
+
 def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
     """The ``.py`` files under ``paths``, minus ``.gitignore`` matches and configured excludes.
 

@@ -15,6 +15,7 @@ from gdpr_lint.files.source import python_lines
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 MAX_SOURCE_LINES = 3  # of a finding's span; a longer one ends with "..."
+MAX_SOURCE_WIDTH = 200  # characters of a source line shown; a longer line is cut around the span
 
 
 class _Sources:
@@ -43,6 +44,20 @@ def _width(text: str) -> int:
                for c in text)
 
 
+def _window(line: str, first: int, stop: int) -> tuple[str, int, int]:
+    """A line longer than :data:`MAX_SOURCE_WIDTH` characters cut to that many from a little before
+    the span's start, with ``...`` where it was cut, and the span's start and end in what is
+    left (a generated file's one line can be megabytes)."""
+    if len(line) <= MAX_SOURCE_WIDTH:
+        return line, first, stop
+    begin = max(min(first, len(line)) - 20, 0)
+    end = min(begin + MAX_SOURCE_WIDTH, len(line))
+    shift = 3 if begin else 0
+    text = ("..." if begin else "") + line[begin:end] + ("..." if end < len(line) else "")
+    first = first - begin + shift
+    return text, first, max(min(stop, end) - begin + shift, first)
+
+
 def _excerpt(f, sources: _Sources, color: bool) -> list[str]:
     """The lines of ``f``'s span with a gutter of line numbers and ``^`` under the span."""
     lines = sources.lines(f.path)
@@ -53,10 +68,11 @@ def _excerpt(f, sources: _Sources, color: bool) -> list[str]:
     out = [" " * gutter + " |"]
     for n in range(f.line, last + 1):
         raw = lines[n - 1].rstrip()
-        out.append(f"{n:>{gutter}} | {raw.expandtabs(4)}")
         # columns count code points of the line; the marker is placed by terminal columns
         first = max(f.column - 1, 0) if n == f.line else len(raw) - len(raw.lstrip())
         stop = f.end_column - 1 if n == f.end_line and f.end_column > 0 else len(raw)
+        raw, first, stop = _window(raw, first, stop)
+        out.append(f"{n:>{gutter}} | {raw.expandtabs(4)}")
         lead = _width(raw[:first].expandtabs(4))
         marks = "^" * max(_width(raw[:max(stop, first)].expandtabs(4)) - lead, 1)
         if color:

@@ -25,6 +25,7 @@ from pathlib import Path
 import click
 
 from gdpr_lint.errors import UsageError
+from gdpr_lint.files.discovery import paths_or_here
 from gdpr_lint.review import REVIEW_FORMAT, signing
 
 ENV_ALLOWED = "GDPR_LINT_ALLOWED_SIGNERS"
@@ -47,7 +48,7 @@ def snapshot_for(paths: tuple[str, ...], config: str | None, jobs: int | None, c
     from gdpr_lint.cli import _load_policy
     from gdpr_lint.review.model import take_snapshot
 
-    paths = paths or (".",)
+    paths = paths_or_here(paths)
     policy = _load_policy(config, paths)
     return take_snapshot(list(paths), policy, Path.cwd(), jobs=jobs, cache_dir=cache)
 
