@@ -356,6 +356,11 @@ class Cache:
                 self._key = user_key(folder)
                 self._root = folder if self._key is not None else None
 
+    @property
+    def in_use(self) -> bool:
+        """Whether entries are read and written at all (no folder, or an unusable one: never)."""
+        return self._root is not None
+
     def _namespace_ok(self, namespace: str) -> bool:
         """Whether the namespace folder is a real folder or absent (a link turns the cache off)."""
         if namespace in self._checked:

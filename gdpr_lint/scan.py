@@ -585,7 +585,7 @@ def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests:
                       json.dumps([r for r in result.inventory if r.get("storage")], sort_keys=True, default=str),
                       json.dumps([stores, sorted(facts.mirrors.items()),
                                   [facts.classes.get(q, {}).get("b", []) for q in stores]], default=str)) \
-        if all(now.values()) else ""
+        if cache.in_use and all(now.values()) else ""  # (the key spells out every store row: not for nothing)
     cached = cache.get("rights", key, rights_from_data) if key else None
     if cached is not None and not _rights_still_hold(cached[2], cached[3], now, modules, rights.searches(policy)):
         cached = None

@@ -339,3 +339,19 @@ def test_lines_are_counted_as_wc_counts_them(tmp_path, monkeypatch, text, lines)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "one.py"])
     assert json.loads(result.stdout)["summary"]["lines"] == lines
+
+
+@pytest.mark.parametrize("doc", [
+    {}, [], "text", 5, None, (1, 2), [1, [2, [3, {"k": ["v", None]}]]],
+    {"a": [], "b": {}, "c": [[], {}], "d": "é\u2028\x00\"\\\n\U0001F600", "e": None, "f": True, "g": False,
+     "h": -3, "i": 10**30},
+    {"x": 1.5}, {"x": float("nan")}, {1: "a"}, {"nested": {"deeper": [{"deepest": []}]}},
+])
+def test_the_json_report_is_written_as_json_dumps_writes_it(doc):
+    """The JSON report writes its indented text itself (the standard library's indented encoder was
+    3 % of a 100,000-line module's scan): the same text, value by value."""
+    import json
+
+    from gdpr_lint.reporters.json_report import dumps_indented
+
+    assert dumps_indented(doc) == json.dumps(doc, indent=2)

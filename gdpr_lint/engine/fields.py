@@ -74,7 +74,7 @@ class FieldChecks:
         order: list[cst.CSTNode] = []
         source = self.ctx.source
         # a Core Table(...) resolves to sqlalchemy.Table; a record may be declared by a call too
-        core_tables = any(marker in source for marker in RECORD_CALL_MARKERS)
+        core_tables = _declares_records_by_call(source)
         while stack:
             cur = stack.pop()
             kind = type(cur)
@@ -290,3 +290,10 @@ class FieldChecks:
 def _encrypted_lasts(types: tuple[str, ...]) -> frozenset[str]:
     """The last names of the policy's encrypted types (``EncryptedTextField`` of a dotted one)."""
     return frozenset(t.rpartition(".")[2] for t in types)
+
+
+@lru_cache(maxsize=2)
+def _declares_records_by_call(source: str) -> bool:
+    """Whether a module may declare a record by a call (a Core ``Table``, a ``TypedDict``): read
+    once for all the parts of a module read in parts."""
+    return any(marker in source for marker in RECORD_CALL_MARKERS)
