@@ -155,6 +155,22 @@ def test_broken_symlink_is_gdpr902(tmp_path):
     assert result.exit_code == 1
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")
+def test_a_symlink_loop_is_gdpr902_and_says_it_loops(tmp_path):
+    """Found by a fresh-user check: a loop was called a broken link."""
+    try:
+        os.symlink("b.py", tmp_path / "a.py")
+        os.symlink("a.py", tmp_path / "b.py")
+        os.symlink("gone.py", tmp_path / "c.py")
+    except OSError as exc:
+        pytest.skip(f"cannot create a symlink here: {exc}")
+    _, findings = check_json(".")
+    said = {f["path"]: f["message"] for f in findings}
+    assert said == {"a.py": "file not checked: symbolic link that loops back to itself",
+                    "b.py": "file not checked: symbolic link that loops back to itself",
+                    "c.py": "file not checked: broken symbolic link"}
+
+
 def test_nul_bytes_are_gdpr902(tmp_path):
     (tmp_path / "binary.py").write_bytes(b"x = 1\x00\x00\x01\nuser_email = 2\n")
     (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")

@@ -120,3 +120,11 @@ def test_a_long_line_is_shown_cut_around_the_span(tmp_path, monkeypatch, before)
     assert code.endswith("...") and code.startswith("...") == (len(table) > 20)
     start = code.index("logging.info(")
     assert marks[0].index("^") - len("      | ") == start  # the marker under the call's first character
+
+
+def test_a_file_name_with_a_line_break_keeps_its_finding_on_one_line(tmp_path, monkeypatch):
+    """Found by a fresh-user check: the name was printed raw and split the finding's line."""
+    (tmp_path / "two\nlines.py").write_text("import logging\nlogging.info('%s', user_email)\n")
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(main, ["check", "--no-cache", "--no-show-source", "."]).stdout.splitlines()
+    assert out[0].startswith("two\\nlines.py:2:1: GDPR301 ")

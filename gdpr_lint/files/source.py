@@ -25,6 +25,7 @@ Only regular files are read (a FIFO or device named ``x.py`` would block or neve
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
 import re
@@ -46,8 +47,12 @@ def _open_regular(path: Path) -> tuple[int | None, os.stat_result | None, str]:
     from gdpr_lint.files.readfile import NotReadable, open_regular
 
     try:
-        if path.is_symlink() and not path.exists():
-            return None, None, "broken symbolic link"
+        if path.is_symlink():
+            try:
+                os.stat(path)
+            except OSError as exc:  # (a loop is no broken link: it points somewhere, back to itself)
+                return None, None, ("symbolic link that loops back to itself" if exc.errno == errno.ELOOP
+                                    else "broken symbolic link")
         fd, st = open_regular(path)
     except OSError as exc:
         return None, None, f"cannot read the file ({exc.strerror or exc})"

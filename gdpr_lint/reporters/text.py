@@ -38,6 +38,12 @@ class _Sources:
         return self.texts[path]
 
 
+def _printable(text: str) -> str:
+    """``text`` with each character a terminal would not print as itself escaped as Python writes
+    it (a file name holding a line break would split its finding's line in two)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _width(text: str) -> int:
     """Columns a terminal gives ``text`` (East Asian wide and full-width characters take two)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
@@ -95,7 +101,8 @@ def render(result, policy, explain: bool = False, color: bool = False, show_sour
     for f in result.findings:
         cats = f" [{', '.join(f.categories)}]" if f.categories else ""
         code = click.style(f.code, fg=_COLOURS.get(f.severity), bold=True) if color else f.code
-        where = click.style(f"{f.path}:{f.line}:{f.column}:", bold=True) if color else f"{f.path}:{f.line}:{f.column}:"
+        where = f"{_printable(f.path)}:{f.line}:{f.column}:"
+        where = click.style(where, bold=True) if color else where
         lines.append(f"{where} {code} {f.message}{cats}")
         if texts is not None:
             lines.extend(_excerpt(f, texts, color))
