@@ -91,9 +91,11 @@ def test_uncommitted_changes_with_diff_head(repo, monkeypatch):
     write(repo, "shop/new.py", 'import logging\ndef f(user):\n    logging.info("%s", user.phone)\n')  # untracked
     code, findings, _ = check_json(monkeypatch, repo, "--diff", "HEAD")
     assert [(f["path"], f["line"]) for f in findings] == [("shop/api.py", 14), ("shop/new.py", 3)]
-    # --staged sees neither: nothing is staged yet
-    code, findings, _ = check_json(monkeypatch, repo, "--staged")
+    # --staged sees neither: nothing is staged yet; its note names the commit, not a merge base
+    code, findings, err = check_json(monkeypatch, repo, "--staged")
     assert code == 0 and findings == []
+    head = git(repo, "rev-parse", "HEAD").strip()[:12]
+    assert f"staged changes (against {head}) touch no Python file" in err and "merge base" not in err
 
 
 def test_staged_checks_the_index_not_the_working_tree(repo, monkeypatch):

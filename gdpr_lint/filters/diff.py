@@ -245,11 +245,13 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
             result.changes_only = True  # no "are the paths right?" hint when a change touches no file
             if not quiet:
                 what = "staged changes" if staged and not diff_base else f"changes since {diff_base}"
+                # staged changes are against the commit checked out, not a merge base
+                base = f"against {found.base[:12]}" if staged and not diff_base else f"merge base {found.base[:12]}"
                 if file_changes:
-                    click.echo(f"gdpr-lint: {what} (merge base {found.base[:12]}): {len(file_changes)} changed "
+                    click.echo(f"gdpr-lint: {what} ({base}): {len(file_changes)} changed "
                                f"file{'s' if len(file_changes) != 1 else ''} checked", err=True)
                 else:
-                    click.echo(f"gdpr-lint: {what} (merge base {found.base[:12]}) touch no Python file or "
+                    click.echo(f"gdpr-lint: {what} ({base}) touch no Python file or "
                                "dependency manifest: nothing to check", err=True)
         result.findings.sort(key=Finding.sort_key)
         return result
