@@ -47,12 +47,12 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     Same nodes and order as ``[c for c in node.children if type(c) not in _SKIPPED]`` (a test
     checks this over real files), at a fraction of the cost.
     """
-    kind = type(node)
-    if kind in LEAVES:
+    node_kind = type(node)
+    if node_kind in LEAVES:
         return []
     out: list[cst.CSTNode] = []
     wanted = _WANTED
-    for name in _FIELDS.get(kind) or _fields(kind):
+    for name in _FIELDS.get(node_kind) or _fields(node_kind):
         value = getattr(node, name)
         kind = type(value)
         if kind is list or kind is tuple:

@@ -374,4 +374,3 @@ def _walruses_and_calls(expr: cst.CSTNode) -> tuple[list[cst.NamedExpr], list[cs
 
 
 _NOT_ENTERED = frozenset({cst.Lambda, cst.FunctionDef, cst.ClassDef})
-
