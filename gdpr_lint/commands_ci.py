@@ -23,7 +23,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Baseline file to write (default: .gdpr-lint-baseline.json in the current folder).")
 @click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
 @click.option("--reason", default="", metavar="TEXT",
               help="Why these findings are accepted, recorded on every entry the file does not have yet "
@@ -37,10 +37,11 @@ def baseline(paths, output, config, jobs, no_cache, reason) -> None:
     file keeps the reason of every entry still present.
     """
     from gdpr_lint.cli import _load_policy, _progress_bar, _root_for
+    from gdpr_lint.files.discovery import paths_or_here
     from gdpr_lint.filters import baseline as bl
     from gdpr_lint.scan import scan
 
-    paths = paths or (".",)
+    paths = paths_or_here(paths)
     policy = _load_policy(config, paths)
     target = Path(output or bl.BASELINE_NAME)
     # the reasons of the file being replaced (a file that cannot be read is replaced: its own error

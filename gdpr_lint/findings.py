@@ -208,11 +208,13 @@ def source_hash(code: str) -> str:
     return hashlib.sha256(normalise_source(code).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def tool_finding(policy, code: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:
-    """A GDPR9xx finding about the file itself (it could not be read, parsed or analysed)."""
+def tool_finding(policy, code: str, path: str, message: str, line: int = 1, column: int = 1,
+                 end_line: int | None = None) -> Finding:
+    """A GDPR9xx finding about the file itself (it could not be read, parsed or analysed), or about
+    the statement from ``line`` to ``end_line``."""
     rule = policy.rules[code]
     return Finding(code=code, name=rule.name, family="tool", severity=policy.severity_of(code), path=path,
-                   line=line, column=column, end_line=line, end_column=column, message=message,
+                   line=line, column=column, end_line=max(end_line or line, line), end_column=column, message=message,
                    fix=" ".join(rule.fix.split()), snippet=message).finish()
 
 

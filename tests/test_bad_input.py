@@ -255,7 +255,7 @@ def test_default_excluded_folders_are_skipped_when_walking_but_a_named_file_is_c
     assert [(f["path"], f["code"]) for f in findings] == [("build/a.py", "GDPR301")]
 
 
-@pytest.mark.parametrize("command", [["check"], ["check", "."], ["inventory"], ["review", "--out", "r"]])
+@pytest.mark.parametrize("command", [["check"], ["check", "."], ["inventory"], ["review", "--out", "r"], ["baseline"]])
 def test_an_empty_path_is_a_usage_error_not_a_scan_of_the_current_folder(tmp_path, command):
     """`gdpr-lint check "$UNSET"` scanned the current folder, a different tree from the one meant.
     Found by a fresh-user check."""

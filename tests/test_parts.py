@@ -266,3 +266,38 @@ def test_a_statement_beyond_the_budget_is_left_out_and_the_rest_of_its_file_anal
     assert found == [("GDPR301", 7, "personal data written to a logger"),
                      ("GDPR905", 10, "line 10 not checked" if one_line else f"lines 10-{end} not checked"),
                      ("GDPR301", last, "personal data written to a logger")]
+
+
+@pytest.mark.parametrize("opening", ["SIZES = [", "register(["])  # a name it binds; code every part repeats
+def test_a_module_level_statement_beyond_the_budget_in_a_module_read_in_parts(tmp_path, monkeypatch, opening):
+    """Every part repeats the module-level statements, so one beyond the budget put every part
+    beyond it: each was a GDPR905 and all the module's other findings were lost. Now the statement
+    is left out before the module is cut, and a suppression on any of its lines holds. Found by a
+    fresh-user check."""
+    from gdpr_lint.engine import budget
+
+    monkeypatch.setattr(budget, "MAX_WORK", 50_000)
+    monkeypatch.setattr(parts, "SPLIT_LINES", 100)
+    monkeypatch.setattr(parts, "PART_LINES", 60)
+    handlers = [f"def handler_{i}(user):\n    log.info('hello %s', user.email)\n\n\n" for i in range(40)]
+    table = opening + "\n" + "".join(f"    {i},\n" for i in range(6000)) + ("]" if "=" in opening else "])") + "\n\n\n"
+    head = "import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+    source = head + "".join(handlers[:20]) + table + "".join(handlers[20:])
+    (tmp_path / "mod.py").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def found() -> list[tuple[str, int, int]]:
+        result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail",
+                                           "mod.py"])
+        return [(f["code"], f["line"], f["end_line"]) for f in json.loads(result.stdout)["findings"]]
+
+    first = source.count("\n", 0, source.index(opening)) + 1
+    last = first + 6001
+    codes = found()
+    assert [c for c in codes if c[0] == "GDPR905"] == [("GDPR905", first, last)]
+    assert sum(1 for c in codes if c[0] == "GDPR301") == 40
+    # a reason on the statement's last line suppresses its GDPR905, as on any line of a statement
+    lines = source.split("\n")
+    lines[last - 1] += '  # gdpr-lint: ignore[GDPR905] reason="generated table"'
+    (tmp_path / "mod.py").write_text("\n".join(lines), encoding="utf-8")
+    assert [c[0] for c in found()] == ["GDPR301"] * 40

@@ -128,3 +128,14 @@ def test_a_file_name_with_a_line_break_keeps_its_finding_on_one_line(tmp_path, m
     monkeypatch.chdir(tmp_path)
     out = CliRunner().invoke(main, ["check", "--no-cache", "--no-show-source", "."]).stdout.splitlines()
     assert out[0].startswith("two\\nlines.py:2:1: GDPR301 ")
+
+
+def test_a_span_at_the_end_of_a_long_line_is_shown_with_the_line_before_it():
+    """Found by a fresh-user check: only 20 characters were shown before a span at the line's end."""
+    from gdpr_lint.reporters.text import MAX_SOURCE_WIDTH, _window
+
+    line = "x = [" + "1, " * 2000 + "]; log.info(email)"
+    first = line.index("log.info")
+    text, start, stop = _window(line, first, len(line))
+    assert text.startswith("...") and not text.endswith("...") and len(text) == MAX_SOURCE_WIDTH + 3
+    assert text[start:stop] == "log.info(email)"

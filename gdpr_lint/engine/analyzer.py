@@ -162,10 +162,18 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         if long or needs_parts(text, found.work):
             parts = split_module(text)
             if parts:  # a module too big to parse at once: its parts one at a time (files.parts)
-                if focused is not None:
-                    parts = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in parts]
-                return _analyze_parts(path, source, parts, policy, classifier, module_name, project, is_package,
-                                      skipped)
+                problems = [over_budget(p.text) for p in parts]
+                # a part beyond the budget may be so for one statement of its own, or for one at
+                # module level, which every part repeats: that statement is left out, not the parts
+                lean = None if skipped or not any(why for why, _line in problems) else \
+                    _without_statements_over_budget(text)
+                if lean is None:
+                    if focused is not None:
+                        parts = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in parts]
+                    return _analyze_parts(path, source, parts, policy, classifier, module_name, project,
+                                          is_package, skipped, problems)
+                focused, skipped = _leave_out(path, policy, focused, lean)
+                continue
             found = found or measure(text)
         problem, line = budget_problem(found)  # decided from the text: libcst could crash, or take minutes
         if not problem:
@@ -176,12 +184,7 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
             return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}", line if focused
                                            is None else focused.lines[min(line, len(focused.lines)) - 1])], [], []
         # one statement is beyond the budget (a literal of a million items): the rest is analysed
-        kept, dropped = lean
-        at = (lambda n: n) if focused is None else (lambda n, lines=focused.lines: lines[n - 1])
-        skipped = [tool_finding(policy, "GDPR905", path, (f"line {at(first)}" if first == last else
-                                                          f"lines {at(first)}-{at(last)}") + f" not checked: {why}",
-                                at(where)) for first, last, why, where in dropped]
-        focused = Part(kept.text, [at(n) for n in kept.lines])
+        focused, skipped = _leave_out(path, policy, focused, lean)
     if skipped:
         return _analyze_parts(path, source, [focused], policy, classifier, module_name, project, is_package, skipped)
     done = _analyze_module(path, source, focused, policy, classifier, module_name, project, is_package)
@@ -196,6 +199,17 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
                                      "logging, storage and processor checks stopped part-way"))
     return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
+
+
+def _leave_out(path: str, policy: Policy, focused: Part | None, lean) -> tuple[Part, list[Finding]]:
+    """``(what is left to analyse, a GDPR905 for each statement left out)`` from
+    :func:`_without_statements_over_budget`'s answer, in the file's lines."""
+    kept, dropped = lean
+    at = (lambda n: n) if focused is None else (lambda n, lines=focused.lines: lines[n - 1])
+    skipped = [tool_finding(policy, "GDPR905", path, (f"line {at(first)}" if first == last else
+                                                      f"lines {at(first)}-{at(last)}") + f" not checked: {why}",
+                            at(first), end_line=at(last)) for first, last, why, _where in dropped]
+    return Part(kept.text, [at(n) for n in kept.lines]), skipped
 
 
 def _without_statements_over_budget(text: str) -> tuple[Part, list[tuple[int, int, str, int]]] | None:
@@ -230,18 +244,20 @@ def _finished(findings: list[Finding], suppressed: list[Finding]) -> list[Findin
 
 
 def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifier: Classifier, module_name: str,
-                   project, is_package: bool, skipped: list[Finding] = ()) -> tuple[list[Finding], list[Finding], list[dict]]:
+                   project, is_package: bool, skipped: list[Finding] = (), problems: list | None = None,
+                   ) -> tuple[list[Finding], list[Finding], list[dict]]:
     """A module read in parts (:mod:`gdpr_lint.files.parts`): each part parsed and analysed alone,
     its findings and rows at the file's lines, those of the statements every part repeats (the
     imports, module-level code) kept once; then the suppressions over all of them.  ``skipped``:
-    the findings that say which statements were left out, beyond the budget."""
+    the findings that say which statements were left out, beyond the budget; ``problems``: each
+    part's :func:`over_budget`, when the caller has measured them."""
     whole = FileContext(path, source, None, None, policy)
     whole.findings.extend(skipped)
     seen: set[tuple] = set()
     rows: set[str] = set()
     exhausted = False
-    for part in parts:
-        problem, line = over_budget(part.text)
+    for i, part in enumerate(parts):
+        problem, line = problems[i] if problems is not None else over_budget(part.text)
         if problem:
             whole.findings.append(tool_finding(policy, "GDPR905", path, f"part of the file not checked (lines "
                                                f"{part.lines[0]}-{part.lines[-1]}): {problem}",

@@ -56,7 +56,7 @@ def _window(line: str, first: int, stop: int) -> tuple[str, int, int]:
     left (a generated file's one line can be megabytes)."""
     if len(line) <= MAX_SOURCE_WIDTH:
         return line, first, stop
-    begin = max(min(first, len(line)) - 20, 0)
+    begin = max(min(first - 20, len(line) - MAX_SOURCE_WIDTH), 0)  # (a span at the end: the line before it)
     end = min(begin + MAX_SOURCE_WIDTH, len(line))
     shift = 3 if begin else 0
     text = ("..." if begin else "") + line[begin:end] + ("..." if end < len(line) else "")

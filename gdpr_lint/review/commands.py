@@ -62,7 +62,7 @@ def snapshot_for(paths: tuple[str, ...], config: str | None, jobs: int | None, c
 @click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
 @click.option("--signoffs", type=click.Path(file_okay=False, path_type=str), default=str(signing.SIGNOFFS_DIR),
               show_default=True, help="Folder of sign-off records (listed in the sign-off section).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 @click.option("--no-cache", is_flag=True, hidden=True,
               help="Accepted for compatibility: review never uses the results cache.")
 def review(paths, base, out_dir, config, signoffs, jobs, no_cache) -> None:
@@ -255,7 +255,7 @@ def check_review_pages(doc: dict, pages: dict[str, bytes], config: str | None, j
               show_default=True, help="Folder to write the record to (commit it with the code).")
 @click.option("--config", type=click.Path(path_type=str), help="Config file the review was written with "
               "(default: found by walking up).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 def signoff(review_path, key, decision, note, expires, role, signer, signoffs, config, jobs) -> None:
     """Sign REVIEW (a review.json, or the folder holding it and review.md and review.html) with an SSH key.
 
@@ -308,7 +308,7 @@ def signoff(review_path, key, decision, note, expires, role, signer, signoffs, c
 @click.option("--repository", envvar=ENV_REPOSITORY, default=None, metavar="NAME",
               help=f"The repository's identity (or ${ENV_REPOSITORY}; default: `repository` in the config): a "
                    "sign-off signed for another repository fails the gate.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 def verify(paths, allowed, config, signoffs, repository, jobs) -> None:
     """Deploy gate: recompute the review digest of PATHS (default: the current folder; give the same paths
     as to `review`) and succeed only with an unexpired approval for it, validly signed by a key in the
