@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from gdpr_lint import __version__
-from gdpr_lint.errors import UsageError
+from gdpr_lint.errors import UsageError, printable
 
 SEVERITY_CHOICES = ("info", "warning", "error", "never")
 
@@ -137,7 +137,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            click.echo(f"gdpr-lint: error: {exc}", err=True)
+            click.echo(f"gdpr-lint: error: {printable(str(exc))}", err=True)
             ctx.exit(2)
         except click.UsageError as exc:  # a subcommand's bad option or argument
             _usage_error(ctx, exc)
@@ -150,7 +150,7 @@ class Group(click.Group):
         except OSError as exc:  # a path named on the command line that cannot be read: not a crash
             where = f"{exc.filename}: " if exc.filename else ""
             shown = where.encode("utf-8", "backslashreplace").decode("utf-8")
-            click.echo(f"gdpr-lint: error: {shown}{exc.strerror or exc}", err=True)
+            click.echo(f"gdpr-lint: error: {printable(shown)}{exc.strerror or exc}", err=True)
             ctx.exit(2)
 
 
@@ -166,7 +166,7 @@ def _usage_error(ctx: click.Context, exc: click.UsageError) -> None:
         names.insert(0, at.info_name)
         at = at.parent
     command = " ".join(["gdpr-lint", *names])
-    click.echo(f"gdpr-lint: error: {exc.format_message()} (see `{command} --help`)", err=True)
+    click.echo(f"gdpr-lint: error: {printable(exc.format_message())} (see `{command} --help`)", err=True)
     ctx.exit(2)
 
 
@@ -444,8 +444,8 @@ def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -
 
     skipped = sorted({f.path for f in result.findings if f.code in NOT_ANALYSED})
     if skipped:
-        click.echo(f"gdpr-lint: {len(skipped)} file(s) could not be analysed; their fields are missing "
-                   f"(first: {skipped[0]})", err=True)
+        click.echo(f"gdpr-lint: {len(skipped)} file(s) could not be analysed, in whole or in part; the fields "
+                   f"in what was not analysed are missing (first: {skipped[0]})", err=True)
     click.echo(inv.coverage_line(cov), err=True)
     if min_coverage is not None and cov[2] < min_coverage:
         click.echo(f"gdpr-lint: tag coverage {cov[2]:.1f}% is below --min-coverage {min_coverage:g}%", err=True)

@@ -25,3 +25,9 @@ class ConfigError(UsageError):
         self.problem = problem
         where = f"{path}: {key}: " if key else f"{path}: "
         super().__init__(where + problem)
+
+
+def printable(text: str) -> str:
+    """``text`` with each character a terminal would not print as itself (a line break, an escape
+    code) written as Python writes it: a path or message shown on one line stays one line."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -274,3 +274,11 @@ def test_the_file_time_limit_variable_must_be_a_number(tmp_path, monkeypatch, va
     result = check(".")
     assert result.exit_code == code, result.output
     assert ("GDPR_LINT_FILE_TIMEOUT must be a number" in result.output) == (code == 2)
+
+
+def test_an_error_about_a_path_with_a_line_break_is_one_line(tmp_path):
+    """Found by a fresh-user check: the path was printed raw, over two lines."""
+    result = CliRunner().invoke(main, ["check", "--no-cache", "no\nsuch.py"])
+    _no_traceback(result)
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0 and "no\\nsuch.py" in result.stderr

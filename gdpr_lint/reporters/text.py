@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from gdpr_lint.errors import printable
 from gdpr_lint.files.source import python_lines
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -36,12 +37,6 @@ class _Sources:
                 text = None
             self.texts[path] = python_lines(text) if text is not None else None
         return self.texts[path]
-
-
-def _printable(text: str) -> str:
-    """``text`` with each character a terminal would not print as itself escaped as Python writes
-    it (a file name holding a line break would split its finding's line in two)."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _width(text: str) -> int:
@@ -101,7 +96,7 @@ def render(result, policy, explain: bool = False, color: bool = False, show_sour
     for f in result.findings:
         cats = f" [{', '.join(f.categories)}]" if f.categories else ""
         code = click.style(f.code, fg=_COLOURS.get(f.severity), bold=True) if color else f.code
-        where = f"{_printable(f.path)}:{f.line}:{f.column}:"
+        where = f"{printable(f.path)}:{f.line}:{f.column}:"  # (a name holding a line break: one line)
         where = click.style(where, bold=True) if color else where
         lines.append(f"{where} {code} {f.message}{cats}")
         if texts is not None:
