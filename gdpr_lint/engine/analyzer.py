@@ -208,25 +208,25 @@ def _leave_out(path: str, policy: Policy, focused: Part | None, lean) -> tuple[P
     at = (lambda n: n) if focused is None else (lambda n, lines=focused.lines: lines[n - 1])
     skipped = [tool_finding(policy, "GDPR905", path, (f"line {at(first)}" if first == last else
                                                       f"lines {at(first)}-{at(last)}") + f" not checked: {why}",
-                            at(first), end_line=at(last)) for first, last, why, _where in dropped]
+                            at(first), end_line=at(last)) for first, last, why in dropped]
     return Part(kept.text, [at(n) for n in kept.lines]), skipped
 
 
-def _without_statements_over_budget(text: str) -> tuple[Part, list[tuple[int, int, str, int]]] | None:
-    """``(the text without its top-level statements beyond the analysis budget, [(first line, last
-    line, why, the line to report), ...] of those)``, in the text's lines; ``None`` when no
+def _without_statements_over_budget(text: str) -> tuple[Part, list[tuple[int, int, str]]] | None:
+    """``(the text without its top-level statements beyond the analysis budget, [(first code line,
+    last line, why), ...] of those)``, in the text's lines; ``None`` when no
     statement alone is beyond it, or nothing else is left (the whole file is then not checked)."""
     found = top_level(text)
     if len(found) < 2:
         return None
     lines = python_lines(text)
     kept: list[int] = []
-    dropped: list[tuple[int, int, str, int]] = []
+    dropped: list[tuple[int, int, str]] = []
     for first, last, _name, _kind in found:
-        problem, line = over_budget("\n".join(lines[first - 1:last]))
+        problem, _line = over_budget("\n".join(lines[first - 1:last]))
         if problem:
             start = next((n for n in range(first, last + 1) if lines[n - 1].strip()[:1] not in ("", "#")), first)
-            dropped.append((start, last, problem, max(min(first + line - 1, last), start)))
+            dropped.append((start, last, problem))
         else:
             kept.extend(range(first, last + 1))
     if not dropped or not kept:

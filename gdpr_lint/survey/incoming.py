@@ -226,8 +226,7 @@ def _passes(fn, cls: str, judge: _Judge, out: list[list]) -> None:
             how, callee = "name", func.id
         else:
             continue
-        given = [(i, arg) for i, arg in enumerate(itertools.takewhile(lambda a: not isinstance(a, ast.Starred),
-                                                                       node.args))]
+        given = list(enumerate(itertools.takewhile(lambda a: not isinstance(a, ast.Starred), node.args)))
         given += [(kw.arg, kw.value) for kw in node.keywords if kw.arg is not None]
         for where, arg in given:
             cats = judge.categories(arg, local)
