@@ -318,3 +318,55 @@ def test_a_call_alone_is_told_from_a_method_a_definition_and_a_longer_name():
             assert _called_alone("notify", piece) == bool(pattern.search(piece)), piece
     assert _called_alone("notify", "x.notify(1) + notify(2)")
     assert not _called_alone("notify", "super().notify(1)")
+
+
+def test_the_quick_sink_test_never_rules_out_what_the_full_test_keeps():
+    """``may_be_sink_shaped`` decides from a function's calls and text alone; where it says no,
+    ``function_sink_shaped`` says no whatever the names around the function and what it reads."""
+    file_names = {"logging", "log", "cache", "session", "flask", "print", "sys", "stdout"}
+    possible = PF.possible_sinks(file_names)
+    aliases = [("info", "note")]
+    bodies = {
+        "log.info('x %s', v)": {"info"},            # a logger's method
+        "note(v)": {"note"},                         # a logging function imported under another name
+        "cache.set('k', v)": {"set"},                # a cache the file names
+        "getattr(log, 'info')(v)": {"getattr"},      # a method looked up by name
+        "session['k'] = v": set(),                   # a store by subscript
+        "raise ValueError(v)": {"ValueError"},       # an exception with a value
+        "total = sum(rows)": {"sum"},                # none of these
+        "rows.sort(key=len)": {"sort"},
+    }
+    around = "\n".join(bodies)
+    for body, called in bodies.items():
+        called = frozenset(called)
+        quick = PF.may_be_sink_shaped(body, aliases, called, possible)
+        full = any(PF.function_sink_shaped(body, aliases, names, called, text)
+                   for names in (set(), file_names) for text in (None, "", around))
+        assert quick or not full, body
+    assert not PF.may_be_sink_shaped("total = sum(rows)", aliases, frozenset({"sum"}), possible)
+    assert not PF.may_be_sink_shaped("rows.sort(key=len)", aliases, frozenset({"sort"}), possible)
+    assert PF.may_be_sink_shaped("note(v)", aliases, frozenset({"note"}), possible)
+    assert PF.may_be_sink_shaped("raise ValueError(v)", aliases, frozenset({"ValueError"}), possible)
+
+
+def test_an_object_method_counts_as_a_sink_only_where_the_file_names_such_an_object():
+    # `.set(` is a cache's method: a file that names no cache (nor its factories) has no such sink
+    with_cache = PF.possible_sinks({"django", "core", "cache", "caches"})[0]
+    without = PF.possible_sinks({"rows", "item", "total"})[0]
+    assert "set" in with_cache and "set" not in without
+    assert "print" in without and "info" not in without  # `logging.info` needs a file that names `logging`
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Basket:
+        def add(self, user):
+            self.items.set(user.email)
+
+        def describe(self, user):
+            log.info("basket of %s", user.email)
+    """ + UNRELATED
+    kept = _kept(source)
+    assert "def describe" in kept and "def add" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole)

@@ -183,7 +183,16 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     objects.update(words for words, ev in (getattr(facts, "named", None) or {}).items()
                    if ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs or ev.measures)
     live: set[int] = set()
+    # nothing in a function is reported whatever its words unless something in the file is
+    # (every test of `Prefilter.always` holds for a file when it holds for a part of its text)
+    always = prefilter.always(source, idents)
+    possible = prefilter.possible_sinks(idents)
     for i, fn in enumerate(functions):
+        if _is_root_alone(fn, always, prefilter, summarised, handlers):
+            live.add(i)
+            continue
+        if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
+            continue  # (what holds it and what it reads of self cannot change that)
         # what shows which objects the function holds (a logger, a cache, a session): its own
         # names, the module's, its class's, and those of the methods that set what it reads of self
         seen = fn.idents | shell_idents.get(fn.cls, module_idents)
@@ -201,7 +210,9 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
             # what it raises may come from a helper's return, or from one that sets what it reads of self
             setting_calls = {n.rpartition(".")[2] for text in setting for n in CallText(text).names}
             given = any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls))
-        if _is_root(fn, aliases, seen, prefilter, summarised, handlers, bound, setting, given):
+        around = None if given else "\n".join([*setting, *(t for name in fn.idents.intersection(bound)
+                                                          for t in bound[name])])
+        if prefilter.function_sink_shaped(fn.text, aliases, seen, fn.called, around):
             live.add(i)
     if len(live) == len(functions):
         return None
@@ -296,22 +307,17 @@ def _called_alone(name: str, text: str) -> bool:
     return False
 
 
-def _is_root(fn: _Function, aliases: list[tuple[str, str]], seen: set[str], prefilter, summarised: _Summarised,
-             handlers: frozenset[str], bound: dict[str, list[str]], setting: list[str], given: bool) -> bool:
-    """Whether a function or method can make a finding of its own (see the module docstring);
-    ``seen``: the names that show which objects it holds; ``setting``: the methods that set the
-    attributes of self it reads; ``given``: what it reads may be personal data by the project
-    facts (its callers pass it some, or it names objects the facts know)."""
+def _is_root_alone(fn: _Function, always: bool, prefilter, summarised: _Summarised, handlers: frozenset[str]) -> bool:
+    """Whether a function or method can make a finding of its own whatever names are around it
+    (see the module docstring): something always reported (``always``: the file holds some), a
+    record declared inside it, a call of a function that writes its parameters to a sink or
+    builds a remote log handler.  The sink shapes it holds are :meth:`Prefilter.function_sink_shaped`'s."""
     text = fn.text
-    own = fn.idents
-    if prefilter.always(text, own):
+    if always and prefilter.always(text, fn.idents):
         return True
     if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
         return True  # a record declared inside it
-    if summarised.called_by(fn) or not fn.called.isdisjoint(handlers):
-        return True
-    around = None if given else "\n".join([*setting, *(t for name in own.intersection(bound) for t in bound[name])])
-    return prefilter.function_sink_shaped(text, aliases, seen, fn.called, around)
+    return summarised.called_by(fn) or not fn.called.isdisjoint(handlers)
 
 
 def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:

@@ -361,6 +361,36 @@ class Prefilter:
                 return True
         return False
 
+    def possible_sinks(self, idents: frozenset[str] | set[str]) -> tuple[frozenset[str], bool]:
+        """For code whose identifiers are all among ``idents`` (a file's): ``(the names whose call
+        can be a sink there, whether a store by subscript can)``, as :meth:`_calls_sink` and
+        :meth:`function_sink_shaped` read its calls (a superset for any part of that code)."""
+        names = {last for last, roots in self.shape_functions.items() if "" in roots or not idents.isdisjoint(roots)}
+        names.update(self.shape_methods)
+        for evidence, methods in self.shape_kinds:
+            if any(idents.issuperset(e) for e in evidence):
+                names.update(methods)
+        if self.shape_operator and not idents.isdisjoint(self.shape_streams):
+            names.add("write")
+        return frozenset(names), any(idents.issuperset(e) for e in self.shape_subscripts)
+
+    def may_be_sink_shaped(self, code: str, aliases: list[tuple[str, str]], called: frozenset[str],
+                           possible: tuple[frozenset[str], bool]) -> bool:
+        """Whether :meth:`function_sink_shaped` can hold for ``code`` (a part of a file, with the
+        file's :meth:`aliases` and :meth:`possible_sinks`) whatever the names around it and
+        the code it reads: false when none of its calls can be a sink, it stores nothing by
+        subscript and raises nothing."""
+        names, subscripts = possible
+        if "getattr" in called:
+            return True
+        if aliases:
+            called = called | {name for name, alias in aliases if alias in called}
+        if not called.isdisjoint(names):
+            return True
+        if subscripts and _SUBSCRIPT_STORE.search(code):
+            return True
+        return self.shape_raise and "raise" in code
+
     def function_sink_shaped(self, code: str, aliases: list[tuple[str, str]], idents: set[str],
                              called: frozenset[str], around: str | None) -> bool:
         """:meth:`sink_shaped` for one function or method (``code``) of a file (whose
