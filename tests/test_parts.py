@@ -268,6 +268,39 @@ def test_a_statement_beyond_the_budget_is_left_out_and_the_rest_of_its_file_anal
                      ("GDPR301", last, "personal data written to a logger")]
 
 
+def test_statements_within_the_budget_each_but_beyond_it_together_are_analysed_apart(tmp_path, monkeypatch):
+    """Two module-level tables, each within the budget, beyond it together, in a file that cannot
+    be cut into parts (one function): the whole file was one GDPR905 and its findings were lost.
+    Now the larger table is analysed alone (with the imports) and the rest together (the log call
+    still knows its logger); what is inside the table set apart is still found. Found by a
+    fresh-user check."""
+    from gdpr_lint.engine import analyzer, budget
+
+    monkeypatch.setattr(budget, "MAX_WORK", 50_000)
+    monkeypatch.setattr(analyzer, "MAX_WORK", 50_000)
+    small = "LIMITS = [\n" + "".join(f"    {i},\n" for i in range(100)) + "]\n\n"
+    big = ("logging.warning('contacts %s', [\n" + "".join(f"    {i},\n" for i in range(130))
+           + "    account.email,\n" + "".join(f"    {i},\n" for i in range(130)) + "])\n\n")
+    source = ("import logging\n\nlog = logging.getLogger(__name__)\nlog.info('boot %s', account.email)\n\n"
+              + big + small + "\ndef welcome(user):\n    log.info('welcome %s', user.email)\n")
+    assert budget.over_budget(source)[0]
+    assert not budget.over_budget(big)[0] and not budget.over_budget(small)[0]
+    (tmp_path / "tables.py").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail", "."])
+    found = [(f["code"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+    lines = source.split("\n")
+    welcome = lines.index("    log.info('welcome %s', user.email)") + 1
+    assert found == [("GDPR301", 4), ("GDPR301", 6), ("GDPR301", welcome)]  # the table set apart: line 6
+    # one statement alone beyond the budget is still left out (and named), not set apart
+    monkeypatch.setattr(budget, "MAX_WORK", 20_000)
+    monkeypatch.setattr(analyzer, "MAX_WORK", 20_000)
+    assert budget.over_budget(big)[0] and not budget.over_budget(small)[0]
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail", "."])
+    found = [(f["code"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+    assert ("GDPR905", 6) in found and ("GDPR301", welcome) in found
+
+
 @pytest.mark.parametrize("opening", ["SIZES = [", "register(["])  # a name it binds; code every part repeats
 def test_a_module_level_statement_beyond_the_budget_in_a_module_read_in_parts(tmp_path, monkeypatch, opening):
     """Every part repeats the module-level statements, so one beyond the budget put every part

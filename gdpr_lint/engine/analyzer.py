@@ -18,6 +18,7 @@ from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.collector import paused
 from gdpr_lint.engine.budget import (
     MAX_NESTING,
+    MAX_WORK,
     budget_problem,
     measure,
     over_budget,
@@ -180,6 +181,11 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
             break
         lean = None if skipped else _without_statements_over_budget(text)
         if lean is None:
+            apart = None if skipped else _set_apart(text)
+            if apart is not None:  # beyond the budget only as a whole: its largest statements alone
+                if focused is not None:
+                    apart = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in apart]
+                return _analyze_parts(path, source, apart, policy, classifier, module_name, project, is_package)
             line = line or 1
             return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}", line if focused
                                            is None else focused.lines[min(line, len(focused.lines)) - 1])], [], []
@@ -232,6 +238,53 @@ def _without_statements_over_budget(text: str) -> tuple[Part, list[tuple[int, in
     if not dropped or not kept:
         return None
     return Part("\n".join(lines[n - 1] for n in kept), kept), dropped
+
+
+def _set_apart(text: str) -> list[Part] | None:
+    """A text beyond the analysis budget as a whole, though none of its top-level statements is
+    alone (two data tables of a million tokens each), as parts within it: ``[the rest, in order,
+    then each of its largest statements alone]``, the largest set apart until the rest is within
+    the budget.  What flows from a statement set apart into the rest (a name it binds) is not
+    followed; the findings inside each, and the rest's, are kept.  ``None`` when one statement
+    alone is beyond the budget (:func:`_without_statements_over_budget` leaves it out) or the text
+    has a single statement."""
+    found = top_level(text)
+    if len(found) < 2:
+        return None
+    lines = python_lines(text)
+    sized: list[tuple[int, int, int]] = []  # (work, first line, last line)
+    for first, last, _name, _kind in found:
+        measured = measure("\n".join(lines[first - 1:last]))
+        if budget_problem(measured)[0]:
+            return None
+        sized.append((measured.work, first, last))
+    # the imports, which say what the names of a statement set apart are, go with each
+    imports = [n for _work, a, b in sized if _IMPORT.match(_first_code(lines, a, b)) for n in range(a, b + 1)]
+    alone: list[tuple[int, int]] = []
+    rest = sorted(sized, key=lambda s: (-s[0], s[1]))
+    estimate = sum(work for work, _a, _b in rest)  # (the work of statements apart adds up)
+    tries = 3  # measured wholes: the estimate is close, a few suffice
+    while len(rest) > 1 and tries:
+        work, first, last = rest.pop(0)
+        alone.append((first, last))
+        estimate -= work
+        if estimate > MAX_WORK:
+            continue
+        tries -= 1
+        numbers = [n for _work, a, b in sorted(rest, key=lambda s: s[1]) for n in range(a, b + 1)]
+        if not over_budget("\n".join(lines[n - 1] for n in numbers))[0]:
+            apart = [[*(n for n in imports if n < a), *range(a, b + 1), *(n for n in imports if n > b)]
+                     for a, b in sorted(alone)]
+            return [Part("\n".join(lines[n - 1] for n in numbers), numbers) for numbers in (numbers, *apart)]
+    return None
+
+
+_IMPORT = re.compile(r"(?:import|from)[ \t]")
+
+
+def _first_code(lines: list[str], first: int, last: int) -> str:
+    """The first line of a statement that holds code (not blank, not a comment)."""
+    return next((line for line in lines[first - 1:last] if line.strip()[:1] not in ("", "#")), "")
 
 
 def _finished(findings: list[Finding], suppressed: list[Finding]) -> list[Finding]:
