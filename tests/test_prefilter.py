@@ -278,3 +278,22 @@ def test_a_person_handed_to_a_project_function_that_logs_it_is_analysed(tmp_path
     seen, result = _analysed(monkeypatch, tree)
     assert "shop/views.py" in seen and "shop/counts.py" not in seen and "shop/base.py" not in seen
     assert ("shop/views.py", "GDPR301") in {(f.path, f.code) for f in result.findings}
+
+
+def test_aliases_are_what_the_pattern_finds_in_any_text():
+    """``aliases`` searches from each ` as ` back to the name before it; it finds the same pairs,
+    in the same order, as the one pattern it replaced (which was tried at every character)."""
+    import random
+
+    from gdpr_lint.survey.prefilter import _ALIASES
+
+    texts = ["from logging import info as note, warning as warn\n", "with open(p) as f, open(q) as g:\n",
+             "x as as y", ") as as y", "a  as\tb as c", "é as b", "9a as b", "as as as as", "(a) as b as c",
+             "import numpy as np  # known as np as well\n"]
+    pick = random.Random(7).choice
+    texts += ["".join(pick(["a", "é", "1", "_", " ", "\t", "as", "(", ")", "\n", "x", " as "]) for _ in range(14))
+              for _ in range(20_000)]
+    for text in texts:
+        assert Prefilter.aliases(text) == (_ALIASES.findall(text) if " as " in text else []), text
+    assert Prefilter.aliases("from logging import info as note\n") == [("info", "note")]
+    assert Prefilter.aliases("with open(p) as f:\n") == []

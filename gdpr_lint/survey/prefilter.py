@@ -20,7 +20,9 @@ _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
 INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
 _SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
-_ALIASES = re.compile(r"\b([A-Za-z_]\w*)[ \t]+as[ \t]+([A-Za-z_]\w*)")
+_ALIASES = re.compile(r"\b([A-Za-z_]\w*)[ \t]+as[ \t]+([A-Za-z_]\w*)")  # what Prefilter.aliases finds
+_AS = re.compile(r"[ \t]+as[ \t]+([A-Za-z_]\w*)")
+_WORD_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _RAISE = re.compile(r"raise\b")  # standalone(): the tree tells what is raised (`raise errors[kind](text)` too)
 _RAISE_LINES = 40  # the lines a raise statement is read over before it counts unread
 
@@ -312,7 +314,23 @@ class Prefilter:
     @staticmethod
     def aliases(source: str) -> list[tuple[str, str]]:
         """The names a file imports or binds under another (``info as note``): ``(name, alias)``."""
-        return _ALIASES.findall(source) if " as " in source else []
+        if " as " not in source:
+            return []
+        # `_ALIASES.findall(source)`, searched from each ` as ` back to the word before it (a
+        # pattern that starts with a word is tried at every character of the file)
+        out: list[tuple[str, str]] = []
+        search = _AS.search
+        at = floor = 0  # where to search on; where the last pair found ends
+        while (found := search(source, at)) is not None:
+            end = start = found.start()
+            while start and (source[start - 1].isalnum() or source[start - 1] == "_"):
+                start -= 1
+            if floor <= start < end and source[start] in _WORD_START:
+                out.append((source[start:end], found.group(1)))
+                at = floor = found.end()
+            else:  # no name before it (`open(p) as f`), or the last pair's: look on from the next character
+                at = end + 1
+        return out
 
     def _calls_sink(self, aliases: list[tuple[str, str]], idents: set[str], called: frozenset[str]) -> bool:
         """The calls of :meth:`sink_shaped`: whether one of the names ``called`` is a sink given
