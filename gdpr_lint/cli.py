@@ -298,7 +298,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
-        click.echo(text, nl=False, color=color)  # click drops color codes off a terminal unless told
+        # click drops color codes off a terminal unless told; a report for machines is written as
+        # to --output, whatever a name in it holds (an escape code in a file name is that file's)
+        click.echo(text, nl=False, color=color if fmt == "text" else True)
     if not quiet:
         click.echo(one_line(result, elapsed), err=True)
         if config_off:  # the config's own choice, but one a reader of "0 findings" must know
@@ -439,7 +441,7 @@ def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True)  # as to --output (see `check`)
     from gdpr_lint.findings import NOT_ANALYSED
 
     skipped = sorted({f.path for f in result.findings if f.code in NOT_ANALYSED})

@@ -355,3 +355,34 @@ def test_the_json_report_is_written_as_json_dumps_writes_it(doc):
     from gdpr_lint.reporters.json_report import dumps_indented
 
     assert dumps_indented(doc) == json.dumps(doc, indent=2)
+
+
+def test_a_report_for_machines_on_stdout_is_the_report_written_to_a_file(tmp_path):
+    """click drops what looks like a color code from text written off a terminal: a file whose
+    name held one was annotated by `--format github` as another file (`file=` named no file)."""
+    import subprocess
+    import sys
+
+    name = "shop\x1b[31mapi.py"
+    (tmp_path / name).write_text("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+                                 "def signup(user):\n    log.info('new %s', user.email)\n")
+    for fmt in ("github", "gitlab", "sarif", "json"):
+        base = [sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "--no-fail", "--format", fmt]
+        shown = subprocess.run([*base, "."], cwd=tmp_path, capture_output=True, check=True).stdout
+        subprocess.run([*base, "--output", "report.out", "."], cwd=tmp_path, capture_output=True, check=True)
+        assert shown == (tmp_path / "report.out").read_bytes(), fmt
+        (tmp_path / "report.out").unlink()
+    github = subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "--no-fail", "--format",
+                             "github", "."], cwd=tmp_path, capture_output=True, check=True, text=True).stdout
+    assert f"file={name}," in github
+    (tmp_path / "models.py").write_text("from django.db import models\n\n\nclass Customer(models.Model):\n"
+                                        "    email = models.EmailField()  # gdpr: retention=P2Y basis=contract\n")
+    (tmp_path / name).rename(tmp_path / f"{name[:-3]}_models.py")
+    (tmp_path / "models.py").rename(tmp_path / name)
+    for fmt in ("csv", "json", "markdown"):
+        base = [sys.executable, "-m", "gdpr_lint", "inventory", "--format", fmt]
+        shown = subprocess.run([*base, "."], cwd=tmp_path, capture_output=True).stdout
+        subprocess.run([*base, "--output", "rows.out", "."], cwd=tmp_path, capture_output=True)
+        assert shown == (tmp_path / "rows.out").read_bytes(), fmt
+        assert (name in json.loads(shown)["rows"][0]["path"]) if fmt == "json" else name.encode() in shown, fmt
+        (tmp_path / "rows.out").unlink()
