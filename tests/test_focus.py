@@ -370,3 +370,72 @@ def test_an_object_method_counts_as_a_sink_only_where_the_file_names_such_an_obj
     assert "def describe" in kept and "def add" not in kept
     whole, focused = _both(source)
     assert _key(focused) == _key(whole)
+
+
+def test_a_file_with_lone_carriage_returns_is_read_as_python_reads_it(tmp_path):
+    """Python breaks lines at a lone `\\r` too. The import of an SDK on such a line was not seen
+    (a line-start pattern only knew `\\n`): GDPR401 was missing from `check`, and the cut, which
+    reads the file's lines, disagreed with the whole file's test. Found by a review."""
+    import subprocess
+    import sys
+
+    body = "def pay(total):{n}    import stripe{n}    return stripe.Charge.create(amount=total){n}{n}{n}" \
+           "def other(rows):{n}    return len(rows){n}"
+    found = {}
+    for name, newline in (("cr", "\r"), ("lf", "\n"), ("crlf", "\r\n")):
+        (tmp_path / f"{name}.py").write_bytes(body.format(n=newline).encode())
+        out = subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "--no-fail", "--format",
+                              "json", f"{name}.py"], cwd=tmp_path, capture_output=True, text=True, check=True)
+        import json
+
+        found[name] = [(f["code"], f["line"]) for f in json.loads(out.stdout)["findings"]]
+    assert found["cr"] == found["lf"] == found["crlf"] == [("GDPR401", 2)]
+    # the cut keeps what the whole file's tests ask for: a file that imports an SDK is read whole
+    assert focus(body.format(n="\r"), PF, None, "m") is None
+
+
+def test_the_cut_does_not_depend_on_the_order_functions_are_asked_in(tmp_path):
+    """Whether what a helper returns names personal data was remembered as "no" for a helper
+    still being worked out, so a raise of it was cut or kept by the order of a set, which the hash
+    seed decides. Now the answer is what the helper reaches, whatever the order. Found by a review."""
+    import subprocess
+    import sys
+
+    source = textwrap.dedent("""
+        def start():
+            raise ValueError(route())
+
+
+        def route():
+            return loop() or lookup()
+
+
+        def loop():
+            return route()
+
+
+        def lookup():
+            return account.email
+
+
+        def fail():
+            raise ValueError(loop())
+
+
+        def other(rows):
+            return len(rows)
+        """)
+    (tmp_path / "m.py").write_text(source)
+    script = ("import sys, json; from gdpr_lint.engine.focus import focus; from gdpr_lint.policy import load_policy; "
+              "from gdpr_lint.survey.prefilter import Prefilter; "
+              "p = focus(open(sys.argv[1]).read(), Prefilter(load_policy()), None, 'm'); "
+              "print(json.dumps(None if p is None else p.lines))")
+    cuts = set()
+    for seed in ("0", "1", "2", "3"):
+        env = {**__import__("os").environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "m.py")], capture_output=True, text=True,
+                             check=True, env=env)
+        cuts.add(out.stdout)
+    assert len(cuts) == 1
+    kept = _kept(source)
+    assert "def fail" in kept and "def other" not in kept

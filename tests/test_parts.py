@@ -301,6 +301,73 @@ def test_statements_within_the_budget_each_but_beyond_it_together_are_analysed_a
     assert ("GDPR905", 6) in found and ("GDPR301", welcome) in found
 
 
+def _findings_within(source: str, monkeypatch, work: int) -> list[tuple[str, int]]:
+    from gdpr_lint.engine import analyzer, budget
+    from gdpr_lint.engine.analyzer import analyze_source
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.survey.prefilter import Prefilter
+
+    monkeypatch.setattr(budget, "MAX_WORK", work)
+    monkeypatch.setattr(analyzer, "MAX_WORK", work)
+    policy = load_policy()
+    found = analyze_source("m.py", source, policy, module_name="m", prefilter=Prefilter(policy))[0]
+    return [(f.code, f.line) for f in found]
+
+
+def test_a_function_is_never_set_apart_from_the_module_names_it_reads(monkeypatch):
+    """Setting apart the largest statement took a big function away from the logger the module
+    binds (`audit = logging.getLogger(...)`): its log call went unreported, the file clean. Only
+    module-level statements that are neither imports nor definitions are set apart. Found by a
+    review of the change."""
+    from gdpr_lint.engine.budget import measure
+
+    body = "".join(f"    total += {i}\n" for i in range(300))
+    source = ('import logging\n\naudit = logging.getLogger("audit")\n\n'
+              "LIMITS = [\n" + "".join(f"    {i},\n" for i in range(350)) + "]\n\n\n"
+              "def welcome(user):\n    total = 0\n" + body + "    audit.info('welcome %s', user.email)\n    return total\n")
+    line = source.split("\n").index("    audit.info('welcome %s', user.email)") + 1
+    work = measure(source).work * 3 // 4  # the whole beyond it, the function and the table each within it
+    assert _findings_within(source, monkeypatch, work) == [("GDPR301", line)]
+
+
+def test_what_cannot_be_set_apart_within_the_budget_is_said_not_checked(monkeypatch):
+    """An import too big to travel with each statement set apart, or needed by the rest, left the
+    rest without it: the file came out clean. Imports stay with the rest; when that is still
+    beyond the budget, the file is not checked, and says so (GDPR905)."""
+    from gdpr_lint.engine.budget import measure
+
+    names = ", ".join(f"n{i}" for i in range(300))
+    source = (f"from logging import (info, {names})\n\n" + "LIMITS = [\n" + "".join(f"    {i},\n" for i in range(200))
+              + "]\n\n\ndef welcome(user):\n    info('welcome %s', user.email)\n")
+    imports = measure(source.split("\n\n")[0]).work
+    line = source.split("\n").index("    info('welcome %s', user.email)") + 1
+    # the table set apart, the import with the rest: the call still knows `info`
+    assert _findings_within(source, monkeypatch, 2 * imports) == [("GDPR301", line)]
+    # the import and the function beyond the budget together: not checked, and said so
+    assert _findings_within(source, monkeypatch, imports + 100 + imports // 4) == [("GDPR905", 1)]
+
+
+def test_statements_set_apart_are_packed_into_few_parts(monkeypatch):
+    """Each statement set apart was a part of its own, with every import of the file: 2,000 small
+    statements and 800 imports made parts of a million lines from a file of 2,800, and a file of
+    140,000 statements ran for more than fifteen minutes. They are packed into parts within the
+    budget, each with the imports once."""
+    from gdpr_lint.engine import analyzer, budget
+    from gdpr_lint.engine.budget import measure
+
+    source = ("import logging\n" + "".join(f"from mod{j} import name{j}\n" for j in range(800))
+              + "".join(f"K{i} = ({i}, {i}, {i})\n" for i in range(2000)) + "logging.info('x %s', user.email)\n")
+    work = measure(source).work // 2
+    monkeypatch.setattr(budget, "MAX_WORK", work)
+    monkeypatch.setattr(analyzer, "MAX_WORK", work)
+    parts = analyzer._set_apart(source)
+    lines = source.count("\n")
+    assert parts is not None and len(parts) <= 4
+    assert sum(len(p.lines) for p in parts) < 2 * lines
+    assert sorted({n for p in parts for n in p.lines}) == list(range(1, lines + 2))  # every line analysed
+    assert _findings_within(source, monkeypatch, work) == [("GDPR301", lines)]
+
+
 @pytest.mark.parametrize("opening", ["SIZES = [", "register(["])  # a name it binds; code every part repeats
 def test_a_module_level_statement_beyond_the_budget_in_a_module_read_in_parts(tmp_path, monkeypatch, opening):
     """Every part repeats the module-level statements, so one beyond the budget put every part

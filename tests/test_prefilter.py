@@ -297,3 +297,15 @@ def test_aliases_are_what_the_pattern_finds_in_any_text():
         assert Prefilter.aliases(text) == (_ALIASES.findall(text) if " as " in text else []), text
     assert Prefilter.aliases("from logging import info as note\n") == [("info", "note")]
     assert Prefilter.aliases("with open(p) as f:\n") == []
+
+
+def test_an_alias_is_searched_for_from_the_first_blank_before_as():
+    """A search for ` as ` tried from every blank of a long run (a string of 200,000 spaces) took
+    17 s for a file the old pattern read in milliseconds: a match now starts only at the first
+    blank of a run, and the pairs are the same. Found by a review."""
+    from gdpr_lint.survey.prefilter import _AS
+
+    assert _AS.search("x" + " " * 10 + "as y", 2) is None  # never from inside a run of blanks
+    assert _AS.search("x" + " " * 10 + "as y").start() == 1
+    text = 'import numpy as np\nPAD = "' + " " * 5000 + '"\nfrom a import b  as  c\n'
+    assert Prefilter.aliases(text) == [("numpy", "np"), ("b", "c")]

@@ -242,41 +242,66 @@ def _without_statements_over_budget(text: str) -> tuple[Part, list[tuple[int, in
 
 def _set_apart(text: str) -> list[Part] | None:
     """A text beyond the analysis budget as a whole, though none of its top-level statements is
-    alone (two data tables of a million tokens each), as parts within it: ``[the rest, in order,
-    then each of its largest statements alone]``, the largest set apart until the rest is within
-    the budget.  What flows from a statement set apart into the rest (a name it binds) is not
-    followed; the findings inside each, and the rest's, are kept.  ``None`` when one statement
-    alone is beyond the budget (:func:`_without_statements_over_budget` leaves it out) or the text
-    has a single statement."""
+    alone (two data tables of a million tokens each), as parts within it: ``[the rest, then the
+    statements set apart, packed in order into parts within the budget, each part with the
+    file's imports]``.  Only module-level statements that are neither imports nor definitions
+    are set apart, the largest first, until the rest is within the budget: the functions and
+    classes keep the module's imports and names (a logger) beside them.  What flows from a
+    statement set apart into the rest (a name it binds) is not followed; the findings inside
+    each, and the rest's, are kept.  ``None`` when one statement alone is beyond the budget
+    (:func:`_without_statements_over_budget` leaves it out), or no such parts can be made."""
     found = top_level(text)
     if len(found) < 2:
         return None
     lines = python_lines(text)
-    sized: list[tuple[int, int, int]] = []  # (work, first line, last line)
-    for first, last, _name, _kind in found:
+    imports: list[int] = []  # the lines of the import statements
+    movable: list[tuple[int, int, int]] = []  # (work, first line, last line) of the others but definitions
+    total = 0
+    for first, last, _name, kind in found:
         measured = measure("\n".join(lines[first - 1:last]))
         if budget_problem(measured)[0]:
             return None
-        sized.append((measured.work, first, last))
-    # the imports, which say what the names of a statement set apart are, go with each
-    imports = [n for _work, a, b in sized if _IMPORT.match(_first_code(lines, a, b)) for n in range(a, b + 1)]
-    alone: list[tuple[int, int]] = []
-    rest = sorted(sized, key=lambda s: (-s[0], s[1]))
-    estimate = sum(work for work, _a, _b in rest)  # (the work of statements apart adds up)
-    tries = 3  # measured wholes: the estimate is close, a few suffice
-    while len(rest) > 1 and tries:
-        work, first, last = rest.pop(0)
-        alone.append((first, last))
-        estimate -= work
-        if estimate > MAX_WORK:
-            continue
-        tries -= 1
-        numbers = [n for _work, a, b in sorted(rest, key=lambda s: s[1]) for n in range(a, b + 1)]
-        if not over_budget("\n".join(lines[n - 1] for n in numbers))[0]:
-            apart = [[*(n for n in imports if n < a), *range(a, b + 1), *(n for n in imports if n > b)]
-                     for a, b in sorted(alone)]
-            return [Part("\n".join(lines[n - 1] for n in numbers), numbers) for numbers in (numbers, *apart)]
-    return None
+        total += measured.work  # (the work of statements apart adds up)
+        if not kind:
+            if _IMPORT.match(_first_code(lines, first, last)):
+                imports.extend(range(first, last + 1))
+            else:
+                movable.append((measured.work, first, last))
+    movable.sort(key=lambda s: (-s[0], s[1]))
+    moved = 0
+    while moved < len(movable) and total > MAX_WORK:  # the estimate first, then a few measured wholes
+        total -= movable[moved][0]
+        moved += 1
+    for _try in range(3):
+        if total > MAX_WORK or not moved:
+            return None
+        apart = {n for _work, a, b in movable[:moved] for n in range(a, b + 1)}
+        rest = [n for n in range(1, len(lines) + 1) if n not in apart]
+        if not over_budget("\n".join(lines[n - 1] for n in rest))[0]:
+            break
+        if moved == len(movable):
+            return None
+        total -= movable[moved][0]
+        moved += 1
+    else:
+        return None
+    kept = [Part("\n".join(lines[n - 1] for n in rest), rest)]
+    head = measure("\n".join(lines[n - 1] for n in imports)).work if imports else 0
+    packs: list[list[tuple[int, int]]] = [[]]
+    work = head
+    for size, first, last in sorted(movable[:moved], key=lambda s: s[1]):
+        if packs[-1] and work + size > MAX_WORK:
+            packs.append([])
+            work = head
+        packs[-1].append((first, last))
+        work += size
+    for pack in packs:
+        numbers = sorted({*imports, *(n for a, b in pack for n in range(a, b + 1))})
+        part = Part("\n".join(lines[n - 1] for n in numbers), numbers)
+        if over_budget(part.text)[0]:
+            return None
+        kept.append(part)
+    return kept
 
 
 _IMPORT = re.compile(r"(?:import|from)[ \t]")

@@ -154,15 +154,30 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         """The functions whose returns the flow reads for calls of ``names`` from class ``cls``."""
         return [j for name in names for j in returning.get(name, ()) if functions[j].cls in ("", cls)]
 
-    named: dict[int, bool] = {}
+    named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
+    own: dict[int, bool] = {}  # function -> whether its own text names personal data
 
     def returns_data(j: int) -> bool:
-        """Whether what function ``j`` returns may name personal data: its text, or its callees'."""
-        if j not in named:
-            named[j] = False  # a recursion reads as nothing more
-            named[j] = prefilter.names_data(functions[j].text) or any(
-                returns_data(k) for k in callees(functions[j].summarised, functions[j].cls))
-        return named[j]
+        """Whether what function ``j`` returns may name personal data: its text, or the text of
+        a function it reaches through the calls whose returns the flow reads (whatever the order
+        functions are asked in: a search that finds none marks every function it reached)."""
+        if j in named:
+            return named[j]
+        reached, todo = {j}, [j]
+        while todo:
+            k = todo.pop()
+            if named.get(k) is False:
+                continue  # nothing it reaches names any
+            if named.get(k) or own.setdefault(k, prefilter.names_data(functions[k].text)):
+                named[j] = True
+                return True
+            for c in callees(functions[k].summarised, functions[k].cls):
+                if c not in reached:
+                    reached.add(c)
+                    todo.append(c)
+        for k in reached:
+            named[k] = False
+        return False
 
     settings_found: dict[tuple[str, str], tuple[list[str], set[str]]] = {}
 
@@ -184,8 +199,9 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
                    if ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs or ev.measures)
     live: set[int] = set()
     # nothing in a function is reported whatever its words unless something in the file is
-    # (every test of `Prefilter.always` holds for a file when it holds for a part of its text)
-    always = prefilter.always(source, idents)
+    # (every test of `Prefilter.always` holds for a text when it holds for a part of it: the
+    # lines as the functions' texts join them, a lone `\r` breaking a line as `\n` does)
+    always = prefilter.always(source if "\r" not in source else "\n".join(lines), idents)
     possible = prefilter.possible_sinks(idents)
     for i, fn in enumerate(functions):
         if _is_root_alone(fn, always, prefilter, summarised, handlers):

@@ -21,7 +21,7 @@ _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
 INNER_CLASS = re.compile(r"^[ \t]+class[ \t]", re.MULTILINE)
 _SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
 _ALIASES = re.compile(r"\b([A-Za-z_]\w*)[ \t]+as[ \t]+([A-Za-z_]\w*)")  # what Prefilter.aliases finds
-_AS = re.compile(r"[ \t]+as[ \t]+([A-Za-z_]\w*)")
+_AS = re.compile(r"(?<![ \t])[ \t]+as[ \t]+([A-Za-z_]\w*)")  # (from the first blank: a long run is not tried at each)
 _WORD_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _RAISE = re.compile(r"raise\b")  # standalone(): the tree tells what is raised (`raise errors[kind](text)` too)
 _RAISE_LINES = 40  # the lines a raise statement is read over before it counts unread
@@ -375,7 +375,8 @@ class Prefilter:
             # the engine knows an SDK only by an import of it: a word in a comment ("together",
             # "github", "square") is not one
             if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]) and re.search(
-                    rf"^[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\n]*\b{first}\b)", source, re.MULTILINE):
+                    rf"(?:^|(?<=\r))[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\r\n]*\b{first}\b)", source,
+                    re.MULTILINE):  # (a lone `\r` breaks a line too)
                 return True
         return False
 
