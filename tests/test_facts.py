@@ -871,3 +871,76 @@ def test_each_call_of_a_helper_on_one_line_passes_what_it_passes(tmp_path, monke
     reasons = " ".join(found["save_note:reasons"])
     assert "user.contact.email" in reasons and "user.health_and_medical" in reasons
     assert "user.contact.phone_number" in reasons
+
+
+SENDS_RECEIPTS = """
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def send_receipt(address):
+    log.info("receipt to %s", address)
+"""
+
+
+def test_a_call_of_a_function_that_logs_its_parameter_is_found_however_it_is_imported(tmp_path, monkeypatch):
+    """A file with no sink of its own is analysed when it may call a summarised function: by
+    `from m import f`, by `import m` and `m.f(...)`, and by a relative import."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "billing/__init__.py": "", "billing/mail.py": SENDS_RECEIPTS, "shop/__init__.py": "",
+        "shop/views.py": """
+            from billing.mail import send_receipt
+
+
+            def checkout(customer):
+                send_receipt(customer.email)
+            """,
+        "shop/orders.py": """
+            import billing.mail
+
+
+            def close(customer):
+                billing.mail.send_receipt(customer.email)
+            """,
+        "billing/refunds.py": """
+            from .mail import send_receipt
+
+
+            def refund(customer):
+                send_receipt(customer.email)
+            """})
+    for symbol in ("checkout", "close", "refund"):
+        assert found.get(symbol) == ["GDPR301"], (symbol, found)
+
+
+def test_a_function_of_another_package_that_only_shares_the_name_is_not_reached():
+    """Two projects side by side (a monorepo, the scale row): a file that calls its own
+    `send_receipt` is not analysed for the other project's `send_receipt` that logs (every such
+    file was, by the last name alone: 14 % more files analysed in the million-line tree)."""
+    from gdpr_lint.facts.project import ProjectFacts
+
+    summary = (("address",), ((0, "GDPR301", "a log", "billing/mail.py:7"),))
+    # (a module's function is never taken for a method called on an object: `shared_methods`)
+    facts = ProjectFacts(summaries={"billing.mail.send_receipt": summary}, shared_methods=frozenset({"send_receipt"}))
+    calls = ["send_receipt", "upper"]
+
+    def reaches(module: str, imports: list[str]) -> bool:
+        return facts.holds_records_or_calls_sinks(module, {"calls": calls, "imports": imports})
+
+    assert not reaches("crm.views", ["crm.notify.send_receipt"])  # its own function of that name
+    assert not reaches("crm.views", [])
+    assert reaches("crm.views", ["billing.mail.send_receipt"])  # from billing.mail import send_receipt
+    assert reaches("crm.views", ["billing.mail"])  # from billing import mail; mail.send_receipt(...)
+    assert reaches("crm.views", ["billing"])  # import billing.mail ... billing.mail.send_receipt(...)
+    assert reaches("billing.mail", [])  # the module itself
+    # the module of a folder without __init__.py is named from there: `mail.send_receipt`
+    bare = ProjectFacts(summaries={"mail.send_receipt": summary})
+    assert bare.holds_records_or_calls_sinks("app.views", {"calls": calls, "imports": ["app.mail"]})
+    # a method: the one of the project with that name is reached by any `x.add_text(...)` ...
+    method = ProjectFacts(summaries={"shop.export.Archive.add_text": summary})
+    assert method.holds_records_or_calls_sinks("crm.views", {"calls": ["add_text"], "imports": []})
+    # ... unless other functions have the name too (then only its module's own calls, or imports)
+    shared = ProjectFacts(summaries={"shop.export.Archive.add_text": summary}, shared_methods=frozenset({"add_text"}))
+    assert not shared.holds_records_or_calls_sinks("crm.views", {"calls": ["add_text"], "imports": []})
+    assert shared.holds_records_or_calls_sinks("shop.export", {"calls": ["add_text"], "imports": []})

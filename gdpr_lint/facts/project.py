@@ -151,13 +151,10 @@ class ProjectFacts:
         for name in names:
             if name in self.summaries:
                 return name, self.summaries[name]
-        if self._by_last is None:
-            self._by_last = {}
-            for q in self.summaries:
-                self._by_last.setdefault(q.rpartition(".")[2], []).append(q)
+        by_last = self._last_names()
         for name in names:  # a folder without __init__.py: `app.notify.notify` is the survey's `notify.notify`
             last = name.rpartition(".")[2]
-            found = [q for q in self._by_last.get(last, ()) if name.endswith("." + q)] if "." in name and not (
+            found = [q for q in by_last.get(last, ()) if name.endswith("." + q)] if "." in name and not (
                 name.startswith(("self.", "cls."))) else []  # (`self.notify.notify`: an object's method)
             if len(found) == 1:
                 return found[0], self.summaries[found[0]]
@@ -165,7 +162,7 @@ class ProjectFacts:
             # archive.add_text(...): the one method of the project with that name (not a special
             # method, `super().__init__(...)`: every class has one, the name tells not which; nor
             # a name other functions of the project have too, `field.to_python(...)`)
-            found = [q for q in self._by_last.get(method, ()) if q.count(".") >= 2]
+            found = [q for q in by_last.get(method, ()) if q.count(".") >= 2]
             if len(found) == 1:
                 return found[0], self.summaries[found[0]]
         return None
@@ -191,7 +188,42 @@ class ProjectFacts:
             return False
         if self._summarised is None:
             self._summarised = frozenset(q.rpartition(".")[2] for q in self.summaries)
-        return not self._summarised.isdisjoint(found.get("calls", ()))
+        called = self._summarised.intersection(found.get("calls", ()))
+        return bool(called) and self._may_reach_summary(module, called, found.get("imports", ()))
+
+    def _may_reach_summary(self, module: str, called, imports) -> bool:
+        """Whether a call in ``module`` of one of the names ``called`` may reach a summarised
+        function as :meth:`summary_of` finds one (a superset, from the module's ``imports``, as the
+        survey spells them): the one method of the project with that name (any ``x.name(...)``),
+        a function or method of the module itself, or one whose qualified name the imports lead
+        to (``from m import f``, ``import m`` then ``m.f(...)``: some last parts of an import are
+        the first parts of the name; a module of a folder without ``__init__.py`` is named from
+        there).  A function of an unrelated module that only shares a name (``send_mail`` in two
+        projects side by side) is not reached."""
+        by_last = self._last_names()
+        parts_of = [i.split(".") for i in imports]
+        for last in called:
+            quals = by_last.get(last, ())
+            deep = [q for q in quals if q.count(".") >= 2]
+            if len(deep) == 1 and not (last.startswith("__") and last.endswith("__")) and last not in self.shared_methods:
+                return True
+            for q in quals:
+                home = q.rpartition(".")[0]
+                if home == module or home.rpartition(".")[0] == module:
+                    return True
+                parts = q.split(".")
+                for imported in parts_of:
+                    if any(imported[-m:] == parts[:m] for m in range(1, min(len(imported), len(parts)) + 1)):
+                        return True
+        return False
+
+    def _last_names(self) -> dict[str, list[str]]:
+        """The summarised functions by their last name."""
+        if self._by_last is None:
+            self._by_last = {}
+            for q in self.summaries:
+                self._by_last.setdefault(q.rpartition(".")[2], []).append(q)
+        return self._by_last
 
     def receives(self, module: str) -> bool:
         """Whether callers in the tree pass personal data to a function of ``module``."""
