@@ -203,13 +203,14 @@ def _private_folder(folder: Path) -> str:
     return ""
 
 
-def _work_tree_of(folder: Path) -> Path:
-    """The top of the git work tree holding ``folder`` (resolved), else ``folder`` itself."""
+def _work_tree_of(folder: Path) -> tuple[Path, bool]:
+    """``(the top of the git work tree holding folder, True)`` (resolved), else ``(folder itself,
+    False)``."""
     here = folder.resolve()
     for candidate in (here, *here.parents):
         if os.path.lexists(candidate / ".git"):
-            return candidate
-    return here
+            return candidate, True
+    return here, False
 
 
 def user_key(cache_folder: Path) -> bytes | None:
@@ -241,12 +242,18 @@ def user_key(cache_folder: Path) -> bytes | None:
             return None
         _KEYS[where] = key
     try:
-        inside = path.resolve().is_relative_to(_work_tree_of(cache_folder.absolute().parent))
+        # the folder that may come with the code (a pull request's checkout): the git work tree
+        # holding the cache, else the folder holding it, unless that is the file system's root
+        # (`--cache-dir /cache`: no project holds it, the cache folder itself is then the one)
+        tree, git = _work_tree_of(cache_folder.absolute().parent)
+        if not git and tree.parent == tree:
+            tree = cache_folder.absolute().resolve()
+        inside = path.resolve().is_relative_to(tree)
     except (OSError, RuntimeError):
-        inside = True
+        tree, git, inside = cache_folder, False, True
     if inside:
-        _note(f"the cache key {path} lies inside the repository that holds {cache_folder}; "
-              "keep it outside (XDG_CACHE_HOME)")
+        _note(f"the cache key {path} lies inside {'the repository' if git else 'the folder'} {tree}, which holds "
+              f"the cache {cache_folder}; keep the key outside it (XDG_CACHE_HOME)")
         return None
     return key
 

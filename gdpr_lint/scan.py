@@ -298,17 +298,20 @@ class _FileTimeout(BaseException):
 
 
 def file_timeout() -> float:
-    """Seconds allowed per file: ``$GDPR_LINT_FILE_TIMEOUT`` or :data:`DEFAULT_FILE_TIMEOUT`; 0 (or less) means no limit.
+    """Seconds allowed per file: ``$GDPR_LINT_FILE_TIMEOUT`` or :data:`DEFAULT_FILE_TIMEOUT`; 0 (or
+    ``inf``) means no limit.
 
     Raises:
-        UsageError: the variable is set to something that is not a number."""
+        UsageError: the variable is set to something that is not a number of seconds (``abc``,
+            ``nan``, a negative number)."""
     raw = os.environ.get("GDPR_LINT_FILE_TIMEOUT", "").strip()
     try:
         value = float(raw) if raw else DEFAULT_FILE_TIMEOUT
     except ValueError:
-        raise UsageError(f"GDPR_LINT_FILE_TIMEOUT must be a number of seconds (0: no limit), not {raw[:40]!r}"
-                         ) from None
-    return value if value > 0 and math.isfinite(value) else 0.0
+        value = math.nan
+    if math.isnan(value) or value < 0:
+        raise UsageError(f"GDPR_LINT_FILE_TIMEOUT must be a number of seconds (0: no limit), not {raw[:40]!r}")
+    return value if math.isfinite(value) else 0.0
 
 
 @contextmanager

@@ -265,10 +265,12 @@ def test_an_empty_path_is_a_usage_error_not_a_scan_of_the_current_folder(tmp_pat
     assert result.exit_code == 2 and "empty path" in result.output and "leaky.py" not in result.output
 
 
-@pytest.mark.parametrize("value,code", [("abc", 2), ("1e3x", 2), ("-5", 1), ("0", 1), ("2.5", 1)])
+@pytest.mark.parametrize("value,code", [("abc", 2), ("1e3x", 2), ("nan", 2), ("-5", 2), ("0", 1), ("inf", 1),
+                                        ("2.5", 1)])
 def test_the_file_time_limit_variable_must_be_a_number(tmp_path, monkeypatch, value, code):
-    """A time limit that is not a number was taken as the default without a word (0 or less: no
-    limit, as documented). Found by a fresh-user check."""
+    """A time limit that is not a number was taken as the default without a word; `nan` and a
+    negative number meant no limit, silently (0 is the way to say none, as documented). Found
+    by fresh-user checks."""
     monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", value)
     (tmp_path / "leaky.py").write_text(LEAKY)
     result = check(".")

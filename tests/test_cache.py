@@ -479,3 +479,22 @@ def test_the_rules_chosen_on_the_command_line_never_change_what_a_later_run_repo
         expected = codes("--no-cache", *then)
         assert codes(*cache, *then) == expected, (first, then)
     assert any(c.startswith("GDPR5") for c in codes("--no-cache"))
+
+
+def test_a_cache_folder_at_the_top_of_the_file_system_is_used(tmp_path, monkeypatch, capsys):
+    """`--cache-dir /cache` (a common CI cache path) with no git work tree: the folder that "holds"
+    it was the file system's root, every key lay inside it, and the cache was never used, with a
+    note about a repository that was not there. Found by a fresh-user check."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv(cache_module.ENV_KEY, raising=False)
+    top = Path(tmp_path.anchor) / "gdpr-lint-cache-that-is-not-made"
+    if (top.parent / ".git").exists():
+        pytest.skip("the file system's root is a git work tree here")
+    assert cache_module.user_key(top) is not None
+    # a key beside the cache in a folder with no git work tree is still refused, and the note names the folder
+    beside = tmp_path / "project"
+    beside.mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(beside / "xdg"))
+    assert cache_module.user_key(beside / "cache") is None
+    note = capsys.readouterr().err
+    assert f"lies inside the folder {beside.resolve()}, which holds the cache" in note and "repository" not in note
