@@ -944,3 +944,28 @@ def test_a_function_of_another_package_that_only_shares_the_name_is_not_reached(
     shared = ProjectFacts(summaries={"shop.export.Archive.add_text": summary}, shared_methods=frozenset({"add_text"}))
     assert not shared.holds_records_or_calls_sinks("crm.views", {"calls": ["add_text"], "imports": []})
     assert shared.holds_records_or_calls_sinks("shop.export", {"calls": ["add_text"], "imports": []})
+
+
+def test_a_function_of_a_folder_without_init_is_reached_through_a_dotted_call(tmp_path, monkeypatch):
+    """A module in a folder without __init__.py is named from there (`notices.post`), and the
+    analysis finds it at the end of a dotted call (`pkg.notices.post(...)`); the check that a call
+    may reach a summarised function read only the imports, so such a file went unanalysed and the
+    finding was lost. The file's dotted calls are part of its facts now. Found by a review."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "pkg/__init__.py": "from .notices import post\n",
+        "pkg/notices/post.py": SENDS_RECEIPTS.replace("send_receipt", "deliver"),
+        "front.py": """
+            import pkg
+
+
+            def greet(member):
+                pkg.notices.post.deliver(member.email)
+            """,
+        "back.py": """
+            from pkg import notices
+
+
+            def farewell(member):
+                notices.post.deliver(member.email)
+            """})
+    assert found.get("greet") == ["GDPR301"] and found.get("farewell") == ["GDPR301"], found

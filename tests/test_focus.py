@@ -439,3 +439,26 @@ def test_the_cut_does_not_depend_on_the_order_functions_are_asked_in(tmp_path):
     assert len(cuts) == 1
     kept = _kept(source)
     assert "def fail" in kept and "def other" not in kept
+
+
+def test_a_long_chain_of_helpers_is_followed_once(tmp_path):
+    """Whether a helper returns personal data was worked out by recursion (a chain of 2,000
+    helpers: RecursionError, the file not checked) and then by a search that decided only the
+    function asked about (every later question searched the chain again: 21 s for 3,000). Each
+    function reached is decided once. Found by a review."""
+    import json
+    import subprocess
+    import sys
+
+    n = 2000
+    chain = "".join(f"def step_{i}(x):\n    return step_{i + 1}(x)\n\n\n" for i in range(n))
+    chain += f"def step_{n}(x):\n    return x.email\n\n\n"
+    raisers = "".join(f"def check_{i}(x):\n    raise RuntimeError(step_{i}(x))\n\n\n" for i in range(0, n, 100))
+    (tmp_path / "chain.py").write_text(chain + raisers)
+    out = subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "--no-fail", "--format", "json",
+                          "chain.py"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    codes = [f["code"] for f in json.loads(out.stdout)["findings"]]
+    assert "GDPR905" not in codes
+    kept = focus(chain + raisers, PF, None, "m")
+    text = kept.text if kept is not None else chain + raisers
+    assert all(f"def check_{i}(" in text for i in range(0, n, 100))

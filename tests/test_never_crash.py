@@ -398,14 +398,15 @@ def test_time_limit_through_the_cli_and_never_cached(tmp_path, monkeypatch):
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["GDPR301"]
 
 
-@pytest.mark.parametrize("value, expected", [(None, 300.0), ("", 300.0), ("2.5", 2.5), ("0", 0.0), ("-1", 0.0),
-                                             ("soon", None), ("inf", 0.0), ("nan", 0.0)])
+@pytest.mark.parametrize("value, expected", [(None, 300.0), ("", 300.0), ("2.5", 2.5), ("0", 0.0), ("-1", None),
+                                             ("soon", None), ("inf", 0.0), ("nan", None)])
 def test_file_timeout_from_the_environment(monkeypatch, value, expected):
     from gdpr_lint.errors import UsageError
 
     if value is not None:
         monkeypatch.setenv("GDPR_LINT_FILE_TIMEOUT", value)
-    if expected is None:  # not a number: a usage error naming the variable (it was the default, unsaid)
+    if expected is None:  # not a number of seconds: a usage error naming the variable (it was the
+        # default, unsaid; `nan` and a negative number meant no limit, unsaid: 0 says that)
         with pytest.raises(UsageError, match="GDPR_LINT_FILE_TIMEOUT"):
             scan.file_timeout()
     else:

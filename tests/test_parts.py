@@ -328,6 +328,16 @@ def test_a_function_is_never_set_apart_from_the_module_names_it_reads(monkeypatc
     line = source.split("\n").index("    audit.info('welcome %s', user.email)") + 1
     work = measure(source).work * 3 // 4  # the whole beyond it, the function and the table each within it
     assert _findings_within(source, monkeypatch, work) == [("GDPR301", line)]
+    # whatever the budget, the logger stays with the function: the finding, or what is not checked
+    # said so, never a clean file (a review found budgets where the logger was the statement set apart)
+    whole = measure(source).work
+    table = measure(source.split("\n\n")[2]).work
+    logger = measure('audit = logging.getLogger("audit")').work
+    assert source.split("\n\n")[2].startswith("LIMITS")
+    # (when the table's and the logger's work are both needed off the rest, the logger went too)
+    for work in [whole - table - logger // 2, *range(whole // 2, whole, whole // 40)]:
+        found = _findings_within(source, monkeypatch, work)
+        assert found == [("GDPR301", line)] or any(code == "GDPR905" for code, _line in found), (work, found)
 
 
 def test_what_cannot_be_set_apart_within_the_budget_is_said_not_checked(monkeypatch):
@@ -366,6 +376,12 @@ def test_statements_set_apart_are_packed_into_few_parts(monkeypatch):
     assert sum(len(p.lines) for p in parts) < 2 * lines
     assert sorted({n for p in parts for n in p.lines}) == list(range(1, lines + 2))  # every line analysed
     assert _findings_within(source, monkeypatch, work) == [("GDPR301", lines)]
+    # imports that fill most of the budget would be repeated in a part for every few statements:
+    # the file is not checked, and says so, at once
+    imports = measure("\n".join(source.split("\n")[:801])).work
+    monkeypatch.setattr(budget, "MAX_WORK", imports * 102 // 100)
+    monkeypatch.setattr(analyzer, "MAX_WORK", imports * 102 // 100)
+    assert analyzer._set_apart(source) is None
 
 
 @pytest.mark.parametrize("opening", ["SIZES = [", "register(["])  # a name it binds; code every part repeats

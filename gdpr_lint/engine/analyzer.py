@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections import Counter
 from functools import lru_cache
 
 import libcst as cst
@@ -268,9 +269,14 @@ def _set_apart(text: str) -> list[Part] | None:
             else:
                 movable.append((measured.work, first, last))
     movable.sort(key=lambda s: (-s[0], s[1]))
+    names = Counter(_NAME.findall(text))  # (identifiers, in strings and comments too: a superset)
     moved = 0
     while moved < len(movable) and total > MAX_WORK:  # the estimate first, then a few measured wholes
-        total -= movable[moved][0]
+        work, first, last = movable[moved]
+        if not _binds_nothing_else_reads("\n".join(lines[first - 1:last]), names):
+            movable.pop(moved)  # (a logger, a table a function reads: it stays with the rest)
+            continue
+        total -= work
         moved += 1
     for _try in range(3):
         if total > MAX_WORK or not moved:
@@ -287,6 +293,8 @@ def _set_apart(text: str) -> list[Part] | None:
         return None
     kept = [Part("\n".join(lines[n - 1] for n in rest), rest)]
     head = measure("\n".join(lines[n - 1] for n in imports)).work if imports else 0
+    if head > MAX_WORK // 2:
+        return None  # (every part repeats the imports: parts of little else would be many)
     packs: list[list[tuple[int, int]]] = [[]]
     work = head
     for size, first, last in sorted(movable[:moved], key=lambda s: s[1]):
@@ -305,6 +313,37 @@ def _set_apart(text: str) -> list[Part] | None:
 
 
 _IMPORT = re.compile(r"(?:import|from)[ \t]")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
+    """Whether a module-level statement may be set apart from the rest of its file: an
+    expression (a call, a literal) or an assignment to names that appear nowhere else in the file
+    (``names``: how often each identifier appears in it).  A block (``try``, ``if``), an
+    assignment to a name the file reads elsewhere (a logger, a table a function reads) is not."""
+    try:
+        tree = ast.parse(statement)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if len(tree.body) != 1:
+        return False
+    node = tree.body[0]
+    if isinstance(node, ast.Expr):
+        return True
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    else:
+        return False
+    bound: list[str] = []
+    for target in targets:
+        for item in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
+            if not isinstance(item, ast.Name):
+                return False  # (`config["x"] = ...`, `obj.attr = ...`: a change to something the rest holds)
+            bound.append(item.id)
+    own = Counter(_NAME.findall(statement))
+    return all(names[name] == own[name] for name in bound)
 
 
 def _first_code(lines: list[str], first: int, last: int) -> str:

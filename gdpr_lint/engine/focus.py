@@ -160,24 +160,34 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     def returns_data(j: int) -> bool:
         """Whether what function ``j`` returns may name personal data: its text, or the text of
         a function it reaches through the calls whose returns the flow reads (whatever the order
-        functions are asked in: a search that finds none marks every function it reached)."""
+        functions are asked in).  The functions a search reaches are all decided at its end,
+        each read and searched from once."""
         if j in named:
             return named[j]
-        reached, todo = {j}, [j]
+        edges: dict[int, list[int]] = {}  # the undecided functions reached, and their callees
+        todo = [j]
         while todo:
             k = todo.pop()
-            if named.get(k) is False:
-                continue  # nothing it reaches names any
-            if named.get(k) or own.setdefault(k, prefilter.names_data(functions[k].text)):
-                named[j] = True
-                return True
-            for c in callees(functions[k].summarised, functions[k].cls):
-                if c not in reached:
-                    reached.add(c)
-                    todo.append(c)
-        for k in reached:
-            named[k] = False
-        return False
+            if k in named or k in edges:
+                continue
+            if own.setdefault(k, prefilter.names_data(functions[k].text)):
+                named[k] = True
+                continue
+            edges[k] = callees(functions[k].summarised, functions[k].cls)
+            todo.extend(edges[k])
+        callers: dict[int, list[int]] = {}
+        for k, reached in edges.items():
+            for c in reached:
+                callers.setdefault(c, []).append(k)
+        yes = [k for k in {c for reached in edges.values() for c in reached} if named.get(k)]
+        while yes:  # what reaches a function that names personal data
+            for k in callers.get(yes.pop(), ()):
+                if k in edges and not named.get(k):
+                    named[k] = True
+                    yes.append(k)
+        for k in edges:
+            named.setdefault(k, False)
+        return named[j]
 
     settings_found: dict[tuple[str, str], tuple[list[str], set[str]]] = {}
 

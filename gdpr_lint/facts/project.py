@@ -189,17 +189,19 @@ class ProjectFacts:
         if self._summarised is None:
             self._summarised = frozenset(q.rpartition(".")[2] for q in self.summaries)
         called = self._summarised.intersection(found.get("calls", ()))
-        return bool(called) and self._may_reach_summary(module, called, found.get("imports", ()))
+        return bool(called) and self._may_reach_summary(module, called, found.get("imports", ()),
+                                                        found.get("chains", ()))
 
-    def _may_reach_summary(self, module: str, called, imports) -> bool:
+    def _may_reach_summary(self, module: str, called, imports, chains=()) -> bool:
         """Whether a call in ``module`` of one of the names ``called`` may reach a summarised
-        function as :meth:`summary_of` finds one (a superset, from the module's ``imports``, as the
-        survey spells them): the one method of the project with that name (any ``x.name(...)``),
-        a function or method of the module itself, or one whose qualified name the imports lead
-        to (``from m import f``, ``import m`` then ``m.f(...)``: some last parts of an import are
-        the first parts of the name; a module of a folder without ``__init__.py`` is named from
-        there).  A function of an unrelated module that only shares a name (``send_mail`` in two
-        projects side by side) is not reached."""
+        function as :meth:`summary_of` finds one (a superset, from the module's ``imports`` and the
+        dotted names it calls, ``chains``, as the survey spells them): the one method of the
+        project with that name (any ``x.name(...)``), a function or method of the module itself,
+        one whose qualified name the imports lead to (``from m import f``, ``import m`` then
+        ``m.f(...)``: some last parts of an import are the first parts of the name), or one a
+        dotted call ends with (``x.y.mail.send(...)`` reaches ``mail.send``, a module of a folder
+        without ``__init__.py`` being named from there).  A function of an unrelated module that
+        only shares a name (``send_mail`` in two projects side by side) is not reached."""
         by_last = self._last_names()
         parts_of = [i.split(".") for i in imports]
         for last in called:
@@ -207,9 +209,12 @@ class ProjectFacts:
             deep = [q for q in quals if q.count(".") >= 2]
             if len(deep) == 1 and not (last.startswith("__") and last.endswith("__")) and last not in self.shared_methods:
                 return True
+            ends = [f".{c}" for c in chains if c.endswith("." + last)]
             for q in quals:
                 home = q.rpartition(".")[0]
                 if home == module or home.rpartition(".")[0] == module:
+                    return True
+                if any(end.endswith("." + q) for end in ends):
                     return True
                 parts = q.split(".")
                 for imported in parts_of:

@@ -332,6 +332,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
                                              _safe_names(policy), calls) if classify else [],
              # what it imports: test code that production code imports is production code (facts.scope)
              "imports": imported_modules(tree, module, is_package, text, calls) if not text or "import" in text else [],
+             # the dotted names it calls (`x.mail.send`): a function of a module named from a folder
+             # without __init__.py may be reached through them (ProjectFacts.holds_records_or_calls_sinks)
+             "chains": sorted({n for n in calls.names if "." in n and not n.startswith(("self.", "cls."))}),
              # the dotted names it spells as strings: a framework may import them (facts.scope)
              "dotted": dotted_strings(text) if text else [],
              # attributes read with a weak word (`entry.weight`, `row.city`): personal on a class the project
@@ -364,8 +367,8 @@ def weak_attributes(text: str, policy) -> list[str]:
 
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
-_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "handed", "summaries", "calls", "imports", "dotted", "attrs", "defs",
-                        "passes"})
+_FILE_KEYS = frozenset({"persisted", "caught", "mentions", "handed", "summaries", "calls", "imports", "chains", "dotted",
+                        "attrs", "defs", "passes"})
 
 
 def check_class_facts(data) -> None:
@@ -416,6 +419,7 @@ def check_file_facts(data) -> dict:
     need_list(data.get("handed", []), str)
     need_list(data.get("calls", []), str)
     need_list(data.get("imports", []), str)
+    need_list(data.get("chains", []), str)
     need_list(data.get("dotted", []), str)
     need_list(data.get("attrs", []), str)
     for item in data.get("defs", ()):  # [qualified name, [parameters]]
