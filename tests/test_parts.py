@@ -417,3 +417,25 @@ def test_a_module_level_statement_beyond_the_budget_in_a_module_read_in_parts(tm
     lines[last - 1] += '  # gdpr-lint: ignore[GDPR905] reason="generated table"'
     (tmp_path / "mod.py").write_text("\n".join(lines), encoding="utf-8")
     assert [c[0] for c in found()] == ["GDPR301"] * 40
+
+
+def test_what_a_statement_set_apart_may_bind():
+    """A statement is set apart only when the rest of the file reads nothing it binds: not a
+    logger, not a table a function reads, not a name bound with `:=` inside an expression, not an
+    item or attribute of something the rest holds, not a block."""
+    from collections import Counter
+
+    from gdpr_lint.engine.analyzer import _NAME, _binds_nothing_else_reads
+
+    def movable(statement: str, rest: str) -> bool:
+        return _binds_nothing_else_reads(statement, Counter(_NAME.findall(statement + "\n" + rest)))
+
+    reads = "def use():\n    return audit, LIMITS, found\n"
+    assert movable("LIMITS = [1, 2, 3]", "def use():\n    return 1\n")
+    assert not movable("LIMITS = [1, 2, 3]", reads)
+    assert not movable('audit = logging.getLogger("audit")', reads)
+    assert movable("register([1, 2, 3])", reads)  # an expression binds nothing
+    assert not movable("print(found := lookup())", reads)
+    assert movable("print(other := lookup())", reads)
+    assert not movable('settings["x"] = [1, 2]', reads) and not movable("app.limits = [1, 2]", reads)
+    assert not movable("try:\n    import sentry_sdk\nexcept ImportError:\n    sentry_sdk = None", reads)

@@ -245,12 +245,12 @@ def _set_apart(text: str) -> list[Part] | None:
     """A text beyond the analysis budget as a whole, though none of its top-level statements is
     alone (two data tables of a million tokens each), as parts within it: ``[the rest, then the
     statements set apart, packed in order into parts within the budget, each part with the
-    file's imports]``.  Only module-level statements that are neither imports nor definitions
-    are set apart, the largest first, until the rest is within the budget: the functions and
-    classes keep the module's imports and names (a logger) beside them.  What flows from a
-    statement set apart into the rest (a name it binds) is not followed; the findings inside
-    each, and the rest's, are kept.  ``None`` when one statement alone is beyond the budget
-    (:func:`_without_statements_over_budget` leaves it out), or no such parts can be made."""
+    file's imports]``.  Only module-level statements that are neither imports nor definitions,
+    and bind no name the rest reads (:func:`_binds_nothing_else_reads`), are set apart, the
+    largest first, until the rest is within the budget: the functions and classes keep the
+    module's imports and names (a logger) beside them; the findings inside each part are kept.
+    ``None`` when one statement alone is beyond the budget (:func:`_without_statements_over_budget`
+    leaves it out), or no such parts can be made."""
     found = top_level(text)
     if len(found) < 2:
         return None
@@ -270,25 +270,32 @@ def _set_apart(text: str) -> list[Part] | None:
                 movable.append((measured.work, first, last))
     movable.sort(key=lambda s: (-s[0], s[1]))
     names = Counter(_NAME.findall(text))  # (identifiers, in strings and comments too: a superset)
-    moved = 0
-    while moved < len(movable) and total > MAX_WORK:  # the estimate first, then a few measured wholes
-        work, first, last = movable[moved]
-        if not _binds_nothing_else_reads("\n".join(lines[first - 1:last]), names):
-            movable.pop(moved)  # (a logger, a table a function reads: it stays with the rest)
-            continue
-        total -= work
-        moved += 1
+    candidates = iter(movable)
+
+    def next_apart() -> tuple[int, int, int] | None:
+        """The largest statement left that binds nothing the rest reads (a logger, a table a
+        function reads stay with the rest)."""
+        for work, first, last in candidates:
+            if _binds_nothing_else_reads("\n".join(lines[first - 1:last]), names):
+                return work, first, last
+        return None
+
+    chosen: list[tuple[int, int, int]] = []
+    while total > MAX_WORK:  # the estimate first, then a few measured wholes
+        found = next_apart()
+        if found is None:
+            return None
+        chosen.append(found)
+        total -= found[0]
     for _try in range(3):
-        if total > MAX_WORK or not moved:
-            return None
-        apart = {n for _work, a, b in movable[:moved] for n in range(a, b + 1)}
+        apart = {n for _work, a, b in chosen for n in range(a, b + 1)}
         rest = [n for n in range(1, len(lines) + 1) if n not in apart]
-        if not over_budget("\n".join(lines[n - 1] for n in rest))[0]:
+        if chosen and not over_budget("\n".join(lines[n - 1] for n in rest))[0]:
             break
-        if moved == len(movable):
+        found = next_apart()
+        if found is None:
             return None
-        total -= movable[moved][0]
-        moved += 1
+        chosen.append(found)
     else:
         return None
     kept = [Part("\n".join(lines[n - 1] for n in rest), rest)]
@@ -297,7 +304,7 @@ def _set_apart(text: str) -> list[Part] | None:
         return None  # (every part repeats the imports: parts of little else would be many)
     packs: list[list[tuple[int, int]]] = [[]]
     work = head
-    for size, first, last in sorted(movable[:moved], key=lambda s: s[1]):
+    for size, first, last in sorted(chosen, key=lambda s: s[1]):
         if packs[-1] and work + size > MAX_WORK:
             packs.append([])
             work = head
@@ -319,8 +326,9 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
     """Whether a module-level statement may be set apart from the rest of its file: an
     expression (a call, a literal) or an assignment to names that appear nowhere else in the file
-    (``names``: how often each identifier appears in it).  A block (``try``, ``if``), an
-    assignment to a name the file reads elsewhere (a logger, a table a function reads) is not."""
+    (``names``: how often each identifier appears in it), binding no such name with `:=` either.
+    A block (``try``, ``if``), an assignment to a name the file reads elsewhere (a logger, a table
+    a function reads) or to an item or attribute is not."""
     try:
         tree = ast.parse(statement)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -328,6 +336,11 @@ def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
     if len(tree.body) != 1:
         return False
     node = tree.body[0]
+    own = Counter(_NAME.findall(statement))
+    # what an expression binds with `:=` (`print(x := user.email)`), read by the rest or not
+    walrus = [n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)]
+    if not all(names[name] == own[name] for name in walrus):
+        return False
     if isinstance(node, ast.Expr):
         return True
     if isinstance(node, ast.Assign):
@@ -342,7 +355,6 @@ def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
             if not isinstance(item, ast.Name):
                 return False  # (`config["x"] = ...`, `obj.attr = ...`: a change to something the rest holds)
             bound.append(item.id)
-    own = Counter(_NAME.findall(statement))
     return all(names[name] == own[name] for name in bound)
 
 
