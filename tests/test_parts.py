@@ -423,12 +423,10 @@ def test_what_a_statement_set_apart_may_bind():
     """A statement is set apart only when the rest of the file reads nothing it binds: not a
     logger, not a table a function reads, not a name bound with `:=` inside an expression, not an
     item or attribute of something the rest holds, not a block."""
-    from collections import Counter
-
-    from gdpr_lint.engine.analyzer import _NAME, _binds_nothing_else_reads
+    from gdpr_lint.engine.analyzer import _binds_nothing_else_reads, _identifiers
 
     def movable(statement: str, rest: str) -> bool:
-        return _binds_nothing_else_reads(statement, Counter(_NAME.findall(statement + "\n" + rest)))
+        return _binds_nothing_else_reads(statement, _identifiers(statement + "\n" + rest))
 
     reads = "def use():\n    return audit, LIMITS, found\n"
     assert movable("LIMITS = [1, 2, 3]", "def use():\n    return 1\n")
@@ -439,3 +437,6 @@ def test_what_a_statement_set_apart_may_bind():
     assert movable("print(other := lookup())", reads)
     assert not movable('settings["x"] = [1, 2]', reads) and not movable("app.limits = [1, 2]", reads)
     assert not movable("try:\n    import sentry_sdk\nexcept ImportError:\n    sentry_sdk = None", reads)
+    # a name in another script is that name, as Python reads it (`µ`, the micro sign, is `μ`)
+    assert not movable('µaudit = logging.getLogger("audit")', "def use():\n    return µaudit\n")
+    assert movable('µaudit = logging.getLogger("audit")', "def use():\n    return audit\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 
@@ -269,7 +270,7 @@ def _set_apart(text: str) -> list[Part] | None:
             else:
                 movable.append((measured.work, first, last))
     movable.sort(key=lambda s: (-s[0], s[1]))
-    names = Counter(_NAME.findall(text))  # (identifiers, in strings and comments too: a superset)
+    names = _identifiers(text)  # (in strings and comments too: a superset)
     candidates = iter(movable)
 
     def next_apart() -> tuple[int, int, int] | None:
@@ -320,7 +321,18 @@ def _set_apart(text: str) -> list[Part] | None:
 
 
 _IMPORT = re.compile(r"(?:import|from)[ \t]")
-_NAME = re.compile(r"[A-Za-z_]\w*")
+_NAME = re.compile(r"(?!\d)\w+")  # an identifier, in any script (`µaudit` is not `audit`)
+
+
+def _identifiers(text: str) -> Counter:
+    """How often each identifier appears in ``text``, as Python reads it (NFKC: `µ` is `μ`)."""
+    found = Counter(_NAME.findall(text))
+    if text.isascii():
+        return found
+    out: Counter = Counter()
+    for name, count in found.items():
+        out[name if name.isascii() else unicodedata.normalize("NFKC", name)] += count
+    return out
 
 
 def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
@@ -336,7 +348,7 @@ def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
     if len(tree.body) != 1:
         return False
     node = tree.body[0]
-    own = Counter(_NAME.findall(statement))
+    own = _identifiers(statement)
     # what an expression binds with `:=` (`print(x := user.email)`), read by the rest or not
     walrus = [n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)]
     if not all(names[name] == own[name] for name in walrus):
