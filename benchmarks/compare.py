@@ -37,7 +37,10 @@ what ``/usr/bin/time -v`` reports as "Maximum resident set size").
 gdpr-lint's own modules are byte-compiled first (as ``pip install`` does), so
 an editable install or ``PYTHONDONTWRITEBYTECODE`` does not add compile time.
 
-``--repeat N`` runs everything N times and reports medians.  Peer tools are
+Before the timed runs of a corpus, gdpr-lint scans it once untimed (the files and the
+interpreter's own in the page cache, for every tool after it: the first timed run was up to a
+fifth slower than the same scan a minute later).  ``--repeat N`` runs everything N times and
+reports medians.  Peer tools are
 installed into their own venv (``~/.cache/gdpr-lint/peer-venv``, or
 ``$GDPR_LINT_PEER_VENV``) so the project venv stays clean; a tool that cannot be
 installed is skipped with a note.  gdpr-lint is ``$GDPR_LINT`` (split like a
@@ -430,6 +433,10 @@ def bench_corpus(name: str, args, peers: dict[str, Path], notes: dict[str, str])
             print(f"    {r.wall:.2f} s wall, {r.cpu:.2f} s cpu, {r.tree_mb:.0f} MB", file=sys.stderr, flush=True)
             return None if problem else r
 
+        if "gdpr-lint" in selected:  # one untimed run first: the files and the interpreter in the page
+            # cache, as for the runs after it (the first timed run of a corpus was up to a fifth slower)
+            print(f"  {name}: warm-up run, not timed ...", file=sys.stderr, flush=True)
+            measure([*base, "--no-cache", "--jobs", "1", target], parent, args.timeout, args.interval, args.lint_env)
         for rep in range(args.repeat):
             if "gdpr-lint" in selected:
                 cache = work / f"cache-{rep}"
