@@ -309,3 +309,35 @@ def test_an_alias_is_searched_for_from_the_first_blank_before_as():
     assert _AS.search("x" + " " * 10 + "as y").start() == 1
     text = 'import numpy as np\nPAD = "' + " " * 5000 + '"\nfrom a import b  as  c\n'
     assert Prefilter.aliases(text) == [("numpy", "np"), ("b", "c")]
+
+
+@pytest.mark.parametrize("source", [
+    "x = 1; import sentry_sdk\n",
+    "import os, \\\n    sentry_sdk\n",
+    "if True: import sentry_sdk\n",
+    "from \\\n    sentry_sdk import capture_message\n",
+    "\x0cimport sentry_sdk\n",
+    "def pay(total):\n    if total: import stripe\n    return stripe.Charge.create(amount=total)\n",
+])
+def test_an_sdk_import_is_seen_however_the_statement_is_laid_out(tmp_path, source):
+    """The survey looked for an SDK's import at the start of a line only: after a `;` or a block's
+    `:`, over a backslash, or after a form feed it was missed, the file was not analysed and its
+    GDPR401 lost, though the engine reports all of these. Found by a review."""
+    from gdpr_lint.survey.prefilter import identifiers
+
+    assert PF.imports_sdk(source, identifiers(source))
+    (tmp_path / "m.py").write_text(source)
+    result = scan([tmp_path], load_policy(), root=tmp_path, cache_dir=None)
+    assert [f.code for f in result.findings] == ["GDPR401"]
+
+
+@pytest.mark.parametrize("source", [
+    "# import sentry_sdk when the DSN is set\nx = 1\n",
+    "note = 'call sentry_sdk.init() first'\n",
+    "import sentry_sdk_helpers\n",
+    "from mysentry_sdk import x\n",
+])
+def test_words_about_an_sdk_are_no_import(source):
+    from gdpr_lint.survey.prefilter import identifiers
+
+    assert not PF.imports_sdk(source, identifiers(source))

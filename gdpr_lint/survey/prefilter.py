@@ -23,6 +23,10 @@ _SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
 _ALIASES = re.compile(r"\b([A-Za-z_]\w*)[ \t]+as[ \t]+([A-Za-z_]\w*)")  # what Prefilter.aliases finds
 _AS = re.compile(r"(?<![ \t])[ \t]+as[ \t]+([A-Za-z_]\w*)")  # (from the first blank: a long run is not tried at each)
 _WORD_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+# an import statement naming a module root ({}): where a statement starts (a line, also after a
+# lone `\r`, a form feed, a `;` or a block's `:`), over lines joined by backslashes (a superset)
+_SDK_IMPORT = (r"(?:^|(?<=[\r;:]))[ \t\f]*(?:from(?:[ \t]|\\\r?\n)+{0}\b|"
+               r"import[ \t\\](?:[^#;\r\n\\]|\\\r?\n|\\)*\b{0}\b)")
 _RAISE = re.compile(r"raise\b")  # standalone(): the tree tells what is raised (`raise errors[kind](text)` too)
 _RAISE_LINES = 40  # the lines a raise statement is read over before it counts unread
 
@@ -375,8 +379,7 @@ class Prefilter:
             # the engine knows an SDK only by an import of it: a word in a comment ("together",
             # "github", "square") is not one
             if any(all(part in idents for part in rest) for rest in self.sdk_roots[first]) and re.search(
-                    rf"(?:^|(?<=\r))[ \t]*(?:from[ \t]+{first}\b|import[ \t][^#\r\n]*\b{first}\b)", source,
-                    re.MULTILINE):  # (a lone `\r` breaks a line too)
+                    _SDK_IMPORT.format(re.escape(first)), source, re.MULTILINE):
                 return True
         return False
 
