@@ -233,7 +233,7 @@ def _without_statements_over_budget(text: str) -> tuple[Part, list[tuple[int, in
     for first, last, _name, _kind in found:
         problem, _line = over_budget("\n".join(lines[first - 1:last]))
         if problem:
-            start = next((n for n in range(first, last + 1) if lines[n - 1].strip()[:1] not in ("", "#")), first)
+            start = _first_code(lines, first, last)
             dropped.append((start, last, problem))
         else:
             kept.extend(range(first, last + 1))
@@ -265,7 +265,7 @@ def _set_apart(text: str) -> list[Part] | None:
             return None
         total += measured.work  # (the work of statements apart adds up)
         if not kind:
-            if _IMPORT.match(_first_code(lines, first, last)):
+            if _IMPORT.match(lines[_first_code(lines, first, last) - 1]):
                 imports.extend(range(first, last + 1))
             else:
                 movable.append((measured.work, first, last))
@@ -370,9 +370,9 @@ def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
     return all(names[name] == own[name] for name in bound)
 
 
-def _first_code(lines: list[str], first: int, last: int) -> str:
-    """The first line of a statement that holds code (not blank, not a comment)."""
-    return next((line for line in lines[first - 1:last] if line.strip()[:1] not in ("", "#")), "")
+def _first_code(lines: list[str], first: int, last: int) -> int:
+    """The first line of a statement that holds code (not blank, not a comment), else ``first``."""
+    return next((n for n in range(first, last + 1) if lines[n - 1].strip()[:1] not in ("", "#")), first)
 
 
 def _finished(findings: list[Finding], suppressed: list[Finding]) -> list[Finding]:
