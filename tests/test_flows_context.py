@@ -629,3 +629,80 @@ def test_a_whole_oauth_token_response_in_a_cookie_session_is_stored_personal_dat
     # the response carries the ID token's claims or the account's id and name; the token pair is a
     # credential, and a parameter named `response` says nothing
     assert codes(textwrap.dedent(src)) == [("GDPR204", 6), ("GDPR204", 14)]
+
+
+def test_a_method_logging_its_own_object_logs_what_its_class_prints(tmp_path, monkeypatch):
+    """`log.debug("saving %s", self)` in a method writes what the class's __str__ returns; a class
+    that prints a title, a static method's parameter and `cls` are not the object."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/models.py": '''
+        import logging
+
+        from django.db import models
+
+        log = logging.getLogger(__name__)
+
+        class Reader(models.Model):
+            email = models.EmailField()  # gdpr: retention=P1Y basis=contract
+            nick = models.CharField(max_length=30)  # gdpr: retention=P1Y basis=contract
+
+            def __str__(self):
+                return "%(nick)s <%(email)s>" % {"nick": self.nick, "email": self.email}
+
+            def enrol(self):
+                log.debug("enrolling %s", self)
+
+            def move(self, where):
+                log.debug("moved %(who)s to %(where)s", {"who": self, "where": where})
+
+            @classmethod
+            def tidy(cls):
+                log.debug("tidying %s", cls)
+
+        class Shelf(models.Model):
+            title = models.CharField(max_length=30)
+
+            def __str__(self):
+                return self.title
+
+            def stock(self):
+                log.debug("stocking %s", self)
+        ''',
+    })
+    assert found == [("app/models.py", 15, "GDPR301"), ("app/models.py", 18, "GDPR301")]
+
+
+def test_a_check_of_the_module_that_returns_what_it_was_given_is_no_sanitizer(tmp_path, monkeypatch):
+    """A helper named as a test (`check_email`) is safe for what it returns when that is a yes/no;
+    one whose body returns the value it was given, cleaned, still holds the e-mail address."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/imports.py": '''
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        def check_email(email, lenient=False):
+            email = email.strip()
+            if len(email) <= 254 or lenient:
+                return email[:254]
+            raise ValueError("too long")
+
+        def is_valid_email(email):
+            return "@" in email
+
+        def check_phone(phone):
+            return len(phone) > 5
+
+        class Book:
+            def add(self, email, phone, where="file"):
+                cleaned = check_email(email, True)
+                log.warning("entry %s at %s is odd" % (cleaned, where))
+                log.warning("valid: %s", is_valid_email(email))
+                log.warning("phone ok: %s", check_phone(phone))
+                log.warning("valid: %s", self.verify_email(email))
+
+            def verify_email(self, email):
+                return email.endswith(".org")
+        ''',
+    })
+    assert found == [("app/imports.py", 20, "GDPR301")]

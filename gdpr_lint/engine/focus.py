@@ -220,25 +220,36 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
             continue  # (what holds it and what it reads of self cannot change that)
         # what shows which objects the function holds (a logger, a cache, a session): its own
-        # names, the module's, its class's, and those of the methods that set what it reads of self
+        # names, the module's, its class's, and those of the methods that set what it reads of
+        # self (read only when the names without them show no sink: more names can only add one)
         seen = fn.idents | shell_idents.get(fn.cls, module_idents)
+        if prefilter.calls_or_stores(fn.text, aliases, seen, fn.called):
+            live.add(i)
+            continue
         setting = []
+        more: set[str] = set()
         for attr in fn.reads:
             texts, names = setting_of(fn.cls, attr)
             if texts:
                 setting += texts
-                seen |= names
+                more |= names
+        if not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called):
+            live.add(i)
+            continue
+        raises = "raise" in fn.text and prefilter.raises_data(fn.text)
+        if not raises:
+            continue
         # what a raise may carry: what the function names, what its callers in the project pass
         # it, what the module's names and the attributes of self it reads hold
         given = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
         given = given in incoming or bool(objects) and _names_objects(fn.idents, objects)
-        if not given and "raise" in fn.text and prefilter.raises_data(fn.text):
+        if not given:
             # what it raises may come from a helper's return, or from one that sets what it reads of self
             setting_calls = {n.rpartition(".")[2] for text in setting for n in CallText(text).names}
             given = any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls))
         around = None if given else "\n".join([*setting, *(t for name in fn.idents.intersection(bound)
                                                           for t in bound[name])])
-        if prefilter.function_sink_shaped(fn.text, aliases, seen, fn.called, around):
+        if prefilter.raise_counts(fn.text, around, raises):
             live.add(i)
     if len(live) == len(functions):
         return None

@@ -138,7 +138,9 @@ def _line_of(data: bytes, offset: int) -> int:
     return len(re.findall(rb"\r\n|\r|\n", data[:offset])) + 1
 
 
-_NON_ASCII_WORD = re.compile(r"\w*[^\W\x00-\x7f]\w*")  # a word with a letter or digit outside ASCII
+# a word with a letter or digit outside ASCII (tried from the start of each word only: from each
+# of its letters the same word was read again)
+_NON_ASCII_WORD = re.compile(r"\b\w*[^\W\x00-\x7f]\w*")
 
 
 def normalise_identifiers(text: str) -> str:

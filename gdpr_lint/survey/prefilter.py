@@ -420,11 +420,20 @@ class Prefilter:
         and raises it holds.  A raise counts where the function, with ``around`` (the code it reads
         from: the module's assignments, the methods that set what it reads of self), names
         personal data, or wherever ``around`` is ``None`` (its callers pass it personal data)."""
+        return self.calls_or_stores(code, aliases, idents, called) or self.raise_counts(code, around)
+
+    def calls_or_stores(self, code: str, aliases: list[tuple[str, str]], idents: set[str],
+                        called: frozenset[str]) -> bool:
+        """The calls and stores of :meth:`function_sink_shaped`: true for ``idents`` when it is
+        for any subset of them (more names around a function can only add sinks)."""
         if self._calls_sink(aliases, idents, called):
             return True
-        if any(idents.issuperset(names) for names in self.shape_subscripts) and _SUBSCRIPT_STORE.search(code):
-            return True
-        return self.shape_raise and self.raises_data(code) and (
+        return any(idents.issuperset(names) for names in self.shape_subscripts) and bool(_SUBSCRIPT_STORE.search(code))
+
+    def raise_counts(self, code: str, around: str | None, raises: bool | None = None) -> bool:
+        """The raises of :meth:`function_sink_shaped` (``raises``: :meth:`raises_data` of ``code``
+        when the caller knows it)."""
+        return self.shape_raise and (self.raises_data(code) if raises is None else raises) and (
             around is None or self._names_data(code) or bool(around) and self._names_data(around))
 
     def raises_data(self, code: str) -> bool:
