@@ -288,3 +288,34 @@ def test_a_class_on_one_line_is_read_like_any_other():
     '''
     assert [(c, line) for c, line in codes(src) if c.startswith("GDPR1")] == [
         ("GDPR101", 3), ("GDPR101", 5), ("GDPR101", 5)]
+
+
+def test_the_name_a_field_is_kept_under_and_its_declaration_word():
+    """The column a field is kept under (`db_column`, a SQLAlchemy column's first argument, an
+    alias) says what it holds, and `email_field = EmailField()` is an e-mail address: a last word
+    naming the declaration itself does not make the field about its data.  Look-alikes: a column
+    named for a thing, a template's field, a validator, a Pydantic attribute naming a field."""
+    src = '''
+    from django.db import models
+    from django.contrib.auth.validators import UnicodeUsernameValidator
+    import sqlalchemy as sa
+    from pydantic import BaseModel
+
+    class Signup(models.Model):
+        holder = models.CharField(db_column="email", max_length=80)
+        email_field = models.EmailField(blank=True)
+        phone_column = models.CharField(max_length=20)
+        label = models.CharField(db_column="sku", max_length=20)
+        email_template_field = models.CharField(max_length=20)
+        username_validator = UnicodeUsernameValidator()
+
+    class Contact(sa.orm.DeclarativeBase):
+        __tablename__ = "contacts"
+        addr = sa.Column("email_address", sa.String(80))
+        code = sa.Column("sku", sa.String(20))
+
+    class Lookup(BaseModel):
+        email_field: str = "email"
+    '''
+    found = [line for code, line in codes(src) if code == "GDPR101"]
+    assert found == [7, 8, 9, 16]

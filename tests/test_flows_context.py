@@ -706,3 +706,32 @@ def test_a_check_of_the_module_that_returns_what_it_was_given_is_no_sanitizer(tm
         ''',
     })
     assert found == [("app/imports.py", 20, "GDPR301")]
+
+
+def test_a_command_line_error_is_printed_for_its_operator(tmp_path, monkeypatch):
+    """A management command's CommandError is printed on the terminal of the operator who typed
+    the username (JUDGEMENT.md: operator output), reported only with `check_cli_output`; the same
+    error raised in a web view, or another exception in the command, is still an exception message."""
+    files = {
+        "app/management/commands/unlock.py": '''
+        from django.core.management.base import BaseCommand, CommandError
+        from django.contrib.auth import get_user_model
+
+        class Command(BaseCommand):
+            def handle(self, email, **options):
+                if not get_user_model().objects.filter(email=email).exists():
+                    raise CommandError("no account for %s" % email)
+                raise RuntimeError("cannot unlock %s" % email)
+        ''',
+        "app/views.py": '''
+        from django.core.management.base import CommandError
+
+        def unlock(request, email):
+            raise CommandError("no account for %s" % email)
+        ''',
+    }
+    assert scan_tree(tmp_path, monkeypatch, files) == [
+        ("app/management/commands/unlock.py", 8, "GDPR302"), ("app/views.py", 4, "GDPR302")]
+    assert scan_tree(tmp_path, monkeypatch, files, "fail_on: never\ncheck_cli_output: true\n") == [
+        ("app/management/commands/unlock.py", 7, "GDPR301"), ("app/management/commands/unlock.py", 8, "GDPR302"),
+        ("app/views.py", 4, "GDPR302")]

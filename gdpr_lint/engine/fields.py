@@ -202,13 +202,32 @@ class FieldChecks:
                 return ()
             return tuple(m for m in self.classifier.classify(field.name, None)
                          if not self.policy.categories[m.category].context == "person_linked")
-        return self.classifier.classify(field.name, field.owner, False, evidence)
+        found = self.classifier.classify(field.name, field.owner, False, evidence)
+        if found:
+            return found
+        # the name it is kept under says what it holds too (`name_field`, db_column="name"); and
+        # where a constructor declares it (`phone_column = Column(...)`), its name without the word
+        # that names the declaration (not `email_field: str = "email"`, which may name a field)
+        for other in (field.column, self._spoken(field.name) if self.policy.frameworks.style_of(
+                field.framework) == "assigned" else ""):
+            if other and other != field.name and other.isidentifier():
+                found = self.classifier.classify(other, field.owner, False, evidence)
+                if found:
+                    return found
+        return found
+
+    def _spoken(self, name: str) -> str:
+        """A field's name without a last word that names the declaration (`email_field`)."""
+        words = split_words(name)
+        if len(words) > 1 and words[-1] in self.policy.frameworks.declaration_words:
+            return "_".join(words[:-1])
+        return name
 
     def _typed(self, field: Field, evidence) -> tuple[Match, ...]:
         """Categories the field's type gives (``EmailField``), where the owner allows them: not on a
         thing's record such as a queue or a site (its address is a role address), and free-text or
         file types only on a person's records."""
-        if field.reference or self.classifier.about_data(field.name):
+        if field.reference or self.classifier.about_data(self._spoken(field.name)):
             return ()  # a name about the data (`username_validator`) is not the data, whatever its type says
         found = self.classifier.classify_type(field.names)
         if not found:

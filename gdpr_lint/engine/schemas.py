@@ -46,6 +46,7 @@ class Field:
     node: cst.CSTNode
     annotation: str = ""
     reference: bool = False  # a foreign key or relationship: it holds a row of another record
+    column: str = ""  # the name of its column or key where it differs from ``name`` (``db_column="email"``)
 
 
 @dataclass
@@ -188,8 +189,24 @@ class SchemaFinder:
                     n.rpartition(".")[2] == "Mapped" for n in ann_names):
                 continue
             out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
-                             names=tuple(ann_names + value_names), node=stmt, reference=reference))
+                             names=tuple(ann_names + value_names), node=stmt, reference=reference,
+                             column=self._column_name(value, callee)))
         return out
+
+    def _column_name(self, value: cst.BaseExpression | None, callee: list[str]) -> str:
+        """The column or key name a field's constructor gives (``db_column="email"``, ``alias=``,
+        a SQLAlchemy ``Column("email", ...)``'s first argument), or ``""``."""
+        if not isinstance(value, cst.Call):
+            return ""
+        keywords = self.frameworks.column_name_keywords
+        for arg in value.args:
+            if arg.keyword is not None and arg.keyword.value in keywords:
+                return string_value(arg.value) or ""
+        first = value.args[0] if value.args else None
+        if first is not None and first.keyword is None and not first.star and any(
+                c.rpartition(".")[2] in self.frameworks.column_constructors for c in callee):
+            return string_value(first.value) or ""
+        return ""
 
     def functional_record(self, call: cst.Call) -> Schema | None:
         """A carrier declared by a call: ``TypedDict("Signup", {"email": str})``,

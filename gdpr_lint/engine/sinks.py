@@ -53,6 +53,7 @@ class Sinks:
         operator = s.get("operator_output") or {}
         self.operator_functions = frozenset(operator.get("functions", ()))
         self.operator_streams = frozenset(operator.get("streams", ()))
+        self.operator_exceptions = frozenset(operator.get("exceptions", ()))
         self.check_operator = policy.config.check_cli_output
         self.cli_module = cli_module
         self.error_carriers = frozenset((s.get("sources") or {}).get("error_carriers", ()))
@@ -224,8 +225,14 @@ class Sinks:
         if isinstance(exc, cst.Call):
             if last_name(exc.func) in self.shown_exceptions:
                 return  # a validation or permission error is shown to the person who caused it, not logged
+            operator = self.cli_module and last_name(exc.func) in self.operator_exceptions
+            if operator and not self.check_operator:
+                return  # a command-line program's error, printed for the operator who ran it (JUDGEMENT.md)
             taint = real(self._args(exc, env))
-            if taint:
+            if taint and operator:
+                self.report("GDPR301", node, "personal data printed for the operator of a command-line tool", taint,
+                            sink="operator output")
+            elif taint:
                 self.report("GDPR302", node, "personal data in an exception message", taint, sink="exception message")
 
     def check_store(self, target: cst.Subscript, value_taint: frozenset, env: Env, node: cst.CSTNode) -> None:

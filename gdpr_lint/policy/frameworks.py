@@ -51,6 +51,8 @@ class Frameworks:
     person_references: tuple[str, ...] = ()
     username_text_bases: frozenset[str] = frozenset()
     styles: tuple[tuple[str, str], ...] = ()  # (framework, how it declares fields) beyond KNOWN
+    column_name_keywords: frozenset[str] = frozenset()
+    declaration_words: frozenset[str] = frozenset()
 
     def style_of(self, framework: str) -> str:
         """How a framework's classes declare fields: ``assigned``, ``annotated`` or ``""`` (a
@@ -132,7 +134,9 @@ class Frameworks:
             person_bases=frozenset(names(data.get("person_bases"), "person_bases")),
             person_references=names(data.get("person_references"), "person_references"),
             username_text_bases=frozenset(names(data.get("username_text_bases"), "username_text_bases")),
-            styles=tuple(styles))
+            styles=tuple(styles),
+            column_name_keywords=frozenset(names(data.get("column_name_keywords"), "column_name_keywords")),
+            declaration_words=frozenset(names(data.get("declaration_words"), "declaration_words")))
 
     def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
         """``(framework, storage)`` when a base class's qualified name is a schema framework's base.
