@@ -79,13 +79,24 @@ def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str 
             base = _from_base(stmt, package)
             out.update(base if a.name == "*" else f"{base}.{a.name}".lstrip(".") for a in stmt.names)
         else:
-            for name in _BLOCKS:
-                stack.extend(getattr(stmt, name, None) or ())
+            for name in _block_fields(type(stmt)):
+                stack.extend(getattr(stmt, name))
     if not text or (not _LOADERS.isdisjoint(calls.called()) if calls is not None else (
             "import_module" in text or "__import__" in text)):
         out.update(_loaded_modules(tree, package))
     out.discard("")
     return sorted(out)
+
+
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _block_fields(kind: type) -> tuple[str, ...]:
+    """The fields of :data:`_BLOCKS` a node type has (none for a simple statement)."""
+    found = _BLOCK_FIELDS.get(kind)
+    if found is None:
+        found = _BLOCK_FIELDS[kind] = tuple(name for name in _BLOCKS if name in kind._fields)
+    return found
 
 
 _LOADERS = frozenset({"import_module", "__import__"})
