@@ -735,3 +735,36 @@ def test_a_command_line_error_is_printed_for_its_operator(tmp_path, monkeypatch)
     assert scan_tree(tmp_path, monkeypatch, files, "fail_on: never\ncheck_cli_output: true\n") == [
         ("app/management/commands/unlock.py", 7, "GDPR301"), ("app/management/commands/unlock.py", 8, "GDPR302"),
         ("app/views.py", 4, "GDPR302")]
+
+
+def test_a_projects_own_command_line_error_is_printed_for_its_operator(tmp_path, monkeypatch):
+    """A project's subclass of click's ClickException (through another of its classes, in another
+    module) is a command-line error too; raised outside a command-line program it is not."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/errors.py": '''
+        import click
+
+        class ToolError(click.ClickException):
+            pass
+
+        class NoUser(ToolError):
+            pass
+        ''',
+        "app/cli.py": '''
+        import click
+
+        from app.errors import NoUser
+
+        @click.command()
+        @click.argument("email")
+        def unlock(email):
+            raise NoUser("no account for {}".format(email))
+        ''',
+        "app/service.py": '''
+        from app.errors import NoUser
+
+        def unlock(email):
+            raise NoUser("no account for {}".format(email))
+        ''',
+    })
+    assert found == [("app/service.py", 4, "GDPR302")]

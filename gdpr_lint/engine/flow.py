@@ -98,6 +98,8 @@ class Flow:
         self.named = dict(facts.named) if facts is not None else {}
         # what callers in the tree pass to the parameters of this module's functions (survey.incoming)
         self.incoming: dict[str, dict[str, frozenset]] = getattr(facts, "incoming", None) or {}
+        #: the project facts, for the functions of other modules that hand back an argument (survey.returns)
+        self.returned = facts if getattr(facts, "returns", None) else None
         user_text = self.texts.get(("user",))
         self.signed_in_text = user_text or frozenset({Match("user.account.username",
                                                             "the signed-in user: a user model prints its username")})
@@ -603,13 +605,19 @@ class Flow:
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
             name = f"{self.current_class}.{name}"
         elif not isinstance(func, cst.Name):
-            return True
+            name = ""  # a function of another object or module: its name says it all, unless the project's
         if self.predicate_words.issuperset(words):
-            # a test by its name (`check_email`): the module's own function is what its body returns
-            summary = self.summaries.get(name)
+            # a test by its name (`check_email`): the project's own function is what its body returns
+            summary = (self.summaries.get(name) if name else None) or self._returning(names)
             if summary is not None and (summary.returns_params or summary.returns):
                 return False
-        return not self._returns_its_input(name)
+        return not name or not self._returns_its_input(name)
+
+    def _returning(self, names) -> Summary | None:
+        """What a function of another module of the project hands back of its arguments, for one
+        of its qualified ``names`` (survey.returns), as a summary."""
+        found = self.returned.returning(names) if self.returned is not None else None
+        return None if found is None else Summary(params=found[0], returns_params=frozenset(found[1]))
 
     def _returns_its_input(self, name: str) -> bool:
         """Whether the module's own function ``name`` ends by returning one of its parameters as it
@@ -682,10 +690,13 @@ class Flow:
             words = split_words(method)
             if len(words) > 1 and words[0] in ("get", "fetch", "load", "read", "lookup", "find"):
                 return frozenset(self.classifier.classify("_".join(words[1:]), self.owner_name(func.value)))
+        summary = self.summaries.get(func.value) if isinstance(func, cst.Name) else None
+        if summary:
+            return self._apply(summary, node, env, depth)
+        summary = self._returning(names)  # a helper of another module that hands back its argument
+        if summary is not None:
+            return self._apply(summary, node, env, depth)
         if isinstance(func, cst.Name):
-            summary = self.summaries.get(func.value)
-            if summary:
-                return self._apply(summary, node, env, depth)
             if func.value[:1].isupper():  # a constructor carries what it is built from
                 return self._args_taint(node, env, depth) | self.carried.get(split_words(func.value), EMPTY)
         elif isinstance(func, cst.Attribute) and method[:1].isupper():

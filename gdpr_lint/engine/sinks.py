@@ -53,7 +53,8 @@ class Sinks:
         operator = s.get("operator_output") or {}
         self.operator_functions = frozenset(operator.get("functions", ()))
         self.operator_streams = frozenset(operator.get("streams", ()))
-        self.operator_exceptions = frozenset(operator.get("exceptions", ()))
+        self.operator_exceptions = frozenset(operator.get("exceptions", ())) | getattr(
+            facts, "operator_exceptions", frozenset())
         self.check_operator = policy.config.check_cli_output
         self.cli_module = cli_module
         self.error_carriers = frozenset((s.get("sources") or {}).get("error_carriers", ()))

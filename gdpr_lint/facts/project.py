@@ -89,11 +89,18 @@ class ProjectFacts:
     #: project classes that subclass a logging handler that sends records elsewhere (sinks.yaml
     #: ``logging.remote_handlers``), through bases anywhere in the tree: qualified name -> that handler
     handlers: dict[str, str] = field(default_factory=dict)
+    #: functions that hand back one of their arguments (``to_bytes(text)``): qualified name ->
+    #: (parameters, indexes of those returned), see :mod:`gdpr_lint.survey.returns`
+    returns: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = field(default_factory=dict)
+    #: the names of project classes that subclass a command-line program's error (sinks.yaml
+    #: ``operator_output.exceptions``, click's ClickException), through bases anywhere in the tree
+    operator_exceptions: frozenset[str] = frozenset()
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _receiving: frozenset | None = field(default=None, repr=False, compare=False)
     _shared: str | None = field(default=None, repr=False, compare=False)
     _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _summarised: frozenset | None = field(default=None, repr=False, compare=False)
+    _returns_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     #: modules with a class that is, or may be, a record: a schema, or one with a framework's base,
     #: decorator or field constructor (the survey's reading of a class is a little narrower than
     #: the engine's, so any of those counts)
@@ -105,7 +112,8 @@ class ProjectFacts:
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
                             shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
                             mirrors=self.mirrors, named=self.named, summaries=self.summaries,
-                            shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers)
+                            shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers,
+                            operator_exceptions=self.operator_exceptions, returns=self.returns)
 
     def builds_handler(self, calls=(), dotted=()) -> bool:
         """Whether a file may build one of the project's remote log handlers: it calls a name one
@@ -222,6 +230,26 @@ class ProjectFacts:
                         return True
         return False
 
+    def returning(self, names) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+        """``(parameters, indexes returned)`` of the function of the project that hands back its
+        arguments (:mod:`~gdpr_lint.survey.returns`) for one of a call's qualified ``names``: the
+        function so named, or the one whose name ends one of them (a folder without ``__init__.py``:
+        `app.compat.to_bytes` is the survey's `compat.to_bytes`)."""
+        if not self.returns:
+            return None
+        for name in names:
+            if name in self.returns:
+                return self.returns[name]
+        if self._returns_by_last is None:
+            self._returns_by_last = {}
+            for q in self.returns:
+                self._returns_by_last.setdefault(q.rpartition(".")[2], []).append(q)
+        for name in names:
+            found = [q for q in self._returns_by_last.get(name.rpartition(".")[2], ()) if name.endswith("." + q)]
+            if len(found) == 1:
+                return self.returns[found[0]]
+        return None
+
     def _last_names(self) -> dict[str, list[str]]:
         """The summarised functions by their last name."""
         if self._by_last is None:
@@ -281,7 +309,8 @@ class ProjectFacts:
                                                       sorted((k, sorted(v)) for k, v in self.texts.items()),
                                                       sorted((k, sorted(v)) for k, v in self.carried.items()),
                                                       sorted((k, repr(v)) for k, v in self.named.items()),
-                                                      sorted(self.handlers.items())], default=repr).encode()
+                                                      sorted(self.handlers.items()),
+                                                      sorted(self.operator_exceptions)], default=repr).encode()
                                           ).hexdigest()
         payload.append(self._shared)
         # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
@@ -290,6 +319,8 @@ class ProjectFacts:
         payload.append(sorted((k, [p, [f[:3] for f in flows]]) for k, (p, flows) in self.summaries.items()
                               if called is None or k.rpartition(".")[2] in called))
         payload.append(sorted(self.shared_methods if called is None else self.shared_methods & called))
+        payload.append(sorted((k, v) for k, v in self.returns.items()
+                              if called is None or k.rpartition(".")[2] in called))
         prefix = None if module is None else module + "."
         payload.append(sorted((k, sorted((p, sorted(repr(m) for m in v)) for p, v in params.items()))
                               for k, params in self.incoming.items() if prefix is None or k.startswith(prefix)))
@@ -670,10 +701,14 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         for qual, params, flows in found.get("summaries", ()):
             facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
                                                           for i, code, what, line in flows))
+        for qual, params, returned in found.get("returns", ()):
+            facts.returns[qual] = (tuple(params), tuple(returned))
     _incoming(facts, classes, file_facts)
     facts.shared_methods = _shared_methods(facts.summaries, file_facts, classes)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     facts.handlers = _remote_handler_classes(classes, policy)
+    facts.operator_exceptions = _subclass_names(classes, frozenset(
+        (policy.sinks.get("operator_output") or {}).get("exceptions") or ()))
     fw = policy.frameworks
     facts.record_modules = frozenset(
         qual.rpartition(".")[0] for qual, info in classes.items()
@@ -841,3 +876,20 @@ def _remote_handler_classes(classes: dict[str, dict], policy) -> dict[str, str]:
         return found[qual]
 
     return {qual: hit for qual in sorted(classes) if (hit := base_of(qual, 0))}
+
+
+def _subclass_names(classes: dict[str, dict], names: frozenset[str]) -> frozenset[str]:
+    """The names of the project's classes that derive from a class whose name is one of ``names``
+    (``class CLIError(click.ClickException)``), through project bases in any module."""
+    if not names:
+        return frozenset()
+    found: dict[str, bool] = {}
+
+    def derives(qual: str, depth: int) -> bool:
+        if qual not in found:
+            found[qual] = False  # a cycle of bases ends here
+            found[qual] = any(base.rpartition(".")[2] in names or (
+                base in classes and depth < 16 and derives(base, depth + 1)) for base in classes[qual]["b"])
+        return found[qual]
+
+    return frozenset(classes[qual]["n"] for qual in classes if derives(qual, 0))

@@ -325,6 +325,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     from gdpr_lint.survey.handlers import caught_exceptions
     from gdpr_lint.survey.incoming import incoming_facts
     from gdpr_lint.survey.persisted import may_persist, persisted_classes
+    from gdpr_lint.survey.returns import returned_parameters
     from gdpr_lint.survey.summaries import function_summaries
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
@@ -341,6 +342,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "calls": sorted(calls.called()),
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
                                              _safe_names(policy), calls) if classify else [],
+             # which arguments its functions hand back (`to_bytes(text)`): followed through a call
+             # of them in another module (ProjectFacts.returns)
+             "returns": returned_parameters(tree, module, return_rules(policy)) if not text or "return" in text else [],
              # what it imports: test code that production code imports is production code (facts.scope)
              "imports": imported_modules(tree, module, is_package, text, calls) if not text or "import" in text else [],
              # the dotted names it calls (`x.mail.send`): a function of a module named from a folder
@@ -379,7 +383,7 @@ def weak_attributes(text: str, policy) -> list[str]:
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
 _FILE_KEYS = frozenset({"persisted", "caught", "mentions", "handed", "summaries", "calls", "imports", "chains", "dotted",
-                        "attrs", "defs", "passes"})
+                        "attrs", "defs", "passes", "returns"})
 
 
 def check_class_facts(data) -> None:
@@ -443,6 +447,10 @@ def check_file_facts(data) -> dict:
         need(item[0], str), need(item[1], str), need(item[2], str), need_list(item[4], str), need(item[5], int)
         if not isinstance(item[3], (int, str)) or isinstance(item[3], bool):
             raise BadEntry("an argument is a position or a keyword")
+    for item in data.get("returns", ()):  # [function, [parameters], [indexes of those it returns]]
+        if len(need(item, list)) != 3:
+            raise BadEntry("a returned-parameters fact has three parts")
+        need(item[0], str), need_list(item[1], str), need_list(item[2], int)
     for item in data.get("summaries", ()):  # [function, [parameters], [[index, code, what, line], ...]]
         if len(need(item, list)) != 3:
             raise BadEntry("a summary has three parts")
@@ -571,6 +579,20 @@ class LoggingNames:
 
 
 _LOGGING: dict[int, LoggingNames] = {}
+
+
+_RETURNS: dict[int, object] = {}
+
+
+def return_rules(policy):
+    """The policy's :class:`~gdpr_lint.survey.returns.ReturnRules` (made once per policy)."""
+    from gdpr_lint.policy import split_words
+    from gdpr_lint.survey.returns import ReturnRules
+
+    found = _RETURNS.get(id(policy.sinks))
+    if found is None:
+        found = _RETURNS[id(policy.sinks)] = ReturnRules(policy, split_words)
+    return found
 
 
 def logging_names(policy) -> LoggingNames:

@@ -1,0 +1,143 @@
+"""Which arguments a module's functions hand back, read with :mod:`ast` in the survey.
+
+``def to_bytes(text, encoding="utf-8"): ... text = text.encode(encoding); return text`` returns
+its first argument changed only in form: personal data passed in comes back out.  The project
+facts index these functions by qualified name, so the analysis of a file that calls such a helper
+of another module follows the data through the call as it follows it through a function of its
+own (the local summaries of :mod:`gdpr_lint.engine.flow`).
+
+A value is followed as the flow follows one: a parameter, a local name assigned from one (or
+looping over one), and what keeps it: the propagators of ``rules/sinks.yaml`` (string methods,
+formatting, ``json.dumps``), concatenation and ``%``, f-strings, slices and items, containers,
+conditional values.  Anything else ends it: the call of another function (not followed), an
+attribute read (another value), a comparison, and a sanitizer (``len``, ``hash_email``, by the
+same names the flow knows).  Only module-level functions: a method's receiver is not known at a
+call in another module.
+"""
+
+from __future__ import annotations
+
+import ast
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class ReturnRules:
+    """What keeps a value and what ends it, from the policy (``rules/sinks.yaml``)."""
+
+    def __init__(self, policy, split_words) -> None:
+        sinks = policy.sinks
+        propagators = sinks.get("propagators") or {}
+        sanitizers = sinks.get("sanitizers") or {}
+        self.functions = frozenset(n.rpartition(".")[2] for n in propagators.get("functions") or ())
+        self.methods = frozenset(propagators.get("methods") or ())
+        self.sanitizers = frozenset(n.rpartition(".")[2] for n in sanitizers.get("functions") or ())
+        self.sanitizer_words = frozenset(sanitizers.get("name_words") or ())
+        self.split = split_words
+
+    def ends(self, name: str) -> bool:
+        """Whether a call of ``name`` makes a value safe (a sanitizer, by name or by its words)."""
+        return name in self.sanitizers or any(w in self.sanitizer_words for w in self.split(name))
+
+
+def returned_parameters(tree: ast.Module, module: str, rules: ReturnRules) -> list[list]:
+    """``[[qualified name, [parameter names], [indexes of those it returns]], ...]`` for the
+    module's functions that return one of their parameters (see the module docstring)."""
+    out: list[list] = []
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        names = _parameters(stmt.args)
+        found = _returned(stmt, names, rules) if names else None
+        if found:
+            out.append([f"{module}.{stmt.name}", names, sorted(found)])
+    return out
+
+
+def _parameters(args: ast.arguments) -> list[str]:
+    """The parameter names in the order the flow counts them: positional, ``*args``, keyword-only,
+    ``**kwargs``."""
+    out = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if args.vararg is not None:
+        out.append(args.vararg.arg)
+    out += [a.arg for a in args.kwonlyargs]
+    if args.kwarg is not None:
+        out.append(args.kwarg.arg)
+    return out
+
+
+def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
+    """The indexes of the parameters that reach one of the function's ``return`` values."""
+    assigned: dict[str, list[ast.AST]] = {}  # a local name -> the values assigned to it
+    returns: list[ast.AST] = []
+    stack = list(fn.body)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Return:
+            if node.value is not None:
+                returns.append(node.value)
+        elif kind is ast.Assign:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+        elif kind is ast.AugAssign or kind is ast.AnnAssign:
+            if isinstance(node.target, ast.Name) and node.value is not None:
+                assigned.setdefault(node.target.id, []).append(node.value)
+        elif kind is ast.For or kind is ast.AsyncFor:
+            if isinstance(node.target, ast.Name):
+                assigned.setdefault(node.target.id, []).append(node.iter)
+        elif kind is ast.NamedExpr:
+            assigned.setdefault(node.target.id, []).append(node.value)
+        if not isinstance(node, _NESTED):
+            stack.extend(ast.iter_child_nodes(node))
+    index = {name: i for i, name in enumerate(params)}
+    known: dict[str, set[int]] = {}
+
+    def of_name(name: str) -> set[int]:
+        if name in known:
+            return known[name]
+        known[name] = set()  # (a name assigned from itself ends here)
+        found = {index[name]} if name in index else set()
+        for value in assigned.get(name, ()):
+            found |= carried(value)
+        known[name] = found
+        return found
+
+    def carried(node: ast.AST) -> set[int]:
+        out: set[int] = set()
+        todo = [node]
+        while todo:
+            cur = todo.pop()
+            kind = type(cur)
+            if kind is ast.Name:
+                out |= of_name(cur.id)
+            elif kind is ast.Call:
+                func = cur.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if not name or rules.ends(name):
+                    continue
+                if isinstance(func, ast.Attribute) and name in rules.methods:
+                    todo.append(func.value)
+                elif name not in rules.functions:
+                    continue  # another function: what it returns is not followed
+                todo.extend(cur.args)
+                todo.extend(k.value for k in cur.keywords)
+            elif kind is ast.BinOp:
+                todo += (cur.left, cur.right)
+            elif kind is ast.BoolOp or kind is ast.JoinedStr:
+                todo.extend(cur.values)
+            elif kind is ast.IfExp:
+                todo += (cur.body, cur.orelse)
+            elif kind in (ast.Tuple, ast.List, ast.Set):
+                todo.extend(cur.elts)
+            elif kind is ast.Dict:
+                todo.extend(cur.values)
+            elif kind in (ast.FormattedValue, ast.Subscript, ast.Await, ast.Starred, ast.NamedExpr):
+                todo.append(cur.value)
+        return out
+
+    found: set[int] = set()
+    for value in returns:
+        found |= carried(value)
+    return found

@@ -1,0 +1,124 @@
+"""Functions of another module that hand back their arguments (survey.returns): followed through
+the call as the flow follows a function of the file's own; with what ends a value."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from gdpr_lint.policy import load_policy
+from gdpr_lint.survey.classes import return_rules
+from gdpr_lint.survey.returns import returned_parameters
+from tests.test_flows_context import scan_tree
+
+
+def returned(source: str) -> dict[str, list[int]]:
+    tree = ast.parse(textwrap.dedent(source))
+    return {q.rpartition(".")[2]: found for q, _params, found in
+            returned_parameters(tree, "m", return_rules(load_policy()))}
+
+
+def test_what_keeps_an_argument_and_what_ends_it():
+    found = returned('''
+    import hashlib
+
+    def to_bytes(text, encoding="utf-8"):
+        if isinstance(text, str):
+            text = text.encode(encoding)
+        return text
+
+    def first_word(text):
+        words = text.split()
+        return words[0] if words else ""
+
+    def label(name, *, title=""):
+        return f"{title} {name}".strip()
+
+    def each(values):
+        for value in values:
+            return value.lower()
+
+    def is_email(value):
+        return "@" in value
+
+    def size(value):
+        return len(value)
+
+    def digest(value):
+        return hashlib.sha256(value.encode()).hexdigest()
+
+    def hash_email(value):
+        return value.lower()
+
+    def account_of(email):
+        return lookup(email)
+
+    def domain(user):
+        return user.email
+
+    def nothing(value):
+        print(value)
+
+    class Box:
+        def wrap(self, value):
+            return value
+    ''')
+    # (hash_email's body returns its argument: its name makes it a sanitizer where it is called)
+    assert found == {"to_bytes": [0, 1], "first_word": [0], "label": [0, 1], "each": [0], "hash_email": [0]}
+
+
+def test_a_helper_of_another_module_that_returns_its_argument_is_followed(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/__init__.py": "",
+        "app/compat.py": '''
+        def to_bytes(text, encoding="utf-8"):
+            if isinstance(text, str):
+                text = text.encode(encoding)
+            return text
+
+        def check_email(email):
+            return email.strip().lower()
+
+        def is_email(value):
+            return "@" in value
+
+        def size(value):
+            return len(value)
+
+        def hash_email(value):
+            return value.lower()
+        ''',
+        "app/other.py": '''
+        def to_bytes(text):
+            return b""
+        ''',
+        "app/views.py": '''
+        import logging
+
+        from app import compat
+        from app.compat import check_email, is_email, to_bytes
+
+        log = logging.getLogger(__name__)
+
+        def register(email, phone):
+            log.info("raw %s", to_bytes(email))
+            log.info("clean %s", check_email(email))
+            log.info("module %s", compat.to_bytes(phone))
+            log.info("valid %s", is_email(email))
+            log.info("size %s", compat.size(email))
+            log.info("encoding %s", to_bytes("utf-8"))
+            log.info("hashed %s", compat.hash_email(email))
+        ''',
+        "app/jobs.py": '''
+        import logging
+
+        from app.other import to_bytes
+
+        log = logging.getLogger(__name__)
+
+        def run(email):
+            log.info("raw %s", to_bytes(email))
+        ''',
+    })
+    assert found == [("app/views.py", 9, "GDPR301"), ("app/views.py", 10, "GDPR301"),
+                     ("app/views.py", 11, "GDPR301")]
