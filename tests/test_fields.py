@@ -319,3 +319,59 @@ def test_the_name_a_field_is_kept_under_and_its_declaration_word():
     '''
     found = [line for code, line in codes(src) if code == "GDPR101"]
     assert found == [7, 8, 9, 16]
+
+
+def test_a_date_field_records_when_unless_its_words_name_a_date():
+    """`last_failed_login = DateTimeField()` is when someone failed to log in, not a username; a
+    date of birth and a diagnosis date are personal data as dates."""
+    src = '''
+    import datetime
+
+    from django.db import models
+    from sqlalchemy import Column, DateTime, String
+    from sqlalchemy.orm import DeclarativeBase, Mapped
+    from app.types import UTCDateTime
+
+    class Member(models.Model):
+        email = models.EmailField()
+        last_failed_login = models.DateTimeField(null=True)
+        birthday = models.DateField(null=True)
+        diagnosis_date = models.DateField(null=True)
+        phone_confirmed = models.DateTimeField(null=True)
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Person(Base):
+        __tablename__ = "people"
+        email_address = Column(String(80))
+        name_changed = Column(DateTime)
+        username_seen = Column(UTCDateTime(timezone=True))
+        last_login: Mapped[datetime.datetime]
+        date_of_birth: Mapped[datetime.date]
+    '''
+    found = [line for code, line in codes(src) if code == "GDPR101"]
+    assert found == [9, 11, 12, 20, 24]
+
+
+
+def test_the_people_who_look_after_a_record_do_not_make_it_theirs(tmp_path, monkeypatch):
+    """A forum's moderators, like its `created_by`, do not make its title or description a
+    person's free text; a note that references its owner does."""
+    from tests.test_flows_context import scan_tree
+
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": '''
+    from django.conf import settings
+    from django.db import models
+
+    class Board(models.Model):
+        title = models.CharField(max_length=80)
+        description = models.TextField()
+        moderators = models.ManyToManyField(settings.AUTH_USER_MODEL)
+        created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Note(models.Model):
+        body = models.TextField()
+        owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    '''})
+    assert found == [("app/models.py", 11, "GDPR101")]

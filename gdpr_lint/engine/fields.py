@@ -135,6 +135,9 @@ class FieldChecks:
         if any(n.rpartition(".")[2] in booleans for n in field.names) and "category" not in values:
             return  # a yes/no flag (`email_receipts: bool`) says something about the data, it is not the data
         matches = list(named) or list(typed)
+        if matches and any(_temporal(n.rpartition(".")[2], policy.frameworks.temporal_types) for n in field.names):
+            # a date or time records when something happened, unless what its words name can be a date
+            matches = [m for m in matches if self._dated(m.category)]
         if "category" in values:
             cat = values["category"]
             matches = [Match(cat, "declared in tag")]
@@ -284,6 +287,16 @@ class FieldChecks:
             ctx.report("GDPR105", node, f"retention tag of `{field.name}` lacks required {', '.join(missing)}",
                        matches)
 
+    def _dated(self, category: str) -> bool:
+        """Whether a category's values can be dates (it or a parent says ``dates``)."""
+        key = category
+        while key:
+            cat = self.policy.categories.get(key)
+            if cat is not None and cat.dates:
+                return True
+            key = key.rpartition(".")[0]
+        return False
+
     def _must_encrypt(self, category: str) -> bool:
         key = category
         while key:
@@ -303,6 +316,13 @@ class FieldChecks:
             if last.startswith(policy.encrypted_type_prefixes):
                 return True
         return False
+
+
+def _temporal(name: str, types: frozenset[str]) -> bool:
+    """Whether a type's last name is a date or time type: one of ``types``, or a class named as
+    one of their class names ends (a project's ``UTCDateTime``, ``LocalDate``)."""
+    return name in types or name[:1].isupper() and any(
+        t[:1].isupper() and name.endswith(t) for t in types)
 
 
 @lru_cache(maxsize=8)

@@ -429,6 +429,7 @@ class _Builder:
         self._person: dict[str, tuple[bool, str]] = {}
         self._chains: dict[tuple[str, int], list[str]] = {}
         self.owner_references = frozenset(policy.evidence.owner_references)
+        self.role_references = frozenset(policy.evidence.role_references)
         #: category -> the domain words of its measures (categories.yaml ``measure_domains``)
         self.measured = {c.key: c.measure_domains for c in policy.categories.values()
                          if c.measure_words and c.measure_domains}
@@ -546,7 +547,7 @@ class _Builder:
                 continue
             words = split_words(name)
             if words and words[-1] not in self.action_suffixes and words[0] not in self.pointer_prefixes and (
-                    self.references_person(target, qual, depth)):
+                    words[-1] not in self.role_references and self.references_person(target, qual, depth)):
                 out.append(name)
         return out
 

@@ -73,6 +73,7 @@ class Category:
     weak_on_linked: bool = False  # weak words count on a record that belongs to a person too (WeightEntry.weight)
     measure_words: frozenset[str] = frozenset()  # a value of a person's series in one of measure_domains
     measure_domains: frozenset[str] = frozenset()
+    dates: bool = False  # its values can be dates or times (a date of birth): a date field may hold it
 
     @property
     def identifying(self) -> bool:
@@ -153,6 +154,7 @@ class EvidenceWords:
     action_suffixes: tuple[str, ...] = ()  # a reference named `<verb>_by` records an action, not an owner
     pointer_prefixes: tuple[str, ...] = ()  # a reference named `last_<x>` points at the latest actor
     owner_references: tuple[str, ...] = ()  # a reference that makes a record its person's own (`user`)
+    role_references: tuple[str, ...] = ()  # a reference to people who look after the record (`moderators`)
 
 
 @dataclass(frozen=True)
@@ -294,7 +296,7 @@ def _phrases(values: Any, where: str, key: str) -> tuple[tuple[str, ...], ...]:
 
 def _category(raw: dict[str, Any], where: str, key: str) -> Category:
     allowed = {"key", "label", "special", "encrypt", "max_retention", "words", "weak_words", "context", "types",
-               "exclude", "stems", "credential", "weak_on_linked", "measure_words", "measure_domains"}
+               "exclude", "stems", "credential", "weak_on_linked", "measure_words", "measure_domains", "dates"}
     for k in raw:
         if k not in allowed:
             raise ConfigError(where, f"{key}.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
@@ -320,6 +322,7 @@ def _category(raw: dict[str, Any], where: str, key: str) -> Category:
         weak_on_linked=bool(raw.get("weak_on_linked", False)),
         measure_words=_words(raw.get("measure_words"), where, f"{key}.measure_words"),
         measure_domains=_words(raw.get("measure_domains"), where, f"{key}.measure_domains"),
+        dates=bool(raw.get("dates", False)),
     )
 
 
@@ -612,7 +615,7 @@ def _path_patterns(scope: dict, key: str, where: str) -> PathPatterns:
 def _evidence_words(raw: Any, where: str) -> EvidenceWords:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}/vocabulary.yaml", "evidence", "expected a mapping")
-    allowed = {"program_fields", "action_suffixes", "pointer_prefixes", "owner_references"}
+    allowed = {"program_fields", "action_suffixes", "pointer_prefixes", "owner_references", "role_references"}
     for k in raw:
         if k not in allowed:
             raise ConfigError(f"{where}/vocabulary.yaml", f"evidence.{k}",
@@ -624,7 +627,9 @@ def _evidence_words(raw: Any, where: str) -> EvidenceWords:
         pointer_prefixes=tuple(w for p in _phrases(raw.get("pointer_prefixes"), where, "evidence.pointer_prefixes")
                                for w in p),
         owner_references=tuple(w for p in _phrases(raw.get("owner_references"), where, "evidence.owner_references")
-                               for w in p))
+                               for w in p),
+        role_references=tuple(w for p in _phrases(raw.get("role_references"), where, "evidence.role_references")
+                              for w in p))
 
 
 # ---- the processor catalogue (processors.yaml) ----------------------------------------------------------

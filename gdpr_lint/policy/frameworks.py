@@ -53,6 +53,7 @@ class Frameworks:
     styles: tuple[tuple[str, str], ...] = ()  # (framework, how it declares fields) beyond KNOWN
     column_name_keywords: frozenset[str] = frozenset()
     declaration_words: frozenset[str] = frozenset()
+    temporal_types: frozenset[str] = frozenset()
 
     def style_of(self, framework: str) -> str:
         """How a framework's classes declare fields: ``assigned``, ``annotated`` or ``""`` (a
@@ -136,7 +137,8 @@ class Frameworks:
             username_text_bases=frozenset(names(data.get("username_text_bases"), "username_text_bases")),
             styles=tuple(styles),
             column_name_keywords=frozenset(names(data.get("column_name_keywords"), "column_name_keywords")),
-            declaration_words=frozenset(names(data.get("declaration_words"), "declaration_words")))
+            declaration_words=frozenset(names(data.get("declaration_words"), "declaration_words")),
+            temporal_types=frozenset(names(data.get("temporal_types"), "temporal_types")))
 
     def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
         """``(framework, storage)`` when a base class's qualified name is a schema framework's base.
