@@ -38,6 +38,9 @@ def test_what_keeps_an_argument_and_what_ends_it():
         for value in values:
             return value.lower()
 
+    def cleaned(emails, limit):
+        return [e.strip() for e in emails if len(e) < limit]
+
     def is_email(value):
         return "@" in value
 
@@ -64,7 +67,8 @@ def test_what_keeps_an_argument_and_what_ends_it():
             return value
     ''')
     # (hash_email's body returns its argument: its name makes it a sanitizer where it is called)
-    assert found == {"to_bytes": [0, 1], "first_word": [0], "label": [0, 1], "each": [0], "hash_email": [0]}
+    assert found == {"to_bytes": [0, 1], "first_word": [0], "label": [0, 1], "each": [0], "hash_email": [0],
+                     "cleaned": [0]}
 
 
 def test_a_helper_of_another_module_that_returns_its_argument_is_followed(tmp_path, monkeypatch):

@@ -8,8 +8,8 @@ own (the local summaries of :mod:`gdpr_lint.engine.flow`).
 
 A value is followed as the flow follows one: a parameter, a local name assigned from one (or
 looping over one), and what keeps it: the propagators of ``rules/sinks.yaml`` (string methods,
-formatting, ``json.dumps``), concatenation and ``%``, f-strings, slices and items, containers,
-conditional values.  Anything else ends it: the call of another function (not followed), an
+formatting, ``json.dumps``), concatenation and ``%``, f-strings, slices and items, containers and
+comprehensions (what they are built from), conditional values.  Anything else ends it: the call of another function (not followed), an
 attribute read (another value), a comparison, and a sanitizer (``len``, ``hash_email``, by the
 same names the flow knows).  Only module-level functions: a method's receiver is not known at a
 call in another module.
@@ -135,6 +135,9 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
                 todo.extend(cur.values)
             elif kind in (ast.FormattedValue, ast.Subscript, ast.Await, ast.Starred, ast.NamedExpr):
                 todo.append(cur.value)
+            elif kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+                # what it is built from: `[e.strip() for e in emails]` holds the e-mails
+                todo.extend(g.iter for g in cur.generators)
         return out
 
     found: set[int] = set()
