@@ -375,3 +375,80 @@ def test_the_people_who_look_after_a_record_do_not_make_it_theirs(tmp_path, monk
         owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     '''})
     assert found == [("app/models.py", 11, "GDPR101")]
+
+
+def test_a_migration_copies_the_records_it_declares(tmp_path, monkeypatch):
+    """An Alembic migration's helper table copies the application's record: its fields are judged
+    where the record is declared, not here; what the migration logs still counts, and the same
+    table outside a migrations folder is a record."""
+    from tests.test_flows_context import scan_tree
+
+    table = '''
+    import logging
+
+    import sqlalchemy as sa
+
+    log = logging.getLogger(__name__)
+
+    helper = sa.Table("member", sa.MetaData(), sa.Column("id", sa.Integer), sa.Column("email", sa.String(80)))
+
+    def upgrade(email):
+        log.info("moving %s", email)
+    '''
+    found = scan_tree(tmp_path, monkeypatch, {"migrations/versions/0001_move.py": table, "app/tables.py": table})
+    assert found == [("app/tables.py", 7, "GDPR101"), ("app/tables.py", 10, "GDPR301"),
+                     ("migrations/versions/0001_move.py", 10, "GDPR301")]
+
+
+def test_a_projects_own_field_type_is_judged_as_the_type_it_derives_from(tmp_path, monkeypatch):
+    """`LowercaseEmailField(models.EmailField)` declared in another module holds e-mail addresses,
+    through a second project class too; a project's yes/no or date type is still a flag or a moment."""
+    from tests.test_flows_context import scan_tree
+
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/fields.py": '''
+        from django.db import models
+
+        class LowercaseEmailField(models.EmailField):
+            pass
+
+        class ContactField(LowercaseEmailField):
+            pass
+
+        class Flag(models.BooleanField):
+            pass
+
+        class Stamp(models.DateTimeField):
+            pass
+
+        class Code(models.SlugField):
+            pass
+        ''',
+        "app/models.py": '''
+        from django.db import models
+
+        from app.fields import Code, ContactField, Flag, LowercaseEmailField, Stamp
+
+        class Subscriber(models.Model):
+            address = LowercaseEmailField()
+            backup = ContactField()
+            email_ok = Flag()
+            last_login = Stamp()
+            kind = Code()
+        ''',
+    })
+    assert found == [("app/models.py", 6, "GDPR101"), ("app/models.py", 7, "GDPR101")]
+
+
+def test_a_type_that_says_what_a_field_holds_wins_over_a_word():
+    """`address = EmailField()` holds e-mail addresses, not postal ones; free text by its type
+    (`home_address = TextField()`) leaves the word to say what it is."""
+    src = '''
+    from django.db import models
+
+    class Subscriber(models.Model):
+        address = models.EmailField()
+        home_address = models.TextField()
+    '''
+    found = {f.line: f.message for f in run(src) if f.code == "GDPR101"}
+    assert found[4].endswith("e-mail address") and found[5].endswith("postal address"), found

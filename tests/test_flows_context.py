@@ -768,3 +768,32 @@ def test_a_projects_own_command_line_error_is_printed_for_its_operator(tmp_path,
         ''',
     })
     assert found == [("app/service.py", 4, "GDPR302")]
+
+
+def test_the_keys_of_a_dict_written_in_the_code_are_field_names(tmp_path, monkeypatch):
+    """`", ".join(params.keys())` of `{"username": username, ...}` lists field names, not the
+    values; a dict whose keys the code computes (`{email: phone}`) may hold data as keys."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/limits.py": '''
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        def parameters(wanted, username, ip_address):
+            params = {"username": username, "ip_address": ip_address}
+            if wanted not in params:
+                log.error(f"{wanted} is not allowed; allowed: {', '.join(params.keys())}")
+            log.error("values: %s", ", ".join(params.values()))
+
+        def book_of(email, phone):
+            book = {email: phone}
+            log.error("book: %s", ", ".join(book.keys()))
+
+        def grown(email, phone):
+            book = {"owner": "me"}
+            book[email] = phone
+            log.error("book: %s", ", ".join(book.keys()))
+        ''',
+    })
+    assert found == [("app/limits.py", 9, "GDPR301"), ("app/limits.py", 13, "GDPR301"),
+                     ("app/limits.py", 18, "GDPR301")]

@@ -64,7 +64,10 @@ class FieldChecks:
         self.facts = facts if facts is not None else ProjectFacts()
 
     def run(self) -> None:
-        """Find schemas (classes in source order, then Core tables) and check their fields."""
+        """Find schemas (classes in source order, then Core tables) and check their fields; none
+        in a migration, whose schemas copy the application's (``scope.yaml`` ``migrations``)."""
+        if self.policy.migrations.matches(self.ctx.path):
+            return
         for schema, class_tag in self._schemas(self.ctx.module):
             for field in schema.fields:
                 self.check_field(schema, field, class_tag)
@@ -132,10 +135,14 @@ class FieldChecks:
         if values.get("category") == "none":
             return
         booleans = policy.frameworks.boolean_types
-        if any(n.rpartition(".")[2] in booleans for n in field.names) and "category" not in values:
+        types = self._types(field)
+        if any(n.rpartition(".")[2] in booleans for n in types) and "category" not in values:
             return  # a yes/no flag (`email_receipts: bool`) says something about the data, it is not the data
-        matches = list(named) or list(typed)
-        if matches and any(_temporal(n.rpartition(".")[2], policy.frameworks.temporal_types) for n in field.names):
+        # a type that says exactly what a field holds (an EmailField) wins over a word that may
+        # name something else (`address`, a postal address); free text by its type does not
+        exact = [m for m in typed if policy.categories[m.category].context != "person_linked"]
+        matches = exact or list(named) or list(typed)
+        if matches and any(_temporal(n.rpartition(".")[2], policy.frameworks.temporal_types) for n in types):
             # a date or time records when something happened, unless what its words name can be a date
             matches = [m for m in matches if self._dated(m.category)]
         if "category" in values:
@@ -219,6 +226,13 @@ class FieldChecks:
                     return found
         return found
 
+    def _types(self, field: Field) -> tuple[str, ...]:
+        """The names of a field's declaration, with the framework types the project's own field
+        types among them derive from (``MarkdownField`` -> ``django.db.models.TextField``)."""
+        if not self.facts.field_types:
+            return field.names
+        return field.names + tuple(t for n in field.names for t in self.facts.field_types_of(n))
+
     def _spoken(self, name: str) -> str:
         """A field's name without a last word that names the declaration (`email_field`)."""
         words = split_words(name)
@@ -232,7 +246,7 @@ class FieldChecks:
         file types only on a person's records."""
         if field.reference or self.classifier.about_data(self._spoken(field.name)):
             return ()  # a name about the data (`username_validator`) is not the data, whatever its type says
-        found = self.classifier.classify_type(field.names)
+        found = self.classifier.classify_type(self._types(field))
         if not found:
             return ()
         owner_ctx = self.classifier.owner_context(field.owner, evidence)
@@ -309,7 +323,7 @@ class FieldChecks:
     def _encrypted(self, field: Field) -> bool:
         policy = self.policy
         lasts = _encrypted_lasts(policy.encrypted_types)
-        for name in field.names:
+        for name in self._types(field):
             last = name.rpartition(".")[2]
             if name in policy.encrypted_types or last in lasts:
                 return True

@@ -33,6 +33,7 @@ PSEUDONYMOUS = "user.unique_id.pseudonymous"
 #: identifiers)
 _KEY_OWNER = re.compile(r"\b([A-Za-z_]\w*)[\s\\]*[.\[#)]")
 PARAM = "@param:"  # marker category: the value of parameter N (function summaries)
+FIXED_KEYS = "fixed keys"  # the kind of a dict whose keys are all written in the code (its .keys() name fields)
 
 
 @dataclass
@@ -317,6 +318,9 @@ class Flow:
             return None
         if isinstance(node, cst.Subscript):
             return self.kind_of(node.value, env)
+        if isinstance(node, cst.Dict) and node.elements and all(
+                isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) for el in node.elements):
+            return FIXED_KEYS  # `{"username": u, "ip": ip}`: its keys are names, not data
         return None
 
     # ---- files a command line opens -------------------------------------------------------------------
@@ -681,6 +685,8 @@ class Flow:
                     for name in fields:
                         extra |= frozenset(self.classifier.classify(name.split(".")[0].split("[")[0]))
                     return extra | self._args_taint(node, env, depth)
+            if method == "keys" and not node.args and self.kind_of(func.value, env) == FIXED_KEYS:
+                return EMPTY  # the names of the fields of a dict written in the code
             if method in self.propagator_methods:
                 return self.taint(func.value, env, depth) | self._args_taint(node, env, depth)
             if isinstance(func.value, cst.Name) and func.value.value == "self" and self.current_class:
@@ -824,6 +830,9 @@ class Flow:
             base = target.value
             while isinstance(base, cst.Subscript):  # result["per_kg"][key] = ...: the value lands in result
                 base = base.value
+            if isinstance(base, cst.Name) and _subscript_key(target) is None and (
+                    env.lookup("kinds", base.value) == FIXED_KEYS):
+                env.kinds[base.value] = None  # a key the code computes: its keys may be data now
             if isinstance(base, cst.Name) and value_taint:
                 name = base.value
                 env.taint[name] = (env.lookup("taint", name) or EMPTY) | value_taint

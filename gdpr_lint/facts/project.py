@@ -92,6 +92,9 @@ class ProjectFacts:
     #: functions that hand back one of their arguments (``to_bytes(text)``): qualified name ->
     #: (parameters, indexes of those returned), see :mod:`gdpr_lint.survey.returns`
     returns: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = field(default_factory=dict)
+    #: the project's own field types (``class MarkdownField(models.TextField)``): qualified name ->
+    #: the types of frameworks they derive from, through project bases in any module
+    field_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the names of project classes that subclass a command-line program's error (sinks.yaml
     #: ``operator_output.exceptions``, click's ClickException), through bases anywhere in the tree
     operator_exceptions: frozenset[str] = frozenset()
@@ -101,6 +104,7 @@ class ProjectFacts:
     _by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _summarised: frozenset | None = field(default=None, repr=False, compare=False)
     _returns_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _field_types_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     #: modules with a class that is, or may be, a record: a schema, or one with a framework's base,
     #: decorator or field constructor (the survey's reading of a class is a little narrower than
     #: the engine's, so any of those counts)
@@ -113,7 +117,8 @@ class ProjectFacts:
                             shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
                             mirrors=self.mirrors, named=self.named, summaries=self.summaries,
                             shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers,
-                            operator_exceptions=self.operator_exceptions, returns=self.returns)
+                            operator_exceptions=self.operator_exceptions, returns=self.returns,
+                            field_types=self.field_types)
 
     def builds_handler(self, calls=(), dotted=()) -> bool:
         """Whether a file may build one of the project's remote log handlers: it calls a name one
@@ -232,23 +237,31 @@ class ProjectFacts:
 
     def returning(self, names) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
         """``(parameters, indexes returned)`` of the function of the project that hands back its
-        arguments (:mod:`~gdpr_lint.survey.returns`) for one of a call's qualified ``names``: the
-        function so named, or the one whose name ends one of them (a folder without ``__init__.py``:
-        `app.compat.to_bytes` is the survey's `compat.to_bytes`)."""
-        if not self.returns:
-            return None
-        for name in names:
-            if name in self.returns:
-                return self.returns[name]
-        if self._returns_by_last is None:
-            self._returns_by_last = {}
-            for q in self.returns:
-                self._returns_by_last.setdefault(q.rpartition(".")[2], []).append(q)
-        for name in names:
-            found = [q for q in self._returns_by_last.get(name.rpartition(".")[2], ()) if name.endswith("." + q)]
-            if len(found) == 1:
-                return self.returns[found[0]]
+        arguments (:mod:`~gdpr_lint.survey.returns`) for one of a call's qualified ``names``."""
+        for name in names if self.returns else ():
+            found = self._named_in(self.returns, "_returns_by_last", name)
+            if found is not None:
+                return found
         return None
+
+    def field_types_of(self, name: str) -> tuple[str, ...]:
+        """The framework types a project's own field type ``name`` derives from (``()`` for any other)."""
+        return (self._named_in(self.field_types, "_field_types_by_last", name) or ()) if self.field_types else ()
+
+    def _named_in(self, table: dict, index: str, name: str):
+        """``table``'s entry for a qualified ``name``: its own, or the one entry whose name ends it
+        (a folder without ``__init__.py``: `app.compat.to_bytes` is the survey's `compat.to_bytes`);
+        ``index``: the attribute that keeps the table's names by their last part."""
+        if name in table:
+            return table[name]
+        by_last = getattr(self, index)
+        if by_last is None:
+            by_last = {}
+            for q in table:
+                by_last.setdefault(q.rpartition(".")[2], []).append(q)
+            setattr(self, index, by_last)
+        found = [q for q in by_last.get(name.rpartition(".")[2], ()) if name.endswith("." + q)]
+        return table[found[0]] if len(found) == 1 else None
 
     def _last_names(self) -> dict[str, list[str]]:
         """The summarised functions by their last name."""
@@ -310,7 +323,8 @@ class ProjectFacts:
                                                       sorted((k, sorted(v)) for k, v in self.carried.items()),
                                                       sorted((k, repr(v)) for k, v in self.named.items()),
                                                       sorted(self.handlers.items()),
-                                                      sorted(self.operator_exceptions)], default=repr).encode()
+                                                      sorted(self.operator_exceptions),
+                                                      sorted(self.field_types.items())], default=repr).encode()
                                           ).hexdigest()
         payload.append(self._shared)
         # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
@@ -708,6 +722,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     facts.shared_methods = _shared_methods(facts.summaries, file_facts, classes)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     facts.handlers = _remote_handler_classes(classes, policy)
+    facts.field_types = _field_types(classes, policy)
     facts.operator_exceptions = _subclass_names(classes, frozenset(
         (policy.sinks.get("operator_output") or {}).get("exceptions") or ()))
     fw = policy.frameworks
@@ -894,3 +909,26 @@ def _subclass_names(classes: dict[str, dict], names: frozenset[str]) -> frozense
         return found[qual]
 
     return frozenset(classes[qual]["n"] for qual in classes if derives(qual, 0))
+
+
+def _field_types(classes: dict[str, dict], policy) -> dict[str, tuple[str, ...]]:
+    """The project's classes that derive from a framework's field type or a type the categories
+    name (``class LowercaseEmailField(models.EmailField)``), through project bases in any module:
+    qualified name -> those types, so that a field declared with one is judged as with them."""
+    fw = policy.frameworks
+    typed = {t for c in policy.categories.values() for t in c.types}
+    found: dict[str, tuple[str, ...]] = {}
+
+    def ancestors(qual: str, depth: int) -> tuple[str, ...]:
+        if qual not in found:
+            found[qual] = ()  # a cycle of bases ends here
+            out: list[str] = []
+            for base in classes[qual]["b"]:
+                if base in classes and depth < 16:
+                    out += ancestors(base, depth + 1)
+                elif fw.of_field_constructor(base) or base in typed:
+                    out.append(base)
+            found[qual] = tuple(dict.fromkeys(out))
+        return found[qual]
+
+    return {qual: hit for qual in sorted(classes) if (hit := ancestors(qual, 0))}

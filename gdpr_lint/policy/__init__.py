@@ -218,6 +218,7 @@ class Policy:
     evidence: EvidenceWords = field(default_factory=EvidenceWords)
     persistence: Persistence = field(default_factory=Persistence)
     test_code: PathPatterns = field(default_factory=PathPatterns)
+    migrations: PathPatterns = field(default_factory=PathPatterns)  # schema copies: no field findings
     rights: RightsWords = field(default_factory=lambda: RightsWords())
     config: OrgConfig = field(default_factory=OrgConfig)
     hash: str = ""
@@ -534,6 +535,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   evidence=_evidence_words(vocab.get("evidence") or {}, where),
                   persistence=_persistence(sinks.get("persistence") or {}, where),
                   test_code=_path_patterns(pack["scope.yaml"], "test_code", where),
+                  migrations=_path_patterns(pack["scope.yaml"], "migrations", where),
                   rights=_rights_words(pack["rights.yaml"], where),
                   config=config,
                   hash=digest.hexdigest()[:16])
