@@ -797,3 +797,33 @@ def test_the_keys_of_a_dict_written_in_the_code_are_field_names(tmp_path, monkey
     })
     assert found == [("app/limits.py", 9, "GDPR301"), ("app/limits.py", 13, "GDPR301"),
                      ("app/limits.py", 18, "GDPR301")]
+
+
+def test_an_object_another_module_makes_for_a_sink_is_that_sink(tmp_path, monkeypatch):
+    """`redis_store = FlaskRedis()` in `extensions.py`, imported where the data is written: a
+    Redis store there too (through a pipeline as well); an imported object of no sink is nothing."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/__init__.py": "",
+        "app/extensions.py": '''
+        from collections import Counter
+
+        from flask_redis import FlaskRedis
+
+        redis_store = FlaskRedis()
+        seen = Counter()
+        ''',
+        "app/online.py": '''
+        from app import extensions
+        from app.extensions import redis_store, seen
+
+        def mark_online(username):
+            pipe = redis_store.pipeline()
+            pipe.sadd("online-users", username)
+            pipe.execute()
+
+        def remember(email):
+            extensions.redis_store.set("last", email)
+            seen.update([email])
+        ''',
+    })
+    assert found == [("app/online.py", 6, "GDPR203"), ("app/online.py", 10, "GDPR203")]

@@ -99,8 +99,9 @@ class Flow:
         self.named = dict(facts.named) if facts is not None else {}
         # what callers in the tree pass to the parameters of this module's functions (survey.incoming)
         self.incoming: dict[str, dict[str, frozenset]] = getattr(facts, "incoming", None) or {}
-        #: the project facts, for the functions of other modules that hand back an argument (survey.returns)
-        self.returned = facts if getattr(facts, "returns", None) else None
+        #: the project facts, for the functions of other modules that hand back an argument
+        #: (survey.returns) and the objects other modules make
+        self.returned = facts if getattr(facts, "returns", None) or getattr(facts, "objects", None) else None
         user_text = self.texts.get(("user",))
         self.signed_in_text = user_text or frozenset({Match("user.account.username",
                                                             "the signed-in user: a user model prints its username")})
@@ -379,6 +380,12 @@ class Flow:
         proc = self.processor_of(names)
         if proc:
             return f"proc:{proc}"
+        maker = self.returned.maker_of(names) if self.returned is not None else None
+        if maker is not None:  # an object another module of the project makes (`redis_store = FlaskRedis()`)
+            proc = self.processor_of((maker,))
+            kind = f"proc:{proc}" if proc else self.factories.get(maker)
+            if kind:
+                return kind
         if simple in self.kind_names:
             return self.kind_names[simple]
         return None

@@ -8,8 +8,9 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
 - its own statements that are not functions or classes (imports, assignments, module-level code);
 - every class's own statements (its fields, its inner classes), its header and decorators;
 - the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`),
-  something always reported, a class declared inside them, or a call of a function the project
-  facts say writes its parameters to a sink or builds a remote log handler;
+  something always reported, a class declared inside them, a call of a function the project
+  facts say writes its parameters to a sink or builds a remote log handler, or the name of an
+  object another module makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
 - and, following what those read, the functions and methods they call by name (what a callee
   returns is followed into the caller) and the methods of their class that set an attribute of
   ``self`` they read (what ``self.x`` holds is followed across methods).
@@ -111,6 +112,9 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     summarised = _Summarised(getattr(facts, "summaries", None) or {}, module, module_idents,
                              getattr(facts, "shared_methods", None) or frozenset())
     handlers = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "handlers", None) or ()))
+    # what a function does with an object another module makes for a sink (`redis_store.sadd(...)`)
+    # shows only in the facts: a function that names one is read
+    made = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "sink_objects", None) or ()))
     by_name: dict[str, list[int]] = {}
     methods_of: dict[str, list[int]] = {}  # class -> its methods that mention `self`
     for i, fn in enumerate(functions):
@@ -214,7 +218,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     always = prefilter.always(source if "\r" not in source else "\n".join(lines), idents)
     possible = prefilter.possible_sinks(idents)
     for i, fn in enumerate(functions):
-        if _is_root_alone(fn, always, prefilter, summarised, handlers):
+        if _is_root_alone(fn, always, prefilter, summarised, handlers, made):
             live.add(i)
             continue
         if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
@@ -344,17 +348,19 @@ def _called_alone(name: str, text: str) -> bool:
     return False
 
 
-def _is_root_alone(fn: _Function, always: bool, prefilter, summarised: _Summarised, handlers: frozenset[str]) -> bool:
+def _is_root_alone(fn: _Function, always: bool, prefilter, summarised: _Summarised, handlers: frozenset[str],
+                   made: frozenset[str] = frozenset()) -> bool:
     """Whether a function or method can make a finding of its own whatever names are around it
     (see the module docstring): something always reported (``always``: the file holds some), a
     record declared inside it, a call of a function that writes its parameters to a sink or
-    builds a remote log handler.  The sink shapes it holds are :meth:`Prefilter.function_sink_shaped`'s."""
+    builds a remote log handler, or a name of an object another module makes for a sink
+    (``made``).  The sink shapes it holds are :meth:`Prefilter.function_sink_shaped`'s."""
     text = fn.text
     if always and prefilter.always(text, fn.idents):
         return True
     if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
         return True  # a record declared inside it
-    return summarised.called_by(fn) or not fn.called.isdisjoint(handlers)
+    return summarised.called_by(fn) or not fn.called.isdisjoint(handlers) or not fn.idents.isdisjoint(made)
 
 
 def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:

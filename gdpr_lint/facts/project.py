@@ -92,6 +92,12 @@ class ProjectFacts:
     #: functions that hand back one of their arguments (``to_bytes(text)``): qualified name ->
     #: (parameters, indexes of those returned), see :mod:`gdpr_lint.survey.returns`
     returns: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = field(default_factory=dict)
+    #: objects a module makes at its top (``redis_store = FlaskRedis()``): qualified name -> the
+    #: qualified name of what made it, for the modules that import them
+    objects: dict[str, str] = field(default_factory=dict)
+    #: those of them a sink or a processor's SDK makes (a Redis client, a boto3 client): a file that
+    #: imports one is analysed, and its functions that name one are read
+    sink_objects: dict[str, str] = field(default_factory=dict)
     #: the project's own field types (``class MarkdownField(models.TextField)``): qualified name ->
     #: the types of frameworks they derive from, through project bases in any module
     field_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -105,6 +111,8 @@ class ProjectFacts:
     _summarised: frozenset | None = field(default=None, repr=False, compare=False)
     _returns_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _field_types_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _objects_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _sink_objects_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     #: modules with a class that is, or may be, a record: a schema, or one with a framework's base,
     #: decorator or field constructor (the survey's reading of a class is a little narrower than
     #: the engine's, so any of those counts)
@@ -118,7 +126,7 @@ class ProjectFacts:
                             mirrors=self.mirrors, named=self.named, summaries=self.summaries,
                             shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers,
                             operator_exceptions=self.operator_exceptions, returns=self.returns,
-                            field_types=self.field_types)
+                            field_types=self.field_types, objects=self.objects, sink_objects=self.sink_objects)
 
     def builds_handler(self, calls=(), dotted=()) -> bool:
         """Whether a file may build one of the project's remote log handlers: it calls a name one
@@ -188,7 +196,8 @@ class ProjectFacts:
         return (self.prints_personal(found.get("mentions", ())) or self.hands_personal(found.get("handed", ()))
                 or self.judges_classes_of(module)
                 or self.reads_personal_fields(found.get("imports", ()), found.get("attrs", ()))
-                or self.receives(module) or self.builds_handler(found.get("calls", ()), found.get("dotted", ())))
+                or self.receives(module) or self.builds_handler(found.get("calls", ()), found.get("dotted", ()))
+                or self.imports_sink_object(found.get("imports", ())))
 
     def holds_records_or_calls_sinks(self, module: str, found: dict) -> bool:
         """Whether a file that names personal data but holds no sink may still yield a finding:
@@ -240,6 +249,20 @@ class ProjectFacts:
         arguments (:mod:`~gdpr_lint.survey.returns`) for one of a call's qualified ``names``."""
         for name in names if self.returns else ():
             found = self._named_in(self.returns, "_returns_by_last", name)
+            if found is not None:
+                return found
+        return None
+
+    def imports_sink_object(self, imports) -> bool:
+        """Whether a file imports an object another module makes with a sink's or a processor's
+        factory (``from app.extensions import redis_store``)."""
+        return bool(self.sink_objects) and any(
+            self._named_in(self.sink_objects, "_sink_objects_by_last", name) is not None for name in imports)
+
+    def maker_of(self, names) -> str | None:
+        """What made the module-level object one of ``names`` (its qualified names) stands for."""
+        for name in names if self.objects else ():
+            found = self._named_in(self.objects, "_objects_by_last", name)
             if found is not None:
                 return found
         return None
@@ -324,7 +347,8 @@ class ProjectFacts:
                                                       sorted((k, repr(v)) for k, v in self.named.items()),
                                                       sorted(self.handlers.items()),
                                                       sorted(self.operator_exceptions),
-                                                      sorted(self.field_types.items())], default=repr).encode()
+                                                      sorted(self.field_types.items()),
+                                                      sorted(self.objects.items())], default=repr).encode()
                                           ).hexdigest()
         payload.append(self._shared)
         # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
@@ -718,6 +742,8 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
                                                           for i, code, what, line in flows))
         for qual, params, returned in found.get("returns", ()):
             facts.returns[qual] = (tuple(params), tuple(returned))
+        facts.objects.update(found.get("objects", ()))
+    facts.sink_objects = _sink_objects(facts.objects, policy)
     _incoming(facts, classes, file_facts)
     facts.shared_methods = _shared_methods(facts.summaries, file_facts, classes)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
@@ -932,3 +958,17 @@ def _field_types(classes: dict[str, dict], policy) -> dict[str, tuple[str, ...]]
         return found[qual]
 
     return {qual: hit for qual in sorted(classes) if (hit := ancestors(qual, 0))}
+
+
+def _sink_objects(objects: dict[str, str], policy) -> dict[str, str]:
+    """The objects (qualified name -> maker) that a factory of a log, a store or an HTTP client of
+    ``sinks.yaml``, or a processor's SDK, makes."""
+    if not objects:
+        return {}
+    makers: set[str] = set()
+    for section in ("logging", "storage", "http"):
+        found = (policy.sinks.get(section) or {}).get("objects") or {}
+        makers.update(found.get("factories") or ())  # (http: one kind of object)
+        makers.update(f for spec in found.values() if isinstance(spec, dict) for f in spec.get("factories") or ())
+    roots = {r for p in policy.processors.values() for r in p.sdk}
+    return {q: maker for q, maker in objects.items() if maker in makers or maker.split(".")[0] in roots}

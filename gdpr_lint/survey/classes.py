@@ -99,6 +99,28 @@ def _block_fields(kind: type) -> tuple[str, ...]:
     return found
 
 
+def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list[str]]:
+    """``[[qualified name, qualified name of its maker], ...]`` for the objects the module makes at
+    its top with a call of something it imports (``redis_store = FlaskRedis()``,
+    ``s3 = boto3.client("s3")``): another module that imports the object holds what it is."""
+    names: _Names | None = None
+    out: list[list[str]] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            target, value = stmt.target, stmt.value
+        else:
+            continue
+        if not isinstance(target, ast.Name) or not isinstance(value, ast.Call):
+            continue
+        names = names or _Names(tree, module, is_package)
+        maker = names.resolve(value.func)
+        if "." in maker and not maker.startswith(f"{module}."):
+            out.append([f"{module}.{target.id}", maker])
+    return out
+
+
 _LOADERS = frozenset({"import_module", "__import__"})
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
@@ -345,6 +367,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              # which arguments its functions hand back (`to_bytes(text)`): followed through a call
              # of them in another module (ProjectFacts.returns)
              "returns": returned_parameters(tree, module, return_rules(policy)) if not text or "return" in text else [],
+             # the objects it makes at module level (`redis_store = FlaskRedis()`): what they are
+             # where another module imports them (ProjectFacts.objects)
+             "objects": module_objects(tree, module, is_package),
              # what it imports: test code that production code imports is production code (facts.scope)
              "imports": imported_modules(tree, module, is_package, text, calls) if not text or "import" in text else [],
              # the dotted names it calls (`x.mail.send`): a function of a module named from a folder
@@ -383,7 +408,7 @@ def weak_attributes(text: str, policy) -> list[str]:
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
 _FILE_KEYS = frozenset({"persisted", "caught", "mentions", "handed", "summaries", "calls", "imports", "chains", "dotted",
-                        "attrs", "defs", "passes", "returns"})
+                        "attrs", "defs", "passes", "returns", "objects"})
 
 
 def check_class_facts(data) -> None:
@@ -447,6 +472,9 @@ def check_file_facts(data) -> dict:
         need(item[0], str), need(item[1], str), need(item[2], str), need_list(item[4], str), need(item[5], int)
         if not isinstance(item[3], (int, str)) or isinstance(item[3], bool):
             raise BadEntry("an argument is a position or a keyword")
+    for item in data.get("objects", ()):  # [module-level name, qualified name of what made it]
+        if len(need_list(item, str)) != 2:
+            raise BadEntry("an object fact has two parts")
     for item in data.get("returns", ()):  # [function, [parameters], [indexes of those it returns]]
         if len(need(item, list)) != 3:
             raise BadEntry("a returned-parameters fact has three parts")
