@@ -739,7 +739,8 @@ def test_a_command_line_error_is_printed_for_its_operator(tmp_path, monkeypatch)
 
 def test_a_projects_own_command_line_error_is_printed_for_its_operator(tmp_path, monkeypatch):
     """A project's subclass of click's ClickException (through another of its classes, in another
-    module) is a command-line error too; raised outside a command-line program it is not."""
+    module) is a command-line error too; raised outside a command-line program it is not, nor is
+    a project's own `UsageError` that derives from no command-line library's error."""
     found = scan_tree(tmp_path, monkeypatch, {
         "app/errors.py": '''
         import click
@@ -766,8 +767,18 @@ def test_a_projects_own_command_line_error_is_printed_for_its_operator(tmp_path,
         def unlock(email):
             raise NoUser("no account for {}".format(email))
         ''',
+        "app/web.py": '''
+        class UsageError(Exception):
+            pass
+
+        def unlock(email):
+            raise UsageError("no account for {}".format(email))
+
+        if __name__ == "__main__":
+            unlock("x")
+        ''',
     })
-    assert found == [("app/service.py", 4, "GDPR302")]
+    assert found == [("app/service.py", 4, "GDPR302"), ("app/web.py", 5, "GDPR302")]
 
 
 def test_the_keys_of_a_dict_written_in_the_code_are_field_names(tmp_path, monkeypatch):
@@ -827,3 +838,59 @@ def test_an_object_another_module_makes_for_a_sink_is_that_sink(tmp_path, monkey
         ''',
     })
     assert found == [("app/online.py", 6, "GDPR203"), ("app/online.py", 10, "GDPR203")]
+
+
+def test_a_methods_own_object_is_its_own_class_not_one_of_a_similar_name(tmp_path, monkeypatch):
+    """`self` prints as its own class: a `GuestUser` whose __str__ is "guest" does not borrow the
+    project's `User` text, nor `billing.Member` the text of `forum.Member`."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/__init__.py": "",
+        "app/users.py": '''
+        import logging
+
+        from django.db import models
+
+        log = logging.getLogger(__name__)
+
+        class User(models.Model):
+            email = models.EmailField()  # gdpr: retention=P1Y basis=contract
+
+            def __str__(self):
+                return self.email
+
+            def touch(self):
+                log.info("touched %s", self)
+
+        class GuestUser:
+            def __str__(self):
+                return "guest"
+
+            def touch(self):
+                log.info("touched %s", self)
+        ''',
+        "app/forum.py": '''
+        from django.db import models
+
+        class Member(models.Model):
+            full_name = models.CharField(max_length=80)  # gdpr: retention=P1Y basis=contract
+
+            def __str__(self):
+                return self.full_name
+        ''',
+        "app/billing.py": '''
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        class Member:
+            def __init__(self, plan):
+                self.plan = plan
+
+            def __str__(self):
+                return f"member on {self.plan}"
+
+            def renew(self):
+                log.info("renewing %s", self)
+        ''',
+    })
+    assert found == [("app/users.py", 14, "GDPR301")]

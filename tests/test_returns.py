@@ -41,6 +41,21 @@ def test_what_keeps_an_argument_and_what_ends_it():
     def cleaned(emails, limit):
         return [e.strip() for e in emails if len(e) < limit]
 
+    def placeholder(email):
+        email = "<hidden>"
+        return email
+
+    def is_staff(user):
+        return user and user.is_staff
+
+    def check_domain(email):
+        if not email:
+            return email
+        return email.endswith(".org")
+
+    def fallback(email, default):
+        return email or default
+
     def is_email(value):
         return "@" in value
 
@@ -68,7 +83,7 @@ def test_what_keeps_an_argument_and_what_ends_it():
     ''')
     # (hash_email's body returns its argument: its name makes it a sanitizer where it is called)
     assert found == {"to_bytes": [0, 1], "first_word": [0], "label": [0, 1], "each": [0], "hash_email": [0],
-                     "cleaned": [0]}
+                     "cleaned": [0], "fallback": [0, 1]}
 
 
 def test_a_helper_of_another_module_that_returns_its_argument_is_followed(tmp_path, monkeypatch):
@@ -126,3 +141,52 @@ def test_a_helper_of_another_module_that_returns_its_argument_is_followed(tmp_pa
     })
     assert found == [("app/views.py", 9, "GDPR301"), ("app/views.py", 10, "GDPR301"),
                      ("app/views.py", 11, "GDPR301")]
+
+
+def test_a_chain_too_long_to_follow_loses_only_that_function():
+    chain = "\n".join(f"    v{i + 1} = v{i}" for i in range(3000))
+    found = returned(f"def deep(v0):\n{chain}\n    return v3000\n\ndef plain(text):\n    return text.strip()\n")
+    assert found == {"plain": [0]}
+
+
+def test_relative_imports_and_a_module_name_two_folders_share(tmp_path, monkeypatch):
+    """A helper reached by a relative import is followed; two modules of one name in folders
+    without __init__.py make it unknown which one a call reaches: neither is used."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/__init__.py": "",
+        "app/helpers.py": '''
+        def to_text(value):
+            return str(value).strip()
+        ''',
+        "app/views.py": '''
+        import logging
+
+        from . import helpers
+        from .helpers import to_text
+
+        log = logging.getLogger(__name__)
+
+        def show(email, phone):
+            log.info("%s", to_text(email))
+            log.info("%s", helpers.to_text(phone))
+        ''',
+        "web/compat.py": '''
+        def to_text(value):
+            return str(value)
+        ''',
+        "tools/compat.py": '''
+        def to_text(value):
+            return len(value)
+        ''',
+        "tools/run.py": '''
+        import logging
+
+        from compat import to_text
+
+        log = logging.getLogger(__name__)
+
+        def run(email):
+            log.info("%s", to_text(email))
+        ''',
+    })
+    assert found == [("app/views.py", 9, "GDPR301"), ("app/views.py", 10, "GDPR301")]

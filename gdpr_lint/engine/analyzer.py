@@ -471,6 +471,7 @@ def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Cl
         flow = Flow(policy, classifier, resolver, facts)
         flow.read_with_keys(text)
         flow.forget_own_sdk(module_name)
+        flow.place(module_name, module_name if is_package else module_name.rpartition(".")[0])
         sinks = Sinks(policy, flow, ctx.report, shown_exceptions=facts.shown_exceptions,
                       cli_module=is_cli_module(path, source, resolver, policy), facts=facts, module=module_name,
                       package=module_name if is_package else module_name.rpartition(".")[0], disclose=ctx.disclose)

@@ -143,7 +143,7 @@ class FieldChecks:
         exact = [m for m in typed if policy.categories[m.category].context != "person_linked"]
         matches = exact or list(named) or list(typed)
         if matches and any(_temporal(n.rpartition(".")[2], policy.frameworks.temporal_types) for n in types):
-            # a date or time records when something happened, unless what its words name can be a date
+            # a date or time records when something happened, not an identifier its words name
             matches = [m for m in matches if self._dated(m.category)]
         if "category" in values:
             cat = values["category"]
@@ -215,15 +215,12 @@ class FieldChecks:
         found = self.classifier.classify(field.name, field.owner, False, evidence)
         if found:
             return found
-        # the name it is kept under says what it holds too (`name_field`, db_column="name"); and
-        # where a constructor declares it (`phone_column = Column(...)`), its name without the word
-        # that names the declaration (not `email_field: str = "email"`, which may name a field)
-        for other in (field.column, self._spoken(field.name) if self.policy.frameworks.style_of(
-                field.framework) == "assigned" else ""):
-            if other and other != field.name and other.isidentifier():
-                found = self.classifier.classify(other, field.owner, False, evidence)
-                if found:
-                    return found
+        # the name it is kept under says what it holds too (`name_field`, db_column="name"); a name
+        # that ends with the declaration's word (`email_column`) may name another field (a column
+        # of a file to import): its type decides (_typed)
+        other = field.column
+        if other and other != field.name and other.isidentifier():
+            found = self.classifier.classify(other, field.owner, False, evidence)
         return found
 
     def _types(self, field: Field) -> tuple[str, ...]:
@@ -302,14 +299,9 @@ class FieldChecks:
                        matches)
 
     def _dated(self, category: str) -> bool:
-        """Whether a category's values can be dates (it or a parent says ``dates``)."""
-        key = category
-        while key:
-            cat = self.policy.categories.get(key)
-            if cat is not None and cat.dates:
-                return True
-            key = key.rpartition(".")[0]
-        return False
+        """Whether a category's values can be dates (``dates``, true unless it is an identifier)."""
+        cat = self.policy.categories.get(category)
+        return cat is None or cat.dates
 
     def _must_encrypt(self, category: str) -> bool:
         key = category

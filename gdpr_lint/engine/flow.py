@@ -102,6 +102,8 @@ class Flow:
         #: the project facts, for the functions of other modules that hand back an argument
         #: (survey.returns) and the objects other modules make
         self.returned = facts if getattr(facts, "returns", None) or getattr(facts, "objects", None) else None
+        self.facts = facts
+        self.module = self.package = ""  # (place())
         user_text = self.texts.get(("user",))
         self.signed_in_text = user_text or frozenset({Match("user.account.username",
                                                             "the signed-in user: a user model prints its username")})
@@ -167,6 +169,11 @@ class Flow:
         if found is None and len(words) == 2 and words[0] not in self.policy.metadata_words:
             found = self.texts.get(words[-1:])  # new_user, target_user
         return found or EMPTY
+
+    def own_text(self, module: str, cls: str) -> frozenset:
+        """What an object of the module's class ``cls`` prints as (``self`` in its methods): that
+        class's text, not another's of a similar name."""
+        return self.facts.text_of_class(f"{module}.{cls}") if hasattr(self.facts, "text_of_class") else EMPTY
 
     def evidence_of(self, owner: str | None):
         """What the project says of the class an owner is named after (``ticket`` -> ``Ticket``, a
@@ -250,6 +257,26 @@ class Flow:
         return self._keys.get(name, EMPTY)
 
     # ---- processors -------------------------------------------------------------------------------
+    def place(self, module: str, package: str) -> None:
+        """The module the flow reads and its package (for the names its relative imports give)."""
+        self.module, self.package = module, package
+
+    def _qualified(self, names) -> list[str]:
+        """A call's qualified names as the survey names the project's functions: a relative
+        import's against the module's package (``.helpers.f`` -> ``pkg.helpers.f``), the
+        module's own function by the module (``f`` -> ``pkg.mod.f``)."""
+        out = []
+        for name in names:
+            if name.startswith("."):
+                level = len(name) - len(name.lstrip("."))
+                parts = self.package.split(".") if self.package else []
+                parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+                name = ".".join(p for p in (*parts, name.lstrip(".")) if p)
+            elif "." not in name and self.module:
+                out.append(f"{self.module}.{name}")
+            out.append(name)
+        return out
+
     def forget_own_sdk(self, module: str) -> None:
         """Drop the SDK roots that contain ``module`` itself: the source of an SDK or integration
         (allauth's Facebook provider, a vendor's own package) does not hand data to that vendor, it
@@ -618,16 +645,17 @@ class Flow:
         elif not isinstance(func, cst.Name):
             name = ""  # a function of another object or module: its name says it all, unless the project's
         if self.predicate_words.issuperset(words):
-            # a test by its name (`check_email`): the project's own function is what its body returns
-            summary = (self.summaries.get(name) if name else None) or self._returning(names)
-            if summary is not None and (summary.returns_params or summary.returns):
+            # a test by its name (`check_email`): the project's own function is what its body hands
+            # back of its arguments, as the survey reads it (survey.returns)
+            summary = self._returning(names)
+            if summary is not None and summary.returns_params:
                 return False
         return not name or not self._returns_its_input(name)
 
     def _returning(self, names) -> Summary | None:
         """What a function of another module of the project hands back of its arguments, for one
         of its qualified ``names`` (survey.returns), as a summary."""
-        found = self.returned.returning(names) if self.returned is not None else None
+        found = self.returned.returning(self._qualified(names)) if self.returned is not None else None
         return None if found is None else Summary(params=found[0], returns_params=frozenset(found[1]))
 
     def _returns_its_input(self, name: str) -> bool:

@@ -226,7 +226,7 @@ class Sinks:
         if isinstance(exc, cst.Call):
             if last_name(exc.func) in self.shown_exceptions:
                 return  # a validation or permission error is shown to the person who caused it, not logged
-            operator = self.cli_module and last_name(exc.func) in self.operator_exceptions
+            operator = self.cli_module and self._operator_exception(exc.func)
             if operator and not self.check_operator:
                 return  # a command-line program's error, printed for the operator who ran it (JUDGEMENT.md)
             taint = real(self._args(exc, env))
@@ -235,6 +235,16 @@ class Sinks:
                             sink="operator output")
             elif taint:
                 self.report("GDPR302", node, "personal data in an exception message", taint, sink="exception message")
+
+    def _operator_exception(self, func: cst.BaseExpression) -> bool:
+        """Whether a raised class is a command-line program's error (sinks.yaml), or a project class
+        derived from one (named as the survey names modules: a folder without ``__init__.py``
+        drops its folder)."""
+        for name in self.flow.resolver.qnames(func):
+            name = self._absolute(name)
+            if name in self.operator_exceptions or any(name.endswith("." + q) for q in self.operator_exceptions):
+                return True
+        return False
 
     def check_store(self, target: cst.Subscript, value_taint: frozenset, env: Env, node: cst.CSTNode) -> None:
         """``session["k"] = v`` and other subscript stores into cookies, sessions and shelves.

@@ -129,7 +129,7 @@ class Walker:
                 env.objects[name] = self.flow.object_text(name)  # `def notify(user)`: a User
             elif i == 0 and name == "self" and self.flow.current_class:
                 # a method's own object prints as its class's __str__ (`log.info("saved %s", self)`)
-                env.objects[name] = self.flow.object_text(self.flow.current_class)
+                env.objects[name] = self.flow.own_text(self.sinks.module, self.flow.current_class)
             ann = param.annotation.annotation if param.annotation else None
             kind = "file" if name in files else self.flow.annotation_kind(ann)  # @click.option(type=click.File("w"))
             if kind:

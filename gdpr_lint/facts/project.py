@@ -68,6 +68,8 @@ class ProjectFacts:
     shown_exceptions: frozenset[str] = frozenset()  # caught and shown back, never logged
     #: what a value of a class prints as (its ``__str__``/``__repr__``), by the words of the class name
     texts: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
+    #: the same, by the class's qualified name (a method's own object, ``self``)
+    class_texts: dict[str, frozenset] = field(default_factory=dict)
     #: what a carrier holds (its fields', or the model's it mirrors), by the words of the class name
     carried: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
     #: carrier -> the store it mirrors (``class Meta: model = Ticket``), by qualified name
@@ -101,8 +103,8 @@ class ProjectFacts:
     #: the project's own field types (``class MarkdownField(models.TextField)``): qualified name ->
     #: the types of frameworks they derive from, through project bases in any module
     field_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: the names of project classes that subclass a command-line program's error (sinks.yaml
-    #: ``operator_output.exceptions``, click's ClickException), through bases anywhere in the tree
+    #: the project's classes (qualified names) that subclass a command-line program's error
+    #: (sinks.yaml ``operator_output.exceptions``, click's ClickException), through bases anywhere
     operator_exceptions: frozenset[str] = frozenset()
     _modules: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _receiving: frozenset | None = field(default=None, repr=False, compare=False)
@@ -112,6 +114,7 @@ class ProjectFacts:
     _returns_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _field_types_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _objects_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _class_texts_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _sink_objects_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     #: modules with a class that is, or may be, a record: a schema, or one with a framework's base,
     #: decorator or field constructor (the survey's reading of a class is a little narrower than
@@ -126,7 +129,8 @@ class ProjectFacts:
                             mirrors=self.mirrors, named=self.named, summaries=self.summaries,
                             shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers,
                             operator_exceptions=self.operator_exceptions, returns=self.returns,
-                            field_types=self.field_types, objects=self.objects, sink_objects=self.sink_objects)
+                            field_types=self.field_types, objects=self.objects, sink_objects=self.sink_objects,
+                            class_texts=self.class_texts)
 
     def builds_handler(self, calls=(), dotted=()) -> bool:
         """Whether a file may build one of the project's remote log handlers: it calls a name one
@@ -259,6 +263,11 @@ class ProjectFacts:
         return bool(self.sink_objects) and any(
             self._named_in(self.sink_objects, "_sink_objects_by_last", name) is not None for name in imports)
 
+    def text_of_class(self, qual: str) -> frozenset:
+        """What a value of the class ``qual`` (qualified) prints as, when personal (``class_texts``)."""
+        return (self._named_in(self.class_texts, "_class_texts_by_last", qual) or frozenset()) if self.class_texts \
+            else frozenset()
+
     def maker_of(self, names) -> str | None:
         """What made the module-level object one of ``names`` (its qualified names) stands for."""
         for name in names if self.objects else ():
@@ -348,7 +357,9 @@ class ProjectFacts:
                                                       sorted(self.handlers.items()),
                                                       sorted(self.operator_exceptions),
                                                       sorted(self.field_types.items()),
-                                                      sorted(self.objects.items())], default=repr).encode()
+                                                      sorted(self.objects.items()),
+                                                      sorted((k, sorted(v)) for k, v in self.class_texts.items())],
+                                                     default=repr).encode()
                                           ).hexdigest()
         payload.append(self._shared)
         # the summaries without their lines: an edit that moves a helper down re-analyses nothing,
@@ -736,13 +747,29 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     _persisted_carriers(facts, builder, [(name, via, f"{path}:{line}") for found, path in file_facts
                                          for name, line, via in found.get("persisted", ())])
     facts.shown_exceptions = _shown_exceptions(classes, [c for found, _ in file_facts for c in found.get("caught", ())])
+    doubled: set[str] = set()  # a name two files give (two modules of one name in folders without
+    # __init__.py): which of the two a call reaches is not known, so neither fact is used
+    for found, path in file_facts:
+        for qual, params, returned in found.get("returns", ()):
+            if facts.returns.get(qual, (tuple(params), tuple(returned))) != (tuple(params), tuple(returned)):
+                doubled.add(qual)
+            facts.returns[qual] = (tuple(params), tuple(returned))
+        for qual, maker in found.get("objects", ()):
+            if facts.objects.get(qual, maker) != maker:
+                doubled.add(qual)
+            facts.objects[qual] = maker
+    defined: dict[str, int] = {}  # (a function the other file defines with nothing to hand back counts too)
+    for found, _path in file_facts:
+        for qual, *_params in found.get("defs", ()):
+            defined[qual] = defined.get(qual, 0) + 1
+    doubled.update(q for q in facts.returns if defined.get(q, 1) > 1)
+    for qual in doubled:
+        facts.returns.pop(qual, None)
+        facts.objects.pop(qual, None)
     for found, path in file_facts:
         for qual, params, flows in found.get("summaries", ()):
             facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
                                                           for i, code, what, line in flows))
-        for qual, params, returned in found.get("returns", ()):
-            facts.returns[qual] = (tuple(params), tuple(returned))
-        facts.objects.update(found.get("objects", ()))
     facts.sink_objects = _sink_objects(facts.objects, policy)
     _incoming(facts, classes, file_facts)
     facts.shared_methods = _shared_methods(facts.summaries, file_facts, classes)
@@ -781,6 +808,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         if text:
             key = split_words(info["n"])
             facts.texts[key] = facts.texts.get(key, frozenset()) | text
+            facts.class_texts[qual] = text
         kind = facts.schemas.get(qual)
         mirrored = info.get("m")
         model = builder.target_class(mirrored, qual) if mirrored else None
@@ -921,8 +949,8 @@ def _remote_handler_classes(classes: dict[str, dict], policy) -> dict[str, str]:
 
 
 def _subclass_names(classes: dict[str, dict], names: frozenset[str]) -> frozenset[str]:
-    """The names of the project's classes that derive from a class whose name is one of ``names``
-    (``class CLIError(click.ClickException)``), through project bases in any module."""
+    """The qualified names of the project's classes that derive from one of the classes ``names``
+    (qualified: ``class CLIError(click.ClickException)``), through project bases in any module."""
     if not names:
         return frozenset()
     found: dict[str, bool] = {}
@@ -930,11 +958,11 @@ def _subclass_names(classes: dict[str, dict], names: frozenset[str]) -> frozense
     def derives(qual: str, depth: int) -> bool:
         if qual not in found:
             found[qual] = False  # a cycle of bases ends here
-            found[qual] = any(base.rpartition(".")[2] in names or (
+            found[qual] = any(base in names or (
                 base in classes and depth < 16 and derives(base, depth + 1)) for base in classes[qual]["b"])
         return found[qual]
 
-    return frozenset(classes[qual]["n"] for qual in classes if derives(qual, 0))
+    return frozenset(qual for qual in classes if derives(qual, 0))
 
 
 def _field_types(classes: dict[str, dict], policy) -> dict[str, tuple[str, ...]]:

@@ -48,7 +48,10 @@ def returned_parameters(tree: ast.Module, module: str, rules: ReturnRules) -> li
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         names = _parameters(stmt.args)
-        found = _returned(stmt, names, rules) if names else None
+        try:
+            found = _returned(stmt, names, rules) if names else None
+        except RecursionError:  # (a chain of thousands of names: not followed, the rest of the file is)
+            continue
         if found:
             out.append([f"{module}.{stmt.name}", names, sorted(found)])
     return out
@@ -70,12 +73,22 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
     """The indexes of the parameters that reach one of the function's ``return`` values."""
     assigned: dict[str, list[ast.AST]] = {}  # a local name -> the values assigned to it
     returns: list[ast.AST] = []
+    # a parameter the body replaces outright (`value = "<hidden>"` at its top, not under a
+    # condition, from something that does not read it) is not handed back as it came
+    replaced = {t.id for stmt in fn.body if isinstance(stmt, ast.Assign) for t in stmt.targets
+                if isinstance(t, ast.Name) and t.id in params and t.id not in _read(stmt.value)}
+    empty: set[int] = set()  # `if not x: return x`: what it hands back there is empty
+    for node in ast.walk(fn):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.UnaryOp) and isinstance(
+                node.test.op, ast.Not) and isinstance(node.test.operand, ast.Name):
+            empty.update(id(r) for r in node.body if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)
+                         and r.value.id == node.test.operand.id)
     stack = list(fn.body)
     while stack:
         node = stack.pop()
         kind = type(node)
         if kind is ast.Return:
-            if node.value is not None:
+            if node.value is not None and id(node) not in empty:
                 returns.append(node.value)
         elif kind is ast.Assign:
             for target in node.targets:
@@ -98,7 +111,7 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
         if name in known:
             return known[name]
         known[name] = set()  # (a name assigned from itself ends here)
-        found = {index[name]} if name in index else set()
+        found = {index[name]} if name in index and name not in replaced else set()
         for value in assigned.get(name, ()):
             found |= carried(value)
         known[name] = found
@@ -125,7 +138,10 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
                 todo.extend(k.value for k in cur.keywords)
             elif kind is ast.BinOp:
                 todo += (cur.left, cur.right)
-            elif kind is ast.BoolOp or kind is ast.JoinedStr:
+            elif kind is ast.BoolOp:
+                # `a and b` is `a` only when `a` is empty: what it hands back of data is `b`
+                todo.extend(cur.values[-1:] if isinstance(cur.op, ast.And) else cur.values)
+            elif kind is ast.JoinedStr:
                 todo.extend(cur.values)
             elif kind is ast.IfExp:
                 todo += (cur.body, cur.orelse)
@@ -144,3 +160,8 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
     for value in returns:
         found |= carried(value)
     return found
+
+
+def _read(node: ast.AST) -> set[str]:
+    """The names an expression reads."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
