@@ -327,8 +327,13 @@ class FieldChecks:
 def _temporal(name: str, types: frozenset[str]) -> bool:
     """Whether a type's last name is a date or time type: one of ``types``, or a class named as
     one of their class names ends (a project's ``UTCDateTime``, ``LocalDate``)."""
-    return name in types or name[:1].isupper() and any(
-        t[:1].isupper() and name.endswith(t) for t in types)
+    return name in types or name[:1].isupper() and name.endswith(_class_names(types))
+
+
+@lru_cache(maxsize=4)
+def _class_names(types: frozenset[str]) -> tuple[str, ...]:
+    """The names among ``types`` spelled as classes (``DateTime``, not ``datetime``)."""
+    return tuple(t for t in types if t[:1].isupper())
 
 
 @lru_cache(maxsize=8)

@@ -980,8 +980,8 @@ def _field_types(classes: dict[str, dict], policy) -> dict[str, tuple[str, ...]]
             for base in classes[qual]["b"]:
                 if base in classes and depth < 16:
                     out += ancestors(base, depth + 1)
-                elif fw.of_field_constructor(base) or base in typed:
-                    out.append(base)
+                elif base in typed or fw.of_field_constructor(base) and not fw.of_base(base):
+                    out.append(base)  # (not `models.Model`: a record, not a field type)
             found[qual] = tuple(dict.fromkeys(out))
         return found[qual]
 

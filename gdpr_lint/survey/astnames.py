@@ -43,6 +43,19 @@ def child_fields(kind: type) -> tuple[str, ...]:
     return found
 
 
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def block_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a statement type that hold statements (``ExceptHandler``s and ``case``s too;
+    none for a simple statement): for walks of statements that skip expressions."""
+    found = _BLOCK_FIELDS.get(kind)
+    if found is None:
+        found = _BLOCK_FIELDS[kind] = tuple(name for name in _BLOCKS if name in kind._fields)
+    return found
+
+
 def walk(node: ast.AST):
     """Every node under ``node`` (itself first), in ``ast.walk``'s order, without the ``ctx`` of
     names: what ``ast.walk`` gives, at about half the cost (no generator per node and field)."""

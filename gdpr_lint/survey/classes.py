@@ -14,7 +14,7 @@ import ast
 import re
 
 from gdpr_lint.policy import split_words
-from gdpr_lint.survey.astnames import walk
+from gdpr_lint.survey.astnames import block_fields, walk
 
 #: text that may declare a record by a call, or a SQLAlchemy Core table: a file holding none of it
 #: declares records only by classes (the survey and engine.fields both read it so)
@@ -58,9 +58,6 @@ def _from_base(stmt: ast.ImportFrom, package: str) -> str:
     return base
 
 
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
-
-
 def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str = "", calls=None) -> list[str]:
     """What a module imports, anywhere in it (a function's lazy import too), as absolute dotted
     names: ``import a.b`` gives ``a.b``, ``from a import b`` gives ``a.b`` (``b`` may be a module or
@@ -79,24 +76,13 @@ def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str 
             base = _from_base(stmt, package)
             out.update(base if a.name == "*" else f"{base}.{a.name}".lstrip(".") for a in stmt.names)
         else:
-            for name in _block_fields(type(stmt)):
+            for name in block_fields(type(stmt)):
                 stack.extend(getattr(stmt, name))
     if not text or (not _LOADERS.isdisjoint(calls.called()) if calls is not None else (
             "import_module" in text or "__import__" in text)):
         out.update(_loaded_modules(tree, package))
     out.discard("")
     return sorted(out)
-
-
-_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _block_fields(kind: type) -> tuple[str, ...]:
-    """The fields of :data:`_BLOCKS` a node type has (none for a simple statement)."""
-    found = _BLOCK_FIELDS.get(kind)
-    if found is None:
-        found = _BLOCK_FIELDS[kind] = tuple(name for name in _BLOCKS if name in kind._fields)
-    return found
 
 
 def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list[str]]:

@@ -9,19 +9,20 @@ own (the local summaries of :mod:`gdpr_lint.engine.flow`).
 A value is followed as the flow follows one: a parameter, a local name assigned from one (or
 looping over one), and what keeps it: the propagators of ``rules/sinks.yaml`` (string methods,
 formatting, ``json.dumps``), concatenation and ``%``, f-strings, slices and items, containers and
-comprehensions (what they are built from), conditional values.  Anything else ends it: the call of another function (not followed), an
+comprehensions (what they are built from), conditional values (a name bound by ``:=`` inside an
+expression is not read).  Anything else ends it: the call of another function (not followed), an
 attribute read (another value), a comparison, and a sanitizer (``len``, ``hash_email``, by the
 same names the flow knows).  Only module-level functions: a method's receiver is not known at a
-call in another module.
+call in another module.  Statements are read, not every expression: a cost of the survey's.
 """
 
 from __future__ import annotations
 
 import ast
 
+from gdpr_lint.survey.astnames import block_fields
+
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-
-
 class ReturnRules:
     """What keeps a value and what ends it, from the policy (``rules/sinks.yaml``)."""
 
@@ -78,53 +79,72 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
     replaced = {t.id for stmt in fn.body if isinstance(stmt, ast.Assign) for t in stmt.targets
                 if isinstance(t, ast.Name) and t.id in params and t.id not in _read(stmt.value)}
     empty: set[int] = set()  # `if not x: return x`: what it hands back there is empty
-    for node in ast.walk(fn):
-        if isinstance(node, ast.If) and isinstance(node.test, ast.UnaryOp) and isinstance(
-                node.test.op, ast.Not) and isinstance(node.test.operand, ast.Name):
-            empty.update(id(r) for r in node.body if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)
-                         and r.value.id == node.test.operand.id)
-    stack = list(fn.body)
+    stack = list(fn.body)  # statements only, into their blocks, not into nested definitions
     while stack:
         node = stack.pop()
         kind = type(node)
         if kind is ast.Return:
             if node.value is not None and id(node) not in empty:
                 returns.append(node.value)
-        elif kind is ast.Assign:
+            continue
+        if kind is ast.Assign:
             for target in node.targets:
-                if isinstance(target, ast.Name):
+                if type(target) is ast.Name:
                     assigned.setdefault(target.id, []).append(node.value)
-        elif kind is ast.AugAssign or kind is ast.AnnAssign:
-            if isinstance(node.target, ast.Name) and node.value is not None:
+            continue
+        if kind is ast.AugAssign or kind is ast.AnnAssign:
+            if type(node.target) is ast.Name and node.value is not None:
                 assigned.setdefault(node.target.id, []).append(node.value)
-        elif kind is ast.For or kind is ast.AsyncFor:
-            if isinstance(node.target, ast.Name):
+            continue
+        if kind is ast.For or kind is ast.AsyncFor:
+            if type(node.target) is ast.Name:
                 assigned.setdefault(node.target.id, []).append(node.iter)
-        elif kind is ast.NamedExpr:
-            assigned.setdefault(node.target.id, []).append(node.value)
-        if not isinstance(node, _NESTED):
-            stack.extend(ast.iter_child_nodes(node))
-    index = {name: i for i, name in enumerate(params)}
-    known: dict[str, set[int]] = {}
+        elif kind is ast.If:
+            test = node.test
+            if type(test) is ast.UnaryOp and type(test.op) is ast.Not and type(test.operand) is ast.Name:
+                empty.update(id(r) for r in node.body if type(r) is ast.Return and type(r.value) is ast.Name
+                             and r.value.id == test.operand.id)
+        elif kind in _NESTED:
+            continue
+        for name in block_fields(kind):
+            stack.extend(getattr(node, name))
+    if not returns:
+        return set()
+    reader = _Reader({name: i for i, name in enumerate(params) if name not in replaced}, assigned, rules)
+    found: set[int] = set()
+    for value in returns:
+        found |= reader.carried(value)
+    return found
 
-    def of_name(name: str) -> set[int]:
+
+class _Reader:
+    """Which parameters a value of one function carries (a class, not two nested functions that
+    call each other: those make a reference cycle per function, left for the collector)."""
+
+    def __init__(self, index: dict[str, int], assigned: dict[str, list[ast.AST]], rules: ReturnRules) -> None:
+        self.index, self.assigned, self.rules = index, assigned, rules
+        self.known: dict[str, set[int]] = {}
+
+    def of_name(self, name: str) -> set[int]:
+        known = self.known
         if name in known:
             return known[name]
         known[name] = set()  # (a name assigned from itself ends here)
-        found = {index[name]} if name in index and name not in replaced else set()
-        for value in assigned.get(name, ()):
-            found |= carried(value)
+        found = {self.index[name]} if name in self.index else set()
+        for value in self.assigned.get(name, ()):
+            found |= self.carried(value)
         known[name] = found
         return found
 
-    def carried(node: ast.AST) -> set[int]:
+    def carried(self, node: ast.AST) -> set[int]:
+        rules = self.rules
         out: set[int] = set()
         todo = [node]
         while todo:
             cur = todo.pop()
             kind = type(cur)
             if kind is ast.Name:
-                out |= of_name(cur.id)
+                out |= self.of_name(cur.id)
             elif kind is ast.Call:
                 func = cur.func
                 name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -155,11 +175,6 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
                 # what it is built from: `[e.strip() for e in emails]` holds the e-mails
                 todo.extend(g.iter for g in cur.generators)
         return out
-
-    found: set[int] = set()
-    for value in returns:
-        found |= carried(value)
-    return found
 
 
 def _read(node: ast.AST) -> set[str]:
