@@ -388,9 +388,10 @@ def test_the_people_who_look_after_a_record_do_not_make_it_theirs(tmp_path, monk
 
 
 def test_a_migration_copies_the_records_it_declares(tmp_path, monkeypatch):
-    """An Alembic migration's helper table copies the application's record: its fields are judged
-    where the record is declared, not here; what the migration logs still counts, and the same
-    table outside a migrations folder is a record."""
+    """An Alembic migration's helper table (or a Django numbered migration's) copies the
+    application's record: its fields are judged where the record is declared, not here; what the
+    migration logs still counts, and the same table elsewhere is a record, in a folder named
+    `migrations` too when the file is no migration script."""
     from tests.test_flows_context import scan_tree
 
     table = '''
@@ -405,9 +406,13 @@ def test_a_migration_copies_the_records_it_declares(tmp_path, monkeypatch):
     def upgrade(email):
         log.info("moving %s", email)
     '''
-    found = scan_tree(tmp_path, monkeypatch, {"migrations/versions/0001_move.py": table, "app/tables.py": table})
+    found = scan_tree(tmp_path, monkeypatch, {"migrations/versions/0001_move.py": table, "app/tables.py": table,
+                                              "shop/migrations/0002_copy.py": table,
+                                              "tools/migrations/tables.py": table})
     assert found == [("app/tables.py", 7, "GDPR101"), ("app/tables.py", 10, "GDPR301"),
-                     ("migrations/versions/0001_move.py", 10, "GDPR301")]
+                     ("migrations/versions/0001_move.py", 10, "GDPR301"),
+                     ("shop/migrations/0002_copy.py", 10, "GDPR301"),
+                     ("tools/migrations/tables.py", 7, "GDPR101"), ("tools/migrations/tables.py", 10, "GDPR301")]
 
 
 def test_a_projects_own_field_type_is_judged_as_the_type_it_derives_from(tmp_path, monkeypatch):

@@ -840,6 +840,19 @@ def test_an_object_another_module_makes_for_a_sink_is_that_sink(tmp_path, monkey
     assert found == [("app/online.py", 6, "GDPR203"), ("app/online.py", 10, "GDPR203")]
 
 
+def test_an_object_another_module_makes_reached_by_a_relative_import_or_its_module(tmp_path, monkeypatch):
+    """`from .extensions import cache`, `from app import extensions` and `import app.extensions`
+    reach the same cache (found by a fresh user: the last three were missed)."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/__init__.py": "",
+        "app/extensions.py": "from flask_caching import Cache\n\ncache = Cache()\n",
+        "app/a.py": "from .extensions import cache\n\n\ndef keep(user):\n    cache.set('k', user.email)\n",
+        "app/b.py": "from app import extensions\n\n\ndef keep(user):\n    extensions.cache.set('k', user.email)\n",
+        "app/c.py": "import app.extensions\n\n\ndef keep(user):\n    app.extensions.cache.set('k', user.email)\n",
+    })
+    assert found == [("app/a.py", 5, "GDPR203"), ("app/b.py", 5, "GDPR203"), ("app/c.py", 5, "GDPR203")]
+
+
 def test_a_methods_own_object_is_its_own_class_not_one_of_a_similar_name(tmp_path, monkeypatch):
     """`self` prints as its own class: a `GuestUser` whose __str__ is "guest" does not borrow the
     project's `User` text, nor `billing.Member` the text of `forum.Member`."""

@@ -407,7 +407,7 @@ class Flow:
         proc = self.processor_of(names)
         if proc:
             return f"proc:{proc}"
-        maker = self.returned.maker_of(names) if self.returned is not None else None
+        maker = self.returned.maker_of(self._qualified(names)) if self.returned is not None else None
         if maker is not None:  # an object another module of the project makes (`redis_store = FlaskRedis()`)
             proc = self.processor_of((maker,))
             kind = f"proc:{proc}" if proc else self.factories.get(maker)

@@ -260,8 +260,14 @@ class ProjectFacts:
     def imports_sink_object(self, imports) -> bool:
         """Whether a file imports an object another module makes with a sink's or a processor's
         factory (``from app.extensions import redis_store``)."""
-        return bool(self.sink_objects) and any(
-            self._named_in(self.sink_objects, "_sink_objects_by_last", name) is not None for name in imports)
+        if not self.sink_objects:
+            return False
+        if any(self._named_in(self.sink_objects, "_sink_objects_by_last", name) is not None for name in imports):
+            return True
+        # `from app import extensions` (then `extensions.cache.set(...)`): a module that holds one
+        homes = {q.rpartition(".")[0] for q in self.sink_objects}
+        return any(name in homes or any(h.endswith("." + name) or name.endswith("." + h) for h in homes)
+                   for name in imports)
 
     def text_of_class(self, qual: str) -> frozenset:
         """What a value of the class ``qual`` (qualified) prints as, when personal (``class_texts``)."""
