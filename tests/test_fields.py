@@ -326,7 +326,8 @@ def test_the_name_a_field_is_kept_under_and_its_declaration_word():
 def test_a_date_field_records_when_unless_its_words_name_a_date():
     """`last_failed_login = DateTimeField()` is when someone failed to log in, not a username; a
     date of birth, a diagnosis date, a child's date of birth and since when someone is married are
-    personal data as dates."""
+    personal data as dates; when a comment was last made, a fingerprint enrolled or a position
+    fixed are timestamps of events."""
     src = '''
     import datetime
 
@@ -343,6 +344,9 @@ def test_a_date_field_records_when_unless_its_words_name_a_date():
         phone_confirmed = models.DateTimeField(null=True)
         child_dob = models.DateField(null=True)
         marital_status_since = models.DateField(null=True)
+        last_comment = models.DateTimeField(null=True)
+        fingerprint_enrolled = models.DateTimeField(null=True)
+        gps_fix = models.DateTimeField(null=True)
 
     class Base(DeclarativeBase):
         pass
@@ -356,14 +360,14 @@ def test_a_date_field_records_when_unless_its_words_name_a_date():
         date_of_birth: Mapped[datetime.date]
     '''
     found = [line for code, line in codes(src) if code == "GDPR101"]
-    assert found == [9, 11, 12, 14, 15, 22, 26]
+    assert found == [9, 11, 12, 14, 15, 25, 29]
 
 
 
 def test_the_people_who_look_after_a_record_do_not_make_it_theirs(tmp_path, monkeypatch):
     """A forum's moderators, like its `created_by`, do not make its title or description a
-    person's free text; a note that references its owner does, and so does the one moderator an
-    application to become one references."""
+    person's free text, nor a repository's one maintainer its readme; a note that references its
+    owner does, and so does the moderator an application to become one is named after."""
     from tests.test_flows_context import scan_tree
 
     found = scan_tree(tmp_path, monkeypatch, {"app/models.py": '''
@@ -383,6 +387,10 @@ def test_the_people_who_look_after_a_record_do_not_make_it_theirs(tmp_path, monk
     class ModeratorApplication(models.Model):
         motivation = models.TextField()
         moderator = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Repository(models.Model):
+        readme = models.TextField()
+        maintainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     '''})
     assert found == [("app/models.py", 11, "GDPR101"), ("app/models.py", 15, "GDPR101")]
 

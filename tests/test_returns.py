@@ -21,6 +21,7 @@ def returned(source: str) -> dict[str, list[int]]:
 def test_what_keeps_an_argument_and_what_ends_it():
     found = returned('''
     import hashlib
+    from typing import overload
 
     def to_bytes(text, encoding="utf-8"):
         if isinstance(text, str):
@@ -56,6 +57,19 @@ def test_what_keeps_an_argument_and_what_ends_it():
     def fallback(email, default):
         return email or default
 
+    def validate_name(full_name):
+        if full_name:
+            return full_name.strip()
+        full_name = None
+        return full_name
+
+    @overload
+    def normalize(value: str) -> str: ...
+    @overload
+    def normalize(value: bytes) -> bytes: ...
+    def normalize(value):
+        return value.strip()
+
     def is_email(value):
         return "@" in value
 
@@ -83,7 +97,8 @@ def test_what_keeps_an_argument_and_what_ends_it():
     ''')
     # (hash_email's body returns its argument: its name makes it a sanitizer where it is called)
     assert found == {"to_bytes": [0, 1], "first_word": [0], "label": [0, 1], "each": [0], "hash_email": [0],
-                     "cleaned": [0], "fallback": [0, 1]}
+                     "cleaned": [0], "fallback": [0, 1],
+                     "validate_name": [0], "normalize": [0]}
 
 
 def test_a_helper_of_another_module_that_returns_its_argument_is_followed(tmp_path, monkeypatch):
@@ -150,11 +165,18 @@ def test_a_chain_too_long_to_follow_loses_only_that_function():
 
 
 def test_relative_imports_and_a_module_name_two_folders_share(tmp_path, monkeypatch):
-    """A helper reached by a relative import is followed; two modules of one name in folders
-    without __init__.py make it unknown which one a call reaches: neither is used."""
+    """A helper reached by a relative import is followed (its `@overload` stubs are one function);
+    two modules of one name in folders without __init__.py make it unknown which one a call
+    reaches: neither is used."""
     found = scan_tree(tmp_path, monkeypatch, {
         "app/__init__.py": "",
         "app/helpers.py": '''
+        from typing import overload
+
+        @overload
+        def to_text(value: int) -> str: ...
+        @overload
+        def to_text(value: str) -> str: ...
         def to_text(value):
             return str(value).strip()
         ''',

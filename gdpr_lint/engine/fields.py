@@ -143,7 +143,7 @@ class FieldChecks:
         exact = [m for m in typed if policy.categories[m.category].context != "person_linked"]
         matches = exact or list(named) or list(typed)
         if matches and any(_temporal(n.rpartition(".")[2], policy.frameworks.temporal_types) for n in types):
-            # a date or time records when something happened, not an identifier its words name
+            # a date or time records when something happened, unless such a date is personal data
             matches = [m for m in matches if self._dated(m.category)]
         if "category" in values:
             cat = values["category"]
@@ -299,9 +299,15 @@ class FieldChecks:
                        matches)
 
     def _dated(self, category: str) -> bool:
-        """Whether a category's values can be dates (``dates``, true unless it is an identifier)."""
-        cat = self.policy.categories.get(category)
-        return cat is None or cat.dates
+        """Whether a date named with a category's words is itself personal data (``dates``, the
+        category's or a parent's)."""
+        key = category
+        while key:
+            cat = self.policy.categories.get(key)
+            if cat is not None and cat.dates:
+                return True
+            key = key.rpartition(".")[0]
+        return False
 
     def _must_encrypt(self, category: str) -> bool:
         key = category

@@ -257,6 +257,12 @@ class Flow:
         return self._keys.get(name, EMPTY)
 
     # ---- processors -------------------------------------------------------------------------------
+    def forget_fixed_keys(self, name: str, env: Env) -> None:
+        """A dict written with string keys may be given others (``d[email] = 1``, ``d.update(...)``,
+        ``d |= ...``): its keys may be data from then on."""
+        if env.lookup("kinds", name) == FIXED_KEYS:
+            env.kinds[name] = None
+
     def place(self, module: str, package: str) -> None:
         """The module the flow reads and its package (for the names its relative imports give)."""
         self.module, self.package = module, package
@@ -409,8 +415,10 @@ class Flow:
             return f"proc:{proc}"
         maker = self.returned.maker_of(self._qualified(names)) if self.returned is not None else None
         if maker is not None:  # an object another module of the project makes (`redis_store = FlaskRedis()`)
-            proc = self.processor_of((maker,))
-            kind = f"proc:{proc}" if proc else self.factories.get(maker)
+            kind = self.factories.get(maker)  # (a factory first, as for a call: kind_of)
+            if kind is None:
+                proc = self.processor_of((maker,))
+                kind = f"proc:{proc}" if proc else None
             if kind:
                 return kind
         if simple in self.kind_names:
@@ -646,7 +654,11 @@ class Flow:
             name = ""  # a function of another object or module: its name says it all, unless the project's
         if self.predicate_words.issuperset(words):
             # a test by its name (`check_email`): the project's own function is what its body hands
-            # back of its arguments, as the survey reads it (survey.returns)
+            # back: of its arguments as the survey reads it (survey.returns), or personal data of
+            # its own (`return form.cleaned_data["phone"].strip()`, the module's summary)
+            local = self.summaries.get(name) if name else None
+            if local is not None and local.returns:
+                return False
             summary = self._returning(names)
             if summary is not None and summary.returns_params:
                 return False
@@ -722,6 +734,8 @@ class Flow:
                     return extra | self._args_taint(node, env, depth)
             if method == "keys" and not node.args and self.kind_of(func.value, env) == FIXED_KEYS:
                 return EMPTY  # the names of the fields of a dict written in the code
+            if method in ("update", "setdefault", "__setitem__") and isinstance(func.value, cst.Name):
+                self.forget_fixed_keys(func.value.value, env)
             if method in self.propagator_methods:
                 return self.taint(func.value, env, depth) | self._args_taint(node, env, depth)
             if isinstance(func.value, cst.Name) and func.value.value == "self" and self.current_class:
@@ -849,7 +863,7 @@ class Flow:
             if self.current_class:
                 if value is not None:
                     kind = self.kind_of(value, env)
-                    if kind:
+                    if kind and kind != FIXED_KEYS:  # (another method may give it other keys)
                         self.class_kinds.setdefault(self.current_class, {})[target.attr.value] = kind
                     elif isinstance(value, cst.Name) and value.value not in ("None", "True", "False"):
                         # `self.f = open_file`: what the caller hands in (an HttpResponse, a buffer) may be
@@ -865,9 +879,8 @@ class Flow:
             base = target.value
             while isinstance(base, cst.Subscript):  # result["per_kg"][key] = ...: the value lands in result
                 base = base.value
-            if isinstance(base, cst.Name) and _subscript_key(target) is None and (
-                    env.lookup("kinds", base.value) == FIXED_KEYS):
-                env.kinds[base.value] = None  # a key the code computes: its keys may be data now
+            if isinstance(base, cst.Name) and _subscript_key(target) is None:
+                self.forget_fixed_keys(base.value, env)  # a key the code computes
             if isinstance(base, cst.Name) and value_taint:
                 name = base.value
                 env.taint[name] = (env.lookup("taint", name) or EMPTY) | value_taint

@@ -216,7 +216,12 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     # (every test of `Prefilter.always` holds for a text when it holds for a part of it: the
     # lines as the functions' texts join them, a lone `\r` breaking a line as `\n` does)
     always = prefilter.always(source if "\r" not in source else "\n".join(lines), idents)
-    possible = prefilter.possible_sinks(idents)
+    # an object another module makes for a sink, named here: what its methods are is in the facts,
+    # not in this file's names, so any sink's evidence may be around (`self.store = redis_store`,
+    # then `self.store.sadd(...)` in another method)
+    extra = frozenset().union(*(names for evidence, _methods in prefilter.shape_kinds for names in evidence)) \
+        if not made.isdisjoint(idents) else frozenset()
+    possible = prefilter.possible_sinks(idents | extra)
     for i, fn in enumerate(functions):
         if _is_root_alone(fn, always, prefilter, summarised, handlers, made):
             live.add(i)
@@ -226,7 +231,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         # what shows which objects the function holds (a logger, a cache, a session): its own
         # names, the module's, its class's, and those of the methods that set what it reads of
         # self (read only when the names without them show no sink: more names can only add one)
-        seen = fn.idents | shell_idents.get(fn.cls, module_idents)
+        seen = fn.idents | shell_idents.get(fn.cls, module_idents) | extra
         if prefilter.calls_or_stores(fn.text, aliases, seen, fn.called):
             live.add(i)
             continue

@@ -298,9 +298,14 @@ class Walker:
             if isinstance(small.target, cst.Name):
                 name = small.target.value
                 env.taint[name] = (env.lookup("taint", name) or EMPTY) | added
+                flow.forget_fixed_keys(name, env)  # (`d |= {email: 1}`)
             self._store(small.target, added, env, small)
         elif isinstance(small, cst.Expr):
-            self.calls(small.value, env)
+            value = small.value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(
+                    value.func.value, cst.Name) and value.func.attr.value in ("update", "setdefault"):
+                flow.forget_fixed_keys(value.func.value.value, env)  # (`d.update({email: 1})`)
+            self.calls(value, env)
         elif isinstance(small, cst.Return):
             if small.value is not None:
                 self.calls(small.value, env)

@@ -597,12 +597,14 @@ class _Builder:
         """References that make the record a person's: to a person, not an action (``created_by``)
         nor a pointer to the latest actor (``last_poster``)."""
         out = []
+        own = {w.rstrip("s") for w in split_words(self.classes[qual]["n"])}  # (a role the record is named after)
         for name, _line, _types, target, _fk in self.fields(qual):
             if not target or depth > 8:
                 continue
             words = split_words(name)
             if words and words[-1] not in self.action_suffixes and words[0] not in self.pointer_prefixes and (
-                    words[-1] not in self.role_references and self.references_person(target, qual, depth)):
+                    words[-1] not in self.role_references or words[-1].rstrip("s") in own) and (
+                    self.references_person(target, qual, depth)):
                 out.append(name)
         return out
 
@@ -766,7 +768,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
             facts.objects[qual] = maker
     defined: dict[str, int] = {}  # (a function the other file defines with nothing to hand back counts too)
     for found, _path in file_facts:
-        for qual, *_params in found.get("defs", ()):
+        for qual in {q for q, *_params in found.get("defs", ())}:  # (`@overload` stubs: one function)
             defined[qual] = defined.get(qual, 0) + 1
     doubled.update(q for q in facts.returns if defined.get(q, 1) > 1)
     for qual in doubled:
@@ -1005,4 +1007,5 @@ def _sink_objects(objects: dict[str, str], policy) -> dict[str, str]:
         makers.update(found.get("factories") or ())  # (http: one kind of object)
         makers.update(f for spec in found.values() if isinstance(spec, dict) for f in spec.get("factories") or ())
     roots = {r for p in policy.processors.values() for r in p.sdk}
-    return {q: maker for q, maker in objects.items() if maker in makers or maker.split(".")[0] in roots}
+    return {q: maker for q, maker in objects.items() if maker in makers or any(
+        maker == r or maker.startswith(r + ".") for r in roots)}

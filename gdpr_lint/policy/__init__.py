@@ -73,7 +73,7 @@ class Category:
     weak_on_linked: bool = False  # weak words count on a record that belongs to a person too (WeightEntry.weight)
     measure_words: frozenset[str] = frozenset()  # a value of a person's series in one of measure_domains
     measure_domains: frozenset[str] = frozenset()
-    dates: bool = True  # its values can be dates or times: false for identifiers (an e-mail address, a name)
+    dates: bool = False  # a date named with its words is itself personal data (a date of birth)
 
     @property
     def identifying(self) -> bool:
@@ -323,7 +323,7 @@ def _category(raw: dict[str, Any], where: str, key: str) -> Category:
         weak_on_linked=bool(raw.get("weak_on_linked", False)),
         measure_words=_words(raw.get("measure_words"), where, f"{key}.measure_words"),
         measure_domains=_words(raw.get("measure_domains"), where, f"{key}.measure_domains"),
-        dates=bool(raw.get("dates", True)),
+        dates=bool(raw.get("dates", False)),
     )
 
 

@@ -91,6 +91,16 @@ def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list
     ``s3 = boto3.client("s3")``): another module that imports the object holds what it is."""
     names: _Names | None = None
     out: list[list[str]] = []
+    bound: dict[str, int] = {}  # how many times the module binds each name at its top
+    for stmt in _top_statements(tree):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+            stmt, (ast.AnnAssign, ast.AugAssign)) else []
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    bound[node.id] = bound.get(node.id, 0) + 1
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound[stmt.name] = bound.get(stmt.name, 0) + 1
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target, value = stmt.targets[0], stmt.value
@@ -98,8 +108,8 @@ def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list
             target, value = stmt.target, stmt.value
         else:
             continue
-        if not isinstance(target, ast.Name) or not isinstance(value, ast.Call):
-            continue
+        if not isinstance(target, ast.Name) or not isinstance(value, ast.Call) or bound.get(target.id, 0) > 1:
+            continue  # (bound again: which object an importer gets is not known)
         names = names or _Names(tree, module, is_package)
         maker = names.resolve(value.func)
         if "." in maker and not maker.startswith(f"{module}."):

@@ -75,9 +75,13 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
     assigned: dict[str, list[ast.AST]] = {}  # a local name -> the values assigned to it
     returns: list[ast.AST] = []
     # a parameter the body replaces outright (`value = "<hidden>"` at its top, not under a
-    # condition, from something that does not read it) is not handed back as it came
-    replaced = {t.id for stmt in fn.body if isinstance(stmt, ast.Assign) for t in stmt.targets
+    # condition, from something that does not read it, before any return) is not handed back as
+    # it came
+    replaced = {(t.id, stmt.lineno) for stmt in fn.body if isinstance(stmt, ast.Assign) for t in stmt.targets
                 if isinstance(t, ast.Name) and t.id in params and t.id not in _read(stmt.value)}
+    if replaced:  # (rare: the walk for the first return only then)
+        first_return = min((n.lineno for n in ast.walk(fn) if isinstance(n, ast.Return)), default=0)
+        replaced = {name for name, line in replaced if line < first_return}
     empty: set[int] = set()  # `if not x: return x`: what it hands back there is empty
     stack = list(fn.body)  # statements only, into their blocks, not into nested definitions
     while stack:
