@@ -99,9 +99,8 @@ class Flow:
         self.named = dict(facts.named) if facts is not None else {}
         # what callers in the tree pass to the parameters of this module's functions (survey.incoming)
         self.incoming: dict[str, dict[str, frozenset]] = getattr(facts, "incoming", None) or {}
-        #: the project facts, for the functions of other modules that hand back an argument
-        #: (survey.returns) and the objects other modules make
-        self.returned = facts if getattr(facts, "returns", None) or getattr(facts, "objects", None) else None
+        #: the project facts: the functions of other modules that hand back an argument
+        #: (survey.returns), the objects other modules make, what a class prints as
         self.facts = facts
         self.module = self.package = ""  # (place())
         user_text = self.texts.get(("user",))
@@ -257,6 +256,28 @@ class Flow:
         return self._keys.get(name, EMPTY)
 
     # ---- processors -------------------------------------------------------------------------------
+    def forget_own_sdk(self, module: str) -> None:
+        """Drop the SDK roots that contain ``module`` itself: the source of an SDK or integration
+        (allauth's Facebook provider, a vendor's own package) does not hand data to that vendor, it
+        is that vendor's code; its users are the ones the rules are for."""
+        if module:
+            self.sdk_roots = {root: proc for root, proc in self.sdk_roots.items()
+                              if module != root and not module.startswith(root + ".")}
+
+    def processor_of(self, names: tuple[str, ...]) -> str | None:
+        """The catalogue processor whose SDK a qualified name belongs to (the longest matching root)."""
+        roots = self.sdk_roots
+        for name in names:
+            if name in roots:
+                return roots[name]
+            prefix = name
+            while "." in prefix:
+                prefix = prefix.rpartition(".")[0]
+                if prefix in roots:
+                    return roots[prefix]
+        return None
+
+    # ---- names -----------------------------------------------------------------------------------
     def forget_fixed_keys(self, name: str, env: Env) -> None:
         """A dict written with string keys may be given others (``d[email] = 1``, ``d.update(...)``,
         ``d |= ...``): its keys may be data from then on."""
@@ -282,27 +303,6 @@ class Flow:
                 out.append(f"{self.module}.{name}")
             out.append(name)
         return out
-
-    def forget_own_sdk(self, module: str) -> None:
-        """Drop the SDK roots that contain ``module`` itself: the source of an SDK or integration
-        (allauth's Facebook provider, a vendor's own package) does not hand data to that vendor, it
-        is that vendor's code; its users are the ones the rules are for."""
-        if module:
-            self.sdk_roots = {root: proc for root, proc in self.sdk_roots.items()
-                              if module != root and not module.startswith(root + ".")}
-
-    def processor_of(self, names: tuple[str, ...]) -> str | None:
-        """The catalogue processor whose SDK a qualified name belongs to (the longest matching root)."""
-        roots = self.sdk_roots
-        for name in names:
-            if name in roots:
-                return roots[name]
-            prefix = name
-            while "." in prefix:
-                prefix = prefix.rpartition(".")[0]
-                if prefix in roots:
-                    return roots[prefix]
-        return None
 
     # ---- kinds ------------------------------------------------------------------------------------
     def kind_of(self, node: cst.BaseExpression, env: Env) -> str | None:
@@ -413,7 +413,7 @@ class Flow:
         proc = self.processor_of(names)
         if proc:
             return f"proc:{proc}"
-        maker = self.returned.maker_of(self._qualified(names)) if self.returned is not None else None
+        maker = self.facts.maker_of(self._qualified(names)) if getattr(self.facts, "objects", None) else None
         if maker is not None:  # an object another module of the project makes (`redis_store = FlaskRedis()`)
             kind = self.factories.get(maker)  # (a factory first, as for a call: kind_of)
             if kind is None:
@@ -667,7 +667,7 @@ class Flow:
     def _returning(self, names) -> Summary | None:
         """What a function of another module of the project hands back of its arguments, for one
         of its qualified ``names`` (survey.returns), as a summary."""
-        found = self.returned.returning(self._qualified(names)) if self.returned is not None else None
+        found = self.facts.returning(self._qualified(names)) if getattr(self.facts, "returns", None) else None
         return None if found is None else Summary(params=found[0], returns_params=frozenset(found[1]))
 
     def _returns_its_input(self, name: str) -> bool:
