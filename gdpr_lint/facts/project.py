@@ -294,9 +294,7 @@ class ProjectFacts:
             return table[name]
         by_last = getattr(self, index)
         if by_last is None:
-            by_last = {}
-            for q in table:
-                by_last.setdefault(q.rpartition(".")[2], []).append(q)
+            by_last = _grouped(table, 2)
             setattr(self, index, by_last)
         found = [q for q in by_last.get(name.rpartition(".")[2], ()) if name.endswith("." + q)]
         return table[found[0]] if len(found) == 1 else None
@@ -304,9 +302,7 @@ class ProjectFacts:
     def _last_names(self) -> dict[str, list[str]]:
         """The summarised functions by their last name."""
         if self._by_last is None:
-            self._by_last = {}
-            for q in self.summaries:
-                self._by_last.setdefault(q.rpartition(".")[2], []).append(q)
+            self._by_last = _grouped(self.summaries, 2)
         return self._by_last
 
     def receives(self, module: str) -> bool:
@@ -383,9 +379,7 @@ class ProjectFacts:
 
     def _by_module(self) -> dict[str, list[str]]:
         if self._modules is None:
-            self._modules = {}
-            for q in self.classes:
-                self._modules.setdefault(q.rpartition(".")[0], []).append(q)
+            self._modules = _grouped(self.classes, 0)
         return self._modules
 
     def relevant(self, module: str) -> list[str]:
@@ -744,6 +738,14 @@ class _Builder:
         table such as ``Gender``); an unknown target is not assumed to be one."""
         qual = self.target_class(target, here)
         return qual is not None and not self.personal_field(qual) and not self.is_person(qual)[0]
+
+
+def _grouped(names, part: int) -> dict[str, list[str]]:
+    """Qualified ``names`` by their last part (``part`` 2) or by what comes before it (0)."""
+    out: dict[str, list[str]] = {}
+    for q in names:
+        out.setdefault(q.rpartition(".")[part], []).append(q)
+    return out
 
 
 def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tuple[dict, str]] = ()) -> ProjectFacts:
