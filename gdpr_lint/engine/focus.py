@@ -492,16 +492,30 @@ def _statements_reaching(fn: _Function, masked: list[str], lines: set[int], mayb
     # the function's header (its decorators and `def` line) binds its parameters: a name read
     # takes it in, but its other parameters are not read for that
     header = next((k for k, (a, _b) in enumerate(statements) if _DEF.match(own[a])), -1)
-    statements_of: dict[str, list[int]] = {}
-    for k, found in enumerate(names_of):
-        for name in found - _NOT_LOCAL:
-            statements_of.setdefault(name, []).append(k)
+    names_of = [found - _NOT_LOCAL for found in names_of]
+    statements_of = _statements_naming(names_of)
     for k in range(header + 1):
         names_of[k] = set()
+    taken = _reached(seeds, names_of, statements_of)
+    return "\n".join(texts[k] for k in sorted(taken))
+
+
+def _statements_naming(names_of: list[set[str]]) -> dict[str, list[int]]:
+    """The statements that mention each name, from the names each statement mentions."""
+    statements_of: dict[str, list[int]] = {}
+    for k, names in enumerate(names_of):
+        for name in names:
+            statements_of.setdefault(name, []).append(k)
+    return statements_of
+
+
+def _reached(seeds, names_of: list[set[str]], statements_of: dict[str, list[int]]) -> set[int]:
+    """The statements ``seeds``, and those that mention a name they mention, and so on (each
+    name once, each statement once)."""
     taken = set(seeds)
-    todo = [name for n in seeds for name in names_of[n] - _NOT_LOCAL]
+    todo = [name for n in taken for name in names_of[n]]
     done: set[str] = set()
-    while todo:  # each name once, each statement once
+    while todo:
         name = todo.pop()
         if name in done:
             continue
@@ -509,8 +523,8 @@ def _statements_reaching(fn: _Function, masked: list[str], lines: set[int], mayb
         for k in statements_of.get(name, ()):
             if k not in taken:
                 taken.add(k)
-                todo.extend(names_of[k] - _NOT_LOCAL)
-    return "\n".join(texts[k] for k in sorted(taken))
+                todo.extend(names_of[k])
+    return taken
 
 
 def _summarised_calls(text: str, cls: str) -> frozenset[str]:
@@ -600,24 +614,9 @@ def _with_origins(n: int, lines: list[str], statements: list[tuple[int, int]], c
     ``cache``: each statement's identifiers and the statements of each identifier, made on first use."""
     if not cache:
         names_of = [identifiers("\n".join(lines[a:b + 1])) - _NOT_LOCAL for a, b in statements]
-        statements_of: dict[str, list[int]] = {}
-        for k, names in enumerate(names_of):
-            for name in names:
-                statements_of.setdefault(name, []).append(k)
-        cache.extend((names_of, statements_of))
+        cache.extend((names_of, _statements_naming(names_of)))
     names_of, statements_of = cache
-    taken = {n}
-    todo = list(names_of[n])
-    done: set[str] = set()
-    while todo:  # each name once, each statement once
-        name = todo.pop()
-        if name in done:
-            continue
-        done.add(name)
-        for k in statements_of.get(name, ()):
-            if k not in taken:
-                taken.add(k)
-                todo.extend(names_of[k])
+    taken = _reached((n,), names_of, statements_of)
     first, last = statements[n]
     own = "\n".join(lines[first:last + 1])
     extra = ["\n".join(lines[a:b + 1]) for k, (a, b) in enumerate(statements) if k in taken and k != n]
