@@ -7,19 +7,13 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
 
 - its own statements that are not functions or classes (imports, assignments, module-level code);
 - every class's own statements (its fields, its inner classes), its header and decorators;
-- the functions and methods that hold something always reported, a class declared inside
-  them, a call of a function that builds a remote log handler, or the name of an object another
-  module makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
-- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`, or
-  a call of a function the project facts say writes its parameters to a sink) where what the
-  sink may be given names personal data: the statements that hold a sink, with the statements
-  that mention a name they read and in turn the names those read (:func:`_statements_reaching`),
-  what callers pass the function (the facts), what the attributes of ``self`` they read are set
-  from, the module's names they read, and what the helpers they call return;
-- and, following what the code of those that reaches their sinks reads, the functions and
-  methods it calls by name (what a callee returns is followed into the caller, and in turn what
-  the callee's returns read) and the methods of its class that set an attribute of ``self`` it
-  reads (what ``self.x`` holds is followed across methods).
+- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`),
+  something always reported, a class declared inside them, a call of a function the project
+  facts say writes its parameters to a sink or builds a remote log handler, or the name of an
+  object another module makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
+- and, following what those read, the functions and methods they call by name (what a callee
+  returns is followed into the caller) and the methods of their class that set an attribute of
+  ``self`` they read (what ``self.x`` holds is followed across methods).
 
 What callers elsewhere pass to a function's parameters comes from the project facts
 (:mod:`gdpr_lint.survey.incoming`), not from a walk of the callers, so callers need no reading.
@@ -31,7 +25,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from gdpr_lint.files.parts import Part, masked_lines, members, top_level
@@ -47,14 +41,6 @@ _SELF_READ = re.compile(r"self[ \t]*\.[ \t]*([A-Za-z_]\w*)")  # (standalone: `se
 _SELF_SET = re.compile(r"self[ \t]*\.[ \t]*([A-Za-z_]\w*)(?=(?:[^\n=\\]|\\\r?\n|\\)*=(?!=))")
 _DUNDER = re.compile(r"__\w+__$")
 _RETURNS = re.compile(r"return\b(?![ \t]*(?:[#;\r\n]|$))", re.MULTILINE)  # `return(x)`, `return \` too
-_F_STRING = re.compile(r"(?<![\w])[rRbB]?[fF][rRbB]?[\"']")  # an f-string opens
-# a string of masked code (files.parts._mask) with each prefix Python allows
-_MASKS = frozenset(p + "S" for p in ("", *(a + b for a in "rRbBuUfF" for b in ("", *"rRbBfF"))))
-_BRACKET = re.compile(r"[()\[\]{}]")
-_YIELD = re.compile(r"yield\b")
-_RAISE = re.compile(r"raise\b")
-_DEF = re.compile(r"[ \t]*(?:async[ \t]+)?def\b")
-_SUBSCRIPT_STORE_TEXT = re.compile(r"\][ \t]*=[^=]")  # (as the pre-filter's)
 _BINDS = re.compile(r"^[ \t]*([A-Za-z_][\w, \t]*?)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 
 
@@ -72,7 +58,6 @@ class _Function:
     reads: frozenset[str] = frozenset()  # attributes of ``self`` it reads
     sets: dict[str, list[str]] | None = None  # ... and the statements that set them (read on first need)
     idents: set[str] = field(default_factory=set)
-    statements: list[tuple[int, int]] | None = None  # its statements (_statements_of), on first need
 
 
 @dataclass
@@ -90,8 +75,8 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     lines = python_lines(source)
     masked = masked_lines(source)
     found = top_level(source)
-    if not found:
-        return None
+    if not found or not all(map(str.isascii, masked)):
+        return None  # (names in other scripts: the text's patterns read ASCII names only)
     kept: list[tuple[int, int]] = []  # module-level statements and whole classes that cannot be cut
     functions: list[_Function] = []
     classes: list[_Class] = []
@@ -129,7 +114,8 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     handlers = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "handlers", None) or ()))
     # what a function does with an object another module makes for a sink (`redis_store.sadd(...)`)
     # shows only in the facts: a function that names one is read
-    made = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "sink_objects", None) or ()))
+    made = frozenset(q.rpartition(".")[2] for table in ("sink_objects", "factories")
+                     for q in (getattr(facts, table, None) or ()))  # (and the project's functions that make one)
     by_name: dict[str, list[int]] = {}
     methods_of: dict[str, list[int]] = {}  # class -> its methods that mention `self`
     for i, fn in enumerate(functions):
@@ -226,58 +212,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     objects = {words for table in ("texts", "carried") for words in (getattr(facts, table, None) or ())}
     objects.update(words for words, ev in (getattr(facts, "named", None) or {}).items()
                    if ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs or ev.measures)
-    own_text = getattr(facts, "text_of_class", None)
-
-    def given_to(fn: _Function, idents: set[str]) -> bool:
-        """Whether the project facts say the function is given personal data: its callers pass
-        some, ``idents`` (of the function or of the statements read) name an object of a class
-        the facts know, or are of a method of a class that prints as personal data (``self``)."""
-        qual = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
-        if qual in incoming or bool(objects) and _names_objects(idents, objects):
-            return True
-        return bool(fn.cls and own_text is not None and "self" in idents and own_text(f"{module}.{fn.cls}"))
-
-    def gets_data(fn: _Function, near: str, near_idents: set[str]) -> bool:
-        """Whether what the code ``near`` of a function (all of it, or the statements that reach
-        its sinks) reads may be personal data: what it names, what the function's callers in the
-        project pass it, what its class prints as (`self`), what the attributes of self it reads
-        are set from, what the helpers it calls return, and the module's names it reads."""
-        whole, read_code = near is fn.text, near
-        if fn.cls and not near_idents.isdisjoint(("self", "cls")):
-            # the owner of what `self.x` reads is the class (`self.comment` of `EditComment`)
-            near, near_idents = f"{near}\n{fn.cls}", near_idents | {fn.cls}
-        if prefilter.names_data(near) or given_to(fn, near_idents):
-            return True
-        served = fn.summarised if whole else _summarised_calls(read_code, fn.cls)
-        if any(returns_data(j) for j in callees(served, fn.cls)):
-            return True
-        reads = fn.reads if whole else fn.reads.intersection(near_idents)
-        # (the class's own statements, when it reads an attribute they set: `template = ...`)
-        shell = shells.get(fn.cls, "") if reads and not reads.isdisjoint(shell_idents.get(fn.cls, ())) else ""
-        around = "\n".join([shell, *(t for name in near_idents.intersection(bound) for t in bound[name])])
-        if around.strip() and prefilter.names_data(around):
-            return True
-        setting, _more = _setting(fn, reads)
-        if not setting:
-            return False
-        setting_calls = {n.rpartition(".")[2] for text in setting for n in CallText(text).names} - served
-        if setting_calls and any(returns_data(j) for j in callees(setting_calls, fn.cls)):
-            return True
-        return prefilter.names_data("\n".join([*setting, around]))
-
-    def _setting(fn: _Function, reads) -> tuple[list[str], set[str]]:
-        """The statements that set the attributes of self in ``reads``, and their identifiers."""
-        setting: list[str] = []
-        more: set[str] = set()
-        for attr in reads:
-            texts, names = setting_of(fn.cls, attr)
-            if texts:
-                setting += texts
-                more |= names
-        return setting, more
-
     live: set[int] = set()
-    read: dict[int, str] = {}  # a function kept -> the code of it whose values reach what it is kept for
     # nothing in a function is reported whatever its words unless something in the file is
     # (every test of `Prefilter.always` holds for a text when it holds for a part of it: the
     # lines as the functions' texts join them, a lone `\r` breaking a line as `\n` does)
@@ -289,67 +224,59 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         if not made.isdisjoint(idents) else frozenset()
     possible = prefilter.possible_sinks(idents | extra)
     for i, fn in enumerate(functions):
-        if _is_root_alone(fn, always, prefilter, handlers, made):
+        if _is_root_alone(fn, always, prefilter, summarised, handlers, made):
             live.add(i)
-            read[i] = fn.text
             continue
-        # a call of a function of the project that writes its parameters to a sink is one too
-        passes = summarised.called_by(fn)
-        if not passes and not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
+        if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
             continue  # (what holds it and what it reads of self cannot change that)
         # what shows which objects the function holds (a logger, a cache, a session): its own
         # names, the module's, its class's, and those of the methods that set what it reads of
         # self (read only when the names without them show no sink: more names can only add one)
         seen = fn.idents | shell_idents.get(fn.cls, module_idents) | extra
-        calls = passes or prefilter.calls_or_stores(fn.text, aliases, seen, fn.called)
-        if not calls:
-            _setting_texts, more = _setting(fn, fn.reads)
-            calls = not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called)
-        raises = not calls and "raise" in fn.text and prefilter.raises_data(fn.text)
-        if not (calls or raises):
-            continue
-        # what a sink may be given: the statements that hold a sink, with those that tell where
-        # the names they read come from (a superset of the flow's: `_with_origins`), or the whole
-        # function when its sinks cannot be told apart; then what those statements name, what
-        # the function's callers in the project pass it, what the module's names and the
-        # attributes of self they read hold, what its class prints as (`self`), and what the
-        # helpers they call return
-        near = _sink_statements(fn, masked, aliases, (possible[0] | summarised.names, possible[1]) if passes
-                                else possible, prefilter) or fn.text
-        if near is fn.text or gets_data(fn, near, identifiers(near)):
+        if prefilter.calls_or_stores(fn.text, aliases, seen, fn.called):
             live.add(i)
-            read[i] = near  # (what the closure below follows)
+            continue
+        setting = []
+        more: set[str] = set()
+        for attr in fn.reads:
+            texts, names = setting_of(fn.cls, attr)
+            if texts:
+                setting += texts
+                more |= names
+        if not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called):
+            live.add(i)
+            continue
+        raises = "raise" in fn.text and prefilter.raises_data(fn.text)
+        if not raises:
+            continue
+        # what a raise may carry: what the function names, what its callers in the project pass
+        # it, what the module's names and the attributes of self it reads hold
+        given = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
+        given = given in incoming or bool(objects) and _names_objects(fn.idents, objects)
+        if not given:
+            # what it raises may come from a helper's return, or from one that sets what it reads of self
+            setting_calls = {n.rpartition(".")[2] for text in setting for n in CallText(text).names}
+            given = any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls))
+        around = None if given else "\n".join([*setting, *(t for name in fn.idents.intersection(bound)
+                                                          for t in bound[name])])
+        if prefilter.raise_counts(fn.text, around, raises):
+            live.add(i)
     if len(live) == len(functions):
         return None
     # module-level code reads helpers' returns too (`log.info(describe(ACCOUNT))` at the top)
     module_calls = CallText(module_text).names
-    work: list[tuple[int, str | None]] = [(i, read[i]) for i in live]
-    work += [(j, None) for j in callees({n for n in module_calls if "." not in n}, "")]
-    done: set[tuple[int, str | None]] = set()
-    while work:
-        # what the code of the kept functions that reaches a sink (or a return) reads: the
-        # callees whose returns it takes (their statements that reach a `return`), and the
-        # methods of its class that set the attributes of self it reads (their statements that do)
-        i, code = work.pop()
-        if (i, code) in done:
-            continue
-        done.add((i, code))
-        live.add(i)
-        fn = functions[i]
-        wanted = [(name, j) for name in fn.summarised for j in by_name.get(name, ())
+    for j in callees({n for n in module_calls if "." not in n}, ""):
+        live.add(j)
+    work = list(live)
+    while work:  # what the kept functions read: their callees, the setters of their attributes
+        fn = functions[work.pop()]
+        wanted = [j for name in fn.summarised for j in by_name.get(name, ())
                   if functions[j].returns and functions[j].cls in ("", fn.cls)]
-        setting = [(attr, j) for attr in fn.reads for j in setters(fn.cls, attr)]
-        if not wanted and not setting:
-            continue
-        if code is None:  # a callee, for its returns
-            code = _returns(fn, masked)
-        if code and code is not fn.text:
-            names = {n.rpartition(".")[2] for n in CallText(code).names}
-            idents = identifiers(code)
-            wanted = [(name, j) for name, j in wanted if name in names]
-            setting = [(attr, j) for attr, j in setting if attr in idents]
-        work.extend((j, None) for _name, j in wanted)
-        work.extend((j, "\n".join(functions[j].sets[attr])) for attr, j in setting)
+        wanted += [j for attr in fn.reads for j in setters(fn.cls, attr)]
+        for j in wanted:
+            if j not in live:
+                live.add(j)
+                work.append(j)
     if len(live) == len(functions):
         return None
     keep = {id(functions[i]) for i in live}
@@ -427,111 +354,19 @@ def _called_alone(name: str, text: str) -> bool:
     return False
 
 
-def _is_root_alone(fn: _Function, always: bool, prefilter, handlers: frozenset[str],
+def _is_root_alone(fn: _Function, always: bool, prefilter, summarised: _Summarised, handlers: frozenset[str],
                    made: frozenset[str] = frozenset()) -> bool:
     """Whether a function or method can make a finding of its own whatever names are around it
     (see the module docstring): something always reported (``always``: the file holds some), a
-    record declared inside it, a call of a function that builds a remote log handler, or a name
-    of an object another module makes for a sink (``made``)."""
+    record declared inside it, a call of a function that writes its parameters to a sink or
+    builds a remote log handler, or a name of an object another module makes for a sink
+    (``made``).  The sink shapes it holds are :meth:`Prefilter.function_sink_shaped`'s."""
     text = fn.text
     if always and prefilter.always(text, fn.idents):
         return True
     if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
         return True  # a record declared inside it
-    return not fn.called.isdisjoint(handlers) or not fn.idents.isdisjoint(made)
-
-
-def _sink_statements(fn: _Function, masked: list[str], aliases, possible, prefilter) -> str:
-    """The statements of a function that may be a sink (a call of a name that can be one in the
-    file, a store by subscript, a raise the engine may report), with those their values come
-    from (:func:`_statements_reaching`); ``""`` when they cannot be told apart from the text (a
-    sink called by another name)."""
-    names, subscripts = possible
-    if "getattr" in fn.called or any(alias in fn.called for _name, alias in aliases):
-        return ""
-    text = fn.text
-    lines = {n - 1 for n in CallText(text).lines_where(lambda name: name.rpartition(".")[2] in names)}
-    if subscripts:
-        lines.update(text.count("\n", 0, m.start()) for m in _SUBSCRIPT_STORE_TEXT.finditer(text))
-    raised = {text.count("\n", 0, m.start()) for m in standalone(_RAISE, text)} - lines
-    return _statements_reaching(fn, masked, lines, raised, lambda code: prefilter.raise_counts(code, None))
-
-
-def _returns(fn: _Function, masked: list[str]) -> str:
-    """The statements of a function that may hand a value back (``return <value>``, ``yield``),
-    with those their values come from (:func:`_statements_reaching`)."""
-    text = fn.text
-    lines = {text.count("\n", 0, m.start()) for pattern in (_RETURNS, _YIELD) for m in standalone(pattern, text)}
-    return _statements_reaching(fn, masked, lines)
-
-
-def _statements_reaching(fn: _Function, masked: list[str], lines: set[int], maybe: set[int] = frozenset(),
-                         wanted=None) -> str:
-    """The statements of a function on ``lines`` (0-based in its text), and those on ``maybe``
-    for which ``wanted(code)`` holds, each with the statements that mention a name it reads,
-    and in turn the names those read (a superset of where the flow's values come from: names
-    are read in the code, not in its strings and comments, but for the expressions of
-    f-strings); ``""`` when there are none."""
-    if not lines and not maybe:
-        return ""
-    text_lines = fn.text.split("\n")
-    own = masked[fn.first - 1:fn.first - 1 + len(text_lines)]
-    statements = _statements_of(fn, own)
-    texts = ["\n".join(text_lines[a:b + 1]) for a, b in statements]
-    starts = [a for a, _b in statements]
-    seeds = {bisect_right(starts, line) - 1 for line in lines}
-    for n in {bisect_right(starts, line) - 1 for line in maybe} - seeds:
-        if wanted(texts[n]):
-            seeds.add(n)
-    seeds.discard(-1)
-    if not seeds:
-        return ""
-    masks = _MASKS - fn.idents  # what a masked string reads as (`S`, `fS`), unless the code has such a name
-    names_of = [identifiers(code) if _F_STRING.search(code) else identifiers("\n".join(own[a:b + 1])) - masks
-                for code, (a, b) in zip(texts, statements)]
-    # the function's header (its decorators and `def` line) binds its parameters: a name read
-    # takes it in, but its other parameters are not read for that
-    header = next((k for k, (a, _b) in enumerate(statements) if _DEF.match(own[a])), -1)
-    names_of = [found - _NOT_LOCAL for found in names_of]
-    statements_of = _statements_naming(names_of)
-    for k in range(header + 1):
-        names_of[k] = set()
-    taken = _reached(seeds, names_of, statements_of)
-    return "\n".join(texts[k] for k in sorted(taken))
-
-
-def _statements_naming(names_of: list[set[str]]) -> dict[str, list[int]]:
-    """The statements that mention each name, from the names each statement mentions."""
-    statements_of: dict[str, list[int]] = {}
-    for k, names in enumerate(names_of):
-        for name in names:
-            statements_of.setdefault(name, []).append(k)
-    return statements_of
-
-
-def _reached(seeds, names_of: list[set[str]], statements_of: dict[str, list[int]]) -> set[int]:
-    """The statements ``seeds``, and those that mention a name they mention, and so on (each
-    name once, each statement once)."""
-    taken = set(seeds)
-    todo = [name for n in taken for name in names_of[n]]
-    done: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in done:
-            continue
-        done.add(name)
-        for k in statements_of.get(name, ()):
-            if k not in taken:
-                taken.add(k)
-                todo.extend(names_of[k])
-    return taken
-
-
-def _summarised_calls(text: str, cls: str) -> frozenset[str]:
-    """The calls of ``text`` whose value the flow reads from a summary of the callee (as
-    ``_Function.summarised``)."""
-    return frozenset(n.rpartition(".")[2] for n in CallText(text).names
-                     if "." not in n or (cls and n.startswith("self.") and n.count(".") == 1))
+    return summarised.called_by(fn) or not fn.called.isdisjoint(handlers) or not fn.idents.isdisjoint(made)
 
 
 def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:
@@ -554,7 +389,7 @@ def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
         return out
     lines = fn.text.split("\n")
     own = masked[fn.first - 1:fn.first - 1 + len(lines)]
-    statements = _statements_of(fn, own)
+    statements = _logical_lines(own)
     of_line = {k: n for n, (a, b) in enumerate(statements) for k in range(a, b + 1)}
     found: dict[int, list[str]] = {}  # statement -> the attributes it sets
     for m in standalone(_SELF_SET, fn.text):
@@ -575,17 +410,11 @@ def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
     return out
 
 
-_NOT_LOCAL = frozenset({*keyword.kwlist, *keyword.softkwlist, "self", "cls"})
+# (not the soft keywords: `match`, `case` and `_` are names too)
+_NOT_LOCAL = frozenset({*keyword.kwlist, "self", "cls"})
 # `for self.x in ...`, `for self.a, self.b in ...`; `with open(p) as self.f:` (on masked code)
 _LOOP_TARGET = re.compile(r"[ \t]*(?:async[ \t]+)?for[ \t]+(.*?)[ \t]+in\b")
 _WITH_TARGET = re.compile(r"\bas[ \t]+(self[ \t]*\.[ \t]*\w+)")
-
-
-def _statements_of(fn: _Function, own: list[str]) -> list[tuple[int, int]]:
-    """The statements of a function (``own``: its masked lines), read once (:func:`_logical_lines`)."""
-    if fn.statements is None:
-        fn.statements = _logical_lines(own)
-    return fn.statements
 
 
 def _logical_lines(masked: list[str]) -> list[tuple[int, int]]:
@@ -593,11 +422,9 @@ def _logical_lines(masked: list[str]) -> list[tuple[int, int]]:
     one where its brackets are closed and it does not end with a backslash."""
     out: list[tuple[int, int]] = []
     depth, first = 0, 0
-    bracket = _BRACKET.search
     for k, code in enumerate(masked):
-        if bracket(code) is not None:
-            depth = max(depth + code.count("(") + code.count("[") + code.count("{") - code.count(")")
-                        - code.count("]") - code.count("}"), 0)
+        depth = max(depth + code.count("(") + code.count("[") + code.count("{") - code.count(")")
+                    - code.count("]") - code.count("}"), 0)
         if depth == 0 and not code.rstrip().endswith("\\"):
             out.append((first, k))
             first = k + 1
@@ -614,9 +441,24 @@ def _with_origins(n: int, lines: list[str], statements: list[tuple[int, int]], c
     ``cache``: each statement's identifiers and the statements of each identifier, made on first use."""
     if not cache:
         names_of = [identifiers("\n".join(lines[a:b + 1])) - _NOT_LOCAL for a, b in statements]
-        cache.extend((names_of, _statements_naming(names_of)))
+        statements_of: dict[str, list[int]] = {}
+        for k, names in enumerate(names_of):
+            for name in names:
+                statements_of.setdefault(name, []).append(k)
+        cache.extend((names_of, statements_of))
     names_of, statements_of = cache
-    taken = _reached((n,), names_of, statements_of)
+    taken = {n}
+    todo = list(names_of[n])
+    done: set[str] = set()
+    while todo:  # each name once, each statement once
+        name = todo.pop()
+        if name in done:
+            continue
+        done.add(name)
+        for k in statements_of.get(name, ()):
+            if k not in taken:
+                taken.add(k)
+                todo.extend(names_of[k])
     first, last = statements[n]
     own = "\n".join(lines[first:last + 1])
     extra = ["\n".join(lines[a:b + 1]) for k, (a, b) in enumerate(statements) if k in taken and k != n]
