@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from gdpr_lint.cli import main
+from gdpr_lint.policy import load_policy
 
 
 def scan_tree(tmp_path, monkeypatch, files: dict[str, str], config: str = "") -> dict[str, list[str]]:
@@ -969,3 +970,73 @@ def test_a_function_of_a_folder_without_init_is_reached_through_a_dotted_call(tm
                 notices.post.deliver(member.email)
             """})
     assert found.get("greet") == ["GDPR301"] and found.get("farewell") == ["GDPR301"], found
+
+
+def test_a_test_suite_folder_named_after_what_it_tests_is_test_code():
+    """`auditlog_tests/`, `integration_tests/`: a folder named `<something>_tests` holds a test
+    suite (made-up people); a folder whose name merely ends in the letters (`contests/`) or
+    starts with them (`tests_data_model/` is no suffix) is production code."""
+    policy = load_policy()
+    assert policy.skips_data_rules("shop_tests/test_app/models.py")
+    assert policy.skips_data_rules("src/integration_test/models.py")
+    assert policy.skips_data_rules("tests/models.py")
+    assert not policy.skips_data_rules("contests/models.py")
+    assert not policy.skips_data_rules("latest/models.py")
+    assert not policy.skips_data_rules("shop/models_tests.py")
+
+
+STORE_FACTORY = '''
+import os
+
+import redis
+
+
+def open_store():
+    """The shared store."""
+    client = redis.Redis(host="localhost")
+    return client
+
+
+def open_cached_store():
+    return open_store()
+
+
+def scratch_folder():
+    return os.path.join("/tmp", "scratch")
+'''
+
+
+def test_a_function_of_the_project_that_hands_back_a_store_makes_one(tmp_path, monkeypatch):
+    """`STORE = open_store()` where the project's own `open_store()` returns a Redis client (made
+    by a known factory, directly, through a name, or through another such function) is a Redis
+    client, in the module that makes it and in a function that calls the factory; what another
+    project function hands back (a path) is no store."""
+    files = {"kv/__init__.py": "", "kv/conn.py": STORE_FACTORY, "kv/visits.py": '''
+        from kv.conn import open_cached_store, open_store, scratch_folder
+
+        STORE = open_store()
+
+
+        def remember(email):
+            STORE.set("seen:" + email, 1)
+
+
+        def note(phone_number):
+            store = open_cached_store()
+            store.sadd("phones", phone_number)
+
+
+        def where(email):
+            folder = scratch_folder()
+            return folder.count(email)
+    ''', "kv/keep.py": '''
+        from kv.visits import STORE
+
+
+        def keep(email):
+            STORE.lpush("kept", email)
+    '''}
+    found = scan_tree(tmp_path, monkeypatch, files)
+    assert found.get("remember") == ["GDPR203"] and found.get("note") == ["GDPR203"]
+    assert found.get("keep") == ["GDPR203"]
+    assert "where" not in found

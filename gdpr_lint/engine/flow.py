@@ -343,6 +343,12 @@ class Flow:
             proc = self.processor_of(names)
             if proc:
                 return f"proc:{proc}"
+            maker = self.facts.factory_of(self._qualified(names)) if getattr(self.facts, "factories", None) else None
+            if maker is not None:  # a function of the project that hands back what a factory makes
+                kind = self.factories.get(maker)
+                proc = None if kind else self.processor_of((maker,))
+                if kind or proc:
+                    return kind or f"proc:{proc}"
             if isinstance(func, cst.Attribute):
                 base_kind = self.kind_of(func.value, env)
                 if base_kind and (func.attr.value in self.binders.get(base_kind, ()) or base_kind.startswith("proc:")):

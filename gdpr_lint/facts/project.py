@@ -100,6 +100,9 @@ class ProjectFacts:
     #: those of them a sink or a processor's SDK makes (a Redis client, a boto3 client): a file that
     #: imports one is analysed, and its functions that name one are read
     sink_objects: dict[str, str] = field(default_factory=dict)
+    #: the project's functions that hand back an object a known factory makes (``def get_redis():
+    #: return redis.Redis(...)``): qualified name -> that factory's qualified name
+    factories: dict[str, str] = field(default_factory=dict)
     #: the project's own field types (``class MarkdownField(models.TextField)``): qualified name ->
     #: the types of frameworks they derive from, through project bases in any module
     field_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -116,6 +119,7 @@ class ProjectFacts:
     _objects_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _class_texts_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _sink_objects_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _factories_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     #: modules with a class that is, or may be, a record: a schema, or one with a framework's base,
     #: decorator or field constructor (the survey's reading of a class is a little narrower than
     #: the engine's, so any of those counts)
@@ -130,7 +134,7 @@ class ProjectFacts:
                             shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers,
                             operator_exceptions=self.operator_exceptions, returns=self.returns,
                             field_types=self.field_types, objects=self.objects, sink_objects=self.sink_objects,
-                            class_texts=self.class_texts)
+                            class_texts=self.class_texts, factories=self.factories)
 
     def builds_handler(self, calls=(), dotted=()) -> bool:
         """Whether a file may build one of the project's remote log handlers: it calls a name one
@@ -210,6 +214,8 @@ class ProjectFacts:
         survey facts, whose ``calls`` are the names it calls)."""
         if module in self.record_modules:
             return True
+        if self.factories and not self._factory_names().isdisjoint(found.get("calls", ())):
+            return True  # it calls a function of the project that hands back a store's client
         if not self.summaries:
             return False
         if self._summarised is None:
@@ -273,6 +279,19 @@ class ProjectFacts:
         """What a value of the class ``qual`` (qualified) prints as, when personal (``class_texts``)."""
         return (self._named_in(self.class_texts, "_class_texts_by_last", qual) or frozenset()) if self.class_texts \
             else frozenset()
+
+    def _factory_names(self) -> frozenset[str]:
+        """The last names of the project's factories (:attr:`factories`)."""
+        return frozenset(q.rpartition(".")[2] for q in self.factories)
+
+    def factory_of(self, names) -> str | None:
+        """The known factory whose object a project function, one of ``names`` (its qualified
+        names), hands back (``get_redis`` -> ``redis.Redis``)."""
+        for name in names if self.factories else ():
+            found = self._named_in(self.factories, "_factories_by_last", name)
+            if found is not None:
+                return found
+        return None
 
     def maker_of(self, names) -> str | None:
         """What made the module-level object one of ``names`` (its qualified names) stands for."""
@@ -360,6 +379,7 @@ class ProjectFacts:
                                                       sorted(self.operator_exceptions),
                                                       sorted(self.field_types.items()),
                                                       sorted(self.objects.items()),
+                                                      sorted(self.factories.items()),
                                                       sorted((k, sorted(v)) for k, v in self.class_texts.items())],
                                                      default=repr).encode()
                                           ).hexdigest()
@@ -757,6 +777,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     _persisted_carriers(facts, builder, [(name, via, f"{path}:{line}") for found, path in file_facts
                                          for name, line, via in found.get("persisted", ())])
     facts.shown_exceptions = _shown_exceptions(classes, [c for found, _ in file_facts for c in found.get("caught", ())])
+    makers: dict[str, list[str]] = {}  # a project function -> what makes what it hands back
     doubled: set[str] = set()  # a name two files give (two modules of one name in folders without
     # __init__.py): which of the two a call reaches is not known, so neither fact is used
     for found, path in file_facts:
@@ -768,6 +789,8 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
             if facts.objects.get(qual, maker) != maker:
                 doubled.add(qual)
             facts.objects[qual] = maker
+        for qual, maker in found.get("factories", ()):
+            makers.setdefault(qual, []).append(maker)
     defined: dict[str, int] = {}  # (a function the other file defines with nothing to hand back counts too)
     for found, _path in file_facts:
         for qual in {q for q, *_params in found.get("defs", ())}:  # (`@overload` stubs: one function)
@@ -776,6 +799,10 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     for qual in doubled:
         facts.returns.pop(qual, None)
         facts.objects.pop(qual, None)
+        makers.pop(qual, None)
+    facts.factories = _project_factories(makers, policy)
+    for qual, maker in facts.objects.items():  # `CLIENT = get_redis()`: what get_redis hands back
+        facts.objects[qual] = facts.factory_of((maker,)) or maker
     for found, path in file_facts:
         for qual, params, flows in found.get("summaries", ()):
             facts.summaries[qual] = (tuple(params), tuple((i, code, what, f"{path}:{line}")
@@ -1003,11 +1030,34 @@ def _sink_objects(objects: dict[str, str], policy) -> dict[str, str]:
     ``sinks.yaml``, or a processor's SDK, makes."""
     if not objects:
         return {}
+    known = _known_maker(policy)
+    return {q: maker for q, maker in objects.items() if known(maker)}
+
+
+def _known_maker(policy):
+    """A test of a qualified name: a factory of a log, a store or an HTTP client of ``sinks.yaml``,
+    or a name in a processor's SDK."""
     makers: set[str] = set()
     for section in ("logging", "storage", "http"):
         found = (policy.sinks.get(section) or {}).get("objects") or {}
         makers.update(found.get("factories") or ())  # (http: one kind of object)
         makers.update(f for spec in found.values() if isinstance(spec, dict) for f in spec.get("factories") or ())
     roots = {r for p in policy.processors.values() for r in p.sdk}
-    return {q: maker for q, maker in objects.items() if maker in makers or any(
-        maker == r or maker.startswith(r + ".") for r in roots)}
+    return lambda maker: maker in makers or any(maker == r or maker.startswith(r + ".") for r in roots)
+
+
+def _project_factories(makers: dict[str, list[str]], policy) -> dict[str, str]:
+    """The project's functions that hand back what a known factory makes (:func:`_known_maker`),
+    directly or through another such function of the project (``get_cache()`` returning
+    ``get_redis()``): qualified name -> the known factory (the first one it returns)."""
+    if not makers:
+        return {}
+    known = _known_maker(policy)
+    out: dict[str, str] = {}
+    for _round in range(4):  # (chains of project factories, a few deep)
+        for qual, found in makers.items():
+            if qual not in out:
+                hit = next((m if known(m) else out[m] for m in found if known(m) or m in out), None)
+                if hit is not None:
+                    out[qual] = hit
+    return out

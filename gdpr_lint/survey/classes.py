@@ -117,6 +117,47 @@ def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list
     return out
 
 
+def module_factories(tree: ast.Module, module: str, is_package: bool) -> list[list[str]]:
+    """``[[qualified name, qualified name of a maker], ...]`` for the module's functions that hand
+    back an object made by a call of something the module imports (``return redis.Redis(...)``,
+    or a name bound to such a call and returned): what a call of them gives is what the maker
+    makes (a project's own ``get_redis()``)."""
+    names: _Names | None = None
+    out: list[list[str]] = []
+    functions = {stmt.name for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        made: dict[str, list[ast.Call]] = {}  # local name -> the calls bound to it
+        returned: list[ast.expr] = []
+        todo = list(stmt.body)
+        while todo:  # the function's own statements (not those of the functions and classes inside it)
+            cur = todo.pop()
+            if isinstance(cur, ast.Return) and cur.value is not None:
+                returned.append(cur.value)
+            elif isinstance(cur, ast.Assign) and len(cur.targets) == 1 and isinstance(cur.targets[0], ast.Name) \
+                    and isinstance(cur.value, ast.Call):
+                made.setdefault(cur.targets[0].id, []).append(cur.value)
+            elif not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for name in block_fields(type(cur)):
+                    for item in getattr(cur, name, ()):
+                        todo.extend(item.body if isinstance(item, (ast.ExceptHandler, ast.match_case)) else [item])
+        calls = [c for value in returned for c in (
+            [value] if isinstance(value, ast.Call) else made.get(value.id, []) if isinstance(value, ast.Name) else [])]
+        for call in calls:
+            names = names or _Names(tree, module, is_package)
+            text = _dotted(call.func)
+            if text in functions:  # another function of the module (`return open_store()`)
+                maker = f"{module}.{text}"
+            elif text.partition(".")[0] in names.aliases:
+                maker = names.resolve_text(text)
+            else:
+                continue  # a method of a local value (`value.split()`), or a class of the module
+            if "." in maker and [f"{module}.{stmt.name}", maker] not in out:
+                out.append([f"{module}.{stmt.name}", maker])
+    return out
+
+
 _LOADERS = frozenset({"import_module", "__import__"})
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
@@ -366,6 +407,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              # the objects it makes at module level (`redis_store = FlaskRedis()`): what they are
              # where another module imports them (ProjectFacts.objects)
              "objects": module_objects(tree, module, is_package),
+             # its functions that hand back such an object (`def get_redis(): return redis.Redis()`):
+             # a call of them gives what the maker makes (ProjectFacts.factories)
+             "factories": module_factories(tree, module, is_package) if not text or "return" in text else [],
              # what it imports: test code that production code imports is production code (facts.scope)
              "imports": imported_modules(tree, module, is_package, text, calls) if not text or "import" in text else [],
              # the dotted names it calls (`x.mail.send`): a function of a module named from a folder
@@ -404,7 +448,7 @@ def weak_attributes(text: str, policy) -> list[str]:
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
 _FILE_KEYS = frozenset({"persisted", "caught", "mentions", "handed", "summaries", "calls", "imports", "chains", "dotted",
-                        "attrs", "defs", "passes", "returns", "objects"})
+                        "attrs", "defs", "passes", "returns", "objects", "factories"})
 
 
 def check_class_facts(data) -> None:
@@ -471,6 +515,9 @@ def check_file_facts(data) -> dict:
     for item in data.get("objects", ()):  # [module-level name, qualified name of what made it]
         if len(need_list(item, str)) != 2:
             raise BadEntry("an object fact has two parts")
+    for item in data.get("factories", ()):  # [function, qualified name of what makes what it returns]
+        if len(need_list(item, str)) != 2:
+            raise BadEntry("a factory fact has two parts")
     for item in data.get("returns", ()):  # [function, [parameters], [indexes of those it returns]]
         if len(need(item, list)) != 3:
             raise BadEntry("a returned-parameters fact has three parts")
