@@ -1040,3 +1040,59 @@ def test_a_function_of_the_project_that_hands_back_a_store_makes_one(tmp_path, m
     assert found.get("remember") == ["GDPR203"] and found.get("note") == ["GDPR203"]
     assert found.get("keep") == ["GDPR203"]
     assert "where" not in found
+
+
+def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_record(tmp_path, monkeypatch):
+    """`device.number` where the project's `CallbackDevice.number` is a PhoneNumberField holds a
+    phone number (as does `device.number.as_e164`, the same number written otherwise); a field of
+    that name and another type (`ticket.number`), another field (`device.label`), an owner named
+    after no record (`room.number`) and a record of a thing (a shop's own telephone line) are not."""
+    files = {"otp/__init__.py": "", "otp/models.py": models('''
+        from phonenumber_field.modelfields import PhoneNumberField
+
+
+        class CallbackDevice(models.Model):
+            user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            number = PhoneNumberField()  # gdpr: retention=P1Y basis=contract
+            label = models.CharField(max_length=40)
+
+
+        class Ticket(models.Model):
+            number = models.IntegerField()
+
+
+        class Shop(models.Model):
+            title = models.CharField(max_length=40)
+            hotline = PhoneNumberField()
+    '''), "otp/dev.py": '''
+        import logging
+
+        log = logging.getLogger(__name__)
+
+
+        def call(device, code):
+            log.info("calling %s with %s", device.number, code)
+
+
+        def text(device, code):
+            log.info("texting %s with %s", device.number.as_e164, code)
+
+
+        def named(device):
+            log.info("device %s", device.label)
+
+
+        def ticket(ticket):
+            log.info("ticket %s", ticket.number)
+
+
+        def room(room):
+            log.info("room %s", room.number)
+
+
+        def shop(shop):
+            log.info("shop line %s", shop.hotline)
+    '''}
+    found = scan_tree(tmp_path, monkeypatch, files)
+    assert found.get("call") == ["GDPR301"] and found.get("text") == ["GDPR301"]
+    assert not {"named", "ticket", "room", "shop"} & found.keys()

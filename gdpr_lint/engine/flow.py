@@ -97,6 +97,8 @@ class Flow:
         self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
         self.content_attributes = frozenset(sources.get("content_attributes", ()))
         self.named = dict(facts.named) if facts is not None else {}
+        # fields records declare with a personal-data type, by name (``device.number``)
+        self.typed_fields = bool(getattr(facts, "typed_fields", None))
         # what callers in the tree pass to the parameters of this module's functions (survey.incoming)
         self.incoming: dict[str, dict[str, frozenset]] = getattr(facts, "incoming", None) or {}
         #: the project facts: the functions of other modules that hand back an argument
@@ -578,7 +580,8 @@ class Flow:
             owner = self.owner_name(base)
             typed = env.lookup("typed", base.value) if isinstance(base, cst.Name) else None
             return (frozenset(self.classifier.classify(attr, typed or owner, False, self.evidence_of(typed or owner)))
-                    or self.source_of(node) or (self.texts.get(("user",), EMPTY) if attr == "user" else EMPTY))
+                    or self.source_of(node) or (self.texts.get(("user",), EMPTY) if attr == "user" else EMPTY)
+                    or (self._typed_field(node, typed or owner) if self.typed_fields else EMPTY))
         if kind is cst.Subscript:
             key = _subscript_key(node)
             if key is not None:
@@ -644,6 +647,16 @@ class Flow:
         if kind is cst.UnaryOperation:
             return EMPTY if isinstance(node.operator, cst.Not) else t(node.expression, env, d)
         return EMPTY
+
+    def _typed_field(self, node: cst.Attribute, owner: str | None) -> frozenset:
+        """What ``owner.attr`` holds as a field a record named after the owner declares with a
+        personal-data type (``device.number``: ``PhoneDevice.number = PhoneNumberField()``), or
+        as an attribute of such a field's value, which shows the same data (``device.number.as_e164``)."""
+        found = self.facts.typed_field(owner, node.attr.value)
+        if found or type(node.value) is not cst.Attribute:
+            return found
+        base = node.value
+        return self.facts.typed_field(self.owner_name(base.value), base.attr.value)
 
     def is_sanitizer(self, func: cst.BaseExpression) -> bool:
         """Whether calling ``func`` makes a value safe (hash, mask, redact, encrypt, len ...)."""

@@ -86,6 +86,10 @@ class ProjectFacts:
     #: weak-word fields a class of a person (or that belongs to one) holds as personal data
     #: (``WeightEntry.weight``), by qualified name: a file reading them is analysed
     personal_fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: fields a record declares with a type that says what personal data they hold (``number =
+    #: PhoneNumberField()`` of ``PhoneDevice``), by field name: [(the words of the class's name,
+    #: the matches of the type)], so that ``device.number`` reads as that field
+    typed_fields: dict[str, list[tuple[tuple[str, ...], frozenset]]] = field(default_factory=dict)
     #: what the project's callers pass to a function's parameters: qualified name -> {parameter: matches}
     incoming: dict[str, dict[str, frozenset]] = field(default_factory=dict)
     #: project classes that subclass a logging handler that sends records elsewhere (sinks.yaml
@@ -134,7 +138,8 @@ class ProjectFacts:
                             shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers,
                             operator_exceptions=self.operator_exceptions, returns=self.returns,
                             field_types=self.field_types, objects=self.objects, sink_objects=self.sink_objects,
-                            class_texts=self.class_texts, factories=self.factories)
+                            class_texts=self.class_texts, factories=self.factories,
+                            typed_fields=self.typed_fields)
 
     def builds_handler(self, calls=(), dotted=()) -> bool:
         """Whether a file may build one of the project's remote log handlers: it calls a name one
@@ -205,7 +210,8 @@ class ProjectFacts:
                 or self.judges_classes_of(module)
                 or self.reads_personal_fields(found.get("imports", ()), found.get("attrs", ()))
                 or self.receives(module) or self.builds_handler(found.get("calls", ()), found.get("dotted", ()))
-                or self.imports_sink_object(found.get("imports", ())))
+                or self.imports_sink_object(found.get("imports", ()))
+                or not self.typed_fields.keys().isdisjoint(found.get("fields", ())))
 
     def holds_records_or_calls_sinks(self, module: str, found: dict) -> bool:
         """Whether a file that names personal data but holds no sink may still yield a finding:
@@ -283,6 +289,20 @@ class ProjectFacts:
     def _factory_names(self) -> frozenset[str]:
         """The last names of the project's factories (:attr:`factories`)."""
         return frozenset(q.rpartition(".")[2] for q in self.factories)
+
+    def typed_field(self, owner: str | None, attr: str) -> frozenset:
+        """What ``owner.attr`` holds when ``attr`` is a field the project's record named after the
+        owner declares with a personal-data type (``device.number`` of ``PhoneDevice``, whose
+        ``number`` is a ``PhoneNumberField``): the owner's words end the record's name, and every
+        record they may name agrees; empty otherwise."""
+        found = self.typed_fields.get(attr) if owner else None
+        if not found:
+            return frozenset()
+        words = tuple(w for w in split_words(owner) if not w.isdigit())
+        hits = [matches for cls, matches in found if words and cls[-len(words):] == words]
+        if not hits or any(h != hits[0] for h in hits):
+            return frozenset()
+        return hits[0]
 
     def factory_of(self, names) -> str | None:
         """The known factory whose object a project function, one of ``names`` (its qualified
@@ -380,6 +400,8 @@ class ProjectFacts:
                                                       sorted(self.field_types.items()),
                                                       sorted(self.objects.items()),
                                                       sorted(self.factories.items()),
+                                                      sorted((k, sorted((w, sorted(m)) for w, m in v))
+                                                             for k, v in self.typed_fields.items()),
                                                       sorted((k, sorted(v)) for k, v in self.class_texts.items())],
                                                      default=repr).encode()
                                           ).hexdigest()
@@ -831,6 +853,16 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
                               and classifier.classify(f[0], owner, False, ev))
             if found:
                 facts.personal_fields[qual] = found
+    for qual in facts.schemas:  # (not a record of a thing or an organisation: a queue's own
+        # mailbox address is no one's)
+        info, ev = classes.get(qual), facts.evidence.get(qual)
+        if ev is not None and ev.kind in ("thing", "org"):
+            continue
+        for f in info["f"] if info else ():
+            found = frozenset(m for m in classifier.classify_type(f[2]) if not policy.categories.get(
+                m.category) or policy.categories[m.category].context != "person_linked")
+            if found:
+                facts.typed_fields.setdefault(f[0], []).append((split_words(info["n"]), found))
     names: dict[tuple[str, ...], list[str]] = {}
     for qual, info in classes.items():
         names.setdefault(split_words(info["n"]), []).append(qual)

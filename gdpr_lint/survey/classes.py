@@ -391,6 +391,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     calls = calls if calls is not None else CallText(text)  # the caller's, when it read the calls already
     persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text, calls) if (
         not text or may_persist(text, policy.persistence, calls)) else []
+    attributes = set(_ATTRIBUTE.findall(text)) if text else set()
     facts = {"persisted": persisted,
              "caught": caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [],
              "mentions": _person_mentions(text, policy, sinks, calls) if text else [],
@@ -419,7 +420,10 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "dotted": dotted_strings(text) if text else [],
              # attributes read with a weak word (`entry.weight`, `row.city`): personal on a class the project
              # facts judge (ProjectFacts.reads_personal_fields), whatever the owner's name says here
-             "attrs": weak_attributes(text, policy) if text else []}
+             "attrs": weak_attributes(attributes, policy),
+             # every attribute it reads (`device.number`): a field a record declares with a
+             # personal-data type, read on an object named after the record (ProjectFacts.typed_field)
+             "fields": sorted(a for a in attributes if len(a) <= 40)}
     # what the file's calls pass to functions of the project, and what it defines (survey.incoming)
     facts["defs"], facts["passes"] = incoming_facts(
         tree, module, classify, frozenset(policy.sinks["sanitizers"]["name_words"]), _safe_names(policy),
@@ -432,15 +436,15 @@ _ATTRIBUTE = re.compile(r"\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
 _WEAK: dict[str, frozenset[str]] = {}  # by policy hash (an id may be reused by another policy)
 
 
-def weak_attributes(text: str, policy) -> list[str]:
-    """The attribute names ``text`` reads that hold a weak personal-data word (``.weight``,
-    ``.name``, ``.city``): a superset (strings and comments count), kept small."""
+def weak_attributes(attributes: set[str], policy) -> list[str]:
+    """The attribute names of ``attributes`` (those a text reads: a superset, strings and
+    comments count) that hold a weak personal-data word (``.weight``, ``.name``, ``.city``)."""
     key = policy.hash or str(id(policy))
     weak = _WEAK.get(key)
     if weak is None:
         weak = _WEAK[key] = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
 
-    return sorted({a for a in set(_ATTRIBUTE.findall(text)) if not weak.isdisjoint(split_words(a))})
+    return sorted(a for a in attributes if not weak.isdisjoint(split_words(a)))
 
 
 # ---- the shape of these facts, checked when they are read back from the results cache --------------
@@ -448,7 +452,7 @@ def weak_attributes(text: str, policy) -> list[str]:
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
 _FILE_KEYS = frozenset({"persisted", "caught", "mentions", "handed", "summaries", "calls", "imports", "chains", "dotted",
-                        "attrs", "defs", "passes", "returns", "objects", "factories"})
+                        "attrs", "defs", "passes", "returns", "objects", "factories", "fields"})
 
 
 def check_class_facts(data) -> None:
@@ -502,6 +506,7 @@ def check_file_facts(data) -> dict:
     need_list(data.get("chains", []), str)
     need_list(data.get("dotted", []), str)
     need_list(data.get("attrs", []), str)
+    need_list(data.get("fields", []), str)
     for item in data.get("defs", ()):  # [qualified name, [parameters]]
         if len(need(item, list)) != 2:
             raise BadEntry("a definition has two parts")
