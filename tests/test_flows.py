@@ -895,3 +895,27 @@ def test_functions_defined_in_every_kind_of_block_are_followed():
             log.info("h %s", user.id)  # look-alike: a record's id, followed and not personal data
     '''
     assert only("GDPR301", src) == [6, 9, 12, 17, 20, 23, 29]
+
+
+def test_map_and_filter_carry_what_their_iterables_hold():
+    """`", ".join(map(str, message.to_addresses))` logs every recipient's address; what map
+    makes safe item by item (`map(mask_email, ...)`, a hash) and ids are not personal data."""
+    src = '''
+    import hashlib
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    def mask_email(value):
+        return value[:2] + "***"
+
+
+    def send(message, customers):
+        log.info("to %s", ", ".join(map(str, message.to_addresses)))
+        log.info("to %s", ", ".join(map(mask_email, message.to_addresses)))
+        log.info("to %s", list(filter(None, [c.email for c in customers])))
+        log.info("ids %s", list(map(str, [c.id for c in customers])))
+        log.info("to %s", list(map(hashlib.sha256, [c.email.encode() for c in customers])))
+    '''
+    assert only("GDPR301", src) == [12, 14]

@@ -529,3 +529,28 @@ def test_a_file_with_names_in_another_script_is_read_whole():
     assert _kept(source) == textwrap.dedent(source)
     whole, focused = _both(source)
     assert _key(focused) == _key(whole) and len(whole) == 2
+
+
+def test_a_file_where_nothing_can_make_a_finding_is_not_parsed_again():
+    """No function to read, no class that may be a record, no sink at module level: the cut
+    says there is nothing (and the analysis makes nothing); a record's module, a class with no
+    methods, or a log call at module level is read."""
+    from gdpr_lint.engine.focus import NOTHING
+
+    quiet = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Parser:
+        def parse(self, rows):
+            return [row.strip() for row in rows]
+    """ + UNRELATED
+    facts = ProjectFacts(record_modules=frozenset({"other"}))
+    assert focus(textwrap.dedent(quiet), PF, facts, "m") is NOTHING
+    assert analyze_source("m.py", textwrap.dedent(quiet), POLICY, module_name="m", project=facts, prefilter=PF) \
+        == ([], [], [])
+    assert focus(textwrap.dedent(quiet), PF, ProjectFacts(record_modules=frozenset({"m"})), "m") is not NOTHING
+    bare = textwrap.dedent(quiet) + "\nclass Customer:\n    email: str\n"
+    assert focus(bare, PF, facts, "m") is not NOTHING
+    loud = textwrap.dedent(quiet) + '\nlog.info("started with %s", ADMIN_EMAIL)\n'
+    assert focus(loud, PF, facts, "m") is not NOTHING

@@ -28,7 +28,7 @@ from gdpr_lint.engine.budget import (
 )
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
-from gdpr_lint.engine.focus import focus
+from gdpr_lint.engine.focus import NOTHING, focus
 from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.positions import Positions
 from gdpr_lint.engine.schemas import SchemaFinder
@@ -157,6 +157,8 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
     focused = focus(source, prefilter, project, module_name) if prefilter is not None else None
+    if focused is NOTHING:
+        return [], [], []
     skipped: list[Finding] = []  # top-level statements beyond the budget, left out (GDPR905 each)
     while True:
         text = source if focused is None else focused.text

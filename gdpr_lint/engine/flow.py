@@ -731,6 +731,17 @@ class Flow:
                 return EMPTY  # request.GET.get(FIELD_VAR): one value under a key we cannot read
         if any(n in self.propagator_functions for n in names):
             return self._args_taint(node, env, depth)
+        if ("map" in names or "filter" in names) and len(node.args) >= 2 and not node.args[0].star:
+            # `map(str, emails)`: what the iterables carry, unless each item is made safe
+            # (`map(mask_email, emails)`); `filter(pred, emails)`: the items kept
+            first = node.args[0].value
+            if "map" in names and (self.is_sanitizer(first) or any(
+                    n in self.hash_functions for n in self.resolver.qnames(first))):
+                return EMPTY
+            out = EMPTY
+            for arg in node.args[1:]:
+                out |= self.taint(arg.value, env, depth)
+            return out
         if method in self.field_list_methods:  # .values_list("email"), .only("email", "phone")
             out = self.taint(func.value, env, depth)
             for arg in node.args:

@@ -279,6 +279,9 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
                 work.append(j)
     if len(live) == len(functions):
         return None
+    if not live and not always and _nothing_else(module, facts, prefilter, aliases, "\n".join(
+            [module_text, *shells.values()]), [cls for cls in classes if not cls.methods]):
+        return NOTHING  # no function to read, no record, no sink at module level: nothing to find
     keep = {id(functions[i]) for i in live}
     for fn in functions:
         if not fn.cls and id(fn) in keep:
@@ -300,6 +303,21 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
             texts.append(extra[b])
             numbers.append(b)
     return Part("\n".join(texts), numbers)
+
+
+#: what :func:`focus` gives for a file in which nothing can make a finding
+NOTHING = Part("", [])
+
+
+def _nothing_else(module: str, facts, prefilter, aliases, text: str, bare: list[_Class]) -> bool:
+    """Whether a file whose functions can make no finding has nothing else that can: no class
+    that is or may be a record or a carrier the facts judge (``record_modules``, read from the
+    whole survey; a class with no methods at all is read as a record may be), and no sink at
+    module level or in a class's own statements (``text``)."""
+    records = getattr(facts, "record_modules", None)
+    if records is None or module in records or bare or facts.judges_classes_of(module):
+        return False
+    return not prefilter.sink_shaped(text, identifiers(text), CallText(text).called())
 
 
 class _Summarised:

@@ -139,7 +139,7 @@ class ProjectFacts:
                             operator_exceptions=self.operator_exceptions, returns=self.returns,
                             field_types=self.field_types, objects=self.objects, sink_objects=self.sink_objects,
                             class_texts=self.class_texts, factories=self.factories,
-                            typed_fields=self.typed_fields)
+                            typed_fields=self.typed_fields, record_modules=self.record_modules)
 
     def builds_handler(self, calls=(), dotted=()) -> bool:
         """Whether a file may build one of the project's remote log handlers: it calls a name one
