@@ -211,7 +211,8 @@ class ProjectFacts:
                 or self.reads_personal_fields(found.get("imports", ()), found.get("attrs", ()))
                 or self.receives(module) or self.builds_handler(found.get("calls", ()), found.get("dotted", ()))
                 or self.imports_sink_object(found.get("imports", ()))
-                or not self.typed_fields.keys().isdisjoint(found.get("fields", ())))
+                or bool(self.typed_fields) and not self.typed_fields.keys().isdisjoint(
+                    found.get("fields", "").split()))
 
     def holds_records_or_calls_sinks(self, module: str, found: dict) -> bool:
         """Whether a file that names personal data but holds no sink may still yield a finding:
@@ -1074,8 +1075,12 @@ def _known_maker(policy):
         found = (policy.sinks.get(section) or {}).get("objects") or {}
         makers.update(found.get("factories") or ())  # (http: one kind of object)
         makers.update(f for spec in found.values() if isinstance(spec, dict) for f in spec.get("factories") or ())
-    roots = {r for p in policy.processors.values() for r in p.sdk}
-    return lambda maker: maker in makers or any(maker == r or maker.startswith(r + ".") for r in roots)
+    roots: dict[str, list[str]] = {}  # by their first part: a name is tested against a few
+    for p in policy.processors.values():
+        for r in p.sdk:
+            roots.setdefault(r.partition(".")[0], []).append(r)
+    return lambda maker: maker in makers or any(maker == r or maker.startswith(r + ".")
+                                                for r in roots.get(maker.partition(".")[0], ()))
 
 
 def _project_factories(makers: dict[str, list[str]], policy) -> dict[str, str]:

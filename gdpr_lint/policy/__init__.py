@@ -191,18 +191,18 @@ class PathPatterns:
         name, dirs = parts[-1], parts[:-1]
         if any(fnmatchcase(name, pattern) for pattern in self.files):
             return True
-        return any(all(_folder_matches(d, p) for d, p in zip(dirs[i:i + len(f)], f)) and i + len(f) <= len(dirs)
-                   for f in self.folders for i in range(len(dirs)))
+        for f in self.folders:
+            if not any(_WILD.search(part) for part in f):
+                if any(tuple(dirs[i:i + len(f)]) == f for i in range(len(dirs))):
+                    return True
+                continue
+            for i in range(len(dirs) - len(f) + 1):  # an fnmatch pattern in a part (`*_tests`)
+                if all(fnmatchcase(d, p) for d, p in zip(dirs[i:i + len(f)], f)):
+                    return True
+        return False
 
 
-def _folder_matches(name: str, pattern: str) -> bool:
-    """A folder's name against one part of a ``folders`` entry (a name, or an fnmatch pattern:
-    ``*_tests``)."""
-    if "*" not in pattern and "?" not in pattern and "[" not in pattern:
-        return name == pattern
-    from fnmatch import fnmatchcase
-
-    return fnmatchcase(name, pattern)
+_WILD = re.compile(r"[*?\[]")
 
 
 @dataclass

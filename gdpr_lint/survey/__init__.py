@@ -149,14 +149,16 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
             headers.setdefault(header["q"], header)
         for key, values in more.items():
             merged, seen = facts.setdefault(key, []), known.setdefault(key, set())
-            for v in values:
+            for v in values.split() if key == "fields" else values:  # (fields: one string of names)
                 spelled = repr(v)
                 if spelled not in seen:
                     seen.add(spelled)
                     merged.append(v)
-    for key in ("calls", "imports", "chains", "dotted", "attrs", "fields", "mentions", "handed"):
+    for key in ("calls", "imports", "chains", "dotted", "attrs", "mentions", "handed"):
         if key in facts:
             facts[key] = sorted(set(facts[key]))
+    if "fields" in facts:
+        facts["fields"] = " ".join(sorted(set(facts["fields"])))
     return Survey(list(headers.values()), True, lines, facts=facts, parsed=True)
 
 
