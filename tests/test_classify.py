@@ -129,16 +129,3 @@ def test_names_of_parts_of_code_are_not_persons_names(default_policy):
     assert c.classify("address_1", "ContactFieldsMixin") and c.classify("city", "CustomerFields")
     assert c.classify("sender_name") and c.classify("guardian_name") and c.classify("full_name", "field")
     assert c.classify("parent_name") == ()  # a tree node's parent, in code; a pupil's parent is a guardian
-
-
-def test_a_mails_to_and_cc_addresses_are_e_mail_addresses():
-    """`to_address`, `cc_addresses`: a mail's recipients, e-mail addresses wherever they are
-    held; a sender's `from_address` (the site's own) and a bare `address` say nothing alone."""
-    from gdpr_lint.classify import Classifier
-    from gdpr_lint.policy import load_policy
-
-    classify = Classifier(load_policy()).classify
-    for name in ("to_address", "to_addresses", "cc_addresses", "bcc_address"):
-        assert [m.category for m in classify(name)] == ["user.contact.email"], name
-    for name in ("from_address", "address", "to_ports"):
-        assert not classify(name), name

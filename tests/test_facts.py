@@ -972,14 +972,14 @@ def test_a_function_of_a_folder_without_init_is_reached_through_a_dotted_call(tm
     assert found.get("greet") == ["GDPR301"] and found.get("farewell") == ["GDPR301"], found
 
 
-def test_a_test_suite_folder_named_after_what_it_tests_is_test_code():
-    """`auditlog_tests/`, `integration_tests/`: a folder named `<something>_tests` holds a test
-    suite (made-up people); a folder whose name merely ends in the letters (`contests/`) or
-    starts with them (`tests_data_model/` is no suffix) is production code."""
+def test_a_test_suite_beside_the_package_named_after_what_it_tests_is_test_code():
+    """`auditlog_tests/` beside `auditlog/`: a top folder named `<something>_tests` holds a test
+    suite (made-up people); inside a package such a name is a feature of the product (a clinic's
+    `lab_tests/`), and a folder that merely ends in the letters (`contests/`) is production code."""
     policy = load_policy()
     assert policy.skips_data_rules("shop_tests/test_app/models.py")
-    assert policy.skips_data_rules("src/integration_test/models.py")
     assert policy.skips_data_rules("tests/models.py")
+    assert not policy.skips_data_rules("clinic/lab_tests/models.py")
     assert not policy.skips_data_rules("contests/models.py")
     assert not policy.skips_data_rules("latest/models.py")
     assert not policy.skips_data_rules("shop/models_tests.py")
@@ -1003,6 +1003,9 @@ def open_cached_store():
 
 def scratch_folder():
     return os.path.join("/tmp", "scratch")
+
+
+SHARED = open_store()
 '''
 
 
@@ -1030,23 +1033,45 @@ def test_a_function_of_the_project_that_hands_back_a_store_makes_one(tmp_path, m
             folder = scratch_folder()
             return folder.count(email)
     ''', "kv/keep.py": '''
+        from kv.conn import SHARED
         from kv.visits import STORE
 
 
         def keep(email):
             STORE.lpush("kept", email)
+
+
+        def share(phone_number):
+            SHARED.set("phone", phone_number)
+    ''', "kv/ai.py": '''
+        import openai
+
+
+        def summarize(text):
+            return openai.chat.completions.create(model="m", messages=[text]).choices[0].message.content.strip()
+    ''', "kv/tickets.py": '''
+        from kv.ai import summarize
+
+
+        def staff_summary(ticket, customer):
+            summary = summarize(ticket.subject)
+            return summary.replace(customer.email, "[redacted]")
     '''}
     found = scan_tree(tmp_path, monkeypatch, files)
     assert found.get("remember") == ["GDPR203"] and found.get("note") == ["GDPR203"]
-    assert found.get("keep") == ["GDPR203"]
+    assert found.get("keep") == ["GDPR203"] and found.get("share") == ["GDPR203"]
+    # what an SDK's call hands back (an answer) is no client of the processor: a string's replace
+    # sends nothing
+    assert "staff_summary" not in found
     assert "where" not in found
 
 
 def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_record(tmp_path, monkeypatch):
-    """`device.number` where the project's `CallbackDevice.number` is a PhoneNumberField holds a
-    phone number (as does `device.number.as_e164`, the same number written otherwise); a field of
-    that name and another type (`ticket.number`), another field (`device.label`), an owner named
-    after no record (`room.number`) and a record of a thing (a shop's own telephone line) are not."""
+    """`callback_device.number` where the project's `CallbackDevice.number` is a PhoneNumberField
+    holds a phone number; `device.number` does not when `CounterDevice.number` (a count) may be
+    meant too; a field of that name and another type (`ticket.number`), another field
+    (`device.label`), an owner named after no record (`room.number`) and a record of a thing (a
+    shop's own telephone line) are not."""
     files = {"otp/__init__.py": "", "otp/models.py": models('''
         from phonenumber_field.modelfields import PhoneNumberField
 
@@ -1059,6 +1084,11 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
 
         class Ticket(models.Model):
             number = models.IntegerField()
+
+
+        class CounterDevice(models.Model):
+            user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            number = models.IntegerField(default=0)
 
 
         class Shop(models.Model):
@@ -1092,7 +1122,20 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
 
         def shop(shop):
             log.info("shop line %s", shop.hotline)
+
+
+        def call_back(callback_device, code):
+            log.info("calling %s with %s", callback_device.number, code)
+
+
+        def text_back(callback_device, code):
+            log.info("texting %s with %s", callback_device.number.as_e164, code)
+
+
+        def bump(device):
+            log.info("counter now %s", device.number)
     '''}
     found = scan_tree(tmp_path, monkeypatch, files)
-    assert found.get("call") == ["GDPR301"] and found.get("text") == ["GDPR301"]
-    assert not {"named", "ticket", "room", "shop"} & found.keys()
+    assert found.get("call_back") == ["GDPR301"] and found.get("text_back") == ["GDPR301"]
+    # `device` may name CallbackDevice or CounterDevice, whose `number` is a count: nothing known
+    assert not {"call", "text", "bump", "named", "ticket", "room", "shop"} & found.keys()

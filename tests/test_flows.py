@@ -898,7 +898,7 @@ def test_functions_defined_in_every_kind_of_block_are_followed():
 
 
 def test_map_and_filter_carry_what_their_iterables_hold():
-    """`", ".join(map(str, message.to_addresses))` logs every recipient's address; what map
+    """`", ".join(map(str, message.recipients))` logs every recipient's address; what map
     makes safe item by item (`map(mask_email, ...)`, a hash) and ids are not personal data."""
     src = '''
     import hashlib
@@ -912,10 +912,35 @@ def test_map_and_filter_carry_what_their_iterables_hold():
 
 
     def send(message, customers):
-        log.info("to %s", ", ".join(map(str, message.to_addresses)))
-        log.info("to %s", ", ".join(map(mask_email, message.to_addresses)))
+        log.info("to %s", ", ".join(map(str, message.recipients)))
+        log.info("to %s", ", ".join(map(mask_email, message.recipients)))
         log.info("to %s", list(filter(None, [c.email for c in customers])))
         log.info("ids %s", list(map(str, [c.id for c in customers])))
         log.info("to %s", list(map(hashlib.sha256, [c.email.encode() for c in customers])))
     '''
     assert only("GDPR301", src) == [12, 14]
+
+
+def test_map_with_a_lambda_reads_its_body_on_each_item():
+    """`map(lambda e: e.lower(), emails)` hands back the addresses; `map(lambda e: len(e), ...)`,
+    a lambda that masks or hashes each item, or one that takes an id, does not."""
+    src = '''
+    import hashlib
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    def mask_email(value):
+        return value[:2] + "***"
+
+
+    def send(request, customers):
+        emails = request.POST.getlist("emails")
+        log.info("to %s", list(map(lambda e: e.lower(), emails)))
+        log.info("lengths %s", list(map(lambda e: len(e), emails)))
+        log.info("to %s", list(map(lambda e: mask_email(e), emails)))
+        log.info("to %s", list(map(lambda e: hashlib.sha256(e.encode()).hexdigest(), emails)))
+        log.info("ids %s", list(map(lambda c: c.pk, customers)))
+    '''
+    assert only("GDPR301", src) == [13]

@@ -554,3 +554,16 @@ def test_a_file_where_nothing_can_make_a_finding_is_not_parsed_again():
     assert focus(bare, PF, facts, "m") is not NOTHING
     loud = textwrap.dedent(quiet) + '\nlog.info("started with %s", ADMIN_EMAIL)\n'
     assert focus(loud, PF, facts, "m") is not NOTHING
+    # what a review found the first version lose: a table declared by a call, a record declared
+    # in a block, an object made for a sink, a call of a function that logs its parameter
+    table = "from sqlalchemy import Column, MetaData, String, Table\n" + textwrap.dedent(quiet) + (
+        '\ncustomers = Table("customers", MetaData(), Column("email", String))\n')
+    assert focus(table, PF, facts, "m") is not NOTHING
+    block = textwrap.dedent(quiet) + '\nif ENABLED:\n    class Patient(models.Model):\n        notes = TextField()\n'
+    assert focus(block, PF, facts, "m") is not NOTHING
+    made = textwrap.dedent(quiet) + '\nfor person in PEOPLE:\n    CLIENT.set(person["id"], person["email"])\n'
+    assert focus(made, PF, ProjectFacts(record_modules=frozenset({"other"}), sink_objects={"app.store.CLIENT": "redis.Redis"}),
+                 "m") is not NOTHING
+    passing = textwrap.dedent(quiet) + '\nfor person in PEOPLE:\n    audit(person["email"])\n'
+    assert focus(passing, PF, ProjectFacts(record_modules=frozenset({"other"}), summaries={"app.audit.audit": ()}),
+                 "m") is not NOTHING

@@ -735,12 +735,20 @@ class Flow:
             # `map(str, emails)`: what the iterables carry, unless each item is made safe
             # (`map(mask_email, emails)`); `filter(pred, emails)`: the items kept
             first = node.args[0].value
-            if "map" in names and (self.is_sanitizer(first) or any(
-                    n in self.hash_functions for n in self.resolver.qnames(first))):
-                return EMPTY
             out = EMPTY
             for arg in node.args[1:]:
                 out |= self.taint(arg.value, env, depth)
+            if "map" not in names or not out:
+                return out
+            if isinstance(first, cst.Lambda):  # `map(lambda e: e.lower(), emails)`: its body, on each item
+                params = first.params.params
+                if not params:
+                    return EMPTY
+                inner = env.child()
+                self.bind_target(params[0].name, out, inner, None)
+                return self.taint(first.body, inner, depth)
+            if self.is_sanitizer(first) or any(n in self.hash_functions for n in self.resolver.qnames(first)):
+                return EMPTY
             return out
         if method in self.field_list_methods:  # .values_list("email"), .only("email", "phone")
             out = self.taint(func.value, env, depth)

@@ -279,8 +279,9 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
                 work.append(j)
     if len(live) == len(functions):
         return None
-    if not live and not always and _nothing_else(module, facts, prefilter, aliases, "\n".join(
-            [module_text, *shells.values()]), [cls for cls in classes if not cls.methods]):
+    if not live and not always and _nothing_else(module, facts, prefilter, "\n".join(
+            [module_text, *shells.values()]), [cls for cls in classes if not cls.methods], made | handlers,
+            summarised.names):
         return NOTHING  # no function to read, no record, no sink at module level: nothing to find
     keep = {id(functions[i]) for i in live}
     for fn in functions:
@@ -309,15 +310,25 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
 NOTHING = Part("", [])
 
 
-def _nothing_else(module: str, facts, prefilter, aliases, text: str, bare: list[_Class]) -> bool:
+def _nothing_else(module: str, facts, prefilter, text: str, bare: list[_Class], made: frozenset[str],
+                  passing: frozenset[str]) -> bool:
     """Whether a file whose functions can make no finding has nothing else that can: no class
     that is or may be a record or a carrier the facts judge (``record_modules``, read from the
-    whole survey; a class with no methods at all is read as a record may be), and no sink at
-    module level or in a class's own statements (``text``)."""
+    whole survey; a class with no methods at all is read as a record may be), no record declared
+    by a call or inside a block (``Table("customers", ...)``, a class under an ``if``), and in the
+    module's code and its classes' own statements (``text``) no sink, no name of an object made
+    for a sink or of a project function that makes one (``made``) and no call of a function
+    the facts say writes its parameters to a sink (``passing``)."""
     records = getattr(facts, "record_modules", None)
     if records is None or module in records or bare or facts.judges_classes_of(module):
         return False
-    return not prefilter.sink_shaped(text, identifiers(text), CallText(text).called())
+    if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
+        return False
+    idents = identifiers(text)
+    called = CallText(text).called()
+    if not idents.isdisjoint(made) or not called.isdisjoint(passing):
+        return False
+    return not prefilter.sink_shaped(text, idents, called)
 
 
 class _Summarised:

@@ -819,6 +819,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         for qual in {q for q, *_params in found.get("defs", ())}:  # (`@overload` stubs: one function)
             defined[qual] = defined.get(qual, 0) + 1
     doubled.update(q for q in facts.returns if defined.get(q, 1) > 1)
+    doubled.update(q for q in makers if defined.get(q, 1) > 1)  # (a factory two modules of one name define)
     for qual in doubled:
         facts.returns.pop(qual, None)
         facts.objects.pop(qual, None)
@@ -854,16 +855,21 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
                               and classifier.classify(f[0], owner, False, ev))
             if found:
                 facts.personal_fields[qual] = found
-    for qual in facts.schemas:  # (not a record of a thing or an organisation: a queue's own
-        # mailbox address is no one's)
+    # fields declared with a personal-data type, with every record's field of the same name beside
+    # them (of another type, or on a record of a thing or an organisation: a queue's own mailbox
+    # address is no one's), so that an owner that may name either says nothing
+    declared: list[tuple[str, tuple[str, ...], frozenset]] = []
+    for qual in facts.schemas:
         info, ev = classes.get(qual), facts.evidence.get(qual)
-        if ev is not None and ev.kind in ("thing", "org"):
-            continue
+        thing = ev is not None and ev.kind in ("thing", "org")
         for f in info["f"] if info else ():
-            found = frozenset(m for m in classifier.classify_type(f[2]) if not policy.categories.get(
-                m.category) or policy.categories[m.category].context != "person_linked")
-            if found:
-                facts.typed_fields.setdefault(f[0], []).append((split_words(info["n"]), found))
+            found = frozenset() if thing else frozenset(m for m in classifier.classify_type(f[2]) if (
+                not policy.categories.get(m.category) or policy.categories[m.category].context != "person_linked"))
+            declared.append((f[0], split_words(info["n"]), found))
+    typed = {name for name, _words, found in declared if found}
+    for name, words, found in declared:
+        if name in typed:
+            facts.typed_fields.setdefault(name, []).append((words, found))
     names: dict[tuple[str, ...], list[str]] = {}
     for qual, info in classes.items():
         names.setdefault(split_words(info["n"]), []).append(qual)
@@ -1067,16 +1073,16 @@ def _sink_objects(objects: dict[str, str], policy) -> dict[str, str]:
     return {q: maker for q, maker in objects.items() if known(maker)}
 
 
-def _known_maker(policy):
+def _known_maker(policy, sdks: bool = True):
     """A test of a qualified name: a factory of a log, a store or an HTTP client of ``sinks.yaml``,
-    or a name in a processor's SDK."""
+    or (``sdks``) a name in a processor's SDK."""
     makers: set[str] = set()
     for section in ("logging", "storage", "http"):
         found = (policy.sinks.get(section) or {}).get("objects") or {}
         makers.update(found.get("factories") or ())  # (http: one kind of object)
         makers.update(f for spec in found.values() if isinstance(spec, dict) for f in spec.get("factories") or ())
     roots: dict[str, list[str]] = {}  # by their first part: a name is tested against a few
-    for p in policy.processors.values():
+    for p in policy.processors.values() if sdks else ():
         for r in p.sdk:
             roots.setdefault(r.partition(".")[0], []).append(r)
     return lambda maker: maker in makers or any(maker == r or maker.startswith(r + ".")
@@ -1084,12 +1090,14 @@ def _known_maker(policy):
 
 
 def _project_factories(makers: dict[str, list[str]], policy) -> dict[str, str]:
-    """The project's functions that hand back what a known factory makes (:func:`_known_maker`),
-    directly or through another such function of the project (``get_cache()`` returning
-    ``get_redis()``): qualified name -> the known factory (the first one it returns)."""
+    """The project's functions that hand back what a factory of ``sinks.yaml`` makes (a log, a
+    store, an HTTP client; not any name of a processor's SDK, whose calls mostly hand back what
+    the processor answered), directly or through another such function of the project
+    (``get_cache()`` returning ``get_redis()``): qualified name -> the factory (the first one it
+    returns)."""
     if not makers:
         return {}
-    known = _known_maker(policy)
+    known = _known_maker(policy, sdks=False)
     out: dict[str, str] = {}
     for _round in range(4):  # (chains of project factories, a few deep)
         for qual, found in makers.items():

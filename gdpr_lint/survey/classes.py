@@ -91,6 +91,7 @@ def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list
     ``s3 = boto3.client("s3")``): another module that imports the object holds what it is."""
     names: _Names | None = None
     out: list[list[str]] = []
+    functions = {stmt.name for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
     bound: dict[str, int] = {}  # how many times the module binds each name at its top
     for stmt in _top_statements(tree):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
@@ -111,6 +112,10 @@ def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list
         if not isinstance(target, ast.Name) or not isinstance(value, ast.Call) or bound.get(target.id, 0) > 1:
             continue  # (bound again: which object an importer gets is not known)
         names = names or _Names(tree, module, is_package)
+        text = _dotted(value.func)
+        if text in functions:  # the module's own function (`CLIENT = get_store()`), maybe a factory
+            out.append([f"{module}.{target.id}", f"{module}.{text}"])
+            continue
         maker = names.resolve(value.func)
         if "." in maker and not maker.startswith(f"{module}."):
             out.append([f"{module}.{target.id}", maker])
@@ -130,23 +135,29 @@ def module_factories(tree: ast.Module, module: str, is_package: bool) -> list[li
             continue
         made: dict[str, list[ast.Call]] = {}  # local name -> the calls bound to it
         returned: list[ast.expr] = []
-        todo = list(stmt.body)
-        while todo:  # the function's own statements (not those of the functions and classes inside it)
+        todo = list(reversed(stmt.body))
+        while todo:  # the function's own statements, in source order (not those of the functions
+            # and classes inside it)
             cur = todo.pop()
+            target = cur.targets[0] if isinstance(cur, ast.Assign) and len(cur.targets) == 1 else \
+                cur.target if isinstance(cur, ast.AnnAssign) else None
             if isinstance(cur, ast.Return) and cur.value is not None:
                 returned.append(cur.value)
-            elif isinstance(cur, ast.Assign) and len(cur.targets) == 1 and isinstance(cur.targets[0], ast.Name) \
-                    and isinstance(cur.value, ast.Call):
-                made.setdefault(cur.targets[0].id, []).append(cur.value)
+            elif isinstance(target, ast.Name) and isinstance(cur.value, ast.Call):
+                made.setdefault(target.id, []).append(cur.value)
             elif not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                inner = []
                 for name in block_fields(type(cur)):
                     for item in getattr(cur, name, ()):
-                        todo.extend(item.body if isinstance(item, (ast.ExceptHandler, ast.match_case)) else [item])
+                        inner.extend(item.body if isinstance(item, (ast.ExceptHandler, ast.match_case)) else [item])
+                todo.extend(reversed(inner))
         calls = [c for value in returned for c in (
             [value] if isinstance(value, ast.Call) else made.get(value.id, []) if isinstance(value, ast.Name) else [])]
         for call in calls:
             names = names or _Names(tree, module, is_package)
             text = _dotted(call.func)
+            if "(" in text:
+                continue  # what a call's result hands back (`sdk.retrieve(id).get("email")`): no maker
             if text in functions:  # another function of the module (`return open_store()`)
                 maker = f"{module}.{text}"
             elif text.partition(".")[0] in names.aliases:
