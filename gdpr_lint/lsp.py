@@ -18,6 +18,7 @@ default).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -181,6 +182,13 @@ def serve() -> None:
     closes (then without waiting for a check in progress: nobody would read its result).  A
     client that announces a message larger than memory allows (its ``Content-Length``) stops the
     server with one line on stderr and exit code 1, not a traceback."""
+    # pygls logs what it cannot read (a malformed message) with its traceback; the client is
+    # told already (window/showMessage), so stderr gets one line, never a traceback
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("gdpr-lint server: %(message)s"))
+    pygls_log = logging.getLogger("pygls")
+    pygls_log.addHandler(handler)
+    pygls_log.propagate = False
     try:
         make_server().start_io()
     except MemoryError:
@@ -190,6 +198,18 @@ def serve() -> None:
         os._exit(1)
     sys.stdout.flush()
     os._exit(0)
+
+
+class _OneLine(logging.Formatter):
+    """A log record as one line: its message and, for an error, the exception's type and text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        line = self.formatMessage(record)
+        if record.exc_info and record.exc_info[1] is not None:
+            err = record.exc_info[1]
+            line += f" ({type(err).__name__}: {err})"
+        return line.replace("\n", " ")
 
 
 @click.command("server")

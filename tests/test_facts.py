@@ -972,16 +972,16 @@ def test_a_function_of_a_folder_without_init_is_reached_through_a_dotted_call(tm
     assert found.get("greet") == ["GDPR301"] and found.get("farewell") == ["GDPR301"], found
 
 
-def test_a_test_suite_beside_the_package_named_after_what_it_tests_is_test_code():
-    """`auditlog_tests/` beside `auditlog/`: a top folder named `<something>_tests` holds a test
-    suite (made-up people); inside a package such a name is a feature of the product (a clinic's
-    `lab_tests/`), and a folder that merely ends in the letters (`contests/`) is production code."""
+def test_a_folder_named_like_a_suite_is_production_code():
+    """Test code is `tests/`, `test_*.py` and the like; a folder named `<something>_tests` is not,
+    wherever it is: a clinic's `lab_tests/` app (at the top of a Django project or inside a
+    package) holds real people's results, and a folder that ends in the letters (`contests/`)
+    is production code too."""
     policy = load_policy()
-    assert policy.skips_data_rules("shop_tests/test_app/models.py")
-    assert policy.skips_data_rules("tests/models.py")
+    assert policy.skips_data_rules("tests/models.py") and policy.skips_data_rules("shop/tests/test_views.py")
+    assert not policy.skips_data_rules("lab_tests/models.py")
     assert not policy.skips_data_rules("clinic/lab_tests/models.py")
     assert not policy.skips_data_rules("contests/models.py")
-    assert not policy.skips_data_rules("latest/models.py")
     assert not policy.skips_data_rules("shop/models_tests.py")
 
 

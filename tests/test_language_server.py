@@ -186,3 +186,15 @@ def test_a_message_larger_than_memory_stops_the_server_with_one_line(project):
     assert proc.returncode == 1
     assert b"Traceback" not in proc.stderr
     assert b"Content-Length" in proc.stderr and proc.stderr.count(b"\n") == 1
+
+
+def test_a_malformed_message_is_one_line_on_stderr_not_a_traceback(project):
+    """A body that is not JSON (found by a fresh-user check): the client is told, the server goes
+    on to the end of its input, and stderr holds one line naming the error, no traceback."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "server"], cwd=project, capture_output=True,
+                          input=b"Content-Length: 5\r\n\r\n{bad}", timeout=60, check=False)
+    assert proc.returncode == 0
+    assert b"Traceback" not in proc.stderr and proc.stderr.count(b"\n") == 1
+    assert b"JSONDecodeError" in proc.stderr and b"window/showMessage" in proc.stdout

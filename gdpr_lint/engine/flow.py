@@ -98,7 +98,7 @@ class Flow:
         self.content_attributes = frozenset(sources.get("content_attributes", ()))
         self.named = dict(facts.named) if facts is not None else {}
         # fields records declare with a personal-data type, by name (``device.number``)
-        self.typed_fields = bool(getattr(facts, "typed_fields", None))
+        self.has_typed_fields = bool(getattr(facts, "typed_fields", None))
         # what callers in the tree pass to the parameters of this module's functions (survey.incoming)
         self.incoming: dict[str, dict[str, frozenset]] = getattr(facts, "incoming", None) or {}
         #: the project facts: the functions of other modules that hand back an argument
@@ -581,7 +581,7 @@ class Flow:
             typed = env.lookup("typed", base.value) if isinstance(base, cst.Name) else None
             return (frozenset(self.classifier.classify(attr, typed or owner, False, self.evidence_of(typed or owner)))
                     or self.source_of(node) or (self.texts.get(("user",), EMPTY) if attr == "user" else EMPTY)
-                    or (self._typed_field(node, typed or owner) if self.typed_fields else EMPTY))
+                    or (self._typed_field(node, typed or owner) if self.has_typed_fields else EMPTY))
         if kind is cst.Subscript:
             key = _subscript_key(node)
             if key is not None:

@@ -15,6 +15,10 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
   returns is followed into the caller) and the methods of their class that set an attribute of
   ``self`` they read (what ``self.x`` holds is followed across methods).
 
+When no function is kept and nothing else in the file can make a finding (no class that may be
+a record, no sink at module level or in a class's own statements), there is nothing to read at
+all (:data:`NOTHING`: the file is not parsed).
+
 What callers elsewhere pass to a function's parameters comes from the project facts
 (:mod:`gdpr_lint.survey.incoming`), not from a walk of the callers, so callers need no reading.
 The cut is made from the text (:mod:`gdpr_lint.files.parts`); the lines kept keep their numbers in

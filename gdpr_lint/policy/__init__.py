@@ -182,7 +182,6 @@ class PathPatterns:
 
     folders: tuple[tuple[str, ...], ...] = ()
     files: tuple[str, ...] = ()
-    top_folders: tuple[str, ...] = ()  # names (fnmatch) that count only as the first folder of a path
 
     def matches(self, path: str) -> bool:
         """Whether a path relative to the scan root (``/`` separators) is covered."""
@@ -192,20 +191,7 @@ class PathPatterns:
         name, dirs = parts[-1], parts[:-1]
         if any(fnmatchcase(name, pattern) for pattern in self.files):
             return True
-        if dirs and any(fnmatchcase(dirs[0], pattern) for pattern in self.top_folders):
-            return True
-        for f in self.folders:
-            if not any(_WILD.search(part) for part in f):
-                if any(tuple(dirs[i:i + len(f)]) == f for i in range(len(dirs))):
-                    return True
-                continue
-            for i in range(len(dirs) - len(f) + 1):  # an fnmatch pattern in a part (`*_tests`)
-                if all(fnmatchcase(d, p) for d, p in zip(dirs[i:i + len(f)], f)):
-                    return True
-        return False
-
-
-_WILD = re.compile(r"[*?\[]")
+        return any(tuple(dirs[i:i + len(f)]) == f for f in self.folders for i in range(len(dirs)))
 
 
 @dataclass
@@ -618,14 +604,14 @@ def _check_remote_handlers(raw: Any, where: str, processors: dict | None = None)
 
 def _path_patterns(scope: dict, key: str, where: str) -> PathPatterns:
     raw = scope.get(key) or {}
-    if not isinstance(raw, dict) or set(raw) - {"folders", "files", "top_folders"}:
-        raise ConfigError(f"{where}/scope.yaml", key, "expected a mapping with `folders`, `files` and `top_folders`")
-    for sub in ("folders", "files", "top_folders"):
+    if not isinstance(raw, dict) or set(raw) - {"folders", "files"}:
+        raise ConfigError(f"{where}/scope.yaml", key, "expected a mapping with `folders` and `files`")
+    for sub in ("folders", "files"):
         items = raw.get(sub) or []
         if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
             raise ConfigError(f"{where}/scope.yaml", f"{key}.{sub}", "expected a list of names")
     return PathPatterns(folders=tuple(tuple(f.strip("/").split("/")) for f in raw.get("folders") or []),
-                        files=tuple(raw.get("files") or []), top_folders=tuple(raw.get("top_folders") or []))
+                        files=tuple(raw.get("files") or []))
 
 
 def _evidence_words(raw: Any, where: str) -> EvidenceWords:
