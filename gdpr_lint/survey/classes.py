@@ -124,9 +124,10 @@ def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list
 
 def module_factories(tree: ast.Module, module: str, is_package: bool) -> list[list[str]]:
     """``[[qualified name, qualified name of a maker], ...]`` for the module's functions that hand
-    back an object made by a call of something the module imports (``return redis.Redis(...)``,
-    or a name bound to such a call and returned): what a call of them gives is what the maker
-    makes (a project's own ``get_redis()``)."""
+    back an object made by a call of something the module imports or of another of its functions
+    (``return redis.Redis(...)``, or a name bound to such a call and returned), in the order of
+    their returns: what a call of them gives is what the maker makes (a project's own
+    ``get_redis()``: ProjectFacts.factories keeps the makers of sinks.yaml)."""
     names: _Names | None = None
     out: list[list[str]] = []
     functions = {stmt.name for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -434,8 +435,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "attrs": weak_attributes(attributes, policy),
              # every attribute it reads (`device.number`): a field a record declares with a
              # personal-data type, read on an object named after the record (ProjectFacts.typed_field);
-             # one string, split only in a project that has such a field (a list of strings made
-             # every warm scan read hundreds of thousands of them back from the cache)
+             # one string, split only in a project that has such a field
              "fields": " ".join(sorted(a for a in attributes if len(a) <= 40))}
     # what the file's calls pass to functions of the project, and what it defines (survey.incoming)
     facts["defs"], facts["passes"] = incoming_facts(
