@@ -1097,6 +1097,8 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
     '''), "otp/dev.py": '''
         import logging
 
+        from otp.models import CallbackDevice
+
         log = logging.getLogger(__name__)
 
 
@@ -1126,8 +1128,14 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
 
         def bump(device):
             log.info("counter now %s", device.number)
+
+
+        def everyone():
+            for item in CallbackDevice.objects.all():
+                log.info("number %s", item.number.as_e164)
     '''}
     found = scan_tree(tmp_path, monkeypatch, files)
     assert found.get("call_back") == ["GDPR301"] and found.get("text_back") == ["GDPR301"]
+    assert found.get("everyone") == ["GDPR301"]  # (`item` is a CallbackDevice: the loop says so)
     # `device` may name CallbackDevice or CounterDevice, whose `number` is a count: nothing known
     assert not {"bump", "named", "ticket", "room", "shop"} & found.keys()

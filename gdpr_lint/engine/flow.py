@@ -581,7 +581,7 @@ class Flow:
             typed = env.lookup("typed", base.value) if isinstance(base, cst.Name) else None
             return (frozenset(self.classifier.classify(attr, typed or owner, False, self.evidence_of(typed or owner)))
                     or self.source_of(node) or (self.texts.get(("user",), EMPTY) if attr == "user" else EMPTY)
-                    or (self._typed_field(node, typed or owner) if self.has_typed_fields else EMPTY))
+                    or (self._typed_field(node, typed or owner, env) if self.has_typed_fields else EMPTY))
         if kind is cst.Subscript:
             key = _subscript_key(node)
             if key is not None:
@@ -648,15 +648,17 @@ class Flow:
             return EMPTY if isinstance(node.operator, cst.Not) else t(node.expression, env, d)
         return EMPTY
 
-    def _typed_field(self, node: cst.Attribute, owner: str | None) -> frozenset:
-        """What ``owner.attr`` holds as a field a record named after the owner declares with a
-        personal-data type (``device.number``: ``PhoneDevice.number = PhoneNumberField()``), or
-        as an attribute of such a field's value, which shows the same data (``device.number.as_e164``)."""
+    def _typed_field(self, node: cst.Attribute, owner: str | None, env: Env) -> frozenset:
+        """What ``owner.attr`` holds as a field a record named after the owner (or the class the
+        flow knows the owner is) declares with a personal-data type (``device.number``:
+        ``PhoneDevice.number = PhoneNumberField()``), or as an attribute of such a field's value,
+        which shows the same data (``device.number.as_e164``)."""
         found = self.facts.typed_field(owner, node.attr.value)
         if found or type(node.value) is not cst.Attribute:
             return found
         base = node.value
-        return self.facts.typed_field(self.owner_name(base.value), base.attr.value)
+        typed = env.lookup("typed", base.value.value) if type(base.value) is cst.Name else None
+        return self.facts.typed_field(typed or self.owner_name(base.value), base.attr.value)
 
     def is_sanitizer(self, func: cst.BaseExpression) -> bool:
         """Whether calling ``func`` makes a value safe (hash, mask, redact, encrypt, len ...)."""
