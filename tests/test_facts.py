@@ -1094,6 +1094,18 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
         class Shop(models.Model):
             title = models.CharField(max_length=40)
             hotline = PhoneNumberField()
+
+
+        class BaseContact(models.Model):
+            owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            dial = PhoneNumberField()  # gdpr: retention=P1Y basis=contract
+
+            class Meta:
+                abstract = True
+
+
+        class EmergencyContact(BaseContact):
+            relation = models.CharField(max_length=20)
     '''), "otp/dev.py": '''
         import logging
 
@@ -1130,6 +1142,10 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
             log.info("counter now %s", device.number)
 
 
+        def warn(emergency_contact):
+            log.info("calling %s", emergency_contact.dial)
+
+
         def everyone():
             for item in CallbackDevice.objects.all():
                 log.info("number %s", item.number.as_e164)
@@ -1137,5 +1153,6 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
     found = scan_tree(tmp_path, monkeypatch, files)
     assert found.get("call_back") == ["GDPR301"] and found.get("text_back") == ["GDPR301"]
     assert found.get("everyone") == ["GDPR301"]  # (`item` is a CallbackDevice: the loop says so)
+    assert found.get("warn") == ["GDPR301"]  # (a field of the abstract base EmergencyContact derives from)
     # `device` may name CallbackDevice or CounterDevice, whose `number` is a count: nothing known
     assert not {"bump", "named", "ticket", "room", "shop"} & found.keys()

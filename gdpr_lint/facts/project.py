@@ -862,7 +862,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     for qual in facts.schemas:
         info, ev = classes.get(qual), facts.evidence.get(qual)
         thing = ev is not None and ev.kind in ("thing", "org")
-        for f in info["f"] if info else ():
+        for f in _with_inherited_fields(qual, classes) if info else ():
             found = frozenset() if thing else frozenset(m for m in classifier.classify_type(f[2]) if (
                 not policy.categories.get(m.category) or policy.categories[m.category].context != "person_linked"))
             declared.append((f[0], split_words(info["n"]), found))
@@ -1071,6 +1071,22 @@ def _sink_objects(objects: dict[str, str], policy) -> dict[str, str]:
         return {}
     known = _known_maker(policy)
     return {q: maker for q, maker in objects.items() if known(maker)}
+
+
+def _with_inherited_fields(qual: str, classes: dict[str, dict]) -> list:
+    """A class's fields and those its project bases declare (an abstract model's), its own first
+    and each name once, through a few levels of bases."""
+    out: dict[str, list] = {}
+    todo, seen = [qual], set()
+    while todo and len(seen) < 8:
+        cur = todo.pop(0)
+        if cur in seen or cur not in classes:
+            continue
+        seen.add(cur)
+        for f in classes[cur]["f"]:
+            out.setdefault(f[0], f)
+        todo.extend(classes[cur]["b"])
+    return list(out.values())
 
 
 def _known_maker(policy, sdks: bool = True):
