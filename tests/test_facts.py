@@ -1156,3 +1156,36 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
     assert found.get("warn") == ["GDPR301"]  # (a field of the abstract base EmergencyContact derives from)
     # `device` may name CallbackDevice or CounterDevice, whose `number` is a count: nothing known
     assert not {"bump", "named", "ticket", "room", "shop"} & found.keys()
+
+
+def test_a_record_fetched_into_a_name_is_read_as_its_class(tmp_path, monkeypatch):
+    """`found = CallbackDevice.objects.get(pk=pk)` holds a CallbackDevice: its `number` (a
+    PhoneNumberField) is a phone number, written otherwise too (`.as_e164`); once the name holds
+    something else (a counter) it is not."""
+    files = {"otp/__init__.py": "", "otp/models.py": models('''
+        from phonenumber_field.modelfields import PhoneNumberField
+
+
+        class CallbackDevice(models.Model):
+            user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            number = PhoneNumberField()  # gdpr: retention=P1Y basis=contract
+    '''), "otp/views.py": '''
+        import logging
+
+        from otp.models import CallbackDevice
+
+        log = logging.getLogger(__name__)
+
+
+        def ring(pk):
+            found = CallbackDevice.objects.get(pk=pk)
+            log.info("ringing %s", found.number.as_e164)
+
+
+        def count(pk, counter):
+            found = CallbackDevice.objects.get(pk=pk)
+            found = counter
+            log.info("count %s", found.number)
+    '''}
+    found = scan_tree(tmp_path, monkeypatch, files)
+    assert found.get("ring") == ["GDPR301"] and "count" not in found
