@@ -317,14 +317,15 @@ NOTHING = Part("", [])
 def _nothing_else(module: str, facts, prefilter, text: str, bare: list[_Class], made: frozenset[str],
                   passing: frozenset[str]) -> bool:
     """Whether a file whose functions can make no finding has nothing else that can: no class
-    that is or may be a record or a carrier the facts judge (``record_modules``, read from the
-    whole survey; a class with no methods at all is read as a record may be), no record declared
+    that is or may be a record or a carrier (``record_modules``, read from the whole survey: a
+    schema, or a class with a framework's base, decorator or field; a class with no methods at
+    all is read as a record may be), no record declared
     by a call or inside a block (``Table("customers", ...)``, a class under an ``if``), and in the
     module's code and its classes' own statements (``text``) no sink, no name of an object made
     for a sink or of a project function that makes one (``made``) and no call of a function
     the facts say writes its parameters to a sink (``passing``)."""
     records = getattr(facts, "record_modules", None)
-    if records is None or module in records or bare or facts.judges_classes_of(module):
+    if records is None or module in records or bare:
         return False
     if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
         return False
