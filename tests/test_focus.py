@@ -567,3 +567,42 @@ def test_a_file_where_nothing_can_make_a_finding_is_not_parsed_again():
     passing = textwrap.dedent(quiet) + '\nfor person in PEOPLE:\n    audit(person["email"])\n'
     assert focus(passing, PF, ProjectFacts(record_modules=frozenset({"other"}), summaries={"app.audit.audit": ()}),
                  "m") is not NOTHING
+
+
+def test_an_object_made_elsewhere_shows_the_kind_its_maker_makes_not_every_kind():
+    """A file that names an object another module makes for a sink (a logger) holds that kind
+    of object, as its maker shows: a method's `.append(` or `.get(` is no sink for it, while an
+    object made by a processor's SDK, whose methods may all send, keeps every method shape."""
+    source = """
+    from app.log import logger
+
+    class Roster:
+        def __init__(self, sink):
+            self.sink = sink
+
+        def announce(self, member):
+            logger.info("joined: %s", member.email)
+
+        def collect(self, members):
+            found = []
+            for member in members:
+                found.append(member.email)
+            return found
+
+        def forward(self, member):
+            self.sink.send({"to": member.email})
+    """ + UNRELATED
+    logger = ProjectFacts(record_modules=frozenset({"other"}), sink_objects={"app.log.logger": "logging.getLogger"})
+    kept = focus(textwrap.dedent(source), PF, logger, "m").text
+    assert "def announce" in kept and "def collect" not in kept and "def forward" not in kept
+    # the same file where the object named is a Redis client: its `.append(` may store
+    redis = ProjectFacts(record_modules=frozenset({"other"}), sink_objects={"app.log.logger": "redis.Redis"})
+    assert "def collect" in focus(textwrap.dedent(source), PF, redis, "m").text
+    # an SDK's client (named here, handed in elsewhere): any method, `.send(` too, may reach it
+    sdk = ProjectFacts(record_modules=frozenset({"other"}),
+                       sink_objects={"app.log.logger": "logging.getLogger", "app.mail.logger": "sendgrid.SendGridAPIClient"})
+    kept = focus(textwrap.dedent(source), PF, sdk, "m").text
+    assert "def forward" in kept and "def collect" in kept
+    # a project function that makes the object counts as its maker does
+    factory = ProjectFacts(record_modules=frozenset({"other"}), factories={"app.log.logger": "redis.Redis"})
+    assert "def collect" in focus(textwrap.dedent(source), PF, factory, "m").text
