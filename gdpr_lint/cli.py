@@ -220,6 +220,10 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
           show_source=True, statistics=False, link_base="", stdin_filename=None) -> None:
     """Check PATHS (files or folders; default: the current folder) and report findings.
 
+    A file named on its own is judged with the facts of its project (the nearest folder up to
+    this one with a .git, pyproject.toml, setup.py, setup.cfg or config), as a scan of the
+    project judges it; the project's other files are surveyed, not reported.
+
     `check - --stdin-filename PATH` checks the text on stdin as if it were the file PATH (an
     editor's unsaved buffer), with the config and the project around PATH."""
     from gdpr_lint import reporters
@@ -271,8 +275,16 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
             ((name, data),) = given.items()
             result = scan_text(name, data, policy, Path.cwd(), jobs=jobs, cache_dir=cache)
         else:
-            result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
-                          progress=_progress_bar(quiet))
+            from gdpr_lint.files.discovery import discover, projects_of
+
+            targets, root = [Path(p) for p in paths], _root_for(paths)
+            # files named alone are judged with the facts of their project (its classes, factories,
+            # what its functions log), as a scan of the whole project judges them: surveyed (cached),
+            # not reported
+            projects = projects_of(targets, root)
+            context = discover(projects, policy.config.exclude, root) if projects else None
+            result = scan(targets, policy, root=root, jobs=jobs, cache_dir=cache, progress=_progress_bar(quiet),
+                          context=context)
     elapsed = time.perf_counter() - started
     # a report file gets color codes only when asked by name: FORCE_COLOR is for terminals and CI logs
     color = fmt == "text" and (color_mode == "always" if output else use_color(color_mode, sys.stdout.isatty()))

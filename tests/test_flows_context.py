@@ -981,3 +981,28 @@ def test_a_dict_written_with_string_keys_given_more_keys(tmp_path, monkeypatch):
         ''',
     })
     assert [line for _p, line, _c in found] == [8, 13, 18, 29]
+
+
+
+def test_a_file_checked_alone_is_judged_with_its_projects_facts(tmp_path, monkeypatch):
+    """`gdpr-lint check app/views.py` (a pre-commit hook names the changed files) finds what a
+    scan of the whole project finds in that file: the client another module's function makes
+    is known; the project's other files are read for their facts, not reported.  A file with
+    no project around it (no config, packaging file or git work tree) is read alone, as before."""
+    whole = scan_tree(tmp_path, monkeypatch, {
+        "app/__init__.py": "",
+        "app/store.py": "import redis\n\n\ndef get_store():\n    return redis.Redis(host='cache')\n",
+        "app/views.py": ("from app.store import get_store\n\nSTORE = get_store()\n\n\ndef remember(user):\n"
+                         "    STORE.set(f'seen:{user.id}', user.email)\n"),
+        "app/models.py": "from django.db import models\n\n\nclass Member(models.Model):\n    phone = models.CharField()\n",
+    })
+    assert ("app/views.py", 7, "GDPR203") in whole and any(f[0] == "app/models.py" for f in whole)
+
+    def alone(path):
+        result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", path])
+        assert result.exit_code in (0, 1), result.output
+        return sorted((f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"])
+
+    assert alone("app/views.py") == [f for f in whole if f[0] == "app/views.py"]
+    (tmp_path / ".gdpr-lint.yaml").unlink()
+    assert alone("app/views.py") == []  # no project around it: the file alone

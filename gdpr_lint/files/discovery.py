@@ -90,6 +90,40 @@ def paths_or_here(paths: tuple[str, ...]) -> tuple[str, ...]:
     return paths or (".",)
 
 
+#: what marks the top of a project: a git work tree, a packaging file (and a gdpr-lint config)
+PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+
+
+def projects_of(files: list[Path], root: Path) -> list[Path]:
+    """The projects that Python files named on their own belong to (``check models.py``, as
+    pre-commit names the files it hands a hook): for each, the nearest folder from its own up to
+    ``root`` that holds one of :data:`PROJECT_MARKERS` or a gdpr-lint config.  None for a file
+    outside ``root``, or with no marker up to it (a script in a scratch folder), and none for
+    folders: a folder named is read whole."""
+    from gdpr_lint.policy.config import CONFIG_NAMES
+
+    markers = (*PROJECT_MARKERS, *CONFIG_NAMES)
+    top = root.resolve()
+    found: dict[Path, None] = {}
+    marked: dict[Path, bool] = {}
+    for path in files:
+        if path.suffix not in (".py", ".pyw") or not path.is_file():
+            continue
+        folder = path.resolve().parent
+        if folder != top and top not in folder.parents:
+            continue
+        while True:
+            if folder not in marked:
+                marked[folder] = any((folder / name).exists() for name in markers)
+            if marked[folder]:
+                found[folder] = None
+                break
+            if folder == top:
+                break
+            folder = folder.parent
+    return list(found)
+
+
 def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:
     """The ``.py`` files under ``paths``, minus ``.gitignore`` matches and configured excludes.
 
