@@ -305,10 +305,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
                                   show_source=show_source, statistics=statistics, link_base=link_base,
                                   sources=sources)
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        from gdpr_lint.files.output import write_output
+
+        write_output(output, text)
     else:
         # click drops color codes off a terminal unless told; a report for machines is written as
         # to --output, whatever a name in it holds (an escape code in a file name is that file's)
@@ -447,11 +446,9 @@ def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -
 
         text = to_fides(rows, policy, name, receivers)
     if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        from gdpr_lint.files.output import write_output
+
+        write_output(output, text, newline="")
     else:
         click.echo(text, nl=False, color=True)  # as to --output (see `check`)
     from gdpr_lint.findings import NOT_ANALYSED

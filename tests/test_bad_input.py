@@ -284,3 +284,20 @@ def test_an_error_about_a_path_with_a_line_break_is_one_line(tmp_path):
     _no_traceback(result)
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0 and "no\\nsuch.py" in result.stderr
+
+
+def test_an_output_file_in_a_missing_folder_is_written_and_a_file_in_the_way_is_an_error(tmp_path):
+    """`-o reports/gdpr.sarif` in a fresh checkout: check, baseline and inventory make the folder,
+    as review does; a file where the folder should be is a usage error (exit 2), no traceback."""
+    (tmp_path / "leaky.py").write_text(LEAKY, encoding="utf-8")
+    result = check("--format", "sarif", "-o", "reports/ci/gdpr.sarif", ".")
+    assert result.exit_code == 1 and json.loads((tmp_path / "reports/ci/gdpr.sarif").read_text())["runs"]
+    for command in (["baseline", "--no-cache", "-o", "base/line.json", "."],
+                    ["inventory", "--no-cache", "--format", "csv", "-o", "inv/fields.csv", "."]):
+        result = CliRunner().invoke(main, command)
+        _no_traceback(result)
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "base/line.json").is_file() and (tmp_path / "inv/fields.csv").is_file()
+    (tmp_path / "taken").write_text("")
+    result = check("-o", "taken/report.txt", ".")
+    assert result.exit_code == 2 and "cannot write taken/report.txt" in result.output

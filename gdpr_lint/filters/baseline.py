@@ -140,10 +140,9 @@ def write(path: Path, doc: dict) -> None:
     Raises:
         UsageError: the file cannot be written.
     """
-    try:
-        path.write_text(dumps(doc), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    from gdpr_lint.files.output import write_output
+
+    write_output(path, dumps(doc))
 
 
 def load(path: Path) -> Baseline:
