@@ -559,3 +559,13 @@ def test_the_convention_search_finds_a_def_at_a_line_start_only():
         expected = reference.search(data)
         found = search.search(data)
         assert (found and found.end()) == (expected and expected.end()), data  # (the match starts at `def`)
+
+
+def test_the_project_wide_finding_points_at_the_first_unchecked_field_by_its_name(tmp_path, monkeypatch):
+    """GDPR503/504 stand at the first personal-data field left unchecked: its line, its column
+    and its name's width (not a width from the rule's key, which the fingerprint keeps)."""
+    root = project(tmp_path, {"shop/models.py": MODELS}, config="")
+    monkeypatch.chdir(root)
+    out = json.loads(CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "shop"]).stdout)
+    spots = {f["code"]: (f["line"], f["column"], f["end_column"]) for f in out["findings"] if f["family"] == "rights"}
+    assert spots == {"GDPR503": (5, 5, 10), "GDPR504": (5, 5, 10)}  # `email` of Customer, line 5 of the file

@@ -664,7 +664,8 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
                     policy, none_code, first.get("path", ""), first.get("line", 1),
                     f"no routine that {what} a person's data on request is declared: {len(kept)} personal-data "
                     f"field{'s' if len(kept) != 1 else ''} of {stores_n} store{'s' if stores_n != 1 else ''} "
-                    f"unchecked{seen}", "<project>", f"{which}-routines"))
+                    f"unchecked{seen}", "<project>", f"{which}-routines", column=first.get("column", 1),
+                    width=len(first.get("field", ""))))  # (at the first field unchecked, its name underlined)
             continue
         if not enabled[miss_code] or not found:  # (every declared name unknown: GDPR505 says so)
             continue
@@ -688,10 +689,12 @@ def check(policy, facts, rows: list[dict], modules: dict[str, str], shown: dict[
 
 
 def _finding(policy, code: str, path: str, line: int, message: str, symbol: str, snippet: str,
-             categories: tuple = (), column: int = 1) -> Finding:
+             categories: tuple = (), column: int = 1, width: int | None = None) -> Finding:
+    """``snippet``: what the fingerprint is made of, and the width shown unless ``width`` is given."""
     rule = policy.rules[code]
+    end = column + (len(snippet) if width is None else width)
     return Finding(code=code, name=rule.name, family=rule.family, severity=policy.severity_of(code), path=path,
-                   line=line, column=column, end_line=line, end_column=column + len(snippet), message=message,
+                   line=line, column=column, end_line=line, end_column=end, message=message,
                    categories=list(categories),
                    fix=" ".join(rule.fix.split()), symbol=symbol, snippet=snippet).finish()
 
