@@ -275,16 +275,14 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
             ((name, data),) = given.items()
             result = scan_text(name, data, policy, Path.cwd(), jobs=jobs, cache_dir=cache)
         else:
-            from gdpr_lint.files.discovery import discover, projects_of
+            from gdpr_lint.files.discovery import project_context
 
             targets, root = [Path(p) for p in paths], _root_for(paths)
             # files named alone are judged with the facts of their project (its classes, factories,
             # what its functions log), as a scan of the whole project judges them: surveyed (cached),
             # not reported
-            projects = projects_of(targets, root)
-            context = discover(projects, policy.config.exclude, root) if projects else None
             result = scan(targets, policy, root=root, jobs=jobs, cache_dir=cache, progress=_progress_bar(quiet),
-                          context=context)
+                          context=project_context(targets, policy.config.exclude, root))
     elapsed = time.perf_counter() - started
     # a report file gets color codes only when asked by name: FORCE_COLOR is for terminals and CI logs
     color = fmt == "text" and (color_mode == "always" if output else use_color(color_mode, sys.stdout.isatty()))

@@ -300,4 +300,4 @@ def test_an_output_file_in_a_missing_folder_is_written_and_a_file_in_the_way_is_
     assert (tmp_path / "base/line.json").is_file() and (tmp_path / "inv/fields.csv").is_file()
     (tmp_path / "taken").write_text("")
     result = check("-o", "taken/report.txt", ".")
-    assert result.exit_code == 2 and "cannot write taken/report.txt" in result.output
+    assert result.exit_code == 2 and "cannot write taken/report.txt: taken is a file, not a folder" in result.output

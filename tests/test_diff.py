@@ -251,3 +251,20 @@ def test_a_staged_or_changed_dependency_manifest_is_checked_on_its_added_lines(t
         assert code == 1, err
         assert [(f["code"], f["path"], f["line"]) for f in findings] == [("GDPR406", "requirements.txt", 3)], args
         assert "1 changed file checked" in err and "nothing is staged" not in err and "0 files" not in err
+
+
+def test_staged_with_nothing_staged_reads_the_files_given_with_their_projects_facts(repo, monkeypatch):
+    """`pre-commit run --all-files` with `args: [--staged]`: nothing is staged, so the files given
+    are checked whole, and as `check FILE` reads them, with what the rest of the project says (a
+    client another module's function makes), from the top of the work tree or a subfolder."""
+    write(repo, "shop/store.py", "import redis\n\n\ndef get_store():\n    return redis.Redis(host='cache')\n")
+    write(repo, "shop/seen.py", "from shop.store import get_store\n\nSTORE = get_store()\n\n\ndef remember(user):\n"
+                                "    STORE.set(f'seen:{user.id}', user.email)\n")
+    commit_all(repo, "a store made in one module, written in another")
+    _, whole, _ = check_json(monkeypatch, repo)
+    expected = sorted((f["path"], f["line"], f["code"]) for f in whole if f["path"] == "shop/seen.py")
+    assert ("shop/seen.py", 7, "GDPR203") in expected
+    _, given, err = check_json(monkeypatch, repo, "--staged", "shop/seen.py")
+    assert "nothing is staged" in err and sorted((f["path"], f["line"], f["code"]) for f in given) == expected
+    _, inside, _ = check_json(monkeypatch, repo / "shop", "seen.py")  # from a subfolder of the project
+    assert sorted((f["line"], f["code"]) for f in inside) == [(line, code) for _, line, code in expected]

@@ -116,8 +116,9 @@ def test_one_file_named_twice_by_different_paths_is_scanned_once(tmp_path, monke
 
 def test_a_file_named_alone_belongs_to_the_nearest_project_up_to_the_root(tmp_path: Path):
     """`check app/models.py` (as pre-commit names files): the project around the file is the
-    nearest folder up to the current one with a project's marker; none outside the current
-    folder, none with no marker, none for a folder named (read whole) or a file that is no Python."""
+    nearest folder up with a project's marker, within the project the command runs in (from a
+    subfolder too); none outside it, none with no marker, none for a folder named (read whole) or
+    a file that is no Python."""
     from gdpr_lint.files.discovery import projects_of
 
     root = _tree(tmp_path / "repo", {
@@ -128,7 +129,7 @@ def test_a_file_named_alone_belongs_to_the_nearest_project_up_to_the_root(tmp_pa
     assert projects_of([root / "packages/billing/pay/api.py", root / "app/models.py"], root) == [
         (root / "packages/billing").resolve(), root.resolve()]
     assert projects_of([root / "app", root / "app" / "notes.txt"], root) == []
-    assert projects_of([root / "app" / "models.py"], root / "app") == []  # no marker up to the root given
-    lone = _tree(tmp_path / "lone", {"x.py": ""})
-    assert projects_of([lone / "x.py"], root) == []  # outside the folder the command runs in
-    assert projects_of([root / "scratch" / "x.py"], root / "scratch") == []
+    assert projects_of([root / "app" / "models.py"], root / "app") == [root.resolve()]  # run from a subfolder
+    lone = _tree(tmp_path / "lone", {"x.py": "", "deep/y.py": ""})
+    assert projects_of([lone / "x.py"], root) == []  # outside the project the command runs in
+    assert projects_of([lone / "deep" / "y.py"], lone) == []  # no marker up to the top

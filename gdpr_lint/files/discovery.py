@@ -96,32 +96,43 @@ PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
 def projects_of(files: list[Path], root: Path) -> list[Path]:
     """The projects that Python files named on their own belong to (``check models.py``, as
-    pre-commit names the files it hands a hook): for each, the nearest folder from its own up to
-    ``root`` that holds one of :data:`PROJECT_MARKERS` or a gdpr-lint config.  None for a file
-    outside ``root``, or with no marker up to it (a script in a scratch folder), and none for
+    pre-commit names the files it hands a hook): for each, the nearest folder from its own up
+    that holds one of :data:`PROJECT_MARKERS` or a gdpr-lint config, within the project the
+    command runs in (the nearest such folder around ``root``, else ``root``).  None for a file
+    outside it or with no marker up to its top (a script in a scratch folder), and none for
     folders: a folder named is read whole."""
     from gdpr_lint.policy.config import CONFIG_NAMES
 
     markers = (*PROJECT_MARKERS, *CONFIG_NAMES)
-    top = root.resolve()
-    found: dict[Path, None] = {}
     marked: dict[Path, bool] = {}
+
+    def is_top(folder: Path) -> bool:
+        if folder not in marked:
+            marked[folder] = any((folder / name).exists() for name in markers)
+        return marked[folder]
+
+    here = root.resolve()
+    top = next((f for f in (here, *here.parents) if is_top(f)), here)
+    found: dict[Path, None] = {}
     for path in files:
         if path.suffix not in (".py", ".pyw") or not path.is_file():
             continue
         folder = path.resolve().parent
         if folder != top and top not in folder.parents:
             continue
-        while True:
-            if folder not in marked:
-                marked[folder] = any((folder / name).exists() for name in markers)
-            if marked[folder]:
-                found[folder] = None
-                break
-            if folder == top:
-                break
+        while not is_top(folder) and folder != top:
             folder = folder.parent
+        if is_top(folder):
+            found[folder] = None
     return list(found)
+
+
+def project_context(paths: list[Path], excludes: list[str], root: Path) -> list[Path] | None:
+    """The files of the projects around the Python files named alone in ``paths``
+    (:func:`projects_of`), for a scan to survey beside them (their facts judge the files named,
+    as a scan of the whole project would), or ``None`` when no file named has a project."""
+    projects = projects_of(paths, root)
+    return discover(projects, excludes, root) if projects else None
 
 
 def discover(paths: list[Path], excludes: list[str], root: Path) -> list[Path]:

@@ -22,4 +22,6 @@ def write_output(path: str | Path, text: str, newline: str | None = None) -> Non
         with open(target, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        blocked = next((p for p in reversed(target.parents) if p.exists() and not p.is_dir()), None)
+        why = f"{blocked} is a file, not a folder" if blocked is not None else exc.strerror or exc
+        raise UsageError(f"cannot write {path}: {why}") from None

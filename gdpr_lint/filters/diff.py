@@ -222,8 +222,11 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
             python, manifests = discover_all([Path(p) for p in paths], policy.config.exclude, root)
             scanned = {display_path(p, root) for p in (*python, *manifests)}
             # the paths as given, as `check` scans them: the manifests too (GDPR406)
-            result = scan([Path(p) for p in paths], policy, root=root, jobs=jobs, cache_dir=cache_dir,
-                          progress=progress)
+            from gdpr_lint.files.discovery import project_context
+
+            targets = [Path(p) for p in paths]  # (files named alone: with their project's facts, as `check` reads them)
+            result = scan(targets, policy, root=root, jobs=jobs, cache_dir=cache_dir, progress=progress,
+                          context=project_context(targets, policy.config.exclude, root))
         if base_doc is not None:
             outcome = bl.apply(result.findings, base_doc, scanned, root)
             result.findings = outcome.findings
