@@ -222,9 +222,10 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     # lines as the functions' texts join them, a lone `\r` breaking a line as `\n` does)
     always = prefilter.always(source if "\r" not in source else "\n".join(lines), idents)
     # an object another module makes for a sink, named here: what its methods are is in the facts,
-    # not in this file's names (`self.store = redis_store`, then `self.store.sadd(...)` in another
-    # method), so the names that show what made it are around: those of its maker (a Redis client's)
-    extra = prefilter.made_evidence(facts.makers_named(idents)) if not made.isdisjoint(idents) else frozenset()
+    # not in this file's names, so any sink's evidence may be around (`self.store = redis_store`,
+    # then `self.store.sadd(...)` in another method)
+    extra = frozenset().union(*(names for evidence, _methods in prefilter.shape_kinds for names in evidence)) \
+        if not made.isdisjoint(idents) else frozenset()
     possible = prefilter.possible_sinks(idents | extra)
     for i, fn in enumerate(functions):
         if _is_root_alone(fn, always, prefilter, summarised, handlers, made):

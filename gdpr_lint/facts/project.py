@@ -314,21 +314,6 @@ class ProjectFacts:
                 return found
         return None
 
-    def makers_named(self, idents) -> list[str]:
-        """What made each object of :attr:`sink_objects`, and each project function's object of
-        :attr:`factories`, whose last name is one of ``idents`` (a file's identifiers): their
-        factories' qualified names."""
-        out: list[str] = []
-        for table, index in ((self.sink_objects, "_sink_objects_by_last"), (self.factories, "_factories_by_last")):
-            if not table:
-                continue
-            by_last = getattr(self, index)
-            if by_last is None:
-                by_last = _grouped(table, 2)
-                setattr(self, index, by_last)
-            out.extend(table[q] for name in idents.intersection(by_last) for q in by_last[name])
-        return out
-
     def maker_of(self, names) -> str | None:
         """What made the module-level object one of ``names`` (its qualified names) stands for."""
         for name in names if self.objects else ():

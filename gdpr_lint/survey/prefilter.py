@@ -241,8 +241,6 @@ class Prefilter:
         http = sinks["http"]["objects"]
         kinds.append((frozenset(map(_spelled, http["factories"])), frozenset(http["methods"])))
         self.shape_kinds = tuple(kinds)
-        self._kind_makers = frozenset(names for evidence, _methods in kinds for names in evidence)
-        self._kinds_names = frozenset(name for names in self._kind_makers for name in names)
         # methods that write whatever their receiver (`path.write_text(`, `response.set_cookie(`)
         self.shape_methods = frozenset(sinks["storage"].get("methods", {}))
         # a command's output streams (`self.stdout.write(`)
@@ -384,19 +382,6 @@ class Prefilter:
                     _SDK_IMPORT.format(re.escape(first)), source, re.MULTILINE):
                 return True
         return False
-
-    def made_evidence(self, makers) -> frozenset[str]:
-        """The names that show, as :meth:`calls_or_stores` reads a function, what objects the
-        factories ``makers`` (qualified names) make: each one's module root and last name
-        (``("logging", "getLogger")``), the evidence of the kinds it makes; every kind's names
-        when one makes no kind of ``sinks.yaml`` the shapes know (any of its methods may be a sink)."""
-        out: set[str] = set()
-        for maker in makers:
-            names = _spelled(maker)
-            if names not in self._kind_makers:
-                return self._kinds_names
-            out.update(names)
-        return frozenset(out)
 
     def possible_sinks(self, idents: frozenset[str] | set[str]) -> tuple[frozenset[str], bool]:
         """For code whose identifiers are all among ``idents`` (a file's): ``(the names whose call
