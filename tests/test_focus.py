@@ -567,3 +567,49 @@ def test_a_file_where_nothing_can_make_a_finding_is_not_parsed_again():
     passing = textwrap.dedent(quiet) + '\nfor person in PEOPLE:\n    audit(person["email"])\n'
     assert focus(passing, PF, ProjectFacts(record_modules=frozenset({"other"}), summaries={"app.audit.audit": ()}),
                  "m") is not NOTHING
+
+
+def test_what_self_holds_is_followed_through_attributes_set_from_attributes():
+    """`self.cache = self.client` in one method, `self.client = redis.Redis()` in another: a
+    method that writes to `self.cache` holds a Redis client two setters away (a review found the
+    cut read one setter only)."""
+    source = """
+    import redis
+
+    class Sessions:
+        def __init__(self):
+            self.client = redis.Redis()
+
+        def bind(self):
+            self.cache = self.client
+
+        def keep(self, member):
+            self.cache.hset("members", member.id, member.email)
+    """ + UNRELATED
+    kept = _kept(source)
+    assert "def keep" in kept and "def bind" in kept and "def __init__" in kept and "def step_0" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and [(f.code, f.line) for f in whole] == [("GDPR203", 12)]
+
+
+def test_a_file_parameter_declared_in_one_function_is_a_file_in_another():
+    """`add_argument("--report", type=argparse.FileType("w"))` in one function, the attribute it
+    makes written in another: both are read (the flow learns the attribute where it is declared);
+    a write to an attribute of a file with no such declaration is no sink."""
+    source = """
+    import argparse
+
+    def options():
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--report", type=argparse.FileType("w"))
+        return parser.parse_args()
+
+    def export(opts, member):
+        opts.report.write(member.email)
+    """ + UNRELATED
+    kept = _kept(source)
+    assert "def options" in kept and "def export" in kept and "def step_0" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and [(f.code, f.line) for f in whole] == [("GDPR202", 10)]
+    plain = source.replace("argparse.FileType", "str").replace("import argparse", "import argparse as ap")
+    assert "def export" not in _kept(plain)

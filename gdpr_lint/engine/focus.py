@@ -226,9 +226,15 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
     # then `self.store.sadd(...)` in another method)
     extra = frozenset().union(*(names for evidence, _methods in prefilter.shape_kinds for names in evidence)) \
         if not made.isdisjoint(idents) else frozenset()
+    # a file parameter a command line declares anywhere in the file (`args.out.write(...)` in
+    # another function than the `add_argument(type=argparse.FileType("w"))`): the function that
+    # declares it is read (the flow learns the file's attributes there), and a write is a sink anywhere
+    file_types = [names for names in prefilter.file_parameter_types if idents.issuperset(names)]
+    extra = extra.union(*file_types)
+    declares = frozenset(names[-1] for names in file_types)
     possible = prefilter.possible_sinks(idents | extra)
     for i, fn in enumerate(functions):
-        if _is_root_alone(fn, always, prefilter, summarised, handlers, made):
+        if _is_root_alone(fn, always, prefilter, summarised, handlers, made) or not declares.isdisjoint(fn.idents):
             live.add(i)
             continue
         if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
@@ -242,11 +248,17 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
             continue
         setting = []
         more: set[str] = set()
-        for attr in fn.reads:
+        todo, asked = list(fn.reads), set()
+        while todo:  # what sets what it reads of self, and in turn what those statements read of self
+            attr = todo.pop()  # (`self.store = self.conn`, `self.conn = redis.Redis()` in another method)
+            if attr in asked:
+                continue
+            asked.add(attr)
             texts, names = setting_of(fn.cls, attr)
             if texts:
                 setting += texts
                 more |= names
+                todo += [m.group(1) for text in texts for m in standalone(_SELF_READ, text)]
         if not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called):
             live.add(i)
             continue

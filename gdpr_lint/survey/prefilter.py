@@ -241,6 +241,10 @@ class Prefilter:
         http = sinks["http"]["objects"]
         kinds.append((frozenset(map(_spelled, http["factories"])), frozenset(http["methods"])))
         self.shape_kinds = tuple(kinds)
+        # what declares a command line's file parameter (`type=argparse.FileType("w")`): the
+        # attribute it sets is a file in any function of the module (flow.note_file_arguments)
+        files = sinks["storage"].get("file_parameters") or {}
+        self.file_parameter_types = frozenset(_spelled(t) for t in files.get("types", ()))
         # methods that write whatever their receiver (`path.write_text(`, `response.set_cookie(`)
         self.shape_methods = frozenset(sinks["storage"].get("methods", {}))
         # a command's output streams (`self.stdout.write(`)
