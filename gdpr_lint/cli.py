@@ -220,10 +220,9 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
           show_source=True, statistics=False, link_base="", stdin_filename=None) -> None:
     """Check PATHS (files or folders; default: the current folder) and report findings.
 
-    A file named on its own is judged with the facts of its project (the nearest folder above it
-    with a .git, pyproject.toml, setup.py, setup.cfg or config, within the project the command
-    runs in), as a scan of the project judges it; the project's other files are surveyed, not
-    reported.
+    A file named on its own is judged with the facts of its project (the nearest folder at or
+    above this one with a .git, pyproject.toml, setup.py, setup.cfg or config), as a check of the
+    whole project judges it; the project's other files are surveyed, not reported.
 
     `check - --stdin-filename PATH` checks the text on stdin as if it were the file PATH (an
     editor's unsaved buffer), with the config and the project around PATH."""

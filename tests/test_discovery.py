@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -114,22 +115,26 @@ def test_one_file_named_twice_by_different_paths_is_scanned_once(tmp_path, monke
     assert out["summary"]["files"] == 1 and len(out["findings"]) == 1
 
 
-def test_a_file_named_alone_belongs_to_the_nearest_project_up_to_the_root(tmp_path: Path):
-    """`check app/models.py` (as pre-commit names files): the project around the file is the
-    nearest folder up with a project's marker, within the project the command runs in (from a
-    subfolder too); none outside it, none with no marker, none for a folder named (read whole) or
-    a file that is no Python."""
+def test_a_file_named_alone_belongs_to_the_project_the_command_runs_in(tmp_path: Path):
+    """`check app/models.py` (as pre-commit names files): the project is the one the command
+    runs in (the nearest marked folder at or above it, from a subfolder too), whatever package
+    inside it has its own marker, as `check .` there reads it; with no project around the
+    current folder, each file's nearest marked folder below it; none for a file outside, a folder
+    named (read whole) or a file with no marker up to the current folder.  A link counts where it stands."""
     from gdpr_lint.files.discovery import projects_of
 
     root = _tree(tmp_path / "repo", {
         "pyproject.toml": "", "app/models.py": "", "app/notes.txt": "",
         "packages/billing/setup.cfg": "", "packages/billing/pay/api.py": "", "scratch/x.py": ""})
     (root / ".git").mkdir()
-    assert projects_of([root / "app" / "models.py"], root) == [root.resolve()]
-    assert projects_of([root / "packages/billing/pay/api.py", root / "app/models.py"], root) == [
-        (root / "packages/billing").resolve(), root.resolve()]
-    assert projects_of([root / "app", root / "app" / "notes.txt"], root) == []
-    assert projects_of([root / "app" / "models.py"], root / "app") == [root.resolve()]  # run from a subfolder
-    lone = _tree(tmp_path / "lone", {"x.py": "", "deep/y.py": ""})
+    top = Path(os.path.abspath(root))
+    assert projects_of([root / "app" / "models.py"], root) == [top]
+    assert projects_of([root / "packages/billing/pay/api.py", root / "app/models.py"], root) == [top]
+    assert projects_of([root / "app/models.py"], root / "app") == [top]  # run from a subfolder
+    assert projects_of([root / "app"], root) == []
+    lone = _tree(tmp_path / "lone", {"x.py": "", "deep/y.py": "", "svc/setup.py": "", "svc/m.py": ""})
     assert projects_of([lone / "x.py"], root) == []  # outside the project the command runs in
-    assert projects_of([lone / "deep" / "y.py"], lone) == []  # no marker up to the top
+    assert projects_of([lone / "deep" / "y.py"], lone) == []  # no marker up to the current folder
+    assert projects_of([lone / "svc" / "m.py", lone / "x.py"], lone) == [Path(os.path.abspath(lone / "svc"))]
+    (root / "app" / "link.py").symlink_to(lone / "x.py")
+    assert projects_of([root / "app" / "link.py"], root) == [top]

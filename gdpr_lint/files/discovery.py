@@ -95,12 +95,13 @@ PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
 
 def projects_of(files: list[Path], root: Path) -> list[Path]:
-    """The projects that Python files named on their own belong to (``check models.py``, as
-    pre-commit names the files it hands a hook): for each, the nearest folder from its own up
-    that holds one of :data:`PROJECT_MARKERS` or a gdpr-lint config, within the project the
-    command runs in (the nearest such folder around ``root``, else ``root``).  None for a file
-    outside it or with no marker up to its top (a script in a scratch folder), and none for
-    folders: a folder named is read whole."""
+    """The projects that files named on their own belong to (``check models.py``, as pre-commit
+    names the files it hands a hook), for their findings to be those a scan of the project finds:
+    the project the command runs in (the nearest folder at or above ``root`` that holds one of
+    :data:`PROJECT_MARKERS` or a gdpr-lint config) for the files inside it, as ``check`` run
+    there reads them; with no such folder around ``root``, each file's nearest one between it and
+    ``root``.  None for a file outside them (a script in a scratch folder) or a folder named (it
+    is read whole).  Paths are taken as named: a link is where it stands, not where it points."""
     from gdpr_lint.policy.config import CONFIG_NAMES
 
     markers = (*PROJECT_MARKERS, *CONFIG_NAMES)
@@ -111,16 +112,20 @@ def projects_of(files: list[Path], root: Path) -> list[Path]:
             marked[folder] = any((folder / name).exists() for name in markers)
         return marked[folder]
 
-    here = root.resolve()
-    top = next((f for f in (here, *here.parents) if is_top(f)), here)
+    here = Path(os.path.abspath(root))
+    around = next((f for f in (here, *here.parents) if is_top(f)), None)
     found: dict[Path, None] = {}
     for path in files:
-        if path.suffix not in (".py", ".pyw") or not path.is_file():
+        if not path.is_file():
             continue
-        folder = path.resolve().parent
+        folder = Path(os.path.abspath(path)).parent
+        top = around or here
         if folder != top and top not in folder.parents:
             continue
-        while not is_top(folder) and folder != top:
+        if around is not None:
+            found[around] = None
+            continue
+        while not is_top(folder) and folder != here:
             folder = folder.parent
         if is_top(folder):
             found[folder] = None
@@ -128,7 +133,7 @@ def projects_of(files: list[Path], root: Path) -> list[Path]:
 
 
 def project_context(paths: list[Path], excludes: list[str], root: Path) -> list[Path] | None:
-    """The files of the projects around the Python files named alone in ``paths``
+    """The files of the projects around the files named alone in ``paths``
     (:func:`projects_of`), for a scan to survey beside them (their facts judge the files named,
     as a scan of the whole project would), or ``None`` when no file named has a project."""
     projects = projects_of(paths, root)

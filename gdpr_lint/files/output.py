@@ -17,11 +17,30 @@ def write_output(path: str | Path, text: str, newline: str | None = None) -> Non
             no permission).
     """
     target = Path(path)
+    made: list[Path] = []  # the folders this makes, taken back when the file cannot be written
     try:
+        made = [p for p in target.parents if not p.exists() and not p.is_symlink()]
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
     except OSError as exc:
-        blocked = next((p for p in reversed(target.parents) if p.exists() and not p.is_dir()), None)
-        why = f"{blocked} is a file, not a folder" if blocked is not None else exc.strerror or exc
-        raise UsageError(f"cannot write {path}: {why}") from None
+        for folder in made:  # (deepest first)
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise UsageError(f"cannot write {path}: {_why(target, exc)}") from None
+
+
+def _why(target: Path, exc: OSError) -> str:
+    """What stops the write, in words: a file or a broken link where a folder of the path should
+    be, else the system's reason."""
+    for folder in reversed(target.parents):
+        try:
+            if folder.is_symlink() and not folder.exists():
+                return f"{folder} is a link to nothing"
+            if folder.exists() and not folder.is_dir():
+                return f"{folder} is a file, not a folder"
+        except OSError:  # (a name too long to ask about)
+            break
+    return str(exc.strerror or exc)
