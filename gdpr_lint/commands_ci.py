@@ -55,8 +55,11 @@ def baseline(paths, output, config, jobs, no_cache, reason) -> None:
     from gdpr_lint.cache import folder_for
 
     cache = folder_for(None, no_cache)
-    result = scan([Path(p) for p in paths], policy, root=_root_for(paths), jobs=jobs, cache_dir=cache,
-                  progress=_progress_bar())
+    from gdpr_lint.files.discovery import project_context
+
+    targets, root = [Path(p) for p in paths], _root_for(paths)
+    result = scan(targets, policy, root=root, jobs=jobs, cache_dir=cache, progress=_progress_bar(),
+                  context=project_context(targets, policy.config.exclude, root))  # (as `check FILE` reads them)
     doc = bl.build(result.findings, policy, kept, " ".join(reason.split()), root=result.root)
     bl.write(target, doc)
     left = sum(1 for f in result.findings if f.code in bl.NOT_ANALYSED)

@@ -82,7 +82,8 @@ class GdprLintServer(LanguageServer):
             else:
                 cache = folder_for(os.environ.get("GDPR_LINT_CACHE_DIR") or str(root / ".gdpr-lint-cache"))
                 policy = _load_policy(None, (str(path),), cache)
-                result = scan_text(path, text.encode("utf-8", "replace"), policy, root, jobs=1, cache_dir=cache)
+                result = scan_text(path, text.encode("utf-8", "replace"), policy, root, jobs=1, cache_dir=cache,
+                                   project=root)  # (the workspace is the project)
         except UsageError as exc:
             return [], str(exc)
         return result.findings, ""

@@ -723,14 +723,15 @@ def _escaped(name: str) -> str:
 
 
 def scan_text(path: str | Path, data: bytes, policy: Policy, root: Path, jobs: int | None = None,
-              cache_dir: Path | None = None, alone: bool = False) -> ScanResult:
+              cache_dir: Path | None = None, alone: bool = False, project: Path | None = None) -> ScanResult:
     """The scan of ``data`` as the file ``path`` (which need not exist: an editor's buffer), within
     its project: the files of the project around it are surveyed for what they declare (cached)
-    and only the text is analysed and reported.  The project is ``root`` when it holds ``path``,
-    else ``path``'s folder; ``alone``: no project, the text by itself.  Shown paths are relative
-    to ``root``."""
+    and only the text is analysed and reported.  The project is ``project`` when given and it
+    holds ``path`` (an editor's workspace), else the one ``check PATH`` run in ``root`` would read
+    (:func:`~gdpr_lint.files.discovery.projects_of`); ``alone``: no project, the text by itself.
+    Shown paths are relative to ``root``."""
     from gdpr_lint.engine.manifests import is_manifest
-    from gdpr_lint.files.discovery import discover, is_excluded
+    from gdpr_lint.files.discovery import discover, is_excluded, project_context
 
     root = Path(root).resolve()
     target = Path(path).absolute()
@@ -749,10 +750,14 @@ def scan_text(path: str | Path, data: bytes, policy: Policy, root: Path, jobs: i
                 result.findings = sorted(check_manifest(copy, display_path(target, root), policy, set()),
                                          key=Finding.sort_key)
         return result
-    project = root if root in target.parents else target.parent
     mine = os.path.abspath(target)
-    context = [p for p in discover([project], policy.config.exclude, project) if os.path.abspath(p) != mine] \
-        if project.is_dir() and not alone else []
+    if alone:
+        context = []
+    elif project is not None and Path(project).resolve() in target.resolve().parents:
+        context = discover([Path(project)], policy.config.exclude, Path(project))
+    else:  # the project around the text's path, as `check PATH` finds it
+        context = project_context([target], policy.config.exclude, root, named=False) or []
+    context = [p for p in context if os.path.abspath(p) != mine]
     return scan([], policy, root=root, jobs=jobs, cache_dir=cache_dir, context=context, given={mine: data})
 
 

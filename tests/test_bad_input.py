@@ -306,3 +306,30 @@ def test_an_output_file_in_a_missing_folder_is_written_and_a_file_in_the_way_is_
     assert result.exit_code == 2 and "nowhere is a link to nothing" in result.output
     result = check("-o", "fresh/deeper/" + "n" * 300 + ".txt", ".")  # too long a name: no folder left behind
     assert result.exit_code == 2 and "cannot write fresh/deeper/" in result.output and not (tmp_path / "fresh").exists()
+
+
+def test_a_report_that_cannot_be_written_whole_leaves_the_last_one_whole(tmp_path, monkeypatch):
+    """A full disk while writing `-o report.json`: the report from before stays as it was (no
+    part of a new one, no temporary file left), and the error says why; a new report keeps the
+    permissions of the one it replaces."""
+    import errno
+    import os
+    import stat
+
+    from gdpr_lint.errors import UsageError
+    from gdpr_lint.files import output
+
+    report = tmp_path / "report.json"
+    report.write_text("last run\n")
+    report.chmod(0o640)
+
+    def full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(output.os, "replace", full)
+        with pytest.raises(UsageError, match="No space left on device"):
+            output.write_output(report, "new run\n")
+    assert report.read_text() == "last run\n" and sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    output.write_output(report, "new run\n")
+    assert report.read_text() == "new run\n" and stat.S_IMODE(os.stat(report).st_mode) == 0o640

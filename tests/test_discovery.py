@@ -138,3 +138,14 @@ def test_a_file_named_alone_belongs_to_the_project_the_command_runs_in(tmp_path:
     assert projects_of([lone / "svc" / "m.py", lone / "x.py"], lone) == [Path(os.path.abspath(lone / "svc"))]
     (root / "app" / "link.py").symlink_to(lone / "x.py")
     assert projects_of([root / "app" / "link.py"], root) == [top]
+
+
+def test_a_file_named_through_a_linked_current_folder_is_in_its_project(tmp_path: Path):
+    """`gdpr-lint check "$PWD/app/views.py"` where $PWD is a link to the project (macOS's /tmp,
+    an editor's absolute path): the file is in the project the command runs in (the current
+    folder the system gives is the real one)."""
+    from gdpr_lint.files.discovery import projects_of
+
+    real = _tree(tmp_path / "real", {"pyproject.toml": "", "app/views.py": ""})
+    (tmp_path / "link").symlink_to(real)
+    assert projects_of([tmp_path / "link" / "app" / "views.py"], real.resolve()) == [real.resolve()]

@@ -1004,5 +1004,11 @@ def test_a_file_checked_alone_is_judged_with_its_projects_facts(tmp_path, monkey
         return sorted((f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"])
 
     assert alone("app/views.py") == [f for f in whole if f[0] == "app/views.py"]
+    # a baseline of the file alone holds what check of it reports: nothing is new against it
+    made = CliRunner().invoke(main, ["baseline", "--no-cache", "-o", "b.json", "app/views.py"])
+    assert made.exit_code == 0, made.output
+    assert alone("app/views.py") and json.loads((tmp_path / "b.json").read_text())["findings"]
+    against = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "--baseline", "b.json", "app/views.py"])
+    assert against.exit_code == 0 and json.loads(against.stdout)["findings"] == []
     (tmp_path / ".gdpr-lint.yaml").unlink()
     assert alone("app/views.py") == []  # no project around it: the file alone

@@ -41,11 +41,17 @@ def test_the_buffer_wins_over_the_file_on_disk(project):
 
 
 def test_the_project_around_the_path_is_known(project):
+    """The project around the path is the one `check PATH` reads there (a marked folder at or
+    above the current one: a git work tree, a packaging file, a config), from a subfolder too;
+    a folder with no such mark is no project."""
     view = ("import logging\nfrom app.models import Member\nlog = logging.getLogger(__name__)\n\n\n"
             "def show(pk):\n    member = Member.objects.get(pk=pk)\n    log.info('showing %s', member)\n")
+    assert findings(run(project, view, "-", "--stdin-filename", "app/views.py")) == []
+    (project / "pyproject.toml").write_text("[project]\nname = 'members'\n")
     assert findings(run(project, view, "-", "--stdin-filename", "app/views.py")) == [("GDPR301", "app/views.py", 8)]
+    assert findings(run(project / "app", view, "-", "--stdin-filename", "views.py")) == [("GDPR301", "views.py", 8)]
     # the same text with no project around it: what a Member is, is unknown
-    lone = project / "elsewhere"
+    lone = project.parent / "elsewhere"
     lone.mkdir()
     assert findings(run(lone, view, "-", "--stdin-filename", "views.py")) == []
 

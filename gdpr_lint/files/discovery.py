@@ -94,14 +94,16 @@ def paths_or_here(paths: tuple[str, ...]) -> tuple[str, ...]:
 PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
 
-def projects_of(files: list[Path], root: Path) -> list[Path]:
+def projects_of(files: list[Path], root: Path, named: bool = True) -> list[Path]:
     """The projects that files named on their own belong to (``check models.py``, as pre-commit
     names the files it hands a hook), for their findings to be those a scan of the project finds:
     the project the command runs in (the nearest folder at or above ``root`` that holds one of
     :data:`PROJECT_MARKERS` or a gdpr-lint config) for the files inside it, as ``check`` run
     there reads them; with no such folder around ``root``, each file's nearest one between it and
     ``root``.  None for a file outside them (a script in a scratch folder) or a folder named (it
-    is read whole).  Paths are taken as named: a link is where it stands, not where it points."""
+    is read whole).  A path is where it stands (a link inside the project that points out of it
+    is in it), else where it leads (the current folder reached through a link).  ``named``
+    false: the paths need not exist (an editor's buffer, ``check -``)."""
     from gdpr_lint.policy.config import CONFIG_NAMES
 
     markers = (*PROJECT_MARKERS, *CONFIG_NAMES)
@@ -115,13 +117,15 @@ def projects_of(files: list[Path], root: Path) -> list[Path]:
     here = Path(os.path.abspath(root))
     around = next((f for f in (here, *here.parents) if is_top(f)), None)
     found: dict[Path, None] = {}
+    top = around or here
     for path in files:
-        if not path.is_file():
+        if named and not path.is_file() or path.is_dir():
             continue
         folder = Path(os.path.abspath(path)).parent
-        top = around or here
         if folder != top and top not in folder.parents:
-            continue
+            folder = path.resolve().parent  # (`$PWD/app/x.py` where $PWD is a link: the folder is real)
+            if folder != top and top not in folder.parents:
+                continue
         if around is not None:
             found[around] = None
             continue
@@ -132,11 +136,11 @@ def projects_of(files: list[Path], root: Path) -> list[Path]:
     return list(found)
 
 
-def project_context(paths: list[Path], excludes: list[str], root: Path) -> list[Path] | None:
+def project_context(paths: list[Path], excludes: list[str], root: Path, named: bool = True) -> list[Path] | None:
     """The files of the projects around the files named alone in ``paths``
     (:func:`projects_of`), for a scan to survey beside them (their facts judge the files named,
     as a scan of the whole project would), or ``None`` when no file named has a project."""
-    projects = projects_of(paths, root)
+    projects = projects_of(paths, root, named)
     return discover(projects, excludes, root) if projects else None
 
 

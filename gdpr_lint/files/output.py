@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
+import tempfile
 from pathlib import Path
 
 from gdpr_lint.errors import UsageError
@@ -18,18 +22,44 @@ def write_output(path: str | Path, text: str, newline: str | None = None) -> Non
     """
     target = Path(path)
     made: list[Path] = []  # the folders this makes, taken back when the file cannot be written
+    temporary: str | None = None
     try:
         made = [p for p in target.parents if not p.exists() and not p.is_symlink()]
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "w", encoding="utf-8", newline=newline) as fh:
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            # a link, a device (`/dev/stdout`), a pipe: written through, as named
+            with open(target, "w", encoding="utf-8", newline=newline) as fh:
+                fh.write(text)
+            return
+        # a regular file: written beside it and moved into place, so that a full disk or a
+        # file-size limit leaves the last report whole (or no file), never a part of one
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
+        os.chmod(temporary, _mode(target))
+        os.replace(temporary, target)
+        temporary = None
     except OSError as exc:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         for folder in made:  # (deepest first)
             try:
                 folder.rmdir()
             except OSError:
                 break
         raise UsageError(f"cannot write {path}: {_why(target, exc)}") from None
+
+
+def _mode(target: Path) -> int:
+    """The permissions the report gets: those of the file it replaces, else what the umask leaves
+    of ``rw-rw-rw-`` (as ``open`` makes a new file; mkstemp's own are the owner's only)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _why(target: Path, exc: OSError) -> str:
