@@ -33,8 +33,14 @@ def _load_policy(config: str | None, paths: tuple[str, ...], cache: Path | None 
             raise UsageError(f"config file not found: {config}")
         cfg = load_config_file(cfg_path)
     else:
-        start = Path(paths[0]) if paths else Path.cwd()
-        found = find_config(start if start.exists() else Path.cwd())
+        # the config of the folder that holds everything named, whatever order the paths come in
+        # (pre-commit names the changed files in any order)
+        real = [os.path.abspath(p) for p in paths if Path(p).exists()]
+        try:
+            start = Path(os.path.commonpath(real)) if real and len(real) == len(paths) else Path.cwd()
+        except ValueError:  # (paths on different drives)
+            start = Path.cwd()
+        found = find_config(start)
         cfg = load_config_file(found) if found else OrgConfig()
     policy = load_policy_cached(cfg, cache)
     from gdpr_lint.policy.datamap import datamap_for

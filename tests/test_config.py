@@ -523,3 +523,27 @@ def test_a_pyproject_table_spelled_with_an_underscore_is_named(tmp_path):
     assert found == tmp_path / "pyproject.toml"
     with pytest.raises(ConfigError, match="hyphen"):
         load_config_file(found)
+
+
+def test_the_config_of_several_paths_does_not_depend_on_their_order(tmp_path, monkeypatch):
+    """pre-commit names the changed files in any order: the config is the one of the folder that
+    holds them all (a nested project's own config for its files alone)."""
+    from click.testing import CliRunner
+
+    from gdpr_lint.cli import main
+
+    (tmp_path / ".gdpr-lint.yaml").write_text("fail_on: never\n")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / ".gdpr-lint.yaml").write_text("fail_on: never\nignore: [GDPR301]\n")
+    leak = 'import logging\nlogging.info("x %s", user_email)\n'
+    (tmp_path / "svc" / "api.py").write_text(leak)
+    (tmp_path / "web.py").write_text(leak)
+    monkeypatch.chdir(tmp_path)
+
+    def codes(*paths):
+        out = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", *paths]).stdout
+        return sorted((f["path"], f["code"]) for f in json.loads(out)["findings"])
+
+    both = codes("svc/api.py", "web.py")
+    assert both == codes("web.py", "svc/api.py") == [("svc/api.py", "GDPR301"), ("web.py", "GDPR301")]
+    assert codes("svc/api.py") == []  # the nested project's own config, for its file alone
