@@ -304,6 +304,11 @@ def test_an_output_file_in_a_missing_folder_is_written_and_a_file_in_the_way_is_
     (tmp_path / "nowhere").symlink_to(tmp_path / "gone")
     result = check("-o", "nowhere/report.txt", ".")
     assert result.exit_code == 2 and "nowhere is a link to nothing" in result.output
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "nowhere" / "x.json")
+    result = check("-o", "dangling.json", ".")
+    assert result.exit_code == 2 and "dangling.json is a link to nothing" in result.output
+    result = check("-o", "summaries/", ".")  # a folder named: no file `summaries` written
+    assert result.exit_code == 2 and "names a folder" in result.output and not (tmp_path / "summaries").exists()
     result = check("-o", "fresh/deeper/" + "n" * 300 + ".txt", ".")  # too long a name: no folder left behind
     assert result.exit_code == 2 and "cannot write fresh/deeper/" in result.output and not (tmp_path / "fresh").exists()
 

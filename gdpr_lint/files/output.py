@@ -20,6 +20,8 @@ def write_output(path: str | Path, text: str, newline: str | None = None) -> Non
         UsageError: the file or its folder cannot be written (a file where the folder should be,
             no permission).
     """
+    if str(path).endswith(("/", os.sep)):
+        raise UsageError(f"cannot write {path}: it names a folder; name the file to write")
     target = Path(path)
     made: list[Path] = []  # the folders this makes, taken back when the file cannot be written
     temporary: str | None = None
@@ -65,11 +67,11 @@ def _mode(target: Path) -> int:
 def _why(target: Path, exc: OSError) -> str:
     """What stops the write, in words: a file or a broken link where a folder of the path should
     be, else the system's reason."""
-    for folder in reversed(target.parents):
+    for folder in (*reversed(target.parents), target):
         try:
             if folder.is_symlink() and not folder.exists():
                 return f"{folder} is a link to nothing"
-            if folder.exists() and not folder.is_dir():
+            if folder is not target and folder.exists() and not folder.is_dir():
                 return f"{folder} is a file, not a folder"
         except OSError:  # (a name too long to ask about)
             break
