@@ -33,6 +33,8 @@ def write_output(path: str | Path, text: str, newline: str | None = None) -> Non
             with open(target, "w", encoding="utf-8", newline=newline) as fh:
                 fh.write(text)
             return
+        if target.exists() and not os.access(target, os.W_OK):  # (replacing it would get past that)
+            raise PermissionError(13, "Permission denied")
         # a regular file: written beside it and moved into place, so that a full disk or a
         # file-size limit leaves the last report whole (or no file), never a part of one
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
