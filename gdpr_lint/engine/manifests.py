@@ -16,8 +16,6 @@ import re
 import sys
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from gdpr_lint.files.readfile import NotReadable, read_text
 from gdpr_lint.findings import Finding, tool_finding
@@ -43,11 +41,15 @@ def is_manifest(name: str, folder: str = "") -> bool:
 
 def normalise(name: str) -> str:
     """PEP 503 name normalisation: ``Segment_Analytics.Python`` -> ``segment-analytics-python``."""
+    from packaging.utils import canonicalize_name  # (imported when a manifest is read: most scans have none)
+
     return canonicalize_name(name)
 
 
 def _name_of(spec: str) -> str | None:
     """The normalised project name of a requirement string, or ``None`` when it is not one."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         return normalise(Requirement(spec.strip()).name)
     except InvalidRequirement:
