@@ -92,8 +92,16 @@ class BadEntry(ValueError):
 
 
 def default_folder() -> Path:
-    """``$GDPR_LINT_CACHE_DIR`` or ``.gdpr-lint-cache`` in the current folder."""
-    return Path(os.environ.get("GDPR_LINT_CACHE_DIR") or ".gdpr-lint-cache")
+    """``$GDPR_LINT_CACHE_DIR``, or ``.gdpr-lint-cache`` at the top of the project the command runs
+    in (:func:`~gdpr_lint.files.discovery.project_top`: runs from its subfolders share one, as
+    they survey the same project), else in the current folder."""
+    if os.environ.get("GDPR_LINT_CACHE_DIR"):
+        return Path(os.environ["GDPR_LINT_CACHE_DIR"])
+    from gdpr_lint.files.discovery import project_top
+
+    here = Path.cwd()
+    top = project_top(here)
+    return Path(".gdpr-lint-cache") if top is None or top == here else Path(os.path.relpath(top, here)) / ".gdpr-lint-cache"
 
 
 def folder_for(explicit: str | None = None, no_cache: bool = False) -> Path | None:

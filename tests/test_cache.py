@@ -498,3 +498,25 @@ def test_a_cache_folder_at_the_top_of_the_file_system_is_used(tmp_path, monkeypa
     assert cache_module.user_key(beside / "cache") is None
     note = capsys.readouterr().err
     assert f"lies inside the folder {beside.resolve()}, which holds the cache" in note and "repository" not in note
+
+
+def test_runs_from_a_subfolder_share_the_projects_cache(tmp_path, monkeypatch):
+    """The default cache is at the top of the project the command runs in (a marked folder: a
+    git work tree, a packaging file, a config), so a run from a subfolder (an editor, a hook in a
+    package) reuses what a run from the top surveyed; with no project around, the current folder."""
+    monkeypatch.delenv("GDPR_LINT_CACHE_DIR", raising=False)
+    top = tmp_path / "shop"
+    (top / "app").mkdir(parents=True)
+    (top / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
+    (top / "app" / "views.py").write_text('import logging\nlogging.info("x %s", user_email)\n')
+    monkeypatch.chdir(top / "app")
+    assert CliRunner().invoke(main, ["check", "views.py"]).exit_code == 1
+    assert (top / ".gdpr-lint-cache" / "CACHEDIR.TAG").is_file() and not (top / "app" / ".gdpr-lint-cache").exists()
+    cleared = CliRunner().invoke(main, ["cache", "clear"])
+    assert cleared.exit_code == 0 and "../.gdpr-lint-cache" in cleared.output
+    lone = tmp_path / "scratch"
+    lone.mkdir()
+    (lone / "x.py").write_text("x = 1\n")
+    monkeypatch.chdir(lone)
+    assert CliRunner().invoke(main, ["check", "x.py"]).exit_code == 0
+    assert (lone / ".gdpr-lint-cache").is_dir()

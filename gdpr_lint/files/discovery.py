@@ -94,6 +94,20 @@ def paths_or_here(paths: tuple[str, ...]) -> tuple[str, ...]:
 PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
 
+def _is_project_top(folder: Path) -> bool:
+    """Whether ``folder`` holds one of :data:`PROJECT_MARKERS` or a gdpr-lint config."""
+    from gdpr_lint.policy.config import CONFIG_NAMES
+
+    return any((folder / name).exists() for name in (*PROJECT_MARKERS, *CONFIG_NAMES))
+
+
+def project_top(folder: Path) -> Path | None:
+    """The project a command run in ``folder`` runs in: the nearest folder at or above it that
+    holds one of :data:`PROJECT_MARKERS` or a gdpr-lint config, or ``None``."""
+    here = Path(os.path.abspath(folder))
+    return next((f for f in (here, *here.parents) if _is_project_top(f)), None)
+
+
 def projects_of(files: list[Path], root: Path, named: bool = True) -> list[Path]:
     """The projects that files named on their own belong to (``check models.py``, as pre-commit
     names the files it hands a hook), for their findings to be those a scan of the project finds:
@@ -104,18 +118,15 @@ def projects_of(files: list[Path], root: Path, named: bool = True) -> list[Path]
     is read whole).  A path is where it stands (a link inside the project that points out of it
     is in it), else where it leads (the current folder reached through a link).  ``named``
     false: the paths need not exist (an editor's buffer, ``check -``)."""
-    from gdpr_lint.policy.config import CONFIG_NAMES
-
-    markers = (*PROJECT_MARKERS, *CONFIG_NAMES)
     marked: dict[Path, bool] = {}
 
     def is_top(folder: Path) -> bool:
         if folder not in marked:
-            marked[folder] = any((folder / name).exists() for name in markers)
+            marked[folder] = _is_project_top(folder)
         return marked[folder]
 
     here = Path(os.path.abspath(root))
-    around = next((f for f in (here, *here.parents) if is_top(f)), None)
+    around = project_top(here)
     found: dict[Path, None] = {}
     top = around or here
     for path in files:
