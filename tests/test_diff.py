@@ -95,7 +95,12 @@ def test_uncommitted_changes_with_diff_head(repo, monkeypatch):
     code, findings, err = check_json(monkeypatch, repo, "--staged")
     assert code == 0 and findings == []
     head = git(repo, "rev-parse", "HEAD").strip()[:12]
-    assert f"staged changes (against {head}) touch no Python file" in err and "merge base" not in err
+    assert f"nothing is staged (against {head}): nothing to check" in err and "merge base" not in err
+    # a staged change to no Python file or manifest: the note says so
+    write(repo, "NOTES.txt", "shipping notes\n")
+    git(repo, "add", "NOTES.txt")
+    code, findings, err = check_json(monkeypatch, repo, "--staged")
+    assert code == 0 and findings == [] and f"staged changes (against {head}) touch no Python file" in err
 
 
 def test_staged_checks_the_index_not_the_working_tree(repo, monkeypatch):

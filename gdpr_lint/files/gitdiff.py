@@ -61,6 +61,7 @@ class Changes:
     base: str  # the commit compared against (the merge base), as a full object name
     staged: bool
     files: dict[str, FileChange] = field(default_factory=dict)
+    listed: int = 0  # the paths git lists as added, changed or renamed, of any kind (not only `files`)
 
 
 #: options for every git command gdpr-lint runs: nothing from the repository may run (its hooks,
@@ -310,6 +311,7 @@ def changes(cwd: Path, base: str | None, staged: bool = False) -> Changes:
     names = git(["diff", *common, *cached, "--name-status", "-z", compare, "--"], top)
     result = Changes(toplevel=top, base=compare, staged=staged)
     for status, path, old in parse_name_status(names.stdout):
+        result.listed += 1
         if _checked(path):
             result.files[path] = FileChange(path=path, status=status, old_path=old)
     if result.files:

@@ -253,6 +253,9 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                 if file_changes:
                     click.echo(f"gdpr-lint: {what} ({base}): {len(file_changes)} changed "
                                f"file{'s' if len(file_changes) != 1 else ''} checked", err=True)
+                elif staged and not diff_base and not found.listed:
+                    click.echo(f"gdpr-lint: nothing is staged ({base}): nothing to check (files named are "
+                               "checked in full when nothing is staged)", err=True)
                 else:
                     click.echo(f"gdpr-lint: {what} ({base}) touch no Python file or "
                                "dependency manifest: nothing to check", err=True)
