@@ -758,7 +758,14 @@ def scan_text(path: str | Path, data: bytes, policy: Policy, root: Path, jobs: i
     else:  # the project around the text's path, as `check PATH` finds it
         context = project_context([target], policy.config.exclude, root, named=False) or []
     context = [p for p in context if os.path.abspath(p) != mine]
-    return scan([], policy, root=root, jobs=jobs, cache_dir=cache_dir, context=context, given={mine: data})
+    result = scan([], policy, root=root, jobs=jobs, cache_dir=cache_dir, context=context, given={mine: data})
+    scanned, named = display_path(Path(mine), root), display_path(Path(path), root)
+    if named != scanned:  # a path above the current folder, shown as named (`../views.py`), as `check` shows it
+        for f in (*result.findings, *result.suppressed):
+            if f.path == scanned:
+                f.path = named
+                f.finish()
+    return result
 
 
 def _stamp(path: str, modname: str) -> tuple | None:

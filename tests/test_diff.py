@@ -49,6 +49,11 @@ def test_diff_from_a_subfolder_and_paths_outside_are_skipped(repo, monkeypatch):
     assert [(f["path"], f["line"]) for f in findings] == [("api.py", 14)]
     code, findings, _ = check_json(monkeypatch, repo, "--diff", "main", "other")
     assert [(f["path"], f["line"]) for f in findings] == [("other/tool.py", 3)]
+    # a path above the current folder is shown as named, as `check ../other/tool.py` shows it
+    code, findings, _ = check_json(monkeypatch, repo / "shop", "--diff", "main", "../other")
+    _, whole, _ = check_json(monkeypatch, repo / "shop", "../other/tool.py")
+    assert [(f["path"], f["line"]) for f in findings] == [("../other/tool.py", 3)]
+    assert [f["fingerprint"] for f in findings] == [f["fingerprint"] for f in whole if f["line"] == 3]
 
 
 def test_new_field_is_reported_and_untouched_fields_are_not(repo, monkeypatch):

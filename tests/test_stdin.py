@@ -117,3 +117,17 @@ def test_an_excluded_path_is_not_checked_and_a_manifest_is(project):
     assert findings(run(project, LOGS_EMAIL, "-", "--stdin-filename", "app/views.py")) == [("GDPR301", "app/views.py", 4)]
     assert findings(run(project, "requests==2.31\nmixpanel==4.10\n", "-", "--stdin-filename", "requirements.txt")) == [
         ("GDPR406", "requirements.txt", 2)]
+
+
+def test_a_path_above_the_current_folder_is_shown_as_named(project):
+    """`check - --stdin-filename ../on_disk.py` from a subfolder shows and fingerprints the finding
+    as `check ../on_disk.py` does (not by its absolute path)."""
+    below = project / "app" / "below"
+    below.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'members'\n")
+    proc = run(below, LOGS_EMAIL, "-", "--stdin-filename", "../on_disk.py")
+    given = [(f["path"], f["fingerprint"]) for f in json.loads(proc.stdout)["findings"] if f["family"] != "rights"]
+    named = subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "--format", "json",
+                            "../on_disk.py"], cwd=below, capture_output=True, timeout=120, check=False)
+    assert given == [(f["path"], f["fingerprint"]) for f in json.loads(named.stdout)["findings"]
+                     if f["family"] != "rights"] and given and given[0][0] == "../on_disk.py"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import re
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -183,6 +184,8 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
             for rel, change in picked:
                 real = top / rel
                 shown = display_path(real, root)
+                if os.path.isabs(shown):  # above the current folder: as `check ../app/views.py` shows it
+                    shown = Path(os.path.relpath(real, root.absolute())).as_posix()
                 if staged:
                     copy = Path(tmp) / rel
                     copy.parent.mkdir(parents=True, exist_ok=True)
@@ -196,6 +199,8 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                         continue
                     files.append(real)
                     sources[shown] = real
+                    if shown != display_path(real, root):  # (the scan shows it by its absolute path)
+                        remap[display_path(real, root)] = shown
                 file_changes[shown] = change
             from gdpr_lint.files.discovery import discover_all
 
