@@ -101,7 +101,9 @@ def default_folder() -> Path:
 
     here = Path.cwd()
     top = project_top(here)
-    return Path(".gdpr-lint-cache") if top is None or top == here else Path(os.path.relpath(top, here)) / ".gdpr-lint-cache"
+    if top is None or top == here or not os.access(top, os.W_OK):  # (a top it cannot write: here, as before)
+        return Path(".gdpr-lint-cache")
+    return Path(os.path.relpath(top, here)) / ".gdpr-lint-cache"
 
 
 def folder_for(explicit: str | None = None, no_cache: bool = False) -> Path | None:

@@ -35,11 +35,13 @@ def _load_policy(config: str | None, paths: tuple[str, ...], cache: Path | None 
     else:
         # the config of the folder that holds everything named, whatever order the paths come in
         # (pre-commit names the changed files in any order)
-        real = [os.path.abspath(p) for p in paths if Path(p).exists()]
+        # (a path need not exist: a file `--diff` deletes, the name `check -` gives a buffer)
         try:
-            start = Path(os.path.commonpath(real)) if real and len(real) == len(paths) else Path.cwd()
+            start = Path(os.path.commonpath([os.path.realpath(p) for p in paths])) if paths else Path.cwd()
         except ValueError:  # (paths on different drives)
             start = Path.cwd()
+        while not start.exists() and start != start.parent:
+            start = start.parent
         found = find_config(start)
         cfg = load_config_file(found) if found else OrgConfig()
     policy = load_policy_cached(cfg, cache)
@@ -199,7 +201,7 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Results cache folder (default: .gdpr-lint-cache in the current folder).")
+              help="Results cache folder (default: .gdpr-lint-cache at the top of the project the command runs in, else in the current folder).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.option("--diff", "diff_base", metavar="BASE", default=None,
               help="Only files and lines changed since the merge base of BASE and HEAD (HEAD: uncommitted changes).")
@@ -469,12 +471,14 @@ def inventory(paths, fmt, output, config, table, min_coverage, jobs, no_cache) -
 
 @main.group("cache")
 def cache_group() -> None:
-    """The results cache (.gdpr-lint-cache in the current folder, or $GDPR_LINT_CACHE_DIR)."""
+    """The results cache (.gdpr-lint-cache at the top of the project the command runs in, else in the current
+    folder; or $GDPR_LINT_CACHE_DIR)."""
 
 
 @cache_group.command("clear")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Cache folder (default: .gdpr-lint-cache in the current folder, or $GDPR_LINT_CACHE_DIR).")
+              help="Cache folder (default: .gdpr-lint-cache at the top of the project the command runs in, else in "
+                   "the current folder; or $GDPR_LINT_CACHE_DIR).")
 def cache_clear(cache_dir) -> None:
     """Delete every cached result."""
     from gdpr_lint.cache import Cache, default_folder

@@ -760,7 +760,7 @@ def scan_text(path: str | Path, data: bytes, policy: Policy, root: Path, jobs: i
     context = [p for p in context if os.path.abspath(p) != mine]
     result = scan([], policy, root=root, jobs=jobs, cache_dir=cache_dir, context=context, given={mine: data})
     scanned, named = display_path(Path(mine), root), display_path(Path(path), root)
-    if named != scanned:  # a path above the current folder, shown as named (`../views.py`), as `check` shows it
+    if named != scanned and os.path.isabs(scanned):  # above the current folder: as named (`../views.py`), as `check` shows it
         for f in (*result.findings, *result.suppressed):
             if f.path == scanned:
                 f.path = named

@@ -547,3 +547,21 @@ def test_the_config_of_several_paths_does_not_depend_on_their_order(tmp_path, mo
     both = codes("svc/api.py", "web.py")
     assert both == codes("web.py", "svc/api.py") == [("svc/api.py", "GDPR301"), ("web.py", "GDPR301")]
     assert codes("svc/api.py") == []  # the nested project's own config, for its file alone
+
+
+def test_the_config_of_paths_that_do_not_exist_yet_is_their_folders(tmp_path, monkeypatch):
+    """A path need not exist for the config to be found from it (a file a branch deletes, named to
+    `--diff`; the name `check -` gives a buffer), and a link counts where it leads."""
+    from gdpr_lint.cli import _load_policy
+
+    (tmp_path / ".gdpr-lint.yaml").write_text("fail_on: never\n")
+    nested = tmp_path / "svc"
+    nested.mkdir()
+    (nested / ".gdpr-lint.yaml").write_text("fail_on: never\nignore: [GDPR301]\n")
+    (nested / "kept.py").write_text("x = 1\n")
+    (tmp_path / "alias").symlink_to(nested)
+    monkeypatch.chdir(tmp_path)
+    assert "GDPR301" in _load_policy(None, ("svc/kept.py", "svc/deleted.py")).config.ignore
+    assert "GDPR301" in _load_policy(None, ("svc/new_buffer.py",)).config.ignore
+    assert "GDPR301" in _load_policy(None, ("alias/kept.py",)).config.ignore
+    assert "GDPR301" not in _load_policy(None, ("svc/kept.py", "other.py")).config.ignore

@@ -54,6 +54,11 @@ def test_diff_from_a_subfolder_and_paths_outside_are_skipped(repo, monkeypatch):
     _, whole, _ = check_json(monkeypatch, repo / "shop", "../other/tool.py")
     assert [(f["path"], f["line"]) for f in findings] == [("../other/tool.py", 3)]
     assert [f["fingerprint"] for f in findings] == [f["fingerprint"] for f in whole if f["line"] == 3]
+    # named by an absolute path: shown as given, as `check /abs/other/tool.py` shows it (a baseline
+    # made that way still matches)
+    absolute = str(repo / "other")
+    code, findings, _ = check_json(monkeypatch, repo / "shop", "--diff", "main", absolute)
+    assert [(f["path"], f["line"]) for f in findings] == [(f"{absolute}/tool.py", 3)]
 
 
 def test_new_field_is_reported_and_untouched_fields_are_not(repo, monkeypatch):
@@ -106,6 +111,10 @@ def test_uncommitted_changes_with_diff_head(repo, monkeypatch):
     git(repo, "add", "NOTES.txt")
     code, findings, err = check_json(monkeypatch, repo, "--staged")
     assert code == 0 and findings == [] and f"staged changes (against {head}) touch no Python file" in err
+    git(repo, "reset", "-q", "NOTES.txt")
+    git(repo, "rm", "-q", "--cached", "shop/models.py")  # a deletion alone is staged too
+    code, findings, err = check_json(monkeypatch, repo, "--staged")
+    assert code == 0 and "nothing is staged" not in err and "touch no Python file" in err
 
 
 def test_staged_checks_the_index_not_the_working_tree(repo, monkeypatch):

@@ -149,3 +149,20 @@ def test_a_file_named_through_a_linked_current_folder_is_in_its_project(tmp_path
     real = _tree(tmp_path / "real", {"pyproject.toml": "", "app/views.py": ""})
     (tmp_path / "link").symlink_to(real)
     assert projects_of([tmp_path / "link" / "app" / "views.py"], real.resolve()) == [real.resolve()]
+
+
+def test_the_home_folder_is_no_project_of_its_own(tmp_path: Path, monkeypatch):
+    """A user-wide config or dotfiles in the home folder do not make it a project: a script in a
+    folder under it with no mark of its own is read alone (not with the whole home folder), and
+    the cache stays in the current folder."""
+    from gdpr_lint import cache
+    from gdpr_lint.files.discovery import project_top, projects_of
+
+    home = _tree(tmp_path / "home", {".gdpr-lint.yaml": "", "setup.cfg": "", "scratch/x.py": "",
+                                     "work/pyproject.toml": "", "work/app.py": ""})
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
+    monkeypatch.delenv("GDPR_LINT_CACHE_DIR", raising=False)
+    assert project_top(home / "scratch") is None and projects_of([home / "scratch" / "x.py"], home / "scratch") == []
+    monkeypatch.chdir(home / "scratch")
+    assert cache.default_folder() == Path(".gdpr-lint-cache")
+    assert project_top(home / "work") == Path(os.path.abspath(home / "work"))

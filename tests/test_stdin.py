@@ -131,3 +131,6 @@ def test_a_path_above_the_current_folder_is_shown_as_named(project):
                             "../on_disk.py"], cwd=below, capture_output=True, timeout=120, check=False)
     assert given == [(f["path"], f["fingerprint"]) for f in json.loads(named.stdout)["findings"]
                      if f["family"] != "rights"] and given and given[0][0] == "../on_disk.py"
+    # a path inside the current folder, however spelled, is shown by its place in it (as before)
+    inside = run(project / "app", LOGS_EMAIL, "-", "--stdin-filename", "../app/on_disk.py")
+    assert [f["path"] for f in json.loads(inside.stdout)["findings"] if f["family"] != "rights"] == ["on_disk.py"]

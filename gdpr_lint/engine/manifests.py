@@ -16,7 +16,6 @@ import re
 import sys
 from pathlib import Path
 
-
 from gdpr_lint.files.readfile import NotReadable, read_text
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
@@ -41,7 +40,8 @@ def is_manifest(name: str, folder: str = "") -> bool:
 
 def normalise(name: str) -> str:
     """PEP 503 name normalisation: ``Segment_Analytics.Python`` -> ``segment-analytics-python``."""
-    from packaging.utils import canonicalize_name  # (imported when a manifest is read: most scans have none)
+    # (imported when a manifest is read: most scans have none)
+    from packaging.utils import canonicalize_name
 
     return canonicalize_name(name)
 

@@ -95,10 +95,21 @@ PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
 
 def _is_project_top(folder: Path) -> bool:
-    """Whether ``folder`` holds one of :data:`PROJECT_MARKERS` or a gdpr-lint config."""
+    """Whether ``folder`` holds one of :data:`PROJECT_MARKERS` or a gdpr-lint config; never the
+    home folder or the file system's root, where a user-wide config or dotfiles live (a project
+    inside them is marked on its own)."""
     from gdpr_lint.policy.config import CONFIG_NAMES
 
+    if folder == folder.parent or folder == _home():
+        return False
     return any((folder / name).exists() for name in (*PROJECT_MARKERS, *CONFIG_NAMES))
+
+
+def _home() -> Path | None:
+    try:
+        return Path(os.path.abspath(Path.home()))
+    except (RuntimeError, KeyError, OSError):  # (no home folder known)
+        return None
 
 
 def project_top(folder: Path) -> Path | None:

@@ -308,11 +308,12 @@ def changes(cwd: Path, base: str | None, staged: bool = False) -> Changes:
     common = ["--no-color", "--no-ext-diff", "--no-textconv", "--find-renames", "--ignore-submodules",
               "--src-prefix=a/", "--dst-prefix=b/", "--diff-filter=AMR"]
     cached = ["--cached"] if staged else []
-    names = git(["diff", *common, *cached, "--name-status", "-z", compare, "--"], top)
+    listing = [c for c in common if not c.startswith("--diff-filter")]  # (deletions too, for `listed`)
+    names = git(["diff", *listing, *cached, "--name-status", "-z", compare, "--"], top)
     result = Changes(toplevel=top, base=compare, staged=staged)
     for status, path, old in parse_name_status(names.stdout):
         result.listed += 1
-        if _checked(path):
+        if status[:1] in ("A", "M", "R") and _checked(path):
             result.files[path] = FileChange(path=path, status=status, old_path=old)
     if result.files:
         # old paths too: rename detection needs both sides of a rename in the pathspec

@@ -28,8 +28,8 @@ manifests (no rule reads them yet).
 from __future__ import annotations
 
 import ast
-import re
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -181,11 +181,12 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                 scan_root = Path(tmp) / cwd_rel
                 scan_root.mkdir(parents=True, exist_ok=True)
             file_changes = {}
+            named_absolute = any(os.path.isabs(p) for p in paths)  # (shown as given, as `check /abs/x.py` does)
             for rel, change in picked:
                 real = top / rel
                 shown = display_path(real, root)
-                if os.path.isabs(shown):  # above the current folder: as `check ../app/views.py` shows it
-                    shown = Path(os.path.relpath(real, root.absolute())).as_posix()
+                if os.path.isabs(shown) and not named_absolute:  # above the current folder, named as
+                    shown = Path(os.path.relpath(real, root.absolute())).as_posix()  # `check ../app/views.py` shows it
                 if staged:
                     copy = Path(tmp) / rel
                     copy.parent.mkdir(parents=True, exist_ok=True)
