@@ -260,6 +260,20 @@ def test_base_in_a_subfolder_and_paths_new_in_head(shop):
     assert json.loads(Path("out2/review.json").read_text())["diff"]["unchanged"]
 
 
+def test_base_from_a_subfolder_of_the_repository(shop, monkeypatch):
+    """`review --base` run inside a subfolder (a package of a bigger repository): git's archive is
+    read from the top of the repository, and the new finding is the same as from the top."""
+    commit_all(shop, "base")
+    Path("newpkg").mkdir()
+    Path("newpkg/m.py").write_text("import logging\n\ndef f(user):\n    logging.info('%s', user.email)\n")
+    commit_all(shop, "new package")
+    monkeypatch.chdir(shop / "newpkg")
+    result = CliRunner().invoke(main, ["review", ".", "--out", "../out3", "--no-cache", "--base", "HEAD~1"])
+    assert result.exit_code == 0, result.output
+    new = json.loads((shop / "out3" / "review.json").read_text())["diff"]["new_findings"]
+    assert [(f["code"], f["line"]) for f in new] == [("GDPR301", 4)]
+
+
 def test_bad_base_is_a_usage_error(shop):
     result = CliRunner().invoke(main, ["review", ".", "--out", "out", "--base", "main"])
     assert result.exit_code == 2 and "git repository" in result.stderr

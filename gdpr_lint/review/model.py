@@ -313,8 +313,12 @@ def base_policy(head_policy, root: Path, commit: str, prefix: str, top: Path, re
 
 def _extract(commit: str, specs: list[str], root: Path, dest: Path, ref: str) -> None:
     """Extract the files and folders of ``specs`` (all when empty) at ``commit`` into ``dest`` with
-    ``git archive``: a link in the revision (absolute, or out of the tree) is not followed or made."""
-    data = _git(["archive", "--format=tar", commit, *(["--", *specs] if specs else [])], root, binary=True)
+    ``git archive``: a link in the revision (absolute, or out of the tree) is not followed or made.
+    ``specs`` are paths from the top of the repository, where git runs (run in a subfolder, git
+    archive reads them from there, and archives that subfolder alone)."""
+    top = _git(["rev-parse", "--show-toplevel"], root)
+    data = _git(["archive", "--format=tar", commit, *(["--", *specs] if specs else [])], Path(top) if top else root,
+                binary=True)
     if data is None:
         raise UsageError(f"--base: git archive of {ref!r} failed")
     try:
