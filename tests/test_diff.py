@@ -111,6 +111,12 @@ def test_uncommitted_changes_with_diff_head(repo, monkeypatch):
     git(repo, "add", "NOTES.txt")
     code, findings, err = check_json(monkeypatch, repo, "--staged")
     assert code == 0 and findings == [] and f"staged changes (against {head}) touch no Python file" in err
+    # a staged Python change outside the folder the run starts from: said so
+    git(repo, "add", "shop/api.py")
+    (repo / "docs").mkdir()
+    code, findings, err = check_json(monkeypatch, repo / "docs", "--staged")
+    assert code == 0 and "in this folder (1 elsewhere in the repository)" in err
+    git(repo, "reset", "-q", "shop/api.py")
     git(repo, "reset", "-q", "NOTES.txt")
     git(repo, "rm", "-q", "--cached", "shop/models.py")  # a deletion alone is staged too
     code, findings, err = check_json(monkeypatch, repo, "--staged")

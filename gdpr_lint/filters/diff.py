@@ -262,6 +262,11 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                 elif staged and not diff_base and not found.listed:
                     click.echo(f"gdpr-lint: nothing is staged ({base}): nothing to check (files named are "
                                "checked in full when nothing is staged)", err=True)
+                elif found.files:  # Python files changed, none under the paths (a run from a subfolder)
+                    where = "this folder" if tuple(paths) == (".",) else ", ".join(paths)
+                    click.echo(f"gdpr-lint: {what} ({base}) touch no Python file or dependency manifest "
+                               f"in {where} ({len(found.files)} elsewhere in the repository): nothing to check",
+                               err=True)
                 else:
                     click.echo(f"gdpr-lint: {what} ({base}) touch no Python file or "
                                "dependency manifest: nothing to check", err=True)
