@@ -565,3 +565,29 @@ def test_the_config_of_paths_that_do_not_exist_yet_is_their_folders(tmp_path, mo
     assert "GDPR301" in _load_policy(None, ("svc/new_buffer.py",)).config.ignore
     assert "GDPR301" in _load_policy(None, ("alias/kept.py",)).config.ignore
     assert "GDPR301" not in _load_policy(None, ("svc/kept.py", "other.py")).config.ignore
+
+
+def test_exclude_patterns_are_read_from_the_config_files_folder(tmp_path, monkeypatch):
+    # a pattern with a slash names a folder from the config's folder, as git reads a .gitignore:
+    # a run from a subfolder, from above the project or on a file named alone left it in or out
+    # by where the run started (`app/generated/` matched only from the top)
+    project = tmp_path / "project"
+    (project / "app" / "generated").mkdir(parents=True)
+    (project / "app" / "views.py").write_text(LEAKY, encoding="utf-8")
+    (project / "app" / "generated" / "copy.py").write_text(LEAKY, encoding="utf-8")
+    (project / "app" / "generated.py").write_text(LEAKY, encoding="utf-8")  # a look-alike: not excluded
+    (project / ".gdpr-lint.yaml").write_text("exclude: [app/generated/]\n", encoding="utf-8")
+
+    def paths(cwd: Path, *args: str) -> set[str]:
+        monkeypatch.chdir(cwd)
+        result = check("--format", "json", "--no-cache", *args)
+        return {f["path"] for f in json.loads(result.stdout)["findings"]}
+
+    assert paths(project, ".") == {"app/views.py", "app/generated.py"}
+    assert paths(project / "app", ".") == {"views.py", "generated.py"}
+    assert paths(project / "app", "generated/copy.py") == set()
+    assert paths(project / "app" / "generated", ".") == set()
+    assert paths(tmp_path, "project") == {"project/app/views.py", "project/app/generated.py"}
+    # and a pattern anchored at the top names no folder of the same name deeper down
+    (project / ".gdpr-lint.yaml").write_text("exclude: [/generated/]\n", encoding="utf-8")
+    assert paths(project / "app", ".") == {"views.py", "generated.py", "generated/copy.py"}

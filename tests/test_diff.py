@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _gitrepo import BASE_FINDINGS, add_line_after, base_repo, check_json, commit_all, git, isolate_git, write
+from _gitrepo import BASE_FINDINGS, add_line_after, base_repo, check_json, commit_all, gdpr_lint, git, isolate_git, write
 
 from gdpr_lint.errors import UsageError
 from gdpr_lint.files.gitdiff import changes, parse_hunks
@@ -293,3 +293,36 @@ def test_staged_with_nothing_staged_reads_the_files_given_with_their_projects_fa
     assert "nothing is staged" in err and sorted((f["path"], f["line"], f["code"]) for f in given) == expected
     _, inside, _ = check_json(monkeypatch, repo / "shop", "seen.py")  # from a subfolder of the project
     assert sorted((f["line"], f["code"]) for f in inside) == [(line, code) for _, line, code in expected]
+
+
+def test_a_path_named_with_diff_that_is_not_there_is_an_error_unless_the_change_removes_it(repo, monkeypatch):
+    # `check --diff main nope.py` said the changes touch no Python file and exited 0, as if the
+    # typo were checked; `check nope.py` says the path does not exist (exit 2)
+    git(repo, "checkout", "-q", "-b", "feature")
+    add_line_after(repo, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    commit_all(repo, "log the address")
+    code, _, err = gdpr_lint(monkeypatch, repo, "check", "--no-cache", "--diff", "main", "shop/apy.py")
+    assert code == 2 and "path does not exist: shop/apy.py" in err
+    # a file the branch deletes, or renames away, is no mistake: nothing of it is left to check
+    git(repo, "rm", "-q", "shop/models.py")
+    git(repo, "mv", "shop/api.py", "shop/endpoints.py")
+    commit_all(repo, "remove and rename")
+    for gone in ("shop/models.py", "shop/api.py"):
+        code, findings, err = check_json(monkeypatch, repo, "--diff", "main", gone)
+        assert code == 0 and findings == [], err
+    code, findings, _ = check_json(monkeypatch, repo, "--diff", "main", "shop/endpoints.py")
+    assert code == 1 and [f["line"] for f in findings] == [14]
+
+
+def test_staged_files_the_config_excludes_are_not_checked_from_a_subfolder(repo, monkeypatch):
+    # the staged copies sit in a temporary folder: they are judged by their own paths, from the
+    # config's folder, as `check` judges the files themselves
+    write(repo, ".gdpr-lint.yaml", "exclude: [shop/generated/]\n")
+    commit_all(repo, "config")
+    write(repo, "shop/generated/dump.py", 'import logging\ndef f(user):\n    logging.info("%s", user.email)\n')
+    write(repo, "shop/tool.py", 'import logging\ndef f(user):\n    logging.info("%s", user.email)\n')
+    git(repo, "add", "shop/generated/dump.py", "shop/tool.py")
+    for cwd, shown in ((repo, "shop/tool.py"), (repo / "shop", "tool.py")):
+        code, findings, err = check_json(monkeypatch, cwd, "--staged")
+        assert code == 1, err
+        assert {f["path"] for f in findings} == {shown}

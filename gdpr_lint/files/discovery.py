@@ -211,12 +211,16 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
         if not path.is_dir():  # a file, a broken link, or a pipe or device (reported, never read)
             # a file named on the command line is checked whatever its name (a script without .py)
             # or folder (`build/x.py`): only the configured excludes apply to it
-            if not (user_spec and user_spec.match_file(_rel(path, root))):
+            if not (user_spec and user_spec.match_file(_exclude_rel(path, excludes, root))):
                 add(path, manifests if is_manifest(path.name, path.parent.name) and not path.name.endswith(".py")
                     else python)
             continue
         top = _rel(path, root)  # resolved once; paths below are joined as text (a stat per file is slow)
         prefix = "" if top in ("", ".") else top.rstrip("/") + "/"
+        # the walked folder as the config's patterns read it, when it is inside the config's folder
+        anchored = _from_anchor(path, excludes) if user_spec else None
+        if anchored is not None:
+            anchored = "" if anchored == "." else anchored + "/"
         real = path.resolve()
         # ignore rules as (characters to strip from a path relative to `path`, text to put before
         # it, spec, whether it re-includes anything), lowest precedence first; a deeper .gitignore
@@ -228,11 +232,14 @@ def discover_all(paths: list[Path], excludes: list[str], root: Path,
                 above = real.relative_to(folder).as_posix()
                 rules.append((0, "" if above == "." else above + "/", spec, _negates(spec)))
 
-        def excluded(rel_local: str, name: str, is_dir: bool, rules_here: list) -> bool:
+        def excluded(rel_local: str, name: str, is_dir: bool, rules_here: list, anchored: str | None = anchored) -> bool:
             # the default excludes are folder names (".git/", "*.egg-info/"): a set lookup, no pathspec
             if is_dir and (name in _DEFAULT_DIRS or name.endswith(_DEFAULT_DIR_SUFFIXES)):
                 return True
-            if user_spec and (user_spec.match_file(rel_local) or (prefix and user_spec.match_file(prefix + rel_local))):
+            if anchored is not None:
+                if user_spec.match_file(anchored + rel_local):
+                    return True
+            elif user_spec and (user_spec.match_file(rel_local) or (prefix and user_spec.match_file(prefix + rel_local))):
                 return True
             for strip, before, spec, negates in reversed(rules_here):  # the deepest file that matches decides
                 hit = spec.check_file(before + rel_local[strip:]).include
@@ -284,6 +291,26 @@ def _rel(path: Path, root: Path) -> str:
             path, root).replace(os.sep, "/")
     except ValueError:
         return path.as_posix()
+
+
+def _from_anchor(path: Path, excludes) -> str | None:
+    """``path`` relative to the folder the config's ``exclude`` patterns are read from (the config
+    file's: :class:`~gdpr_lint.policy.config.Excludes`), or ``None`` when it is outside that folder
+    or the patterns have none (then they are read from the scan's root, as before)."""
+    anchor = getattr(excludes, "anchor", None)
+    if anchor is None:
+        return None
+    try:
+        return Path(os.path.realpath(path)).relative_to(anchor).as_posix()
+    except ValueError:
+        return None
+
+
+def _exclude_rel(path: Path, excludes, root: Path) -> str:
+    """A file's path as the config's ``exclude`` patterns match it: from the config file's folder
+    when the file is inside it, else from ``root``."""
+    anchored = _from_anchor(path, excludes)
+    return anchored if anchored is not None else _rel(path, root)
 
 
 def _entry_stamp(path: str) -> tuple[int, int, int]:
@@ -349,7 +376,8 @@ def _tree_key(paths: list[Path], excludes: list[str], root: Path) -> str:
     real_root = root.resolve()
     files = {str(file) for p in paths for _, file in ignore_chain(p.resolve(), real_root)}
     gitignores = sorted((file, _read_lines(Path(file))) for file in files)
-    text = json.dumps([os.getcwd(), str(root), [str(p) for p in paths], list(excludes), gitignores])
+    text = json.dumps([os.getcwd(), str(root), [str(p) for p in paths], list(excludes),
+                       str(getattr(excludes, "anchor", None) or ""), gitignores])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -436,7 +464,7 @@ def _gate_kind(full: Path) -> str:
 def is_excluded(path: Path, excludes: list[str], root: Path) -> bool:
     """Whether the config's ``exclude`` patterns match ``path`` (relative to ``root``)."""
     spec = _exclude_spec(excludes)
-    return bool(spec and spec.match_file(_rel(path, root)))
+    return bool(spec and spec.match_file(_exclude_rel(path, excludes, root)))
 
 
 def _exclude_spec(excludes: list[str]):
@@ -551,7 +579,7 @@ def gate_files(paths: list[Path], excludes: list[str], root: Path) -> Selection:
         if key in seen:
             continue
         seen.add(key)
-        if spec is not None and spec.match_file(_rel(full, root)):
+        if spec is not None and spec.match_file(_exclude_rel(full, excludes, root)):
             selection.excluded.append(full)
         else:
             selection.files.append(full)
@@ -582,6 +610,6 @@ def every_file(paths: list[Path], excludes: list[str], root: Path) -> Selection:
                 dirnames.sort()
                 found += [Path(dirpath, name) for name in sorted(filenames) if _wanted(name, os.path.basename(dirpath))]
         for full in found:
-            excluded = spec is not None and spec.match_file(_rel(full, root))
+            excluded = spec is not None and spec.match_file(_exclude_rel(full, excludes, root))
             (selection.excluded if excluded else selection.files).append(full)
     return selection

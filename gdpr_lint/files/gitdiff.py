@@ -62,6 +62,7 @@ class Changes:
     staged: bool
     files: dict[str, FileChange] = field(default_factory=dict)
     listed: int = 0  # the paths git lists as added, changed or renamed, of any kind (not only `files`)
+    gone: set[str] = field(default_factory=set)  # the paths the change deletes or renames away
 
 
 #: options for every git command gdpr-lint runs: nothing from the repository may run (its hooks,
@@ -313,6 +314,10 @@ def changes(cwd: Path, base: str | None, staged: bool = False) -> Changes:
     result = Changes(toplevel=top, base=compare, staged=staged)
     for status, path, old in parse_name_status(names.stdout):
         result.listed += 1
+        if status[:1] == "D":
+            result.gone.add(path)
+        elif status[:1] == "R" and old:
+            result.gone.add(old)
         if status[:1] in ("A", "M", "R") and _checked(path):
             result.files[path] = FileChange(path=path, status=status, old_path=old)
     if result.files:

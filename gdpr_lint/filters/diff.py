@@ -36,6 +36,7 @@ from pathlib import Path
 
 import click
 
+from gdpr_lint.errors import UsageError
 from gdpr_lint.files.gitdiff import FileChange, changes, staged_text
 from gdpr_lint.files.source import decode, lines_as_git_counts, python_lines, read_bytes
 from gdpr_lint.findings import NOT_ANALYSED, Finding
@@ -148,7 +149,7 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
     Returns the :class:`~gdpr_lint.scan.ScanResult` with only the findings to report.
     Raises :class:`~gdpr_lint.errors.UsageError` for git problems and a bad baseline file.
     """
-    from gdpr_lint.files.discovery import discover
+    from gdpr_lint.files.discovery import discover, is_excluded
     from gdpr_lint.filters import baseline as bl
     from gdpr_lint.scan import display_path, scan
 
@@ -169,6 +170,12 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
         if found is not None:
             roots = [Path(p).resolve() for p in paths]
             top = found.toplevel.resolve()
+            for p, real in zip(paths, roots):
+                # a path named that is not there is a mistake (as `check nope.py` says), unless
+                # the change deletes or renames it away (then nothing of it is left to check)
+                if not Path(p).exists() and not Path(p).is_symlink() and not any(
+                        _within(top / gone, [real]) for gone in found.gone):
+                    raise UsageError(f"path does not exist: {p}")
             picked = [(rel, c) for rel, c in sorted(found.files.items()) if _within((top / rel), roots)]
             scan_root = root
             files: list[Path] = []
@@ -188,6 +195,11 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                 if os.path.isabs(shown) and not named_absolute:  # above the current folder, named as
                     shown = Path(os.path.relpath(real, root.absolute())).as_posix()  # `check ../app/views.py` shows it
                 if staged:
+                    if is_excluded(real, policy.config.exclude, root):
+                        # (judged by its own path: the copy sits outside the config's folder; it
+                        # counts among the files changed, as an excluded file does without --staged)
+                        file_changes[shown] = change
+                        continue
                     copy = Path(tmp) / rel
                     copy.parent.mkdir(parents=True, exist_ok=True)
                     copy.write_bytes(staged_text(top, rel))
@@ -205,7 +217,9 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                 file_changes[shown] = change
             from gdpr_lint.files.discovery import discover_all
 
-            python, manifests = discover_all(files, policy.config.exclude, scan_root) if files else ([], [])
+            # (the staged copies were judged by the config's excludes already, by their real paths)
+            python, manifests = discover_all(files, [] if staged else policy.config.exclude, scan_root) \
+                if files else ([], [])
             files = [*python, *manifests]  # a changed requirements file is checked too (GDPR406)
             # the rest of the work tree is surveyed for class headers only: a changed schema whose
             # base class lives in an unchanged file is still recognised

@@ -7,6 +7,7 @@ naming the file, the key and what is allowed (exit code 2 in the CLI).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -71,6 +72,16 @@ class Approval:
     hosts: tuple[str, ...] = ()
 
 
+class Excludes(list):
+    """The config's ``exclude`` patterns and ``anchor``, the folder of the config file that holds
+    them: a pattern with a slash is read from there (``app/generated/`` is that folder whichever
+    folder a scan starts from), as git reads a ``.gitignore`` and ruff its ``exclude``."""
+
+    def __init__(self, patterns=(), anchor: Path | None = None) -> None:
+        super().__init__(patterns)
+        self.anchor = anchor
+
+
 @dataclass
 class OrgConfig:
     """The validated organisation config; every field has the default-pack behaviour as default."""
@@ -80,7 +91,7 @@ class OrgConfig:
     first_party_domains: list[str] = field(default_factory=list)
     categories: list[dict[str, Any]] = field(default_factory=list)
     words: dict[str, list[str]] = field(default_factory=dict)
-    exclude: list[str] = field(default_factory=list)
+    exclude: Excludes = field(default_factory=Excludes)
     severity: dict[str, str] = field(default_factory=dict)
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -203,6 +214,7 @@ def parse_config(data: Any, path: str) -> OrgConfig:
         elif k in ("first_party_domains", "exclude", "select", "ignore", "encrypted_types", "sanitizers"):
             setattr(cfg, k, _str_list(value, path, key))
             if k == "exclude":
+                cfg.exclude = Excludes(cfg.exclude)
                 for i, pattern in enumerate(cfg.exclude):
                     _check_pattern(pattern, path, f"{key}[{i}]")
         elif k == "require":
@@ -294,12 +306,18 @@ def load_config_file(path: Path) -> OrgConfig:
                               "the table is [tool.gdpr-lint], with a hyphen")
         if section is None and path.name != "pyproject.toml":  # a pyproject.toml without the table is no config
             raise ConfigError(shown, "", "no [tool.gdpr-lint] table: a TOML config keeps its settings under it")
-        return parse_config(section or {}, f"{shown} [tool.gdpr-lint]")
+        return _anchored(parse_config(section or {}, f"{shown} [tool.gdpr-lint]"), path)
     try:
         data = safe_load(text)
     except InvalidYAML as exc:
         raise ConfigError(shown, "", f"not valid YAML: {exc}") from None
-    return parse_config(data, shown)
+    return _anchored(parse_config(data, shown), path)
+
+
+def _anchored(cfg: OrgConfig, path: Path) -> OrgConfig:
+    """``cfg`` with its ``exclude`` patterns read from the folder of ``path``, its file."""
+    cfg.exclude = Excludes(cfg.exclude, Path(os.path.realpath(path)).parent)
+    return cfg
 
 
 def find_config(start: Path) -> Path | None:
