@@ -944,3 +944,58 @@ def test_map_with_a_lambda_reads_its_body_on_each_item():
         log.info("ids %s", list(map(lambda c: c.pk, customers)))
     '''
     assert only("GDPR301", src) == [13]
+
+
+def test_a_list_set_or_dict_filled_with_personal_data_holds_it():
+    # `parts.append(email)` fills `parts` as `parts[0] = email` does; filling it with something
+    # else, or filling an object of a kind the flow knows (a session, a cache), does not
+    src = '''
+    import hashlib
+    import logging
+
+    import redis
+
+    log = logging.getLogger(__name__)
+    store = redis.Redis()
+
+    def notify(email, phone, order_id):
+        recipients = []
+        recipients.append(email)
+        log.info("sending to %s", recipients)
+        numbers = set()
+        numbers.update([phone])
+        log.info("texting %s", numbers)
+        ids = []
+        ids.append(order_id)
+        log.info("orders %s", ids)
+        hashes = []
+        hashes.append(hashlib.sha256(email.encode()).hexdigest())
+        log.info("hashes %s", hashes)
+        pipe = store.pipeline()
+        pipe.setdefault("k", email)
+        log.info("pipeline %s", pipe)
+    '''
+    assert only("GDPR301", src) == [12, 15]
+
+
+def test_print_logs_only_to_the_process_output():
+    # print() writes to the container's logs, to stdout or stderr; print into a buffer a reply is
+    # composed in, or into a stream handed in, is no log; into a file the code opens, a file write
+    src = '''
+    import io
+    import sys
+    from sys import stderr
+
+    def report(username, out):
+        print(username)
+        print(username, file=sys.stderr)
+        print(username, file=stderr)
+        reply = io.StringIO()
+        print(username, file=reply)
+        print(username, file=out)
+        print(username, file=None)
+        with open("names.txt", "w") as fh:
+            print(username, file=fh)
+    '''
+    assert [(c, line) for c, line in codes(src) if c.startswith("GDPR")] == [
+        ("GDPR301", 6), ("GDPR301", 7), ("GDPR301", 8), ("GDPR301", 12), ("GDPR202", 14)]

@@ -212,3 +212,81 @@ def test_relative_imports_and_a_module_name_two_folders_share(tmp_path, monkeypa
         ''',
     })
     assert found == [("app/views.py", 9, "GDPR301"), ("app/views.py", 10, "GDPR301")]
+
+
+def test_what_a_container_is_filled_with_is_handed_back():
+    # a helper that builds a description item by item (`parts["user"] = name`, `parts.append(ip)`)
+    # hands its arguments back as a whole does; one that fills the container with something else,
+    # or fills another object, does not
+    found = returned('''
+    def describe(name, address, verbose):
+        parts = {}
+        if verbose:
+            parts["user"] = name
+        parts["when"] = "now"
+        return ", ".join(f"{k}={v}" for k, v in parts.items())
+
+    def joined(first, second):
+        out = []
+        out.append(first)
+        out.extend([second])
+        return " ".join(out)
+
+    def nested(name):
+        tree = {"a": {}}
+        tree["a"]["b"] = name
+        return tree
+
+    def counted(name):
+        seen = set()
+        seen.add(len(name))
+        return seen
+
+    def elsewhere(name, registry):
+        out = []
+        registry.append(name)
+        return out
+
+    def hashed(name):
+        out = []
+        out.append(digest_of(name))
+        return out
+    ''')
+    assert found == {"describe": [0], "joined": [0, 1], "nested": [0]}
+
+
+def test_a_helper_of_another_module_that_builds_a_string_of_its_arguments_is_followed(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/__init__.py": "",
+        "app/text.py": '''
+        from django.conf import settings
+
+        def client_text(username, address, request):
+            fields = {}
+            if settings.VERBOSE:
+                fields["username"] = username
+                fields["address"] = address
+            fields["path"] = request.path
+            pairs = [f"{key}={value}" for key, value in fields.items()]
+            return "{" + ", ".join(pairs) + "}"
+
+        def path_text(username, request):
+            fields = []
+            fields.append(request.path)
+            return " ".join(fields)
+        ''',
+        "app/handlers.py": '''
+        import logging
+
+        from app.text import client_text, path_text
+
+        log = logging.getLogger(__name__)
+
+        class Handler:
+            def failed(self, request, username):
+                client = client_text(username, request.remote_addr, request)
+                log.info("login failed for %s", client)
+                log.info("login failed at %s", path_text(username, request))
+        ''',
+    })
+    assert found == [("app/handlers.py", 10, "GDPR301")]

@@ -115,6 +115,7 @@ class Flow:
         self.propagator_functions = set(sinks["propagators"]["functions"])
         self.propagator_methods = set(sinks["propagators"]["methods"])
         self.field_list_methods = set(sinks["propagators"].get("field_list_methods", []))
+        self.fill_methods = frozenset(sinks["propagators"].get("fills", ()))
         self.hash_functions = {f for f in self.sanitizer_functions if f.startswith(("hashlib.", "hmac."))}
         # factories -> kind
         self.factories: dict[str, str] = {}

@@ -63,6 +63,7 @@ class Sinks:
         self.summarised = frozenset(q.rpartition(".")[2] for q in facts.summaries) if self.summaries else frozenset()
         self.module = module
         self.log_functions: dict[str, str] = s["logging"]["functions"]
+        self.print_streams = frozenset(s["logging"].get("print_streams", ()))
         self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
         self.log_settings = s["logging"].get("settings", [])
         self.remote_handlers: dict[str, dict] = dict(s["logging"].get("remote_handlers") or {})
@@ -306,6 +307,9 @@ class Sinks:
                         self.report("GDPR202", call, "personal data written to a file", taint, sink="file")
                         self._mark_file(target, taint, env)
                     return True
+                if target is not None and not (isinstance(target, cst.Name) and target.value == "None") and \
+                        self.print_streams.isdisjoint(self.flow.resolver.qnames(target)):
+                    return True  # a buffer, a reply being written: not the process's output
                 taint = real(self._args(call, env))
                 if taint:
                     code = "GDPR303" if self._telemetry(name) else "GDPR301"

@@ -302,10 +302,13 @@ class Walker:
             self._store(small.target, added, env, small)
         elif isinstance(small, cst.Expr):
             value = small.value
-            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(
-                    value.func.value, cst.Name) and value.func.attr.value in ("update", "setdefault"):
+            filled = isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(
+                value.func.value, cst.Name)
+            if filled and value.func.attr.value in ("update", "setdefault"):
                 flow.forget_fixed_keys(value.func.value.value, env)  # (`d.update({email: 1})`)
             self.calls(value, env)
+            if filled:
+                self._fill(value, value.func.value.value, value.func.attr.value, env)
         elif isinstance(small, cst.Return):
             if small.value is not None:
                 self.calls(small.value, env)
@@ -315,6 +318,19 @@ class Walker:
                 self.calls(small.exc, env, skip_outer=True)
                 if self.reporting:
                     self.sinks.check_raise(small, env)
+
+    def _fill(self, call: cst.Call, name: str, method: str, env: Env) -> None:
+        """``name.method(...)`` as a statement: a list, set or dict the call fills (``sinks.yaml``
+        ``propagators.fills``: ``parts.append(email)``) holds what it is given afterwards, as after
+        ``parts[0] = email``; not an object of a kind the flow knows (a session, a cache, a logger)."""
+        flow = self.flow
+        if method not in flow.fill_methods or name in ("self", "cls") or flow.kind_of(call.func.value, env):
+            return
+        added = EMPTY
+        for arg in call.args:
+            added |= flow.taint(arg.value, env)
+        if added:
+            env.taint[name] = (env.lookup("taint", name) or EMPTY) | added
 
     def _store(self, target: cst.BaseExpression, value_taint: frozenset, env: Env, node: cst.CSTNode) -> None:
         if self.reporting and isinstance(target, cst.Subscript):

@@ -9,7 +9,8 @@ own (the local summaries of :mod:`gdpr_lint.engine.flow`).
 A value is followed as the flow follows one: a parameter, a local name assigned from one (or
 looping over one), and what keeps it: the propagators of ``rules/sinks.yaml`` (string methods,
 formatting, ``json.dumps``), concatenation and ``%``, f-strings, slices and items, containers and
-comprehensions (what they are built from), conditional values (a name bound by ``:=`` inside an
+comprehensions (what they are built from, and what items and ``fills`` such as ``append`` put in
+them), conditional values (a name bound by ``:=`` inside an
 expression is not read).  Anything else ends it: the call of another function (not followed), an
 attribute read (another value), a comparison, and a sanitizer (``len``, ``hash_email``, by the
 same names the flow knows).  Only module-level functions: a method's receiver is not known at a
@@ -34,6 +35,7 @@ class ReturnRules:
         self.methods = frozenset(propagators.get("methods") or ())
         self.sanitizers = frozenset(n.rpartition(".")[2] for n in sanitizers.get("functions") or ())
         self.sanitizer_words = frozenset(sanitizers.get("name_words") or ())
+        self.fills = frozenset(propagators.get("fills") or ())
         self.split = split_words
 
     def ends(self, name: str) -> bool:
@@ -93,8 +95,16 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
             continue
         if kind is ast.Assign:
             for target in node.targets:
+                while type(target) is ast.Subscript:  # `parts["user"] = name`: parts holds it (the flow's reading)
+                    target = target.value
                 if type(target) is ast.Name:
                     assigned.setdefault(target.id, []).append(node.value)
+            continue
+        if kind is ast.Expr:  # `parts.append(name)`: what a list, set or dict is filled with (``fills``)
+            call = node.value
+            if type(call) is ast.Call and type(call.func) is ast.Attribute and type(call.func.value) is ast.Name \
+                    and call.func.attr in rules.fills:
+                assigned.setdefault(call.func.value.id, []).extend(call.args)
             continue
         if kind is ast.AugAssign or kind is ast.AnnAssign:
             if type(node.target) is ast.Name and node.value is not None:
