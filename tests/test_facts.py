@@ -1189,3 +1189,30 @@ def test_a_record_fetched_into_a_name_is_read_as_its_class(tmp_path, monkeypatch
     '''}
     found = scan_tree(tmp_path, monkeypatch, files)
     assert found.get("ring") == ["GDPR301"] and "count" not in found
+
+
+def test_a_field_named_for_its_declaration_whose_type_agrees_makes_a_record_about_a_person(tmp_path, monkeypatch):
+    # `email_field = EmailField(db_column="email")`: the name alone may name a column of a file to
+    # import, the type says the same as its words; a sender's mailbox (`from_address`), a column
+    # name of a text type, or a server's address make no record a person's
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class Signup(models.Model):
+        name = models.CharField(max_length=80, blank=True)
+        email_field = models.EmailField(db_column="email", db_index=True)
+
+    class Notification(models.Model):
+        from_address = models.EmailField()
+        to_address = models.CharField(max_length=255)
+
+    class Mirror(models.Model):
+        address_field = models.GenericIPAddressField(protocol="both")
+        name = models.CharField(max_length=80)
+
+    class Importer(models.Model):
+        email_column = models.CharField(max_length=20, default="E-Mail")
+        name = models.CharField(max_length=80)
+    ''')})
+    assert found["Signup.name"] == ["GDPR101"]
+    assert any("Signup holds `email_field`" in r for r in found["Signup.name:reasons"])
+    assert "Notification.to_address" not in found
+    assert "Mirror.name" not in found and "Importer.name" not in found

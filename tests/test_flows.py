@@ -999,3 +999,22 @@ def test_print_logs_only_to_the_process_output():
     '''
     assert [(c, line) for c, line in codes(src) if c.startswith("GDPR")] == [
         ("GDPR301", 6), ("GDPR301", 7), ("GDPR301", 8), ("GDPR301", 12), ("GDPR202", 14)]
+
+
+def test_a_redis_counter_keeps_its_key():
+    # `incr(f"failed:{ip}")` writes the address into Redis as the key of a counter, as `set` does;
+    # a counter keyed by an id or a constant keeps nothing personal
+    src = '''
+    import redis
+
+    store = redis.Redis()
+
+    def count_failure(request, user_id):
+        ip = request.META["REMOTE_ADDR"]
+        pipe = store.pipeline()
+        pipe.incr(f"failed:{ip}", 1)
+        store.hincrby("failures", ip, 1)
+        store.incr(f"failed:{user_id}")
+        store.incr("failures-total")
+    '''
+    assert only("GDPR203", src) == [8, 9]

@@ -599,6 +599,21 @@ class _Builder:
                 if not strict or self.classifier.subject_of(split_words(name)) or match.category.startswith(
                         self.person_only):
                     return name
+        if strict:
+            return ""
+        # a field named for its declaration (`email_field = EmailField(db_column="email")`, whose
+        # name alone may name a column of a file to import) whose type says the same: the record
+        # holds an address (not `from_address`: a name that says nothing of a person)
+        declaration = self.policy.frameworks.declaration_words
+        for name, _line, types, target, fk in self.fields(qual):
+            words = split_words(name)
+            if target or fk or not types or len(words) < 2 or words[-1] not in declaration:
+                continue
+            typed = {m.category for m in self.classifier.classify_type(tuple(types))}
+            for match in classify("_".join(words[:-1]), None):
+                cat = self.policy.categories.get(match.category)
+                if match.category in typed and cat is not None and cat.identifying:
+                    return name
         return ""
 
     def head_is_subject(self, name: str) -> bool:
