@@ -1018,3 +1018,32 @@ def test_a_redis_counter_keeps_its_key():
         store.incr("failures-total")
     '''
     assert only("GDPR203", src) == [8, 9]
+
+
+def test_writes_to_standard_error_are_logs_except_in_a_command_line_program():
+    # `sys.stderr.write(...)` in server code lands in the container's logs, as print() does; in a
+    # command-line program it is the operator's terminal (print(..., file=sys.stderr) too)
+    server = '''
+    import sys
+    from sys import stderr
+
+    def failed(username, order_id):
+        sys.stderr.write(f"login failed for {username}\\n")
+        stderr.write(username)
+        out = sys.stdout
+        out.writelines([username])
+        sys.stderr.write(f"order {order_id}\\n")
+    '''
+    assert only("GDPR301", server) == [5, 6, 8]
+    tool = '''
+    import sys
+
+    import click
+
+    @click.command()
+    @click.argument("username")
+    def lookup(username):
+        sys.stderr.write(f"looking up {username}\\n")
+        print(username, file=sys.stderr)
+    '''
+    assert only("GDPR301", tool) == []

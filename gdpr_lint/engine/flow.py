@@ -417,7 +417,7 @@ class Flow:
 
     def _kind_from_names(self, names: tuple[str, ...], simple: str) -> str | None:
         for name in names:
-            if name in self.factories and self.factories[name] in ("logger", "cache"):
+            if name in self.factories and self.factories[name] in ("logger", "cache", "stream"):
                 return self.factories[name]
         proc = self.processor_of(names)
         if proc:

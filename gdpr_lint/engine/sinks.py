@@ -281,11 +281,15 @@ class Sinks:
         command's ``self.stdout.write``, ``print`` in a command-line module.  Reported (as GDPR301,
         sink "operator output") only when the config says ``check_cli_output``."""
         func = call.func
-        is_print = any(n in ("print", "builtins.print") for n in names) and self._arg(call, 99, "file") is None
+        is_print = any(n in ("print", "builtins.print") for n in names) and self._to_output(self._arg(call, 99, "file"))
         stream = (method == "write" and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)
                   and func.value.attr.value in self.operator_streams and isinstance(func.value.value, cst.Name)
                   and func.value.value.value == "self")
-        if not (any(n in self.operator_functions for n in names) or stream or (is_print and self.cli_module)):
+        # `sys.stderr.write(...)` in a command-line program: its operator's terminal, as its print()
+        own_stream = self.cli_module and method in ("write", "writelines") and isinstance(func, cst.Attribute) and \
+            not self.print_streams.isdisjoint(self.flow.resolver.qnames(func.value))
+        if not (any(n in self.operator_functions for n in names) or stream or own_stream or
+                (is_print and self.cli_module)):
             return False
         if self.check_operator:
             taint = real(self._args(call, env))
@@ -293,6 +297,12 @@ class Sinks:
                 self.report("GDPR301", call, "personal data printed for the operator of a command-line tool", taint,
                             sink="operator output")
         return True
+
+    def _to_output(self, target: cst.BaseExpression | None) -> bool:
+        """Whether ``print(..., file=target)`` writes to the process's own output: no ``file=``,
+        ``None``, or ``sys.stdout``/``sys.stderr`` (``logging.print_streams``)."""
+        return target is None or (isinstance(target, cst.Name) and target.value == "None") or \
+            not self.print_streams.isdisjoint(self.flow.resolver.qnames(target))
 
     def _logging(self, call, env, names, method, receiver_kind) -> bool:
         if self._operator_output(call, env, names, method):
@@ -307,8 +317,7 @@ class Sinks:
                         self.report("GDPR202", call, "personal data written to a file", taint, sink="file")
                         self._mark_file(target, taint, env)
                     return True
-                if target is not None and not (isinstance(target, cst.Name) and target.value == "None") and \
-                        self.print_streams.isdisjoint(self.flow.resolver.qnames(target)):
+                if not self._to_output(target):
                     return True  # a buffer, a reply being written: not the process's output
                 taint = real(self._args(call, env))
                 if taint:
