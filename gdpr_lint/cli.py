@@ -31,13 +31,16 @@ def _load_policy(config: str | None, paths: tuple[str, ...], cache: Path | None 
                              "(.gdpr-lint.yaml, gdpr-lint.yaml or pyproject.toml)")
         if not cfg_path.exists():
             raise UsageError(f"config file not found: {config}")
-        cfg = load_config_file(cfg_path)
+        # (its `exclude` read from the current folder, as ruff reads a config named with --config)
+        cfg = load_config_file(cfg_path, anchor=Path.cwd())
     else:
         # the config of the folder that holds everything named, whatever order the paths come in
         # (pre-commit names the changed files in any order)
         # (a path need not exist: a file `--diff` deletes, the name `check -` gives a buffer)
         try:
-            start = Path(os.path.commonpath([os.path.realpath(p) for p in paths])) if paths else Path.cwd()
+            # (a broken link is where it stands: its target may be anywhere, the root among them)
+            start = Path(os.path.commonpath([os.path.realpath(p) if os.path.exists(p) else os.path.abspath(p)
+                                             for p in paths])) if paths else Path.cwd()
         except ValueError:  # (paths on different drives)
             start = Path.cwd()
         while not start.exists() and start != start.parent:
@@ -240,6 +243,13 @@ def check(paths, fmt, output, config, fail_on, no_fail, select, ignore_, explain
     from gdpr_lint.reporters.summary import one_line
     from gdpr_lint.scan import file_timeout, scan, wall_clock_limit
 
+    if diff_base is not None and not diff_base.strip():
+        # (a CI job's base variable left empty: a whole-tree check in place of the change's would
+        # pass or fail the gate for what the change did not touch)
+        raise UsageError("--diff was given an empty base; name the branch, tag or commit to compare with "
+                         "(`--diff origin/main`)")
+    if baseline_file is not None and not baseline_file.strip():
+        raise UsageError("--baseline was given an empty path; name the baseline file")
     if statistics and fmt not in ("text", "json"):
         raise UsageError(f"--statistics counts findings per rule in text or json, not --format {fmt}")
     if link_base and not link_base.startswith(("https://", "http://")):

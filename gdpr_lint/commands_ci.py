@@ -64,11 +64,12 @@ def baseline(paths, output, config, jobs, no_cache, reason) -> None:
     bl.write(target, doc)
     left = sum(1 for f in result.findings if f.code in bl.NOT_ANALYSED)
     n, e = len(result.findings) - left, len(doc["entries"])
+    files = len({f.path for f in result.findings if f.code not in bl.NOT_ANALYSED})  # (the files with findings)
     unread = (f"; {left} finding{'s' if left != 1 else ''} about files that could not be checked "
               f"({', '.join(sorted(bl.NOT_ANALYSED))}) {'are' if left != 1 else 'is'} not in it: "
               f"{'they stay' if left != 1 else 'it stays'} reported until fixed") if left else ""
     click.echo(f"gdpr-lint: wrote {target}: {n} finding{'s' if n != 1 else ''} as {e} entr{'ies' if e != 1 else 'y'} "
-               f"in {result.files} file{'s' if result.files != 1 else ''}{unread}; use it with "
+               f"in {files} file{'s' if files != 1 else ''} (of {result.files} checked){unread}; use it with "
                f"`gdpr-lint check --baseline {target}`", err=True)
 
 

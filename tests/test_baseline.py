@@ -283,3 +283,27 @@ def test_the_message_counts_what_the_file_holds_and_names_unreadable_files_left_
     doc = json.loads((repo / BASELINE_NAME).read_text())
     assert doc["findings"] == BASE_FINDINGS and f"{BASE_FINDINGS} findings as" in err
     assert "2 findings about files that could not be checked (GDPR901, GDPR902, GDPR905) are not in it" in err
+
+
+def test_a_baseline_made_at_a_projects_top_matches_from_its_subfolders_outside_git(tmp_path, monkeypatch):
+    # no git work tree, the project marked by its config: a baseline made at the top recorded
+    # paths from there, and a check from a subfolder named them from the subfolder (every finding
+    # came back as new; a fresh user found it)
+    project = tmp_path / "project"
+    write(project, "shop/api.py", API)
+    write(project, ".gdpr-lint.yaml", "fail_on: warning\n")
+    code, _, err = gdpr_lint(monkeypatch, project, "baseline", "--no-cache", "--jobs", "1")
+    assert code == 0, err
+    code, findings, err = check_json(monkeypatch, project / "shop", "--baseline", f"../{BASELINE_NAME}")
+    assert code == 0 and findings == [], err
+    add_line_after(project, "shop/api.py", 'log.warning("shipping to', NEW_LOG)
+    code, findings, _ = check_json(monkeypatch, project / "shop", "--baseline", f"../{BASELINE_NAME}")
+    assert code == 1 and [(f["path"], f["code"]) for f in findings] == [("api.py", "GDPR301")]
+
+
+def test_the_baseline_says_how_many_files_its_findings_are_in(repo, monkeypatch):
+    # it gave the number of files checked as the files of its findings (a fresh user found it)
+    write(repo, "shop/quiet.py", "x = 1\n")
+    code, _, err = gdpr_lint(monkeypatch, repo, "baseline", "--no-cache", "--jobs", "1")
+    files = {f["path"] for f in check_json(monkeypatch, repo)[1]}
+    assert code == 0 and f"entries in {len(files)} files (of 4 checked)" in err, err

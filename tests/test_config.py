@@ -591,3 +591,27 @@ def test_exclude_patterns_are_read_from_the_config_files_folder(tmp_path, monkey
     # and a pattern anchored at the top names no folder of the same name deeper down
     (project / ".gdpr-lint.yaml").write_text("exclude: [/generated/]\n", encoding="utf-8")
     assert paths(project / "app", ".") == {"views.py", "generated.py", "generated/copy.py"}
+
+
+def test_a_linked_config_reads_its_excludes_where_it_is_found_and_a_named_one_from_here(tmp_path, monkeypatch):
+    # a monorepo's service links the shared config: its patterns name the service's folders (they
+    # named the folders of the link's target); `--config FILE` reads them from the current folder,
+    # as ruff does; a broken link among the paths named no longer hides the config
+    shared = tmp_path / "mono"
+    service = shared / "svc"
+    (service / "app" / "generated").mkdir(parents=True)
+    (service / "app" / "generated" / "copy.py").write_text(LEAKY, encoding="utf-8")
+    (service / "app" / "views.py").write_text(LEAKY, encoding="utf-8")
+    (shared / "gdpr-lint.yaml").write_text("exclude: [app/generated/]\n", encoding="utf-8")
+    (service / "gdpr-lint.yaml").symlink_to("../gdpr-lint.yaml")
+
+    def paths(cwd: Path, *args: str) -> set[str]:
+        monkeypatch.chdir(cwd)
+        result = check("--format", "json", "--no-cache", *args)
+        return {f["path"] for f in json.loads(result.stdout)["findings"] if f["code"] == "GDPR301"}
+
+    assert paths(service, ".") == {"app/views.py"}
+    assert paths(service / "app", ".", "--config", "../gdpr-lint.yaml") == {"views.py", "generated/copy.py"}
+    assert paths(service, ".", "--config", "gdpr-lint.yaml") == {"app/views.py"}
+    (service / "app" / "gone.py").symlink_to(tmp_path / "nowhere" / "gone.py")
+    assert paths(service / "app", "generated/copy.py", "gone.py") == set()

@@ -326,3 +326,20 @@ def test_staged_files_the_config_excludes_are_not_checked_from_a_subfolder(repo,
         code, findings, err = check_json(monkeypatch, cwd, "--staged")
         assert code == 1, err
         assert {f["path"] for f in findings} == {shown}
+
+
+def test_an_empty_base_is_an_error_not_a_check_of_the_whole_tree(repo, monkeypatch):
+    # a CI job whose base variable is empty (`--diff "$BASE"`) checked the whole tree, with no word
+    for args in (("--diff", ""), ("--diff", " "), ("--baseline", "")):
+        code, _, err = gdpr_lint(monkeypatch, repo, "check", "--no-cache", *args)
+        assert code == 2 and "empty" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_staged_deletion_of_a_path_named_leaves_nothing_to_check(repo, monkeypatch):
+    # pre-commit hands a hook the path a commit deletes: it is not an error, and not "nothing is
+    # staged" (a review found both)
+    git(repo, "rm", "-q", "shop/models.py")
+    code, findings, err = check_json(monkeypatch, repo, "--staged", "shop/models.py")
+    assert code == 0 and findings == [] and "nothing is staged" not in err, err
+    code, findings, err = check_json(monkeypatch, repo, "--staged", "shop/api.py")
+    assert "no Python file is staged: checking the files given in full" in err and code == 1

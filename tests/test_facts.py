@@ -1216,3 +1216,15 @@ def test_a_field_named_for_its_declaration_whose_type_agrees_makes_a_record_abou
     assert any("Signup holds `email_field`" in r for r in found["Signup.name:reasons"])
     assert "Notification.to_address" not in found
     assert "Mirror.name" not in found and "Importer.name" not in found
+
+
+def test_the_projects_own_field_type_counts_as_the_type_it_derives_from(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class LowerEmailField(models.EmailField):
+        pass
+
+    class Signup(models.Model):
+        city = models.CharField(max_length=80)
+        email_field = LowerEmailField(db_column="email")
+    ''')})
+    assert found["Signup.city"] == ["GDPR101"]

@@ -1047,3 +1047,60 @@ def test_writes_to_standard_error_are_logs_except_in_a_command_line_program():
         print(username, file=sys.stderr)
     '''
     assert only("GDPR301", tool) == []
+
+
+def test_only_a_list_dict_or_set_the_function_makes_is_filled():
+    # a session's `add`, a repository's or a module's `update` store elsewhere: what is read from
+    # them afterwards (a count, an order) holds nothing of what was added (a review found these)
+    src = '''
+    import logging
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from app import crud
+    from app.models import Order, User
+    from app.repos import UserRepository
+
+    log = logging.getLogger(__name__)
+
+    def signup(db: Session, email: str, session, order_id):
+        db.add(User(email=email))
+        n = db.scalar(select(func.count(Order.id)))
+        log.info("orders %s", n)
+        crud.update(db, email=email)
+        log.info("order %s", crud.get(db, order_id))
+        repo = UserRepository(session)
+        repo.add({"email": email})
+        log.info("%s", repo.get(order_id))
+        seen = dict()
+        seen.update(email=email)
+        log.info("%s", seen)
+    '''
+    assert only("GDPR301", src) == [23]
+
+
+def test_print_to_a_name_for_stderr_and_into_a_buffer_that_is_logged():
+    # a name or constant bound to stderr, either stream of a conditional; a buffer holds what is
+    # printed into it, and the log of its text is the finding (a review found these missed)
+    src = '''
+    import io
+    import logging
+    import sys
+
+    log = logging.getLogger(__name__)
+    ERR = sys.stderr
+
+    def report(user, quiet):
+        err = sys.stderr
+        print(user.email, file=err)
+        print(user.email, file=ERR)
+        print(user.email, file=sys.stderr if quiet else sys.stdout)
+        buf = io.StringIO()
+        print("user", user.email, file=buf)
+        log.info(buf.getvalue())
+        counts = io.StringIO()
+        print("count", 3, file=counts)
+        log.info(counts.getvalue())
+    '''
+    assert only("GDPR301", src) == [10, 11, 12, 15]

@@ -290,3 +290,22 @@ def test_a_helper_of_another_module_that_builds_a_string_of_its_arguments_is_fol
         ''',
     })
     assert found == [("app/handlers.py", 10, "GDPR301")]
+
+
+def test_only_what_fills_a_container_the_function_makes_is_handed_back():
+    found = returned('''
+    def keywords(email):
+        d = {}
+        d.update(email=email)
+        return str(d)
+
+    def given(email, bag):
+        bag.append(email)
+        return bag
+
+    def stored(email, db):
+        db.add(email)
+        return db.query()
+    ''')
+    # (`given` hands back its second argument as it came: the bag itself, not what was put in it)
+    assert found == {"keywords": [0], "given": [1]}

@@ -33,6 +33,7 @@ PSEUDONYMOUS = "user.unique_id.pseudonymous"
 #: identifiers)
 _KEY_OWNER = re.compile(r"\b([A-Za-z_]\w*)[\s\\]*[.\[#)]")
 PARAM = "@param:"  # marker category: the value of parameter N (function summaries)
+_CONTAINERS = frozenset({cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp})
 FIXED_KEYS = "fixed keys"  # the kind of a dict whose keys are all written in the code (its .keys() name fields)
 
 
@@ -49,6 +50,7 @@ class Env:
     files: dict[str, frozenset] = field(default_factory=dict)  # path variable -> data written to it
     file_paths: dict[str, str] = field(default_factory=dict)  # file handle -> path variable
     aliases: dict[str, tuple] = field(default_factory=dict)  # name -> what it names (`Cls = handlers.HTTPHandler`)
+    containers: dict[str, bool] = field(default_factory=dict)  # name -> bound to a new list, dict or set
     parent: Env | None = None
 
     def lookup(self, table: str, name: str):
@@ -116,6 +118,7 @@ class Flow:
         self.propagator_methods = set(sinks["propagators"]["methods"])
         self.field_list_methods = set(sinks["propagators"].get("field_list_methods", []))
         self.fill_methods = frozenset(sinks["propagators"].get("fills", ()))
+        self.container_makers = frozenset(sinks["propagators"].get("containers", ()))
         self.hash_functions = {f for f in self.sanitizer_functions if f.startswith(("hashlib.", "hmac."))}
         # factories -> kind
         self.factories: dict[str, str] = {}
@@ -843,6 +846,7 @@ class Flow:
         """Record what an assignment target now holds (taint, kind, string value)."""
         if isinstance(target, cst.Name):
             name = target.value
+            env.containers[name] = value is not None and self._container(value)
             if not value_taint and self._opaque(value):
                 # a value we cannot see into keeps what its name says (`email = raw.decode()`)
                 value_taint = frozenset(self.classifier.classify(name))
@@ -926,6 +930,13 @@ class Flow:
                 name = base.value
                 env.taint[name] = (env.lookup("taint", name) or EMPTY) | value_taint
 
+
+    def _container(self, value: cst.BaseExpression) -> bool:
+        """Whether a value is a new list, dict or set (a literal, a comprehension, ``dict(...)``):
+        what its ``append`` or ``update`` is given, it holds (``propagators.fills``)."""
+        if type(value) in _CONTAINERS:
+            return True
+        return isinstance(value, cst.Call) and not self.container_makers.isdisjoint(self.resolver.qnames(value.func))
 
     def _constant_keys(self, owner: str | None) -> bool:
         """ALL_CAPS keys are data (``request.META["REMOTE_ADDR"]``) except on settings and the

@@ -281,7 +281,8 @@ class Sinks:
         command's ``self.stdout.write``, ``print`` in a command-line module.  Reported (as GDPR301,
         sink "operator output") only when the config says ``check_cli_output``."""
         func = call.func
-        is_print = any(n in ("print", "builtins.print") for n in names) and self._to_output(self._arg(call, 99, "file"))
+        is_print = any(n in ("print", "builtins.print") for n in names) and self._to_output(self._arg(call, 99, "file"),
+                                                                                           env)
         stream = (method == "write" and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)
                   and func.value.attr.value in self.operator_streams and isinstance(func.value.value, cst.Name)
                   and func.value.value.value == "self")
@@ -298,11 +299,17 @@ class Sinks:
                             sink="operator output")
         return True
 
-    def _to_output(self, target: cst.BaseExpression | None) -> bool:
+    def _to_output(self, target: cst.BaseExpression | None, env: Env | None = None) -> bool:
         """Whether ``print(..., file=target)`` writes to the process's own output: no ``file=``,
-        ``None``, or ``sys.stdout``/``sys.stderr`` (``logging.print_streams``)."""
-        return target is None or (isinstance(target, cst.Name) and target.value == "None") or \
-            not self.print_streams.isdisjoint(self.flow.resolver.qnames(target))
+        ``None``, ``sys.stdout``/``sys.stderr`` (``logging.print_streams``) or a name bound to one
+        (``err = sys.stderr``), either of ``sys.stderr if quiet else sys.stdout``."""
+        if target is None or (isinstance(target, cst.Name) and target.value == "None"):
+            return True
+        if isinstance(target, cst.IfExp):
+            return self._to_output(target.body, env) or self._to_output(target.orelse, env)
+        if not self.print_streams.isdisjoint(self.flow.resolver.qnames(target)):
+            return True
+        return env is not None and self.flow.kind_of(target, env) == "stream"
 
     def _logging(self, call, env, names, method, receiver_kind) -> bool:
         if self._operator_output(call, env, names, method):
@@ -317,8 +324,14 @@ class Sinks:
                         self.report("GDPR202", call, "personal data written to a file", taint, sink="file")
                         self._mark_file(target, taint, env)
                     return True
-                if not self._to_output(target):
-                    return True  # a buffer, a reply being written: not the process's output
+                if not self._to_output(target, env):
+                    # a buffer, a reply being written: not the process's output; a buffer holds
+                    # what is printed into it (`buf.getvalue()` logged later is the finding)
+                    if isinstance(target, cst.Name) and env.lookup("kinds", target.value) == "memory":
+                        added = real(self._args(call, env))
+                        if added:
+                            env.taint[target.value] = (env.lookup("taint", target.value) or EMPTY) | added
+                    return True
                 taint = real(self._args(call, env))
                 if taint:
                     code = "GDPR303" if self._telemetry(name) else "GDPR301"

@@ -322,12 +322,13 @@ class Walker:
     def _fill(self, call: cst.Call, name: str, method: str, env: Env) -> None:
         """``name.method(...)`` as a statement: a list, set or dict the call fills (``sinks.yaml``
         ``propagators.fills``: ``parts.append(email)``) holds what it is given afterwards, as after
-        ``parts[0] = email``; not an object of a kind the flow knows (a session, a cache, a logger)."""
+        ``parts[0] = email``; only a name bound to a new one here (``parts = []``), not a session,
+        a repository or a module whose ``add`` or ``update`` stores elsewhere."""
         flow = self.flow
-        if method not in flow.fill_methods or name in ("self", "cls") or flow.kind_of(call.func.value, env):
+        if method not in flow.fill_methods or not env.lookup("containers", name):
             return
         added = EMPTY
-        for arg in call.args:
+        for arg in call.args:  # (`d.update(email=email)` too)
             added |= flow.taint(arg.value, env)
         if added:
             env.taint[name] = (env.lookup("taint", name) or EMPTY) | added

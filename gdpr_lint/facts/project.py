@@ -519,6 +519,8 @@ class _Builder:
         self.action_suffixes = frozenset(policy.evidence.action_suffixes)
         self.pointer_prefixes = frozenset(policy.evidence.pointer_prefixes)
         self._person: dict[str, tuple[bool, str]] = {}
+        #: the framework types a project's own field type derives from (set once they are known)
+        self.types_of = lambda name: ()
         self._chains: dict[tuple[str, int], list[str]] = {}
         self.owner_references = frozenset(policy.evidence.owner_references)
         self.role_references = frozenset(policy.evidence.role_references)
@@ -609,7 +611,8 @@ class _Builder:
             words = split_words(name)
             if target or fk or not types or len(words) < 2 or words[-1] not in declaration:
                 continue
-            typed = {m.category for m in self.classifier.classify_type(tuple(types))}
+            derived = tuple(t for n in types for t in self.types_of(n))
+            typed = {m.category for m in self.classifier.classify_type((*types, *derived))}
             for match in classify("_".join(words[:-1]), None):
                 cat = self.policy.categories.get(match.category)
                 if match.category in typed and cat is not None and cat.identifying:
@@ -812,6 +815,8 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     classes = {c["q"]: c for c in class_facts}
     facts = ProjectFacts(classes=classes, schemas=resolve_schemas(classes, policy.frameworks))
     builder = _Builder(classes, policy, classifier)
+    facts.field_types = _field_types(classes, policy)
+    builder.types_of = facts.field_types_of  # (the project's own field types: `LowerEmailField`)
     _persisted_carriers(facts, builder, [(name, via, f"{path}:{line}") for found, path in file_facts
                                          for name, line, via in found.get("persisted", ())])
     facts.shown_exceptions = _shown_exceptions(classes, [c for found, _ in file_facts for c in found.get("caught", ())])
@@ -851,7 +856,6 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     facts.shared_methods = _shared_methods(facts.summaries, file_facts, classes)
     weak = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
     facts.handlers = _remote_handler_classes(classes, policy)
-    facts.field_types = _field_types(classes, policy)
     facts.operator_exceptions = _subclass_names(classes, frozenset(
         (policy.sinks.get("operator_output") or {}).get("exceptions") or ()))
     fw = policy.frameworks

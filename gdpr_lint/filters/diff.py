@@ -160,12 +160,15 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
         sources: dict[str, Path] = {}
         remap: dict[str, str] = {}
         found = changes(Path.cwd(), diff_base, staged) if diff_base or staged else None
-        if found is not None and staged and not diff_base and not found.files and paths != (".",):
+        if found is not None and staged and not diff_base and not found.files and paths != (".",) and not any(
+                _within(found.toplevel.resolve() / gone, [Path(p).resolve() for p in paths]) for gone in found.gone):
             # nothing staged, and files named: `pre-commit run --all-files` (what pre-commit.ci runs)
             # hands every file to a hook with `args: [--staged]`; checking the staged lines of none
-            # would pass any tree.  Check what was named, whole.
+            # would pass any tree.  Check what was named, whole (unless the staged change deletes
+            # a path named: a hook handed the file it removes has nothing to check).
             if not quiet:
-                click.echo("gdpr-lint: nothing is staged: checking the files given in full", err=True)
+                click.echo("gdpr-lint: nothing is staged: checking the files given in full" if not found.listed else
+                           "gdpr-lint: no Python file is staged: checking the files given in full", err=True)
             found = None
         if found is not None:
             roots = [Path(p).resolve() for p in paths]

@@ -282,8 +282,9 @@ def repository_problem(value: Any, path: str = "") -> str:
     return ""
 
 
-def load_config_file(path: Path) -> OrgConfig:
+def load_config_file(path: Path, anchor: Path | None = None) -> OrgConfig:
     """Load and validate a config file: YAML, or TOML (any ``*.toml``) with a ``[tool.gdpr-lint]`` table.
+    Its ``exclude`` patterns are read from ``anchor``, by default the folder the file is in.
 
     Raises:
         ConfigError: unreadable file, a YAML or TOML syntax error, or an invalid setting.
@@ -306,17 +307,18 @@ def load_config_file(path: Path) -> OrgConfig:
                               "the table is [tool.gdpr-lint], with a hyphen")
         if section is None and path.name != "pyproject.toml":  # a pyproject.toml without the table is no config
             raise ConfigError(shown, "", "no [tool.gdpr-lint] table: a TOML config keeps its settings under it")
-        return _anchored(parse_config(section or {}, f"{shown} [tool.gdpr-lint]"), path)
+        return _anchored(parse_config(section or {}, f"{shown} [tool.gdpr-lint]"), path, anchor)
     try:
         data = safe_load(text)
     except InvalidYAML as exc:
         raise ConfigError(shown, "", f"not valid YAML: {exc}") from None
-    return _anchored(parse_config(data, shown), path)
+    return _anchored(parse_config(data, shown), path, anchor)
 
 
-def _anchored(cfg: OrgConfig, path: Path) -> OrgConfig:
-    """``cfg`` with its ``exclude`` patterns read from the folder of ``path``, its file."""
-    cfg.exclude = Excludes(cfg.exclude, Path(os.path.realpath(path)).parent)
+def _anchored(cfg: OrgConfig, path: Path, anchor: Path | None = None) -> OrgConfig:
+    """``cfg`` with its ``exclude`` patterns read from ``anchor``, by default the folder ``path``,
+    its file, was found in (a config linked from another folder is read where it is found)."""
+    cfg.exclude = Excludes(cfg.exclude, Path(os.path.realpath(anchor if anchor is not None else path.parent)))
     return cfg
 
 

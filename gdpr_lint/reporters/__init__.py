@@ -14,7 +14,9 @@ def get(name: str):
 def repository_root(root, env=None):
     """The top of the repository that holds ``root``: the CI job's checkout when the environment
     names one that holds it (``GITHUB_WORKSPACE``, ``CI_PROJECT_DIR``), else the top of the git
-    work tree (a folder with ``.git``), else ``None``."""
+    work tree (a folder with ``.git``), else the top of the project around it (a folder with a
+    ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or config: where ``check FILE`` finds its
+    project), else ``None``: a baseline made at that top matches from its subfolders."""
     import os
     from pathlib import Path
 
@@ -28,7 +30,10 @@ def repository_root(root, env=None):
     for folder in (here, *here.parents):
         if (folder / ".git").exists():
             return folder
-    return None
+    from gdpr_lint.files.discovery import project_top
+
+    top = project_top(here)
+    return top.resolve() if top is not None else None
 
 
 class Located:

@@ -10,7 +10,7 @@ A value is followed as the flow follows one: a parameter, a local name assigned 
 looping over one), and what keeps it: the propagators of ``rules/sinks.yaml`` (string methods,
 formatting, ``json.dumps``), concatenation and ``%``, f-strings, slices and items, containers and
 comprehensions (what they are built from, and what items and ``fills`` such as ``append`` put in
-them), conditional values (a name bound by ``:=`` inside an
+the ones the function makes), conditional values (a name bound by ``:=`` inside an
 expression is not read).  Anything else ends it: the call of another function (not followed), an
 attribute read (another value), a comparison, and a sanitizer (``len``, ``hash_email``, by the
 same names the flow knows).  Only module-level functions: a method's receiver is not known at a
@@ -36,6 +36,7 @@ class ReturnRules:
         self.sanitizers = frozenset(n.rpartition(".")[2] for n in sanitizers.get("functions") or ())
         self.sanitizer_words = frozenset(sanitizers.get("name_words") or ())
         self.fills = frozenset(propagators.get("fills") or ())
+        self.containers = frozenset(n.rpartition(".")[2] for n in propagators.get("containers") or ())
         self.split = split_words
 
     def ends(self, name: str) -> bool:
@@ -85,6 +86,7 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
         first_return = min((n.lineno for n in ast.walk(fn) if isinstance(n, ast.Return)), default=0)
         replaced = {name for name, line in replaced if line < first_return}
     empty: set[int] = set()  # `if not x: return x`: what it hands back there is empty
+    filled: dict[str, list[ast.AST]] = {}  # a name -> what its `append`, `update` ... are given
     stack = list(fn.body)  # statements only, into their blocks, not into nested definitions
     while stack:
         node = stack.pop()
@@ -104,7 +106,7 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
             call = node.value
             if type(call) is ast.Call and type(call.func) is ast.Attribute and type(call.func.value) is ast.Name \
                     and call.func.attr in rules.fills:
-                assigned.setdefault(call.func.value.id, []).extend(call.args)
+                filled.setdefault(call.func.value.id, []).extend([*call.args, *(k.value for k in call.keywords)])
             continue
         if kind is ast.AugAssign or kind is ast.AnnAssign:
             if type(node.target) is ast.Name and node.value is not None:
@@ -124,6 +126,9 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
             stack.extend(getattr(node, name))
     if not returns:
         return set()
+    for name, values in filled.items():  # only a list, dict or set the function makes (not a session's `add`)
+        if name not in params and any(_container(v, rules) for v in assigned.get(name, ())):
+            assigned[name].extend(values)
     reader = _Reader({name: i for i, name in enumerate(params) if name not in replaced}, assigned, rules)
     found: set[int] = set()
     for value in returns:
@@ -189,6 +194,20 @@ class _Reader:
                 # what it is built from: `[e.strip() for e in emails]` holds the e-mails
                 todo.extend(g.iter for g in cur.generators)
         return out
+
+
+_CONTAINERS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+
+
+def _container(value: ast.AST, rules: ReturnRules) -> bool:
+    """Whether a value is a new list, dict or set: a literal, a comprehension, ``dict(...)``."""
+    if isinstance(value, _CONTAINERS):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in rules.containers
+    return False
 
 
 def _read(node: ast.AST) -> set[str]:
