@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from gdpr_lint import __version__
-from gdpr_lint.errors import UsageError, printable
+from gdpr_lint.errors import UsageError, not_empty, printable
 
 SEVERITY_CHOICES = ("info", "warning", "error", "never")
 
@@ -192,9 +192,10 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "gitlab", "markdown"]),
               default="text", show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), callback=not_empty,
               help="Write the report to this file (the summary still goes to stderr).")
-@click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
+@click.option("--config", type=click.Path(path_type=str), callback=not_empty,
+              help="Config file (default: found by walking up).")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
               help="Lowest severity that makes the exit code 1 (default: warning, or `fail_on` in the config).")
 @click.option("--no-fail", is_flag=True, help="Always exit 0 when the scan ran (same as --fail-on never).")
@@ -419,9 +420,10 @@ def _processor_listing(policy, fmt: str, kind: str | None) -> str:
 @click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json", "fides"]), default="markdown",
               show_default=True, help="Output format (fides: a Fides manifest in YAML, the dataset and the system with its "
                    "privacy declarations).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), callback=not_empty,
               help="Write the inventory to this file (the coverage line still goes to stderr).")
-@click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
+@click.option("--config", type=click.Path(path_type=str), callback=not_empty,
+              help="Config file (default: found by walking up).")
 @click.option("--table", type=click.Choice(["fields", "recipients", "gaps"]), default="fields", show_default=True,
               help="With --format csv: which section of the record, as one sheet-ready table.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from gdpr_lint.errors import UsageError
+from gdpr_lint.errors import UsageError, not_empty
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,9 +20,10 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default=None, callback=not_empty,
               help="Baseline file to write (default: .gdpr-lint-baseline.json in the current folder).")
-@click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
+@click.option("--config", type=click.Path(path_type=str), callback=not_empty,
+              help="Config file (default: found by walking up).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the results cache.")
 @click.option("--reason", default="", metavar="TEXT",

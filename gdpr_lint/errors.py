@@ -31,3 +31,14 @@ def printable(text: str) -> str:
     """``text`` with each character a terminal would not print as itself (a line break, an escape
     code) written as Python writes it: a path or message shown on one line stays one line."""
     return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def not_empty(ctx, param, value):
+    """A click callback: an option given an empty or blank value (a CI variable left unset,
+    ``--config "$CONFIG"``) is a usage error, not the option left out."""
+    if isinstance(value, str) and not value.strip():
+        import click
+
+        raise click.BadParameter("is empty; give a value or leave the option out")
+    return value
+

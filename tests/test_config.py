@@ -615,3 +615,15 @@ def test_a_linked_config_reads_its_excludes_where_it_is_found_and_a_named_one_fr
     assert paths(service, ".", "--config", "gdpr-lint.yaml") == {"app/views.py"}
     (service / "app" / "gone.py").symlink_to(tmp_path / "nowhere" / "gone.py")
     assert paths(service / "app", "generated/copy.py", "gone.py") == set()
+
+
+@pytest.mark.parametrize("args", [("check", "--config", ""), ("check", "-o", " "), ("baseline", "-o", ""),
+                                  ("inventory", "--config", ""), ("review", "--base", ""), ("review", "--out", "")])
+def test_an_option_given_an_empty_value_is_an_error(tmp_path, monkeypatch, args):
+    # a CI variable left unset (`--base "$BASE"`) read as the option left out: a review with no
+    # privacy diff, the default file written, the config found by walking up
+    (tmp_path / "leaky.py").write_text(LEAKY)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [*args, "."])
+    _no_traceback(result)
+    assert "is empty" in usage_error(result)

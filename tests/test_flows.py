@@ -1104,3 +1104,54 @@ def test_print_to_a_name_for_stderr_and_into_a_buffer_that_is_logged():
         log.info(counts.getvalue())
     '''
     assert only("GDPR301", src) == [10, 11, 12, 15]
+
+
+def test_a_web_apps_module_is_server_code_whatever_runs_under_its_main_guard():
+    # `app.run()` under `if __name__ == "__main__":` or `import click` for `@app.cli.command` made
+    # a Flask app's module a command-line program: its views' prints went unreported (a review found it)
+    web = '''
+    import sys
+
+    from flask import Flask, request
+
+    app = Flask(__name__)
+
+    @app.route("/signup", methods=["POST"])
+    def signup():
+        email = request.form["email"]
+        sys.stderr.write(f"signup {email}")
+        print("signup", email, file=sys.stderr)
+        print("signup", email)
+        return "ok"
+
+    if __name__ == "__main__":
+        app.run()
+    '''
+    assert only("GDPR301", web) == [10, 11, 12]
+    # a command-line program's stderr through a name, and a server's through a conditional
+    tool = '''
+    import argparse
+    import sys
+
+    def main(argv=None):
+        email = argparse.ArgumentParser().parse_args(argv).email
+        err = sys.stderr
+        err.write(email)
+        print(email, file=err)
+    '''
+    assert only("GDPR301", tool) == []
+    server = '''
+    import sys
+
+    from django.conf import settings
+
+    STREAM = sys.stderr if settings.DEBUG else sys.stdout
+
+    def view(request):
+        email = request.POST["email"]
+        out = sys.stderr if settings.DEBUG else sys.stdout
+        print(email, file=out)
+        out.write(email)
+        STREAM.write(email)
+    '''
+    assert only("GDPR301", server) == [10, 11, 12]

@@ -493,14 +493,18 @@ def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Cl
 
 def is_cli_module(path: str, source: str, resolver, policy: Policy) -> bool:
     """Whether a module is a command-line program, whose ``print()`` goes to the operator who ran it
-    (JUDGEMENT.md): it imports a command-line library (``sinks.yaml`` ``operator_output``), runs
-    code under ``if __name__ == "__main__":``, sits in a folder of commands (``management/commands``),
-    or defines a command class (a subclass of ``sinks.yaml`` ``stream_bases``, Django's ``BaseCommand``)."""
+    (JUDGEMENT.md): it imports a command-line library (``sinks.yaml`` ``operator_output``) or runs
+    code under ``if __name__ == "__main__":`` and imports no web framework (``web_imports``: a Flask
+    app's module with ``app.run()`` under the guard is server code), sits in a folder of commands
+    (``management/commands``), or defines a command class (a subclass of ``sinks.yaml``
+    ``stream_bases``, Django's ``BaseCommand``)."""
     spec = policy.sinks.get("operator_output") or {}
-    if "__main__" in source and re.search(r"__name__\s*==\s*['\"]__main__['\"]", source):
+    targets = getattr(resolver, "aliases", {}).values()
+    web = any(t == w or t.startswith(w + ".") for t in targets for w in spec.get("web_imports", ()))
+    if not web and "__main__" in source and re.search(r"__name__\s*==\s*['\"]__main__['\"]", source):
         return True
-    roots = {target.split(".")[0] for target in getattr(resolver, "aliases", {}).values()}
-    if roots & set(spec.get("cli_imports", ())):
+    roots = {target.split(".")[0] for target in targets}
+    if not web and roots & set(spec.get("cli_imports", ())):
         return True
     folders = "/" + path.replace("\\", "/").rpartition("/")[0] + "/"
     if any(f"/{folder.strip('/')}/" in folders for folder in spec.get("cli_folders", ())):

@@ -364,6 +364,9 @@ class Flow:
             return None
         if isinstance(node, cst.Subscript):
             return self.kind_of(node.value, env)
+        if isinstance(node, cst.IfExp):  # `sys.stderr if debug else sys.stdout`: the kind both have
+            kind = self.kind_of(node.body, env)
+            return kind if kind is not None and kind == self.kind_of(node.orelse, env) else None
         if isinstance(node, cst.Dict) and node.elements and all(
                 isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) for el in node.elements):
             return FIXED_KEYS  # `{"username": u, "ip": ip}`: its keys are names, not data

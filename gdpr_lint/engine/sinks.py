@@ -287,8 +287,9 @@ class Sinks:
                   and func.value.attr.value in self.operator_streams and isinstance(func.value.value, cst.Name)
                   and func.value.value.value == "self")
         # `sys.stderr.write(...)` in a command-line program: its operator's terminal, as its print()
-        own_stream = self.cli_module and method in ("write", "writelines") and isinstance(func, cst.Attribute) and \
+        own_stream = self.cli_module and method in ("write", "writelines") and isinstance(func, cst.Attribute) and (
             not self.print_streams.isdisjoint(self.flow.resolver.qnames(func.value))
+            or self.flow.kind_of(func.value, env) == "stream")  # (`err = sys.stderr; err.write(...)`)
         if not (any(n in self.operator_functions for n in names) or stream or own_stream or
                 (is_print and self.cli_module)):
             return False

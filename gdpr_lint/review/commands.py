@@ -24,7 +24,7 @@ from pathlib import Path
 
 import click
 
-from gdpr_lint.errors import UsageError
+from gdpr_lint.errors import UsageError, not_empty
 from gdpr_lint.files.discovery import paths_or_here
 from gdpr_lint.review import REVIEW_FORMAT, signing
 
@@ -55,11 +55,13 @@ def snapshot_for(paths: tuple[str, ...], config: str | None, jobs: int | None, c
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--base", metavar="REF", help="Git revision to compare with: the privacy diff (fields, processors, "
+@click.option("--base", metavar="REF", callback=not_empty, help="Git revision to compare with: the privacy diff (fields, processors, "
               "findings added or removed). The revision is read with `git archive`, never run.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str), default="gdpr-review",
+              callback=not_empty,
               show_default=True, help="Folder for review.html, review.md and review.json.")
-@click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
+@click.option("--config", type=click.Path(path_type=str), callback=not_empty,
+              help="Config file (default: found by walking up).")
 @click.option("--signoffs", type=click.Path(file_okay=False, path_type=str), default=str(signing.SIGNOFFS_DIR),
               show_default=True, help="Folder of sign-off records (listed in the sign-off section).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
@@ -253,7 +255,7 @@ def check_review_pages(doc: dict, pages: dict[str, bytes], config: str | None, j
               "the allowed-signers file lists for the key.")
 @click.option("--signoffs", type=click.Path(file_okay=False, path_type=Path), default=signing.SIGNOFFS_DIR,
               show_default=True, help="Folder to write the record to (commit it with the code).")
-@click.option("--config", type=click.Path(path_type=str), help="Config file the review was written with "
+@click.option("--config", type=click.Path(path_type=str), callback=not_empty, help="Config file the review was written with "
               "(default: found by walking up).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the cores this process may use; at most those, or 2).")
 def signoff(review_path, key, decision, note, expires, role, signer, signoffs, config, jobs) -> None:
@@ -302,7 +304,8 @@ def signoff(review_path, key, decision, note, expires, role, signer, signoffs, c
 @click.option("--allowed-signers", "allowed", envvar=ENV_ALLOWED, type=click.Path(dir_okay=False, path_type=Path),
               help=f"Allowed-signers file in git's format (or ${ENV_ALLOWED}); keep it outside the repository "
                    "the gate checks, e.g. in the deploy pipeline's configuration.")
-@click.option("--config", type=click.Path(path_type=str), help="Config file (default: found by walking up).")
+@click.option("--config", type=click.Path(path_type=str), callback=not_empty,
+              help="Config file (default: found by walking up).")
 @click.option("--signoffs", type=click.Path(path_type=Path), default=signing.SIGNOFFS_DIR,
               show_default=True, help="Folder of sign-off records.")
 @click.option("--repository", envvar=ENV_REPOSITORY, default=None, metavar="NAME",
