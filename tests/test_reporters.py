@@ -386,3 +386,20 @@ def test_a_report_for_machines_on_stdout_is_the_report_written_to_a_file(tmp_pat
         assert shown == (tmp_path / "rows.out").read_bytes(), fmt
         assert (name in json.loads(shown)["rows"][0]["path"]) if fmt == "json" else name.encode() in shown, fmt
         (tmp_path / "rows.out").unlink()
+
+
+def test_a_file_outside_the_top_is_named_from_the_top_the_report_is_based_on(tmp_path, monkeypatch):
+    # from a subfolder, `../../other/x.py` was kept as named from the current folder under a
+    # %SRCROOT% of the project's top: it resolved to a file beside the project (a review found it)
+    leaky = 'import logging\ndef f(user):\n    logging.info("%s", user.email)\n'
+    (tmp_path / "proj" / "app").mkdir(parents=True)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "proj" / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "proj" / "app" / "views.py").write_text(leaky)
+    (tmp_path / "other" / "x.py").write_text(leaky)
+    monkeypatch.chdir(tmp_path / "proj" / "app")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "sarif", "../../other/x.py", "views.py"])
+    run = json.loads(result.stdout)["runs"][0]
+    base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"])
+    assert base.rstrip("/").endswith("/proj") and uris == ["../other/x.py", "app/views.py"]

@@ -306,6 +306,13 @@ def test_only_what_fills_a_container_the_function_makes_is_handed_back():
     def stored(email, db):
         db.add(email)
         return db.query()
+
+    def collected(email, out=None):
+        if out is None:
+            out = []
+        out.append(email)
+        return out
     ''')
-    # (`given` hands back its second argument as it came: the bag itself, not what was put in it)
-    assert found == {"keywords": [0], "given": [1]}
+    # (`given` hands back its second argument as it came: the bag itself, not what was put in it;
+    # `collected` makes its own list when none is given)
+    assert found == {"keywords": [0], "given": [1], "collected": [0, 1]}

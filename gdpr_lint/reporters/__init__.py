@@ -50,8 +50,8 @@ def from_repository_root(result) -> Located:
     """The findings (and the suppressed and baselined ones) with paths from the repository's top:
     code scanning, annotations and merge-request widgets resolve paths against the repository, not
     against the folder a CI job ran in (`working-directory: backend` reports
-    `backend/shop/api.py`).  Outside a repository, or for a path outside it, paths stay as they
-    are and the top is the scan root."""
+    `backend/shop/api.py`); a file outside the top is named from it too (`../other/x.py`).  Outside
+    a repository and a project, paths stay as they are and the top is the scan root."""
     import dataclasses
     import posixpath
     from pathlib import Path, PurePosixPath
@@ -72,7 +72,8 @@ def from_repository_root(result) -> Located:
             return f
         path = posixpath.normpath(posixpath.join(prefix, f.path))
         # the fingerprint names the path too: from the top, it is the same whatever folder ran the scan
-        return f if path.startswith("../") else dataclasses.replace(f, path=path).finish()
+        # (a file outside the top too: `../other/x.py` from it, as the reports' base is the top)
+        return dataclasses.replace(f, path=path).finish()
 
     return Located(*([moved(f) for f in group] for group in lists), top)
 

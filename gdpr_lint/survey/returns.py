@@ -127,7 +127,7 @@ def _returned(fn, params: list[str], rules: ReturnRules) -> set[int]:
     if not returns:
         return set()
     for name, values in filled.items():  # only a list, dict or set the function makes (not a session's `add`)
-        if name not in params and any(_container(v, rules) for v in assigned.get(name, ())):
+        if any(_container(v, rules) for v in assigned.get(name, ())):  # (`out = []` when none is given)
             assigned[name].extend(values)
     reader = _Reader({name: i for i, name in enumerate(params) if name not in replaced}, assigned, rules)
     found: set[int] = set()
