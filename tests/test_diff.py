@@ -120,7 +120,7 @@ def test_uncommitted_changes_with_diff_head(repo, monkeypatch):
     git(repo, "reset", "-q", "NOTES.txt")
     git(repo, "rm", "-q", "--cached", "shop/models.py")  # a deletion alone is staged too
     code, findings, err = check_json(monkeypatch, repo, "--staged")
-    assert code == 0 and "nothing is staged" not in err and "touch no Python file" in err
+    assert code == 0 and "nothing is staged" not in err and "only delete or rename away Python files (1)" in err
 
 
 def test_staged_checks_the_index_not_the_working_tree(repo, monkeypatch):
@@ -343,3 +343,14 @@ def test_staged_deletion_of_a_path_named_leaves_nothing_to_check(repo, monkeypat
     assert code == 0 and findings == [] and "nothing is staged" not in err, err
     code, findings, err = check_json(monkeypatch, repo, "--staged", "shop/api.py")
     assert "no Python file is staged: checking the files given in full" in err and code == 1
+
+
+def test_a_change_that_only_deletes_python_files_says_so(repo, monkeypatch):
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "rm", "-q", "shop/models.py")
+    commit_all(repo, "remove the models")
+    code, findings, err = check_json(monkeypatch, repo, "--diff", "main")
+    assert code == 0 and findings == [] and "only delete or rename away Python files (1)" in err, err
+    # nothing staged and a path named that is not there: the error alone, not the note before it
+    code, _, err = gdpr_lint(monkeypatch, repo, "check", "--no-cache", "--staged", "shop/nope.py")
+    assert code == 2 and err.strip().splitlines() == ["gdpr-lint: error: path does not exist: shop/nope.py"], err

@@ -166,6 +166,9 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
             # hands every file to a hook with `args: [--staged]`; checking the staged lines of none
             # would pass any tree.  Check what was named, whole (unless the staged change deletes
             # a path named: a hook handed the file it removes has nothing to check).
+            for p in paths:  # (a path that is not there is the error, without the note before it)
+                if not Path(p).exists() and not Path(p).is_symlink():
+                    raise UsageError(f"path does not exist: {p}")
             if not quiet:
                 click.echo("gdpr-lint: nothing is staged: checking the files given in full" if not found.listed else
                            "gdpr-lint: no Python file is staged: checking the files given in full", err=True)
@@ -285,8 +288,10 @@ def scan_for_check(paths: tuple[str, ...], policy, root: Path, jobs, cache_dir, 
                                f"in {where} ({len(found.files)} elsewhere in the repository): nothing to check",
                                err=True)
                 else:
-                    click.echo(f"gdpr-lint: {what} ({base}) touch no Python file or "
-                               "dependency manifest: nothing to check", err=True)
+                    gone = sum(1 for g in found.gone if g.endswith(".py"))
+                    click.echo(f"gdpr-lint: {what} ({base}) " + (
+                        f"only delete or rename away Python files ({gone}): nothing left to check" if gone else
+                        "touch no Python file or dependency manifest: nothing to check"), err=True)
         result.findings.sort(key=Finding.sort_key)
         return result
     finally:
