@@ -64,6 +64,8 @@ class Sinks:
         self.module = module
         self.log_functions: dict[str, str] = s["logging"]["functions"]
         self.print_streams = frozenset(s["logging"].get("print_streams", ()))
+        #: the methods that write to one (the `stream` log object's: `sys.stderr.write(...)`)
+        self.stream_methods = frozenset((s["logging"]["objects"].get("stream") or {}).get("methods", ()))
         self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
         self.log_settings = s["logging"].get("settings", [])
         self.remote_handlers: dict[str, dict] = dict(s["logging"].get("remote_handlers") or {})
@@ -287,7 +289,7 @@ class Sinks:
                   and func.value.attr.value in self.operator_streams and isinstance(func.value.value, cst.Name)
                   and func.value.value.value == "self")
         # `sys.stderr.write(...)` in a command-line program: its operator's terminal, as its print()
-        own_stream = self.cli_module and method in ("write", "writelines") and isinstance(func, cst.Attribute) and (
+        own_stream = self.cli_module and method in self.stream_methods and isinstance(func, cst.Attribute) and (
             not self.print_streams.isdisjoint(self.flow.resolver.qnames(func.value))
             or self.flow.kind_of(func.value, env) == "stream")  # (`err = sys.stderr; err.write(...)`)
         if not (any(n in self.operator_functions for n in names) or stream or own_stream or
