@@ -31,6 +31,7 @@ from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.focus import NOTHING, focus
 from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.positions import Positions
+from gdpr_lint.engine.record_classes import NO_CLASSES, RecordClasses, Spot
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements
@@ -98,7 +99,8 @@ class FileContext:
         if not policy.is_enabled(code):
             return
         rule = policy.rules[code]
-        pos = self.positions.get(node, self.near)
+        spot = node if type(node) is Spot else None  # (a node of ast's, placed as libcst places it)
+        pos = spot.range if spot is not None else self.positions.get(node, self.near)
         if pos is None:
             return
         matches: list[Match] = sorted(taint)
@@ -108,7 +110,7 @@ class FileContext:
             return
         self._seen.add(key)
         try:
-            snippet = self.positions.code(node)
+            snippet = spot.code if spot is not None else self.positions.code(node)
         except Exception:  # noqa: BLE001 - code_for_node works on every node we report; be safe
             snippet = ""
         labels = [policy.categories[c].label if c in policy.categories else c for c in categories]
@@ -156,9 +158,13 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
     if deep:
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
-    focused = focus(source, prefilter, project, module_name) if prefilter is not None else None
+    classes = RecordClasses(source, policy.frameworks, project.schemas if isinstance(project, ProjectFacts) else
+                            dict(project or {}), module_name, is_package)
+    if not classes.read.ok:
+        classes = None  # (Python cannot parse it: libcst reads the classes, or says why it cannot)
+    focused = focus(source, prefilter, project, module_name, classes is not None) if prefilter is not None else None
     if focused is NOTHING:
-        return [], [], []
+        return _fields_alone(path, source, policy, classifier, module_name, project, classes)
     skipped: list[Finding] = []  # top-level statements beyond the budget, left out (GDPR905 each)
     while True:
         text = source if focused is None else focused.text
@@ -176,7 +182,7 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
                     if focused is not None:
                         parts = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in parts]
                     return _analyze_parts(path, source, parts, policy, classifier, module_name, project,
-                                          is_package, skipped, problems)
+                                          is_package, skipped, problems, classes)
                 focused, skipped = _leave_out(path, policy, focused, lean)
                 continue
             found = found or measure(text)
@@ -189,18 +195,22 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
             if apart is not None:  # beyond the budget only as a whole: its largest statements alone
                 if focused is not None:
                     apart = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in apart]
-                return _analyze_parts(path, source, apart, policy, classifier, module_name, project, is_package)
+                return _analyze_parts(path, source, apart, policy, classifier, module_name, project, is_package,
+                                      classes=classes)
             line = line or 1
             return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}", line if focused
                                            is None else focused.lines[min(line, len(focused.lines)) - 1])], [], []
         # one statement is beyond the budget (a literal of a million items): the rest is analysed
         focused, skipped = _leave_out(path, policy, focused, lean)
     if skipped:
-        return _analyze_parts(path, source, [focused], policy, classifier, module_name, project, is_package, skipped)
-    done = _analyze_module(path, source, focused, policy, classifier, module_name, project, is_package)
+        return _analyze_parts(path, source, [focused], policy, classifier, module_name, project, is_package, skipped,
+                              classes=classes)
+    done = _analyze_module(path, source, focused, policy, classifier, module_name, project, is_package,
+                           classes=classes)
     if focused is not None and isinstance(done, Finding) and done.code == "GDPR901":
         # libcst refused what Python read: the whole file says where, as for any other file
-        done = _analyze_module(path, source, None, policy, classifier, module_name, project, is_package)
+        done = _analyze_module(path, source, None, policy, classifier, module_name, project, is_package,
+                               classes=classes)
     if isinstance(done, Finding):
         return [done], [], []
     ctx, exhausted = done
@@ -208,6 +218,19 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
     if exhausted:
         findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
                                      "logging, storage and processor checks stopped part-way"))
+    return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
+
+
+def _fields_alone(path: str, source: str, policy: Policy, classifier: Classifier, module_name: str, project,
+                  classes: RecordClasses | None) -> tuple[list[Finding], list[Finding], list[dict]]:
+    """The findings and rows of a file in which only its record classes' fields can make one
+    (:data:`~gdpr_lint.engine.focus.NOTHING` else): read from ``ast``, libcst parses nothing."""
+    if classes is None:
+        return [], [], []
+    ctx = FileContext(path, source, None, None, policy)
+    facts = project if isinstance(project, ProjectFacts) else ProjectFacts(schemas=dict(project or {}))
+    FieldChecks(ctx, classifier, None, module_name, facts, classes).run()
+    findings = apply_suppressions(ctx)
     return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
 
 
@@ -388,12 +411,13 @@ def _finished(findings: list[Finding], suppressed: list[Finding]) -> list[Findin
 
 def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifier: Classifier, module_name: str,
                    project, is_package: bool, skipped: list[Finding] = (), problems: list | None = None,
-                   ) -> tuple[list[Finding], list[Finding], list[dict]]:
+                   classes: RecordClasses | None = None) -> tuple[list[Finding], list[Finding], list[dict]]:
     """A module read in parts (:mod:`gdpr_lint.files.parts`): each part parsed and analysed alone,
     its findings and rows at the file's lines, those of the statements every part repeats (the
     imports, module-level code) kept once; then the suppressions over all of them.  ``skipped``:
     the findings that say which statements were left out, beyond the budget; ``problems``: each
-    part's :func:`over_budget`, when the caller has measured them."""
+    part's :func:`over_budget`, when the caller has measured them; ``classes``: the file's record
+    classes read from ``ast``, checked with the first part analysed."""
     whole = FileContext(path, source, None, None, policy)
     whole.findings.extend(skipped)
     seen: set[tuple] = set()
@@ -407,13 +431,14 @@ def _analyze_parts(path: str, source: str, parts: list, policy: Policy, classifi
                                                part.lines[min(line or 1, len(part.lines)) - 1]))
             continue
         done = _analyze_module(path, source, part, policy, classifier, module_name, project, is_package,
-                               whole.comments)
+                               whole.comments, classes)
         if isinstance(done, Finding):
             if done.code == "GDPR901":  # a syntax error: the file is not checked, as a small one is not
                 return [_whole_file_syntax_error(path, source, policy, done).finish()], [], []
             whole.findings.append(done)
             continue
         ctx, stopped = done
+        classes = NO_CLASSES if classes is not None else None  # (read once, with this part)
         exhausted = exhausted or stopped
         for f in ctx.findings:
             key = (f.code, f.line, f.column, f.end_line, f.end_column, f.message)
@@ -444,10 +469,12 @@ def _whole_file_syntax_error(path: str, source: str, policy: Policy, found: Find
 
 
 def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Classifier, module_name: str,
-                    project, is_package: bool, comments: CommentIndex | None = None) -> tuple[FileContext, bool] | Finding:
+                    project, is_package: bool, comments: CommentIndex | None = None,
+                    classes: RecordClasses | None = None) -> tuple[FileContext, bool] | Finding:
     """Parse ``source`` (or the ``part`` of it) and run every check: ``(the file's context with its
     findings and rows, whether the flow analysis stopped part-way)``, or the finding that says why
-    it could not be read."""
+    it could not be read.  ``classes``: the record classes read from ``ast`` (``None``: from
+    libcst's tree)."""
     text = source if part is None else part.text
     try:
         module = parse_module(text)
@@ -478,7 +505,7 @@ def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Cl
                       cli_module=is_cli_module(path, source, resolver, policy), facts=facts, module=module_name,
                       package=module_name if is_package else module_name.rpartition(".")[0], disclose=ctx.disclose)
         schemas = SchemaFinder(resolver, policy.frameworks, facts.schemas, module_name, is_package)
-        FieldChecks(ctx, classifier, schemas, module_name, facts).run()
+        FieldChecks(ctx, classifier, schemas, module_name, facts, classes).run()
         _check_imports(ctx, flow)
         _check_code_loaders(ctx, resolver, policy)
         if "FileType" in source:  # argparse: `args.out` is a file opened for writing

@@ -12,6 +12,7 @@ from functools import lru_cache
 import libcst as cst
 
 from gdpr_lint.classify import Classifier, Match
+from gdpr_lint.engine.record_classes import Spot
 from gdpr_lint.engine.schemas import Field, Schema, SchemaFinder
 from gdpr_lint.engine.tree import EXPRESSIONS, block_statements, children
 from gdpr_lint.policy import rules_dir, split_words
@@ -52,10 +53,15 @@ def _once(compute: Callable[[cst.CSTNode], Tag | None], node: cst.CSTNode) -> Ca
 class FieldChecks:
     """Runs GDPR101-105 and GDPR201 over every schema in a file and collects inventory rows."""
 
-    def __init__(self, ctx, classifier: Classifier, finder: SchemaFinder, module_name: str, facts=None) -> None:
+    def __init__(self, ctx, classifier: Classifier, finder: SchemaFinder | None, module_name: str, facts=None,
+                 classes=None) -> None:
         from gdpr_lint.facts.project import ProjectFacts
 
         self.ctx = ctx
+        #: the record classes read from ``ast`` (:class:`~gdpr_lint.engine.record_classes.RecordClasses`,
+        #: or :data:`~gdpr_lint.engine.record_classes.NO_CLASSES` when another part of the file read
+        #: them); ``None``: libcst's tree is read for classes too (Python could not parse the file)
+        self.classes = classes
         self.classifier = classifier
         self.finder = finder
         self.module_name = module_name
@@ -68,11 +74,30 @@ class FieldChecks:
         in a migration, whose schemas copy the application's (``scope.yaml`` ``migrations``)."""
         if self.policy.migrations.matches(self.ctx.path):
             return
-        for schema, class_tag in self._schemas(self.ctx.module):
+        for schema, class_tag in self._schemas():
             for field in schema.fields:
                 self.check_field(schema, field, class_tag)
 
-    def _schemas(self, module: cst.Module):
+    def _schemas(self):
+        """``(schema, its class's tag)`` of the file in source order: the classes read from
+        ``ast``, and the records libcst's tree declares by a call (all of its schemas without them)."""
+        module = self.ctx.module
+        called = list(self._schemas_in(module)) if module is not None else []
+        if self.classes is None:
+            yield from called
+            return
+        tag_above = self.ctx.comments.tag_above
+        classes = [(first, schema, _once(tag_above, first)) for schema, first in self.classes.schemas()]
+        if called and classes:  # (a Core table and classes in one file: the rows in source order)
+            lines = [self.ctx.positions.get(schema.node) for schema, _tag in called]
+            found = sorted([*classes, *((pos.start.line if pos else 0, schema, tag) for pos, (schema, tag)
+                                        in zip(lines, called))], key=lambda item: item[0])
+            yield from ((schema, tag) for _line, schema, tag in found)
+            return
+        yield from ((schema, tag) for _first, schema, tag in classes)
+        yield from called
+
+    def _schemas_in(self, module: cst.Module):
         stack: list[cst.CSTNode] = [module]
         order: list[cst.CSTNode] = []
         source = self.ctx.source
@@ -93,6 +118,8 @@ class FieldChecks:
             stack.extend(reversed(children(cur)))
         for node in order:
             if isinstance(node, cst.ClassDef):
+                if self.classes is not None:
+                    continue  # (read from ast)
                 kind = self.finder.classify_class(node)
                 if kind is None:
                     continue
@@ -125,7 +152,7 @@ class FieldChecks:
         typed = self._typed(field, evidence)
         if not (ctx.comments.tags or declared or named or typed):
             return  # not personal data by name or type, and no tag or data map entry can declare it so
-        pos = ctx.positions.get(field.node)
+        pos = field.node.range if type(field.node) is Spot else ctx.positions.get(field.node)
         if pos is None:
             return
         tag = ctx.comments.tag_for(pos.start.line, pos.start.line if isinstance(field.node, cst.Call) else

@@ -71,11 +71,16 @@ class _Class:
     indent: str
     statements: list[tuple[int, int]] = field(default_factory=list)  # its own, not methods
     methods: list[_Function] = field(default_factory=list)
+    dropped: int = 0  # its own statements left out: they only declare a field (read from ast)
 
 
-def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
+def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bool = False) -> Part | None:
     """The part of ``source`` (the module ``module``) the analysis must read (see the module
-    docstring), or ``None`` when that is the whole file (or the text cannot be cut)."""
+    docstring), or ``None`` when that is the whole file (or the text cannot be cut).  With
+    ``fields_apart`` (the record classes are read from ``ast``:
+    :mod:`gdpr_lint.engine.record_classes`), a class's own statements that only declare a
+    field (``email = EmailField()``, ``name: str``, its docstring) are left out too, and a class
+    that may be a record does not need reading."""
     lines = python_lines(source)
     masked = masked_lines(source)
     found = top_level(source)
@@ -97,6 +102,8 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
             for a, b, member, member_kind in statements:
                 if member_kind == "def":
                     cls.methods.append(_Function(a, b, member, name, "\n".join(lines[a - 1:b])))
+                elif fields_apart and _declares_a_field(masked, lines, a, b):
+                    cls.dropped += 1
                 else:
                     cls.statements.append((a, b))
             classes.append(cls)
@@ -104,7 +111,8 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
         else:
             kept.append((first, last))
     idents = identifiers(source)
-    if not functions or prefilter.imports_sdk(source, idents):
+    dropped = any(cls.dropped for cls in classes)
+    if not functions and not dropped or prefilter.imports_sdk(source, idents):
         return None  # a processor's SDK: what it sends is followed from the objects it makes, anywhere
     aliases = prefilter.aliases(source)
     module_text = "\n".join("\n".join(lines[a - 1:b]) for a, b in kept)
@@ -277,7 +285,7 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
                                                           for t in bound[name])])
         if prefilter.raise_counts(fn.text, around, raises):
             live.add(i)
-    if len(live) == len(functions):
+    if len(live) == len(functions) and not dropped:
         return None
     # module-level code reads helpers' returns too (`log.info(describe(ACCOUNT))` at the top)
     module_calls = CallText(module_text).names
@@ -293,11 +301,11 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
             if j not in live:
                 live.add(j)
                 work.append(j)
-    if len(live) == len(functions):
+    if len(live) == len(functions) and not dropped:
         return None
     if not live and not always and _nothing_else(module, facts, prefilter, "\n".join(
             [module_text, *shells.values()]), [cls for cls in classes if not cls.methods], made | handlers,
-            summarised.names):
+            summarised.names, fields_apart):
         return NOTHING  # no function to read, no record, no sink at module level: nothing to find
     keep = {id(functions[i]) for i in live}
     for fn in functions:
@@ -325,9 +333,26 @@ def focus(source: str, prefilter, facts=None, module: str = "") -> Part | None:
 #: what :func:`focus` gives for a file in which nothing can make a finding
 NOTHING = Part("", [])
 
+_FIELD = re.compile(r"[ \t]*(?:([A-Za-z_]\w*)[ \t]*(?::|=(?!=))|S[ \t]*$)")  # `name = `, `name: `, a docstring
+_RECORD_CALL = re.compile(r"Table|TypedDict|amedtuple|NamedTuple")
+
+
+def _declares_a_field(masked: list[str], lines: list[str], first: int, last: int) -> bool:
+    """Whether a class's own statement on lines ``first``-``last`` only declares a field (or is
+    its docstring), which nothing but the field checks reads: an assignment or annotation of a
+    name, with no dict in it (a ``LOGGING`` setting's handlers are read from libcst's tree) and
+    no record declared by a call (``__table__ = Table(...)``)."""
+    code = next((masked[n - 1] for n in range(first, last + 1) if masked[n - 1].strip()), "")
+    found = _FIELD.match(code)
+    if found is None or found.group(1) and keyword.iskeyword(found.group(1)):
+        return False  # (`try:`, `else:`: a block)
+    if any("{" in masked[n - 1] for n in range(first, last + 1)):
+        return False
+    return not any(_RECORD_CALL.search(lines[n - 1]) for n in range(first, last + 1))
+
 
 def _nothing_else(module: str, facts, prefilter, text: str, bare: list[_Class], made: frozenset[str],
-                  passing: frozenset[str]) -> bool:
+                  passing: frozenset[str], fields_apart: bool = False) -> bool:
     """Whether a file whose functions can make no finding has nothing else that can: no class
     that is or may be a record or a carrier (``record_modules``, read from the whole survey: a
     schema, or a class with a framework's base, decorator or field; a class with no methods at
@@ -335,11 +360,13 @@ def _nothing_else(module: str, facts, prefilter, text: str, bare: list[_Class], 
     by a call or inside a block (``Table("customers", ...)``, a class under an ``if``), and in the
     module's code and its classes' own statements (``text``) no sink, no name of an object made
     for a sink or of a project function that makes one (``made``) and no call of a function
-    the facts say writes its parameters to a sink (``passing``)."""
+    the facts say writes its parameters to a sink (``passing``).  With ``fields_apart`` the
+    classes' fields are read from ``ast`` whatever this says, and only a record declared by a
+    call needs the rest."""
     records = getattr(facts, "record_modules", None)
-    if records is None or module in records or bare:
+    if records is None or not fields_apart and (module in records or bare or INNER_CLASS.search(text)):
         return False
-    if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
+    if any(marker in text for marker in RECORD_CALL_MARKERS):
         return False
     idents = identifiers(text)
     called = CallText(text).called()

@@ -133,13 +133,17 @@ class ImportResolver:
     def qnames(self, node: cst.CSTNode) -> tuple[str, ...]:
         """Qualified names of a Name/Attribute, plus its dotted text for local names."""
         text = dotted(node)
-        if not text:
-            return ()
-        head, _, rest = text.partition(".")
-        target = self.aliases.get(head)
-        if target is not None:
-            full = target + (f".{rest}" if rest else "")
-            return (full,) if full == text else (full, text)
-        if head in BUILTINS and not rest:
-            return (f"builtins.{text}", text)
-        return (text,)
+        return qualified(text, self.aliases) if text else ()
+
+
+def qualified(text: str, aliases: dict[str, str]) -> tuple[str, ...]:
+    """The qualified names of a dotted name as written (``lg.getLogger``) through a module's
+    import ``aliases``, with the text itself for a local name, and ``builtins.`` for a builtin."""
+    head, _, rest = text.partition(".")
+    target = aliases.get(head)
+    if target is not None:
+        full = target + (f".{rest}" if rest else "")
+        return (full,) if full == text else (full, text)
+    if head in BUILTINS and not rest:
+        return (f"builtins.{text}", text)
+    return (text,)

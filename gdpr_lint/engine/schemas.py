@@ -18,7 +18,7 @@ from gdpr_lint.engine.tree import children
 from gdpr_lint.policy.frameworks import Frameworks
 
 
-def _absolute(name: str, package: str) -> str:
+def absolute(name: str, package: str) -> str:
     """Resolve a relative qualified name (``.base.Model``, ``..core.Model``) against a package."""
     if not name.startswith("."):
         return name
@@ -27,6 +27,67 @@ def _absolute(name: str, package: str) -> str:
     if level > 1:
         parts = parts[: len(parts) - (level - 1)]
     return ".".join(p for p in (*parts, name.lstrip(".")) if p)
+
+
+def record_kind(finder, name: str, bases: list[str], table: bool, decorators, body_names) -> tuple[str, bool] | None:
+    """``(framework, storage)`` of a class by the qualified names of its ``bases``, its
+    ``decorators`` (the names of each) and the names its body's statements call or annotate with
+    (``body_names``, read only when the rest says nothing), or ``None`` when it is not a schema;
+    ``table``: it is declared with ``table=True`` (SQLModel).  ``finder`` gives the policy's
+    ``frameworks``, the scanned tree's schema classes (``project``), the module's package and the
+    classes of the module already read (``known``)."""
+    frameworks = finder.frameworks
+    if any(frameworks.is_config_base(b) for b in bases) or frameworks.is_config_class(name):
+        return None
+    for b in bases:
+        kind = frameworks.of_base(b, table)
+        if kind is not None:
+            return kind
+        resolved = absolute(b, finder.module)
+        if resolved in finder.project:  # a base class defined in another module of the scanned tree
+            return finder.project[resolved]
+        if b.split(".")[-1] in finder.known:
+            return finder.known[b.split(".")[-1]]
+    for names in decorators:
+        kinds = {frameworks.decorators.get(n) for n in names} - {None}
+        if kinds:
+            return ("attrs" if "attrs" in kinds else "dataclass", False)
+    for called in body_names:  # (custom bases, abstract models, mixins)
+        kind = frameworks.of_field_constructor(called)
+        if kind is not None:
+            return kind
+    return None
+
+
+def may_be_field(name: str) -> bool:
+    """Whether a class attribute's name may be a data field's (not private, a constant, a manager
+    or a configuration class)."""
+    return not (name.startswith("_") or name.isupper() or name in ("objects", "model_config", "Meta", "Config"))
+
+
+def declares_field(frameworks: Frameworks, framework: str, ann_names: list[str], annotated: bool, valued: bool,
+                   callee: str | None) -> bool:
+    """Whether a class attribute declares a field of a ``framework`` record: its annotation's
+    names, whether it has an annotation and a value, and the last name of the call that makes
+    its value (``None`` when it is not a call)."""
+    if any(n.endswith("ClassVar") for n in ann_names):
+        return False
+    if not annotated:
+        # plain assignment: only a field when built by a field constructor
+        if callee is None:
+            return False
+        style = frameworks.style_of(framework)
+        if (framework == "dataclass" or style == "annotated") and not callee.endswith(
+                ("Field", "field", "ib", "attrib")):
+            return False
+        if framework == "attrs" and callee not in ("ib", "attrib", "field"):
+            return False
+        if style == "assigned" and not (
+                callee[:1].isupper() or callee in ("mapped_column", "encrypt", "column_property")
+                or callee in frameworks.reference_fields):  # `gender = relationship("Gender")`
+            return False
+    return not (framework == "sqlalchemy" and annotated and not valued and not any(
+        n.rpartition(".")[2] == "Mapped" for n in ann_names))
 
 
 @dataclass
@@ -118,35 +179,19 @@ class SchemaFinder:
 
     def classify_class(self, node: cst.ClassDef) -> tuple[str, bool] | None:
         """``(framework, storage)`` for a class, or ``None`` when it is not a schema."""
-        r, frameworks = self.resolver, self.frameworks
-        bases = [n for b in node.bases for n in r.qnames(b.value)]
-        if any(frameworks.is_config_base(b) for b in bases) or frameworks.is_config_class(node.name.value):
-            return None
+        r = self.resolver
         table = any(k.keyword is not None and k.keyword.value == "table" and isinstance(k.value, cst.Name)
                     and k.value.value == "True" for k in node.keywords)
-        for b in bases:
-            kind = frameworks.of_base(b, table)
-            if kind is not None:
-                return kind
-            absolute = _absolute(b, self.module)
-            if absolute in self.project:  # a base class defined in another module of the scanned tree
-                return self.project[absolute]
-            if b.split(".")[-1] in self.known:
-                return self.known[b.split(".")[-1]]
-        for dec in node.decorators:
-            target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
-            kinds = {frameworks.decorators.get(n) for n in r.qnames(target)} - {None}
-            if kinds:
-                return ("attrs" if "attrs" in kinds else "dataclass", False)
-        # recognise by the field constructors in the body (custom bases, abstract models, mixins)
-        for _stmt, small in _body_statements(node):
-            value = getattr(small, "value", None)
-            annotation = small.annotation.annotation if isinstance(small, cst.AnnAssign) else None
-            for name in _callee_names(value, r) + (_names_in(annotation, r) if annotation is not None else []):
-                kind = frameworks.of_field_constructor(name)
-                if kind is not None:
-                    return kind
-        return None
+        decorators = (dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+                      for dec in node.decorators)
+
+        def body_names():  # the field constructors in the body (custom bases, abstract models, mixins)
+            for _stmt, small in _body_statements(node):
+                value = getattr(small, "value", None)
+                annotation = small.annotation.annotation if isinstance(small, cst.AnnAssign) else None
+                yield from _callee_names(value, r) + (_names_in(annotation, r) if annotation is not None else [])
+        return record_kind(self, node.name.value, [n for b in node.bases for n in r.qnames(b.value)], table,
+                           (r.qnames(target) for target in decorators), body_names())
 
     def fields_of(self, node: cst.ClassDef, framework: str, storage: bool) -> list[Field]:
         """The data fields of a recognised class (references, constants and private names skipped)."""
@@ -162,32 +207,15 @@ class SchemaFinder:
             else:
                 continue
             name = target.value
-            if name.startswith("_") or name.isupper() or name in ("objects", "model_config", "Meta", "Config"):
+            if not may_be_field(name):
                 continue
             ann_names = _names_in(annotation, r) if annotation is not None else []
-            if any(n.endswith("ClassVar") for n in ann_names):
+            if not declares_field(self.frameworks, framework, ann_names, annotation is not None, value is not None,
+                                  last_name(value.func) if isinstance(value, cst.Call) else None):
                 continue
             value_names = _names_in(value, r) if value is not None else []
             callee = _callee_names(value, r)
-            if annotation is None:
-                # plain assignment: only a field when built by a field constructor
-                if not isinstance(value, cst.Call):
-                    continue
-                callee_last = last_name(value.func)
-                style = self.frameworks.style_of(framework)
-                if (framework == "dataclass" or style == "annotated") and not callee_last.endswith(
-                        ("Field", "field", "ib", "attrib")):
-                    continue
-                if framework == "attrs" and callee_last not in ("ib", "attrib", "field"):
-                    continue
-                if style == "assigned" and not (
-                        callee_last[:1].isupper() or callee_last in ("mapped_column", "encrypt", "column_property")
-                        or callee_last in self.frameworks.reference_fields):  # `gender = relationship("Gender")`
-                    continue
             reference = any(c.rpartition(".")[2] in self.frameworks.reference_fields for c in callee)
-            if framework == "sqlalchemy" and annotation is not None and value is None and not any(
-                    n.rpartition(".")[2] == "Mapped" for n in ann_names):
-                continue
             out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
                              names=tuple(ann_names + value_names), node=stmt, reference=reference,
                              column=self._column_name(value, callee)))

@@ -30,6 +30,17 @@ def last_name(node: ast.AST) -> str:
     return ""
 
 
+def bind_import(aliases: dict[str, str], stmt: ast.Import) -> None:
+    """Add what an ``import`` statement binds to ``aliases`` (local name -> module):
+    ``import a.b as c`` binds ``c`` to ``a.b``; ``import a.b`` binds ``a``, unless bound before."""
+    for alias in stmt.names:
+        if alias.asname:
+            aliases[alias.asname] = alias.name
+        else:
+            head = alias.name.split(".")[0]
+            aliases.setdefault(head, head)
+
+
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 

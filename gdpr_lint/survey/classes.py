@@ -14,7 +14,7 @@ import ast
 import re
 
 from gdpr_lint.policy import split_words
-from gdpr_lint.survey.astnames import block_fields, walk
+from gdpr_lint.survey.astnames import bind_import, block_fields, walk
 
 #: text that may declare a record by a call, or a SQLAlchemy Core table: a file holding none of it
 #: declares records only by classes (the survey and engine.fields both read it so)
@@ -239,12 +239,7 @@ class _Names:
         package = module if is_package else module.rpartition(".")[0]
         for stmt in _top_statements(tree):
             if isinstance(stmt, ast.Import):
-                for a in stmt.names:
-                    if a.asname:
-                        self.aliases[a.asname] = a.name
-                    else:
-                        head = a.name.split(".")[0]
-                        self.aliases.setdefault(head, head)
+                bind_import(self.aliases, stmt)
             elif isinstance(stmt, ast.ImportFrom):
                 base = _from_base(stmt, package)
                 for a in stmt.names:

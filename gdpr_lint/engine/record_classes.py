@@ -1,0 +1,366 @@
+"""Record classes read with Python's ``ast``: which classes of a file declare records, their
+fields, and where each field is, without libcst.
+
+The field checks (:mod:`gdpr_lint.engine.fields`) need a class's bases, decorators and the
+statements of its body; libcst's parse of a class body costs several times Python's, and the
+flow analysis never reads a class's own statements (:mod:`gdpr_lint.engine.focus` leaves them
+out of what libcst parses).  The class statements of a file and its imports are parsed here, one
+top-level statement at a time (a module of a hundred thousand lines is not held as one tree),
+and recognised by the same rules as :class:`~gdpr_lint.engine.schemas.SchemaFinder` (records
+declared by a call, a Core ``Table(...)`` or a ``TypedDict(...)``, stay libcst's).
+
+A finding on a field is placed and quoted as libcst places and quotes its statement (a finding's
+fingerprint is the hash of its code, so a baseline made before keeps matching): the statement's
+lines from its first token, the comment and blank lines libcst gives the statement above it, the
+indentation of the class body left out of every line that has it.  A statement whose code this
+cannot tell for certain (a multi-line string, a backslash, a `;`, a class body on its header's
+line, comments that libcst may give the block before it) is placed by libcst parsing that one
+top-level statement.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+from gdpr_lint.engine.names import qualified
+from gdpr_lint.engine.schemas import (
+    Field,
+    Schema,
+    declares_field,
+    may_be_field,
+    record_kind,
+)
+from gdpr_lint.files.parts import masked_lines, top_level
+from gdpr_lint.policy.frameworks import Frameworks
+from gdpr_lint.survey.astnames import bind_import, dotted, last_name
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_CLASS = re.compile(r"^[ \t]*class[ \t]", re.MULTILINE)
+_IMPORT = re.compile(r"\bimport\b")
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
+             ast.With, ast.AsyncWith, ast.Try, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
+_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+@dataclass
+class Spot:
+    """Where a finding on an ``ast`` node is, and its code, as libcst gives them for the node."""
+
+    range: CodeRange
+    code: str
+
+
+class Imports:
+    """Qualified names from a file's import statements, as
+    :class:`~gdpr_lint.engine.names.ImportResolver` reads them from libcst's tree."""
+
+    def __init__(self, statements: list[ast.Import | ast.ImportFrom]) -> None:
+        self.aliases: dict[str, str] = {}
+        for stmt in statements:
+            if isinstance(stmt, ast.Import):
+                bind_import(self.aliases, stmt)
+            else:
+                base = "." * stmt.level + (stmt.module or "")
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        break
+                    sep = "" if base.endswith(".") or not base else "."
+                    self.aliases[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
+
+    def qnames(self, node: ast.AST) -> tuple[str, ...]:
+        """Qualified names of a name or attribute chain, plus its dotted text for local names; a
+        ``True``/``False``/``None`` as libcst's name of it."""
+        text = dotted(node)
+        if text:
+            return qualified(text, self.aliases)
+        if type(node) is ast.Constant and (node.value is None or node.value is True or node.value is False):
+            return (repr(node.value),)
+        return ()
+
+
+def _string(node: ast.AST | None) -> str | None:
+    """The value of a plain string literal, else ``None``."""
+    return node.value if type(node) is ast.Constant and type(node.value) is str else None
+
+
+def _names_in(node: ast.AST | None, imports: Imports) -> list[str]:
+    """The qualified names of every name, attribute chain and ``True``/``False``/``None`` in an
+    expression, as libcst's names of them (the order is the same too)."""
+    stack = [node] if node is not None else []
+    out: list[str] = []
+    while stack:
+        cur = stack.pop()
+        if type(cur) in _NAMED:
+            out += imports.qnames(cur)
+        else:
+            stack += ast.iter_child_nodes(cur)
+    return out
+
+
+_NAMED = frozenset({ast.Name, ast.Attribute, ast.Constant})
+
+
+def _callee_names(node: ast.AST | None, imports: Imports) -> list[str]:
+    return list(imports.qnames(node.func)) if type(node) is ast.Call else []
+
+
+class RecordClasses:
+    """The record classes of one module, read from ``ast`` (see the module docstring);
+    ``known`` maps the local classes already read to their framework, as
+    :class:`~gdpr_lint.engine.schemas.SchemaFinder`'s does."""
+
+    def __init__(self, source: str, frameworks: Frameworks, project: dict[str, tuple[str, bool]] | None = None,
+                 module: str = "", is_package: bool = False) -> None:
+        self.frameworks = frameworks
+        self.project = project or {}
+        self.module = module if is_package else module.rpartition(".")[0]
+        self.known: dict[str, tuple[str, bool]] = {}
+        self.read = ClassStatements(source)
+
+    # ---- which classes ------------------------------------------------------------------------
+    def schemas(self):
+        """``(schema, its first line, decorators included)`` of every record class, in source order."""
+        imports = self.read.imports
+        for node, top in self.read.classes:
+            kind = self.classify_class(node, imports)
+            if kind is None:
+                continue
+            self.known[node.name] = kind
+            fields = self.fields_of(node, top, imports, *kind)
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) + top.offset
+            yield Schema(node.name, kind[0], kind[1], node, fields), first
+
+    def classify_class(self, node: ast.ClassDef, r: Imports) -> tuple[str, bool] | None:
+        """``(framework, storage)`` for a class, or ``None`` when it is not a schema."""
+        table = any(k.arg == "table" and type(k.value) is ast.Constant and k.value.value is True
+                    for k in node.keywords)
+
+        def body_names():
+            for small in node.body:
+                if not isinstance(small, _COMPOUND):
+                    annotation = small.annotation if type(small) is ast.AnnAssign else None
+                    yield from _callee_names(getattr(small, "value", None), r) + (
+                        _names_in(annotation, r) if annotation is not None else [])
+        return record_kind(self, node.name, [n for b in node.bases for n in r.qnames(
+            b.value if type(b) is ast.Starred else b)], table,
+            (r.qnames(dec.func if type(dec) is ast.Call else dec) for dec in node.decorator_list), body_names())
+
+    def fields_of(self, node: ast.ClassDef, top: _Top, r: Imports, framework: str, storage: bool) -> list[Field]:
+        """The data fields of a recognised class (references, constants and private names skipped),
+        each with its :class:`Spot`."""
+        out: list[Field] = []
+        owner = node.name
+        for small, alone, previous in _body_statements(node, top):
+            if not alone:
+                continue
+            if type(small) is ast.AnnAssign and type(small.target) is ast.Name:
+                target, value, annotation = small.target, small.value, small.annotation
+            elif type(small) is ast.Assign and len(small.targets) == 1 and type(small.targets[0]) is ast.Name:
+                target, value, annotation = small.targets[0], small.value, None
+            else:
+                continue
+            name = target.id
+            if not may_be_field(name):
+                continue
+            ann_names = _names_in(annotation, r) if annotation is not None else []
+            if not declares_field(self.frameworks, framework, ann_names, annotation is not None, value is not None,
+                                  last_name(value.func) if type(value) is ast.Call else None):
+                continue
+            value_names = _names_in(value, r) if value is not None else []
+            callee = _callee_names(value, r)
+            reference = any(c.rpartition(".")[2] in self.frameworks.reference_fields for c in callee)
+            spot = self.read.spot(small, top, previous, alone == "suite")
+            if spot is None:
+                continue
+            out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
+                             names=tuple(ann_names + value_names), node=spot, reference=reference,
+                             column=self._column_name(value, callee)))
+        return out
+
+    def _column_name(self, value: ast.AST | None, callee: list[str]) -> str:
+        """As :meth:`SchemaFinder._column_name <gdpr_lint.engine.schemas.SchemaFinder._column_name>`."""
+        if type(value) is not ast.Call:
+            return ""
+        keywords = self.frameworks.column_name_keywords
+        for kw in value.keywords:
+            if kw.arg is not None and kw.arg in keywords:
+                return _string(kw.value) or ""
+        first = value.args[0] if value.args else None
+        if first is not None and type(first) is not ast.Starred and any(
+                c.rpartition(".")[2] in self.frameworks.column_constructors for c in callee):
+            return _string(first) or ""
+        return ""
+
+
+def _body_statements(node: ast.ClassDef, top: _Top):
+    """``(statement, how it stands, the statement before it)`` of a class body's simple
+    statements: ``True`` alone on its lines, ``False`` beside another (``a = X(); b = Y()``),
+    ``"suite"`` on the header's line (``class Signup(Model): email = EmailField()``)."""
+    body = node.body
+    first = body[0]
+    if not top.starts_line(first):
+        for small in body:
+            yield small, "suite", None
+        return
+    previous = None
+    for i, small in enumerate(body):
+        if not isinstance(small, _COMPOUND):
+            shared = (previous is not None and previous.end_lineno == small.lineno) or (
+                i + 1 < len(body) and body[i + 1].lineno == small.end_lineno)
+            yield small, not shared, previous
+        previous = small
+
+
+@dataclass
+class _Top:
+    """A top-level statement of the file parsed alone: its lines ``first``-``last`` in the file."""
+
+    first: int
+    last: int
+    lines: list[str]  # the file's lines, each with its line break
+
+    @property
+    def offset(self) -> int:
+        return self.first - 1
+
+    def text(self, number: int) -> str:
+        """Line ``number`` of the statement's tree (1-based), without its line break."""
+        return self.lines[number + self.offset - 1].rstrip("\r\n")
+
+    def column(self, number: int, offset: int) -> int:
+        """The character column of the byte ``offset`` (ast's) on line ``number`` of the tree."""
+        text = self.text(number)
+        return offset if text.isascii() else len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
+
+    def starts_line(self, stmt: ast.stmt) -> bool:
+        return not self.text(stmt.lineno)[:self.column(stmt.lineno, stmt.col_offset)].strip()
+
+
+class ClassStatements:
+    """The classes of a source and its import statements, parsed with ``ast`` one top-level
+    statement at a time (the whole source when it cannot be cut); ``ok`` is false when Python
+    cannot parse one of them (libcst then reads the classes, as before)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lines = _LINE.findall(source)
+        self.newline = next((m.group() for m in re.finditer(r"\r\n|\r|\n", source[:4096])), "\n")
+        self.classes: list[tuple[ast.ClassDef, _Top]] = []
+        self.ok = True
+        self._libcst: dict[int, tuple[cst.Module, dict] | None] = {}
+        found = top_level(source)
+        if found:
+            masked = masked_lines(source)
+            tops = [(first, last) for first, last, _name, kind in found
+                    if kind == "class" or _CLASS.search("\n".join(masked[first - 1:last]))
+                    or not kind and _IMPORT.search("\n".join(masked[first - 1:last]))]
+        else:
+            tops = [(1, len(self.lines))] if self.lines else []
+        imports: list[ast.Import | ast.ImportFrom] = []
+        for first, last in tops:
+            top = _Top(first, last, self.lines)
+            try:
+                tree = ast.parse("".join(self.lines[first - 1:last]))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self.ok = False
+                self.classes = []
+                break
+            stack: list[ast.AST] = list(reversed(tree.body))
+            while stack:  # statements in source order: classes, imports (functions' too), blocks
+                cur = stack.pop()
+                kind = type(cur)
+                if kind is ast.ClassDef:
+                    self.classes.append((cur, top))
+                elif kind is ast.Import or kind is ast.ImportFrom:
+                    imports.append(cur)
+                    continue
+                for name in _BLOCKS:
+                    block = getattr(cur, name, None)
+                    if type(block) is list:
+                        stack.extend(reversed(block))
+        self.imports = Imports(imports)
+
+    def spot(self, stmt: ast.stmt, top: _Top, previous: ast.stmt | None, suite: bool) -> Spot | None:
+        """Where a field's statement is and its code, as libcst gives them (see the module docstring)."""
+        if not suite:
+            found = self._spot_of_line(stmt, top, previous)
+            if found is not None:
+                return found
+        return self._spot_by_libcst(stmt, top, suite)
+
+    def _spot_of_line(self, stmt: ast.stmt, top: _Top, previous: ast.stmt | None) -> Spot | None:
+        first, last = stmt.lineno, stmt.end_lineno
+        line = top.text(first)
+        start = top.column(first, stmt.col_offset)
+        indent = line[:start]
+        end = top.column(last, stmt.end_col_offset)
+        after = top.text(last)[end:].lstrip(" \t\f")
+        if after and after[0] != "#":
+            return None  # a `;` or a backslash after it
+        if any(top.text(n).endswith("\\") for n in range(first, last)):
+            return None
+        if last > first and any(type(n) in (ast.Constant, ast.JoinedStr) and n.lineno != n.end_lineno
+                                for n in ast.walk(stmt)):
+            return None  # a string over several lines keeps its indentation
+        above = first - 1
+        stop = previous.end_lineno if previous is not None else 0
+        while above > stop and (not top.text(above).strip() or top.text(above).lstrip().startswith("#")):
+            above -= 1
+        leading = range(above + 1, first)
+        if isinstance(previous, _COMPOUND):
+            for n in leading:  # (a comment indented deeper than the statement may close the block above)
+                text = top.text(n)
+                if text.lstrip().startswith("#") and text.startswith(indent) and text[len(indent)] in " \t":
+                    return None
+        raw = top.lines
+        parts = []
+        for n in (*leading, *range(first, last + 1)):
+            whole = raw[n + top.offset - 1]
+            text = whole.rstrip("\r\n")
+            if n == first:
+                text = text[start:]
+            elif text.startswith(indent):
+                text = text[len(indent):]
+            parts.append(text + (whole[len(whole.rstrip("\r\n")):] or self.newline))
+        return Spot(CodeRange(CodePosition(first + top.offset, start), CodePosition(last + top.offset, end)),
+                    "".join(parts))
+
+    def _spot_by_libcst(self, stmt: ast.stmt, top: _Top, suite: bool) -> Spot | None:
+        """The node libcst makes of ``stmt`` (its statement line, or the small statement of a
+        suite), from a parse of its top-level statement alone."""
+        parsed = self._libcst.get(top.first, False)
+        if parsed is False:
+            try:
+                module = cst.parse_module("".join(top.lines[top.first - 1:top.last]))
+                parsed = (module, MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+            except Exception:  # noqa: BLE001 - libcst refuses what Python read: the field is not placed
+                parsed = None
+            self._libcst[top.first] = parsed
+        if parsed is None:
+            return None
+        module, positions = parsed
+        want = (stmt.lineno, top.column(stmt.lineno, stmt.col_offset))
+        kind = cst.BaseSmallStatement if suite else cst.SimpleStatementLine
+        for node, pos in positions.items():
+            if isinstance(node, kind) and (pos.start.line, pos.start.column) == want:
+                return Spot(CodeRange(CodePosition(pos.start.line + top.offset, pos.start.column),
+                                      CodePosition(pos.end.line + top.offset, pos.end.column)),
+                            module.code_for_node(node))
+        return None
+
+
+class _NoClasses:
+    """The record classes of a part of a file whose classes another part has read."""
+
+    @staticmethod
+    def schemas():
+        return iter(())
+
+
+#: for :class:`~gdpr_lint.engine.fields.FieldChecks`: the classes are read, elsewhere
+NO_CLASSES = _NoClasses()

@@ -1,0 +1,224 @@
+"""Record classes read from Python's ast (engine.record_classes): the same findings, places,
+code and fingerprints as libcst's tree gave, with their class bodies left out of libcst's parse."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from gdpr_lint.engine import analyzer
+from gdpr_lint.engine.analyzer import analyze_source
+from gdpr_lint.engine.focus import NOTHING, focus
+from gdpr_lint.engine.record_classes import (
+    ClassStatements,
+    RecordClasses,
+    _body_statements,
+)
+from gdpr_lint.facts.project import ProjectFacts
+from gdpr_lint.policy import load_policy
+from gdpr_lint.survey.prefilter import Prefilter
+
+POLICY = load_policy()
+PF = Prefilter(POLICY)
+
+# every way a class body's statement can be written that changes where libcst says it is, or
+# what code it gives for it (comments above and inside, blocks before it, strings over several
+# lines, backslashes, `;`, a body on the header's line, tabs, other scripts, no last line break)
+ODD = '''\
+from django.db import models
+from dataclasses import dataclass
+
+
+class Signup(models.Model):  # the header's comment
+    """A sign-up."""
+
+    # the e-mail
+    email = models.EmailField(  # after the bracket
+        max_length=200,
+      verbose_name="less indented",
+        # a comment inside
+    )  # after
+        # deeper than the body, after a statement
+    phone = models.CharField(max_length=20); fax = models.CharField(max_length=20)
+    note = models.TextField(help_text="""one
+    two""")
+    city = models.CharField(max_length=20) \\
+        if True else None
+
+    def save(self):
+        return 1
+        # the method's last comment
+
+    # the class's comment
+    name = models.CharField(max_length=20)
+
+    def delete(self):
+        return 2
+    # at the body's indentation
+        # deeper
+    birth_date = models.DateField()
+    prénom = models.CharField(max_length=20)  # é
+    résumé: str = models.TextField(default="ü")
+
+    class Meta:
+        ordering = ["email"]
+
+
+class Short(models.Model): email = models.EmailField(); phone = models.CharField(max_length=5)
+
+
+def factory():
+\t@dataclass
+\tclass Inner:
+\t\temail: str
+\t\tphone: str = ""
+\treturn Inner
+
+
+if True:
+    class Guarded(models.Model):
+        email = models.EmailField()
+        last = models.CharField(max_length=3)'''
+
+
+def _libcst_places(source: str) -> dict[tuple[bool, int, int], tuple[tuple[int, int, int, int], str]]:
+    module = cst.parse_module(source)
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    out = {}
+    for node, pos in positions.items():
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseSmallStatement)):
+            key = (type(node) is cst.SimpleStatementLine, pos.start.line, pos.start.column)
+            out.setdefault(key, ((pos.start.line, pos.start.column, pos.end.line, pos.end.column),
+                                 module.code_for_node(node)))
+    return out
+
+
+@pytest.mark.parametrize("newline,last", [("\n", "\n"), ("\r\n", "\r\n"), ("\n", ""), ("\r", "\r")])
+def test_a_class_statement_is_placed_and_quoted_as_libcst_places_and_quotes_it(newline, last):
+    source = ODD.replace("\n", newline) + last
+    read = ClassStatements(source)
+    assert read.ok and [c.name for c, _top in read.classes] == ["Signup", "Meta", "Short", "Inner", "Guarded"]
+    expected = _libcst_places(source)
+    seen = 0
+    for cls, top in read.classes:
+        for small, alone, previous in _body_statements(cls, top):
+            if not alone:
+                continue
+            spot = read.spot(small, top, previous, alone == "suite")
+            key = (alone != "suite", spot.range.start.line, spot.range.start.column)
+            r = spot.range
+            assert expected[key] == ((r.start.line, r.start.column, r.end.line, r.end.column), spot.code), key
+            seen += 1
+    assert seen == 15
+
+
+def _rows(found) -> list[tuple]:
+    findings, _suppressed, rows = found
+    return [(f.code, f.line, f.column, f.end_line, f.end_column, f.message, f.snippet, f.source_hash, f.symbol)
+            for f in findings], rows
+
+
+class _LibcstClasses(RecordClasses):
+    """The record classes as if Python could not parse the file: libcst's tree is read for them."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.read.ok = False
+
+
+def test_the_findings_and_rows_are_those_libcst_tree_gave(monkeypatch):
+    source = ODD + '''
+
+import logging
+log = logging.getLogger(__name__)
+
+
+class Customer(models.Model):
+    # gdpr: retention=P2Y basis=contract
+    email = models.EmailField()
+    phone = models.CharField(max_length=20)  # gdpr: retention=P20Y basis=contract
+    religion = models.CharField(max_length=20)
+
+    def greet(self):
+        log.info("hello %s", self.email)
+'''
+    facts = ProjectFacts()
+    ast_read = _rows(analyze_source("m.py", source, POLICY, module_name="m", project=facts, prefilter=PF))
+    monkeypatch.setattr(analyzer, "RecordClasses", _LibcstClasses)
+    cst_read = _rows(analyze_source("m.py", source, POLICY, module_name="m", project=facts, prefilter=PF))
+    assert ast_read == cst_read
+    codes = {f[0] for f in ast_read[0]}
+    assert {"GDPR101", "GDPR103", "GDPR201", "GDPR301"} <= codes and len(ast_read[1]) >= 10
+
+
+def test_libcst_does_not_parse_the_fields_and_a_file_of_records_alone_not_at_all(monkeypatch):
+    models = textwrap.dedent('''\
+        from django.db import models
+
+
+        class Customer(models.Model):
+            """Someone who buys."""
+            email = models.EmailField()
+            phone: str = models.CharField(max_length=20)
+
+            class Meta:
+                ordering = ["email"]
+
+            def __str__(self):
+                return self.email
+        ''')
+    assert focus(models, PF, ProjectFacts(record_modules=frozenset({"m"})), "m", True) is NOTHING
+    parsed = []
+    real = analyzer.parse_module
+    monkeypatch.setattr(analyzer, "parse_module", lambda text: parsed.append(text) or real(text))
+    findings = analyze_source("m.py", models, POLICY, module_name="m", project=ProjectFacts(
+        record_modules=frozenset({"m"})), prefilter=PF)[0]
+    assert parsed == [] and [(f.code, f.line) for f in findings] == [("GDPR101", 6), ("GDPR101", 7)]
+    logged = models + textwrap.dedent('''\
+
+        import logging
+        log = logging.getLogger(__name__)
+
+
+        def welcome(customer):
+            log.info("welcome %s", customer.email)
+        ''')
+    part = focus(logged, PF, ProjectFacts(record_modules=frozenset({"m"})), "m", True)
+    assert part is not None and "def welcome" in part.text and "class Customer" in part.text
+    assert "EmailField" not in part.text and "Someone" not in part.text and "ordering" in part.text
+    findings = analyze_source("m.py", logged, POLICY, module_name="m", project=ProjectFacts(
+        record_modules=frozenset({"m"})), prefilter=PF)[0]
+    assert [(f.code, f.line) for f in findings] == [("GDPR101", 6), ("GDPR101", 7), ("GDPR301", 20)]
+
+
+def test_look_alikes_a_class_statement_that_is_more_than_a_field_stays_in_libcst_parse():
+    source = textwrap.dedent('''\
+        import logging
+        import sqlalchemy as sa
+        log = logging.getLogger(__name__)
+
+
+        class Settings:
+            LOGGING = {"handlers": {"mail": {"class": "logging.handlers.SMTPHandler"}}}
+            __table__ = sa.Table("people", sa.MetaData(), sa.Column("email", sa.String))
+            try:
+                extra = 1
+            except ImportError:
+                extra = 2
+            else:
+                more = 3
+            label = "plain"
+
+            def show(self, user):
+                log.info("user %s", user.email)
+        ''')
+    part = focus(source, PF, ProjectFacts(record_modules=frozenset()), "m", True)
+    assert part is not None
+    for kept in ("LOGGING", "__table__", "try:", "except ImportError", "else:", "def show"):
+        assert kept in part.text, kept
+    assert 'label = "plain"' not in part.text
+    without = focus(source, PF, ProjectFacts(record_modules=frozenset()), "m", False)
+    assert without is None or 'label = "plain"' in without.text  # (only with the classes read from ast)
