@@ -19,6 +19,7 @@ from gdpr_lint.engine.record_classes import (
 )
 from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.policy import load_policy
+from gdpr_lint.scan import scan
 from gdpr_lint.survey.prefilter import Prefilter
 
 POLICY = load_policy()
@@ -222,3 +223,32 @@ def test_look_alikes_a_class_statement_that_is_more_than_a_field_stays_in_libcst
     assert 'label = "plain"' not in part.text
     without = focus(source, PF, ProjectFacts(record_modules=frozenset()), "m", False)
     assert without is None or 'label = "plain"' in without.text  # (only with the classes read from ast)
+
+
+def test_a_module_the_survey_found_no_record_in_has_its_classes_left_unparsed(monkeypatch, tmp_path):
+    plain = textwrap.dedent('''\
+        import logging
+        log = logging.getLogger(__name__)
+
+
+        class Mailer:
+            retries = 3
+
+            def send(self, user):
+                log.info("mail to %s", user.email)
+        ''')
+    record = plain.replace("class Mailer:", "class Mailer(models.Model):").replace(
+        "import logging", "import logging\nfrom django.db import models") + "    email = models.EmailField()\n"
+    (tmp_path / "plain.py").write_text(plain)
+    (tmp_path / "record.py").write_text(record)
+    parsed = []
+    real = analyzer.RecordClasses
+
+    def counting(source, *args):
+        parsed.append("class " in source)
+        return real(source, *args)
+    monkeypatch.setattr(analyzer, "RecordClasses", counting)
+    result = scan([tmp_path], POLICY, root=tmp_path, jobs=1, cache_dir=None)
+    assert sorted(parsed) == [False, True]  # (plain.py's classes unread, record.py's read)
+    assert sorted((f.path.rpartition("/")[2], f.code) for f in result.findings if f.code < "GDPR5") == [
+        ("plain.py", "GDPR301"), ("record.py", "GDPR101"), ("record.py", "GDPR301")]

@@ -49,6 +49,7 @@ from gdpr_lint.filters.suppressions import apply_suppressions
 from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
 from gdpr_lint.policy.comments import CommentIndex
+from gdpr_lint.survey.prefilter import INNER_CLASS
 
 
 class FileContext:
@@ -158,8 +159,10 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
     if deep:
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
-    classes = RecordClasses(source, policy.frameworks, project.schemas if isinstance(project, ProjectFacts) else
-                            dict(project or {}), module_name, is_package)
+    # (no record in it by the survey's reading: its classes need no parse)
+    unread = prefilter is not None and not _may_hold_records(project, module_name, source)
+    classes = RecordClasses("" if unread else source, policy.frameworks, project.schemas if isinstance(
+        project, ProjectFacts) else dict(project or {}), module_name, is_package)
     if not classes.read.ok:
         classes = None  # (Python cannot parse it: libcst reads the classes, or says why it cannot)
     focused = focus(source, prefilter, project, module_name, classes is not None) if prefilter is not None else None
@@ -219,6 +222,15 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
                                      "logging, storage and processor checks stopped part-way"))
     return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
+
+
+def _may_hold_records(project, module: str, source: str) -> bool:
+    """Whether a module Python has read may declare a record class: the survey found one in it
+    (``record_modules``: a class with a framework's base, decorator or field constructor, or one
+    of the scanned tree's schemas), it has a class the survey does not read (in a function or a
+    block), or there are no project facts to tell."""
+    records = getattr(project, "record_modules", None)
+    return records is None or module in records or INNER_CLASS.search(source) is not None
 
 
 def _fields_alone(path: str, source: str, policy: Policy, classifier: Classifier, module_name: str, project,
