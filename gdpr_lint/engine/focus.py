@@ -207,6 +207,15 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         return named[j]
 
     settings_found: dict[tuple[str, str], tuple[list[str], set[str]]] = {}
+    calls_found: dict[str, set[str]] = {}
+
+    def last_called(text: str) -> set[str]:
+        """The last names of the calls a statement makes (read once for all the methods of a class
+        that read what it sets)."""
+        found = calls_found.get(text)
+        if found is None:
+            found = calls_found[text] = {n.rpartition(".")[2] for n in CallText(text).names}
+        return found
 
     def setting_of(cls: str, attr: str) -> tuple[list[str], set[str]]:
         """The statements that set ``self.<attr>`` in class ``cls``, and their identifiers (read
@@ -279,7 +288,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         given = given in incoming or bool(objects) and _names_objects(fn.idents, objects)
         if not given:
             # what it raises may come from a helper's return, or from one that sets what it reads of self
-            setting_calls = {n.rpartition(".")[2] for text in setting for n in CallText(text).names}
+            setting_calls = {n for text in setting for n in last_called(text)}
             given = any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls))
         around = None if given else "\n".join([*setting, *(t for name in fn.idents.intersection(bound)
                                                           for t in bound[name])])
