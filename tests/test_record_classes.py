@@ -61,6 +61,11 @@ class Signup(models.Model):  # the header's comment
     # at the body's indentation
         # deeper
     birth_date = models.DateField()
+
+    def greet(self):
+        return 3
+        
+    mobile = models.CharField(max_length=3)
     prénom = models.CharField(max_length=20)  # é
     résumé: str = models.TextField(default="ü")
 
@@ -113,7 +118,7 @@ def test_a_class_statement_is_placed_and_quoted_as_libcst_places_and_quotes_it(n
             r = spot.range
             assert expected[key] == ((r.start.line, r.start.column, r.end.line, r.end.column), spot.code), key
             seen += 1
-    assert seen == 15
+    assert seen == 16
 
 
 def _rows(found) -> list[tuple]:
@@ -252,3 +257,132 @@ def test_a_module_the_survey_found_no_record_in_has_its_classes_left_unparsed(mo
     assert sorted(parsed) == [False, True]  # (plain.py's classes unread, record.py's read)
     assert sorted((f.path.rpartition("/")[2], f.code) for f in result.findings if f.code < "GDPR5") == [
         ("plain.py", "GDPR301"), ("record.py", "GDPR101"), ("record.py", "GDPR301")]
+
+
+def _whole_and_cut(source: str, facts=None) -> tuple[list, list]:
+    """The findings of ``source`` read whole by libcst, and with the cut (fields apart)."""
+    def run(prefilter):
+        found = analyze_source("m.py", source, POLICY, module_name="m", project=facts, prefilter=prefilter)
+        return [(f.code, f.line, f.column, f.end_line, f.end_column, f.message, f.source_hash) for f in found[0]], \
+            sorted(repr(row) for row in found[2])
+    return run(None), run(PF)
+
+
+@pytest.mark.parametrize("name,source", [
+    ("a code loader in a class's own statements", '''\
+import runpy
+from django.db import models
+
+
+class Loader(models.Model):
+    email = models.EmailField()
+    plugin = runpy.run_path("/etc/plugins/x.py")
+'''),
+    ("an argparse file parameter declared in a class", '''\
+import argparse
+
+
+class Opts:
+    parser = argparse.ArgumentParser()
+    out = parser.add_argument("--out", type=argparse.FileType("w"))
+
+
+def main(user):
+    args = Opts.parser.parse_args()
+    args.out.write(user.email)
+'''),
+    ("a Core table under another name in a class", '''\
+import sqlalchemy as sa
+from sqlalchemy import Table as T
+
+
+class Tables:
+    metadata = sa.MetaData()
+    customers = T("customers", metadata, sa.Column("email", sa.String), sa.Column("phone", sa.String))
+'''),
+    ("classes in try, except and else blocks, read in that order", '''\
+from django.db import models
+from phonenumber_field.modelfields import PhoneNumberField
+try:
+    class Base(models.Model):
+        class Meta:
+            abstract = True
+except ImportError:
+    pass
+else:
+    class Customer(Base):
+        phone = PhoneNumberField()
+'''),
+    ("a tag above a decorator whose expression starts on the next line", '''\
+from django.db import models
+
+
+def deco(c):
+    return c
+
+
+# gdpr: retention=P1Y basis=contract
+@(
+    deco
+)
+class Customer(models.Model):
+    email = models.EmailField()
+'''),
+    ("a body joined to its header by a backslash, statements joined by one", '''\
+from django.db import models
+
+
+class Customer(models.Model): \\
+    email = models.EmailField(); phone = models.CharField(max_length=9)
+
+
+class Other(models.Model):
+    email = models.EmailField() \\
+    ; phone = models.CharField(max_length=9)
+    address = models.CharField(max_length=9)
+'''),
+    ("a field libcst can only place with its class, whose method libcst cannot print alone", """\
+from django.db import models
+
+
+class Customer(models.Model):
+    email = models.EmailField(help_text='''Contact
+    address''')
+
+    def f(self):
+        return self.x or(lambda: 1)
+"""),
+    ("lines that start with a form feed, lone carriage returns, a class under an `if`",
+     ("from django.db import models\r\rif True:\r    class Customer(models.Model):\r        name = models.CharField()"
+      "\r\x0c        email = models.EmailField()\r        phone = models.CharField()\r")),
+])
+def test_what_the_cut_leaves_out_of_a_class_changes_no_finding(name, source, monkeypatch):
+    whole, cut = _whole_and_cut(source)
+    assert cut == whole and (whole[0] or whole[1]), name
+    monkeypatch.setattr(analyzer, "RecordClasses", _LibcstClasses)
+    assert _whole_and_cut(source)[0] == whole, name  # (and the classes read as libcst's tree gave them)
+
+
+def test_a_logging_setting_in_a_class_with_no_method_beside_a_record_is_still_read(tmp_path):
+    (tmp_path / "log.py").write_text(textwrap.dedent('''\
+        import logging.handlers
+
+
+        class MyMailHandler(logging.handlers.SMTPHandler):
+            pass
+        '''))
+    (tmp_path / "settings.py").write_text(textwrap.dedent('''\
+        from django.db import models
+
+
+        class Customer(models.Model):
+            email = models.EmailField()
+
+
+        class Settings:
+            LOGGING = {"version": 1, "handlers": {"mail": {"class": "log.MyMailHandler",
+                       "mailhost": "smtp.example.com", "toaddrs": ["b@example.com"], "subject": "s"}}}
+        '''))
+    found = scan([tmp_path], POLICY, root=tmp_path, jobs=1, cache_dir=None)
+    assert sorted((f.path.rpartition("/")[2], f.code, f.line) for f in found.findings if f.code < "GDPR5") == [
+        ("settings.py", "GDPR101", 5), ("settings.py", "GDPR303", 9)]

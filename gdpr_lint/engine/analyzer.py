@@ -34,7 +34,7 @@ from gdpr_lint.engine.positions import Positions
 from gdpr_lint.engine.record_classes import NO_CLASSES, RecordClasses, Spot
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
-from gdpr_lint.engine.tree import import_statements
+from gdpr_lint.engine.tree import import_statements, parse_module
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.files.parts import (
@@ -165,7 +165,9 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         project, ProjectFacts) else dict(project or {}), module_name, is_package)
     if not classes.read.ok:
         classes = None  # (Python cannot parse it: libcst reads the classes, or says why it cannot)
-    focused = focus(source, prefilter, project, module_name, classes is not None) if prefilter is not None else None
+    # (a class's field statements left out of libcst's parse, unless something else may read them)
+    apart = classes is not None and not _class_statements_read(source, policy)
+    focused = focus(source, prefilter, project, module_name, apart) if prefilter is not None else None
     if focused is NOTHING:
         return _fields_alone(path, source, policy, classifier, module_name, project, classes)
     skipped: list[Finding] = []  # top-level statements beyond the budget, left out (GDPR905 each)
@@ -224,13 +226,25 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
     return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
 
 
+def _class_statements_read(source: str, policy: Policy) -> bool:
+    """Whether the engine may read a class's own statements besides its fields: a call that
+    runs code from a file (GDPR906, anywhere) or an argparse file parameter (its attributes are
+    learnt where it is declared) may be one."""
+    spec = policy.sinks.get("code_loaders") or {}
+    return "FileType" in source or _may_load_code(source, frozenset(spec.get("functions") or ()), frozenset(
+        spec.get("evaluators") or ()), frozenset(spec.get("file_reads") or ()))
+
+
 def _may_hold_records(project, module: str, source: str) -> bool:
     """Whether a module Python has read may declare a record class: the survey found one in it
     (``record_modules``: a class with a framework's base, decorator or field constructor, or one
     of the scanned tree's schemas), it has a class the survey does not read (in a function or a
     block), or there are no project facts to tell."""
     records = getattr(project, "record_modules", None)
-    return records is None or module in records or INNER_CLASS.search(source) is not None
+    if records is None or module in records:
+        return True
+    lined = source if "\r" not in source else "\n".join(python_lines(source))  # (`^` after a lone `\r` too)
+    return INNER_CLASS.search(lined) is not None
 
 
 def _fields_alone(path: str, source: str, policy: Policy, classifier: Classifier, module_name: str, project,
@@ -587,30 +601,6 @@ def _python_syntax_error(source: str) -> tuple[int, int, str] | None:
     except (ValueError, RecursionError, MemoryError):
         return None
     return None
-
-
-def _no_validation(self) -> None:
-    return None
-
-
-def parse_module(source: str) -> cst.Module:
-    """``libcst.parse_module`` without re-validating every node it builds.
-
-    libcst validates each node in ``__post_init__`` (a tenth of the engine's time), which only
-    matters for trees built by hand: the parser builds valid ones (libcst's own comment in
-    ``CSTNode.__post_init__`` suggests skipping it when parsing).  Validation is back on for
-    everything else as soon as the parse returns.  Not for use from several threads at once.
-
-    Raises:
-        libcst.ParserSyntaxError: the source does not parse.
-    """
-    base = cst.CSTNode
-    original = base.__dict__["__post_init__"]
-    base.__post_init__ = _no_validation  # type: ignore[method-assign]
-    try:
-        return cst.parse_module(source)
-    finally:
-        base.__post_init__ = original  # type: ignore[method-assign]
 
 
 def _check_imports(ctx: FileContext, flow: Flow) -> None:

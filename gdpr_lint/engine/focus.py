@@ -87,6 +87,8 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     if not found or not all(map(str.isascii, masked)):
         return None  # (names in other scripts: the text's patterns read ASCII names only)
     kept: list[tuple[int, int]] = []  # module-level statements and whole classes that cannot be cut
+    # the names a record may be declared by a call under (`Table`, `T` of `import Table as T`)
+    record_calls = _record_calls(source) if fields_apart else _RECORD_CALL
     functions: list[_Function] = []
     classes: list[_Class] = []
     for first, last, name, kind in found:
@@ -102,7 +104,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             for a, b, member, member_kind in statements:
                 if member_kind == "def":
                     cls.methods.append(_Function(a, b, member, name, "\n".join(lines[a - 1:b])))
-                elif fields_apart and _declares_a_field(masked, lines, a, b):
+                elif fields_apart and _declares_a_field(masked, lines, a, b, record_calls):
                     cls.dropped += 1
                 else:
                     cls.statements.append((a, b))
@@ -312,9 +314,10 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                 work.append(j)
     if len(live) == len(functions) and not dropped:
         return None
+    bare = [cls for cls in classes if not cls.methods]
     if not live and not always and _nothing_else(module, facts, prefilter, "\n".join(
-            [module_text, *shells.values()]), [cls for cls in classes if not cls.methods], made | handlers,
-            summarised.names, fields_apart):
+            [module_text, *shells.values(), *("\n".join(lines[a - 1:b]) for cls in bare for a, b in cls.statements)]),
+            bare, made | handlers, summarised.names, fields_apart):
         return NOTHING  # no function to read, no record, no sink at module level: nothing to find
     keep = {id(functions[i]) for i in live}
     for fn in functions:
@@ -344,20 +347,32 @@ NOTHING = Part("", [])
 
 _FIELD = re.compile(r"[ \t]*(?:([A-Za-z_]\w*)[ \t]*(?::|=(?!=))|S[ \t]*$)")  # `name = `, `name: `, a docstring
 _RECORD_CALL = re.compile(r"Table|TypedDict|amedtuple|NamedTuple")
+_RECORD_ALIAS = re.compile(r"(?:Table|TypedDict|NamedTuple|namedtuple)[ \t]+as[ \t]+([A-Za-z_]\w*)")
 
 
-def _declares_a_field(masked: list[str], lines: list[str], first: int, last: int) -> bool:
+def _record_calls(source: str) -> re.Pattern:
+    """What a call that declares a record is named in ``source``: :data:`_RECORD_CALL`, and the
+    names it imports one under (``from sqlalchemy import Table as T``)."""
+    aliases = sorted(set(_RECORD_ALIAS.findall(source))) if " as" in source else ()
+    if not aliases:
+        return _RECORD_CALL
+    return re.compile(_RECORD_CALL.pattern + "".join(f"|\\b{re.escape(a)}\\b" for a in aliases))
+
+
+def _declares_a_field(masked: list[str], lines: list[str], first: int, last: int,
+                      record_calls: re.Pattern = _RECORD_CALL) -> bool:
     """Whether a class's own statement on lines ``first``-``last`` only declares a field (or is
     its docstring), which nothing but the field checks reads: an assignment or annotation of a
     name, with no dict in it (a ``LOGGING`` setting's handlers are read from libcst's tree) and
-    no record declared by a call (``__table__ = Table(...)``)."""
+    no record declared by a call (``__table__ = Table(...)``; ``record_calls``: what such a call
+    is named in the file)."""
     code = next((masked[n - 1] for n in range(first, last + 1) if masked[n - 1].strip()), "")
     found = _FIELD.match(code)
     if found is None or found.group(1) and keyword.iskeyword(found.group(1)):
         return False  # (`try:`, `else:`: a block)
     if any("{" in masked[n - 1] for n in range(first, last + 1)):
         return False
-    return not any(_RECORD_CALL.search(lines[n - 1]) for n in range(first, last + 1))
+    return not any(record_calls.search(lines[n - 1]) for n in range(first, last + 1))
 
 
 def _nothing_else(module: str, facts, prefilter, text: str, bare: list[_Class], made: frozenset[str],

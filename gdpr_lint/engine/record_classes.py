@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange
 
 from gdpr_lint.engine.names import qualified
+from gdpr_lint.engine.positions import Positions
 from gdpr_lint.engine.schemas import (
     Field,
     Schema,
@@ -35,13 +37,15 @@ from gdpr_lint.engine.schemas import (
     may_be_field,
     record_kind,
 )
+from gdpr_lint.engine.tree import block_statements, parse_module
 from gdpr_lint.files.parts import masked_lines, top_level
 from gdpr_lint.policy.frameworks import Frameworks
 from gdpr_lint.survey.astnames import bind_import, dotted, last_name
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_CLASS = re.compile(r"^[ \t]*class[ \t]", re.MULTILINE)
+_CLASS = re.compile(r"^[ \t\f]*class\b", re.MULTILINE)
 _IMPORT = re.compile(r"\bimport\b")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
              ast.With, ast.AsyncWith, ast.Try, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 _BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
@@ -132,7 +136,7 @@ class RecordClasses:
                 continue
             self.known[node.name] = kind
             fields = self.fields_of(node, top, imports, *kind)
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) + top.offset
+            first = top.first_line(node) + top.offset
             yield Schema(node.name, kind[0], kind[1], node, fields), first
 
     def classify_class(self, node: ast.ClassDef, r: Imports) -> tuple[str, bool] | None:
@@ -203,15 +207,15 @@ def _body_statements(node: ast.ClassDef, top: _Top):
     ``"suite"`` on the header's line (``class Signup(Model): email = EmailField()``)."""
     body = node.body
     first = body[0]
-    if not top.starts_line(first):
-        for small in body:
+    if not top.starts_line(first) or top.joined(node.lineno, first.lineno):
+        for small in body:  # (on the header's line, or joined to it by backslashes)
             yield small, "suite", None
         return
     previous = None
     for i, small in enumerate(body):
-        if not isinstance(small, _COMPOUND):
-            shared = (previous is not None and previous.end_lineno == small.lineno) or (
-                i + 1 < len(body) and body[i + 1].lineno == small.end_lineno)
+        if not isinstance(small, _COMPOUND):  # (statements on one logical line are separated by `;`)
+            shared = previous is not None and top.joined(previous.end_lineno, small.lineno) or (
+                i + 1 < len(body) and top.joined(small.end_lineno, body[i + 1].lineno))
             yield small, not shared, previous
         previous = small
 
@@ -240,6 +244,20 @@ class _Top:
     def starts_line(self, stmt: ast.stmt) -> bool:
         return not self.text(stmt.lineno)[:self.column(stmt.lineno, stmt.col_offset)].strip()
 
+    def joined(self, first: int, last: int) -> bool:
+        """Whether lines ``first`` to ``last`` are one logical line by backslashes (a line is)."""
+        return all(self.text(n).endswith("\\") for n in range(first, last))
+
+    def first_line(self, node: ast.ClassDef) -> int:
+        """The first line of a class with its decorators: the line of the first ``@`` (its
+        expression may start on a later line, in brackets or after a backslash)."""
+        if not node.decorator_list:
+            return node.lineno
+        line = min(d.lineno for d in node.decorator_list)
+        while line > 1 and not self.text(line).lstrip(" \t\f").startswith("@"):
+            line -= 1
+        return line
+
 
 class ClassStatements:
     """The classes of a source and its import statements, parsed with ``ast`` one top-level
@@ -249,7 +267,8 @@ class ClassStatements:
     def __init__(self, source: str) -> None:
         self.source = source
         self.lines = _LINE.findall(source)
-        self.newline = next((m.group() for m in re.finditer(r"\r\n|\r|\n", source[:4096])), "\n")
+        found = _NEWLINE.search(source)  # (libcst's: the file's first line break)
+        self.newline = found.group() if found is not None else "\n"
         self.classes: list[tuple[ast.ClassDef, _Top]] = []
         self.ok = True
         self._libcst: dict[int, tuple[cst.Module, dict] | None] = {}
@@ -265,7 +284,9 @@ class ClassStatements:
         for first, last in tops:
             top = _Top(first, last, self.lines)
             try:
-                tree = ast.parse("".join(self.lines[first - 1:last]))
+                with warnings.catch_warnings():  # (an invalid escape: the survey has read the file)
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse("".join(self.lines[first - 1:last]))
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 self.ok = False
                 self.classes = []
@@ -279,10 +300,8 @@ class ClassStatements:
                 elif kind is ast.Import or kind is ast.ImportFrom:
                     imports.append(cur)
                     continue
-                for name in _BLOCKS:
-                    block = getattr(cur, name, None)
-                    if type(block) is list:
-                        stack.extend(reversed(block))
+                # (an `except` clause or a `case` holds its statements in its own `body`)
+                stack.extend(reversed([stmt for name in _BLOCKS for stmt in getattr(cur, name, None) or ()]))
         self.imports = Imports(imports)
 
     def spot(self, stmt: ast.stmt, top: _Top, previous: ast.stmt | None, suite: bool) -> Spot | None:
@@ -312,10 +331,12 @@ class ClassStatements:
         while above > stop and (not top.text(above).strip() or top.text(above).lstrip().startswith("#")):
             above -= 1
         leading = range(above + 1, first)
+        if any("\f" in top.text(n) for n in range(above + 1, last + 1)):
+            return None  # (a form feed resets a line's indentation for Python, not for libcst's columns)
         if isinstance(previous, _COMPOUND):
-            for n in leading:  # (a comment indented deeper than the statement may close the block above)
+            for n in leading:  # (a comment or blank line indented deeper than it may close the block above)
                 text = top.text(n)
-                if text.lstrip().startswith("#") and text.startswith(indent) and text[len(indent)] in " \t":
+                if text.startswith(indent) and text[len(indent):len(indent) + 1] in (" ", "\t", "\f"):
                     return None
         raw = top.lines
         parts = []
@@ -332,12 +353,14 @@ class ClassStatements:
 
     def _spot_by_libcst(self, stmt: ast.stmt, top: _Top, suite: bool) -> Spot | None:
         """The node libcst makes of ``stmt`` (its statement line, or the small statement of a
-        suite), from a parse of its top-level statement alone."""
+        suite), from a parse of its top-level statement alone, placed by
+        :class:`~gdpr_lint.engine.positions.Positions` as the analysis places its nodes."""
         parsed = self._libcst.get(top.first, False)
         if parsed is False:
+            text = "".join(top.lines[top.first - 1:top.last])
             try:
-                module = cst.parse_module("".join(top.lines[top.first - 1:top.last]))
-                parsed = (module, MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+                module = parse_module(text)
+                parsed = (module, Positions(module, text))
             except Exception:  # noqa: BLE001 - libcst refuses what Python read: the field is not placed
                 parsed = None
             self._libcst[top.first] = parsed
@@ -346,11 +369,21 @@ class ClassStatements:
         module, positions = parsed
         want = (stmt.lineno, top.column(stmt.lineno, stmt.col_offset))
         kind = cst.BaseSmallStatement if suite else cst.SimpleStatementLine
-        for node, pos in positions.items():
-            if isinstance(node, kind) and (pos.start.line, pos.start.column) == want:
-                return Spot(CodeRange(CodePosition(pos.start.line + top.offset, pos.start.column),
-                                      CodePosition(pos.end.line + top.offset, pos.end.column)),
-                            module.code_for_node(node))
+        stack: list[cst.CSTNode] = list(module.body)
+        while stack:  # (statements only, and the small statements of a body on its header's line)
+            node = stack.pop()
+            if isinstance(node, kind):
+                pos = positions.get(node)
+                # (one statement line starts on a line; libcst's columns do not count a form feed)
+                if pos is not None and pos.start.line == want[0] and (not suite or pos.start.column == want[1]):
+                    code = positions.code(node)
+                    last = top.lines[stmt.end_lineno + top.offset - 1]
+                    if last[-1:] not in "\r\n" and code.endswith(module.default_newline):
+                        code = code[:len(code) - len(module.default_newline)] + self.newline  # (the file's)
+                    return Spot(CodeRange(CodePosition(pos.start.line + top.offset, pos.start.column),
+                                          CodePosition(pos.end.line + top.offset, pos.end.column)), code)
+            if isinstance(node, cst.BaseCompoundStatement):
+                stack.extend(block_statements(node))
         return None
 
 

@@ -94,7 +94,9 @@ def definitions(originals: list[str], lines: list[str]) -> list[tuple[int, int, 
     ends: dict[int, int] = {}  # statement start -> its last code line
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if stripped and depth == 0 and not continued and line[0] not in " \t)]}" and not _CONTINUES.match(line):
+        # (a form feed at a line's start resets its indentation, as Python's tokenizer reads it)
+        if stripped and depth == 0 and not continued and line.lstrip("\f")[:1] not in " \t)]}" and \
+                not _CONTINUES.match(line):
             if not decorated:
                 if starts:
                     ends[starts[-1]] = last_code
