@@ -6,7 +6,9 @@ words around it (a ``gdpr`` comment, a processor's SDK, a code loader).  libcst'
 flow walk cost time in proportion to the code they read, so an analysed file is cut to:
 
 - its own statements that are not functions or classes (imports, assignments, module-level code);
-- every class's own statements (its fields, its inner classes), its header and decorators;
+- every class's own statements (its inner classes, its settings), its header and decorators,
+  but, where the record classes are read from ``ast`` (:mod:`gdpr_lint.engine.record_classes`),
+  not the statements that only declare a field or are its docstring;
 - the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`),
   something always reported, a class declared inside them, a call of a function the project
   facts say writes its parameters to a sink or builds a remote log handler, or the name of an
@@ -15,9 +17,9 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
   returns is followed into the caller) and the methods of their class that set an attribute of
   ``self`` they read (what ``self.x`` holds is followed across methods).
 
-When no function is kept and nothing else in the file can make a finding (no class that may be
-a record, no sink at module level or in a class's own statements), there is nothing to read at
-all (:data:`NOTHING`: the file is not parsed).
+When no function is kept and nothing else in the file can make a finding (no sink at module
+level or in a class's own statements, and no class that may be a record unless the record
+classes are read from ``ast``), there is nothing for libcst to read at all (:data:`NOTHING`).
 
 What callers elsewhere pass to a function's parameters comes from the project facts
 (:mod:`gdpr_lint.survey.incoming`), not from a walk of the callers, so callers need no reading.
