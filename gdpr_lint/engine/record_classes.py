@@ -23,7 +23,9 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
@@ -51,12 +53,33 @@ _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.Fo
 _BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
-@dataclass
 class Spot:
-    """Where a finding on an ``ast`` node is, and its code, as libcst gives them for the node."""
+    """Where a finding on an ``ast`` node is, and its code, as libcst gives them for the node:
+    worked out on first use by ``make`` (a field that holds no personal data is never placed);
+    ``range`` is ``None`` when it cannot be told."""
 
-    range: CodeRange
-    code: str
+    __slots__ = ("_code", "_make", "_range")
+
+    def __init__(self, make: Callable[[], tuple[CodeRange, str] | None]) -> None:
+        self._make: Callable[[], tuple[CodeRange, str] | None] | None = make
+        self._range: CodeRange | None = None
+        self._code = ""
+
+    def _place(self) -> None:
+        if self._make is not None:
+            found, self._make = self._make(), None
+            if found is not None:
+                self._range, self._code = found
+
+    @property
+    def range(self) -> CodeRange | None:
+        self._place()
+        return self._range
+
+    @property
+    def code(self) -> str:
+        self._place()
+        return self._code
 
 
 class Imports:
@@ -178,9 +201,7 @@ class RecordClasses:
             value_names = _names_in(value, r) if value is not None else []
             callee = _callee_names(value, r)
             reference = any(c.rpartition(".")[2] in self.frameworks.reference_fields for c in callee)
-            spot = self.read.spot(small, top, previous, alone == "suite")
-            if spot is None:
-                continue
+            spot = Spot(partial(self.read.place, small, top, previous, alone == "suite"))
             out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
                              names=tuple(ann_names + value_names), node=spot, reference=reference,
                              column=self._column_name(value, callee)))
@@ -304,15 +325,21 @@ class ClassStatements:
                 stack.extend(reversed([stmt for name in _BLOCKS for stmt in getattr(cur, name, None) or ()]))
         self.imports = Imports(imports)
 
-    def spot(self, stmt: ast.stmt, top: _Top, previous: ast.stmt | None, suite: bool) -> Spot | None:
-        """Where a field's statement is and its code, as libcst gives them (see the module docstring)."""
+    def spot(self, stmt: ast.stmt, top: _Top, previous: ast.stmt | None, suite: bool) -> Spot:
+        """Where a field's statement is and its code, as libcst gives them (see the module
+        docstring), worked out on first use."""
+        return Spot(partial(self.place, stmt, top, previous, suite))
+
+    def place(self, stmt: ast.stmt, top: _Top, previous: ast.stmt | None, suite: bool
+              ) -> tuple[CodeRange, str] | None:
+        """:meth:`spot`'s range and code, or ``None`` when libcst cannot read the statement."""
         if not suite:
             found = self._spot_of_line(stmt, top, previous)
             if found is not None:
                 return found
         return self._spot_by_libcst(stmt, top, suite)
 
-    def _spot_of_line(self, stmt: ast.stmt, top: _Top, previous: ast.stmt | None) -> Spot | None:
+    def _spot_of_line(self, stmt: ast.stmt, top: _Top, previous: ast.stmt | None) -> tuple[CodeRange, str] | None:
         first, last = stmt.lineno, stmt.end_lineno
         line = top.text(first)
         start = top.column(first, stmt.col_offset)
@@ -348,10 +375,9 @@ class ClassStatements:
             elif text.startswith(indent):
                 text = text[len(indent):]
             parts.append(text + (whole[len(whole.rstrip("\r\n")):] or self.newline))
-        return Spot(CodeRange(CodePosition(first + top.offset, start), CodePosition(last + top.offset, end)),
-                    "".join(parts))
+        return CodeRange(CodePosition(first + top.offset, start), CodePosition(last + top.offset, end)), "".join(parts)
 
-    def _spot_by_libcst(self, stmt: ast.stmt, top: _Top, suite: bool) -> Spot | None:
+    def _spot_by_libcst(self, stmt: ast.stmt, top: _Top, suite: bool) -> tuple[CodeRange, str] | None:
         """The node libcst makes of ``stmt`` (its statement line, or the small statement of a
         suite), from a parse of its top-level statement alone, placed by
         :class:`~gdpr_lint.engine.positions.Positions` as the analysis places its nodes."""
@@ -380,8 +406,8 @@ class ClassStatements:
                     last = top.lines[stmt.end_lineno + top.offset - 1]
                     if last[-1:] not in "\r\n" and code.endswith(module.default_newline):
                         code = code[:len(code) - len(module.default_newline)] + self.newline  # (the file's)
-                    return Spot(CodeRange(CodePosition(pos.start.line + top.offset, pos.start.column),
-                                          CodePosition(pos.end.line + top.offset, pos.end.column)), code)
+                    return CodeRange(CodePosition(pos.start.line + top.offset, pos.start.column),
+                                     CodePosition(pos.end.line + top.offset, pos.end.column)), code
             if isinstance(node, cst.BaseCompoundStatement):
                 stack.extend(block_statements(node))
         return None
