@@ -263,7 +263,8 @@ def _whole_and_cut(source: str, facts=None) -> tuple[list, list]:
     """The findings of ``source`` read whole by libcst, and with the cut (fields apart)."""
     def run(prefilter):
         found = analyze_source("m.py", source, POLICY, module_name="m", project=facts, prefilter=prefilter)
-        return [(f.code, f.line, f.column, f.end_line, f.end_column, f.message, f.source_hash) for f in found[0]], \
+        return [(f.code, f.line, f.column, f.end_line, f.end_column, f.message, f.snippet, f.source_hash)
+                for f in found[0]], \
             sorted(repr(row) for row in found[2])
     return run(None), run(PF)
 
@@ -351,6 +352,40 @@ class Customer(models.Model):
 
     def f(self):
         return self.x or(lambda: 1)
+"""),
+    ("comments that end with a backslash, on the header and after a field", """\
+from django.db import models
+
+
+class Customer(models.Model):  # see docs\\
+    email = models.EmailField()  # e.g. stored under C:\\
+    phone = models.CharField(max_length=20)
+    birth_date = models.DateField()
+"""),
+    ("a comment after a lone carriage return, no last line break",
+     ("from django.db import models\nclass C0(models.Model):\n    home_address = models.TextField()\n\r# note\n"
+      "    national_id = models.CharField(max_length=9)")),
+    ("comment lines after blocks, at the blocks' indentation and the class's", """\
+from django.db import models
+
+
+class Customer(models.Model):
+    def greet(self):
+        if self.pk:
+            return 1
+        else:
+            return 2
+            # the else's
+
+        # the method's
+    # the class's
+    email = models.EmailField()
+    match 1:
+        case 1:
+            pass
+        # the cases'
+    # the class's
+    phone = models.CharField(max_length=20)
 """),
     ("lines that start with a form feed, lone carriage returns, a class under an `if`",
      ("from django.db import models\r\rif True:\r    class Customer(models.Model):\r        name = models.CharField()"

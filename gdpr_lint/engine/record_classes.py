@@ -248,6 +248,7 @@ class _Top:
     first: int
     last: int
     lines: list[str]  # the file's lines, each with its line break
+    masked: list[str]  # the same, strings masked and comments gone (files.parts.masked_lines)
 
     @property
     def offset(self) -> int:
@@ -266,8 +267,9 @@ class _Top:
         return not self.text(stmt.lineno)[:self.column(stmt.lineno, stmt.col_offset)].strip()
 
     def joined(self, first: int, last: int) -> bool:
-        """Whether lines ``first`` to ``last`` are one logical line by backslashes (a line is)."""
-        return all(self.text(n).endswith("\\") for n in range(first, last))
+        """Whether lines ``first`` to ``last`` are one logical line by backslashes (a line is; a
+        comment that ends with a backslash joins nothing)."""
+        return all(self.masked[n + self.offset - 1].rstrip(" \t\f").endswith("\\") for n in range(first, last))
 
     def first_line(self, node: ast.ClassDef) -> int:
         """The first line of a class with its decorators: the line of the first ``@`` (its
@@ -292,10 +294,10 @@ class ClassStatements:
         self.newline = found.group() if found is not None else "\n"
         self.classes: list[tuple[ast.ClassDef, _Top]] = []
         self.ok = True
-        self._libcst: dict[int, tuple[cst.Module, dict] | None] = {}
+        self._libcst: tuple[int, tuple[cst.Module, Positions] | None] = (0, None)
         found = top_level(source)
+        masked = masked_lines(source)
         if found:
-            masked = masked_lines(source)
             tops = [(first, last) for first, last, _name, kind in found
                     if kind == "class" or _CLASS.search("\n".join(masked[first - 1:last]))
                     or not kind and _IMPORT.search("\n".join(masked[first - 1:last]))]
@@ -303,7 +305,7 @@ class ClassStatements:
             tops = [(1, len(self.lines))] if self.lines else []
         imports: list[ast.Import | ast.ImportFrom] = []
         for first, last in tops:
-            top = _Top(first, last, self.lines)
+            top = _Top(first, last, self.lines, masked)
             try:
                 with warnings.catch_warnings():  # (an invalid escape: the survey has read the file)
                     warnings.simplefilter("ignore")
@@ -348,8 +350,8 @@ class ClassStatements:
         after = top.text(last)[end:].lstrip(" \t\f")
         if after and after[0] != "#":
             return None  # a `;` or a backslash after it
-        if any(top.text(n).endswith("\\") for n in range(first, last)):
-            return None
+        if any(top.joined(n, n + 1) for n in range(first, last)):
+            return None  # (a backslash inside it)
         if last > first and any(type(n) in (ast.Constant, ast.JoinedStr) and n.lineno != n.end_lineno
                                 for n in ast.walk(stmt)):
             return None  # a string over several lines keeps its indentation
@@ -360,11 +362,11 @@ class ClassStatements:
         leading = range(above + 1, first)
         if any("\f" in top.text(n) for n in range(above + 1, last + 1)):
             return None  # (a form feed resets a line's indentation for Python, not for libcst's columns)
-        if isinstance(previous, _COMPOUND):
-            for n in leading:  # (a comment or blank line indented deeper than it may close the block above)
-                text = top.text(n)
-                if text.startswith(indent) and text[len(indent):len(indent) + 1] in (" ", "\t", "\f"):
-                    return None
+        closing = _closing_indent(previous, top) if isinstance(previous, _COMPOUND) else None
+        if closing is not None:  # (libcst gives the block above the lines up to the last that has its indentation)
+            closed = [n for n in leading if top.text(n).startswith(closing)]
+            if closed:
+                leading = range(closed[-1] + 1, first)
         raw = top.lines
         parts = []
         for n in (*leading, *range(first, last + 1)):
@@ -381,15 +383,15 @@ class ClassStatements:
         """The node libcst makes of ``stmt`` (its statement line, or the small statement of a
         suite), from a parse of its top-level statement alone, placed by
         :class:`~gdpr_lint.engine.positions.Positions` as the analysis places its nodes."""
-        parsed = self._libcst.get(top.first, False)
-        if parsed is False:
+        parsed = self._libcst[1] if self._libcst[0] == top.first else False
+        if parsed is False:  # (one top-level statement's tree kept: a class's fields are placed one after another)
             text = "".join(top.lines[top.first - 1:top.last])
             try:
                 module = parse_module(text)
                 parsed = (module, Positions(module, text))
             except Exception:  # noqa: BLE001 - libcst refuses what Python read: the field is not placed
                 parsed = None
-            self._libcst[top.first] = parsed
+            self._libcst = (top.first, parsed)
         if parsed is None:
             return None
         module, positions = parsed
@@ -411,6 +413,30 @@ class ClassStatements:
             if isinstance(node, cst.BaseCompoundStatement):
                 stack.extend(block_statements(node))
         return None
+
+
+def _closing_indent(node: ast.stmt, top: _Top) -> str | None:
+    """The indentation of the block a compound statement ends with (an ``else``'s, a
+    ``finally``'s, a ``match``'s cases), whose comment and blank lines after it libcst gives to
+    that block up to the last line that starts with it; ``None`` for a block on its header's line."""
+    while True:
+        kind = type(node)
+        if kind is ast.If and len(node.orelse) == 1 and type(node.orelse[0]) is ast.If and top.text(
+                node.orelse[0].lineno).lstrip(" \t\f").startswith("elif"):
+            node = node.orelse[0]  # (an `elif` is the `if` in the `else` of the one before)
+            continue
+        if kind is ast.Match:  # (its cases are a block, at the indentation of the `case` lines)
+            line = top.text(node.cases[0].pattern.lineno)
+            return line[:len(line) - len(line.lstrip(" \t\f"))]
+        if kind is ast.Try or kind.__name__ == "TryStar":
+            block = node.finalbody or node.orelse or (node.handlers[-1].body if node.handlers else node.body)
+        else:
+            block = getattr(node, "orelse", None) or node.body
+        break
+    first = block[0]
+    if not top.starts_line(first):
+        return None
+    return top.text(first.lineno)[:top.column(first.lineno, first.col_offset)]
 
 
 class _NoClasses:

@@ -71,7 +71,10 @@ def _mask(match: re.Match) -> str:
     """A string as ``S``, each further line it spans as `` S`` (code, but no statement's start), a
     comment as nothing."""
     text = match.group()
-    return "" if text[0] == "#" else "S" + "\n S" * line_breaks(text)
+    if text[0] == "#":  # (a comment between a lone `\r` and a `\n` leaves a space: two line breaks, not one `\r\n`)
+        at, whole = match.start(), match.string
+        return " " if at and whole[at - 1] == "\r" and whole.startswith("\n", match.end()) else ""
+    return "S" + "\n S" * line_breaks(text)
 
 
 def statements(source: str) -> list[tuple[int, int, str]]:
