@@ -17,6 +17,7 @@ from gdpr_lint.engine.record_classes import (
     RecordClasses,
     _body_statements,
 )
+from gdpr_lint.engine.schemas import record_call_names
 from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.policy import load_policy
 from gdpr_lint.scan import scan
@@ -24,6 +25,7 @@ from gdpr_lint.survey.prefilter import Prefilter
 
 POLICY = load_policy()
 PF = Prefilter(POLICY)
+CALLS = record_call_names(POLICY.frameworks)
 
 # every way a class body's statement can be written that changes where libcst says it is, or
 # what code it gives for it (comments above and inside, blocks before it, strings over several
@@ -176,7 +178,7 @@ def test_libcst_does_not_parse_the_fields_and_a_file_of_records_alone_not_at_all
             def __str__(self):
                 return self.email
         ''')
-    assert focus(models, PF, ProjectFacts(record_modules=frozenset({"m"})), "m", True) is NOTHING
+    assert focus(models, PF, ProjectFacts(record_modules=frozenset({"m"})), "m", True, CALLS) is NOTHING
     parsed = []
     real = analyzer.parse_module
     monkeypatch.setattr(analyzer, "parse_module", lambda text: parsed.append(text) or real(text))
@@ -192,7 +194,7 @@ def test_libcst_does_not_parse_the_fields_and_a_file_of_records_alone_not_at_all
         def welcome(customer):
             log.info("welcome %s", customer.email)
         ''')
-    part = focus(logged, PF, ProjectFacts(record_modules=frozenset({"m"})), "m", True)
+    part = focus(logged, PF, ProjectFacts(record_modules=frozenset({"m"})), "m", True, CALLS)
     assert part is not None and "def welcome" in part.text and "class Customer" in part.text
     assert "EmailField" not in part.text and "Someone" not in part.text and "ordering" in part.text
     findings = analyze_source("m.py", logged, POLICY, module_name="m", project=ProjectFacts(
@@ -221,7 +223,7 @@ def test_look_alikes_a_class_statement_that_is_more_than_a_field_stays_in_libcst
             def show(self, user):
                 log.info("user %s", user.email)
         ''')
-    part = focus(source, PF, ProjectFacts(record_modules=frozenset()), "m", True)
+    part = focus(source, PF, ProjectFacts(record_modules=frozenset()), "m", True, CALLS)
     assert part is not None
     for kept in ("LOGGING", "__table__", "try:", "except ImportError", "else:", "def show"):
         assert kept in part.text, kept

@@ -32,7 +32,7 @@ from gdpr_lint.engine.focus import NOTHING, focus
 from gdpr_lint.engine.names import ImportResolver, Resolver
 from gdpr_lint.engine.positions import Positions
 from gdpr_lint.engine.record_classes import NO_CLASSES, RecordClasses, Spot
-from gdpr_lint.engine.schemas import SchemaFinder
+from gdpr_lint.engine.schemas import SchemaFinder, record_call_names
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements, parse_module
 from gdpr_lint.engine.walker import Walker
@@ -167,7 +167,8 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         classes = None  # (Python cannot parse it: libcst reads the classes, or says why it cannot)
     # (a class's field statements left out of libcst's parse, unless something else may read them)
     apart = classes is not None and not _class_statements_read(source, policy)
-    focused = focus(source, prefilter, project, module_name, apart) if prefilter is not None else None
+    focused = focus(source, prefilter, project, module_name, apart, record_call_names(policy.frameworks)) \
+        if prefilter is not None else None
     if focused is NOTHING:
         return _fields_alone(path, source, policy, classifier, module_name, project, classes)
     skipped: list[Finding] = []  # top-level statements beyond the budget, left out (GDPR905 each)

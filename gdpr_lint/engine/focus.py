@@ -33,6 +33,7 @@ import keyword
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gdpr_lint.files.parts import Part, masked_lines, members, top_level
 from gdpr_lint.files.source import python_lines
@@ -76,13 +77,15 @@ class _Class:
     dropped: int = 0  # its own statements left out: they only declare a field (read from ast)
 
 
-def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bool = False) -> Part | None:
+def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bool = False,
+          record_calls=()) -> Part | None:
     """The part of ``source`` (the module ``module``) the analysis must read (see the module
     docstring), or ``None`` when that is the whole file (or the text cannot be cut).  With
     ``fields_apart`` (the record classes are read from ``ast``:
     :mod:`gdpr_lint.engine.record_classes`), a class's own statements that only declare a
-    field (``email = EmailField()``, ``name: str``, its docstring) are left out too, and a class
-    that may be a record does not need reading."""
+    field (``email = EmailField()``, ``name: str``, its docstring) are left out too (not one that
+    calls one of ``record_calls``, the last names of the calls that declare a record: those are
+    libcst's), and a class that may be a record does not need reading."""
     lines = python_lines(source)
     masked = masked_lines(source)
     found = top_level(source)
@@ -90,7 +93,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         return None  # (names in other scripts: the text's patterns read ASCII names only)
     kept: list[tuple[int, int]] = []  # module-level statements and whole classes that cannot be cut
     # the names a record may be declared by a call under (`Table`, `T` of `import Table as T`)
-    record_calls = _record_calls(source) if fields_apart else _RECORD_CALL
+    record_calls = _record_calls(frozenset(record_calls), source) if fields_apart else None
     functions: list[_Function] = []
     classes: list[_Class] = []
     for first, last, name, kind in found:
@@ -348,21 +351,21 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
 NOTHING = Part("", [])
 
 _FIELD = re.compile(r"[ \t]*(?:([A-Za-z_]\w*)[ \t]*(?::|=(?!=))|S[ \t]*$)")  # `name = `, `name: `, a docstring
-_RECORD_CALL = re.compile(r"Table|TypedDict|amedtuple|NamedTuple")
-_RECORD_ALIAS = re.compile(r"(?:Table|TypedDict|NamedTuple|namedtuple)[ \t]+as[ \t]+([A-Za-z_]\w*)")
 
 
-def _record_calls(source: str) -> re.Pattern:
-    """What a call that declares a record is named in ``source``: :data:`_RECORD_CALL`, and the
-    names it imports one under (``from sqlalchemy import Table as T``)."""
-    aliases = sorted(set(_RECORD_ALIAS.findall(source))) if " as" in source else ()
-    if not aliases:
-        return _RECORD_CALL
-    return re.compile(_RECORD_CALL.pattern + "".join(f"|\\b{re.escape(a)}\\b" for a in aliases))
+@lru_cache(maxsize=8)
+def _record_calls(names: frozenset[str], source: str) -> re.Pattern:
+    """What a call that declares a record is named in ``source``: one of ``names`` (the last names
+    of the policy's Core tables and of the typing module's record calls: ``Table``, ``TypedDict``),
+    or a name it imports one under (``from sqlalchemy import Table as T``)."""
+    spelled = sorted(names)
+    found = re.findall(r"\b(?:" + "|".join(map(re.escape, spelled)) + r")[ \t]+as[ \t]+([A-Za-z_]\w*)", source) \
+        if spelled and " as" in source else []
+    alternatives = [re.escape(n) for n in spelled] + [rf"\b{re.escape(a)}\b" for a in sorted(set(found))]
+    return re.compile("|".join(alternatives) or r"(?!)")
 
 
-def _declares_a_field(masked: list[str], lines: list[str], first: int, last: int,
-                      record_calls: re.Pattern = _RECORD_CALL) -> bool:
+def _declares_a_field(masked: list[str], lines: list[str], first: int, last: int, record_calls: re.Pattern) -> bool:
     """Whether a class's own statement on lines ``first``-``last`` only declares a field (or is
     its docstring), which nothing but the field checks reads: an assignment or annotation of a
     name, with no dict in it (a ``LOGGING`` setting's handlers are read from libcst's tree) and

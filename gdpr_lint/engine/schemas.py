@@ -126,6 +126,12 @@ _FUNCTIONAL_RECORDS = frozenset(("typing.TypedDict", "typing_extensions.TypedDic
                                  "collections.namedtuple"))
 
 
+def record_call_names(frameworks: Frameworks) -> frozenset[str]:
+    """The last names of the calls that declare a record (``Table``, ``TypedDict``,
+    ``namedtuple``): the policy's Core tables and the typing module's record calls."""
+    return frozenset(n.rpartition(".")[2] for n in (*frameworks.tables, *_FUNCTIONAL_RECORDS))
+
+
 def _names_in(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
     out: list[str] = []
     if node is None:
