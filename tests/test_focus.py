@@ -613,3 +613,89 @@ def test_a_file_parameter_declared_in_one_function_is_a_file_in_another():
     assert _key(focused) == _key(whole) and [(f.code, f.line) for f in whole] == [("GDPR202", 10)]
     plain = source.replace("argparse.FileType", "str").replace("import argparse", "import argparse as ap")
     assert "def export" not in _kept(plain)
+
+
+def test_a_sink_with_nothing_personal_around_it_is_not_read(tmp_path: Path):
+    """A sink reports only what may be personal data: a method that logs a count, and a function
+    whose local names hold a weak word ("names", "lookup_name") beside a word about a person
+    ("caller"), which the flow classifies alone, are not read.  The same sink with an owner about
+    a person (``customer.name``), with what the project's callers pass, or called by a function
+    that is read (what it writes of its parameter is its summary), is."""
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Batch:
+        def __init__(self, rows):
+            self.rows = rows
+
+        def report(self):
+            log.info("%d rows", len(self.rows))
+
+    def resolve(caller, names):
+        lookup_name = names[0]
+        log.debug("resolving %s for %s", lookup_name, caller)
+
+    def greet(customer):
+        log.info("hello %s", customer.name)
+
+    def note(value):
+        log.info("value %s", value)
+
+    def record(value):
+        log.warning("recorded %s", value)
+
+    def audit(customer):
+        log.info("audit of %s", customer.name)
+        record(customer.email)
+    """ + UNRELATED
+    kept = _kept(source)
+    assert "def greet" in kept and "def audit" in kept and "def record" in kept
+    assert "def report" not in kept and "def resolve" not in kept and "def note" not in kept
+    part = focus(textwrap.dedent(source), PF, ProjectFacts(incoming={"m.note": {"value": frozenset()}}), "m")
+    assert part is not None and "def note" in part.text
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole)
+    assert sorted(f.line for f in whole) == [17, 26]
+    # across modules: what the project's callers pass to a function that writes its parameter
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "audit.py").write_text(textwrap.dedent(source))
+    (app / "views.py").write_text(textwrap.dedent("""
+        from app.audit import note
+
+        def signup(customer):
+            note(customer.email)
+    """))
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings)
+    assert sorted((f.path, f.line) for f in fast.findings) == [
+        ("app/audit.py", 17), ("app/audit.py", 26), ("app/audit.py", 27), ("app/views.py", 5)]
+
+
+def test_a_weak_word_read_by_getattr_and_a_sink_called_at_module_level_are_read(tmp_path: Path):
+    """``getattr(customer, "name")`` is ``customer.name`` to the flow; a function with a sink that
+    module-level code calls is read for what it writes of its parameter."""
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    def show(customer):
+        raise RuntimeError(getattr(customer, "name"))
+
+    def note(value):
+        log.info("value %s", value)
+
+    customer_email = input("e-mail: ")
+    note(customer_email)
+    """ + UNRELATED
+    kept = _kept(source)
+    assert "def show" in kept and "def note" in kept and "def step_0" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and [f.line for f in whole] == [6]
+    (tmp_path / "cli.py").write_text(textwrap.dedent(source))
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings) and [f.line for f in full.findings] == [6, 12]
