@@ -9,18 +9,13 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
 - every class's own statements (its inner classes, its settings), its header and decorators,
   but, where the record classes are read from ``ast`` (:mod:`gdpr_lint.engine.record_classes`),
   not the statements that only declare a field or are its docstring;
-- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`: a
-  sink call, a store, a raise of a value) where a value may carry personal data (what their
-  callers in the project pass them, what they name with an owner about a person, what the
-  module's names, their class and the attributes of ``self`` they read hold, what a helper of
-  the module returns; a sink of nothing personal reports nothing); something always reported,
-  a class declared inside them, a call of a function the project facts say writes its
-  parameters to a sink or builds a remote log handler, or the name of an object another module
-  makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
+- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`),
+  something always reported, a class declared inside them, a call of a function the project
+  facts say writes its parameters to a sink or builds a remote log handler, or the name of an
+  object another module makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
 - and, following what those read, the functions and methods they call by name (what a callee
-  returns is followed into the caller, and what a callee with a sink writes of its parameters)
-  and the methods of their class that set an attribute of ``self`` they read (what ``self.x``
-  holds is followed across methods).
+  returns is followed into the caller) and the methods of their class that set an attribute of
+  ``self`` they read (what ``self.x`` holds is followed across methods).
 
 When no function is kept and nothing else in the file can make a finding (no sink at module
 level or in a class's own statements, and no class that may be a record unless the record
@@ -183,10 +178,6 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         """The functions whose returns the flow reads for calls of ``names`` from class ``cls``."""
         return [j for name in names for j in returning.get(name, ()) if functions[j].cls in ("", cls)]
 
-    # the file's class names about a person: a name in a function may hold one (`c: Customer`)
-    context_of = prefilter.classifier.context_of
-    typed = tuple(sorted(t for t in identifiers("\n".join(masked)) if t[:1].isupper() and not t.isupper()
-                         and context_of(t) == "person"))  # (in code: not in a string or a comment)
     named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
     own: dict[int, bool] = {}  # function -> whether its own text names personal data
 
@@ -203,7 +194,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             k = todo.pop()
             if k in named or k in edges:
                 continue
-            if own.setdefault(k, prefilter.names_data(functions[k].text, functions[k].cls, typed)):
+            if own.setdefault(k, prefilter.names_data(functions[k].text)):
                 named[k] = True
                 continue
             edges[k] = callees(functions[k].summarised, functions[k].cls)
@@ -266,59 +257,6 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     extra = extra.union(*file_types)
     declares = frozenset(names[-1] for names in file_types)
     possible = prefilter.possible_sinks(idents | extra)
-    read_set: dict[int, tuple[list[str], set[str]]] = {}
-
-    def set_elsewhere(i: int) -> tuple[list[str], set[str]]:
-        """The statements of other methods that set what method ``i`` reads of self (and in turn
-        what those read of self: `self.store = self.conn`, `self.conn = redis.Redis()`), and their
-        identifiers."""
-        found = read_set.get(i)
-        if found is None:
-            fn = functions[i]
-            setting: list[str] = []
-            more: set[str] = set()
-            todo, asked = list(fn.reads), set()
-            while todo:
-                attr = todo.pop()
-                if attr in asked:
-                    continue
-                asked.add(attr)
-                texts, names = setting_of(fn.cls, attr)
-                if texts:
-                    setting += texts
-                    more |= names
-                    todo += [m.group(1) for text in texts for m in standalone(_SELF_READ, text)]
-            found = read_set[i] = (setting, more)
-        return found
-
-    # the functions the project's callers pass personal data to, and those that hold one (a
-    # function defined inside them: `module.outer` for `module.outer.inner`)
-    given_to = {q for q in incoming if q.startswith(module + ".")}
-    given_to |= {q.rsplit(".", 1)[0] for q in given_to}
-    typed_fields = frozenset(getattr(facts, "typed_fields", None) or ())
-
-    def may_carry(i: int) -> bool:
-        """Whether a value in function ``i`` may carry personal data, as the flow reads it: what
-        its callers in the project pass it, what it names (a weak word with an owner about a
-        person), an object the project facts say something of (``self`` of its class too), a
-        field a record declares with a personal-data type, what a helper of the module returns to
-        it, what the module's names, its class's own statements and the attributes of self it
-        reads hold.  A sink with nothing of the kind around it reports nothing."""
-        fn = functions[i]
-        qual = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
-        if qual in given_to or objects and _names_objects((fn.idents | {fn.cls}) if fn.cls else fn.idents, objects):
-            return True
-        if typed_fields and not typed_fields.isdisjoint(fn.idents):
-            return True
-        setting = set_elsewhere(i)[0]
-        setting_calls = {n for text in setting for n in last_called(text)}
-        if any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls)):
-            return True
-        around = "\n".join([*setting, *(t for name in fn.idents.intersection(bound) for t in bound[name]),
-                            shells.get(fn.cls, "")])
-        return prefilter.carries(fn.text, around, fn.cls, typed)
-
-    idle: set[int] = set()  # functions with a sink but nothing in them that may be personal data
     for i, fn in enumerate(functions):
         if _is_root_alone(fn, always, prefilter, summarised, handlers, made) or not declares.isdisjoint(fn.idents):
             live.add(i)
@@ -329,30 +267,51 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         # names, the module's, its class's, and those of the methods that set what it reads of
         # self (read only when the names without them show no sink: more names can only add one)
         seen = fn.idents | shell_idents.get(fn.cls, module_idents) | extra
-        sink = prefilter.calls_or_stores(fn.text, aliases, seen, fn.called)
-        if not sink:
-            more = set_elsewhere(i)[1]
-            sink = not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called)
-        # a raise of what the function may hold (`raise Error(value)`, GDPR302)
-        if not sink and not (prefilter.shape_raise and "raise" in fn.text and prefilter.raises_data(fn.text)):
-            continue
-        if may_carry(i):
+        if prefilter.calls_or_stores(fn.text, aliases, seen, fn.called):
             live.add(i)
-        elif sink:
-            idle.add(i)
+            continue
+        setting = []
+        more: set[str] = set()
+        todo, asked = list(fn.reads), set()
+        while todo:  # what sets what it reads of self, and in turn what those statements read of self
+            attr = todo.pop()  # (`self.store = self.conn`, `self.conn = redis.Redis()` in another method)
+            if attr in asked:
+                continue
+            asked.add(attr)
+            texts, names = setting_of(fn.cls, attr)
+            if texts:
+                setting += texts
+                more |= names
+                todo += [m.group(1) for text in texts for m in standalone(_SELF_READ, text)]
+        if not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called):
+            live.add(i)
+            continue
+        raises = "raise" in fn.text and prefilter.raises_data(fn.text)
+        if not raises:
+            continue
+        # what a raise may carry: what the function names, what its callers in the project pass
+        # it, what the module's names and the attributes of self it reads hold
+        given = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
+        given = given in incoming or bool(objects) and _names_objects(fn.idents, objects)
+        if not given:
+            # what it raises may come from a helper's return, or from one that sets what it reads of self
+            setting_calls = {n for text in setting for n in last_called(text)}
+            given = any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls))
+        around = None if given else "\n".join([*setting, *(t for name in fn.idents.intersection(bound)
+                                                          for t in bound[name])])
+        if prefilter.raise_counts(fn.text, around, raises):
+            live.add(i)
     if len(live) == len(functions) and not dropped:
         return None
-    # module-level code reads helpers' returns too (`log.info(describe(ACCOUNT))` at the top), and
-    # what the functions it calls write of their parameters
+    # module-level code reads helpers' returns too (`log.info(describe(ACCOUNT))` at the top)
     module_calls = CallText(module_text).names
-    called_here = {n for n in module_calls if "." not in n}
-    for j in callees(called_here, "") + [j for n in called_here for j in by_name.get(n, ()) if j in idle and not functions[j].cls]:
+    for j in callees({n for n in module_calls if "." not in n}, ""):
         live.add(j)
     work = list(live)
     while work:  # what the kept functions read: their callees, the setters of their attributes
         fn = functions[work.pop()]
         wanted = [j for name in fn.summarised for j in by_name.get(name, ())
-                  if (functions[j].returns or j in idle) and functions[j].cls in ("", fn.cls)]
+                  if functions[j].returns and functions[j].cls in ("", fn.cls)]
         wanted += [j for attr in fn.reads for j in setters(fn.cls, attr)]
         for j in wanted:
             if j not in live:

@@ -438,13 +438,7 @@ class Prefilter:
         """The raises of :meth:`function_sink_shaped` (``raises``: :meth:`raises_data` of ``code``
         when the caller knows it)."""
         return self.shape_raise and (self.raises_data(code) if raises is None else raises) and (
-            around is None or self.carries(code, around))
-
-    def carries(self, code: str, around: str, cls: str | None = None, typed: tuple[str, ...] = ()) -> bool:
-        """Whether one function (``code``; ``cls`` and ``typed`` as :meth:`names_data` reads it)
-        names personal data, or ``around`` (the code it reads from: the module's assignments, the
-        methods that set what it reads of self) does."""
-        return self._names_data(code, cls, typed) or bool(around) and self._names_data(around)
+            around is None or self._names_data(code) or bool(around) and self._names_data(around))
 
     def raises_data(self, code: str) -> bool:
         """Whether one function's code raises an exception the engine may report
@@ -465,14 +459,9 @@ class Prefilter:
                 return True
         return False
 
-    def names_data(self, text: str, cls: str | None = None, typed: tuple[str, ...] = ()) -> bool:
-        """Whether code names personal data, as a raise's surroundings are read (:meth:`sink_shaped`).
-        With ``cls`` (``text`` is one whole function, a method of class ``cls`` or ``""``), a weak
-        word ("name") counts only with an owner the flow could give it (:func:`_owned_weak_word`:
-        ``caller.name`` on a person, not a local ``names`` or ``lookup_name``, which the flow
-        classifies alone); ``typed``: the file's class names about a person, which a name of the
-        function may be an instance of (``c: Customer``, ``c = Customer.objects.get()``)."""
-        return self._names_data(text, cls, typed)
+    def names_data(self, text: str) -> bool:
+        """Whether code names personal data, as a raise's surroundings are read (:meth:`sink_shaped`)."""
+        return self._names_data(text)
 
     def _raises_data(self, node: ast.AST) -> bool:
         """An exception raised with arguments that are not literals, of a class that is not shown
@@ -481,7 +470,7 @@ class Prefilter:
             last_name(node.exc.func) not in self.shown_exceptions) and not all(
             map(_literal, (*node.exc.args, *(k.value for k in node.exc.keywords))))
 
-    def _names_data(self, text: str, cls: str | None = None, typed: tuple[str, ...] = ()) -> bool:
+    def _names_data(self, text: str) -> bool:
         """Whether code names personal data as :meth:`why` reads a file: a personal-data type, a
         source of what a person sent, a name the classifier accepts alone, or a weak word ("name")
         beside a name of a person ("user")."""
@@ -496,15 +485,7 @@ class Prefilter:
         # a weak word ("name") is a person's only with an owner about a person ("user.name")
         words = set().union(*map(split_words, idents)) if idents else set()
         context_of = self.classifier.context_of
-        if words.isdisjoint(self.weak) or not any(context_of(tok) == "person" for tok in idents):
-            return False
-        if cls is None:
-            return True
-        try:  # (a method parsed in its class, so that `self` has the class's name)
-            tree = ast.parse(f"class {cls}:\n{text}" if cls else text if text[:1] not in " \t" else f"if 1:\n{text}")
-            return _owned_weak_word(tree, self.weak, self.classifier.classify, context_of, typed)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return True
+        return not words.isdisjoint(self.weak) and any(context_of(tok) == "person" for tok in idents)
 
     def _named_alone(self, idents: set[str] | frozenset[str]) -> bool:
         """Whether the classifier accepts one of ``idents`` alone, or one without its first word
@@ -614,7 +595,7 @@ class Prefilter:
             return "always", True
 
 
-def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of, typed: tuple[str, ...] = ()) -> bool:
+def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) -> bool:
     """Whether a name or key with a weak word is personal data given an owner the engine could use.
 
     The owners are a superset of the engine's (``flow.owner_name``, schema fields): an
@@ -623,8 +604,7 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of, 
     string argument of a call for the strings inside it (``Table("customers", Column("name"))``).
     A name inside a function body is classified without an owner, as the engine does.  Only owners about
     a person matter: a weak word is accepted otherwise only when the name itself says whose it is
-    (``customer_name``), which :meth:`Prefilter.decide` has already tested.  ``typed``: class names
-    a name may also be an instance of (the flow's owner is then the class), owners of every name.
+    (``customer_name``), which :meth:`Prefilter.decide` has already tested.
     """
     def has_weak(text: str) -> bool:
         return any(w in weak for w in split_words(text))
@@ -634,7 +614,7 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of, 
 
     def owners_of(node: ast.AST, classes: list[str]) -> list[str]:
         if isinstance(node, ast.Name):
-            return [node.id, *classes] if node.id in ("self", "cls") else [node.id, *typed]
+            return [node.id, *classes] if node.id in ("self", "cls") else [node.id]
         if isinstance(node, ast.Attribute):
             return [node.attr]
         if isinstance(node, ast.Subscript):
@@ -676,10 +656,6 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of, 
                 owners = owners_of(node.func.value, classes)
                 if any(hit(text, owners) for text in strings):
                     return True
-            elif isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) > 1 and isinstance(
-                    node.args[1], ast.Constant) and type(node.args[1].value) is str and hit(
-                    node.args[1].value, owners_of(node.args[0], classes)):
-                return True  # getattr(customer, "name"): customer.name
             if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 owner = node.args[0].value  # Table("customers", ..., Column("name", ...))
                 for sub in walk(node) if context_of(owner) == "person" else ():  # (hit's test, once)
