@@ -29,6 +29,7 @@ the file, and comments, tags and suppressions are read in the whole file as befo
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 from bisect import bisect_left
@@ -169,6 +170,10 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                         found.append(j)
         return found
 
+    module_functions: dict[str, list[int]] = {}  # name -> the module's functions of that name with a return
+    for i, fn in enumerate(functions):
+        if fn.returns and not fn.cls:
+            module_functions.setdefault(fn.name, []).append(i)
     returning: dict[str, list[int]] = {}  # name -> the functions of that name with a `return <value>`
     for i, fn in enumerate(functions):
         if fn.returns:
@@ -177,6 +182,49 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     def callees(names, cls: str) -> list[int]:
         """The functions whose returns the flow reads for calls of ``names`` from class ``cls``."""
         return [j for name in names for j in returning.get(name, ()) if functions[j].cls in ("", cls)]
+
+    read_set: dict[int, list[str]] = {}
+
+    def set_elsewhere(i: int) -> list[str]:
+        """The statements of other methods that set what method ``i`` reads of self, and in turn
+        what those read of self (`self.store = self.conn`, `self.conn = redis.Redis()`)."""
+        found = read_set.get(i)
+        if found is None:
+            fn = functions[i]
+            found = read_set[i] = []
+            todo, asked = list(fn.reads), set()
+            while todo:
+                attr = todo.pop()
+                if attr in asked:
+                    continue
+                asked.add(attr)
+                texts = setting_of(fn.cls, attr)[0]
+                found += texts
+                todo += [m.group(1) for text in texts for m in standalone(_SELF_READ, text)]
+        return found
+
+    def data_near(i: int) -> bool:
+        """Whether function ``i``, with what it reads around it, names personal data or an object
+        the project facts say something of: its own text, its class's name (what ``self`` is), the
+        statements of other methods that set what it reads of self, and the module's statements
+        that bind the names it reads (and those that bind the names these read)."""
+        fn = functions[i]
+        texts = [fn.text, fn.cls, *set_elsewhere(i)]
+        names, asked = set(fn.idents), set()
+        for text in texts[2:]:
+            names |= identifiers(text)
+        todo = [n for n in names if n in bound]
+        while todo:  # (`BANNER = "Write to " + PRIMARY`, `PRIMARY = _profile["email"]`)
+            name = todo.pop()
+            if name in asked:
+                continue
+            asked.add(name)
+            for text in bound[name]:
+                texts.append(text)
+                read = identifiers(text)
+                names |= read
+                todo += [n for n in read if n in bound and n not in asked]
+        return prefilter.names_data("\n".join(texts)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
 
     named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
     own: dict[int, bool] = {}  # function -> whether its own text names personal data
@@ -194,7 +242,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             k = todo.pop()
             if k in named or k in edges:
                 continue
-            if own.setdefault(k, prefilter.names_data(functions[k].text)):
+            if own.setdefault(k, data_near(k)):
                 named[k] = True
                 continue
             edges[k] = callees(functions[k].summarised, functions[k].cls)
@@ -240,6 +288,10 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     objects = {words for table in ("texts", "carried") for words in (getattr(facts, table, None) or ())}
     objects.update(words for words, ev in (getattr(facts, "named", None) or {}).items()
                    if ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs or ev.measures)
+    # the functions the project's callers pass personal data to, and those that hold one (a
+    # function defined inside them: `module.outer` for `module.outer.inner`)
+    given_to = {q for q in incoming if q.startswith(module + ".")}
+    given_to |= {q.rsplit(".", 1)[0] for q in given_to}
     live: set[int] = set()
     # nothing in a function is reported whatever its words unless something in the file is
     # (every test of `Prefilter.always` holds for a text when it holds for a part of it: the
@@ -270,36 +322,20 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         if prefilter.calls_or_stores(fn.text, aliases, seen, fn.called):
             live.add(i)
             continue
-        setting = []
-        more: set[str] = set()
-        todo, asked = list(fn.reads), set()
-        while todo:  # what sets what it reads of self, and in turn what those statements read of self
-            attr = todo.pop()  # (`self.store = self.conn`, `self.conn = redis.Redis()` in another method)
-            if attr in asked:
-                continue
-            asked.add(attr)
-            texts, names = setting_of(fn.cls, attr)
-            if texts:
-                setting += texts
-                more |= names
-                todo += [m.group(1) for text in texts for m in standalone(_SELF_READ, text)]
+        setting = set_elsewhere(i)
+        more = set().union(*map(identifiers, setting)) if setting else set()
         if not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called):
             live.add(i)
             continue
-        raises = "raise" in fn.text and prefilter.raises_data(fn.text)
-        if not raises:
+        if not (prefilter.shape_raise and "raise" in fn.text and prefilter.raises_data(fn.text)):
             continue
-        # what a raise may carry: what the function names, what its callers in the project pass
-        # it, what the module's names and the attributes of self it reads hold
-        given = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
-        given = given in incoming or bool(objects) and _names_objects(fn.idents, objects)
-        if not given:
-            # what it raises may come from a helper's return, or from one that sets what it reads of self
-            setting_calls = {n for text in setting for n in last_called(text)}
-            given = any(returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls))
-        around = None if given else "\n".join([*setting, *(t for name in fn.idents.intersection(bound)
-                                                          for t in bound[name])])
-        if prefilter.raise_counts(fn.text, around, raises):
+        # what a raise may carry: what its callers in the project pass it (or a function defined
+        # in it), what it names or reads around it (data_near), what a helper it calls (or one
+        # that sets what it reads of self) returns
+        qual = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
+        setting_calls = {n for text in setting for n in last_called(text)}
+        if qual in given_to or data_near(i) or any(
+                returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls)):
             live.add(i)
     if len(live) == len(functions) and not dropped:
         return None
@@ -312,6 +348,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         fn = functions[work.pop()]
         wanted = [j for name in fn.summarised for j in by_name.get(name, ())
                   if functions[j].returns and functions[j].cls in ("", fn.cls)]
+        # a function of the module it names without calling it (`map(mask_email, emails)`): the
+        # flow judges one named like a sanitizer by what its body returns
+        wanted += [j for name in fn.idents.intersection(module_functions) for j in module_functions[name]]
         wanted += [j for attr in fn.reads for j in setters(fn.cls, attr)]
         for j in wanted:
             if j not in live:
@@ -473,9 +512,9 @@ def _is_root_alone(fn: _Function, always: bool, prefilter, summarised: _Summaris
 
 def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:
     """Whether one of ``idents`` names an object of a class the project facts know (by all its
-    words, or its last: ``new_user``)."""
+    words, or its last: ``new_user``; a number left out, as the flow reads it: ``member2``)."""
     for ident in idents:
-        words = split_words(ident)
+        words = tuple(w for w in split_words(ident) if not w.isdigit())
         if words in objects or words[-1:] in objects:
             return True
     return False
@@ -568,12 +607,20 @@ def _with_origins(n: int, lines: list[str], statements: list[tuple[int, int]], c
 
 
 def _bound_names(lines: list[str], statements: list[tuple[int, int]]) -> dict[str, list[str]]:
-    """The text of each module-level statement by the names it assigns (a superset)."""
+    """The text of each module-level statement by the names it binds: every name Python's parser
+    reads as a target in it (`A = B = v`, `(A, B) = v`, `for A in v`, `if (A := v):`, `with v as
+    A`), or, where the statement does not parse alone, what an assignment's pattern finds."""
     out: dict[str, list[str]] = {}
     for a, b in statements:
         text = "\n".join(lines[a - 1:b])
-        for targets in _BINDS.findall(text):
-            for name in targets.replace(" ", "").replace("\t", "").split(","):
-                if name:
-                    out.setdefault(name, []).append(text)
+        if "=" not in text and " in " not in text and " as " not in text:
+            continue  # (binds nothing but by an import, which is no data)
+        try:
+            names = {node.id for node in ast.walk(ast.parse(text)) if type(node) is ast.Name and type(
+                node.ctx) is ast.Store}
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            names = {name for targets in _BINDS.findall(text)
+                     for name in targets.replace(" ", "").replace("\t", "").split(",") if name}
+        for name in names:
+            out.setdefault(name, []).append(text)
     return out

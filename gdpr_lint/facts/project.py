@@ -156,7 +156,7 @@ class ProjectFacts:
         if not self.texts and not self.carried:
             return False
         for name in names:
-            words = split_words(name)
+            words = tuple(w for w in split_words(name) if not w.isdigit())  # (`member2`, as the flow reads it)
             if words in self.texts or words in self.carried or (len(words) == 2 and words[-1:] in self.texts):
                 return True
         return False

@@ -44,8 +44,11 @@ class CallText:
         return self._called
 
     def classes(self) -> set[str]:
-        """The names called that are spelled as classes (``TicketSerializer(``; not ``URL(``)."""
-        return {name for name in self.called() if name[0].isupper() and any(ch.islower() for ch in name)}
+        """The names spelled as classes (``TicketSerializer(``; not ``URL(``) that are called, or
+        whose attributes are (``Customer.objects.first(``, ``Member.get(``: what the flow takes for
+        the class of the object the call gives)."""
+        return {part for name in self.names for part in name.split(".")
+                if part[:1].isupper() and any(ch.islower() for ch in part)}
 
     def lines_where(self, wanted) -> list[int]:
         """The lines (as Python counts them) where a call whose dotted name ``wanted`` accepts

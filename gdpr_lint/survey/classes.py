@@ -549,6 +549,9 @@ def check_file_facts(data) -> dict:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # an exception's message is a sink too (prefilter.standalone: `raise` alone)
 _RAISE_CALL = re.compile(r"raise[ \t]+[A-Za-z_][\w.]*[ \t]*\(")
+# a sink that is no call of a sink's name: a store by subscript (`session["v"] = current`), a
+# write to a file object (`open(path, "w").write(str(current))`): a class made in the file may reach it
+_OTHER_SINK = re.compile(r"\][ \t]*=[^=]|\.[ \t]*write(?:lines)?[ \t]*\(")
 
 
 def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[str]] | None, calls=None
@@ -579,7 +582,7 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
             code = _code_of(_balanced(text, m.end()))  # (an error message's words are about the error)
             if _IDENTIFIER.search(code):  # (a message of literals carries nothing)
                 windows.append((code, code))
-        if not windows:
+        if not windows and not _OTHER_SINK.search(text):
             return []  # no sink at all: nothing it holds can leak
     subjects = _subject_words(policy)
     # a carrier built anywhere may reach a sink later; in a sink's code, a name may hold an object

@@ -136,7 +136,9 @@ class Prefilter:
         for cat in policy.categories.values():
             for phrase in cat.words:
                 strong.add(phrase[0])
-            for phrase in cat.weak_words:
+            # a weak word needs an owner about a person ("user.name"); so does every word of
+            # what is personal only on a person's records ("author.bio", "customer.notes")
+            for phrase in (*cat.weak_words, *(cat.words if cat.context == "person_linked" else ())):
                 weak.add(phrase[0])
         # field types that make a field personal data (``EmailField``, ``PhoneNumber``), as identifiers
         # (not the free-text and file types, TextField or ImageField: they count only on a person's
@@ -627,6 +629,12 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
             return owners_of(node.value, classes)
         return []
 
+    # a name may hold an object of a class it is made from (`current = Customer(...)`,
+    # `c = Customer.objects.get(...)`, `c: Customer`): the flow's owner of its attributes is then
+    # the class (flow.class_of); the classes about a person made in the file, and the weak words
+    # read on a name, are matched at the end
+    made: set[str] = set()
+    read_on_names: set[str] = set()
     stack: list[tuple[ast.AST, list[str]]] = [(tree, [])]
     while stack:
         node, classes = stack.pop()
@@ -645,12 +653,24 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
             words = split_words(node.attr)
             if hit(node.attr, owners) or (len(words) > 1 and hit("_".join(words[1:]), owners)):
                 return True
+            if type(node.value) is ast.Name and has_weak(node.attr):
+                read_on_names.add(node.attr)
+        elif kind is ast.AnnAssign:
+            made.add(last_name(node.annotation))
         elif kind is ast.Subscript:
             key = node.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str) and hit(
                     key.value, owners_of(node.value, classes)):
                 return True
         elif kind is ast.Call:
+            made.add(_class_made(node))
+            if type(node.func) is ast.Name and node.func.id == "getattr" and len(node.args) > 1 and type(
+                    node.args[1]) is ast.Constant and type(node.args[1].value) is str:
+                read = node.args[1].value  # getattr(customer, "name"): customer.name
+                if hit(read, owners_of(node.args[0], classes)):
+                    return True
+                if type(node.args[0]) is ast.Name and has_weak(read):
+                    read_on_names.add(read)
             strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             if isinstance(node.func, ast.Attribute):
                 owners = owners_of(node.func.value, classes)
@@ -672,7 +692,22 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
                         stack.append((item, classes))
             elif isinstance(value, _AST):
                 stack.append((value, classes))
-    return False
+    owners = [c for c in made if c[:1].isupper() and not c.isupper()]
+    return any(hit(read, owners) for read in read_on_names) if owners else False
+
+
+def _class_made(call: ast.Call) -> str:
+    """The name of the class a call makes or reads, as the flow tells it (``Queue()``,
+    ``Queue.objects.filter(...).first()``, ``models.Queue.get(...)``: ``Queue``), or the last name
+    called; the caller keeps only names spelled as classes."""
+    node: ast.AST = call
+    while type(node) is ast.Call and type(node.func) is ast.Attribute:
+        node = node.func.value
+    if type(node) is ast.Call:
+        node = node.func
+    if type(node) is ast.Attribute and node.attr == "objects":
+        node = node.value
+    return last_name(node)
 
 
 _AST = ast.AST
