@@ -209,6 +209,7 @@ class ProjectFacts:
         return (self.prints_personal(found.get("mentions", ())) or self.hands_personal(found.get("handed", ()))
                 or self.judges_classes_of(module)
                 or self.reads_personal_fields(found.get("imports", ()), found.get("attrs", ()))
+                or self.owns_personal_fields(found.get("owners", ()))
                 or self.receives(module) or self.builds_handler(found.get("calls", ()), found.get("dotted", ()))
                 or self.imports_sink_object(found.get("imports", ()))
                 or bool(self.typed_fields) and not self.typed_fields.keys().isdisjoint(
@@ -366,6 +367,20 @@ class ProjectFacts:
             for qual in (name, *modules.get(name, ())):
                 if not wanted.isdisjoint(self.personal_fields.get(qual, ())):
                     return True
+        return False
+
+    def owns_personal_fields(self, owners) -> bool:
+        """Whether one of ``owners`` (names a file reads an attribute with a weak word on:
+        ``entry`` of ``entry.notes``) is named after a class the facts judge about a person or
+        linked to one, as the flow reads an owner (its words, a number left out): such a file is
+        analysed whatever its words said."""
+        if not self.named:
+            return False
+        for owner in owners:
+            ev = self.named.get(tuple(w for w in split_words(owner) if not w.isdigit()))
+            if ev is not None and (ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs
+                                   or ev.measures):
+                return True
         return False
 
     def judges_classes_of(self, module: str) -> bool:

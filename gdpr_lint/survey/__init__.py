@@ -154,7 +154,7 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
                 if spelled not in seen:
                     seen.add(spelled)
                     merged.append(v)
-    for key in ("calls", "imports", "chains", "dotted", "attrs", "mentions", "handed"):
+    for key in ("calls", "imports", "chains", "dotted", "attrs", "owners", "mentions", "handed"):
         if key in facts:
             facts[key] = sorted(set(facts[key]))
     if "fields" in facts:

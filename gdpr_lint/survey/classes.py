@@ -428,6 +428,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              # attributes read with a weak word (`entry.weight`, `row.city`): personal on a class the project
              # facts judge (ProjectFacts.reads_personal_fields), whatever the owner's name says here
              "attrs": weak_attributes(attributes, policy),
+             # the names such attributes are read on (`entry.notes`, `ticket2.title`): personal on an
+             # object named after a class the project facts judge (ProjectFacts.owns_personal_fields)
+             "owners": weak_owners(text, policy) if text else [],
              # every attribute it reads (`device.number`): a field a record declares with a
              # personal-data type, read on an object named after the record (ProjectFacts.typed_field);
              # one string, split only in a project that has such a field
@@ -444,15 +447,43 @@ _ATTRIBUTE = re.compile(r"\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
 _WEAK: dict[str, frozenset[str]] = {}  # by policy hash (an id may be reused by another policy)
 
 
-def weak_attributes(attributes: set[str], policy) -> list[str]:
-    """The attribute names of ``attributes`` (those a text reads: a superset, strings and
-    comments count) that hold a weak personal-data word (``.weight``, ``.name``, ``.city``)."""
+def _weak_words(policy) -> frozenset[str]:
+    """The words personal only with an owner about a person: weak words (``name``, ``city``) and
+    those of what is personal only on a person's records (``notes``, ``bio``)."""
     key = policy.hash or str(id(policy))
     weak = _WEAK.get(key)
     if weak is None:
-        weak = _WEAK[key] = frozenset(w for c in policy.categories.values() for p in c.weak_words for w in p)
+        weak = _WEAK[key] = frozenset(w for c in policy.categories.values() for p in (
+            *c.weak_words, *(c.words if c.context == "person_linked" else ())) for w in p if not w.isdigit())
+    return weak
 
+
+def weak_attributes(attributes: set[str], policy) -> list[str]:
+    """The attribute names of ``attributes`` (those a text reads: a superset, strings and
+    comments count) that hold a weak personal-data word (``.weight``, ``.name``, ``.city``,
+    ``.notes``)."""
+    weak = _weak_words(policy)
     return sorted(a for a in attributes if not weak.isdisjoint(split_words(a)))
+
+
+def weak_owners(text: str, policy) -> list[str]:
+    """The names right before a dot and an attribute with a weak personal-data word
+    (``entry`` of ``entry.notes``, ``ticket2`` of ``self.ticket2.title``): what the flow takes for
+    the owner of the attribute (a superset: strings and comments count)."""
+    weak = _weak_words(policy)
+    found: set[str] = set()
+    for m in _ATTRIBUTE.finditer(text):
+        if weak.isdisjoint(split_words(m.group(1))):
+            continue
+        end = m.start()  # the dot; the name before it, blanks between them skipped
+        while end and text[end - 1] in " \t":
+            end -= 1
+        start = end
+        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        if start < end and not text[start].isdigit():
+            found.add(text[start:end])
+    return sorted(found)
 
 
 # ---- the shape of these facts, checked when they are read back from the results cache --------------
@@ -460,7 +491,7 @@ def weak_attributes(attributes: set[str], policy) -> list[str]:
 #: keys of one class's facts (``s``, what its __str__ returns, only when it has one)
 _CLASS_KEYS = frozenset({"q", "n", "b", "t", "d", "a", "tb", "f"})
 _FILE_KEYS = frozenset({"persisted", "caught", "mentions", "handed", "summaries", "calls", "imports", "chains", "dotted",
-                        "attrs", "defs", "passes", "returns", "objects", "factories", "fields"})
+                        "attrs", "owners", "defs", "passes", "returns", "objects", "factories", "fields"})
 
 
 def check_class_facts(data) -> None:
@@ -514,6 +545,7 @@ def check_file_facts(data) -> dict:
     need_list(data.get("chains", []), str)
     need_list(data.get("dotted", []), str)
     need_list(data.get("attrs", []), str)
+    need_list(data.get("owners", []), str)
     need(data.get("fields", ""), str)
     for item in data.get("defs", ()):  # [qualified name, [parameters]]
         if len(need(item, list)) != 2:
