@@ -1155,3 +1155,32 @@ def test_a_web_apps_module_is_server_code_whatever_runs_under_its_main_guard():
         STREAM.write(email)
     '''
     assert only("GDPR301", server) == [10, 11, 12]
+
+
+def test_a_processor_sdk_is_known_by_its_import_not_by_a_local_name():
+    """A local name that happens to be a processor SDK's root (`pusher` made by a helper of the
+    project, a `stripe` parameter) is no SDK; the same calls after `import pusher` are."""
+    src = '''
+    import requests
+
+    def make_pusher(url):
+        def push(payload):
+            requests.post(url, json=payload)
+        return push
+
+    def signup(customer, stripe):
+        pusher = make_pusher("https://crm.example.net/api")
+        pusher({"email": customer.email})
+        stripe.Customer.create(email=customer.email)
+    '''
+    assert only("GDPR402", src) == []
+    imported = '''
+    import pusher
+    import stripe
+
+    def signup(customer):
+        client = pusher.Pusher(app_id="1", key="k", secret="s", cluster="eu")
+        client.trigger("signups", "new", {"email": customer.email})
+        stripe.Customer.create(email=customer.email)
+    '''
+    assert only("GDPR402", imported) == [6, 7]

@@ -320,7 +320,7 @@ class Flow:
             if kind:
                 return kind
             names = self.resolver.qnames(node)
-            return self._kind_from_names(names, node.value)
+            return self._kind_from_names(names, node.value, self.resolver.imported(node))
         if isinstance(node, cst.Attribute):
             base = node.value
             if isinstance(base, cst.Name) and base.value == "self" and self.current_class:
@@ -333,7 +333,8 @@ class Flow:
             if base_kind and base_kind.startswith("proc:"):
                 return base_kind
             names = self.resolver.qnames(node)
-            return self._kind_from_names(names, node.attr.value if base_kind is None else "")
+            return self._kind_from_names(names, node.attr.value if base_kind is None else "",
+                                         self.resolver.imported(node))
         if isinstance(node, cst.Call):
             func = node.func
             names = self.resolver.qnames(func)
@@ -346,7 +347,7 @@ class Flow:
                     if kind == "memory" or name.startswith("zipfile."):
                         return "memory"
                     return kind
-            proc = self.processor_of(names)
+            proc = self.processor_of(names) if self.resolver.imported(func) else None  # (an SDK by its import)
             if proc:
                 return f"proc:{proc}"
             maker = self.facts.factory_of(self._qualified(names)) if getattr(self.facts, "factories", None) else None
@@ -421,11 +422,14 @@ class Flow:
         return (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
                 and node.attr.value in self.class_given.get(self.current_class or "", ()))
 
-    def _kind_from_names(self, names: tuple[str, ...], simple: str) -> str | None:
+    def _kind_from_names(self, names: tuple[str, ...], simple: str, imported: bool = True) -> str | None:
+        """The kind of the object a name or attribute (``names``: its qualified names; ``simple``:
+        its own last name) stands for; a processor's SDK only where an import binds it
+        (``imported``: a local ``pusher`` or ``analytics`` is no SDK)."""
         for name in names:
             if name in self.factories and self.factories[name] in ("logger", "cache", "stream"):
                 return self.factories[name]
-        proc = self.processor_of(names)
+        proc = self.processor_of(names) if imported else None
         if proc:
             return f"proc:{proc}"
         maker = self.facts.maker_of(self._qualified(names)) if getattr(self.facts, "objects", None) else None

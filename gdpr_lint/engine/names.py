@@ -135,6 +135,12 @@ class ImportResolver:
         text = dotted(node)
         return qualified(text, self.aliases) if text else ()
 
+    def imported(self, node: cst.CSTNode) -> bool:
+        """Whether a Name/Attribute starts with a name an import binds (so its qualified name is
+        meaningful: ``stripe.Charge`` after ``import stripe``, not a local ``stripe``)."""
+        text = dotted(node)
+        return bool(text) and text.partition(".")[0] in self.aliases
+
 
 def qualified(text: str, aliases: dict[str, str]) -> tuple[str, ...]:
     """The qualified names of a dotted name as written (``lg.getLogger``) through a module's

@@ -568,7 +568,7 @@ class Sinks:
         proc = None
         if receiver_kind and receiver_kind.startswith("proc:"):
             proc = receiver_kind[5:]
-        else:
+        elif self.flow.resolver.imported(call.func):  # (an SDK by its import: a local `pusher` is none)
             proc = self.flow.processor_of(names)
         if proc:
             taint = real(self._args(call, env), allow_pseudonymous=True)
