@@ -626,6 +626,23 @@ class Subscriber(models.Model):
         return self.email
 """
 
+_AUDIT = """
+import logging
+log = logging.getLogger(__name__)
+
+def audit_event(value):
+    log.info("event %s", value)
+"""
+
+_LINKED = """
+from django.conf import settings
+from django.db import models
+
+class Review(models.Model):
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    remarks = models.TextField()
+"""
+
 # projects where the analysis without the pre-filter and the cut finds personal data that both
 # used to miss (a reviewer's differential search): each must now be found with them too
 _MISSED_BEFORE = {
@@ -735,6 +752,127 @@ _MISSED_BEFORE = {
         def compare(review_1, review2):
             print(review_1.remarks, "vs", review2.remarks)
         """},
+    # a second search (each fixed in the pre-filter, the project facts or the cut)
+    "the signed-in user in a raise": {"shop/views.py": """
+        def refuse(request):
+            raise PermissionError(f"{request.user} may not do this")
+        """},
+    "the signed-in user handed to a helper that logs": {"shop/audit.py": _AUDIT, "shop/views.py": """
+        from shop.audit import audit_event
+
+        def checkout(request):
+            audit_event(request.user)
+        """},
+    "an object read from a record handed to a helper that logs": {
+        "shop/models.py": _PERSON_MODEL, "shop/audit.py": _AUDIT, "shop/jobs.py": """
+        from shop.models import Subscriber
+        from shop.audit import audit_event
+
+        def nightly(pk):
+            subscriber = None
+            who = Subscriber.objects.get(pk=pk)
+            audit_event(who)
+        """},
+    "a helper imported under another name": {"shop/audit.py": _AUDIT, "shop/views.py": """
+        from shop.audit import audit_event as trace
+
+        def close(account):
+            trace(account.email)
+        """},
+    "free text of a linked record read on an object of it": {"shop/models.py": _LINKED, "shop/jobs.py": """
+        import logging
+        from shop.models import Review
+        log = logging.getLogger(__name__)
+
+        def dump(pk):
+            obj = Review.objects.get(pk=pk)
+            log.info("review: %s", obj.remarks)
+            print(getattr(obj, "remarks"))
+        """},
+    "a person object to a logger with no name, and to a file": {"shop/models.py": _PERSON_MODEL, "shop/jobs.py": """
+        import logging
+
+        def remind(subscriber, fh):
+            logging.getLogger(__name__).info("reminding %s", subscriber)
+            fh.write(str(subscriber))
+        """},
+    "a record declared by a call in a function": {"shop/tables.py": """
+        import sqlalchemy as sa
+
+        def build(meta):
+            return sa.Table("subscribers", meta, sa.Column("mobile_phone", sa.String))
+        """},
+    "a record field with a personal-data type, raised": {"shop/models.py": """
+        from django.db import models
+        from phonenumber_field.modelfields import PhoneNumberField
+
+        class Handset(models.Model):
+            number = PhoneNumberField()
+        """, "shop/sms.py": """
+        def text(handset):
+            if not handset.number:
+                raise RuntimeError(f"cannot text {handset.number}")
+        """},
+    "what a caller gives a setter, raised by another method": {"shop/use.py": """
+        from shop.notify import Dispatcher
+
+        def deliver(customer):
+            c = Dispatcher()
+            c.aim(customer.email)
+            c.fail()
+        """, "shop/notify.py": """
+        class Dispatcher:
+            def aim(self, where):
+                self.dest = where
+
+            def fail(self):
+                raise RuntimeError(f"cannot reach {self.dest}")
+
+            def status(self):
+                print("ready")
+        """},
+    "a method passed to map through self": {"shop/mail.py": """
+        class Lister:
+            def scrub(self, value):
+                if not value:
+                    return ""
+                return value
+
+            def show(self, customers):
+                print(list(map(self.scrub, [c.email for c in customers])))
+        """},
+    "a web app whose framework is imported in a function": {"shop/tool.py": """
+        import click
+
+        def create_app():
+            from flask import Flask
+            return Flask(__name__)
+
+        def report(customer):
+            print(customer.email)
+        """},
+    "a person object to a client the file makes under a short name": {
+        "shop/models.py": _PERSON_MODEL, "shop/cache.py": """
+        import redis
+
+        kv = redis.Redis()
+
+        def keep(subscriber):
+            kv.set("latest", str(subscriber))
+        """},
+    "validated form data and the signed-in user handed on by a local name": {
+        "shop/audit.py": _AUDIT, "shop/views.py": """
+        from flask_login import current_user
+        from shop.audit import audit_event
+
+        def submit(form):
+            audit_event(form.cleaned_data)
+
+        def profile(request):
+            me = request.user
+            audit_event(me)
+            audit_event(current_user)
+        """},
     # a local helper named like a sanitiser that returns its input is no sanitiser
     "a helper passed to map": {"shop/mail.py": """
         def redact_email(value):
@@ -767,3 +905,19 @@ def test_the_owners_of_weak_attributes_are_the_names_before_the_dot():
 
     text = "print(entry.notes, self.ticket2 . title, row.count, get().name, 3 .name, x.y.city)"
     assert weak_owners(text, POLICY) == ["entry", "ticket2", "y"]
+
+
+def test_a_function_left_out_still_imports_what_makes_a_command_line_program(tmp_path: Path):
+    """The imports of a function the cut leaves out still count: `import argparse` in `main()`
+    makes the module a command-line program, whose print() goes to its operator (no finding)."""
+    (tmp_path / "tool.py").write_text(textwrap.dedent("""
+    def main():
+        import argparse
+        return argparse.ArgumentParser().parse_args()
+
+    def report(customer):
+        print(customer.email)
+    """ + UNRELATED))
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings) == []

@@ -29,7 +29,7 @@ from gdpr_lint.engine.budget import (
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.focus import NOTHING, focus
-from gdpr_lint.engine.names import ImportResolver, Resolver
+from gdpr_lint.engine.names import ImportResolver, Resolver, import_aliases
 from gdpr_lint.engine.positions import Positions
 from gdpr_lint.engine.record_classes import NO_CLASSES, RecordClasses, Spot
 from gdpr_lint.engine.schemas import SchemaFinder, record_call_names
@@ -523,6 +523,8 @@ def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Cl
             resolver = Resolver(wrapper.resolve(QualifiedNameProvider))
         else:
             resolver = ImportResolver(module)
+            if part is not None:  # (the imports of the code left out still bind what the rest names)
+                resolver.aliases = import_aliases(source)
         facts = project if isinstance(project, ProjectFacts) else ProjectFacts(schemas=dict(project or {}))
         flow = Flow(policy, classifier, resolver, facts)
         flow.read_with_keys(text)

@@ -94,7 +94,8 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         return None  # (names in other scripts: the text's patterns read ASCII names only)
     kept: list[tuple[int, int]] = []  # module-level statements and whole classes that cannot be cut
     # the names a record may be declared by a call under (`Table`, `T` of `import Table as T`)
-    record_calls = _record_calls(frozenset(record_calls), source) if fields_apart else None
+    record_called = frozenset(record_calls) | _record_aliases(frozenset(record_calls), source)
+    record_calls = _record_calls(frozenset(record_calls), source)
     functions: list[_Function] = []
     classes: list[_Class] = []
     for first, last, name, kind in found:
@@ -129,9 +130,11 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     shells = {cls.methods[0].cls: "\n".join("\n".join(lines[a - 1:b]) for a, b in cls.statements)
               for cls in classes if cls.methods}
     shell_idents = {name: module_idents | identifiers(text) for name, text in shells.items()}
+    renamed = {alias: name for name, alias in aliases}  # (`import record_visit as note`: note -> record_visit)
     summarised = _Summarised(getattr(facts, "summaries", None) or {}, module, module_idents,
-                             getattr(facts, "shared_methods", None) or frozenset())
+                             getattr(facts, "shared_methods", None) or frozenset(), renamed)
     handlers = frozenset(q.rpartition(".")[2] for q in (getattr(facts, "handlers", None) or ()))
+    handlers |= {alias for alias, name in renamed.items() if name in handlers}
     # what a function does with an object another module makes for a sink (`redis_store.sadd(...)`)
     # shows only in the facts: a function that names one is read
     made = frozenset(q.rpartition(".")[2] for table in ("sink_objects", "factories")
@@ -183,6 +186,12 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         """The functions whose returns the flow reads for calls of ``names`` from class ``cls``."""
         return [j for name in names for j in returning.get(name, ()) if functions[j].cls in ("", cls)]
 
+    incoming = getattr(facts, "incoming", None) or {}
+    # the functions the project's callers pass personal data to, and those that hold one (a
+    # function defined inside them: `module.outer` for `module.outer.inner`)
+    given_to = {q for q in incoming if q.startswith(module + ".")}
+    given_to |= {q.rsplit(".", 1)[0] for q in given_to}
+    typed_fields = frozenset(getattr(facts, "typed_fields", None) or ())
     read_set: dict[int, list[str]] = {}
 
     def set_elsewhere(i: int) -> list[str]:
@@ -224,6 +233,12 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                 read = identifiers(text)
                 names |= read
                 todo += [n for n in read if n in bound and n not in asked]
+        if typed_fields and not typed_fields.isdisjoint(names):
+            return True  # `device.number` of a record whose `number` is a PhoneNumberField
+        # what the project's callers pass to a method that sets what it reads of self
+        if fn.cls and any(f"{module}.{fn.cls}.{functions[j].name}" in given_to
+                          for attr in fn.reads for j in setters(fn.cls, attr)):
+            return True
         return prefilter.names_data("\n".join(texts)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
 
     named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
@@ -281,17 +296,12 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             found = settings_found[cls, attr] = (texts, set().union(*map(identifiers, texts)))
         return found
 
-    incoming = getattr(facts, "incoming", None) or {}
     # names of objects the project facts say something of (what a class prints as, carries, or
     # holds as personal data: engine.flow's object_text, carried, evidence_of), by their words; a
     # class of things with no tie to a person (a model, a setting) makes its fields no one's data
     objects = {words for table in ("texts", "carried") for words in (getattr(facts, table, None) or ())}
     objects.update(words for words, ev in (getattr(facts, "named", None) or {}).items()
                    if ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs or ev.measures)
-    # the functions the project's callers pass personal data to, and those that hold one (a
-    # function defined inside them: `module.outer` for `module.outer.inner`)
-    given_to = {q for q in incoming if q.startswith(module + ".")}
-    given_to |= {q.rsplit(".", 1)[0] for q in given_to}
     live: set[int] = set()
     # nothing in a function is reported whatever its words unless something in the file is
     # (every test of `Prefilter.always` holds for a text when it holds for a part of it: the
@@ -310,7 +320,8 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     declares = frozenset(names[-1] for names in file_types)
     possible = prefilter.possible_sinks(idents | extra)
     for i, fn in enumerate(functions):
-        if _is_root_alone(fn, always, prefilter, summarised, handlers, made) or not declares.isdisjoint(fn.idents):
+        if _is_root_alone(fn, always, prefilter, summarised, handlers, made) or not declares.isdisjoint(fn.idents) or (
+                not fn.called.isdisjoint(record_called)):  # (`sa.Table("customers", ...)` in a function)
             live.add(i)
             continue
         if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
@@ -351,6 +362,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         # a function of the module it names without calling it (`map(mask_email, emails)`): the
         # flow judges one named like a sanitizer by what its body returns
         wanted += [j for name in fn.idents.intersection(module_functions) for j in module_functions[name]]
+        # ... or a method of its class it names on self without calling it (`map(self.redact, ...)`)
+        wanted += [j for attr in fn.reads for j in by_name.get(attr, ()) if functions[j].cls == fn.cls and
+                   functions[j].returns]
         wanted += [j for attr in fn.reads for j in setters(fn.cls, attr)]
         for j in wanted:
             if j not in live:
@@ -398,10 +412,17 @@ def _record_calls(names: frozenset[str], source: str) -> re.Pattern:
     of the policy's Core tables and of the typing module's record calls: ``Table``, ``TypedDict``),
     or a name it imports one under (``from sqlalchemy import Table as T``)."""
     spelled = sorted(names)
-    found = re.findall(r"\b(?:" + "|".join(map(re.escape, spelled)) + r")[ \t]+as[ \t]+([A-Za-z_]\w*)", source) \
-        if spelled and " as" in source else []
-    alternatives = [re.escape(n) for n in spelled] + [rf"\b{re.escape(a)}\b" for a in sorted(set(found))]
+    alternatives = [re.escape(n) for n in spelled] + [rf"\b{re.escape(a)}\b" for a in sorted(
+        _record_aliases(names, source))]
     return re.compile("|".join(alternatives) or r"(?!)")
+
+
+@lru_cache(maxsize=8)
+def _record_aliases(names: frozenset[str], source: str) -> frozenset[str]:
+    """The names ``source`` imports a record-declaring call under (``T`` of ``Table as T``)."""
+    spelled = sorted(names)
+    return frozenset(re.findall(r"\b(?:" + "|".join(map(re.escape, spelled)) + r")[ \t]+as[ \t]+([A-Za-z_]\w*)",
+                                source)) if spelled and " as" in source else frozenset()
 
 
 def _declares_a_field(masked: list[str], lines: list[str], first: int, last: int, record_calls: re.Pattern) -> bool:
@@ -449,8 +470,10 @@ class _Summarised:
     method of the same class, the one method of the project with that name (no other function
     has it), or a function of an imported module (a superset: any dotted call on a name the module binds)."""
 
-    def __init__(self, summaries: dict, module: str, module_idents: set[str], shared: frozenset = frozenset()) -> None:
+    def __init__(self, summaries: dict, module: str, module_idents: set[str], shared: frozenset = frozenset(),
+                 renamed: dict[str, str] | None = None) -> None:
         self.module = module
+        self.renamed = renamed or {}  # a name the module imports under another: the other -> the name
         self.names = frozenset(q.rpartition(".")[2] for q in summaries)
         self.quals = summaries
         methods: dict[str, int] = {}
@@ -462,11 +485,14 @@ class _Summarised:
         self.module_idents = module_idents
 
     def called_by(self, fn: _Function) -> bool:
-        if fn.called.isdisjoint(self.names):
+        renamed = self.renamed
+        if fn.called.isdisjoint(self.names) and not any(renamed.get(c) in self.names for c in fn.called):
             return False
         for dotted in fn.calls:
             head, _, last = dotted.rpartition(".")
             if last not in self.names:
+                if not head and renamed.get(last) in self.names and _called_alone(last, fn.text):
+                    return True  # `from app.track import record_visit as note`, then `note(...)`
                 continue
             if last in self.methods or f"{self.module}.{fn.cls}.{last}" in self.quals:
                 return True
@@ -507,7 +533,8 @@ def _is_root_alone(fn: _Function, always: bool, prefilter, summarised: _Summaris
         return True
     if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
         return True  # a record declared inside it
-    return summarised.called_by(fn) or not fn.called.isdisjoint(handlers) or not fn.idents.isdisjoint(made)
+    # (a handler of the project named anywhere in it: `dictConfig({"class": "app.logs.ShipHandler"})`)
+    return summarised.called_by(fn) or not fn.idents.isdisjoint(handlers) or not fn.idents.isdisjoint(made)
 
 
 def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Mapping
 
 import libcst as cst
@@ -153,3 +155,56 @@ def qualified(text: str, aliases: dict[str, str]) -> tuple[str, ...]:
     if head in BUILTINS and not rest:
         return (f"builtins.{text}", text)
     return (text,)
+
+
+_IMPORT_LINE = re.compile(r"[ \t]*(?:import|from)[ \t]")
+
+
+def import_aliases(source: str) -> dict[str, str]:
+    """:class:`ImportResolver`'s aliases read from a whole module's text (every ``import`` and
+    ``from ... import`` statement that starts a line, in functions too, in source order, each
+    parsed alone by Python's parser), for a module libcst reads only in part
+    (:mod:`gdpr_lint.engine.focus`): the imports of the functions left out still bind what the
+    rest names (``def main(): import argparse`` makes the module a command-line program)."""
+    from gdpr_lint.files.parts import masked_lines
+    from gdpr_lint.files.source import python_lines
+
+    lines = python_lines(source)
+    masked = masked_lines(source)
+    aliases: dict[str, str] = {}
+    n = 0
+    while n < len(masked):
+        if not _IMPORT_LINE.match(masked[n]):
+            n += 1
+            continue
+        indent = len(lines[n]) - len(lines[n].lstrip(" \t"))
+        tree = None
+        for end in range(n, min(n + _IMPORT_LINES, len(lines))):  # (a parenthesised list, a backslash)
+            try:
+                tree = ast.parse("\n".join(line[indent:] if not line[:indent].strip() else line.lstrip()
+                                           for line in lines[n:end + 1]))
+                break
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+        if tree is None:
+            n += 1
+            continue
+        for stmt in tree.body:
+            if type(stmt) is ast.Import:
+                for alias in stmt.names:
+                    if alias.asname:
+                        aliases[alias.asname] = alias.name
+                    else:
+                        head = alias.name.split(".")[0]
+                        aliases.setdefault(head, head)
+            elif type(stmt) is ast.ImportFrom:
+                base = "." * stmt.level + (stmt.module or "")
+                sep = "" if base.endswith(".") or not base else "."
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        aliases[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
+        n = end + 1
+    return aliases
+
+
+_IMPORT_LINES = 200  # the lines one import statement may span

@@ -173,8 +173,8 @@ class ProjectFacts:
             callee, _, name = pair.partition("\x1f")
             if callee.startswith("__"):
                 continue  # `super().__init__(user)`: every class has one, the name tells not which
-            if callee in self._summarised and self.prints_personal((name,)):
-                return True
+            if callee in self._summarised and (name == "@source" or self.prints_personal((name,))):
+                return True  # (`@source`: `request.user`, what a person is or sent, handed whole)
         return False
 
     def summary_of(self, names, method: str = "") -> tuple[str, tuple] | None:

@@ -107,7 +107,9 @@ def _survey(text: str, modname: str, is_package: bool, prefilter, policy, classi
         # whether a Python version's parser gives up must not decide the result
         return Survey([], True, lines)
     try:
-        sinks = (prefilter.sink_receivers, prefilter.sink_functions) if hasattr(prefilter, "sink_receivers") else None
+        # (and the method names whose calls can be a sink here, by the objects the file names)
+        sinks = (prefilter.sink_receivers, prefilter.sink_functions, prefilter.possible_sinks(
+            file_identifiers(text))[0]) if hasattr(prefilter, "sink_receivers") else None
         classify = classify or getattr(getattr(prefilter, "classifier", None), "classify", None)
         why = "always" if prefilter is None else (prefilter.why(text, tree)[0] if hasattr(prefilter, "why") else
                                                   "always" if prefilter.decide(text, tree)[0] else "")

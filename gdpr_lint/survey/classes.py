@@ -406,7 +406,8 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              # call of a project function that writes that parameter to a sink (ProjectFacts.hands_personal)
              "handed": _handed(text, policy, calls) if text else [],
              # the names the file calls, for the cache key: which function summaries it may use
-             "calls": sorted(calls.called()),
+             # (a function imported under another name counts by its own: `record_visit as note`)
+             "calls": sorted(calls.called() | _renamed_calls(text, calls.called())),
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
                                              _safe_names(policy), calls) if classify else [],
              # which arguments its functions hand back (`to_bytes(text)`): followed through a call
@@ -430,7 +431,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "attrs": weak_attributes(attributes, policy),
              # the names such attributes are read on (`entry.notes`, `ticket2.title`): personal on an
              # object named after a class the project facts judge (ProjectFacts.owns_personal_fields)
-             "owners": weak_owners(text, policy) if text else [],
+             "owners": weak_owners(text, policy, calls) if text else [],
              # every attribute it reads (`device.number`): a field a record declares with a
              # personal-data type, read on an object named after the record (ProjectFacts.typed_field);
              # one string, split only in a project that has such a field
@@ -466,12 +467,18 @@ def weak_attributes(attributes: set[str], policy) -> list[str]:
     return sorted(a for a in attributes if not weak.isdisjoint(split_words(a)))
 
 
-def weak_owners(text: str, policy) -> list[str]:
+def weak_owners(text: str, policy, calls=None) -> list[str]:
     """The names right before a dot and an attribute with a weak personal-data word
-    (``entry`` of ``entry.notes``, ``ticket2`` of ``self.ticket2.title``): what the flow takes for
-    the owner of the attribute (a superset: strings and comments count)."""
+    (``entry`` of ``entry.notes``, ``ticket2`` of ``self.ticket2.title``, ``entry`` of
+    ``getattr(entry, "notes")``): what the flow takes for the owner of the attribute (a superset:
+    strings and comments count); and where there is one, the classes the file makes or reads
+    objects of (``Entry`` of ``obj = Entry.objects.get(...)``: ``calls``' classes), which the flow
+    takes for the owner of what is read on such an object."""
     weak = _weak_words(policy)
     found: set[str] = set()
+    for m in _GETATTR.finditer(text) if "getattr" in text else ():
+        if not weak.isdisjoint(split_words(m.group(2))):
+            found.add(m.group(1))
     for m in _ATTRIBUTE.finditer(text):
         if weak.isdisjoint(split_words(m.group(1))):
             continue
@@ -483,7 +490,12 @@ def weak_owners(text: str, policy) -> list[str]:
             start -= 1
         if start < end and not text[start].isdigit():
             found.add(text[start:end])
+    if found and calls is not None:
+        found |= calls.classes()
     return sorted(found)
+
+
+_GETATTR = re.compile(r"\bgetattr[ \t]*\([ \t]*([A-Za-z_]\w*)[ \t]*,[ \t]*[\"']([A-Za-z_]\w*)[\"']")
 
 
 # ---- the shape of these facts, checked when they are read back from the results cache --------------
@@ -581,12 +593,14 @@ def check_file_facts(data) -> dict:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # an exception's message is a sink too (prefilter.standalone: `raise` alone)
 _RAISE_CALL = re.compile(r"raise[ \t]+[A-Za-z_][\w.]*[ \t]*\(")
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+_WRITE_METHODS = frozenset({"write", "writelines", "write_text", "write_bytes", "dump"})
 # a sink that is no call of a sink's name: a store by subscript (`session["v"] = current`), a
 # write to a file object (`open(path, "w").write(str(current))`): a class made in the file may reach it
 _OTHER_SINK = re.compile(r"\][ \t]*=[^=]|\.[ \t]*write(?:lines)?[ \t]*\(")
 
 
-def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[str]] | None, calls=None
+def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None, calls=None
                      ) -> list[str]:
     """Identifiers that may hold an object whose content is personal, where a sink's arguments
     could use them: named after a person (``user``, ``new_user``: a project class whose ``__str__``
@@ -603,11 +617,19 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], frozenset[s
     if sinks is None:
         windows = [(text, text)]
     else:
-        receivers, functions = sinks
+        receivers, functions = sinks[:2]
         windows = []  # (the text in a sink's parentheses, and its code alone)
+        # a logger made in the file may go by any name, or none (`logging.getLogger(__name__).info(`);
+        # a write to a file object or a stream needs no name either (`fh.write(`, `sys.stderr.write(`);
+        # nor does a client or a cache the file makes (`r = redis.Redis(); r.set(...)`: the methods
+        # whose calls can be a sink where the file names such an object, sinks[2])
+        methods = _LOG_METHODS | _WRITE_METHODS if "getLogger" in text else _WRITE_METHODS
+        if len(sinks) > 2:
+            methods = methods | sinks[2]
         for name, end in zip(calls.names, calls.ends):
             parts = name.split(".")  # log.info(, self.logger.debug(, requests.post(, print(
-            if (len(parts) == 1 and parts[0] in functions) or not receivers.isdisjoint(parts[:-1]):
+            if (len(parts) == 1 and parts[0] in functions) or not receivers.isdisjoint(parts[:-1]) or (
+                    parts[-1] in methods):
                 window = _balanced(text, end)
                 windows.append((window, _code_of(window)))
         for m in standalone(_RAISE_CALL, text) if "raise" in text else ():
@@ -636,15 +658,55 @@ def _handed(text: str, policy, calls) -> list[str]:
 
     subjects = _subject_words(policy)
     named = {name for name in file_identifiers(text) if _named_after_a_person(name, subjects)}
-    if not named:
+    # a name bound to an object of a class the file makes or reads (`m = Member.objects.get(...)`):
+    # handed as that class; a source of what a person is or sent (`request.user`): as `@source`
+    made = {m.group(1): m.group(2) for m in _MADE.finditer(text)} if "=" in text else {}
+    sources = _sources(policy)
+    for m in sources.finditer(text) if "=" in text else ():  # `u = request.user`, then `audit(u)`
+        bound = _BOUND_BEFORE.search(text, max(m.start() - 80, 0), m.start())
+        if bound is not None:
+            made[bound.group(1)] = "@source"
+    if not named and not made and not sources.search(text):
         return []
     out: set[str] = set()
     for callee, end in zip(calls.names, calls.ends):
         window = _balanced(text, end)
+        last = callee.rpartition(".")[2]
         if any(name in window for name in named):
-            last = callee.rpartition(".")[2]
             out.update(f"{last}\x1f{name}" for name in set(_IDENTIFIER.findall(_code_of(window))) & named)
+        if made:
+            out.update(f"{last}\x1f{made[name]}" for name in set(_IDENTIFIER.findall(_code_of(window))) & made.keys())
+        if sources.search(window):
+            out.add(f"{last}\x1f@source")
     return sorted(out)
+
+
+def _renamed_calls(text: str, called: frozenset[str]) -> set[str]:
+    """The names a text imports under another name that it calls (``record_visit`` of ``from
+    app.track import record_visit as note`` and ``note(...)``)."""
+    from gdpr_lint.survey.prefilter import Prefilter
+
+    return {name for name, alias in Prefilter.aliases(text) if alias in called} if " as " in text else set()
+
+
+_BOUND_BEFORE = re.compile(r"\b([A-Za-z_]\w*)[ \t]*=[ \t]*$")  # `name = ` right before a source
+_MADE = re.compile(r"\b([A-Za-z_]\w*)[ \t]*=[ \t]*(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*([A-Z]\w*[a-z]\w*)[ \t]*(?:\.|\()")
+_SOURCES: dict[str, re.Pattern] = {}
+
+
+def _sources(policy) -> re.Pattern:
+    """The policy's sources of what a person is or sent (``request.user``, ``request.POST``) as
+    one pattern (blanks allowed around the dots)."""
+    key = policy.hash or str(id(policy))
+    found = _SOURCES.get(key)
+    if found is None:
+        spec = policy.sinks.get("sources") or {}
+        names = sorted({*(spec.get("signed_in") or ()), *(spec.get("containers") or {})}, key=len, reverse=True)
+        # (a container's name alone is read at the end of any dotted name: `form.cleaned_data`)
+        found = _SOURCES[key] = re.compile(r"(?<![\w])(?:" + "|".join(
+            r"[ \t]*\.[ \t]*".join(map(re.escape, n.split("."))) for n in names) + r")\b") if names \
+            else re.compile(r"(?!)")
+    return found
 
 
 def _code_of(text: str) -> str:

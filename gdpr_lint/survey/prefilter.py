@@ -571,8 +571,9 @@ class Prefilter:
         if types and self.type_used(types, source):
             return "words", False  # a field of a record, or a parameter or a value a sink may get
         tails = self.source_tails.intersection(idents)
-        if tails and not idents.isdisjoint(self.sink_names) and self._has_source(frozenset(tails), source):
-            return "words", False  # what a person sent: a finding where it meets a sink
+        if tails and (not idents.isdisjoint(self.sink_names) or self.shape_raise and "raise" in idents) and (
+                self._has_source(frozenset(tails), source)):
+            return "words", False  # what a person sent: a finding where it meets a sink (or a raise)
         strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
         if not (strong or weak):
             return "", False
