@@ -168,6 +168,7 @@ def import_aliases(source: str) -> dict[str, str]:
     rest names (``def main(): import argparse`` makes the module a command-line program)."""
     from gdpr_lint.files.parts import masked_lines
     from gdpr_lint.files.source import python_lines
+    from gdpr_lint.survey.astnames import bind_import
 
     lines = python_lines(source)
     masked = masked_lines(source)
@@ -191,12 +192,7 @@ def import_aliases(source: str) -> dict[str, str]:
             continue
         for stmt in tree.body:
             if type(stmt) is ast.Import:
-                for alias in stmt.names:
-                    if alias.asname:
-                        aliases[alias.asname] = alias.name
-                    else:
-                        head = alias.name.split(".")[0]
-                        aliases.setdefault(head, head)
+                bind_import(aliases, stmt)
             elif type(stmt) is ast.ImportFrom:
                 base = "." * stmt.level + (stmt.module or "")
                 sep = "" if base.endswith(".") or not base else "."
