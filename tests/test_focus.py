@@ -772,6 +772,18 @@ _MISSED_BEFORE = {
             subscriber = None
             who = Subscriber.objects.get(pk=pk)
             audit_event(who)
+
+        def weekly(pk):
+            audit_event(value=Subscriber.objects.get(pk=pk))
+        """},
+    "an object read from a record handed by keyword": {
+        "shop/models.py": _PERSON_MODEL, "shop/audit.py": _AUDIT, "shop/jobs.py": """
+        from shop.models import Subscriber
+        from shop.audit import audit_event
+
+        def weekly(pk):
+            found = Subscriber.objects.get(pk=pk)
+            audit_event(value=found)
         """},
     "a helper imported under another name": {"shop/audit.py": _AUDIT, "shop/views.py": """
         from shop.audit import audit_event as trace

@@ -161,7 +161,7 @@ class ProjectFacts:
                 return True
         return False
 
-    def hands_personal(self, handed) -> bool:
+    def hands_personal(self, handed, calls=()) -> bool:
         """Whether a file hands an object that prints personal data (``handed``: ``"callee\\x1fname"``,
         the survey's) to a function of the project that writes that parameter to a sink: the call is
         a finding (``notify(session.user)`` where ``notify`` logs it), whatever the file's words said."""
@@ -173,8 +173,11 @@ class ProjectFacts:
             callee, _, name = pair.partition("\x1f")
             if callee.startswith("__"):
                 continue  # `super().__init__(user)`: every class has one, the name tells not which
-            if callee in self._summarised and (name == "@source" or self.prints_personal((name,))):
-                return True  # (`@source`: `request.user`, what a person is or sent, handed whole)
+            # (`*`: some call of the file, ``calls``: the names it calls; `@source`: `request.user`,
+            # what a person is or sent, handed whole)
+            if (callee in self._summarised or callee == "*" and not self._summarised.isdisjoint(calls)) and (
+                    name == "@source" or self.prints_personal((name,))):
+                return True
         return False
 
     def summary_of(self, names, method: str = "") -> tuple[str, tuple] | None:
@@ -206,7 +209,8 @@ class ProjectFacts:
         file's survey facts): an object it hands to a sink prints personal data, one of its classes
         is judged, it reads a personal field of an imported class, callers pass it personal data, or
         it builds one of the project's remote log handlers."""
-        return (self.prints_personal(found.get("mentions", ())) or self.hands_personal(found.get("handed", ()))
+        return (self.prints_personal(found.get("mentions", ()))
+                or self.hands_personal(found.get("handed", ()), found.get("calls", ()))
                 or self.judges_classes_of(module)
                 or self.reads_personal_fields(found.get("imports", ()), found.get("attrs", ()))
                 or self.owns_personal_fields(found.get("owners", ()))

@@ -11,6 +11,7 @@ is plain data (lists, strings, booleans): it is cached with the file's survey an
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from gdpr_lint.policy import split_words
@@ -407,7 +408,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "handed": _handed(text, policy, calls) if text else [],
              # the names the file calls, for the cache key: which function summaries it may use
              # (a function imported under another name counts by its own: `record_visit as note`)
-             "calls": sorted(calls.called() | _renamed_calls(text, calls.called())),
+             "calls": sorted(calls.called() | _renamed_calls(tree, calls.called())),
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
                                              _safe_names(policy), calls) if classify else [],
              # which arguments its functions hand back (`to_bytes(text)`): followed through a call
@@ -651,46 +652,89 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None
 
 
 def _handed(text: str, policy, calls) -> list[str]:
-    """``"callee\\x1fname"`` for each call whose arguments name something after a person
+    """``"callee\x1fname"`` for each call whose arguments name something after a person
     (``create_entry(contrib, session.user)``: ``create_entry`` and ``user``), in the code of its
-    parentheses (strings left out)."""
+    parentheses (strings left out); and ``"*\x1fClass"`` where a name bound to an object of a
+    class the file makes or reads is an argument of some call (``m = Member.objects.get(...)``,
+    then ``record_visit(m)``), ``"*\x1f@source"`` where what a person is or sent is one
+    (``record_visit(request.user)``, ``audit(form.cleaned_data)``, or a name bound to it): which
+    call is then left to the project facts (any call of the file that may reach a summary)."""
     from gdpr_lint.survey.prefilter import file_identifiers
 
+    out: set[str] = set()
+    sources = _sources(policy)
+    bare = _bare_arguments(text)
+    if bare:
+        made = _made(text) if "=" in text else {}
+        ends = {".".join(parts[i:]) for parts in map(lambda b: b.split("."), bare) for i in range(len(parts))}
+        for m in sources.finditer(text):
+            if text[m.start():m.end()].replace(" ", "").replace("\t", "") in ends:  # (`form.cleaned_data`)
+                out.add("*\x1f@source")
+            bound = _BOUND_BEFORE.search(text, max(m.start() - 80, 0), m.start())
+            if bound is not None:  # `u = request.user`, then `audit(u)`
+                made[bound.group(1)] = "@source"
+        out.update(f"*\x1f{cls}" for name, cls in made.items() if name in bare)
     subjects = _subject_words(policy)
     named = {name for name in file_identifiers(text) if _named_after_a_person(name, subjects)}
-    # a name bound to an object of a class the file makes or reads (`m = Member.objects.get(...)`):
-    # handed as that class; a source of what a person is or sent (`request.user`): as `@source`
-    made = {m.group(1): m.group(2) for m in _MADE.finditer(text)} if "=" in text else {}
-    sources = _sources(policy)
-    for m in sources.finditer(text) if "=" in text else ():  # `u = request.user`, then `audit(u)`
-        bound = _BOUND_BEFORE.search(text, max(m.start() - 80, 0), m.start())
-        if bound is not None:
-            made[bound.group(1)] = "@source"
-    if not named and not made and not sources.search(text):
-        return []
-    out: set[str] = set()
+    if not named:
+        return sorted(out)
     for callee, end in zip(calls.names, calls.ends):
         window = _balanced(text, end)
-        last = callee.rpartition(".")[2]
         if any(name in window for name in named):
+            last = callee.rpartition(".")[2]
             out.update(f"{last}\x1f{name}" for name in set(_IDENTIFIER.findall(_code_of(window))) & named)
-        if made:
-            out.update(f"{last}\x1f{made[name]}" for name in set(_IDENTIFIER.findall(_code_of(window))) & made.keys())
-        if sources.search(window):
-            out.add(f"{last}\x1f@source")
     return sorted(out)
 
 
-def _renamed_calls(text: str, called: frozenset[str]) -> set[str]:
-    """The names a text imports under another name that it calls (``record_visit`` of ``from
-    app.track import record_visit as note`` and ``note(...)``)."""
-    from gdpr_lint.survey.prefilter import Prefilter
+# an argument that is a name or a dotted name alone: `(m)`, `, request.user)`, `(form.cleaned_data,`,
+# `(value=m)`
+_BARE = re.compile(r"[(,][ \t]*(?:[A-Za-z_]\w*[ \t]*=(?!=)[ \t]*)?((?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*[A-Za-z_]\w*)"
+                   r"[ \t]*(?=[,)])")
 
-    return {name for name, alias in Prefilter.aliases(text) if alias in called} if " as " in text else set()
+
+def _bare_arguments(text: str) -> set[str]:
+    """The names and dotted names a text passes alone as a call's argument (blanks left out; a
+    superset: a tuple's items and a parameter list count too)."""
+    return {m.group(1).replace(" ", "").replace("\t", "") for m in _BARE.finditer(text)} if "(" in text else set()
+
+
+def _renamed_calls(tree: ast.Module, called: frozenset[str]) -> set[str]:
+    """The names a module imports under another name that it calls (``record_visit`` of ``from
+    app.track import record_visit as note`` and ``note(...)``), from its import statements anywhere."""
+    out: set[str] = set()
+    stack: list = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            out.update(a.name.rpartition(".")[2] for a in stmt.names if a.asname and a.asname in called)
+        else:
+            for name in block_fields(type(stmt)):
+                stack.extend(getattr(stmt, name))
+    return out
 
 
 _BOUND_BEFORE = re.compile(r"\b([A-Za-z_]\w*)[ \t]*=[ \t]*$")  # `name = ` right before a source
-_MADE = re.compile(r"\b([A-Za-z_]\w*)[ \t]*=[ \t]*(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*([A-Z]\w*[a-z]\w*)[ \t]*(?:\.|\()")
+# `= [name.]*Class(` or `= [name.]*Class.` (from the `=`: a pattern that starts with a literal is
+# searched for many times faster than one tried at every word)
+_MADE = re.compile(r"=[ \t]*(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*([A-Z]\w*[a-z]\w*)[ \t]*[.(]")
+
+
+def _made(text: str) -> dict[str, str]:
+    """The names a text binds to an object of a class it makes or reads (``m`` of ``m =
+    Member.objects.get(...)``, ``c = shop.Cart()``): name -> class."""
+    out: dict[str, str] = {}
+    for m in _MADE.finditer(text):
+        end = m.start()
+        if end and text[end - 1] in "=!<>+-*/%&|^:@":
+            continue  # `==`, `<=`, `+=`, a walrus: no binding of a name to the object
+        while end and text[end - 1] in " \t":
+            end -= 1
+        start = end
+        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        if start < end and not text[start].isdigit():
+            out[text[start:end]] = m.group(1)
+    return out
 _SOURCES: dict[str, re.Pattern] = {}
 
 
@@ -702,8 +746,9 @@ def _sources(policy) -> re.Pattern:
     if found is None:
         spec = policy.sinks.get("sources") or {}
         names = sorted({*(spec.get("signed_in") or ()), *(spec.get("containers") or {})}, key=len, reverse=True)
-        # (a container's name alone is read at the end of any dotted name: `form.cleaned_data`)
-        found = _SOURCES[key] = re.compile(r"(?<![\w])(?:" + "|".join(
+        # (a container's name alone is read at the end of any dotted name: `form.cleaned_data`; a
+        # longer name that ends with one counts too, a superset that only decides what is analysed)
+        found = _SOURCES[key] = re.compile(r"(?:" + "|".join(
             r"[ \t]*\.[ \t]*".join(map(re.escape, n.split("."))) for n in names) + r")\b") if names \
             else re.compile(r"(?!)")
     return found
