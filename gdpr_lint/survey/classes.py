@@ -11,7 +11,6 @@ is plain data (lists, strings, booleans): it is cached with the file's survey an
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 
 from gdpr_lint.policy import split_words
@@ -483,14 +482,9 @@ def weak_owners(text: str, policy, calls=None) -> list[str]:
     for m in _ATTRIBUTE.finditer(text):
         if weak.isdisjoint(split_words(m.group(1))):
             continue
-        end = m.start()  # the dot; the name before it, blanks between them skipped
-        while end and text[end - 1] in " \t":
-            end -= 1
-        start = end
-        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            start -= 1
-        if start < end and not text[start].isdigit():
-            found.add(text[start:end])
+        name = _name_before(text, m.start())  # (the dot's)
+        if name:
+            found.add(name)
     if found and calls is not None:
         found |= calls.classes()
     return sorted(found)
@@ -666,7 +660,7 @@ def _handed(text: str, policy, calls) -> list[str]:
     bare = _bare_arguments(text)
     if bare:
         made = _made(text) if "=" in text else {}
-        ends = {".".join(parts[i:]) for parts in map(lambda b: b.split("."), bare) for i in range(len(parts))}
+        ends = {".".join(parts[i:]) for parts in (b.split(".") for b in bare) for i in range(len(parts))}
         for m in sources.finditer(text):
             if text[m.start():m.end()].replace(" ", "").replace("\t", "") in ends:  # (`form.cleaned_data`)
                 out.add("*\x1f@source")
@@ -724,17 +718,25 @@ def _made(text: str) -> dict[str, str]:
     Member.objects.get(...)``, ``c = shop.Cart()``): name -> class."""
     out: dict[str, str] = {}
     for m in _MADE.finditer(text):
-        end = m.start()
-        if end and text[end - 1] in "=!<>+-*/%&|^:@":
+        at = m.start()
+        if at and text[at - 1] in "=!<>+-*/%&|^:@":
             continue  # `==`, `<=`, `+=`, a walrus: no binding of a name to the object
-        while end and text[end - 1] in " \t":
-            end -= 1
-        start = end
-        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            start -= 1
-        if start < end and not text[start].isdigit():
-            out[text[start:end]] = m.group(1)
+        name = _name_before(text, at)
+        if name:
+            out[name] = m.group(1)
     return out
+
+
+def _name_before(text: str, at: int) -> str:
+    """The name that ends right before offset ``at`` of ``text``, blanks between them skipped
+    (``entry`` of ``entry .notes``), or ``""``."""
+    end = at
+    while end and text[end - 1] in " \t":
+        end -= 1
+    start = end
+    while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return text[start:end] if start < end and not text[start].isdigit() else ""
 _SOURCES: dict[str, re.Pattern] = {}
 
 
