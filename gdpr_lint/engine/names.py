@@ -166,6 +166,17 @@ def import_aliases(source: str) -> dict[str, str]:
     parsed alone by Python's parser), for a module libcst reads only in part
     (:mod:`gdpr_lint.engine.focus`): the imports of the functions left out still bind what the
     rest names (``def main(): import argparse`` makes the module a command-line program)."""
+    if _LAST_ALIASES[0] is source:  # (a module read in parts asks once per part)
+        return dict(_LAST_ALIASES[1])
+    aliases = _import_aliases(source)
+    _LAST_ALIASES[:] = [source, aliases]
+    return dict(aliases)
+
+
+_LAST_ALIASES: list = [None, {}]
+
+
+def _import_aliases(source: str) -> dict[str, str]:
     from gdpr_lint.files.parts import masked_lines
     from gdpr_lint.files.source import python_lines
     from gdpr_lint.survey.astnames import bind_import
