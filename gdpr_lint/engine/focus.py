@@ -9,13 +9,19 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
 - every class's own statements (its inner classes, its settings), its header and decorators,
   but, where the record classes are read from ``ast`` (:mod:`gdpr_lint.engine.record_classes`),
   not the statements that only declare a field or are its docstring;
-- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`),
-  something always reported, a class declared inside them, a call of a function the project
-  facts say writes its parameters to a sink or builds a remote log handler, or the name of an
-  object another module makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
+- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`; a
+  raise only where what it may carry can be personal data: what the function names, with its
+  class, what other methods set on self and the module's names it reads, what callers pass it or
+  a helper returns), something always reported, a class or a record declared inside them
+  (``Table("customers", ...)``), a call of a function the project facts say writes its
+  parameters to a sink or builds a remote log handler (under its own name or one it is
+  imported as), a project handler named anywhere in them, or the name of an object another
+  module makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
 - and, following what those read, the functions and methods they call by name (what a callee
-  returns is followed into the caller) and the methods of their class that set an attribute of
-  ``self`` they read (what ``self.x`` holds is followed across methods).
+  returns is followed into the caller), the module's functions and the class's methods they
+  name without calling them (``map(mask_email, ...)``: a sanitizer is judged by its body), and
+  the methods of their class that set an attribute of ``self`` they read (what ``self.x``
+  holds is followed across methods).
 
 When no function is kept and nothing else in the file can make a finding (no sink at module
 level or in a class's own statements, and no class that may be a record unless the record
@@ -242,7 +248,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         return prefilter.names_data("\n".join(texts)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
 
     named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
-    own: dict[int, bool] = {}  # function -> whether its own text names personal data
+    own: dict[int, bool] = {}  # function -> whether it names personal data, with what it reads (data_near)
 
     def returns_data(j: int) -> bool:
         """Whether what function ``j`` returns may name personal data: its text, or the text of

@@ -646,11 +646,11 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None
 
 
 def _handed(text: str, policy, calls) -> list[str]:
-    """``"callee\x1fname"`` for each call whose arguments name something after a person
+    """``"callee\\x1fname"`` for each call whose arguments name something after a person
     (``create_entry(contrib, session.user)``: ``create_entry`` and ``user``), in the code of its
-    parentheses (strings left out); and ``"*\x1fClass"`` where a name bound to an object of a
+    parentheses (strings left out); and ``"*\\x1fClass"`` where a name bound to an object of a
     class the file makes or reads is an argument of some call (``m = Member.objects.get(...)``,
-    then ``record_visit(m)``), ``"*\x1f@source"`` where what a person is or sent is one
+    then ``record_visit(m)``), ``"*\\x1f@source"`` where what a person is or sent is one
     (``record_visit(request.user)``, ``audit(form.cleaned_data)``, or a name bound to it): which
     call is then left to the project facts (any call of the file that may reach a summary)."""
     from gdpr_lint.survey.prefilter import file_identifiers
