@@ -198,25 +198,31 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     given_to = {q for q in incoming if q.startswith(module + ".")}
     given_to |= {q.rsplit(".", 1)[0] for q in given_to}
     typed_fields = frozenset(getattr(facts, "typed_fields", None) or ())
-    read_set: dict[int, list[str]] = {}
+    read_set: dict[int, tuple[list[str], set[str]]] = {}
 
-    def set_elsewhere(i: int) -> list[str]:
+    def set_elsewhere(i: int) -> tuple[list[str], set[str]]:
         """The statements of other methods that set what method ``i`` reads of self, and in turn
-        what those read of self (`self.store = self.conn`, `self.conn = redis.Redis()`)."""
+        what those read of self (`self.store = self.conn`, `self.conn = redis.Redis()`), and
+        their identifiers."""
         found = read_set.get(i)
         if found is None:
             fn = functions[i]
-            found = read_set[i] = []
+            texts: list[str] = []
+            names: set[str] = set()
             todo, asked = list(fn.reads), set()
             while todo:
                 attr = todo.pop()
                 if attr in asked:
                     continue
                 asked.add(attr)
-                texts = setting_of(fn.cls, attr)[0]
-                found += texts
-                todo += [m.group(1) for text in texts for m in standalone(_SELF_READ, text)]
+                more, idents = setting_of(fn.cls, attr)
+                texts += more
+                names |= idents
+                todo += [m.group(1) for text in more for m in standalone(_SELF_READ, text)]
+            found = read_set[i] = (texts, names)
         return found
+
+    bound_idents: dict[str, set[str]] = {}  # a module statement's text -> its identifiers
 
     def data_near(i: int) -> bool:
         """Whether function ``i``, with what it reads around it, names personal data or an object
@@ -224,10 +230,10 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         statements of other methods that set what it reads of self, and the module's statements
         that bind the names it reads (and those that bind the names these read)."""
         fn = functions[i]
-        texts = [fn.text, fn.cls, *set_elsewhere(i)]
-        names, asked = set(fn.idents), set()
-        for text in texts[2:]:
-            names |= identifiers(text)
+        setting, names = set_elsewhere(i)
+        texts = [fn.text, fn.cls, *setting]
+        names = names | fn.idents
+        asked: set[str] = set()
         todo = [n for n in names if n in bound]
         while todo:  # (`BANNER = "Write to " + PRIMARY`, `PRIMARY = _profile["email"]`)
             name = todo.pop()
@@ -236,7 +242,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             asked.add(name)
             for text in bound[name]:
                 texts.append(text)
-                read = identifiers(text)
+                read = bound_idents.get(text)
+                if read is None:
+                    read = bound_idents[text] = identifiers(text)
                 names |= read
                 todo += [n for n in read if n in bound and n not in asked]
         if typed_fields and not typed_fields.isdisjoint(names):
@@ -339,8 +347,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         if prefilter.calls_or_stores(fn.text, aliases, seen, fn.called):
             live.add(i)
             continue
-        setting = set_elsewhere(i)
-        more = set().union(*map(identifiers, setting)) if setting else set()
+        setting, more = set_elsewhere(i)
         if not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called):
             live.add(i)
             continue
