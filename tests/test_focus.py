@@ -885,6 +885,12 @@ _MISSED_BEFORE = {
             audit_event(me)
             audit_event(current_user)
         """},
+    "a helper called by its name as a string": {"shop/audit.py": _AUDIT, "shop/plugins.py": """
+        from shop import audit
+
+        def dispatch(account):
+            getattr(audit, "audit_event")(account.email)
+        """},
     # a local helper named like a sanitiser that returns its input is no sanitiser
     "a helper passed to map": {"shop/mail.py": """
         def redact_email(value):

@@ -499,7 +499,8 @@ class _Summarised:
 
     def called_by(self, fn: _Function) -> bool:
         renamed = self.renamed
-        if fn.called.isdisjoint(self.names) and not any(renamed.get(c) in self.names for c in fn.called):
+        if fn.called.isdisjoint(self.names) and not any(renamed.get(c) in self.names for c in fn.called) and (
+                "getattr" not in fn.text):
             return False
         for dotted in fn.calls:
             head, _, last = dotted.rpartition(".")
@@ -513,7 +514,14 @@ class _Summarised:
                 return True  # called alone (not `super().name(`, a method of what super() gives; not its `def`)
             if head.partition(".")[0] in self.module_idents:
                 return True
+        # a function of an imported module called by its name as a string (`getattr(track, "audit")(...)`)
+        for owner, name in _GETATTR_CALL.findall(fn.text) if "getattr" in fn.text else ():
+            if name in self.names and (name in self.methods or owner.partition(".")[0] in self.module_idents):
+                return True
         return False
+
+
+_GETATTR_CALL = re.compile(r"getattr[ \t]*\([ \t]*([A-Za-z_][\w.]*)[ \t]*,[ \t]*[\"'](\w+)[\"'][^()]*\)[ \t]*\(")
 
 
 def _called_alone(name: str, text: str) -> bool:
