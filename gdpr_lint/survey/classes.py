@@ -637,12 +637,19 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None
     # a carrier built anywhere may reach a sink later; in a sink's code, a name may hold an object
     # of a person's class whatever its words (`vip`, of a class `Vip(Member)`)
     found: set[str] = calls.classes()
+    # a name given another name on its own (`got = subscriber2`, then `log.info(got)`): both
+    renamed = dict(_RENAMED.findall(text)) if "=" in text else {}
     for window, code in windows:
         found.update(name for name in set(_IDENTIFIER.findall(window)) if _named_after_a_person(name, subjects))
         for name in set(_IDENTIFIER.findall(code)):
             if not name.isupper() and 0 < len(split_words(name)) <= 2:
                 found.add(name)
+                if name in renamed:
+                    found.add(renamed[name])
     return sorted(found)
+
+
+_RENAMED = re.compile(r"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*([A-Za-z_]\w*)[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
 def _handed(text: str, policy, calls) -> list[str]:
@@ -768,9 +775,11 @@ def _code_of(text: str) -> str:
 
 
 def _named_after_a_person(name: str, subjects: frozenset[str]) -> bool:
-    """``user``, ``new_member``: a name of one or two words whose last is a data subject's, not a
-    constant."""
+    """``user``, ``new_member``, ``member2``: a name of one or two words (a number left out, as the
+    flow reads an object's name) whose last is a data subject's, not a constant."""
     words = split_words(name)
+    if words and words[-1].isdigit():
+        words = tuple(w for w in words if not w.isdigit())
     return 0 < len(words) <= 2 and words[-1] in subjects and not name.isupper()
 
 
