@@ -588,8 +588,23 @@ def check_file_facts(data) -> dict:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # an exception's message is a sink too (prefilter.standalone: `raise` alone)
 _RAISE_CALL = re.compile(r"raise[ \t]+[A-Za-z_][\w.]*[ \t]*\(")
-_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
-_WRITE_METHODS = frozenset({"write", "writelines", "write_text", "write_bytes", "dump"})
+_SINK_METHODS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # by policy hash
+
+
+def _sink_methods(policy) -> tuple[frozenset[str], frozenset[str]]:
+    """``(a logger's methods, the methods that write whatever their receiver)``, from the policy
+    (``sinks.yaml``: the logger and stream objects, storage's methods and functions, ``json.dump``
+    by its last name)."""
+    key = policy.hash or str(id(policy))
+    found = _SINK_METHODS.get(key)
+    if found is None:
+        objects = policy.sinks["logging"].get("objects") or {}
+        storage = policy.sinks.get("storage") or {}
+        writes = {*((objects.get("stream") or {}).get("methods") or ()), *(storage.get("methods") or {}),
+                  *(f.rpartition(".")[2] for f in storage.get("functions") or {})}
+        found = _SINK_METHODS[key] = (frozenset((objects.get("logger") or {}).get("methods") or ()), frozenset(writes))
+    return found
+
 # a sink that is no call of a sink's name: a store by subscript (`session["v"] = current`), a
 # write to a file object (`open(path, "w").write(str(current))`): a class made in the file may reach it
 _OTHER_SINK = re.compile(r"\][ \t]*=[^=]|\.[ \t]*write(?:lines)?[ \t]*\(")
@@ -618,7 +633,8 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None
         # a write to a file object or a stream needs no name either (`fh.write(`, `sys.stderr.write(`);
         # nor does a client or a cache the file makes (`r = redis.Redis(); r.set(...)`: the methods
         # whose calls can be a sink where the file names such an object, sinks[2])
-        methods = _LOG_METHODS | _WRITE_METHODS if "getLogger" in text else _WRITE_METHODS
+        logs, writes = _sink_methods(policy)
+        methods = logs | writes if "getLogger" in text else writes
         if len(sinks) > 2:
             methods = methods | sinks[2]
         for name, end in zip(calls.names, calls.ends):
