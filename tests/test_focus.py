@@ -6,6 +6,8 @@ import itertools
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from gdpr_lint.engine.analyzer import analyze_source
 from gdpr_lint.engine.focus import focus
 from gdpr_lint.facts.project import ProjectFacts
@@ -924,6 +926,54 @@ def test_the_owners_of_weak_attributes_are_the_names_before_the_dot():
 
     text = "print(entry.notes, self.ticket2 . title, row.count, get().name, 3 .name, x.y.city)"
     assert weak_owners(text, POLICY) == ["entry", "ticket2", "y"]
+
+
+def test_the_owners_of_weak_attributes_are_found_with_or_without_the_attributes_given():
+    """weak_owners reads only where the weak attributes are spelled: the same owners as a read of
+    every attribute (a name with a weak word, `a.notes_count`, but not a longer word that starts
+    with one, `c.notesx`; an attribute after blanks, `b . notes`; getattr alone, not
+    `mygetattr(...)`, but `h.getattr(...)`)."""
+    from gdpr_lint.survey.classes import _ATTRIBUTE, weak_attributes, weak_owners
+
+    text = ("a.notes_count; b . notes; c.notesx; _d.title\n"
+            "e.x(f.name); mygetattr(g, 'name'); h.getattr(i, 'city'); getattr(j , 'bio')")
+    attributes = weak_attributes(set(_ATTRIBUTE.findall(text)), POLICY)
+    assert weak_owners(text, POLICY, attributes=attributes) == weak_owners(text, POLICY) == [
+        "_d", "a", "b", "f", "i", "j"]
+    assert weak_owners("a.count(x)", POLICY, attributes=[]) == []
+
+
+@pytest.mark.parametrize("text, start, window", [
+    ("f(a, (b), c) + g(d)", 2, "a, (b), c"),
+    ("f(a, (b, (c)), d)", 2, "a, (b, (c)), d"),
+    ("f(a, (b", 2, "a, (b"),  # (never closed: to the end)
+    ("f()", 2, ""),
+    ("f(" + "x" * 3000 + ")", 2, "x" * 2000),  # (the limit)
+])
+def test_a_calls_parentheses_are_read_to_their_closing_one(text, start, window):
+    from gdpr_lint.survey.classes import _balanced
+
+    assert _balanced(text, start) == window
+
+
+def test_the_names_after_a_person_are_judged_once_and_alike():
+    from gdpr_lint.survey.classes import _named_after_a_person, _names_after_a_person, _subject_words
+
+    subjects = _subject_words(POLICY)
+    names = frozenset({"user", "new_member", "member2", "USER", "user_count", "order", "username"})
+    expected = {n for n in names if _named_after_a_person(n, subjects)}
+    assert expected == {"user", "new_member", "member2"}
+    assert _names_after_a_person(names, subjects) == expected
+    assert _names_after_a_person(names | {"customer"}, subjects) == expected | {"customer"}  # (asked again)
+
+
+def test_a_source_is_found_only_where_the_text_spells_it():
+    from gdpr_lint.survey.classes import _sources_in
+
+    assert _sources_in(POLICY, "x = 1\nprint(data)") is None
+    found = _sources_in(POLICY, "u = request . user\nv = form.cleaned_data")
+    assert [m.group() for m in found.finditer("u = request . user\nv = form.cleaned_data")] == [
+        "request . user", "cleaned_data"]
 
 
 def test_a_function_left_out_still_imports_what_makes_a_command_line_program(tmp_path: Path):

@@ -29,11 +29,9 @@ class CallText:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self.names: list[str] = []
-        self.ends: list[int] = []
-        for m in _CALL_OPEN.finditer(text):
-            self.names.append(m.group(1))
-            self.ends.append(m.end())
+        found = list(_CALL_OPEN.finditer(text))
+        self.names: list[str] = [m[1] for m in found]
+        self.ends: list[int] = [m.end() for m in found]
         self._called: frozenset[str] | None = None
         self._starts: list[int] | None = None  # where each line starts (lines_where)
 

@@ -11,6 +11,7 @@ is plain data (lists, strings, booleans): it is cached with the file's survey an
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from gdpr_lint.policy import split_words
@@ -399,6 +400,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text, calls) if (
         not text or may_persist(text, policy.persistence, calls)) else []
     attributes = set(_ATTRIBUTE.findall(text)) if text else set()
+    weak_read = weak_attributes(attributes, policy)
     facts = {"persisted": persisted,
              "caught": caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [],
              "mentions": _person_mentions(text, policy, sinks, calls) if text else [],
@@ -428,10 +430,10 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "dotted": dotted_strings(text) if text else [],
              # attributes read with a weak word (`entry.weight`, `row.city`): personal on a class the project
              # facts judge (ProjectFacts.reads_personal_fields), whatever the owner's name says here
-             "attrs": weak_attributes(attributes, policy),
+             "attrs": weak_read,
              # the names such attributes are read on (`entry.notes`, `ticket2.title`): personal on an
              # object named after a class the project facts judge (ProjectFacts.owns_personal_fields)
-             "owners": weak_owners(text, policy, calls) if text else [],
+             "owners": weak_owners(text, policy, calls, weak_read) if text else [],
              # every attribute it reads (`device.number`): a field a record declares with a
              # personal-data type, read on an object named after the record (ProjectFacts.typed_field);
              # one string, split only in a project that has such a field
@@ -467,30 +469,42 @@ def weak_attributes(attributes: set[str], policy) -> list[str]:
     return sorted(a for a in attributes if not weak.isdisjoint(split_words(a)))
 
 
-def weak_owners(text: str, policy, calls=None) -> list[str]:
+def weak_owners(text: str, policy, calls=None, attributes=None) -> list[str]:
     """The names right before a dot and an attribute with a weak personal-data word
     (``entry`` of ``entry.notes``, ``ticket2`` of ``self.ticket2.title``, ``entry`` of
     ``getattr(entry, "notes")``): what the flow takes for the owner of the attribute (a superset:
     strings and comments count); and where there is one, the classes the file makes or reads
     objects of (``Entry`` of ``obj = Entry.objects.get(...)``: ``calls``' classes), which the flow
-    takes for the owner of what is read on such an object."""
+    takes for the owner of what is read on such an object.  ``attributes``: the text's
+    :func:`weak_attributes`, when the caller has them (only where they are read is looked at)."""
     weak = _weak_words(policy)
     found: set[str] = set()
-    for m in _GETATTR.finditer(text) if "getattr" in text else ():
+    from gdpr_lint.survey.prefilter import standalone
+
+    for m in standalone(_GETATTR, text, "_") if "getattr" in text else ():
         if not weak.isdisjoint(split_words(m.group(2))):
             found.add(m.group(1))
-    for m in _ATTRIBUTE.finditer(text):
-        if weak.isdisjoint(split_words(m.group(1))):
-            continue
-        name = _name_before(text, m.start())  # (the dot's)
-        if name:
-            found.add(name)
+    if attributes is None:
+        attributes = weak_attributes(set(_ATTRIBUTE.findall(text)), policy)
+    for attribute in attributes:  # (where those are read alone: most of a text's attributes have no weak word)
+        for at in _spelled_at(text, attribute):
+            end = at + len(attribute)
+            if end < len(text) and (text[end].isascii() and text[end].isalnum() or text[end] == "_"):
+                continue  # (a longer name)
+            dot = at
+            while dot and text[dot - 1] in " \t":
+                dot -= 1
+            if dot and text[dot - 1] == ".":
+                name = _name_before(text, dot - 1)
+                if name:
+                    found.add(name)
     if found and calls is not None:
         found |= calls.classes()
     return sorted(found)
 
 
-_GETATTR = re.compile(r"\bgetattr[ \t]*\([ \t]*([A-Za-z_]\w*)[ \t]*,[ \t]*[\"']([A-Za-z_]\w*)[\"']")
+# (`getattr` alone: :func:`~gdpr_lint.survey.prefilter.standalone`)
+_GETATTR = re.compile(r"getattr[ \t]*\([ \t]*([A-Za-z_]\w*)[ \t]*,[ \t]*[\"']([A-Za-z_]\w*)[\"']")
 
 
 # ---- the shape of these facts, checked when they are read back from the results cache --------------
@@ -679,12 +693,12 @@ def _handed(text: str, policy, calls) -> list[str]:
     from gdpr_lint.survey.prefilter import file_identifiers
 
     out: set[str] = set()
-    sources = _sources(policy)
     bare = _bare_arguments(text)
     if bare:
+        sources = _sources_in(policy, text)
         made = _made(text) if "=" in text else {}
         ends = {".".join(parts[i:]) for parts in (b.split(".") for b in bare) for i in range(len(parts))}
-        for m in sources.finditer(text):
+        for m in sources.finditer(text) if sources is not None else ():
             if text[m.start():m.end()].replace(" ", "").replace("\t", "") in ends:  # (`form.cleaned_data`)
                 out.add("*\x1f@source")
             bound = _BOUND_BEFORE.search(text, max(m.start() - 80, 0), m.start())
@@ -692,10 +706,16 @@ def _handed(text: str, policy, calls) -> list[str]:
                 made[bound.group(1)] = "@source"
         out.update(f"*\x1f{cls}" for name, cls in made.items() if name in bare)
     subjects = _subject_words(policy)
-    named = {name for name in file_identifiers(text) if _named_after_a_person(name, subjects)}
+    named = _names_after_a_person(file_identifiers(text), subjects)
     if not named:
         return sorted(out)
+    # where a name after a person is spelled (within a longer word too): a call whose parentheses
+    # hold none of them is not read (its text from the parenthesis on holds none within the limit)
+    spelled = sorted(at for name in named for at in _spelled_at(text, name))
     for callee, end in zip(calls.names, calls.ends):
+        at = bisect.bisect_left(spelled, end)
+        if at == len(spelled) or spelled[at] >= end + _WINDOW:
+            continue
         window = _balanced(text, end)
         if any(name in window for name in named):
             last = callee.rpartition(".")[2]
@@ -712,7 +732,7 @@ _BARE = re.compile(r"[(,][ \t]*(?:[A-Za-z_]\w*[ \t]*=(?!=)[ \t]*)?((?:[A-Za-z_]\
 def _bare_arguments(text: str) -> set[str]:
     """The names and dotted names a text passes alone as a call's argument (blanks left out; a
     superset: a tuple's items and a parameter list count too)."""
-    return {m.group(1).replace(" ", "").replace("\t", "") for m in _BARE.finditer(text)} if "(" in text else set()
+    return {g.replace(" ", "").replace("\t", "") for g in set(_BARE.findall(text))} if "(" in text else set()
 
 
 def _renamed_calls(tree: ast.Module, called: frozenset[str]) -> set[str]:
@@ -750,6 +770,14 @@ def _made(text: str) -> dict[str, str]:
     return out
 
 
+def _spelled_at(text: str, word: str):
+    """The offsets where ``word`` is spelled in ``text`` (within longer words too)."""
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
 def _name_before(text: str, at: int) -> str:
     """The name that ends right before offset ``at`` of ``text``, blanks between them skipped
     (``entry`` of ``entry .notes``), or ``""``."""
@@ -760,22 +788,39 @@ def _name_before(text: str, at: int) -> str:
     while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
         start -= 1
     return text[start:end] if start < end and not text[start].isdigit() else ""
-_SOURCES: dict[str, re.Pattern] = {}
+_SOURCES: dict[str, tuple[str, ...]] = {}
+_SOURCE_PATTERNS: dict[tuple[str, ...], re.Pattern] = {}
 
 
-def _sources(policy) -> re.Pattern:
-    """The policy's sources of what a person is or sent (``request.user``, ``request.POST``) as
-    one pattern (blanks allowed around the dots)."""
+def _sources(policy) -> tuple[str, ...]:
+    """The policy's sources of what a person is or sent (``request.user``, ``request.POST``),
+    longest first."""
     key = policy.hash or str(id(policy))
     found = _SOURCES.get(key)
     if found is None:
         spec = policy.sinks.get("sources") or {}
-        names = sorted({*(spec.get("signed_in") or ()), *(spec.get("containers") or {})}, key=len, reverse=True)
+        found = _SOURCES[key] = tuple(sorted({*(spec.get("signed_in") or ()), *(spec.get("containers") or {})},
+                                             key=len, reverse=True))
+    return found
+
+
+def _sources_in(policy, text: str) -> re.Pattern | None:
+    """The policy's sources that ``text`` may spell, as one pattern (blanks allowed around the
+    dots), or ``None`` when it spells none: a dotted one's last name is an identifier of it and
+    its first is in it (``request`` ... ``user``), another is in it."""
+    from gdpr_lint.survey.prefilter import file_identifiers
+
+    idents = file_identifiers(text)
+    names = tuple(n for n in _sources(policy) if (
+        n.rpartition(".")[2] in idents and n.partition(".")[0] in text if "." in n else n in text))
+    if not names:
+        return None
+    found = _SOURCE_PATTERNS.get(names)
+    if found is None:
         # (a container's name alone is read at the end of any dotted name: `form.cleaned_data`; a
         # longer name that ends with one counts too, a superset that only decides what is analysed)
-        found = _SOURCES[key] = re.compile(r"(?:" + "|".join(
-            r"[ \t]*\.[ \t]*".join(map(re.escape, n.split("."))) for n in names) + r")\b") if names \
-            else re.compile(r"(?!)")
+        found = _SOURCE_PATTERNS[names] = re.compile(r"(?:" + "|".join(
+            r"[ \t]*\.[ \t]*".join(map(re.escape, n.split("."))) for n in names) + r")\b")
     return found
 
 
@@ -790,6 +835,21 @@ def _code_of(text: str) -> str:
     return STRINGS_AND_COMMENTS.sub(blank, text)
 
 
+_JUDGED: dict[frozenset[str], tuple[set[str], set[str]]] = {}  # subjects -> (names after a person, others)
+
+
+def _names_after_a_person(names: frozenset[str], subjects: frozenset[str]) -> set[str]:
+    """The ``names`` :func:`_named_after_a_person` accepts (each judged once: a project spells
+    the same names in file after file)."""
+    yes, no = _JUDGED.get(subjects) or _JUDGED.setdefault(subjects, (set(), set()))
+    if len(no) > 1 << 18:  # (a bound on what is remembered)
+        yes.clear()
+        no.clear()
+    for name in names - yes - no:
+        (yes if _named_after_a_person(name, subjects) else no).add(name)
+    return yes.intersection(names)
+
+
 def _named_after_a_person(name: str, subjects: frozenset[str]) -> bool:
     """``user``, ``new_member``, ``member2``: a name of one or two words (a number left out, as the
     flow reads an object's name) whose last is a data subject's, not a constant."""
@@ -799,17 +859,20 @@ def _named_after_a_person(name: str, subjects: frozenset[str]) -> bool:
     return 0 < len(words) <= 2 and words[-1] in subjects and not name.isupper()
 
 
-def _balanced(text: str, start: int, limit: int = 2000) -> str:
+_WINDOW = 2000  # the most of a call's parentheses read
+
+
+def _balanced(text: str, start: int, limit: int = _WINDOW) -> str:
     """The text from ``start`` (just inside an opening parenthesis) to its closing one."""
-    depth, end = 1, min(len(text), start + limit)
-    for m in _PAREN.finditer(text, start, end):
-        depth += 1 if m.group() == "(" else -1
+    depth, end, at = 1, min(len(text), start + limit), start
+    while True:  # (from one closing parenthesis to the next: the opening ones between counted at once)
+        close = text.find(")", at, end)
+        if close < 0:
+            return text[start:end]
+        depth += text.count("(", at, close) - 1
         if not depth:
-            return text[start:m.start()]
-    return text[start:end]
-
-
-_PAREN = re.compile(r"[()]")
+            return text[start:close]
+        at = close + 1
 
 
 def _safe_names(policy) -> frozenset[str]:

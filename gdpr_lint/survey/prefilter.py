@@ -213,6 +213,11 @@ class Prefilter:
         self._sink_shapes(policy)
         self.strong = frozenset(strong | {w + "s" for w in strong})
         self.weak = frozenset(weak | {w + "s" for w in weak})
+        # the words :meth:`why` asks about, and what it learnt of each identifier so far: the
+        # words of it among them (those with none apart), read once for all the files of a scan
+        self._asked = self.strong | self.weak | {"gdpr"}
+        self._words_of: dict[str, frozenset[str]] = {}
+        self._no_words: set[str] = set()
         self.subjects = frozenset(w for phrases in policy.subjects.values() for p in phrases for w in p)
 
     def _sink_shapes(self, policy: Policy) -> None:
@@ -542,6 +547,24 @@ class Prefilter:
         """Whether the file's words could lead to any finding (never false for a file with one)."""
         return self.decide(source)[0]
 
+    def _words_asked(self, idents: frozenset[str]) -> set[str]:
+        """The words of ``idents`` that :meth:`why` asks about (``gdpr``, a strong or a weak word)."""
+        known, none = self._words_of, self._no_words
+        if len(none) > 1 << 18:  # (a bound on what is remembered)
+            known.clear()
+            none.clear()
+        words: set[str] = set()
+        for ident in idents.difference(none):  # (most identifiers are known to have none)
+            found = known.get(ident)
+            if found is None:
+                found = self._asked.intersection(split_words(ident))
+                if not found:
+                    none.add(ident)
+                    continue
+                found = known[ident] = frozenset(found)
+            words |= found
+        return words
+
     def decide(self, source: str, tree: ast.Module | None = None) -> tuple[bool, bool]:
         """``(may yield a finding, Python's own parser accepted the file)``: :meth:`why` said so."""
         why, parsed = self.why(source, tree)
@@ -564,7 +587,7 @@ class Prefilter:
         value says so and no further syntax check is needed.
         """
         idents = file_identifiers(source)  # code, strings and comments alike
-        words = set().union(*map(split_words, idents))  # split_words is cached across files
+        words = self._words_asked(idents)
         if self.always(source, idents, words):
             return "always", False
         types = self.type_names.intersection(idents)
