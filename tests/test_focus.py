@@ -967,6 +967,27 @@ def test_the_names_after_a_person_are_judged_once_and_alike():
     assert _names_after_a_person(names | {"customer"}, subjects) == expected | {"customer"}  # (asked again)
 
 
+def test_a_functions_calls_are_read_from_the_files_as_from_its_own_text():
+    """The calls of a function's lines, cut from the file's, are those of its text alone: not a
+    name on its last line whose parenthesis opens the next statement, nor one before its first."""
+    import itertools
+
+    from gdpr_lint.files.parts import top_level
+    from gdpr_lint.survey.calltext import CallText
+
+    source = "x = go\n(a, b) = 1, 2\n\ndef f():\n    log.info(user)\n    return x\n(c, d) = g(1), h (2)\n"
+    lines = source.split("\n")
+    offsets = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    whole = CallText(source)
+    parts = top_level(source)
+    assert [kind for *_, kind in parts] == ["", "", "def", ""]
+    for first, last, _name, _kind in parts:
+        text = "\n".join(lines[first - 1:last])
+        part, alone = whole.within(offsets[first - 1], offsets[last] - 1, text), CallText(text)
+        assert (part.names, part.ends, part.called()) == (alone.names, alone.ends, alone.called())
+    assert whole.within(offsets[2], offsets[6] - 1, "").names == ["log.info"]
+
+
 def test_a_source_is_found_only_where_the_text_spells_it():
     from gdpr_lint.survey.classes import _sources_in
 

@@ -36,6 +36,7 @@ the file, and comments, tags and suppressions are read in the whole file as befo
 from __future__ import annotations
 
 import ast
+import itertools
 import keyword
 import re
 from bisect import bisect_left
@@ -147,8 +148,13 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                      for q in (getattr(facts, table, None) or ()))  # (and the project's functions that make one)
     by_name: dict[str, list[int]] = {}
     methods_of: dict[str, list[int]] = {}  # class -> its methods that mention `self`
+    # (the file's calls read once, each function's the part within its lines; where a lone `\r`
+    # or `\r\n` breaks lines the text is not the file's and is read on its own)
+    file_calls = CallText(source) if "\r" not in source else None
+    offsets = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0)) if file_calls else []
     for i, fn in enumerate(functions):
-        calls = CallText(fn.text)
+        calls = CallText(fn.text) if file_calls is None else file_calls.within(
+            offsets[fn.first - 1], offsets[fn.last] - 1, fn.text)
         fn.called = calls.called()
         # the calls whose value the flow reads from a summary of the callee: `helper(...)`, and
         # `self.method(...)` of the same class (engine.flow)
@@ -218,8 +224,16 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                 more, idents = setting_of(fn.cls, attr)
                 texts += more
                 names |= idents
-                todo += [m.group(1) for text in more for m in standalone(_SELF_READ, text)]
+                todo += [attr for text in more for attr in self_read_in(text)]
             found = read_set[i] = (texts, names)
+        return found
+
+    self_reads: dict[str, list[str]] = {}  # a statement's text -> the attributes of self it reads
+
+    def self_read_in(text: str) -> list[str]:
+        found = self_reads.get(text)
+        if found is None:
+            found = self_reads[text] = [m.group(1) for m in standalone(_SELF_READ, text)]
         return found
 
     bound_idents: dict[str, set[str]] = {}  # a module statement's text -> its identifiers

@@ -35,6 +35,21 @@ class CallText:
         self._called: frozenset[str] | None = None
         self._starts: list[int] | None = None  # where each line starts (lines_where)
 
+    def within(self, start: int, end: int, text: str) -> CallText:
+        """The calls of the part ``text`` of this text from offset ``start`` to ``end``, a run of
+        whole lines (a function's), as a :class:`CallText` of ``text`` alone would read them: a
+        call whose parenthesis opens there, but for one whose name is on a line before the part
+        (only blanks before its parenthesis in the part: `go` of `x = go` and `(a, b) = ...`)."""
+        first = bisect.bisect_left(self.ends, start + 1)
+        last = bisect.bisect_left(self.ends, end + 1, first)
+        if first < last and not text[:self.ends[first] - 1 - start].strip():
+            first += 1
+        part = CallText.__new__(CallText)
+        part._text, part._called, part._starts = text, None, None
+        part.names = self.names[first:last]
+        part.ends = [at - start for at in self.ends[first:last]]
+        return part
+
     def called(self) -> frozenset[str]:
         """The names called: the last part of each (``info`` of ``log.info(``)."""
         if self._called is None:
