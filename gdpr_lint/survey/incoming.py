@@ -140,11 +140,19 @@ def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: fro
     judge = _Judge(classify, sanitizer_words, safe, split_words, credentials, keeping)
     lines = python_lines(text) if text and may_name is not None and calls else None
 
+    verdicts = _verdicts(may_name) if lines is not None else {}
+
     def may_pass(fn) -> bool:
         if lines is None:
             return True
         span = "\n".join(lines[fn.lineno - 1:fn.end_lineno or fn.lineno])
-        return any(may_name(split_words(name)) for name in set(_IDENTIFIER.findall(span)))
+        for name in set(_IDENTIFIER.findall(span)):
+            verdict = verdicts.get(name)
+            if verdict is None:
+                verdict = verdicts[name] = may_name(split_words(name))
+            if verdict:
+                return True
+        return False
 
     defs: list[list] = []
     passes: list[list] = []
@@ -166,6 +174,20 @@ def incoming_facts(tree: ast.Module, module: str, classify, sanitizer_words: fro
                 for s in reversed(getattr(stmt, name, None) or ()):
                     stack.append((s, cls, prefix))
     return defs, passes
+
+
+_VERDICTS: dict = {}  # may_name -> {identifier: whether its words pass it}
+
+
+def _verdicts(may_name) -> dict[str, bool]:
+    """What ``may_name`` said of each identifier so far (a project spells the same names in file
+    after file)."""
+    found = _VERDICTS.get(may_name)
+    if found is None or len(found) > 1 << 18:  # (a bound on what is remembered)
+        if len(_VERDICTS) > 4:
+            _VERDICTS.clear()
+        found = _VERDICTS[may_name] = {}
+    return found
 
 
 def _statements(body):
