@@ -267,7 +267,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         if fn.cls and any(f"{module}.{fn.cls}.{functions[j].name}" in given_to
                           for attr in fn.reads for j in setters(fn.cls, attr)):
             return True
-        return prefilter.names_data("\n".join(texts)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
+        named = names | {fn.cls} if fn.cls else names  # (the identifiers of the texts: each text's)
+        return prefilter.names_data("\n".join(texts), named) or bool(objects) and _names_objects(
+            names | {fn.cls}, objects)
 
     named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
     own: dict[int, bool] = {}  # function -> whether it names personal data, with what it reads (data_near)

@@ -466,9 +466,10 @@ class Prefilter:
                 return True
         return False
 
-    def names_data(self, text: str) -> bool:
-        """Whether code names personal data, as a raise's surroundings are read (:meth:`sink_shaped`)."""
-        return self._names_data(text)
+    def names_data(self, text: str, idents: set[str] | None = None) -> bool:
+        """Whether code names personal data, as a raise's surroundings are read (:meth:`sink_shaped`);
+        ``idents``: its :func:`identifiers`, when the caller has them."""
+        return self._names_data(text, idents)
 
     def _raises_data(self, node: ast.AST) -> bool:
         """An exception raised with arguments that are not literals, of a class that is not shown
@@ -477,11 +478,12 @@ class Prefilter:
             last_name(node.exc.func) not in self.shown_exceptions) and not all(
             map(_literal, (*node.exc.args, *(k.value for k in node.exc.keywords))))
 
-    def _names_data(self, text: str) -> bool:
+    def _names_data(self, text: str, idents: set[str] | None = None) -> bool:
         """Whether code names personal data as :meth:`why` reads a file: a personal-data type, a
         source of what a person sent, a name the classifier accepts alone, or a weak word ("name")
         beside a name of a person ("user")."""
-        idents = identifiers(text)
+        if idents is None:
+            idents = identifiers(text)
         if not idents.isdisjoint(self.type_names):
             return True
         tails = self.source_tails.intersection(idents)
@@ -490,9 +492,9 @@ class Prefilter:
         if self._named_alone(idents) or self._keys_named(text):
             return True
         # a weak word ("name") is a person's only with an owner about a person ("user.name")
-        words = set().union(*map(split_words, idents)) if idents else set()
         context_of = self.classifier.context_of
-        return not words.isdisjoint(self.weak) and any(context_of(tok) == "person" for tok in idents)
+        return not self._words_asked(idents).isdisjoint(self.weak) and any(
+            context_of(tok) == "person" for tok in idents)
 
     def _named_alone(self, idents: set[str] | frozenset[str]) -> bool:
         """Whether the classifier accepts one of ``idents`` alone, or one without its first word
