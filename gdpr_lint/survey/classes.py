@@ -651,10 +651,14 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None
         methods = logs | writes if "getLogger" in text else writes
         if len(sinks) > 2:
             methods = methods | sinks[2]
+        sink: dict[str, bool] = {}  # (a name is called again and again: judged once)
         for name, end in zip(calls.names, calls.ends):
-            parts = name.split(".")  # log.info(, self.logger.debug(, requests.post(, print(
-            if (len(parts) == 1 and parts[0] in functions) or not receivers.isdisjoint(parts[:-1]) or (
-                    parts[-1] in methods):
+            verdict = sink.get(name)
+            if verdict is None:
+                parts = name.split(".")  # log.info(, self.logger.debug(, requests.post(, print(
+                verdict = sink[name] = (len(parts) == 1 and parts[0] in functions) or not receivers.isdisjoint(
+                    parts[:-1]) or parts[-1] in methods
+            if verdict:
                 window = _balanced(text, end)
                 windows.append((window, _code_of(window)))
         for m in standalone(_RAISE_CALL, text) if "raise" in text else ():
@@ -828,6 +832,9 @@ def _code_of(text: str) -> str:
     """The text without its plain strings and comments (an exception's message is mostly words
     about the error, "user" among them); an f-string's text stays, with the names it formats."""
     from gdpr_lint.files.parts import STRINGS_AND_COMMENTS
+
+    if "#" not in text and "'" not in text and '"' not in text:
+        return text  # (no string, no comment)
 
     def blank(m: re.Match) -> str:
         prefix = text[max(m.start() - 2, 0):m.start()]
