@@ -957,7 +957,11 @@ def test_a_calls_parentheses_are_read_to_their_closing_one(text, start, window):
 
 
 def test_the_names_after_a_person_are_judged_once_and_alike():
-    from gdpr_lint.survey.classes import _named_after_a_person, _names_after_a_person, _subject_words
+    from gdpr_lint.survey.classes import (
+        _named_after_a_person,
+        _names_after_a_person,
+        _subject_words,
+    )
 
     subjects = _subject_words(POLICY)
     names = frozenset({"user", "new_member", "member2", "USER", "user_count", "order", "username"})
