@@ -477,10 +477,10 @@ def weak_owners(text: str, policy, calls=None, attributes=None) -> list[str]:
     objects of (``Entry`` of ``obj = Entry.objects.get(...)``: ``calls``' classes), which the flow
     takes for the owner of what is read on such an object.  ``attributes``: the text's
     :func:`weak_attributes`, when the caller has them (only where they are read is looked at)."""
-    weak = _weak_words(policy)
-    found: set[str] = set()
     from gdpr_lint.survey.prefilter import standalone
 
+    weak = _weak_words(policy)
+    found: set[str] = set()
     for m in standalone(_GETATTR, text, "_") if "getattr" in text else ():
         if not weak.isdisjoint(split_words(m.group(2))):
             found.add(m.group(1))
