@@ -943,6 +943,27 @@ def test_the_owners_of_weak_attributes_are_found_with_or_without_the_attributes_
     assert weak_owners("a.count(x)", POLICY, attributes=[]) == []
 
 
+def test_many_weak_attributes_or_names_after_a_person_are_read_as_a_few_are():
+    """Past a few words, weak_owners and _handed read every attribute or call once instead of
+    searching for each word (a generated module's thousands of names): the same facts."""
+    from gdpr_lint.survey.calltext import CallText
+    from gdpr_lint.survey.classes import _FEW, _handed, weak_owners
+
+    words = ["name", "city", "notes", "title", "bio", "address", "phone_note", "street", "country",
+             "first_name", "last_name", "nickname", "headline", "remarks", "comment", "display_name",
+             "postcode", "region", "label_name", "middle_name"]
+    assert len(words) > _FEW
+    text = "\n".join(f"v{n} = row{n} . {w}; k{n} = row{n}.{w}x" for n, w in enumerate(words))
+    many = weak_owners(text, POLICY, attributes=words)
+    assert many == sorted({o for w in words for o in weak_owners(text, POLICY, attributes=[w])})
+    assert len(many) > _FEW
+    calls = "\n".join(f"notify(user{n}, flag)\nkeep(user{n}_count)" for n in range(_FEW + 4))
+    handed = _handed(calls, POLICY, CallText(calls))
+    assert handed == sorted(f"notify\x1fuser{n}" for n in range(_FEW + 4))
+    few = "\n".join(f"notify(user{n}, flag)\nkeep(user{n}_count)" for n in range(3))
+    assert _handed(few, POLICY, CallText(few)) == [f"notify\x1fuser{n}" for n in range(3)]
+
+
 @pytest.mark.parametrize("text, start, window", [
     ("f(a, (b), c) + g(d)", 2, "a, (b), c"),
     ("f(a, (b, (c)), d)", 2, "a, (b, (c)), d"),

@@ -486,7 +486,14 @@ def weak_owners(text: str, policy, calls=None, attributes=None) -> list[str]:
             found.add(m.group(1))
     if attributes is None:
         attributes = weak_attributes(set(_ATTRIBUTE.findall(text)), policy)
-    for attribute in attributes:  # (where those are read alone: most of a text's attributes have no weak word)
+    if len(attributes) > _FEW:  # every attribute read, those with a weak word kept
+        weak_read = set(attributes)
+        for m in _ATTRIBUTE.finditer(text):
+            if m.group(1) in weak_read:
+                name = _name_before(text, m.start())  # (the dot's)
+                if name:
+                    found.add(name)
+    for attribute in attributes if len(attributes) <= _FEW else ():  # (only where those are spelled)
         for at in _spelled_at(text, attribute):
             end = at + len(attribute)
             if end < len(text) and (text[end].isascii() and text[end].isalnum() or text[end] == "_"):
@@ -713,15 +720,18 @@ def _handed(text: str, policy, calls) -> list[str]:
     named = _names_after_a_person(file_identifiers(text), subjects)
     if not named:
         return sorted(out)
-    # where a name after a person is spelled (within a longer word too): a call whose parentheses
-    # hold none of them is not read (its text from the parenthesis on holds none within the limit)
-    spelled = sorted(at for name in named for at in _spelled_at(text, name))
+    # where a few names after a person are spelled (within a longer word too): a call whose
+    # parentheses hold none of them is not read (its text from the parenthesis on holds none within
+    # the limit); many names (a generated module's `user1` to `user9999`) are looked for in each
+    few = len(named) <= _FEW
+    spelled = sorted(at for name in named for at in _spelled_at(text, name)) if few else []
     for callee, end in zip(calls.names, calls.ends):
-        at = bisect.bisect_left(spelled, end)
-        if at == len(spelled) or spelled[at] >= end + _WINDOW:
-            continue
+        if few:
+            at = bisect.bisect_left(spelled, end)
+            if at == len(spelled) or spelled[at] >= end + _WINDOW:
+                continue
         window = _balanced(text, end)
-        if any(name in window for name in named):
+        if not few or any(name in window for name in named):
             last = callee.rpartition(".")[2]
             out.update(f"{last}\x1f{name}" for name in set(_IDENTIFIER.findall(_code_of(window))) & named)
     return sorted(out)
@@ -772,6 +782,9 @@ def _made(text: str) -> dict[str, str]:
         if name:
             out[name] = m.group(1)
     return out
+
+
+_FEW = 16  # words a text is searched for one by one (more: one pass over what it reads)
 
 
 def _spelled_at(text: str, word: str):
