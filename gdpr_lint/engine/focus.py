@@ -390,7 +390,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                   if functions[j].returns and functions[j].cls in ("", fn.cls)]
         # a function of the module it names without calling it (`map(mask_email, emails)`): the
         # flow judges one named like a sanitizer by what its body returns
-        wanted += [j for name in fn.idents.intersection(module_functions) for j in module_functions[name]]
+        # (read from its names: `set.intersection(dict)` walks the whole dict, thousands of functions
+        # in a generated module, for each function kept)
+        wanted += [j for name in fn.idents if name in module_functions for j in module_functions[name]]
         # ... or a method of its class it names on self without calling it (`map(self.redact, ...)`)
         wanted += [j for attr in fn.reads for j in by_name.get(attr, ()) if functions[j].cls == fn.cls and
                    functions[j].returns]

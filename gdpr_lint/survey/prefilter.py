@@ -321,7 +321,7 @@ class Prefilter:
                 assigned = _module_assignments(tree, lines)
             # what it raises may come from the module's functions it calls (`describe(account)`)
             texts = [_text(lines, node) for node in [stmt, *_helpers(stmt, functions)]]
-            read = [t for name in identifiers("\n".join(texts)).intersection(assigned) for t in assigned[name]]
+            read = [t for name in identifiers("\n".join(texts)) if name in assigned for t in assigned[name]]
             if self._names_data("\n".join((*texts, *read))):
                 return True
         return False
