@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gdpr_lint.policy import Policy, split_words
+from gdpr_lint.policy import Policy, name_words, split_words
 
 
 @dataclass(frozen=True, order=True)
@@ -124,7 +124,7 @@ class Classifier:
         """
         if not owner:
             return None
-        words = tuple(w for w in split_words(owner) if not w.isdigit())  # ContactGroup2 is a group
+        words = name_words(owner)  # ContactGroup2 is a group
         while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
             words = words[:-1]
         if not words:
@@ -159,7 +159,7 @@ class Classifier:
 
     def head_is_subject(self, owner: str | None) -> bool:
         """Whether an owner's head noun (without suffixes such as Model) is a data subject."""
-        words = tuple(w for w in split_words(owner or "") if not w.isdigit())
+        words = name_words(owner or "")
         while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
             words = words[:-1]
         return bool(words) and bool(self.subject_of(words[-1:]))

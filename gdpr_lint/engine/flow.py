@@ -22,7 +22,7 @@ import libcst as cst
 from gdpr_lint.classify import Classifier, Match
 from gdpr_lint.engine.names import Resolver, dotted, last_name, string_value
 from gdpr_lint.engine.tree import children
-from gdpr_lint.policy import Policy, split_words
+from gdpr_lint.policy import Policy, name_words, split_words
 
 Taint = frozenset
 EMPTY: frozenset = frozenset()
@@ -167,7 +167,7 @@ class Flow:
         ``new_user`` too; ``user_id`` and ``is_user`` are not objects)."""
         if not self.texts or not name or name.isupper():  # LOGMSG_NO_USER is a constant, not a user
             return EMPTY
-        words = tuple(w for w in split_words(name) if not w.isdigit())
+        words = name_words(name)
         if not words or words[0] in self.policy.flag_prefixes:
             return EMPTY
         found = self.texts.get(words)
@@ -186,7 +186,7 @@ class Flow:
         every module."""
         if not owner or not self.named:
             return None
-        return self.named.get(tuple(w for w in split_words(owner) if not w.isdigit()))
+        return self.named.get(name_words(owner))
 
     def source_of(self, node: cst.BaseExpression) -> frozenset:
         """Personal data by where a value comes from (``sinks.yaml`` ``sources``): the signed-in

@@ -45,7 +45,7 @@ from functools import lru_cache
 
 from gdpr_lint.files.parts import Part, masked_lines, members, top_level
 from gdpr_lint.files.source import python_lines
-from gdpr_lint.policy import split_words
+from gdpr_lint.policy import name_words
 from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
 from gdpr_lint.survey.prefilter import INNER_CLASS, identifiers, standalone
@@ -580,7 +580,7 @@ def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:
     """Whether one of ``idents`` names an object of a class the project facts know (by all its
     words, or its last: ``new_user``; a number left out, as the flow reads it: ``member2``)."""
     for ident in idents:
-        words = tuple(w for w in split_words(ident) if not w.isdigit())
+        words = name_words(ident)
         if words in objects or words[-1:] in objects:
             return True
     return False

@@ -37,7 +37,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from gdpr_lint.policy import split_words
+from gdpr_lint.policy import name_words, split_words
 from gdpr_lint.policy.frameworks import Frameworks
 
 
@@ -156,7 +156,7 @@ class ProjectFacts:
         if not self.texts and not self.carried:
             return False
         for name in names:
-            words = tuple(w for w in split_words(name) if not w.isdigit())  # (`member2`, as the flow reads it)
+            words = name_words(name)  # (`member2`, as the flow reads it)
             if words in self.texts or words in self.carried or (len(words) == 2 and words[-1:] in self.texts):
                 return True
         return False
@@ -304,7 +304,7 @@ class ProjectFacts:
         found = self.typed_fields.get(attr) if owner else None
         if not found:
             return frozenset()
-        words = tuple(w for w in split_words(owner) if not w.isdigit())
+        words = name_words(owner)
         hits = [matches for cls, matches in found if words and cls[-len(words):] == words]
         if not hits or any(h != hits[0] for h in hits):
             return frozenset()
@@ -381,7 +381,7 @@ class ProjectFacts:
         if not self.named:
             return False
         for owner in owners:
-            ev = self.named.get(tuple(w for w in split_words(owner) if not w.isdigit()))
+            ev = self.named.get(name_words(owner))
             if ev is not None and (ev.kind in ("person", "linked") or ev.person_refs or ev.lookup_refs
                                    or ev.measures):
                 return True

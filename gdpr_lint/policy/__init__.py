@@ -41,6 +41,13 @@ def split_words(identifier: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _CAMEL.findall(identifier))
 
 
+@lru_cache(maxsize=1 << 16)
+def name_words(name: str) -> tuple[str, ...]:
+    """The words of a name as an owner or an object's name is read: its numbers left out
+    (``member2`` and ``ContactGroup2`` are a member and a contact group)."""
+    return tuple(w for w in split_words(name) if not w.isdigit())
+
+
 def rules_dir() -> Path:
     """Return the folder that holds the default policy pack.
 
