@@ -104,6 +104,8 @@ def test_configuration_classes_and_booleans_come_from_the_pack(tmp_path):
     (lambda d: d["frameworks"]["pydantic"].update(tables=["x.Table"]), "frameworks.pydantic.tables", "only sqlalchemy"),
     (lambda d: d["decorators"].update(record=["x.record"]), "decorators.record", "unknown kind"),
     (lambda d: d.update(boolean_types=[1]), "boolean_types", "list of names"),
+    (lambda d: d.update(managers="objects"), "managers", "list of names"),
+    (lambda d: d["configuration"].update(attributes=[""]), "configuration.attributes", "list of names"),
 ])
 def test_a_malformed_frameworks_file_names_the_key(tmp_path, edit, key, message):
     pack = _pack(tmp_path, edit)
@@ -163,3 +165,79 @@ def test_records_declared_by_a_call_are_carriers():
     assert _codes(source, checked) == ["GDPR101", "GDPR101", "GDPR101"]
     alone = "from typing import NamedTuple\n\nContact = NamedTuple('Contact', [('phone', str)])\n"
     assert _codes(alone, checked) == ["GDPR101"]  # the only record of its file
+
+
+MEMBERS = {"club/__init__.py": "", "club/models.py": '''
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+
+class Member(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    full_name = db.Column(db.String(120))  # gdpr: retention=P2Y basis=contract
+
+    def __str__(self):
+        return self.full_name
+''', "club/reminders.py": '''
+import logging
+
+from club.models import Member
+
+log = logging.getLogger(__name__)
+
+
+def remind_active():
+    found = Member.query.filter_by(active=True)
+    for row in found:
+        log.info("reminding %s", row)
+
+
+def remind_board():
+    found = Member.board.filter_by(active=True)
+    for row in found:
+        log.info("reminding %s", row)
+
+
+def count_searches(search):
+    found = search.query.filter_by(active=True)
+    for row in found:
+        log.info("search %s", row)
+'''}
+
+
+def _symbols(tmp_path: Path, files: dict[str, str], policy) -> dict[str, list[str]]:
+    from gdpr_lint.scan import scan
+
+    root = tmp_path / "tree"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    out: dict[str, list[str]] = {}
+    for f in scan([root], policy, root=root, cache_dir=None).findings:
+        out.setdefault(f.symbol, []).append(f.code)
+    return out
+
+
+def test_what_a_query_through_a_manager_or_query_property_gives_is_a_record_of_its_class(tmp_path):
+    """`Member.query.filter_by(...)` (Flask-SQLAlchemy) holds Members, which print their full
+    name: logging one is a finding.  The attributes a class is queried through are the pack's
+    (`managers`, `query_properties`), not words the engine knows: another attribute of the class
+    (`Member.board`) or a `query` of a lower-case name (an object, not a class) holds nothing
+    known, until the pack names it."""
+    found = _symbols(tmp_path / "a", MEMBERS, load_policy())
+    assert found.get("remind_active") == ["GDPR301"]
+    assert "remind_board" not in found and "count_searches" not in found
+    pack = _pack(tmp_path / "b", lambda d: (d["query_properties"].remove("query"), d["managers"].append("board")))
+    found = _symbols(tmp_path / "c", MEMBERS, load_policy(pack_dir=pack))
+    assert found.get("remind_board") == ["GDPR301"]
+    assert "remind_active" not in found and "count_searches" not in found
+
+
+def test_a_manager_or_an_attribute_that_configures_a_class_is_never_a_field(tmp_path):
+    frameworks = load_policy().frameworks
+    assert not any(map(frameworks.may_be_field, ("objects", "_default_manager", "model_config", "Meta")))
+    assert frameworks.may_be_field("query") and frameworks.may_be_field("email")  # (a search log's `query`)
+    pack = _pack(tmp_path, lambda d: (d["managers"].append("people"), d["configuration"]["attributes"].remove("Meta")))
+    frameworks = load_policy(pack_dir=pack).frameworks
+    assert not frameworks.may_be_field("people") and frameworks.may_be_field("Meta")

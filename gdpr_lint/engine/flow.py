@@ -88,6 +88,7 @@ class Flow:
         self.policy = policy
         self.classifier = classifier
         self.resolver = resolver
+        self.queried_through = policy.frameworks.queried_through  # `objects` of `Queue.objects.filter(...)`
         sinks = policy.sinks
         sources = sinks.get("sources") or {}
         self.signed_in = tuple(sources.get("signed_in", ()))
@@ -503,16 +504,16 @@ class Flow:
             return self.string_of(node.args[0].value, env)  # urljoin(BASE, path): BASE's host
         return None
 
-    @staticmethod
-    def class_of(value: cst.BaseExpression | None) -> str | None:
+    def class_of(self, value: cst.BaseExpression | None) -> str | None:
         """The class a value is an instance of, when it says so: ``Queue()``, an annotation
-        ``Queue``, an element of ``Queue.objects.filter(...)``."""
+        ``Queue``, an element of ``Queue.objects.filter(...)`` (a query through one of the
+        frameworks' managers or query properties)."""
         node = value
         while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
             node = node.func.value  # Queue.objects.filter(...).order_by(...)
         if isinstance(node, cst.Call):
             node = node.func
-        if isinstance(node, cst.Attribute) and node.attr.value == "objects":
+        if isinstance(node, cst.Attribute) and node.attr.value in self.queried_through:
             node = node.value
         name = last_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else ""
         return name if name[:1].isupper() and not name.isupper() else None

@@ -36,7 +36,6 @@ from gdpr_lint.engine.schemas import (
     Field,
     Schema,
     declares_field,
-    may_be_field,
     record_kind,
 )
 from gdpr_lint.engine.tree import block_statements, parse_module
@@ -192,7 +191,7 @@ class RecordClasses:
             else:
                 continue
             name = target.id
-            if not may_be_field(name):
+            if not self.frameworks.may_be_field(name):
                 continue
             ann_names = _names_in(annotation, r) if annotation is not None else []
             if not declares_field(self.frameworks, framework, ann_names, annotation is not None, value is not None,

@@ -310,7 +310,7 @@ class Walker:
                 return env[node.id]
             return self._store_named(self.resolve(node, env, fn), fn)
         if isinstance(node, ast.Attribute):
-            if node.attr in ("objects", "query") or node.attr.startswith("_default_manager"):
+            if node.attr in self.stores.queried_through:
                 return self.type_of(node.value, env, fn)
             owner = self.type_of(node.value, env, fn)
             if owner.startswith(OBJECT):

@@ -59,12 +59,6 @@ def record_kind(finder, name: str, bases: list[str], table: bool, decorators, bo
     return None
 
 
-def may_be_field(name: str) -> bool:
-    """Whether a class attribute's name may be a data field's (not private, a constant, a manager
-    or a configuration class)."""
-    return not (name.startswith("_") or name.isupper() or name in ("objects", "model_config", "Meta", "Config"))
-
-
 def declares_field(frameworks: Frameworks, framework: str, ann_names: list[str], annotated: bool, valued: bool,
                    callee: str | None) -> bool:
     """Whether a class attribute declares a field of a ``framework`` record: its annotation's
@@ -213,7 +207,7 @@ class SchemaFinder:
             else:
                 continue
             name = target.value
-            if not may_be_field(name):
+            if not self.frameworks.may_be_field(name):
                 continue
             ann_names = _names_in(annotation, r) if annotation is not None else []
             if not declares_field(self.frameworks, framework, ann_names, annotation is not None, value is not None,

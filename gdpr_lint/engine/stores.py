@@ -43,6 +43,7 @@ class Stores:
 
     def __init__(self, facts, code: Code, policy) -> None:
         self.words = policy.rights
+        self.queried_through = policy.frameworks.queried_through  # `objects` of `Customer.objects`
         self.models: dict[str, Model] = {}
         store_quals = {q for q, (_fw, store) in facts.schemas.items() if store}
         by_module: dict[str, list[str]] = {}

@@ -10,6 +10,7 @@ pack; how each framework declares its fields is syntax and lives in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from gdpr_lint.errors import ConfigError
@@ -54,6 +55,21 @@ class Frameworks:
     column_name_keywords: frozenset[str] = frozenset()
     declaration_words: frozenset[str] = frozenset()
     temporal_types: frozenset[str] = frozenset()
+    config_attributes: frozenset[str] = frozenset()  # a record class's attributes that configure it
+    managers: frozenset[str] = frozenset()  # class attributes that query its records (`objects`)
+    query_properties: frozenset[str] = frozenset()  # ... that may also be a field's name (`query`)
+
+    @cached_property
+    def queried_through(self) -> frozenset[str]:
+        """The attributes of a record class through which its records are queried: what
+        ``Customer.objects.filter(...)`` (or ``Customer.query.first()``) gives is a ``Customer``."""
+        return self.managers | self.query_properties
+
+    def may_be_field(self, name: str) -> bool:
+        """Whether a class attribute's name may be a data field's: not private, a constant, a
+        manager or an attribute that configures the class."""
+        return not (name.startswith("_") or name.isupper() or name in self.managers or
+                    name in self.config_attributes)
 
     def style_of(self, framework: str) -> str:
         """How a framework's classes declare fields: ``assigned``, ``annotated`` or ``""`` (a
@@ -138,7 +154,10 @@ class Frameworks:
             styles=tuple(styles),
             column_name_keywords=frozenset(names(data.get("column_name_keywords"), "column_name_keywords")),
             declaration_words=frozenset(names(data.get("declaration_words"), "declaration_words")),
-            temporal_types=frozenset(names(data.get("temporal_types"), "temporal_types")))
+            temporal_types=frozenset(names(data.get("temporal_types"), "temporal_types")),
+            config_attributes=frozenset(names(config.get("attributes"), "configuration.attributes")),
+            managers=frozenset(names(data.get("managers"), "managers")),
+            query_properties=frozenset(names(data.get("query_properties"), "query_properties")))
 
     def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
         """``(framework, storage)`` when a base class's qualified name is a schema framework's base.

@@ -397,7 +397,8 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
 
     classes = module_classes(tree, module, is_package, policy.frameworks.reference_fields)
     calls = calls if calls is not None else CallText(text)  # the caller's, when it read the calls already
-    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text, calls) if (
+    persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text, calls,
+                                  policy.frameworks.queried_through) if (
         not text or may_persist(text, policy.persistence, calls)) else []
     attributes = set(_ATTRIBUTE.findall(text)) if text else set()
     weak_read = weak_attributes(attributes, policy)

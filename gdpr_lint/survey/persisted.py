@@ -97,7 +97,8 @@ def _scopes(tree: ast.Module):
             stack.extend(handler.body)
 
 
-def persisted_classes(tree: ast.Module, names, persistence, text: str = "", calls=None) -> list[list]:
+def persisted_classes(tree: ast.Module, names, persistence, text: str = "", calls=None,
+                      managers: frozenset[str] = frozenset()) -> list[list]:
     """``[[class name as resolved, line of the write, [classes it went through]], ...]`` for the
     classes whose instances this module writes to storage (see the module docstring).
 
@@ -105,7 +106,8 @@ def persisted_classes(tree: ast.Module, names, persistence, text: str = "", call
     handed to ``session.add``, ``Attendee.objects.create(**person)``): when one of them is a store
     of the tree, that store is what is kept, and the project facts drop the entry.  ``names``
     resolves names through the module's imports; ``persistence`` is the policy's
-    :class:`~gdpr_lint.policy.Persistence`."""
+    :class:`~gdpr_lint.policy.Persistence`; ``managers`` the attributes through which a record
+    class is queried (``objects``: :attr:`~gdpr_lint.policy.frameworks.Frameworks.queried_through`)."""
     from gdpr_lint.survey.calltext import CallText, any_within
 
     found: dict[str, tuple[int, set[str]]] = {}
@@ -154,7 +156,7 @@ def persisted_classes(tree: ast.Module, names, persistence, text: str = "", call
                         classes |= _mentioned(arg, held) | built
                         via |= built | _mentioned(arg, made)
                     receiver = _dotted(node.func.value) if isinstance(node.func, ast.Attribute) else ""
-                    if receiver.endswith(".objects"):  # Model.objects.create(**data): kept in Model
+                    if receiver.rpartition(".")[2] in managers:  # Model.objects.create(**data): kept in Model
                         via.add(receiver.rpartition(".")[0])
                     for name in classes:
                         line, before = found.get(names.resolve_text(name), (node.lineno, set()))

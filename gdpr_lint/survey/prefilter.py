@@ -219,6 +219,8 @@ class Prefilter:
         self._words_of: dict[str, frozenset[str]] = {}
         self._no_words: set[str] = set()
         self.subjects = frozenset(w for phrases in policy.subjects.values() for p in phrases for w in p)
+        # the attributes through which a record class is queried (`Customer.objects.get(...)`: a Customer)
+        self.queried_through = policy.frameworks.queried_through
 
     def _sink_shapes(self, policy: Policy) -> None:
         """What a call must look like to be a sink the engine checks (:mod:`gdpr_lint.engine.sinks`),
@@ -618,12 +620,14 @@ class Prefilter:
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return "always", False  # libcst decides (newer syntax, or a syntax error to report)
         try:
-            return ("words" if _owned_weak_word(tree, self.weak, classify, context_of) else ""), True
+            return ("words" if _owned_weak_word(tree, self.weak, classify, context_of, self.queried_through)
+                    else ""), True
         except RecursionError:
             return "always", True
 
 
-def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) -> bool:
+def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of,
+                     queried_through: frozenset[str] = frozenset()) -> bool:
     """Whether a name or key with a weak word is personal data given an owner the engine could use.
 
     The owners are a superset of the engine's (``flow.owner_name``, schema fields): an
@@ -689,7 +693,7 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
                     key.value, owners_of(node.value, classes)):
                 return True
         elif kind is ast.Call:
-            made.add(_class_made(node))
+            made.add(_class_made(node, queried_through))
             if type(node.func) is ast.Name and node.func.id == "getattr" and len(node.args) > 1 and type(
                     node.args[1]) is ast.Constant and type(node.args[1].value) is str:
                 read = node.args[1].value  # getattr(customer, "name"): customer.name
@@ -722,16 +726,17 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of) 
     return any(hit(read, owners) for read in read_on_names) if owners else False
 
 
-def _class_made(call: ast.Call) -> str:
+def _class_made(call: ast.Call, queried_through: frozenset[str]) -> str:
     """The name of the class a call makes or reads, as the flow tells it (``Queue()``,
-    ``Queue.objects.filter(...).first()``, ``models.Queue.get(...)``: ``Queue``), or the last name
+    ``Queue.objects.filter(...).first()`` through one of ``queried_through``, the frameworks'
+    managers and query properties, ``models.Queue.get(...)``: ``Queue``), or the last name
     called; the caller keeps only names spelled as classes."""
     node: ast.AST = call
     while type(node) is ast.Call and type(node.func) is ast.Attribute:
         node = node.func.value
     if type(node) is ast.Call:
         node = node.func
-    if type(node) is ast.Attribute and node.attr == "objects":
+    if type(node) is ast.Attribute and node.attr in queried_through:
         node = node.value
     return last_name(node)
 
