@@ -1081,3 +1081,33 @@ def test_values_by_sinks_by_placement_agree_with_and_without_the_speed_layer(tmp
             assert _key(fast.findings) == _key(full.findings), (value, sink, placement)
             made += any(f.path != "shop/models.py" and f.family != "tool" for f in full.findings)
     assert made >= 55, made  # (58 of 72: not a matrix of cases the analysis finds nothing in)
+
+
+def test_a_stream_method_called_on_any_object_is_a_sink_by_the_policys_stream_methods(tmp_path):
+    """A call of a stream's method on an object the file's calls do not name (`open(...).write(`)
+    is a sink the survey reads names around; which methods those are is the policy's
+    (sinks.yaml, the stream object), not a word the survey spells."""
+    import shutil
+
+    import yaml
+
+    from gdpr_lint.policy import rules_dir
+    from gdpr_lint.survey.classes import _person_mentions
+
+    text = textwrap.dedent('''
+        from shop.models import Subscriber
+        newest = Subscriber.objects.last()
+
+
+        def export(path):
+            open(path, "w").emit(str(newest))
+    ''')
+    no_named_sinks = (frozenset(), frozenset())
+    assert _person_mentions(text, load_policy(), no_named_sinks) == []
+    assert "newest" in _person_mentions(text.replace(".emit(", ".write("), load_policy(), no_named_sinks)
+    pack = tmp_path / "pack"
+    shutil.copytree(rules_dir(), pack)
+    data = yaml.safe_load((pack / "sinks.yaml").read_text(encoding="utf-8"))
+    data["logging"]["objects"]["stream"]["methods"].append("emit")
+    (pack / "sinks.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert "newest" in _person_mentions(text, load_policy(pack_dir=pack), no_named_sinks)

@@ -627,9 +627,10 @@ def _sink_methods(policy) -> tuple[frozenset[str], frozenset[str]]:
         found = _SINK_METHODS[key] = (frozenset((objects.get("logger") or {}).get("methods") or ()), frozenset(writes))
     return found
 
-# a sink that is no call of a sink's name: a store by subscript (`session["v"] = current`), a
-# write to a file object (`open(path, "w").write(str(current))`): a class made in the file may reach it
-_OTHER_SINK = re.compile(r"\][ \t]*=[^=]|\.[ \t]*write(?:lines)?[ \t]*\(")
+# a sink that is no call at all: a store by subscript (`session["v"] = current`): a class made in
+# the file may reach it (a stream's method on whatever object is a call the file's calls name:
+# `open(path, "w").write(...)` calls `write`, one of the policy's stream methods)
+_SUBSCRIPT_STORE = re.compile(r"\][ \t]*=[^=]")
 
 
 def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None, calls=None
@@ -673,7 +674,7 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None
             code = _code_of(_balanced(text, m.end()))  # (an error message's words are about the error)
             if _IDENTIFIER.search(code):  # (a message of literals carries nothing)
                 windows.append((code, code))
-        if not windows and not _OTHER_SINK.search(text):
+        if not windows and not _SUBSCRIPT_STORE.search(text):
             return []  # no sink at all: nothing it holds can leak
     subjects = _subject_words(policy)
     # a carrier built anywhere may reach a sink later; in a sink's code, a name may hold an object
