@@ -83,6 +83,24 @@ def test_the_signed_in_user_and_containers_of_what_a_person_sent(tmp_path, monke
     assert found == [("app/views.py", 7, "GDPR301"), ("app/views.py", 9, "GDPR301"), ("app/views.py", 15, "GDPR301")]
 
 
+def test_the_raw_body_of_a_request_is_what_a_person_sent(tmp_path, monkeypatch):
+    """`request.body` (Django's raw request body) holds what `request.POST` or `request.data`
+    parse from it; its size, or a body of another object, does not."""
+    found = scan_tree(tmp_path, monkeypatch, {"app/hooks.py": '''
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+    def receive(request):
+        logger.warning("unparsable payload: %r", request.body)
+        logger.info("payload of %d bytes", len(request.body))
+
+    def relay(message):
+        logger.info("relayed %s", message.body_size)
+    '''})
+    assert found == [("app/hooks.py", 6, "GDPR301")]
+
+
 def test_a_dict_holds_what_the_keys_read_from_it_say():
     src = '''
     import logging
