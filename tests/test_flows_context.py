@@ -62,6 +62,49 @@ def test_an_object_is_as_personal_as_what_its_class_prints(tmp_path, monkeypatch
     assert found == [("app/views.py", 6, "GDPR301"), ("app/views.py", 9, "GDPR301")]
 
 
+def test_an_object_prints_a_field_personal_by_its_type_alone(tmp_path, monkeypatch):
+    """`__str__` returns a field whose name says nothing (`contact`) but whose type does
+    (`EmailField`): the object prints personal data.  A field of a type that says nothing, or
+    the mailbox of a thing (a queue's own address), does not."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "desk/__init__.py": "",
+        "desk/models.py": '''
+        from django.db import models
+
+        class Requester(models.Model):
+            contact = models.EmailField()  # gdpr: retention=P1Y basis=contract
+            first_name = models.CharField(max_length=40)  # gdpr: retention=P1Y basis=contract
+
+            def __str__(self):
+                return self.contact
+
+        class Ticket(models.Model):
+            reference = models.CharField(max_length=20)
+
+            def __str__(self):
+                return self.reference
+
+        class Queue(models.Model):
+            title = models.CharField(max_length=40)
+            inbox = models.EmailField()
+
+            def __str__(self):
+                return self.inbox
+        ''',
+        "desk/views.py": '''
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        def open_ticket(requester, ticket, queue):
+            log.info("opened by %s", requester)
+            log.info("opened %s", ticket)
+            log.info("filed in %s", queue)
+        ''',
+    })
+    assert [f for f in found if f[0] == "desk/views.py"] == [("desk/views.py", 6, "GDPR301")]
+
+
 def test_the_signed_in_user_and_containers_of_what_a_person_sent(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {"app/views.py": '''
     import logging

@@ -763,8 +763,9 @@ class _Builder:
 
     def text(self, qual: str, facts: ProjectFacts, depth: int = 0) -> frozenset:
         """What a value of the class prints as: the categories of what its ``__str__``/``__repr__``
-        return (``return self.get_full_name()``: a person's name), inherited from its bases; a
-        user model's text is its username."""
+        return (``return self.get_full_name()``: a person's name; ``return self.contact``, a field
+        of a personal-data type: an e-mail address), inherited from its bases; a user model's text
+        is its username.  (Asked only of a record about a person, or linked to one.)"""
         from gdpr_lint.classify import Match
 
         info = self.classes.get(qual)
@@ -772,11 +773,20 @@ class _Builder:
             return frozenset()
         if info.get("s"):
             found = set()
+            evidence = facts.evidence_for(qual)
+            types: dict[str, list[str]] | None = None  # the class's fields' types, read on first need
             for name in info["s"]:
                 words = split_words(name)
                 while len(words) > 1 and words[0] in ("get", "to", "as", "display"):
                     words = words[1:]
-                for m in self.classifier.classify("_".join(words), info["n"], False, facts.evidence_for(qual)):
+                matches = self.classifier.classify("_".join(words), info["n"], False, evidence)
+                if not matches:
+                    if types is None:
+                        types = {f[0]: f[2] for f in reversed(self.fields(qual))}  # (its own over its bases')
+                    matches = [m for m in self.classifier.classify_type(types.get(name) or ()) if (
+                        m.category not in self.policy.categories
+                        or self.policy.categories[m.category].context != "person_linked")]
+                for m in matches:
                     found.add(Match(m.category, f"{info['n']}.__str__ returns {name}"))
             return frozenset(found)
         for base in info["b"]:
