@@ -342,6 +342,25 @@ def test_a_remote_log_handler_names_a_catalogued_processor_or_its_host(tmp_path,
     assert err.value.key.startswith("logging.remote_handlers.shop.Shipper") and words in err.value.problem
 
 
+@pytest.mark.parametrize("edit, key, words", [
+    (lambda r: r.update(category="user.contact.fax"), "sources.recipients.category", "category of categories.yaml"),
+    (lambda r: r.update(to=["x"]), "sources.recipients", "`category` and `calls`"),
+    (lambda r: r["calls"].update({"shop.mail": ["to"]}), "sources.recipients.calls.shop.mail", "`positions`"),
+    (lambda r: r["calls"].update({"shop.mail": {"positions": [-1]}}), "sources.recipients.calls.shop.mail.positions",
+     "positions from 0"),
+    (lambda r: r["calls"].update({"shop.mail": {"keywords": ["reply to"]}}),
+     "sources.recipients.calls.shop.mail.keywords", "keyword names"),
+])
+def test_a_bad_recipients_entry_names_its_key(tmp_path, edit, key, words):
+    pack = _pack(tmp_path, lambda d: None)
+    sinks = yaml.safe_load((pack / "sinks.yaml").read_text(encoding="utf-8"))
+    edit(sinks["sources"]["recipients"])
+    (pack / "sinks.yaml").write_text(yaml.safe_dump(sinks, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_policy(pack_dir=pack)
+    assert err.value.key == key and words in err.value.problem, str(err.value)
+
+
 def test_norway_unquoted_is_an_error_not_false(tmp_path):
     pack = _pack(tmp_path, lambda d: None)
     text = (pack / "processors.yaml").read_text(encoding="utf-8").replace("- 'NO'", "- NO")

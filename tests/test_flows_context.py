@@ -105,6 +105,60 @@ def test_an_object_prints_a_field_personal_by_its_type_alone(tmp_path, monkeypat
     assert [f for f in found if f[0] == "desk/views.py"] == [("desk/views.py", 6, "GDPR301")]
 
 
+def test_a_parameter_passed_as_a_mails_recipients_holds_peoples_addresses(tmp_path, monkeypatch):
+    """`to`, passed as a mail's recipients (rules/sinks.yaml, sources.recipients), holds people's
+    addresses wherever else the function uses it, also made into a list of itself first.  Not
+    when the function binds it to something else (the system's own address), not a parameter
+    that no mail receives (or that is the sender), not another library's `Message`."""
+    found = scan_tree(tmp_path, monkeypatch, {"notify/mailing.py": '''
+    import logging
+
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives, send_mail
+    from notify.queue import Message
+
+    log = logging.getLogger(__name__)
+
+
+    def deliver(to, subject, body):
+        if isinstance(to, str):
+            to = [to]
+        message = EmailMultiAlternatives(subject, body, "noreply@example.org", to)
+        try:
+            message.send()
+        except OSError as exc:
+            raise RuntimeError(f"could not mail {to}: {exc}") from exc
+        log.info("mailed %s", to)
+
+
+    def remind(rcpt, sender):
+        send_mail("Reminder", "Your order is ready", sender, recipient_list=[rcpt])
+        log.info("reminded %s", rcpt)
+        log.info("reminder sent by %s", sender)
+
+
+    def alert(to, text):
+        to = settings.OPERATIONS_MAILBOXES
+        send_mail("Alert", text, None, to)
+        log.info("alerted %s", to)
+
+
+    def convert(to, value):
+        log.info("converting %s to %s", value, to)
+
+
+    def enqueue(to, text):
+        Message(text, to).post()
+        log.info("queued for %s", to)
+    ''', "notify/__init__.py": "", "notify/queue.py": '''
+    class Message:
+        def __init__(self, text, to):
+            self.text, self.to = text, to
+    '''})
+    assert found == [("notify/mailing.py", 17, "GDPR302"), ("notify/mailing.py", 18, "GDPR301"),
+                     ("notify/mailing.py", 23, "GDPR301")]
+
+
 def test_the_signed_in_user_and_containers_of_what_a_person_sent(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {"app/views.py": '''
     import logging

@@ -96,6 +96,14 @@ class Flow:
         # the last names of the sources: an expression that ends otherwise is none (a quick first test)
         self._source_tails = frozenset(p.rpartition(".")[2] for p in (*self.signed_in, *self.containers))
         self.source_calls = {k: str(v) for k, v in (sources.get("calls") or {}).items()}
+        # the calls whose recipients are people's addresses (`EmailMessage(..., to)`), and the last
+        # names they go by (a quick first test of a function's text)
+        recipients = sources.get("recipients") or {}
+        self.recipient_category = str(recipients.get("category") or "")
+        self.recipient_calls: dict[str, tuple[frozenset[int], frozenset[str]]] = {
+            name: (frozenset(spec.get("positions") or ()), frozenset(spec.get("keywords") or ()))
+            for name, spec in (recipients.get("calls") or {}).items()}
+        self._recipient_tails = frozenset(n.rpartition(".")[2] for n in self.recipient_calls)
         self.texts: dict[tuple[str, ...], frozenset] = dict(facts.texts) if facts is not None else {}
         self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
         self.content_attributes = frozenset(sources.get("content_attributes", ()))
@@ -212,6 +220,48 @@ class Flow:
             if text == pattern or text.endswith("." + pattern) or ("." not in pattern and node.attr.value == pattern):
                 return frozenset({Match("user", f"{text}: {label}")})
         return EMPTY
+
+    def addressed(self, fn: cst.FunctionDef, params: set[str]) -> dict[str, frozenset]:
+        """The parameters of ``fn`` (of ``params``) it passes as a mail's recipients (``sources.recipients``:
+        ``EmailMessage(subject, body, sender, [to])``, ``send_mail(..., recipient_list=to)``) and
+        never binds to anything but what it made of them (``to = [to]``, ``to = [a for a in to if
+        a]``; not ``to = settings.ADMINS``, a loop or a ``with``): they hold people's addresses
+        wherever else it uses them.  Nested functions and classes are not read."""
+        if not self.recipient_calls or not params:
+            return {}
+        out: dict[str, frozenset] = {}
+        bound: set[str] = set()
+        stack: list[cst.CSTNode] = [fn.body]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+                continue
+            if kind in (cst.Assign, cst.AnnAssign):  # (bound to what it does not read: something else)
+                read = {n.value for n in _walk_names(node.value) if type(n) is cst.Name} if node.value else None
+                for target in (t.target for t in node.targets) if kind is cst.Assign else (node.target,):
+                    bound.update(n.value for n in _names_in(target) if type(n) is cst.Name and read is not None
+                                 and n.value not in read)
+            elif kind in (cst.For, cst.AsName, cst.NamedExpr, cst.CompFor):
+                target = getattr(node, "target", None) or getattr(node, "name", None)
+                if target is not None and kind is not cst.CompFor:  # (a comprehension's own names are its own)
+                    bound.update(n.value for n in _names_in(target) if type(n) is cst.Name)
+            elif kind is cst.Call and last_name(node.func) in self._recipient_tails:
+                for callee in self.resolver.qnames(node.func):
+                    spec = self.recipient_calls.get(callee)
+                    if spec is None:
+                        continue
+                    positions, keywords = spec
+                    for i, arg in enumerate(node.args):
+                        if arg.keyword is not None and arg.keyword.value in keywords or (
+                                arg.keyword is None and not arg.star and i in positions):
+                            for name in _recipient_names(arg.value):
+                                if name in params:
+                                    out[name] = frozenset({Match(self.recipient_category, f"{name}: the recipients "
+                                                                 f"of {callee.rpartition('.')[2]}()")})
+                    break
+            stack.extend(children(node))
+        return {name: found for name, found in out.items() if name not in bound}
 
     # ---- containers ---------------------------------------------------------------------------------
     def read_with_keys(self, text: str) -> None:
@@ -1007,6 +1057,16 @@ def _ends_returning_a_parameter(fn: cst.FunctionDef) -> bool:
             return False
         stack.extend(children(node))
     return True
+
+
+def _recipient_names(value: cst.BaseExpression):
+    """The names a recipients argument passes: ``to``, ``[to]``, ``[to, *cc]``, ``(to,)``."""
+    if isinstance(value, cst.Name):
+        yield value.value
+    elif isinstance(value, (cst.List, cst.Tuple)):
+        for el in value.elements:
+            if isinstance(el.value, cst.Name):
+                yield el.value.value
 
 
 def _names_in(target: cst.CSTNode):

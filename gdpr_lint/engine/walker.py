@@ -115,6 +115,9 @@ class Walker:
         incoming = self.flow.incoming.get(f"{self.sinks.module}.{qual}", {}) if qual and not markers else {}
         files = {self.flow.file_parameter(d.decorator) for d in fn.decorators if isinstance(d.decorator, cst.Call)}
         self.flow.current_params = frozenset(p.name.value for p in self._params(fn))
+        # a parameter the function passes as a mail's recipients holds people's addresses: only
+        # where findings are reported, as what callers pass
+        addressed = self.flow.addressed(fn, set(self.flow.current_params)) if not markers else {}
         for i, param in enumerate(self._params(fn)):
             name = param.name.value
             # by its name, or a container it is named after (`userinfo`, `oauth_response`: sources)
@@ -123,7 +126,7 @@ class Walker:
                 taint = frozenset(self.flow.classifier.classify(validated))  # the value of the validated field
             if markers:
                 taint |= {Match(f"{PARAM}{i}", name)}
-            taint |= incoming.get(name, EMPTY)
+            taint |= incoming.get(name, EMPTY) | addressed.get(name, EMPTY)
             env.taint[name] = taint
             if name not in ("self", "cls"):
                 env.objects[name] = self.flow.object_text(name)  # `def notify(user)`: a User

@@ -479,6 +479,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     _check_remote_handlers((sinks.get("logging") or {}).get("remote_handlers"), where,
                            {p.get("name") for p in catalogued if isinstance(p, dict)} if isinstance(catalogued, list)
                            else None)
+    _check_recipients((sinks.get("sources") or {}).get("recipients"), where, categories)
     sinks.setdefault("sanitizers", {}).setdefault("functions", [])
     sinks["sanitizers"]["functions"] = list(sinks["sanitizers"]["functions"]) + list(config.sanitizers)
 
@@ -581,6 +582,30 @@ def _persistence(raw: Any, where: str) -> Persistence:
         raise ConfigError(at, "persistence.by_receiver", "expected a mapping of method to receiver words")
     return Persistence(functions=frozenset(raw.get("functions") or ()), methods=frozenset(raw.get("methods") or ()),
                        by_receiver={str(k): frozenset(map(str, v)) for k, v in by_receiver.items()})
+
+
+def _check_recipients(raw: Any, where: str, categories: dict) -> None:
+    """``sources.recipients``: ``{category, calls: {qualified name: {positions: [int], keywords:
+    [name]}}}``, the calls whose recipients are people's addresses (of ``category``)."""
+    at = f"{where}/sinks.yaml"
+    key = "sources.recipients"
+    if raw is None:
+        return
+    if not isinstance(raw, dict) or set(raw) - {"category", "calls"}:
+        raise ConfigError(at, key, "expected a mapping with `category` and `calls`")
+    if raw.get("category") not in categories:
+        raise ConfigError(at, f"{key}.category", "expected the key of a category of categories.yaml")
+    calls = raw.get("calls") or {}
+    if not isinstance(calls, dict):
+        raise ConfigError(at, f"{key}.calls", "expected a mapping of qualified name to positions and keywords")
+    for name, spec in calls.items():
+        if not isinstance(spec, dict) or set(spec) - {"positions", "keywords"}:
+            raise ConfigError(at, f"{key}.calls.{name}", "expected a mapping with `positions` and `keywords`")
+        positions, keywords = spec.get("positions") or [], spec.get("keywords") or []
+        if not (isinstance(positions, list) and all(type(p) is int and p >= 0 for p in positions)):
+            raise ConfigError(at, f"{key}.calls.{name}.positions", "expected a list of positions from 0")
+        if not (isinstance(keywords, list) and all(isinstance(k, str) and k.isidentifier() for k in keywords)):
+            raise ConfigError(at, f"{key}.calls.{name}.keywords", "expected a list of keyword names")
 
 
 def _check_remote_handlers(raw: Any, where: str, processors: dict | None = None) -> None:

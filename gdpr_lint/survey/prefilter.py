@@ -182,6 +182,9 @@ class Prefilter:
             if words:
                 self._sources_by_tail.setdefault(words[-1], []).append(p)
         self.source_tails = frozenset(self._sources_by_tail)
+        # the calls whose recipients are people's addresses (`EmailMessage(..., to)`), by last name
+        self.recipient_tails = frozenset(name.rpartition(".")[2] for name in (
+            (sources.get("recipients") or {}).get("calls") or {}))
         self._sources: dict[frozenset[str], re.Pattern] = {}
         # a source leads to a finding only through a sink: an identifier of a logger, a print, a
         # storage or HTTP call must be in the file too
@@ -491,6 +494,8 @@ class Prefilter:
         tails = self.source_tails.intersection(idents)
         if tails and self._has_source(frozenset(tails), text):
             return True
+        if not idents.isdisjoint(self.recipient_tails):
+            return True  # a mail's recipients (`EmailMessage(..., to)`): people's addresses
         if self._named_alone(idents) or self._keys_named(text):
             return True
         # a weak word ("name") is a person's only with an owner about a person ("user.name")
@@ -601,6 +606,9 @@ class Prefilter:
         if tails and (not idents.isdisjoint(self.sink_names) or self.shape_raise and "raise" in idents) and (
                 self._has_source(frozenset(tails), source)):
             return "words", False  # what a person sent: a finding where it meets a sink (or a raise)
+        if not idents.isdisjoint(self.recipient_tails) and (
+                not idents.isdisjoint(self.sink_names) or self.shape_raise and "raise" in idents):
+            return "words", False  # a mail's recipients, people's addresses, where they may meet a sink
         strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
         if not (strong or weak):
             return "", False
