@@ -182,8 +182,9 @@ def test_the_signed_in_user_and_containers_of_what_a_person_sent(tmp_path, monke
 
 def test_the_raw_body_of_a_request_is_what_a_person_sent(tmp_path, monkeypatch):
     """`request.body` (Django's raw request body) holds what `request.POST` or `request.data`
-    parse from it; its size, or a body of another object, does not."""
+    parse from it, decoded and parsed too; its size, or a body of another object, does not."""
     found = scan_tree(tmp_path, monkeypatch, {"app/hooks.py": '''
+    import json
     import logging
 
     logger = logging.getLogger(__name__)
@@ -192,10 +193,14 @@ def test_the_raw_body_of_a_request_is_what_a_person_sent(tmp_path, monkeypatch):
         logger.warning("unparsable payload: %r", request.body)
         logger.info("payload of %d bytes", len(request.body))
 
+    def parse(request):
+        payload = json.loads(request.body.decode("utf-8"))
+        logger.info("payload: %s", payload)
+
     def relay(message):
         logger.info("relayed %s", message.body_size)
     '''})
-    assert found == [("app/hooks.py", 6, "GDPR301")]
+    assert found == [("app/hooks.py", 7, "GDPR301"), ("app/hooks.py", 12, "GDPR301")]
 
 
 def test_a_dict_holds_what_the_keys_read_from_it_say():

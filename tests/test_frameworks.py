@@ -241,3 +241,48 @@ def test_a_manager_or_an_attribute_that_configures_a_class_is_never_a_field(tmp_
     pack = _pack(tmp_path, lambda d: (d["managers"].append("people"), d["configuration"]["attributes"].remove("Meta")))
     frameworks = load_policy(pack_dir=pack).frameworks
     assert not frameworks.may_be_field("people") and frameworks.may_be_field("Meta")
+
+
+def test_an_element_of_a_query_prints_as_its_class(tmp_path):
+    """A loop or a comprehension over a query (`for p in Patron.objects.filter(...)`) binds
+    Patrons, which print their e-mail, as a query read into a name first does.  A field list picked
+    from the query (`values_list("id")`) holds columns, not Patrons; a count is a number."""
+    files = {"library/__init__.py": "", "library/models.py": '''
+from django.db import models
+
+
+class Patron(models.Model):
+    mailbox = models.EmailField()  # gdpr: retention=P1Y basis=contract
+    card_number = models.CharField(max_length=12)  # gdpr: retention=P1Y basis=contract
+
+    def __str__(self):
+        return self.mailbox
+''', "library/overdue.py": '''
+import logging
+
+from library.models import Patron
+
+log = logging.getLogger(__name__)
+
+
+def warn_each():
+    for patron in Patron.objects.filter(overdue=True).order_by("card_number"):
+        log.warning("overdue: %s", patron)
+
+
+def warn_all():
+    listed = ", ".join(str(p) for p in Patron.objects.filter(overdue=True))
+    log.warning("overdue: %s", listed)
+
+
+def count_ids():
+    for pk in Patron.objects.filter(overdue=True).values_list("pk", flat=True):
+        log.warning("overdue id: %s", pk)
+
+
+def count_all():
+    log.warning("overdue: %s", Patron.objects.filter(overdue=True).count())
+'''}
+    found = _symbols(tmp_path, files, load_policy())
+    assert found.get("warn_each") == ["GDPR301"] and found.get("warn_all") == ["GDPR301"]
+    assert "count_ids" not in found and "count_all" not in found

@@ -568,6 +568,24 @@ class Flow:
         name = last_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else ""
         return name if name[:1].isupper() and not name.isupper() else None
 
+    def record_class(self, value: cst.BaseExpression) -> str | None:
+        """The class whose objects a value holds (:meth:`class_of`), unless a field list picks
+        columns out of them on the way (``Member.objects.values_list("id")``: ids, not Members)."""
+        node = value
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if node.func.attr.value in self.field_list_methods:
+                return None
+            node = node.func.value
+        return self.class_of(value)
+
+    def bind_element(self, name: str, iterable: cst.BaseExpression, env: Env) -> None:
+        """What the name a loop binds prints as: an element of the records of a class
+        (``for m in Member.query.filter_by(...)``) prints as that class's ``__str__`` says, as a
+        record read into a name does (:meth:`bind_target`)."""
+        cls = self.record_class(iterable) if isinstance(iterable, cst.Call) else None
+        if cls and not env.taint.get(name) and self._opaque(iterable):
+            env.objects[name] = self.object_text(cls)
+
     def origin_of(self, node: cst.BaseExpression | None, env: Env) -> str:
         """Where a value we cannot read comes from, when that is the configuration: a destination
         configured in ``settings.WEBHOOK_URLS`` or ``os.environ["HOOK"]`` is still a third party."""
@@ -691,6 +709,8 @@ class Flow:
             comp: cst.CompFor | None = node.for_in
             while comp is not None:
                 self.bind_target(comp.target, self.taint(comp.iter, inner, d), inner, None)
+                if type(comp.target) is cst.Name:  # `[m for m in Member.query.all()]`
+                    self.bind_element(comp.target.value, comp.iter, inner)
                 comp = comp.inner_for_in
             if isinstance(node, cst.DictComp):
                 return t(node.key, inner, d) | t(node.value, inner, d)
@@ -916,7 +936,8 @@ class Flow:
                 env.typed[name] = cls
             elif value is not None:  # (a loop's target keeps the class its loop gave it)
                 env.typed.pop(name, None)
-            env.objects[name] = (self.object_text(cls or name) if self._opaque(value) and not value_taint
+            record = self.record_class(value) if cls else None
+            env.objects[name] = (self.object_text(record or name) if self._opaque(value) and not value_taint
                                  else EMPTY)
             kind = self.kind_of(value, env) if value is not None else None
             if kind and isinstance(value, cst.Call) and self._encrypted_object(kind, value):

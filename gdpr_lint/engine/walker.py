@@ -221,6 +221,8 @@ class Walker:
                 if origin and isinstance(stmt.target, cst.Name):  # for url in settings.WEBHOOK_URLS
                     env.origins[f"@iter:{stmt.target.value}"] = origin
                 self.flow.bind_target(stmt.target, self.flow.taint(stmt.iter, env), env, None)
+                if isinstance(stmt.target, cst.Name):  # for m in Member.query.filter_by(...)
+                    self.flow.bind_element(stmt.target.value, stmt.iter, env)
                 self.block(stmt.body.body, env)
                 if stmt.orelse:
                     self.block(stmt.orelse.body.body, env)
