@@ -71,7 +71,13 @@ def _stdin_paths(paths: tuple[str, ...], stdin_filename: str | None, filtered) -
     name = stdin_filename or "stdin.py"
     if Path(name).is_dir():
         raise UsageError(f"--stdin-filename {name} is a folder; name the file the text is")
-    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    stdin = getattr(sys.stdin, "buffer", None)  # (None when the process was started with stdin closed)
+    if stdin is None:
+        raise UsageError("`check -` reads the text on stdin, and there is no stdin (it is closed)")
+    try:
+        data = stdin.read(MAX_BYTES + 1)
+    except OSError as exc:  # a folder, or a descriptor that cannot be read
+        raise UsageError(f"`check -` cannot read stdin ({' '.join(str(exc).split())[:200]})") from None
     return (name,), {name: data}
 
 

@@ -627,3 +627,28 @@ def test_an_option_given_an_empty_value_is_an_error(tmp_path, monkeypatch, args)
     result = CliRunner().invoke(main, [*args, "."])
     _no_traceback(result)
     assert "is empty" in usage_error(result)
+
+
+@pytest.mark.parametrize(("text", "key", "words"), [
+    ("categories: [{key: user.contact.email, label: [1, 2]}]\n", "categories[0].label", "expected text"),
+    ('categories: [{key: user.contact.email, encrypt: "false"}]\n', "categories[0].encrypt", "true or false"),
+    ("categories: [{key: user.contact.email, special: 3}]\n", "categories[0].special", "true or false"),
+    ("categories: [{key: user.contact.email, types: [1]}]\n", "categories[0].types", "list of names"),
+    ("categories: [{key: pet.name, words: ['']}]\n", "categories[0].words", "empty word"),
+    ("words:\n  user.contact.email: ['']\n", "words.user.contact.email", "empty word"),
+])
+def test_a_category_value_of_the_wrong_kind_names_its_key(tmp_path, text, key, words):
+    """Found by a fresh user: a label that is a list stopped every file's analysis (GDPR905), and a
+    quoted "false" turned encryption on (text is true)."""
+    write_config(tmp_path, text)
+    line = usage_error(check("leaky.py"))
+    assert f"{key}: " in line and words in line, line
+
+
+def test_a_data_map_the_config_names_must_exist(tmp_path):
+    """The default data map may be absent; one the config names is a typo or a file not committed,
+    and every tag it holds would silently count for nothing."""
+    assert codes("leaky.py")[0] == 1
+    write_config(tmp_path, "datamap: .gdpr/data-map.yaml\n")
+    line = usage_error(check("leaky.py"))
+    assert "datamap: no such file: .gdpr/data-map.yaml" in line

@@ -286,3 +286,19 @@ def count_all():
     found = _symbols(tmp_path, files, load_policy())
     assert found.get("warn_each") == ["GDPR301"] and found.get("warn_all") == ["GDPR301"]
     assert "count_ids" not in found and "count_all" not in found
+
+
+def test_a_pack_edited_between_two_loads_in_one_process_is_read_again(tmp_path):
+    """A long-running process (the language server, a script) loading a pack again after it was
+    edited gets the edit, not the text it read first; an unchanged pack is not parsed again."""
+    pack = _pack(tmp_path, lambda d: None)
+    assert "people" not in load_policy(pack_dir=pack).frameworks.managers
+    data = yaml.safe_load((pack / "frameworks.yaml").read_text(encoding="utf-8"))
+    data["managers"].append("people")
+    (pack / "frameworks.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert "people" in load_policy(pack_dir=pack).frameworks.managers
+    data["managers"] = "people"
+    (pack / "frameworks.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_policy(pack_dir=pack)
+    assert err.value.key == "managers"

@@ -134,3 +134,10 @@ def test_a_path_above_the_current_folder_is_shown_as_named(project):
     # a path inside the current folder, however spelled, is shown by its place in it (as before)
     inside = run(project / "app", LOGS_EMAIL, "-", "--stdin-filename", "../app/on_disk.py")
     assert [f["path"] for f in json.loads(inside.stdout)["findings"] if f["family"] != "rights"] == ["on_disk.py"]
+
+
+def test_a_closed_stdin_is_a_usage_error(project):
+    proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "check", "--no-cache", "-", "--stdin-filename", "x.py"],
+                          cwd=project, stdin=subprocess.DEVNULL, capture_output=True, timeout=120, check=False,
+                          preexec_fn=lambda: __import__("os").close(0))
+    assert proc.returncode == 2 and b"there is no stdin" in proc.stderr and b"Traceback" not in proc.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -293,6 +294,8 @@ def _phrases(values: Any, where: str, key: str) -> tuple[tuple[str, ...], ...]:
         return ()
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(where, key, "expected a list of words or phrases")
+    if not all(v.strip() for v in values):
+        raise ConfigError(where, key, "an empty word or phrase: remove it or write the word")
     out = []
     for v in values:
         words = split_words(v.replace("-", " ")) if " " not in v else tuple(
@@ -302,12 +305,28 @@ def _phrases(values: Any, where: str, key: str) -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
+_CATEGORY_FLAGS = ("special", "encrypt", "credential", "weak_on_linked", "dates")
+
+
 def _category(raw: dict[str, Any], where: str, key: str) -> Category:
     allowed = {"key", "label", "special", "encrypt", "max_retention", "words", "weak_words", "context", "types",
                "exclude", "stems", "credential", "weak_on_linked", "measure_words", "measure_domains", "dates"}
+    if not isinstance(raw, dict):
+        raise ConfigError(where, key, "expected a mapping with a `key` and what says the category")
     for k in raw:
         if k not in allowed:
             raise ConfigError(where, f"{key}.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+    if not isinstance(raw.get("key"), str) or not raw["key"].strip():
+        raise ConfigError(where, f"{key}.key", "expected a Fides data category key, such as user.contact.email")
+    if not isinstance(raw.get("label", ""), str):
+        raise ConfigError(where, f"{key}.label", "expected text")
+    for flag in _CATEGORY_FLAGS:  # (a quoted "false" is text, and text is true)
+        if not isinstance(raw.get(flag, False), bool):
+            raise ConfigError(where, f"{key}.{flag}", "expected true or false (unquoted)")
+    for names in ("types", "stems"):
+        value = raw.get(names) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(where, f"{key}.{names}", "expected a list of names")
     context = raw.get("context", "any")
     if context not in CONTEXTS:
         raise ConfigError(where, f"{key}.context", f"unknown context {context!r}; allowed: {', '.join(CONTEXTS)}")
@@ -357,16 +376,28 @@ def _read_pack(folder: Path) -> dict[str, Any]:
     return pack
 
 
-_PACK_TEXT: dict[str, str] = {}  # pack folder -> its canonical JSON text, once read in this process
+#: pack folder -> (the stamp of its files, its canonical JSON text), as last read in this process
+_PACK_TEXT: dict[str, tuple[tuple, str]] = {}
+
+
+def _pack_stamp(folder: str) -> tuple:
+    """The size and modification time of each file of the pack in ``folder`` (``()`` when one
+    cannot be read: :func:`_read_pack` says why)."""
+    try:
+        return tuple((s.st_size, s.st_mtime_ns) for s in (os.stat(os.path.join(folder, n)) for n in PACK_FILES))
+    except (OSError, ValueError):
+        return ()
 
 
 def _default_pack(folder: str) -> str:
-    """The policy pack in ``folder`` as canonical JSON text (its YAML is parsed once per process,
-    or not at all when :func:`load_policy_cached` found the text in the results cache)."""
-    text = _PACK_TEXT.get(folder)
-    if text is None:
-        text = _PACK_TEXT[folder] = json.dumps(_read_pack(Path(folder)), sort_keys=True, default=str)
-    return text
+    """The policy pack in ``folder`` as canonical JSON text (its YAML is parsed once per process
+    while its files stay as they were, or not at all when :func:`load_policy_cached` found the
+    text in the results cache)."""
+    stamp = _pack_stamp(folder)
+    found = _PACK_TEXT.get(folder)
+    if found is None or found[0] != stamp or not stamp:
+        found = _PACK_TEXT[folder] = (stamp, json.dumps(_read_pack(Path(folder)), sort_keys=True, default=str))
+    return found[1]
 
 
 def _pack_from_data(data: Any) -> str:
@@ -398,7 +429,8 @@ def load_policy_cached(config: OrgConfig, cache_folder: Path | None) -> Policy:
         ConfigError: as :func:`load_policy`.
     """
     folder = rules_dir()
-    if cache_folder is None or str(folder) in _PACK_TEXT:
+    stamp = _pack_stamp(str(folder))  # (before the bytes are read: an edit meanwhile is read again)
+    if cache_folder is None or _PACK_TEXT.get(str(folder), ((),))[0] == stamp:
         return load_policy(config)
     from gdpr_lint.cache import Cache, content_key
 
@@ -412,7 +444,7 @@ def load_policy_cached(config: OrgConfig, cache_folder: Path | None) -> Policy:
     cache = Cache(cache_folder)
     text = cache.get("policy", key, _pack_from_data)
     if text is not None:
-        _PACK_TEXT[str(folder)] = text
+        _PACK_TEXT[str(folder)] = (stamp, text)
         try:
             return load_policy(config)
         except (ConfigError, ValueError, TypeError, KeyError, AttributeError):
@@ -458,7 +490,8 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
             raise ConfigError(config.path, f"words.{key}",
                               "unknown category; use a Fides key from the policy or declare it under `categories`")
         old = categories[key]
-        categories[key] = Category(**{**old.__dict__, "words": old.words + _phrases(words, config.path, key)})
+        more = _phrases(words, config.path, f"words.{key}")
+        categories[key] = Category(**{**old.__dict__, "words": old.words + more})
     for key in config.max_retention:
         if key not in categories and not any(c.startswith(key + ".") for c in categories):
             raise ConfigError(config.path, f"max_retention.{key}", "unknown category key")

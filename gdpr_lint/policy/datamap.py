@@ -18,7 +18,7 @@ _DATAMAPS: dict[str, dict] = {}
 
 
 def datamap_for(policy) -> dict[str, dict]:
-    """The data-map file's declarations by dotted path (empty when the file does not exist).
+    """The data-map file's declarations by dotted path (empty when the default file does not exist).
 
     The file must be a regular file (of at most 20 MB) inside the project: the folder of the
     config file, or the git work tree that holds it (without a config: the current folder).  A
@@ -27,8 +27,8 @@ def datamap_for(policy) -> dict[str, dict]:
     at ``/dev/zero`` or a pipe and hang the scan.
 
     Raises:
-        ConfigError: the file is outside the project, not a regular file, not valid YAML or not a
-            mapping of dotted paths to tags.
+        ConfigError: a file the config names does not exist; the file is outside the project, not
+            a regular file, not valid YAML or not a mapping of dotted paths to tags.
     """
     cfg = policy.config
     config_file = cfg.path.split(" [")[0] if cfg.path else ""
@@ -40,6 +40,10 @@ def datamap_for(policy) -> dict[str, dict]:
         stamp = path.stat().st_mtime_ns if found else 0
     except (OSError, ValueError) as exc:  # a name too long, a NUL character, a loop of links
         raise ConfigError(where, "datamap", f"not a usable path ({' '.join(str(exc).split())[:200]})") from None
+    if not found and ("datamap" in cfg.raw or "datamap" in cfg.raw.get("tool", {}).get("gdpr-lint", {})):
+        # (the default file may be absent; one the config names is a typo or a file not committed)
+        raise ConfigError(where, "datamap", f"no such file: {cfg.datamap}" + (
+            "" if str(path) == cfg.datamap else f" (looked for {path})"))
     key = f"{path}:{stamp}"
     if key not in _DATAMAPS:
         data: dict = {}
