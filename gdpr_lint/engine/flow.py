@@ -104,6 +104,7 @@ class Flow:
             name: (frozenset(spec.get("positions") or ()), frozenset(spec.get("keywords") or ()))
             for name, spec in (recipients.get("calls") or {}).items()}
         self._recipient_tails = frozenset(n.rpartition(".")[2] for n in self.recipient_calls)
+        self._mails = bool(self._recipient_tails)  # (the module may call one: read_with_keys)
         self.texts: dict[tuple[str, ...], frozenset] = dict(facts.texts) if facts is not None else {}
         self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
         self.content_attributes = frozenset(sources.get("content_attributes", ()))
@@ -227,7 +228,7 @@ class Flow:
         never binds to anything but what it made of them (``to = [to]``, ``to = [a for a in to if
         a]``; not ``to = settings.ADMINS``, a loop or a ``with``): they hold people's addresses
         wherever else it uses them.  Nested functions and classes are not read."""
-        if not self.recipient_calls or not params:
+        if not self._mails or not params:
             return {}
         out: dict[str, frozenset] = {}
         bound: set[str] = set()
@@ -269,8 +270,11 @@ class Flow:
         ``data.get(``, ``(data)[``): only those can have keys read from them (:meth:`keys_read`), so
         the walk of a function for its keys is skipped for every other name (a superset: comments
         and strings count, and ``x.anything``).  A text that is not ASCII is not read: every name
-        may then have keys read."""
+        may then have keys read.  Whether the text spells a call whose recipients are people's
+        (:meth:`addressed`, read in no function otherwise) is noted too."""
         self._key_text = text if text.isascii() else None  # (read on the first name asked for)
+        # (and a function's recipients are looked for only where the module spells such a call)
+        self._mails = any(tail in text for tail in self._recipient_tails)
 
     def enter(self, body: cst.CSTNode | None) -> None:
         """Start walking a function body (or the module): the keys read from its names are
