@@ -361,6 +361,17 @@ def test_a_bad_recipients_entry_names_its_key(tmp_path, edit, key, words):
     assert err.value.key == key and words in err.value.problem, str(err.value)
 
 
+@pytest.mark.parametrize("value", [["request"], {"request": ""}, {"the request": "x"}])
+def test_a_bad_expanded_extra_names_its_key(tmp_path, value):
+    pack = _pack(tmp_path, lambda d: None)
+    sinks = yaml.safe_load((pack / "sinks.yaml").read_text(encoding="utf-8"))
+    sinks["logging"]["expanded_extra"] = value
+    (pack / "sinks.yaml").write_text(yaml.safe_dump(sinks, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_policy(pack_dir=pack)
+    assert err.value.key == "logging.expanded_extra" and "`extra` key" in err.value.problem
+
+
 def test_norway_unquoted_is_an_error_not_false(tmp_path):
     pack = _pack(tmp_path, lambda d: None)
     text = (pack / "processors.yaml").read_text(encoding="utf-8").replace("- 'NO'", "- NO")

@@ -159,6 +159,30 @@ def test_a_parameter_passed_as_a_mails_recipients_holds_peoples_addresses(tmp_pa
                      ("notify/mailing.py", 23, "GDPR301")]
 
 
+def test_a_request_handed_to_log_handlers_in_extra_is_the_whole_request(tmp_path, monkeypatch):
+    """`extra={"request": request}` makes Django's AdminEmailHandler (and Sentry) report the whole
+    request: the user, the IP address, cookies, what was posted; whatever the words around it.
+    Another key of `extra`, or no request at all, is not."""
+    found = scan_tree(tmp_path, monkeypatch, {"shop/checkout.py": '''
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    def pay(request, basket):
+        try:
+            basket.charge()
+        except ValueError:
+            log.error("payment failed", exc_info=True, extra={"request": request})
+            log.error("payment failed", extra=dict(request=request, status=500))
+            log.error("payment failed", extra={"basket": basket.pk, "request": None})
+            log.error("payment failed", extra={"request_id": request.id})
+            logging.error("payment failed", extra={"request": request})
+    '''})
+    assert found == [("shop/checkout.py", 10, "GDPR301"), ("shop/checkout.py", 11, "GDPR301"),
+                     ("shop/checkout.py", 14, "GDPR301")]
+
+
 def test_the_signed_in_user_and_containers_of_what_a_person_sent(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {"app/views.py": '''
     import logging

@@ -67,6 +67,7 @@ class Sinks:
         #: the methods that write to one (the `stream` log object's: `sys.stderr.write(...)`)
         self.stream_methods = frozenset((s["logging"]["objects"].get("stream") or {}).get("methods", ()))
         self.ignored_keywords = set(s["logging"].get("ignored_keywords", []))
+        self.expanded_extra: dict[str, str] = dict(s["logging"].get("expanded_extra") or {})
         self.log_settings = s["logging"].get("settings", [])
         self.remote_handlers: dict[str, dict] = dict(s["logging"].get("remote_handlers") or {})
         # the project's subclasses of those handlers (``class Shipper(HTTPHandler)``) -> the handler
@@ -335,7 +336,7 @@ class Sinks:
                         if added:
                             env.taint[target.value] = (env.lookup("taint", target.value) or EMPTY) | added
                     return True
-                taint = real(self._args(call, env))
+                taint = real(self._args(call, env)) | self._expanded(call)
                 if taint:
                     code = "GDPR303" if self._telemetry(name) else "GDPR301"
                     self.report(code, call, f"personal data sent to {label}", taint, sink=label)
@@ -358,7 +359,7 @@ class Sinks:
             spec = self.log_objects[receiver_kind]
             code = "GDPR303" if spec.get("telemetry") else "GDPR301"
             if method in spec.get("methods", []):
-                taint = real(self._args(call, env))
+                taint = real(self._args(call, env)) | self._expanded(call)
                 if taint:
                     self.report(code, call, f"personal data written to a {spec['label']}", taint, sink=spec["label"])
                 return True
@@ -369,6 +370,21 @@ class Sinks:
                                 sink=spec["label"])
                 return True
         return False
+
+    def _expanded(self, call: cst.Call) -> frozenset:
+        """What a log call's ``extra=`` hands to handlers that expand it (``logging.expanded_extra``):
+        ``extra={"request": request}`` puts the whole request in the report Django's
+        AdminEmailHandler mails and Sentry keeps; a key they do not expand (``request_id``) or a
+        value of ``None`` adds nothing."""
+        value = self._arg(call, 99, "extra") if self.expanded_extra else None
+        if isinstance(value, cst.Dict):
+            items = [(string_value(el.key), el.value) for el in value.elements if isinstance(el, cst.DictElement)]
+        elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict":
+            items = [(a.keyword.value, a.value) for a in value.args if a.keyword is not None]
+        else:
+            return EMPTY
+        return frozenset(Match("user", f"extra {key!r}: {self.expanded_extra[key]}") for key, item in items
+                         if key in self.expanded_extra and not (isinstance(item, cst.Name) and item.value == "None"))
 
     def _telemetry(self, name: str) -> bool:
         """Whether a logging function belongs to a telemetry vendor's SDK (``logging_sink`` in the

@@ -513,6 +513,11 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                            {p.get("name") for p in catalogued if isinstance(p, dict)} if isinstance(catalogued, list)
                            else None)
     _check_recipients((sinks.get("sources") or {}).get("recipients"), where, categories)
+    expanded = (sinks.get("logging") or {}).get("expanded_extra")
+    if expanded is not None and not (isinstance(expanded, dict) and all(
+            isinstance(k, str) and k.isidentifier() and isinstance(v, str) and v.strip() for k, v in expanded.items())):
+        raise ConfigError(f"{where}/sinks.yaml", "logging.expanded_extra",
+                          "expected a mapping of an `extra` key to what a handler reports of it")
     sinks.setdefault("sanitizers", {}).setdefault("functions", [])
     sinks["sanitizers"]["functions"] = list(sinks["sanitizers"]["functions"]) + list(config.sanitizers)
 

@@ -169,6 +169,8 @@ class Prefilter:
         # in a dictConfig dict: a finding of their own, whatever the file's words
         self.remote_handlers = frozenset(name.rpartition(".")[2]
                                          for name in policy.sinks["logging"].get("remote_handlers") or ())
+        # keys of a log record's `extra=` that handlers expand (`request`): reported whatever the words
+        self.expanded_extra = frozenset(policy.sinks["logging"].get("expanded_extra") or ())
         # sources (sinks.yaml): the signed-in user, whole containers of what a person sent, results of
         # identity-provider calls, written as in the source (`request.POST`, `.get_nameid(`)
         sources = policy.sinks.get("sources") or {}
@@ -376,8 +378,9 @@ class Prefilter:
     def always(self, source: str, idents: set[str], words: set[str] | None = None) -> bool:
         """Whether code holds what is reported whatever words are around it: a ``gdpr`` comment
         (a tag or a suppression), an import of a processor SDK, a telemetry setting that sends
-        personal data, a code loader (GDPR906), or a logging handler that sends records to another
-        machine.  ``idents``: the code's identifiers; ``words``: their words."""
+        personal data, a code loader (GDPR906), a logging handler that sends records to another
+        machine, or a log record's ``extra`` that handlers expand (``extra={"request": request}``).
+        ``idents``: the code's identifiers; ``words``: their words."""
         if words is None:
             words = set().union(*map(split_words, idents)) if idents else set()
         if "gdpr" in words or self.imports_sdk(source, idents):
@@ -387,7 +390,8 @@ class Prefilter:
         if any(name in source for name in self.loaders) or (
                 any(e in source for e in self.evaluators) and any(r in source for r in self.file_reads)):
             return True
-        return not idents.isdisjoint(self.remote_handlers)
+        return not idents.isdisjoint(self.remote_handlers) or "extra" in idents and not idents.isdisjoint(
+            self.expanded_extra)
 
     def imports_sdk(self, source: str, idents: set[str]) -> bool:
         """Whether code imports a processor's SDK (``idents``: its identifiers)."""
