@@ -199,8 +199,7 @@ class PathPatterns:
         name, dirs = parts[-1], parts[:-1]
         if any(fnmatchcase(name, pattern) for pattern in self.files):
             return True
-        return any(len(dirs) - i >= len(f) and all(map(fnmatchcase, dirs[i:i + len(f)], f))
-                   for f in self.folders for i in range(len(dirs)))
+        return any(tuple(dirs[i:i + len(f)]) == f for f in self.folders for i in range(len(dirs)))
 
 
 @dataclass
