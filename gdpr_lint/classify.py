@@ -297,9 +297,25 @@ class Classifier:
 
     # ---- types -----------------------------------------------------------------------------------
     def classify_type(self, names: list[str] | tuple[str, ...]) -> tuple[Match, ...]:
-        """Categories signalled by a field or annotation type, given its qualified names."""
+        """Categories signalled by a field or annotation type, given its qualified names: a type
+        the policy lists (``EmailField``), or else one named after what it holds, a field or column
+        type whose words before the last name a category that says a record is about a person
+        (``CommaSeparatedEmailField``, ``PhoneField``; not ``EmailTemplateField``, ``HashedEmailField``
+        or ``IPField``, which say no such thing)."""
         out: list[Match] = []
         for name in names:
-            for key in self._types.get(name, ()) or self._types.get(name.rpartition(".")[2], ()):
-                out.append(Match(key, f"type {name.rpartition('.')[2]}"))
+            last = name.rpartition(".")[2]
+            listed = self._types.get(name, ()) or self._types.get(last, ())
+            out += [Match(key, f"type {last}") for key in listed] if listed else self.named_type(last)
         return tuple(dict.fromkeys(out))
+
+    def named_type(self, name: str) -> list[Match]:
+        """The categories a type not listed in the policy is named after: a field or column type
+        (``frameworks.yaml`` ``declaration_words``) whose words before the last name a category
+        that says a record is about a person (``CommaSeparatedEmailField``)."""
+        words = split_words(name)
+        if len(words) < 2 or words[-1] not in self.policy.frameworks.declaration_words:
+            return []
+        categories = self.policy.categories
+        return [Match(m.category, f"type {name}") for m in self.classify("_".join(words[:-1]))
+                if m.category in categories and categories[m.category].identifying]

@@ -183,6 +183,75 @@ def test_a_request_handed_to_log_handlers_in_extra_is_the_whole_request(tmp_path
                      ("shop/checkout.py", 14, "GDPR301")]
 
 
+def test_a_helper_that_logs_one_value_read_by_its_key_does_not_log_what_it_is_given(tmp_path, monkeypatch):
+    """A webhook's body parsed and handed to a helper that logs `payload.get("TopicArn")` or
+    `payload["Type"]`: the analysis judges a value by its key, and so does the helper's summary;
+    the whole body, or a value under a key that names personal data, still counts."""
+    found = scan_tree(tmp_path, monkeypatch, {"hooks/sns.py": '''
+    import json
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    def confirm(payload):
+        topic = payload.get("TopicArn")
+        log.info("subscription to %s", topic)
+        log.info("message type %s", payload["Type"])
+
+
+    def dump(payload):
+        log.info("payload %s", payload)
+
+
+    def receive(request):
+        payload = json.loads(request.body)
+        confirm(payload)
+        dump(payload)
+        log.info("from %s", payload.get("email"))
+    '''})
+    assert found == [("hooks/sns.py", 20, "GDPR301"), ("hooks/sns.py", 21, "GDPR301")]
+
+
+def test_a_field_type_named_after_what_it_holds_says_it(tmp_path, monkeypatch):
+    """A project's own field type named after what it holds (`RecipientListEmailField`) holds
+    e-mail addresses though its name (`to`) and its base (a text field) do not say so; a record
+    that holds one is no lookup table, so a reference named `email` to it is a reference, not an
+    address.  A type named after something else (`EmailTemplateField`) says nothing."""
+    found = scan_tree(tmp_path, monkeypatch, {"outbox/__init__.py": "", "outbox/fields.py": '''
+    from django.db import models
+
+
+    class RecipientListEmailField(models.TextField):
+        pass
+
+
+    class EmailTemplateField(models.TextField):
+        pass
+    ''', "outbox/models.py": '''
+    from django.db import models
+
+    from outbox.fields import EmailTemplateField, RecipientListEmailField
+
+
+    class Message(models.Model):
+        to = RecipientListEmailField()
+        layout = EmailTemplateField()
+    '''})
+    assert [f for f in found if f[2] == "GDPR101"] == [("outbox/models.py", 7, "GDPR101")]
+    found = scan_tree(tmp_path, monkeypatch, {"outbox/deliveries.py": '''
+    from django.db import models
+
+    from outbox.models import Message
+
+
+    class Delivery(models.Model):
+        email = models.ForeignKey(Message, on_delete=models.CASCADE)
+        attempts = models.IntegerField(default=0)
+    '''})
+    assert not [f for f in found if f[0] == "outbox/deliveries.py"]
+
+
 def test_the_signed_in_user_and_containers_of_what_a_person_sent(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {"app/views.py": '''
     import logging

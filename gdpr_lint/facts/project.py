@@ -824,10 +824,25 @@ class _Builder:
         return out
 
     def is_lookup(self, target: str, here: str) -> bool:
-        """Whether a reference points at a row that holds no personal field of its own (a lookup
-        table such as ``Gender``); an unknown target is not assumed to be one."""
+        """Whether a reference points at a row that holds no personal field of its own, by its
+        name or by its type (a lookup table such as ``Gender``; not a mail whose ``to`` is a
+        ``CommaSeparatedEmailField``); an unknown target is not assumed to be one."""
         qual = self.target_class(target, here)
-        return qual is not None and not self.personal_field(qual) and not self.is_person(qual)[0]
+        return qual is not None and not self.personal_field(qual) and not self.is_person(qual)[0] and not (
+            self._typed_personal(qual))
+
+    def _typed_personal(self, qual: str) -> bool:
+        """Whether a field of the class holds, by its type, a category that says a record is
+        about a person (an e-mail address, a phone number)."""
+        for _name, _line, types, target, fk in self.fields(qual):
+            if target or fk or not types:
+                continue
+            derived = tuple(t for n in types for t in self.types_of(n))
+            for match in self.classifier.classify_type((*types, *derived)):
+                cat = self.policy.categories.get(match.category)
+                if cat is not None and cat.identifying:
+                    return True
+        return False
 
 
 def _grouped(names, part: int) -> dict[str, list[str]]:

@@ -145,6 +145,10 @@ class Prefilter:
         # records, which the project facts find and have analysed)
         self.type_names = frozenset(t.rpartition(".")[2] for c in policy.categories.values() for t in c.types
                                     if c.context != "person_linked")
+        # ... or named after what it holds (`CommaSeparatedEmailField`: Classifier.classify_type),
+        # judged once per identifier that ends so
+        self._type_suffixes = tuple(sorted(w.capitalize() for w in policy.frameworks.declaration_words))
+        self._named_types: dict[str, bool] = {}
         # ... used as a type: called (``EmailField(``, not ``class EmailField(``), or after a colon,
         # bracket, comma, ``|`` or ``=`` (``email: EmailStr``, ``Column(EmailType)``,
         # ``Optional[EmailStr]``); a name in a string or a comment is no field of any class
@@ -533,6 +537,19 @@ class Prefilter:
         self._plain_keys |= fresh
         return False
 
+    def _types_named(self, idents) -> set[str]:
+        """The identifiers that are field types named after personal data (``PhoneField``)."""
+        found: set[str] = set()
+        suffixes, known = self._type_suffixes, self._named_types
+        for ident in idents:
+            if ident.endswith(suffixes) and ident not in self.type_names:
+                verdict = known.get(ident)
+                if verdict is None:
+                    verdict = known[ident] = bool(self.classifier.named_type(ident))
+                if verdict:
+                    found.add(ident)
+        return found
+
     def type_used(self, names: frozenset[str], source: str) -> bool:
         """Whether one of ``names`` (personal-data types) is used as a type in ``source``."""
         pattern = self._type_uses.get(names)
@@ -603,8 +620,8 @@ class Prefilter:
         words = self._words_asked(idents)
         if self.always(source, idents, words):
             return "always", False
-        types = self.type_names.intersection(idents)
-        if types and self.type_used(types, source):
+        types = self.type_names.intersection(idents) | self._types_named(idents)
+        if types and self.type_used(frozenset(types), source):
             return "words", False  # a field of a record, or a parameter or a value a sink may get
         tails = self.source_tails.intersection(idents)
         if tails and (not idents.isdisjoint(self.sink_names) or self.shape_raise and "raise" in idents) and (

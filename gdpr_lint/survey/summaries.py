@@ -44,7 +44,9 @@ def _sink_of(call: ast.Call, names) -> tuple[str, str] | None:
 
 def _names_in(node: ast.AST, safe: frozenset[str] = frozenset()) -> set[str]:
     """The names an expression reads, leaving out those it only reads something safe from
-    (``context["user"].pk``, ``len(rows)``: an id, a count)."""
+    (``context["user"].pk``, ``len(rows)``: an id, a count) or one value under a key written in
+    the code (``payload["Type"]``, ``payload.get("TopicArn")``): the analysis judges such a value
+    by its key, not by the whole it is read from, and so does a summary."""
     out: set[str] = set()
     stack = [node]
     AST = ast.AST
@@ -58,6 +60,12 @@ def _names_in(node: ast.AST, safe: frozenset[str] = frozenset()) -> set[str]:
             continue
         if kind is ast.Call and _dotted(cur.func).rpartition(".")[2] in safe:
             continue
+        if kind is ast.Subscript and type(cur.slice) is ast.Constant and type(cur.slice.value) is str:
+            continue  # (what the key names is judged where it is read)
+        if kind is ast.Call and type(cur.func) is ast.Attribute and cur.func.attr in _KEY_READS and cur.args and (
+                type(cur.args[0]) is ast.Constant and type(cur.args[0].value) is str):
+            stack.extend(cur.args[1:])  # (a default is read whole)
+            continue
         for name in child_fields(kind):  # (ast.iter_child_nodes, inlined)
             value = getattr(cur, name, None)
             if type(value) is list:
@@ -65,6 +73,9 @@ def _names_in(node: ast.AST, safe: frozenset[str] = frozenset()) -> set[str]:
             elif isinstance(value, AST):
                 stack.append(value)
     return out
+
+
+_KEY_READS = frozenset(("get", "pop", "getlist"))  # a value read by its key (as engine.flow reads one)
 
 
 def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classify, safe: frozenset[str]
