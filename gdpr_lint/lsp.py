@@ -195,10 +195,18 @@ def serve() -> None:
     except MemoryError:
         click.echo("gdpr-lint server: the client announced a message larger than this machine's memory "
                    "allows (its Content-Length header); the server stops", err=True)
-        sys.stdout.flush()
+        _flush()
         os._exit(1)
-    sys.stdout.flush()
+    _flush()
     os._exit(0)
+
+
+def _flush() -> None:
+    """Flush what is left for the client; after `exit` the transport may have closed the stream."""
+    try:
+        sys.stdout.flush()
+    except (ValueError, OSError):  # (`I/O operation on closed file`, or a client gone)
+        pass
 
 
 class _OneLine(logging.Formatter):

@@ -634,8 +634,10 @@ def test_an_option_given_an_empty_value_is_an_error(tmp_path, monkeypatch, args)
     ('categories: [{key: user.contact.email, encrypt: "false"}]\n', "categories[0].encrypt", "true or false"),
     ("categories: [{key: user.contact.email, special: 3}]\n", "categories[0].special", "true or false"),
     ("categories: [{key: user.contact.email, types: [1]}]\n", "categories[0].types", "list of names"),
-    ("categories: [{key: pet.name, words: ['']}]\n", "categories[0].words", "empty word"),
-    ("words:\n  user.contact.email: ['']\n", "words.user.contact.email", "empty word"),
+    ("categories: [{key: pet.name, words: ['']}]\n", "categories[0].words", "no word in it"),
+    ("categories: [{key: pet.name, words: ['---']}]\n", "categories[0].words", "no word in it"),
+    ("categories: [{key: user.contact.email, max_retention: 0}]\n", "categories[0].max_retention", "ISO 8601"),
+    ("words:\n  user.contact.email: ['@@']\n", "words.user.contact.email", "no word in it"),
 ])
 def test_a_category_value_of_the_wrong_kind_names_its_key(tmp_path, text, key, words):
     """Found by a fresh user: a label that is a list stopped every file's analysis (GDPR905), and a

@@ -162,7 +162,7 @@ def test_a_parameter_passed_as_a_mails_recipients_holds_peoples_addresses(tmp_pa
 def test_a_request_handed_to_log_handlers_in_extra_is_the_whole_request(tmp_path, monkeypatch):
     """`extra={"request": request}` makes Django's AdminEmailHandler (and Sentry) report the whole
     request: the user, the IP address, cookies, what was posted; whatever the words around it.
-    Another key of `extra`, or no request at all, is not."""
+    Another key of `extra`, or something else under the key (a path, a string, an id), is not."""
     found = scan_tree(tmp_path, monkeypatch, {"shop/checkout.py": '''
     import logging
 
@@ -178,6 +178,9 @@ def test_a_request_handed_to_log_handlers_in_extra_is_the_whole_request(tmp_path
             log.error("payment failed", extra={"basket": basket.pk, "request": None})
             log.error("payment failed", extra={"request_id": request.id})
             logging.error("payment failed", extra={"request": request})
+            log.error("payment failed", extra={"request": request.path})
+            log.error("payment failed", extra={"request": "POST /pay"})
+            log.error("payment failed", extra={"request": self_request_id(request)})
     '''})
     assert found == [("shop/checkout.py", 10, "GDPR301"), ("shop/checkout.py", 11, "GDPR301"),
                      ("shop/checkout.py", 14, "GDPR301")]
@@ -252,6 +255,48 @@ def test_a_field_type_named_after_what_it_holds_says_it(tmp_path, monkeypatch):
     assert not [f for f in found if f[0] == "outbox/deliveries.py"]
 
 
+def test_recipients_passed_in_other_shapes_or_made_over_from_themselves_still_count(tmp_path, monkeypatch):
+    """Found by a reviewer: recipients filtered in a comprehension or passed through list(), a
+    parameter made over from itself by a method (`dest.lower()`), a mail class imported under
+    another name; not a parameter bound to the system's own address first."""
+    found = scan_tree(tmp_path, monkeypatch, {"notify/mailing.py": '''
+    import logging
+
+    from django.conf import settings
+    from django.core.mail import EmailMessage as Mail, send_mail
+
+    log = logging.getLogger(__name__)
+
+
+    def a(dest):
+        send_mail("s", "b", "noreply@example.org", [d for d in dest if d])
+        log.info("a %s", dest)
+
+
+    def b(dest):
+        send_mail("s", "b", "noreply@example.org", dest)
+        dest = dest.lower()
+        log.info("b %s", dest)
+
+
+    def c(dest):
+        Mail("s", "b", "noreply@example.org", [dest]).send()
+        log.info("c %s", dest)
+
+
+    def d(dest):
+        send_mail("s", "b", "noreply@example.org", list(dest))
+        log.info("d %s", dest)
+
+
+    def e(dest):
+        dest = settings.OPERATIONS_MAILBOX.lower()
+        send_mail("s", "b", "noreply@example.org", dest)
+        log.info("e %s", dest)
+    '''})
+    assert found == [("notify/mailing.py", line, "GDPR301") for line in (11, 17, 22, 27)]
+
+
 def test_the_signed_in_user_and_containers_of_what_a_person_sent(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {"app/views.py": '''
     import logging
@@ -290,10 +335,13 @@ def test_the_raw_body_of_a_request_is_what_a_person_sent(tmp_path, monkeypatch):
         payload = json.loads(request.body.decode("utf-8"))
         logger.info("payload: %s", payload)
 
+    def peek(request):
+        logger.info("payload starts %s", request.body[:200])
+
     def relay(message):
         logger.info("relayed %s", message.body_size)
     '''})
-    assert found == [("app/hooks.py", 7, "GDPR301"), ("app/hooks.py", 12, "GDPR301")]
+    assert found == [("app/hooks.py", 7, "GDPR301"), ("app/hooks.py", 12, "GDPR301"), ("app/hooks.py", 15, "GDPR301")]
 
 
 def test_a_dict_holds_what_the_keys_read_from_it_say():

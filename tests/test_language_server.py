@@ -198,3 +198,24 @@ def test_a_malformed_message_is_one_line_on_stderr_not_a_traceback(project):
     assert proc.returncode == 0
     assert b"Traceback" not in proc.stderr and proc.stderr.count(b"\n") == 1
     assert b"JSONDecodeError" in proc.stderr and b"window/showMessage" in proc.stdout
+
+
+def test_shutdown_then_exit_ends_the_server_cleanly(project):
+    """The protocol's own end (found by a reviewer): initialize, shutdown, exit; exit code 0, no
+    traceback from flushing a stream the transport has closed."""
+    import json
+    import subprocess
+
+    def message(payload: dict) -> bytes:
+        body = json.dumps(payload).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    stream = b"".join(message(m) for m in (
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None,
+                                                                        "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None},
+        {"jsonrpc": "2.0", "method": "exit", "params": None}))
+    proc = subprocess.run([sys.executable, "-m", "gdpr_lint", "server"], cwd=project, capture_output=True,
+                          input=stream, timeout=60, check=False)
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr.decode()[-2000:]

@@ -239,7 +239,7 @@ class Flow:
             if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
                 continue
             if kind in (cst.Assign, cst.AnnAssign):  # (bound to what it does not read: something else)
-                read = {n.value for n in _walk_names(node.value) if type(n) is cst.Name} if node.value else None
+                read = set(_all_names(node.value)) if node.value else None
                 for target in (t.target for t in node.targets) if kind is cst.Assign else (node.target,):
                     bound.update(n.value for n in _names_in(target) if type(n) is cst.Name and read is not None
                                  and n.value not in read)
@@ -247,7 +247,7 @@ class Flow:
                 target = getattr(node, "target", None) or getattr(node, "name", None)
                 if target is not None and kind is not cst.CompFor:  # (a comprehension's own names are its own)
                     bound.update(n.value for n in _names_in(target) if type(n) is cst.Name)
-            elif kind is cst.Call and last_name(node.func) in self._recipient_tails:
+            elif kind is cst.Call:  # (by what it resolves to: `EmailMessage as Mail` too)
                 for callee in self.resolver.qnames(node.func):
                     spec = self.recipient_calls.get(callee)
                     if spec is None:
@@ -573,11 +573,13 @@ class Flow:
         return name if name[:1].isupper() and not name.isupper() else None
 
     def record_class(self, value: cst.BaseExpression) -> str | None:
-        """The class whose objects a value holds (:meth:`class_of`), unless a field list picks
-        columns out of them on the way (``Member.objects.values_list("id")``: ids, not Members)."""
+        """The class whose objects a value holds (:meth:`class_of`), unless a query method on
+        the way gives something else (``frameworks.yaml`` ``query_values``:
+        ``Member.objects.values_list("id")``, ``.dates(...)``, ``.count()``: ids, dates, a number)."""
         node = value
+        values = self.policy.frameworks.query_values
         while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            if node.func.attr.value in self.field_list_methods:
+            if node.func.attr.value in values:
                 return None
             node = node.func.value
         return self.class_of(value)
@@ -671,9 +673,9 @@ class Flow:
             if key is not None:
                 owner = self.owner_name(node.value)
                 return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner)))
-            if self.source_of(node.value):
+            if self.source_of(node.value) and not (len(node.slice) == 1 and type(node.slice[0].slice) is cst.Slice):
                 return EMPTY  # one value of a request under a key we cannot read: not the whole of it
-            return t(node.value, env, d)
+            return t(node.value, env, d)  # (a slice of it, `request.body[:200]`, is part of the whole)
         if kind is cst.Call:
             return self._call_taint(node, env, d)
         if kind is cst.FormattedString:
@@ -1085,13 +1087,36 @@ def _ends_returning_a_parameter(fn: cst.FunctionDef) -> bool:
 
 
 def _recipient_names(value: cst.BaseExpression):
-    """The names a recipients argument passes: ``to``, ``[to]``, ``[to, *cc]``, ``(to,)``."""
+    """The names a recipients argument passes: ``to``, ``[to]``, ``[to, *cc]``, ``(to,)``,
+    ``[a for a in to]``, ``list(to)``."""
     if isinstance(value, cst.Name):
         yield value.value
     elif isinstance(value, (cst.List, cst.Tuple)):
         for el in value.elements:
             if isinstance(el.value, cst.Name):
                 yield el.value.value
+    elif isinstance(value, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+        comp: cst.CompFor | None = value.for_in
+        while comp is not None:
+            yield from _recipient_names(comp.iter)
+            comp = comp.inner_for_in
+    elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in (
+            "list", "tuple", "sorted", "set") and len(value.args) == 1:
+        yield from _recipient_names(value.args[0].value)
+
+
+def _all_names(node: cst.CSTNode):
+    """Every name an expression reads, the receivers of its attributes and calls too (``to`` of
+    ``to.lower()``)."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if type(cur) is cst.Name:
+            yield cur.value
+        elif type(cur) is cst.Attribute:
+            stack.append(cur.value)  # (not the attribute's own name)
+        else:
+            stack.extend(children(cur))
 
 
 def _names_in(target: cst.CSTNode):

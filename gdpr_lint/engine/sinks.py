@@ -374,8 +374,9 @@ class Sinks:
     def _expanded(self, call: cst.Call) -> frozenset:
         """What a log call's ``extra=`` hands to handlers that expand it (``logging.expanded_extra``):
         ``extra={"request": request}`` puts the whole request in the report Django's
-        AdminEmailHandler mails and Sentry keeps; a key they do not expand (``request_id``) or a
-        value of ``None`` adds nothing."""
+        AdminEmailHandler mails and Sentry keeps; a key they do not expand (``request_id``), or a
+        value that is not the object itself (``None``, a path, ``request.user.pk``, a string)
+        adds nothing: only a name, or an attribute, called as the key is (``self.request``)."""
         value = self._arg(call, 99, "extra") if self.expanded_extra else None
         if isinstance(value, cst.Dict):
             items = [(string_value(el.key), el.value) for el in value.elements if isinstance(el, cst.DictElement)]
@@ -384,7 +385,8 @@ class Sinks:
         else:
             return EMPTY
         return frozenset(Match("user", f"extra {key!r}: {self.expanded_extra[key]}") for key, item in items
-                         if key in self.expanded_extra and not (isinstance(item, cst.Name) and item.value == "None"))
+                         if key in self.expanded_extra and isinstance(item, (cst.Name, cst.Attribute))
+                         and last_name(item) == key)
 
     def _telemetry(self, name: str) -> bool:
         """Whether a logging function belongs to a telemetry vendor's SDK (``logging_sink`` in the

@@ -294,14 +294,13 @@ def _phrases(values: Any, where: str, key: str) -> tuple[tuple[str, ...], ...]:
         return ()
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(where, key, "expected a list of words or phrases")
-    if not all(v.strip() for v in values):
-        raise ConfigError(where, key, "an empty word or phrase: remove it or write the word")
     out = []
     for v in values:
         words = split_words(v.replace("-", " ")) if " " not in v else tuple(
             w for part in v.split() for w in split_words(part))
-        if words:
-            out.append(words)
+        if not words:  # ("", "---": the mistake is silent otherwise)
+            raise ConfigError(where, key, f"{v!r} has no word in it: remove it or write the word")
+        out.append(words)
     return tuple(out)
 
 
@@ -331,7 +330,7 @@ def _category(raw: dict[str, Any], where: str, key: str) -> Category:
     if context not in CONTEXTS:
         raise ConfigError(where, f"{key}.context", f"unknown context {context!r}; allowed: {', '.join(CONTEXTS)}")
     max_ret = raw.get("max_retention", "")
-    if max_ret and parse_duration(str(max_ret)) is None:
+    if "max_retention" in raw and parse_duration(str(max_ret)) is None:
         raise ConfigError(where, f"{key}.max_retention", f"{max_ret!r} is not an ISO 8601 duration")
     return Category(
         key=raw["key"],

@@ -58,6 +58,7 @@ class Frameworks:
     config_attributes: frozenset[str] = frozenset()  # a record class's attributes that configure it
     managers: frozenset[str] = frozenset()  # class attributes that query its records (`objects`)
     query_properties: frozenset[str] = frozenset()  # ... that may also be a field's name (`query`)
+    query_values: frozenset[str] = frozenset()  # query methods whose result is no record (`count`, `dates`)
 
     @cached_property
     def queried_through(self) -> frozenset[str]:
@@ -157,7 +158,8 @@ class Frameworks:
             temporal_types=frozenset(names(data.get("temporal_types"), "temporal_types")),
             config_attributes=frozenset(names(config.get("attributes"), "configuration.attributes")),
             managers=frozenset(names(data.get("managers"), "managers")),
-            query_properties=frozenset(names(data.get("query_properties"), "query_properties")))
+            query_properties=frozenset(names(data.get("query_properties"), "query_properties")),
+            query_values=frozenset(names(data.get("query_values"), "query_values")))
 
     def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
         """``(framework, storage)`` when a base class's qualified name is a schema framework's base.
