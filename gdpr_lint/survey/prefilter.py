@@ -173,8 +173,11 @@ class Prefilter:
         # in a dictConfig dict: a finding of their own, whatever the file's words
         self.remote_handlers = frozenset(name.rpartition(".")[2]
                                          for name in policy.sinks["logging"].get("remote_handlers") or ())
-        # keys of a log record's `extra=` that handlers expand (`request`): reported whatever the words
-        self.expanded_extra = frozenset(policy.sinks["logging"].get("expanded_extra") or ())
+        # a log record's `extra=` with a key that handlers expand (`extra={"request": request}`,
+        # `extra=dict(request=request)`): reported whatever the words (a superset: 2,000 characters on)
+        keys = "|".join(map(re.escape, sorted(policy.sinks["logging"].get("expanded_extra") or ())))
+        self.expanded_extra = re.compile(
+            rf"extra\s*=\s*(?:\{{|dict\s*\()[\s\S]{{0,2000}}?(?:[\"'](?:{keys})[\"']\s*:|\b(?:{keys})\s*=)") if keys else None
         # sources (sinks.yaml): the signed-in user, whole containers of what a person sent, results of
         # identity-provider calls, written as in the source (`request.POST`, `.get_nameid(`)
         sources = policy.sinks.get("sources") or {}
@@ -188,9 +191,12 @@ class Prefilter:
             if words:
                 self._sources_by_tail.setdefault(words[-1], []).append(p)
         self.source_tails = frozenset(self._sources_by_tail)
-        # the calls whose recipients are people's addresses (`EmailMessage(..., to)`), by last name
-        self.recipient_tails = frozenset(name.rpartition(".")[2] for name in (
-            (sources.get("recipients") or {}).get("calls") or {}))
+        # the calls whose recipients are people's addresses (`EmailMessage(..., to)`), by last name,
+        # each with the first name of its module (a file spells both where it imports one: `Message`
+        # alone is any library's)
+        recipient_calls = (sources.get("recipients") or {}).get("calls") or {}
+        self.recipient_tails = frozenset(name.rpartition(".")[2] for name in recipient_calls)
+        self._recipient_pairs = frozenset((name.partition(".")[0], name.rpartition(".")[2]) for name in recipient_calls)
         self._sources: dict[frozenset[str], re.Pattern] = {}
         # a source leads to a finding only through a sink: an identifier of a logger, a print, a
         # storage or HTTP call must be in the file too
@@ -394,8 +400,8 @@ class Prefilter:
         if any(name in source for name in self.loaders) or (
                 any(e in source for e in self.evaluators) and any(r in source for r in self.file_reads)):
             return True
-        return not idents.isdisjoint(self.remote_handlers) or "extra" in idents and not idents.isdisjoint(
-            self.expanded_extra)
+        return not idents.isdisjoint(self.remote_handlers) or "extra" in idents and self.expanded_extra is not None and (
+            self.expanded_extra.search(source) is not None)
 
     def imports_sdk(self, source: str, idents: set[str]) -> bool:
         """Whether code imports a processor's SDK (``idents``: its identifiers)."""
@@ -627,7 +633,8 @@ class Prefilter:
         if tails and (not idents.isdisjoint(self.sink_names) or self.shape_raise and "raise" in idents) and (
                 self._has_source(frozenset(tails), source)):
             return "words", False  # what a person sent: a finding where it meets a sink (or a raise)
-        if not idents.isdisjoint(self.recipient_tails) and (
+        if not idents.isdisjoint(self.recipient_tails) and any(
+                root in idents and tail in idents for root, tail in self._recipient_pairs) and (
                 not idents.isdisjoint(self.sink_names) or self.shape_raise and "raise" in idents):
             return "words", False  # a mail's recipients, people's addresses, where they may meet a sink
         strong, weak = not words.isdisjoint(self.strong), not words.isdisjoint(self.weak)
