@@ -348,16 +348,16 @@ def test_a_file_that_only_mentions_extra_and_request_or_a_message_class_is_not_r
     and `request` in a docstring, or a class called `Message` of no mail library, make no finding
     possible; `extra={"request": request}` in a log call and a mail library's recipients do."""
     quiet = [
-        'import logging\nlog = logging.getLogger(__name__)\n\n\ndef view(request):\n'
-        '    """Return extra lookup kwargs for this request."""\n    log.info("done")\n',
-        'import logging\nfrom chat.models import Message\nlog = logging.getLogger(__name__)\n\n\n'
-        'def post(text):\n    log.info("posted %s", Message(text).pk)\n',
+        ('import logging\nlog = logging.getLogger(__name__)\n\n\ndef view(request):\n'
+         '    """Return extra lookup kwargs for this request."""\n    log.info("done")\n'),
+        ('import logging\nfrom chat.models import Message\nlog = logging.getLogger(__name__)\n\n\n'
+         'def post(text):\n    log.info("posted %s", Message(text).pk)\n'),
     ]
     loud = [
-        'import logging\nlog = logging.getLogger(__name__)\n\n\ndef view(request):\n'
-        '    log.error("failed", extra={"status_code": 500, "request": request})\n',
-        'import logging\nfrom django.core.mail import send_mail\nlog = logging.getLogger(__name__)\n\n\n'
-        'def notify(to):\n    send_mail("s", "b", None, [to])\n    log.info("mailed %s", to)\n',
+        ('import logging\nlog = logging.getLogger(__name__)\n\n\ndef view(request):\n'
+         '    log.error("failed", extra={"status_code": 500, "request": request})\n'),
+        ('import logging\nfrom django.core.mail import send_mail\nlog = logging.getLogger(__name__)\n\n\n'
+         'def notify(to):\n    send_mail("s", "b", None, [to])\n    log.info("mailed %s", to)\n'),
     ]
     assert [PF.why(text)[0] for text in quiet] == ["", ""]
     assert all(PF.why(text)[0] for text in loud)
