@@ -312,10 +312,15 @@ class Classifier:
     def named_type(self, name: str) -> list[Match]:
         """The categories a type not listed in the policy is named after: a field or column type
         (``frameworks.yaml`` ``declaration_words``) whose words before the last name a category
-        that says a record is about a person (``CommaSeparatedEmailField``)."""
+        that says a record is about a person (``CommaSeparatedEmailField``; ``EmailListField``, several
+        of them: ``collection_words``)."""
         words = split_words(name)
-        if len(words) < 2 or words[-1] not in self.policy.frameworks.declaration_words:
+        frameworks = self.policy.frameworks
+        if len(words) < 2 or words[-1] not in frameworks.declaration_words:
             return []
+        held = words[:-1]
+        while len(held) > 1 and held[-1] in frameworks.collection_words:
+            held = held[:-1]
         categories = self.policy.categories
-        return [Match(m.category, f"type {name}") for m in self.classify("_".join(words[:-1]))
+        return [Match(m.category, f"type {name}") for m in self.classify("_".join(held))
                 if m.category in categories and categories[m.category].identifying]

@@ -629,19 +629,25 @@ def test_an_option_given_an_empty_value_is_an_error(tmp_path, monkeypatch, args)
     assert "is empty" in usage_error(result)
 
 
+_EMAIL = "categories[0] (user.contact.email)"
+
+
 @pytest.mark.parametrize(("text", "key", "words"), [
-    ("categories: [{key: user.contact.email, label: [1, 2]}]\n", "categories[0].label", "expected text"),
-    ('categories: [{key: user.contact.email, encrypt: "false"}]\n', "categories[0].encrypt", "true or false"),
-    ("categories: [{key: user.contact.email, special: 3}]\n", "categories[0].special", "true or false"),
-    ("categories: [{key: user.contact.email, types: [1]}]\n", "categories[0].types", "list of names"),
-    ("categories: [{key: pet.name, words: ['']}]\n", "categories[0].words", "no word in it"),
-    ("categories: [{key: pet.name, words: ['---']}]\n", "categories[0].words", "no word in it"),
-    ("categories: [{key: user.contact.email, max_retention: 0}]\n", "categories[0].max_retention", "ISO 8601"),
+    ("categories: [{key: user.contact.email, label: [1, 2]}]\n", f"{_EMAIL}.label", "expected text"),
+    ('categories: [{key: user.contact.email, encrypt: "false"}]\n', f"{_EMAIL}.encrypt", "true or false"),
+    ("categories: [{key: user.contact.email, special: 3}]\n", f"{_EMAIL}.special", "true or false"),
+    ("categories: [{key: user.contact.email, types: [1]}]\n", f"{_EMAIL}.types", "list of names"),
+    ("categories: [{key: pet.name, words: ['']}]\n", "categories[0] (pet.name).words", "no word in it"),
+    ("categories: [{key: pet.name, words: ['---']}]\n", "categories[0] (pet.name).words", "no word in it"),
+    ("categories: [{key: user.contact.email, max_retention: 0}]\n", f"{_EMAIL}.max_retention", "ISO 8601"),
     ("words:\n  user.contact.email: ['@@']\n", "words.user.contact.email", "no word in it"),
+    ("categories: [{key: user.contact.emial, encrypt: true}]\n", "categories[0] (user.contact.emial)",
+     "did you mean user.contact.email?"),
 ])
 def test_a_category_value_of_the_wrong_kind_names_its_key(tmp_path, text, key, words):
-    """Found by a fresh user: a label that is a list stopped every file's analysis (GDPR905), and a
-    quoted "false" turned encryption on (text is true)."""
+    """Found by a fresh user: a label that is a list stopped every file's analysis (GDPR905), a
+    quoted "false" turned encryption on (text is true), a misspelt key made a new category nothing
+    finds; the message names the category, not only its place in the list."""
     write_config(tmp_path, text)
     line = usage_error(check("leaky.py"))
     assert f"{key}: " in line and words in line, line

@@ -297,6 +297,47 @@ def test_recipients_passed_in_other_shapes_or_made_over_from_themselves_still_co
     assert found == [("notify/mailing.py", line, "GDPR301") for line in (11, 17, 22, 27)]
 
 
+def test_the_organisations_own_devices_have_no_ones_address_and_a_list_type_holds_what_it_lists(
+        tmp_path, monkeypatch):
+    """Found by a fresh user: a printer's or a kiosk's IP address is the organisation's (a
+    visitor's is a person's); a field type named as a list of phone numbers holds phone numbers."""
+    found = scan_tree(tmp_path, monkeypatch, {"office/__init__.py": "", "office/models.py": '''
+    from django.db import models
+
+
+    class PhoneNumberListField(models.TextField):
+        pass
+
+
+    class Printer(models.Model):
+        name = models.CharField(max_length=40)
+        ip = models.GenericIPAddressField()
+
+
+    class Kiosk(models.Model):
+        label = models.CharField(max_length=40)
+        ip_address = models.GenericIPAddressField()
+
+
+    class Visitor(models.Model):
+        full_name = models.CharField(max_length=80)  # gdpr: retention=P1Y basis=consent
+        ip_address = models.GenericIPAddressField()
+        numbers = PhoneNumberListField()
+    ''', "office/views.py": '''
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    def status(printer, kiosk, visitor):
+        log.info("printer %s at %s", printer.name, printer.ip)
+        log.info("kiosk at %s", kiosk.ip_address)
+        log.info("visitor from %s", visitor.ip_address)
+    '''})
+    assert [f for f in found if f[2] in ("GDPR101", "GDPR301")] == [
+        ("office/models.py", 20, "GDPR101"), ("office/models.py", 21, "GDPR101"), ("office/views.py", 9, "GDPR301")]
+
+
 def test_the_signed_in_user_and_containers_of_what_a_person_sent(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {"app/views.py": '''
     import logging

@@ -293,10 +293,16 @@ def months():
 def warn_few():
     for patron in Patron.objects.only("mailbox"):
         log.warning("overdue: %s", patron)
+
+
+def warn_first():
+    for patron in Patron.objects.filter(overdue=True)[:10]:
+        log.warning("overdue: %s", patron)
 '''}
     found = _symbols(tmp_path, files, load_policy())
     assert found.get("warn_each") == ["GDPR301"] and found.get("warn_all") == ["GDPR301"]
     assert found.get("warn_few") == ["GDPR301"]  # (records with some fields deferred: records still)
+    assert found.get("warn_first") == ["GDPR301"]  # (a slice of the records: records still)
     assert "count_ids" not in found and "count_all" not in found and "months" not in found
 
 

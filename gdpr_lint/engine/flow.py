@@ -587,7 +587,10 @@ class Flow:
     def bind_element(self, name: str, iterable: cst.BaseExpression, env: Env) -> None:
         """What the name a loop binds prints as: an element of the records of a class
         (``for m in Member.query.filter_by(...)``) prints as that class's ``__str__`` says, as a
-        record read into a name does (:meth:`bind_target`)."""
+        record read into a name does (:meth:`bind_target`); a slice of one too
+        (``Member.objects.all()[:10]``)."""
+        while type(iterable) is cst.Subscript and len(iterable.slice) == 1 and type(iterable.slice[0].slice) is cst.Slice:
+            iterable = iterable.value
         cls = self.record_class(iterable) if isinstance(iterable, cst.Call) else None
         if cls and not env.taint.get(name) and self._opaque(iterable):
             env.objects[name] = self.object_text(cls)

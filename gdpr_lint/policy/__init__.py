@@ -312,6 +312,8 @@ def _category(raw: dict[str, Any], where: str, key: str) -> Category:
                "exclude", "stems", "credential", "weak_on_linked", "measure_words", "measure_domains", "dates"}
     if not isinstance(raw, dict):
         raise ConfigError(where, key, "expected a mapping with a `key` and what says the category")
+    if isinstance(raw.get("key"), str) and raw["key"].strip():
+        key = f"{key} ({raw['key']})"  # (which one, in a long list)
     for k in raw:
         if k not in allowed:
             raise ConfigError(where, f"{key}.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
@@ -483,6 +485,14 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                 words=old.words + cat.words, weak_words=old.weak_words + cat.weak_words,
                 context=raw.get("context", old.context), types=old.types + cat.types,
                 exclude=old.exclude + cat.exclude)
+        elif not (cat.words or cat.weak_words or cat.types or cat.stems):
+            # a new category nothing can find: most often a known key misspelt (`user.contact.emial`)
+            import difflib
+
+            close = difflib.get_close_matches(cat.key, list(categories), n=1)
+            raise ConfigError(config.path, f"categories[{i}] ({cat.key})",
+                              "not a category of the policy, and it lists no words or types to find a new one by"
+                              + (f"; did you mean {close[0]}?" if close else ""))
         categories[cat.key] = cat
     for key, words in config.words.items():
         if key not in categories:

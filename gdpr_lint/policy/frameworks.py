@@ -59,6 +59,7 @@ class Frameworks:
     managers: frozenset[str] = frozenset()  # class attributes that query its records (`objects`)
     query_properties: frozenset[str] = frozenset()  # ... that may also be a field's name (`query`)
     query_values: frozenset[str] = frozenset()  # query methods whose result is no record (`count`, `dates`)
+    collection_words: frozenset[str] = frozenset()  # `list` of `EmailListField`: several of what it names
 
     @cached_property
     def queried_through(self) -> frozenset[str]:
@@ -159,7 +160,8 @@ class Frameworks:
             config_attributes=frozenset(names(config.get("attributes"), "configuration.attributes")),
             managers=frozenset(names(data.get("managers"), "managers")),
             query_properties=frozenset(names(data.get("query_properties"), "query_properties")),
-            query_values=frozenset(names(data.get("query_values"), "query_values")))
+            query_values=frozenset(names(data.get("query_values"), "query_values")),
+            collection_words=frozenset(names(data.get("collection_words"), "collection_words")))
 
     def of_base(self, base: str, table: bool = False) -> tuple[str, bool] | None:
         """``(framework, storage)`` when a base class's qualified name is a schema framework's base.
