@@ -612,9 +612,11 @@ class Prefilter:
         words meet a sink or a record, :meth:`sink_shaped` and the project facts) or
         ``"always"`` (a finding of its own needs nothing more).
 
-        Opens a file: a ``gdpr`` comment (tags, suppressions); a personal-data field type; every
-        part of a processor SDK's import root; a telemetry setting keyword; the name of a logging
-        handler that sends records to another machine; an identifier (or
+        Opens a file: a ``gdpr`` comment (tags, suppressions); a personal-data field type (listed,
+        or named after what it holds: ``CommaSeparatedEmailField``); every part of a processor
+        SDK's import root; a telemetry setting keyword; the name of a logging handler that sends
+        records to another machine; a log record's ``extra=`` with the request; a mail library's
+        call whose recipients are people's addresses beside a sink; an identifier (or
         string) that the classifier accepts on its own (``customer_email``; ``email_backend`` or
         ``ip_version`` do not); a weak word ("name", "address") that the classifier accepts with
         one of the owners the engine would give it (``user.name``, ``row["name"]`` on
