@@ -256,9 +256,10 @@ def test_a_field_type_named_after_what_it_holds_says_it(tmp_path, monkeypatch):
 
 
 def test_recipients_passed_in_other_shapes_or_made_over_from_themselves_still_count(tmp_path, monkeypatch):
-    """Found by a reviewer: recipients filtered in a comprehension or passed through list(), a
-    parameter made over from itself by a method (`dest.lower()`), a mail class imported under
-    another name; not a parameter bound to the system's own address first."""
+    """Found by a reviewer and a fresh user: recipients filtered in a comprehension or passed
+    through list(), a parameter made over from itself by a method (`dest.lower()`), a mail class
+    imported under another name, a loop that takes each recipient from a parameter; not a parameter
+    bound to the system's own address first, nor another loop's items."""
     found = scan_tree(tmp_path, monkeypatch, {"notify/mailing.py": '''
     import logging
 
@@ -293,8 +294,16 @@ def test_recipients_passed_in_other_shapes_or_made_over_from_themselves_still_co
         dest = settings.OPERATIONS_MAILBOX.lower()
         send_mail("s", "b", "noreply@example.org", dest)
         log.info("e %s", dest)
+
+
+    def f(dests, batches):
+        for one in dests:
+            send_mail("s", "b", "noreply@example.org", [one])
+            log.info("f %s", one)
+        for batch in batches:
+            log.info("f batch %s", batch)
     '''})
-    assert found == [("notify/mailing.py", line, "GDPR301") for line in (11, 17, 22, 27)]
+    assert found == [("notify/mailing.py", line, "GDPR301") for line in (11, 17, 22, 27, 39)]
 
 
 def test_the_organisations_own_devices_have_no_ones_address_and_a_list_type_holds_what_it_lists(

@@ -227,11 +227,14 @@ class Flow:
         ``EmailMessage(subject, body, sender, [to])``, ``send_mail(..., recipient_list=to)``) and
         never binds to anything but what it made of them (``to = [to]``, ``to = [a for a in to if
         a]``; not ``to = settings.ADMINS``, a loop or a ``with``): they hold people's addresses
-        wherever else it uses them.  Nested functions and classes are not read."""
+        wherever else it uses them; so does a parameter a loop takes each recipient from
+        (``for to in to_list: send_mail(..., [to])``).  Nested functions and classes are not read.
+        (The walk is depth-first from the end: a loop is met before the calls in its body.)"""
         if not self._mails or not params:
             return {}
         out: dict[str, frozenset] = {}
         bound: set[str] = set()
+        each: dict[str, str] = {}  # a loop's name -> the name it loops over
         stack: list[cst.CSTNode] = [fn.body]
         while stack:
             node = stack.pop()
@@ -247,6 +250,8 @@ class Flow:
                 target = getattr(node, "target", None) or getattr(node, "name", None)
                 if target is not None and kind is not cst.CompFor:  # (a comprehension's own names are its own)
                     bound.update(n.value for n in _names_in(target) if type(n) is cst.Name)
+                if kind is cst.For and type(node.target) is cst.Name and type(node.iter) is cst.Name:
+                    each[node.target.value] = node.iter.value  # `for to in to_list`: one of to_list
             elif kind is cst.Call:  # (by what it resolves to: `EmailMessage as Mail` too)
                 for callee in self.resolver.qnames(node.func):
                     spec = self.recipient_calls.get(callee)
@@ -257,6 +262,7 @@ class Flow:
                         if arg.keyword is not None and arg.keyword.value in keywords or (
                                 arg.keyword is None and not arg.star and i in positions):
                             for name in _recipient_names(arg.value):
+                                name = each.get(name, name)  # (the list a loop takes one recipient from)
                                 if name in params:
                                     out[name] = frozenset({Match(self.recipient_category, f"{name}: the recipients "
                                                                  f"of {callee.rpartition('.')[2]}()")})
