@@ -232,8 +232,13 @@ DISCLOSURE_TYPES = {"kind": str, "path": str, "line": int, "recipient": str, "ca
                     "symbol": str}
 
 
-def check_row(row) -> None:
-    """Check an inventory (or disclosure) row read back from the results cache.
+#: what the erasure and access check (GDPR501-505) adds to a store's row: the code that reaches it
+ROW_MARK_TYPES = {"erased_by": str, "exported_by": str}
+
+
+def check_row(row, marked: bool = False) -> None:
+    """Check an inventory (or disclosure) row read back from the results cache; ``marked``: a row
+    of a whole scan's result, which the erasure and access check may have marked.
 
     Raises:
         gdpr_lint.cache.BadEntry: any other shape (the entry is then a miss).
@@ -241,6 +246,8 @@ def check_row(row) -> None:
     from gdpr_lint.cache import need, need_keys, need_list
 
     types = DISCLOSURE_TYPES if isinstance(row, dict) and row.get("kind") == "disclosure" else ROW_TYPES
+    if marked and types is ROW_TYPES and isinstance(row, dict) and "erased_by" in row:
+        types = {**ROW_TYPES, **ROW_MARK_TYPES}
     need_keys(row, frozenset(types))
     for name, kind in types.items():
         if kind is list:

@@ -163,9 +163,10 @@ def result_to_data(out: tuple[list[Finding], list[Finding], list[dict], int]) ->
     return [[f.to_data() for f in findings], [f.to_data() for f in suppressed], inventory, lines]
 
 
-def result_from_data(data) -> tuple[list[Finding], list[Finding], list[dict], int]:
+def result_from_data(data, marked: bool = False) -> tuple[list[Finding], list[Finding], list[dict], int]:
     """What :func:`result_to_data` gave, every value checked: findings as :meth:`Finding.from_data`
-    reads them, inventory rows as :func:`gdpr_lint.findings.check_row` reads them.
+    reads them, inventory rows as :func:`gdpr_lint.findings.check_row` reads them (``marked``: the
+    whole scan's rows, which the erasure and access check marks).
 
     Raises:
         gdpr_lint.cache.BadEntry: data of any other shape (read from the cache: a miss).
@@ -177,7 +178,7 @@ def result_from_data(data) -> tuple[list[Finding], list[Finding], list[dict], in
     from gdpr_lint.findings import check_row
 
     for row in need(data[2], list):
-        check_row(row)
+        check_row(row, marked)
     return findings, suppressed, data[2], need(data[3], int)
 
 
@@ -190,26 +191,42 @@ def _stamp_from_data(data) -> tuple:
     return tuple(data)
 
 
-def snapshot_to_data(files: dict, results: dict, tree: Tree | None) -> dict:
-    """The snapshot of a scan as JSON data: per file its stamp, digest and survey; the results of
-    the files analysed by key; the folder walk."""
-    return {"files": {p: [list(stamp), digest, survey.to_data()] for p, (stamp, digest, survey) in files.items()},
+def snapshot_to_data(files: dict, results: dict, tree: Tree | None, run: dict | None = None) -> dict:
+    """The snapshot of a scan as JSON data: per file its stamp, digest and survey (as
+    :meth:`Survey.to_data` gave it); the results of the files analysed by key; the folder walk;
+    and the whole scan's result with the key of everything it was made from (``run``: a scan of
+    the same files with the same contents and settings is this result, nothing surveyed again)."""
+    return {"files": {p: [list(stamp), digest, survey] for p, (stamp, digest, survey) in files.items()},
             "results": {k: result_to_data(v) for k, v in results.items()},
-            "tree": tree.to_data() if tree is not None else None}
+            "tree": tree.to_data() if tree is not None else None,
+            "run": run}
 
 
 def snapshot_from_data(data) -> dict:
     """What :func:`snapshot_to_data` gave, every value checked (:class:`~gdpr_lint.cache.BadEntry`
-    otherwise)."""
-    need_keys(data, {"files", "results", "tree"})
+    otherwise), except each file's survey, which :func:`_survey_of` checks when it is used (a warm
+    scan that nothing changed uses none of them)."""
+    need_keys(data, {"files", "results", "tree", "run"})
     files = {}
     for path, entry in need(data["files"], dict).items():
         if len(need(entry, list)) != 3:
             raise BadEntry("a file entry is (stamp, digest, survey)")
-        files[path] = (_stamp_from_data(entry[0]), need(entry[1], str), Survey.from_data(entry[2]))
+        files[path] = (_stamp_from_data(entry[0]), need(entry[1], str), need(entry[2], dict))
     results = {key: result_from_data(value) for key, value in need(data["results"], dict).items()}
     tree = None if data["tree"] is None else Tree.from_data(data["tree"])
-    return {"files": files, "results": results, "tree": tree}
+    run = data["run"]
+    if run is not None:
+        need_keys(run, {"key", "result", "imported"})
+        need(run["key"], str), result_from_data(run["result"], marked=True), need_list(run["imported"], str)
+    return {"files": files, "results": results, "tree": tree, "run": run}
+
+
+def _survey_of(data: dict) -> Survey | None:
+    """A survey the snapshot holds, checked as a cache entry is (``None``: malformed, a miss)."""
+    try:
+        return Survey.from_data(data)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return None
 
 
 def _limit_memory(limit: int) -> None:
@@ -458,6 +475,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         surveys: list[Survey | None] = []
         keys: list[str] = []
         stamps: list[tuple | None] = []
+        held: list[dict | None] = []  # the snapshot's survey of a file whose stamp is unchanged
+        stable = True  # no file changed while it was read, no analysis cut short by the clock
         for path, shown, modname in jobs_list:
             # before reading: a later write changes the stamp (none for a given text: it is read afresh)
             stamp = None if os.path.abspath(path) in given else _stamp(path, modname)
@@ -466,9 +485,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             if stamp is not None and entry is not None and entry[0] == stamp:
                 digests.append(entry[1])
                 keys.append("")
-                surveys.append(entry[2])
+                held.append(entry[2])
                 fresh[path] = entry
                 continue
+            held.append(None)
             try:
                 data = given.get(os.path.abspath(path)) if given else None
                 digest = hashlib.sha256(data if data is not None else Path(path).read_bytes()).hexdigest() if (
@@ -476,11 +496,37 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             except OSError:
                 digest = ""
             digests.append(digest)
-            key = content_key("survey", survey_salt, modname, Path(path).name, digest) if digest else ""
-            keys.append(key)
-            surveys.append(cache.get("survey", key, Survey.from_data) if key else None)
-            if surveys[-1] is not None and stamp is not None:
-                fresh[path] = (stamp, digest, surveys[-1])
+            keys.append(content_key("survey", survey_salt, modname, Path(path).name, digest) if digest else "")
+        # the same files with the same contents and settings as the last scan: its result (each
+        # file's survey and analysis, the project facts and the project-wide checks are functions
+        # of exactly these), nothing surveyed or analysed again
+        run_key = _run_key(policy, survey_salt, jobs_list, total, digests, root) if (
+            cache.in_use and not given and all(digests)) else ""
+        run = snapshot.get("run")
+        if run_key and run is not None and run["key"] == run_key:
+            for i, (path, *_rest) in enumerate(jobs_list):
+                if held[i] is None and stamps[i] is not None and keys[i]:  # the same content, a new stamp
+                    data = cache.get("survey", keys[i])
+                    if isinstance(data, dict):
+                        fresh[path] = (stamps[i], digests[i], data)
+            if progress:
+                progress(0, 0, "surveying")
+                progress(0, 0, "analysing")
+            findings, suppressed, rows, lines = result_from_data(run["result"], marked=True)
+            outputs = [(findings, suppressed, rows, lines)]
+            result.imported_test_code = list(run["imported"])
+            results = snapshot["results"]
+            _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run)
+            return _finish(result, outputs, manifests, policy, root)
+        for i, data in enumerate(held):
+            surveys.append(_survey_of(data) if data is not None else None)
+            if data is not None and surveys[i] is None:  # malformed in the snapshot: the cache, or again
+                fresh.pop(jobs_list[i][0], None)
+                keys[i] = content_key("survey", survey_salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i])
+            if surveys[i] is None and keys[i]:
+                surveys[i] = cache.get("survey", keys[i], Survey.from_data)
+                if surveys[i] is not None and stamps[i] is not None:
+                    fresh[jobs_list[i][0]] = (stamps[i], digests[i], surveys[i].to_data())
         todo = [i for i, s in enumerate(surveys) if s is None]
         if progress:
             progress(0, len(todo), "surveying")
@@ -489,9 +535,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 progress(n, len(todo), "surveying")
             surveys[i] = survey
             if keys[i] and survey.digest == digests[i]:  # else the file was saved during the scan
-                cache.put("survey", keys[i], survey.to_data())
+                data = survey.to_data()
+                cache.put("survey", keys[i], data)
                 if stamps[i] is not None:
-                    fresh[jobs_list[i][0]] = (stamps[i], digests[i], survey)
+                    fresh[jobs_list[i][0]] = (stamps[i], digests[i], data)
         # test code that production code imports is production code: surveyed again as such
         promoted = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache, survey_salt, root)
         result.imported_test_code = sorted(jobs_list[i][1] for i in promoted if i < total)
@@ -529,35 +576,73 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 cache.put("result", keys[i], result_to_data(out))
             else:  # timed out (depends on the machine's load), or saved again during the scan
                 keys[i] = ""
+                stable = False
             done += 1
             if progress:
                 progress(done, len(todo), "analysing")
         results = {k: outputs[i] for i, k in enumerate(keys) if k}
-        # a file written in the last seconds may be written again within the clock's resolution
-        # with the same size: such ("racy") entries are re-read next time, as git does
-        recent = time.time_ns() - 2_000_000_000
-        fresh = {p: e for p, e in fresh.items() if e[0][1] < recent and e[0][2] < recent}
-        if fresh.keys() != known.keys() or any(fresh[p][0] != known[p][0] for p in fresh) or (
-                results.keys() != snapshot["results"].keys()) or tree is not snapshot.get("tree"):
-            cache.put("snapshot", snap_key, snapshot_to_data(fresh, results, tree))
+        stable = stable and all(s.digest == d for s, d in zip(surveys, digests))
+        # the project-wide checks on the whole inventory
+        part = ScanResult()
+        _gather(part, outputs)
+        if part.inventory:
+            _rights(part, policy, facts, jobs_list, digests, root, cache)
+        run = {"key": run_key, "imported": result.imported_test_code,
+               "result": result_to_data((part.findings, part.suppressed, [*part.inventory, *part.disclosures],
+                                         part.lines))} if run_key and stable else None
+        _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run)
     finally:
         runner.close()
         _GIVEN.clear()
         gc.set_threshold(*thresholds)  # the caller's (a library user's) settings back
+    return _finish(result, [(part.findings, part.suppressed, [*part.inventory, *part.disclosures], part.lines)],
+                   manifests, policy, root)
+
+
+def _run_key(policy: Policy, survey_salt: str, jobs_list: list, total: int, digests: list[str], root: Path) -> str:
+    """The key of everything a whole scan's result is made from: the policy and the settings, the
+    rules in force, the folder shown paths are relative to, and every file's path, shown path,
+    module name, role (reported, or context only surveyed) and content."""
+    config = display_path(Path(policy.config.path), root) if policy.config.path else ""
+    return content_key("run", survey_salt, config, str(root.absolute()),
+                       json.dumps([list(policy.config.select or ()), list(policy.config.ignore or ())]),
+                       json.dumps([[*job[:3], i < total, digest] for i, (job, digest) in enumerate(zip(jobs_list, digests))]))
+
+
+def _keep_snapshot(cache: Cache, key: str, snapshot: dict, fresh: dict, results: dict, tree, run: dict | None) -> None:
+    """Write the scan's snapshot when it differs from the one read.  A file written in the last
+    seconds may be written again within the clock's resolution with the same size: such ("racy")
+    entries are left out, to be read again next time, as git does."""
+    known = snapshot["files"]
+    recent = time.time_ns() - 2_000_000_000
+    fresh = {p: e for p, e in fresh.items() if e[0][1] < recent and e[0][2] < recent}
+    old = snapshot.get("run")
+    if fresh.keys() != known.keys() or any(fresh[p][0] != known[p][0] for p in fresh) or (
+            results.keys() != snapshot["results"].keys()) or tree is not snapshot.get("tree") or (
+            (run or {}).get("key") != (old or {}).get("key")):
+        cache.put("snapshot", key, snapshot_to_data(fresh, results, tree, run))
+
+
+def _gather(result: ScanResult, outputs: list) -> None:
+    """Add files' ``(findings, suppressed, rows, lines)`` to ``result`` (a disclosure row apart).
+    The rows are copies: the erasure and access check marks the result's, not the cached ones."""
+    for findings, suppressed, inventory, lines in outputs:
+        result.findings.extend(findings)
+        result.suppressed.extend(suppressed)
+        for row in inventory:
+            (result.disclosures if row.get("kind") == "disclosure" else result.inventory).append(dict(row))
+        result.lines += lines
+
+
+def _finish(result: ScanResult, outputs: list, manifests: list[Path], policy: Policy, root: Path) -> ScanResult:
+    """The scan's result: the files' outputs and the requirement manifests' findings, sorted."""
     if policy.is_enabled("GDPR406"):
         from gdpr_lint.engine.manifests import check_manifest
 
         checked: set[Path] = set()  # a file that another includes (`-r base.txt`) is read once
         for manifest in manifests:
             result.findings.extend(check_manifest(manifest, display_path(manifest, root), policy, checked))
-    for findings, suppressed, inventory, lines in outputs:
-        result.findings.extend(findings)
-        result.suppressed.extend(suppressed)
-        for row in inventory:
-            (result.disclosures if row.get("kind") == "disclosure" else result.inventory).append(row)
-        result.lines += lines
-    if result.inventory:
-        _rights(result, policy, facts, jobs_list, digests, root, cache)
+    _gather(result, outputs)
     result.findings.sort(key=Finding.sort_key)
     return result
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -425,7 +426,11 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
                 assert as_json(result_to_data(result_from_data(raw))) == raw
             elif ns == "snapshot":
                 snap = snapshot_from_data(raw)
-                assert as_json(snapshot_to_data(snap["files"], snap["results"], snap["tree"])) == raw
+                assert as_json(snapshot_to_data(snap["files"], snap["results"], snap["tree"], snap["run"])) == raw
+                for _stamp, _digest, held in snap["files"].values():  # each survey is checked when used
+                    assert as_json(Survey.from_data(held).to_data()) == held
+                assert as_json(result_to_data(result_from_data(raw["run"]["result"], marked=True))) == \
+                    raw["run"]["result"]
             elif ns == "rights":
                 findings, marks, parsed, seen_then = rights_from_data(raw)
                 assert as_json({"findings": [f.to_data() for f in findings],
@@ -520,3 +525,82 @@ def test_runs_from_a_subfolder_share_the_projects_cache(tmp_path, monkeypatch):
     monkeypatch.chdir(lone)
     assert CliRunner().invoke(main, ["check", "x.py"]).exit_code == 0
     assert (lone / ".gdpr-lint-cache").is_dir()
+
+
+class FactsCounter:
+    """Counts the project facts the scans build (a scan that reuses the last whole result builds none)."""
+
+    def __init__(self, monkeypatch) -> None:
+        from gdpr_lint.facts import project as project_facts
+
+        self.built = 0
+        real = project_facts.build_facts
+
+        def counted(*args, **kwargs):
+            self.built += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(project_facts, "build_facts", counted)
+
+
+def _full(root: Path, policy=None, **kwargs):
+    result = scan([root], policy or load_policy(), root=root, jobs=1, cache_dir=root / ".cache", **kwargs)
+    return ([asdict(f) for f in result.findings], [asdict(f) for f in result.suppressed], result.inventory,
+            result.disclosures, result.lines, result.imported_test_code, result.files)
+
+
+def test_a_scan_of_the_same_files_reuses_the_whole_result_with_its_marks_and_suppressions(project, monkeypatch):
+    # the rights check marks the store's rows; a suppressed finding, an imported test module and a
+    # disclosure must come back from the whole result as they were made
+    (project / "shop" / "views.py").write_text(VIEWS + "\n\ndef quiet(user):\n"
+                                               "    logger.info('%s', user.email)  # gdpr-lint: ignore[GDPR301] reason=\"hashed\"\n")
+    (project / "shop" / "factories.py").write_text("def make_customer(email):\n    return email\n")
+    (project / "shop" / "seed.py").write_text("from shop.factories import make_customer\n")
+    (project / "shop" / "mailer.py").write_text("import stripe\n\n\ndef charge(customer):\n"
+                                                "    stripe.Customer.create(email=customer.email)\n")
+    cold = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
+    facts = FactsCounter(monkeypatch)
+    first = _full(project)
+    assert facts.built == 1
+    counter = Counter(monkeypatch)
+    again = _full(project)
+    assert facts.built == 1 and counter.surveyed == [] and counter.analysed == []  # nothing built or read
+    assert again == first
+    assert first[0] == [asdict(f) for f in cold.findings] and first[2] == cold.inventory
+    assert first[1] and first[5] == ["shop/factories.py"] and first[3]  # the suppression, the import, the disclosure
+    assert any(row.get("erased_by") is not None for row in again[2])  # the rights check's marks
+
+
+def test_the_whole_result_is_not_reused_when_a_file_or_the_rules_change(project, monkeypatch):
+    facts = FactsCounter(monkeypatch)
+    _full(project)
+    (project / "shop" / "util.py").write_text("def add(a, b):\n    return b + a\n")  # no finding either way
+    _full(project)
+    assert facts.built == 2
+    _full(project, load_policy(OrgConfig(ignore=["GDPR301"])))  # other rules in force
+    assert facts.built == 3
+    os.utime(project / "shop" / "util.py", (1, 1))  # the same content with other times: still the same
+    _full(project, load_policy(OrgConfig(ignore=["GDPR301"])))
+    assert facts.built == 3
+
+
+def test_a_malformed_survey_in_the_snapshot_is_a_miss_for_that_file_alone(project, monkeypatch):
+    # the snapshot's surveys are checked only when used (a scan that reuses the whole result reads none)
+    from gdpr_lint import scan as scan_mod
+
+    expected = _full(project)
+    (project / "shop" / "util.py").write_text("def add(a, b):\n    return b + a\n")  # the whole result goes
+    real = scan_mod.snapshot_from_data
+
+    def spoiled(data):
+        snap = real(data)
+        for path, (stamp, digest, _held) in list(snap["files"].items()):
+            if path.endswith("models.py"):
+                snap["files"][path] = (stamp, digest, {"headers": "not a list"})
+        return snap
+
+    monkeypatch.setattr(scan_mod, "snapshot_from_data", spoiled)
+    counter = Counter(monkeypatch)
+    again = _full(project)
+    assert counter.surveyed == ["util.py"]  # models.py's survey comes from the survey cache instead
+    assert again[0] == expected[0] and again[2] == expected[2]

@@ -228,7 +228,9 @@ def _forge_no_findings(ns: str, value):
     if ns == "snapshot":
         files = {p: [stamp, digest, {**survey, "analyse": False}] for p, (stamp, digest, survey) in
                  value["files"].items()}
-        return {**value, "files": files, "results": {}}
+        run = value.get("run")  # the whole scan's result
+        return {**value, "files": files, "results": {},
+                "run": run and {**run, "result": [[], [], [], run["result"][3]]}}
     return value
 
 
