@@ -191,7 +191,8 @@ def _stamp_from_data(data) -> tuple:
     return tuple(data)
 
 
-def snapshot_to_data(files: dict, results: dict, tree: Tree | None, run: dict | None = None) -> dict:
+def snapshot_to_data(files: dict, results: dict, tree: Tree | None, run: dict | None = None,
+                     project: dict | None = None) -> dict:
     """The snapshot of a scan as JSON data: per file its stamp, digest and survey (as
     :meth:`Survey.to_data` gave it); the results of the files analysed by key; the folder walk;
     and the whole scan's result with the key of everything it was made from (``run``: a scan of
@@ -199,14 +200,14 @@ def snapshot_to_data(files: dict, results: dict, tree: Tree | None, run: dict | 
     return {"files": {p: [list(stamp), digest, survey] for p, (stamp, digest, survey) in files.items()},
             "results": {k: result_to_data(v) for k, v in results.items()},
             "tree": tree.to_data() if tree is not None else None,
-            "run": run}
+            "run": run, "project": project}
 
 
 def snapshot_from_data(data) -> dict:
     """What :func:`snapshot_to_data` gave, every value checked (:class:`~gdpr_lint.cache.BadEntry`
     otherwise), except each file's survey, which :func:`_survey_of` checks when it is used (a warm
     scan that nothing changed uses none of them)."""
-    need_keys(data, {"files", "results", "tree", "run"})
+    need_keys(data, {"files", "results", "tree", "run", "project"})
     files = {}
     for path, entry in need(data["files"], dict).items():
         if len(need(entry, list)) != 3:
@@ -218,7 +219,12 @@ def snapshot_from_data(data) -> dict:
     if run is not None:
         need_keys(run, {"key", "result", "imported"})
         need(run["key"], str), result_from_data(run["result"], marked=True), need_list(run["imported"], str)
-    return {"files": files, "results": results, "tree": tree, "run": run}
+    project = data["project"]
+    if project is not None:
+        need_keys(project, {"promoted_key", "promoted", "facts_key", "needs", "stores"})
+        need(project["promoted_key"], str), need(project["facts_key"], str), need(project["stores"], str)
+        need_list(project["needs"], str), need_list(project["promoted"], int)
+    return {"files": files, "results": results, "tree": tree, "run": run, "project": project}
 
 
 def _survey_of(data: dict) -> Survey | None:
@@ -500,10 +506,13 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         # the same files with the same contents and settings as the last scan: its result (each
         # file's survey and analysis, the project facts and the project-wide checks are functions
         # of exactly these), nothing surveyed or analysed again
+        # (only where no folder changed: which test code production code imports may follow a
+        # symbolic link, which the list of files does not show)
+        same_tree = tree is not None and tree is snapshot.get("tree")
         run_key = _run_key(policy, survey_salt, jobs_list, total, digests, root) if (
             cache.in_use and not given and all(digests)) else ""
         run = snapshot.get("run")
-        if run_key and run is not None and run["key"] == run_key:
+        if same_tree and run_key and run is not None and run["key"] == run_key:
             for i, (path, *_rest) in enumerate(jobs_list):
                 if held[i] is None and stamps[i] is not None and keys[i]:  # the same content, a new stamp
                     data = cache.get("survey", keys[i])
@@ -516,7 +525,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             outputs = [(findings, suppressed, rows, lines)]
             result.imported_test_code = list(run["imported"])
             results = snapshot["results"]
-            _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run)
+            _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run, snapshot.get("project"))
             return _finish(result, outputs, manifests, policy, root)
         for i, data in enumerate(held):
             surveys.append(_survey_of(data) if data is not None else None)
@@ -540,11 +549,43 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 if stamps[i] is not None:
                     fresh[jobs_list[i][0]] = (stamps[i], digests[i], data)
         # test code that production code imports is production code: surveyed again as such
-        promoted = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache, survey_salt, root)
+        # what the project's surveys decide (the test code production code imports, the project
+        # facts, which files need analysis and the facts each one's result depends on) is the
+        # same as the last scan's when the surveys are: their key leaves out each file's length
+        # and digest, so an edit that changes no survey (a comment, a function's body that adds
+        # no call) does not build the project facts again
+        before = snapshot.get("project")
+        prints = [_survey_print(s) for s in surveys]
+        promoted_key = _project_key(survey_salt, root, jobs_list, total, prints)
+        if same_tree and before is not None and before["promoted_key"] == promoted_key:
+            promoted = set(before["promoted"])
+            _survey_as_production(sorted(promoted), jobs_list, surveys, digests, runner, cache, survey_salt)
+        else:
+            promoted = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache, survey_salt, root)
         result.imported_test_code = sorted(jobs_list[i][1] for i in promoted if i < total)
-        facts = build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
-                            [(s.facts, job[1]) for s, job in zip(surveys, jobs_list) if s.facts])
-        project = facts.for_analysis()
+        for i in promoted:
+            prints[i] = _survey_print(surveys[i])
+        facts_key = _project_key(survey_salt, root, jobs_list, total, prints) if promoted else promoted_key
+        built: list = []  # the project facts, built on first need
+
+        def project_facts():
+            if not built:
+                built.append(build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
+                                         [(s.facts, job[1]) for s, job in zip(surveys, jobs_list) if s.facts]))
+            return built[0]
+
+        if before is not None and before["facts_key"] == facts_key:
+            needs, stores = before["needs"], before["stores"]
+        else:
+            facts = project_facts()
+            # per file: "" when it needs no analysis, else the digest of the facts its result depends on
+            needs = ["" if survey.problem or (not survey.analyse and not (survey.words and facts.holds_records_or_calls_sinks(
+                modname, survey.facts)) and not facts.needs_analysis(modname, survey.facts)) else
+                facts.digest(facts.relevant(modname), survey.facts.get("calls"), modname)
+                for survey, (_path, _shown, modname, *_) in zip(surveys[:total], jobs_list)]
+            stores = _stores_key(facts)
+        project_memo = {"promoted_key": promoted_key, "promoted": sorted(promoted), "facts_key": facts_key,
+                        "needs": needs, "stores": stores}
         # pass 2: analyse the files that need it (cached by content, policy and the project facts
         # about the file's own classes and their bases)
         result_salt = f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:{prefilter}"
@@ -554,16 +595,16 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             if survey.problem:
                 outputs[i] = ([tool_finding(policy, survey.code, shown, f"file not checked: {survey.problem}")],
                               [], [], 0)
-            elif not survey.analyse and not (survey.words and facts.holds_records_or_calls_sinks(
-                    modname, survey.facts)) and not facts.needs_analysis(modname, survey.facts):
+            elif not needs[i]:
                 outputs[i] = ([], [], [], survey.lines)
             else:
-                keys[i] = content_key("result", result_salt, facts.digest(facts.relevant(modname), survey.facts.get("calls"), modname), shown, modname,
+                keys[i] = content_key("result", result_salt, needs[i], shown, modname,
                                       digests[i], *(["production"] if i in promoted else [])) if digests[i] else ""
                 outputs[i] = snapshot["results"].get(keys[i]) or (
                     cache.get("result", keys[i], result_from_data) if keys[i] else None)
                 if outputs[i] is None:
                     todo.append(i)
+        project = project_facts().for_analysis() if todo else None
         done = 0
         if progress:
             progress(0, len(todo), "analysing")
@@ -586,11 +627,11 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         part = ScanResult()
         _gather(part, outputs)
         if part.inventory:
-            _rights(part, policy, facts, jobs_list, digests, root, cache)
+            _rights(part, policy, project_facts, stores, jobs_list, digests, root, cache)
         run = {"key": run_key, "imported": result.imported_test_code,
                "result": result_to_data((part.findings, part.suppressed, [*part.inventory, *part.disclosures],
                                          part.lines))} if run_key and stable else None
-        _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run)
+        _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run, project_memo)
     finally:
         runner.close()
         _GIVEN.clear()
@@ -609,7 +650,8 @@ def _run_key(policy: Policy, survey_salt: str, jobs_list: list, total: int, dige
                        json.dumps([[*job[:3], i < total, digest] for i, (job, digest) in enumerate(zip(jobs_list, digests))]))
 
 
-def _keep_snapshot(cache: Cache, key: str, snapshot: dict, fresh: dict, results: dict, tree, run: dict | None) -> None:
+def _keep_snapshot(cache: Cache, key: str, snapshot: dict, fresh: dict, results: dict, tree, run: dict | None,
+                   project: dict | None = None) -> None:
     """Write the scan's snapshot when it differs from the one read.  A file written in the last
     seconds may be written again within the clock's resolution with the same size: such ("racy")
     entries are left out, to be read again next time, as git does."""
@@ -619,8 +661,8 @@ def _keep_snapshot(cache: Cache, key: str, snapshot: dict, fresh: dict, results:
     old = snapshot.get("run")
     if fresh.keys() != known.keys() or any(fresh[p][0] != known[p][0] for p in fresh) or (
             results.keys() != snapshot["results"].keys()) or tree is not snapshot.get("tree") or (
-            (run or {}).get("key") != (old or {}).get("key")):
-        cache.put("snapshot", key, snapshot_to_data(fresh, results, tree, run))
+            (run or {}).get("key") != (old or {}).get("key")) or project != snapshot.get("project"):
+        cache.put("snapshot", key, snapshot_to_data(fresh, results, tree, run, project))
 
 
 def _gather(result: ScanResult, outputs: list) -> None:
@@ -647,8 +689,16 @@ def _finish(result: ScanResult, outputs: list, manifests: list[Path], policy: Po
     return result
 
 
-def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests: list[str], root: Path,
-            cache: Cache) -> None:
+def _stores_key(facts) -> str:
+    """What the erasure and access check reads of the project facts for its cache key: the stores,
+    the mirrors and the stores' bases."""
+    stores = sorted(q for q, (_fw, store) in facts.schemas.items() if store)
+    return json.dumps([stores, sorted(facts.mirrors.items()), [facts.classes.get(q, {}).get("b", []) for q in stores]],
+                      default=str)
+
+
+def _rights(result: ScanResult, policy: Policy, project_facts, stores: str, jobs_list: list, digests: list[str],
+            root: Path, cache: Cache) -> None:
     """Erasure and access coverage of the stores (GDPR501-505, :mod:`gdpr_lint.engine.rights`):
     a project-wide check on the inventory, after every file is analysed.
 
@@ -665,14 +715,12 @@ def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests:
     shown = {modname: shown for _path, shown, modname, _digest in production}
     now = {modname: digest for _path, _shown, modname, digest in production}
     config = display_path(Path(policy.config.path), root) if policy.config.path else ""
-    stores = sorted(q for q, (_fw, store) in facts.schemas.items() if store)
     key = content_key("rights", policy.hash, config,
                       # the rules in force: `--select`/`--ignore` are not part of the policy's hash
                       json.dumps([list(policy.config.select or ()), list(policy.config.ignore or ())]),
                       json.dumps(sorted(f"{m}\x1f{shown[m]}" for m in modules)),
                       json.dumps([r for r in result.inventory if r.get("storage")], sort_keys=True, default=str),
-                      json.dumps([stores, sorted(facts.mirrors.items()),
-                                  [facts.classes.get(q, {}).get("b", []) for q in stores]], default=str)) \
+                      stores) \
         if cache.in_use and all(now.values()) else ""  # (the key spells out every store row: not for nothing)
     cached = cache.get("rights", key, rights_from_data) if key else None
     if cached is not None and not _rights_still_hold(cached[2], cached[3], now, modules, rights.searches(policy)):
@@ -686,7 +734,7 @@ def _rights(result: ScanResult, policy: Policy, facts, jobs_list: list, digests:
     else:
         parsed: set[str] = set()
         with paused():  # it parses the stores' modules: a big one is a big heap for the collector
-            findings = rights.check(policy, facts, result.inventory, modules, shown, config, parsed)
+            findings = rights.check(policy, project_facts(), result.inventory, modules, shown, config, parsed)
         if key:
             cache.put("rights", key, rights_to_data(findings, result.inventory,
                                                     {m: now[m] for m in sorted(parsed) if m in now}, now))
@@ -767,21 +815,45 @@ def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, dige
     production = {i: loads(s.facts) for i, s in enumerate(surveys) if i not in tests and s.facts}
 
     def survey_as_production(indexes: list[int]) -> dict[int, list[str]]:
-        keys = {i: content_key("survey", salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i], "production")
-                if digests[i] else "" for i in indexes}
-        for i in indexes:
-            jobs_list[i] = (*jobs_list[i][:3], True)
-        found = {i: cache.get("survey", keys[i], Survey.from_data) if keys[i] else None for i in indexes}
-        todo = [i for i in indexes if found[i] is None]
-        for i, survey in zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])):
-            found[i] = survey
-            if keys[i] and survey.digest == digests[i]:
-                cache.put("survey", keys[i], survey.to_data())
-        for i in indexes:
-            surveys[i] = found[i]
-        return {i: loads(found[i].facts) for i in indexes}
+        _survey_as_production(indexes, jobs_list, surveys, digests, runner, cache, salt)
+        return {i: loads(surveys[i].facts) for i in indexes}
 
     return promote(production, tests, survey_as_production, modules)
+
+
+def _survey_as_production(indexes: list[int], jobs_list: list, surveys: list, digests: list[str], runner, cache,
+                          salt: str) -> None:
+    """Survey the files at ``indexes`` again as production code (cached under their own key):
+    each survey replaces the test-code one in ``surveys``, and each job says so, for the analysis."""
+    keys = {i: content_key("survey", salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i], "production")
+            if digests[i] else "" for i in indexes}
+    for i in indexes:
+        jobs_list[i] = (*jobs_list[i][:3], True)
+    found = {i: cache.get("survey", keys[i], Survey.from_data) if keys[i] else None for i in indexes}
+    todo = [i for i in indexes if found[i] is None]
+    for i, survey in zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])):
+        found[i] = survey
+        if keys[i] and survey.digest == digests[i]:
+            cache.put("survey", keys[i], survey.to_data())
+    for i in indexes:
+        surveys[i] = found[i]
+
+
+def _survey_print(survey: Survey) -> str:
+    """A file's survey as the project sees it: all of it but its length and digest, which no
+    project fact depends on."""
+    return json.dumps([survey.headers, survey.facts, survey.analyse, survey.words, survey.problem, survey.code,
+                       survey.parsed], separators=(",", ":"), default=str)
+
+
+def _project_key(salt: str, root: Path, jobs_list: list, total: int, prints: list[str]) -> str:
+    """The key of what the project's surveys decide: every file's path, module, role and
+    :func:`_survey_print`."""
+    h = hashlib.sha256(json.dumps([[*job[:3], len(job) > 3 and job[3], i < total] for i, job in enumerate(jobs_list)],
+                                  default=str).encode("utf-8", "surrogateescape"))
+    for text in prints:
+        h.update(text.encode("utf-8", "surrogateescape") + b"\0")
+    return content_key("project", salt, str(root.absolute()), h.hexdigest())
 
 
 _MISNAMED = ("file not checked: its name is not valid UTF-8 (shown with \\x escapes), so it cannot be shown in "

@@ -426,7 +426,8 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
                 assert as_json(result_to_data(result_from_data(raw))) == raw
             elif ns == "snapshot":
                 snap = snapshot_from_data(raw)
-                assert as_json(snapshot_to_data(snap["files"], snap["results"], snap["tree"], snap["run"])) == raw
+                assert as_json(snapshot_to_data(snap["files"], snap["results"], snap["tree"], snap["run"],
+                                                snap["project"])) == raw
                 for _stamp, _digest, held in snap["files"].values():  # each survey is checked when used
                     assert as_json(Survey.from_data(held).to_data()) == held
                 assert as_json(result_to_data(result_from_data(raw["run"]["result"], marked=True))) == \
@@ -527,26 +528,48 @@ def test_runs_from_a_subfolder_share_the_projects_cache(tmp_path, monkeypatch):
     assert (lone / ".gdpr-lint-cache").is_dir()
 
 
-class FactsCounter:
-    """Counts the project facts the scans build (a scan that reuses the last whole result builds none)."""
+class Steps:
+    """Counts what the scans do after reading the files: the surveys the project reads, the
+    project facts built, the test code production code imports worked out, and the files
+    whose need of analysis the project facts decide (a scan that reuses the last whole result does
+    none of these; one whose surveys are unchanged does none of the last three)."""
 
     def __init__(self, monkeypatch) -> None:
         from gdpr_lint.facts import project as project_facts
 
-        self.built = 0
-        real = project_facts.build_facts
+        self.decoded = self.built = self.promoted = self.decided = 0
 
-        def counted(*args, **kwargs):
-            self.built += 1
-            return real(*args, **kwargs)
+        def counting(attr: str, real):
+            def counted(*args, **kwargs):
+                setattr(self, attr, getattr(self, attr) + 1)
+                return real(*args, **kwargs)
+            return counted
 
-        monkeypatch.setattr(project_facts, "build_facts", counted)
+        monkeypatch.setattr(scan_module, "_survey_print", counting("decoded", scan_module._survey_print))
+        monkeypatch.setattr(project_facts, "build_facts", counting("built", project_facts.build_facts))
+        monkeypatch.setattr(scan_module, "_promote_imported_tests",
+                            counting("promoted", scan_module._promote_imported_tests))
+        monkeypatch.setattr(project_facts.ProjectFacts, "needs_analysis",
+                            counting("decided", project_facts.ProjectFacts.needs_analysis))
+
+    def done(self) -> tuple[int, int, int, int]:
+        out = (self.decoded, self.built, self.promoted, self.decided)
+        self.decoded = self.built = self.promoted = self.decided = 0
+        return out
 
 
 def _full(root: Path, policy=None, **kwargs):
     result = scan([root], policy or load_policy(), root=root, jobs=1, cache_dir=root / ".cache", **kwargs)
     return ([asdict(f) for f in result.findings], [asdict(f) for f in result.suppressed], result.inventory,
             result.disclosures, result.lines, result.imported_test_code, result.files)
+
+
+def _settled(project: Path, monkeypatch) -> None:
+    """A first scan makes the cache folder inside the tree; the next walks it again (the test's
+    folders are trusted at once, see RACY_NS)."""
+    _trust_new_folders(monkeypatch)
+    _full(project)
+    _full(project)
 
 
 def test_a_scan_of_the_same_files_reuses_the_whole_result_with_its_marks_and_suppressions(project, monkeypatch):
@@ -559,12 +582,12 @@ def test_a_scan_of_the_same_files_reuses_the_whole_result_with_its_marks_and_sup
     (project / "shop" / "mailer.py").write_text("import stripe\n\n\ndef charge(customer):\n"
                                                 "    stripe.Customer.create(email=customer.email)\n")
     cold = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
-    facts = FactsCounter(monkeypatch)
+    _settled(project, monkeypatch)
+    steps = Steps(monkeypatch)
     first = _full(project)
-    assert facts.built == 1
     counter = Counter(monkeypatch)
     again = _full(project)
-    assert facts.built == 1 and counter.surveyed == [] and counter.analysed == []  # nothing built or read
+    assert steps.done() == (0, 0, 0, 0) and counter.surveyed == [] and counter.analysed == []  # nothing read
     assert again == first
     assert first[0] == [asdict(f) for f in cold.findings] and first[2] == cold.inventory
     assert first[1] and first[5] == ["shop/factories.py"] and first[3]  # the suppression, the import, the disclosure
@@ -572,16 +595,47 @@ def test_a_scan_of_the_same_files_reuses_the_whole_result_with_its_marks_and_sup
 
 
 def test_the_whole_result_is_not_reused_when_a_file_or_the_rules_change(project, monkeypatch):
-    facts = FactsCounter(monkeypatch)
-    _full(project)
+    _settled(project, monkeypatch)
+    steps = Steps(monkeypatch)
     (project / "shop" / "util.py").write_text("def add(a, b):\n    return b + a\n")  # no finding either way
     _full(project)
-    assert facts.built == 2
+    assert steps.done()[0] > 0  # the surveys are read
     _full(project, load_policy(OrgConfig(ignore=["GDPR301"])))  # other rules in force
-    assert facts.built == 3
+    assert steps.done()[0] > 0
     os.utime(project / "shop" / "util.py", (1, 1))  # the same content with other times: still the same
     _full(project, load_policy(OrgConfig(ignore=["GDPR301"])))
-    assert facts.built == 3
+    assert steps.done()[0] == 0
+
+
+def test_an_edit_that_changes_no_survey_decides_nothing_again_and_is_analysed(project, monkeypatch):
+    (project / "shop" / "factories.py").write_text("def make_customer(email):\n    return email\n")
+    (project / "shop" / "seed.py").write_text("from shop.factories import make_customer\n")
+    _settled(project, monkeypatch)
+    steps, counter = Steps(monkeypatch), Counter(monkeypatch)
+    # a comment and a log line of the same shape: the survey of views.py is the same
+    (project / "shop" / "views.py").write_text(VIEWS.replace("signed up %s", "joined: %s") + "# edited\n")
+    edited = _full(project)
+    assert counter.analysed == ["views.py"]
+    _decoded, built, promoted, decided = steps.done()
+    assert promoted == 0 and decided == 0 and built == 1  # the facts only for the file's analysis
+    assert edited[5] == ["shop/factories.py"]
+    cold = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
+    assert edited[0] == [asdict(f) for f in cold.findings] and edited[2] == cold.inventory
+    # an edit that changes what the survey says: decided again
+    (project / "shop" / "util.py").write_text("from shop.models import Customer\n\n\ndef add(a, b):\n"
+                                              "    return Customer(email=a)\n")
+    _full(project)
+    assert steps.done()[2:] != (0, 0)
+
+
+def test_which_test_code_is_imported_is_worked_out_again_when_a_folder_changed(project, monkeypatch):
+    # production code may import test code through a symbolic link that no scanned file shows
+    (project / "shop" / "factories.py").write_text("def make_customer(email):\n    return email\n")
+    _settled(project, monkeypatch)
+    steps = Steps(monkeypatch)
+    (project / "shop" / "notes").mkdir()  # the folder shop/ changed: no file to scan is added
+    _full(project)
+    assert steps.done()[2] == 1
 
 
 def test_a_malformed_survey_in_the_snapshot_is_a_miss_for_that_file_alone(project, monkeypatch):

@@ -229,8 +229,10 @@ def _forge_no_findings(ns: str, value):
         files = {p: [stamp, digest, {**survey, "analyse": False}] for p, (stamp, digest, survey) in
                  value["files"].items()}
         run = value.get("run")  # the whole scan's result
+        project = value.get("project")  # and what the surveys decided: no file needs analysis
         return {**value, "files": files, "results": {},
-                "run": run and {**run, "result": [[], [], [], run["result"][3]]}}
+                "run": run and {**run, "result": [[], [], [], run["result"][3]]},
+                "project": project and {**project, "needs": [""] * len(project["needs"])}}
     return value
 
 
