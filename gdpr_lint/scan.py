@@ -555,17 +555,18 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         # and digest, so an edit that changes no survey (a comment, a function's body that adds
         # no call) does not build the project facts again
         before = snapshot.get("project")
-        prints = [_survey_print(s) for s in surveys]
-        promoted_key = _project_key(survey_salt, root, jobs_list, total, prints)
+        prints = [_survey_print(s) for s in surveys] if cache.in_use else []
+        promoted_key = _project_key(survey_salt, root, jobs_list, total, prints) if cache.in_use else ""
         if same_tree and before is not None and before["promoted_key"] == promoted_key:
             promoted = set(before["promoted"])
             _survey_as_production(sorted(promoted), jobs_list, surveys, digests, runner, cache, survey_salt)
         else:
             promoted = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache, survey_salt, root)
         result.imported_test_code = sorted(jobs_list[i][1] for i in promoted if i < total)
-        for i in promoted:
+        for i in promoted if cache.in_use else ():
             prints[i] = _survey_print(surveys[i])
-        facts_key = _project_key(survey_salt, root, jobs_list, total, prints) if promoted else promoted_key
+        facts_key = _project_key(survey_salt, root, jobs_list, total, prints) if promoted and cache.in_use else \
+            promoted_key
         built: list = []  # the project facts, built on first need
 
         def project_facts():
