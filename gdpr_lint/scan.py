@@ -624,19 +624,20 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 progress(done, len(todo), "analysing")
         results = {k: outputs[i] for i, k in enumerate(keys) if k}
         stable = stable and all(s.digest == d for s, d in zip(surveys, digests))
-        # the project-wide checks on the whole inventory
-        part = ScanResult()
-        _gather(part, outputs)
-        if part.inventory:
-            _rights(part, policy, project_facts, stores, jobs_list, digests, root, cache)
-        run = {"key": run_key, "imported": result.imported_test_code,
-               "result": result_to_data((part.findings, part.suppressed, [*part.inventory, *part.disclosures],
-                                         part.lines))} if run_key and stable else None
-        _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run, project_memo)
     finally:
         runner.close()
         _GIVEN.clear()
         gc.set_threshold(*thresholds)  # the caller's (a library user's) settings back
+    # the project-wide checks on the whole inventory (the workers are gone: what they parse does
+    # not add to theirs)
+    part = ScanResult()
+    _gather(part, outputs)
+    if part.inventory:
+        _rights(part, policy, project_facts, stores, jobs_list, digests, root, cache)
+    run = {"key": run_key, "imported": result.imported_test_code,
+           "result": result_to_data((part.findings, part.suppressed, [*part.inventory, *part.disclosures],
+                                     part.lines))} if run_key and stable else None
+    _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run, project_memo)
     return _finish(result, [(part.findings, part.suppressed, [*part.inventory, *part.disclosures], part.lines)],
                    manifests, policy, root)
 
