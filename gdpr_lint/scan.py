@@ -411,7 +411,10 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
 
     Two passes, both spread over worker processes and cached by file content: a survey with
     ``ast`` (class headers for the cross-module index, syntax check, pre-filter), then the full
-    analysis of the files that can yield a finding.  Output does not depend on ``jobs``.
+    analysis of the files that can yield a finding.  Output does not depend on ``jobs``.  With a
+    cache, a scan of the same files with the same contents and settings as the last is that
+    scan's result, and one whose surveys are the last scan's reuses what they decided (see
+    :func:`snapshot_to_data`).
 
     Args:
         paths: files and folders to scan.
