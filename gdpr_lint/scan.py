@@ -288,7 +288,7 @@ def analyze_job(job: tuple, project: dict | None = None
     (``job`` as :func:`survey_path` reads it, and a fifth element, ``True`` when Python's parser
     read the file in the survey: the analysis then reads only the code that can make a finding,
     :mod:`gdpr_lint.engine.focus`)."""
-    from gdpr_lint.engine.analyzer import analyze_source
+    from gdpr_lint.engine.reach import nothing_to_read
 
     path, shown, modname = job[:3]
     policy = _WORKER["policy"]
@@ -297,11 +297,17 @@ def analyze_job(job: tuple, project: dict | None = None
         return digest, ([tool_finding(policy, "GDPR902", shown, f"file not checked: {problem}")], [], [], 0)
     lines = line_count(text)
     limit = _WORKER.get("time_limit", 0.0)
+    project = _WORKER["project"] if project is None else project
+    prefilter = _WORKER.get("prefilter") if len(job) > 4 and job[4] else None
     try:
         with _time_limit(limit):
+            if nothing_to_read(text, policy, modname, project, prefilter):
+                return digest, ([], [], [], lines)  # (without libcst: its import costs more than the rest)
+            from gdpr_lint.engine.analyzer import analyze_source
+
             findings, suppressed, inventory = analyze_source(
-                shown, text, policy, _WORKER["classifier"], modname, _WORKER["project"] if project is None else project,
-                Path(path).name == "__init__.py", _WORKER.get("prefilter") if len(job) > 4 and job[4] else None)
+                shown, text, policy, _WORKER["classifier"], modname, project, Path(path).name == "__init__.py",
+                prefilter)
     except _FileTimeout:
         return digest, ([tool_finding(policy, "GDPR905", shown, _TIMEOUT_MESSAGE.format(f"{limit:g}"))], [], [],
                         lines)

@@ -1111,3 +1111,53 @@ def test_a_stream_method_called_on_any_object_is_a_sink_by_the_policys_stream_me
     data["logging"]["objects"]["stream"]["methods"].append("emit")
     (pack / "sinks.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     assert "newest" in _person_mentions(text, load_policy(pack_dir=pack), no_named_sinks)
+
+
+# ---- a file with nothing to read is not given to libcst at all (engine.reach) ---------------------
+_NOTHING_TO_READ = """\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def domain_of(user):
+    # the part of the user's e-mail address after the at sign: nothing reaches a sink
+    return user.email.rpartition("@")[2]
+"""
+
+
+@pytest.mark.parametrize("source,nothing", [
+    (_NOTHING_TO_READ, True),
+    (_NOTHING_TO_READ + "\n\ndef outer():\n    class Customer(models.Model):\n        email = models.EmailField()\n",
+     False),  # a class the survey does not read
+    # look-alikes: a suppression to check (GDPR903/904), a class in a function, a sink given a person's data,
+    # brackets nested past Python's limit
+    (_NOTHING_TO_READ.replace("    return user", "    return user  # gdpr-lint: ignore[GDPR301]\n    return user"), False),
+    (_NOTHING_TO_READ.replace("    return user", "    log.info('%s', user.email)\n    return user"), False),
+    ("x = " + "(" * 250 + "1" + ")" * 250 + "\n", False),
+])
+def test_a_file_whose_analysis_has_nothing_to_read_is_known_without_libcst(source, nothing):
+    from gdpr_lint.engine.reach import nothing_to_read
+
+    facts = ProjectFacts(record_modules=frozenset())  # the survey found no record class in the module
+    assert nothing_to_read(source, POLICY, "m", facts, PF) is nothing
+    assert not nothing_to_read(source, POLICY, "m", ProjectFacts(record_modules=frozenset({"m"})), PF)
+    if nothing:  # and the analysis agrees: nothing found, no row
+        assert analyze_source("m.py", source, POLICY, module_name="m", project=facts, prefilter=PF) == ([], [], [])
+
+
+def test_a_file_whose_analysis_has_nothing_to_read_is_checked_without_importing_libcst(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "jobs.py").write_text(_NOTHING_TO_READ)
+    code = ("import sys\nfrom gdpr_lint import scan\nfrom gdpr_lint.facts.project import ProjectFacts\n"
+            "from gdpr_lint.policy import load_policy\n"
+            "scan._init_worker(load_policy())\n"
+            "facts = ProjectFacts(record_modules=frozenset())\n"
+            "digest, (findings, suppressed, rows, lines) = scan.analyze_job((sys.argv[1], 'jobs.py', 'jobs', False, True),"
+            " facts)\n"
+            "print(len(findings), len(rows), lines, 'libcst' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "jobs.py")], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["0", "0", "8", "False"]

@@ -12,12 +12,12 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from gdpr_lint.engine import analyzer
 from gdpr_lint.engine.analyzer import analyze_source
 from gdpr_lint.engine.focus import NOTHING, focus
+from gdpr_lint.engine.reach import record_call_names
 from gdpr_lint.engine.record_classes import (
     ClassStatements,
     RecordClasses,
     _body_statements,
 )
-from gdpr_lint.engine.schemas import record_call_names
 from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.policy import load_policy
 from gdpr_lint.scan import scan

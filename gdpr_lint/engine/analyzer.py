@@ -31,8 +31,14 @@ from gdpr_lint.engine.flow import Flow
 from gdpr_lint.engine.focus import NOTHING, focus
 from gdpr_lint.engine.names import ImportResolver, Resolver, import_aliases
 from gdpr_lint.engine.positions import Positions
+from gdpr_lint.engine.reach import (
+    class_statements_read,
+    may_hold_records,
+    may_load_code,
+    record_call_names,
+)
 from gdpr_lint.engine.record_classes import NO_CLASSES, RecordClasses, Spot
-from gdpr_lint.engine.schemas import SchemaFinder, record_call_names
+from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
 from gdpr_lint.engine.tree import import_statements, parse_module
 from gdpr_lint.engine.walker import Walker
@@ -49,7 +55,6 @@ from gdpr_lint.filters.suppressions import apply_suppressions
 from gdpr_lint.findings import Finding, source_hash, tool_finding
 from gdpr_lint.policy import Policy
 from gdpr_lint.policy.comments import CommentIndex
-from gdpr_lint.survey.prefilter import INNER_CLASS
 
 
 class FileContext:
@@ -160,13 +165,13 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         return [tool_finding(policy, "GDPR901", path, "syntax error, file not checked: too many nested parentheses "
                              f"(more than {MAX_NESTING} levels, which Python itself refuses)", deep)], [], []
     # (no record in it by the survey's reading: its classes need no parse)
-    unread = prefilter is not None and not _may_hold_records(project, module_name, source)
+    unread = prefilter is not None and not may_hold_records(project, module_name, source)
     classes = RecordClasses("" if unread else source, policy.frameworks, project.schemas if isinstance(
         project, ProjectFacts) else dict(project or {}), module_name, is_package)
     if not classes.read.ok:
         classes = None  # (Python cannot parse it: libcst reads the classes, or says why it cannot)
     # (a class's field statements left out of libcst's parse, unless something else may read them)
-    apart = classes is not None and not _class_statements_read(source, policy)
+    apart = classes is not None and not class_statements_read(source, policy)
     focused = focus(source, prefilter, project, module_name, apart, record_call_names(policy.frameworks)) \
         if prefilter is not None else None
     if focused is NOTHING:
@@ -225,27 +230,6 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
                                      "logging, storage and processor checks stopped part-way"))
     return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
-
-
-def _class_statements_read(source: str, policy: Policy) -> bool:
-    """Whether the engine may read a class's own statements besides its fields: a call that
-    runs code from a file (GDPR906, anywhere) or an argparse file parameter (its attributes are
-    learnt where it is declared) may be one."""
-    spec = policy.sinks.get("code_loaders") or {}
-    return "FileType" in source or _may_load_code(source, frozenset(spec.get("functions") or ()), frozenset(
-        spec.get("evaluators") or ()), frozenset(spec.get("file_reads") or ()))
-
-
-def _may_hold_records(project, module: str, source: str) -> bool:
-    """Whether a module Python has read may declare a record class: the survey found one in it
-    (``record_modules``: a class with a framework's base, decorator or field constructor, or one
-    of the scanned tree's schemas), it has a class the survey does not read (in a function or a
-    block), or there are no project facts to tell."""
-    records = getattr(project, "record_modules", None)
-    if records is None or module in records:
-        return True
-    lined = source if "\r" not in source else "\n".join(python_lines(source))  # (`^` after a lone `\r` too)
-    return INNER_CLASS.search(lined) is not None
 
 
 def _fields_alone(path: str, source: str, policy: Policy, classifier: Classifier, module_name: str, project,
@@ -639,23 +623,13 @@ def _natural(text: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
-@lru_cache(maxsize=2)
-def _may_load_code(source: str, functions: frozenset, evaluators: frozenset, reads: frozenset) -> bool:
-    """Whether ``source`` names a code loader or reads a file next to a builtin ``compile(`` or
-    ``exec(`` (not ``re.compile(``): a superset, read once for all the parts of a module."""
-    source = source.replace(" (", "(")
-    return any(f.rpartition(".")[2] + "(" in source for f in functions) or (
-        any("." + r + "(" in source for r in reads) and re.search(
-            r"(?<![\w.])(?:" + "|".join(map(re.escape, evaluators)) + r")\(", source) is not None)
-
-
 def _check_code_loaders(ctx: FileContext, resolver, policy) -> None:
     """GDPR906: a call that runs code from a file by its path (``sinks.yaml`` ``code_loaders``)."""
     spec = policy.sinks.get("code_loaders") or {}
     functions = frozenset(spec.get("functions") or ())
     evaluators = frozenset(spec.get("evaluators") or ())
     reads = frozenset(spec.get("file_reads") or ())
-    if not _may_load_code(ctx.source, functions, evaluators, reads):
+    if not may_load_code(ctx.source, functions, evaluators, reads):
         return
     from gdpr_lint.engine.tree import children
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from gdpr_lint.engine.names import Resolver, last_name, string_value
+from gdpr_lint.engine.reach import FUNCTIONAL_RECORDS
 from gdpr_lint.engine.tree import children
 from gdpr_lint.policy.frameworks import Frameworks
 
@@ -113,17 +114,6 @@ class Schema:
     storage: bool
     node: cst.CSTNode
     fields: list[Field]
-
-
-#: the calls that declare a record class (a carrier) by their arguments
-_FUNCTIONAL_RECORDS = frozenset(("typing.TypedDict", "typing_extensions.TypedDict", "typing.NamedTuple",
-                                 "collections.namedtuple"))
-
-
-def record_call_names(frameworks: Frameworks) -> frozenset[str]:
-    """The last names of the calls that declare a record (``Table``, ``TypedDict``,
-    ``namedtuple``): the policy's Core tables and the typing module's record calls."""
-    return frozenset(n.rpartition(".")[2] for n in (*frameworks.tables, *_FUNCTIONAL_RECORDS))
 
 
 def _names_in(node: cst.CSTNode | None, resolver: Resolver) -> list[str]:
@@ -240,7 +230,7 @@ class SchemaFinder:
         """A carrier declared by a call: ``TypedDict("Signup", {"email": str})``,
         ``NamedTuple("Signup", [("email", str)])`` or ``namedtuple("Signup", "email phone")``."""
         names = self.resolver.qnames(call.func)
-        kind = next((n.rpartition(".")[2] for n in names if n in _FUNCTIONAL_RECORDS), None)
+        kind = next((n.rpartition(".")[2] for n in names if n in FUNCTIONAL_RECORDS), None)
         if kind is None or len(call.args) < 2 or call.args[0].keyword is not None:
             return None
         record = string_value(call.args[0].value) or "record"
