@@ -25,8 +25,14 @@ from gdpr_lint import __version__
 from gdpr_lint.cache import BadEntry, Cache, content_key, need, need_keys, need_list
 from gdpr_lint.collector import fewer_collections, paused
 from gdpr_lint.errors import UsageError
+from gdpr_lint.facts.scope import still_holds
 from gdpr_lint.files.discovery import Tree, discover_tree
-from gdpr_lint.files.source import MAX_BYTES, line_count, read_source, read_source_digest  # noqa: F401 - the one reader, re-exported
+from gdpr_lint.files.source import (  # noqa: F401 - the one reader, re-exported
+    MAX_BYTES,
+    line_count,
+    read_source,
+    read_source_digest,
+)
 from gdpr_lint.findings import Finding, tool_finding
 from gdpr_lint.policy import Policy
 from gdpr_lint.survey import NOTHING, Survey, survey_source
@@ -196,7 +202,11 @@ def snapshot_to_data(files: dict, results: dict, tree: Tree | None, run: dict | 
     """The snapshot of a scan as JSON data: per file its stamp, digest and survey (as
     :meth:`Survey.to_data` gave it); the results of the files analysed by key; the folder walk;
     and the whole scan's result with the key of everything it was made from (``run``: a scan of
-    the same files with the same contents and settings is this result, nothing surveyed again)."""
+    the same files with the same contents and settings is this result, nothing surveyed again);
+    and what the surveys decided (``project``: the test code production code imports, per file the
+    digest of the facts its result depends on, or ``""`` when it needs no analysis, and the stores'
+    facts), with the keys of the surveys.  Both hold the paths the search for imported test code
+    looked at, with what it found there (:func:`~gdpr_lint.facts.scope.still_holds`)."""
     return {"files": {p: [list(stamp), digest, survey] for p, (stamp, digest, survey) in files.items()},
             "results": {k: result_to_data(v) for k, v in results.items()},
             "tree": tree.to_data() if tree is not None else None,
@@ -217,14 +227,22 @@ def snapshot_from_data(data) -> dict:
     tree = None if data["tree"] is None else Tree.from_data(data["tree"])
     run = data["run"]
     if run is not None:
-        need_keys(run, {"key", "result", "imported"})
+        need_keys(run, {"key", "result", "imported", "probes"})
         need(run["key"], str), result_from_data(run["result"], marked=True), need_list(run["imported"], str)
+        _probes_from_data(run["probes"])
     project = data["project"]
     if project is not None:
-        need_keys(project, {"promoted_key", "promoted", "facts_key", "needs", "stores"})
+        need_keys(project, {"promoted_key", "promoted", "probes", "facts_key", "needs", "stores"})
+        _probes_from_data(project["probes"])
         need(project["promoted_key"], str), need(project["facts_key"], str), need(project["stores"], str)
         need_list(project["needs"], str), need_list(project["promoted"], int)
     return {"files": files, "results": results, "tree": tree, "run": run, "project": project}
+
+
+def _probes_from_data(data) -> dict[str, str]:
+    for path, real in need(data, dict).items():
+        need(path, str), need(real, str)
+    return data
 
 
 def _survey_of(data: dict) -> Survey | None:
@@ -515,13 +533,12 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         # the same files with the same contents and settings as the last scan: its result (each
         # file's survey and analysis, the project facts and the project-wide checks are functions
         # of exactly these), nothing surveyed or analysed again
-        # (only where no folder changed: which test code production code imports may follow a
-        # symbolic link, which the list of files does not show)
-        same_tree = tree is not None and tree is snapshot.get("tree")
         run_key = _run_key(policy, survey_salt, jobs_list, total, digests, root) if (
             cache.in_use and not given and all(digests)) else ""
         run = snapshot.get("run")
-        if same_tree and run_key and run is not None and run["key"] == run_key:
+        # (and while the file system leads where it did: which test code production code imports
+        # may follow a symbolic link, which the list of files does not show)
+        if run_key and run is not None and run["key"] == run_key and still_holds(run["probes"]):
             for i, (path, *_rest) in enumerate(jobs_list):
                 if held[i] is None and stamps[i] is not None and keys[i]:  # the same content, a new stamp
                     data = cache.get("survey", keys[i])
@@ -561,19 +578,21 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         # what the project's surveys decide (the test code production code imports, the project
         # facts, which files need analysis and the facts each one's result depends on) is the
         # same as the last scan's when the surveys are: their key leaves out each file's length
-        # and digest, so an edit that changes no survey (a comment, a function's body that adds
-        # no call) does not build the project facts again
+        # and digest (not a test file's: its survey reads no imports), so an edit that changes no
+        # survey (a comment, a function's body that adds no call) does not build the project
+        # facts again; the imported test code also needs the file system to say what it said
         before = snapshot.get("project")
-        prints = [_survey_print(s) for s in surveys] if cache.in_use else []
+        prints = [_survey_print(s, d) for s, d in zip(surveys, digests)] if cache.in_use else []
         promoted_key = _project_key(survey_salt, root, jobs_list, total, prints) if cache.in_use else ""
-        if same_tree and before is not None and before["promoted_key"] == promoted_key:
-            promoted = set(before["promoted"])
+        if before is not None and before["promoted_key"] == promoted_key and still_holds(before["probes"]):
+            promoted, probes = set(before["promoted"]), before["probes"]
             _survey_as_production(sorted(promoted), jobs_list, surveys, digests, runner, cache, survey_salt)
         else:
-            promoted = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache, survey_salt, root)
+            promoted, probes = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache,
+                                                       survey_salt, root)
         result.imported_test_code = sorted(jobs_list[i][1] for i in promoted if i < total)
         for i in promoted if cache.in_use else ():
-            prints[i] = _survey_print(surveys[i])
+            prints[i] = _survey_print(surveys[i], digests[i])
         facts_key = _project_key(survey_salt, root, jobs_list, total, prints) if promoted and cache.in_use else \
             promoted_key
         built: list = []  # the project facts, built on first need
@@ -594,8 +613,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                 facts.digest(facts.relevant(modname), survey.facts.get("calls"), modname)
                 for survey, (_path, _shown, modname, *_) in zip(surveys[:total], jobs_list)]
             stores = _stores_key(facts)
-        project_memo = {"promoted_key": promoted_key, "promoted": sorted(promoted), "facts_key": facts_key,
-                        "needs": needs, "stores": stores}
+        project_memo = {"promoted_key": promoted_key, "promoted": sorted(promoted), "probes": probes,
+                        "facts_key": facts_key, "needs": needs, "stores": stores}
         # pass 2: analyse the files that need it (cached by content, policy and the project facts
         # about the file's own classes and their bases)
         result_salt = f"{policy.hash}:{policy.config.select}:{policy.config.ignore}:{datamap}:{prefilter}"
@@ -643,7 +662,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     _gather(part, outputs)
     if part.inventory:
         _rights(part, policy, project_facts, stores, jobs_list, digests, root, cache)
-    run = {"key": run_key, "imported": result.imported_test_code,
+    run = {"key": run_key, "imported": result.imported_test_code, "probes": probes,
            "result": result_to_data((part.findings, part.suppressed, [*part.inventory, *part.disclosures],
                                      part.lines))} if run_key and stable else None
     _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run, project_memo)
@@ -805,18 +824,19 @@ def rights_from_data(data) -> tuple[list[Finding], dict[str, tuple[str, str]], d
 
 
 def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, digests: list[str], runner, cache,
-                            salt: str, root: Path) -> set[int]:
+                            salt: str, root: Path) -> tuple[set[int], dict[str, str]]:
     """The indexes of the files the test-code patterns match that production code imports
     (:func:`gdpr_lint.facts.scope.promote`), by an import, a literal ``import_module``, a dotted
     string that names a module, or through a symbolic link inside ``root``.  Each is surveyed again
     as production code (cached under its own key), its survey replaces the test-code one in
-    ``surveys``, and its job in ``jobs_list`` says so, for the analysis."""
+    ``surveys``, and its job in ``jobs_list`` says so, for the analysis.  Also what the file system
+    said on the way (:attr:`~gdpr_lint.facts.scope.Modules.probes`)."""
     from gdpr_lint.facts.scope import Modules, module_names, promote
 
     tests = {i: module_names(modname, shown) for i, (_path, shown, modname, *_) in enumerate(jobs_list)
              if policy.skips_data_rules(shown)}
     if not tests:
-        return set()
+        return set(), {}
     modules = Modules({i: (job[0], tests[i] if i in tests else module_names(job[2], job[1]))
                        for i, job in enumerate(jobs_list)}, tests, os.fspath(root))
 
@@ -829,7 +849,7 @@ def _promote_imported_tests(policy: Policy, jobs_list: list, surveys: list, dige
         _survey_as_production(indexes, jobs_list, surveys, digests, runner, cache, salt)
         return {i: loads(surveys[i].facts) for i in indexes}
 
-    return promote(production, tests, survey_as_production, modules)
+    return promote(production, tests, survey_as_production, modules), modules.probes
 
 
 def _survey_as_production(indexes: list[int], jobs_list: list, surveys: list, digests: list[str], runner, cache,
@@ -850,11 +870,12 @@ def _survey_as_production(indexes: list[int], jobs_list: list, surveys: list, di
         surveys[i] = found[i]
 
 
-def _survey_print(survey: Survey) -> str:
+def _survey_print(survey: Survey, digest: str) -> str:
     """A file's survey as the project sees it: all of it but its length and digest, which no
-    project fact depends on."""
+    project fact depends on; and the digest of a file whose survey read no facts (test code,
+    surveyed for its syntax alone: what it imports matters once production code imports it)."""
     return json.dumps([survey.headers, survey.facts, survey.analyse, survey.words, survey.problem, survey.code,
-                       survey.parsed], separators=(",", ":"), default=str)
+                       survey.parsed, "" if survey.facts else digest], separators=(",", ":"), default=str)
 
 
 def _project_key(salt: str, root: Path, jobs_list: list, total: int, prints: list[str]) -> str:

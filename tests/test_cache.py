@@ -628,14 +628,55 @@ def test_an_edit_that_changes_no_survey_decides_nothing_again_and_is_analysed(pr
     assert steps.done()[2:] != (0, 0)
 
 
-def test_which_test_code_is_imported_is_worked_out_again_when_a_folder_changed(project, monkeypatch):
-    # production code may import test code through a symbolic link that no scanned file shows
-    (project / "shop" / "factories.py").write_text("def make_customer(email):\n    return email\n")
+def _cold(project: Path):
+    result = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
+    return [asdict(f) for f in result.findings]
+
+
+_LOGS_EMAIL = "import logging\n\n\ndef note(user):\n    logging.warning('%s', user.email)\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_a_link_re_pointed_in_a_folder_no_scan_walks_changes_which_test_code_is_imported(project, monkeypatch):
+    # shop.ext -> vendor/current -> tests/one or tests/two; vendor/ is excluded, so re-pointing its
+    # link changes no folder the scan walks and no file it reads
+    for pkg, body in (("one", _LOGS_EMAIL), ("two", "def note(user):\n    return user.pk\n")):
+        (project / "tests" / pkg).mkdir(parents=True)
+        (project / "tests" / pkg / "__init__.py").write_text("")
+        (project / "tests" / pkg / "audit.py").write_text(body)
+    (project / "tests" / "__init__.py").write_text("")
+    (project / "shop" / "hooks.py").write_text("from shop.ext.audit import note\n\n\ndef run(user):\n    note(user)\n")
+    (project / "vendor").mkdir()
+    (project / ".gitignore").write_text("vendor/\n")
+    os.symlink(project / "tests" / "one", project / "vendor" / "current")
+    os.symlink(project / "vendor" / "current", project / "shop" / "ext")
     _settled(project, monkeypatch)
-    steps = Steps(monkeypatch)
-    (project / "shop" / "notes").mkdir()  # the folder shop/ changed: no file to scan is added
-    _full(project)
-    assert steps.done()[2] == 1
+    assert any(f["path"] == "tests/one/audit.py" for f in _full(project)[0])
+    os.unlink(project / "vendor" / "current")
+    os.symlink(project / "tests" / "two", project / "vendor" / "current")
+    assert _full(project)[0] == _cold(project)
+    (project / "shop" / "hooks.py").write_text("from shop.ext.audit import note\n\n\ndef run(user):\n"
+                                                "    note(user)  # the same survey\n")
+    assert _full(project)[0] == _cold(project)
+
+
+def test_what_imported_test_code_itself_imports_is_read_again_when_it_changes(project, monkeypatch):
+    # test code is surveyed for its syntax alone: what a helper production code imports goes on to
+    # import is known only from its own content
+    (project / "tests").mkdir()
+    (project / "tests" / "__init__.py").write_text("")
+    (project / "tests" / "builders.py").write_text("def build(user):\n    return user\n")
+    (project / "tests" / "noisy.py").write_text(_LOGS_EMAIL)
+    (project / "shop" / "setup.py").write_text("from tests.builders import build\n\n\ndef go(user):\n"
+                                                "    return build(user)\n")
+    _settled(project, monkeypatch)
+    (project / "tests" / "builders.py").write_text("from tests.noisy import note\n\n\ndef build(user):\n"
+                                                   "    note(user)\n    return user\n")
+    edited = _full(project)[0]
+    assert edited == _cold(project) and any(f["path"] == "tests/noisy.py" for f in edited)
+    (project / "tests" / "builders.py").write_text("def build(user):\n    return user\n")
+    again = _full(project)[0]
+    assert again == _cold(project) and not any(f["path"] == "tests/noisy.py" for f in again)
 
 
 def test_a_malformed_survey_in_the_snapshot_is_a_miss_for_that_file_alone(project, monkeypatch):

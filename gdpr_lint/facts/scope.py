@@ -59,7 +59,10 @@ class Modules:
         self.folders: dict[str, str] = {}  # package name -> its folder
         self._tests: list[tuple[int, str]] = []
         self._real: dict[str, int] | None = None  # the real path of a test file -> its index, once needed
-        self.root = os.path.realpath(root)
+        #: what the file system said: each path looked at -> its real path ("" when it did not
+        #: exist), for a later scan to check before it reuses what was found (:func:`still_holds`)
+        self.probes: dict[str, str] = {root: os.path.realpath(root)}
+        self.root = self.probes[root]
         self._found: dict[str, int | None] = {}
         for index in sorted(files):
             path, names = files[index]
@@ -81,7 +84,8 @@ class Modules:
         if self._real is None:
             self._real = {}
             for index, full in self._tests:
-                self._real.setdefault(os.path.realpath(full), index)
+                real = self.probes[full] = os.path.realpath(full)
+                self._real.setdefault(real, index)
         return self._real
 
     def locate(self, name: str) -> int | None:
@@ -100,8 +104,9 @@ class Modules:
                 base = os.path.join(folder, *parts[k:])
                 for candidate in (base + ".py", os.path.join(base, "__init__.py")):
                     if not os.path.exists(candidate):  # one stat: most such names are a class or a function
+                        self.probes[candidate] = ""
                         continue
-                    real = os.path.realpath(candidate)
+                    real = self.probes[candidate] = os.path.realpath(candidate)
                     if real in self.real and real.startswith(self.root + os.sep):
                         self._found[name] = self.real[real]
                         break
@@ -120,6 +125,17 @@ class Modules:
                     out.append(name)
                     break
         return out
+
+
+def still_holds(probes: dict[str, str]) -> bool:
+    """Whether the file system still says what :attr:`Modules.probes` recorded: the same real
+    path for each path that existed, and nothing at each path that did not.  A symbolic link
+    re-pointed in a folder no scan walks (one excluded or ignored, or outside the tree) changes
+    which test code production code imports without changing any file the scan reads."""
+    for path, real in probes.items():
+        if (os.path.realpath(path) if os.path.exists(path) else "") != real:
+            return False
+    return True
 
 
 def imported_test_code(imports: dict[int, list[str]], test_names: dict[int, set[str]],
