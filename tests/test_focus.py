@@ -1161,3 +1161,22 @@ def test_a_file_whose_analysis_has_nothing_to_read_is_checked_without_importing_
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "jobs.py")], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["0", "0", "8", "False"]
+
+
+def test_the_cut_is_made_once_for_a_file_that_has_something_to_read(tmp_path, monkeypatch):
+    # the check for nothing to read and the analysis after it share one cut of the file
+    from gdpr_lint import scan as scan_module
+    from gdpr_lint.engine import reach
+
+    made = []
+    real = reach.focus
+    from gdpr_lint.engine import analyzer
+
+    monkeypatch.setattr(reach, "focus", lambda *a: made.append(1) or real(*a))
+    monkeypatch.setattr(analyzer, "focus", lambda *a: made.append(1) or real(*a), raising=False)
+    path = tmp_path / "jobs.py"
+    path.write_text(_NOTHING_TO_READ.replace("    return user", "    log.info('%s', user.email)\n    return user"))
+    scan_module._init_worker(POLICY)
+    _digest, (findings, _suppressed, _rows, _lines) = scan_module.analyze_job(
+        (str(path), "jobs.py", "jobs", False, True), ProjectFacts(record_modules=frozenset()))
+    assert [f.code for f in findings] == ["GDPR301"] and len(made) == 1

@@ -28,11 +28,12 @@ from gdpr_lint.engine.budget import (
 )
 from gdpr_lint.engine.fields import FieldChecks
 from gdpr_lint.engine.flow import Flow
-from gdpr_lint.engine.focus import NOTHING, focus
+from gdpr_lint.engine.focus import NOTHING
 from gdpr_lint.engine.names import ImportResolver, Resolver, import_aliases
 from gdpr_lint.engine.positions import Positions
 from gdpr_lint.engine.reach import (
     class_statements_read,
+    cut,
     may_hold_records,
     may_load_code,
     record_call_names,
@@ -172,7 +173,7 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         classes = None  # (Python cannot parse it: libcst reads the classes, or says why it cannot)
     # (a class's field statements left out of libcst's parse, unless something else may read them)
     apart = classes is not None and not class_statements_read(source, policy)
-    focused = focus(source, prefilter, project, module_name, apart, record_call_names(policy.frameworks)) \
+    focused = cut(source, prefilter, project, module_name, apart, record_call_names(policy.frameworks)) \
         if prefilter is not None else None
     if focused is NOTHING:
         return _fields_alone(path, source, policy, classifier, module_name, project, classes)

@@ -73,4 +73,17 @@ def nothing_to_read(source: str, policy, module: str, project, prefilter) -> boo
     if may_hold_records(project, module, source):
         return False
     apart = not class_statements_read(source, policy)
-    return focus(source, prefilter, project, module, apart, record_call_names(policy.frameworks)) is NOTHING
+    return cut(source, prefilter, project, module, apart, record_call_names(policy.frameworks)) is NOTHING
+
+
+_LAST: list = []  # the last cut made: (its arguments, the part), for the analysis of the same file
+
+
+def cut(source: str, prefilter, facts, module: str, apart: bool, record_calls: frozenset[str]):
+    """:func:`~gdpr_lint.engine.focus.focus`, made once per file: the analysis asks again for the
+    cut :func:`nothing_to_read` made of the same text with the same facts."""
+    if _LAST and _LAST[0][0] is source and _LAST[0][1:] == (prefilter, facts, module, apart, record_calls):
+        return _LAST[1]
+    part = focus(source, prefilter, facts, module, apart, record_calls)
+    _LAST[:] = [(source, prefilter, facts, module, apart, record_calls), part]
+    return part

@@ -61,6 +61,7 @@ class Modules:
         self._real: dict[str, int] | None = None  # the real path of a test file -> its index, once needed
         #: what the file system said: each path looked at -> its real path ("" when it did not
         #: exist), for a later scan to check before it reuses what was found (:func:`still_holds`)
+        root = os.path.abspath(root)
         self.probes: dict[str, str] = {root: os.path.realpath(root)}
         self.root = self.probes[root]
         self._found: dict[str, int | None] = {}
