@@ -13,7 +13,7 @@ commit a ``.gdpr-lint-cache/`` of its own, and ``check`` runs in CI with CI's se
 reading it can at worst give wrong data, never run code.  Every type cached has an explicit
 to-data / from-data pair next to it (``Survey``, the per-file result tuple of ``Finding`` objects and
 inventory rows, the scan snapshot with the folder walk's ``Tree``, the whole scan's result and what
-the surveys decided, the parsed policy pack) and the from-data side checks the shape and the type
+the surveys decided, the project facts the analysis reads, the parsed policy pack) and the from-data side checks the shape and the type
 of every value; anything else raises :class:`BadEntry`, which :meth:`Cache.get` turns into a miss
 (the snapshot's surveys are checked when a scan uses them: a malformed one is a miss for its file).
 
@@ -75,10 +75,11 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by gdpr-lint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 
-NAMESPACES = ("survey", "result", "snapshot", "policy", "rights")
+NAMESPACES = ("survey", "result", "snapshot", "policy", "rights", "facts")
 _OWN_NAMES = frozenset({*NAMESPACES, ".gitignore", "CACHEDIR.TAG"})
 #: the largest entry read per namespace, in bytes (a larger one is a miss and is not written)
-MAX_BYTES = {"survey": 16 << 20, "result": 64 << 20, "snapshot": 256 << 20, "policy": 4 << 20, "rights": 16 << 20}
+MAX_BYTES = {"survey": 16 << 20, "result": 64 << 20, "snapshot": 256 << 20, "policy": 4 << 20, "rights": 16 << 20,
+             "facts": 64 << 20}
 _MAGIC = b"gdpr-lint-cache/1 "  # then 64 hex digits of the MAC, a newline, and the JSON
 _HEADER = len(_MAGIC) + 64 + 1
 _KEY_RE = re.compile(r"[0-9a-f]{64}\Z")

@@ -199,15 +199,15 @@ def _stamp_from_data(data) -> tuple:
 
 def snapshot_to_data(files: dict, results: dict, tree: Tree | None, run: dict | None = None,
                      project: dict | None = None) -> dict:
-    """The snapshot of a scan as JSON data: per file its stamp, digest and survey (as
-    :meth:`Survey.to_data` gave it); the results of the files analysed by key; the folder walk;
+    """The snapshot of a scan as JSON data: per file its stamp, digest, survey (as
+    :meth:`Survey.to_data` gave it) and :func:`_survey_print`; the results of the files analysed by key; the folder walk;
     and the whole scan's result with the key of everything it was made from (``run``: a scan of
     the same files with the same contents and settings is this result, nothing surveyed again);
     and what the surveys decided (``project``: the test code production code imports, per file the
     digest of the facts its result depends on, or ``""`` when it needs no analysis, and the stores'
     facts), with the keys of the surveys.  Both hold the paths the search for imported test code
     looked at, with what it found there (:func:`~gdpr_lint.facts.scope.still_holds`)."""
-    return {"files": {p: [list(stamp), digest, survey] for p, (stamp, digest, survey) in files.items()},
+    return {"files": {p: [list(stamp), digest, print_, list(light)] for p, (stamp, digest, print_, light) in files.items()},
             "results": {k: result_to_data(v) for k, v in results.items()},
             "tree": tree.to_data() if tree is not None else None,
             "run": run, "project": project}
@@ -215,14 +215,13 @@ def snapshot_to_data(files: dict, results: dict, tree: Tree | None, run: dict | 
 
 def snapshot_from_data(data) -> dict:
     """What :func:`snapshot_to_data` gave, every value checked (:class:`~gdpr_lint.cache.BadEntry`
-    otherwise), except each file's survey, which :func:`_survey_of` checks when it is used (a warm
-    scan that nothing changed uses none of them)."""
+    otherwise)."""
     need_keys(data, {"files", "results", "tree", "run", "project"})
     files = {}
     for path, entry in need(data["files"], dict).items():
-        if len(need(entry, list)) != 3:
-            raise BadEntry("a file entry is (stamp, digest, survey)")
-        files[path] = (_stamp_from_data(entry[0]), need(entry[1], str), need(entry[2], dict))
+        if len(need(entry, list)) != 4:
+            raise BadEntry("a file entry is (stamp, digest, print, what the scan reads of its survey)")
+        files[path] = (_stamp_from_data(entry[0]), need(entry[1], str), need(entry[2], str), _Held.check(entry[3]))
     results = {key: result_from_data(value) for key, value in need(data["results"], dict).items()}
     tree = None if data["tree"] is None else Tree.from_data(data["tree"])
     run = data["run"]
@@ -245,11 +244,40 @@ def _probes_from_data(data) -> dict[str, str]:
     return data
 
 
-def _survey_of(data: dict) -> Survey | None:
-    """A survey the snapshot holds, checked as a cache entry is (``None``: malformed, a miss)."""
+@dataclass(frozen=True)
+class _Held:
+    """What a scan reads of the survey of a file the snapshot holds, unless the project's surveys
+    changed (then the whole survey is read from the survey cache): :class:`Survey`'s fields of the
+    same names."""
+
+    lines: int
+    problem: str
+    code: str
+    parsed: bool
+    digest: str
+
+    @staticmethod
+    def of(data: dict) -> tuple:
+        """The snapshot's data of a survey (as :meth:`Survey.to_data` gives it)."""
+        return data["lines"], data["problem"], data["code"], data["parsed"], data["digest"]
+
+    @staticmethod
+    def check(data) -> tuple:
+        """:meth:`of`'s data read back (:class:`~gdpr_lint.cache.BadEntry` for any other shape)."""
+        if len(need(data, list)) != 5 or data[2] not in ("GDPR902", "GDPR905"):
+            raise BadEntry("a survey held is (lines, problem, code, parsed, digest)")
+        for value, kind in zip(data, (int, str, str, bool, str)):
+            need(value, kind)
+        return tuple(data)
+
+
+def _entry(stamp: tuple, digest: str, data) -> tuple | None:
+    """A file's snapshot entry: ``(stamp, digest, print, what the scan reads of the survey)``, from
+    its survey's data; ``None`` for data of another shape."""
+    print_ = _survey_print(data, digest)
     try:
-        return Survey.from_data(data)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return (stamp, digest, print_, _Held.check(list(_Held.of(data)))) if print_ else None
+    except (BadEntry, KeyError, TypeError):
         return None
 
 
@@ -463,6 +491,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     """
     from gdpr_lint.classify import Classifier
     from gdpr_lint.facts.project import build_facts
+    from gdpr_lint.facts.stored import facts_from_data, facts_to_data
     from gdpr_lint.policy.datamap import datamap_for
 
     root = root or Path.cwd()
@@ -508,7 +537,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         surveys: list[Survey | None] = []
         keys: list[str] = []
         stamps: list[tuple | None] = []
-        held: list[dict | None] = []  # the snapshot's survey of a file whose stamp is unchanged
+        held: list[tuple | None] = []  # what the snapshot holds of the survey of a file whose stamp is unchanged
         stable = True  # no file changed while it was read, no analysis cut short by the clock
         for path, shown, modname in jobs_list:
             # before reading: a later write changes the stamp (none for a given text: it is read afresh)
@@ -518,7 +547,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             if stamp is not None and entry is not None and entry[0] == stamp:
                 digests.append(entry[1])
                 keys.append("")
-                held.append(entry[2])
+                held.append(entry[3])
                 fresh[path] = entry
                 continue
             held.append(None)
@@ -542,8 +571,9 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             for i, (path, *_rest) in enumerate(jobs_list):
                 if held[i] is None and stamps[i] is not None and keys[i]:  # the same content, a new stamp
                     data = cache.get("survey", keys[i])
-                    if isinstance(data, dict):
-                        fresh[path] = (stamps[i], digests[i], data)
+                    entry = _entry(stamps[i], digests[i], data)
+                    if entry is not None:
+                        fresh[path] = entry
             if progress:
                 progress(0, 0, "surveying")
                 progress(0, 0, "analysing")
@@ -553,27 +583,42 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             results = snapshot["results"]
             _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run, snapshot.get("project"))
             return _finish(result, outputs, manifests, policy, root)
-        for i, data in enumerate(held):
-            surveys.append(_survey_of(data) if data is not None else None)
-            if data is not None and surveys[i] is None:  # malformed in the snapshot: the cache, or again
-                fresh.pop(jobs_list[i][0], None)
-                keys[i] = content_key("survey", survey_salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i])
+        # a file the snapshot holds: what the scan reads of its survey, the whole survey read from
+        # the survey cache only when the project's surveys changed (whole_surveys)
+        for i, light in enumerate(held):
+            surveys.append(_Held(*light) if light is not None else None)
             if surveys[i] is None and keys[i]:
                 surveys[i] = cache.get("survey", keys[i], Survey.from_data)
                 if surveys[i] is not None and stamps[i] is not None:
-                    fresh[jobs_list[i][0]] = (stamps[i], digests[i], surveys[i].to_data())
-        todo = [i for i, s in enumerate(surveys) if s is None]
-        if progress:
-            progress(0, len(todo), "surveying")
-        for n, (i, survey) in enumerate(zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])), 1):
+                    entry = _entry(stamps[i], digests[i], surveys[i].to_data())
+                    if entry is not None:
+                        fresh[jobs_list[i][0]] = entry
+
+        def survey_anew(todo: list[int], keys: list[str]) -> None:
             if progress:
-                progress(n, len(todo), "surveying")
-            surveys[i] = survey
-            if keys[i] and survey.digest == digests[i]:  # else the file was saved during the scan
-                data = survey.to_data()
-                cache.put("survey", keys[i], data)
-                if stamps[i] is not None:
-                    fresh[jobs_list[i][0]] = (stamps[i], digests[i], data)
+                progress(0, len(todo), "surveying")
+            for n, (i, survey) in enumerate(zip(todo, runner.map(survey_path, [jobs_list[i] for i in todo])), 1):
+                if progress:
+                    progress(n, len(todo), "surveying")
+                surveys[i] = survey
+                if keys[i] and survey.digest == digests[i]:  # else the file was saved during the scan
+                    data = survey.to_data()
+                    cache.put("survey", keys[i], data)
+                    entry = _entry(stamps[i], digests[i], data) if stamps[i] is not None else None
+                    if entry is not None:
+                        fresh[jobs_list[i][0]] = entry
+
+        survey_anew([i for i, s in enumerate(surveys) if s is None], keys)
+
+        def whole_surveys() -> None:
+            # the whole surveys of the files the snapshot holds: from the survey cache, or again
+            wanted = {i: content_key("survey", survey_salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i])
+                      for i, s in enumerate(surveys) if type(s) is _Held}
+            for i, key in wanted.items():
+                surveys[i] = cache.get("survey", key, Survey.from_data)
+            missing = [i for i in wanted if surveys[i] is None or surveys[i].digest != digests[i]]
+            if missing:
+                survey_anew(missing, [wanted.get(i, "") for i in range(len(surveys))])
         # test code that production code imports is production code: surveyed again as such
         # what the project's surveys decide (the test code production code imports, the project
         # facts, which files need analysis and the facts each one's result depends on) is the
@@ -582,26 +627,42 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
         # survey (a comment, a function's body that adds no call) does not build the project
         # facts again; the imported test code also needs the file system to say what it said
         before = snapshot.get("project")
-        prints = [_survey_print(s, d) for s, d in zip(surveys, digests)] if cache.in_use else []
+        # (each file's print is kept in the snapshot beside its survey)
+        prints = [entry[2] if entry is not None else _survey_print(s.to_data(), d) for s, d, entry in
+                  zip(surveys, digests, (fresh.get(job[0]) for job in jobs_list))] if cache.in_use else []
         promoted_key = _project_key(survey_salt, root, jobs_list, total, prints) if cache.in_use else ""
         if before is not None and before["promoted_key"] == promoted_key and still_holds(before["probes"]):
             promoted, probes = set(before["promoted"]), before["probes"]
             _survey_as_production(sorted(promoted), jobs_list, surveys, digests, runner, cache, survey_salt)
         else:
+            whole_surveys()
             promoted, probes = _promote_imported_tests(policy, jobs_list, surveys, digests, runner, cache,
                                                        survey_salt, root)
         result.imported_test_code = sorted(jobs_list[i][1] for i in promoted if i < total)
         for i in promoted if cache.in_use else ():
-            prints[i] = _survey_print(surveys[i], digests[i])
+            prints[i] = _survey_print(surveys[i].to_data(), digests[i])
         facts_key = _project_key(survey_salt, root, jobs_list, total, prints) if promoted and cache.in_use else \
             promoted_key
         built: list = []  # the project facts, built on first need
+        kept: list = []  # the facts the analysis and the rights check read, from the cache or built
 
         def project_facts():
             if not built:
+                whole_surveys()
                 built.append(build_facts([c for s in surveys for c in s.headers], policy, Classifier(policy),
                                          [(s.facts, job[1]) for s, job in zip(surveys, jobs_list) if s.facts]))
             return built[0]
+
+        def analysis_facts():
+            # the same surveys build the same facts: those the analysis reads are kept under their key
+            if not kept:
+                facts = cache.get("facts", facts_key, facts_from_data) if facts_key and not built else None
+                if facts is None:
+                    facts = project_facts()
+                    if facts_key:
+                        cache.put("facts", facts_key, facts_to_data(facts))
+                kept.append(facts)
+            return kept[0]
 
         if before is not None and before["facts_key"] == facts_key:
             needs, stores = before["needs"], before["stores"]
@@ -633,7 +694,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                     cache.get("result", keys[i], result_from_data) if keys[i] else None)
                 if outputs[i] is None:
                     todo.append(i)
-        project = project_facts().for_analysis() if todo else None
+        project = analysis_facts().for_analysis() if todo else None
         done = 0
         if progress:
             progress(0, len(todo), "analysing")
@@ -661,7 +722,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
     part = ScanResult()
     _gather(part, outputs)
     if part.inventory:
-        _rights(part, policy, project_facts, stores, jobs_list, digests, root, cache)
+        _rights(part, policy, analysis_facts, stores, jobs_list, digests, root, cache)
     run = {"key": run_key, "imported": result.imported_test_code, "probes": probes,
            "result": result_to_data((part.findings, part.suppressed, [*part.inventory, *part.disclosures],
                                      part.lines))} if run_key and stable else None
@@ -680,13 +741,17 @@ def _run_key(policy: Policy, survey_salt: str, jobs_list: list, total: int, dige
                        json.dumps([[*job[:3], i < total, digest] for i, (job, digest) in enumerate(zip(jobs_list, digests))]))
 
 
+#: a file changed this recently may change again within its clock's resolution with the same size
+RACY_FILE_NS = 2_000_000_000
+
+
 def _keep_snapshot(cache: Cache, key: str, snapshot: dict, fresh: dict, results: dict, tree, run: dict | None,
                    project: dict | None = None) -> None:
     """Write the scan's snapshot when it differs from the one read.  A file written in the last
     seconds may be written again within the clock's resolution with the same size: such ("racy")
     entries are left out, to be read again next time, as git does."""
     known = snapshot["files"]
-    recent = time.time_ns() - 2_000_000_000
+    recent = time.time_ns() - RACY_FILE_NS
     fresh = {p: e for p, e in fresh.items() if e[0][1] < recent and e[0][2] < recent}
     old = snapshot.get("run")
     if fresh.keys() != known.keys() or any(fresh[p][0] != known[p][0] for p in fresh) or (
@@ -870,12 +935,17 @@ def _survey_as_production(indexes: list[int], jobs_list: list, surveys: list, di
         surveys[i] = found[i]
 
 
-def _survey_print(survey: Survey, digest: str) -> str:
-    """A file's survey as the project sees it: all of it but its length and digest, which no
-    project fact depends on; and the digest of a file whose survey read no facts (test code,
-    surveyed for its syntax alone: what it imports matters once production code imports it)."""
-    return json.dumps([survey.headers, survey.facts, survey.analyse, survey.words, survey.problem, survey.code,
-                       survey.parsed, "" if survey.facts else digest], separators=(",", ":"), default=str)
+def _survey_print(data, digest: str) -> str:
+    """The SHA-256 of a file's survey (as :meth:`Survey.to_data` gives it) as the project sees it:
+    all of it but its length and digest, which no project fact depends on; and the digest of a file
+    whose survey read no facts (test code, surveyed for its syntax alone: what it imports matters
+    once production code imports it).  ``""`` for data of another shape."""
+    try:
+        text = json.dumps([data["headers"], data["facts"], data["analyse"], data["words"], data["problem"],
+                           data["code"], data["parsed"], "" if data["facts"] else digest], separators=(",", ":"))
+    except (TypeError, KeyError, ValueError, RecursionError):
+        return ""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _project_key(salt: str, root: Path, jobs_list: list, total: int, prints: list[str]) -> str:
@@ -884,7 +954,7 @@ def _project_key(salt: str, root: Path, jobs_list: list, total: int, prints: lis
     h = hashlib.sha256(json.dumps([[*job[:3], len(job) > 3 and job[3], i < total] for i, job in enumerate(jobs_list)],
                                   default=str).encode("utf-8", "surrogateescape"))
     for text in prints:
-        h.update(text.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(text.encode("ascii") + b"\0")
     return content_key("project", salt, str(root.absolute()), h.hexdigest())
 
 

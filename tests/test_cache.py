@@ -387,10 +387,11 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
     import dataclasses
 
     from gdpr_lint.cache import NAMESPACES, Cache
+    from gdpr_lint.facts.stored import facts_from_data, facts_to_data
     from gdpr_lint.files.discovery import Tree
     from gdpr_lint.policy import _pack_from_data, load_policy_cached
-    from gdpr_lint.scan import (Survey, result_from_data, result_to_data, rights_from_data, snapshot_from_data,
-                                snapshot_to_data)
+    from gdpr_lint.scan import (Survey, _Held, _survey_print, result_from_data, result_to_data, rights_from_data,
+                                snapshot_from_data, snapshot_to_data)
 
     (project / "shop" / "jobs.py").write_text("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
                                               "def run(user):\n    try:\n        return int(user.age)\n"
@@ -402,6 +403,7 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
     monkeypatch.setattr(policy_module, "_PACK_TEXT", {})  # as in a new process: the pack goes to the cache
     load_policy_cached(OrgConfig(), folder)
     cold = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
+    monkeypatch.setattr(scan_module, "RACY_FILE_NS", 0)  # the files written a moment ago are held too
     scan([project], load_policy(), root=project, jobs=1, cache_dir=folder)
     warm = scan([project], load_policy(), root=project, jobs=1, cache_dir=folder)
     assert [asdict(f) for f in warm.findings] == [asdict(f) for f in cold.findings] and warm.inventory == cold.inventory
@@ -428,10 +430,15 @@ def test_every_cached_type_reads_back_exactly_as_it_was_written(project, monkeyp
                 snap = snapshot_from_data(raw)
                 assert as_json(snapshot_to_data(snap["files"], snap["results"], snap["tree"], snap["run"],
                                                 snap["project"])) == raw
-                for _stamp, _digest, held in snap["files"].values():  # each survey is checked when used
-                    assert as_json(Survey.from_data(held).to_data()) == held
+                assert snap["files"]  # each file's print and what the scan reads of its survey, kept
+                for _stamp, digest, print_, light in snap["files"].values():
+                    data = next(s.to_data() for s in surveys if s.digest == digest)
+                    assert print_ == _survey_print(data, digest) and list(light) == list(_Held.of(data))
                 assert as_json(result_to_data(result_from_data(raw["run"]["result"], marked=True))) == \
                     raw["run"]["result"]
+            elif ns == "facts":  # (a frozen set's order is its own: compared as facts)
+                facts = facts_from_data(raw)
+                assert facts_from_data(as_json(facts_to_data(facts))) == facts and facts.record_modules
             elif ns == "rights":
                 findings, marks, parsed, seen_then = rights_from_data(raw)
                 assert as_json({"findings": [f.to_data() for f in findings],
@@ -529,12 +536,13 @@ def test_runs_from_a_subfolder_share_the_projects_cache(tmp_path, monkeypatch):
 
 
 class Steps:
-    """Counts what the scans do after reading the files: the surveys the project reads, the
+    """Counts what the scans do after reading the files: the surveys the project decodes, the
     project facts built, the test code production code imports worked out, and the files
     whose need of analysis the project facts decide (a scan that reuses the last whole result does
     none of these; one whose surveys are unchanged does none of the last three)."""
 
     def __init__(self, monkeypatch) -> None:
+        from gdpr_lint import survey as survey_module
         from gdpr_lint.facts import project as project_facts
 
         self.decoded = self.built = self.promoted = self.decided = 0
@@ -545,7 +553,7 @@ class Steps:
                 return real(*args, **kwargs)
             return counted
 
-        monkeypatch.setattr(scan_module, "_survey_print", counting("decoded", scan_module._survey_print))
+        monkeypatch.setattr(survey_module, "check_file_facts", counting("decoded", survey_module.check_file_facts))
         monkeypatch.setattr(project_facts, "build_facts", counting("built", project_facts.build_facts))
         monkeypatch.setattr(scan_module, "_promote_imported_tests",
                             counting("promoted", scan_module._promote_imported_tests))
@@ -601,23 +609,27 @@ def test_the_whole_result_is_not_reused_when_a_file_or_the_rules_change(project,
     _full(project)
     assert steps.done()[0] > 0  # the surveys are read
     _full(project, load_policy(OrgConfig(ignore=["GDPR301"])))  # other rules in force
-    assert steps.done()[0] > 0
+    assert steps.done() != (0, 0, 0, 0)
     os.utime(project / "shop" / "util.py", (1, 1))  # the same content with other times: still the same
     _full(project, load_policy(OrgConfig(ignore=["GDPR301"])))
-    assert steps.done()[0] == 0
+    assert steps.done() == (0, 0, 0, 0)
 
 
 def test_an_edit_that_changes_no_survey_decides_nothing_again_and_is_analysed(project, monkeypatch):
     (project / "shop" / "factories.py").write_text("def make_customer(email):\n    return email\n")
     (project / "shop" / "seed.py").write_text("from shop.factories import make_customer\n")
+    # the files written a moment ago are held in the snapshot (each edit below changes a file's size)
+    monkeypatch.setattr(scan_module, "RACY_FILE_NS", 0)
     _settled(project, monkeypatch)
     steps, counter = Steps(monkeypatch), Counter(monkeypatch)
     # a comment and a log line of the same shape: the survey of views.py is the same
     (project / "shop" / "views.py").write_text(VIEWS.replace("signed up %s", "joined: %s") + "# edited\n")
     edited = _full(project)
     assert counter.analysed == ["views.py"]
-    _decoded, built, promoted, decided = steps.done()
-    assert promoted == 0 and decided == 0 and built == 1  # the facts only for the file's analysis
+    decoded, built, promoted, decided = steps.done()
+    # no other file's survey is read but the imported test code's as production code (factories.py),
+    # and the facts for the file's analysis are the last scan's
+    assert (decoded, promoted, decided, built) == (1, 0, 0, 0)
     assert edited[5] == ["shop/factories.py"]
     cold = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
     assert edited[0] == [asdict(f) for f in cold.findings] and edited[2] == cold.inventory
@@ -679,23 +691,31 @@ def test_what_imported_test_code_itself_imports_is_read_again_when_it_changes(pr
     assert again == _cold(project) and not any(f["path"] == "tests/noisy.py" for f in again)
 
 
-def test_a_malformed_survey_in_the_snapshot_is_a_miss_for_that_file_alone(project, monkeypatch):
-    # the snapshot's surveys are checked only when used (a scan that reuses the whole result reads none)
-    from gdpr_lint import scan as scan_mod
+def test_the_snapshot_holds_no_survey_and_a_malformed_one_in_the_cache_is_a_miss_for_that_file_alone(
+        project, monkeypatch):
+    # the snapshot keeps what a scan reads of each survey; the whole surveys, read only when the
+    # project's surveys changed, come from the survey cache, each checked as it is read
+    import hashlib
 
-    expected = _full(project)
-    (project / "shop" / "util.py").write_text("def add(a, b):\n    return b + a\n")  # the whole result goes
-    real = scan_mod.snapshot_from_data
+    from gdpr_lint.cache import Cache
 
-    def spoiled(data):
-        snap = real(data)
-        for path, (stamp, digest, _held) in list(snap["files"].items()):
-            if path.endswith("models.py"):
-                snap["files"][path] = (stamp, digest, {"headers": "not a list"})
-        return snap
-
-    monkeypatch.setattr(scan_mod, "snapshot_from_data", spoiled)
-    counter = Counter(monkeypatch)
+    monkeypatch.setattr(scan_module, "RACY_FILE_NS", 0)  # the files written a moment ago are held too
+    _settled(project, monkeypatch)
+    cache = Cache(project / ".cache")
+    snapshots = [cache.get("snapshot", p.name) for p in (project / ".cache" / "snapshot").glob("*/*")]
+    assert snapshots and all(snap["files"] for snap in snapshots) and all(len(entry) == 4 and len(entry[3]) == 5 and isinstance(entry[2], str)
+                             for snap in snapshots for entry in snap["files"].values())
+    models = hashlib.sha256((project / "shop" / "models.py").read_bytes()).hexdigest()
+    spoiled = [p.name for p in (project / ".cache" / "survey").glob("*/*")
+               if (cache.get("survey", p.name) or {}).get("digest") == models]
+    assert spoiled
+    for key in spoiled:
+        cache.put("survey", key, {"headers": "not a list"})  # authentic, of the wrong shape
+    steps, counter = Steps(monkeypatch), Counter(monkeypatch)
+    # an edit that changes what util.py's survey says: the project's surveys are read
+    (project / "shop" / "util.py").write_text("from shop.models import Customer\n\n\ndef add(a, b):\n"
+                                              "    return Customer(email=a)\n")
     again = _full(project)
-    assert counter.surveyed == ["util.py"]  # models.py's survey comes from the survey cache instead
-    assert again[0] == expected[0] and again[2] == expected[2]
+    assert steps.done()[0] > 0 and sorted(counter.surveyed) == ["models.py", "util.py"]
+    cold = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
+    assert again[0] == [asdict(f) for f in cold.findings] and again[2] == cold.inventory
