@@ -199,9 +199,10 @@ def _stamp_from_data(data) -> tuple:
 
 def snapshot_to_data(files: dict, results: dict, tree: Tree | None, run: dict | None = None,
                      project: dict | None = None) -> dict:
-    """The snapshot of a scan as JSON data: per file its stamp, digest, survey (as
-    :meth:`Survey.to_data` gave it) and :func:`_survey_print`; the results of the files analysed by key; the folder walk;
-    and the whole scan's result with the key of everything it was made from (``run``: a scan of
+    """The snapshot of a scan as JSON data: per file its stamp, digest, :func:`_survey_print` and
+    what a scan reads of its survey (:class:`_Held`: the whole survey is in the survey cache, read
+    only when the project's surveys changed); the results of the files analysed by key; the folder
+    walk; and the whole scan's result with the key of everything it was made from (``run``: a scan of
     the same files with the same contents and settings is this result, nothing surveyed again);
     and what the surveys decided (``project``: the test code production code imports, per file the
     digest of the facts its result depends on, or ``""`` when it needs no analysis, and the stores'
