@@ -460,6 +460,32 @@ class Cache:
         except OSError:
             pass
 
+    def keep_newest(self, namespace: str, count: int) -> None:
+        """Delete all but the ``count`` entries of ``namespace`` written last (best effort): for the
+        namespaces whose entries a later scan replaces rather than reuses (the snapshot of each set
+        of paths scanned, the project facts of each state of the surveys), so the folder does not
+        grow with every edit.  Only regular files named as entries, in prefix folders that are not
+        links, are deleted."""
+        if self._root is None or namespace not in NAMESPACES or not self._namespace_ok(namespace):
+            return
+        found: list[tuple[int, str]] = []
+        try:
+            with os.scandir(self._root / namespace) as prefixes:
+                for prefix in prefixes:
+                    if len(prefix.name) != 2 or not prefix.is_dir(follow_symlinks=False):
+                        continue
+                    with os.scandir(prefix.path) as entries:
+                        found.extend((e.stat(follow_symlinks=False).st_mtime_ns, e.path) for e in entries
+                                     if _KEY_RE.match(e.name) and e.is_file(follow_symlinks=False))
+        except OSError:
+            return
+        found.sort(reverse=True)
+        for _when, path in found[count:]:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
     def _prepare(self) -> bool:
         """Make the folder and its markers; ``False`` when the folder is not a real folder."""
         if self._ready:

@@ -662,6 +662,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
                     facts = project_facts()
                     if facts_key:
                         cache.put("facts", facts_key, facts_to_data(facts))
+                        cache.keep_newest("facts", FACTS_KEPT)
                 kept.append(facts)
             return kept[0]
 
@@ -744,6 +745,10 @@ def _run_key(policy: Policy, survey_salt: str, jobs_list: list, total: int, dige
 
 #: a file changed this recently may change again within its clock's resolution with the same size
 RACY_FILE_NS = 2_000_000_000
+#: the snapshots kept, one per set of paths scanned (a commit's staged files, a folder, the project)
+SNAPSHOTS_KEPT = 16
+#: the project facts kept, one per state of the project's surveys (the last edits')
+FACTS_KEPT = 8
 
 
 def _keep_snapshot(cache: Cache, key: str, snapshot: dict, fresh: dict, results: dict, tree, run: dict | None,
@@ -759,6 +764,8 @@ def _keep_snapshot(cache: Cache, key: str, snapshot: dict, fresh: dict, results:
             results.keys() != snapshot["results"].keys()) or tree is not snapshot.get("tree") or (
             (run or {}).get("key") != (old or {}).get("key")) or project != snapshot.get("project"):
         cache.put("snapshot", key, snapshot_to_data(fresh, results, tree, run, project))
+        if "tree" not in snapshot:  # the first of these paths (none was read): the oldest others go
+            cache.keep_newest("snapshot", SNAPSHOTS_KEPT)
 
 
 def _gather(result: ScanResult, outputs: list) -> None:

@@ -719,3 +719,43 @@ def test_the_snapshot_holds_no_survey_and_a_malformed_one_in_the_cache_is_a_miss
     assert steps.done()[0] > 0 and sorted(counter.surveyed) == ["models.py", "util.py"]
     cold = scan([project], load_policy(), root=project, jobs=1, cache_dir=None)
     assert again[0] == [asdict(f) for f in cold.findings] and again[2] == cold.inventory
+
+
+def test_only_the_newest_snapshots_and_project_facts_are_kept(tmp_path, monkeypatch):
+    # a snapshot per set of paths scanned and the project facts per state of the surveys are
+    # replaced, not reused, by later scans: the oldest go, so the folder does not grow with each edit
+    from gdpr_lint.cache import Cache
+
+    folder = tmp_path / "cache"
+    cache = Cache(folder)
+    keys = [f"{i:064x}" for i in range(1, 6)]
+    for n, key in enumerate(keys):
+        cache.put("facts", key, {"n": n})
+        os.utime(folder / "facts" / key[:2] / key, ns=(10**18 + n, 10**18 + n))
+    cache.put("result", keys[0], [])
+    (folder / "facts" / keys[0][:2] / "notes.txt").write_text("not an entry")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / ("f" * 64)).write_text("precious")
+    (folder / "facts" / "ff").symlink_to(outside)  # a prefix folder that is a link: not entered
+    cache.keep_newest("facts", 2)
+    assert [k for k in keys if cache.get("facts", k) is not None] == keys[3:]
+    assert cache.get("result", keys[0]) == [] and (folder / "facts" / keys[0][:2] / "notes.txt").exists()
+    assert (outside / ("f" * 64)).read_text() == "precious"
+
+
+def test_a_scan_keeps_the_newest_facts_and_snapshots_and_finds_the_same(project, monkeypatch):
+    monkeypatch.setattr(scan_module, "FACTS_KEPT", 2)
+    monkeypatch.setattr(scan_module, "SNAPSHOTS_KEPT", 2)
+    _settled(project, monkeypatch)
+    util = project / "shop" / "util.py"
+    for n in range(3):  # each edit changes the survey, and the file is analysed: new project facts
+        util.write_text("import logging\n\nlog = logging.getLogger(__name__)\n\n\n" + "".join(
+            f"def note{i}(user):\n    log.info('%s', user.email)\n\n\n" for i in range(n + 1)))
+        _full(project)
+    folder = project / ".cache"
+    assert len(list((folder / "facts").glob("*/*"))) == 2
+    for paths in ([project / "shop" / "views.py"], [project / "shop" / "models.py"], [project / "shop"]):
+        scan(paths, load_policy(), root=project, jobs=1, cache_dir=folder)
+    assert len(list((folder / "snapshot").glob("*/*"))) == 2
+    assert _full(project)[0] == _cold(project)
