@@ -296,6 +296,15 @@ def _limit_memory(limit: int) -> None:
         pass
 
 
+def _survey_key(policy: Policy | None, salt: str, job: tuple, digest: str) -> str:
+    """The survey cache's key of a job's file: what its survey is made from, the file's content,
+    module name and file name, and whether it is surveyed as test code (by its path in the scan,
+    :func:`_skips_data_rules`): two files of the same content, one of them test code, are
+    surveyed apart.  ``policy`` may be ``None`` for a job that says production code imports it."""
+    test = not (len(job) > 3 and job[3]) and policy is not None and policy.skips_data_rules(job[1])
+    return content_key("survey", salt, job[2], Path(job[0]).name, digest, "test" if test else "production")
+
+
 def _skips_data_rules(policy: Policy, job: tuple) -> bool:
     """Whether the data rules skip a job's file: test code (``scope.yaml``), unless the job says that
     production code imports it (a fourth element, ``True``: :mod:`gdpr_lint.facts.scope`)."""
@@ -559,7 +568,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             except OSError:
                 digest = ""
             digests.append(digest)
-            keys.append(content_key("survey", survey_salt, modname, Path(path).name, digest) if digest else "")
+            keys.append(_survey_key(policy, survey_salt, (path, shown, modname), digest) if digest else "")
         # the same files with the same contents and settings as the last scan: its result (each
         # file's survey and analysis, the project facts and the project-wide checks are functions
         # of exactly these), nothing surveyed or analysed again
@@ -613,7 +622,7 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
 
         def whole_surveys() -> None:
             # the whole surveys of the files the snapshot holds: from the survey cache, or again
-            wanted = {i: content_key("survey", survey_salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i])
+            wanted = {i: _survey_key(policy, survey_salt, jobs_list[i], digests[i])
                       for i, s in enumerate(surveys) if type(s) is _Held}
             for i, key in wanted.items():
                 surveys[i] = cache.get("survey", key, Survey.from_data)
@@ -929,8 +938,7 @@ def _survey_as_production(indexes: list[int], jobs_list: list, surveys: list, di
                           salt: str) -> None:
     """Survey the files at ``indexes`` again as production code (cached under their own key):
     each survey replaces the test-code one in ``surveys``, and each job says so, for the analysis."""
-    keys = {i: content_key("survey", salt, jobs_list[i][2], Path(jobs_list[i][0]).name, digests[i], "production")
-            if digests[i] else "" for i in indexes}
+    keys = {i: _survey_key(None, salt, (*jobs_list[i][:3], True), digests[i]) if digests[i] else "" for i in indexes}
     for i in indexes:
         jobs_list[i] = (*jobs_list[i][:3], True)
     found = {i: cache.get("survey", keys[i], Survey.from_data) if keys[i] else None for i in indexes}

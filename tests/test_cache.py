@@ -759,3 +759,31 @@ def test_a_scan_keeps_the_newest_facts_and_snapshots_and_finds_the_same(project,
         scan(paths, load_policy(), root=project, jobs=1, cache_dir=folder)
     assert len(list((folder / "snapshot").glob("*/*"))) == 2
     assert _full(project)[0] == _cold(project)
+
+
+SEED = "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef greet(user):\n    log.info('hello %s', user.email)\n"
+
+
+def _findings(root: Path, cache: Path | None) -> list:
+    result = scan([root], load_policy(), root=root, jobs=1, cache_dir=cache)
+    return [(f.path, f.line, f.code) for f in result.findings]
+
+
+def test_a_test_file_and_a_production_file_of_the_same_content_and_name_are_surveyed_apart(tmp_path, monkeypatch):
+    # two folders without __init__.py give both files the module name `seed`; the one under
+    # testing/ is test code (scope.yaml): its survey (syntax alone) once stood for both in the
+    # cache, and an edit elsewhere, which reads the whole surveys again, lost the other's finding
+    monkeypatch.setattr(scan_module, "RACY_FILE_NS", 0)
+    project = tmp_path / "proj"
+    for folder in ("a", "testing"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "seed.py").write_text(SEED)
+    (project / "b.py").write_text("def other():\n    return 1\n")
+    cache = tmp_path / "cache"
+    cold = _findings(project, None)
+    assert cold == [("a/seed.py", 7, "GDPR301")]
+    assert _findings(project, cache) == cold
+    (project / "b.py").write_text("import os\n\n\ndef other():\n    return os.getcwd()\n")  # b.py's survey changes
+    assert _findings(project, cache) == _findings(project, None) == cold
+    # the same file scanned from inside the test folder is production code there
+    assert _findings(project / "testing", cache) == _findings(project / "testing", None) == [("seed.py", 7, "GDPR301")]
