@@ -568,7 +568,8 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
             except OSError:
                 digest = ""
             digests.append(digest)
-            keys.append(_survey_key(policy, survey_salt, (path, shown, modname), digest) if digest else "")
+            keys.append(_survey_key(policy, survey_salt, (path, shown, modname), digest) if digest and cache.in_use
+                        else "")
         # the same files with the same contents and settings as the last scan: its result (each
         # file's survey and analysis, the project facts and the project-wide checks are functions
         # of exactly these), nothing surveyed or analysed again
