@@ -13,9 +13,9 @@ commit a ``.gdpr-lint-cache/`` of its own, and ``check`` runs in CI with CI's se
 reading it can at worst give wrong data, never run code.  Every type cached has an explicit
 to-data / from-data pair next to it (``Survey``, the per-file result tuple of ``Finding`` objects and
 inventory rows, the scan snapshot with the folder walk's ``Tree``, the whole scan's result and what
-the surveys decided, the project facts the analysis reads, the parsed policy pack) and the from-data side checks the shape and the type
-of every value; anything else raises :class:`BadEntry`, which :meth:`Cache.get` turns into a miss
-(the snapshot's surveys are checked when a scan uses them: a malformed one is a miss for its file).
+the surveys decided, the project facts the analysis reads, the parsed policy pack) and the from-data
+side checks the shape and the type of every value; anything else raises :class:`BadEntry`, which
+:meth:`Cache.get` turns into a miss (a malformed survey is a miss for its own file alone).
 
 **Authenticated.**  JSON alone would still let a committed entry claim that a file has no findings.
 So every entry carries an HMAC-SHA256 over its namespace, its key and its bytes, under a secret

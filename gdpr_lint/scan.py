@@ -956,12 +956,17 @@ def _survey_print(data, digest: str) -> str:
     """The SHA-256 of a file's survey (as :meth:`Survey.to_data` gives it) as the project sees it:
     all of it but its length and digest, which no project fact depends on; and the digest of a file
     whose survey read no facts (test code, surveyed for its syntax alone: what it imports matters
-    once production code imports it).  ``""`` for data of another shape."""
+    once production code imports it).  ``""`` for data of another shape; a print no other scan
+    matches for a survey that is not JSON data (nothing the project decided is then reused)."""
     try:
         text = json.dumps([data["headers"], data["facts"], data["analyse"], data["words"], data["problem"],
                            data["code"], data["parsed"], "" if data["facts"] else digest], separators=(",", ":"))
-    except (TypeError, KeyError, ValueError, RecursionError):
+    except (KeyError, IndexError):
         return ""
+    except (TypeError, ValueError, RecursionError):
+        import secrets
+
+        return secrets.token_hex(32)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 

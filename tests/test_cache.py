@@ -787,3 +787,14 @@ def test_a_test_file_and_a_production_file_of_the_same_content_and_name_are_surv
     assert _findings(project, cache) == _findings(project, None) == cold
     # the same file scanned from inside the test folder is production code there
     assert _findings(project / "testing", cache) == _findings(project / "testing", None) == [("seed.py", 7, "GDPR301")]
+
+
+def test_a_survey_print_is_made_of_its_data_and_never_matches_for_data_that_is_not_json():
+    from gdpr_lint.scan import Survey, _survey_print
+
+    data = Survey(facts={"calls": ["log"]}).to_data()
+    assert _survey_print(data, "d1") == _survey_print(dict(data), "d2")  # (the digest only without facts)
+    assert _survey_print({**data, "facts": {}}, "d1") != _survey_print({**data, "facts": {}}, "d2")
+    assert _survey_print({"headers": []}, "d") == ""  # another shape
+    odd = {**data, "facts": {"calls": {"log"}}}  # a set: no JSON, so a print that matches no other scan's
+    assert _survey_print(odd, "d") != _survey_print(odd, "d") and len(_survey_print(odd, "d")) == 64

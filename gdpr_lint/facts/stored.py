@@ -7,8 +7,8 @@ milliseconds.  The facts the analysis reads (:meth:`ProjectFacts.for_analysis`),
 every class (the erasure and access check follows a store's bases), are kept in the cache under
 the key of every survey (``facts`` namespace, :func:`gdpr_lint.scan.scan`).
 
-The data is JSON, as every cache entry is (:mod:`gdpr_lint.cache`): a value is a scalar (a string,
-a number, ``true``/``false``, ``null``) or a list whose first item says what it holds: ``"t"``
+The data is JSON, as every cache entry is (:mod:`gdpr_lint.cache`): a value is a string, a number,
+``true`` or ``false``, or a list whose first item says what it holds: ``"t"``
 a tuple, ``"l"`` a list, ``"f"`` a frozen set, ``"d"`` a dictionary (its keys and values in
 turn: a key may be a tuple), ``"m"`` a :class:`~gdpr_lint.classify.Match`, ``"e"`` an
 :class:`~gdpr_lint.facts.project.Evidence`.  Reading builds those types and no other, each value
