@@ -168,10 +168,15 @@ def entries(repo: Path) -> list[tuple[str, str, Path]]:
 
 
 def fill_cache(monkeypatch, repo: Path, tmp_path: Path) -> list[tuple[str, str, Path]]:
-    """Run every command that writes the cache; every namespace gets entries."""
+    """Run every command that writes the cache; every namespace gets entries (the snapshot holds
+    the files written a moment ago too, as it holds older ones)."""
+    from gdpr_lint import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "RACY_FILE_NS", 0)
     outputs(monkeypatch, repo, tmp_path / "fill")
     found = entries(repo)
     assert {ns for ns, _, _ in found} == set(NAMESPACES), found
+    assert all(Cache(repo / CACHE).get(ns, key)["files"] for ns, key, _ in found if ns == "snapshot")
     return found
 
 
@@ -227,7 +232,8 @@ def _forge_no_findings(ns: str, value):
     if ns == "result":
         return [[], [], [], value[3]]
     if ns == "snapshot":
-        files = {p: [stamp, digest, {**survey, "analyse": False}, print_] for p, (stamp, digest, survey, print_) in
+        # (per file: stamp, digest, print, and what a scan reads of its survey: no problem to report)
+        files = {p: [stamp, digest, print_, [light[0], "", *light[2:]]] for p, (stamp, digest, print_, light) in
                  value["files"].items()}
         run = value.get("run")  # the whole scan's result
         project = value.get("project")  # and what the surveys decided: no file needs analysis
