@@ -1180,3 +1180,73 @@ def test_the_cut_is_made_once_for_a_file_that_has_something_to_read(tmp_path, mo
     _digest, (findings, _suppressed, _rows, _lines) = scan_module.analyze_job(
         (str(path), "jobs.py", "jobs", False, True), ProjectFacts(record_modules=frozenset()))
     assert [f.code for f in findings] == ["GDPR301"] and len(made) == 1
+
+
+def test_a_log_call_with_no_personal_data_around_it_is_not_read():
+    """A sink is a finding only where personal data reaches it: a function that logs what names
+    none (its own text, what it reads of self, the module's names it reads, what its callers pass
+    and what its helpers return) is left out, as a raise of the same is."""
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    def rebuild(index):
+        log.info("rebuilt %s entries", index.size)
+
+    def signup(customer):
+        log.info("welcome %s", customer.email)
+    """ + UNRELATED
+    kept = _kept(source)
+    assert "def signup" in kept and "def rebuild" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and [f.line for f in whole] == [9]
+
+
+def test_a_weak_word_needs_a_person_beside_it_in_the_same_statement():
+    """``source.name`` set in one method and a docstring that mentions a user are no person's
+    name: a weak word counts beside a person's name in the statement that reads it (``user.name``),
+    and a docstring or comment is no statement that gives a local name its value."""
+    source = '''
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Importer:
+        def __init__(self, source):
+            """Read the rows from the source a user gives."""
+            self.source = source
+            self.label = source.name
+
+        def run(self):
+            log.info("importing %s", self.label)
+
+    class Greeter:
+        def __init__(self, user):
+            # the source of the label
+            self.label = user.name
+
+        def run(self):
+            log.info("hello %s", self.label)
+    ''' + UNRELATED
+    kept = _kept(source)
+    assert "importing" not in kept and "hello" in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and [f.line for f in whole] == [20]
+    # the weak word set by one method, the person's name by another: no statement holds both
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Report:
+        def set_owner(self, user):
+            self.owner = user.pk
+
+        def set_label(self, config):
+            self.label = config.name
+
+        def run(self):
+            log.info("report %s for %s", self.label, self.owner)
+    """ + UNRELATED
+    assert "def run" not in _kept(source)
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) == []
+    assert "def run" in _kept(source.replace("config.name", "user.name").replace("config)", "config, user)"))

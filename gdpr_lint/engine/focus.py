@@ -9,10 +9,11 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
 - every class's own statements (its inner classes, its settings), its header and decorators,
   but, where the record classes are read from ``ast`` (:mod:`gdpr_lint.engine.record_classes`),
   not the statements that only declare a field or are its docstring;
-- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`; a
-  raise only where what it may carry can be personal data: what the function names, with its
-  class, what other methods set on self and the module's names it reads, what callers pass it or
-  a helper returns), something always reported, a class or a record declared inside them
+- the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`: a
+  log call, a store, a request, a raise) where what it may get can be personal data: what the
+  function names, with its class, what other methods set on self and the module's names it
+  reads (a weak word, "name", beside a person's name in the same statement or function), what
+  callers pass it or a helper returns; something always reported, a class or a record declared inside them
   (``Table("customers", ...)``), a call of a function the project facts say writes its
   parameters to a sink or builds a remote log handler (under its own name or one it is
   imported as), a project handler named anywhere in them, or the name of an object another
@@ -236,7 +237,14 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             found = self_reads[text] = [m.group(1) for m in standalone(_SELF_READ, text)]
         return found
 
-    bound_idents: dict[str, set[str]] = {}  # a module statement's text -> its identifiers
+    piece_idents: dict[str, set[str]] = {}  # a statement's text -> its identifiers
+
+    def idents_of(text: str) -> set[str]:
+        """The identifiers of a statement, read once for all the functions that read it."""
+        found = piece_idents.get(text)
+        if found is None:
+            found = piece_idents[text] = identifiers(text)
+        return found
 
     def data_near(i: int) -> bool:
         """Whether function ``i``, with what it reads around it, names personal data or an object
@@ -256,9 +264,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             asked.add(name)
             for text in bound[name]:
                 texts.append(text)
-                read = bound_idents.get(text)
-                if read is None:
-                    read = bound_idents[text] = identifiers(text)
+                read = idents_of(text)
                 names |= read
                 todo += [n for n in read if n in bound and n not in asked]
         if typed_fields and not typed_fields.isdisjoint(names):
@@ -268,8 +274,11 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                           for attr in fn.reads for j in setters(fn.cls, attr)):
             return True
         named = names | {fn.cls} if fn.cls else names  # (the identifiers of the texts: each text's)
-        return prefilter.names_data("\n".join(texts), named) or bool(objects) and _names_objects(
-            names | {fn.cls}, objects)
+        # (a weak word counts beside a person's name in the same function or statement, with the
+        # class, what `self` is)
+        pieces = (idents_of(text) | {fn.cls} for text in texts[2:])
+        return prefilter.names_data("\n".join(texts), named, itertools.chain(
+            [fn.idents | {fn.cls}], pieces)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
 
     named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
     own: dict[int, bool] = {}  # function -> whether it names personal data, with what it reads (data_near)
@@ -358,20 +367,16 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             continue  # (what holds it and what it reads of self cannot change that)
         # what shows which objects the function holds (a logger, a cache, a session): its own
         # names, the module's, its class's, and those of the methods that set what it reads of
-        # self (read only when the names without them show no sink: more names can only add one)
+        # self (the last only when the names without them show no sink: more names can only add one)
         seen = fn.idents | shell_idents.get(fn.cls, module_idents) | extra
-        if prefilter.calls_or_stores(fn.text, aliases, seen, fn.called):
-            live.add(i)
-            continue
         setting, more = set_elsewhere(i)
-        if not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called):
-            live.add(i)
+        if not (prefilter.calls_or_stores(fn.text, aliases, seen, fn.called) or (
+                not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called)) or (
+                prefilter.shape_raise and "raise" in fn.text and prefilter.raises_data(fn.text))):
             continue
-        if not (prefilter.shape_raise and "raise" in fn.text and prefilter.raises_data(fn.text)):
-            continue
-        # what a raise may carry: what its callers in the project pass it (or a function defined
-        # in it), what it names or reads around it (data_near), what a helper it calls (or one
-        # that sets what it reads of self) returns
+        # a sink makes a finding only with personal data: what its callers in the project pass the
+        # function (or a function defined in it), what it names or reads around it (data_near),
+        # what a helper it calls (or one that sets what it reads of self) returns
         qual = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
         setting_calls = {n for text in setting for n in last_called(text)}
         if qual in given_to or data_near(i) or any(
@@ -611,7 +616,7 @@ def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
             found.setdefault(n, []).extend(m.group(1) for m in standalone(_SELF_READ, target.group(1)))
     cache: list = []  # each statement's identifiers, and the statements of each (_with_origins)
     for n, attrs in found.items():
-        text = _with_origins(n, lines, statements, cache)
+        text = _with_origins(n, lines, own, statements, cache)
         for attr in attrs:
             out.setdefault(attr, []).append(text)
     return out
@@ -640,14 +645,17 @@ def _logical_lines(masked: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def _with_origins(n: int, lines: list[str], statements: list[tuple[int, int]], cache: list) -> str:
+def _with_origins(n: int, lines: list[str], masked: list[str], statements: list[tuple[int, int]],
+                  cache: list) -> str:
     """Statement ``n`` of a method, with its other statements that mention a name it reads, and
     in turn the names those read: where a local name it stores comes from (``for account in
     accounts:``, ``if (address := account.email):``, ``address = account.email``, a parameter
     given a new value).  A superset of the flow's (a statement that only uses a name counts too);
-    ``cache``: each statement's identifiers and the statements of each identifier, made on first use."""
+    the names are the code's (``masked``: the lines with strings and comments masked), not the
+    words of a docstring or a comment, but an f-string's are read whole.  ``cache``: each
+    statement's identifiers and the statements of each identifier, made on first use."""
     if not cache:
-        names_of = [identifiers("\n".join(lines[a:b + 1])) - _NOT_LOCAL for a, b in statements]
+        names_of = [_code_names(lines, masked, a, b) - _NOT_LOCAL for a, b in statements]
         statements_of: dict[str, list[int]] = {}
         for k, names in enumerate(names_of):
             for name in names:
@@ -670,6 +678,22 @@ def _with_origins(n: int, lines: list[str], statements: list[tuple[int, int]], c
     own = "\n".join(lines[first:last + 1])
     extra = ["\n".join(lines[a:b + 1]) for k, (a, b) in enumerate(statements) if k in taken and k != n]
     return "\n".join([own, *extra]) if extra else own
+
+
+_F_STRING = re.compile(r"(?<![\w\"'])[rRbB]?[fF][rR]?[\"']")
+_NAMED_S = re.compile(r"(?<![\w.])S(?!\w)")
+
+
+def _code_names(lines: list[str], masked: list[str], first: int, last: int) -> set[str]:
+    """The names the code of lines ``first`` to ``last`` reads or binds: those of its masked
+    text, or with an f-string (whose fields are code) the whole text's."""
+    text = "\n".join(lines[first:last + 1])
+    if _F_STRING.search(text):
+        return identifiers(text)
+    names = identifiers("\n".join(masked[first:last + 1]))
+    if "S" in names and _NAMED_S.search(text) is None:
+        names.discard("S")  # (a string's mask, not a name)
+    return names
 
 
 def _bound_names(lines: list[str], statements: list[tuple[int, int]]) -> dict[str, list[str]]:

@@ -485,10 +485,23 @@ class Prefilter:
                 return True
         return False
 
-    def names_data(self, text: str, idents: set[str] | None = None) -> bool:
+    def names_data(self, text: str, idents: set[str] | None = None, pieces=None) -> bool:
         """Whether code names personal data, as a raise's surroundings are read (:meth:`sink_shaped`);
-        ``idents``: its :func:`identifiers`, when the caller has them."""
-        return self._names_data(text, idents)
+        ``idents``: its :func:`identifiers`, when the caller has them.  With ``pieces`` (the
+        identifiers of each statement or function the text joins), a weak word ("name") counts
+        only beside a name of a person in the same piece: an owner is where the word is read
+        (``user.name``, ``self.name`` in class ``Customer``), not anywhere in the texts joined."""
+        if pieces is None:
+            return self._names_data(text, idents)
+        if not self._names_data(text, idents, weak=False):
+            return self._weak_owned(idents) and any(map(self._weak_owned, pieces))
+        return True
+
+    def _weak_owned(self, idents) -> bool:
+        """A weak word ("name") beside a name of a person ("user") among ``idents``."""
+        context_of = self.classifier.context_of
+        return not self._words_asked(idents).isdisjoint(self.weak) and any(
+            context_of(tok) == "person" for tok in idents)
 
     def _raises_data(self, node: ast.AST) -> bool:
         """An exception raised with arguments that are not literals, of a class that is not shown
@@ -497,7 +510,7 @@ class Prefilter:
             last_name(node.exc.func) not in self.shown_exceptions) and not all(
             map(_literal, (*node.exc.args, *(k.value for k in node.exc.keywords))))
 
-    def _names_data(self, text: str, idents: set[str] | None = None) -> bool:
+    def _names_data(self, text: str, idents: set[str] | None = None, weak: bool = True) -> bool:
         """Whether code names personal data as :meth:`why` reads a file: a personal-data type, a
         source of what a person sent, a name the classifier accepts alone, or a weak word ("name")
         beside a name of a person ("user")."""
@@ -513,9 +526,7 @@ class Prefilter:
         if self._named_alone(idents) or self._keys_named(text):
             return True
         # a weak word ("name") is a person's only with an owner about a person ("user.name")
-        context_of = self.classifier.context_of
-        return not self._words_asked(idents).isdisjoint(self.weak) and any(
-            context_of(tok) == "person" for tok in idents)
+        return weak and self._weak_owned(idents)
 
     def _named_alone(self, idents: set[str] | frozenset[str]) -> bool:
         """Whether the classifier accepts one of ``idents`` alone, or one without its first word
