@@ -3,7 +3,9 @@
 Layout: ``<folder>/<namespace>/<key[:2]>/<key>``, one entry per file.  The folder holds a
 ``.gitignore`` (``*``) and a ``CACHEDIR.TAG`` so it is neither committed nor backed up.  A key is
 a SHA-256 over everything the entry depends on; nothing is ever invalidated in place, a changed
-input simply gives another key.
+input simply gives another key.  What no later scan reads goes: the oldest snapshots and project
+facts beyond a count (:meth:`Cache.keep_newest`), and, once a day (the ``.pruned`` marker's time),
+the surveys and results of earlier contents written long ago (:meth:`Cache.drop_unused`).
 
 The cache sits in the repository, so its files are input an attacker controls: a pull request can
 commit a ``.gdpr-lint-cache/`` of its own, and ``check`` runs in CI with CI's secrets while
@@ -76,7 +78,9 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 
 NAMESPACES = ("survey", "result", "snapshot", "policy", "rights", "facts")
-_OWN_NAMES = frozenset({*NAMESPACES, ".gitignore", "CACHEDIR.TAG"})
+#: the marker whose time is when the cache last dropped the entries no scan uses (:meth:`Cache.prune_due`)
+PRUNED_MARK = ".pruned"
+_OWN_NAMES = frozenset({*NAMESPACES, ".gitignore", "CACHEDIR.TAG", PRUNED_MARK})
 #: the largest entry read per namespace, in bytes (a larger one is a miss and is not written)
 MAX_BYTES = {"survey": 16 << 20, "result": 64 << 20, "snapshot": 256 << 20, "policy": 4 << 20, "rights": 16 << 20,
              "facts": 64 << 20}
@@ -466,25 +470,65 @@ class Cache:
         of paths scanned, the project facts of each state of the surveys), so the folder does not
         grow with every edit.  Only regular files named as entries, in prefix folders that are not
         links, are deleted."""
+        found = sorted(self._entries(namespace), reverse=True)
+        _delete(path for _when, _key, path in found[count:])
+
+    def drop_unused(self, namespace: str, used: set[str] | frozenset[str], older_than_s: float) -> int:
+        """Delete the entries of ``namespace`` whose key is not in ``used`` and that were written more
+        than ``older_than_s`` seconds ago (best effort, as :meth:`keep_newest`): for the namespaces
+        keyed by content (a file's survey, its analysis), where every edit adds an entry that no
+        later scan of the edited file reads.  Returns how many were deleted."""
+        import time
+
+        before = time.time_ns() - int(older_than_s * 1e9)
+        return _delete(path for when, key, path in self._entries(namespace) if when < before and key not in used)
+
+    def prune_due(self, every_s: float) -> bool:
+        """Whether the cache last dropped unused entries (:meth:`drop_unused`) more than ``every_s``
+        seconds ago, or never: if so, the time is noted now in the marker :data:`PRUNED_MARK`, so
+        that one scan a day does it.  A marker that is not a regular file (a link) is left alone,
+        and then the answer is no."""
+        import time
+
+        if self._root is None or not self._prepare():
+            return False
+        mark = self._root / PRUNED_MARK
+        try:
+            found = os.lstat(mark)
+        except FileNotFoundError:
+            try:
+                os.close(os.open(mark, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(
+                    os, "O_CLOEXEC", 0), 0o644))
+            except OSError:
+                return False
+            return True
+        except OSError:
+            return False
+        if not stat.S_ISREG(found.st_mode) or time.time() - found.st_mtime < every_s:
+            return False
+        try:
+            os.utime(mark, follow_symlinks=False)
+        except (OSError, NotImplementedError):
+            return False
+        return True
+
+    def _entries(self, namespace: str) -> list[tuple[int, str, str]]:
+        """``(time written in ns, key, path)`` of every entry of ``namespace``: regular files named as
+        entries, in prefix folders that are not links (none when the namespace is not usable)."""
         if self._root is None or namespace not in NAMESPACES or not self._namespace_ok(namespace):
-            return
-        found: list[tuple[int, str]] = []
+            return []
+        found: list[tuple[int, str, str]] = []
         try:
             with os.scandir(self._root / namespace) as prefixes:
                 for prefix in prefixes:
                     if len(prefix.name) != 2 or not prefix.is_dir(follow_symlinks=False):
                         continue
                     with os.scandir(prefix.path) as entries:
-                        found.extend((e.stat(follow_symlinks=False).st_mtime_ns, e.path) for e in entries
+                        found.extend((e.stat(follow_symlinks=False).st_mtime_ns, e.name, e.path) for e in entries
                                      if _KEY_RE.match(e.name) and e.is_file(follow_symlinks=False))
         except OSError:
-            return
-        found.sort(reverse=True)
-        for _when, path in found[count:]:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            return []
+        return found
 
     def _prepare(self) -> bool:
         """Make the folder and its markers; ``False`` when the folder is not a real folder."""
@@ -529,6 +573,18 @@ class Cache:
         count = sum(1 for p in self.folder.rglob("*") if p.is_file() and p.parent != self.folder)
         shutil.rmtree(self.folder)
         return count
+
+
+def _delete(paths) -> int:
+    """Unlink each path (best effort); how many were."""
+    done = 0
+    for path in paths:
+        try:
+            os.unlink(path)
+            done += 1
+        except OSError:
+            pass
+    return done
 
 
 # ---- checking the shape of cached data -------------------------------------------------------------

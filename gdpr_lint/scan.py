@@ -739,6 +739,12 @@ def scan(paths: list[Path], policy: Policy, root: Path | None = None, jobs: int 
            "result": result_to_data((part.findings, part.suppressed, [*part.inventory, *part.disclosures],
                                      part.lines))} if run_key and stable else None
     _keep_snapshot(cache, snap_key, snapshot, fresh, results, tree, run, project_memo)
+    if cache.in_use and cache.prune_due(PRUNE_EVERY_S):
+        # (a file of test code that production code imports is surveyed both ways: `job[3]`)
+        used = {_survey_key(policy, survey_salt, j, digest) for job, digest in zip(jobs_list, digests) if digest
+                for j in {job[:3], job}}
+        cache.drop_unused("survey", used, UNUSED_KEPT_S)
+        cache.drop_unused("result", {k for k in keys if k}, UNUSED_KEPT_S)
     return _finish(result, [(part.findings, part.suppressed, [*part.inventory, *part.disclosures], part.lines)],
                    manifests, policy, root)
 
@@ -759,6 +765,12 @@ RACY_FILE_NS = 2_000_000_000
 SNAPSHOTS_KEPT = 16
 #: the project facts kept, one per state of the project's surveys (the last edits')
 FACTS_KEPT = 8
+#: how often a scan drops the surveys and analyses it does not use (those of files' earlier
+#: contents: each edit adds one of each) ...
+PRUNE_EVERY_S = 24 * 3600
+#: ... once no scan has written them for this long (a scan of other paths, or with other settings,
+#: that finds one gone surveys or analyses its file again)
+UNUSED_KEPT_S = 30 * 24 * 3600
 
 
 def _keep_snapshot(cache: Cache, key: str, snapshot: dict, fresh: dict, results: dict, tree, run: dict | None,

@@ -798,3 +798,69 @@ def test_a_survey_print_is_made_of_its_data_and_never_matches_for_data_that_is_n
     assert _survey_print({"headers": []}, "d") == ""  # another shape
     odd = {**data, "facts": {"calls": {"log"}}}  # a set: no JSON, so a print that matches no other scan's
     assert _survey_print(odd, "d") != _survey_print(odd, "d") and len(_survey_print(odd, "d")) == 64
+
+
+def test_entries_no_scan_uses_are_dropped_once_old_and_the_marker_spaces_the_drops(tmp_path):
+    # a file's survey and analysis are keyed by its content: each edit adds entries no later scan of
+    # the edited file reads; those written long ago and not used now go, the rest stay
+    from gdpr_lint.cache import PRUNED_MARK, Cache
+
+    folder = tmp_path / "cache"
+    cache = Cache(folder)
+    old, used_old, recent = "1" * 64, "2" * 64, "3" * 64
+    for key in (old, used_old, recent):
+        cache.put("survey", key, {"k": key[0]})
+    cache.put("result", old, [])
+    long_ago = 10**18  # (2001)
+    for key in (old, used_old):
+        os.utime(folder / "survey" / key[:2] / key, ns=(long_ago, long_ago))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / ("f" * 64)).write_text("precious")
+    os.utime(outside / ("f" * 64), ns=(long_ago, long_ago))
+    (folder / "survey" / "ff").symlink_to(outside)  # a prefix folder that is a link: not entered
+    assert cache.drop_unused("survey", {used_old}, 3600) == 1
+    assert [k for k in (old, used_old, recent) if cache.get("survey", k)] == [used_old, recent]
+    assert cache.get("result", old) == [] and (outside / ("f" * 64)).read_text() == "precious"
+    # the marker: the first asks make it, the next within the period says no, an old one yes again
+    assert cache.prune_due(3600) and (folder / PRUNED_MARK).is_file()
+    assert not cache.prune_due(3600)
+    os.utime(folder / PRUNED_MARK, ns=(long_ago, long_ago))
+    assert cache.prune_due(3600) and not cache.prune_due(3600)
+    # a marker that is a link is left alone, and no drop is due
+    (folder / PRUNED_MARK).unlink()
+    (folder / PRUNED_MARK).symlink_to(outside / ("f" * 64))
+    assert not cache.prune_due(0) and os.stat(outside / ("f" * 64)).st_mtime_ns == long_ago
+    (folder / PRUNED_MARK).unlink()
+    cache.prune_due(0)
+    assert Cache(folder).clear() == 3 and not folder.exists()  # (the marker is the cache's own)
+
+
+def test_a_scan_drops_the_entries_of_earlier_contents_once_a_day_and_finds_the_same(project, monkeypatch):
+    _settled(project, monkeypatch)
+    folder = project / ".cache"
+    views = project / "shop" / "views.py"
+    assert (folder / ".pruned").is_file()  # (made by the first scan that wrote: the first drop, of nothing)
+    views.write_text(VIEWS + "\n\ndef other(user):\n    logger.info('%s', user.email)\n")  # new entries
+    _full(project)
+
+    def names(ns: str) -> set[str]:
+        return {p.name for p in (folder / ns).glob("*/*")}
+
+    before = {ns: names(ns) for ns in ("survey", "result")}
+    long_ago = 10**18
+    for ns in ("survey", "result"):
+        for path in (folder / ns).glob("*/*"):
+            os.utime(path, ns=(long_ago, long_ago))
+    views.write_text(VIEWS)  # back to the first content: its entries are in use again
+    _full(project)  # the marker is recent: nothing is dropped
+    assert names("survey") == before["survey"] and names("result") == before["result"]
+    views.write_text(VIEWS + "\n")
+    os.utime(folder / ".pruned", ns=(long_ago, long_ago))
+    again = _full(project)
+    # the entries of the edited content went (written long ago, used by no file as it is now); those
+    # of the files as they are now stayed, and the new content's were written
+    survey, result = names("survey"), names("result")
+    assert len(before["survey"] - survey) == 2 and len(survey - before["survey"]) == 1
+    assert len(before["result"] - result) == 2 and len(result - before["result"]) == 1
+    assert again[0] == _cold(project) and _full(project)[0] == _cold(project)

@@ -21,7 +21,7 @@ Attack classes and the tests that cover them:
   test_a_link_at_the_temporary_name_is_never_written_through
 - the cache folder, a namespace folder or a prefix folder being a link:
   test_a_linked_cache_folder_is_not_used
-- markers (.gitignore, CACHEDIR.TAG) planted as links: test_markers_are_never_written_through_links
+- markers (.gitignore, CACHEDIR.TAG, .pruned) planted as links: test_markers_are_never_written_through_links
 - garbage, truncated, huge, deeply nested, non-regular entries:
   test_garbage_truncated_huge_deep_and_special_entries_are_misses
 - authentic entries of the wrong shape or types: test_authentic_entries_of_the_wrong_shape_are_misses
@@ -437,9 +437,11 @@ def test_markers_are_never_written_through_links(tmp_path):
     folder.mkdir()
     (folder / ".gitignore").symlink_to(precious)
     (folder / "CACHEDIR.TAG").symlink_to(outside / "ghost")
+    (folder / cache_module.PRUNED_MARK).symlink_to(outside / "ghost2")  # (a drop is never due then)
     cache = Cache(folder)
     cache.put("survey", "a" * 64, Survey().to_data())
-    assert precious.read_text() == "precious" and not (outside / "ghost").exists()
+    assert not cache.prune_due(0)
+    assert precious.read_text() == "precious" and not (outside / "ghost").exists() and not (outside / "ghost2").exists()
     assert cache.get("survey", "a" * 64, Survey.from_data) == Survey()  # the cache itself still works
 
 
