@@ -536,7 +536,12 @@ class Cache:
             return True
         if self._root is None:
             return False
-        self._root.mkdir(parents=True, exist_ok=True)
+        try:
+            self._root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # (a read-only place, a file on the way: said once, and no cache)
+            _note(f"{self._root} cannot be made ({exc.strerror or exc})")
+            self._root = None
+            return False
         if not _is_real_dir(self._root):
             return False
         for name, text in ((".gitignore", "# created by gdpr-lint\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):

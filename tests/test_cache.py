@@ -864,3 +864,17 @@ def test_a_scan_drops_the_entries_of_earlier_contents_once_a_day_and_finds_the_s
     assert len(before["survey"] - survey) == 2 and len(survey - before["survey"]) == 1
     assert len(before["result"] - result) == 2 and len(result - before["result"]) == 1
     assert again[0] == _cold(project) and _full(project)[0] == _cold(project)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc, where no folder can be made")
+def test_a_cache_folder_that_cannot_be_made_is_said_once_and_the_scan_runs_without_it(tmp_path, monkeypatch):
+    # (found by a fresh user: `--cache-dir /proc/nope` ran without a cache and said nothing)
+    (tmp_path / "app.py").write_text(SEED)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cache_module, "_NOTED", set())
+    runner = CliRunner()
+    used = runner.invoke(main, ["check", "--format", "json", "--no-fail", "--cache-dir", "/proc/gdpr-lint-nope", "."])
+    cold = runner.invoke(main, ["check", "--format", "json", "--no-fail", "--no-cache", "."])
+    assert used.exit_code == cold.exit_code == 0 and used.stdout == cold.stdout and "GDPR301" in cold.stdout
+    said = [line for line in used.stderr.splitlines() if "results cache not used" in line]
+    assert len(said) == 1 and "/proc/gdpr-lint-nope cannot be made" in said[0]

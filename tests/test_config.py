@@ -95,6 +95,22 @@ def test_approved_processor_unknown_category(tmp_path):
     assert "user.bogus" in line
 
 
+@pytest.mark.parametrize(("sub", "value", "said"), [("dpa", "[1]", "reference"), ("region", "5", "region code"),
+                                                    ("region", "NO", 'quote "NO"'), ("purpose", "7", "text"),
+                                                    ("notes", "{a: 1}", "text")])
+def test_approved_processor_field_of_the_wrong_type(tmp_path, sub, value, said):
+    # (found by a fresh user: `dpa: [1]` and `region: 5` were made into text, `purpose: 7` kept)
+    write_config(tmp_path, f"approved_processors:\n  - name: mixpanel\n    {sub}: {value}\n")
+    line = usage_error(check("proc.py"))
+    assert f"approved_processors[0].{sub}" in line and said in line
+
+
+def test_approved_processor_fields_as_people_write_them(tmp_path):
+    write_config(tmp_path, "approved_processors:\n  - name: mixpanel\n    dpa: 2024-03-01\n    region: \"NO\"\n"
+                           "    purpose: product analytics\n")
+    assert check("proc.py").exit_code in (0, 1)
+
+
 @pytest.mark.parametrize("value", ["fatal", "1", "[warning]"])
 def test_bad_severity_value(tmp_path, value):
     write_config(tmp_path, f"severity:\n  GDPR301: {value}\n")

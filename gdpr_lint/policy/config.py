@@ -168,15 +168,34 @@ def _approval(item: Any, path: str, key: str) -> Approval:
         _expect(sub in allowed, path, f"{key}.{sub}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
     name = item.get("name")
     _expect(isinstance(name, str) and name.strip() != "", path, f"{key}.name", "required: the processor's name")
+    for sub in ("purpose", "notes"):  # (read by people, not by the tool: text all the same)
+        _expect(item.get(sub) is None or isinstance(item.get(sub), str), path, f"{key}.{sub}",
+                f"expected text, got {item.get(sub)!r}")
     cats = item.get("categories")
     return Approval(
         name=name.strip().lower(),
         categories=tuple(_str_list(cats, path, f"{key}.categories")) if cats is not None else None,
-        dpa=str(item.get("dpa", "")),
-        region=str(item.get("region", "")),
+        dpa=_reference(item.get("dpa", ""), path, f"{key}.dpa"),
+        region=_region(item.get("region", ""), path, f"{key}.region"),
         transfer_mechanism=_transfer_mechanism(item.get("transfer_mechanism"), path, f"{key}.transfer_mechanism"),
         hosts=tuple(_str_list(item.get("hosts", []), path, f"{key}.hosts")),
     )
+
+
+def _reference(value: Any, path: str, key: str) -> str:
+    """A DPA's reference as text: a string, a number or a date (YAML reads ``2024-03-01`` as one)."""
+    import datetime
+
+    _expect(isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool), path, key,
+            f"expected the agreement's reference or date as text, got {value!r}")
+    return str(value)
+
+
+def _region(value: Any, path: str, key: str) -> str:
+    """A region code (``EU``, ``US``, ``NO``), which YAML reads as a boolean when it is ``NO`` unquoted."""
+    _expect(isinstance(value, str), path, key, f"expected a region code, got {value!r}" + (
+        ' (quote "NO": YAML reads it as false)' if isinstance(value, bool) else ""))
+    return value
 
 
 def _check_pattern(pattern: str, path: str, key: str) -> None:
