@@ -1250,3 +1250,95 @@ def test_a_weak_word_needs_a_person_beside_it_in_the_same_statement():
     whole, focused = _both(source)
     assert _key(focused) == _key(whole) == []
     assert "def run" in _kept(source.replace("config.name", "user.name").replace("config)", "config, user)"))
+
+
+_BROKEN_BY_THE_PIECES = {
+    # a weak attribute of a module-level object of a person's class made in another package
+    "module object": {"shop/svc.py": """
+        import logging
+        from crm import Customer
+
+        c = Customer()
+
+
+        def report():
+            logging.info(c.name)
+        """},
+    # ... read through self, set from it in __init__, and sent to a host
+    "module object through self": {"shop/svc.py": """
+        import requests
+        from crm.models import Customer
+
+        c = Customer.objects.first()
+
+
+        class Report:
+            def __init__(self):
+                self.label = c.name
+
+            def emit(self):
+                requests.post("https://hooks.example.com/in", json={"v": self.label})
+        """},
+    # what a caller elsewhere passes to a setter two steps up a chain of attributes of self
+    "setter two steps up": {"shop/svc.py": """
+        import logging
+
+
+        class Job:
+            def configure(self, payload):
+                self.raw = payload
+
+            def prepare(self):
+                self.item = self.raw
+
+            def run(self):
+                logging.info("%s", self.item)
+        """, "shop/views.py": """
+        from shop.svc import Job
+
+
+        def view(request):
+            job = Job()
+            job.configure(request.user.email)
+        """},
+    # a raise of a module name bound from a person's object bound above it (a survey's miss before)
+    "raise of a module name": {"shop/svc.py": """
+        from crm.models import Customer
+
+        c = Customer.objects.first()
+        LABEL = c.name
+
+
+        def report():
+            raise RuntimeError(f"cannot process {LABEL}")
+        """},
+    # an f-string right after another string: its field is code that reads a local name
+    "f-string after a string": {"shop/svc.py": """
+        import logging
+
+
+        class Job:
+            def prepare(self, user):
+                addr = user.email
+                self.msg = "to:"f"{addr}"
+
+            def run(self):
+                logging.info(self.msg)
+        """},
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_BROKEN_BY_THE_PIECES))
+def test_what_a_weak_word_or_a_setter_gets_from_around_keeps_its_function(tmp_path: Path, shape: str):
+    """Found by a breaker in the first version of "a sink is read only where personal data can
+    reach it": a module's statements make its objects a person's (`c = Customer()`), what callers
+    pass may come up a chain of setters, and an f-string's fields are code even after a string
+    (and, missed before it, a raise of what a chain of module names is made from)."""
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    for name, text in _BROKEN_BY_THE_PIECES[shape].items():
+        (tmp_path / name).write_text(textwrap.dedent(text) + UNRELATED)
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True, jobs=1)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False, jobs=1)
+    assert _key(fast.findings) == _key(full.findings)
+    assert [f.path for f in full.findings if f.family != "tool"] == ["shop/svc.py"]

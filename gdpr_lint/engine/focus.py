@@ -49,7 +49,7 @@ from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import name_words
 from gdpr_lint.survey.calltext import CallText
 from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
-from gdpr_lint.survey.prefilter import INNER_CLASS, identifiers, standalone
+from gdpr_lint.survey.prefilter import INNER_CLASS, identifiers, read_around, standalone
 
 _SELF_READ = re.compile(r"self[ \t]*\.[ \t]*([A-Za-z_]\w*)")  # (standalone: `self` alone)
 # `self.x = ...`, `self.x: T = ...`, `self.x += ...`, `self.a, self.b = ...`, `self.x \` and `= ...`
@@ -205,12 +205,12 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     given_to = {q for q in incoming if q.startswith(module + ".")}
     given_to |= {q.rsplit(".", 1)[0] for q in given_to}
     typed_fields = frozenset(getattr(facts, "typed_fields", None) or ())
-    read_set: dict[int, tuple[list[str], set[str]]] = {}
+    read_set: dict[int, tuple[list[str], set[str], set[str]]] = {}
 
-    def set_elsewhere(i: int) -> tuple[list[str], set[str]]:
+    def set_elsewhere(i: int) -> tuple[list[str], set[str], set[str]]:
         """The statements of other methods that set what method ``i`` reads of self, and in turn
-        what those read of self (`self.store = self.conn`, `self.conn = redis.Redis()`), and
-        their identifiers."""
+        what those read of self (`self.store = self.conn`, `self.conn = redis.Redis()`), their
+        identifiers, and the attributes of self followed."""
         found = read_set.get(i)
         if found is None:
             fn = functions[i]
@@ -226,7 +226,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                 texts += more
                 names |= idents
                 todo += [attr for text in more for attr in self_read_in(text)]
-            found = read_set[i] = (texts, names)
+            found = read_set[i] = (texts, names, asked)
         return found
 
     self_reads: dict[str, list[str]] = {}  # a statement's text -> the attributes of self it reads
@@ -252,33 +252,29 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         statements of other methods that set what it reads of self, and the module's statements
         that bind the names it reads (and those that bind the names these read)."""
         fn = functions[i]
-        setting, names = set_elsewhere(i)
+        setting, names, attrs = set_elsewhere(i)
         texts = [fn.text, fn.cls, *setting]
         names = names | fn.idents
-        asked: set[str] = set()
-        todo = [n for n in names if n in bound]
-        while todo:  # (`BANNER = "Write to " + PRIMARY`, `PRIMARY = _profile["email"]`)
-            name = todo.pop()
-            if name in asked:
-                continue
-            asked.add(name)
-            for text in bound[name]:
-                texts.append(text)
-                read = idents_of(text)
-                names |= read
-                todo += [n for n in read if n in bound and n not in asked]
+        # (`BANNER = "Write to " + PRIMARY`, `PRIMARY = _profile["email"]`)
+        module_texts, around = read_around(names, bound, idents_of)
+        texts += module_texts
+        names |= around
         if typed_fields and not typed_fields.isdisjoint(names):
             return True  # `device.number` of a record whose `number` is a PhoneNumberField
-        # what the project's callers pass to a method that sets what it reads of self
+        # what the project's callers pass to a method that sets what it reads of self, or what
+        # those setters read of self in turn (`self.item = self.raw`, `self.raw = payload`)
         if fn.cls and any(f"{module}.{fn.cls}.{functions[j].name}" in given_to
-                          for attr in fn.reads for j in setters(fn.cls, attr)):
+                          for attr in attrs for j in setters(fn.cls, attr)):
             return True
         named = names | {fn.cls} if fn.cls else names  # (the identifiers of the texts: each text's)
         # (a weak word counts beside a person's name in the same function or statement, with the
-        # class, what `self` is)
-        pieces = (idents_of(text) | {fn.cls} for text in texts[2:])
+        # class, what `self` is, and the module's statements it reads: `c = Customer()` makes
+        # `c.name` a person's)
+        # (`__name__` of `getLogger(__name__)` is no one's name)
+        plain = {n for n in around if not _DUNDER.match(n)}
+        pieces = (idents_of(text) | plain | {fn.cls} for text in setting)
         return prefilter.names_data("\n".join(texts), named, itertools.chain(
-            [fn.idents | {fn.cls}], pieces)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
+            [fn.idents | plain | {fn.cls}], pieces)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
 
     named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
     own: dict[int, bool] = {}  # function -> whether it names personal data, with what it reads (data_near)
@@ -369,7 +365,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         # names, the module's, its class's, and those of the methods that set what it reads of
         # self (the last only when the names without them show no sink: more names can only add one)
         seen = fn.idents | shell_idents.get(fn.cls, module_idents) | extra
-        setting, more = set_elsewhere(i)
+        setting, more, _attrs = set_elsewhere(i)
         if not (prefilter.calls_or_stores(fn.text, aliases, seen, fn.called) or (
                 not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called)) or (
                 prefilter.shape_raise and "raise" in fn.text and prefilter.raises_data(fn.text))):
@@ -680,7 +676,7 @@ def _with_origins(n: int, lines: list[str], masked: list[str], statements: list[
     return "\n".join([own, *extra]) if extra else own
 
 
-_F_STRING = re.compile(r"(?<![\w\"'])[rRbB]?[fF][rR]?[\"']")
+_F_STRING = re.compile(r"(?<!\w)[rRbB]?[fF][rR]?[\"']")  # (`"to:"f"{addr}"` too)
 _NAMED_S = re.compile(r"(?<![\w.])S(?!\w)")
 
 

@@ -72,6 +72,29 @@ def _module_assignments(tree: ast.Module, lines: list[str]) -> dict[str, list[st
     return out
 
 
+def read_around(names, bound: dict[str, list[str]], idents_of=None) -> tuple[list[str], set[str]]:
+    """The module-level statements (``bound``: their texts by the names they bind) that bind one of
+    ``names``, and in turn those that bind the names these read (``LABEL = c.name`` and ``c =
+    Customer.objects.first()``: what ``c`` is), with their identifiers (``idents_of``: a memo of
+    :func:`identifiers`)."""
+    idents_of = idents_of or identifiers
+    texts: list[str] = []
+    around: set[str] = set()
+    asked: set[str] = set()
+    todo = [name for name in names if name in bound]
+    while todo:
+        name = todo.pop()
+        if name in asked:
+            continue
+        asked.add(name)
+        for text in bound[name]:
+            texts.append(text)
+            read = idents_of(text)
+            around |= read
+            todo += [n for n in read if n in bound and n not in asked]
+    return texts, around
+
+
 def _is_gettext(call: ast.Call) -> bool:
     """``_("text")``: a translated string, the way settings classes name things (``verbose_name``)."""
     return isinstance(call.func, ast.Name) and call.func.id == "_" and all(map(_literal, call.args))
@@ -338,8 +361,7 @@ class Prefilter:
                 assigned = _module_assignments(tree, lines)
             # what it raises may come from the module's functions it calls (`describe(account)`)
             texts = [_text(lines, node) for node in [stmt, *_helpers(stmt, functions)]]
-            read = [t for name in identifiers("\n".join(texts)) if name in assigned for t in assigned[name]]
-            if self._names_data("\n".join((*texts, *read))):
+            if self._names_data("\n".join((*texts, *read_around(identifiers("\n".join(texts)), assigned)[0]))):
                 return True
         return False
 
