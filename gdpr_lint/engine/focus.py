@@ -269,8 +269,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         named = names | {fn.cls} if fn.cls else names  # (the identifiers of the texts: each text's)
         # (a weak word counts beside a person's name in the same function or statement, with the
         # class, what `self` is, and the module's statements it reads: `c = Customer()` makes
-        # `c.name` a person's)
-        # (`__name__` of `getLogger(__name__)` is no one's name)
+        # `c.name` a person's; `__name__` of `getLogger(__name__)` is no one's name)
         plain = {n for n in around if not _DUNDER.match(n)}
         pieces = (idents_of(text) | plain | {fn.cls} for text in setting)
         return prefilter.names_data("\n".join(texts), named, itertools.chain(
