@@ -67,6 +67,7 @@ import os
 import re
 import stat
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -478,8 +479,6 @@ class Cache:
         than ``older_than_s`` seconds ago (best effort, as :meth:`keep_newest`): for the namespaces
         keyed by content (a file's survey, its analysis), where every edit adds an entry that no
         later scan of the edited file reads.  Returns how many were deleted."""
-        import time
-
         before = time.time_ns() - int(older_than_s * 1e9)
         return _delete(path for when, key, path in self._entries(namespace) if when < before and key not in used)
 
@@ -488,8 +487,6 @@ class Cache:
         seconds ago, or never: if so, the time is noted now in the marker :data:`PRUNED_MARK`, so
         that one scan a day does it.  A marker that is not a regular file (a link) is left alone,
         and then the answer is no."""
-        import time
-
         if self._root is None or not self._prepare():
             return False
         mark = self._root / PRUNED_MARK
