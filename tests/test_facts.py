@@ -83,6 +83,93 @@ def test_free_text_on_a_persons_records_and_not_elsewhere(tmp_path, monkeypatch)
     assert not {"Recipe.notes", "Recipe.body", "Page.body"} & found.keys()
 
 
+def test_a_field_limited_to_listed_values_is_no_free_text(tmp_path, monkeypatch):
+    """`choices=`: a state or a kind the code lists, not text a person writes, whatever its type;
+    its name still counts."""
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    STAGES = [("open", "open"), ("done", "done")]
+
+    class Leave(models.Model):
+        member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        stage = models.TextField(choices=STAGES, default="open")
+        kind = models.TextField(max_length=20, choices=[("sick", "sick"), ("holiday", "holiday")])
+        excuse = models.TextField()
+        gender = models.CharField(max_length=10, choices=[("f", "f"), ("m", "m"), ("x", "x")])
+    ''')})
+    assert found["Leave.excuse"] == ["GDPR101"]  # free text by its type, on a record of a person
+    assert found["Leave.gender"] == ["GDPR101"]  # by its name, listed values or not
+    assert "Leave.stage" not in found and "Leave.kind" not in found
+
+
+def test_a_blob_of_data_on_a_persons_records_and_not_elsewhere(tmp_path, monkeypatch):
+    """A JSON or key-value column holds whatever the code puts there: on a record of a person, or
+    one that belongs to one, it is theirs, unless its name says it is technical (the backends that
+    processed it, settings); on a thing's record it is not."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/models.py": models('''
+        from django.contrib.postgres.fields import HStoreField
+
+        class Visit(models.Model):
+            patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            extra = models.JSONField(default=dict)
+            answers = HStoreField(default=dict)
+            processed_by = models.JSONField(default=list)
+            widget_settings = models.JSONField(default=dict)
+
+        class Gadget(models.Model):
+            extra = models.JSONField(default=dict)
+        '''),
+        "app/tables.py": '''
+        from sqlalchemy import Column, Integer, String
+        from sqlalchemy.dialects.postgresql import JSONB
+        from sqlalchemy.orm import declarative_base
+
+        Base = declarative_base()
+
+        class Subscriber(Base):
+            __tablename__ = "subscribers"
+            id = Column(Integer, primary_key=True)
+            email = Column(String(200))
+            survey = Column(JSONB)
+
+        class Sensor(Base):
+            __tablename__ = "sensors"
+            id = Column(Integer, primary_key=True)
+            readings = Column(JSONB)
+        '''})
+    assert found["Visit.extra"] == ["GDPR101"] and found["Visit.answers"] == ["GDPR101"]
+    assert found["Subscriber.survey"] == ["GDPR101"]
+    assert not {"Visit.processed_by", "Visit.widget_settings", "Gadget.extra", "Sensor.readings"} & found.keys()
+
+
+def test_what_a_person_only_uploaded_is_theirs_where_it_belongs_to_a_record_of_theirs(tmp_path, monkeypatch):
+    """An uploader (or a creator) plays a role for the record, as `created_by` does: a handout
+    uploaded for meetings is the meetings', a file attached to a member's message is the member's."""
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class Meeting(models.Model):
+        topic = models.CharField(max_length=80)
+
+    class Handout(models.Model):
+        uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        meetings = models.ManyToManyField(Meeting)
+        heading = models.CharField(max_length=80)
+        upload = models.FileField()
+
+    class Letter(models.Model):
+        writer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        body = models.TextField()
+
+    class LetterScan(models.Model):
+        letter = models.ForeignKey(Letter, on_delete=models.CASCADE)
+        uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        upload = models.FileField()
+    ''')})
+    assert found["Letter.body"] == ["GDPR101"]
+    assert found["LetterScan.upload"] == ["GDPR101"]
+    assert any("through `letter`" in r for r in found["LetterScan.upload:reasons"])
+    assert "Handout.upload" not in found and "Handout.heading" not in found
+
+
 def test_the_head_noun_and_the_other_fields_decide_a_class(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
     class CustomerGroup(models.Model):

@@ -30,23 +30,27 @@ def scan_tree(tmp_path, monkeypatch, files: dict[str, str], config: str = "") ->
                   if f["family"] != "rights")
 
 
+#: a class that prints a person's e-mail address, and one that prints a product code
+MEMBER_AND_WIDGET = '''
+from django.db import models
+
+class Member(models.Model):
+    email = models.EmailField()  # gdpr: retention=P1Y basis=contract
+
+    def __str__(self):
+        return self.email
+
+class Widget(models.Model):
+    sku = models.CharField(max_length=20)
+
+    def __str__(self):
+        return self.sku
+'''
+
+
 def test_an_object_is_as_personal_as_what_its_class_prints(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {
-        "app/models.py": '''
-        from django.db import models
-
-        class Member(models.Model):
-            email = models.EmailField()  # gdpr: retention=P1Y basis=contract
-
-            def __str__(self):
-                return self.email
-
-        class Widget(models.Model):
-            sku = models.CharField(max_length=20)
-
-            def __str__(self):
-                return self.sku
-        ''',
+        "app/models.py": MEMBER_AND_WIDGET,
         "app/views.py": '''
         import logging
 
@@ -60,6 +64,52 @@ def test_an_object_is_as_personal_as_what_its_class_prints(tmp_path, monkeypatch
         ''',
     })
     assert found == [("app/views.py", 6, "GDPR301"), ("app/views.py", 9, "GDPR301")]
+
+
+def test_a_parameter_annotated_with_a_class_prints_as_that_class(tmp_path, monkeypatch):
+    """`def f(a: Member)`: the annotation says what the value is, whatever the parameter's name;
+    `Optional[...]`, `... | None` and a quoted name say it too. A list of them, a class whose
+    text is not personal (another class of the same name included), and a field of no personal
+    data read on one are not findings."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/models.py": MEMBER_AND_WIDGET,
+        "app/__init__.py": "",
+        "shop/__init__.py": "",
+        "shop/models.py": '''
+        from django.db import models
+
+        class Member(models.Model):
+            sku = models.CharField(max_length=20)
+
+            def __str__(self):
+                return self.sku
+        ''',
+        "app/views.py": '''
+        import logging
+        from typing import Optional
+
+        from app.models import Member, Widget
+        from shop.models import Member as Stocked
+
+        log = logging.getLogger(__name__)
+
+        def plain(a: Member):
+            log.info("joined %s", a)
+
+        def optional(a: Optional[Member], b: "Member", c: Member | None = None):
+            log.info("maybe %s", a)
+            log.info("quoted %s", b)
+            log.info("either %s", c)
+
+        def alike(a: Widget, b: list[Member], c: Member, d: Stocked):
+            log.info("bought %s", a)
+            log.info("batch of %d", len(b))
+            log.info("member %s", c.pk)
+            log.info("stocked %s", d)
+        ''',
+    })
+    assert found == [("app/views.py", 10, "GDPR301"), ("app/views.py", 13, "GDPR301"),
+                     ("app/views.py", 14, "GDPR301"), ("app/views.py", 15, "GDPR301")]
 
 
 def test_an_object_prints_a_field_personal_by_its_type_alone(tmp_path, monkeypatch):

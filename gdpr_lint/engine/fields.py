@@ -277,8 +277,8 @@ class FieldChecks:
         if owner_ctx == "org" or owner_ctx == "thing" and self.classifier.nonpersonal_owner(field.owner):
             return ()
         # free text by its type (TextField) unless the name says it is something technical
-        # (`scopes`, `token_secret`, `query`)
-        technical = any(w in self.policy.metadata_words for w in split_words(field.name))
+        # (`scopes`, `token_secret`, `query`), or its values are listed (`choices=`: a state)
+        technical = field.enumerated or any(w in self.policy.metadata_words for w in split_words(field.name))
         return tuple(m for m in found if self.policy.categories[m.category].context != "person_linked"
                      or (owner_ctx in ("person", "linked") and not technical))
 

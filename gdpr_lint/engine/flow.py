@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from gdpr_lint.classify import Classifier, Match
-from gdpr_lint.engine.names import Resolver, dotted, last_name, string_value
+from gdpr_lint.engine.names import Resolver, dotted, last_name, qualified, string_value
 from gdpr_lint.engine.tree import children
 from gdpr_lint.policy import Policy, name_words, split_words
 
@@ -32,6 +32,7 @@ PSEUDONYMOUS = "user.unique_id.pseudonymous"
 #: no choice inside the repetition.  ASCII text only (``\w`` leaves out the marks of other scripts'
 #: identifiers)
 _KEY_OWNER = re.compile(r"\b([A-Za-z_]\w*)[\s\\]*[.\[#)]")
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")  # a forward reference's class
 PARAM = "@param:"  # marker category: the value of parameter N (function summaries)
 _CONTAINERS = frozenset({cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp})
 FIXED_KEYS = "fixed keys"  # the kind of a dict whose keys are all written in the code (its .keys() name fields)
@@ -577,6 +578,44 @@ class Flow:
             node = node.value
         name = last_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else ""
         return name if name[:1].isupper() and not name.isupper() else None
+
+    def annotated_object(self, annotation: cst.BaseExpression | None) -> tuple[str | None, frozenset]:
+        """``(the class a parameter's annotation says its value is an instance of, what such a value
+        prints as)``: ``Customer``, ``models.Customer``, ``Optional[Customer]``, ``Customer | None``,
+        ``"Customer"`` (a name written before its class). What it prints as is the project's
+        class's own text where the annotation names one (not another class of that name), else
+        what a value named after the class prints as. A container of them (``list[Customer]``)
+        is not one: ``(None, EMPTY)``."""
+        node = annotation
+        while True:
+            if isinstance(node, cst.Subscript) and last_name(node.value) == "Optional" and len(node.slice) == 1 and (
+                    isinstance(node.slice[0].slice, cst.Index)):
+                node = node.slice[0].slice.value
+            elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+                sides = [side for side in (node.left, node.right)
+                         if not (isinstance(side, cst.Name) and side.value == "None")]
+                if len(sides) != 1:
+                    return None, EMPTY
+                node = sides[0]
+            else:
+                break
+        if isinstance(node, cst.SimpleString):
+            text = string_value(node) or ""
+            names = self._qualified(qualified(text, getattr(self.resolver, "aliases", {}))) if (
+                _DOTTED_NAME.fullmatch(text)) else []
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            text = dotted(node)
+            names = self._qualified(self.resolver.qnames(node)) if text else []
+        else:
+            return None, EMPTY
+        cls = text.rpartition(".")[2]
+        if not names or not cls[:1].isupper() or cls.isupper():
+            return None, EMPTY
+        if hasattr(self.facts, "declares_class"):
+            for qual in names:
+                if self.facts.declares_class(qual):
+                    return cls, self.facts.text_of_class(qual)
+        return cls, self.object_text(cls)
 
     def record_class(self, value: cst.BaseExpression) -> str | None:
         """The class whose objects a value holds (:meth:`class_of`), unless a query method on

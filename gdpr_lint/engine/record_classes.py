@@ -203,7 +203,8 @@ class RecordClasses:
             spot = Spot(partial(self.read.place, small, top, previous, alone == "suite"))
             out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
                              names=tuple(ann_names + value_names), node=spot, reference=reference,
-                             column=self._column_name(value, callee)))
+                             column=self._column_name(value, callee), enumerated=type(value) is ast.Call and any(
+                                 kw.arg in self.frameworks.choice_keywords for kw in value.keywords)))
         return out
 
     def _column_name(self, value: ast.AST | None, callee: list[str]) -> str:

@@ -103,6 +103,8 @@ class Field:
     annotation: str = ""
     reference: bool = False  # a foreign key or relationship: it holds a row of another record
     column: str = ""  # the name of its column or key where it differs from ``name`` (``db_column="email"``)
+    #: limited to values the code lists (``choices=``): a state or a kind, not free text
+    enumerated: bool = False
 
 
 @dataclass
@@ -208,7 +210,9 @@ class SchemaFinder:
             reference = any(c.rpartition(".")[2] in self.frameworks.reference_fields for c in callee)
             out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
                              names=tuple(ann_names + value_names), node=stmt, reference=reference,
-                             column=self._column_name(value, callee)))
+                             column=self._column_name(value, callee), enumerated=isinstance(value, cst.Call) and any(
+                                 arg.keyword is not None and arg.keyword.value in self.frameworks.choice_keywords
+                                 for arg in value.args)))
         return out
 
     def _column_name(self, value: cst.BaseExpression | None, callee: list[str]) -> str:

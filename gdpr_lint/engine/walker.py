@@ -128,12 +128,16 @@ class Walker:
                 taint |= {Match(f"{PARAM}{i}", name)}
             taint |= incoming.get(name, EMPTY) | addressed.get(name, EMPTY)
             env.taint[name] = taint
+            ann = param.annotation.annotation if param.annotation else None
             if name not in ("self", "cls"):
                 env.objects[name] = self.flow.object_text(name)  # `def notify(user)`: a User
+                cls, text = self.flow.annotated_object(ann)
+                if cls:  # `def notify(c: Customer)`: a Customer, whatever its name says
+                    env.typed[name] = cls
+                    env.objects[name] = env.objects[name] or text
             elif i == 0 and name == "self" and self.flow.current_class:
                 # a method's own object prints as its class's __str__ (`log.info("saved %s", self)`)
                 env.objects[name] = self.flow.own_text(self.sinks.module, self.flow.current_class)
-            ann = param.annotation.annotation if param.annotation else None
             kind = "file" if name in files else self.flow.annotation_kind(ann)  # @click.option(type=click.File("w"))
             if kind:
                 env.kinds[name] = kind

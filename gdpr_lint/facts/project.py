@@ -122,6 +122,7 @@ class ProjectFacts:
     _field_types_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _objects_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _class_texts_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _classes_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _sink_objects_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     _factories_by_last: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
     #: modules with a class that is, or may be, a record: a schema, or one with a framework's base,
@@ -291,6 +292,11 @@ class ProjectFacts:
         """What a value of the class ``qual`` (qualified) prints as, when personal (``class_texts``)."""
         return (self._named_in(self.class_texts, "_class_texts_by_last", qual) or frozenset()) if self.class_texts \
             else frozenset()
+
+    def declares_class(self, qual: str) -> bool:
+        """Whether the project declares the class ``qual`` (qualified; a folder without
+        ``__init__.py`` as :meth:`_named_in` reads it)."""
+        return bool(self.classes) and self._named_in(self.classes, "_classes_by_last", qual) is not None
 
     def _factory_names(self) -> frozenset[str]:
         """The last names of the project's factories (:attr:`factories`)."""
@@ -672,14 +678,27 @@ class _Builder:
         nor a pointer to the latest actor (``last_poster``)."""
         out = []
         own = {w.rstrip("s") for w in split_words(self.classes[qual]["n"])}  # (a role the record is named after)
+        role = False  # a person plays a role for it (its uploader, its moderators)
+        others = []  # its other references: to records, not to people
         for name, _line, _types, target, _fk in self.fields(qual):
             if not target or depth > 8:
                 continue
             words = split_words(name)
-            if words and words[-1] not in self.action_suffixes and words[0] not in self.pointer_prefixes and (
-                    words[-1] not in self.role_references or words[-1].rstrip("s") in own) and (
-                    self.references_person(target, qual, depth)):
+            if not words or words[-1] in self.action_suffixes or words[0] in self.pointer_prefixes:
+                continue
+            if words[-1] in self.role_references and words[-1].rstrip("s") not in own:
+                role = role or self.references_person(target, qual, depth)
+            elif self.references_person(target, qual, depth):
                 out.append(name)
+            else:
+                others.append((name, target))
+        if role and not out:
+            # what a person only put there is theirs when it belongs to a record of theirs (an
+            # attachment of a member's post), not when it belongs to a thing (an event's document)
+            for name, target in others:
+                found = self.target_class(target, qual)
+                if found is not None and found != qual and self.owner_refs(found, depth + 1):
+                    out.append(name)
         return out
 
     def evidence(self, qual: str) -> Evidence:

@@ -53,6 +53,7 @@ class Frameworks:
     username_text_bases: frozenset[str] = frozenset()
     styles: tuple[tuple[str, str], ...] = ()  # (framework, how it declares fields) beyond KNOWN
     column_name_keywords: frozenset[str] = frozenset()
+    choice_keywords: frozenset[str] = frozenset()  # a field limited to listed values (`choices=`)
     declaration_words: frozenset[str] = frozenset()
     temporal_types: frozenset[str] = frozenset()
     config_attributes: frozenset[str] = frozenset()  # a record class's attributes that configure it
@@ -155,6 +156,7 @@ class Frameworks:
             username_text_bases=frozenset(names(data.get("username_text_bases"), "username_text_bases")),
             styles=tuple(styles),
             column_name_keywords=frozenset(names(data.get("column_name_keywords"), "column_name_keywords")),
+            choice_keywords=frozenset(names(data.get("choice_keywords"), "choice_keywords")),
             declaration_words=frozenset(names(data.get("declaration_words"), "declaration_words")),
             temporal_types=frozenset(names(data.get("temporal_types"), "temporal_types")),
             config_attributes=frozenset(names(config.get("attributes"), "configuration.attributes")),
