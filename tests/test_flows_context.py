@@ -1373,3 +1373,148 @@ def test_a_file_checked_alone_is_judged_with_its_projects_facts(tmp_path, monkey
     assert against.exit_code == 0 and json.loads(against.stdout)["findings"] == []
     (tmp_path / ".gdpr-lint.yaml").unlink()
     assert alone("app/views.py") == []  # no project around it: the file alone
+
+
+def test_a_web_frameworks_error_handler_decides_whether_an_error_is_logged(tmp_path, monkeypatch):
+    """Flask's `register_error_handler` and `@app.errorhandler`: a handler that logs nothing shows
+    the message to the caller; one that logs only a server error (`if error.code >= 500`) shows
+    it where it is raised with a client error's code, positional or by keyword, and logs it
+    where it is raised with a server error's or with none; one that logs it always logs it."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "app/errors.py": '''
+        import logging
+
+        from flask import Flask, jsonify
+
+        log = logging.getLogger(__name__)
+        app = Flask(__name__)
+
+        class ApiProblem(Exception):
+            def __init__(self, message, code=500):
+                super().__init__(message)
+                self.message = message
+                self.code = code
+
+        class Quiet(Exception):
+            pass
+
+        class Loud(Exception):
+            pass
+
+        def handle_problem(error):
+            if error.code >= 500:
+                log.exception(error)
+            return jsonify(message=error.message), error.code
+
+        app.register_error_handler(ApiProblem, handle_problem)
+
+        @app.errorhandler(Quiet)
+        def quiet(error):
+            return jsonify(message=str(error)), 400
+
+        @app.errorhandler(Loud)
+        def loud(error):
+            log.error("failed: %s", error)
+            return "", 500
+        ''',
+        "app/views.py": '''
+        from app.errors import ApiProblem, Loud, Quiet
+
+        def deny(user):
+            raise ApiProblem(f"{user.email} may not", 403)
+
+        def deny_by_keyword(user):
+            raise ApiProblem(f"{user.email} may not", code=404)
+
+        def crash(user):
+            raise ApiProblem(f"{user.email} broke it", 503)
+
+        def default(user):
+            raise ApiProblem(f"{user.email} broke it")
+
+        def shown(user):
+            raise Quiet(f"{user.email} is wrong")
+
+        def logged(user):
+            raise Loud(f"{user.email} is wrong")
+        ''',
+    })
+    assert found == [("app/views.py", 10, "GDPR302"), ("app/views.py", 13, "GDPR302"), ("app/views.py", 19, "GDPR302")]
+
+
+def test_a_command_of_a_command_line_library_in_web_code_prints_for_its_operator(tmp_path, monkeypatch):
+    """A Flask app's `flask` command (click's decorators, `with_appcontext`) raises its usage error
+    for the operator who typed the address; the same error raised in a view is an exception message."""
+    found = scan_tree(tmp_path, monkeypatch, {"app/commands.py": '''
+    import click
+    from flask import Flask
+    from flask.cli import with_appcontext
+
+    app = Flask(__name__)
+    cli = click.Group()
+
+    @click.command()
+    @click.argument("email")
+    @with_appcontext
+    def promote(email):
+        raise click.UsageError(f"no user {email}")
+
+    @cli.command()
+    def demote(email):
+        raise click.UsageError(f"no user {email}")
+
+    @app.route("/promote/<email>")
+    def promote_view(email):
+        raise click.UsageError(f"no user {email}")
+    '''})
+    assert found == [("app/commands.py", 20, "GDPR302")]
+
+
+def test_an_http_error_quotes_the_address_it_asked_for_not_the_body_it_sent(tmp_path, monkeypatch):
+    found = scan_tree(tmp_path, monkeypatch, {"app/push.py": '''
+    import logging
+
+    import requests
+
+    log = logging.getLogger(__name__)
+
+    def push(user):
+        try:
+            requests.post("https://hooks.example.com/in", json={"email": user.email}, timeout=5)
+        except requests.RequestException as e:
+            log.warning("push failed: %s", e)
+
+    def lookup(user):
+        try:
+            requests.get(f"https://api.example.com/users/{user.email}", timeout=5)
+        except requests.RequestException as e:
+            log.warning("lookup failed: %s", e)
+
+    def search(user):
+        try:
+            requests.get("https://api.example.com/search", params={"q": user.email}, timeout=5)
+        except requests.RequestException as e:
+            log.warning("search failed: %s", e)
+    '''})
+    assert [f for f in found if f[2] == "GDPR301"] == [("app/push.py", 17, "GDPR301"), ("app/push.py", 23, "GDPR301")]
+
+
+def test_the_body_of_a_flask_request_read_by_a_call_is_what_a_person_sent(tmp_path, monkeypatch):
+    """`request.get_data()` and `request.get_json()` (Flask): the body a person sent, as
+    `request.json`; a `get_data()` of another object is not."""
+    found = scan_tree(tmp_path, monkeypatch, {"app/hooks.py": '''
+    import logging
+
+    import flask
+    from flask import request
+
+    log = logging.getLogger(__name__)
+
+    def hook():
+        log.info("hook body %s", request.get_data())
+        log.info("hook json %s", flask.request.get_json(silent=True))
+
+    def other(chart):
+        log.info("chart %s", chart.get_data())
+    '''})
+    assert found == [("app/hooks.py", 9, "GDPR301"), ("app/hooks.py", 10, "GDPR301")]

@@ -96,7 +96,11 @@ class Flow:
         self.containers = {k: str(v) for k, v in (sources.get("containers") or {}).items()}
         # the last names of the sources: an expression that ends otherwise is none (a quick first test)
         self._source_tails = frozenset(p.rpartition(".")[2] for p in (*self.signed_in, *self.containers))
-        self.source_calls = {k: str(v) for k, v in (sources.get("calls") or {}).items()}
+        calls = {k: str(v) for k, v in (sources.get("calls") or {}).items()}
+        self.source_calls = {k: v for k, v in calls.items() if "." not in k}  # by the method's name
+        #: ... and by the object's too (`request.get_data`: a request's, not any object's get_data)
+        self.dotted_source_calls = {k: v for k, v in calls.items() if "." in k}
+        self._dotted_source_tails = frozenset(k.rpartition(".")[2] for k in self.dotted_source_calls)
         # the calls whose recipients are people's addresses (`EmailMessage(..., to)`), and the last
         # names they go by (a quick first test of a function's text)
         recipients = sources.get("recipients") or {}
@@ -860,6 +864,11 @@ class Flow:
         if method in self.source_calls or (isinstance(func, cst.Name) and func.value in self.source_calls):
             label = self.source_calls[method or func.value]
             return frozenset({Match("user", f"{method or func.value}(): {label}")})
+        if method in self._dotted_source_tails:
+            text = dotted(func)
+            for pattern, label in self.dotted_source_calls.items():
+                if text == pattern or text.endswith("." + pattern):
+                    return frozenset({Match("user", f"{text}(): {label}")})
         if method in ("get", "pop", "getlist", "setdefault") and node.args:
             key = string_value(node.args[0].value)
             if key is not None:

@@ -50,6 +50,9 @@ class Sinks:
         s = policy.sinks
         # exceptions shown back to the person (validation, permissions; the project's own caught ones)
         self.shown_exceptions = frozenset(s["logging"].get("shown_exceptions", ())) | shown_exceptions
+        #: ... and those shown below an HTTP status code, logged from it up (the project facts)
+        self.shown_below: dict[str, int] = getattr(facts, "shown_below", None) or {}
+        self.code_keywords = frozenset((s["logging"].get("error_handlers") or {}).get("code_attributes") or ())
         operator = s.get("operator_output") or {}
         self.operator_functions = frozenset(operator.get("functions", ()))
         self.operator_streams = frozenset(operator.get("streams", ()))
@@ -57,6 +60,9 @@ class Sinks:
             facts, "operator_exceptions", frozenset())
         self.check_operator = policy.config.check_cli_output
         self.cli_module = cli_module
+        #: the function walked is a command of a command-line library (`@click.command()`), in a
+        #: module of web code too (a Flask app's `flask` commands): the walker says so
+        self.in_command = False
         self.error_carriers = frozenset((s.get("sources") or {}).get("error_carriers", ()))
         self.summaries = facts if facts is not None and facts.summaries else None
         self.package = package
@@ -108,8 +114,9 @@ class Sinks:
         return None
 
     def error_taint(self, body: cst.CSTNode, env: Env) -> frozenset:
-        """What an exception raised in ``body`` carries: the arguments of the database writes and
-        HTTP requests in it (``sources.error_carriers`` and the HTTP clients), which errors quote."""
+        """What an exception raised in ``body`` carries: the arguments of the database writes in it
+        (``sources.error_carriers``), and the URL and query parameters of its HTTP requests (an
+        HTTP error quotes the URL it asked for, not the body it sent), which errors quote."""
         carriers = self.error_carriers
         out = EMPTY
         stack: list[cst.CSTNode] = [body]
@@ -123,7 +130,12 @@ class Sinks:
                 http = any(n in self.http["functions"] for n in self.flow.resolver.qnames(func)) or (
                     method in self.http["objects"]["methods"] and isinstance(func, cst.Attribute)
                     and self.flow.kind_of(func.value, env) == "http")
-                if method in carriers or http:
+                if http:
+                    for part in (self._arg(cur, 1 if method == "request" or last_name(func) == "request" else 0, "url"),
+                                 self._arg(cur, -1, "params")):
+                        if part is not None:
+                            out |= real(self.flow.taint(part, env))
+                elif method in carriers:
                     out |= real(self._args(cur, env))
             stack.extend(children(cur))
         return frozenset(Match(m.category, f"{m.reason}, quoted by the error") for m in out)
@@ -230,7 +242,10 @@ class Sinks:
         if isinstance(exc, cst.Call):
             if last_name(exc.func) in self.shown_exceptions:
                 return  # a validation or permission error is shown to the person who caused it, not logged
-            operator = self.cli_module and self._operator_exception(exc.func)
+            below = self.shown_below.get(last_name(exc.func))
+            if below is not None and self._status_below(exc, below):
+                return  # `raise ApiError(msg, 403)`: its handler logs server errors only
+            operator = (self.cli_module or self.in_command) and self._operator_exception(exc.func)
             if operator and not self.check_operator:
                 return  # a command-line program's error, printed for the operator who ran it (JUDGEMENT.md)
             taint = real(self._args(exc, env))
@@ -239,6 +254,17 @@ class Sinks:
                             sink="operator output")
             elif taint:
                 self.report("GDPR302", node, "personal data in an exception message", taint, sink="exception message")
+
+    def _status_below(self, exc: cst.Call, code: int) -> bool:
+        """Whether a raised exception is given an HTTP status below ``code``: an integer from 100
+        up among its positional arguments, or as one of the status keywords (``code=403``)."""
+        for arg in exc.args:
+            if arg.star or (arg.keyword is not None and arg.keyword.value not in self.code_keywords):
+                continue
+            value = arg.value
+            if isinstance(value, cst.Integer) and 100 <= int(value.evaluated_value) < code:
+                return True
+        return False
 
     def _operator_exception(self, func: cst.BaseExpression) -> bool:
         """Whether a raised class is a command-line program's error (sinks.yaml), or a project class
@@ -290,11 +316,12 @@ class Sinks:
                   and func.value.attr.value in self.operator_streams and isinstance(func.value.value, cst.Name)
                   and func.value.value.value == "self")
         # `sys.stderr.write(...)` in a command-line program: its operator's terminal, as its print()
-        own_stream = self.cli_module and method in self.stream_methods and isinstance(func, cst.Attribute) and (
+        cli = self.cli_module or self.in_command
+        own_stream = cli and method in self.stream_methods and isinstance(func, cst.Attribute) and (
             not self.print_streams.isdisjoint(self.flow.resolver.qnames(func.value))
             or self.flow.kind_of(func.value, env) == "stream")  # (`err = sys.stderr; err.write(...)`)
         if not (any(n in self.operator_functions for n in names) or stream or own_stream or
-                (is_print and self.cli_module)):
+                (is_print and cli)):
             return False
         if self.check_operator:
             taint = real(self._args(call, env))

@@ -165,9 +165,30 @@ class Walker:
         env = self._function_env(fn, module_env, markers=False, qual=qual)
         self.returns = EMPTY
         self.flow.enter(fn.body)
+        self.sinks.in_command = self._is_command(fn)
         self.block(fn.body.body, env)
+        self.sinks.in_command = False
         self.flow.enter(None)
         self.flow.current_params = frozenset()
+
+    def _is_command(self, fn: cst.FunctionDef) -> bool:
+        """Whether a function is a command of a command-line library (``sinks.yaml``
+        ``operator_output``: ``@click.command()``, ``@click.option(...)``; ``@cli.command()`` where
+        the module imports a command-line library)."""
+        if not fn.decorators:
+            return False
+        spec = self.flow.policy.sinks.get("operator_output") or {}
+        prefixes = tuple(spec.get("command_decorators") or ())
+        methods = frozenset(spec.get("command_methods") or ())
+        imports = {t.split(".")[0] for t in getattr(self.flow.resolver, "aliases", {}).values()}
+        for dec in fn.decorators:
+            func = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+            if any(n == p or n.startswith(p + ".") for n in self.flow.resolver.qnames(func) for p in prefixes):
+                return True
+            if isinstance(func, cst.Attribute) and func.attr.value in methods and not imports.isdisjoint(
+                    spec.get("cli_imports") or ()):
+                return True
+        return False
 
     # ---- statements ---------------------------------------------------------------------------------
     def block(self, body, env: Env, top: bool = False) -> None:

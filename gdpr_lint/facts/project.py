@@ -66,6 +66,9 @@ class ProjectFacts:
     evidence: dict[str, Evidence] = field(default_factory=dict)
     persisted: dict[str, str] = field(default_factory=dict)  # carrier -> where the code persists it
     shown_exceptions: frozenset[str] = frozenset()  # caught and shown back, never logged
+    #: shown back when raised with an HTTP status below the code given, logged from it up (a web
+    #: framework's handler that logs only server errors)
+    shown_below: dict[str, int] = field(default_factory=dict)
     #: what a value of a class prints as (its ``__str__``/``__repr__``), by the words of the class name
     texts: dict[tuple[str, ...], frozenset] = field(default_factory=dict)
     #: the same, by the class's qualified name (a method's own object, ``self``)
@@ -134,7 +137,8 @@ class ProjectFacts:
         """The facts the per-file analysis reads (schema kinds and evidence, not every field),
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
-                            shown_exceptions=self.shown_exceptions, texts=self.texts, carried=self.carried,
+                            shown_exceptions=self.shown_exceptions, shown_below=self.shown_below,
+                            texts=self.texts, carried=self.carried,
                             mirrors=self.mirrors, named=self.named, summaries=self.summaries,
                             shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers,
                             operator_exceptions=self.operator_exceptions, returns=self.returns,
@@ -417,7 +421,7 @@ class ProjectFacts:
                    for k in keys]
         if self._shared is None:  # what every file reads: hashed once per scan (its text grows with
             # the project, and encoding it again for every file made warm scans grow faster than it)
-            self._shared = hashlib.sha256(json.dumps([sorted(self.shown_exceptions),
+            self._shared = hashlib.sha256(json.dumps([sorted(self.shown_exceptions), sorted(self.shown_below.items()),
                                                       sorted((k, sorted(v)) for k, v in self.texts.items()),
                                                       sorted((k, sorted(v)) for k, v in self.carried.items()),
                                                       sorted((k, repr(v)) for k, v in self.named.items()),
@@ -494,11 +498,17 @@ def resolve_schemas(classes: dict[str, dict], frameworks: Frameworks) -> dict[st
     return found
 
 
-def _shown_exceptions(classes: dict[str, dict], caught: list[list]) -> frozenset[str]:
-    """Exception classes of the project whose every handler neither logs nor re-raises them."""
+def _shown_exceptions(classes: dict[str, dict], caught: list[list]) -> tuple[frozenset[str], dict[str, int]]:
+    """``(exception classes of the project whose every handler neither logs nor re-raises them,
+    {those whose handlers do so only from an HTTP status code up: the lowest such code})``."""
     own = {info["n"] for info in classes.values()}
-    logged = {name for name, logs in caught if logs}
-    return frozenset(name for name, _logs in caught if name in own and name not in logged)
+    logged = {item[0] for item in caught if item[1]}
+    below: dict[str, int] = {}
+    for item in caught:
+        if len(item) == 3 and item[0] in own and item[0] not in logged:
+            below[item[0]] = min(item[2], below.get(item[0], item[2]))
+    return frozenset(item[0] for item in caught if item[0] in own and item[0] not in logged
+                     and item[0] not in below), below
 
 
 def _persisted_carriers(facts: ProjectFacts, builder: _Builder, persisted) -> None:
@@ -692,9 +702,10 @@ class _Builder:
                 out.append(name)
             else:
                 others.append((name, target))
-        if role and not out:
+        if role and not out and not depth:
             # what a person only put there is theirs when it belongs to a record of theirs (an
-            # attachment of a member's post), not when it belongs to a thing (an event's document)
+            # attachment of a member's post), not when it belongs to a thing (an event's document);
+            # one step: that record's own references decide, not another role's chain
             for name, target in others:
                 found = self.target_class(target, qual)
                 if found is not None and found != qual and self.owner_refs(found, depth + 1):
@@ -882,7 +893,8 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     builder.types_of = facts.field_types_of  # (the project's own field types: `LowerEmailField`)
     _persisted_carriers(facts, builder, [(name, via, f"{path}:{line}") for found, path in file_facts
                                          for name, line, via in found.get("persisted", ())])
-    facts.shown_exceptions = _shown_exceptions(classes, [c for found, _ in file_facts for c in found.get("caught", ())])
+    facts.shown_exceptions, facts.shown_below = _shown_exceptions(
+        classes, [c for found, _ in file_facts for c in found.get("caught", ())])
     makers: dict[str, list[str]] = {}  # a project function -> what makes what it hands back
     doubled: set[str] = set()  # a name two files give (two modules of one name in folders without
     # __init__.py): which of the two a call reaches is not known, so neither fact is used

@@ -26,8 +26,8 @@ from gdpr_lint.classify import Match
 from gdpr_lint.facts.project import Evidence, ProjectFacts
 
 #: the fields kept: those :meth:`ProjectFacts.for_analysis` keeps, and the classes (their bases)
-KEPT = ("classes", "schemas", "evidence", "persisted", "shown_exceptions", "texts", "carried", "mirrors", "named",
-        "summaries", "shared_methods", "incoming", "handlers", "operator_exceptions", "returns", "field_types",
+KEPT = ("classes", "schemas", "evidence", "persisted", "shown_exceptions", "shown_below", "texts", "carried",
+        "mirrors", "named", "summaries", "shared_methods", "incoming", "handlers", "operator_exceptions", "returns", "field_types",
         "objects", "sink_objects", "class_texts", "factories", "typed_fields", "record_modules")
 
 
@@ -80,6 +80,7 @@ SHAPES: dict[str, Any] = {
     "evidence": ("dict", str, EVIDENCE),
     "persisted": ("dict", str, str),
     "shown_exceptions": ("set", str),
+    "shown_below": ("dict", str, int),
     "texts": ("dict", _WORDS, _MATCHES),
     "carried": ("dict", _WORDS, _MATCHES),
     "mirrors": ("dict", str, str),

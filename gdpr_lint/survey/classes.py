@@ -389,7 +389,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     the functions with such a word.
     """
     from gdpr_lint.survey.calltext import CallText
-    from gdpr_lint.survey.handlers import caught_exceptions
+    from gdpr_lint.survey.handlers import caught_exceptions, registered_handlers
     from gdpr_lint.survey.incoming import incoming_facts
     from gdpr_lint.survey.persisted import may_persist, persisted_classes
     from gdpr_lint.survey.returns import returned_parameters
@@ -403,7 +403,8 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     attributes = set(_ATTRIBUTE.findall(text)) if text else set()
     weak_read = weak_attributes(attributes, policy)
     facts = {"persisted": persisted,
-             "caught": caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [],
+             "caught": (caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [])
+             + (registered_handlers(tree, logging_names(policy)) if not text or "handler" in text else []),
              "mentions": _person_mentions(text, policy, sinks, calls) if text else [],
              # what its calls hand over that is named after a person (`notify(session.user)`): a
              # call of a project function that writes that parameter to a sink (ProjectFacts.hands_personal)
@@ -563,10 +564,12 @@ def check_file_facts(data) -> dict:
         if len(need(item, list)) != 3:
             raise BadEntry("a persisted fact has three parts")
         need(item[0], str), need(item[1], int), need_list(item[2], str)
-    for item in data.get("caught", ()):  # [exception class, handler logs or re-raises it]
-        if len(need(item, list)) != 2:
-            raise BadEntry("a caught fact has two parts")
+    for item in data.get("caught", ()):  # [exception class, handler logs or re-raises it(, from which code)]
+        if len(need(item, list)) not in (2, 3):
+            raise BadEntry("a caught fact has two or three parts")
         need(item[0], str), need(item[1], bool)
+        if len(item) == 3:
+            need(item[2], int)
     need_list(data.get("mentions", []), str)
     need_list(data.get("handed", []), str)
     need_list(data.get("calls", []), str)
@@ -914,6 +917,12 @@ class LoggingNames:
         self.methods = frozenset(spec.get("methods", ()))  # info, error, exception ...
         self.functions = frozenset(logging.get("functions") or ())  # print, warnings.warn, logging.info ...
         self.labels = dict(logging.get("functions") or {})
+        handlers = logging.get("error_handlers") or {}
+        #: a web framework's handlers of an exception class: decorators and registering methods
+        #: (``errorhandler``, ``register_error_handler``), and the attributes of an HTTP status
+        self.handler_decorators = frozenset(handlers.get("decorators") or ())
+        self.handler_registrations = frozenset(handlers.get("registrations") or ())
+        self.code_attributes = frozenset(handlers.get("code_attributes") or ())
 
 
 _LOGGING: dict[int, LoggingNames] = {}
