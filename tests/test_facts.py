@@ -142,6 +142,79 @@ def test_a_blob_of_data_on_a_persons_records_and_not_elsewhere(tmp_path, monkeyp
     assert not {"Visit.processed_by", "Visit.widget_settings", "Gadget.extra", "Sensor.readings"} & found.keys()
 
 
+def test_a_group_people_belong_to_is_no_person_and_no_ones_record(tmp_path, monkeypatch):
+    """A class named after a person (`Tenant`) that people's records point at (`Account.tenant`: many
+    accounts to one tenant of a service) and that holds no personal field is a group; a record with
+    its people in a collection (`workspace_members`) is a group's, not a person's; an API key's
+    name is its label; a value from an enumeration or a URI is no free text."""
+    found = scan_tree(tmp_path, monkeypatch, {"app/tables.py": '''
+    import enum
+
+    from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Text
+    from sqlalchemy.orm import declarative_base, relationship
+
+    Base = declarative_base()
+
+    class Stage(enum.Enum):
+        NEW = "new"
+        DONE = "done"
+
+    class Tenant(Base):
+        __tablename__ = "tenants"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(100))
+
+    class Account(Base):
+        __tablename__ = "accounts"
+        id = Column(Integer, primary_key=True)
+        email = Column(String(200))
+        tenant_id = Column(ForeignKey("tenants.id"))
+        tenant = relationship(Tenant)
+
+    class Landlord(Base):
+        __tablename__ = "landlords"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(100))
+
+    class Flat(Base):
+        __tablename__ = "flats"
+        id = Column(Integer, primary_key=True)
+        landlord_id = Column(ForeignKey("landlords.id"))
+        landlord = relationship(Landlord)
+
+    class Workspace(Base):
+        __tablename__ = "workspaces"
+        id = Column(Integer, primary_key=True)
+        workspace_members = relationship("WorkspaceMember")
+        database_name = Column(Text)
+
+    class WorkspaceMember(Base):
+        __tablename__ = "workspace_members"
+        id = Column(Integer, primary_key=True)
+        member_id = Column(ForeignKey("accounts.id"))
+        member = relationship(Account)
+        workspace_id = Column(ForeignKey("workspaces.id"))
+
+    class AccountNote(Base):
+        __tablename__ = "account_notes"
+        id = Column(Integer, primary_key=True)
+        account_id = Column(ForeignKey("accounts.id"))
+        account = relationship(Account)
+        body_text = Column(Text)
+        stage = Column(Enum(Stage))
+        callback_uri = Column(Text)
+
+    class AdminApiKey(Base):
+        __tablename__ = "admin_api_keys"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(100))
+    '''})
+    assert found["Account.email"] == ["GDPR101"] and found["AccountNote.body_text"] == ["GDPR101"]
+    assert found["Landlord.name"] == ["GDPR101"]  # a person: only things point at a landlord here
+    assert not {"Tenant.name", "Workspace.database_name", "AccountNote.stage", "AccountNote.callback_uri",
+                "AdminApiKey.name"} & found.keys()
+
+
 def test_what_a_person_only_uploaded_is_theirs_where_it_belongs_to_a_record_of_theirs(tmp_path, monkeypatch):
     """An uploader (or a creator) plays a role for the record, as `created_by` does: a handout
     uploaded for meetings is the meetings', a file attached to a member's message is the member's."""

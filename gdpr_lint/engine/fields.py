@@ -240,15 +240,25 @@ class FieldChecks:
             return tuple(m for m in self.classifier.classify(field.name, None)
                          if not self.policy.categories[m.category].context == "person_linked")
         found = self.classifier.classify(field.name, field.owner, False, evidence)
-        if found:
-            return found
-        # the name it is kept under says what it holds too (`name_field`, db_column="name"); a name
-        # that ends with the declaration's word (`email_column`) may name another field (a column
-        # of a file to import): its type decides (_typed)
-        other = field.column
-        if other and other != field.name and other.isidentifier():
-            found = self.classifier.classify(other, field.owner, False, evidence)
+        if not found:
+            # the name it is kept under says what it holds too (`name_field`, db_column="name"); a
+            # name that ends with the declaration's word (`email_column`) may name another field (a
+            # column of a file to import): its type decides (_typed)
+            other = field.column
+            if other and other != field.name and other.isidentifier():
+                found = self.classifier.classify(other, field.owner, False, evidence)
+        if found and self._enumerated(field):  # one of the values the code lists: no text a person wrote
+            found = tuple(m for m in found if self.policy.categories[m.category].context != "person_linked")
         return found
+
+    def _enumerated(self, field: Field) -> bool:
+        """Whether a field holds one of the values the code lists: ``choices=``, or an enumeration
+        type (frameworks.yaml ``enum_types``: ``Enum(...)``, a project's ``StringEnum``)."""
+        if field.enumerated:
+            return True
+        frameworks = self.policy.frameworks
+        return any((last := n.rpartition(".")[2]) in frameworks.enum_types or last.endswith(frameworks.enum_type_suffixes)
+                   for n in field.names) if frameworks.enum_types or frameworks.enum_type_suffixes else False
 
     def _types(self, field: Field) -> tuple[str, ...]:
         """The names of a field's declaration, with the framework types the project's own field
@@ -278,7 +288,7 @@ class FieldChecks:
             return ()
         # free text by its type (TextField) unless the name says it is something technical
         # (`scopes`, `token_secret`, `query`), or its values are listed (`choices=`: a state)
-        technical = field.enumerated or any(w in self.policy.metadata_words for w in split_words(field.name))
+        technical = self._enumerated(field) or any(w in self.policy.metadata_words for w in split_words(field.name))
         return tuple(m for m in found if self.policy.categories[m.category].context != "person_linked"
                      or (owner_ctx in ("person", "linked") and not technical))
 

@@ -567,12 +567,18 @@ class _Builder:
                             "user.account.username")
         #: classes that other records reference (an event, a gym, a ticket): their bare e-mail may be theirs
         self.referenced: set[str] = set()
+        #: ... and which: the class -> [(the class that references it, the field, the field's types)]
+        self.referrers: dict[str, list[tuple[str, str, list]]] = {}
         for here, info in classes.items():
             for f in info["f"]:
                 if f[3]:
                     target = self.target_class(f[3], here)
                     if target and target != here:
                         self.referenced.add(target)
+                        self.referrers.setdefault(target, []).append((here, f[0], f[2]))
+        #: classes named after a person that people's records belong to (`User.tenant` -> Tenant):
+        #: a group of people (a customer organisation of a service), by the reference that says so
+        self._groups: dict[str, str] = {}
 
     # ---- helpers --------------------------------------------------------------------------------
     def fields(self, qual: str, seen: frozenset[str] = frozenset()) -> list[list]:
@@ -674,7 +680,11 @@ class _Builder:
             if prog:
                 result = (False, f"holds `{prog}`: a program, not a person")
             elif self.classifier.subject_of(words[-1:]) or not self.owner_refs(qual, depth):
-                result = (True, "names a person")
+                group = self._group_of_people(qual, depth)
+                if group:
+                    self._groups[qual] = group
+                else:
+                    result = (True, "names a person")
             # else a UserDocument that references its user: a document that belongs to a person
         elif ctx != "thing":
             own = self.personal_field(qual, strict=qual in self.referenced)
@@ -683,9 +693,33 @@ class _Builder:
         self._person[qual] = result
         return result
 
+    def _group_of_people(self, qual: str, depth: int) -> str:
+        """A reference from a person's record (one named after a person, or a user model) that
+        makes a class named after a person a group of people (``User.tenant``: many users belong
+        to one tenant of the service), when the reference is named after the class and the class
+        holds no personal field of its own; ``""`` otherwise.  A one-to-one reference (a
+        person's own profile of that kind) does not, nor a role (``Review.author``), nor one that
+        names the record's owner (``Account.user``: vocabulary.yaml ``owner_references``)."""
+        if qual not in self.referrers or depth > 8 or self.personal_field(qual, strict=True):
+            return ""
+        head = split_words(self.classes[qual]["n"])[-1:]
+        for here, name, types in self.referrers[qual]:
+            words = split_words(name)
+            while len(words) > 1 and words[-1] in self.policy.metadata_words:
+                words = words[:-1]  # (`tenant_id`: the tenant)
+            if words[-1:] != head or words[-1] in self.owner_references or any(
+                    "OneToOne" in t.rpartition(".")[2] for t in types):
+                continue  # (`Review.author`: a role a person plays for it; `Account.user`: its owner)
+            info = self.classes.get(here)
+            if info is not None and (self.head_is_subject(info["n"]) or any(
+                    b in self.person_bases for b in info["b"])) and self.is_person(here, depth + 1)[0]:
+                return f"{info['n']}.{name}"
+        return ""
+
     def owner_refs(self, qual: str, depth: int = 0) -> list[str]:
         """References that make the record a person's: to a person, not an action (``created_by``)
-        nor a pointer to the latest actor (``last_poster``)."""
+        nor a pointer to the latest actor (``last_poster``), nor the many people who belong to it
+        (``members``, ``workspace_users``: a group's)."""
         out = []
         own = {w.rstrip("s") for w in split_words(self.classes[qual]["n"])}  # (a role the record is named after)
         role = False  # a person plays a role for it (its uploader, its moderators)
@@ -698,6 +732,8 @@ class _Builder:
                 continue
             if words[-1] in self.role_references and words[-1].rstrip("s") not in own:
                 role = role or self.references_person(target, qual, depth)
+            elif words[-1] not in self.owner_references and words[-1][:-1] in self.owner_references:
+                continue  # (`workspace_users`, `members`: the people who belong to it, a group's)
             elif self.references_person(target, qual, depth):
                 out.append(name)
             else:
@@ -727,6 +763,8 @@ class _Builder:
         owners = self.owner_refs(qual) if not person else []
         if person:
             kind = "person"
+        elif qual in self._groups:
+            kind, why = "org", f"is a group people belong to (`{self._groups[qual]}`)"
         elif why:  # a program
             kind = "thing"
         elif head == "thing" and self.classifier.nonpersonal_owner(info["n"]):

@@ -54,6 +54,8 @@ class Frameworks:
     styles: tuple[tuple[str, str], ...] = ()  # (framework, how it declares fields) beyond KNOWN
     column_name_keywords: frozenset[str] = frozenset()
     choice_keywords: frozenset[str] = frozenset()  # a field limited to listed values (`choices=`)
+    enum_types: frozenset[str] = frozenset()  # field types that hold one of listed values (`Enum`)
+    enum_type_suffixes: tuple[str, ...] = ()  # ... and the endings of such types' names (`StringEnum`)
     declaration_words: frozenset[str] = frozenset()
     temporal_types: frozenset[str] = frozenset()
     config_attributes: frozenset[str] = frozenset()  # a record class's attributes that configure it
@@ -157,6 +159,8 @@ class Frameworks:
             styles=tuple(styles),
             column_name_keywords=frozenset(names(data.get("column_name_keywords"), "column_name_keywords")),
             choice_keywords=frozenset(names(data.get("choice_keywords"), "choice_keywords")),
+            enum_types=frozenset(names(data.get("enum_types"), "enum_types")),
+            enum_type_suffixes=tuple(names(data.get("enum_type_suffixes"), "enum_type_suffixes")),
             declaration_words=frozenset(names(data.get("declaration_words"), "declaration_words")),
             temporal_types=frozenset(names(data.get("temporal_types"), "temporal_types")),
             config_attributes=frozenset(names(config.get("attributes"), "configuration.attributes")),
