@@ -234,7 +234,8 @@ def test_staged_with_file_arguments_as_pre_commit_passes_them(repo, monkeypatch)
 
 SCHEMA_BASE = ("from django.db import models\n\n\n"
                "class Schema(models.Model):\n    class Meta:\n        abstract = True\n")
-USER_OUT = "from app.schemas.base import Schema\n\n\nclass UserOut(Schema):\n    id: int\n    email: str\n"
+USER_OUT = ("from django.db import models\n\nfrom app.schemas.base import Schema\n\n\nclass UserOut(Schema):\n"
+            "    email = models.EmailField()\n")
 
 
 @pytest.mark.parametrize("mode", ["--diff", "--staged"])

@@ -95,8 +95,10 @@ def test_a_field_limited_to_listed_values_is_no_free_text(tmp_path, monkeypatch)
         kind = models.TextField(max_length=20, choices=[("sick", "sick"), ("holiday", "holiday")])
         excuse = models.TextField()
         gender = models.CharField(max_length=10, choices=[("f", "f"), ("m", "m"), ("x", "x")])
+        memo = models.TextField(choices=None)
     ''')})
     assert found["Leave.excuse"] == ["GDPR101"]  # free text by its type, on a record of a person
+    assert found["Leave.memo"] == ["GDPR101"]  # (`choices=None` lists no values)
     assert found["Leave.gender"] == ["GDPR101"]  # by its name, listed values or not
     assert "Leave.stage" not in found and "Leave.kind" not in found
 

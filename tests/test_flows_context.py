@@ -84,9 +84,19 @@ def test_a_parameter_annotated_with_a_class_prints_as_that_class(tmp_path, monke
             def __str__(self):
                 return self.sku
         ''',
+        "shop/views.py": '''
+        import logging
+
+        from shop.models import Member
+
+        log = logging.getLogger(__name__)
+
+        def stocked(d: Member):
+            log.info("stocked %s", d)
+        ''',
         "app/views.py": '''
         import logging
-        from typing import Optional
+        from typing import Optional, Union
 
         from app.models import Member, Widget
         from shop.models import Member as Stocked
@@ -96,10 +106,13 @@ def test_a_parameter_annotated_with_a_class_prints_as_that_class(tmp_path, monke
         def plain(a: Member):
             log.info("joined %s", a)
 
-        def optional(a: Optional[Member], b: "Member", c: Member | None = None):
+        def optional(a: Optional[Member], b: "Member", c: Member | None = None, e: Union[Member, None] = None,
+                     f: "Member | None" = None):
             log.info("maybe %s", a)
             log.info("quoted %s", b)
             log.info("either %s", c)
+            log.info("union %s", e)
+            log.info("quoted either %s", f)
 
         def alike(a: Widget, b: list[Member], c: Member, d: Stocked):
             log.info("bought %s", a)
@@ -108,8 +121,9 @@ def test_a_parameter_annotated_with_a_class_prints_as_that_class(tmp_path, monke
             log.info("stocked %s", d)
         ''',
     })
-    assert found == [("app/views.py", 10, "GDPR301"), ("app/views.py", 13, "GDPR301"),
-                     ("app/views.py", 14, "GDPR301"), ("app/views.py", 15, "GDPR301")]
+    assert found == [("app/views.py", 10, "GDPR301"), ("app/views.py", 14, "GDPR301"),
+                     ("app/views.py", 15, "GDPR301"), ("app/views.py", 16, "GDPR301"),
+                     ("app/views.py", 17, "GDPR301"), ("app/views.py", 18, "GDPR301")]
 
 
 def test_an_object_prints_a_field_personal_by_its_type_alone(tmp_path, monkeypatch):
@@ -1408,6 +1422,11 @@ def test_a_web_frameworks_error_handler_decides_whether_an_error_is_logged(tmp_p
 
         app.register_error_handler(ApiProblem, handle_problem)
 
+        class Hushed(Exception):
+            pass
+
+        app.register_error_handler(Hushed, lambda error: (jsonify(message=str(error)), 400))
+
         @app.errorhandler(Quiet)
         def quiet(error):
             return jsonify(message=str(error)), 400
@@ -1418,7 +1437,7 @@ def test_a_web_frameworks_error_handler_decides_whether_an_error_is_logged(tmp_p
             return "", 500
         ''',
         "app/views.py": '''
-        from app.errors import ApiProblem, Loud, Quiet
+        from app.errors import ApiProblem, Hushed, Loud, Quiet
 
         def deny(user):
             raise ApiProblem(f"{user.email} may not", 403)
@@ -1437,6 +1456,9 @@ def test_a_web_frameworks_error_handler_decides_whether_an_error_is_logged(tmp_p
 
         def logged(user):
             raise Loud(f"{user.email} is wrong")
+
+        def hushed(user):
+            raise Hushed(f"{user.email} is wrong")
         ''',
     })
     assert found == [("app/views.py", 10, "GDPR302"), ("app/views.py", 13, "GDPR302"), ("app/views.py", 19, "GDPR302")]

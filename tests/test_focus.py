@@ -1342,3 +1342,33 @@ def test_what_a_weak_word_or_a_setter_gets_from_around_keeps_its_function(tmp_pa
     full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False, jobs=1)
     assert _key(fast.findings) == _key(full.findings)
     assert [f.path for f in full.findings if f.family != "tool"] == ["shop/svc.py"]
+
+
+def test_a_parameter_annotated_with_a_class_that_prints_personal_data_keeps_its_file(tmp_path):
+    """`def f(a: Customer)` logged through a logger made in the call (`logging.getLogger(...).info`):
+    the survey reads the annotation as the parameter's class, as the analysis does, so the file is
+    analysed and the fast scan finds what the full one finds."""
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "__init__.py").write_text("")
+    (shop / "models.py").write_text(textwrap.dedent("""
+        from django.db import models
+
+        class Customer(models.Model):
+            email = models.EmailField()  # gdpr: retention=P1Y basis=contract
+
+            def __str__(self):
+                return self.email
+    """))
+    (shop / "views.py").write_text(textwrap.dedent("""
+        import logging
+
+        from shop.models import Customer
+
+        def welcome(a: Customer):
+            logging.getLogger(__name__).info("welcome %s", a)
+    """))
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings)
+    assert [(f.path, f.line, f.code) for f in fast.findings if f.family == "logging"] == [("shop/views.py", 7, "GDPR301")]

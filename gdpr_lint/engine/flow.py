@@ -585,16 +585,26 @@ class Flow:
 
     def annotated_object(self, annotation: cst.BaseExpression | None) -> tuple[str | None, frozenset]:
         """``(the class a parameter's annotation says its value is an instance of, what such a value
-        prints as)``: ``Customer``, ``models.Customer``, ``Optional[Customer]``, ``Customer | None``,
-        ``"Customer"`` (a name written before its class). What it prints as is the project's
+        prints as)``: ``Customer``, ``models.Customer``, ``Optional[Customer]``, ``Union[Customer,
+        None]``, ``Customer | None``, ``"Customer"`` and ``"Customer | None"`` (a name written before
+        its class). What it prints as is the project's
         class's own text where the annotation names one (not another class of that name), else
         what a value named after the class prints as. A container of them (``list[Customer]``)
         is not one: ``(None, EMPTY)``."""
         node = annotation
         while True:
-            if isinstance(node, cst.Subscript) and last_name(node.value) == "Optional" and len(node.slice) == 1 and (
-                    isinstance(node.slice[0].slice, cst.Index)):
-                node = node.slice[0].slice.value
+            if isinstance(node, cst.Subscript) and last_name(node.value) in ("Optional", "Union") and all(
+                    isinstance(s.slice, cst.Index) for s in node.slice):
+                sides = [s.slice.value for s in node.slice if not (isinstance(s.slice.value, cst.Name)
+                                                                    and s.slice.value.value == "None")]
+                if len(sides) != 1:
+                    return None, EMPTY
+                node = sides[0]
+            elif isinstance(node, cst.SimpleString) and "|" in (string_value(node) or ""):
+                sides = [p.strip() for p in (string_value(node) or "").split("|") if p.strip() != "None"]
+                if len(sides) != 1:
+                    return None, EMPTY
+                node = cst.SimpleString(repr(sides[0]))  # (`"Customer | None"`)
             elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
                 sides = [side for side in (node.left, node.right)
                          if not (isinstance(side, cst.Name) and side.value == "None")]

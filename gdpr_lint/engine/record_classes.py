@@ -204,7 +204,8 @@ class RecordClasses:
             out.append(Field(name=name, owner=owner, framework=framework, storage=storage,
                              names=tuple(ann_names + value_names), node=spot, reference=reference,
                              column=self._column_name(value, callee), enumerated=type(value) is ast.Call and any(
-                                 kw.arg in self.frameworks.choice_keywords for kw in value.keywords)))
+                                 kw.arg in self.frameworks.choice_keywords and not _nothing(kw.value)
+                                 for kw in value.keywords)))
         return out
 
     def _column_name(self, value: ast.AST | None, callee: list[str]) -> str:
@@ -220,6 +221,12 @@ class RecordClasses:
                 c.rpartition(".")[2] in self.frameworks.column_constructors for c in callee):
             return _string(first) or ""
         return ""
+
+
+def _nothing(value: ast.AST) -> bool:
+    """As :func:`gdpr_lint.engine.schemas._nothing`: ``None`` or an empty literal (no values listed)."""
+    return (type(value) is ast.Constant and value.value is None) or (
+        type(value) in (ast.List, ast.Tuple, ast.Dict) and not (value.keys if type(value) is ast.Dict else value.elts))
 
 
 def _body_statements(node: ast.ClassDef, top: _Top):

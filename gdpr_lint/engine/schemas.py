@@ -81,8 +81,17 @@ def declares_field(frameworks: Frameworks, framework: str, ann_names: list[str],
                 callee[:1].isupper() or callee in ("mapped_column", "encrypt", "column_property")
                 or callee in frameworks.reference_fields):  # `gender = relationship("Gender")`
             return False
-    return not (framework == "sqlalchemy" and annotated and not valued and not any(
-        n.rpartition(".")[2] == "Mapped" for n in ann_names))
+    if annotated and not valued and frameworks.style_of(framework) == "assigned":
+        # a type hint for a checker (`next_messages: models.Manager["Message"]`, `count: int` in a
+        # Django model); only SQLAlchemy's `Mapped[...]` declares a column on its own
+        return any(n.rpartition(".")[2] == "Mapped" for n in ann_names)
+    return True
+
+
+def _nothing(value: cst.BaseExpression) -> bool:
+    """``None``, or an empty list, tuple or dict, written in the code (``choices=None``: no values listed)."""
+    return (isinstance(value, cst.Name) and value.value == "None") or (
+        isinstance(value, (cst.List, cst.Tuple, cst.Dict)) and not value.elements)
 
 
 @dataclass
@@ -212,7 +221,7 @@ class SchemaFinder:
                              names=tuple(ann_names + value_names), node=stmt, reference=reference,
                              column=self._column_name(value, callee), enumerated=isinstance(value, cst.Call) and any(
                                  arg.keyword is not None and arg.keyword.value in self.frameworks.choice_keywords
-                                 for arg in value.args)))
+                                 and not _nothing(arg.value) for arg in value.args)))
         return out
 
     def _column_name(self, value: cst.BaseExpression | None, callee: list[str]) -> str:

@@ -66,6 +66,8 @@ class ProjectFacts:
     evidence: dict[str, Evidence] = field(default_factory=dict)
     persisted: dict[str, str] = field(default_factory=dict)  # carrier -> where the code persists it
     shown_exceptions: frozenset[str] = frozenset()  # caught and shown back, never logged
+    #: the qualified names of the project's classes (kept for the analysis, which has no ``classes``)
+    class_names: frozenset[str] = frozenset()
     #: shown back when raised with an HTTP status below the code given, logged from it up (a web
     #: framework's handler that logs only server errors)
     shown_below: dict[str, int] = field(default_factory=dict)
@@ -138,6 +140,7 @@ class ProjectFacts:
         small enough to hand to worker processes."""
         return ProjectFacts(schemas=self.schemas, evidence=self.evidence, persisted=self.persisted,
                             shown_exceptions=self.shown_exceptions, shown_below=self.shown_below,
+                            class_names=self.class_names,
                             texts=self.texts, carried=self.carried,
                             mirrors=self.mirrors, named=self.named, summaries=self.summaries,
                             shared_methods=self.shared_methods, incoming=self.incoming, handlers=self.handlers,
@@ -300,7 +303,12 @@ class ProjectFacts:
     def declares_class(self, qual: str) -> bool:
         """Whether the project declares the class ``qual`` (qualified; a folder without
         ``__init__.py`` as :meth:`_named_in` reads it)."""
-        return bool(self.classes) and self._named_in(self.classes, "_classes_by_last", qual) is not None
+        if qual in self.class_names:
+            return True
+        if self._classes_by_last is None:
+            self._classes_by_last = _grouped(self.class_names, 2)
+        found = [q for q in self._classes_by_last.get(qual.rpartition(".")[2], ()) if qual.endswith("." + q)]
+        return len(found) == 1
 
     def _factory_names(self) -> frozenset[str]:
         """The last names of the project's factories (:attr:`factories`)."""
@@ -422,6 +430,7 @@ class ProjectFacts:
         if self._shared is None:  # what every file reads: hashed once per scan (its text grows with
             # the project, and encoding it again for every file made warm scans grow faster than it)
             self._shared = hashlib.sha256(json.dumps([sorted(self.shown_exceptions), sorted(self.shown_below.items()),
+                                                      sorted(self.class_names),
                                                       sorted((k, sorted(v)) for k, v in self.texts.items()),
                                                       sorted((k, sorted(v)) for k, v in self.carried.items()),
                                                       sorted((k, repr(v)) for k, v in self.named.items()),
@@ -931,6 +940,7 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
     builder.types_of = facts.field_types_of  # (the project's own field types: `LowerEmailField`)
     _persisted_carriers(facts, builder, [(name, via, f"{path}:{line}") for found, path in file_facts
                                          for name, line, via in found.get("persisted", ())])
+    facts.class_names = frozenset(classes)
     facts.shown_exceptions, facts.shown_below = _shown_exceptions(
         classes, [c for found, _ in file_facts for c in found.get("caught", ())])
     makers: dict[str, list[str]] = {}  # a project function -> what makes what it hands back

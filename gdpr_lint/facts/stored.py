@@ -26,9 +26,10 @@ from gdpr_lint.classify import Match
 from gdpr_lint.facts.project import Evidence, ProjectFacts
 
 #: the fields kept: those :meth:`ProjectFacts.for_analysis` keeps, and the classes (their bases)
-KEPT = ("classes", "schemas", "evidence", "persisted", "shown_exceptions", "shown_below", "texts", "carried",
-        "mirrors", "named", "summaries", "shared_methods", "incoming", "handlers", "operator_exceptions", "returns", "field_types",
-        "objects", "sink_objects", "class_texts", "factories", "typed_fields", "record_modules")
+KEPT = ("classes", "schemas", "evidence", "persisted", "shown_exceptions", "shown_below", "class_names", "texts",
+        "carried", "mirrors", "named", "summaries", "shared_methods", "incoming", "handlers", "operator_exceptions",
+        "returns", "field_types", "objects", "sink_objects", "class_texts", "factories", "typed_fields",
+        "record_modules")
 
 
 def facts_to_data(facts: ProjectFacts) -> dict:
@@ -81,6 +82,7 @@ SHAPES: dict[str, Any] = {
     "persisted": ("dict", str, str),
     "shown_exceptions": ("set", str),
     "shown_below": ("dict", str, int),
+    "class_names": ("set", str),
     "texts": ("dict", _WORDS, _MATCHES),
     "carried": ("dict", _WORDS, _MATCHES),
     "mirrors": ("dict", str, str),

@@ -404,7 +404,8 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     weak_read = weak_attributes(attributes, policy)
     facts = {"persisted": persisted,
              "caught": (caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [])
-             + (registered_handlers(tree, logging_names(policy)) if not text or "handler" in text else []),
+             + (registered_handlers(tree, logging_names(policy)) if not text or any(
+                 n in text for n in logging_names(policy).handler_words) else []),
              "mentions": _person_mentions(text, policy, sinks, calls) if text else [],
              # what its calls hand over that is named after a person (`notify(session.user)`): a
              # call of a project function that writes that parameter to a sink (ProjectFacts.hands_personal)
@@ -685,6 +686,8 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None
     found: set[str] = calls.classes()
     # a name given another name on its own (`got = subscriber2`, then `log.info(got)`): both
     renamed = dict(_RENAMED.findall(text)) if "=" in text else {}
+    # a parameter annotated with a class (`def f(a: Customer)`): the class too
+    annotated = {name: cls.rpartition(".")[2] for name, cls in _ANNOTATED.findall(text)} if ":" in text else {}
     for window, code in windows:
         found.update(name for name in set(_IDENTIFIER.findall(window)) if _named_after_a_person(name, subjects))
         for name in set(_IDENTIFIER.findall(code)):
@@ -692,10 +695,16 @@ def _person_mentions(text: str, policy, sinks: tuple[frozenset[str], ...] | None
                 found.add(name)
                 if name in renamed:
                     found.add(renamed[name])
+                if name in annotated:
+                    found.add(annotated[name])
     return sorted(found)
 
 
 _RENAMED = re.compile(r"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*([A-Za-z_]\w*)[ \t]*(?:#.*)?$", re.MULTILINE)
+#: a parameter and the class its annotation names (`a: Customer`, `a: Optional["models.Customer"]`);
+#: a dict's `key: Value` too, a harmless superset
+_ANNOTATED = re.compile(r"[(,][ \t]*([A-Za-z_]\w*)[ \t]*:[ \t]*(?:(?:typing\.)?Optional\[[ \t]*)?[\"']?"
+                        r"((?:[A-Za-z_]\w*\.)*[A-Z]\w*)")
 
 
 def _handed(text: str, policy, calls) -> list[str]:
@@ -923,6 +932,7 @@ class LoggingNames:
         self.handler_decorators = frozenset(handlers.get("decorators") or ())
         self.handler_registrations = frozenset(handlers.get("registrations") or ())
         self.code_attributes = frozenset(handlers.get("code_attributes") or ())
+        self.handler_words = tuple(self.handler_decorators | self.handler_registrations)  # (a text's quick test)
 
 
 _LOGGING: dict[int, LoggingNames] = {}

@@ -75,7 +75,8 @@ def registered_handlers(tree: ast.Module, names) -> list[list]:
     ``[name, False, code]`` for a handler that logs it only from that HTTP status code up, for
     every handler a web framework is given in the module (``names``:
     :class:`~gdpr_lint.survey.classes.LoggingNames`): a function decorated
-    ``@app.errorhandler(ApiError)``, or named in ``app.register_error_handler(ApiError, handle)``."""
+    ``@app.errorhandler(ApiError)``, or named or written as a lambda in
+    ``app.register_error_handler(ApiError, handle)``."""
     functions = {stmt.name: stmt for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
     given: list[tuple[ast.AST, ast.AST]] = []  # (the exception class, the handler function)
     for node in walk(tree):
@@ -83,9 +84,13 @@ def registered_handlers(tree: ast.Module, names) -> list[list]:
             for dec in node.decorator_list:
                 if isinstance(dec, ast.Call) and dec.args and last_name(dec.func) in names.handler_decorators:
                     given.append((dec.args[0], node))
-        elif isinstance(node, ast.Call) and len(node.args) == 2 and isinstance(node.args[1], ast.Name) and (
-                last_name(node.func) in names.handler_registrations and node.args[1].id in functions):
-            given.append((node.args[0], functions[node.args[1].id]))
+        elif isinstance(node, ast.Call) and len(node.args) == 2 and last_name(node.func) in names.handler_registrations:
+            handler = node.args[1]
+            if isinstance(handler, ast.Name) and handler.id in functions:
+                given.append((node.args[0], functions[handler.id]))
+            elif isinstance(handler, ast.Lambda):  # (`lambda e: (jsonify(...), e.code)`: its one expression)
+                given.append((node.args[0], ast.FunctionDef(name="", args=handler.args, body=[ast.Expr(
+                    handler.body)], decorator_list=[], returns=None, type_comment=None)))
     out: list[list] = []
     for kind, fn in given:
         name = last_name(kind)
