@@ -1372,3 +1372,33 @@ def test_a_parameter_annotated_with_a_class_that_prints_personal_data_keeps_its_
     full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
     assert _key(fast.findings) == _key(full.findings)
     assert [(f.path, f.line, f.code) for f in fast.findings if f.family == "logging"] == [("shop/views.py", 7, "GDPR301")]
+
+
+def test_a_weak_word_read_on_a_parameter_annotated_with_a_persons_class_keeps_its_file(tmp_path):
+    """`def load(self, obj: Customer): self.label = obj.name`, then `self.label` logged by another
+    method: the survey reads the annotation as the flow does (the parameter is a Customer, its
+    `name` a person's), so the fast scan finds what the full one finds."""
+    crm = tmp_path / "crm"
+    crm.mkdir()
+    (crm / "__init__.py").write_text("")
+    (crm / "report.py").write_text(textwrap.dedent("""
+        import logging
+
+        from crm.models import Customer
+
+        log = logging.getLogger(__name__)
+
+        class Report:
+            def load(
+                self,
+                obj: "Customer | None",
+            ):
+                self.label = obj.name
+
+            def emit(self):
+                log.info("report for %s", self.label)
+    """))
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings)
+    assert [(f.path, f.line, f.code) for f in fast.findings] == [("crm/report.py", 16, "GDPR301")]

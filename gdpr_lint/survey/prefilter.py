@@ -758,6 +758,8 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of,
                 read_on_names.add(node.attr)
         elif kind is ast.AnnAssign:
             made.add(last_name(node.annotation))
+        elif kind is ast.arg and node.annotation is not None:
+            made.add(_annotated_class(node.annotation))  # `def load(self, obj: Customer)`
         elif kind is ast.Subscript:
             key = node.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str) and hit(
@@ -795,6 +797,23 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of,
                 stack.append((value, classes))
     owners = [c for c in made if c[:1].isupper() and not c.isupper()]
     return any(hit(read, owners) for read in read_on_names) if owners else False
+
+
+def _annotated_class(node: ast.AST) -> str:
+    """The last name of the class an annotation says a value is, as the flow reads it
+    (``Customer``, ``Optional[Customer]``, ``Union[Customer, None]``, ``Customer | None``, and
+    those written as strings), or ``""`` (a container of them, another shape)."""
+    if type(node) is ast.Constant and type(node.value) is str:
+        sides = [p.strip() for p in node.value.split("|") if p.strip() != "None"]
+        return sides[0].rpartition(".")[2] if len(sides) == 1 and sides[0].replace(".", "").isidentifier() else ""
+    if type(node) is ast.Subscript and last_name(node.value) in ("Optional", "Union"):
+        items = node.slice.elts if type(node.slice) is ast.Tuple else [node.slice]
+        sides = [i for i in items if not (type(i) is ast.Constant and i.value is None)]
+        return _annotated_class(sides[0]) if len(sides) == 1 else ""
+    if type(node) is ast.BinOp and type(node.op) is ast.BitOr:
+        sides = [i for i in (node.left, node.right) if not (type(i) is ast.Constant and i.value is None)]
+        return _annotated_class(sides[0]) if len(sides) == 1 else ""
+    return last_name(node) if type(node) in (ast.Name, ast.Attribute) else ""
 
 
 def _class_made(call: ast.Call, queried_through: frozenset[str]) -> str:
