@@ -206,12 +206,19 @@ def test_a_group_people_belong_to_is_no_person_and_no_ones_record(tmp_path, monk
         stage = Column(Enum(Stage))
         callback_uri = Column(Text)
 
+    class Bulletin(Base):
+        __tablename__ = "bulletins"
+        id = Column(Integer, primary_key=True)
+        to_accounts = relationship("Account")
+        body_text = Column(Text)
+
     class AdminApiKey(Base):
         __tablename__ = "admin_api_keys"
         id = Column(Integer, primary_key=True)
         name = Column(String(100))
     '''})
     assert found["Account.email"] == ["GDPR101"] and found["AccountNote.body_text"] == ["GDPR101"]
+    assert found["Bulletin.body_text"] == ["GDPR101"]  # written to the people it names, not their group
     assert found["Landlord.name"] == ["GDPR101"]  # a person: only things point at a landlord here
     assert not {"Tenant.name", "Workspace.database_name", "AccountNote.stage", "AccountNote.callback_uri",
                 "AdminApiKey.name"} & found.keys()
@@ -238,11 +245,17 @@ def test_what_a_person_only_uploaded_is_theirs_where_it_belongs_to_a_record_of_t
         letter = models.ForeignKey(Letter, on_delete=models.CASCADE)
         uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
         upload = models.FileField()
+
+    class Board(models.Model):
+        moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        letters = models.ManyToManyField(Letter)
+        notes = models.TextField()
     ''')})
     assert found["Letter.body"] == ["GDPR101"]
     assert found["LetterScan.upload"] == ["GDPR101"]
     assert any("through `letter`" in r for r in found["LetterScan.upload:reasons"])
     assert "Handout.upload" not in found and "Handout.heading" not in found
+    assert "Board.notes" not in found  # (the letters in it are theirs, the board is not)
 
 
 def test_the_head_noun_and_the_other_fields_decide_a_class(tmp_path, monkeypatch):

@@ -728,7 +728,7 @@ class _Builder:
     def owner_refs(self, qual: str, depth: int = 0) -> list[str]:
         """References that make the record a person's: to a person, not an action (``created_by``)
         nor a pointer to the latest actor (``last_poster``), nor the many people who belong to it
-        (``members``, ``workspace_users``: a group's)."""
+        (``members``, a Workspace's ``workspace_users``: a group's)."""
         out = []
         own = {w.rstrip("s") for w in split_words(self.classes[qual]["n"])}  # (a role the record is named after)
         role = False  # a person plays a role for it (its uploader, its moderators)
@@ -741,8 +741,10 @@ class _Builder:
                 continue
             if words[-1] in self.role_references and words[-1].rstrip("s") not in own:
                 role = role or self.references_person(target, qual, depth)
-            elif words[-1] not in self.owner_references and words[-1][:-1] in self.owner_references:
-                continue  # (`workspace_users`, `members`: the people who belong to it, a group's)
+            elif words[-1] not in self.owner_references and words[-1][:-1] in self.owner_references and set(
+                    words[:-1]) <= own:
+                continue  # (`members`, a Workspace's `workspace_users`: the people who belong to it, a
+                # group's; not a QueuedMail's `to_users`, the people it is written to)
             elif self.references_person(target, qual, depth):
                 out.append(name)
             else:
@@ -753,7 +755,12 @@ class _Builder:
             # one step: that record's own references decide, not another role's chain
             for name, target in others:
                 found = self.target_class(target, qual)
-                if found is not None and found != qual and self.owner_refs(found, depth + 1):
+                if found is None or found == qual:
+                    continue
+                last = split_words(name)[-1:]
+                if last and last[0].endswith("s") and last[0][:-1] in split_words(self.classes[found]["n"]):
+                    continue  # (a Forum's `topics`: the records in it, not one it belongs to)
+                if self.owner_refs(found, depth + 1):
                     out.append(name)
         return out
 
