@@ -78,32 +78,31 @@ def registered_handlers(tree: ast.Module, names) -> list[list]:
     ``@app.errorhandler(ApiError)``, or named or written as a lambda in
     ``app.register_error_handler(ApiError, handle)``."""
     functions = {stmt.name: stmt for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    given: list[tuple[ast.AST, ast.AST]] = []  # (the exception class, the handler function)
+    given: list[tuple[ast.AST, list]] = []  # (the exception class, the handler's statements)
     for node in walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
                 if isinstance(dec, ast.Call) and dec.args and last_name(dec.func) in names.handler_decorators:
-                    given.append((dec.args[0], node))
+                    given.append((dec.args[0], node.body))
         elif isinstance(node, ast.Call) and len(node.args) == 2 and last_name(node.func) in names.handler_registrations:
             handler = node.args[1]
             if isinstance(handler, ast.Name) and handler.id in functions:
-                given.append((node.args[0], functions[handler.id]))
+                given.append((node.args[0], functions[handler.id].body))
             elif isinstance(handler, ast.Lambda):  # (`lambda e: (jsonify(...), e.code)`: its one expression)
-                given.append((node.args[0], ast.FunctionDef(name="", args=handler.args, body=[ast.Expr(
-                    handler.body)], decorator_list=[], returns=None, type_comment=None)))
+                given.append((node.args[0], [ast.Expr(handler.body)]))
     out: list[list] = []
-    for kind, fn in given:
+    for kind, body in given:
         name = last_name(kind)
         if name and name != "Exception" and not isinstance(kind, ast.Constant):
-            out.append([name, *_how_it_logs(fn, names)])
+            out.append([name, *_how_it_logs(body, names)])
     return out
 
 
-def _how_it_logs(fn: ast.AST, names) -> list:
-    """``[False]`` for a handler that neither logs nor re-raises, ``[False, code]`` for one that
-    does so only under ``if <x>.code >= code`` (its lowest such code), else ``[True]``."""
+def _how_it_logs(body: list, names) -> list:
+    """``[False]`` for a handler (its statements) that neither logs nor re-raises, ``[False, code]``
+    for one that does so only under ``if <x>.code >= code`` (its lowest such code), else ``[True]``."""
     codes: list[int] = []
-    todo: list[tuple[list, int | None]] = [(fn.body, None)]
+    todo: list[tuple[list, int | None]] = [(body, None)]
     while todo:
         body, guard = todo.pop()
         for stmt in body:
