@@ -50,6 +50,9 @@ class Walker:
         self.budget = MAX_STATEMENTS
         self.exhausted = False  # set when the budget ran out (reported as GDPR905)
         self.has_walrus = ctx is None or ":=" in ctx.source  # no `:=` in the text: no walrus to bind
+        #: (the command decorators' names, and the command methods where the module imports a
+        #: command-line library): :meth:`_is_command`'s, made on first need
+        self._commands: tuple[tuple[str, ...], frozenset[str]] | None = None
 
     # ---- module -----------------------------------------------------------------------------------
     def run_module(self, module: cst.Module) -> None:
@@ -177,16 +180,18 @@ class Walker:
         the module imports a command-line library)."""
         if not fn.decorators:
             return False
-        spec = self.flow.policy.sinks.get("operator_output") or {}
-        prefixes = tuple(spec.get("command_decorators") or ())
-        methods = frozenset(spec.get("command_methods") or ())
-        imports = {t.split(".")[0] for t in getattr(self.flow.resolver, "aliases", {}).values()}
+        if self._commands is None:  # (read once per module: the policy's names, the module's imports)
+            spec = self.flow.policy.sinks.get("operator_output") or {}
+            imports = {t.split(".")[0] for t in getattr(self.flow.resolver, "aliases", {}).values()}
+            self._commands = (tuple(spec.get("command_decorators") or ()), frozenset(
+                spec.get("command_methods") or ()) if not imports.isdisjoint(spec.get("cli_imports") or ()) else
+                frozenset())
+        prefixes, methods = self._commands
         for dec in fn.decorators:
             func = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
             if any(n == p or n.startswith(p + ".") for n in self.flow.resolver.qnames(func) for p in prefixes):
                 return True
-            if isinstance(func, cst.Attribute) and func.attr.value in methods and not imports.isdisjoint(
-                    spec.get("cli_imports") or ()):
+            if isinstance(func, cst.Attribute) and func.attr.value in methods:
                 return True
         return False
 

@@ -717,7 +717,7 @@ class _Builder:
             while len(words) > 1 and words[-1] in self.policy.metadata_words:
                 words = words[:-1]  # (`tenant_id`: the tenant)
             if words[-1:] != head or words[-1] in self.owner_references or any(
-                    "OneToOne" in t.rpartition(".")[2] for t in types):
+                    t.rpartition(".")[2] in self.policy.frameworks.one_to_one_fields for t in types):
                 continue  # (`Review.author`: a role a person plays for it; `Account.user`: its owner)
             info = self.classes.get(here)
             if info is not None and (self.head_is_subject(info["n"]) or any(

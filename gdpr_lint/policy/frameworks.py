@@ -54,6 +54,7 @@ class Frameworks:
     styles: tuple[tuple[str, str], ...] = ()  # (framework, how it declares fields) beyond KNOWN
     column_name_keywords: frozenset[str] = frozenset()
     choice_keywords: frozenset[str] = frozenset()  # a field limited to listed values (`choices=`)
+    one_to_one_fields: frozenset[str] = frozenset()  # references that hold one record each way
     enum_types: frozenset[str] = frozenset()  # field types that hold one of listed values (`Enum`)
     enum_type_suffixes: tuple[str, ...] = ()  # ... and the endings of such types' names (`StringEnum`)
     declaration_words: frozenset[str] = frozenset()
@@ -159,6 +160,7 @@ class Frameworks:
             styles=tuple(styles),
             column_name_keywords=frozenset(names(data.get("column_name_keywords"), "column_name_keywords")),
             choice_keywords=frozenset(names(data.get("choice_keywords"), "choice_keywords")),
+            one_to_one_fields=frozenset(names(data.get("one_to_one_fields"), "one_to_one_fields")),
             enum_types=frozenset(names(data.get("enum_types"), "enum_types")),
             enum_type_suffixes=tuple(names(data.get("enum_type_suffixes"), "enum_type_suffixes")),
             declaration_words=frozenset(names(data.get("declaration_words"), "declaration_words")),
