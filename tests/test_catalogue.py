@@ -361,6 +361,22 @@ def test_a_bad_recipients_entry_names_its_key(tmp_path, edit, key, words):
     assert err.value.key == key and words in err.value.problem, str(err.value)
 
 
+@pytest.mark.parametrize("edit, key, words", [
+    (lambda r: r.update(category="user.contact.fax"), "sources.sign_in.category", "category of categories.yaml"),
+    (lambda r: r.update(words=["login"]), "sources.sign_in", "`category`, `names` and `calls`"),
+    (lambda r: r.update(names=["Login"]), "sources.sign_in.names", "lower case"),
+    (lambda r: r.update(calls="login"), "sources.sign_in.calls", "lower case"),
+])
+def test_a_bad_sign_in_entry_names_its_key(tmp_path, edit, key, words):
+    pack = _pack(tmp_path, lambda d: None)
+    sinks = yaml.safe_load((pack / "sinks.yaml").read_text(encoding="utf-8"))
+    edit(sinks["sources"]["sign_in"])
+    (pack / "sinks.yaml").write_text(yaml.safe_dump(sinks, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_policy(pack_dir=pack)
+    assert err.value.key == key and words in err.value.problem, str(err.value)
+
+
 @pytest.mark.parametrize("value", [["request"], {"request": ""}, {"the request": "x"}])
 def test_a_bad_expanded_extra_names_its_key(tmp_path, value):
     pack = _pack(tmp_path, lambda d: None)

@@ -83,6 +83,34 @@ def test_free_text_on_a_persons_records_and_not_elsewhere(tmp_path, monkeypatch)
     assert not {"Recipe.notes", "Recipe.body", "Page.body"} & found.keys()
 
 
+def test_a_messages_subject_line_on_a_persons_records_is_their_text(tmp_path, monkeypatch):
+    """A message's subject line is text its sender wrote (a CharField, by its name), where the
+    message belongs to a person; not a template's subject for an event's mails, nor a course's
+    subject (nobody's), nor a list's subject prefix."""
+    found = scan_tree(tmp_path, monkeypatch, {"app/models.py": models('''
+    class Note(models.Model):
+        sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        subject = models.CharField(max_length=120)
+        body = models.TextField()
+
+    class Event(models.Model):
+        slug = models.SlugField()
+
+    class Template(models.Model):
+        event = models.ForeignKey(Event, on_delete=models.CASCADE)
+        subject = models.CharField(max_length=120)
+
+    class Course(models.Model):
+        subject = models.CharField(max_length=120)
+
+    class Mailbox(models.Model):
+        owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        subject_prefix = models.CharField(max_length=20)
+    ''')})
+    assert found["Note.subject"] == ["GDPR101"]
+    assert not {"Template.subject", "Course.subject", "Mailbox.subject_prefix"} & found.keys()
+
+
 def test_a_field_limited_to_listed_values_is_no_free_text(tmp_path, monkeypatch):
     """`choices=`: a state or a kind the code lists, not text a person writes, whatever its type;
     its name still counts."""
@@ -340,6 +368,31 @@ def test_a_lookup_reference_carries_what_it_names(tmp_path, monkeypatch):
     assert found["Contact.gender"] == ["GDPR101"]
     assert "Contact.email_address" not in found  # the address is kept (and tagged) in EmailAddress
     assert found["EmailAddress.email"] == ["GDPR101"]
+
+
+def test_a_reference_points_at_the_record_of_its_name_not_a_plain_class_elsewhere(tmp_path, monkeypatch):
+    """`ForeignKey("Post")` in one models module points at the `Post` model of another, not at a
+    plain `Post` class of the project's mock-ups: the reference holds an id (not a lookup value
+    its name would say: a `Post` record holds a person's text), whatever order the modules come in."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "board/demo.py": """
+        class Post(object):
+            def __init__(self, author):
+                self.author = author
+        """,
+        "board/models/__init__.py": "",
+        "board/models/post.py": models('''
+        class Post(models.Model):
+            author_name = models.CharField(max_length=100)
+            message = models.TextField()
+        '''),
+        "board/models/vote.py": models('''
+        class Vote(models.Model):
+            email = models.ForeignKey("Post", on_delete=models.CASCADE)
+            value = models.SmallIntegerField()
+        ''')})
+    assert found["Post.author_name"] == ["GDPR101"]
+    assert "Vote.email" not in found  # a reference to a post (its id), no address
 
 
 def test_carriers_are_no_retention_findings_unless_the_code_persists_them(tmp_path, monkeypatch):

@@ -1540,3 +1540,130 @@ def test_the_body_of_a_flask_request_read_by_a_call_is_what_a_person_sent(tmp_pa
         log.info("chart %s", chart.get_data())
     '''})
     assert found == [("app/hooks.py", 9, "GDPR301"), ("app/hooks.py", 10, "GDPR301")]
+
+
+def test_the_name_a_person_signs_in_with_beside_a_password(tmp_path, monkeypatch):
+    """`login` or `user` beside a password (a parameter of the same function, a name bound with it,
+    what a sign-in call given a password hands back: rules/sinks.yaml, sources.sign_in) is the name
+    a person signs in with; it stays so when it is built on (`login + "@" + domain`).  Not the same
+    names beside a token or a page, nor a sign-in call given no password, nor the other names a
+    sign-in call's result is unpacked into."""
+    found = scan_tree(tmp_path, monkeypatch, {"dav/auth.py": '''
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    class Backend:
+        def check(self, login, password, domain):
+            log.debug("checking %r", login)
+            mailbox = login + "@" + domain
+            log.info("mailbox %s", mailbox)
+            return login
+
+        def refresh(self, login, token):
+            log.debug("refreshing %r", login)
+
+
+    def handle(backend, header):
+        user, password = header.split(":", 1)
+        log.info("attempt by %s", user)
+        account, info = backend.authenticate(user, password)
+        log.info("signed in: %s", account)
+        log.info("with %s", info)
+
+
+    def page(login, number):
+        log.info("page %s of %s", number, login)
+
+
+    def resume(backend, account, token):
+        log.info("resuming %s", backend.login(account, token))
+    '''})
+    assert found == [("dav/auth.py", 8, "GDPR301"), ("dav/auth.py", 10, "GDPR301"),
+                     ("dav/auth.py", 19, "GDPR301"), ("dav/auth.py", 21, "GDPR301")]
+
+
+def test_an_attribute_read_from_the_configuration_holds_a_setting(tmp_path, monkeypatch):
+    """`self.reader_dn = config.get("ldap", "reader_dn")` holds the service account the operator
+    configured, not a person's data, whatever its name says; an attribute set from a parameter,
+    or from the configuration in one method and a parameter in another, is still judged by its
+    name."""
+    found = scan_tree(tmp_path, monkeypatch, {"dav/directory.py": '''
+    import logging
+    import os
+
+    log = logging.getLogger(__name__)
+
+
+    class Directory:
+        def __init__(self, config, user_dn):
+            self.reader_dn = config.get("ldap", "reader_dn")
+            self.admin_dn = self.configuration.get("ldap", "admin_dn")
+            self.service_dn = os.environ["SERVICE_DN"]
+            self.bound_dn = user_dn
+            self.last_dn = config.get("ldap", "last_dn")
+            log.info("reader %r, admin %r, service %r", self.reader_dn, self.admin_dn, self.service_dn)
+            log.info("bound %r", self.bound_dn)
+
+        def bind(self, user_dn):
+            self.last_dn = user_dn
+
+        def report(self):
+            log.info("last %r", self.last_dn)
+    '''})
+    assert found == [("dav/directory.py", 15, "GDPR301"), ("dav/directory.py", 21, "GDPR301")]
+
+
+VOTES = '''
+from django.conf import settings
+from django.db import models
+
+
+class Vote(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    value = models.SmallIntegerField()
+'''
+
+GRANTS = '''
+import logging
+
+from django.contrib.auth import get_user_model
+
+log = logging.getLogger(__name__)
+
+
+def grant(addresses, board):
+    for address in addresses:
+        user = get_user_model().objects.filter(email=address).first()
+        log.debug("granting %s on %s", user, board.pk)
+        log.debug("granted %s", user.pk)
+'''
+
+
+def test_a_user_of_the_frameworks_user_model_prints_its_username(tmp_path, monkeypatch):
+    """Where the project's records point at Django's user model (`settings.AUTH_USER_MODEL`,
+    frameworks.yaml username_text_references) and it declares none of its own, a value named
+    `user` prints the username; its id does not."""
+    found = scan_tree(tmp_path, monkeypatch, {"board/models.py": VOTES, "board/grants.py": GRANTS})
+    assert found == [("board/grants.py", 11, "GDPR301")]
+
+
+def test_a_user_prints_as_the_projects_own_user_model_says(tmp_path, monkeypatch):
+    """With a user model of its own, the project's model says what a `user` prints: here an id
+    (its `__str__`), nothing personal; and without any record pointing at a user model nothing
+    says what `user` is."""
+    account = '''
+    from django.contrib.auth.models import AbstractUser
+
+
+    class Account(AbstractUser):
+        def __str__(self):
+            return str(self.pk)
+    '''
+    found = scan_tree(tmp_path, monkeypatch, {"board/models.py": VOTES, "board/grants.py": GRANTS,
+                                              "board/accounts.py": account})
+    assert found == []
+    (tmp_path / "board/accounts.py").unlink()
+    (tmp_path / "board/models.py").write_text("")
+    assert scan_tree(tmp_path, monkeypatch, {"board/grants.py": GRANTS}) == []

@@ -110,6 +110,12 @@ class Flow:
             for name, spec in (recipients.get("calls") or {}).items()}
         self._recipient_tails = frozenset(n.rpartition(".")[2] for n in self.recipient_calls)
         self._mails = bool(self._recipient_tails)  # (the module may call one: read_with_keys)
+        # the name a person signs in with: beside a password (sources.sign_in)
+        sign_in = sources.get("sign_in") or {}
+        self.sign_in_category = str(sign_in.get("category") or "")
+        self.sign_in_names = frozenset(sign_in.get("names") or ()) if self.sign_in_category else frozenset()
+        self.sign_in_calls = frozenset(sign_in.get("calls") or ()) if self.sign_in_category else frozenset()
+        self._passwords: dict[str, bool] = {}
         self.texts: dict[tuple[str, ...], frozenset] = dict(facts.texts) if facts is not None else {}
         self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
         self.content_attributes = frozenset(sources.get("content_attributes", ()))
@@ -166,6 +172,10 @@ class Flow:
         self._identity: dict[str, bool] = {}
         self.class_kinds: dict[str, dict[str, str]] = {}
         self.class_given: dict[str, set[str]] = {}  # attributes also set from an object of unknown kind
+        #: attributes set from the configuration (`self.reader_dn = config.get("ldap", "reader_dn")`),
+        #: and those also set from anything else: the first hold a setting, whatever their names say
+        self.class_settings: dict[str, set[str]] = {}
+        self.class_set_otherwise: dict[str, set[str]] = {}
         self.file_attributes: set[str] = set()  # argparse destinations that are files opened for writing
         self.current_params: frozenset[str] = frozenset()  # the parameters of the function being walked
         self.class_taint: dict[str, dict[str, frozenset]] = {}
@@ -226,6 +236,37 @@ class Flow:
             if text == pattern or text.endswith("." + pattern) or ("." not in pattern and node.attr.value == pattern):
                 return frozenset({Match("user", f"{text}: {label}")})
         return EMPTY
+
+    def is_password(self, name: str) -> bool:
+        """Whether a name holds a password (a credential category: ``password``, ``passwd``)."""
+        found = self._passwords.get(name)
+        if found is None:
+            categories = self.policy.categories
+            found = self._passwords[name] = any(
+                m.category in categories and categories[m.category].credential for m in self.classifier.classify(name))
+        return found
+
+    def signing_in(self, names) -> frozenset[str]:
+        """The names among ``names`` (one function's parameters, one assignment's targets) that
+        hold the name a person signs in with: a sign-in name (``sources.sign_in``: ``login``,
+        ``user``) beside a password (``def login(self, login, password)``, ``login, password =
+        credentials``)."""
+        if not self.sign_in_names:
+            return frozenset()
+        partners = frozenset(n for n in names if n.lower() in self.sign_in_names)
+        return partners if partners and any(self.is_password(n) for n in names) else frozenset()
+
+    def sign_in_match(self, beside: str) -> frozenset:
+        """What a name a person signs in with holds (``beside``: what shows it)."""
+        return frozenset({Match(self.sign_in_category, f"the name a person signs in with, {beside}")})
+
+    def is_sign_in_call(self, node: cst.Call) -> bool:
+        """A sign-in call given a password (``auth.login(login, password)``, ``authenticate(
+        username=u, password=p)``): it hands back the account that signed in."""
+        if not self.sign_in_calls or "_".join(split_words(last_name(node.func))) not in self.sign_in_calls:
+            return False
+        return any((arg.keyword is not None and self.is_password(arg.keyword.value)) or (
+            isinstance(arg.value, cst.Name) and self.is_password(arg.value.value)) for arg in node.args)
 
     def addressed(self, fn: cst.FunctionDef, params: set[str]) -> dict[str, frozenset]:
         """The parameters of ``fn`` (of ``params``) it passes as a mail's recipients (``sources.recipients``:
@@ -675,6 +716,24 @@ class Flow:
             return text
         return ""
 
+    def from_settings(self, node: cst.BaseExpression) -> bool:
+        """Whether a value is read from the configuration: ``config.get("ldap", "reader_dn")``,
+        ``self.configuration.getboolean(...)``, ``settings.LDAP_BIND_DN``, ``os.environ["X"]``
+        (vocabulary.yaml ``settings_owners``)."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            node = node.func.value
+        elif isinstance(node, cst.Call):
+            return last_name(node.func) == "getenv"
+        elif isinstance(node, (cst.Subscript, cst.Attribute)):
+            node = node.value
+        else:
+            return False
+        parts = dotted(node).split(".")
+        if parts[0] in ("self", "cls"):
+            parts = parts[1:]
+        return bool(parts) and parts[0].lower() in self.policy.settings_owners or (
+            parts[:2] == ["os", "environ"])
+
     # ---- taint ------------------------------------------------------------------------------------
     def owner_name(self, node: cst.BaseExpression) -> str | None:
         """The name that gives context to an attribute or key: ``customer`` in ``customer.name``."""
@@ -719,6 +778,9 @@ class Flow:
                 stored = self.class_taint.get(self.current_class, {}).get(attr)
                 if stored:
                     return stored
+                if attr in self.class_settings.get(self.current_class, ()) and attr not in self.class_set_otherwise.get(
+                        self.current_class, ()):
+                    return EMPTY  # a setting the operator configured (a service account's DN), no one's data
             if attr in self.content_attributes:  # serializer.data: what the serializer holds
                 inner = t(base, env, d)
                 if inner:
@@ -871,6 +933,8 @@ class Flow:
             return self._pseudonymise(inner)
         if self.is_sanitizer(func):
             return EMPTY
+        if self.sign_in_calls and self.is_sign_in_call(node):
+            return self.sign_in_match(f"what `{dotted(func) or method}(...)` hands back given a password")
         if method in self.source_calls or (isinstance(func, cst.Name) and func.value in self.source_calls):
             label = self.source_calls[method or func.value]
             return frozenset({Match("user", f"{method or func.value}(): {label}")})
@@ -1054,11 +1118,20 @@ class Flow:
                         own = frozenset(self.classifier.classify(name))
                         # a short, nameless element (`for _, e, _ in rows`) keeps what the rows hold
                         env.taint[name] = own or (value_taint if len(name) <= 2 and name != "_" else EMPTY)
+            # a name bound with a password (`login, password = credentials`), or from a sign-in
+            # call (`user, info = auth.login(login, password)`), is the name a person signs in with
+            names = [el.value.value for el in target.elements if isinstance(el.value, cst.Name)]
+            partners = self.signing_in(names) or (frozenset(n for n in names if n.lower() in self.sign_in_names) if (
+                self.sign_in_names and isinstance(value, cst.Call) and self.is_sign_in_call(value)) else frozenset())
+            for name in partners:
+                env.taint[name] = env.taint.get(name, EMPTY) | self.sign_in_match("bound beside a password")
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, value_taint, env, None)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
             if self.current_class:
                 if value is not None:
+                    table = self.class_settings if self.from_settings(value) else self.class_set_otherwise
+                    table.setdefault(self.current_class, set()).add(target.attr.value)
                     kind = self.kind_of(value, env)
                     if kind and kind != FIXED_KEYS:  # (another method may give it other keys)
                         self.class_kinds.setdefault(self.current_class, {})[target.attr.value] = kind

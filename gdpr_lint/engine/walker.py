@@ -121,6 +121,8 @@ class Walker:
         # a parameter the function passes as a mail's recipients holds people's addresses: only
         # where findings are reported, as what callers pass
         addressed = self.flow.addressed(fn, set(self.flow.current_params)) if not markers else {}
+        # a parameter beside a password (`def login(self, login, password)`): the name a person signs in with
+        signing_in = self.flow.signing_in(self.flow.current_params)
         for i, param in enumerate(self._params(fn)):
             name = param.name.value
             # by its name, or a container it is named after (`userinfo`, `oauth_response`: sources)
@@ -130,6 +132,8 @@ class Walker:
             if markers:
                 taint |= {Match(f"{PARAM}{i}", name)}
             taint |= incoming.get(name, EMPTY) | addressed.get(name, EMPTY)
+            if name in signing_in:
+                taint |= self.flow.sign_in_match("a parameter beside a password")
             env.taint[name] = taint
             ann = param.annotation.annotation if param.annotation else None
             if name not in ("self", "cls"):

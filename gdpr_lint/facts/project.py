@@ -609,10 +609,16 @@ class _Builder:
             return target
         name = target.rpartition(".")[2]
         candidates = self.by_name.get(name, [])
-        if len(candidates) == 1:
-            return candidates[0]
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
         same_module = [c for c in candidates if c.rpartition(".")[0] == here.rpartition(".")[0]]
-        return same_module[0] if same_module else (candidates[0] if candidates else None)
+        if same_module:
+            return same_module[0]
+        # a reference points at a record: a class that declares fields, not a plain class of the
+        # same name elsewhere (a mock-up, a test double); the nearest by its module's path
+        # (`shop.models.order` -> `shop.models.item`, not `shop.lib.demo`)
+        records = [c for c in candidates if self.classes[c]["f"]] or candidates
+        return max(records, key=lambda c: _shared_parts(c, here))
 
     def references_person(self, target: str, here: str, depth: int) -> bool:
         if target.endswith(self.person_targets) or target in self.person_bases:
@@ -929,6 +935,16 @@ class _Builder:
         return False
 
 
+def _shared_parts(a: str, b: str) -> int:
+    """How many leading parts two dotted names share."""
+    n = 0
+    for x, y in zip(a.split("."), b.split(".")):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def _grouped(names, part: int) -> dict[str, list[str]]:
     """Qualified ``names`` by their last part (``part`` 2) or by what comes before it (0)."""
     out: dict[str, list[str]] = {}
@@ -1044,7 +1060,30 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
             if carried:
                 key = split_words(info["n"])
                 facts.carried[key] = facts.carried.get(key, frozenset()) | carried
+    _user_text(facts, classes, policy)
     return facts
+
+
+def _user_text(facts: ProjectFacts, classes: dict[str, dict], policy) -> None:
+    """What a value named ``user`` prints as where no class of the project is named so: the
+    framework's user model's username, where the project's records point at that model
+    (``ForeignKey(settings.AUTH_USER_MODEL)``, frameworks.yaml ``username_text_references``) and
+    the project declares no user model of its own (then that class's text is the user's)."""
+    from gdpr_lint.classify import Match
+
+    references = policy.frameworks.username_text_references
+    if ("user",) in facts.texts or not references or not any(
+            f[3] and f[3].endswith(references) for info in classes.values() for f in info["f"]):
+        return
+    bases = policy.frameworks.person_bases
+    own = [q for q, info in classes.items() if not bases.isdisjoint(info["b"])]
+    if own:
+        text = facts.class_texts.get(own[0]) if len(own) == 1 else None
+        if text:
+            facts.texts[("user",)] = text
+        return
+    facts.texts[("user",)] = frozenset({Match("user.account.username", "the framework's user model, which the "
+                                              "project's records point at: it prints its username")})
 
 
 def _shared_methods(summaries: dict[str, tuple], file_facts, classes: dict[str, dict]) -> frozenset:

@@ -522,6 +522,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                            {p.get("name") for p in catalogued if isinstance(p, dict)} if isinstance(catalogued, list)
                            else None)
     _check_recipients((sinks.get("sources") or {}).get("recipients"), where, categories)
+    _check_sign_in((sinks.get("sources") or {}).get("sign_in"), where, categories)
     expanded = (sinks.get("logging") or {}).get("expanded_extra")
     if expanded is not None and not (isinstance(expanded, dict) and all(
             isinstance(k, str) and k.isidentifier() and isinstance(v, str) and v.strip() for k, v in expanded.items())):
@@ -653,6 +654,25 @@ def _check_recipients(raw: Any, where: str, categories: dict) -> None:
             raise ConfigError(at, f"{key}.calls.{name}.positions", "expected a list of positions from 0")
         if not (isinstance(keywords, list) and all(isinstance(k, str) and k.isidentifier() for k in keywords)):
             raise ConfigError(at, f"{key}.calls.{name}.keywords", "expected a list of keyword names")
+
+
+def _check_sign_in(raw: Any, where: str, categories: dict) -> None:
+    """``sources.sign_in``: ``{category, names: [word], calls: [word]}``, the names that hold the
+    name a person signs in with beside a password, and the sign-in calls (in lower case, their
+    words joined by ``_``)."""
+    at = f"{where}/sinks.yaml"
+    key = "sources.sign_in"
+    if raw is None:
+        return
+    if not isinstance(raw, dict) or set(raw) - {"category", "names", "calls"}:
+        raise ConfigError(at, key, "expected a mapping with `category`, `names` and `calls`")
+    if raw.get("category") not in categories:
+        raise ConfigError(at, f"{key}.category", "expected the key of a category of categories.yaml")
+    for part in ("names", "calls"):
+        value = raw.get(part) or []
+        if not (isinstance(value, list) and all(isinstance(v, str) and v.isidentifier() and v == v.lower()
+                                                for v in value)):
+            raise ConfigError(at, f"{key}.{part}", "expected a list of names in lower case")
 
 
 def _check_remote_handlers(raw: Any, where: str, processors: dict | None = None) -> None:
