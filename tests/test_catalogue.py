@@ -344,7 +344,8 @@ def test_a_remote_log_handler_names_a_catalogued_processor_or_its_host(tmp_path,
 
 @pytest.mark.parametrize("edit, key, words", [
     (lambda r: r.update(category="user.contact.fax"), "sources.recipients.category", "category of categories.yaml"),
-    (lambda r: r.update(to=["x"]), "sources.recipients", "`category` and `calls`"),
+    (lambda r: r.update(category={"a": 1}), "sources.recipients.category", "category of categories.yaml"),
+    (lambda r: r.update(to=["x"]), "sources.recipients.to", "`category` and `calls`"),
     (lambda r: r["calls"].update({"shop.mail": ["to"]}), "sources.recipients.calls.shop.mail", "`positions`"),
     (lambda r: r["calls"].update({"shop.mail": {"positions": [-1]}}), "sources.recipients.calls.shop.mail.positions",
      "positions from 0"),
@@ -363,9 +364,11 @@ def test_a_bad_recipients_entry_names_its_key(tmp_path, edit, key, words):
 
 @pytest.mark.parametrize("edit, key, words", [
     (lambda r: r.update(category="user.contact.fax"), "sources.sign_in.category", "category of categories.yaml"),
-    (lambda r: r.update(words=["login"]), "sources.sign_in", "`category`, `names` and `calls`"),
-    (lambda r: r.update(names=["Login"]), "sources.sign_in.names", "lower case"),
-    (lambda r: r.update(calls="login"), "sources.sign_in.calls", "lower case"),
+    (lambda r: r.update(category=["user.account.username"]), "sources.sign_in.category", "category of categories"),
+    (lambda r: r.update(words=["login"]), "sources.sign_in.words", "`category`, `names` and `calls`"),
+    (lambda r: r.update(names=["Login"]), "sources.sign_in.names", "lower-case identifiers"),
+    (lambda r: r.update(names=["log-in"]), "sources.sign_in.names", "lower-case identifiers"),
+    (lambda r: r.update(calls="login"), "sources.sign_in.calls", "lower-case identifiers"),
 ])
 def test_a_bad_sign_in_entry_names_its_key(tmp_path, edit, key, words):
     pack = _pack(tmp_path, lambda d: None)

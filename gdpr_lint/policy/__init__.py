@@ -639,9 +639,11 @@ def _check_recipients(raw: Any, where: str, categories: dict) -> None:
     key = "sources.recipients"
     if raw is None:
         return
-    if not isinstance(raw, dict) or set(raw) - {"category", "calls"}:
+    if not isinstance(raw, dict):
         raise ConfigError(at, key, "expected a mapping with `category` and `calls`")
-    if raw.get("category") not in categories:
+    for extra in set(raw) - {"category", "calls"}:
+        raise ConfigError(at, f"{key}.{extra}", "unknown key; expected `category` and `calls`")
+    if not isinstance(raw.get("category"), str) or raw["category"] not in categories:
         raise ConfigError(at, f"{key}.category", "expected the key of a category of categories.yaml")
     calls = raw.get("calls") or {}
     if not isinstance(calls, dict):
@@ -664,15 +666,17 @@ def _check_sign_in(raw: Any, where: str, categories: dict) -> None:
     key = "sources.sign_in"
     if raw is None:
         return
-    if not isinstance(raw, dict) or set(raw) - {"category", "names", "calls"}:
+    if not isinstance(raw, dict):
         raise ConfigError(at, key, "expected a mapping with `category`, `names` and `calls`")
-    if raw.get("category") not in categories:
+    for extra in set(raw) - {"category", "names", "calls"}:
+        raise ConfigError(at, f"{key}.{extra}", "unknown key; expected `category`, `names` and `calls`")
+    if not isinstance(raw.get("category"), str) or raw["category"] not in categories:
         raise ConfigError(at, f"{key}.category", "expected the key of a category of categories.yaml")
     for part in ("names", "calls"):
         value = raw.get(part) or []
         if not (isinstance(value, list) and all(isinstance(v, str) and v.isidentifier() and v == v.lower()
                                                 for v in value)):
-            raise ConfigError(at, f"{key}.{part}", "expected a list of names in lower case")
+            raise ConfigError(at, f"{key}.{part}", "expected a list of lower-case identifiers (words joined by `_`)")
 
 
 def _check_remote_handlers(raw: Any, where: str, processors: dict | None = None) -> None:
