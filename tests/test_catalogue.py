@@ -365,7 +365,8 @@ def test_a_bad_recipients_entry_names_its_key(tmp_path, edit, key, words):
 @pytest.mark.parametrize("edit, key, words", [
     (lambda r: r.update(category="user.contact.fax"), "sources.sign_in.category", "category of categories.yaml"),
     (lambda r: r.update(category=["user.account.username"]), "sources.sign_in.category", "category of categories"),
-    (lambda r: r.update(words=["login"]), "sources.sign_in.words", "`category`, `names` and `calls`"),
+    (lambda r: r.update(words=["login"]), "sources.sign_in.words", "`category`, `names`, `calls` and `text_names`"),
+    (lambda r: r.update(text_names=["User"]), "sources.sign_in.text_names", "lower-case identifiers"),
     (lambda r: r.update(names=["Login"]), "sources.sign_in.names", "lower-case identifiers"),
     (lambda r: r.update(names=["log-in"]), "sources.sign_in.names", "lower-case identifiers"),
     (lambda r: r.update(calls="login"), "sources.sign_in.calls", "lower-case identifiers"),
@@ -378,6 +379,24 @@ def test_a_bad_sign_in_entry_names_its_key(tmp_path, edit, key, words):
     with pytest.raises(ConfigError) as err:
         load_policy(pack_dir=pack)
     assert err.value.key == key and words in err.value.problem, str(err.value)
+
+
+@pytest.mark.parametrize("file, path, value, words", [
+    ("sinks.yaml", "operator_output.prompts", value, "qualified names") for value in ("input", [""], [1])] + [
+    ("vocabulary.yaml", "request_variable_prefixes", value, "key prefixes") for value in ("REMOTE_", [""], [1])])
+def test_a_bad_list_of_names_names_its_key(tmp_path, file, path, value, words):
+    pack = _pack(tmp_path, lambda d: None)
+    data = yaml.safe_load((pack / file).read_text(encoding="utf-8"))
+    *parents, last = path.split(".")
+    holder = data
+    for part in parents:
+        holder = holder[part]
+    holder[last] = value
+    (pack / file).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_policy(pack_dir=pack)
+    assert err.value.key == path and words in err.value.problem
+    assert err.value.path.endswith(file)
 
 
 @pytest.mark.parametrize("value", [["request"], {"request": ""}, {"the request": "x"}])

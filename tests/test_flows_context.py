@@ -1667,3 +1667,130 @@ def test_a_user_prints_as_the_projects_own_user_model_says(tmp_path, monkeypatch
     (tmp_path / "board/accounts.py").unlink()
     (tmp_path / "board/models.py").write_text("")
     assert scan_tree(tmp_path, monkeypatch, {"board/grants.py": GRANTS}) == []
+
+
+def test_a_requests_variables_on_a_wsgi_environ_are_what_the_client_sent(tmp_path, monkeypatch):
+    """`environ["REMOTE_ADDR"]` and `HTTP_...` keys of a WSGI app's environ (vocabulary.yaml
+    request_variable_prefixes) are what the client sent, though `environ` is a settings owner;
+    other capital keys of the environment are still settings (a support mailbox, a proxy)."""
+    found = scan_tree(tmp_path, monkeypatch, {"gate/wsgi.py": '''
+    import logging
+    import os
+
+    log = logging.getLogger(__name__)
+
+
+    def application(environ, start_response):
+        remote = environ.get("REMOTE_ADDR", "unknown")
+        if environ.get("HTTP_X_FORWARDED_FOR"):
+            remote = "%s (forwarded for %r)" % (remote, environ["HTTP_X_FORWARDED_FOR"])
+        log.info("request from %s", remote)
+        log.info("support mailbox %s", os.environ["SUPPORT_EMAIL"])
+        log.info("proxy %s", os.environ.get("HTTP_PROXY"))
+        log.info("agent %s", environ["HTTP_USER_AGENT"])
+        start_response("200 OK", [])
+        return [b""]
+    '''})
+    assert found == [("gate/wsgi.py", 11, "GDPR301"), ("gate/wsgi.py", 14, "GDPR301")]
+
+
+def test_an_accounts_name_annotated_as_text_is_a_username(tmp_path, monkeypatch):
+    """A parameter named for an account annotated as text (`user: str`, `Optional[str]`, `"str |
+    None"`; sources.sign_in.text_names) holds the account's name, also once kept on self; not a
+    `user` annotated with a class that prints nothing personal, an owner's number, or a path."""
+    found = scan_tree(tmp_path, monkeypatch, {"dav/rights.py": '''
+    import logging
+    from typing import Optional
+
+    from dav.models import User
+
+    log = logging.getLogger(__name__)
+
+
+    class Rights:
+        def __init__(self, owner: str):
+            self.owner = owner
+
+        def authorization(self, user: str, path: str) -> str:
+            log.debug("access to %r for %r", path, user)
+            return "r"
+
+        def report(self):
+            log.info("owned by %s", self.owner)
+
+
+    def maybe(user: Optional[str], login: "str | None"):
+        log.info("user %s", user)
+        log.info("login %s", login)
+
+
+    def typed(user: User, owner: int, path: str):
+        log.info("user %s owner %s path %s", user, owner, path)
+    ''', "dav/models.py": '''
+    class User:
+        def __init__(self, pk):
+            self.pk = pk
+    '''})
+    assert found == [("dav/rights.py", 14, "GDPR301"), ("dav/rights.py", 18, "GDPR301"),
+                     ("dav/rights.py", 22, "GDPR301"), ("dav/rights.py", 23, "GDPR301")]
+
+
+def test_a_function_that_prompts_at_a_terminal_prints_for_its_operator(tmp_path, monkeypatch):
+    """A function that asks at a terminal (`input()`, `getpass.getpass()`: operator_output.prompts)
+    runs for the operator who answers, whatever its module imports (a web framework's helper here):
+    its print() is theirs.  Its log calls still reach the logs, and another function's print() in
+    the same module is still reported."""
+    found = scan_tree(tmp_path, monkeypatch, {"store/scripts.py": '''
+    import logging
+    from getpass import getpass
+
+    from pyramid.settings import asbool
+
+    log = logging.getLogger(__name__)
+
+
+    def create_user(registry, username=None):
+        if username is None:
+            username = input("Username: ")
+        password = getpass(prompt="Password: ")
+        print(f"Creating user {username!r}")
+        log.info("created %s", username)
+        return asbool(password)
+
+
+    def welcome(username):
+        print(f"Hello {username}")
+    '''})
+    assert found == [("store/scripts.py", 14, "GDPR301"), ("store/scripts.py", 19, "GDPR301")]
+
+
+def test_a_parameter_personal_by_its_functions_signature_is_reported_inside_not_at_each_call(tmp_path,
+                                                                                              monkeypatch):
+    """A callee's parameter that its own signature makes personal (beside a password, an account's
+    name annotated as text) is reported at the callee's log call, once, not again where each caller
+    passes it; a parameter whose name says nothing is reported where personal data is passed to it
+    (`note(email)`), not at the log call inside."""
+    found = scan_tree(tmp_path, monkeypatch, {"dav/calls.py": '''
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    def check(login, password):
+        log.info("checking %s", login)
+
+
+    def grant(user: str, path: str):
+        log.info("granting %s on %s", path, user)
+
+
+    def note(value):
+        log.info("note %s", value)
+
+
+    def enter(login, password, user: str, email):
+        check(login, password)
+        grant(user, "/")
+        note(email)
+    '''})
+    assert found == [("dav/calls.py", 7, "GDPR301"), ("dav/calls.py", 11, "GDPR301"), ("dav/calls.py", 21, "GDPR301")]

@@ -115,6 +115,7 @@ class Flow:
         self.sign_in_category = str(sign_in.get("category") or "")
         self.sign_in_names = frozenset(sign_in.get("names") or ()) if self.sign_in_category else frozenset()
         self.sign_in_calls = frozenset(sign_in.get("calls") or ()) if self.sign_in_category else frozenset()
+        self.sign_in_text_names = frozenset(sign_in.get("text_names") or ()) if self.sign_in_category else frozenset()
         self._passwords: dict[str, bool] = {}
         self.texts: dict[tuple[str, ...], frozenset] = dict(facts.texts) if facts is not None else {}
         self.carried: dict[tuple[str, ...], frozenset] = dict(facts.carried) if facts is not None else {}
@@ -256,6 +257,22 @@ class Flow:
         partners = frozenset(n for n in names if n.lower() in self.sign_in_names)
         return partners if partners and any(self.is_password(n) for n in names) else frozenset()
 
+    def names_an_account(self, name: str, annotation: cst.BaseExpression | None) -> bool:
+        """Whether a parameter named for an account (``sources.sign_in.text_names``) is annotated
+        as text: ``user: str``, ``Optional[str]``, ``str | None``."""
+        if annotation is None or name.lower() not in self.sign_in_text_names:
+            return False
+        sides = [annotation]
+        if isinstance(annotation, cst.Subscript) and last_name(annotation.value) == "Optional" and len(
+                annotation.slice) == 1 and isinstance(annotation.slice[0].slice, cst.Index):
+            sides = [annotation.slice[0].slice.value]
+        elif isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [s for s in (annotation.left, annotation.right) if not (isinstance(s, cst.Name) and s.value == "None")]
+        elif isinstance(annotation, cst.SimpleString):
+            text = string_value(annotation) or ""
+            return text.replace(" ", "") in ("str", "Optional[str]", "str|None", "None|str")
+        return len(sides) == 1 and isinstance(sides[0], cst.Name) and sides[0].value == "str"
+
     def sign_in_match(self, beside: str) -> frozenset:
         """What a name a person signs in with holds (``beside``: what shows it)."""
         return frozenset({Match(self.sign_in_category, f"the name a person signs in with, {beside}")})
@@ -360,7 +377,7 @@ class Flow:
                     owner, key = cur.func.value.value, string_value(cur.args[0].value)
                 if owner and key:
                     found = frozenset(Match(m.category, f"{m.reason}, a key read from {owner}")
-                                      for m in self.classifier.classify(key, owner, self._constant_keys(owner)))
+                                      for m in self.classifier.classify(key, owner, self._constant_keys(owner, key)))
                     if found:
                         self._keys[owner] = self._keys.get(owner, EMPTY) | found
                 if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and cur is not self._body:
@@ -796,7 +813,7 @@ class Flow:
             key = _subscript_key(node)
             if key is not None:
                 owner = self.owner_name(node.value)
-                return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner)))
+                return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner, key)))
             if self.source_of(node.value) and not (len(node.slice) == 1 and type(node.slice[0].slice) is cst.Slice):
                 return EMPTY  # one value of a request under a key we cannot read: not the whole of it
             return t(node.value, env, d)  # (a slice of it, `request.body[:200]`, is part of the whole)
@@ -947,7 +964,7 @@ class Flow:
             key = string_value(node.args[0].value)
             if key is not None:
                 owner = self.owner_name(func.value)
-                return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner)))
+                return frozenset(self.classifier.classify(key, owner, self._constant_keys(owner, key)))
             if self.source_of(func.value):
                 return EMPTY  # request.GET.get(FIELD_VAR): one value under a key we cannot read
         if any(n in self.propagator_functions for n in names):
@@ -1163,10 +1180,13 @@ class Flow:
             return True
         return isinstance(value, cst.Call) and not self.container_makers.isdisjoint(self.resolver.qnames(value.func))
 
-    def _constant_keys(self, owner: str | None) -> bool:
+    def _constant_keys(self, owner: str | None, key: str = "") -> bool:
         """ALL_CAPS keys are data (``request.META["REMOTE_ADDR"]``) except on settings and the
-        environment (``os.environ["SUPPORT_EMAIL"]``)."""
-        return not owner or owner.lower() not in self.policy.settings_owners
+        environment (``os.environ["SUPPORT_EMAIL"]``); a request's variables are data on the
+        environment too (vocabulary.yaml ``request_variable_prefixes``: a WSGI ``environ["REMOTE_ADDR"]``,
+        a CGI script's ``os.environ["HTTP_USER_AGENT"]``)."""
+        return not owner or owner.lower() not in self.policy.settings_owners or (
+            key.startswith(self.policy.request_variable_prefixes) if key else False)
 
     def _opaque(self, value: cst.BaseExpression | None) -> bool:
         """Whether a value's content is unknown to the flow (a call, attribute or lookup we cannot follow)."""

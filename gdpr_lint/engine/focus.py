@@ -205,6 +205,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     given_to = {q for q in incoming if q.startswith(module + ".")}
     given_to |= {q.rsplit(".", 1)[0] for q in given_to}
     typed_fields = frozenset(getattr(facts, "typed_fields", None) or ())
+    # an account's name as text anywhere in the file (`def grant(user: str)`): a function that names it
+    # (or reads it of self, or around it) may hold it
+    accounts = prefilter.account_names(source) if hasattr(prefilter, "account_names") else frozenset()
     read_set: dict[int, tuple[list[str], set[str], set[str]]] = {}
 
     def set_elsewhere(i: int) -> tuple[list[str], set[str], set[str]]:
@@ -261,6 +264,8 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         names |= around
         if typed_fields and not typed_fields.isdisjoint(names):
             return True  # `device.number` of a record whose `number` is a PhoneNumberField
+        if accounts and any(n.lower() in accounts for n in names):
+            return True  # `user` of `def grant(user: str)`, `self.owner` set from `owner: str`
         # what the project's callers pass to a method that sets what it reads of self, or what
         # those setters read of self in turn (`self.item = self.raw`, `self.raw = payload`)
         if fn.cls and any(f"{module}.{fn.cls}.{functions[j].name}" in given_to

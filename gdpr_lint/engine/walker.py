@@ -134,8 +134,10 @@ class Walker:
             taint |= incoming.get(name, EMPTY) | addressed.get(name, EMPTY)
             if name in signing_in:
                 taint |= self.flow.sign_in_match("a parameter beside a password")
-            env.taint[name] = taint
             ann = param.annotation.annotation if param.annotation else None
+            if self.flow.sign_in_text_names and self.flow.names_an_account(name, ann):
+                taint |= self.flow.sign_in_match(f"`{name}` annotated as text")
+            env.taint[name] = taint
             if name not in ("self", "cls"):
                 env.objects[name] = self.flow.object_text(name)  # `def notify(user)`: a User
                 cls, text = self.flow.annotated_object(ann)
@@ -181,22 +183,41 @@ class Walker:
     def _is_command(self, fn: cst.FunctionDef) -> bool:
         """Whether a function is a command of a command-line library (``sinks.yaml``
         ``operator_output``: ``@click.command()``, ``@click.option(...)``; ``@cli.command()`` where
-        the module imports a command-line library)."""
-        if not fn.decorators:
-            return False
+        the module imports a command-line library), or prompts its operator at a terminal
+        (``input()``, ``getpass.getpass()``: ``operator_output.prompts``)."""
         if self._commands is None:  # (read once per module: the policy's names, the module's imports)
             spec = self.flow.policy.sinks.get("operator_output") or {}
             imports = {t.split(".")[0] for t in getattr(self.flow.resolver, "aliases", {}).values()}
+            source = self.ctx.source if self.ctx is not None else ""
+            prompts = frozenset(p for p in spec.get("prompts") or () if p.rpartition(".")[2] in source)
             self._commands = (tuple(spec.get("command_decorators") or ()), frozenset(
                 spec.get("command_methods") or ()) if not imports.isdisjoint(spec.get("cli_imports") or ()) else
-                frozenset())
-        prefixes, methods = self._commands
+                frozenset(), prompts)
+        prefixes, methods, prompts = self._commands
+        if prompts and self._prompts(fn, prompts):
+            return True
+        if not fn.decorators:
+            return False
         for dec in fn.decorators:
             func = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
             if any(n == p or n.startswith(p + ".") for n in self.flow.resolver.qnames(func) for p in prefixes):
                 return True
             if isinstance(func, cst.Attribute) and func.attr.value in methods:
                 return True
+        return False
+
+    def _prompts(self, fn: cst.FunctionDef, prompts: frozenset[str]) -> bool:
+        """Whether the function's own body (not a function defined in it) calls one of ``prompts``."""
+        stack: list[cst.CSTNode] = [fn.body]
+        qnames = self.flow.resolver.qnames
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+                continue
+            if kind is cst.Call and not prompts.isdisjoint(qnames(node.func)):
+                return True
+            stack.extend(children(node))
         return False
 
     # ---- statements ---------------------------------------------------------------------------------

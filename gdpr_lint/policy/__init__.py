@@ -223,6 +223,8 @@ class Policy:
     rules: dict[str, Rule]
     eea_regions: frozenset[str] = frozenset()
     processor_kinds: dict[str, str] = field(default_factory=dict)  # kind -> what it means (processors.yaml)
+    #: ALL_CAPS keys that are a request's variables even on the environment (`REMOTE_ADDR`, `HTTP_...`)
+    request_variable_prefixes: tuple[str, ...] = ()
     evidence: EvidenceWords = field(default_factory=EvidenceWords)
     persistence: Persistence = field(default_factory=Persistence)
     test_code: PathPatterns = field(default_factory=PathPatterns)
@@ -523,6 +525,9 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                            else None)
     _check_recipients((sinks.get("sources") or {}).get("recipients"), where, categories)
     _check_sign_in((sinks.get("sources") or {}).get("sign_in"), where, categories)
+    prompts = (sinks.get("operator_output") or {}).get("prompts")
+    if prompts is not None and not (isinstance(prompts, list) and all(isinstance(p, str) and p for p in prompts)):
+        raise ConfigError(f"{where}/sinks.yaml", "operator_output.prompts", "expected a list of qualified names")
     expanded = (sinks.get("logging") or {}).get("expanded_extra")
     if expanded is not None and not (isinstance(expanded, dict) and all(
             isinstance(k, str) and k.isidentifier() and isinstance(v, str) and v.strip() for k, v in expanded.items())):
@@ -579,6 +584,9 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     # the validated settings, not the file's text: a config built in code is hashed the same way
     settings = {k: v for k, v in asdict(config).items() if k not in ("path", "raw")}
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    request_prefixes = vocab.get("request_variable_prefixes") or []
+    if not (isinstance(request_prefixes, list) and all(isinstance(p, str) and p for p in request_prefixes)):
+        raise ConfigError(f"{where}/vocabulary.yaml", "request_variable_prefixes", "expected a list of key prefixes")
     return Policy(categories=categories, subjects=subjects, things=things, metadata_words=metadata,
                   flag_prefixes=flags, non_personal_names=non_personal,
                   owner_suffixes=owner_suffixes, settings_owners=frozenset(vocab.get("settings_owners") or ()),
@@ -588,6 +596,7 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
                   encrypted_type_prefixes=prefixes, processors=processors,
                   frameworks=Frameworks.from_pack(pack["frameworks.yaml"], f"{where}/frameworks.yaml"), rules=rules,
                   eea_regions=eea_regions, processor_kinds=processor_kinds,
+                  request_variable_prefixes=tuple(request_prefixes),
                   evidence=_evidence_words(vocab.get("evidence") or {}, where),
                   persistence=_persistence(sinks.get("persistence") or {}, where),
                   test_code=_path_patterns(pack["scope.yaml"], "test_code", where),
@@ -659,20 +668,20 @@ def _check_recipients(raw: Any, where: str, categories: dict) -> None:
 
 
 def _check_sign_in(raw: Any, where: str, categories: dict) -> None:
-    """``sources.sign_in``: ``{category, names: [word], calls: [word]}``, the names that hold the
-    name a person signs in with beside a password, and the sign-in calls (in lower case, their
-    words joined by ``_``)."""
+    """``sources.sign_in``: ``{category, names: [word], calls: [word], text_names: [word]}``, the
+    names that hold the name a person signs in with beside a password, the sign-in calls, and the
+    parameter names that hold it annotated as text (in lower case, their words joined by ``_``)."""
     at = f"{where}/sinks.yaml"
     key = "sources.sign_in"
     if raw is None:
         return
     if not isinstance(raw, dict):
-        raise ConfigError(at, key, "expected a mapping with `category`, `names` and `calls`")
-    for extra in set(raw) - {"category", "names", "calls"}:
-        raise ConfigError(at, f"{key}.{extra}", "unknown key; expected `category`, `names` and `calls`")
+        raise ConfigError(at, key, "expected a mapping with `category`, `names`, `calls` and `text_names`")
+    for extra in set(raw) - {"category", "names", "calls", "text_names"}:
+        raise ConfigError(at, f"{key}.{extra}", "unknown key; expected `category`, `names`, `calls` and `text_names`")
     if not isinstance(raw.get("category"), str) or raw["category"] not in categories:
         raise ConfigError(at, f"{key}.category", "expected the key of a category of categories.yaml")
-    for part in ("names", "calls"):
+    for part in ("names", "calls", "text_names"):
         value = raw.get(part) or []
         if not (isinstance(value, list) and all(isinstance(v, str) and v.isidentifier() and v == v.lower()
                                                 for v in value)):

@@ -414,7 +414,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              # (a function imported under another name counts by its own: `record_visit as note`)
              "calls": sorted(calls.called() | _renamed_calls(tree, calls.called())),
              "summaries": function_summaries(tree, module, logging_names(policy), classify, text,
-                                             _safe_names(policy), calls) if classify else [],
+                                             _safe_names(policy), calls, _sign_in(policy)) if classify else [],
              # which arguments its functions hand back (`to_bytes(text)`): followed through a call
              # of them in another module (ProjectFacts.returns)
              "returns": returned_parameters(tree, module, return_rules(policy)) if not text or "return" in text else [],
@@ -907,6 +907,20 @@ def _balanced(text: str, start: int, limit: int = _WINDOW) -> str:
         if not depth:
             return text[start:close]
         at = close + 1
+
+
+_SIGN_IN: dict[str, tuple] = {}  # by policy hash
+
+
+def _sign_in(policy) -> tuple[frozenset[str], frozenset[str], frozenset[str]] | None:
+    """``(names, text_names, credential categories)`` of ``sinks.yaml`` ``sources.sign_in``, or
+    ``None`` where the policy has none."""
+    key = policy.hash or str(id(policy))
+    if key not in _SIGN_IN:
+        spec = (policy.sinks.get("sources") or {}).get("sign_in") or {}
+        _SIGN_IN[key] = (frozenset(spec.get("names") or ()), frozenset(spec.get("text_names") or ()), frozenset(
+            k for k, c in policy.categories.items() if c.credential)) if spec.get("category") else None
+    return _SIGN_IN[key]
 
 
 def _safe_names(policy) -> frozenset[str]:

@@ -204,6 +204,13 @@ class Prefilter:
         # sources (sinks.yaml): the signed-in user, whole containers of what a person sent, results of
         # identity-provider calls, written as in the source (`request.POST`, `.get_nameid(`)
         sources = policy.sinks.get("sources") or {}
+        # a parameter named for an account annotated as text (`user: str`, sources.sign_in.text_names):
+        # any annotation that spells `str` (a superset of the flow's)
+        sign_in = sources.get("sign_in") or {}
+        text_names = sorted(sign_in.get("text_names") or ()) if sign_in.get("category") else []
+        self.account_text = re.compile(
+            r"[(,][ \t\r\n]*((?i:" + "|".join(map(re.escape, text_names)) + r"))[ \t]*:[^,)=\n]{0,40}?\bstr\b"
+        ) if text_names else None
         patterns = sorted({*sources.get("signed_in", ()), *(sources.get("containers") or {}),
                            *(sources.get("calls") or {})}, key=len, reverse=True)
         # by the last identifier of each (`POST`, `get_nameid`): a file is searched only for the patterns
@@ -519,6 +526,13 @@ class Prefilter:
             return self._weak_owned(idents) and any(map(self._weak_owned, pieces))
         return True
 
+    def account_names(self, source: str, idents=None) -> frozenset[str]:
+        """The parameter names (in lower case) that ``source`` annotates as text and that name an
+        account (``def grant(user: str)``: ``user``)."""
+        if self.account_text is None or (idents is not None and "str" not in idents) or "str" not in source:
+            return frozenset()
+        return frozenset(m.group(1).lower() for m in self.account_text.finditer(source))
+
     def _weak_owned(self, idents) -> bool:
         """A weak word ("name") beside a name of a person ("user") among ``idents``."""
         context_of = self.classifier.context_of
@@ -661,6 +675,8 @@ class Prefilter:
         words = self._words_asked(idents)
         if self.always(source, idents, words):
             return "always", False
+        if self.account_names(source, idents):
+            return "words", False  # an account's name as text (`user: str`): a finding where it meets a sink
         types = self.type_names.intersection(idents) | self._types_named(idents)
         if types and self.type_used(frozenset(types), source):
             return "words", False  # a field of a record, or a parameter or a value a sink may get

@@ -78,12 +78,13 @@ def _names_in(node: ast.AST, safe: frozenset[str] = frozenset()) -> set[str]:
 _KEY_READS = frozenset(("get", "pop", "getlist"))  # a value read by its key (as engine.flow reads one)
 
 
-def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classify, safe: frozenset[str]
-                      ) -> list[list]:
+def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classify, safe: frozenset[str],
+                      signed=None) -> list[list]:
     """``[[parameter index, rule code, what, line], ...]`` for one function."""
     args = fn.args
     params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
-    watched = {p: {p} for p in params if p not in ("self", "cls") and not classify(p)}
+    own = _signed_in_with(args, classify, signed) if signed else set()
+    watched = {p: {p} for p in params if p not in ("self", "cls") and not classify(p) and p not in own}
     if not watched:
         return []
     out: list[list] = []
@@ -110,6 +111,35 @@ def _function_summary(fn: ast.FunctionDef | ast.AsyncFunctionDef, names, classif
     return out
 
 
+def _signed_in_with(args: ast.arguments, classify, signed) -> set[str]:
+    """The parameters that hold the name a person signs in with, as the flow reads them
+    (``sources.sign_in``): beside a password parameter, or named for an account and annotated as
+    text (``user: str``).  ``signed``: ``(names, text_names, credential categories)``."""
+    names, text_names, credentials = signed
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg is not None:
+        every.append(args.vararg)
+    if args.kwarg is not None:
+        every.append(args.kwarg)
+    out = {a.arg for a in every if a.arg.lower() in text_names and _is_text(a.annotation)}
+    if any(m.category in credentials for a in every for m in classify(a.arg)):
+        out |= {a.arg for a in every if a.arg.lower() in names}
+    return out
+
+
+def _is_text(node: ast.AST | None) -> bool:
+    """An annotation that says text: ``str``, ``Optional[str]``, ``str | None``, ``"str | None"``."""
+    if type(node) is ast.Constant and type(node.value) is str:
+        return node.value.replace(" ", "") in ("str", "Optional[str]", "str|None", "None|str")
+    if type(node) is ast.Subscript and type(node.value) in (ast.Name, ast.Attribute) and _dotted(
+            node.value).rpartition(".")[2] == "Optional":
+        node = node.slice
+    elif type(node) is ast.BinOp and type(node.op) is ast.BitOr:
+        sides = [s for s in (node.left, node.right) if not (type(s) is ast.Constant and s.value is None)]
+        node = sides[0] if len(sides) == 1 else None
+    return type(node) is ast.Name and node.id == "str"
+
+
 _SINK_CALLS = frozenset(("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
                          "write", "writelines", "print"))  # the last names of the sinks, as text
 
@@ -119,7 +149,7 @@ def _may_sink(name: str) -> bool:
 
 
 def function_summaries(tree: ast.Module, module: str, names, classify, text: str = "",
-                       safe: frozenset[str] = frozenset(), calls=None) -> list[list]:
+                       safe: frozenset[str] = frozenset(), calls=None, signed=None) -> list[list]:
     """``[[qualified name, [parameter names], [[index, code, what, line], ...]], ...]`` for the
     module's functions and methods whose parameters reach a sink (see the module docstring).
 
@@ -127,7 +157,9 @@ def function_summaries(tree: ast.Module, module: str, names, classify, text: str
     ``classify`` is the classifier's ``classify``: a parameter it names is not summarised.
     ``text`` (the module's source) lets functions without a sink call be skipped unread (``calls``:
     its :class:`~gdpr_lint.survey.calltext.CallText`, when the caller has it); ``safe``
-    are the attributes and functions that make a value safe (``pk``, ``len``: the policy's).
+    are the attributes and functions that make a value safe (``pk``, ``len``: the policy's);
+    ``signed``: the policy's sign-in names (:func:`_signed_in_with`), parameters personal by the
+    function's own signature, reported at the sink inside it.
     """
     from gdpr_lint.survey.calltext import CallText, any_within
 
@@ -146,7 +178,7 @@ def function_summaries(tree: ast.Module, module: str, names, classify, text: str
         for qual, fn in scope:
             if sinks is not None and not any_within(sinks, fn.lineno, fn.end_lineno or fn.lineno):
                 continue
-            found = _function_summary(fn, names, classify, safe)
+            found = _function_summary(fn, names, classify, safe, signed)
             if found:
                 args = fn.args
                 out.append([qual, [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)], found])
