@@ -1696,11 +1696,12 @@ def test_a_requests_variables_on_a_wsgi_environ_are_what_the_client_sent(tmp_pat
 
 def test_an_accounts_name_annotated_as_text_is_a_username(tmp_path, monkeypatch):
     """A parameter named for an account annotated as text (`user: str`, `Optional[str]`, `"str |
-    None"`; sources.sign_in.text_names) holds the account's name, also once kept on self; not a
-    `user` annotated with a class that prints nothing personal, an owner's number, or a path."""
+    None"`, `Union[str, None]`; sources.sign_in.text_names) holds the account's name, also once kept
+    on self; not a `user` annotated with a class that prints nothing personal, an owner that may be
+    a number, an owner's number, or a path."""
     found = scan_tree(tmp_path, monkeypatch, {"dav/rights.py": '''
     import logging
-    from typing import Optional
+    from typing import Optional, Union
 
     from dav.models import User
 
@@ -1719,9 +1720,11 @@ def test_an_accounts_name_annotated_as_text_is_a_username(tmp_path, monkeypatch)
             log.info("owned by %s", self.owner)
 
 
-    def maybe(user: Optional[str], login: "str | None"):
+    def maybe(user: Optional[str], login: "str | None", User: Union[str, None] = None, owner: Union[str, int] = 0):
         log.info("user %s", user)
         log.info("login %s", login)
+        log.info("User %s", User)
+        log.info("owner %s", owner)
 
 
     def typed(user: User, owner: int, path: str):
@@ -1732,7 +1735,7 @@ def test_an_accounts_name_annotated_as_text_is_a_username(tmp_path, monkeypatch)
             self.pk = pk
     '''})
     assert found == [("dav/rights.py", 14, "GDPR301"), ("dav/rights.py", 18, "GDPR301"),
-                     ("dav/rights.py", 22, "GDPR301"), ("dav/rights.py", 23, "GDPR301")]
+                     ("dav/rights.py", 22, "GDPR301"), ("dav/rights.py", 23, "GDPR301"), ("dav/rights.py", 24, "GDPR301")]
 
 
 def test_a_function_that_prompts_at_a_terminal_prints_for_its_operator(tmp_path, monkeypatch):
@@ -1794,3 +1797,50 @@ def test_a_parameter_personal_by_its_functions_signature_is_reported_inside_not_
         note(email)
     '''})
     assert found == [("dav/calls.py", 7, "GDPR301"), ("dav/calls.py", 11, "GDPR301"), ("dav/calls.py", 21, "GDPR301")]
+
+
+def test_a_projects_own_logger_class_is_a_logger(tmp_path, monkeypatch):
+    """A class whose methods named for log levels pass their message on to a logger's (two or
+    more: `info`, `debug`) is a logger of the project: an object made of it, here or in the
+    module that imports it, writes to the logs.  Not a class whose `info` and `debug` do
+    something else (a cache's lookups)."""
+    found = scan_tree(tmp_path, monkeypatch, {"idx/log.py": '''
+    import logging
+
+
+    def _current():
+        return logging.getLogger("idx")
+
+
+    class ThreadLog:
+        def debug(self, msg, *args):
+            _current().debug(msg, *args)
+
+        def info(self, msg, *args):
+            _current().info("[t] " + msg, *args)
+
+
+    class Registry:
+        def info(self, key):
+            return self.data.get(key)
+
+        def debug(self, key):
+            return repr(key)
+
+
+    threadlog = ThreadLog()
+    registry = Registry()
+    ''', "idx/model.py": '''
+    from idx.log import ThreadLog, registry, threadlog
+
+
+    def create_user(username, email):
+        threadlog.info("created user %r with email %r" % (username, email))
+        registry.info(email)
+
+
+    def rename(username):
+        audit = ThreadLog()
+        audit.debug("renamed %s", username)
+    '''})
+    assert found == [("idx/model.py", 5, "GDPR301"), ("idx/model.py", 11, "GDPR301")]

@@ -259,13 +259,16 @@ class Flow:
 
     def names_an_account(self, name: str, annotation: cst.BaseExpression | None) -> bool:
         """Whether a parameter named for an account (``sources.sign_in.text_names``) is annotated
-        as text: ``user: str``, ``Optional[str]``, ``str | None``."""
+        as text: ``user: str``, ``Optional[str]``, ``Union[str, None]``, ``str | None``."""
         if annotation is None or name.lower() not in self.sign_in_text_names:
             return False
         sides = [annotation]
-        if isinstance(annotation, cst.Subscript) and last_name(annotation.value) == "Optional" and len(
-                annotation.slice) == 1 and isinstance(annotation.slice[0].slice, cst.Index):
-            sides = [annotation.slice[0].slice.value]
+        if isinstance(annotation, cst.Subscript) and last_name(annotation.value) in ("Optional", "Union") and all(
+                isinstance(e.slice, cst.Index) for e in annotation.slice):
+            sides = [e.slice.value for e in annotation.slice if not (
+                isinstance(e.slice.value, cst.Name) and e.slice.value.value == "None")]
+            if last_name(annotation.value) == "Optional" and len(annotation.slice) != 1:
+                return False
         elif isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
             sides = [s for s in (annotation.left, annotation.right) if not (isinstance(s, cst.Name) and s.value == "None")]
         elif isinstance(annotation, cst.SimpleString):

@@ -86,10 +86,12 @@ def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str 
     return sorted(out)
 
 
-def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list[str]]:
+def module_objects(tree: ast.Module, module: str, is_package: bool, own: frozenset[str] = frozenset()
+                   ) -> list[list[str]]:
     """``[[qualified name, qualified name of its maker], ...]`` for the objects the module makes at
     its top with a call of something it imports (``redis_store = FlaskRedis()``,
-    ``s3 = boto3.client("s3")``): another module that imports the object holds what it is."""
+    ``s3 = boto3.client("s3")``), or of one of its classes in ``own`` (its loggers:
+    :func:`logger_classes`): another module that imports the object holds what it is."""
     names: _Names | None = None
     out: list[list[str]] = []
     functions = {stmt.name for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -114,12 +116,39 @@ def module_objects(tree: ast.Module, module: str, is_package: bool) -> list[list
             continue  # (bound again: which object an importer gets is not known)
         names = names or _Names(tree, module, is_package)
         text = _dotted(value.func)
-        if text in functions:  # the module's own function (`CLIENT = get_store()`), maybe a factory
-            out.append([f"{module}.{target.id}", f"{module}.{text}"])
+        if text in functions or text in own:  # the module's own function (`CLIENT = get_store()`), maybe a
+            out.append([f"{module}.{target.id}", f"{module}.{text}"])  # factory, or its own logger class
             continue
         maker = names.resolve(value.func)
         if "." in maker and not maker.startswith(f"{module}."):
             out.append([f"{module}.{target.id}", maker])
+    return out
+
+
+def logger_classes(tree: ast.Module, module: str, methods: frozenset[str], maker: str) -> list[list[str]]:
+    """``[[qualified name of a class, maker], ...]`` for the module's classes that are loggers of
+    their own: two or more methods named for a log level (``info``, ``error``: ``methods``), each
+    passing its message on to such a method of something else (``self._logger.info(self.prefix +
+    msg, *args)``, ``current_log().info(msg)``).  What such a class makes is a logger (``maker``,
+    the policy's first logger factory), as what a project function that returns one makes is."""
+    out: list[list[str]] = []
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.ClassDef):
+            continue
+        passing = 0
+        for fn in stmt.body:
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.name not in methods:
+                continue
+            params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)][1:2]
+            if not params or not any(
+                    isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods
+                    and any(isinstance(n, ast.Name) and n.id == params[0] for arg in node.args for n in walk(arg))
+                    for node in walk(fn)):
+                break  # a method named for a level that does something else: not a logger
+            passing += 1
+        else:
+            if passing >= 2:
+                out.append([f"{module}.{stmt.name}", maker])
     return out
 
 
@@ -402,6 +431,9 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
         not text or may_persist(text, policy.persistence, calls)) else []
     attributes = set(_ATTRIBUTE.findall(text)) if text else set()
     weak_read = weak_attributes(attributes, policy)
+    names = logging_names(policy)
+    loggers = logger_classes(tree, module, names.methods, names.logger_maker) if names.logger_maker and (
+        not text or "class" in text) else []
     facts = {"persisted": persisted,
              "caught": (caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [])
              + (registered_handlers(tree, logging_names(policy)) if not text or any(
@@ -420,10 +452,13 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "returns": returned_parameters(tree, module, return_rules(policy)) if not text or "return" in text else [],
              # the objects it makes at module level (`redis_store = FlaskRedis()`): what they are
              # where another module imports them (ProjectFacts.objects)
-             "objects": module_objects(tree, module, is_package),
+             "objects": module_objects(tree, module, is_package, frozenset(
+                 q.rpartition(".")[2] for q, _maker in loggers)),
              # its functions that hand back such an object (`def get_redis(): return redis.Redis()`):
-             # a call of them gives what the maker makes (ProjectFacts.factories)
-             "factories": module_factories(tree, module, is_package) if not text or "return" in text else [],
+             # a call of them gives what the maker makes (ProjectFacts.factories); and its own
+             # logger classes, whose objects are loggers
+             "factories": (module_factories(tree, module, is_package) if not text or "return" in text else [])
+             + loggers,
              # what it imports: test code that production code imports is production code (facts.scope)
              "imports": imported_modules(tree, module, is_package, text, calls) if not text or "import" in text else [],
              # the dotted names it calls (`x.mail.send`): a function of a module named from a folder
@@ -938,6 +973,7 @@ class LoggingNames:
         spec = (logging.get("objects") or {}).get("logger") or {}
         self.objects = frozenset(spec.get("names", ()))  # log, logger, _log ...
         self.methods = frozenset(spec.get("methods", ()))  # info, error, exception ...
+        self.logger_maker = next(iter(spec.get("factories") or ()), "")  # logging.getLogger: what makes a logger
         self.functions = frozenset(logging.get("functions") or ())  # print, warnings.warn, logging.info ...
         self.labels = dict(logging.get("functions") or {})
         handlers = logging.get("error_handlers") or {}

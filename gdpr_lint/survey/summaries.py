@@ -128,12 +128,18 @@ def _signed_in_with(args: ast.arguments, classify, signed) -> set[str]:
 
 
 def _is_text(node: ast.AST | None) -> bool:
-    """An annotation that says text: ``str``, ``Optional[str]``, ``str | None``, ``"str | None"``."""
+    """An annotation that says text: ``str``, ``Optional[str]``, ``Union[str, None]``, ``str | None``,
+    ``"str | None"``."""
     if type(node) is ast.Constant and type(node.value) is str:
         return node.value.replace(" ", "") in ("str", "Optional[str]", "str|None", "None|str")
     if type(node) is ast.Subscript and type(node.value) in (ast.Name, ast.Attribute) and _dotted(
             node.value).rpartition(".")[2] == "Optional":
         node = node.slice
+    elif type(node) is ast.Subscript and type(node.value) in (ast.Name, ast.Attribute) and _dotted(
+            node.value).rpartition(".")[2] == "Union":
+        items = node.slice.elts if type(node.slice) is ast.Tuple else [node.slice]
+        sides = [s for s in items if not (type(s) is ast.Constant and s.value is None)]
+        node = sides[0] if len(sides) == 1 else None
     elif type(node) is ast.BinOp and type(node.op) is ast.BitOr:
         sides = [s for s in (node.left, node.right) if not (type(s) is ast.Constant and s.value is None)]
         node = sides[0] if len(sides) == 1 else None
