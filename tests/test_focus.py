@@ -907,6 +907,15 @@ _MISSED_BEFORE = {
             def report(self, path):
                 log.info("%s owned by %s", path, self.holder)
         """},
+    "an account name as text, its annotation on two lines": {"shop/grants.py": """
+        import logging
+        from typing import Union
+        log = logging.getLogger(__name__)
+
+        def grant(path, login: Union[
+                None, str] = None):
+            log.info("%s granted to %s", path, login)
+        """},
     # the name a person signs in with, beside a password in an assignment and a parameter list
     "a login beside a password": {"shop/gate.py": """
         import logging

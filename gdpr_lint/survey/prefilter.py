@@ -209,7 +209,7 @@ class Prefilter:
         sign_in = sources.get("sign_in") or {}
         text_names = sorted(sign_in.get("text_names") or ()) if sign_in.get("category") else []
         self.account_text = re.compile(
-            r"[(,][ \t\r\n]*((?i:" + "|".join(map(re.escape, text_names)) + r"))[ \t]*:[^,)=\n]{0,40}?\bstr\b"
+            r"[(,][ \t\r\n]*((?i:" + "|".join(map(re.escape, text_names)) + r"))[ \t]*:[^)=]{0,80}?\bstr\b"
         ) if text_names else None
         patterns = sorted({*sources.get("signed_in", ()), *(sources.get("containers") or {}),
                            *(sources.get("calls") or {})}, key=len, reverse=True)
