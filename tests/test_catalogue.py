@@ -342,39 +342,32 @@ def test_a_remote_log_handler_names_a_catalogued_processor_or_its_host(tmp_path,
     assert err.value.key.startswith("logging.remote_handlers.shop.Shipper") and words in err.value.problem
 
 
-@pytest.mark.parametrize("edit, key, words", [
-    (lambda r: r.update(category="user.contact.fax"), "sources.recipients.category", "category of categories.yaml"),
-    (lambda r: r.update(category={"a": 1}), "sources.recipients.category", "category of categories.yaml"),
-    (lambda r: r.update(to=["x"]), "sources.recipients.to", "`category` and `calls`"),
-    (lambda r: r["calls"].update({"shop.mail": ["to"]}), "sources.recipients.calls.shop.mail", "`positions`"),
-    (lambda r: r["calls"].update({"shop.mail": {"positions": [-1]}}), "sources.recipients.calls.shop.mail.positions",
-     "positions from 0"),
-    (lambda r: r["calls"].update({"shop.mail": {"keywords": ["reply to"]}}),
+@pytest.mark.parametrize("entry, edit, key, words", [
+    ("recipients", lambda r: r.update(category="user.contact.fax"), "sources.recipients.category",
+     "category of categories.yaml"),
+    ("recipients", lambda r: r.update(category={"a": 1}), "sources.recipients.category", "category of categories.yaml"),
+    ("recipients", lambda r: r.update(to=["x"]), "sources.recipients.to", "`category` and `calls`"),
+    ("recipients", lambda r: r["calls"].update({"shop.mail": ["to"]}), "sources.recipients.calls.shop.mail",
+     "`positions`"),
+    ("recipients", lambda r: r["calls"].update({"shop.mail": {"positions": [-1]}}),
+     "sources.recipients.calls.shop.mail.positions", "positions from 0"),
+    ("recipients", lambda r: r["calls"].update({"shop.mail": {"keywords": ["reply to"]}}),
      "sources.recipients.calls.shop.mail.keywords", "keyword names"),
+    ("sign_in", lambda r: r.update(category="user.contact.fax"), "sources.sign_in.category",
+     "category of categories.yaml"),
+    ("sign_in", lambda r: r.update(category=["user.account.username"]), "sources.sign_in.category",
+     "category of categories"),
+    ("sign_in", lambda r: r.update(words=["login"]), "sources.sign_in.words",
+     "`category`, `names`, `calls` and `text_names`"),
+    ("sign_in", lambda r: r.update(text_names=["User"]), "sources.sign_in.text_names", "lower-case identifiers"),
+    ("sign_in", lambda r: r.update(names=["Login"]), "sources.sign_in.names", "lower-case identifiers"),
+    ("sign_in", lambda r: r.update(names=["log-in"]), "sources.sign_in.names", "lower-case identifiers"),
+    ("sign_in", lambda r: r.update(calls="login"), "sources.sign_in.calls", "lower-case identifiers"),
 ])
-def test_a_bad_recipients_entry_names_its_key(tmp_path, edit, key, words):
+def test_a_bad_sources_entry_names_its_key(tmp_path, entry, edit, key, words):
     pack = _pack(tmp_path, lambda d: None)
     sinks = yaml.safe_load((pack / "sinks.yaml").read_text(encoding="utf-8"))
-    edit(sinks["sources"]["recipients"])
-    (pack / "sinks.yaml").write_text(yaml.safe_dump(sinks, sort_keys=False), encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
-        load_policy(pack_dir=pack)
-    assert err.value.key == key and words in err.value.problem, str(err.value)
-
-
-@pytest.mark.parametrize("edit, key, words", [
-    (lambda r: r.update(category="user.contact.fax"), "sources.sign_in.category", "category of categories.yaml"),
-    (lambda r: r.update(category=["user.account.username"]), "sources.sign_in.category", "category of categories"),
-    (lambda r: r.update(words=["login"]), "sources.sign_in.words", "`category`, `names`, `calls` and `text_names`"),
-    (lambda r: r.update(text_names=["User"]), "sources.sign_in.text_names", "lower-case identifiers"),
-    (lambda r: r.update(names=["Login"]), "sources.sign_in.names", "lower-case identifiers"),
-    (lambda r: r.update(names=["log-in"]), "sources.sign_in.names", "lower-case identifiers"),
-    (lambda r: r.update(calls="login"), "sources.sign_in.calls", "lower-case identifiers"),
-])
-def test_a_bad_sign_in_entry_names_its_key(tmp_path, edit, key, words):
-    pack = _pack(tmp_path, lambda d: None)
-    sinks = yaml.safe_load((pack / "sinks.yaml").read_text(encoding="utf-8"))
-    edit(sinks["sources"]["sign_in"])
+    edit(sinks["sources"][entry])
     (pack / "sinks.yaml").write_text(yaml.safe_dump(sinks, sort_keys=False), encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_policy(pack_dir=pack)

@@ -641,19 +641,25 @@ def _persistence(raw: Any, where: str) -> Persistence:
                        by_receiver={str(k): frozenset(map(str, v)) for k, v in by_receiver.items()})
 
 
+def _check_source_entry(raw: Any, at: str, key: str, allowed: tuple[str, ...], categories: dict) -> None:
+    """An entry of ``sources`` with a category: a mapping of the ``allowed`` keys whose
+    ``category`` is a key of categories.yaml."""
+    expected = ", ".join(f"`{k}`" for k in allowed[:-1]) + f" and `{allowed[-1]}`"
+    if not isinstance(raw, dict):
+        raise ConfigError(at, key, f"expected a mapping with {expected}")
+    for extra in sorted(set(raw) - set(allowed), key=str):
+        raise ConfigError(at, f"{key}.{extra}", f"unknown key; expected {expected}")
+    if not isinstance(raw.get("category"), str) or raw["category"] not in categories:
+        raise ConfigError(at, f"{key}.category", "expected the key of a category of categories.yaml")
+
+
 def _check_recipients(raw: Any, where: str, categories: dict) -> None:
     """``sources.recipients``: ``{category, calls: {qualified name: {positions: [int], keywords:
     [name]}}}``, the calls whose recipients are people's addresses (of ``category``)."""
-    at = f"{where}/sinks.yaml"
-    key = "sources.recipients"
+    at, key = f"{where}/sinks.yaml", "sources.recipients"
     if raw is None:
         return
-    if not isinstance(raw, dict):
-        raise ConfigError(at, key, "expected a mapping with `category` and `calls`")
-    for extra in set(raw) - {"category", "calls"}:
-        raise ConfigError(at, f"{key}.{extra}", "unknown key; expected `category` and `calls`")
-    if not isinstance(raw.get("category"), str) or raw["category"] not in categories:
-        raise ConfigError(at, f"{key}.category", "expected the key of a category of categories.yaml")
+    _check_source_entry(raw, at, key, ("category", "calls"), categories)
     calls = raw.get("calls") or {}
     if not isinstance(calls, dict):
         raise ConfigError(at, f"{key}.calls", "expected a mapping of qualified name to positions and keywords")
@@ -671,16 +677,10 @@ def _check_sign_in(raw: Any, where: str, categories: dict) -> None:
     """``sources.sign_in``: ``{category, names: [word], calls: [word], text_names: [word]}``, the
     names that hold the name a person signs in with beside a password, the sign-in calls, and the
     parameter names that hold it annotated as text (in lower case, their words joined by ``_``)."""
-    at = f"{where}/sinks.yaml"
-    key = "sources.sign_in"
+    at, key = f"{where}/sinks.yaml", "sources.sign_in"
     if raw is None:
         return
-    if not isinstance(raw, dict):
-        raise ConfigError(at, key, "expected a mapping with `category`, `names`, `calls` and `text_names`")
-    for extra in set(raw) - {"category", "names", "calls", "text_names"}:
-        raise ConfigError(at, f"{key}.{extra}", "unknown key; expected `category`, `names`, `calls` and `text_names`")
-    if not isinstance(raw.get("category"), str) or raw["category"] not in categories:
-        raise ConfigError(at, f"{key}.category", "expected the key of a category of categories.yaml")
+    _check_source_entry(raw, at, key, ("category", "names", "calls", "text_names"), categories)
     for part in ("names", "calls", "text_names"):
         value = raw.get(part) or []
         if not (isinstance(value, list) and all(isinstance(v, str) and v.isidentifier() and v == v.lower()
