@@ -572,6 +572,42 @@ def test_a_file_where_nothing_can_make_a_finding_is_not_parsed_again():
                  "m") is not NOTHING
 
 
+def test_a_class_left_with_nothing_for_libcst_is_not_parsed_when_its_fields_are_read_from_ast():
+    """A record class of fields alone, read from ``ast``, leaves libcst nothing to read: neither its
+    header nor a ``pass`` is parsed (a generated module of such classes gave libcst a third of its
+    lines for nothing). Its fields are still reported, and a class with a method kept, or one
+    whose statements libcst reads, keeps its header."""
+    source = textwrap.dedent("""
+    import logging
+    from django.db import models
+    log = logging.getLogger(__name__)
+
+    @register
+    class Customer(models.Model):
+        \"\"\"A customer.\"\"\"
+        email = models.EmailField()
+        notes = models.TextField()
+
+    class Visit(models.Model):
+        when = models.DateTimeField()
+
+        def describe(self, user):
+            log.info("visit by %s", user.email)
+
+    def signup(user):
+        log.info("new user %s", user.email)
+    """) + textwrap.dedent(UNRELATED)
+    apart = focus(source, PF, None, "m", fields_apart=True)
+    assert "class Customer" not in apart.text and "@register" not in apart.text and "def signup" in apart.text
+    assert "class Visit" in apart.text and "def describe" in apart.text
+    together = focus(source, PF, None, "m", fields_apart=False)
+    assert "class Customer" in together.text and "email = models.EmailField()" in together.text
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole)
+    assert sorted((f.code, f.line) for f in whole) == [
+        ("GDPR101", 9), ("GDPR101", 10), ("GDPR301", 16), ("GDPR301", 19)]
+
+
 def test_what_self_holds_is_followed_through_attributes_set_from_attributes():
     """`self.cache = self.client` in one method, `self.client = redis.Redis()` in another: a
     method that writes to `self.cache` holds a Redis client two setters away (a review found the

@@ -8,7 +8,9 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
 - its own statements that are not functions or classes (imports, assignments, module-level code);
 - every class's own statements (its inner classes, its settings), its header and decorators,
   but, where the record classes are read from ``ast`` (:mod:`gdpr_lint.engine.record_classes`),
-  not the statements that only declare a field or are its docstring;
+  not the statements that only declare a field or are its docstring (a class left with no
+  statement and no method kept is then left out whole: the walker reads nothing of an empty
+  class, and its fields are read from ``ast``);
 - the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`: a
   log call, a store, a request, a raise) where what it may get can be personal data: what the
   function names, with its class, what other methods set on self and the module's names it
@@ -419,8 +421,10 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             kept.append((fn.first, fn.last))
     extra: dict[int, str] = {}  # a class left with no statement: `pass` after its header
     for cls in classes:
-        kept.append((cls.first, cls.header_end))
         body = list(cls.statements) + [(m.first, m.last) for m in cls.methods if id(m) in keep]
+        if not body and fields_apart:
+            continue  # (a record of fields alone: nothing for libcst, see the module docstring)
+        kept.append((cls.first, cls.header_end))
         if not body:
             extra[cls.header_end] = f"{cls.indent}pass"
         kept.extend(body)
