@@ -608,6 +608,38 @@ def test_a_class_left_with_nothing_for_libcst_is_not_parsed_when_its_fields_are_
         ("GDPR101", 9), ("GDPR101", 10), ("GDPR301", 16), ("GDPR301", 19)]
 
 
+def test_words_of_comments_and_docstrings_do_not_keep_a_function_for_its_sink():
+    """A function is read for a sink where its code names personal data, not where a comment or its
+    docstring does: the flow reads no data from those (Django's query builder kept most of its
+    methods for an "author" in a comment). A key, a string in the code, and an f-string alone as a
+    statement still count."""
+    source = textwrap.dedent("""
+    import logging
+    log = logging.getLogger(__name__)
+
+    def report(rows):
+        \"\"\"Log how many rows the customer email export wrote.\"\"\"
+        # the user's name is never logged here
+        log.info("wrote %d rows", len(rows))
+
+    def keyed(row):
+        log.info("contact %s", row["email"])
+
+    def formatted(row):
+        f"{log.info(row.email)}"
+
+    def explained(member):
+        \"\"\"Log the member.\"\"\"
+        log.info("member %s", member.email)  # a comment
+    """) + textwrap.dedent(UNRELATED)
+    kept = _kept(source)
+    assert "def report" not in kept
+    assert "def keyed" in kept and "def formatted" in kept and "def explained" in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole)
+    assert sorted(f.line for f in whole if f.code == "GDPR301") == [11, 14, 18]
+
+
 def test_what_self_holds_is_followed_through_attributes_set_from_attributes():
     """`self.cache = self.client` in one method, `self.client = redis.Redis()` in another: a
     method that writes to `self.cache` holds a Redis client two setters away (a review found the

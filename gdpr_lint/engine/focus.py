@@ -46,7 +46,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gdpr_lint.files.parts import Part, masked_lines, members, top_level
+from gdpr_lint.files.parts import F_STRING, Part, code_text, logical_lines, masked_lines, members, top_level, uncommented
 from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import name_words
 from gdpr_lint.survey.calltext import CallText
@@ -251,17 +251,40 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             found = piece_idents[text] = identifiers(text)
         return found
 
+    code_found: dict[int, tuple[str, set[str]]] = {}
+
+    def code_of(i: int) -> tuple[str, set[str]]:
+        """Function ``i``'s code (:func:`~gdpr_lint.files.parts.code_text`) and its identifiers, read once."""
+        found = code_found.get(i)
+        if found is None:
+            fn = functions[i]
+            text = code_text(fn.text, masked[fn.first - 1:fn.last])
+            found = code_found[i] = (text, fn.idents if text is fn.text else identifiers(text))
+        return found
+
+    code_idents: dict[str, set[str]] = {}  # a statement's text -> the identifiers of its code
+
+    def code_idents_of(text: str) -> set[str]:
+        found = code_idents.get(text)
+        if found is None:
+            found = code_idents[text] = idents_of(text) if "#" not in text else identifiers(uncommented(text))
+        return found
+
     def data_near(i: int) -> bool:
         """Whether function ``i``, with what it reads around it, names personal data or an object
-        the project facts say something of: its own text, its class's name (what ``self`` is), the
+        the project facts say something of: its own code, its class's name (what ``self`` is), the
         statements of other methods that set what it reads of self, and the module's statements
-        that bind the names it reads (and those that bind the names these read)."""
+        that bind the names it reads (and those that bind the names these read).  Code, not the
+        words of a comment or a docstring: the flow reads no data from those."""
         fn = functions[i]
-        setting, names, attrs = set_elsewhere(i)
-        texts = [fn.text, fn.cls, *setting]
-        names = names | fn.idents
+        setting, _names, attrs = set_elsewhere(i)
+        text, idents = code_of(i)
+        setting = list(map(uncommented, setting))
+        texts = [text, fn.cls, *setting]
+        names = idents.union(*map(code_idents_of, setting))
         # (`BANNER = "Write to " + PRIMARY`, `PRIMARY = _profile["email"]`)
-        module_texts, around = read_around(names, bound, idents_of)
+        module_texts, around = read_around(names, bound, code_idents_of)
+        module_texts = list(map(uncommented, module_texts))
         texts += module_texts
         names |= around
         if typed_fields and not typed_fields.isdisjoint(names):
@@ -278,9 +301,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         # class, what `self` is, and the module's statements it reads: `c = Customer()` makes
         # `c.name` a person's; `__name__` of `getLogger(__name__)` is no one's name)
         plain = {n for n in around if not _DUNDER.match(n)}
-        pieces = (idents_of(text) | plain | {fn.cls} for text in setting)
+        pieces = (code_idents_of(text) | plain | {fn.cls} for text in setting)
         return prefilter.names_data("\n".join(texts), named, itertools.chain(
-            [fn.idents | plain | {fn.cls}], pieces)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
+            [idents | plain | {fn.cls}], pieces)) or bool(objects) and _names_objects(names | {fn.cls}, objects)
 
     named: dict[int, bool] = {}  # function -> whether what it returns may name personal data
     own: dict[int, bool] = {}  # function -> whether it names personal data, with what it reads (data_near)
@@ -605,7 +628,7 @@ def _assignments(fn: _Function, masked: list[str]) -> dict[str, list[str]]:
         return out
     lines = fn.text.split("\n")
     own = masked[fn.first - 1:fn.first - 1 + len(lines)]
-    statements = _logical_lines(own)
+    statements = logical_lines(own)
     of_line = {k: n for n, (a, b) in enumerate(statements) for k in range(a, b + 1)}
     found: dict[int, list[str]] = {}  # statement -> the attributes it sets
     for m in standalone(_SELF_SET, fn.text):
@@ -631,22 +654,6 @@ _NOT_LOCAL = frozenset({*keyword.kwlist, "self", "cls"})
 # `for self.x in ...`, `for self.a, self.b in ...`; `with open(p) as self.f:` (on masked code)
 _LOOP_TARGET = re.compile(r"[ \t]*(?:async[ \t]+)?for[ \t]+(.*?)[ \t]+in\b")
 _WITH_TARGET = re.compile(r"\bas[ \t]+(self[ \t]*\.[ \t]*\w+)")
-
-
-def _logical_lines(masked: list[str]) -> list[tuple[int, int]]:
-    """The statements of a block of masked lines, as ``(first, last)`` line indexes: a line ends
-    one where its brackets are closed and it does not end with a backslash."""
-    out: list[tuple[int, int]] = []
-    depth, first = 0, 0
-    for k, code in enumerate(masked):
-        depth = max(depth + code.count("(") + code.count("[") + code.count("{") - code.count(")")
-                    - code.count("]") - code.count("}"), 0)
-        if depth == 0 and not code.rstrip().endswith("\\"):
-            out.append((first, k))
-            first = k + 1
-    if first < len(masked):
-        out.append((first, len(masked) - 1))
-    return out
 
 
 def _with_origins(n: int, lines: list[str], masked: list[str], statements: list[tuple[int, int]],
@@ -684,7 +691,6 @@ def _with_origins(n: int, lines: list[str], masked: list[str], statements: list[
     return "\n".join([own, *extra]) if extra else own
 
 
-_F_STRING = re.compile(r"(?<!\w)[rRbB]?[fF][rR]?[\"']")  # (`"to:"f"{addr}"` too)
 _NAMED_S = re.compile(r"(?<![\w.])S(?!\w)")
 
 
@@ -692,7 +698,7 @@ def _code_names(lines: list[str], masked: list[str], first: int, last: int) -> s
     """The names the code of lines ``first`` to ``last`` reads or binds: those of its masked
     text, or with an f-string (whose fields are code) the whole text's."""
     text = "\n".join(lines[first:last + 1])
-    if _F_STRING.search(text):
+    if F_STRING.search(text):
         return identifiers(text)
     names = identifiers("\n".join(masked[first:last + 1]))
     if "S" in names and _NAMED_S.search(text) is None:

@@ -197,6 +197,56 @@ def masked_lines(source: str) -> list[str]:
     return _LAST_MASKED.get(source, lambda text: python_lines(STRINGS_AND_COMMENTS.sub(_mask, text)))
 
 
+def uncommented(text: str) -> str:
+    """``text`` without its comments; its strings kept (a key is code), its lines kept."""
+    return STRINGS_AND_COMMENTS.sub(_keep_strings, text) if "#" in text else text
+
+
+def _keep_strings(match: re.Match) -> str:
+    found = match.group()
+    return "" if found[0] == "#" else found
+
+
+_ONLY_STRINGS = re.compile(r"[S \t]*")
+F_STRING = re.compile(r"(?<!\w)[rRbB]?[fF][rR]?[\"']")  # (`"to:"f"{addr}"` too)
+
+
+def code_text(text: str, masked: list[str] | None = None) -> str:
+    """``text`` as the analysis reads data from it: without its comments, and with each statement
+    that is a string alone (a docstring) blank, its lines kept (``masked``: its
+    :func:`masked_lines`, when the caller has them).  An f-string is code (its fields are
+    expressions), and ``text`` is given back as it is where the two readings of its lines differ
+    (a superset)."""
+    masked = masked_lines(text) if masked is None else masked
+    statements = [(a, b) for a, b in logical_lines(masked) if "S" in masked[a] and all(
+        _ONLY_STRINGS.fullmatch(masked[k]) for k in range(a, b + 1))]
+    if "#" not in text and not statements:
+        return text
+    lines = uncommented(text).split("\n")
+    if len(lines) != len(masked):
+        return text
+    for a, b in statements:
+        if not F_STRING.search("\n".join(lines[a:b + 1])):
+            lines[a:b + 1] = [""] * (b + 1 - a)
+    return "\n".join(lines)
+
+
+def logical_lines(masked: list[str]) -> list[tuple[int, int]]:
+    """The statements of a block of masked lines, as ``(first, last)`` line indexes: a line ends
+    one where its brackets are closed and it does not end with a backslash."""
+    out: list[tuple[int, int]] = []
+    depth, first = 0, 0
+    for k, code in enumerate(masked):
+        depth = max(depth + code.count("(") + code.count("[") + code.count("{") - code.count(")")
+                    - code.count("]") - code.count("}"), 0)
+        if depth == 0 and not code.rstrip().endswith("\\"):
+            out.append((first, k))
+            first = k + 1
+    if first < len(masked):
+        out.append((first, len(masked) - 1))
+    return out
+
+
 def split_module(source: str) -> list[Part]:
     """The module's parts (see the module docstring); ``[]`` when it cannot be cut or is one part
     (read-only: the last text's parts are given again)."""

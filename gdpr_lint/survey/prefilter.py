@@ -12,6 +12,7 @@ import ast
 import re
 from functools import lru_cache
 
+from gdpr_lint.files.parts import code_text
 from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import Policy, split_words
 from gdpr_lint.survey.astnames import child_fields, last_name, walk
@@ -670,11 +671,31 @@ class Prefilter:
         ``customer``, a ``name`` field of class ``Customer``).  The last test reads the file's
         ``ast`` (``tree`` when the caller has parsed it already); when it parsed, the second
         value says so and no further syntax check is needed.
+
+        The words are the code's: a file that names personal data only in its comments or
+        docstrings (:func:`~gdpr_lint.files.parts.code_text`) names none, since the analysis reads
+        no data from those (a ``gdpr`` comment is read in them all the same).
         """
         idents = file_identifiers(source)  # code, strings and comments alike
         words = self._words_asked(idents)
         if self.always(source, idents, words):
             return "always", False
+        found = self._by_words(source, idents, words, tree)
+        if found[0] != "words" or found[1]:
+            return found  # (the test that parsed read the tree: the code already)
+        code = code_text(source)
+        if code is source:
+            return found
+        if tree is None:  # (the tree of the file, not of its code alone: a body left blank does not parse)
+            try:
+                tree = ast.parse(source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return "always", False
+        idents = identifiers(code)
+        return self._by_words(code, idents, self._words_asked(frozenset(idents)), tree)
+
+    def _by_words(self, source: str, idents, words: set[str], tree: ast.Module | None) -> tuple[str, bool]:
+        """:meth:`why` after its test of what is always reported: the words of ``source``."""
         if self.account_names(source, idents):
             return "words", False  # an account's name as text (`user: str`): a finding where it meets a sink
         types = self.type_names.intersection(idents) | self._types_named(idents)
