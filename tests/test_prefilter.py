@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,21 @@ def test_skips_files_that_cannot_yield_a_finding(source):
 ])
 def test_opens_files_that_may_yield_a_finding(source):
     assert PF.may_yield(source)
+
+
+def test_a_file_read_again_for_its_code_asks_no_name_twice():
+    """A file whose words may be only in its comments or docstring is read again for its code
+    (:meth:`Prefilter.why`): the names refused the first time, before the one accepted, are not
+    classified again (thirty of them, in an order set by the hash seed)."""
+    fresh = Prefilter(load_policy())
+    asked: list[str] = []
+    classify = fresh.classifier.classify
+    fresh.classifier.classify = lambda name, *rest: asked.append(name) or classify(name, *rest)
+    plain = [f"q{chr(97 + i // 26)}{chr(97 + i % 26)}zorp" for i in range(30)]
+    source = (f"def f({', '.join(plain)}):\n    \"\"\"Return the customer_email.\"\"\"\n"
+              f"    return customer_email, {', '.join(plain)}\n")
+    assert fresh.may_yield(source)
+    assert [name for name, n in Counter(asked).items() if n > 1 and name != "customer_email"] == []
 
 
 def test_names_refused_before_are_not_asked_again_and_never_hide_a_name_that_counts():

@@ -138,16 +138,6 @@ def _spelled(qualified: str) -> tuple[str, ...]:
     return (parts[0], parts[-1]) if len(parts) > 1 else (parts[0],)
 
 
-def _tails(idents: set[str]) -> set[str]:
-    """Identifiers without their first word (``get_display_name`` -> ``display_name``)."""
-    out = set()
-    for tok in idents:
-        words = split_words(tok)
-        if len(words) > 1:
-            out.add("_".join(words[1:]))
-    return out
-
-
 class Prefilter:
     """Built once per policy; :meth:`may_yield` is a few set intersections over the file's words."""
 
@@ -573,11 +563,18 @@ class Prefilter:
         if not fresh:
             return False
         classify = self.classifier.classify
-        if any(classify(tok, None, True) for tok in fresh) or any(
-                classify(rest, None, True) for rest in _tails(fresh)):
-            return True
-        self._plain |= fresh
-        return False
+        plain: list[str] = []  # (those refused before one is accepted are not asked again either)
+        try:
+            for tok in fresh:
+                if classify(tok, None, True):
+                    return True
+                words = split_words(tok)
+                if len(words) > 1 and classify("_".join(words[1:]), None, True):
+                    return True
+                plain.append(tok)
+            return False
+        finally:
+            self._plain.update(plain)
 
     def _keys_named(self, text: str) -> bool:
         """Whether the classifier accepts a short string of several words in ``text`` (a key:
