@@ -440,3 +440,56 @@ def test_what_a_statement_set_apart_may_bind():
     # a name in another script is that name, as Python reads it (`µ`, the micro sign, is `μ`)
     assert not movable('µaudit = logging.getLogger("audit")', "def use():\n    return µaudit\n")
     assert movable('µaudit = logging.getLogger("audit")', "def use():\n    return audit\n")
+
+
+_PROSE = '''"""Export the customer_email column."""
+import logging  # the user's email is never logged
+log = logging.getLogger(__name__)
+
+
+def export(rows):
+    """Write the date of birth of each customer.
+
+    The customer_email stays out of the log.
+    """
+    "a string statement after the docstring: prose too"
+    f"{log.info(rows)}"
+    "kept"; key = "email"
+    text = "# not a comment"  # but this is one
+    query = """
+        SELECT phone_number FROM members
+    """
+    f"""
+    {log.info(rows[0].home_address)}
+    """
+    return [row["email"] for row in rows]
+'''
+
+
+@pytest.mark.parametrize("from_tree", [False, True], ids=["masked", "tree"])
+def test_the_code_of_a_text_has_no_comments_and_no_string_statements_and_keeps_its_lines(from_tree):
+    """``code_text``: what the analysis reads data from. Comments go and a statement that is a
+    string alone (a docstring, a string written as a comment) is blank, read from the masked text
+    or from Python's tree; an f-string (code in its fields), a line with more than the string, and
+    strings in code stay, and every line keeps its number."""
+    from gdpr_lint.survey.astnames import string_statements
+
+    code = parts.code_text(_PROSE, strings=string_statements(ast.parse(_PROSE)) if from_tree else None)
+    assert code.count("\n") == _PROSE.count("\n")
+    assert "customer_email" not in code and "date of birth" not in code and "never logged" not in code
+    assert "prose too" not in code and "but this is one" not in code
+    assert 'f"{log.info(rows)}"' in code and '"kept"; key = "email"' in code
+    assert 'text = "# not a comment"' in code and 'row["email"]' in code
+    assert "SELECT phone_number FROM members" in code and "{log.info(rows[0].home_address)}" in code
+    lines, original = code.split("\n"), _PROSE.split("\n")
+    assert [n for n, line in enumerate(lines) if line] == [
+        n for n, line in enumerate(original) if line and line == lines[n] or line.startswith(("import", "    text"))]
+
+
+def test_the_code_of_a_text_whose_lines_python_counts_otherwise_is_the_text():
+    """A lone carriage return breaks a line for Python's tree and not for the text's lines: the
+    text is given back whole (a superset), not blanked at the wrong lines."""
+    from gdpr_lint.survey.astnames import string_statements
+
+    text = 'x = 1\r"""the customer_email"""\ny = row["email"]  # a comment\n'
+    assert parts.code_text(text, strings=string_statements(ast.parse(text))) == text

@@ -208,25 +208,42 @@ def _keep_strings(match: re.Match) -> str:
 
 
 _ONLY_STRINGS = re.compile(r"[S \t]*")
+# the lines of a statement that is a string alone, with nothing else on them (not `"a"; b = "c"`)
+_STRING_LITERALS = (r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""', r"'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''",
+                    r'"(?:[^"\\\n]|\\[\s\S])*"', r"'(?:[^'\\\n]|\\[\s\S])*'")
+_ALONE = re.compile(r"[ \t\f]*[rRbBuU]{0,2}(?:" + "|".join(_STRING_LITERALS) + r")[ \t\f\r]*")
 F_STRING = re.compile(r"(?<!\w)[rRbB]?[fF][rR]?[\"']")  # (`"to:"f"{addr}"` too)
 
 
-def code_text(text: str, masked: list[str] | None = None) -> str:
+def code_text(text: str, masked: list[str] | None = None, strings: list[tuple[int, int]] | None = None) -> str:
     """``text`` as the analysis reads data from it: without its comments, and with each statement
-    that is a string alone (a docstring) blank, its lines kept (``masked``: its
-    :func:`masked_lines`, when the caller has them).  An f-string is code (its fields are
-    expressions), and ``text`` is given back as it is where the two readings of its lines differ
-    (a superset)."""
-    masked = masked_lines(text) if masked is None else masked
-    statements = [(a, b) for a, b in logical_lines(masked) if "S" in masked[a] and all(
-        _ONLY_STRINGS.fullmatch(masked[k]) for k in range(a, b + 1))]
-    if "#" not in text and not statements:
+    that is a string alone (a docstring) blank, its lines kept.  Those statements are
+    ``strings`` (0-based line indexes, from Python's tree of the text:
+    :func:`~gdpr_lint.survey.astnames.string_statements`), or else read from ``masked`` (its
+    :func:`masked_lines`, made when not given).  An f-string is code (its fields are
+    expressions), a line that holds more than the string is kept, and ``text`` is given back as
+    it is where the two readings of its lines differ (a superset)."""
+    from_tree = strings is not None  # (a statement the tree gives may share its lines: `"a"; b = 1`)
+    if strings is None:
+        masked = masked_lines(text) if masked is None else masked
+        found: list[tuple[int, int]] = []
+        for a, b in logical_lines(masked):
+            if found and masked[a].startswith(" S"):  # a string's further line (:func:`_mask`): its statement's
+                found[-1] = (found[-1][0], b)
+            else:
+                found.append((a, b))
+        strings = [(a, b) for a, b in found if "S" in masked[a] and all(
+            _ONLY_STRINGS.fullmatch(masked[k]) for k in range(a, b + 1))]
+    elif "\r" in text and text.count("\r") != text.count("\r\n"):
+        return text  # (a lone `\r` breaks a line for Python's tree, not for these lines)
+    if "#" not in text and not strings:
         return text
     lines = uncommented(text).split("\n")
-    if len(lines) != len(masked):
+    if masked is not None and len(lines) != len(masked) or any(b >= len(lines) for _a, b in strings):
         return text
-    for a, b in statements:
-        if not F_STRING.search("\n".join(lines[a:b + 1])):
+    for a, b in strings:
+        whole = "\n".join(lines[a:b + 1])
+        if not F_STRING.search(whole) and (not from_tree or _ALONE.fullmatch(whole)):
             lines[a:b + 1] = [""] * (b + 1 - a)
     return "\n".join(lines)
 

@@ -67,6 +67,25 @@ def block_fields(kind: type) -> tuple[str, ...]:
     return found
 
 
+def string_statements(tree: ast.Module) -> list[tuple[int, int]]:
+    """The statements that are a string alone (docstrings, and strings written as comments), as
+    ``(first, last)`` 0-based line indexes: an ``Expr`` of a ``str`` constant (not an f-string,
+    whose fields are code), by a walk of the statements alone."""
+    out: list[tuple[int, int]] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Expr:
+            value = node.value
+            if type(value) is ast.Constant and type(value.value) is str:
+                out.append((node.lineno - 1, node.end_lineno - 1))
+            continue
+        for name in block_fields(kind):
+            stack.extend(getattr(node, name))
+    return out
+
+
 def walk(node: ast.AST):
     """Every node under ``node`` (itself first), in ``ast.walk``'s order, without the ``ctx`` of
     names: what ``ast.walk`` gives, at about half the cost (no generator per node and field)."""

@@ -15,7 +15,7 @@ from functools import lru_cache
 from gdpr_lint.files.parts import code_text
 from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import Policy, split_words
-from gdpr_lint.survey.astnames import child_fields, last_name, walk
+from gdpr_lint.survey.astnames import child_fields, last_name, string_statements, walk
 
 _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
@@ -680,14 +680,14 @@ class Prefilter:
         found = self._by_words(source, idents, words, tree)
         if found[0] != "words" or found[1]:
             return found  # (the test that parsed read the tree: the code already)
-        code = code_text(source)
-        if code is source:
-            return found
         if tree is None:  # (the tree of the file, not of its code alone: a body left blank does not parse)
             try:
                 tree = ast.parse(source)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return "always", False
+        code = code_text(source, strings=string_statements(tree))
+        if code is source:
+            return found
         idents = identifiers(code)
         return self._by_words(code, idents, self._words_asked(frozenset(idents)), tree)
 
