@@ -13,8 +13,10 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
   class, and its fields are read from ``ast``);
 - the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`: a
   log call, a store, a request, a raise) where what it may get can be personal data: what the
-  function names, with its class, what other methods set on self and the module's names it
-  reads (a weak word, "name", beside a person's name in the same statement or function), what
+  function names in its code (not in a comment or its docstring:
+  :func:`~gdpr_lint.files.parts.code_text`), with its class, what other methods set on self and
+  the module's names it reads (a weak word, "name", beside a person's name in the same statement
+  or function), what
   callers pass it or a helper returns; something always reported, a class or a record declared inside them
   (``Table("customers", ...)``), a call of a function the project facts say writes its
   parameters to a sink or builds a remote log handler (under its own name or one it is
