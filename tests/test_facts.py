@@ -1386,6 +1386,59 @@ def test_a_field_typed_as_personal_data_is_read_on_an_object_named_after_its_rec
     assert not {"bump", "named", "ticket", "room", "shop"} & found.keys()
 
 
+def test_a_record_whose_name_carries_a_number_is_read_as_its_words(tmp_path, monkeypatch):
+    """A record named with a number (`Subscriber2`, `MemberV2`) declares its typed fields for the
+    names that read as it (`subscriber2`, an object fetched from it, `member_v2`), as an owner's
+    words are read, numbers left out; a record of another name (`Product3`) still says nothing of
+    its owner's. Found by a fresh user: `Customer2`'s EmailField was logged unreported."""
+    files = {"club/__init__.py": "", "club/models.py": models('''
+        from phonenumber_field.modelfields import PhoneNumberField
+
+
+        class Subscriber2(models.Model):
+            user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            reach = models.EmailField()  # gdpr: retention=P1Y basis=contract
+
+
+        class MemberV2(models.Model):
+            user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            line = PhoneNumberField()  # gdpr: retention=P1Y basis=contract
+
+
+        class Product3(models.Model):
+            title = models.CharField(max_length=40)
+            sku = models.CharField(max_length=40)
+    '''), "club/tasks.py": '''
+        import logging
+
+        from club.models import Product3, Subscriber2
+
+        log = logging.getLogger(__name__)
+
+
+        def fetched(pk):
+            found = Subscriber2.objects.get(pk=pk)
+            log.info("mailing %s", found.reach)
+
+
+        def named(subscriber2):
+            log.info("mailing %s", subscriber2.reach)
+
+
+        def member(member_v2):
+            log.info("calling %s", member_v2.line)
+
+
+        def product(pk):
+            item = Product3.objects.get(pk=pk)
+            log.info("product %s", item.sku)
+    '''}
+    found = scan_tree(tmp_path, monkeypatch, files)
+    assert found.get("fetched") == ["GDPR301"] and found.get("named") == ["GDPR301"]
+    assert found.get("member") == ["GDPR301"]
+    assert "product" not in found
+
+
 def test_a_record_fetched_into_a_name_is_read_as_its_class(tmp_path, monkeypatch):
     """`found = CallbackDevice.objects.get(pk=pk)` holds a CallbackDevice: its `number` (a
     PhoneNumberField) is a phone number, written otherwise too (`.as_e164`); once the name holds

@@ -1030,7 +1030,8 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
         for f in _with_inherited_fields(qual, classes) if info else ():
             found = frozenset() if thing else frozenset(m for m in classifier.classify_type(f[2]) if (
                 not policy.categories.get(m.category) or policy.categories[m.category].context != "person_linked"))
-            declared.append((f[0], split_words(info["n"]), found))
+            # (the record's words as an owner's are read: `Customer2` is a customer, `c: Customer2` too)
+            declared.append((f[0], name_words(info["n"]), found))
     typed = {name for name, _words, found in declared if found}
     for name, words, found in declared:
         if name in typed:
