@@ -48,7 +48,16 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gdpr_lint.files.parts import F_STRING, Part, code_text, logical_lines, masked_lines, members, top_level, uncommented
+from gdpr_lint.files.parts import (
+    F_STRING,
+    Part,
+    code_text,
+    logical_lines,
+    masked_lines,
+    members,
+    top_level,
+    uncommented,
+)
 from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import name_words
 from gdpr_lint.survey.calltext import CallText
