@@ -268,6 +268,25 @@ def test_a_statement_beyond_the_budget_is_left_out_and_the_rest_of_its_file_anal
                      ("GDPR301", last, "personal data written to a logger")]
 
 
+def test_the_last_statement_beyond_the_budget_is_named_by_its_own_lines(tmp_path, monkeypatch):
+    """A statement beyond the budget at the end of a file was named with the blank line after the
+    file's last line break ("lines 3-4" of a 3-line file, and its end line past the file's end,
+    which a SARIF reader may refuse). Found by a fresh-user check."""
+    from gdpr_lint.engine import budget
+
+    monkeypatch.setattr(budget, "MAX_WORK", 50_000)
+    table = "SIZES = [\n" + "".join(f"    {i},\n" for i in range(6000)) + "]\n"
+    head = "import logging\nlog = logging.getLogger(__name__)\n\n\ndef welcome(user):\n    log.info('hi %s', user.email)\n"
+    source = head + table + "\n\n# the end\n"
+    (tmp_path / "sizes.py").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail", "."])
+    [found] = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "GDPR905"]
+    first = head.count("\n") + 1
+    last = first + 6000 + 1  # the table's closing bracket
+    assert found["message"].startswith(f"lines {first}-{last} not checked") and found["end_line"] == last
+
+
 def test_statements_within_the_budget_each_but_beyond_it_together_are_analysed_apart(tmp_path, monkeypatch):
     """Two module-level tables, each within the budget, beyond it together, in a file that cannot
     be cut into parts (one function): the whole file was one GDPR905 and its findings were lost.

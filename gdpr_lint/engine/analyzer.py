@@ -271,7 +271,7 @@ def _without_statements_over_budget(text: str) -> tuple[Part, list[tuple[int, in
         problem, _line = over_budget("\n".join(lines[first - 1:last]))
         if problem:
             start = _first_code(lines, first, last)
-            dropped.append((start, last, problem))
+            dropped.append((start, _last_code(lines, start, last), problem))
         else:
             kept.extend(range(first, last + 1))
     if not dropped or not kept:
@@ -410,6 +410,12 @@ def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
 def _first_code(lines: list[str], first: int, last: int) -> int:
     """The first line of a statement that holds code (not blank, not a comment), else ``first``."""
     return next((n for n in range(first, last + 1) if lines[n - 1].strip()[:1] not in ("", "#")), first)
+
+
+def _last_code(lines: list[str], first: int, last: int) -> int:
+    """The last line of a statement that holds code, else ``first``: not the blank lines and
+    comments after the last statement of a file, which go with it (not past the file's end)."""
+    return next((n for n in range(last, first - 1, -1) if lines[n - 1].strip()[:1] not in ("", "#")), first)
 
 
 def _finished(findings: list[Finding], suppressed: list[Finding]) -> list[Finding]:
