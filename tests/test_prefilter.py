@@ -385,3 +385,28 @@ def test_a_file_that_only_mentions_extra_and_request_or_a_message_class_is_not_r
     ]
     assert [PF.why(text)[0] for text in quiet] == ["", ""]
     assert all(PF.why(text)[0] for text in loud)
+
+
+def test_a_file_the_survey_sends_to_the_analysis_gets_no_facts_that_only_decide_that():
+    """The facts that only tell whether a file the pre-filter ruled out is analysed after all
+    (what its calls hand over, the attributes it reads) are read where that is still open, and
+    left out where the survey sends the file to the analysis anyway; both files are analysed."""
+    from gdpr_lint.classify import Classifier
+    from gdpr_lint.survey import survey_source
+
+    policy = load_policy()
+    prefilter = Prefilter(policy, Classifier(policy))
+    ruled_out = "def visit(session, member):\n    print(member)\n    record_visit(session.member, member.rank)\n"
+    logged = ("import logging\nlog = logging.getLogger(__name__)\n\n"
+              "def visit(session, member):\n    log.info('visit %s', member.email)\n"
+              "    record_visit(session.member, member.rank)\n")
+    open_question = survey_source(ruled_out, "app.visits", False, prefilter, policy)
+    sent = survey_source(logged, "app.visits", False, prefilter, policy)
+    assert not open_question.analyse and sent.analyse
+    deciding = ("mentions", "handed", "attrs", "owners", "fields")
+    assert "member" in open_question.facts["mentions"]
+    assert any(h.endswith("\x1fmember") for h in open_question.facts["handed"])
+    assert "rank" in open_question.facts["fields"].split()
+    assert all(not sent.facts[key] for key in deciding)
+    # the project-wide facts are read either way
+    assert "record_visit" in sent.facts["calls"] and "record_visit" in open_question.facts["calls"]

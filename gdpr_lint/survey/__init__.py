@@ -115,14 +115,15 @@ def _survey(text: str, modname: str, is_package: bool, prefilter, policy, classi
                                                   "always" if prefilter.decide(text, tree)[0] else "")
         may_name = getattr(getattr(prefilter, "classifier", None), "may_name", None)
         calls = CallText(text)  # read once, for the facts and the sink shapes
-        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, bool(why), may_name,
-                                    calls) if policy is not None else ([], {})
         # personal data by its words: a finding needs a sink here, or a record (a class the project
         # facts judge, or one declared by a call), or a call of a function that writes to a sink
         words = why == "words" and not any(r in text for r in RECORD_CALL_MARKERS) and not prefilter.inner_record(
             text, tree) and not prefilter.sink_shaped(text, file_identifiers(text), calls.called(), tree)
-        return Survey(headers, why == "always" or (why == "words" and not words), lines, facts=facts, words=words,
-                      parsed=True)
+        analyse = why == "always" or (why == "words" and not words)
+        # (a file analysed whatever the project facts say needs none of the facts that decide that)
+        headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, bool(why), may_name,
+                                    calls, deciding=not analyse) if policy is not None else ([], {})
+        return Survey(headers, analyse, lines, facts=facts, words=words, parsed=True)
     except RecursionError:  # a tree within the budget but deeper than a recursive helper goes: analyse it
         return Survey([], True, lines)
 
@@ -144,7 +145,8 @@ def _survey_parts(text: str, parts: list, modname: str, is_package: bool, policy
         except (SyntaxError, ValueError, MemoryError, OverflowError, RecursionError):
             return Survey([], True, lines)  # libcst reports it, part by part
         try:
-            found, more = file_facts(tree, modname, is_package, policy, padded, None, classify, True, may_name)
+            found, more = file_facts(tree, modname, is_package, policy, padded, None, classify, True, may_name,
+                                     deciding=False)  # (always analysed: see above)
         except RecursionError:
             return Survey([], True, lines)
         for header in found:

@@ -401,7 +401,8 @@ def _fields(cls: ast.ClassDef, names: _Names, references: frozenset[str]) -> tup
 
 def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: str = "",
                sinks: tuple[frozenset[str], frozenset[str]] | None = None, classify=None,
-               personal_words: bool = True, may_name=None, calls=None) -> tuple[list[dict], dict]:
+               personal_words: bool = True, may_name=None, calls=None, deciding: bool = True
+               ) -> tuple[list[dict], dict]:
     """``(class facts, other facts)`` of one parsed module, what the survey keeps: the other facts
     are ``persisted`` (:func:`~gdpr_lint.survey.persisted.persisted_classes`), ``caught``
     (:func:`~gdpr_lint.survey.handlers.caught_exceptions`), ``mentions`` (:func:`_person_mentions`)
@@ -416,6 +417,10 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     without them no call of it can pass personal data (:mod:`~gdpr_lint.survey.incoming`);
     ``may_name`` (the classifier's :meth:`~gdpr_lint.classify.Classifier.may_name`) narrows that to
     the functions with such a word.
+    ``deciding``: whether to read the facts that only decide whether a file the pre-filter rules
+    out is analysed after all (``mentions``, ``handed``, ``attrs``, ``owners``, ``fields``:
+    :meth:`~gdpr_lint.facts.project.ProjectFacts.needs_analysis`); a file the survey already sends
+    to the analysis gets them empty.
     """
     from gdpr_lint.survey.calltext import CallText
     from gdpr_lint.survey.handlers import caught_exceptions, registered_handlers
@@ -429,7 +434,8 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
     persisted = persisted_classes(tree, _Names(tree, module, is_package), policy.persistence, text, calls,
                                   policy.frameworks.queried_through) if (
         not text or may_persist(text, policy.persistence, calls)) else []
-    attributes = set(_ATTRIBUTE.findall(text)) if text else set()
+    read = bool(text) and deciding  # (without the text, no such fact is read either)
+    attributes = set(_ATTRIBUTE.findall(text)) if read else set()
     weak_read = weak_attributes(attributes, policy)
     names = logging_names(policy)
     loggers = logger_classes(tree, module, names.methods, names.logger_maker) if names.logger_maker and (
@@ -438,10 +444,10 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "caught": (caught_exceptions(tree, logging_names(policy)) if not text or "except" in text else [])
              + (registered_handlers(tree, logging_names(policy)) if not text or any(
                  n in text for n in logging_names(policy).handler_words) else []),
-             "mentions": _person_mentions(text, policy, sinks, calls) if text else [],
+             "mentions": _person_mentions(text, policy, sinks, calls) if read else [],
              # what its calls hand over that is named after a person (`notify(session.user)`): a
              # call of a project function that writes that parameter to a sink (ProjectFacts.hands_personal)
-             "handed": _handed(text, policy, calls) if text else [],
+             "handed": _handed(text, policy, calls) if read else [],
              # the names the file calls, for the cache key: which function summaries it may use
              # (a function imported under another name counts by its own: `record_visit as note`)
              "calls": sorted(calls.called() | _renamed_calls(tree, calls.called())),
@@ -471,7 +477,7 @@ def file_facts(tree: ast.Module, module: str, is_package: bool, policy, text: st
              "attrs": weak_read,
              # the names such attributes are read on (`entry.notes`, `ticket2.title`): personal on an
              # object named after a class the project facts judge (ProjectFacts.owns_personal_fields)
-             "owners": weak_owners(text, policy, calls, weak_read) if text else [],
+             "owners": weak_owners(text, policy, calls, weak_read) if read else [],
              # every attribute it reads (`device.number`): a field a record declares with a
              # personal-data type, read on an object named after the record (ProjectFacts.typed_field);
              # one string, split only in a project that has such a field
