@@ -107,9 +107,6 @@ def _survey(text: str, modname: str, is_package: bool, prefilter, policy, classi
         # whether a Python version's parser gives up must not decide the result
         return Survey([], True, lines)
     try:
-        # (and the method names whose calls can be a sink here, by the objects the file names)
-        sinks = (prefilter.sink_receivers, prefilter.sink_functions, prefilter.possible_sinks(
-            file_identifiers(text))[0]) if hasattr(prefilter, "sink_receivers") else None
         classify = classify or getattr(getattr(prefilter, "classifier", None), "classify", None)
         why = "always" if prefilter is None else (prefilter.why(text, tree)[0] if hasattr(prefilter, "why") else
                                                   "always" if prefilter.decide(text, tree)[0] else "")
@@ -120,6 +117,10 @@ def _survey(text: str, modname: str, is_package: bool, prefilter, policy, classi
         words = why == "words" and not any(r in text for r in RECORD_CALL_MARKERS) and not prefilter.inner_record(
             text, tree) and not prefilter.sink_shaped(text, file_identifiers(text), calls.called(), tree)
         analyse = why == "always" or (why == "words" and not words)
+        # (where the facts still decide it: the method names whose calls can be a sink here, by
+        # the objects the file names, for the mentions)
+        sinks = (prefilter.sink_receivers, prefilter.sink_functions, prefilter.possible_sinks(
+            file_identifiers(text))[0]) if not analyse and hasattr(prefilter, "sink_receivers") else None
         # (a file analysed whatever the project facts say needs none of the facts that decide that)
         headers, facts = file_facts(tree, modname, is_package, policy, text, sinks, classify, bool(why), may_name,
                                     calls, deciding=not analyse) if policy is not None else ([], {})
