@@ -189,7 +189,7 @@ class Walker:
             spec = self.flow.policy.sinks.get("operator_output") or {}
             imports = {t.split(".")[0] for t in getattr(self.flow.resolver, "aliases", {}).values()}
             source = self.ctx.source if self.ctx is not None else ""
-            prompts = frozenset(p for p in spec.get("prompts") or () if p.rpartition(".")[2] in source)
+            prompts = _spelled(source, tuple(spec.get("prompts") or ()))
             self._commands = (tuple(spec.get("command_decorators") or ()), frozenset(
                 spec.get("command_methods") or ()) if not imports.isdisjoint(spec.get("cli_imports") or ()) else
                 frozenset(), prompts)
@@ -459,3 +459,10 @@ def _walruses_and_calls(expr: cst.CSTNode) -> tuple[list[cst.NamedExpr], list[cs
 
 
 _NOT_ENTERED = frozenset({cst.Lambda, cst.FunctionDef, cst.ClassDef})
+
+
+@lru_cache(maxsize=2)
+def _spelled(source: str, names: tuple[str, ...]) -> frozenset[str]:
+    """The dotted ``names`` whose last part ``source`` spells: read once for all the parts of a
+    module read in parts (each part has a walker of its own; the text is the whole module's)."""
+    return frozenset(n for n in names if n.rpartition(".")[2] in source)
