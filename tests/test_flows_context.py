@@ -1767,6 +1767,34 @@ def test_a_function_that_prompts_at_a_terminal_prints_for_its_operator(tmp_path,
     assert found == [("store/scripts.py", 14, "GDPR301"), ("store/scripts.py", 19, "GDPR301")]
 
 
+def test_a_prompt_under_another_name_or_spaced_is_a_prompt_and_a_longer_word_is_not(tmp_path, monkeypatch):
+    """A prompt imported under another name (`getpass as ask`) or called with a space before its
+    bracket (`input (...)`) makes the function its operator's; a name that only holds a prompt's
+    name in a longer word (`input_type`, `raw_input`) does not, and its print() is reported."""
+    found = scan_tree(tmp_path, monkeypatch, {"ops/reset.py": '''
+    from getpass import getpass as ask
+
+    from pyramid.settings import asbool
+
+
+    def reset(username):
+        secret = ask("New password: ")
+        print(f"Resetting {username}")
+        return asbool(secret)
+
+
+    def rename(username):
+        new = input ("New name: ")
+        print(f"Renaming {username} to {new}")
+
+
+    def greet(username, input_type="text"):
+        raw_input = input_type.upper()
+        print(f"Hello {username} {raw_input}")
+    '''})
+    assert found == [("ops/reset.py", 19, "GDPR301")]
+
+
 def test_a_parameter_personal_by_its_functions_signature_is_reported_inside_not_at_each_call(tmp_path,
                                                                                               monkeypatch):
     """A callee's parameter that its own signature makes personal (beside a password, an account's

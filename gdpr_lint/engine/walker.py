@@ -189,7 +189,7 @@ class Walker:
             spec = self.flow.policy.sinks.get("operator_output") or {}
             imports = {t.split(".")[0] for t in getattr(self.flow.resolver, "aliases", {}).values()}
             source = self.ctx.source if self.ctx is not None else ""
-            prompts = _spelled(source, tuple(spec.get("prompts") or ()))
+            prompts = _called_here(source, tuple(spec.get("prompts") or ()))
             self._commands = (tuple(spec.get("command_decorators") or ()), frozenset(
                 spec.get("command_methods") or ()) if not imports.isdisjoint(spec.get("cli_imports") or ()) else
                 frozenset(), prompts)
@@ -462,7 +462,17 @@ _NOT_ENTERED = frozenset({cst.Lambda, cst.FunctionDef, cst.ClassDef})
 
 
 @lru_cache(maxsize=2)
-def _spelled(source: str, names: tuple[str, ...]) -> frozenset[str]:
-    """The dotted ``names`` whose last part ``source`` spells: read once for all the parts of a
-    module read in parts (each part has a walker of its own; the text is the whole module's)."""
-    return frozenset(n for n in names if n.rpartition(".")[2] in source)
+def _called_here(source: str, names: tuple[str, ...]) -> frozenset[str]:
+    """The dotted ``names`` a call in ``source`` may resolve to (a superset): their last part is
+    spelled before a ``(`` (``input(``, ``click.prompt (``, ``Prompt.ask(``) or imported under
+    another name (``from getpass import getpass as ask``), which is how the module's imports
+    lead a call to one (:func:`~gdpr_lint.engine.names.qualified`); not a longer word
+    (``input_type``, ``raw_input(``). Read once for all the parts of a module read in parts
+    (each part has a walker of its own; the text is the whole module's)."""
+    out = []
+    for name in names:
+        last = name.rpartition(".")[2]
+        if last in source and re.search(r"(?<![\w])" + re.escape(last) + r"(?:[ \t\\\r\n]*\(|[ \t\\\r\n]+as\b)",
+                                         source):
+            out.append(name)
+    return frozenset(out)
