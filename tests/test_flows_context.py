@@ -1768,8 +1768,9 @@ def test_a_function_that_prompts_at_a_terminal_prints_for_its_operator(tmp_path,
 
 
 def test_a_prompt_under_another_name_or_spaced_is_a_prompt_and_a_longer_word_is_not(tmp_path, monkeypatch):
-    """A prompt imported under another name (`getpass as ask`) or called with a space before its
-    bracket (`input (...)`) makes the function its operator's; a name that only holds a prompt's
+    """A prompt imported under another name (`getpass as ask`), called with a space before its
+    bracket (`input (...)`) or in brackets of its own (`(input)(...)`), or another of rich's
+    prompts (`Confirm.ask`) makes the function its operator's; a name that only holds a prompt's
     name in a longer word (`input_type`, `raw_input`) does not, and its print() is reported."""
     found = scan_tree(tmp_path, monkeypatch, {"ops/reset.py": '''
     from getpass import getpass as ask
@@ -1791,6 +1792,18 @@ def test_a_prompt_under_another_name_or_spaced_is_a_prompt_and_a_longer_word_is_
     def greet(username, input_type="text"):
         raw_input = input_type.upper()
         print(f"Hello {username} {raw_input}")
+    ''', "ops/wizard.py": '''
+    from rich.prompt import Confirm
+
+
+    def confirm(username):
+        if Confirm.ask("Delete?"):
+            print(f"Deleting {username}")
+
+
+    def odd(username):
+        (input)("Name: ")
+        print(f"Hello {username}")
     '''})
     assert found == [("ops/reset.py", 19, "GDPR301")]
 
