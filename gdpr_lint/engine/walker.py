@@ -464,11 +464,11 @@ _NOT_ENTERED = frozenset({cst.Lambda, cst.FunctionDef, cst.ClassDef})
 @lru_cache(maxsize=2)
 def _called_here(source: str, names: tuple[str, ...]) -> frozenset[str]:
     """The dotted ``names`` a call in ``source`` may resolve to (a superset): their last part is
-    spelled before a ``(`` (``input(``, ``click.prompt (``, ``Prompt.ask(``, ``(input)(``) or imported under
-    another name (``from getpass import getpass as ask``), which is how the module's imports
-    lead a call to one (:func:`~gdpr_lint.engine.names.qualified`); not a longer word
-    (``input_type``, ``raw_input(``). Read once for all the parts of a module read in parts
-    (each part has a walker of its own; the text is the whole module's)."""
+    spelled before a ``(`` (``input(``, ``click.prompt (``, ``Prompt.ask(``, ``(input)(``) or
+    imported under another name (``from getpass import getpass as ask``), which is how the
+    module's imports lead a call to one (:func:`~gdpr_lint.engine.names.qualified`); not a
+    longer word (``input_type``, ``raw_input(``). Read once for all the parts of a module read
+    in parts (each part has a walker of its own; the text is the whole module's)."""
     out = []
     for name in names:
         last = name.rpartition(".")[2]
