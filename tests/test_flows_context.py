@@ -1649,6 +1649,48 @@ def test_a_user_of_the_frameworks_user_model_prints_its_username(tmp_path, monke
     assert found == [("board/grants.py", 11, "GDPR301")]
 
 
+def test_an_object_of_the_frameworks_user_model_imported_by_name_prints_its_username(tmp_path, monkeypatch):
+    """Production code that imports Django's user model itself (frameworks.yaml
+    username_text_imports) uses that model, as a record pointing at it shows: a parameter
+    annotated with it, an object read through it and a value named `user` print the username;
+    an id does not, and the same import in test code alone says nothing."""
+    welcome = '''
+    import logging
+
+    from django.contrib.auth.models import User
+
+    log = logging.getLogger(__name__)
+
+
+    def greet(member: User):
+        log.info("welcome %s", member)
+
+
+    def find(pk):
+        found = User.objects.get(pk=pk)
+        log.info("found %s", found)
+        log.info("found id %s", found.pk)
+
+
+    def greet_all(user):
+        log.info("hello %s", user)
+    '''
+    found = scan_tree(tmp_path, monkeypatch, {"club/welcome.py": welcome})
+    assert found == [("club/welcome.py", 9, "GDPR301"), ("club/welcome.py", 14, "GDPR301"),
+                     ("club/welcome.py", 19, "GDPR301")]
+    imported_in_tests = '''
+    from django.contrib.auth.models import User
+
+
+    def test_make():
+        assert User
+    '''
+    (tmp_path / "club/welcome.py").unlink()
+    lookalike = welcome.replace("from django.contrib.auth.models import User", "from club.models import User")
+    found = scan_tree(tmp_path, monkeypatch, {"club/greet.py": lookalike, "tests/test_club.py": imported_in_tests})
+    assert found == []
+
+
 def test_a_user_prints_as_the_projects_own_user_model_says(tmp_path, monkeypatch):
     """With a user model of its own, the project's model says what a `user` prints: here an id
     (its `__str__`), nothing personal; and without any record pointing at a user model nothing

@@ -1061,20 +1061,25 @@ def build_facts(class_facts: list[dict], policy, classifier, file_facts: list[tu
             if carried:
                 key = split_words(info["n"])
                 facts.carried[key] = facts.carried.get(key, frozenset()) | carried
-    _user_text(facts, classes, policy)
+    _user_text(facts, classes, policy, file_facts)
     return facts
 
 
-def _user_text(facts: ProjectFacts, classes: dict[str, dict], policy) -> None:
+def _user_text(facts: ProjectFacts, classes: dict[str, dict], policy, file_facts=()) -> None:
     """What a value named ``user`` prints as where no class of the project is named so: the
     framework's user model's username, where the project's records point at that model
-    (``ForeignKey(settings.AUTH_USER_MODEL)``, frameworks.yaml ``username_text_references``) and
-    the project declares no user model of its own (then that class's text is the user's)."""
+    (``ForeignKey(settings.AUTH_USER_MODEL)``, frameworks.yaml ``username_text_references``) or
+    its production code imports the model itself (``from django.contrib.auth.models import
+    User``: ``username_text_imports``; ``file_facts``, the survey's, hold what each file imports),
+    and the project declares no user model of its own (then that class's text is the user's)."""
     from gdpr_lint.classify import Match
 
+    if ("user",) in facts.texts:
+        return
     references = policy.frameworks.username_text_references
-    if ("user",) in facts.texts or not references or not any(
-            f[3] and f[3].endswith(references) for info in classes.values() for f in info["f"]):
+    imports = policy.frameworks.username_text_imports
+    if not (references and any(f[3] and f[3].endswith(references) for info in classes.values() for f in info["f"])
+            or imports and any(not imports.isdisjoint(found.get("imports") or ()) for found, _path in file_facts)):
         return
     bases = policy.frameworks.person_bases
     own = [q for q, info in classes.items() if not bases.isdisjoint(info["b"])]

@@ -52,6 +52,7 @@ class Frameworks:
     person_references: tuple[str, ...] = ()
     username_text_bases: frozenset[str] = frozenset()
     username_text_references: tuple[str, ...] = ()  # a reference to a framework's user model that prints its username
+    username_text_imports: frozenset[str] = frozenset()  # an import that shows the project uses that model
     styles: tuple[tuple[str, str], ...] = ()  # (framework, how it declares fields) beyond KNOWN
     column_name_keywords: frozenset[str] = frozenset()
     choice_keywords: frozenset[str] = frozenset()  # a field limited to listed values (`choices=`)
@@ -159,6 +160,7 @@ class Frameworks:
             person_references=names(data.get("person_references"), "person_references"),
             username_text_bases=frozenset(names(data.get("username_text_bases"), "username_text_bases")),
             username_text_references=names(data.get("username_text_references"), "username_text_references"),
+            username_text_imports=frozenset(names(data.get("username_text_imports"), "username_text_imports")),
             styles=tuple(styles),
             column_name_keywords=frozenset(names(data.get("column_name_keywords"), "column_name_keywords")),
             choice_keywords=frozenset(names(data.get("choice_keywords"), "choice_keywords")),
