@@ -129,3 +129,19 @@ def test_names_of_parts_of_code_are_not_persons_names(default_policy):
     assert c.classify("address_1", "ContactFieldsMixin") and c.classify("city", "CustomerFields")
     assert c.classify("sender_name") and c.classify("guardian_name") and c.classify("full_name", "field")
     assert c.classify("parent_name") == ()  # a tree node's parent, in code; a pupil's parent is a guardian
+
+
+def test_a_child_or_a_kid_is_a_node_or_a_key_in_code_unless_a_person_is_around(default_policy):
+    """`child.name` of a tree, `child_name` of a calendar item and a token's `kid` name no person (as
+    `parent_name` does not); a child's date of birth, a guardian's consent, a child's name on a
+    record about a person, and a name with a person beside it still are personal data."""
+    from gdpr_lint.classify import Classifier
+
+    c = Classifier(default_policy)
+    assert c.classify("name", "child") == () and c.classify("name", "kid") == ()
+    assert c.classify("child_name") == () and c.classify("kid_name") == ()
+    assert c.context_of("child") != "person" and c.context_of("kid") != "person"
+    assert [m.category for m in c.classify("child_dob")] == ["user.childrens"]
+    assert [m.category for m in c.classify("guardian_consent")] == ["user.childrens"]
+    assert [m.category for m in c.classify("child_name", "Customer")] == ["user.childrens"]
+    assert c.classify("name", "guardian") and c.classify("name", "customer")

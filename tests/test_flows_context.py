@@ -1927,3 +1927,41 @@ def test_a_projects_own_logger_class_is_a_logger(tmp_path, monkeypatch):
         audit.debug("renamed %s", username)
     '''})
     assert found == [("idx/model.py", 5, "GDPR301"), ("idx/model.py", 11, "GDPR301")]
+
+
+def test_a_tree_nodes_child_is_no_person_and_a_record_about_children_still_is(tmp_path, monkeypatch):
+    """A walk over a tree that logs each `child.name`, a calendar item's `child_name` and a token's
+    `kid` writes no person's name (as `parent.name` does not); where the project keeps a record
+    about children, its `child_name` beside a guardian's e-mail and a child's date of birth are
+    still children's data when logged."""
+    found = scan_tree(tmp_path, monkeypatch, {
+        "walk.py": '''
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        def walk(node, header):
+            for child in node.children:
+                log.debug("visiting %s", child.name)
+                child_name = child.tag
+                log.debug("component %s", child_name)
+            kid = header["kid"]
+            log.warning("unknown key %s named %s", kid, kid.name)
+        ''',
+        "camp/models.py": '''
+        import logging
+
+        from django.db import models
+
+        log = logging.getLogger(__name__)
+
+        class Enrolment(models.Model):
+            guardian_email = models.EmailField()  # gdpr: retention=P1Y basis=contract
+            child_name = models.CharField(max_length=80)  # gdpr: retention=P1Y basis=contract
+
+        def enrol(enrolment, child_dob):
+            log.info("enrolled %s", enrolment.child_name)
+            log.info("born %s", child_dob)
+        ''',
+    })
+    assert found == [("camp/models.py", 12, "GDPR301"), ("camp/models.py", 13, "GDPR301")]
