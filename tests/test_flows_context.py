@@ -1584,6 +1584,34 @@ def test_the_name_a_person_signs_in_with_beside_a_password(tmp_path, monkeypatch
                      ("dav/auth.py", 19, "GDPR301"), ("dav/auth.py", 21, "GDPR301")]
 
 
+def test_a_sign_in_calls_result_with_a_fallback_is_still_the_account(tmp_path, monkeypatch):
+    """`account, info = backend.authenticate(user, password) or ("", "")` and the same under a
+    conditional (`... if user else (...)`) bind the account that signed in, as the bare call
+    does; the other names unpacked, a fallback of a call given no password, and a conditional whose
+    branches sign no one in are not an account."""
+    found = scan_tree(tmp_path, monkeypatch, {"gate/session.py": '''
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    def open_session(backend, user, password):
+        account, info = backend.authenticate(user, password) or ("", "")
+        log.info("session for %s (%s)", account, info)
+        (account, info, roles) = backend.authenticate(user, password) if user else ("", "", ())
+        log.info("roles of %s", account)
+        log.info("roles %s", roles)
+
+
+    def reopen(backend, ticket):
+        account, info = backend.authenticate(ticket) or ("", "")
+        log.info("reopened %s", account)
+        account, info = backend.lookup(ticket) if ticket else ("", "")
+        log.info("looked up %s", account)
+    '''})
+    assert found == [("gate/session.py", 8, "GDPR301"), ("gate/session.py", 10, "GDPR301")]
+
+
 def test_an_attribute_read_from_the_configuration_holds_a_setting(tmp_path, monkeypatch):
     """`self.reader_dn = config.get("ldap", "reader_dn")` holds the service account the operator
     configured, not a person's data, whatever its name says; an attribute set from a parameter,

@@ -1142,7 +1142,8 @@ class Flow:
             # call (`user, info = auth.login(login, password)`), is the name a person signs in with
             names = [el.value.value for el in target.elements if isinstance(el.value, cst.Name)]
             partners = self.signing_in(names) or (frozenset(n for n in names if n.lower() in self.sign_in_names) if (
-                self.sign_in_names and isinstance(value, cst.Call) and self.is_sign_in_call(value)) else frozenset())
+                self.sign_in_names and any(isinstance(v, cst.Call) and self.is_sign_in_call(v)
+                                           for v in _alternatives(value))) else frozenset())
             for name in partners:
                 env.taint[name] = env.taint.get(name, EMPTY) | self.sign_in_match("bound beside a password")
         elif isinstance(target, cst.StarredElement):
@@ -1201,6 +1202,22 @@ class Flow:
         if isinstance(value, cst.Attribute):
             return not value.attr.value.isupper()
         return isinstance(value, cst.Subscript)
+
+
+def _alternatives(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
+    """The values an expression may be: both sides of ``a or b`` and ``a and b``, both branches of
+    ``a if c else b`` (``auth.login(name, password) or ("", "")``), else the expression itself."""
+    out: list[cst.BaseExpression] = []
+    todo = [value] if value is not None else []
+    while todo:
+        cur = todo.pop()
+        if isinstance(cur, cst.BooleanOperation):
+            todo += [cur.right, cur.left]
+        elif isinstance(cur, cst.IfExp):
+            todo += [cur.orelse, cur.body]
+        else:
+            out.append(cur)
+    return out
 
 
 def _subscript_key(node: cst.Subscript) -> str | None:
