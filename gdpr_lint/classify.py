@@ -34,6 +34,12 @@ def _match_at(words: tuple[str, ...], i: int, phrase: tuple[str, ...]) -> bool:
     return True
 
 
+def spelled_as_class(name: str) -> bool:
+    """Whether a name is spelled as a class's (``Child``, ``ChildProfile``), not as a variable's
+    (``child``) or a constant's (``CHILD``)."""
+    return name[:1].isupper() and not name.isupper()
+
+
 class PhraseSet:
     """Phrases (tuples of words) indexed by their first word, found in an identifier's words.
 
@@ -97,6 +103,12 @@ class Classifier:
         self._subject_words = {p: s for s, phrases in policy.subjects.items() for p in phrases}
         self._subject_set = PhraseSet(self._subject_words)
         self._subject_of_phrase = list(self._subject_words.values())
+        # a class's name may name a subject by a word that, spelled in lower case, names a tree's
+        # node or a key's id (`Child`, `Parent`: vocabulary.yaml `class_subjects`)
+        self._class_subject_words = {**{p: s for s, phrases in getattr(policy, "class_subjects", {}).items()
+                                        for p in phrases}, **self._subject_words}
+        self._class_subject_set = PhraseSet(self._class_subject_words)
+        self._class_subject_of_phrase = list(self._class_subject_words.values())
         self._types: dict[str, list[str]] = {}
         for cat in policy.categories.values():
             for t in cat.types:
@@ -108,19 +120,21 @@ class Classifier:
         self.about_data = lru_cache(maxsize=16384)(self._about_data)  # type: ignore[method-assign]
 
     # ---- context ---------------------------------------------------------------------------------
-    def subject_of(self, words: tuple[str, ...]) -> str | None:
-        """The Fides data-subject key whose words occur in ``words``, preferring the last one."""
-        found = self._subject_set.occurrences(words)
+    def subject_of(self, words: tuple[str, ...], of_class: bool = False) -> str | None:
+        """The Fides data-subject key whose words occur in ``words``, preferring the last one;
+        ``of_class``: the words of a class's name, where ``class_subjects`` count too."""
+        found = (self._class_subject_set if of_class else self._subject_set).occurrences(words)
         if not found:
             return None
         _, order = max((i, order) for order, i in found)  # the last occurrence; on a tie, the later phrase
-        return self._subject_of_phrase[order]
+        return (self._class_subject_of_phrase if of_class else self._subject_of_phrase)[order]
 
     def _context_of(self, owner: str | None) -> str | None:
         """``"person"``, ``"thing"`` or ``None`` for an owner such as a class or variable name.
 
         The head noun decides first (``CustomerSegment`` is a thing, ``ShippingAddress`` is not),
-        then any subject word.
+        then any subject word; an owner spelled as a class may name its subject by its head noun
+        alone among ``class_subjects`` (a ``Child``, not a ``child`` nor a ``ChildTask``).
         """
         if not owner:
             return None
@@ -130,7 +144,7 @@ class Classifier:
         if not words:
             return None
         head = words[-1:]
-        if self.subject_of(head):
+        if self.subject_of(head, spelled_as_class(owner)):
             return "person"
         if self._things.contains(head):
             return "thing"
@@ -162,7 +176,7 @@ class Classifier:
         words = name_words(owner or "")
         while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
             words = words[:-1]
-        return bool(words) and bool(self.subject_of(words[-1:]))
+        return bool(words) and bool(self.subject_of(words[-1:], spelled_as_class(owner or "")))
 
     @staticmethod
     def _ends_with(phrases: PhraseSet, words: tuple[str, ...]) -> bool:

@@ -376,7 +376,10 @@ def test_a_bad_sources_entry_names_its_key(tmp_path, entry, edit, key, words):
 
 @pytest.mark.parametrize("file, path, value, words", [
     ("sinks.yaml", "operator_output.prompts", value, "qualified names") for value in ("input", [""], [1])] + [
-    ("vocabulary.yaml", "request_variable_prefixes", value, "key prefixes") for value in ("REMOTE_", [""], [1])])
+    ("vocabulary.yaml", "request_variable_prefixes", value, "key prefixes") for value in ("REMOTE_", [""], [1])] + [
+    ("vocabulary.yaml", "class_subjects", ["child"], "mapping of subjects"),
+    ("vocabulary.yaml", "class_subjects.customer", "child", "list of words"),
+    ("vocabulary.yaml", "evidence.group_subjects", "tenant", "list of words")])
 def test_a_bad_list_of_names_names_its_key(tmp_path, file, path, value, words):
     pack = _pack(tmp_path, lambda d: None)
     data = yaml.safe_load((pack / file).read_text(encoding="utf-8"))

@@ -145,3 +145,9 @@ def test_a_child_or_a_kid_is_a_node_or_a_key_in_code_unless_a_person_is_around(d
     assert [m.category for m in c.classify("guardian_consent")] == ["user.childrens"]
     assert [m.category for m in c.classify("child_name", "Customer")] == ["user.childrens"]
     assert c.classify("name", "guardian") and c.classify("name", "customer")
+    # ... while a class named so is a record about a person (vocabulary.yaml `class_subjects`), but
+    # not one it only qualifies (a sub-task), nor a constant
+    assert c.context_of("Child") == "person" and c.context_of("Parent") == "person"
+    assert c.context_of("KidModel") == "person"  # (`Model` says what kind of class it is)
+    assert c.context_of("ChildTask") != "person" and c.context_of("CHILD") != "person"
+    assert [m.category for m in c.classify("name", "Child")] == ["user.name"]

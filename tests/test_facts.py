@@ -252,6 +252,54 @@ def test_a_group_people_belong_to_is_no_person_and_no_ones_record(tmp_path, monk
                 "AdminApiKey.name"} & found.keys()
 
 
+def test_a_person_many_records_point_at_is_a_person_and_a_family_record_is_about_one(tmp_path, monkeypatch):
+    """A class named `Child`, `Kid` or `Parent` is a record about a person (the word names a tree's
+    node in lower case, and a `ChildTask` is a sub-task); a carer that many people's records point at (a child's guardian, a
+    pupil's parent, a patient's doctor) is a person with many in their care, not their group, whose
+    bare phone and e-mail are theirs; a class named after a group (`Household` is no person word,
+    `Tenant` of `test_a_group_people_belong_to_is_no_person_and_no_ones_record` is) is not."""
+    found = scan_tree(tmp_path, monkeypatch, {"nursery/models.py": models('''
+    class Guardian(models.Model):
+        name = models.CharField(max_length=120)
+        phone = models.CharField(max_length=32)
+
+    class Child(models.Model):
+        name = models.CharField(max_length=120)
+        room = models.CharField(max_length=20)
+        guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE)
+
+    class Parent(models.Model):
+        name = models.CharField(max_length=120)
+        email = models.EmailField()
+
+    class Kid(models.Model):
+        nickname = models.CharField(max_length=40)
+        parent = models.ForeignKey(Parent, on_delete=models.CASCADE)
+
+    class Doctor(models.Model):
+        name = models.CharField(max_length=120)
+
+    class Patient(models.Model):
+        full_name = models.CharField(max_length=120)
+        doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE)
+
+    class Household(models.Model):
+        name = models.CharField(max_length=120)
+
+    class Resident(models.Model):
+        full_name = models.CharField(max_length=120)
+        household = models.ForeignKey(Household, on_delete=models.CASCADE)
+
+    class ChildTask(models.Model):
+        name = models.CharField(max_length=120)
+    ''')})
+    assert {k: v for k, v in found.items() if ":" not in k and k.split(".")[0] in (
+        "Guardian", "Child", "Parent", "Kid", "Doctor", "Patient", "Household", "Resident", "ChildTask")} == {
+        "Guardian.name": ["GDPR101"], "Guardian.phone": ["GDPR101"], "Child.name": ["GDPR101"],
+        "Parent.name": ["GDPR101"], "Parent.email": ["GDPR101"], "Kid.nickname": ["GDPR101"],
+        "Doctor.name": ["GDPR101"], "Patient.full_name": ["GDPR101"], "Resident.full_name": ["GDPR101"]}
+
+
 def test_what_a_person_only_uploaded_is_theirs_where_it_belongs_to_a_record_of_theirs(tmp_path, monkeypatch):
     """An uploader (or a creator) plays a role for the record, as `created_by` does: a handout
     uploaded for meetings is the meetings', a file attached to a member's message is the member's."""

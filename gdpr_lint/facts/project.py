@@ -568,6 +568,7 @@ class _Builder:
         self._chains: dict[tuple[str, int], list[str]] = {}
         self.owner_references = frozenset(policy.evidence.owner_references)
         self.role_references = frozenset(policy.evidence.role_references)
+        self.group_subjects = frozenset(policy.evidence.group_subjects)
         #: category -> the domain words of its measures (categories.yaml ``measure_domains``)
         self.measured = {c.key: c.measure_domains for c in policy.categories.values()
                          if c.measure_words and c.measure_domains}
@@ -694,7 +695,7 @@ class _Builder:
             words = split_words(info["n"])
             if prog:
                 result = (False, f"holds `{prog}`: a program, not a person")
-            elif self.classifier.subject_of(words[-1:]) or not self.owner_refs(qual, depth):
+            elif self.classifier.subject_of(words[-1:], of_class=True) or not self.owner_refs(qual, depth):
                 group = self._group_of_people(qual, depth)
                 if group:
                     self._groups[qual] = group
@@ -714,10 +715,13 @@ class _Builder:
         to one tenant of the service), when the reference is named after the class and the class
         holds no personal field of its own; ``""`` otherwise.  A one-to-one reference (a
         person's own profile of that kind) does not, nor a role (``Review.author``), nor one that
-        names the record's owner (``Account.user``: vocabulary.yaml ``owner_references``)."""
-        if qual not in self.referrers or depth > 8 or self.personal_field(qual, strict=True):
-            return ""
+        names the record's owner (``Account.user``: vocabulary.yaml ``owner_references``); and only
+        a class whose name says it may be a group (``group_subjects``: a ``Tenant``, not a child's
+        ``Guardian`` or a patient's ``Doctor``, who are people with many in their care)."""
         head = split_words(self.classes[qual]["n"])[-1:]
+        if not self.group_subjects.intersection(head) or qual not in self.referrers or depth > 8 or (
+                self.personal_field(qual, strict=True)):
+            return ""
         for here, name, types in self.referrers[qual]:
             words = split_words(name)
             while len(words) > 1 and words[-1] in self.policy.metadata_words:

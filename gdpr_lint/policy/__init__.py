@@ -163,6 +163,7 @@ class EvidenceWords:
     pointer_prefixes: tuple[str, ...] = ()  # a reference named `last_<x>` points at the latest actor
     owner_references: tuple[str, ...] = ()  # a reference that makes a record its person's own (`user`)
     role_references: tuple[str, ...] = ()  # a reference to people who look after the record (`moderators`)
+    group_subjects: tuple[str, ...] = ()  # a class that people's records point at as their group (`Tenant`)
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,8 @@ class Policy:
     categories: dict[str, Category]
     subjects: dict[str, tuple[tuple[str, ...], ...]]
     things: frozenset[tuple[str, ...]]
+    #: words that name a data subject only as a class's name (vocabulary.yaml ``class_subjects``)
+    class_subjects: dict[str, tuple[tuple[str, ...], ...]]
     metadata_words: frozenset[str]
     flag_prefixes: frozenset[str]
     non_personal_names: frozenset[str]
@@ -513,6 +516,12 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
         key = name.split("_participants")[0]  # extra word lists for a subject: `customer_participants`
         subjects[key] = subjects.get(key, ()) + _phrases(words, where, f"subjects.{name}")
     things = frozenset(_phrases(vocab.get("things"), where, "things"))
+    class_subjects: dict[str, tuple[tuple[str, ...], ...]] = {}
+    if not isinstance(vocab.get("class_subjects") or {}, dict):
+        raise ConfigError(f"{where}/vocabulary.yaml", "class_subjects", "expected a mapping of subjects to words")
+    for name, words in (vocab.get("class_subjects") or {}).items():
+        class_subjects[name] = class_subjects.get(name, ()) + _phrases(words, f"{where}/vocabulary.yaml",
+                                                                       f"class_subjects.{name}")
     metadata = frozenset(p[0] for p in _phrases(vocab.get("metadata_words"), where, "metadata_words") if len(p) == 1)
     flags = frozenset(w for p in _phrases(vocab.get("flag_prefixes"), where, "flag_prefixes") for w in p)
     non_personal = frozenset(vocab.get("non_personal_names") or ())
@@ -587,7 +596,8 @@ def load_policy(config: OrgConfig | None = None, pack_dir: Path | None = None) -
     request_prefixes = vocab.get("request_variable_prefixes") or []
     if not (isinstance(request_prefixes, list) and all(isinstance(p, str) and p for p in request_prefixes)):
         raise ConfigError(f"{where}/vocabulary.yaml", "request_variable_prefixes", "expected a list of key prefixes")
-    return Policy(categories=categories, subjects=subjects, things=things, metadata_words=metadata,
+    return Policy(categories=categories, subjects=subjects, things=things, class_subjects=class_subjects,
+                  metadata_words=metadata,
                   flag_prefixes=flags, non_personal_names=non_personal,
                   owner_suffixes=owner_suffixes, settings_owners=frozenset(vocab.get("settings_owners") or ()),
                   non_personal_owners=frozenset(_phrases(vocab.get("non_personal_owners"), where,
@@ -729,10 +739,12 @@ def _path_patterns(scope: dict, key: str, where: str) -> PathPatterns:
 def _evidence_words(raw: Any, where: str) -> EvidenceWords:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}/vocabulary.yaml", "evidence", "expected a mapping")
-    allowed = {"program_fields", "action_suffixes", "pointer_prefixes", "owner_references", "role_references"}
+    where = f"{where}/vocabulary.yaml"
+    allowed = {"program_fields", "action_suffixes", "pointer_prefixes", "owner_references", "role_references",
+               "group_subjects"}
     for k in raw:
         if k not in allowed:
-            raise ConfigError(f"{where}/vocabulary.yaml", f"evidence.{k}",
+            raise ConfigError(where, f"evidence.{k}",
                               f"unknown key; allowed: {', '.join(sorted(allowed))}")
     return EvidenceWords(
         program_fields=_phrases(raw.get("program_fields"), where, "evidence.program_fields"),
@@ -743,7 +755,9 @@ def _evidence_words(raw: Any, where: str) -> EvidenceWords:
         owner_references=tuple(w for p in _phrases(raw.get("owner_references"), where, "evidence.owner_references")
                                for w in p),
         role_references=tuple(w for p in _phrases(raw.get("role_references"), where, "evidence.role_references")
-                              for w in p))
+                              for w in p),
+        group_subjects=tuple(w for p in _phrases(raw.get("group_subjects"), where, "evidence.group_subjects")
+                             for w in p))
 
 
 # ---- the processor catalogue (processors.yaml) ----------------------------------------------------------
