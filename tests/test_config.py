@@ -676,3 +676,37 @@ def test_a_data_map_the_config_names_must_exist(tmp_path):
     write_config(tmp_path, "datamap: .gdpr/data-map.yaml\n")
     line = usage_error(check("leaky.py"))
     assert "datamap: no such file: .gdpr/data-map.yaml" in line
+
+
+@pytest.mark.parametrize(("text", "key", "words"), [
+    ("approved_processors:\n  - name: mixpanel\n    region: Mars\n", "approved_processors[0].region",
+     "ISO 3166-1 alpha-2"),
+    ("approved_processors:\n  - name: mixpanel\n    region: eu-west-1\n", "approved_processors[0].region",
+     "ISO 3166-1 alpha-2"),
+    ("approved_processors: [stripe, {name: Stripe, dpa: DPA-7}]\n", "approved_processors[1].name",
+     "approved twice (also approved_processors[0])"),
+    ("approved_processors:\n  - name: mixpanel\n    hosts: ['https://api.mixpanel.com/track']\n",
+     "approved_processors[0].hosts[0]", "host name"),
+    ("first_party_domains: ['http://exa mple.com/']\n", "first_party_domains[0]", "no scheme, port or path"),
+    ("encrypted_types: ['no dots']\n", "encrypted_types[0]", "dotted name"),
+    ("repository: '../..'\n", "repository", "such as acme/shop"),
+    ("repository: acme//shop\n", "repository", "such as acme/shop"),
+])
+def test_a_value_that_cannot_mean_what_it_says_names_its_key(tmp_path, text, key, words):
+    """Found by a fresh user, each taken without a word: a region no country has (an approval
+    outside the EEA by mistake, in the DPO's record), one processor approved twice with different
+    terms, a URL where a host goes (never matched), a type name with a space (never matched), and
+    a repository identity that is a path."""
+    write_config(tmp_path, text)
+    line = usage_error(check("leaky.py"))
+    assert f"{key}: " in line and words in line, line
+
+
+def test_hosts_regions_and_repositories_as_people_write_them(tmp_path):
+    write_config(tmp_path, "approved_processors:\n  - name: mixpanel\n    region: EEA\n    hosts: [API.Mixpanel.com]\n"
+                           "  - name: stripe\n    region: US\nfirst_party_domains: ['*.example.com', example.org]\n"
+                           "encrypted_types: [EncryptedTextField, myapp.fields.Sealed]\n"
+                           "repository: gitlab.com/acme/platform/shop\n")
+    assert check("leaky.py").exit_code in (0, 1)
+    write_config(tmp_path, "repository: shop\n")
+    assert check("leaky.py").exit_code in (0, 1)

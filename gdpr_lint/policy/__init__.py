@@ -18,7 +18,7 @@ from typing import Any
 
 from gdpr_lint import __version__
 from gdpr_lint.errors import ConfigError
-from gdpr_lint.policy.config import Approval, OrgConfig
+from gdpr_lint.policy.config import HOST, Approval, OrgConfig
 from gdpr_lint.policy.durations import parse_duration
 from gdpr_lint.policy.frameworks import Frameworks
 from gdpr_lint.policy.yamlfile import InvalidYAML, safe_load
@@ -767,10 +767,9 @@ _PROCESSOR_OPTIONAL = {"sdk": list, "hosts": list, "packages": list, "infrastruc
 _PROCESSOR_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _COUNTRY = re.compile(r"[A-Z]{2}\Z")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
-_HOST = re.compile(r"[a-z0-9*]([a-z0-9*.-]*[a-z0-9])?\Z")
 _PACKAGE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")  # PEP 508 names
 _LIST_ITEMS = {"sdk": (_MODULE, "a dotted module name such as `stripe` or `google.cloud.storage`"),
-               "hosts": (_HOST, "a lower-case host name without scheme or path; `*` matches any characters"),
+               "hosts": (HOST, "a lower-case host name without scheme or path; `*` matches any characters"),
                "packages": (_PACKAGE, "a PyPI distribution name")}
 
 

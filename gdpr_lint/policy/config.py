@@ -119,6 +119,15 @@ class OrgConfig:
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
+#: a host name as the hosts of processors and first parties are written: lower case, no scheme, port
+#: or path; ``*`` matches any characters (``*.example.com``)
+HOST = re.compile(r"[a-z0-9*]([a-z0-9*.-]*[a-z0-9])?\Z")
+#: a region as ISO 3166-1 alpha-2 writes a country (``DE``, ``US``), or ``EU`` / ``EEA``
+_REGION = re.compile(r"(?:[A-Z]{2}|EU|EEA)\Z")
+#: a type as a field or annotation names it: a dotted name, or its last name alone
+_TYPE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
+
+
 def _expect(cond: bool, path: str, key: str, problem: str) -> None:
     if not cond:
         raise ConfigError(path, key, problem)
@@ -178,8 +187,18 @@ def _approval(item: Any, path: str, key: str) -> Approval:
         dpa=_reference(item.get("dpa", ""), path, f"{key}.dpa"),
         region=_region(item.get("region", ""), path, f"{key}.region"),
         transfer_mechanism=_transfer_mechanism(item.get("transfer_mechanism"), path, f"{key}.transfer_mechanism"),
-        hosts=tuple(_str_list(item.get("hosts", []), path, f"{key}.hosts")),
+        hosts=_hosts(item.get("hosts", []), path, f"{key}.hosts"),
     )
+
+
+def _hosts(value: Any, path: str, key: str) -> tuple[str, ...]:
+    """Host names (``api.example.com``, ``*.example.com``), in lower case; not a URL."""
+    out = tuple(h.strip().lower() for h in _str_list(value, path, key))
+    for i, host in enumerate(out):
+        _expect(HOST.match(host) is not None, path, f"{key}[{i}]",
+                f"expected a host name such as example.com or *.example.com (no scheme, port or path), got "
+                f"{host!r}"[:300])
+    return out
 
 
 def _reference(value: Any, path: str, key: str) -> str:
@@ -195,6 +214,8 @@ def _region(value: Any, path: str, key: str) -> str:
     """A region code (``EU``, ``US``, ``NO``), which YAML reads as a boolean when it is ``NO`` unquoted."""
     _expect(isinstance(value, str), path, key, f"expected a region code, got {value!r}" + (
         ' (quote "NO": YAML reads it as false)' if isinstance(value, bool) else ""))
+    _expect(not value or _REGION.match(value) is not None, path, key,
+            f"expected a country's ISO 3166-1 alpha-2 code (DE, IE, US) or EU / EEA, got {value!r}"[:300])
     return value
 
 
@@ -230,8 +251,19 @@ def parse_config(data: Any, path: str) -> OrgConfig:
         if k == "approved_processors":
             _expect(isinstance(value, list), path, key, "expected a list of processors (each with at least `name`)")
             cfg.approved_processors = [_approval(v, path, f"{key}[{i}]") for i, v in enumerate(value)]
+            names = [a.name for a in cfg.approved_processors]
+            for i, name in enumerate(names):  # (two approvals of one processor: which would hold?)
+                _expect(name not in names[:i], path, f"{key}[{i}].name",
+                        f"{name!r} is approved twice (also {key}[{names.index(name)}]): give it one entry"[:300])
         elif k in ("first_party_domains", "exclude", "select", "ignore", "encrypted_types", "sanitizers"):
             setattr(cfg, k, _str_list(value, path, key))
+            if k == "first_party_domains":
+                cfg.first_party_domains = list(_hosts(value, path, key))
+            elif k == "encrypted_types":
+                for i, name in enumerate(cfg.encrypted_types):
+                    _expect(_TYPE_NAME.match(name) is not None, path, f"{key}[{i}]",
+                            f"expected a type's dotted name (myapp.fields.EncryptedTextField) or its last name, "
+                            f"got {name!r}"[:300])
             if k == "exclude":
                 cfg.exclude = Excludes(cfg.exclude)
                 for i, pattern in enumerate(cfg.exclude):
@@ -289,15 +321,22 @@ def parse_config(data: Any, path: str) -> OrgConfig:
     return cfg
 
 
+#: a name, ``owner/name``, or with the host and any subgroups before it (``gitlab.com/group/sub/name``):
+#: parts of letters, digits, ``.``, ``_``, ``-`` (a port's ``:``, a user's ``~``), none of them ``.`` or ``..``
+_REPOSITORY = re.compile(r"[\w.:~-]+(?:/[\w.:~-]+)*\Z")
+
+
 def repository_problem(value: Any, path: str = "") -> str:
     """Why ``value`` is not a repository identity (``acme/shop``, ``github.com/acme/shop``), or ``""``.
 
     The identity is written into every review and sign-off record, and ``gdpr-lint verify`` refuses a
     record signed for another one."""
     if not isinstance(value, str) or not value or len(value) > 200 \
-            or not all(ch.isprintable() and not ch.isspace() for ch in value):
-        return (f"expected the repository's name, such as acme/shop or github.com/acme/shop (text without "
-                f"spaces, at most 200 characters), got {value!r}"[:300] + _bool_hint(value, path))
+            or not all(ch.isprintable() and not ch.isspace() for ch in value) \
+            or not _REPOSITORY.match(value) or any(part in (".", "..") for part in value.split("/")):
+        return (f"expected the repository's name, such as acme/shop or github.com/acme/shop (letters, digits, "
+                f"'.', '_' and '-' in parts joined by '/', none of them '.' or '..', at most 200 characters), got "
+                f"{value!r}"[:300] + _bool_hint(value, path))
     return ""
 
 
