@@ -301,6 +301,50 @@ def test_a_deep_case_pattern_is_gdpr905_at_once(tmp_path):
     assert [f.code for f in findings] == ["GDPR905"] and time.monotonic() - started < 10
 
 
+@pytest.mark.parametrize("joined, under", [
+    (lambda n: "x = (" + "'a' " * n + ")\n", True),
+    (lambda n: "x = (" + "rb'a'\n     " * n + ")\n", True),  # a prefix, a line break in brackets
+    (lambda n: "x = 'a' \\\n" + "    'a' \\\n" * (n - 2) + "    'b'\n", True),  # backslash continuations
+    # an f-string's fields do not end the run (the budget counts them as links of a chain as well,
+    # so a run within libcst's limit may be over the budget for its depth)
+    (lambda n: "x = (" + "f'{a}' " * n + ")\n", False),
+])
+def test_the_budget_knows_how_many_joined_strings_libcst_reads(joined, under):
+    """libcst reads at most 3,000 string literals joined in a row and refuses more as a syntax
+    error, which Python is not: the budget says so before libcst is asked (found by a fresh user)."""
+    import libcst as cst
+
+    from gdpr_lint.engine.budget import MAX_STRING_RUN, over_budget
+
+    def read(source: str) -> bool:
+        compile(source, "joined.py", "exec")  # (Python reads them all)
+        try:
+            cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            return False
+        return True
+
+    within, beyond = joined(MAX_STRING_RUN), joined(MAX_STRING_RUN + 1)
+    assert read(within) and not read(beyond)
+    why, line = over_budget(beyond)
+    assert why and line >= 1
+    if under:
+        assert "string literals joined" in why and over_budget(within) == ("", 0)
+    # look-alikes: strings apart, on their own lines or as the items of a list
+    for source in ("x = 'a'\n" * 4000, "f(" + ", ".join(["'a'"] * 4000) + ")\n"):
+        assert over_budget(source) == ("", 0)
+
+
+def test_a_statement_of_more_joined_strings_than_libcst_reads_is_left_out_alone(tmp_path):
+    """Python reads 3,500 joined literals and libcst refuses them as a syntax error: that statement
+    is not checked (GDPR905, its lines), the rest of the file is, its finding kept."""
+    source = ("import logging\nlog = logging.getLogger(__name__)\n\nBANNER = (" + "'-' " * 3500 + ")\n\n\n"
+              "def greet(user):\n    log.info('hello %s', user.email)\n")
+    findings = scan_file(tmp_path, source)
+    assert [(f.code, f.line) for f in findings] == [("GDPR905", 4), ("GDPR301", 8)]
+    assert "3,500 string literals joined" in findings[0].message
+
+
 def test_nesting_check_matches_python_on_the_limit():
     import ast
 

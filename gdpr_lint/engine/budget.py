@@ -67,6 +67,10 @@ MAX_WORK = 30_000_000  # about 30 s of analysis and 2 GB on a 2-core machine (se
 # A brace counts two levels, any other bracket one: at the bound, six mappings or twelve brackets, both
 # well under a second, far beyond any pattern seen in real code (CPython's parser is not affected)
 MAX_PATTERN_DEPTH = 12
+# libcst's parser refuses more than 3,000 string literals joined in a row (`"a" "b" ...`, f-strings
+# too), as if the file had a syntax error (libcst 1.9; Python reads them): beyond it, a statement
+# is not given to libcst
+MAX_STRING_RUN = 3_000
 _CASE = re.compile(r"case\b(?!\s*[=.:,)\]}])")  # a `case` clause, not a name `case` (soft keyword)
 
 
@@ -110,6 +114,8 @@ class Measure:
     tokens: int = 0
     pattern: int = 0  # the deepest `case` pattern, in the levels of MAX_PATTERN_DEPTH
     pattern_line: int = 0  # where it first went over MAX_PATTERN_DEPTH
+    strings: int = 0  # the most string literals joined in a row
+    strings_line: int = 0  # where a run first went over MAX_STRING_RUN
 
 
 def _blank(match: re.Match) -> str:
@@ -184,6 +190,13 @@ def measure(source: str) -> Measure:
     in_pattern = False  # whether the statement is a `case` clause of a `match`
     pattern = pattern_now = pattern_line = 0
     opened: list[int] = []  # the pattern levels of the brackets open in a `case` clause
+    # string literals joined in a row: the run, the longest, where one went over MAX_STRING_RUN; after a
+    # string (or the replacement fields of an f-string, which follow it in brackets) another one joins it
+    run = strings = strings_line = 0
+    joins = False
+    fields_at = -1  # the bracket depth of the open fields of an f-string, or -1
+    prefixed = None  # after a name: whether a string would have joined before it (a name right before a
+    # string is its prefix, `f` of `f"..."`)
     heads = statements.split("\n")
     for number, text in enumerate(reduced.split("\n")):
         line += 1
@@ -204,17 +217,38 @@ def measure(source: str) -> Measure:
                     if depth > MAX_DEPTH and not depth_line:
                         depth_line = line
             runs, total, unary, lambdas, params, operand = [0] * _CLASSES, 0, 0, 0, 0, False
+            joins, fields_at = False, -1
             in_pattern = bool(body) and body.startswith("case") and _CASE.match(body) is not None
             pattern_now = 0
             opened.clear()
         for ch in text:
-            if ch == _NAME or ch == _STRING:  # "a" "b": libcst nests them, but refuses more than ~3,000 at once
+            if ch == _STRING:  # "a" "b": libcst nests them, and refuses more than MAX_STRING_RUN at once
+                run = run + 1 if (joins if prefixed is None else prefixed) else 1
+                prefixed = None
+                if run > strings:
+                    strings = run
+                    if strings > MAX_STRING_RUN and not strings_line:
+                        strings_line = line
+                joins = True
                 tokens += 1
                 operand = True
                 continue
+            if ch == _NAME:
+                prefixed, joins = joins, False
+                tokens += 1
+                operand = True
+                continue
+            prefixed = None
             if ch == _LINE:
                 line += 1
                 continue
+            if ch == "(" and joins and fields_at < 0:
+                fields_at = len(stack)  # an f-string's fields: the string goes on after them
+            elif ch == ")" and fields_at == len(stack) - 1:
+                fields_at = -1
+                joins = True
+            elif fields_at < 0:
+                joins = False
             level, heavy = -1, False
             if ch in "([{":
                 if in_pattern:
@@ -278,7 +312,8 @@ def measure(source: str) -> Measure:
                     depth = level
                     if depth > MAX_DEPTH and not depth_line:
                         depth_line = line
-    return Measure(depth, work + tokens * _TOKEN_COST, depth_line, tokens, pattern, pattern_line)
+    return Measure(depth, work + tokens * _TOKEN_COST, depth_line, tokens, pattern, pattern_line, strings,
+                   strings_line)
 
 
 def over_budget(source: str) -> tuple[str, int]:
@@ -289,13 +324,17 @@ def over_budget(source: str) -> tuple[str, int]:
 def budget_problem(found: Measure) -> tuple[str, int]:
     """:func:`over_budget` of a text already measured."""
     if found.depth > MAX_DEPTH:
-        return (f"beyond the analysis budget: expressions nested too deeply (an estimated {found.depth:,} "
-                f"levels; the budget is {MAX_DEPTH:,}), which would exhaust the parser's stack or memory",
+        return (f"beyond the analysis budget: expressions nested too deeply or operators chained too long (an "
+                f"estimated {found.depth:,} levels; the budget is {MAX_DEPTH:,}), which would exhaust the "
+                f"parser's stack or memory",
                 found.line)
     if found.pattern > MAX_PATTERN_DEPTH:
         return (f"beyond the analysis budget: a `case` pattern nested too deeply ({found.pattern} levels, a "
                 f"mapping counting two; the budget is {MAX_PATTERN_DEPTH}), which the parser takes exponential "
                 f"time to read", found.pattern_line)
+    if found.strings > MAX_STRING_RUN:
+        return (f"beyond the analysis budget: {found.strings:,} string literals joined in a row (the parser reads "
+                f"at most {MAX_STRING_RUN:,}); join them in a list or a file instead", found.strings_line)
     if found.work > MAX_WORK:
         return (f"beyond the analysis budget: too much to analyse (an estimated {found.work:,} units of "
                 f"tokens and nesting; the budget is {MAX_WORK:,}); split the file or its longest expressions", 0)
