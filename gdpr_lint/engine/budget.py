@@ -333,8 +333,9 @@ def budget_problem(found: Measure) -> tuple[str, int]:
                 f"mapping counting two; the budget is {MAX_PATTERN_DEPTH}), which the parser takes exponential "
                 f"time to read", found.pattern_line)
     if found.strings > MAX_STRING_RUN:
-        return (f"beyond the analysis budget: {found.strings:,} string literals joined in a row (the parser reads "
-                f"at most {MAX_STRING_RUN:,}); join them in a list or a file instead", found.strings_line)
+        why = (f"beyond the analysis budget: {found.strings:,} string literals joined in a row (the parser reads "
+               f"at most {MAX_STRING_RUN:,}); join them in a list or a file instead")
+        return why, found.strings_line
     if found.work > MAX_WORK:
         return (f"beyond the analysis budget: too much to analyse (an estimated {found.work:,} units of "
                 f"tokens and nesting; the budget is {MAX_WORK:,}); split the file or its longest expressions", 0)
