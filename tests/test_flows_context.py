@@ -1878,6 +1878,40 @@ def test_a_prompt_under_another_name_or_spaced_is_a_prompt_and_a_longer_word_is_
     assert found == [("ops/reset.py", 19, "GDPR301")]
 
 
+def test_a_modules_own_input_is_no_prompt_and_the_builtin_elsewhere_still_is(tmp_path, monkeypatch):
+    """A module that defines `input` itself (a function, or a name it binds at its top level) calls
+    its own, not the terminal's: a print() beside it is reported; a module that only has a method
+    or a parameter of that name still prompts with the builtin."""
+    found = scan_tree(tmp_path, monkeypatch, {"kiosk/queue.py": '''
+    def input(prompt):
+        return prompt.upper()
+
+
+    def announce(member):
+        input("next")
+        print(f"Calling {member.email}")
+    ''', "kiosk/bound.py": '''
+    import queue
+
+    input = queue.Queue().get
+
+
+    def serve(member):
+        input()
+        print(f"Serving {member.email}")
+    ''', "kiosk/terminal.py": '''
+    class Form:
+        def input(self, prompt):
+            return prompt
+
+
+    def enrol(member, input_hint="name"):
+        input(input_hint)
+        print(f"Enrolling {member.email}")
+    '''})
+    assert found == [("kiosk/bound.py", 8, "GDPR301"), ("kiosk/queue.py", 7, "GDPR301")]
+
+
 def test_a_parameter_personal_by_its_functions_signature_is_reported_inside_not_at_each_call(tmp_path,
                                                                                               monkeypatch):
     """A callee's parameter that its own signature makes personal (beside a password, an account's

@@ -467,12 +467,17 @@ def _called_here(source: str, names: tuple[str, ...]) -> frozenset[str]:
     spelled before a ``(`` (``input(``, ``click.prompt (``, ``Prompt.ask(``, ``(input)(``) or
     imported under another name (``from getpass import getpass as ask``), which is how the
     module's imports lead a call to one (:func:`~gdpr_lint.engine.names.qualified`); not a
-    longer word (``input_type``, ``raw_input(``). Read once for all the parts of a module read
-    in parts (each part has a walker of its own; the text is the whole module's)."""
+    longer word (``input_type``, ``raw_input(``); not a builtin the module defines itself at its
+    top level (``def input(prompt): ...``, ``input = ask_the_queue``). Read once for all the parts
+    of a module read in parts (each part has a walker of its own; the text is the whole module's)."""
     out = []
     for name in names:
         last = name.rpartition(".")[2]
         if last in source and re.search(r"(?<![\w])" + re.escape(last) + r"(?:[ \t\\\r\n)]*\(|[ \t\\\r\n]+as\b)",
                                          source):
+            if ("." not in name or name.startswith("builtins.")) and re.search(
+                    r"^(?:(?:async[ \t]+)?def|class)[ \t]+" + re.escape(last) + r"\b|^" + re.escape(last)
+                    + r"[ \t]*(?::[^=\n]*)?=(?!=)", source, re.MULTILINE):
+                continue  # (the module's own `input`, not the builtin)
             out.append(name)
     return frozenset(out)
