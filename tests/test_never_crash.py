@@ -305,9 +305,7 @@ def test_a_deep_case_pattern_is_gdpr905_at_once(tmp_path):
     (lambda n: "x = (" + "'a' " * n + ")\n", True),
     (lambda n: "x = (" + "rb'a'\n     " * n + ")\n", True),  # a prefix, a line break in brackets
     (lambda n: "x = 'a' \\\n" + "    'a' \\\n" * (n - 2) + "    'b'\n", True),  # backslash continuations
-    # an f-string's fields do not end the run (the budget counts them as links of a chain as well,
-    # so a run within libcst's limit may be over the budget for its depth)
-    (lambda n: "x = (" + "f'{a}' " * n + ")\n", False),
+    (lambda n: "x = (" + "f'{a}' " * n + ")\n", True),  # an f-string's fields do not end the run
 ])
 def test_the_budget_knows_how_many_joined_strings_libcst_reads(joined, under):
     """libcst reads at most 3,000 string literals joined in a row and refuses more as a syntax
@@ -333,6 +331,19 @@ def test_the_budget_knows_how_many_joined_strings_libcst_reads(joined, under):
     # look-alikes: strings apart, on their own lines or as the items of a list
     for source in ("x = 'a'\n" * 4000, "f(" + ", ".join(["'a'"] * 4000) + ")\n"):
         assert over_budget(source) == ("", 0)
+
+
+def test_a_file_of_many_joined_strings_is_analysed_and_its_findings_kept(tmp_path):
+    """1,000 to 3,000 joined literals, which libcst reads as strings nested one in the next, are
+    read in a loop (their text, and what they carry): the whole file was skipped for a recursion
+    (GDPR905) and its findings lost (found by a fresh user)."""
+    run = "'-' " * 2500
+    fields = "f'{width}' " * 1500
+    source = (f"import logging\nlog = logging.getLogger(__name__)\nwidth = 3\nBANNER = ({run})\n\n\n"
+              f"def greet(user):\n    log.info('hello %s', user.email)\n    ruler = ({fields})\n"
+              f"    log.info(ruler + user.phone)\n    line = ({run} f'{{user.email}}')\n    log.info(line)\n")
+    findings = scan_file(tmp_path, source)
+    assert [(f.code, f.line) for f in findings] == [("GDPR301", 8), ("GDPR301", 10), ("GDPR301", 12)]
 
 
 def test_a_statement_of_more_joined_strings_than_libcst_reads_is_left_out_alone(tmp_path):

@@ -258,7 +258,9 @@ def measure(source: str) -> Measure:
                         pattern = pattern_now
                         if pattern > MAX_PATTERN_DEPTH and not pattern_line:
                             pattern_line = line
-                if operand and ch != "{":  # a call or subscript: one more link of a chain
+                if operand and ch != "{" and not (ch == "(" and joins):  # a call or subscript: one more link
+                    # of a chain (not an f-string's fields, which follow its string: libcst nests joined
+                    # strings as they are counted above, not as a chain of calls)
                     runs[14] += 1
                     total += 1
                     level, heavy = base + total + unary + lambdas, True

@@ -618,10 +618,21 @@ class Flow:
             return "".join(out)
         if isinstance(node, cst.ConcatenatedString) or (
                 isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
-            left, right = self.string_of(node.left, env), self.string_of(node.right, env)
-            if left is None:
+            # the pieces in order, in a loop (libcst nests joined literals to the right, `+` to the left:
+            # thousands in a row), each read as above; the first must be known, the others may not be
+            pieces: list[cst.BaseExpression] = []
+            todo: list[cst.BaseExpression] = [node]
+            while todo:
+                cur = todo.pop()
+                if isinstance(cur, cst.ConcatenatedString) or (
+                        isinstance(cur, cst.BinaryOperation) and isinstance(cur.operator, cst.Add)):
+                    todo += [cur.right, cur.left]
+                else:
+                    pieces.append(cur)
+            texts = [self.string_of(piece, env) for piece in pieces]
+            if texts[0] is None:
                 return None
-            return left + (right if right is not None else "{}")
+            return "".join(t if t is not None else "{}" for t in texts)
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
             return self.string_of(node.func.value, env)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
@@ -828,8 +839,17 @@ class Flow:
                 if isinstance(part, cst.FormattedStringExpression):
                     out |= t(part.expression, env, d)
             return out
-        if kind is cst.ConcatenatedString:  # f"a {phone}" f" b": implicitly joined literals
-            return t(node.left, env, d) | t(node.right, env, d)
+        if kind is cst.ConcatenatedString:  # f"a {phone}" f" b": implicitly joined literals, read in a
+            # loop (libcst nests each in the next: thousands in a row would pass the depth bound)
+            out = EMPTY
+            stack = [node]
+            while stack:
+                cur = stack.pop()
+                if type(cur) is cst.ConcatenatedString:
+                    stack += [cur.right, cur.left]
+                else:
+                    out |= t(cur, env, d)
+            return out
         if kind is cst.BinaryOperation:
             out = EMPTY
             stack: list[cst.BaseExpression] = [node]

@@ -36,18 +36,26 @@ def last_name(node: cst.CSTNode) -> str:
 
 
 def string_value(node: cst.CSTNode) -> str | None:
-    """The value of a plain string literal (concatenations of literals included), else ``None``."""
-    kind = type(node)
-    if kind is cst.SimpleString:
+    """The value of a plain string literal (concatenations of literals included), else ``None``.
+    Joined literals are read in a loop: libcst nests each in the next (3,000 of them in a row)."""
+    out: list[str] = []
+    todo = [node]
+    while todo:
+        cur = todo.pop()
+        kind = type(cur)
+        if kind is cst.ConcatenatedString:
+            todo += [cur.right, cur.left]
+            continue
+        if kind is not cst.SimpleString:
+            return None
         try:
-            value = node.evaluated_value
+            value = cur.evaluated_value
         except Exception:  # noqa: BLE001 - libcst raises several types for odd literals
             return None
-        return value if isinstance(value, str) else None
-    if kind is cst.ConcatenatedString:
-        left, right = string_value(node.left), string_value(node.right)
-        return left + right if left is not None and right is not None else None
-    return None
+        if not isinstance(value, str):
+            return None
+        out.append(value)
+    return "".join(out)
 
 
 class Resolver:
