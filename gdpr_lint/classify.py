@@ -133,8 +133,9 @@ class Classifier:
         """``"person"``, ``"thing"`` or ``None`` for an owner such as a class or variable name.
 
         The head noun decides first (``CustomerSegment`` is a thing, ``ShippingAddress`` is not),
-        then any subject word; an owner spelled as a class may name its subject by its head noun
-        alone among ``class_subjects`` (a ``Child``, not a ``child`` nor a ``ChildTask``).
+        then any subject word; an owner spelled as a class may name its subject by a word of
+        ``class_subjects`` that is its whole name (a ``Child``, not a ``child``, a ``ChildTask`` nor a
+        ``MenuParent``).
         """
         if not owner:
             return None
@@ -144,7 +145,7 @@ class Classifier:
         if not words:
             return None
         head = words[-1:]
-        if self.subject_of(head, spelled_as_class(owner)):
+        if self.subject_of(head, len(words) == 1 and spelled_as_class(owner)):
             return "person"
         if self._things.contains(head):
             return "thing"
@@ -176,7 +177,7 @@ class Classifier:
         words = name_words(owner or "")
         while len(words) > 1 and words[-1] in self.policy.owner_suffixes:
             words = words[:-1]
-        return bool(words) and bool(self.subject_of(words[-1:], spelled_as_class(owner or "")))
+        return bool(words) and bool(self.subject_of(words[-1:], len(words) == 1 and spelled_as_class(owner or "")))
 
     @staticmethod
     def _ends_with(phrases: PhraseSet, words: tuple[str, ...]) -> bool:

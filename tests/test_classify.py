@@ -150,4 +150,5 @@ def test_a_child_or_a_kid_is_a_node_or_a_key_in_code_unless_a_person_is_around(d
     assert c.context_of("Child") == "person" and c.context_of("Parent") == "person"
     assert c.context_of("KidModel") == "person"  # (`Model` says what kind of class it is)
     assert c.context_of("ChildTask") != "person" and c.context_of("CHILD") != "person"
+    assert c.context_of("MenuParent") != "person" and c.context_of("NodeChild") != "person"
     assert [m.category for m in c.classify("name", "Child")] == ["user.name"]

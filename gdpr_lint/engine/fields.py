@@ -305,7 +305,8 @@ class FieldChecks:
     def _subject(self, owner: str) -> str | None:
         from gdpr_lint.policy import split_words
 
-        return self.classifier.subject_of(split_words(owner), of_class=True)
+        words = split_words(owner)
+        return self.classifier.subject_of(words, of_class=len(words) == 1)
 
     def _check_values(self, node, field: Field, values: dict, categories: list[str], matches) -> None:
         ctx, policy = self.ctx, self.policy

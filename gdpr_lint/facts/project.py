@@ -695,7 +695,7 @@ class _Builder:
             words = split_words(info["n"])
             if prog:
                 result = (False, f"holds `{prog}`: a program, not a person")
-            elif self.classifier.subject_of(words[-1:], of_class=True) or not self.owner_refs(qual, depth):
+            elif self.classifier.subject_of(words[-1:], of_class=len(words) == 1) or not self.owner_refs(qual, depth):
                 group = self._group_of_people(qual, depth)
                 if group:
                     self._groups[qual] = group
@@ -716,7 +716,7 @@ class _Builder:
         holds no personal field of its own; ``""`` otherwise.  A one-to-one reference (a
         person's own profile of that kind) does not, nor a role (``Review.author``), nor one that
         names the record's owner (``Account.user``: vocabulary.yaml ``owner_references``); and only
-        a class whose name says it may be a group (``group_subjects``: a ``Tenant``, not a child's
+        a class whose name says it may be a group (``group_subjects``: a ``Tenant``; not a child's
         ``Guardian`` or a patient's ``Doctor``, who are people with many in their care)."""
         head = split_words(self.classes[qual]["n"])[-1:]
         if not self.group_subjects.intersection(head) or qual not in self.referrers or depth > 8 or (
