@@ -688,6 +688,9 @@ def test_a_data_map_the_config_names_must_exist(tmp_path):
     ("approved_processors:\n  - name: mixpanel\n    hosts: ['https://api.mixpanel.com/track']\n",
      "approved_processors[0].hosts[0]", "host name"),
     ("first_party_domains: ['http://exa mple.com/']\n", "first_party_domains[0]", "no scheme, port or path"),
+    ("first_party_domains: [example.com, '*']\n", "first_party_domains[1]", "a whole top-level domain"),
+    ("first_party_domains: ['*.io']\n", "first_party_domains[0]", "a whole top-level domain"),
+    ("first_party_domains: [a..b.com]\n", "first_party_domains[0]", "host name"),
     ("encrypted_types: ['no dots']\n", "encrypted_types[0]", "dotted name"),
     ("repository: '../..'\n", "repository", "such as acme/shop"),
     ("repository: acme//shop\n", "repository", "such as acme/shop"),
@@ -703,6 +706,17 @@ def test_a_value_that_cannot_mean_what_it_says_names_its_key(tmp_path, text, key
 
 
 def test_hosts_regions_and_repositories_as_people_write_them(tmp_path):
+    """A region in lower case, Greece as the EU writes it (EL), a host with the root's final dot or
+    an international name are what they mean."""
+    from gdpr_lint.policy import load_policy
+    from gdpr_lint.policy.config import load_config_file
+
+    write_config(tmp_path, "approved_processors:\n  - name: mixpanel\n    region: de\n    hosts: [API.Mixpanel.com.]\n"
+                           "  - name: stripe\n    region: EL\nfirst_party_domains: ['*.example.com', bücher.example]\n")
+    cfg = load_config_file(tmp_path / ".gdpr-lint.yaml")
+    assert [(a.region, a.hosts) for a in cfg.approved_processors] == [("DE", ("api.mixpanel.com",)), ("EL", ())]
+    assert cfg.first_party_domains == ["*.example.com", "xn--bcher-kva.example"]
+    assert "EL" in load_policy(cfg).eea_regions
     write_config(tmp_path, "approved_processors:\n  - name: mixpanel\n    region: EEA\n    hosts: [API.Mixpanel.com]\n"
                            "  - name: stripe\n    region: US\nfirst_party_domains: ['*.example.com', example.org]\n"
                            "encrypted_types: [EncryptedTextField, myapp.fields.Sealed]\n"

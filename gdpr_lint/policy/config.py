@@ -192,13 +192,26 @@ def _approval(item: Any, path: str, key: str) -> Approval:
 
 
 def _hosts(value: Any, path: str, key: str) -> tuple[str, ...]:
-    """Host names (``api.example.com``, ``*.example.com``), in lower case; not a URL."""
-    out = tuple(h.strip().lower() for h in _str_list(value, path, key))
-    for i, host in enumerate(out):
-        _expect(HOST.match(host) is not None, path, f"{key}[{i}]",
+    """Host names (``api.example.com``, ``*.example.com``), in lower case, an international name in
+    its ASCII form (``xn--``), without the root's final dot; not a URL, and not a pattern that
+    matches every host of a top-level domain or more (``*``, ``*.io``)."""
+    out = []
+    for i, given in enumerate(_str_list(value, path, key)):
+        host = given.strip().lower()
+        host = host[:-1] if host.endswith(".") and not host.endswith("..") else host
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                pass  # (refused below, with the name as given)
+        _expect(HOST.match(host) is not None and ".." not in host, path, f"{key}[{i}]",
                 f"expected a host name such as example.com or *.example.com (no scheme, port or path), got "
-                f"{host!r}"[:300])
-    return out
+                f"{given!r}"[:300])
+        _expect("*" not in host or sum(1 for label in host.split(".") if "*" not in label) >= 2, path, f"{key}[{i}]",
+                f"{given!r} matches the hosts of a whole top-level domain or more: name the domain, such as "
+                f"*.example.com"[:300])
+        out.append(host)
+    return tuple(out)
 
 
 def _reference(value: Any, path: str, key: str) -> str:
@@ -214,9 +227,10 @@ def _region(value: Any, path: str, key: str) -> str:
     """A region code (``EU``, ``US``, ``NO``), which YAML reads as a boolean when it is ``NO`` unquoted."""
     _expect(isinstance(value, str), path, key, f"expected a region code, got {value!r}" + (
         ' (quote "NO": YAML reads it as false)' if isinstance(value, bool) else ""))
-    _expect(not value or _REGION.match(value) is not None, path, key,
+    code = value.strip().upper()  # (`de`, `eu`: the same codes)
+    _expect(not code or _REGION.match(code) is not None, path, key,
             f"expected a country's ISO 3166-1 alpha-2 code (DE, IE, US) or EU / EEA, got {value!r}"[:300])
-    return value
+    return code
 
 
 def _check_pattern(pattern: str, path: str, key: str) -> None:

@@ -326,7 +326,9 @@ def verify(paths, allowed, config, signoffs, repository, jobs) -> None:
 
         problem = repository_problem(repository)
         if problem:
-            raise UsageError(f"--repository: {problem}")
+            given = click.get_current_context().get_parameter_source("repository")
+            where = ENV_REPOSITORY if given == click.core.ParameterSource.ENVIRONMENT else "--repository"
+            raise UsageError(f"{where}: {problem}")
     head = snapshot_for(paths, config, jobs, None)  # the gate never trusts a results cache
     unbound = head.unbound
     if unbound:  # fail closed: an approval cannot cover content nobody could read

@@ -484,8 +484,11 @@ def test_a_bad_repository_setting_is_a_usage_error(repo, keys, value):
     usage_error(verify(keys["allowed"]), ".gdpr-lint.yaml: repository: expected the repository's name")
 
 
-def test_a_bad_repository_option_is_a_usage_error(repo, keys):
+def test_a_bad_repository_option_is_a_usage_error(repo, keys, monkeypatch):
     usage_error(verify(keys["allowed"], "--repository", "two words"), "--repository: expected the repository's name")
+    # the environment's value is named as such (found by a fresh user: it said --repository)
+    monkeypatch.setenv("GDPR_LINT_REPOSITORY", "acme//shop")
+    usage_error(verify(keys["allowed"]), "GDPR_LINT_REPOSITORY: expected the repository's name")
 
 
 # ---- item 7: junk records and odd dates never crash ---------------------------------------------------------
