@@ -942,6 +942,51 @@ def test_a_name_holds_what_any_branch_gave_it_and_a_helper_returns_what_it_retur
     assert codes(src) == [("GDPR203", 19)]
 
 
+def test_a_name_holds_what_a_try_body_or_any_handler_gave_it():
+    """After a `try`, a name holds what its body (and `else`) gave it or what a handler did, as after
+    an `if`: a handler that sets it to nothing on error does not wipe what the body read (found by a
+    fresh user: `user = authenticate(...)`, `except: user = None`, then logged); a handler that
+    starts where the body stopped keeps the body's value; a name masked in the body and set to
+    nothing in every handler holds nothing."""
+    src = '''
+    import logging
+
+    log = logging.getLogger(__name__)
+
+    def greet(member):
+        try:
+            email = member.email
+        except AttributeError:
+            email = None
+        log.info("greeting %s", email)
+
+    def retry(member):
+        try:
+            email = member.email
+            raise RuntimeError()
+        except RuntimeError:
+            log.info("retrying %s", email)
+
+    def masked(member):
+        try:
+            email = member.email
+            email = "***"
+        except AttributeError:
+            email = None
+        else:
+            email = "-"
+        log.info("masked %s", email)
+
+    def fallback(member):
+        try:
+            email = "-"
+        except AttributeError:
+            email = member.email
+        log.info("fallback %s", email)
+    '''
+    assert codes(src) == [("GDPR301", 10), ("GDPR301", 17), ("GDPR301", 34)]
+
+
 def test_relative_imports_and_instances_by_their_class(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {
         "pkg/__init__.py": "",

@@ -293,14 +293,27 @@ class Walker:
                         self._remember_path(target, item.item, env)
                 self.block(stmt.body.body, env)
             elif isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
+                # a handler starts from what was known before the `try` or after its body (the error
+                # may come anywhere in it); afterwards a name holds what the body (and its `else`) or
+                # any handler gave it, as after an `if` (`user = login(...)`, or `user = None` on error)
+                before = dict(env.taint)
                 self.block(stmt.body.body, env)
+                after = dict(env.taint)
                 carried = self.sinks.error_taint(stmt.body, env) if stmt.handlers else EMPTY
+                merged: dict[str, frozenset] = {}
                 for handler in stmt.handlers:
+                    env.taint = dict(before)
+                    _merge_into(env.taint, after)
                     if handler.name is not None and isinstance(handler.name.name, cst.Name):
                         env.taint[handler.name.name.value] = carried
                     self.block(handler.body.body, env)
+                    _merge_into(merged, env.taint)
+                env.taint = after
                 if stmt.orelse:
                     self.block(stmt.orelse.body.body, env)
+                if stmt.handlers:
+                    _merge_into(merged, env.taint)
+                    env.taint = merged
                 if stmt.finalbody:
                     self.block(stmt.finalbody.body.body, env)
             elif isinstance(stmt, cst.Match):
