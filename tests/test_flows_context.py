@@ -987,6 +987,42 @@ def test_a_name_holds_what_a_try_body_or_any_handler_gave_it():
     assert codes(src) == [("GDPR301", 10), ("GDPR301", 17), ("GDPR301", 34)]
 
 
+def test_a_name_holds_what_any_case_of_a_match_gave_it():
+    """Each `case` starts from what was known before the `match`, as each branch of an `if`: a case
+    that sets a name to nothing does not wipe what another case read, and with no case that takes
+    anything (`case _:`, `case other:`) what the name held before may stay; with one, it does not."""
+    src = '''
+    import logging
+
+    log = logging.getLogger(__name__)
+
+    def contact(member, kind):
+        match kind:
+            case "mail":
+                found = member.email
+            case _:
+                found = None
+        log.info("contact %s", found)
+
+    def anonymised(member, kind):
+        email = member.email
+        match kind:
+            case "anon":
+                email = None
+        log.info("anonymised %s", email)
+
+    def always(member, kind):
+        email = member.email
+        match kind:
+            case "anon":
+                email = None
+            case other:
+                email = "-"
+        log.info("always %s", email)
+    '''
+    assert codes(src) == [("GDPR301", 11), ("GDPR301", 18)]
+
+
 def test_relative_imports_and_instances_by_their_class(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {
         "pkg/__init__.py": "",

@@ -317,9 +317,18 @@ class Walker:
                 if stmt.finalbody:
                     self.block(stmt.finalbody.body.body, env)
             elif isinstance(stmt, cst.Match):
+                # each case starts from what was known before the `match`, as each branch of an `if`;
+                # with no case that matches anything (`case _:`), what was known before may stay too
                 self.calls(stmt.subject, env)
+                before = dict(env.taint)
+                merged = {}
                 for case in stmt.cases:
+                    env.taint = dict(before)
                     self.block(case.body.body, env)
+                    _merge_into(merged, env.taint)
+                if not any(_matches_anything(case) for case in stmt.cases):
+                    _merge_into(merged, before)
+                env.taint = merged
 
     def _class_attrs(self, cls: cst.ClassDef, env: Env) -> None:
         """Record ``self.x = ...`` kinds from ``__init__`` so methods see ``self.logger`` as a logger."""
@@ -423,6 +432,12 @@ class Walker:
             if skip_outer and call is expr:
                 continue
             self.sinks.check_call(call, env)
+
+
+def _matches_anything(case: cst.MatchCase) -> bool:
+    """Whether a `case` takes whatever it is given: `case _:` or `case name:`, with no guard."""
+    pattern = case.pattern
+    return case.guard is None and isinstance(pattern, cst.MatchAs) and pattern.pattern is None
 
 
 def _merge_into(merged: dict[str, frozenset], taint: dict[str, frozenset]) -> None:
