@@ -1023,6 +1023,42 @@ def test_a_name_holds_what_any_case_of_a_match_gave_it():
     assert codes(src) == [("GDPR301", 11), ("GDPR301", 18)]
 
 
+def test_a_loop_over_a_name_bound_to_a_query_and_an_annotated_local_hold_the_records_class(tmp_path, monkeypatch):
+    """`members = Member.objects.filter(...)`, then `for m in members`, gives `m` a Member, as a loop
+    over the query itself does; `entry: Member = raw` holds a Member whatever `raw` is (found by a
+    fresh user, both missed). Look-alikes: a loop over a name bound to something else, and a local
+    annotated with a class that is no record, say nothing."""
+    found = scan_tree(tmp_path, monkeypatch, {"club/models.py": '''
+    import logging
+
+    from django.db import models
+
+    log = logging.getLogger(__name__)
+
+
+    class Member(models.Model):
+        nickname = models.CharField(max_length=80)  # gdpr: retention=P1Y basis=contract
+
+
+    class Badge(models.Model):
+        nickname = models.CharField(max_length=80)
+
+
+    def roll_call(club, raw, badges_raw):
+        members = Member.objects.filter(club=club)
+        for m in members:
+            log.info("present: %s", m.nickname)
+        entry: Member = raw
+        log.info("entry %s", entry.nickname)
+        badges = Badge.objects.filter(club=club)
+        for b in badges:
+            log.info("badge %s", b.nickname)
+        plain: Badge = badges_raw
+        log.info("plain %s", plain.nickname)
+    '''})
+    assert found == [("club/models.py", 19, "GDPR301"), ("club/models.py", 21, "GDPR301")]
+
+
 def test_relative_imports_and_instances_by_their_class(tmp_path, monkeypatch):
     found = scan_tree(tmp_path, monkeypatch, {
         "pkg/__init__.py": "",

@@ -269,9 +269,10 @@ class Walker:
                 env.taint = merged
             elif isinstance(stmt, (cst.For,)):
                 self.calls(stmt.iter, env)
-                cls = self.flow.class_of(stmt.iter) if isinstance(stmt.iter, cst.Call) else None
-                if cls and isinstance(stmt.target, cst.Name):  # for q in Queue.objects.filter(...)
-                    env.typed[stmt.target.value] = cls
+                cls = self.flow.class_of(stmt.iter) if isinstance(stmt.iter, cst.Call) else (
+                    env.lookup("typed", stmt.iter.value) if isinstance(stmt.iter, cst.Name) else None)
+                if cls and isinstance(stmt.target, cst.Name):  # for q in Queue.objects.filter(...), or in
+                    env.typed[stmt.target.value] = cls  # `queues` bound to it (`queues = Queue.objects...`)
                 origin = self.flow.origin_of(stmt.iter, env)
                 if origin and isinstance(stmt.target, cst.Name):  # for url in settings.WEBHOOK_URLS
                     env.origins[f"@iter:{stmt.target.value}"] = origin
@@ -364,8 +365,6 @@ class Walker:
                 self._remember_path(target.target, small.value, env)
         elif isinstance(small, cst.AnnAssign):
             cls = self.flow.class_of(small.annotation.annotation)
-            if cls and isinstance(small.target, cst.Name):  # q: Queue
-                env.typed[small.target.value] = cls
             if small.value is not None:
                 self.calls(small.value, env)
                 value_taint = flow.taint(small.value, env)
@@ -374,6 +373,8 @@ class Walker:
                     kind = flow.annotation_kind(small.annotation.annotation)
                     if kind:
                         env.kinds[small.target.value] = kind
+            if cls and isinstance(small.target, cst.Name):  # `q: Queue`, `entry: Member = raw`: the
+                env.typed[small.target.value] = cls  # annotation says what it holds, whatever the value
         elif isinstance(small, cst.AugAssign):
             self.calls(small.value, env)
             added = flow.taint(small.value, env)
