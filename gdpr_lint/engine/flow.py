@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from gdpr_lint.classify import Classifier, Match
-from gdpr_lint.engine.names import Resolver, dotted, last_name, qualified, string_value
+from gdpr_lint.engine.names import (
+    Resolver,
+    dotted,
+    joined,
+    last_name,
+    qualified,
+    string_value,
+)
 from gdpr_lint.engine.tree import children
 from gdpr_lint.policy import Policy, name_words, split_words
 
@@ -618,18 +625,8 @@ class Flow:
             return "".join(out)
         if isinstance(node, cst.ConcatenatedString) or (
                 isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)):
-            # the pieces in order, in a loop (libcst nests joined literals to the right, `+` to the left:
-            # thousands in a row), each read as above; the first must be known, the others may not be
-            pieces: list[cst.BaseExpression] = []
-            todo: list[cst.BaseExpression] = [node]
-            while todo:
-                cur = todo.pop()
-                if isinstance(cur, cst.ConcatenatedString) or (
-                        isinstance(cur, cst.BinaryOperation) and isinstance(cur.operator, cst.Add)):
-                    todo += [cur.right, cur.left]
-                else:
-                    pieces.append(cur)
-            texts = [self.string_of(piece, env) for piece in pieces]
+            # each piece read as above; the first must be known, the others may not be
+            texts = [self.string_of(piece, env) for piece in joined(node, plus=True)]
             if texts[0] is None:
                 return None
             return "".join(t if t is not None else "{}" for t in texts)
@@ -839,16 +836,11 @@ class Flow:
                 if isinstance(part, cst.FormattedStringExpression):
                     out |= t(part.expression, env, d)
             return out
-        if kind is cst.ConcatenatedString:  # f"a {phone}" f" b": implicitly joined literals, read in a
-            # loop (libcst nests each in the next: thousands in a row would pass the depth bound)
+        if kind is cst.ConcatenatedString:  # f"a {phone}" f" b": implicitly joined literals (thousands in
+            # a row would pass the depth bound if read by recursion)
             out = EMPTY
-            stack = [node]
-            while stack:
-                cur = stack.pop()
-                if type(cur) is cst.ConcatenatedString:
-                    stack += [cur.right, cur.left]
-                else:
-                    out |= t(cur, env, d)
+            for piece in joined(node):
+                out |= t(piece, env, d)
             return out
         if kind is cst.BinaryOperation:
             out = EMPTY

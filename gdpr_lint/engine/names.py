@@ -35,18 +35,27 @@ def last_name(node: cst.CSTNode) -> str:
     return ""
 
 
-def string_value(node: cst.CSTNode) -> str | None:
-    """The value of a plain string literal (concatenations of literals included), else ``None``.
-    Joined literals are read in a loop: libcst nests each in the next (3,000 of them in a row)."""
-    out: list[str] = []
+def joined(node: cst.CSTNode, plus: bool = False) -> list[cst.CSTNode]:
+    """The pieces of implicitly joined literals (``"a" f"{b}" "c"``), and with ``plus`` of a chain
+    of ``+`` too, in source order; ``[node]`` for anything else.  Read in a loop: libcst nests each
+    joined literal in the next (3,000 of them in a row) and each ``+`` in the one after it."""
+    out: list[cst.CSTNode] = []
     todo = [node]
     while todo:
         cur = todo.pop()
-        kind = type(cur)
-        if kind is cst.ConcatenatedString:
+        if type(cur) is cst.ConcatenatedString or (plus and type(cur) is cst.BinaryOperation
+                                                   and type(cur.operator) is cst.Add):
             todo += [cur.right, cur.left]
-            continue
-        if kind is not cst.SimpleString:
+        else:
+            out.append(cur)
+    return out
+
+
+def string_value(node: cst.CSTNode) -> str | None:
+    """The value of a plain string literal (concatenations of literals included), else ``None``."""
+    out: list[str] = []
+    for cur in joined(node):
+        if type(cur) is not cst.SimpleString:
             return None
         try:
             value = cur.evaluated_value

@@ -248,25 +248,16 @@ class Walker:
             elif isinstance(stmt, cst.If):
                 # each branch starts from what was known before the `if`; afterwards a name holds
                 # what any branch gave it (`source = ("ip", ip)` in one branch, an id in another)
-                before = dict(env.taint)
-                merged: dict[str, frozenset] = {}
-                self.calls(stmt.test, env)
-                self.block(stmt.body.body, env)
-                _merge_into(merged, env.taint)
-                orelse, exhaustive = stmt.orelse, False
-                while orelse is not None:
-                    env.taint = dict(before)
-                    if isinstance(orelse, cst.If):
-                        self.calls(orelse.test, env)
-                        self.block(orelse.body.body, env)
-                        orelse = orelse.orelse
+                branches: list[tuple[cst.BaseExpression | None, list]] = []
+                branch: cst.If | cst.Else | None = stmt
+                while branch is not None:
+                    if isinstance(branch, cst.If):
+                        branches.append((branch.test, branch.body.body))
+                        branch = branch.orelse
                     else:
-                        self.block(orelse.body.body, env)
-                        orelse, exhaustive = None, True
-                    _merge_into(merged, env.taint)
-                if not exhaustive:
-                    _merge_into(merged, before)
-                env.taint = merged
+                        branches.append((None, branch.body.body))
+                        branch = None
+                self._merged(env, branches, falls_through=branches[-1][0] is not None)
             elif isinstance(stmt, (cst.For,)):
                 self.calls(stmt.iter, env)
                 cls = self.flow.class_of(stmt.iter) if isinstance(stmt.iter, cst.Call) else (
@@ -321,15 +312,24 @@ class Walker:
                 # each case starts from what was known before the `match`, as each branch of an `if`;
                 # with no case that matches anything (`case _:`), what was known before may stay too
                 self.calls(stmt.subject, env)
-                before = dict(env.taint)
-                merged = {}
-                for case in stmt.cases:
-                    env.taint = dict(before)
-                    self.block(case.body.body, env)
-                    _merge_into(merged, env.taint)
-                if not any(_matches_anything(case) for case in stmt.cases):
-                    _merge_into(merged, before)
-                env.taint = merged
+                self._merged(env, [(None, case.body.body) for case in stmt.cases],
+                             falls_through=not any(_matches_anything(case) for case in stmt.cases))
+
+    def _merged(self, env: Env, branches: list[tuple[cst.BaseExpression | None, list]], falls_through: bool) -> None:
+        """Walk each of ``branches`` (its test, when it has one, and its statements) from what was
+        known before them; afterwards a name holds what any branch gave it, and what it held before
+        when control may pass none of them (``falls_through``)."""
+        before = dict(env.taint)
+        merged: dict[str, frozenset] = {}
+        for test, body in branches:
+            env.taint = dict(before)
+            if test is not None:
+                self.calls(test, env)
+            self.block(body, env)
+            _merge_into(merged, env.taint)
+        if falls_through:
+            _merge_into(merged, before)
+        env.taint = merged
 
     def _class_attrs(self, cls: cst.ClassDef, env: Env) -> None:
         """Record ``self.x = ...`` kinds from ``__init__`` so methods see ``self.logger`` as a logger."""
