@@ -238,3 +238,50 @@ def test_import_statements_are_found_in_every_kind_of_block_in_source_order():
     found = [cst.Module([]).code_for_node(node).rstrip("; ") for node in import_statements(module)]
     assert found == ["import a", "import b", "from c import d", "import e", "from f import g", "import h",
                      "import i", "import j", "import k", "import l", "import m", "import n", "import o"]
+
+
+def _long(*shapes: str) -> str:
+    """A module longer than two pieces: each shape between blocks of plain functions."""
+    from gdpr_lint.engine.tree import PIECE_CHARS
+
+    filler = "".join(f"\n\ndef filler_{i}(a, b):\n    c = a + b\n    return c * {i}\n" for i in range(PIECE_CHARS // 30))
+    return "import os\n" + "".join(filler + shape for shape in shapes) + filler
+
+
+PIECE_CASES = {
+    "trailing-comments": _long("\n\nclass A:\n    x = 1\n    # indented after the block\n\n# at the first column\n",
+                               "\n\n\n# a comment\n\n@decorator\n\nclass B:\n    pass\n    # end\n"),
+    "string-with-a-definition": _long('\n\nTEXT = """\n\n\ndef not_code():\n\n\nclass Neither:\n"""\n'),
+    "decorator-then-blank": _long("\n\n@decorator\n\n\ndef f():\n    pass\n"),
+    "tab-indented-later": _long("\n\ndef t():\n\tif x:\n\t\treturn 1\n"),
+    "crlf": _long("\n").replace("\n", "\r\n"),
+    "no-trailing-newline": _long("").rstrip("\n"),
+    "async-and-form-feed": _long("\n\nasync def g():\n    await h()\n\x0c\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PIECE_CASES))
+def test_a_long_module_parsed_in_pieces_is_the_module_parsed_whole(name, monkeypatch):
+    from gdpr_lint.engine.tree import parse_module
+
+    source = PIECE_CASES[name]
+    whole = cst.parse_module(source)
+    calls: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
+    fast = parse_module(source)
+    assert fast.code == source
+    assert fast.deep_equals(whole)
+    assert len(calls) > 2 and calls[0] < len(source)  # read in pieces (then whole where a piece failed)
+
+
+def test_a_syntax_error_in_a_long_module_is_the_whole_text_s():
+    from gdpr_lint.engine.tree import parse_module
+
+    source = _long("\n\ndef broken(:\n    pass\n")
+    with pytest.raises(cst.ParserSyntaxError) as whole:
+        cst.parse_module(source)
+    with pytest.raises(cst.ParserSyntaxError) as raised:
+        parse_module(source)
+    assert (raised.value.raw_line, raised.value.raw_column) == (whole.value.raw_line, whole.value.raw_column)
+    assert raised.value.raw_line > source[:source.index("def broken")].count("\n")
