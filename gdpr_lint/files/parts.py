@@ -168,21 +168,26 @@ def members(source_lines: list[str], masked: list[str], first: int, last: int
 
 
 class _Last:
-    """The result for the last text a function was given: a big module is cut by the survey and
-    again by the analysis, and focused, cut and checked for its rights from the same text (in one
-    process, one after the other).  One text is kept, not a growing cache."""
+    """The results for the last two texts a function was given: a big module is cut by the survey
+    and again by the analysis, focused, split (the cut's text, a second text) and checked for its
+    rights and imports from the same text (in one process, one after the other).  Two texts are
+    kept, not a growing cache."""
 
     __slots__ = ("last",)
 
     def __init__(self) -> None:
-        self.last: tuple[str, object] | None = None  # (text, result): replaced in one assignment
+        self.last: tuple = ()  # ((text, result), ...), newest first: replaced in one assignment
 
     def get(self, text: str, compute):
         last = self.last  # (read once: another thread may replace it meanwhile)
-        if last is not None and (text is last[0] or text == last[0]):
-            return last[1]
+        for held, result in last:
+            if text is held:
+                return result
+        for held, result in last:
+            if text == held:
+                return result
         result = compute(text)
-        self.last = (text, result)
+        self.last = ((text, result), *last[:1])
         return result
 
 
