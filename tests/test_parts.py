@@ -207,6 +207,22 @@ def test_the_last_text_read_is_answered_again_and_another_text_afresh(monkeypatc
     assert parts.masked_lines(two) != parts.masked_lines(one)
 
 
+def test_the_text_read_before_the_last_is_answered_again_without_reading_it(monkeypatch):
+    """The analysis splits a big module's cut text, then reads the whole text's imports and its
+    statements again (the rights check): the answers for the last two texts are kept, each
+    computed once; a third text pushes the oldest out."""
+    one, two, three = generated(25), generated(30), generated(35)
+    read: list[int] = []
+    definitions = parts.definitions
+    monkeypatch.setattr(parts, "definitions", lambda o, m: read.append(len(o)) or definitions(o, m))
+    for text in (one, two, "".join(one), two, one):
+        parts.top_level(text)
+    assert len(read) == 2
+    parts.top_level(three)
+    parts.top_level(one)  # (two and three kept)
+    assert len(read) == 4
+
+
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
 def test_a_string_continued_by_a_backslash_keeps_the_lines_of_its_file(tmp_path, newline):
     """A one-quote string continued with a backslash before the line break: with CRLF endings the
