@@ -285,3 +285,28 @@ def test_a_syntax_error_in_a_long_module_is_the_whole_text_s():
         parse_module(source)
     assert (raised.value.raw_line, raised.value.raw_column) == (whole.value.raw_line, whole.value.raw_column)
     assert raised.value.raw_line > source[:source.index("def broken")].count("\n")
+
+
+@pytest.mark.parametrize("name", sorted(PIECE_CASES))
+def test_python_s_tree_of_a_long_module_read_in_pieces_is_the_whole_text_s(name, monkeypatch):
+    from gdpr_lint.engine.tree import python_tree
+
+    source = PIECE_CASES[name]
+    whole = ast.dump(ast.parse(source), include_attributes=True)
+    calls: list[int] = []
+    parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda text: calls.append(len(text)) or parse(text))
+    assert ast.dump(python_tree(source), include_attributes=True) == whole
+    assert len(calls) > 2
+
+
+def test_a_syntax_error_in_a_long_module_read_by_python_is_the_whole_text_s():
+    from gdpr_lint.engine.tree import python_tree
+
+    source = _long("\n\nx = '''\n\ndef inside_a_string():\n", "\n\ndef broken(:\n    pass\n")
+    with pytest.raises(SyntaxError) as whole:
+        ast.parse(source)
+    with pytest.raises(SyntaxError) as raised:
+        python_tree(source)
+    assert (raised.value.lineno, raised.value.offset, raised.value.msg) == (
+        whole.value.lineno, whole.value.offset, whole.value.msg)

@@ -18,7 +18,7 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from gdpr_lint.engine.tree import children
+from gdpr_lint.engine.tree import children, python_tree
 from gdpr_lint.survey.astnames import walk
 
 _STATEMENT = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
@@ -151,7 +151,7 @@ class Positions:
     def _index(self) -> bool:
         self._indexed = True
         try:
-            tree = ast.parse(self.source)
+            tree = python_tree(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
         # the ast counts lines as libcst does, and its columns are read on these lines, where no

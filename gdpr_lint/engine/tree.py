@@ -8,6 +8,7 @@ check looks for.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 
@@ -182,25 +183,54 @@ def parse_module(source: str) -> cst.Module:
         base.__post_init__ = original  # type: ignore[method-assign]
 
 
-def _in_pieces(source: str) -> cst.Module | None:
-    """The module parsed in pieces, or ``None`` when it is short, cannot be cut, or a piece does not
-    parse or reads its indentation or line breaks otherwise than the first (the whole text is
-    parsed then, and a syntax error reported from it)."""
+def piece_ends(source: str) -> list[int] | None:
+    """Where a long text is cut into pieces of about :data:`PIECE_CHARS` characters (offsets, the
+    text's end last), each piece ending at a blank line before a definition or a decorator at the
+    first column; ``None`` for a text too short to cut or with no such place."""
     if len(source) < 2 * PIECE_CHARS:
         return None
-    cuts = [0]
+    ends: list[int] = []
     at = PIECE_CHARS
     while at < len(source) - PIECE_CHARS:
         found = _PIECE_END.search(source, at)
         if found is None:
             break
-        cuts.append(found.end())
+        ends.append(found.end())
         at = found.end() + PIECE_CHARS
-    if len(cuts) < 2:
+    return [*ends, len(source)] if ends else None
+
+
+def python_tree(source: str) -> ast.Module:
+    """``ast.parse(source)``, a long text in the pieces :func:`parse_module` reads (Python's parser
+    too takes longer per line the longer its input), each parsed at its own lines.
+
+    Raises:
+        SyntaxError: (and what ``ast.parse`` raises) from a parse of the whole text.
+    """
+    ends = piece_ends(source)
+    if ends is not None:
+        body: list[ast.stmt] = []
+        start = line = 0
+        try:
+            for end in ends:
+                body.extend(ast.parse("\n" * line + source[start:end]).body)
+                line += source.count("\n", start, end)
+                start = end
+            return ast.Module(body=body, type_ignores=[])
+        except SyntaxError:
+            pass  # (a piece cut inside a string, say: the whole text says where the error is)
+    return ast.parse(source)
+
+
+def _in_pieces(source: str) -> cst.Module | None:
+    """The module parsed in pieces, or ``None`` when it is short, cannot be cut, or a piece does not
+    parse or reads its indentation or line breaks otherwise than the first (the whole text is
+    parsed then, and a syntax error reported from it)."""
+    ends = piece_ends(source)
+    if ends is None:
         return None
-    cuts.append(len(source))
     try:
-        pieces = [cst.parse_module(source[a:b]) for a, b in zip(cuts, cuts[1:])]
+        pieces = [cst.parse_module(source[a:b]) for a, b in zip([0, *ends], ends)]
     except cst.ParserSyntaxError:
         return None
     return _joined(pieces)
