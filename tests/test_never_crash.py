@@ -262,6 +262,28 @@ def test_nesting_that_python_accepts_is_still_scanned(tmp_path):
     assert "GDPR901" not in codes(scan_file(tmp_path, source))
 
 
+def test_a_file_s_brackets_are_counted_once_for_its_analysis(tmp_path, monkeypatch):
+    """Whether a file needs libcst at all, and its analysis, both ask how deep its brackets nest:
+    a file of many brackets is read for them once."""
+    from gdpr_lint.engine import budget
+
+    counted: list[int] = []
+    pattern = budget._NOT_BRACKETS
+
+    class Counting:
+        def sub(self, repl, text):
+            counted.append(len(text))
+            return pattern.sub(repl, text)
+
+    monkeypatch.setattr(budget, "_NOT_BRACKETS", Counting())
+    source = "import logging\nlog = logging.getLogger(__name__)\n" + "".join(
+        f"def f{i}(user):\n    log.info('%s', (user.email, [{i}], {{{i}: ({i})}}))\n" for i in range(80))
+    (tmp_path / "brackets_once.py").write_text(source, encoding="utf-8")
+    found = scan.scan([tmp_path], POLICY, root=tmp_path, jobs=1, cache_dir=None).findings
+    assert any(f.code == "GDPR301" for f in found)
+    assert len(counted) == 1
+
+
 @pytest.mark.parametrize("source, expected", [
     ("x = " + "(" * MAX_NESTING + "1" + ")" * MAX_NESTING, 0),
     ("x = " + "(" * (MAX_NESTING + 1) + "1" + ")" * (MAX_NESTING + 1), 1),

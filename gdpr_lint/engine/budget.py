@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from gdpr_lint.files.parts import STRINGS_AND_COMMENTS  # comments and string literals
@@ -349,6 +350,7 @@ _NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
 _LEVEL = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 
 
+@lru_cache(maxsize=2)  # (asked whether the file needs libcst at all, then by its analysis)
 def too_deeply_nested(source: str) -> int:
     """The line where brackets nest deeper than Python allows, or 0.
 
