@@ -55,8 +55,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gdpr_lint.files.parts import STRINGS_AND_COMMENTS  # comments and string literals
 
