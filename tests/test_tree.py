@@ -257,6 +257,8 @@ PIECE_CASES = {
     "crlf": _long("\n").replace("\n", "\r\n"),
     "no-trailing-newline": _long("").rstrip("\n"),
     "async-and-form-feed": _long("\n\nasync def g():\n    await h()\n\x0c\n"),
+    # a line of blanks alone before the empty line (libcst reads it with the block above: found by a fresh user)
+    "blank-line-of-tabs": _long("\n\ndef t():\n    pass\n\t\n", "\n\ndef u():\n    pass\n    \n"),
 }
 
 
@@ -310,3 +312,62 @@ def test_a_syntax_error_in_a_long_module_read_by_python_is_the_whole_text_s():
         python_tree(source)
     assert (raised.value.lineno, raised.value.offset, raised.value.msg) == (
         whole.value.lineno, whole.value.offset, whole.value.msg)
+
+
+def _mixed(seed: int) -> str:
+    """A long module of definitions with every kind of line between them that a piece may end
+    beside: empty lines, lines of blanks, comments at the first column and indented, form feeds,
+    decorators, strings holding a definition; its line breaks LF, CRLF or with lone CRs."""
+    import random
+
+    rand = random.Random(seed)
+    between = ["", "\n", "\n\n", "    \n", "\t\n", "# c\n", "    # indented\n", "\x0c\n", "\n    \n\n", " \n"]
+    out = ["import logging\nlog = logging.getLogger(__name__)\n"]
+    i = 0
+    while sum(map(len, out)) < 25_000:
+        out.append("".join(rand.choice(between) for _ in range(rand.randint(0, 3))))
+        indent = "\t" if rand.random() < 0.05 else "    "
+        decorator = rand.choice(["", "", "", "@decorator\n", "@decorator\n\n"])
+        shape = rand.random()
+        if shape < 0.5:
+            body = "".join(f"{indent}log.info('%s', user.email)\n" for _ in range(rand.randint(1, 10)))
+            out.append(f"{decorator}def f{i}(user):\n{body}{rand.choice(['', indent + '# end' + chr(10), indent + chr(10)])}")
+        elif shape < 0.8:
+            out.append(f"{decorator}class C{i}:\n{indent}email = 1\n{indent}def m(self):\n{indent}{indent}return 2\n")
+        elif shape < 0.9:
+            out.append(f"TEXT{i} = '''\n\ndef inside():\n'''\n")
+        else:
+            out.append(f"if X:\n{indent}def g{i}(): pass\nelse:\n{indent}pass\n")
+        i += 1
+    text = "".join(out)
+    ending = rand.random()
+    return text.replace("\n", "\r\n") if ending < 0.2 else text.replace("\n", "\r", 3) if ending < 0.3 else text
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pieces_agree_with_the_whole_text_whatever_stands_between_definitions(seed):
+    from gdpr_lint.engine.tree import parse_module, python_tree
+
+    source = _mixed(seed)
+    try:
+        whole = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        whole = None
+    if whole is not None:
+        fast = parse_module(source)
+        assert fast.code == whole.code and fast.deep_equals(whole)
+    try:
+        tree = ast.dump(ast.parse(source), include_attributes=True)
+    except SyntaxError:
+        return
+    assert ast.dump(python_tree(source), include_attributes=True) == tree
+
+
+def test_python_s_tree_in_pieces_counts_a_lone_carriage_return_as_python_does():
+    """A lone ``\\r`` is a line break to Python: the pieces after it are read at their lines
+    (found by a fresh user: every finding after one was a line too high)."""
+    from gdpr_lint.engine.tree import python_tree
+
+    source = _long("\n\nx = 1\ry = 2\n")
+    assert ast.dump(python_tree(source), include_attributes=True) == ast.dump(ast.parse(source),
+                                                                            include_attributes=True)

@@ -14,6 +14,8 @@ import re
 
 import libcst as cst
 
+from gdpr_lint.files.source import line_breaks
+
 # Leaves that never contain a name, call, definition or import.
 _SKIPPED: frozenset[type] = frozenset({
     cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
@@ -154,8 +156,10 @@ def _no_validation(self) -> None:
 
 #: a text longer than twice this is parsed in pieces of about this many characters (see parse_module)
 PIECE_CHARS = 10_000
-# where a piece may end: a blank line before a definition or a decorator at the first column
-_PIECE_END = re.compile(r"\n\r?\n(?=(?:async[ \t]+def|def|class)[ \t]|@)")
+# where a piece may end: empty lines between a line that ends in code or a comment (not in a blank:
+# a line of blanks alone is read with the block above it) and a definition or a decorator at the first
+# column
+_PIECE_END = re.compile(r"(?<=\S)(?:\r?\n){2,}(?=(?:async[ \t]+def|def|class)[ \t]|@)")
 
 
 def parse_module(source: str) -> cst.Module:
@@ -213,8 +217,9 @@ def python_tree(source: str) -> ast.Module:
         start = line = 0
         try:
             for end in ends:
-                body.extend(ast.parse("\n" * line + source[start:end]).body)
-                line += source.count("\n", start, end)
+                piece = source[start:end]
+                body.extend(ast.parse("\n" * line + piece).body)
+                line += line_breaks(piece)  # (as Python counts them: a lone `\r` too)
                 start = end
             return ast.Module(body=body, type_ignores=[])
         except SyntaxError:
@@ -244,6 +249,8 @@ def _joined(pieces: list[cst.Module]) -> cst.Module | None:
     first = pieces[0]
     if any(p.default_indent != first.default_indent or p.default_newline != first.default_newline for p in pieces):
         return None
+    if any(line.whitespace.value for p in pieces for line in (*p.header, *p.footer)):
+        return None  # (a line of blanks moved from a piece's end may belong to a block in the whole text)
     body = list(first.body)
     carried = list(first.footer)
     for piece in pieces[1:]:
