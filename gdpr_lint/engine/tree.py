@@ -189,8 +189,9 @@ def parse_module(source: str) -> cst.Module:
 
 def piece_ends(source: str) -> list[int] | None:
     """Where a long text is cut into pieces of about :data:`PIECE_CHARS` characters (offsets, the
-    text's end last), each piece ending at a blank line before a definition or a decorator at the
-    first column; ``None`` for a text too short to cut or with no such place."""
+    text's end last), each piece ending with the empty lines between a line that ends in code or a
+    comment and a definition or a decorator at the first column; ``None`` for a text too short to
+    cut or with no such place."""
     if len(source) < 2 * PIECE_CHARS:
         return None
     ends: list[int] = []
