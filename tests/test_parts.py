@@ -528,3 +528,13 @@ def test_the_code_of_a_text_whose_lines_python_counts_otherwise_is_the_text():
 
     text = 'x = 1\r"""the customer_email"""\ny = row["email"]  # a comment\n'
     assert parts.code_text(text, strings=string_statements(ast.parse(text))) == text
+
+
+def test_a_backslash_before_an_empty_line_ends_its_statement():
+    """``LIMIT = 48 \\`` then an empty line: Python ends the statement there, so the decorator
+    below starts the next one with its class (found by a fresh user: the split of a long module
+    parted a decorator from its class and the file was reported a syntax error)."""
+    source = "LIMIT = 48 \\\n\n# the records\n@register\nclass Signup:\n    email = 1\n\n\ndef after():\n    pass\n"
+    compile(source, "m.py", "exec")
+    assert [(a, b, name, kind) for a, b, name, kind in parts.top_level(source)] == [
+        (1, 1, "", ""), (2, 6, "Signup", "class"), (7, 11, "after", "def")]

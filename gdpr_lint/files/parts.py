@@ -110,6 +110,8 @@ def definitions(originals: list[str], lines: list[str]) -> list[tuple[int, int, 
                         - line.count("]") - line.count("}"), 0)
             last_code = i
             continued = line.rstrip().endswith("\\")
+        else:  # (a backslash joins the next line alone: an empty one ends the statement)
+            continued = False
     if depth or not starts:
         return []
     ends[starts[-1]] = last_code
