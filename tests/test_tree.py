@@ -277,16 +277,46 @@ def test_a_long_module_parsed_in_pieces_is_the_module_parsed_whole(name, monkeyp
     assert len(calls) > 2 and calls[0] < len(source)  # read in pieces (then whole where a piece failed)
 
 
-def test_a_syntax_error_in_a_long_module_is_the_whole_text_s():
+@pytest.mark.parametrize("broken, alone", [("def broken(:\n    pass\n", True), ("if x\n    pass\n", True),
+                                           ("f(a b)\n", True),
+                                           # libcst fails at the piece's end, far below Python's line:
+                                           # the whole text decides
+                                           ("x = (1,\n", False)])
+def test_a_syntax_error_in_a_long_module_is_the_whole_text_s_from_its_piece_alone(broken, alone, monkeypatch):
     from gdpr_lint.engine.tree import parse_module
 
-    source = _long("\n\ndef broken(:\n    pass\n")
+    source = _long("\n\n" + broken, "")
     with pytest.raises(cst.ParserSyntaxError) as whole:
         cst.parse_module(source)
+    calls: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
     with pytest.raises(cst.ParserSyntaxError) as raised:
         parse_module(source)
-    assert (raised.value.raw_line, raised.value.raw_column) == (whole.value.raw_line, whole.value.raw_column)
-    assert raised.value.raw_line > source[:source.index("def broken")].count("\n")
+    assert (raised.value.raw_line, raised.value.raw_column, raised.value.message) == (
+        whole.value.raw_line, whole.value.raw_column, whole.value.message)
+    assert str(raised.value) == str(whole.value)
+    assert raised.value.raw_line > source[:source.index(broken)].count("\n")
+    # its piece raised it: the whole text was not parsed again
+    assert calls and (max(calls) < len(source)) is alone
+
+
+def test_a_piece_that_fails_where_python_reads_newer_syntax_is_left_to_the_whole_text(monkeypatch):
+    from gdpr_lint.engine.tree import PIECE_CHARS, parse_module
+
+    # Python 3.11 refuses `type X = int` (libcst reads it); a piece fails later, cut inside a string of
+    # definitions: the whole text parses
+    text = "\n\ndef not_code():\n    pass" * (PIECE_CHARS // 10)
+    source = _long("\n\ntype X = int\n", f'\n\nTEXT = """{text}\n"""\n')
+    try:
+        whole = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        pytest.skip("libcst cannot parse this syntax")
+    calls: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
+    assert parse_module(source).deep_equals(whole)
+    assert calls[-1] == len(source)
 
 
 @pytest.mark.parametrize("name", sorted(PIECE_CASES))

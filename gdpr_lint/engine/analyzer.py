@@ -41,7 +41,7 @@ from gdpr_lint.engine.reach import (
 from gdpr_lint.engine.record_classes import NO_CLASSES, RecordClasses, Spot
 from gdpr_lint.engine.schemas import SchemaFinder
 from gdpr_lint.engine.sinks import Sinks
-from gdpr_lint.engine.tree import import_statements, parse_module
+from gdpr_lint.engine.tree import import_statements, parse_module, python_syntax_error
 from gdpr_lint.engine.walker import Walker
 from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.files.parts import (
@@ -479,7 +479,7 @@ def _whole_file_syntax_error(path: str, source: str, policy: Policy, found: Find
     """The syntax error of a module read in parts, as Python reports it for the whole file (its
     line and message; a part's own report can name a line of the part, or a wrong one when an
     unclosed string ran into the next part); ``found``, the part's, when Python accepts the file."""
-    where = _python_syntax_error(source)
+    where = python_syntax_error(source)
     if where is None:
         return found
     line, column, message = where
@@ -497,7 +497,7 @@ def _analyze_module(path: str, source: str, part, policy: Policy, classifier: Cl
     try:
         module = parse_module(text)
     except cst.ParserSyntaxError as exc:
-        line, column, message = _python_syntax_error(text) or (exc.raw_line or 1, (exc.raw_column or 0) + 1,
+        line, column, message = python_syntax_error(text) or (exc.raw_line or 1, (exc.raw_column or 0) + 1,
                                                                exc.message)
         expected = exc.message.rpartition(": ")[2]
         if message == "invalid syntax" and expected.startswith("expected"):
@@ -581,20 +581,6 @@ def _class_bases(source: str) -> tuple[tuple[str, str], ...]:
             head, _, rest = base.strip().partition(".")
             found[head, rest] = None
     return tuple(found)
-
-
-def _python_syntax_error(source: str) -> tuple[int, int, str] | None:
-    """``(line, column, message)`` of the error as Python reports it (libcst's position can be a
-    line or two past it, and its message lists tokens); ``None`` when Python accepts the file."""
-    try:
-        ast.parse(source)
-    except SyntaxError as exc:
-        if not exc.lineno:
-            return None
-        return exc.lineno, max(exc.offset or 1, 1), exc.msg
-    except (ValueError, RecursionError, MemoryError):
-        return None
-    return None
 
 
 def _check_imports(ctx: FileContext, flow: Flow) -> None:
