@@ -281,7 +281,9 @@ def test_a_long_module_parsed_in_pieces_is_the_module_parsed_whole(name, monkeyp
                                            ("f(a b)\n", True),
                                            # libcst fails at the piece's end, far below Python's line:
                                            # the whole text decides
-                                           ("x = (1,\n", False)])
+                                           ("x = (1,\n", False),
+                                           # libcst's tokenizer places every error it finds on line 1
+                                           ("y = (1,}\n", False)])
 def test_a_syntax_error_in_a_long_module_is_the_whole_text_s_from_its_piece_alone(broken, alone, monkeypatch):
     from gdpr_lint.engine.tree import parse_module
 
@@ -296,9 +298,26 @@ def test_a_syntax_error_in_a_long_module_is_the_whole_text_s_from_its_piece_alon
     assert (raised.value.raw_line, raised.value.raw_column, raised.value.message) == (
         whole.value.raw_line, whole.value.raw_column, whole.value.message)
     assert str(raised.value) == str(whole.value)
-    assert raised.value.raw_line > source[:source.index(broken)].count("\n")
+    if alone:  # (libcst's tokenizer errors are all on line 1)
+        assert raised.value.raw_line > source[:source.index(broken)].count("\n")
     # its piece raised it: the whole text was not parsed again
     assert calls and (max(calls) < len(source)) is alone
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+def test_a_syntax_error_raised_from_its_piece_reads_as_the_whole_text_s_with_its_lines(newline, monkeypatch):
+    from gdpr_lint.engine.tree import parse_module
+
+    source = _long("\n\ndef broken(:\n    pass\n", "").replace("\n", newline).rstrip()  # (no last line break)
+    with pytest.raises(cst.ParserSyntaxError) as whole:
+        cst.parse_module(source)
+    calls: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
+    with pytest.raises(cst.ParserSyntaxError) as raised:
+        parse_module(source)
+    assert str(raised.value) == str(whole.value)  # (the context printed is the whole text's line)
+    assert raised.value.raw_line > 1000 and max(calls) < len(source)
 
 
 def test_a_piece_that_fails_where_python_reads_newer_syntax_is_left_to_the_whole_text(monkeypatch):
