@@ -320,6 +320,30 @@ def test_a_syntax_error_raised_from_its_piece_reads_as_the_whole_text_s_with_its
     assert raised.value.raw_line > 1000 and max(calls) < len(source)
 
 
+@pytest.mark.parametrize("broken", ["X = {'a': 1,\n", "y = f(a, b,\n", "z = [\n"])
+def test_an_error_at_a_piece_s_end_is_the_whole_text_s_where_the_next_piece_goes_on(broken, monkeypatch):
+    from gdpr_lint.engine.tree import PIECE_CHARS, parse_module
+
+    # the first piece ends right after a bracket left open: libcst fails at the piece's end, the whole
+    # text further on (in the next definition), with other tokens expected (found by a fresh user)
+    head = "import os\n"
+    i = 0
+    while len(head) < PIECE_CHARS:
+        head += f"\n\ndef filler_{i}(a, b):\n    return a + b * {i}\n"
+        i += 1
+    source = head + "\n\n" + broken + "".join(f"\n\ndef after_{j}(a):\n    return a * {j}\n" for j in range(3 * i))
+    with pytest.raises(cst.ParserSyntaxError) as whole:
+        cst.parse_module(source)
+    calls: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
+    with pytest.raises(cst.ParserSyntaxError) as raised:
+        parse_module(source)
+    assert calls[0] == len(head) + 2 + len(broken) + 2  # (the first piece ends after the broken lines)
+    assert (raised.value.raw_line, raised.value.raw_column, str(raised.value)) == (
+        whole.value.raw_line, whole.value.raw_column, str(whole.value))
+
+
 def test_a_piece_that_fails_where_python_reads_newer_syntax_is_left_to_the_whole_text(monkeypatch):
     from gdpr_lint.engine.tree import PIECE_CHARS, parse_module
 
