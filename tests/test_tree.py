@@ -344,6 +344,21 @@ def test_an_error_at_a_piece_s_end_is_the_whole_text_s_where_the_next_piece_goes
         whole.value.raw_line, whole.value.raw_column, str(whole.value))
 
 
+def test_an_error_in_the_last_function_of_a_long_module_is_raised_from_the_last_piece(monkeypatch):
+    from gdpr_lint.engine.tree import parse_module
+
+    source = _long("") + "\n\ndef broken(:\n    pass\n"  # (the last piece ends where the text does)
+    with pytest.raises(cst.ParserSyntaxError) as whole:
+        cst.parse_module(source)
+    calls: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
+    with pytest.raises(cst.ParserSyntaxError) as raised:
+        parse_module(source)
+    assert str(raised.value) == str(whole.value)
+    assert max(calls) < len(source)
+
+
 def test_a_piece_that_fails_where_python_reads_newer_syntax_is_left_to_the_whole_text(monkeypatch):
     from gdpr_lint.engine.tree import PIECE_CHARS, parse_module
 

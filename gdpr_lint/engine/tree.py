@@ -256,8 +256,8 @@ def _in_the_whole_text(exc: cst.ParserSyntaxError, source: str, start: int, end:
 
     The pieces before it parsed, so it starts at a statement of the whole text, and libcst fails at
     the same token either way where that token is followed by the same text: before the piece's
-    last line of code (at its end, an open bracket or a block waits for what the next piece
-    holds, and the whole text fails further on, or not at all).  That is taken as shown only where
+    last line of code, or anywhere in the last piece (at a piece's end, an open bracket or a block
+    waits for what the next piece holds, and the whole text fails further on, or not at all).  That is taken as shown only where
     Python's own parser refuses the whole text too, on the line of libcst's error or one or two
     above (libcst's position can be a line or two past Python's): a piece cut inside a string (or
     syntax newer than this Python, which libcst reads) is left to a parse of the whole text, which
@@ -267,8 +267,8 @@ def _in_the_whole_text(exc: cst.ParserSyntaxError, source: str, start: int, end:
     """
     if not exc.message.startswith("parser error: error at "):
         return None  # (libcst's tokenizer says line 1 of every error it finds: no place to compare)
-    if exc.raw_line >= line_breaks(source[start:end].rstrip()) + 1:
-        return None  # (on the piece's last line of code or after it)
+    if end < len(source) and exc.raw_line >= line_breaks(source[start:end].rstrip()) + 1:
+        return None  # (on the piece's last line of code or after it, and another piece follows)
     python = python_syntax_error(source)
     if python is None:
         return None
