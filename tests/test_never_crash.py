@@ -257,6 +257,28 @@ def test_1000_deep_nesting_is_gdpr901_at_once(tmp_path, opener, closer):
     assert finding.line == 3
 
 
+_CALLS_AFTER = "".join(f"log_{i} = logging.info('x', {i})\n" for i in range(1500))
+
+
+@pytest.mark.parametrize("opener", ["y = (1,", "y = [1,", "y = {'k': 1,", "y = dict(a=1,", "def f(a,"],
+                         ids=["parenthesis", "list", "dict", "call", "signature"])
+def test_an_unclosed_bracket_before_many_lines_is_gdpr901_at_python_s_line(tmp_path, opener):
+    """A bracket never closed, with a thousand lines after it: the budget measures every line after
+    it as nested inside it (beyond the budget), but the file's trouble is its syntax error, where
+    Python says (found by a fresh user: it was GDPR905 about nesting, two thousand lines on)."""
+    source = "import logging\n" + opener + "\n" + _CALLS_AFTER
+    (finding,) = scan_file(tmp_path, source, bound=20)
+    assert (finding.code, finding.line) == ("GDPR901", 2) and "was never closed" in finding.message
+
+
+def test_newer_syntax_beyond_the_budget_stays_gdpr905(tmp_path):
+    """A type alias (Python 3.12), which this Python refuses and libcst reads: not a syntax error of
+    every Python, so the nesting beyond the budget is what is reported."""
+    source = "type Depth = " + "-" * 2100 + "1\n"
+    (finding,) = scan_file(tmp_path, source, bound=20)
+    assert finding.code == "GDPR905" and "nested too deeply" in finding.message
+
+
 def test_nesting_that_python_accepts_is_still_scanned(tmp_path):
     source = "import logging\nuser_email = 1\nlogging.info('%s', " + "(" * 120 + "user_email" + ")" * 120 + ")\n"
     assert "GDPR901" not in codes(scan_file(tmp_path, source))

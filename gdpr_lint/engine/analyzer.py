@@ -209,6 +209,9 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
                     apart = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in apart]
                 return _analyze_parts(path, source, apart, policy, classifier, module_name, project, is_package,
                                       classes=classes)
+            refused = _refused_by_every_python(path, source, policy)
+            if refused is not None:  # (an unclosed bracket: the budget measured the rest as inside it)
+                return [refused], [], []
             line = line or 1
             return [tool_finding(policy, "GDPR905", path, f"file not checked: {problem}", line if focused
                                            is None else focused.lines[min(line, len(focused.lines)) - 1])], [], []
@@ -231,6 +234,26 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
         findings.append(tool_finding(policy, "GDPR905", path, "file too large to follow data flow completely; "
                                      "logging, storage and processor checks stopped part-way"))
     return _finished(findings, ctx.suppressed), ctx.suppressed, ctx.inventory
+
+
+#: the syntax errors of Python's parser that no version of Python reads otherwise (libcst, which
+#: reads newer syntax, refuses them too): a bracket never closed (not an unterminated string: an
+#: f-string's field over several lines, Python 3.12's, is one for Python 3.11)
+_NO_PYTHON_READS = ("was never closed",)
+
+
+def _refused_by_every_python(path: str, source: str, policy: Policy) -> Finding | None:
+    """GDPR901 at Python's line for a file beyond the analysis budget only because of its syntax
+    error, or ``None``.  The budget measures a text as code: after a bracket that is never closed,
+    every line after it counts as nested inside it (a thousand lines of calls measure beyond the
+    budget), and the file would be reported beyond the budget far from the error.  Only errors that
+    no Python reads are taken (:data:`_NO_PYTHON_READS`): syntax newer than this Python may be
+    beyond the budget as well, and is reported so."""
+    where = python_syntax_error(source)
+    if where is None or not any(words in where[2] for words in _NO_PYTHON_READS):
+        return None
+    line, column, message = where
+    return tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {message}", line, column)
 
 
 def _fields_alone(path: str, source: str, policy: Policy, classifier: Classifier, module_name: str, project,
