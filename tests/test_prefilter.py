@@ -111,6 +111,40 @@ def test_opens_files_that_may_yield_a_finding(source):
     assert PF.may_yield(source)
 
 
+@pytest.mark.parametrize("source, owned", [
+    # `self` is the class around it: a customer's name, not a widget's, whichever comes first
+    ("class Widget:\n    pass\n\nclass Customer:\n    def label(self):\n        return self.name\n", True),
+    ("class Customer:\n    def label(self):\n        return self.name\n\nclass Widget:\n    pass\n", True),
+    ("class Customer:\n    pass\n\nclass Widget:\n    def label(self):\n        return self.name\n", False),
+    ("class Widget:\n    def label(self):\n        return self.name\n\nclass Customer:\n    pass\n", False),
+    # a class inside a person's class: the walk goes back to the outer class, then to none
+    ("class Customer:\n    def label(self):\n        return self.name\n\n    class Meta:\n"
+     "        ordering = ['id']\n", True),
+    ("class Widget:\n    def label(self):\n        return self.name\n\nclass Customer:\n    class Meta:\n"
+     "        ordering = ['id']\n", False),
+    # a key or an attribute's tail with the weak word, on an owner about a person
+    ("def f(customer):\n    return customer['city']\n", True),
+    ("def f(user):\n    return user.home_city\n", True),
+    ("def f(user, widget):\n    return widget['city']\n", False),
+])
+def test_a_weak_word_counts_with_the_owner_the_engine_would_give_it(source, owned):
+    """The weak-word walk of :meth:`Prefilter.why` (one walk of the whole file): the classes around
+    a name are what ``self`` is, and only while the walk is inside them."""
+    assert (PF.why(source)[0] == "words") is owned
+
+
+def test_walk_inner_gives_walk_s_nodes_in_walk_s_order_but_names_constants_and_operators():
+    import ast
+
+    from gdpr_lint.survey.astnames import LEAVES, walk, walk_inner
+
+    for path in sorted((ROOT / "gdpr_lint").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert list(walk_inner(tree)) == [n for n in walk(tree) if type(n) not in LEAVES], path
+    assert {ast.Name, ast.Constant, ast.Add, ast.And, ast.Eq, ast.Not, ast.Load} <= LEAVES
+    assert not LEAVES & {ast.Attribute, ast.Call, ast.Subscript, ast.JoinedStr}
+
+
 def test_a_file_read_again_for_its_code_asks_no_name_twice():
     """A file whose words may be only in its comments or docstring is read again for its code
     (:meth:`Prefilter.why`): the names refused the first time, before the one accepted, are not

@@ -19,7 +19,7 @@ from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionPr
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from gdpr_lint.engine.tree import children, python_tree
-from gdpr_lint.survey.astnames import walk
+from gdpr_lint.survey.astnames import walk_inner
 
 _STATEMENT = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 _TRY_STAR = (getattr(cst, "TryStar", None), getattr(ast, "TryStar", None))
@@ -204,7 +204,7 @@ class Positions:
             elif kind is cst.FormattedString:
                 return
             stack.extend(reversed(children(cur)))
-        found = [n for tree in trees for n in walk(tree) if type(n) is ast.Call]
+        found = [n for tree in trees for n in walk_inner(tree) if type(n) is ast.Call]
         if len(found) != len(calls):
             return
         found.sort(key=lambda n: (n.lineno, n.col_offset, -n.end_lineno, -n.end_col_offset))

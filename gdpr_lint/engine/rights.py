@@ -34,7 +34,7 @@ from pathlib import Path
 
 from gdpr_lint.engine.stores import Stores, _dotted, _names
 from gdpr_lint.findings import Finding
-from gdpr_lint.survey.astnames import walk
+from gdpr_lint.survey.astnames import walk_inner
 
 OBJECT = "object:"  # the type of an object of a project class that is not a store: ``object:`` + its class
 MAX_DEPTH = 6  # calls followed from a routine into the project's functions
@@ -104,7 +104,7 @@ class Code:
                                 self._receivers.setdefault(name, []).append(
                                     (fn, fn.names.resolve(sender) if sender is not None else ""))
                 tree = self._trees.get(module)
-                for node in walk(tree) if tree is not None else ():
+                for node in walk_inner(tree) if tree is not None else ():
                     if isinstance(node, ast.Call) and _callee(node.func) in self.words.signal_connects and node.args and isinstance(
                             node.func, ast.Attribute) and isinstance(node.args[0], ast.Name):
                         fn = by_name.get(node.args[0].id)

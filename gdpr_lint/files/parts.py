@@ -106,8 +106,10 @@ def definitions(originals: list[str], lines: list[str]) -> list[tuple[int, int, 
                 starts.append(i)
             decorated = line.startswith("@")
         if stripped:
-            depth = max(depth + line.count("(") + line.count("[") + line.count("{") - line.count(")")
-                        - line.count("]") - line.count("}"), 0)
+            if "(" in line or ")" in line or "[" in line or "]" in line or "{" in line or "}" in line:
+                # (most lines hold no bracket: a few scans that stop at one, not six counts)
+                depth = max(depth + line.count("(") + line.count("[") + line.count("{") - line.count(")")
+                            - line.count("]") - line.count("}"), 0)
             last_code = i
             continued = line.rstrip().endswith("\\")
         else:  # (a backslash joins the next line alone: an empty one ends the statement)
@@ -261,8 +263,9 @@ def logical_lines(masked: list[str]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     depth, first = 0, 0
     for k, code in enumerate(masked):
-        depth = max(depth + code.count("(") + code.count("[") + code.count("{") - code.count(")")
-                    - code.count("]") - code.count("}"), 0)
+        if "(" in code or ")" in code or "[" in code or "]" in code or "{" in code or "}" in code:
+            depth = max(depth + code.count("(") + code.count("[") + code.count("{") - code.count(")")
+                        - code.count("]") - code.count("}"), 0)
         if depth == 0 and not code.rstrip().endswith("\\"):
             out.append((first, k))
             first = k + 1

@@ -42,6 +42,10 @@ def bind_import(aliases: dict[str, str], stmt: ast.Import) -> None:
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+#: nodes with no child node but the ``ctx`` of a name: names, constants and operators (a walk that
+#: reads none of them need not visit them)
+LEAVES = frozenset({ast.Name, ast.Constant, *(c for base in (ast.operator, ast.boolop, ast.cmpop, ast.unaryop,
+                                                              ast.expr_context) for c in base.__subclasses__())})
 
 
 def child_fields(kind: type) -> tuple[str, ...]:
@@ -102,6 +106,30 @@ def walk(node: ast.AST):
         yield node
 
 
+def walk_inner(node: ast.AST):
+    """:func:`walk` without the :data:`LEAVES` (names, constants, operators): the other nodes, in
+    the same order, for a reader that looks for none of those."""
+    todo = deque([node])
+    pop, append = todo.popleft, todo.append
+    while todo:
+        node = pop()
+        push_inner_children(node, append)
+        yield node
+
+
+def push_inner_children(node: ast.AST, push, AST=ast.AST, leaves=LEAVES) -> None:
+    """``push`` each child node of ``node`` but the :data:`LEAVES`, in ``ast.iter_child_nodes``'s
+    order (inlined, without the ``ctx`` of names)."""
+    for name in child_fields(type(node)):
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, AST) and type(item) not in leaves:
+                    push(item)
+        elif isinstance(value, AST) and type(value) not in leaves:
+            push(value)
+
+
 def assigns_and_calls(fn: ast.AST) -> tuple[list[ast.Assign], list[ast.Call]]:
     """The assignments and the calls under ``fn`` (a function), each in :func:`walk`'s order: one
     walk shared by the readers of a function's flows (:mod:`~gdpr_lint.survey.summaries`,
@@ -111,7 +139,7 @@ def assigns_and_calls(fn: ast.AST) -> tuple[list[ast.Assign], list[ast.Call]]:
         assigns: list[ast.Assign] = []
         calls: list[ast.Call] = []
         Assign, Call = ast.Assign, ast.Call
-        for node in walk(fn):
+        for node in walk_inner(fn):  # (neither is a leaf: the same order as walk's)
             kind = type(node)
             if kind is Call:
                 calls.append(node)

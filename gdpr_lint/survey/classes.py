@@ -15,7 +15,7 @@ import bisect
 import re
 
 from gdpr_lint.policy import split_words
-from gdpr_lint.survey.astnames import bind_import, block_fields, walk
+from gdpr_lint.survey.astnames import bind_import, block_fields, walk, walk_inner
 
 #: text that may declare a record by a call, or a SQLAlchemy Core table: a file holding none of it
 #: declares records only by classes (the survey and engine.fields both read it so)
@@ -213,7 +213,7 @@ def _loaded_modules(tree: ast.Module, package: str) -> set[str]:
     load by a literal name (``import_module(".b", package="a")`` or ``"a"`` as the second argument
     resolved too); a name the code computes is not known."""
     out: set[str] = set()
-    for node in walk(tree):
+    for node in walk_inner(tree):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         func = node.func

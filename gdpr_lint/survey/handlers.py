@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from gdpr_lint.survey.astnames import dotted, last_name, walk
+from gdpr_lint.survey.astnames import dotted, last_name, walk_inner
 
 
 def _dotted(node: ast.AST) -> str:
@@ -59,7 +59,7 @@ def caught_exceptions(tree: ast.Module, names) -> list[list]:
             continue
         types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
         logs = False
-        for sub in walk(ast.Module(body=node.body, type_ignores=[])):
+        for sub in walk_inner(ast.Module(body=node.body, type_ignores=[])):
             if isinstance(sub, ast.Raise) or (isinstance(sub, ast.Call) and _writes_log(sub.func, names)):
                 logs = True
                 break
@@ -79,7 +79,7 @@ def registered_handlers(tree: ast.Module, names) -> list[list]:
     ``app.register_error_handler(ApiError, handle)``."""
     functions = {stmt.name: stmt for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
     given: list[tuple[ast.AST, list]] = []  # (the exception class, the handler's statements)
-    for node in walk(tree):
+    for node in walk_inner(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
                 if isinstance(dec, ast.Call) and dec.args and last_name(dec.func) in names.handler_decorators:
@@ -110,7 +110,7 @@ def _how_it_logs(body: list, names) -> list:
                 code = _server_error_from(stmt.test, names.code_attributes)
                 todo.append((stmt.body, code if code is not None else guard))
                 todo.append((stmt.orelse, guard))
-                nodes = walk(stmt.test)
+                nodes = walk_inner(stmt.test)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             else:
@@ -118,10 +118,10 @@ def _how_it_logs(body: list, names) -> list:
                     getattr(stmt, key, None), list)] + [h.body for h in getattr(stmt, "handlers", ())]
                 if inner:
                     todo.extend((b, guard) for b in inner)
-                    nodes = walk(ast.Module(body=[s for s in ast.iter_child_nodes(stmt) if isinstance(s, ast.expr)],
+                    nodes = walk_inner(ast.Module(body=[s for s in ast.iter_child_nodes(stmt) if isinstance(s, ast.expr)],
                                             type_ignores=[]))
                 else:
-                    nodes = walk(stmt)
+                    nodes = walk_inner(stmt)
             for sub in nodes:
                 if isinstance(sub, ast.Raise) or (isinstance(sub, ast.Call) and _writes_log(sub.func, names)):
                     if guard is None:

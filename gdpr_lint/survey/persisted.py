@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 
 from gdpr_lint.survey.astnames import dotted as _dotted
-from gdpr_lint.survey.astnames import walk
+from gdpr_lint.survey.astnames import walk, walk_inner
 
 
 def _annotation_classes(node: ast.AST | None) -> list[str]:
@@ -130,7 +130,7 @@ def persisted_classes(tree: ast.Module, names, persistence, text: str = "", call
         else:
             body = [s for s in scope.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         for stmt in body:
-            for node in walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else ():
+            for node in walk_inner(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else ():
                 if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
                     built = _constructed(node.value)
                     classes = _mentioned(node.value, held) | built
@@ -177,7 +177,7 @@ def _mentioned(expr: ast.AST, held: dict[str, set[str]]) -> set[str]:
 def _constructed(expr: ast.AST) -> set[str]:
     """Classes called or validated in an expression: ``Signup(...)``, ``Signup.model_validate(...)``."""
     out: set[str] = set()
-    for sub in walk(expr):
+    for sub in walk_inner(expr):
         if isinstance(sub, ast.Call):
             name = _dotted(sub.func)
             head, _, last = name.rpartition(".")

@@ -15,7 +15,13 @@ from functools import lru_cache
 from gdpr_lint.files.parts import code_text
 from gdpr_lint.files.source import python_lines
 from gdpr_lint.policy import Policy, split_words
-from gdpr_lint.survey.astnames import child_fields, last_name, string_statements, walk
+from gdpr_lint.survey.astnames import (
+    last_name,
+    push_inner_children,
+    string_statements,
+    walk,
+    walk_inner,
+)
 
 _IDENTS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_STRINGS = re.compile(r"""["']([A-Za-z][\w .\-]{0,60})["']""")
@@ -50,7 +56,7 @@ def _helpers(stmt: ast.AST, functions: dict[str, ast.AST]) -> list[ast.AST]:
     found: dict[str, ast.AST] = {}
     todo = [stmt]
     while todo:
-        for node in walk(todo.pop()):
+        for node in walk_inner(todo.pop()):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 helper = functions.get(node.func.id)
                 if helper is not None and helper is not stmt and node.func.id not in found:
@@ -317,7 +323,7 @@ class Prefilter:
         if tree is None:
             return True
         for stmt in tree.body:
-            for node in walk(stmt):
+            for node in walk_inner(stmt):
                 if node is stmt or not isinstance(node, ast.ClassDef):
                     continue
                 if node.bases or node.keywords or node.decorator_list or any(
@@ -351,7 +357,7 @@ class Prefilter:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions[stmt.name] = stmt
         for stmt in tree.body:
-            if not any(self._raises_data(node) for node in walk(stmt)):
+            if not any(self._raises_data(node) for node in walk_inner(stmt)):
                 continue
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 return True
@@ -498,7 +504,7 @@ class Prefilter:
                     tree = ast.parse("\n".join(lines[:end]))
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     continue
-                if any(self._raises_data(node) for node in walk(tree)):
+                if any(self._raises_data(node) for node in walk_inner(tree)):
                     return True
                 break
             else:
@@ -742,9 +748,13 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of,
     A name inside a function body is classified without an owner, as the engine does.  Only owners about
     a person matter: a weak word is accepted otherwise only when the name itself says whose it is
     (``customer_name``), which :meth:`Prefilter.decide` has already tested.
+
+    This walk visits every node of the file (most of a survey's time where it runs): a name's
+    owners are worked out only for a name with a weak word, and a node is held on the walk's
+    stack alone, the classes around it kept beside the stack.
     """
     def has_weak(text: str) -> bool:
-        return any(w in weak for w in split_words(text))
+        return _has_weak(text, weak) if len(text) < 64 else not weak.isdisjoint(split_words(text))
 
     def hit(name: str, owners) -> bool:
         return has_weak(name) and any(context_of(o) == "person" and classify(name, o, True) for o in owners if o)
@@ -770,67 +780,90 @@ def _owned_weak_word(tree: ast.AST, weak: frozenset[str], classify, context_of,
     # read on a name, are matched at the end
     made: set[str] = set()
     read_on_names: set[str] = set()
-    stack: list[tuple[ast.AST, list[str]]] = [(tree, [])]
+    classes: list[str] = []  # the classes around the node, innermost first
+    # the nodes to visit; a list on it is the classes to go back to once a class's nodes are done
+    stack: list = [tree]
+    pop, push = stack.pop, stack.append
+    ClassDef, Attribute, AnnAssign, arg, Subscript, Call, Constant, Name = (
+        ast.ClassDef, ast.Attribute, ast.AnnAssign, ast.arg, ast.Subscript, ast.Call, ast.Constant, ast.Name)
     while stack:
-        node, classes = stack.pop()
+        node = pop()
         kind = type(node)
-        if kind is ast.ClassDef:
+        if kind is list:
+            classes = node
+            continue
+        if kind is ClassDef:
             # a schema's fields are the names its body assigns, owned by the class (schemas.fields_of)
+            push(classes)  # (back to these once the class's nodes are visited)
             classes = [node.name, *classes]
             owners = [o for o in classes if context_of(o) == "person"]
             for stmt in node.body if owners else ():
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else (
-                    [stmt.target] if isinstance(stmt, ast.AnnAssign) else [])
-                if any(isinstance(t, ast.Name) and hit(t.id, owners) for t in targets):
+                    [stmt.target] if isinstance(stmt, AnnAssign) else [])
+                if any(isinstance(t, Name) and hit(t.id, owners) for t in targets):
                     return True
-        if kind is ast.Attribute:
-            owners = owners_of(node.value, classes)
-            words = split_words(node.attr)
-            if hit(node.attr, owners) or (len(words) > 1 and hit("_".join(words[1:]), owners)):
-                return True
-            if type(node.value) is ast.Name and has_weak(node.attr):
-                read_on_names.add(node.attr)
-        elif kind is ast.AnnAssign:
+        elif kind is Attribute:
+            attr = node.attr
+            words = _words(attr)
+            tail = "_".join(words[1:]) if len(words) > 1 else ""
+            weak_attr = has_weak(attr)
+            if weak_attr or tail and has_weak(tail):  # (hit's first test, before the owners are worked out)
+                owners = owners_of(node.value, classes)
+                if hit(attr, owners) or (tail and hit(tail, owners)):
+                    return True
+                if weak_attr and type(node.value) is Name:
+                    read_on_names.add(attr)
+        elif kind is AnnAssign:
             made.add(last_name(node.annotation))
-        elif kind is ast.arg and node.annotation is not None:
-            made.add(_annotated_class(node.annotation))  # `def load(self, obj: Customer)`
-        elif kind is ast.Subscript:
+        elif kind is arg:
+            if node.annotation is not None:
+                made.add(_annotated_class(node.annotation))  # `def load(self, obj: Customer)`
+        elif kind is Subscript:
             key = node.slice
-            if isinstance(key, ast.Constant) and isinstance(key.value, str) and hit(
+            if isinstance(key, Constant) and isinstance(key.value, str) and has_weak(key.value) and hit(
                     key.value, owners_of(node.value, classes)):
                 return True
-        elif kind is ast.Call:
+        elif kind is Call:
             made.add(_class_made(node, queried_through))
-            if type(node.func) is ast.Name and node.func.id == "getattr" and len(node.args) > 1 and type(
-                    node.args[1]) is ast.Constant and type(node.args[1].value) is str:
-                read = node.args[1].value  # getattr(customer, "name"): customer.name
-                if hit(read, owners_of(node.args[0], classes)):
-                    return True
-                if type(node.args[0]) is ast.Name and has_weak(read):
-                    read_on_names.add(read)
-            strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            if isinstance(node.func, ast.Attribute):
-                owners = owners_of(node.func.value, classes)
-                if any(hit(text, owners) for text in strings):
-                    return True
-            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                owner = node.args[0].value  # Table("customers", ..., Column("name", ...))
+            args = node.args
+            if type(node.func) is Name and node.func.id == "getattr" and len(args) > 1 and type(
+                    args[1]) is Constant and type(args[1].value) is str:
+                read = args[1].value  # getattr(customer, "name"): customer.name
+                if has_weak(read):
+                    if hit(read, owners_of(args[0], classes)):
+                        return True
+                    if type(args[0]) is Name:
+                        read_on_names.add(read)
+            if isinstance(node.func, Attribute):
+                strings = [a.value for a in args if isinstance(a, Constant) and isinstance(a.value, str)
+                           and has_weak(a.value)]
+                if strings:
+                    owners = owners_of(node.func.value, classes)
+                    if any(hit(text, owners) for text in strings):
+                        return True
+            if args and isinstance(args[0], Constant) and isinstance(args[0].value, str):
+                owner = args[0].value  # Table("customers", ..., Column("name", ...))
                 for sub in walk(node) if context_of(owner) == "person" else ():  # (hit's test, once)
-                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and len(sub.value) < 80 and hit(
+                    if isinstance(sub, Constant) and isinstance(sub.value, str) and len(sub.value) < 80 and hit(
                             sub.value, [owner]):
                         return True
-        # ast.iter_child_nodes, inlined (this walk is most of the survey's time), without the
-        # `ctx` (Load, Store) of every name
-        for name in child_fields(kind):
-            value = getattr(node, name, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        stack.append((item, classes))
-            elif isinstance(value, _AST):
-                stack.append((value, classes))
+        # its children (not a name, a constant or an operator, which hold nothing this walk reads)
+        push_inner_children(node, push)
     owners = [c for c in made if c[:1].isupper() and not c.isupper()]
     return any(hit(read, owners) for read in read_on_names) if owners else False
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    """:func:`~gdpr_lint.policy.split_words`, remembered: a file spells the same names again and again."""
+    return split_words(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _has_weak(text: str, weak: frozenset[str]) -> bool:
+    """Whether ``text`` (a name, or a short string) holds one of the ``weak`` words (remembered: the
+    walk asks of every name)."""
+    return not weak.isdisjoint(_words(text))
 
 
 def _annotated_class(node: ast.AST) -> str:
@@ -865,6 +898,5 @@ def _class_made(call: ast.Call, queried_through: frozenset[str]) -> str:
     return last_name(node)
 
 
-_AST = ast.AST
 
 
