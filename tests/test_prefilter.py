@@ -118,10 +118,10 @@ def test_opens_files_that_may_yield_a_finding(source):
     ("class Customer:\n    pass\n\nclass Widget:\n    def label(self):\n        return self.name\n", False),
     ("class Widget:\n    def label(self):\n        return self.name\n\nclass Customer:\n    pass\n", False),
     # a class inside a person's class: the walk goes back to the outer class, then to none
-    ("class Customer:\n    def label(self):\n        return self.name\n\n    class Meta:\n"
-     "        ordering = ['id']\n", True),
-    ("class Widget:\n    def label(self):\n        return self.name\n\nclass Customer:\n    class Meta:\n"
-     "        ordering = ['id']\n", False),
+    (("class Customer:\n    def label(self):\n        return self.name\n\n    class Meta:\n"
+      "        ordering = ['id']\n"), True),
+    (("class Widget:\n    def label(self):\n        return self.name\n\nclass Customer:\n    class Meta:\n"
+      "        ordering = ['id']\n"), False),
     # a key or an attribute's tail with the weak word, on an owner about a person
     ("def f(customer):\n    return customer['city']\n", True),
     ("def f(user):\n    return user.home_city\n", True),
