@@ -145,6 +145,21 @@ def test_walk_inner_gives_walk_s_nodes_in_walk_s_order_but_names_constants_and_o
     assert not LEAVES & {ast.Attribute, ast.Call, ast.Subscript, ast.JoinedStr}
 
 
+def test_imports_anywhere_are_a_module_s_import_statements_in_every_block():
+    import ast
+
+    from gdpr_lint.survey.astnames import imports_anywhere
+
+    source = ("import a\nif x:\n    import b\nelse:\n    from c import d\ntry:\n    import e\nexcept E:\n"
+              "    import f\nfinally:\n    import g\nclass K:\n    import h\n    def m(self):\n        import i\n"
+              "match y:\n    case 1:\n        import j\nwith z:\n    for q in r:\n        import k\n"
+              "x = [__import__('not_a_statement')]\n")
+    tree = ast.parse(source)
+    found = imports_anywhere(tree)
+    assert sorted(n.names[0].name for n in found) == ["a", "b", "d", "e", "f", "g", "h", "i", "j", "k"]
+    assert imports_anywhere(tree) is found  # (read once, kept on the tree)
+
+
 def test_a_file_read_again_for_its_code_asks_no_name_twice():
     """A file whose words may be only in its comments or docstring is read again for its code
     (:meth:`Prefilter.why`): the names refused the first time, before the one accepted, are not

@@ -71,6 +71,26 @@ def block_fields(kind: type) -> tuple[str, ...]:
     return found
 
 
+def imports_anywhere(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The import statements of a module, at its top and in any block or definition (statements
+    only: an expression holds none), read once for the survey's readers of imports (kept on the
+    tree)."""
+    found = tree.__dict__.get("_imports_anywhere")
+    if found is None:
+        found = []
+        stack: list = list(tree.body)
+        while stack:
+            stmt = stack.pop()
+            kind = type(stmt)
+            if kind is ast.Import or kind is ast.ImportFrom:
+                found.append(stmt)
+            else:
+                for name in block_fields(kind):
+                    stack.extend(getattr(stmt, name))
+        tree.__dict__["_imports_anywhere"] = found
+    return found
+
+
 def string_statements(tree: ast.Module) -> list[tuple[int, int]]:
     """The statements that are a string alone (docstrings, and strings written as comments), as
     ``(first, last)`` 0-based line indexes: an ``Expr`` of a ``str`` constant (not an f-string,

@@ -15,7 +15,13 @@ import bisect
 import re
 
 from gdpr_lint.policy import split_words
-from gdpr_lint.survey.astnames import bind_import, block_fields, walk, walk_inner
+from gdpr_lint.survey.astnames import (
+    bind_import,
+    block_fields,
+    imports_anywhere,
+    walk,
+    walk_inner,
+)
 
 #: text that may declare a record by a call, or a SQLAlchemy Core table: a file holding none of it
 #: declares records only by classes (the survey and engine.fields both read it so)
@@ -68,17 +74,12 @@ def imported_modules(tree: ast.Module, module: str, is_package: bool, text: str 
     ``calls``: the text's :class:`~gdpr_lint.survey.calltext.CallText`, when the caller has it)."""
     package = module if is_package else module.rpartition(".")[0]
     out: set[str] = set()
-    stack: list = list(tree.body)
-    while stack:
-        stmt = stack.pop()
+    for stmt in imports_anywhere(tree):
         if isinstance(stmt, ast.Import):
             out.update(a.name for a in stmt.names)
-        elif isinstance(stmt, ast.ImportFrom):
+        else:
             base = _from_base(stmt, package)
             out.update(base if a.name == "*" else f"{base}.{a.name}".lstrip(".") for a in stmt.names)
-        else:
-            for name in block_fields(type(stmt)):
-                stack.extend(getattr(stmt, name))
     if not text or (not _LOADERS.isdisjoint(calls.called()) if calls is not None else (
             "import_module" in text or "__import__" in text)):
         out.update(_loaded_modules(tree, package))
@@ -808,14 +809,8 @@ def _renamed_calls(tree: ast.Module, called: frozenset[str]) -> set[str]:
     """The names a module imports under another name that it calls (``record_visit`` of ``from
     app.track import record_visit as note`` and ``note(...)``), from its import statements anywhere."""
     out: set[str] = set()
-    stack: list = list(tree.body)
-    while stack:
-        stmt = stack.pop()
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            out.update(a.name.rpartition(".")[2] for a in stmt.names if a.asname and a.asname in called)
-        else:
-            for name in block_fields(type(stmt)):
-                stack.extend(getattr(stmt, name))
+    for stmt in imports_anywhere(tree):
+        out.update(a.name.rpartition(".")[2] for a in stmt.names if a.asname and a.asname in called)
     return out
 
 
