@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from gdpr_lint import scan
 from gdpr_lint.cli import main
 from gdpr_lint.engine.analyzer import MAX_NESTING, analyze_source, too_deeply_nested
+from gdpr_lint.engine.tree import python_syntax_error
 from gdpr_lint.policy import load_policy
 
 POLICY = load_policy()
@@ -269,6 +270,35 @@ def test_an_unclosed_bracket_before_many_lines_is_gdpr901_at_python_s_line(tmp_p
     source = "import logging\n" + opener + "\n" + _CALLS_AFTER
     (finding,) = scan_file(tmp_path, source, bound=20)
     assert (finding.code, finding.line) == ("GDPR901", 2) and "was never closed" in finding.message
+
+
+@pytest.mark.parametrize("source, line", [
+    # a second bracket never closed: Python's first error is inside the first, at the next `=`
+    ("import logging\ny = (1,\n" + _CALLS_AFTER + "z = [2,\n" + _CALLS_AFTER, 3),
+    # another syntax error before the bracket
+    ("import logging\nx = = 1\ny = (1,\n" + _CALLS_AFTER, 2),
+    # newer syntax (a type alias) before the bracket: no Python reads the file
+    ("import logging\ntype T = int\ny = (1,\n" + _CALLS_AFTER, 2),
+])
+def test_an_unclosed_bracket_is_gdpr901_at_python_s_first_error_whatever_it_says(tmp_path, source, line):
+    """Where the budget's reading of the text ends with a bracket open, no Python reads the file:
+    Python's first syntax error is reported, whatever its message (found by a fresh user: the
+    first fix trusted only "was never closed")."""
+    (finding,) = scan_file(tmp_path, source, bound=20)
+    assert (finding.code, finding.line) == ("GDPR901", line)
+    assert finding.message == "syntax error, file not checked: " + python_syntax_error(source)[2]
+
+
+@pytest.mark.parametrize("source, unclosed", [
+    ("x = (1,\n", 1), ("x = f(a, [b,\n  {c: d,\n", 3), ("x = (1)\ny = [2]\n", 0),
+    ("x = '(['  # ({\n", 0), ('x = """(\n["""\n', 0), ("x = f'{(1)}'\n", 0), ("x = (1]\n", 0),
+])
+def test_the_budget_says_which_brackets_its_reading_leaves_open(source, unclosed):
+    """Code's brackets, not a string's or a comment's (a closer of another kind closes one too:
+    the budget counts nesting, Python says which bracket does not match)."""
+    from gdpr_lint.engine.budget import measure
+
+    assert measure(source).unclosed == unclosed
 
 
 def test_newer_syntax_beyond_the_budget_stays_gdpr905(tmp_path):

@@ -209,7 +209,7 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
                     apart = [Part(p.text, [focused.lines[n - 1] for n in p.lines]) for p in apart]
                 return _analyze_parts(path, source, apart, policy, classifier, module_name, project, is_package,
                                       classes=classes)
-            refused = _refused_by_every_python(path, source, policy)
+            refused = _refused_by_every_python(path, source, policy, found.unclosed)
             if refused is not None:  # (an unclosed bracket: the budget measured the rest as inside it)
                 return [refused], [], []
             line = line or 1
@@ -242,15 +242,17 @@ def _analyze_source(path: str, source: str, policy: Policy, classifier: Classifi
 _NO_PYTHON_READS = ("was never closed",)
 
 
-def _refused_by_every_python(path: str, source: str, policy: Policy) -> Finding | None:
+def _refused_by_every_python(path: str, source: str, policy: Policy, unclosed: int = 0) -> Finding | None:
     """GDPR901 at Python's line for a file beyond the analysis budget only because of its syntax
     error, or ``None``.  The budget measures a text as code: after a bracket that is never closed,
     every line after it counts as nested inside it (a thousand lines of calls measure beyond the
-    budget), and the file would be reported beyond the budget far from the error.  Only errors that
-    no Python reads are taken (:data:`_NO_PYTHON_READS`): syntax newer than this Python may be
-    beyond the budget as well, and is reported so."""
+    budget), and the file would be reported beyond the budget far from the error.  So where the
+    budget's own reading ends with brackets open (``unclosed``), or Python says one was never
+    closed, Python's syntax error is reported (its first: another one inside the bracket, say);
+    no Python reads such a file.  Otherwise a file Python refuses may hold syntax newer than this
+    Python, beyond the budget as well, and is reported so."""
     where = python_syntax_error(source)
-    if where is None or not any(words in where[2] for words in _NO_PYTHON_READS):
+    if where is None or not unclosed and not any(words in where[2] for words in _NO_PYTHON_READS):
         return None
     line, column, message = where
     return tool_finding(policy, "GDPR901", path, f"syntax error, file not checked: {message}", line, column)

@@ -117,6 +117,9 @@ class Measure:
     pattern_line: int = 0  # where it first went over MAX_PATTERN_DEPTH
     strings: int = 0  # the most string literals joined in a row
     strings_line: int = 0  # where a run first went over MAX_STRING_RUN
+    #: brackets still open at the text's end: a syntax error for every Python (after one, every line
+    #: measures as nested in it)
+    unclosed: int = 0
 
 
 def _blank(match: re.Match) -> str:
@@ -316,7 +319,7 @@ def measure(source: str) -> Measure:
                     if depth > MAX_DEPTH and not depth_line:
                         depth_line = line
     return Measure(depth, work + tokens * _TOKEN_COST, depth_line, tokens, pattern, pattern_line, strings,
-                   strings_line)
+                   strings_line, len(stack))
 
 
 def over_budget(source: str) -> tuple[str, int]:
