@@ -73,6 +73,38 @@ def test_a_helper_whose_return_carries_a_parameter_is_read_with_its_caller():
     assert _key(focused) == _key(whole) and len(whole) == 1
 
 
+def test_a_method_s_callees_are_its_own_class_s_and_the_module_s_not_another_class_s():
+    """``self.describe()`` reads the return of its own class's ``describe`` (and a module's
+    function of that name), not of every class that has one (looked up by name and class: a module
+    of thousands of classes with one method name made the cut quadratic)."""
+    source = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Customer:
+        def describe(self):
+            return self.email
+
+        def show(self):
+            log.info("customer %s", self.describe())
+
+    class Gadget:
+        def describe(self):
+            return self.serial
+
+        def count(self):
+            return 1
+    """ + "".join(f"""
+    class Widget{i}:
+        def describe(self):
+            return "widget"
+    """ for i in range(3))
+    kept = _kept(source)
+    assert kept.count("def describe") == 1 and "return self.email" in kept and "self.serial" not in kept
+    whole, focused = _both(source)
+    assert _key(focused) == _key(whole) and len(whole) == 1
+
+
 def test_what_another_method_sets_on_self_is_read():
     source = """
     import logging

@@ -47,6 +47,24 @@ def generated(n: int) -> str:
     return "\n".join(out) + "\n"
 
 
+def test_units_that_define_a_name_another_reads_share_a_part_and_no_other_joins_them(monkeypatch):
+    """Classes that define a method `save` that code reads share a part with that code (the flow
+    follows the name to any of them); the functions that define and read nothing of theirs are
+    packed apart (each name's definers joined once: thousands of classes with a method of one
+    name made the split quadratic)."""
+    monkeypatch.setattr(parts, "PART_LINES", 8)
+    source = "import logging\n\n" + "".join(f"class Store{i}:\n    def save(self):\n        return {i}\n\n"
+                                             for i in range(3))
+    source += "".join(f"def tally_{i}():\n    return {i}\n\n" for i in range(8))
+    source += "def keep(store):\n    return store.save()\n"
+    found = split_module(source)
+    together = [p for p in found if "class Store0" in p.text]
+    assert len(together) == 1 and all(f"class Store{i}" in together[0].text for i in range(3))
+    assert "def keep" in together[0].text and "def tally_" not in together[0].text
+    assert all("class Store" not in p.text for p in found if p is not together[0])
+    assert sum("def tally_" in p.text for p in found) >= 2  # (the rest packed into parts of their own)
+
+
 def test_every_statement_in_one_part_with_its_own_lines(monkeypatch):
     monkeypatch.setattr(parts, "PART_LINES", 60)
     source = generated(30)

@@ -160,7 +160,6 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     # shows only in the facts: a function that names one is read
     made = frozenset(q.rpartition(".")[2] for table in ("sink_objects", "factories")
                      for q in (getattr(facts, table, None) or ()))  # (and the project's functions that make one)
-    by_name: dict[str, list[int]] = {}
     methods_of: dict[str, list[int]] = {}  # class -> its methods that mention `self`
     # (the file's calls read once, each function's the part within its lines; where a lone `\r`
     # or `\r\n` breaks lines the text is not the file's and is read on its own)
@@ -181,7 +180,6 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
             fn.reads = frozenset(m.group(1) for m in standalone(_SELF_READ, fn.text))
             if "self" in fn.text:
                 methods_of.setdefault(fn.cls, []).append(i)
-        by_name.setdefault(fn.name, []).append(i)
     setters_found: dict[tuple[str, str], list[int]] = {}
 
     def setters(cls: str, attr: str) -> list[int]:
@@ -203,14 +201,17 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     for i, fn in enumerate(functions):
         if fn.returns and not fn.cls:
             module_functions.setdefault(fn.name, []).append(i)
-    returning: dict[str, list[int]] = {}  # name -> the functions of that name with a `return <value>`
+    # (name, class: "" for the module's) -> the functions of that name with a `return <value>` (by
+    # class: thousands of classes with a method `m` made each kept method's callees quadratic)
+    returning: dict[tuple[str, str], list[int]] = {}
     for i, fn in enumerate(functions):
         if fn.returns:
-            returning.setdefault(fn.name, []).append(i)
+            returning.setdefault((fn.name, fn.cls), []).append(i)
 
     def callees(names, cls: str) -> list[int]:
         """The functions whose returns the flow reads for calls of ``names`` from class ``cls``."""
-        return [j for name in names for j in returning.get(name, ()) if functions[j].cls in ("", cls)]
+        owners = ("", cls) if cls else ("",)
+        return [j for name in names for owner in owners for j in returning.get((name, owner), ())]
 
     incoming = getattr(facts, "incoming", None) or {}
     # the functions the project's callers pass personal data to, and those that hold one (a
@@ -427,16 +428,14 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     work = list(live)
     while work:  # what the kept functions read: their callees, the setters of their attributes
         fn = functions[work.pop()]
-        wanted = [j for name in fn.summarised for j in by_name.get(name, ())
-                  if functions[j].returns and functions[j].cls in ("", fn.cls)]
+        wanted = callees(fn.summarised, fn.cls)
         # a function of the module it names without calling it (`map(mask_email, emails)`): the
         # flow judges one named like a sanitizer by what its body returns
         # (read from its names: `set.intersection(dict)` walks the whole dict, thousands of functions
         # in a generated module, for each function kept)
         wanted += [j for name in fn.idents if name in module_functions for j in module_functions[name]]
         # ... or a method of its class it names on self without calling it (`map(self.redact, ...)`)
-        wanted += [j for attr in fn.reads for j in by_name.get(attr, ()) if functions[j].cls == fn.cls and
-                   functions[j].returns]
+        wanted += [j for attr in fn.reads for j in returning.get((attr, fn.cls), ())]
         wanted += [j for attr in fn.reads for j in setters(fn.cls, attr)]
         for j in wanted:
             if j not in live:

@@ -305,16 +305,29 @@ def _split_module(source: str) -> list[Part]:
             i = parent[i]
         return i
 
+    def join(i: int, j: int) -> None:
+        a, b = root(i), root(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
     by_name: dict[str, list[int]] = {}
     for i, names in enumerate(defines):
         for name in names:
             by_name.setdefault(name, []).append(i)
+    # a unit that reads a name goes with every unit that defines it, and so those go together: they
+    # are joined once, the first time the name is read, and each reader then with the first of them
+    # (not with each: thousands of classes that define a method `m` or `__str__` made it quadratic)
+    joined: set[str] = set()
     for i, names in enumerate(reads):
-        for name in [n for n in names if n in by_name]:
-            for j in by_name[name]:
-                a, b = root(i), root(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+        for name in names:
+            found = by_name.get(name)
+            if found is None:
+                continue
+            if name not in joined:
+                joined.add(name)
+                for j in found[1:]:
+                    join(found[0], j)
+            join(i, found[0])
     groups: dict[int, list[int]] = {}
     for i in range(len(units)):
         groups.setdefault(root(i), []).append(i)
