@@ -127,6 +127,55 @@ def test_findings_in_parts_are_those_of_the_whole_module(tmp_path, monkeypatch):
     assert suppressed == 12  # the phones of the odd classes
 
 
+def _module_level_mix(n: int) -> str:
+    """Module-level code of every shape a part may need: a name of personal data, one read through
+    another, one bound by `:=`, a `global` a function reads, a name an annotation string gives, a
+    store into a module dict, a logging config, a module-level log call and a block."""
+    out = ["import logging", "import requests as rq", "from app.people import load_email",
+           "log = logging.getLogger(__name__)", "customer_email = load_email()", "contact = customer_email",
+           "x = (cached_customer_email := load_email())", "last_customer_email = load_email()",
+           "CustomerAlias = None", "registry = {}", "registry['k'] = contact",
+           "logging.basicConfig()", "log.info('boot %s', customer_email)", "if log:", "    LIMIT = 1", ""]
+    out += [f"UNREAD_{i} = 'value {i}'" for i in range(40)]
+    bodies = ["log.info('%s', contact)", "rq.post('https://api.example.com', json={'e': user.email})",
+              "global last_customer_email\n    log.warning('%s', last_customer_email)",
+              "log.info('%s', cached_customer_email)", "registry['e'] = user.email\n    log.error('%s', registry)",
+              "return len(user.rows)"]
+    for i in range(n):
+        out += [f"class Customer{i}:", "    email = 'x'", "", f"def handle_{i}(user, c: 'CustomerAlias' = None):",
+                "    " + bodies[i % len(bodies)], ""]
+    return "\n".join(out) + "\n"
+
+
+def test_a_part_holds_the_module_statements_it_reads_and_the_first_holds_them_all(monkeypatch):
+    """Every part held all the module's own statements: a module of thousands of constants and
+    functions read them all once per part (its cost grew with parts times constants).  The first
+    part holds them all; the others the assignments and imports their code reads (in turn what
+    those read: `SUPPORT = ADMIN_EMAIL`) and every statement that does more than bind a name."""
+    monkeypatch.setattr(parts, "PART_LINES", 30)
+    found = split_module(_module_level_mix(24))
+    assert len(found) > 3
+    assert all(f"UNREAD_{i} =" in found[0].text for i in range(40)) and "contact =" in found[0].text
+    for part in found[1:]:
+        assert "UNREAD_" not in part.text  # read by no function
+        for always in ("logging.basicConfig()", "log.info('boot %s'", "if log:", "registry['k'] = contact",
+                       "x = (cached_customer_email := load_email())"):
+            assert always in part.text, always  # more than a name bound: in every part
+        assert "customer_email = load_email()" in part.text  # read by a statement every part holds
+        assert ("last_customer_email = load_email()" in part.text) == ("global last_customer_email" in part.text)
+        assert ("CustomerAlias = None" in part.text) == ("'CustomerAlias'" in part.text)
+        ast.parse(part.text)
+
+
+def test_findings_in_parts_with_their_module_statements_are_those_of_the_whole_module(tmp_path, monkeypatch):
+    (tmp_path / "mod.py").write_text(_module_level_mix(90), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    whole = _findings(tmp_path, monkeypatch, cut=False)
+    assert _findings(tmp_path, monkeypatch, cut=True) == whole
+    codes = [f[0] for f in whole[1:]]
+    assert codes.count("GDPR301") >= 40  # through `contact`, `:=`, `global`, the module dict
+
+
 @pytest.mark.parametrize("newline", ["\r", "\r\n"])
 def test_a_module_with_other_line_breaks_is_cut_at_the_same_lines(tmp_path, monkeypatch, newline):
     """Lines are counted as Python counts them: a module whose line break is a lone carriage

@@ -2,10 +2,13 @@
 
 A generated module of 100,000 lines takes Python's ``ast`` about half a gigabyte and libcst
 several, all at once.  Its top-level statements are independent as far as the parsers go, so it
-is read in parts: every part holds the module's own statements that are not functions or classes
-(imports, assignments, module-level code: the names the rest reads) and a group of functions and
-classes that refer to one another (callers, callees and the classes whose methods they call stay
-together, so flows across them are followed as before), up to :data:`PART_LINES` lines.
+is read in parts: a group of functions and classes that refer to one another (callers, callees and
+the classes whose methods they call stay together, so flows across them are followed as before),
+up to :data:`PART_LINES` lines, with the module's own statements that are not functions or classes
+(imports, assignments, module-level code: the names the rest reads).  The first part holds all of
+those; each other part every one that does more than bind names, and the assignments and imports
+its group reads (and what those read in turn), so a module of thousands of constants does not read
+them once per part.
 
 The statements are found from the text alone: strings and comments are masked, brackets and
 backslash continuations followed, and a line that starts at the first column outside them starts
@@ -343,9 +346,121 @@ def _split_module(source: str) -> list[Part]:
         size += lines_in
     if len(packed) < 2:
         return []
+    needs = _HeaderNeeds(header, lines, masked)
     parts = []
-    for members in packed:
-        ranges = sorted(header + [(units[i][0], units[i][1]) for i in members])
+    for k, members in enumerate(packed):
+        # the first part holds every statement of the module's own (its findings come from there);
+        # the others those their functions and classes read, and those that are more than a name
+        # bound (a call, a block)
+        # (the names a unit spells anywhere, in its strings and comments too: an annotation written
+        # as a string names what it reads)
+        kept = header if k == 0 else needs.of({name for i in members for name in _IDENT.findall(
+            "\n".join(lines[units[i][0] - 1:units[i][1]]))})
+        ranges = sorted(kept + [(units[i][0], units[i][1]) for i in members])
         numbers = [n for a, b in ranges for n in range(a, b + 1)]
         parts.append(Part("\n".join(lines[n - 1] for n in numbers), numbers))
     return parts
+
+
+class _HeaderNeeds:
+    """Which of a module's own statements (``header``: ``(first, last)`` lines, not functions or
+    classes) a part needs: every one that does more than bind names, and the assignments and
+    imports that bind a name the part reads, or that one of those reads (each part held every one:
+    a module of thousands of constants and functions read them once per part, its cost growing
+    with parts times constants).  Read with Python's ``ast``; where it does not parse the module's
+    own statements (syntax newer than this Python), a part holds every one, as before."""
+
+    def __init__(self, header: list[tuple[int, int]], lines: list[str], masked: list[str]) -> None:
+        self.header = header
+        self.binders: dict[str, list[int]] | None = None  # name -> the statements that only bind it (and others)
+        self.reads: list[set[str]] = [set(_IDENT.findall("\n".join(masked[a - 1:b]))) for a, b in header]
+        binds = _binds(header, lines)
+        if binds is None:
+            return
+        self.binders = {}
+        always: set[str] = set()
+        self.always: list[int] = []
+        for k, names in enumerate(binds):
+            if names is None:
+                self.always.append(k)
+                always |= self.reads[k]
+            else:
+                for name in names:
+                    self.binders.setdefault(name, []).append(k)
+        self.base = self._closure(always, set(self.always))
+
+    def _closure(self, names: set[str], kept: set[int]) -> set[int]:
+        """``kept`` with the statements that bind ``names``, and in turn what those read."""
+        kept = set(kept)
+        todo, seen = list(names), set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for k in self.binders.get(name, ()):
+                if k not in kept:
+                    kept.add(k)
+                    todo.extend(self.reads[k])
+        return kept
+
+    def of(self, names: set[str]) -> list[tuple[int, int]]:
+        """The statements a part whose functions and classes read ``names`` needs, in order."""
+        if self.binders is None:
+            return self.header
+        kept = self._closure(names, self.base)
+        return [span for k, span in enumerate(self.header) if k in kept]
+
+
+def _binds(header: list[tuple[int, int]], lines: list[str]) -> list[frozenset[str] | None] | None:
+    """For each of ``header``'s statements, the names it binds where that is all it does (an
+    assignment to names, an augmented one, an import of named modules or names), else ``None``;
+    ``None`` for all when Python cannot parse them."""
+    import ast
+    import bisect
+
+    text = [""] * len(lines)  # (each statement at its own lines, the rest blank)
+    for a, b in header:
+        text[a - 1:b] = lines[a - 1:b]
+    try:
+        tree = ast.parse("\n".join(text))
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    starts = [a for a, _b in header]
+    out: list[frozenset[str] | None] = [frozenset()] * len(header)
+    for node in tree.body:
+        k = bisect.bisect_right(starts, node.lineno) - 1
+        names = _names_bound(node)
+        out[k] = None if names is None or out[k] is None else out[k] | names
+    return out
+
+
+def _names_bound(node) -> frozenset[str] | None:
+    """The names a statement binds where that is all it does, else ``None``."""
+    import ast
+
+    kind = type(node)
+    if kind is ast.Import:
+        return frozenset(a.asname or a.name.partition(".")[0] for a in node.names)
+    if kind is ast.ImportFrom:
+        return None if any(a.name == "*" for a in node.names) else frozenset(a.asname or a.name for a in node.names)
+    if kind is ast.Assign:
+        targets = list(node.targets)
+    elif kind is ast.AnnAssign or kind is ast.AugAssign:
+        targets = [node.target]
+    else:
+        return None
+    if any(type(sub) is ast.NamedExpr for sub in ast.walk(node)):
+        return None  # (`x = (y := f())` binds `y` too)
+    out: set[str] = set()
+    while targets:
+        target = targets.pop()
+        if type(target) is ast.Name:
+            out.add(target.id)
+        elif type(target) in (ast.Tuple, ast.List):
+            targets.extend(target.elts)
+        elif type(target) is ast.Starred:
+            targets.append(target.value)
+        else:
+            return None  # (`obj.x = ...`, `d["k"] = ...`: a store, more than a name bound)
+    return frozenset(out)
