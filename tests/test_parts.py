@@ -134,13 +134,14 @@ def _module_level_mix(n: int) -> str:
     out = ["import logging", "import requests as rq", "from app.people import load_email",
            "log = logging.getLogger(__name__)", "customer_email = load_email()", "contact = customer_email",
            "x = (cached_customer_email := load_email())", "last_customer_email = load_email()",
-           "CustomerAlias = None", "registry = {}", "registry['k'] = contact",
+           "CustomerAlias = None", "registry = {}", "registry['k'] = contact", "addressee = load_email()",
+           "greeting = f'Dear {addressee},'",
            "logging.basicConfig()", "log.info('boot %s', customer_email)", "if log:", "    LIMIT = 1", ""]
     out += [f"UNREAD_{i} = 'value {i}'" for i in range(40)]
     bodies = ["log.info('%s', contact)", "rq.post('https://api.example.com', json={'e': user.email})",
               "global last_customer_email\n    log.warning('%s', last_customer_email)",
               "log.info('%s', cached_customer_email)", "registry['e'] = user.email\n    log.error('%s', registry)",
-              "return len(user.rows)"]
+              "return len(user.rows)", "log.info('%s', greeting)"]
     for i in range(n):
         out += [f"class Customer{i}:", "    email = 'x'", "", f"def handle_{i}(user, c: 'CustomerAlias' = None):",
                 "    " + bodies[i % len(bodies)], ""]
@@ -164,6 +165,8 @@ def test_a_part_holds_the_module_statements_it_reads_and_the_first_holds_them_al
         assert "customer_email = load_email()" in part.text  # read by a statement every part holds
         assert ("last_customer_email = load_email()" in part.text) == ("global last_customer_email" in part.text)
         assert ("CustomerAlias = None" in part.text) == ("'CustomerAlias'" in part.text)
+        if "'%s', greeting)" in part.text:  # (read through an f-string's field: the fields are code)
+            assert "greeting = f'Dear {addressee},'" in part.text and "addressee = load_email()" in part.text
         ast.parse(part.text)
 
 
@@ -174,6 +177,29 @@ def test_findings_in_parts_with_their_module_statements_are_those_of_the_whole_m
     assert _findings(tmp_path, monkeypatch, cut=True) == whole
     codes = [f[0] for f in whole[1:]]
     assert codes.count("GDPR301") >= 40  # through `contact`, `:=`, `global`, the module dict
+
+
+def test_module_data_no_function_reads_takes_no_part_but_the_first_over_the_budget(tmp_path, monkeypatch):
+    """Module-level tables that no function reads, within the budget each but beyond it together:
+    every part held them, so every part was beyond the budget (GDPR905) and no function was
+    analysed; now only the first part holds them, and the functions of the others are."""
+    from gdpr_lint.engine import budget
+
+    monkeypatch.setattr(budget, "MAX_WORK", 150_000)
+    monkeypatch.setattr(parts, "SPLIT_LINES", 100)
+    monkeypatch.setattr(parts, "PART_LINES", 60)
+    monkeypatch.chdir(tmp_path)
+    lines = ["import logging", "log = logging.getLogger(__name__)"]
+    lines += [f"TABLE_{t} = [" + ", ".join(str(n) for n in range(700)) + "]" for t in range(4)]
+    for i in range(80):
+        lines += [f"def leak_{i}(user):", "    log.info('%s', user.email)", ""]
+    (tmp_path / "mod.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert budget.measure("\n".join(lines[:6])).work > budget.MAX_WORK  # (the tables together)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--jobs", "1", "--format", "json", "--no-fail",
+                                       "mod.py"])
+    found = json.loads(result.stdout)["findings"]
+    assert [f["code"] for f in found].count("GDPR905") == 1  # the first part, which holds them
+    assert [f["code"] for f in found].count("GDPR301") >= 50  # (the first part's 20 functions are not checked)
 
 
 @pytest.mark.parametrize("newline", ["\r", "\r\n"])

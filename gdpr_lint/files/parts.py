@@ -346,7 +346,7 @@ def _split_module(source: str) -> list[Part]:
         size += lines_in
     if len(packed) < 2:
         return []
-    needs = _HeaderNeeds(header, lines, masked)
+    needs = _HeaderNeeds(header, lines)
     parts = []
     for k, members in enumerate(packed):
         # the first part holds every statement of the module's own (its findings come from there);
@@ -370,10 +370,11 @@ class _HeaderNeeds:
     with parts times constants).  Read with Python's ``ast``; where it does not parse the module's
     own statements (syntax newer than this Python), a part holds every one, as before."""
 
-    def __init__(self, header: list[tuple[int, int]], lines: list[str], masked: list[str]) -> None:
+    def __init__(self, header: list[tuple[int, int]], lines: list[str]) -> None:
         self.header = header
         self.binders: dict[str, list[int]] | None = None  # name -> the statements that only bind it (and others)
-        self.reads: list[set[str]] = [set(_IDENT.findall("\n".join(masked[a - 1:b]))) for a, b in header]
+        # (what a statement spells anywhere, in its strings too: an f-string's fields are code)
+        self.reads: list[set[str]] = [set(_IDENT.findall("\n".join(lines[a - 1:b]))) for a, b in header]
         binds = _binds(header, lines)
         if binds is None:
             return
