@@ -262,15 +262,33 @@ PIECE_CASES = {
 }
 
 
+def _count_libcst_parses(monkeypatch) -> list[int]:
+    """The lengths of the texts libcst parses from now on (a piece's, or the whole text's)."""
+    calls: list[int] = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
+    return calls
+
+
+def _errors_whole_and_in_pieces(source: str, monkeypatch):
+    """``(libcst's error for the whole text, parse_module's, the texts it parsed)``."""
+    from gdpr_lint.engine.tree import parse_module
+
+    with pytest.raises(cst.ParserSyntaxError) as whole:
+        cst.parse_module(source)
+    calls = _count_libcst_parses(monkeypatch)
+    with pytest.raises(cst.ParserSyntaxError) as raised:
+        parse_module(source)
+    return whole.value, raised.value, calls
+
+
 @pytest.mark.parametrize("name", sorted(PIECE_CASES))
 def test_a_long_module_parsed_in_pieces_is_the_module_parsed_whole(name, monkeypatch):
     from gdpr_lint.engine.tree import parse_module
 
     source = PIECE_CASES[name]
     whole = cst.parse_module(source)
-    calls: list[int] = []
-    parse = cst.parse_module
-    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
+    calls = _count_libcst_parses(monkeypatch)
     fast = parse_module(source)
     assert fast.code == source
     assert fast.deep_equals(whole)
@@ -285,44 +303,28 @@ def test_a_long_module_parsed_in_pieces_is_the_module_parsed_whole(name, monkeyp
                                            # libcst's tokenizer places every error it finds on line 1
                                            ("y = (1,}\n", False)])
 def test_a_syntax_error_in_a_long_module_is_the_whole_text_s_from_its_piece_alone(broken, alone, monkeypatch):
-    from gdpr_lint.engine.tree import parse_module
-
     source = _long("\n\n" + broken, "")
-    with pytest.raises(cst.ParserSyntaxError) as whole:
-        cst.parse_module(source)
-    calls: list[int] = []
-    parse = cst.parse_module
-    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
-    with pytest.raises(cst.ParserSyntaxError) as raised:
-        parse_module(source)
-    assert (raised.value.raw_line, raised.value.raw_column, raised.value.message) == (
-        whole.value.raw_line, whole.value.raw_column, whole.value.message)
-    assert str(raised.value) == str(whole.value)
+    whole, raised, calls = _errors_whole_and_in_pieces(source, monkeypatch)
+    assert (raised.raw_line, raised.raw_column, raised.message) == (
+        whole.raw_line, whole.raw_column, whole.message)
+    assert str(raised) == str(whole)
     if alone:  # (libcst's tokenizer errors are all on line 1)
-        assert raised.value.raw_line > source[:source.index(broken)].count("\n")
+        assert raised.raw_line > source[:source.index(broken)].count("\n")
     # its piece raised it: the whole text was not parsed again
     assert calls and (max(calls) < len(source)) is alone
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\n"])
 def test_a_syntax_error_raised_from_its_piece_reads_as_the_whole_text_s_with_its_lines(newline, monkeypatch):
-    from gdpr_lint.engine.tree import parse_module
-
     source = _long("\n\ndef broken(:\n    pass\n", "").replace("\n", newline).rstrip()  # (no last line break)
-    with pytest.raises(cst.ParserSyntaxError) as whole:
-        cst.parse_module(source)
-    calls: list[int] = []
-    parse = cst.parse_module
-    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
-    with pytest.raises(cst.ParserSyntaxError) as raised:
-        parse_module(source)
-    assert str(raised.value) == str(whole.value)  # (the context printed is the whole text's line)
-    assert raised.value.raw_line > 1000 and max(calls) < len(source)
+    whole, raised, calls = _errors_whole_and_in_pieces(source, monkeypatch)
+    assert str(raised) == str(whole)  # (the context printed is the whole text's line)
+    assert raised.raw_line > 1000 and max(calls) < len(source)
 
 
 @pytest.mark.parametrize("broken", ["X = {'a': 1,\n", "y = f(a, b,\n", "z = [\n"])
 def test_an_error_at_a_piece_s_end_is_the_whole_text_s_where_the_next_piece_goes_on(broken, monkeypatch):
-    from gdpr_lint.engine.tree import PIECE_CHARS, parse_module
+    from gdpr_lint.engine.tree import PIECE_CHARS
 
     # the first piece ends right after a bracket left open: libcst fails at the piece's end, the whole
     # text further on (in the next definition), with other tokens expected (found by a fresh user)
@@ -332,30 +334,16 @@ def test_an_error_at_a_piece_s_end_is_the_whole_text_s_where_the_next_piece_goes
         head += f"\n\ndef filler_{i}(a, b):\n    return a + b * {i}\n"
         i += 1
     source = head + "\n\n" + broken + "".join(f"\n\ndef after_{j}(a):\n    return a * {j}\n" for j in range(3 * i))
-    with pytest.raises(cst.ParserSyntaxError) as whole:
-        cst.parse_module(source)
-    calls: list[int] = []
-    parse = cst.parse_module
-    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
-    with pytest.raises(cst.ParserSyntaxError) as raised:
-        parse_module(source)
+    whole, raised, calls = _errors_whole_and_in_pieces(source, monkeypatch)
     assert calls[0] == len(head) + 2 + len(broken) + 2  # (the first piece ends after the broken lines)
-    assert (raised.value.raw_line, raised.value.raw_column, str(raised.value)) == (
-        whole.value.raw_line, whole.value.raw_column, str(whole.value))
+    assert (raised.raw_line, raised.raw_column, str(raised)) == (
+        whole.raw_line, whole.raw_column, str(whole))
 
 
 def test_an_error_in_the_last_function_of_a_long_module_is_raised_from_the_last_piece(monkeypatch):
-    from gdpr_lint.engine.tree import parse_module
-
     source = _long("") + "\n\ndef broken(:\n    pass\n"  # (the last piece ends where the text does)
-    with pytest.raises(cst.ParserSyntaxError) as whole:
-        cst.parse_module(source)
-    calls: list[int] = []
-    parse = cst.parse_module
-    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
-    with pytest.raises(cst.ParserSyntaxError) as raised:
-        parse_module(source)
-    assert str(raised.value) == str(whole.value)
+    whole, raised, calls = _errors_whole_and_in_pieces(source, monkeypatch)
+    assert str(raised) == str(whole)
     assert max(calls) < len(source)
 
 
@@ -370,9 +358,7 @@ def test_a_piece_that_fails_where_python_reads_newer_syntax_is_left_to_the_whole
         whole = cst.parse_module(source)
     except cst.ParserSyntaxError:
         pytest.skip("libcst cannot parse this syntax")
-    calls: list[int] = []
-    parse = cst.parse_module
-    monkeypatch.setattr(cst, "parse_module", lambda text: calls.append(len(text)) or parse(text))
+    calls = _count_libcst_parses(monkeypatch)
     assert parse_module(source).deep_equals(whole)
     assert calls[-1] == len(source)
 
