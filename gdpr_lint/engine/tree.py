@@ -257,11 +257,11 @@ def _in_the_whole_text(exc: cst.ParserSyntaxError, source: str, start: int, end:
     The pieces before it parsed, so it starts at a statement of the whole text, and libcst fails at
     the same token either way where that token is followed by the same text: before the piece's
     last line of code, or anywhere in the last piece (at a piece's end, an open bracket or a block
-    waits for what the next piece holds, and the whole text fails further on, or not at all).  That is taken as shown only where
-    Python's own parser refuses the whole text too, on the line of libcst's error or one or two
-    above (libcst's position can be a line or two past Python's): a piece cut inside a string (or
-    syntax newer than this Python, which libcst reads) is left to a parse of the whole text, which
-    then says where the error is.
+    waits for what the next piece holds, and the whole text fails further on, or not at all).
+    That is taken as shown only where Python's own parser refuses the whole text too, on the line
+    of libcst's error or one or two above (libcst's position can be a line or two past Python's):
+    a piece cut inside a string (or syntax newer than this Python, which libcst reads) is left to
+    a parse of the whole text, which then says where the error is.
     A long file with a syntax error thus costs one parse of libcst, not its pieces and then the
     whole text (2.6 s against 3.8 s for a 12,000-line file broken in its last function).
     """
