@@ -568,6 +568,11 @@ def test_what_a_statement_set_apart_may_bind():
     # a name in another script is that name, as Python reads it (`µ`, the micro sign, is `μ`)
     assert not movable('µaudit = logging.getLogger("audit")', "def use():\n    return µaudit\n")
     assert movable('µaudit = logging.getLogger("audit")', "def use():\n    return audit\n")
+    # unpacked into names however nested (the same reading as the parts' module statements), but an
+    # import is never set apart, nor an unpacking into an item
+    assert movable("(a, *rest), last = TABLE", reads) and not movable("(a, found), last = TABLE", reads)
+    assert not movable("import sentry_sdk", "def use():\n    return 1\n")
+    assert not movable("a, settings['x'] = TABLE", reads)
 
 
 _PROSE = '''"""Export the customer_email column."""

@@ -47,6 +47,7 @@ from gdpr_lint.facts.project import ProjectFacts
 from gdpr_lint.files.parts import (
     SPLIT_LINES,
     Part,
+    names_assigned,
     needs_parts,
     split_module,
     top_level,
@@ -417,19 +418,8 @@ def _binds_nothing_else_reads(statement: str, names: Counter) -> bool:
         return False
     if isinstance(node, ast.Expr):
         return True
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        targets = [node.target]
-    else:
-        return False
-    bound: list[str] = []
-    for target in targets:
-        for item in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
-            if not isinstance(item, ast.Name):
-                return False  # (`config["x"] = ...`, `obj.attr = ...`: a change to something the rest holds)
-            bound.append(item.id)
-    return all(names[name] == own[name] for name in bound)
+    bound = names_assigned(node)  # (a block, an import, a store into an item or an attribute: None)
+    return bound is not None and all(names[name] == own[name] for name in bound)
 
 
 def _first_code(lines: list[str], first: int, last: int) -> int:

@@ -445,14 +445,25 @@ def _names_bound(node) -> frozenset[str] | None:
         return frozenset(a.asname or a.name.partition(".")[0] for a in node.names)
     if kind is ast.ImportFrom:
         return None if any(a.name == "*" for a in node.names) else frozenset(a.asname or a.name for a in node.names)
+    if any(type(sub) is ast.NamedExpr for sub in ast.walk(node)):
+        return None  # (`x = (y := f())` binds `y` too)
+    return names_assigned(node)
+
+
+def names_assigned(node) -> frozenset[str] | None:
+    """The names an assignment (plain, annotated or augmented) binds, unpacked from tuples and
+    lists, where its targets are all names; ``None`` for another statement, or a store into an
+    item or an attribute (``config["x"] = ...``, ``obj.attr = ...``: a change to something held
+    elsewhere)."""
+    import ast
+
+    kind = type(node)
     if kind is ast.Assign:
         targets = list(node.targets)
     elif kind is ast.AnnAssign or kind is ast.AugAssign:
         targets = [node.target]
     else:
         return None
-    if any(type(sub) is ast.NamedExpr for sub in ast.walk(node)):
-        return None  # (`x = (y := f())` binds `y` too)
     out: set[str] = set()
     while targets:
         target = targets.pop()
@@ -463,5 +474,5 @@ def _names_bound(node) -> frozenset[str] | None:
         elif type(target) is ast.Starred:
             targets.append(target.value)
         else:
-            return None  # (`obj.x = ...`, `d["k"] = ...`: a store, more than a name bound)
+            return None
     return frozenset(out)
