@@ -1537,3 +1537,35 @@ def test_a_weak_word_read_on_a_parameter_annotated_with_a_persons_class_keeps_it
     full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
     assert _key(fast.findings) == _key(full.findings)
     assert [(f.path, f.line, f.code) for f in fast.findings] == [("crm/report.py", 16, "GDPR301")]
+
+
+def test_a_call_of_a_function_that_writes_its_parameter_is_read_only_with_data_around_it(tmp_path: Path):
+    """A call of a project function that logs its parameter is a sink like a log call: the
+    function that makes it is read when it names personal data (its finding is kept), not when
+    it passes a count (it was read whatever it passed, a sixth of Django's lines for libcst)."""
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "audit.py").write_text(textwrap.dedent("""
+        import logging
+        log = logging.getLogger(__name__)
+
+        def note(value):
+            log.info("audit: %s", value)
+    """))
+    views = textwrap.dedent("""
+    from shop.audit import note
+
+    def tally(batch):
+        note(len(batch.rows))
+
+    def welcome(customer):
+        note(customer.email)
+    """ + UNRELATED)
+    (tmp_path / "shop" / "views.py").write_text(views)
+    facts = ProjectFacts(summaries={"shop.audit.note": (("value",), ((0, "GDPR301", "a logger", "shop/audit.py:6"),))})
+    part = focus(views, PF, facts, "shop.views")
+    assert "def welcome" in part.text and "def tally" not in part.text and "def step_0" not in part.text
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings)
+    assert [(f.path, f.line) for f in fast.findings if f.path == "shop/views.py"] == [("shop/views.py", 8)]

@@ -12,15 +12,16 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
   statement and no method kept is then left out whole: the walker reads nothing of an empty
   class, and its fields are read from ``ast``);
 - the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`: a
-  log call, a store, a request, a raise) where what it may get can be personal data: what the
+  log call, a store, a request, a raise; or a call of a function the project facts say writes
+  its parameters to a sink, under its own name or one it is imported as) where what it may get
+  can be personal data: what the
   function names in its code (not in a comment or its docstring:
   :func:`~gdpr_lint.files.parts.code_text`), with its class, what other methods set on self and
   the module's names it reads (a weak word, "name", beside a person's name in the same statement
   or function), what
   callers pass it or a helper returns; something always reported, a class or a record declared inside them
-  (``Table("customers", ...)``), a call of a function the project facts say writes its
-  parameters to a sink or builds a remote log handler (under its own name or one it is
-  imported as), a project handler named anywhere in them, or the name of an object another
+  (``Table("customers", ...)``), a project handler that sends records elsewhere named anywhere
+  in them, or the name of an object another
   module makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
 - and, following what those read, the functions and methods they call by name (what a callee
   returns is followed into the caller), the module's functions and the class's methods they
@@ -396,26 +397,30 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     declares = frozenset(names[-1] for names in file_types)
     possible = prefilter.possible_sinks(idents | extra)
     for i, fn in enumerate(functions):
-        if _is_root_alone(fn, always, prefilter, summarised, handlers, made) or not declares.isdisjoint(fn.idents) or (
+        if _is_root_alone(fn, always, prefilter, handlers, made) or not declares.isdisjoint(fn.idents) or (
                 not fn.called.isdisjoint(record_called)):  # (`sa.Table("customers", ...)` in a function)
             live.add(i)
             continue
-        if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
-            continue  # (what holds it and what it reads of self cannot change that)
-        # what shows which objects the function holds (a logger, a cache, a session): its own
-        # names, the module's, its class's, and those of the methods that set what it reads of
-        # self (the last only when the names without them show no sink: more names can only add one)
-        seen = fn.idents | shell_idents.get(fn.cls, module_idents) | extra
-        setting, more, _attrs = set_elsewhere(i)
-        if not (prefilter.calls_or_stores(fn.text, aliases, seen, fn.called) or (
-                not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called)) or (
-                prefilter.shape_raise and "raise" in fn.text and prefilter.raises_data(fn.text))):
-            continue
+        # a call of a function of the project that writes its parameters to a sink is a sink of
+        # its own: it makes a finding only with personal data passed to it, as any sink does
+        # (Sinks._through_a_function reports it for the argument's taint)
+        if not summarised.called_by(fn):
+            if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
+                continue  # (what holds it and what it reads of self cannot change that)
+            # what shows which objects the function holds (a logger, a cache, a session): its own
+            # names, the module's, its class's, and those of the methods that set what it reads of
+            # self (the last only when the names without them show no sink: more names can only add one)
+            seen = fn.idents | shell_idents.get(fn.cls, module_idents) | extra
+            _setting, more, _attrs = set_elsewhere(i)
+            if not (prefilter.calls_or_stores(fn.text, aliases, seen, fn.called) or (
+                    not more.issubset(seen) and prefilter.calls_or_stores(fn.text, aliases, seen | more, fn.called)) or (
+                    prefilter.shape_raise and "raise" in fn.text and prefilter.raises_data(fn.text))):
+                continue
         # a sink makes a finding only with personal data: what its callers in the project pass the
         # function (or a function defined in it), what it names or reads around it (data_near),
         # what a helper it calls (or one that sets what it reads of self) returns
         qual = f"{module}.{fn.cls}.{fn.name}" if fn.cls else f"{module}.{fn.name}"
-        setting_calls = {n for text in setting for n in last_called(text)}
+        setting_calls = {n for text in set_elsewhere(i)[0] for n in last_called(text)}
         if qual in given_to or data_near(i) or any(
                 returns_data(j) for j in callees(fn.summarised | setting_calls, fn.cls)):
             live.add(i)
@@ -602,20 +607,20 @@ def _called_alone(name: str, text: str) -> bool:
     return False
 
 
-def _is_root_alone(fn: _Function, always: bool, prefilter, summarised: _Summarised, handlers: frozenset[str],
+def _is_root_alone(fn: _Function, always: bool, prefilter, handlers: frozenset[str],
                    made: frozenset[str] = frozenset()) -> bool:
     """Whether a function or method can make a finding of its own whatever names are around it
     (see the module docstring): something always reported (``always``: the file holds some), a
-    record declared inside it, a call of a function that writes its parameters to a sink or
-    builds a remote log handler, or a name of an object another module makes for a sink
-    (``made``).  The sink shapes it holds are :meth:`Prefilter.function_sink_shaped`'s."""
+    record declared inside it, a project handler named in it (``handlers``: one that sends
+    records elsewhere), or a name of an object another module makes for a sink (``made``).  The
+    sink shapes it holds are :meth:`Prefilter.function_sink_shaped`'s."""
     text = fn.text
     if always and prefilter.always(text, fn.idents):
         return True
     if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
         return True  # a record declared inside it
     # (a handler of the project named anywhere in it: `dictConfig({"class": "app.logs.ShipHandler"})`)
-    return summarised.called_by(fn) or not fn.idents.isdisjoint(handlers) or not fn.idents.isdisjoint(made)
+    return not fn.idents.isdisjoint(handlers) or not fn.idents.isdisjoint(made)
 
 
 def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:
