@@ -1569,3 +1569,54 @@ def test_a_call_of_a_function_that_writes_its_parameter_is_read_only_with_data_a
     full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
     assert _key(fast.findings) == _key(full.findings)
     assert [(f.path, f.line) for f in fast.findings if f.path == "shop/views.py"] == [("shop/views.py", 8)]
+
+
+def test_a_function_that_names_an_object_made_for_a_sink_is_read_only_with_data_around_it(tmp_path: Path):
+    """A method of an object another module makes for a sink (`cache = redis.Redis()`, a
+    module's logger) is a sink like any store: the function that names the object is read when
+    it names personal data (the store of an e-mail is found), not when it counts visits (a
+    module's logger made every function that named it read, whatever it logged)."""
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "stores.py").write_text("import redis\n\ncache = redis.Redis()\n")
+    views = textwrap.dedent("""
+    from shop.stores import cache
+
+    def count_visit(page):
+        cache.incr(f"visits:{page}")
+
+    def remember(customer):
+        cache.set(f"contact:{customer.id}", customer.email)
+    """ + UNRELATED)
+    (tmp_path / "shop" / "views.py").write_text(views)
+    part = focus(views, PF, ProjectFacts(sink_objects={"shop.stores.cache": "redis.Redis"}), "shop.views")
+    assert "def remember" in part.text and "def count_visit" not in part.text and "def step_0" not in part.text
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings)
+    assert [(f.code, f.line) for f in fast.findings if f.path == "shop/views.py"] == [("GDPR203", 8)]
+
+
+def test_a_name_imported_under_another_is_read_as_itself_for_the_data_around_a_sink(tmp_path: Path):
+    """A mail class imported under another name (`EmailMessage as Mail`) takes its recipients,
+    people's addresses, as the class does: the function that sends one is read, and what it
+    logs of them is found with the cut as without it (with no module logger naming the function
+    for the cut, its words alone decide)."""
+    (tmp_path / "notify").mkdir()
+    (tmp_path / "notify" / "__init__.py").write_text("")
+    source = textwrap.dedent("""
+    import logging
+
+    from django.core.mail import EmailMessage as Mail
+
+
+    def deliver(dest):
+        Mail("s", "b", "noreply@example.org", [dest]).send()
+        logging.getLogger("mail").info("sent to %s", dest)
+    """ + UNRELATED)
+    (tmp_path / "notify" / "mailing.py").write_text(source)
+    assert "def deliver" in _kept(source)
+    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
+    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings)
+    assert [(f.code, f.line) for f in fast.findings] == [("GDPR301", 9)]

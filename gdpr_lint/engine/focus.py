@@ -12,17 +12,17 @@ flow walk cost time in proportion to the code they read, so an analysed file is 
   statement and no method kept is then left out whole: the walker reads nothing of an empty
   class, and its fields are read from ``ast``);
 - the functions and methods that hold a sink shape (:meth:`Prefilter.function_sink_shaped`: a
-  log call, a store, a request, a raise; or a call of a function the project facts say writes
-  its parameters to a sink, under its own name or one it is imported as) where what it may get
-  can be personal data: what the
+  log call, a store, a request, a raise; a call of a function the project facts say writes
+  its parameters to a sink, under its own name or one it is imported as; the name of an object
+  another module makes for a sink, ``redis_store`` of ``redis_store = FlaskRedis()``) where
+  what it may get can be personal data: what the
   function names in its code (not in a comment or its docstring:
   :func:`~gdpr_lint.files.parts.code_text`), with its class, what other methods set on self and
   the module's names it reads (a weak word, "name", beside a person's name in the same statement
   or function), what
   callers pass it or a helper returns; something always reported, a class or a record declared inside them
-  (``Table("customers", ...)``), a project handler that sends records elsewhere named anywhere
-  in them, or the name of an object another
-  module makes for a sink (``redis_store`` of ``redis_store = FlaskRedis()``);
+  (``Table("customers", ...)``), or a project handler that sends records elsewhere named
+  anywhere in them;
 - and, following what those read, the functions and methods they call by name (what a callee
   returns is followed into the caller), the module's functions and the class's methods they
   name without calling them (``map(mask_email, ...)``: a sanitizer is judged by its body), and
@@ -300,6 +300,8 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         module_texts = list(map(uncommented, module_texts))
         texts += module_texts
         names |= around
+        if renamed:  # a name the file imports under another is read as itself too (`EmailMessage as Mail`)
+            names |= {renamed[n] for n in names if n in renamed}
         if typed_fields and not typed_fields.isdisjoint(names):
             return True  # `device.number` of a record whose `number` is a PhoneNumberField
         if accounts and any(n.lower() in accounts for n in names):
@@ -397,14 +399,15 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     declares = frozenset(names[-1] for names in file_types)
     possible = prefilter.possible_sinks(idents | extra)
     for i, fn in enumerate(functions):
-        if _is_root_alone(fn, always, prefilter, handlers, made) or not declares.isdisjoint(fn.idents) or (
+        if _is_root_alone(fn, always, prefilter, handlers) or not declares.isdisjoint(fn.idents) or (
                 not fn.called.isdisjoint(record_called)):  # (`sa.Table("customers", ...)` in a function)
             live.add(i)
             continue
         # a call of a function of the project that writes its parameters to a sink is a sink of
-        # its own: it makes a finding only with personal data passed to it, as any sink does
-        # (Sinks._through_a_function reports it for the argument's taint)
-        if not summarised.called_by(fn):
+        # its own, and so is a method of an object another module makes for a sink (its methods are
+        # in the facts, not in this file's names): each makes a finding only with personal data
+        # passed to it, as any sink does (Sinks._through_a_function, the store's or the SDK's taint)
+        if fn.idents.isdisjoint(made) and not summarised.called_by(fn):
             if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
                 continue  # (what holds it and what it reads of self cannot change that)
             # what shows which objects the function holds (a logger, a cache, a session): its own
@@ -607,20 +610,18 @@ def _called_alone(name: str, text: str) -> bool:
     return False
 
 
-def _is_root_alone(fn: _Function, always: bool, prefilter, handlers: frozenset[str],
-                   made: frozenset[str] = frozenset()) -> bool:
+def _is_root_alone(fn: _Function, always: bool, prefilter, handlers: frozenset[str]) -> bool:
     """Whether a function or method can make a finding of its own whatever names are around it
     (see the module docstring): something always reported (``always``: the file holds some), a
-    record declared inside it, a project handler named in it (``handlers``: one that sends
-    records elsewhere), or a name of an object another module makes for a sink (``made``).  The
-    sink shapes it holds are :meth:`Prefilter.function_sink_shaped`'s."""
+    record declared inside it, or a project handler named in it (``handlers``: one that sends
+    records elsewhere).  The sink shapes it holds are :meth:`Prefilter.function_sink_shaped`'s."""
     text = fn.text
     if always and prefilter.always(text, fn.idents):
         return True
     if INNER_CLASS.search(text) or any(marker in text for marker in RECORD_CALL_MARKERS):
         return True  # a record declared inside it
     # (a handler of the project named anywhere in it: `dictConfig({"class": "app.logs.ShipHandler"})`)
-    return not fn.idents.isdisjoint(handlers) or not fn.idents.isdisjoint(made)
+    return not fn.idents.isdisjoint(handlers)
 
 
 def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:
