@@ -38,6 +38,15 @@ def _key(findings) -> list[tuple]:
     return [(f.code, f.line, f.column, f.message) for f in findings]
 
 
+def _same_with_the_cut(root: Path):
+    """The scan of ``root`` with the pre-filter and the cut, once its findings are shown to be
+    those of the scan without them."""
+    fast = scan([root], POLICY, root=root, cache_dir=None, prefilter=True)
+    full = scan([root], POLICY, root=root, cache_dir=None, prefilter=False)
+    assert _key(fast.findings) == _key(full.findings)
+    return fast
+
+
 def _kept(source: str) -> str:
     part = focus(textwrap.dedent(source), PF, None, "m")
     return part.text if part is not None else textwrap.dedent(source)
@@ -233,9 +242,7 @@ def test_a_raise_with_what_callers_pass_is_found_and_a_syntax_error_anywhere_sti
         def later(:
             pass
     """))
-    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
-    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
-    assert _key(fast.findings) == _key(full.findings)
+    fast = _same_with_the_cut(tmp_path)
     assert any(f.code == "GDPR901" and f.path.endswith("broken.py") for f in fast.findings)
 
 
@@ -1503,9 +1510,7 @@ def test_a_parameter_annotated_with_a_class_that_prints_personal_data_keeps_its_
         def welcome(a: Customer):
             logging.getLogger(__name__).info("welcome %s", a)
     """))
-    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
-    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
-    assert _key(fast.findings) == _key(full.findings)
+    fast = _same_with_the_cut(tmp_path)
     assert [(f.path, f.line, f.code) for f in fast.findings if f.family == "logging"] == [("shop/views.py", 7, "GDPR301")]
 
 
@@ -1533,9 +1538,7 @@ def test_a_weak_word_read_on_a_parameter_annotated_with_a_persons_class_keeps_it
             def emit(self):
                 log.info("report for %s", self.label)
     """))
-    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
-    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
-    assert _key(fast.findings) == _key(full.findings)
+    fast = _same_with_the_cut(tmp_path)
     assert [(f.path, f.line, f.code) for f in fast.findings] == [("crm/report.py", 16, "GDPR301")]
 
 
@@ -1565,9 +1568,7 @@ def test_a_call_of_a_function_that_writes_its_parameter_is_read_only_with_data_a
     facts = ProjectFacts(summaries={"shop.audit.note": (("value",), ((0, "GDPR301", "a logger", "shop/audit.py:6"),))})
     part = focus(views, PF, facts, "shop.views")
     assert "def welcome" in part.text and "def tally" not in part.text and "def step_0" not in part.text
-    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
-    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
-    assert _key(fast.findings) == _key(full.findings)
+    fast = _same_with_the_cut(tmp_path)
     assert [(f.path, f.line) for f in fast.findings if f.path == "shop/views.py"] == [("shop/views.py", 8)]
 
 
@@ -1591,9 +1592,7 @@ def test_a_function_that_names_an_object_made_for_a_sink_is_read_only_with_data_
     (tmp_path / "shop" / "views.py").write_text(views)
     part = focus(views, PF, ProjectFacts(sink_objects={"shop.stores.cache": "redis.Redis"}), "shop.views")
     assert "def remember" in part.text and "def count_visit" not in part.text and "def step_0" not in part.text
-    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
-    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
-    assert _key(fast.findings) == _key(full.findings)
+    fast = _same_with_the_cut(tmp_path)
     assert [(f.code, f.line) for f in fast.findings if f.path == "shop/views.py"] == [("GDPR203", 8)]
 
 
@@ -1616,7 +1615,5 @@ def test_a_name_imported_under_another_is_read_as_itself_for_the_data_around_a_s
     """ + UNRELATED)
     (tmp_path / "notify" / "mailing.py").write_text(source)
     assert "def deliver" in _kept(source)
-    fast = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=True)
-    full = scan([tmp_path], POLICY, root=tmp_path, cache_dir=None, prefilter=False)
-    assert _key(fast.findings) == _key(full.findings)
+    fast = _same_with_the_cut(tmp_path)
     assert [(f.code, f.line) for f in fast.findings] == [("GDPR301", 9)]
