@@ -1617,3 +1617,63 @@ def test_a_name_imported_under_another_is_read_as_itself_for_the_data_around_a_s
     assert "def deliver" in _kept(source)
     fast = _same_with_the_cut(tmp_path)
     assert [(f.code, f.line) for f in fast.findings] == [("GDPR301", 9)]
+
+
+def test_data_spelled_otherwise_than_a_dotted_name_is_read_around_a_sink(tmp_path: Path):
+    """What a person sent or is, reached by `getattr` with a literal name, through a bracketed
+    receiver, under a key written as two strings, or a parameter annotated as an account's text
+    after a line break or a comment: the flow reads each as the plain spelling, so the cut keeps
+    the function (a fresh user's generated projects lost each of these with the cut)."""
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "__init__.py").write_text("")
+    (tmp_path / "desk" / "views.py").write_text(textwrap.dedent('''
+    import logging
+
+
+    def received(request):
+        logging.getLogger("desk").info("%s", getattr(request, "data"))
+
+
+    def keyed(row):
+        logging.getLogger("desk").info("%s", row["e" "mail"])
+
+
+    class Agent:
+        def whoami(self):
+            logging.getLogger("desk").info("%s", (self.request).user)
+
+
+    def grant(  # the account
+        login: str,
+    ):
+        logging.getLogger("desk").info("%s", login)
+    ''' + UNRELATED))
+    fast = _same_with_the_cut(tmp_path)
+    assert [(f.code, f.line) for f in fast.findings] == [("GDPR301", 6), ("GDPR301", 10), ("GDPR301", 15),
+                                                           ("GDPR301", 21)]
+
+
+def test_a_source_imported_under_another_name_is_read_where_the_name_is(tmp_path: Path):
+    """`from flask_login import current_user as me`: what `me` is shows only in the import, which
+    the cut reads with the function that passes `me` to a helper that logs it (the file is
+    analysed for its other function, which passes an e-mail)."""
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "__init__.py").write_text("")
+    (tmp_path / "desk" / "trail.py").write_text(
+        "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef mark(what):\n    log.info('%s', what)\n")
+    (tmp_path / "desk" / "views.py").write_text(textwrap.dedent('''
+    from flask_login import current_user as me
+
+    from desk.trail import mark
+
+
+    def touch():
+        mark(me)
+
+
+    def welcome(customer):
+        mark(customer.email)
+    ''' + UNRELATED))
+    fast = _same_with_the_cut(tmp_path)
+    assert [(f.path, f.code, f.line) for f in fast.findings] == [("desk/views.py", "GDPR301", 8),
+                                                                  ("desk/views.py", "GDPR301", 12)]

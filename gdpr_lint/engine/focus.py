@@ -66,6 +66,11 @@ from gdpr_lint.survey.classes import RECORD_CALL_MARKERS
 from gdpr_lint.survey.prefilter import INNER_CLASS, identifiers, read_around, standalone
 
 _SELF_READ = re.compile(r"self[ \t]*\.[ \t]*([A-Za-z_]\w*)")  # (standalone: `self` alone)
+# an attribute or a key spelled otherwise than a dotted name reads it, as the flow reads it:
+# `getattr(request, "user")`, `(self.request).user`, `row["e" "mail"]`
+_GETATTR_LITERAL = re.compile(r"getattr[ \t]*\([ \t]*([A-Za-z_][\w.]*)[ \t]*,[ \t]*[\"']([A-Za-z_]\w*)[\"']")
+_PARENTHESISED = re.compile(r"\([ \t]*([A-Za-z_][\w.]*)[ \t]*\)[ \t]*\.[ \t]*(?=[A-Za-z_])")
+_JOINED_STRINGS = re.compile(r"([\"'])(\w*)\1[ \t]*\1(\w*)\1")
 # `self.x = ...`, `self.x: T = ...`, `self.x += ...`, `self.a, self.b = ...`, `self.x \` and `= ...`
 # on the next line: a superset
 _SELF_SET = re.compile(r"self[ \t]*\.[ \t]*([A-Za-z_]\w*)(?=(?:[^\n=\\]|\\\r?\n|\\)*=(?!=))")
@@ -178,7 +183,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         fn.returns = next(standalone(_RETURNS, fn.text), None) is not None
         fn.idents = identifiers(fn.text)
         if fn.cls:
-            fn.reads = frozenset(m.group(1) for m in standalone(_SELF_READ, fn.text))
+            fn.reads = frozenset(m.group(1) for m in standalone(_SELF_READ, _spelled_out(fn.text)))
             if "self" in fn.text:
                 methods_of.setdefault(fn.cls, []).append(i)
     setters_found: dict[tuple[str, str], list[int]] = {}
@@ -292,6 +297,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         fn = functions[i]
         setting, _names, attrs = set_elsewhere(i)
         text, idents = code_of(i)
+        spelled = _spelled_out(text)
+        if spelled is not text:
+            text, idents = spelled, idents | identifiers(spelled)
         setting = list(map(uncommented, setting))
         texts = [text, fn.cls, *setting]
         names = idents.union(*map(code_idents_of, setting))
@@ -300,8 +308,6 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         module_texts = list(map(uncommented, module_texts))
         texts += module_texts
         names |= around
-        if renamed:  # a name the file imports under another is read as itself too (`EmailMessage as Mail`)
-            names |= {renamed[n] for n in names if n in renamed}
         if typed_fields and not typed_fields.isdisjoint(names):
             return True  # `device.number` of a record whose `number` is a PhoneNumberField
         if accounts and any(n.lower() in accounts for n in names):
@@ -624,6 +630,18 @@ def _is_root_alone(fn: _Function, always: bool, prefilter, handlers: frozenset[s
     return not fn.idents.isdisjoint(handlers)
 
 
+def _spelled_out(text: str) -> str:
+    """``text`` with the attributes and keys it spells otherwise than a dotted name or one string
+    written as such too (``getattr(request, "user")`` and ``(self.request).user`` as
+    ``request.user`` and ``self.request.user``, ``"e" "mail"`` as ``"email"``), on lines added after
+    it; ``text`` itself where it spells none."""
+    extra = [f"{m.group(1)}.{m.group(2)}" for m in _GETATTR_LITERAL.finditer(text)] if "getattr" in text else []
+    if ")" in text:
+        extra += [m.group(1) + "." + text[m.end():m.end() + 80].split("\n", 1)[0] for m in _PARENTHESISED.finditer(text)]
+    extra += [f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(1)}" for m in _JOINED_STRINGS.finditer(text)]
+    return "\n".join([text, *extra]) if extra else text
+
+
 def _names_objects(idents: set[str], objects: set[tuple[str, ...]]) -> bool:
     """Whether one of ``idents`` names an object of a class the project facts know (by all its
     words, or its last: ``new_user``; a number left out, as the flow reads it: ``member2``)."""
@@ -725,15 +743,22 @@ def _code_names(lines: list[str], masked: list[str], first: int, last: int) -> s
 def _bound_names(lines: list[str], statements: list[tuple[int, int]]) -> dict[str, list[str]]:
     """The text of each module-level statement by the names it binds: every name Python's parser
     reads as a target in it (`A = B = v`, `(A, B) = v`, `for A in v`, `if (A := v):`, `with v as
-    A`), or, where the statement does not parse alone, what an assignment's pattern finds."""
+    A`), a name imported under another (`from flask_login import current_user as me`: what `me`
+    is shows only there), or, where the statement does not parse alone, what an assignment's
+    pattern finds."""
     out: dict[str, list[str]] = {}
     for a, b in statements:
         text = "\n".join(lines[a - 1:b])
         if "=" not in text and " in " not in text and " as " not in text:
-            continue  # (binds nothing but by an import, which is no data)
+            continue  # (binds nothing but by an import under its own name, which says nothing more)
         try:
-            names = {node.id for node in ast.walk(ast.parse(text)) if type(node) is ast.Name and type(
-                node.ctx) is ast.Store}
+            names = set()
+            for node in ast.walk(ast.parse(text)):
+                kind = type(node)
+                if kind is ast.Name and type(node.ctx) is ast.Store:
+                    names.add(node.id)
+                elif kind is ast.Import or kind is ast.ImportFrom:
+                    names.update(alias.asname for alias in node.names if alias.asname)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             names = {name for targets in _BINDS.findall(text)
                      for name in targets.replace(" ", "").replace("\t", "").split(",") if name}

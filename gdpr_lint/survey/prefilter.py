@@ -205,8 +205,9 @@ class Prefilter:
         # any annotation that spells `str` (a superset of the flow's)
         sign_in = sources.get("sign_in") or {}
         text_names = sorted(sign_in.get("text_names") or ()) if sign_in.get("category") else []
+        # (`def grant(user: str)`, with line breaks, backslashes and comments before the parameter)
         self.account_text = re.compile(
-            r"[(,][ \t\r\n]*((?i:" + "|".join(map(re.escape, text_names)) + r"))[ \t]*:[^)=]{0,80}?\bstr\b"
+            r"[(,](?:[ \t\r\n\\]|#[^\n]*)*((?i:" + "|".join(map(re.escape, text_names)) + r"))[ \t]*:[^)=]{0,80}?\bstr\b"
         ) if text_names else None
         patterns = sorted({*sources.get("signed_in", ()), *(sources.get("containers") or {}),
                            *(sources.get("calls") or {})}, key=len, reverse=True)
