@@ -1677,3 +1677,29 @@ def test_a_source_imported_under_another_name_is_read_where_the_name_is(tmp_path
     fast = _same_with_the_cut(tmp_path)
     assert [(f.path, f.code, f.line) for f in fast.findings] == [("desk/views.py", "GDPR301", 8),
                                                                   ("desk/views.py", "GDPR301", 12)]
+
+
+def test_a_helper_of_a_module_imported_in_the_function_and_an_object_imported_under_another_name(tmp_path: Path):
+    """The cut reads a call of a helper that logs its parameter through a module the function
+    imports itself (`from desk import trail` inside it), and a method of an object made for a
+    sink that the file imports under another name (`pad as scratch`), as a scan without it does."""
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "__init__.py").write_text("")
+    (tmp_path / "desk" / "trail.py").write_text(
+        "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef mark(what):\n    log.info('%s', what)\n")
+    (tmp_path / "desk" / "stores.py").write_text("import redis\n\npad = redis.Redis()\n")
+    (tmp_path / "desk" / "views.py").write_text(textwrap.dedent('''
+    from desk.stores import pad as scratch
+
+
+    def enrol(member):
+        from desk import trail
+        trail.mark(member.email)
+
+
+    def park(member):
+        scratch.set("last", member.email)
+    ''' + UNRELATED))
+    fast = _same_with_the_cut(tmp_path)
+    assert [(f.path, f.code, f.line) for f in fast.findings if f.path == "desk/views.py"] == [
+        ("desk/views.py", "GDPR301", 7), ("desk/views.py", "GDPR203", 11)]

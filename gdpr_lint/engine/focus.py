@@ -166,6 +166,7 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     # shows only in the facts: a function that names one is read
     made = frozenset(q.rpartition(".")[2] for table in ("sink_objects", "factories")
                      for q in (getattr(facts, table, None) or ()))  # (and the project's functions that make one)
+    made |= {alias for name, alias in aliases if name in made}  # (`from app.analytics import mp as tracker`)
     methods_of: dict[str, list[int]] = {}  # class -> its methods that mention `self`
     # (the file's calls read once, each function's the part within its lines; where a lone `\r`
     # or `\r\n` breaks lines the text is not the file's and is read on its own)
@@ -555,7 +556,8 @@ class _Summarised:
     """Which calls may reach a function of the project that writes its parameters to a sink (the
     facts' summaries), as :meth:`Sinks._through_a_function` finds them: a name called alone, a
     method of the same class, the one method of the project with that name (no other function
-    has it), or a function of an imported module (a superset: any dotted call on a name the module binds)."""
+    has it), or a function of an imported module (a superset: any dotted call on a name the module
+    binds, or the calling function imports)."""
 
     def __init__(self, summaries: dict, module: str, module_idents: set[str], shared: frozenset = frozenset(),
                  renamed: dict[str, str] | None = None) -> None:
@@ -586,8 +588,9 @@ class _Summarised:
                 return True
             if not head and _called_alone(last, fn.text):
                 return True  # called alone (not `super().name(`, a method of what super() gives; not its `def`)
-            if head.partition(".")[0] in self.module_idents:
-                return True
+            owner = head.partition(".")[0]
+            if owner in self.module_idents or "import" in fn.text and owner in fn.idents:
+                return True  # (a module the function imports itself: `from app import audit`, then `audit.note(`)
         # a function of an imported module called by its name as a string (`getattr(track, "audit")(...)`)
         for owner, name in _GETATTR_CALL.findall(fn.text) if "getattr" in fn.text else ():
             if name in self.names and (name in self.methods or owner.partition(".")[0] in self.module_idents):
