@@ -184,7 +184,8 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         fn.returns = next(standalone(_RETURNS, fn.text), None) is not None
         fn.idents = identifiers(fn.text)
         if fn.cls:
-            fn.reads = frozenset(m.group(1) for m in standalone(_SELF_READ, _spelled_out(fn.text)))
+            fn.reads = frozenset(m.group(1) for m in standalone(_SELF_READ, fn.text if "getattr" not in fn.text else
+                                                                  _spelled_out(fn.text)))  # (`getattr(self, "x")`)
             if "self" in fn.text:
                 methods_of.setdefault(fn.cls, []).append(i)
     setters_found: dict[tuple[str, str], list[int]] = {}
