@@ -1703,3 +1703,24 @@ def test_a_helper_of_a_module_imported_in_the_function_and_an_object_imported_un
     fast = _same_with_the_cut(tmp_path)
     assert [(f.path, f.code, f.line) for f in fast.findings if f.path == "desk/views.py"] == [
         ("desk/views.py", "GDPR301", 7), ("desk/views.py", "GDPR203", 11)]
+
+
+def test_a_module_name_bound_to_an_object_made_for_a_sink_is_that_object(tmp_path: Path):
+    """`TRACK = panel` at module level, `panel` an analytics client another module makes: a
+    function that sends through `TRACK` is read as one that names `panel` (whose methods only the
+    facts know), with personal data around it."""
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "__init__.py").write_text("")
+    (tmp_path / "desk" / "metrics.py").write_text('import mixpanel\n\npanel = mixpanel.Mixpanel("t")\n')
+    (tmp_path / "desk" / "views.py").write_text(textwrap.dedent('''
+    from desk.metrics import panel
+
+    TRACK = panel
+
+
+    def joined(member):
+        TRACK.track(member.email, "joined")
+    ''' + UNRELATED))
+    fast = _same_with_the_cut(tmp_path)
+    assert [(f.path, f.code, f.line) for f in fast.findings if f.path == "desk/views.py"] == [
+        ("desk/views.py", "GDPR402", 8)]
