@@ -1724,3 +1724,27 @@ def test_a_module_name_bound_to_an_object_made_for_a_sink_is_that_object(tmp_pat
     fast = _same_with_the_cut(tmp_path)
     assert [(f.path, f.code, f.line) for f in fast.findings if f.path == "desk/views.py"] == [
         ("desk/views.py", "GDPR402", 8)]
+
+
+def test_an_object_made_for_a_sink_kept_on_self_is_named_by_the_methods_that_read_it(tmp_path: Path):
+    """`self.meter = panel` in `__init__`, `panel` an analytics client another module makes: a
+    method that sends through `self.meter` is read as one naming `panel` (its methods only the
+    facts know), with personal data around it."""
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "__init__.py").write_text("")
+    (tmp_path / "desk" / "metrics.py").write_text('import mixpanel\n\npanel = mixpanel.Mixpanel("t")\n')
+    views = textwrap.dedent('''
+    from desk.metrics import panel
+
+
+    class Enrolment:
+        def __init__(self):
+            self.meter = panel
+
+        def joined(self, member):
+            self.meter.track(member.email, "joined")
+    ''' + UNRELATED)
+    (tmp_path / "desk" / "views.py").write_text(views)
+    fast = _same_with_the_cut(tmp_path)
+    assert [(f.path, f.code, f.line) for f in fast.findings if f.path == "desk/views.py"] == [
+        ("desk/views.py", "GDPR402", 10)]

@@ -194,6 +194,15 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
                                                                   _spelled_out(fn.text)))  # (`getattr(self, "x")`)
             if "self" in fn.text:
                 methods_of.setdefault(fn.cls, []).append(i)
+    # the attributes of self a class sets to an object made for a sink (`self.tracker = mp` in
+    # `__init__`): a method that reads one names the object (`self.tracker.track(...)`)
+    made_attrs: dict[str, set[str]] = {}
+    for fn in functions if made else ():
+        if fn.cls and "self" in fn.text and not fn.idents.isdisjoint(made):
+            if fn.sets is None:
+                fn.sets = _assignments(fn, masked)
+            made_attrs.setdefault(fn.cls, set()).update(
+                attr for attr, texts in fn.sets.items() if any(not made.isdisjoint(identifiers(t)) for t in texts))
     setters_found: dict[tuple[str, str], list[int]] = {}
 
     def setters(cls: str, attr: str) -> list[int]:
@@ -421,7 +430,8 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
         # its own, and so is a method of an object another module makes for a sink (its methods are
         # in the facts, not in this file's names): each makes a finding only with personal data
         # passed to it, as any sink does (Sinks._through_a_function, the store's or the SDK's taint)
-        if fn.idents.isdisjoint(made) and not summarised.called_by(fn):
+        if fn.idents.isdisjoint(made) and fn.reads.isdisjoint(made_attrs.get(fn.cls, ())) and (
+                not summarised.called_by(fn)):
             if not prefilter.may_be_sink_shaped(fn.text, aliases, fn.called, possible):
                 continue  # (what holds it and what it reads of self cannot change that)
             # what shows which objects the function holds (a logger, a cache, a session): its own
