@@ -167,11 +167,9 @@ def focus(source: str, prefilter, facts=None, module: str = "", fields_apart: bo
     made = frozenset(q.rpartition(".")[2] for table in ("sink_objects", "factories")
                      for q in (getattr(facts, table, None) or ()))  # (and the project's functions that make one)
     made |= {alias for name, alias in aliases if name in made}  # (`from app.analytics import mp as tracker`)
-    while made:  # ... and a name the module binds to one (`OUT = mp`, `OTHER = OUT`)
-        more = {name for name, texts in bound.items() if name not in made and any(
-            not made.isdisjoint(identifiers(text)) for text in texts)}
-        if not more:
-            break
+    # ... and a name the module binds to one (`OUT = mp`, `OTHER = OUT`)
+    reading = {name: set().union(*map(identifiers, texts)) for name, texts in bound.items()} if made else {}
+    while more := {name for name, read in reading.items() if name not in made and not made.isdisjoint(read)}:
         made |= more
     methods_of: dict[str, list[int]] = {}  # class -> its methods that mention `self`
     # (the file's calls read once, each function's the part within its lines; where a lone `\r`
